@@ -1,0 +1,3 @@
+from canpei.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from canpei.accounts.roles import Role
+from canpei.institutions.models import Institution
+from canpei.regions.models import Region
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("密码"), max_length=256,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+def _scope_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    towns = [("", "—")] + [(r.code, r.name) for r in Region.objects.filter(level=Region.Level.TOWN)]
+    insts = [("", "—")] + [(str(i.pk), i.name) for i in Institution.objects.order_by("name")]
+    return towns, insts
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
+    password = forms.CharField(label=_("初始密码"), max_length=256,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    town = forms.ChoiceField(label=_("所属镇街（镇街专干）"), required=False)
+    institution = forms.ChoiceField(label=_("所属机构（培训机构用户）"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].choices, self.fields["institution"].choices = _scope_choices()
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    town = forms.ChoiceField(label=_("所属镇街"), required=False)
+    institution = forms.ChoiceField(label=_("所属机构"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].choices, self.fields["institution"].choices = _scope_choices()

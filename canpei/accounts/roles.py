@@ -1,0 +1,60 @@
+"""The eight roles of PRODUCT.md and what each may do.
+
+This table is the only place that says which role may do what; services check it before
+writing and selectors (through canpei.regions.scope) before reading.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", "市残联业务管理员"
+    TOWN_STAFF = "town_staff", "镇街专干"
+    INSTITUTION_STAFF = "institution_staff", "培训机构"
+    EMPLOYMENT_SERVICE = "employment_service", "就业服务"
+    AUDITOR = "auditor", "监督"
+    SYS_ADMIN = "sys_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+# The three-officer separation (三员分立): these roles see no business data at all.
+OFFICER_ROLES = frozenset({Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+# Roles that read the whole city's business data.
+CITY_WIDE_READERS = frozenset({Role.CITY_ADMIN, Role.EMPLOYMENT_SERVICE, Role.AUDITOR})
+
+
+class Perm:
+    PERSON_BROWSE = "person.browse"
+    PERSON_CREATE = "person.create"
+    PERSON_EDIT = "person.edit"
+    PERSON_REVEAL = "person.reveal"
+    PERSON_LOOKUP = "person.lookup"
+    PERSON_EXPORT = "person.export"
+    AUDIT_READ = "audit.read"
+    USERS_MANAGE = "users.manage"
+    ROLES_MANAGE = "roles.manage"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
+                                Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+    Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
+                                Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+    Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP}),
+    Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+    Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+    Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
+    Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ}),
+}
+
+
+def has_perm(user: object, perm: str) -> bool:
+    role = getattr(user, "role", None)
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return perm in ROLE_PERMISSIONS.get(role or "", frozenset())

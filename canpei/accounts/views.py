@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts import services
+from canpei.accounts.forms import LoginForm, RoleForm, UserCreateForm
+from canpei.accounts.models import User
+from canpei.accounts.roles import Perm, has_perm
+from canpei.errors import ServiceError
+
+LOGIN_FAILED = "用户名或密码错误"
+LOCKED_OUT = "登录失败次数过多，账户已锁定 30 分钟"
+
+
+def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    form.errors.clear()
+    return render(request, "accounts/login.html", {"form": form, "error": LOCKED_OUT}, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = authenticate(request, username=form.cleaned_data["username"],
+                                password=form.cleaned_data["password"])
+        except AxesBackendPermissionDenied:
+            return locked_out(request)
+        if user is not None and user.is_active:
+            login(request, user)
+            target = request.POST.get("next") or request.GET.get("next") or "/"
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                target = "/"
+            return redirect(target)
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        error = LOGIN_FAILED
+    elif request.method == "POST":
+        error = LOGIN_FAILED
+    return render(request, "accounts/login.html",
+                  {"form": form, "error": error, "next": request.GET.get("next", "")},
+                  status=401 if error else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("/login")
+
+
+def _user_admin(request: HttpRequest) -> bool:
+    return has_perm(request.user, Perm.USERS_MANAGE) or has_perm(request.user, Perm.ROLES_MANAGE)
+
+
+@require_http_methods(["GET", "POST"])
+def users_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"/login?next={request.path}")
+    if not _user_admin(request):
+        raise Http404()
+    can_create = has_perm(request.user, Perm.USERS_MANAGE)
+    form = UserCreateForm(request.POST or None) if can_create else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(actor=request.user, username=data["username"],
+                                        password=data["password"], role=data["role"],
+                                        town=data["town"] or None,
+                                        institution=data["institution"] or None,
+                                        full_name=data["full_name"])
+        except ServiceError as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"已创建用户 {user.username}")
+            return redirect("users")
+    users = Paginator(User.objects.select_related("town", "institution").order_by("username"), 50)
+    return render(request, "accounts/users.html", {
+        "page": users.get_page(request.GET.get("page")), "form": form, "can_create": can_create,
+        "can_set_role": has_perm(request.user, Perm.ROLES_MANAGE),
+    }, status=422 if form is not None and form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"/login?next={request.path}")
+    if not has_perm(request.user, Perm.ROLES_MANAGE):
+        raise Http404()
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise Http404()
+    form = RoleForm(request.POST or None, initial={
+        "role": target.role, "town": target.town_id or "",
+        "institution": str(target.institution_id or "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_set_role(actor=request.user, user=target, role=data["role"],
+                                   town=data["town"] or None, institution=data["institution"] or None)
+        except ServiceError as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"已变更 {target.username} 的角色")
+            return redirect("users")
+    return render(request, "accounts/user_role.html", {"form": form, "target": target},
+                  status=422 if form.errors else 200)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from canpei.accounts.services import token_issue
+from canpei.api.common import errors
+from canpei.errors import ServiceError
+
+router = Router(tags=["auth"])
+
+LOGIN_FAILED = "用户名或密码错误"
+
+
+class _Unauthorized(ServiceError):
+    status = 401
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422)})
+def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
+    try:
+        user = authenticate(request, username=payload.username[:150], password=payload.password[:256])
+    except AxesBackendPermissionDenied:
+        user = None
+    if user is None or not user.is_active:
+        raise _Unauthorized(LOGIN_FAILED)
+    return TokenOut(token=token_issue(actor=user, user=user))

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.api.common import MAX_PAGE_SIZE, actor_of, errors, paginate
+from canpei.errors import Forbidden
+from canpei.people import selectors, services
+from canpei.people.models import Person
+
+router = Router(tags=["persons"])
+
+NO_BROWSE = "当前角色不能浏览人员名册"
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    id_number: str
+    cert_number: str
+    gender: str
+    birth_date: dt.date
+    age: int
+    category: str
+    grade: str
+    town: str
+    town_name: str
+    village: str | None
+    address: str
+    phone: str
+    education: str
+    hardship: list[str]
+    employment_form: str
+    not_working_reason: str
+    new_entrant: bool
+    registered_unemployed: bool
+    entrepreneurship_intention: bool
+    status: str
+    working_age: bool
+
+
+def person_out(person: Person) -> PersonOut:
+    return PersonOut(
+        id=person.pk, name=person.name, id_number=person.id_number_masked,
+        cert_number=person.cert_number_masked, gender=person.gender, birth_date=person.birth_date,
+        age=person.age, category=person.category, grade=person.grade, town=person.town_id,
+        town_name=person.town.name, village=person.village_id, address=person.address,
+        phone=person.phone, education=person.education, hardship=person.hardship,
+        employment_form=person.employment_form, not_working_reason=person.not_working_reason,
+        new_entrant=person.new_entrant, registered_unemployed=person.registered_unemployed,
+        entrepreneurship_intention=person.entrepreneurship_intention, status=person.status,
+        working_age=person.working_age,
+    )
+
+
+class PersonPage(Schema):
+    count: int
+    results: list[PersonOut]
+
+
+class PersonIn(Schema):
+    name: str
+    id_number: str
+    cert_number: str = ""
+    category: str
+    grade: str
+    town: str
+    village: str | None = None
+    address: str = ""
+    phone: str = ""
+    education: str = ""
+    hardship: list[str] = []
+    employment_form: str = ""
+    not_working_reason: str = ""
+    new_entrant: bool = False
+    registered_unemployed: bool = False
+    entrepreneurship_intention: bool = False
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    id_number: str | None = None
+    cert_number: str | None = None
+    category: str | None = None
+    grade: str | None = None
+    town: str | None = None
+    village: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    education: str | None = None
+    hardship: list[str] | None = None
+    employment_form: str | None = None
+    not_working_reason: str | None = None
+    new_entrant: bool | None = None
+    registered_unemployed: bool | None = None
+    entrepreneurship_intention: bool | None = None
+    status: str | None = None
+    comment: str | None = None
+
+
+class IdentityOut(Schema):
+    id: int
+    id_number: str
+    cert_number: str
+
+
+class LookupIn(Schema):
+    id_number: str
+
+
+class LookupOut(Schema):
+    """What an institution may see of a person it is about to enrol, and nothing more."""
+
+    id: int
+    name: str
+    id_number: str
+    category: str
+    grade: str
+
+
+@router.get("", response={200: PersonPage, **errors(401, 403, 422)})
+def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
+                page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: str = "", q: str = "",
+                category: str = "", grade: str = "", employment_form: str = "",
+                working_age: str = "", status: str = "") -> PersonPage:
+    user = actor_of(request)
+    if not has_perm(user, Perm.PERSON_BROWSE):
+        raise Forbidden(NO_BROWSE)
+    filters = selectors.PersonFilters.from_params({
+        "town": town, "q": q, "category": category, "grade": grade,
+        "employment_form": employment_form, "working_age": working_age, "status": status})
+    count, rows = paginate(selectors.person_list(user=user, filters=filters), page, page_size)
+    return PersonPage(count=count, results=[person_out(p) for p in rows])
+
+
+@router.post("", response={201: PersonOut, **errors(401, 403, 409, 422)})
+def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+    person = services.person_create(actor=actor_of(request), data=payload.dict())
+    person = selectors.person_get(user=actor_of(request), person_id=person.pk)
+    return 201, person_out(person)
+
+
+@router.post("/lookup", response={200: LookupOut, **errors(401, 404, 422)})
+def person_lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
+    person = services.person_lookup(actor=actor_of(request), id_number=payload.id_number)
+    return LookupOut(id=person.pk, name=person.name, id_number=person.id_number_masked,
+                     category=person.category, grade=person.grade)
+
+
+@router.get("/{person_id}", response={200: PersonOut, **errors(401, 404, 422)})
+def person_detail(request: HttpRequest, person_id: int) -> PersonOut:
+    return person_out(selectors.person_get(user=actor_of(request), person_id=person_id))
+
+
+@router.patch("/{person_id}", response={200: PersonOut, **errors(401, 403, 404, 409, 422)})
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> PersonOut:
+    user = actor_of(request)
+    person = selectors.person_get(user=user, person_id=person_id)
+    data: dict[str, Any] = payload.dict(exclude_unset=True)
+    status = data.pop("status", None)
+    comment = data.pop("comment", None) or ""
+    if not has_perm(user, Perm.PERSON_EDIT):
+        raise Forbidden()
+    # One transaction: a bad status after good field edits must not leave the edits behind.
+    with transaction.atomic():
+        if data:
+            person = services.person_update(actor=user, person=person, data=data)
+        if status is not None:
+            person = services.person_change_status(actor=user, person=person, status=status,
+                                                   comment=comment or "通过接口变更")
+    return person_out(selectors.person_get(user=user, person_id=person.pk))
+
+
+@router.get("/{person_id}/identity", response={200: IdentityOut, **errors(401, 404, 422)})
+def person_identity(request: HttpRequest, person_id: int) -> IdentityOut:
+    identity = services.person_reveal_identity(actor=actor_of(request), person_id=person_id)
+    return IdentityOut(id=person_id, id_number=identity.id_number,
+                       cert_number=identity.cert_number)

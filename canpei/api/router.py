@@ -1,0 +1,60 @@
+"""The REST API at /api/v1/: routers only; the work is done by the apps' services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from canpei.api import audit, auth, persons
+from canpei.api.common import AUTH
+from canpei.errors import ServiceError
+
+api = NinjaAPI(
+    title="Canpei API",
+    version="1",
+    description="残培：残疾人职业技能培训管理系统 REST API",
+    auth=AUTH,
+    urls_namespace="api",
+)
+
+api.add_router("/auth", auth.router)
+api.add_router("/persons", persons.router)
+api.add_router("/audit", audit.router)
+
+
+def _loc_to_field(loc: Any) -> str:
+    parts = [str(p) for p in (loc or []) if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = [{"field": _loc_to_field(e.get("loc")), "message": str(e.get("msg", ""))}
+              for e in exc.errors]
+    return api.create_response(request, {"detail": "请求参数有误", "errors": fields}, status=422)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    body = {"detail": exc.message,
+            "errors": [{"field": field, "message": message} for field, message in exc.errors]}
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "未登录或令牌无效", "errors": []}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = "请求体不是有效的 JSON" if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": detail, "errors": []}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "记录不存在", "errors": []}, status=404)

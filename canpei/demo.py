@@ -1,0 +1,184 @@
+"""Deterministic synthetic Jinjiang data for demonstrations, tests and benchmarks.
+
+Everything derives from `random.Random(seed)`, so the same seed gives the same persons
+(their ciphertexts differ only by the random nonces of the encryption).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from typing import Any, Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.models import User
+from canpei.accounts.roles import Role
+from canpei.audit.services import audit_record
+from canpei.institutions.models import DesignationState, Institution, InstitutionType
+from canpei.institutions.rules import ALPHABET, credit_code_check_char
+from canpei.people import crypto
+from canpei.people.models import Person
+from canpei.people.pinyin import name_pinyin
+from canpei.people.rules import PersonStatus, id_check_char
+from canpei.regions.models import Region
+
+DEMO_PASSWORD = "Canpei@2026"
+JINJIANG_ADDRESS_CODE = "350582"
+
+# Common surnames of southern Fujian, most frequent first.
+SURNAMES = "陈林黄王吴许蔡张李施洪庄苏郑杨刘曾丁谢颜柯郭卢叶周蒋粘龚骆傅"
+GIVEN = ("志明伟强建华秀英美玲丽娟国平文杰振宇佳怡雅婷俊杰金水阿宝淑芬春花海燕德福宗汉"
+         "荣发良才雪梅丽珍瑞祥晓东家豪思远紫涵一鸣子轩梓萱泽楷宏达丽华玉兰碧霞明辉永安")
+STREETS = ["中山路", "泉安路", "世纪大道", "晋江大道", "长兴路", "青华路", "梅岭路", "安平路", "和平路"]
+
+CATEGORY_WEIGHTS = {"1": 12, "2": 15, "3": 2, "4": 40, "5": 10, "6": 12, "7": 9}
+GRADE_WEIGHTS = {"1": 10, "2": 25, "3": 30, "4": 35}
+STATUS_WEIGHTS = {PersonStatus.ACTIVE: 93, PersonStatus.MOVED_OUT: 3, PersonStatus.DECEASED: 2,
+                  PersonStatus.REVOKED: 2}
+FORM_WEIGHTS = {"": 55, "1": 9, "2": 5, "3": 9, "4": 4, "5": 3, "6": 8, "7": 7}
+
+
+def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    return [(u.username, f"{u.role_label}{'（' + u.town.name + '）' if u.town else ''}"
+             f"{'（' + u.institution.name + '）' if u.institution else ''}")
+            for u in User.objects.filter(username__in=[a[0] for a in DEMO_USERS])
+            .select_related("town", "institution").order_by("id")]
+
+
+DEMO_USERS = [
+    ("city", Role.CITY_ADMIN, None, None, "市残联 陈主任"),
+    ("anhai", Role.TOWN_STAFF, "350582101000", None, "安海镇 林专干"),
+    ("cizao", Role.TOWN_STAFF, "350582102000", None, "磁灶镇 黄专干"),
+    ("school", Role.INSTITUTION_STAFF, None, 0, "晋江市职业技术学校 教务"),
+    ("employment", Role.EMPLOYMENT_SERVICE, None, None, "就业服务中心 王指导员"),
+    ("auditor", Role.AUDITOR, None, None, "纪检监督 吴"),
+    ("sysadmin", Role.SYS_ADMIN, None, None, "系统管理员"),
+    ("secadmin", Role.SECURITY_ADMIN, None, None, "安全管理员"),
+    ("auditadmin", Role.AUDIT_ADMIN, None, None, "审计管理员"),
+]
+
+DEMO_INSTITUTIONS = [
+    ("晋江市职业技术学校", InstitutionType.VOCATIONAL_COLLEGE, "350582001000", DesignationState.DESIGNATED),
+    ("晋江市残疾人就业培训基地", InstitutionType.FEDERATION_BASE, "350582003000", DesignationState.DEMONSTRATION),
+    ("安海镇盲人保健按摩培训中心", InstitutionType.PRIVATE, "350582101000", DesignationState.DESIGNATED),
+    ("泉州轻工职业学院晋江校区", InstitutionType.UNIVERSITY, "350582107000", DesignationState.APPLIED),
+]
+
+
+def _credit_code(rng: random.Random) -> str:
+    body = "91" + JINJIANG_ADDRESS_CODE + "".join(rng.choice(ALPHABET) for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+def database_is_empty() -> bool:
+    return not Person.objects.exists() and not User.objects.exists()
+
+
+def _id_number(rng: random.Random, birth: dt.date, male: bool, used: set[str]) -> str:
+    while True:
+        seq = rng.randrange(0, 1000)
+        if (seq % 2 == 1) != male:
+            seq = (seq + 1) % 1000
+        first17 = f"{JINJIANG_ADDRESS_CODE}{birth:%Y%m%d}{seq:03d}"
+        if first17 not in used:
+            used.add(first17)
+            return first17 + id_check_char(first17)
+
+
+def generate_persons(count: int, seed: int, towns: list[str], today: dt.date) -> Iterator[Person]:
+    rng = random.Random(seed)
+    used: set[str] = set()
+    now = timezone.now()
+    for _ in range(count):
+        male = rng.random() < 0.57
+        # Mostly working age, some children and some elderly, as on a real registry.
+        age = rng.choices([rng.randint(8, 15), rng.randint(16, 54), rng.randint(55, 64),
+                           rng.randint(65, 85)], weights=[4, 66, 18, 12])[0]
+        birth = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+        number = _id_number(rng, birth, male, used)
+        category = _pick(rng, CATEGORY_WEIGHTS)
+        grade = _pick(rng, GRADE_WEIGHTS)
+        cert = number + category + grade if rng.random() < 0.96 else ""
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        full, initials = name_pinyin(name)
+        form = _pick(rng, FORM_WEIGHTS) if 16 <= age < 60 else ""
+        reason = "" if form else rng.choice("1234567") if rng.random() < 0.8 else ""
+        town = rng.choice(towns)
+        yield Person(
+            name=name, name_pinyin=full, name_initials=initials,
+            id_number_enc=crypto.encrypt(number), id_hash=crypto.lookup_hash(number),
+            id_tail=number[-4:], cert_number_enc=crypto.encrypt(cert) if cert else "",
+            cert_hash=crypto.lookup_hash(cert) if cert else None,
+            gender="1" if male else "2", birth_date=birth, category=category, grade=grade,
+            town_id=town, address=f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+            phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.85 else "",
+            education=rng.choice(["none", "primary", "junior_high", "junior_high", "senior_high", "college", "bachelor"]),
+            hardship_dibao=rng.random() < 0.10, hardship_tekun=rng.random() < 0.02,
+            hardship_poverty_monitoring=rng.random() < 0.05,
+            employment_form=form, not_working_reason=reason,
+            new_entrant=16 <= age <= 24 and not form and rng.random() < 0.5,
+            registered_unemployed=not form and 16 <= age < 60 and rng.random() < 0.15,
+            entrepreneurship_intention=rng.random() < 0.08,
+            status=_pick(rng, STATUS_WEIGHTS), created_at=now, updated_at=now,
+        )
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+
+
+def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
+              batch: int = 5000) -> dict[str, int]:
+    """Create the demo institutions, accounts and `persons` persons.
+
+    Run again with another seed it adds more; a generated ID number already on the registry
+    is skipped, so the count returned is what was actually added.
+    """
+    rng = random.Random(seed * 7919)
+    towns = list(Region.objects.filter(level=Region.Level.TOWN).values_list("code", flat=True))
+    with transaction.atomic():
+        institutions = []
+        for name, kind, town, state in DEMO_INSTITUTIONS:
+            inst, _ = Institution.objects.get_or_create(
+                name=name, defaults={"credit_code": _credit_code(rng), "type": kind, "town_id": town,
+                                     "state": state,
+                                     "designated_from": dt.date(2019, 1, 1) if state != "applied" else None,
+                                     "designated_to": dt.date(2027, 12, 31) if state != "applied" else None})
+            institutions.append(inst)
+        for username, role, town, inst_index, full_name in DEMO_USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(username=username, role=role, town_id=town, first_name=full_name,
+                        institution=institutions[inst_index] if inst_index is not None else None)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        audit_record(actor=None, action="demo.load", summary=f"生成演示数据 {persons} 人（种子 {seed}）")
+    today = timezone.localdate()
+    before = Person.objects.count()
+    pending: list[Person] = []
+    done = 0
+    for person in generate_persons(persons, seed, towns, today):
+        pending.append(person)
+        if len(pending) >= batch:
+            Person.objects.bulk_create(pending, batch_size=batch, ignore_conflicts=True)
+            done += len(pending)
+            pending.clear()
+            if progress:
+                _progress(done, persons)
+    if pending:
+        Person.objects.bulk_create(pending, batch_size=batch, ignore_conflicts=True)
+        done += len(pending)
+    if progress:
+        _progress(done, persons)
+        sys.stderr.write("\n")
+    return {"persons": Person.objects.count() - before}

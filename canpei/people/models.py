@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+
+from canpei.people import crypto
+from canpei.people.rules import (
+    HARDSHIP_FLAGS, Category, Education, EmploymentForm, Gender, Grade, NotWorkingReason,
+    PersonStatus, mask_cert_number, mask_id_number, working_age_on,
+)
+
+
+class Person(models.Model):
+    """A disabled person on the real-name registry (实名制), one per ID number city-wide."""
+
+    name = models.CharField("姓名", max_length=30)
+    # Search columns, derived from the name by the service that writes it.
+    name_pinyin = models.CharField(max_length=120, editable=False)
+    name_initials = models.CharField(max_length=30, editable=False)
+
+    # The numbers themselves are stored encrypted; the hashes find them, the tail lists them.
+    id_number_enc = models.CharField(max_length=120, editable=False)
+    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_tail = models.CharField(max_length=4, editable=False)
+    cert_number_enc = models.CharField(max_length=120, blank=True, editable=False)
+    cert_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)
+
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, editable=False)
+    birth_date = models.DateField("出生日期", editable=False)
+    category = models.CharField("残疾类别", max_length=1, choices=Category.choices)
+    grade = models.CharField("残疾等级", max_length=1, choices=Grade.choices)
+    town = models.ForeignKey("regions.Region", verbose_name="所属镇街", on_delete=models.PROTECT,
+                             related_name="persons")
+    village = models.ForeignKey("regions.Region", verbose_name="村（社区）", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="village_persons")
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    education = models.CharField("文化程度", max_length=16, choices=Education.choices, blank=True)
+    hardship_dibao = models.BooleanField("低保", default=False)
+    hardship_tekun = models.BooleanField("特困", default=False)
+    hardship_poverty_monitoring = models.BooleanField("建档立卡/防返贫监测", default=False)
+    employment_form = models.CharField("就业形式", max_length=1, choices=EmploymentForm.choices,
+                                       blank=True)
+    not_working_reason = models.CharField("未就业原因", max_length=1,
+                                          choices=NotWorkingReason.choices, blank=True)
+    new_entrant = models.BooleanField("新成长劳动力", default=False)
+    registered_unemployed = models.BooleanField("城镇登记失业", default=False)
+    entrepreneurship_intention = models.BooleanField("有创业意愿", default=False)
+    status = models.CharField("状态", max_length=16, choices=PersonStatus.choices,
+                              default=PersonStatus.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # Person list: a town's page in id order, and its exact count.
+            models.Index(fields=["town", "id"], name="person_town_id"),
+            # Prefix searches (LIKE 'x%'); pattern ops make PostgreSQL use them under any collation.
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_pinyin"], name="person_pinyin_prefix",
+                         opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="person_initials_prefix",
+                         opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_tail"], name="person_id_tail"),
+            models.Index(fields=["town", "name"], name="person_town_name",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["town", "name_initials"], name="person_town_initials",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["town", "name_pinyin"], name="person_town_pinyin",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["town", "id_tail"], name="person_town_id_tail"),
+            models.Index(fields=["gender", "birth_date"], name="person_gender_birth"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(category__in=Category.values),
+                                   name="person_category_valid"),
+            models.CheckConstraint(condition=models.Q(grade__in=Grade.values),
+                                   name="person_grade_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=PersonStatus.values),
+                                   name="person_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_enc)
+
+    @property
+    def cert_number(self) -> str:
+        return crypto.decrypt(self.cert_number_enc)
+
+    @property
+    def id_number_masked(self) -> str:
+        # The address code is the town's; only the tail is stored in clear.
+        return mask_id_number(self.id_number)
+
+    @property
+    def cert_number_masked(self) -> str:
+        return mask_cert_number(self.cert_number) if self.cert_number_enc else ""
+
+    @property
+    def hardship(self) -> list[str]:
+        return [flag for flag in HARDSHIP_FLAGS if getattr(self, f"hardship_{flag}")]
+
+    @property
+    def hardship_labels(self) -> list[str]:
+        return [HARDSHIP_FLAGS[flag] for flag in self.hardship]
+
+    def working_age_on(self, on: dt.date) -> bool:
+        return working_age_on(birth=self.birth_date, gender=self.gender, on=on)
+
+    @property
+    def working_age(self) -> bool:
+        return self.working_age_on(timezone.localdate())
+
+    @property
+    def age(self) -> int:
+        from canpei.people.rules import age_on
+
+        return age_on(self.birth_date, timezone.localdate())

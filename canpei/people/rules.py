@@ -1,0 +1,212 @@
+"""Validation of personal identifiers and the registry's code tables.
+
+Citizen ID numbers follow GB 11643-1999: 17 digits and an ISO 7064 MOD 11-2 check character.
+The second-generation disability certificate number (第二代残疾人证) is the holder's ID number
+followed by one digit of category and one of grade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+
+# Messages (shown to users; tests assert against these constants).
+ID_REQUIRED = "请填写身份证号"
+ID_FORMAT = "身份证号须为 18 位：17 位数字加 1 位数字或 X"
+ID_CHECKSUM = "身份证号校验位不正确"
+ID_BIRTH_DATE = "身份证号中的出生日期无效"
+ID_REGION = "身份证号中的地区代码无效"
+ID_DUPLICATE = "该身份证号已登记"
+CERT_FORMAT = "残疾证号须为 20 位：身份证号加残疾类别、等级各 1 位"
+CERT_ID_MISMATCH = "残疾证号前 18 位须与身份证号一致"
+CERT_CATEGORY_MISMATCH = "残疾证号第 19 位须与残疾类别一致"
+CERT_GRADE_MISMATCH = "残疾证号第 20 位须与残疾等级一致"
+CERT_DUPLICATE = "该残疾证号已登记"
+NAME_REQUIRED = "请填写姓名"
+NAME_INVALID = "姓名须为 2 至 30 个字，不含数字或符号"
+CATEGORY_INVALID = "残疾类别须为 1 至 7"
+GRADE_INVALID = "残疾等级须为 1 至 4"
+TOWN_REQUIRED = "请选择所属镇街"
+TOWN_INVALID = "所属镇街不存在"
+TOWN_OUT_OF_SCOPE = "只能登记本镇街的人员"
+VILLAGE_INVALID = "村（社区）不属于所选镇街"
+PHONE_INVALID = "联系电话须为 11 位手机号或带区号的固定电话"
+EDUCATION_INVALID = "文化程度不在可选范围内"
+EMPLOYMENT_FORM_INVALID = "就业形式须为 1 至 7"
+NOT_WORKING_REASON_INVALID = "未就业原因须为 1 至 7"
+NOT_WORKING_WITH_FORM = "已就业人员不填未就业原因"
+HARDSHIP_INVALID = "困难类型须为 dibao（低保）、tekun（特困）或 poverty_monitoring（防返贫监测）"
+STATUS_INVALID = "状态不在可选范围内"
+ADDRESS_TOO_LONG = "地址不能超过 200 字"
+
+CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+# Province-level prefixes of the address code (GB/T 2260), Taiwan, Hong Kong and Macao included.
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82 83".split()
+)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
+class Gender(models.TextChoices):
+    # GB/T 2261.1 codes.
+    MALE = "1", "男"
+    FEMALE = "2", "女"
+
+
+class Category(models.TextChoices):
+    VISION = "1", "视力残疾"
+    HEARING = "2", "听力残疾"
+    SPEECH = "3", "言语残疾"
+    PHYSICAL = "4", "肢体残疾"
+    INTELLECTUAL = "5", "智力残疾"
+    MENTAL = "6", "精神残疾"
+    MULTIPLE = "7", "多重残疾"
+
+
+class Grade(models.TextChoices):
+    ONE = "1", "一级"
+    TWO = "2", "二级"
+    THREE = "3", "三级"
+    FOUR = "4", "四级"
+
+
+class EmploymentForm(models.TextChoices):
+    QUOTA = "1", "按比例就业"
+    CONCENTRATED = "2", "集中就业"
+    SELF_EMPLOYED = "3", "个体就业（含自主创业）"
+    PUBLIC_WELFARE = "4", "公益性岗位就业"
+    AUXILIARY = "5", "辅助性就业"
+    RURAL = "6", "农村种养加"
+    FLEXIBLE = "7", "灵活就业（社区、居家就业）"
+
+
+class NotWorkingReason(models.TextChoices):
+    STUDYING = "1", "在校学习"
+    RETIRED = "2", "退休"
+    NO_WISH = "3", "无意愿就业"
+    NO_SKILLS = "4", "无就业技能"
+    UNABLE = "5", "丧失劳动能力"
+    LAND_REQUISITIONED = "6", "农用土地被征用"
+    OTHER = "7", "其他"
+
+
+class Education(models.TextChoices):
+    NONE = "none", "未上过学"
+    PRIMARY = "primary", "小学"
+    JUNIOR_HIGH = "junior_high", "初中"
+    SENIOR_HIGH = "senior_high", "高中/中专"
+    COLLEGE = "college", "大专"
+    BACHELOR = "bachelor", "本科及以上"
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "active", "在册"
+    MOVED_OUT = "moved_out", "迁出"
+    DECEASED = "deceased", "死亡"
+    REVOKED = "revoked", "证件注销"
+
+
+HARDSHIP_FLAGS = {
+    "dibao": "低保",
+    "tekun": "特困",
+    "poverty_monitoring": "建档立卡/防返贫监测",
+}
+
+
+def normalize_id_number(raw: str) -> str:
+    """Full-width digits and letters become ASCII, a lower-case x becomes X, edges are trimmed."""
+    return unicodedata.normalize("NFKC", raw or "").strip().upper()
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS))
+    return CHECK_CHARS[total % 11]
+
+
+def id_number_error(number: str, *, today: dt.date | None = None) -> str | None:
+    """Return the message for an invalid, already normalised, ID number; None when valid."""
+    if not number:
+        return ID_REQUIRED
+    if len(number) != 18 or not number[:17].isdigit() or not number[:17].isascii() \
+            or not (number[17].isdigit() and number[17].isascii() or number[17] == "X"):
+        return ID_FORMAT
+    if number[:2] not in PROVINCE_CODES:
+        return ID_REGION
+    if id_check_char(number[:17]) != number[17]:
+        return ID_CHECKSUM
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return ID_BIRTH_DATE
+    if birth < EARLIEST_BIRTH or birth > (today or dt.date.today()):
+        return ID_BIRTH_DATE
+    return None
+
+
+def birth_date_from_id(number: str) -> dt.date:
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def gender_from_id(number: str) -> str:
+    # The 17th digit is the sequence code: odd for men, even for women.
+    return Gender.MALE if int(number[16]) % 2 else Gender.FEMALE
+
+
+def cert_number_error(cert: str, *, id_number: str, category: str, grade: str) -> str | None:
+    if len(cert) != 20 or not cert[18:].isdigit() or not cert[18:].isascii():
+        return CERT_FORMAT
+    if cert[:18] != id_number:
+        return CERT_ID_MISMATCH
+    if cert[18] != category:
+        return CERT_CATEGORY_MISMATCH
+    if cert[19] != grade:
+        return CERT_GRADE_MISMATCH
+    return None
+
+
+def mask_id_number(number: str) -> str:
+    """`350582********123X`: the address code and the last four, as on a printed list."""
+    if len(number) < 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_cert_number(cert: str) -> str:
+    if len(cert) != 20:
+        return "*" * len(cert)
+    return mask_id_number(cert[:18]) + cert[18:]
+
+
+def age_on(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def latest_birth_for_age(on: dt.date, years: int) -> dt.date:
+    """The latest birth date of someone who is at least `years` old on `on`."""
+    year = on.year - years
+    try:
+        return on.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return dt.date(year, 2, 28)
+
+
+def working_age_span(gender: str) -> tuple[int, int]:
+    key = "male" if gender == Gender.MALE else "female"
+    low, high = settings.WORKING_AGE[key]
+    return low, high
+
+
+def working_age_on(*, birth: dt.date, gender: str, on: dt.date) -> bool:
+    low, high = working_age_span(gender)
+    return low <= age_on(birth, on) <= high
+
+
+def working_age_birth_range(gender: str, on: dt.date) -> tuple[dt.date, dt.date]:
+    """Birth dates (exclusive lower, inclusive upper) of the working-age persons on `on`."""
+    low, high = working_age_span(gender)
+    return latest_birth_for_age(on, high + 1), latest_birth_for_age(on, low)

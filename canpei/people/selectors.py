@@ -1,0 +1,138 @@
+"""Reads of the registry. Every one starts from the caller's scope (canpei.regions.scope)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from canpei.errors import InvalidInput, NotFound
+from canpei.people import crypto
+from canpei.people.models import Person
+from canpei.people.rules import (
+    CATEGORY_INVALID, EMPLOYMENT_FORM_INVALID, GRADE_INVALID, STATUS_INVALID, Category,
+    EmploymentForm, Gender, Grade, PersonStatus, normalize_id_number, working_age_birth_range,
+)
+from canpei.regions.models import Region
+from canpei.regions.scope import persons_visible_to
+
+TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
+WORKING_AGE_FILTER_INVALID = "working_age 只能为 true 或 false"
+QUERY_TOO_LONG = "搜索内容不能超过 30 个字符"
+
+ID_TAIL = re.compile(r"^[0-9]{1,3}[0-9X]$|^[0-9]$")
+PINYIN = re.compile(r"^[a-z]+$")
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    town: str = ""
+    q: str = ""
+    category: str = ""
+    grade: str = ""
+    employment_form: str = ""
+    working_age: bool | None = None
+    status: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any) -> "PersonFilters":
+        """Parse query parameters, naming each bad one; unknown parameters are ignored."""
+        def get(key: str) -> str:
+            value = params.get(key)
+            return str(value).strip() if value is not None else ""
+
+        errors: list[tuple[str, str]] = []
+        town = get("town")
+        if town and not re.fullmatch(r"[0-9]{12}", town):
+            errors.append(("town", TOWN_FILTER_INVALID))
+        q = unicodedata.normalize("NFKC", get("q"))
+        if len(q) > 30:
+            errors.append(("q", QUERY_TOO_LONG))
+        checks = (("category", Category.values, CATEGORY_INVALID),
+                  ("grade", Grade.values, GRADE_INVALID),
+                  ("employment_form", EmploymentForm.values + ["none"], EMPLOYMENT_FORM_INVALID),
+                  ("status", PersonStatus.values, STATUS_INVALID))
+        for key, allowed, message in checks:
+            if get(key) and get(key) not in allowed:
+                errors.append((key, message))
+        working_age: bool | None = None
+        raw_age = get("working_age").lower()
+        if raw_age in {"true", "1", "yes"}:
+            working_age = True
+        elif raw_age in {"false", "0", "no"}:
+            working_age = False
+        elif raw_age:
+            errors.append(("working_age", WORKING_AGE_FILTER_INVALID))
+        if errors:
+            raise InvalidInput(errors)
+        return cls(town=town, q=q, category=get("category"), grade=get("grade"),
+                   employment_form=get("employment_form"), working_age=working_age,
+                   status=get("status"))
+
+
+def working_age_q(on: Any = None) -> Q:
+    on = on or timezone.localdate()
+    condition = Q()
+    for gender in (Gender.MALE, Gender.FEMALE):
+        after, until = working_age_birth_range(gender, on)
+        condition |= Q(gender=gender, birth_date__gt=after, birth_date__lte=until)
+    return condition
+
+
+def search_q(q: str) -> Q:
+    """Name by prefix, full pinyin or initials by prefix, ID by its tail or in full.
+
+    Every branch is an equality or a prefix match, so each is served by an index.
+    """
+    upper = q.upper().replace(" ", "")
+    if len(upper) == 18:
+        return Q(id_hash=crypto.lookup_hash(normalize_id_number(upper)))
+    if ID_TAIL.match(upper):
+        return Q(id_tail=upper) if len(upper) == 4 else Q(id_tail__endswith=upper)
+    lower = q.lower().replace(" ", "")
+    if PINYIN.match(lower):
+        return Q(name_pinyin__startswith=lower) | Q(name_initials__startswith=lower)
+    return Q(name__startswith=q.replace(" ", ""))
+
+
+def person_list(*, user: object, filters: PersonFilters | None = None) -> QuerySet[Person]:
+    qs = persons_visible_to(user)
+    f = filters or PersonFilters()
+    if f.town:
+        qs = qs.filter(town_id=f.town)
+    if f.q:
+        qs = qs.filter(search_q(f.q))
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.grade:
+        qs = qs.filter(grade=f.grade)
+    if f.employment_form == "none":
+        qs = qs.filter(employment_form="")
+    elif f.employment_form:
+        qs = qs.filter(employment_form=f.employment_form)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.working_age is True:
+        qs = qs.filter(working_age_q())
+    elif f.working_age is False:
+        qs = qs.exclude(working_age_q())
+    return qs.select_related("town", "village").order_by("id")
+
+
+def person_get(*, user: object, person_id: int | str) -> Person:
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    person = persons_visible_to(user).select_related("town", "village").filter(pk=pk).first()
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def town_choices() -> QuerySet[Region]:
+    return Region.objects.filter(level=Region.Level.TOWN).order_by("code")

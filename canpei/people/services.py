@@ -1,0 +1,365 @@
+"""Writes to the registry. Each takes the acting user, checks the rules, locks what it changes
+and writes its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.audit.services import audit_record
+from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.people import crypto, rules
+from canpei.people.models import Person
+from canpei.people.pinyin import name_pinyin
+from canpei.regions.models import Region
+from canpei.regions.scope import persons_visible_to, town_codes_writable_by
+
+NAME_PATTERN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•A-Za-z\s]{2,30}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+
+EDITABLE_FIELDS = (
+    "name", "id_number", "cert_number", "category", "grade", "town", "village", "address",
+    "phone", "education", "hardship", "employment_form", "not_working_reason", "new_entrant",
+    "registered_unemployed", "entrepreneurship_intention", "status",
+)
+BOOLEAN_FIELDS = ("new_entrant", "registered_unemployed", "entrepreneurship_intention")
+BOOLEAN_INVALID = "只能为是或否"
+UNKNOWN_FIELD = "不能修改此字段"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def person_snapshot(person: Person) -> dict[str, Any]:
+    """The audited view of a person: every field, numbers masked."""
+    return {
+        "name": person.name,
+        "id_number": person.id_number_masked,
+        "cert_number": person.cert_number_masked,
+        "gender": person.gender,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "category": person.category,
+        "grade": person.grade,
+        "town": person.town_id,
+        "village": person.village_id,
+        "address": person.address,
+        "phone": person.phone,
+        "education": person.education,
+        "hardship": person.hardship,
+        "employment_form": person.employment_form,
+        "not_working_reason": person.not_working_reason,
+        "new_entrant": person.new_entrant,
+        "registered_unemployed": person.registered_unemployed,
+        "entrepreneurship_intention": person.entrepreneurship_intention,
+        "status": person.status,
+    }
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+
+
+@dataclass
+class _Cleaned:
+    values: dict[str, Any]
+    id_number: str | None
+    cert_number: str | None
+
+
+def _clean(data: dict[str, Any], *, actor: Any, current: Person | None,
+           today: dt.date) -> _Cleaned:
+    """Validate every given field at once, so the user sees all problems together."""
+    errors: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+    for key in data:
+        if key not in EDITABLE_FIELDS:
+            errors.append((key, UNKNOWN_FIELD))
+
+    def final(key: str, default: Any = "") -> Any:
+        if key in values:
+            return values[key]
+        if key in data:
+            return _text(data[key])
+        return getattr(current, key, default) if current else default
+
+    if current is None or "name" in data:
+        name = re.sub(r"\s+", " ", _text(data.get("name")))
+        if not name:
+            errors.append(("name", rules.NAME_REQUIRED))
+        elif not NAME_PATTERN.match(name) or len(name) > 30:
+            errors.append(("name", rules.NAME_INVALID))
+        else:
+            values["name"] = name
+
+    id_number: str | None = None
+    if current is None or "id_number" in data:
+        id_number = rules.normalize_id_number(_text(data.get("id_number")))
+        message = rules.id_number_error(id_number, today=today)
+        if message:
+            errors.append(("id_number", message))
+            id_number = None
+
+    for key, choices, message in (("category", rules.Category.values, rules.CATEGORY_INVALID),
+                                  ("grade", rules.Grade.values, rules.GRADE_INVALID)):
+        if current is None or key in data:
+            value = _text(data.get(key))
+            if value not in choices:
+                errors.append((key, message))
+            else:
+                values[key] = value
+
+    cert_number: str | None = None
+    if current is None or {"cert_number", "id_number", "category", "grade"} & set(data):
+        raw_cert = data["cert_number"] if "cert_number" in data else (
+            current.cert_number if current else "")
+        cert = rules.normalize_id_number(_text(raw_cert))
+        if not cert:
+            cert_number = ""
+        else:
+            # Check against the values the record will hold; a field that failed its own check
+            # (None here) has its error already, and nothing is written.
+            effective_id = id_number if (current is None or "id_number" in data) else current.id_number
+            category = values.get("category") if (current is None or "category" in data) else current.category
+            grade = values.get("grade") if (current is None or "grade" in data) else current.grade
+            if effective_id and category and grade:
+                message = rules.cert_number_error(cert, id_number=effective_id,
+                                                  category=category, grade=grade)
+                if message:
+                    errors.append(("cert_number", message))
+                else:
+                    cert_number = cert
+            elif len(cert) != 20:
+                errors.append(("cert_number", rules.CERT_FORMAT))
+
+    if current is None or "town" in data:
+        code = _text(data.get("town"))
+        town = Region.objects.filter(code=code, level=Region.Level.TOWN).first() if code else None
+        allowed = town_codes_writable_by(actor)
+        if not code:
+            errors.append(("town", rules.TOWN_REQUIRED))
+        elif town is None:
+            errors.append(("town", rules.TOWN_INVALID))
+        elif allowed is not None and town.code not in allowed:
+            errors.append(("town", rules.TOWN_OUT_OF_SCOPE))
+        else:
+            values["town"] = town
+
+    if "village" in data or "town" in values:
+        code = _text(data.get("village")) if "village" in data else (
+            current.village_id if current and current.village_id else "")
+        if code:
+            town_code = values["town"].code if "town" in values else (current.town_id if current else "")
+            village = Region.objects.filter(code=code, level=Region.Level.VILLAGE,
+                                            parent_id=town_code).first()
+            if village is None:
+                errors.append(("village", rules.VILLAGE_INVALID))
+            else:
+                values["village"] = village
+        else:
+            values["village"] = None
+
+    if "address" in data:
+        address = _text(data["address"])
+        if len(address) > 200:
+            errors.append(("address", rules.ADDRESS_TOO_LONG))
+        else:
+            values["address"] = address
+    if "phone" in data:
+        phone = re.sub(r"[\s]", "", _text(data["phone"]))
+        if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
+            errors.append(("phone", rules.PHONE_INVALID))
+        else:
+            values["phone"] = phone
+    if "education" in data:
+        education = _text(data["education"])
+        if education and education not in rules.Education.values:
+            errors.append(("education", rules.EDUCATION_INVALID))
+        else:
+            values["education"] = education
+    if "hardship" in data:
+        flags = data["hardship"] or []
+        if isinstance(flags, str):
+            flags = [f for f in re.split(r"[,，\s]+", flags) if f]
+        if not isinstance(flags, (list, tuple)) or any(f not in rules.HARDSHIP_FLAGS for f in flags):
+            errors.append(("hardship", rules.HARDSHIP_INVALID))
+        else:
+            for flag in rules.HARDSHIP_FLAGS:
+                values[f"hardship_{flag}"] = flag in flags
+    for key, choices, message in (
+            ("employment_form", rules.EmploymentForm.values, rules.EMPLOYMENT_FORM_INVALID),
+            ("not_working_reason", rules.NotWorkingReason.values, rules.NOT_WORKING_REASON_INVALID),
+            ("status", rules.PersonStatus.values, rules.STATUS_INVALID)):
+        if key in data:
+            value = _text(data[key])
+            if (value or key == "status") and value not in choices:
+                errors.append((key, message))
+            else:
+                values[key] = value
+    if final("employment_form") and final("not_working_reason"):
+        errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
+    for key in BOOLEAN_FIELDS:
+        if key in data:
+            value = data[key]
+            if isinstance(value, str):
+                value = {"true": True, "1": True, "是": True, "false": False, "0": False,
+                         "否": False, "": False}.get(value.strip().lower(), value)
+            if not isinstance(value, bool):
+                errors.append((key, BOOLEAN_INVALID))
+            else:
+                values[key] = value
+
+    if errors:
+        raise InvalidInput(errors)
+    return _Cleaned(values=values, id_number=id_number, cert_number=cert_number)
+
+
+def _apply(person: Person, cleaned: _Cleaned) -> None:
+    for key, value in cleaned.values.items():
+        setattr(person, key, value)
+    if "name" in cleaned.values:
+        person.name_pinyin, person.name_initials = name_pinyin(person.name)
+    if cleaned.id_number is not None:
+        person.id_number_enc = crypto.encrypt(cleaned.id_number)
+        person.id_hash = crypto.lookup_hash(cleaned.id_number)
+        person.id_tail = cleaned.id_number[-4:]
+        person.birth_date = rules.birth_date_from_id(cleaned.id_number)
+        person.gender = rules.gender_from_id(cleaned.id_number)
+    if cleaned.cert_number is not None:
+        person.cert_number_enc = crypto.encrypt(cleaned.cert_number) if cleaned.cert_number else ""
+        person.cert_hash = crypto.lookup_hash(cleaned.cert_number) if cleaned.cert_number else None
+
+
+def _check_unique(person: Person) -> None:
+    others = Person.objects.exclude(pk=person.pk) if person.pk else Person.objects.all()
+    if others.filter(id_hash=person.id_hash).exists():
+        raise Conflict(rules.ID_DUPLICATE, [("id_number", rules.ID_DUPLICATE)])
+    if person.cert_hash and others.filter(cert_hash=person.cert_hash).exists():
+        raise Conflict(rules.CERT_DUPLICATE, [("cert_number", rules.CERT_DUPLICATE)])
+
+
+def _save_unique(person: Person) -> None:
+    """Save, turning a lost race on the unique hashes into the same 409 as the check."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        _check_unique(person)
+        raise
+
+
+def person_create(*, actor: Any, data: dict[str, Any]) -> Person:
+    if not has_perm(actor, Perm.PERSON_CREATE):
+        raise Forbidden()
+    today = timezone.localdate()
+    cleaned = _clean(data, actor=actor, current=None, today=today)
+    person = Person()
+    _apply(person, cleaned)
+    with transaction.atomic():
+        _check_unique(person)
+        _save_unique(person)
+        audit_record(actor=actor, action="person.create", obj=person,
+                     summary=f"登记人员 #{person.pk}", changes={"after": person_snapshot(person)})
+    return person
+
+
+def _locked_for_edit(actor: Any, person_id: int) -> Person:
+    if not has_perm(actor, Perm.PERSON_EDIT):
+        raise Forbidden()
+    # Lock the row: two clerks saving the same person must not interleave their diffs.
+    person = persons_visible_to(actor).select_for_update().filter(pk=person_id).first()
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person:
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _locked_for_edit(actor, person.pk)
+        before = person_snapshot(locked)
+        cleaned = _clean(data, actor=actor, current=locked, today=today)
+        _apply(locked, cleaned)
+        after = person_snapshot(locked)
+        changes = _diff(before, after)
+        if not changes and cleaned.id_number is None:
+            return locked
+        locked.updated_at = timezone.now()
+        _check_unique(locked)
+        _save_unique(locked)
+        audit_record(actor=actor, action="person.update", obj=locked,
+                     summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
+    return locked
+
+
+STATUS_COMMENT_REQUIRED = "变更状态须填写说明"
+
+
+def person_change_status(*, actor: Any, person: Person, status: str, comment: str) -> Person:
+    if status not in rules.PersonStatus.values:
+        raise InvalidInput([("status", rules.STATUS_INVALID)])
+    if not comment.strip():
+        raise InvalidInput([("comment", STATUS_COMMENT_REQUIRED)])
+    with transaction.atomic():
+        locked = _locked_for_edit(actor, person.pk)
+        if locked.status == status:
+            return locked
+        before = locked.status
+        locked.status = status
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="person.status", obj=locked,
+                     summary=f"人员 #{locked.pk} 状态变更",
+                     changes={"diff": {"status": [before, status]}, "comment": comment.strip()})
+    return locked
+
+
+@dataclass(frozen=True)
+class Identity:
+    id_number: str
+    cert_number: str
+
+
+def person_reveal_identity(*, actor: Any, person_id: int | str) -> Identity:
+    """Full numbers for the roles allowed to see them; every reveal is audited."""
+    if not has_perm(actor, Perm.PERSON_REVEAL):
+        raise NotFound()
+    with transaction.atomic():
+        try:
+            person = persons_visible_to(actor).get(pk=int(person_id))
+        except (Person.DoesNotExist, ValueError, TypeError):
+            raise NotFound() from None
+        audit_record(actor=actor, action="person.reveal", obj=person,
+                     summary=f"查看人员 #{person.pk} 完整证件号")
+    return Identity(id_number=person.id_number, cert_number=person.cert_number)
+
+
+LOOKUP_NOT_FOUND = "未找到该身份证号对应的在册人员"
+
+
+def person_lookup(*, actor: Any, id_number: str) -> Person:
+    """Exact lookup by full ID number (enrolment). Audited: it tells whether someone is disabled."""
+    if not has_perm(actor, Perm.PERSON_LOOKUP):
+        raise NotFound(LOOKUP_NOT_FOUND)
+    number = rules.normalize_id_number(id_number or "")
+    message = rules.id_number_error(number)
+    if message:
+        raise InvalidInput([("id_number", message)])
+    base = Person.objects.all() if actor.role != Role.TOWN_STAFF else persons_visible_to(actor)
+    with transaction.atomic():
+        person = base.select_related("town").filter(id_hash=crypto.lookup_hash(number)).first()
+        audit_record(actor=actor, action="person.lookup", object_type="people.person",
+                     object_id=person.pk if person else "",
+                     summary="按身份证号查找人员" + ("" if person else "（未找到）"))
+    if person is None:
+        raise NotFound(LOOKUP_NOT_FOUND)
+    return person

@@ -1,0 +1,22 @@
+from django.urls import path
+from django.views.i18n import set_language
+
+from canpei.accounts import views as account_views
+from canpei.web import views
+
+urlpatterns = [
+    path("login", account_views.login_view, name="login"),
+    path("logout", account_views.logout_view, name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", views.dashboard, name="dashboard"),
+    path("persons", views.person_list, name="person-list"),
+    path("persons/new", views.person_create, name="person-create"),
+    path("persons/lookup", views.person_lookup, name="person-lookup"),
+    path("persons/<int:person_id>", views.person_detail, name="person-detail"),
+    path("persons/<int:person_id>/edit", views.person_edit, name="person-edit"),
+    path("persons/<int:person_id>/identity", views.person_identity, name="person-identity"),
+    path("persons/<int:person_id>/status", views.person_status, name="person-status"),
+    path("audit", views.audit_list, name="audit"),
+    path("admin/users", account_views.users_view, name="users"),
+    path("admin/users/<int:user_id>/role", account_views.user_role_view, name="user-role"),
+]

@@ -1,0 +1,221 @@
+"""Pages. Thin: parse the request, call one selector or service, render."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts.roles import OFFICER_ROLES, Perm, has_perm
+from canpei.audit.selectors import audit_entries
+from canpei.errors import InvalidInput, NotFound, ServiceError
+from canpei.people import rules, selectors, services
+from canpei.people.forms import LookupForm, PersonForm, StatusForm
+from canpei.people.models import Person
+from canpei.regions.scope import persons_visible_to
+
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+def requires(perm: str) -> Callable[..., Any]:
+    """Signed in and holding `perm`; anyone else gets a 404, as if the page did not exist."""
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_perm(request.user, perm):
+                raise Http404()
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404() from None
+        return wrapped
+    return decorator
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", 50))
+    except ValueError:
+        return 50
+    return size if size in PAGE_SIZES else 50
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"officer": user.role in OFFICER_ROLES}
+    if has_perm(user, Perm.PERSON_BROWSE):
+        today = timezone.localdate()
+        visible = persons_visible_to(user)
+        by_town = (visible.values("town_id", "town__name")
+                   .annotate(total=Count("id"),
+                             active=Count("id", filter=Q(status=rules.PersonStatus.ACTIVE)),
+                             working_age=Count("id", filter=Q(status=rules.PersonStatus.ACTIVE)
+                                               & selectors.working_age_q(today)))
+                   .order_by("town_id"))
+        rows = list(by_town)
+        context.update(
+            by_town=rows,
+            totals={"total": sum(r["total"] for r in rows), "active": sum(r["active"] for r in rows),
+                    "working_age": sum(r["working_age"] for r in rows)},
+            today=today,
+        )
+    return render(request, "web/dashboard.html", context)
+
+
+@requires(Perm.PERSON_BROWSE)
+def person_list(request: HttpRequest) -> HttpResponse:
+    form_errors: list[tuple[str, str]] = []
+    try:
+        filters = selectors.PersonFilters.from_params(request.GET)
+    except InvalidInput as exc:
+        form_errors = exc.errors
+        filters = selectors.PersonFilters()
+    qs = selectors.person_list(user=request.user, filters=filters)
+    paginator = Paginator(qs, _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(request, "people/person_list.html", {
+        "page": page,
+        "filters": filters,
+        "filter_errors": form_errors,
+        "query": urlencode(params),
+        "towns": selectors.town_choices() if request.user.role != "town_staff" else [],
+        "categories": rules.Category.choices,
+        "grades": rules.Grade.choices,
+        "employment_forms": rules.EmploymentForm.choices,
+        "statuses": rules.PersonStatus.choices,
+        "page_sizes": PAGE_SIZES,
+        "page_size": _page_size(request),
+        "can_create": has_perm(request.user, Perm.PERSON_CREATE),
+    })
+
+
+@requires(Perm.PERSON_BROWSE)
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    return render(request, "people/person_detail.html", {
+        "person": person,
+        "can_edit": has_perm(request.user, Perm.PERSON_EDIT),
+        "can_reveal": has_perm(request.user, Perm.PERSON_REVEAL),
+        "status_form": StatusForm(initial={"status": person.status}),
+    })
+
+
+@requires(Perm.PERSON_REVEAL)
+@require_POST
+def person_identity(request: HttpRequest, person_id: int) -> HttpResponse:
+    identity = services.person_reveal_identity(actor=request.user, person_id=person_id)
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    return render(request, "people/person_detail.html", {
+        "person": person, "identity": identity,
+        "can_edit": has_perm(request.user, Perm.PERSON_EDIT), "can_reveal": True,
+        "status_form": StatusForm(initial={"status": person.status}),
+    })
+
+
+def _apply_errors(form: PersonForm, exc: ServiceError) -> None:
+    for field, message in exc.errors:
+        form.add_error(field if field in form.fields else None, message)
+    if not exc.errors:
+        form.add_error(None, exc.message)
+
+
+@requires(Perm.PERSON_CREATE)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, data=form.service_data())
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已登记：{person.name}")
+            return redirect("person-detail", person_id=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": None},
+                  status=422 if form.errors else 200)
+
+
+def _initial(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.name, "id_number": person.id_number, "cert_number": person.cert_number,
+        "category": person.category, "grade": person.grade, "town": person.town_id,
+        "address": person.address, "phone": person.phone, "education": person.education,
+        "hardship": person.hardship, "employment_form": person.employment_form,
+        "not_working_reason": person.not_working_reason, "new_entrant": person.new_entrant,
+        "registered_unemployed": person.registered_unemployed,
+        "entrepreneurship_intention": person.entrepreneurship_intention,
+    }
+
+
+@requires(Perm.PERSON_EDIT)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    form = PersonForm(request.POST or None, user=request.user, initial=_initial(person))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.service_data().items() if k in form.changed_data}
+        try:
+            services.person_update(actor=request.user, person=person, data=data)
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("person-detail", person_id=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person},
+                  status=422 if form.errors else 200)
+
+
+@requires(Perm.PERSON_EDIT)
+@require_POST
+def person_status(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_change_status(actor=request.user, person=person,
+                                          status=form.cleaned_data["status"],
+                                          comment=form.cleaned_data["comment"])
+        except ServiceError as exc:
+            messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
+        else:
+            messages.success(request, "状态已变更")
+    else:
+        messages.error(request, "变更状态须选择状态并填写说明")
+    return redirect("person-detail", person_id=person.pk)
+
+
+@requires(Perm.PERSON_LOOKUP)
+@require_http_methods(["GET", "POST"])
+def person_lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.POST or None)
+    found = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = services.person_lookup(actor=request.user, id_number=form.cleaned_data["id_number"])
+        except InvalidInput as exc:
+            for field, message in exc.errors:
+                form.add_error(field, message)
+        except NotFound as exc:
+            form.add_error("id_number", exc.message)
+    return render(request, "people/person_lookup.html", {"form": form, "found": found})
+
+
+@requires(Perm.AUDIT_READ)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    qs = audit_entries(user=request.user, action=request.GET.get("action", "")[:64],
+                       actor=request.GET.get("actor", "")[:150])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k in ("action", "actor") and v}
+    return render(request, "audit/audit_list.html", {"page": page, "query": urlencode(params)})

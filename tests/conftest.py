@@ -1,0 +1,151 @@
+"""Shared fixtures: for every role, a user inside the scope under test and, for the scoped
+roles, one outside it; two towns' persons; an institution; API clients."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+
+PASSWORD = "Test-pass-2026"
+ANHAI = "350582101000"   # 安海镇: the town "inside" the scope under test
+CIZAO = "350582102000"   # 磁灶镇: the town outside it
+
+
+def make_id(first17: str) -> str:
+    from canpei.people.rules import id_check_char
+
+    return first17 + id_check_char(first17)
+
+
+def credit_code(first17: str) -> str:
+    from canpei.institutions.rules import credit_code_check_char
+
+    return first17 + credit_code_check_char(first17)
+
+
+@pytest.fixture
+def institution(db: Any) -> Any:
+    from canpei.institutions.models import Institution
+
+    return Institution.objects.create(name="晋江市职业技术学校", credit_code=credit_code("91350582MA2XXXXX0"),
+                                      type="vocational_college", town_id="350582001000",
+                                      state="designated")
+
+
+@pytest.fixture
+def other_institution(db: Any) -> Any:
+    from canpei.institutions.models import Institution
+
+    return Institution.objects.create(name="另一培训机构", credit_code=credit_code("91350582MA2YYYYY1"),
+                                      type="private", town_id=CIZAO, state="designated")
+
+
+@dataclass
+class Users:
+    city_admin: Any
+    town_staff: Any          # 安海镇
+    other_town_staff: Any    # 磁灶镇
+    institution_staff: Any
+    employment_service: Any
+    auditor: Any
+    sys_admin: Any
+    security_admin: Any
+    audit_admin: Any
+
+    def by_role(self) -> dict[str, Any]:
+        return {
+            "city_admin": self.city_admin, "town_staff": self.town_staff,
+            "institution_staff": self.institution_staff,
+            "employment_service": self.employment_service, "auditor": self.auditor,
+            "sys_admin": self.sys_admin, "security_admin": self.security_admin,
+            "audit_admin": self.audit_admin,
+        }
+
+
+@pytest.fixture
+def users(db: Any, institution: Any) -> Users:
+    from canpei.accounts.models import User
+
+    def make(username: str, role: str, **scope: Any) -> Any:
+        user = User(username=username, role=role, **scope)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    return Users(
+        city_admin=make("city", "city_admin"),
+        town_staff=make("anhai", "town_staff", town_id=ANHAI),
+        other_town_staff=make("cizao", "town_staff", town_id=CIZAO),
+        institution_staff=make("school", "institution_staff", institution=institution),
+        employment_service=make("employment", "employment_service"),
+        auditor=make("auditor", "auditor"),
+        sys_admin=make("sysadmin", "sys_admin"),
+        security_admin=make("secadmin", "security_admin"),
+        audit_admin=make("auditadmin", "audit_admin"),
+    )
+
+
+def person_data(**overrides: Any) -> dict[str, Any]:
+    number = overrides.pop("id_number", None) or make_id("35058219900307001")
+    data = {"name": "张三", "id_number": number, "category": "4", "grade": "2", "town": ANHAI,
+            "cert_number": number + "42"}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def person_in(users: Users) -> Any:
+    """A person of 安海镇, inside town_staff's scope."""
+    from canpei.people.services import person_create
+
+    return person_create(actor=users.city_admin, data=person_data())
+
+
+@pytest.fixture
+def person_out(users: Users) -> Any:
+    """A person of 磁灶镇, outside town_staff's scope."""
+    from canpei.people.services import person_create
+
+    return person_create(actor=users.city_admin, data=person_data(
+        name="李四", id_number=make_id("35058219850612003"), cert_number="", town=CIZAO,
+        category="1", grade="3"))
+
+
+class ApiClient:
+    """A JSON client that authenticates with a bearer token, as an integrator would."""
+
+    def __init__(self, user: Any):
+        from canpei.accounts.services import token_issue
+
+        self.client = Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=user, user=user)}"}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get("/api/v1" + path, params, **self.headers)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.client.post("/api/v1" + path, json.dumps(body), content_type="application/json",
+                                **self.headers)
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.client.patch("/api/v1" + path, json.dumps(body), content_type="application/json",
+                                 **self.headers)
+
+
+@pytest.fixture
+def api() -> Any:
+    return ApiClient
+
+
+@pytest.fixture
+def login() -> Any:
+    def _login(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+    return _login
