@@ -7,7 +7,7 @@ import getpass
 import os
 import subprocess
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 
 def _setup() -> None:
@@ -128,6 +128,98 @@ def cmd_regions_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminal_progress(label: str) -> Any:
+    """A progress bar on a terminal; silent when the output is not one."""
+    if not sys.stderr.isatty():
+        return lambda done, total: None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
+
+
+def _operator(name: str | None) -> Any:
+    """The account an import or export runs as: CANPEI_USER or --as, else the first city admin."""
+    from canpei.accounts.models import User
+    from canpei.accounts.roles import Role
+
+    username = name or os.environ.get("CANPEI_USER")
+    if username:
+        return User.objects.filter(username=username, is_active=True).first()
+    return User.objects.filter(role=Role.CITY_ADMIN, is_active=True).order_by("id").first()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from canpei.errors import ServiceError
+    from canpei.spreadsheets.importing import write_report
+    from canpei.spreadsheets.jobs import importer
+    from canpei.spreadsheets.reader import MAX_FILE_BYTES
+
+    actor = _operator(args.as_user)
+    if actor is None:
+        print("找不到执行导入的用户：请用 --as 指定，或先创建市残联业务管理员", file=sys.stderr)
+        return 1
+    try:
+        size = os.path.getsize(args.file)
+        if size > MAX_FILE_BYTES:
+            print(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB 的上限", file=sys.stderr)
+            return 1
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        print(f"无法读取文件：{exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        result = importer(args.kind)(actor=actor, data=data, filename=os.path.basename(args.file),
+                                     dry_run=args.dry_run,
+                                     progress=_terminal_progress("校验"))
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    for error in result.errors[:500]:
+        print(str(error), file=sys.stderr)
+    if len(result.errors) > 500:
+        print(f"……另有 {len(result.errors) - 500} 处错误，见报告", file=sys.stderr)
+    if args.report:
+        write_report(args.report, result)
+    print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from canpei.errors import ServiceError
+    from canpei.spreadsheets.exports import EXPORTS
+
+    actor = _operator(args.as_user)
+    if actor is None:
+        print("找不到执行导出的用户：请用 --as 指定", file=sys.stderr)
+        return 1
+    fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
+    try:
+        if fmt == "csv":
+            with open(args.out, "w", encoding="utf-8-sig", newline="") as handle:
+                count = EXPORTS[args.kind](actor=actor, out=handle, fmt=fmt, year=args.year,
+                                           town=args.town or "")
+        else:
+            count = EXPORTS[args.kind](actor=actor, out=args.out, fmt=fmt, year=args.year,
+                                       town=args.town or "")
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        for field, message in exc.errors:
+            print(f"  {field}: {message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"无法写入文件：{exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"已导出 {count} 行到 {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from canpei.accounts.roles import Role
 
@@ -163,6 +255,24 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the audit log's hash chain").set_defaults(func=cmd_audit_verify)
+
+    imp = sub.add_parser("import", help="import a spreadsheet (.xlsx or .csv): all rows or none")
+    imp.add_argument("kind", choices=["persons", "surveys"])
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    imp.add_argument("--report", metavar="OUT.xlsx", help="write the rows with their errors here")
+    imp.add_argument("--as", dest="as_user", metavar="USER",
+                     help="the account the import runs as (default CANPEI_USER, else the first city admin)")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="write a ledger (台账) as .xlsx or .csv")
+    exp.add_argument("kind", choices=["persons", "surveys"])
+    exp.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
+    exp.add_argument("--year", type=int, help="survey year (surveys)")
+    exp.add_argument("--town", help="12-digit town code")
+    exp.add_argument("--as", dest="as_user", metavar="USER",
+                     help="the account the export runs as (default CANPEI_USER, else the first city admin)")
+    exp.set_defaults(func=cmd_export)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)

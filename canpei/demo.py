@@ -155,10 +155,10 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
                                      "designated_from": dt.date(2019, 1, 1) if state != "applied" else None,
                                      "designated_to": dt.date(2027, 12, 31) if state != "applied" else None})
             institutions.append(inst)
-        for username, role, town, inst_index, full_name in DEMO_USERS:
+        for username, role, user_town, inst_index, full_name in DEMO_USERS:
             if User.objects.filter(username=username).exists():
                 continue
-            user = User(username=username, role=role, town_id=town, first_name=full_name,
+            user = User(username=username, role=role, town_id=user_town, first_name=full_name,
                         institution=institutions[inst_index] if inst_index is not None else None)
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -76,11 +76,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_tasks",
+    "django_tasks_db",
+    # ninja itself: /api/v1/docs then serves Swagger UI from our static files, not a CDN with
+    # an inline script, which the Content-Security-Policy would block.
+    "ninja",
     "canpei.regions",
     "canpei.accounts",
     "canpei.audit",
     "canpei.institutions",
     "canpei.people",
+    "canpei.spreadsheets",
     "canpei.web",
 ]
 
@@ -218,8 +223,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Background work goes through the django-tasks API; the database worker comes with imports.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (imports) goes through the django-tasks API: jobs wait in the database and
+# `canpei run` starts a worker beside the web server. CANPEI_TASKS=immediate runs them inline.
+_tasks_mode = os.environ.get("CANPEI_TASKS", "database").strip().lower()
+if _tasks_mode not in {"database", "immediate"}:
+    raise ImproperlyConfigured("CANPEI_TASKS must be 'database' or 'immediate'")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend" if _tasks_mode == "database"
+                     else "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Working age (就业年龄段): inclusive ages by gender; configurable as retirement ages rise.
 # Format "male:16-59,female:16-54".

@@ -12,6 +12,20 @@ from django.test import Client
 
 
 PASSWORD = "Test-pass-2026"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings() -> Any:
+    """Argon2 still, at a cost fit for a test run; background jobs run inline."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+    from django.test import override_settings
+
+    Argon2PasswordHasher.memory_cost = 1024
+    Argon2PasswordHasher.time_cost = 1
+    Argon2PasswordHasher.parallelism = 1
+    with override_settings(TASKS={"default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
 ANHAI = "350582101000"   # 安海镇: the town "inside" the scope under test
 CIZAO = "350582102000"   # 磁灶镇: the town outside it
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +34,9 @@ class UserCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["town"].choices, self.fields["institution"].choices = _scope_choices()
+        towns, institutions = _scope_choices()
+        cast(forms.ChoiceField, self.fields["town"]).choices = towns
+        cast(forms.ChoiceField, self.fields["institution"]).choices = institutions
 
 
 class RoleForm(forms.Form):
@@ -44,4 +46,6 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["town"].choices, self.fields["institution"].choices = _scope_choices()
+        towns, institutions = _scope_choices()
+        cast(forms.ChoiceField, self.fields["town"]).choices = towns
+        cast(forms.ChoiceField, self.fields["institution"]).choices = institutions

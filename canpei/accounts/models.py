@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
@@ -19,7 +19,6 @@ class User(AbstractUser):
     institution = models.ForeignKey("institutions.Institution", verbose_name="所属机构", null=True,
                                     blank=True, on_delete=models.PROTECT, related_name="staff")
 
-    objects = UserManager()
 
     class Meta:
         constraints = [

@@ -34,6 +34,9 @@ class Perm:
     PERSON_REVEAL = "person.reveal"
     PERSON_LOOKUP = "person.lookup"
     PERSON_EXPORT = "person.export"
+    SURVEY_EDIT = "survey.edit"
+    SKILLS_EDIT = "skills.edit"
+    IMPORT_RUN = "import.run"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
@@ -41,9 +44,11 @@ class Perm:
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
-                                Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+                                Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
+                                Perm.SURVEY_EDIT, Perm.SKILLS_EDIT, Perm.IMPORT_RUN}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
-                                Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+                                Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
+                                Perm.SURVEY_EDIT, Perm.IMPORT_RUN}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP}),
     Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),

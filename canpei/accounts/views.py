@@ -6,7 +6,7 @@ from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +22,10 @@ LOCKED_OUT = "登录失败次数过多，账户已锁定 30 分钟"
 
 
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # POST /api/v1/auth/token: the API's own error shape and a status its contract lists.
+        return JsonResponse({"detail": LOCKED_OUT, "errors": []}, status=403,
+                            json_dumps_params={"ensure_ascii": False})
     form = LoginForm(request.POST or None)
     form.errors.clear()
     return render(request, "accounts/login.html", {"form": form, "error": LOCKED_OUT}, status=429)

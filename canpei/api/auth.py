@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from canpei.accounts.services import token_issue
-from canpei.api.common import errors
+from canpei.api.common import ObjectIn, errors
 from canpei.errors import ServiceError
 
 router = Router(tags=["auth"])
@@ -18,7 +18,7 @@ class _Unauthorized(ServiceError):
     status = 401
 
 
-class TokenIn(Schema):
+class TokenIn(ObjectIn):
     username: str
     password: str
 
@@ -27,7 +27,7 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422)})
+@router.post("/token", auth=None, response={200: TokenOut, **errors(400, 401, 403, 422)})
 def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     try:
         user = authenticate(request, username=payload.username[:150], password=payload.password[:256])

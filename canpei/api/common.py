@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import AfterValidator, field_validator, model_validator
 
 from canpei.accounts.models import ApiToken
 
@@ -32,6 +34,54 @@ class ActiveSessionAuth(SessionAuth):
 AUTH = [BearerAuth(), ActiveSessionAuth()]
 
 
+NOT_AN_OBJECT = "请求体须为 JSON 对象"
+NUL_IN_TEXT = "不能包含空字符（U+0000）"
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple, set)):
+        return any(_contains_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    return False
+
+
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL cannot store or even compare a text containing U+0000: without this check such a
+    # value reaches a query and the database's DataError becomes a 500.
+    if _contains_nul(value):
+        raise ValueError(NUL_IN_TEXT)
+    return value
+
+
+# A text query parameter: anything but U+0000.
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+class ObjectIn(Schema):
+    """A request body: a JSON object, nothing else.
+
+    ninja's Schema validates "from attributes", so without this a body of `[]`, `42` or `null`
+    would pass as an object whose every field is missing (a PATCH answering 200 to garbage).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_object_only(cls, value: Any) -> Any:
+        # Schema's own (outer) validator has already wrapped the input in a DjangoGetter.
+        raw = value._obj if isinstance(value, DjangoGetter) else value
+        if not isinstance(raw, dict):
+            raise ValueError(NOT_AN_OBJECT)
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_without_nul(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
 class FieldError(Schema):
     field: str
     message: str
@@ -50,8 +100,13 @@ def actor_of(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
-def paginate(qs: QuerySet[Any], page: int, page_size: int) -> tuple[int, list[Any]]:
-    """An exact count and one page. Two queries whatever the page size."""
-    count = qs.count()
+def paginate(qs: QuerySet[Any], page: int, page_size: int,
+             count: int | None = None) -> tuple[int, list[Any]]:
+    """An exact count and one page: queries independent of the page size.
+
+    `count`, when given, is the caller's own exact count of `qs` (counted a cheaper way).
+    """
+    if count is None:
+        count = qs.count()
     start = (page - 1) * page_size
     return count, list(qs[start:start + page_size])

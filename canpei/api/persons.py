@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, actor_of, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
 from canpei.errors import Forbidden
 from canpei.people import selectors, services
 from canpei.people.models import Person
@@ -63,7 +63,15 @@ class PersonPage(Schema):
     results: list[PersonOut]
 
 
-class PersonIn(Schema):
+class PersonIn(ObjectIn):
+    model_config = {"json_schema_extra": {"examples": [{
+        "name": "陈阿明", "id_number": "350582199505050015", "cert_number": "35058219950505001542",
+        "category": "4", "grade": "2", "town": "350582101000", "address": "晋江市安海镇安平路 1 号",
+        "phone": "13905951234", "education": "junior_high", "hardship": ["dibao"],
+        "employment_form": "",
+        "not_working_reason": "4", "new_entrant": True, "registered_unemployed": False,
+        "entrepreneurship_intention": False}]}}
+
     name: str
     id_number: str
     cert_number: str = ""
@@ -82,7 +90,7 @@ class PersonIn(Schema):
     entrepreneurship_intention: bool = False
 
 
-class PersonPatch(Schema):
+class PersonPatch(ObjectIn):
     name: str | None = None
     id_number: str | None = None
     cert_number: str | None = None
@@ -109,7 +117,9 @@ class IdentityOut(Schema):
     cert_number: str
 
 
-class LookupIn(Schema):
+class LookupIn(ObjectIn):
+    model_config = {"json_schema_extra": {"examples": [{"id_number": "350582199505050015"}]}}
+
     id_number: str
 
 
@@ -125,27 +135,28 @@ class LookupOut(Schema):
 
 @router.get("", response={200: PersonPage, **errors(401, 403, 422)})
 def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
-                page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: str = "", q: str = "",
-                category: str = "", grade: str = "", employment_form: str = "",
-                working_age: str = "", status: str = "") -> PersonPage:
+                page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: Text = "", q: Text = "",
+                category: Text = "", grade: Text = "", employment_form: Text = "",
+                working_age: Text = "", status: Text = "") -> PersonPage:
     user = actor_of(request)
     if not has_perm(user, Perm.PERSON_BROWSE):
         raise Forbidden(NO_BROWSE)
     filters = selectors.PersonFilters.from_params({
         "town": town, "q": q, "category": category, "grade": grade,
         "employment_form": employment_form, "working_age": working_age, "status": status})
-    count, rows = paginate(selectors.person_list(user=user, filters=filters), page, page_size)
+    count, rows = paginate(selectors.person_list(user=user, filters=filters), page, page_size,
+                           count=selectors.person_count(user=user, filters=filters))
     return PersonPage(count=count, results=[person_out(p) for p in rows])
 
 
-@router.post("", response={201: PersonOut, **errors(401, 403, 409, 422)})
+@router.post("", response={201: PersonOut, **errors(400, 401, 403, 409, 422)})
 def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
     person = services.person_create(actor=actor_of(request), data=payload.dict())
     person = selectors.person_get(user=actor_of(request), person_id=person.pk)
     return 201, person_out(person)
 
 
-@router.post("/lookup", response={200: LookupOut, **errors(401, 404, 422)})
+@router.post("/lookup", response={200: LookupOut, **errors(400, 401, 404, 422)})
 def person_lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
     person = services.person_lookup(actor=actor_of(request), id_number=payload.id_number)
     return LookupOut(id=person.pk, name=person.name, id_number=person.id_number_masked,
@@ -157,15 +168,17 @@ def person_detail(request: HttpRequest, person_id: int) -> PersonOut:
     return person_out(selectors.person_get(user=actor_of(request), person_id=person_id))
 
 
-@router.patch("/{person_id}", response={200: PersonOut, **errors(401, 403, 404, 409, 422)})
+@router.patch("/{person_id}", response={200: PersonOut, **errors(400, 401, 403, 404, 409, 422)})
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> PersonOut:
     user = actor_of(request)
+    # The right to edit first: a role that may not edit gets the same 403 whether or not the
+    # record exists, so the refusal tells nothing about it.
+    if not has_perm(user, Perm.PERSON_EDIT):
+        raise Forbidden()
     person = selectors.person_get(user=user, person_id=person_id)
     data: dict[str, Any] = payload.dict(exclude_unset=True)
     status = data.pop("status", None)
     comment = data.pop("comment", None) or ""
-    if not has_perm(user, Perm.PERSON_EDIT):
-        raise Forbidden()
     # One transaction: a bad status after good field edits must not leave the edits behind.
     with transaction.atomic():
         if data:

@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import wraps
+from typing import Any, Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from canpei.api import audit, auth, persons
+from canpei.api import audit, auth, persons, surveys
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError
 
-api = NinjaAPI(
+METHOD_NOT_ALLOWED = "不支持此请求方法"
+NOT_FOUND = "记录不存在"
+
+
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers an unsupported method with a plain-text 405; give it the API's error shape."""
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+                "application/json"):
+            allowed = response.get("Allow", "")
+            response = api.create_response(request, {"detail": METHOD_NOT_ALLOWED, "errors": []},
+                                           status=405)
+            response["Allow"] = allowed
+        return response
+    return wrapped
+
+
+class CanpeiAPI(NinjaAPI):
+    """NinjaAPI whose every answer under /api/v1/ is JSON: unknown paths and methods included."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        patterns.append(re_path(r"", csrf_exempt(self._unknown_path), name="unknown"))
+        return patterns
+
+    def _unknown_path(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.create_response(request, {"detail": NOT_FOUND, "errors": []}, status=404)
+
+
+api = CanpeiAPI(
     title="Canpei API",
     version="1",
     description="残培：残疾人职业技能培训管理系统 REST API",
@@ -22,6 +59,7 @@ api = NinjaAPI(
 
 api.add_router("/auth", auth.router)
 api.add_router("/persons", persons.router)
+api.add_router("/surveys", surveys.router)
 api.add_router("/audit", audit.router)
 
 
@@ -57,4 +95,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "记录不存在", "errors": []}, status=404)
+    return api.create_response(request, {"detail": NOT_FOUND, "errors": []}, status=404)

@@ -38,7 +38,11 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    changes = json.loads(_canonical(changes or {}))
+    # Through JSON twice: keys become strings first (mixed int/str keys cannot be sorted), then
+    # the stored value is exactly what is hashed.
+    changes = json.loads(_canonical(json.loads(json.dumps(changes or {}, default=str))))
+    # Hash what is stored: the column holds 255 characters.
+    summary = summary[:255]
     # Lock the head: the chain is a sequence, so appends are serialised city-wide. Audited writes
     # are a few per second at most, far below what one row lock can carry.
     head = AuditHead.objects.select_for_update().get(pk=1)
@@ -50,12 +54,48 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
                         object_id=str(object_id), summary=summary, changes=changes)
     entry = AuditEntry.objects.create(
         at=at, actor_id=actor_id, actor_username=actor_username, action=action,
-        object_type=object_type, object_id=str(object_id), summary=summary[:255],
+        object_type=object_type, object_id=str(object_id), summary=summary,
         changes=changes, prev_hash=head.last_hash, hash=digest,
     )
     AuditHead.objects.filter(pk=1).update(last_entry_id=entry.pk, last_hash=digest,
                                           count=head.count + 1)
     return entry
+
+
+def audit_record_many(*, actor: Any, entries: list[dict[str, Any]]) -> int:
+    """Append many entries at once (an import): one lock, one bulk insert, the same chain.
+
+    Each entry is a dict of action, object_type, object_id, summary, changes.
+    """
+    if not entries:
+        return 0
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must run inside the service's transaction")
+    head = AuditHead.objects.select_for_update().get(pk=1)
+    actor_id = getattr(actor, "pk", None)
+    actor_username = getattr(actor, "username", "") or ""
+    prev = head.last_hash
+    rows: list[AuditEntry] = []
+    for item in entries:
+        at = timezone.now()
+        changes = json.loads(_canonical(json.loads(json.dumps(item.get("changes") or {}, default=str))))
+        summary = str(item.get("summary", ""))[:255]
+        object_id = str(item.get("object_id", ""))
+        digest = entry_hash(prev_hash=prev, at_iso=at.isoformat(), actor_id=actor_id,
+                            actor_username=actor_username, action=item["action"],
+                            object_type=item.get("object_type", ""), object_id=object_id,
+                            summary=summary, changes=changes)
+        rows.append(AuditEntry(at=at, actor_id=actor_id, actor_username=actor_username,
+                               action=item["action"], object_type=item.get("object_type", ""),
+                               object_id=object_id, summary=summary, changes=changes,
+                               prev_hash=prev, hash=digest))
+        prev = digest
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    # The head must name the last entry; bulk_create may not return keys on every backend.
+    last_id = AuditEntry.objects.filter(hash=prev).values_list("pk", flat=True).get()
+    AuditHead.objects.filter(pk=1).update(last_entry_id=last_id, last_hash=prev,
+                                          count=head.count + len(rows))
+    return len(rows)
 
 
 @dataclass

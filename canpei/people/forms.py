@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +48,7 @@ class PersonForm(forms.Form):
         allowed = town_codes_writable_by(user)
         if allowed is not None:
             towns = towns.filter(code__in=allowed)
-        self.fields["town"].choices = _blank((t.code, t.name) for t in towns)
+        cast(forms.ChoiceField, self.fields["town"]).choices = _blank((t.code, t.name) for t in towns)
         # Field-level validation is the service's; the form only keeps what was typed.
         for field in self.fields.values():
             field.required = False

@@ -10,6 +10,7 @@ from canpei.people.rules import (
     HARDSHIP_FLAGS, Category, Education, EmploymentForm, Gender, Grade, NotWorkingReason,
     PersonStatus, mask_cert_number, mask_id_number, working_age_on,
 )
+from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 
 class Person(models.Model):
@@ -62,13 +63,15 @@ class Person(models.Model):
             models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name_pinyin"], name="person_pinyin_prefix",
                          opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_initials"], name="person_initials_prefix",
-                         opclasses=["varchar_pattern_ops"]),
+            # The initials indexes carry the pinyin, so that "initials but not pinyin" (the second
+            # half of a latin search, counted apart by selectors.person_count) is index-only.
+            models.Index(fields=["name_initials", "name_pinyin"], name="person_initials_pinyin",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
             models.Index(fields=["id_tail"], name="person_id_tail"),
             models.Index(fields=["town", "name"], name="person_town_name",
                          opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
-            models.Index(fields=["town", "name_initials"], name="person_town_initials",
-                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["town", "name_initials", "name_pinyin"], name="person_town_initials_py",
+                         opclasses=["varchar_pattern_ops"] * 3),
             models.Index(fields=["town", "name_pinyin"], name="person_town_pinyin",
                          opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
             models.Index(fields=["town", "id_tail"], name="person_town_id_tail"),
@@ -123,3 +126,63 @@ class Person(models.Model):
         from canpei.people.rules import age_on
 
         return age_on(self.birth_date, timezone.localdate())
+
+
+class Skill(models.Model):
+    """The skills dictionary (技能目录) that surveys and classes choose from; city staff edit it."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=50, unique=True)
+    active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+class Survey(models.Model):
+    """The annual employment and training needs survey (就业培训需求调查): one per person per year."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="surveys")
+    year = models.PositiveSmallIntegerField("调查年度")
+    employment_form = models.CharField("就业形式", max_length=1, choices=EmploymentForm.choices,
+                                       blank=True)
+    not_working_reason = models.CharField("未就业原因", max_length=1,
+                                          choices=NotWorkingReason.choices, blank=True)
+    employer = models.CharField("就业单位", max_length=100, blank=True)
+    wants_work = models.BooleanField("有就业意愿", default=False)
+    new_entrant = models.BooleanField("新成长劳动力", default=False)
+    registered_unemployed = models.BooleanField("城镇登记失业", default=False)
+    entrepreneurship_intention = models.BooleanField("有创业意愿", default=False)
+    training_need = models.BooleanField("有培训需求", default=False)
+    wanted_types = models.JSONField("需求培训类型", default=list, blank=True)
+    wanted_skills = models.ManyToManyField(Skill, verbose_name="需求技能", blank=True,
+                                           related_name="surveys")
+    preferred_mode = models.CharField("期望培训方式", max_length=16, choices=TrainingMode.choices,
+                                      blank=True)
+    accessibility_needs = models.JSONField("无障碍需求", default=list, blank=True)
+    surveyor = models.CharField("调查人", max_length=30, blank=True)
+    surveyed_on = models.DateField("调查日期")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-year", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="survey_one_per_person_year"),
+        ]
+        indexes = [models.Index(fields=["year", "person"], name="survey_year_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.year}"
+
+    @property
+    def wanted_type_labels(self) -> list[str]:
+        labels = dict(TrainingType.choices)
+        return [labels.get(t, t) for t in self.wanted_types]
+
+    @property
+    def accessibility_need_labels(self) -> list[str]:
+        return [ACCESSIBILITY_NEEDS.get(n, n) for n in self.accessibility_needs]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
@@ -14,12 +16,21 @@ SURNAME_READINGS = {
 }
 
 
+def _latin_words(chunk: str) -> Any:
+    """What stands for a run of characters without pinyin: its Latin words, one a syllable.
+
+    Names the registry allows in Latin letters ("Anna") are then found by their letters like
+    any other name; separators (·, spaces) and anything else are dropped.
+    """
+    return re.findall(r"[A-Za-z]+", chunk)
+
+
 @lru_cache(maxsize=65536)
 def name_pinyin(name: str) -> tuple[str, str]:
     """Return (full pinyin, initials), lower case ASCII with no separators."""
     if not name:
         return "", ""
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+    syllables = lazy_pinyin(name, style=Style.NORMAL, errors=_latin_words)
     if name[0] in SURNAME_READINGS and syllables:
         syllables[0] = SURNAME_READINGS[name[0]]
     syllables = ["".join(ch for ch in s.lower() if ch.isascii() and ch.isalpha()) for s in syllables]

@@ -8,7 +8,6 @@ followed by one digit of category and one of grade.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -118,9 +117,14 @@ HARDSHIP_FLAGS = {
 }
 
 
+# Only full-width digits and x/X are normalised (GB 11643 numbers typed with a Chinese IME);
+# any other digit look-alike (superscripts, circled or Arabic-Indic digits) stays and is an error.
+_ID_CHARS = {0xFF10 + i: str(i) for i in range(10)} | {ord("Ｘ"): "X", ord("ｘ"): "X"}
+
+
 def normalize_id_number(raw: str) -> str:
-    """Full-width digits and letters become ASCII, a lower-case x becomes X, edges are trimmed."""
-    return unicodedata.normalize("NFKC", raw or "").strip().upper()
+    """Full-width digits and X become ASCII, a lower-case x becomes X, edges are trimmed."""
+    return (raw or "").strip().translate(_ID_CHARS).upper()
 
 
 def id_check_char(first17: str) -> str:

@@ -83,29 +83,46 @@ def working_age_q(on: Any = None) -> Q:
     return condition
 
 
+def _search_branches(q: str) -> list[Q]:
+    upper = q.upper().replace(" ", "")
+    if len(upper) == 18:
+        return [Q(id_hash=crypto.lookup_hash(normalize_id_number(upper)))]
+    if ID_TAIL.match(upper):
+        return [Q(id_tail=upper) if len(upper) == 4 else Q(id_tail__endswith=upper)]
+    lower = q.lower().replace(" ", "")
+    if PINYIN.match(lower):
+        return [Q(name_pinyin__startswith=lower), Q(name_initials__startswith=lower)]
+    return [Q(name__startswith=q.replace(" ", ""))]
+
+
 def search_q(q: str) -> Q:
     """Name by prefix, full pinyin or initials by prefix, ID by its tail or in full.
 
     Every branch is an equality or a prefix match, so each is served by an index.
     """
-    upper = q.upper().replace(" ", "")
-    if len(upper) == 18:
-        return Q(id_hash=crypto.lookup_hash(normalize_id_number(upper)))
-    if ID_TAIL.match(upper):
-        return Q(id_tail=upper) if len(upper) == 4 else Q(id_tail__endswith=upper)
-    lower = q.lower().replace(" ", "")
-    if PINYIN.match(lower):
-        return Q(name_pinyin__startswith=lower) | Q(name_initials__startswith=lower)
-    return Q(name__startswith=q.replace(" ", ""))
+    branches = _search_branches(q)
+    condition = branches[0]
+    for branch in branches[1:]:
+        condition |= branch
+    return condition
 
 
-def person_list(*, user: object, filters: PersonFilters | None = None) -> QuerySet[Person]:
+def search_parts(q: str) -> list[Q]:
+    """search_q(q) as disjoint conditions whose counts add up to its count.
+
+    "pinyin OR initials" becomes "pinyin" and "initials AND NOT pinyin"; each is an index-only
+    scan (the initials indexes carry the pinyin for that), where the OR is not.
+    """
+    branches = _search_branches(q)
+    return [branch & ~Q(*branches[:i], _connector=Q.OR) if i else branch
+            for i, branch in enumerate(branches)]
+
+
+def _filtered(*, user: object, f: PersonFilters) -> QuerySet[Person]:
+    """Scope and every filter except the search."""
     qs = persons_visible_to(user)
-    f = filters or PersonFilters()
     if f.town:
         qs = qs.filter(town_id=f.town)
-    if f.q:
-        qs = qs.filter(search_q(f.q))
     if f.category:
         qs = qs.filter(category=f.category)
     if f.grade:
@@ -120,7 +137,30 @@ def person_list(*, user: object, filters: PersonFilters | None = None) -> QueryS
         qs = qs.filter(working_age_q())
     elif f.working_age is False:
         qs = qs.exclude(working_age_q())
+    return qs
+
+
+def person_list(*, user: object, filters: PersonFilters | None = None) -> QuerySet[Person]:
+    f = filters or PersonFilters()
+    qs = _filtered(user=user, f=f)
+    if f.q:
+        qs = qs.filter(search_q(f.q))
     return qs.select_related("town", "village").order_by("id")
+
+
+def person_count(*, user: object, filters: PersonFilters | None = None) -> int:
+    """The exact number of rows person_list gives, counted the cheap way.
+
+    A latin search is "pinyin prefix OR initials prefix". Counted as one OR, PostgreSQL joins two
+    bitmaps and must then visit every matching row in the table (130 ms for "chen" among
+    1,000,000 persons); counted as two disjoint parts each is an index-only scan (a few ms).
+    Every other list is counted in one query.
+    """
+    f = filters or PersonFilters()
+    qs = _filtered(user=user, f=f)
+    if not f.q:
+        return qs.count()
+    return sum(qs.filter(part).count() for part in search_parts(f.q))
 
 
 def person_get(*, user: object, person_id: int | str) -> Person:

@@ -20,7 +20,9 @@ from canpei.people.pinyin import name_pinyin
 from canpei.regions.models import Region
 from canpei.regions.scope import persons_visible_to, town_codes_writable_by
 
-NAME_PATTERN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•A-Za-z\s]{2,30}$")
+# CJK ideographs: the basic block, extension A, compatibility, and extensions B–H (rare
+# characters of names, GB 18030-2022); the middle dots of minority names; Latin letters.
+NAME_PATTERN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af·•A-Za-z\s]{2,30}$")
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
@@ -31,6 +33,7 @@ EDITABLE_FIELDS = (
 )
 BOOLEAN_FIELDS = ("new_entrant", "registered_unemployed", "entrepreneurship_intention")
 BOOLEAN_INVALID = "只能为是或否"
+NUL_IN_TEXT = "不能包含空字符（U+0000）"
 UNKNOWN_FIELD = "不能修改此字段"
 
 
@@ -38,6 +41,12 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     return str(value).strip()
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(item) for item in value)
+    return isinstance(value, str) and "\x00" in value
 
 
 def person_snapshot(person: Person) -> dict[str, Any]:
@@ -65,7 +74,7 @@ def person_snapshot(person: Person) -> dict[str, Any]:
     }
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
 
 
@@ -76,14 +85,21 @@ class _Cleaned:
     cert_number: str | None
 
 
-def _clean(data: dict[str, Any], *, actor: Any, current: Person | None,
-           today: dt.date) -> _Cleaned:
-    """Validate every given field at once, so the user sees all problems together."""
+def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | None,
+                       today: dt.date, towns: dict[str, Region] | None = None) -> _Cleaned:
+    """Validate every given field at once, so the user sees all problems together.
+
+    Shared by the page, the API and the spreadsheet import; `towns` (code -> Region) spares the
+    import a query per row.
+    """
     errors: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
+    # PostgreSQL cannot store U+0000: such a field gets that one message, for every caller.
+    with_nul = {key for key, value in data.items() if _has_nul(value)}
     for key in data:
         if key not in EDITABLE_FIELDS:
             errors.append((key, UNKNOWN_FIELD))
+    data = {key: ("" if key in with_nul else value) for key, value in data.items()}
 
     def final(key: str, default: Any = "") -> Any:
         if key in values:
@@ -143,7 +159,10 @@ def _clean(data: dict[str, Any], *, actor: Any, current: Person | None,
 
     if current is None or "town" in data:
         code = _text(data.get("town"))
-        town = Region.objects.filter(code=code, level=Region.Level.TOWN).first() if code else None
+        if towns is not None:
+            town = towns.get(code)
+        else:
+            town = Region.objects.filter(code=code, level=Region.Level.TOWN).first() if code else None
         allowed = town_codes_writable_by(actor)
         if not code:
             errors.append(("town", rules.TOWN_REQUIRED))
@@ -155,8 +174,10 @@ def _clean(data: dict[str, Any], *, actor: Any, current: Person | None,
             values["town"] = town
 
     if "village" in data or "town" in values:
+        # A person moved to another town leaves the old town's village behind.
+        moved = current is not None and "town" in values and values["town"].code != current.town_id
         code = _text(data.get("village")) if "village" in data else (
-            current.village_id if current and current.village_id else "")
+            current.village_id if current and current.village_id and not moved else "")
         if code:
             town_code = values["town"].code if "town" in values else (current.town_id if current else "")
             village = Region.objects.filter(code=code, level=Region.Level.VILLAGE,
@@ -209,21 +230,23 @@ def _clean(data: dict[str, Any], *, actor: Any, current: Person | None,
         errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
     for key in BOOLEAN_FIELDS:
         if key in data:
-            value = data[key]
-            if isinstance(value, str):
-                value = {"true": True, "1": True, "是": True, "false": False, "0": False,
-                         "否": False, "": False}.get(value.strip().lower(), value)
-            if not isinstance(value, bool):
+            answer: Any = data[key]
+            if isinstance(answer, str):
+                answer = {"true": True, "1": True, "是": True, "false": False, "0": False,
+                          "否": False, "": False}.get(answer.strip().lower(), answer)
+            if not isinstance(answer, bool):
                 errors.append((key, BOOLEAN_INVALID))
             else:
-                values[key] = value
+                values[key] = answer
 
+    if with_nul:
+        errors = [e for e in errors if e[0] not in with_nul] + [(k, NUL_IN_TEXT) for k in sorted(with_nul)]
     if errors:
         raise InvalidInput(errors)
     return _Cleaned(values=values, id_number=id_number, cert_number=cert_number)
 
 
-def _apply(person: Person, cleaned: _Cleaned) -> None:
+def apply_person_input(person: Person, cleaned: _Cleaned) -> None:
     for key, value in cleaned.values.items():
         setattr(person, key, value)
     if "name" in cleaned.values:
@@ -261,9 +284,9 @@ def person_create(*, actor: Any, data: dict[str, Any]) -> Person:
     if not has_perm(actor, Perm.PERSON_CREATE):
         raise Forbidden()
     today = timezone.localdate()
-    cleaned = _clean(data, actor=actor, current=None, today=today)
+    cleaned = clean_person_input(data, actor=actor, current=None, today=today)
     person = Person()
-    _apply(person, cleaned)
+    apply_person_input(person, cleaned)
     with transaction.atomic():
         _check_unique(person)
         _save_unique(person)
@@ -287,11 +310,13 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
     with transaction.atomic():
         locked = _locked_for_edit(actor, person.pk)
         before = person_snapshot(locked)
-        cleaned = _clean(data, actor=actor, current=locked, today=today)
-        _apply(locked, cleaned)
+        cleaned = clean_person_input(data, actor=actor, current=locked, today=today)
+        apply_person_input(locked, cleaned)
         after = person_snapshot(locked)
-        changes = _diff(before, after)
-        if not changes and cleaned.id_number is None:
+        changes = snapshot_diff(before, after)
+        # Every change of a number shows in the diff (masked part or birth date), so an empty
+        # diff means nothing changed, even when a form posted the same ID number back.
+        if not changes:
             return locked
         locked.updated_at = timezone.now()
         _check_unique(locked)

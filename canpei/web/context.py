@@ -12,6 +12,10 @@ NAVIGATION = [
     ("/", _("首页"), None),
     ("/persons", _("人员名册"), Perm.PERSON_BROWSE),
     ("/persons/lookup", _("按身份证号查找"), Perm.PERSON_LOOKUP),
+    ("/surveys", _("需求调查"), Perm.PERSON_BROWSE),
+    ("/surveys/progress", _("调查进度"), Perm.PERSON_BROWSE),
+    ("/surveys/skills", _("技能目录"), Perm.SKILLS_EDIT),
+    ("/imports/new", _("导入"), Perm.IMPORT_RUN),
     ("/audit", _("审计日志"), Perm.AUDIT_READ),
     ("/admin/users", _("用户管理"), Perm.USERS_MANAGE),
     ("/admin/users", _("角色与范围"), Perm.ROLES_MANAGE),
@@ -22,11 +26,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [{"url": url, "label": label} for url, label, perm in NAVIGATION
+    items: list[dict[str, Any]] = [{"url": url, "label": label} for url, label, perm in NAVIGATION
              if perm is None or has_perm(user, perm)]
     # The current page is the longest navigation entry the path starts with.
     path = request.path.rstrip("/") or "/"
-    matches = [i["url"] for i in items if path == i["url"] or path.startswith(i["url"].rstrip("/") + "/")]
+    matches: list[str] = [i["url"] for i in items if path == i["url"] or path.startswith(i["url"].rstrip("/") + "/")]
     current = max(matches, key=len) if matches else None
     for item in items:
         item["current"] = item["url"] == current

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.roles import OFFICER_ROLES, Perm, has_perm
@@ -42,6 +43,37 @@ def requires(perm: str) -> Callable[..., Any]:
     return decorator
 
 
+class _CountedPaginator(Paginator):
+    """A paginator given its exact count (counted a cheaper way than object_list.count())."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+NUL_IN_TEXT = "不能包含空字符（U+0000）"
+
+
+def _without_nul(params: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Query parameters minus those holding U+0000, with an error naming each one dropped.
+
+    PostgreSQL cannot compare a text containing U+0000; such a value must never reach a query.
+    (Forms refuse it by themselves: Django's CharField has ProhibitNullCharactersValidator.)
+    """
+    kept: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if "\x00" in key or "\x00" in value:
+            errors.append((key.replace("\x00", ""), NUL_IN_TEXT))
+        else:
+            kept[key] = value
+    return kept, errors
+
+
 def _page_size(request: HttpRequest) -> int:
     try:
         size = int(request.GET.get("page_size", 50))
@@ -52,7 +84,7 @@ def _page_size(request: HttpRequest) -> int:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     context: dict[str, Any] = {"officer": user.role in OFFICER_ROLES}
     if has_perm(user, Perm.PERSON_BROWSE):
         today = timezone.localdate()
@@ -60,10 +92,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         by_town = (visible.values("town_id", "town__name")
                    .annotate(total=Count("id"),
                              active=Count("id", filter=Q(status=rules.PersonStatus.ACTIVE)),
-                             working_age=Count("id", filter=Q(status=rules.PersonStatus.ACTIVE)
-                                               & selectors.working_age_q(today)))
+                             working_age=Count(  # type: ignore[misc,no-redef]
+                                 "id", filter=Q(status=rules.PersonStatus.ACTIVE)
+                                 & selectors.working_age_q(today)))
                    .order_by("town_id"))
-        rows = list(by_town)
+        rows: list[dict[str, Any]] = list(by_town)  # type: ignore[arg-type]
         context.update(
             by_town=rows,
             totals={"total": sum(r["total"] for r in rows), "active": sum(r["active"] for r in rows),
@@ -75,22 +108,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.PERSON_BROWSE)
 def person_list(request: HttpRequest) -> HttpResponse:
-    form_errors: list[tuple[str, str]] = []
+    params, form_errors = _without_nul(request.GET)
     try:
-        filters = selectors.PersonFilters.from_params(request.GET)
+        filters = selectors.PersonFilters.from_params(params)
     except InvalidInput as exc:
-        form_errors = exc.errors
+        form_errors += exc.errors
         filters = selectors.PersonFilters()
     qs = selectors.person_list(user=request.user, filters=filters)
-    paginator = Paginator(qs, _page_size(request))
+    paginator = _CountedPaginator(qs, _page_size(request),
+                                  count=selectors.person_count(user=request.user, filters=filters))
     page = paginator.get_page(request.GET.get("page"))
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    params = {k: v for k, v in params.items() if k != "page" and v}
     return render(request, "people/person_list.html", {
         "page": page,
         "filters": filters,
         "filter_errors": form_errors,
         "query": urlencode(params),
-        "towns": selectors.town_choices() if request.user.role != "town_staff" else [],
+        "towns": ([] if getattr(request.user, "role", "") == "town_staff"
+                  else selectors.town_choices()),
         "categories": rules.Category.choices,
         "grades": rules.Grade.choices,
         "employment_forms": rules.EmploymentForm.choices,
@@ -148,8 +183,12 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 def _initial(person: Person) -> dict[str, Any]:
+    # The numbers are shown masked, as everywhere else: the full ones only through the audited
+    # reveal. A masked value posted back unchanged is not in changed_data, so it is not written;
+    # typing a whole new number replaces it.
     return {
-        "name": person.name, "id_number": person.id_number, "cert_number": person.cert_number,
+        "name": person.name, "id_number": person.id_number_masked,
+        "cert_number": person.cert_number_masked,
         "category": person.category, "grade": person.grade, "town": person.town_id,
         "address": person.address, "phone": person.phone, "education": person.education,
         "hardship": person.hardship, "employment_form": person.employment_form,
@@ -214,8 +253,9 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.AUDIT_READ)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    qs = audit_entries(user=request.user, action=request.GET.get("action", "")[:64],
-                       actor=request.GET.get("actor", "")[:150])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    params = {k: v for k, v in request.GET.items() if k in ("action", "actor") and v}
+    clean, _errors = _without_nul(request.GET)
+    qs = audit_entries(user=request.user, action=clean.get("action", "")[:64],
+                       actor=clean.get("actor", "")[:150])
+    page = Paginator(qs, 50).get_page(clean.get("page"))
+    params = {k: v for k, v in clean.items() if k in ("action", "actor") and v}
     return render(request, "audit/audit_list.html", {"page": page, "query": urlencode(params)})

@@ -1,0 +1,125 @@
+"""Ledgers (台账) of the registry, written as a stream through the caller's scope."""
+
+from __future__ import annotations
+
+from typing import IO, Any, Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.services import audit_record
+from canpei.errors import Forbidden
+from canpei.people import crypto, rules
+from canpei.people.selectors import PersonFilters, person_list
+from canpei.regions.models import Region
+from canpei.spreadsheets.writer import write_csv, write_xlsx
+
+PERSON_HEADERS = ["序号", "姓名", "身份证号", "残疾证号", "性别", "出生日期", "残疾类别", "残疾等级",
+                  "所属镇街", "地址", "联系电话", "文化程度", "困难类型", "就业形式", "未就业原因",
+                  "新成长劳动力", "城镇登记失业", "有创业意愿", "状态"]
+PERSON_WIDTHS = [7, 10, 21, 23, 5, 11, 10, 8, 10, 24, 13, 10, 14, 16, 12, 8, 8, 8, 8]
+
+_LABELS = {
+    "gender": dict(rules.Gender.choices), "category": dict(rules.Category.choices),
+    "grade": dict(rules.Grade.choices), "education": dict(rules.Education.choices),
+    "employment_form": dict(rules.EmploymentForm.choices),
+    "not_working_reason": dict(rules.NotWorkingReason.choices),
+    "status": dict(rules.PersonStatus.choices),
+}
+_COLUMNS = ("name", "id_number_enc", "cert_number_enc", "gender", "birth_date", "category", "grade",
+            "town_id", "address", "phone", "education", "hardship_dibao", "hardship_tekun",
+            "hardship_poverty_monitoring", "employment_form", "not_working_reason", "new_entrant",
+            "registered_unemployed", "entrepreneurship_intention", "status")
+
+
+def _person_rows(actor: Any, filters: PersonFilters, reveal: bool) -> Iterator[list[Any]]:
+    towns = dict(Region.objects.values_list("code", "name"))
+    qs = person_list(user=actor, filters=filters).values_list(*_COLUMNS)
+    for index, row in enumerate(qs.iterator(chunk_size=2000), start=1):
+        (name, id_enc, cert_enc, gender, birth, category, grade, town, address, phone, education,
+         dibao, tekun, monitoring, form, reason, new_entrant, unemployed, intention, status) = row
+        id_number = crypto.decrypt(id_enc)
+        cert = crypto.decrypt(cert_enc) if cert_enc else ""
+        if not reveal:
+            id_number = rules.mask_id_number(id_number)
+            cert = rules.mask_cert_number(cert) if cert else ""
+        hardship = "、".join(label for flag, label in rules.HARDSHIP_FLAGS.items()
+                            if {"dibao": dibao, "tekun": tekun, "poverty_monitoring": monitoring}[flag])
+        yield [index, name, id_number, cert, _LABELS["gender"].get(gender, ""), birth,
+               _LABELS["category"].get(category, ""), _LABELS["grade"].get(grade, ""),
+               towns.get(town, town), address, phone, _LABELS["education"].get(education, ""),
+               hardship, _LABELS["employment_form"].get(form, "未就业"),
+               _LABELS["not_working_reason"].get(reason, ""), new_entrant, unemployed, intention,
+               _LABELS["status"].get(status, "")]
+
+
+def persons_export(*, actor: Any, filters: PersonFilters, out: str | IO[Any],
+                   fmt: str = "xlsx") -> int:
+    """Write the persons the actor may see, filtered; full numbers only for those who may reveal."""
+    if not has_perm(actor, Perm.PERSON_EXPORT):
+        raise Forbidden()
+    reveal = has_perm(actor, Perm.PERSON_REVEAL)
+    now = timezone.localtime()
+    who = f"{actor.get_full_name() or actor.username}（{actor.username}）"
+    rows = _person_rows(actor, filters, reveal)
+    if fmt == "csv":
+        count = write_csv(out, headers=PERSON_HEADERS, rows=rows, exported_by=who,  # type: ignore[arg-type]
+                          exported_at=now)
+    else:
+        count = write_xlsx(out, title="残疾人实名制台账", headers=PERSON_HEADERS, rows=rows,
+                           exported_by=who, exported_at=now, widths=PERSON_WIDTHS)
+    with transaction.atomic():
+        audit_record(actor=actor, action="export.persons", object_type="people.person",
+                     summary=f"导出人员台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
+                     changes={"filters": {k: v for k, v in vars(filters).items() if v not in ("", None)},
+                              "rows": count, "format": fmt, "full_numbers": reveal})
+    return count
+
+
+SURVEY_HEADERS = ["序号", "姓名", "身份证号", "所属镇街", "调查年度", "调查日期", "就业形式", "未就业原因",
+                  "就业单位", "有就业意愿", "新成长劳动力", "城镇登记失业", "有创业意愿", "有培训需求",
+                  "需求培训类型", "需求技能", "期望培训方式", "无障碍需求", "调查人"]
+SURVEY_WIDTHS = [7, 10, 21, 10, 8, 11, 16, 12, 20, 8, 8, 8, 8, 8, 22, 22, 10, 16, 8]
+
+
+def _survey_rows(actor: Any, year: int | None, town: str, reveal: bool) -> Iterator[list[Any]]:
+    from canpei.people.survey_selectors import survey_list
+    from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+
+    towns = dict(Region.objects.values_list("code", "name"))
+    types = dict(TrainingType.choices)
+    modes = dict(TrainingMode.choices)
+    qs = survey_list(user=actor, year=year, town=town)
+    for index, s in enumerate(qs.iterator(chunk_size=2000), start=1):
+        number = s.person.id_number if reveal else s.person.id_number_masked
+        yield [index, s.person.name, number, towns.get(s.person.town_id, ""), s.year, s.surveyed_on,
+               _LABELS["employment_form"].get(s.employment_form, "未就业"),
+               _LABELS["not_working_reason"].get(s.not_working_reason, ""), s.employer,
+               s.wants_work, s.new_entrant, s.registered_unemployed, s.entrepreneurship_intention,
+               s.training_need, "、".join(types.get(t, t) for t in s.wanted_types),
+               "、".join(k.name for k in s.wanted_skills.all()), modes.get(s.preferred_mode, ""),
+               "、".join(ACCESSIBILITY_NEEDS.get(n, n) for n in s.accessibility_needs), s.surveyor]
+
+
+def surveys_export(*, actor: Any, out: str | IO[Any], fmt: str = "xlsx", year: int | None = None,
+                   town: str = "") -> int:
+    if not has_perm(actor, Perm.PERSON_EXPORT):
+        raise Forbidden()
+    reveal = has_perm(actor, Perm.PERSON_REVEAL)
+    now = timezone.localtime()
+    who = f"{actor.get_full_name() or actor.username}（{actor.username}）"
+    rows = _survey_rows(actor, year, town, reveal)
+    title = f"{year}年度残疾人就业培训需求调查台账" if year else "残疾人就业培训需求调查台账"
+    if fmt == "csv":
+        count = write_csv(out, headers=SURVEY_HEADERS, rows=rows, exported_by=who,  # type: ignore[arg-type]
+                          exported_at=now)
+    else:
+        count = write_xlsx(out, title=title, headers=SURVEY_HEADERS, rows=rows, exported_by=who,
+                           exported_at=now, widths=SURVEY_WIDTHS)
+    with transaction.atomic():
+        audit_record(actor=actor, action="export.surveys", object_type="people.survey",
+                     summary=f"导出需求调查台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
+                     changes={"filters": {"year": year, "town": town}, "rows": count, "format": fmt,
+                              "full_numbers": reveal})
+    return count

@@ -1,0 +1,254 @@
+"""Importing a town's survey ledger: one row per person and year, all rows or none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.services import audit_record, audit_record_many
+from canpei.errors import Forbidden, InvalidInput
+from canpei.people import crypto, rules
+from canpei.people.imports import FORM_CODES, REASON_CODES
+from canpei.people.models import Person, Survey
+from canpei.people.survey_services import (
+    clean_survey_input, refresh_persons_from_latest, skills_by_code, survey_snapshot,
+)
+from canpei.regions.scope import persons_visible_to
+from canpei.spreadsheets import codes
+from canpei.spreadsheets.importing import ImportResult, Progress, RowError, column_label, no_progress
+from canpei.spreadsheets.reader import (
+    SpreadsheetError, cell_text, data_rows, find_header, read_sheet,
+)
+from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+
+SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
+    "name": ("姓名",),
+    "year": ("调查年度", "年度"),
+    "surveyed_on": ("调查日期", "调查时间"),
+    "employment_form": ("就业形式", "就业情况"),
+    "not_working_reason": ("未就业原因",),
+    "employer": ("就业单位", "工作单位", "单位名称"),
+    "wants_work": ("就业意愿", "有就业意愿", "是否有就业意愿"),
+    "new_entrant": ("新成长劳动力",),
+    "registered_unemployed": ("城镇登记失业", "登记失业"),
+    "entrepreneurship_intention": ("创业意愿", "有创业意愿"),
+    "training_need": ("培训需求", "有培训需求", "是否有培训需求"),
+    "wanted_types": ("需求培训类型", "培训类型", "需求类型"),
+    "wanted_skills": ("需求技能", "培训技能", "意向技能", "需求培训项目", "培训项目"),
+    "preferred_mode": ("期望培训方式", "培训方式"),
+    "accessibility_needs": ("无障碍需求", "辅助需求"),
+    "surveyor": ("调查人", "调查员"),
+}
+REQUIRED = ("id_number", "surveyed_on")
+
+PERSON_NOT_FOUND = "未在本镇街名册中找到该身份证号"
+SURVEY_TWICE_IN_FILE = "与第 {row} 行是同一人员同一年度"
+NAME_MISMATCH = "姓名与名册不一致（名册为 {name}）"
+CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
+NO_DATA_ROWS = "表头下没有数据行"
+
+TYPE_CODES = codes.code_lookup(TrainingType.choices, ("employment_skills", "就业技能"),
+                               ("skill_upgrade", "岗位技能提升"), ("entrepreneurship", "创业"),
+                               ("rural_practical", "农村实用技术"))
+MODE_CODES = codes.code_lookup(TrainingMode.choices, ("centralized", "集中"),
+                               ("self_directed", "分散"), ("remote", "远程"))
+NEED_CODES = codes.code_lookup(list(ACCESSIBILITY_NEEDS.items()), ("sign_language", "手语"),
+                               ("screen_reader", "读屏"), ("screen_reader", "盲文"),
+                               ("accessible_venue", "无障碍"))
+
+
+def _skill_codes() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for skill in skills_by_code().values():
+        table.update(codes.code_lookup([(skill.code, skill.name)]))
+        for part in skill.name.split("/"):
+            table.update(codes.code_lookup([(skill.code, part)]))
+    return table
+
+
+def _row_data(cells: list[Any], columns: dict[str, int], skill_table: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field, index in columns.items():
+        raw = cells[index] if index < len(cells) else ""
+        if field == "surveyed_on":
+            data[field] = raw
+            continue
+        value = cell_text(raw)
+        if field == "employment_form":
+            value = codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""
+        elif field == "not_working_reason":
+            value = codes.to_code(value, REASON_CODES) if value else ""
+        elif field == "preferred_mode":
+            value = codes.to_code(value, MODE_CODES) if value else ""
+        elif field in ("wanted_types", "wanted_skills", "accessibility_needs"):
+            table = {"wanted_types": TYPE_CODES, "wanted_skills": skill_table,
+                     "accessibility_needs": NEED_CODES}[field]
+            data[field] = [codes.to_code(v, table) for v in codes.to_list(value) if v not in ("无", "否")]
+            continue
+        elif field in ("wants_work", "new_entrant", "registered_unemployed",
+                       "entrepreneurship_intention", "training_need"):
+            data[field] = codes.to_bool(value)
+            continue
+        data[field] = value
+    return data
+
+
+def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool = False,
+                   progress: Progress = no_progress) -> ImportResult:
+    if not has_perm(actor, Perm.SURVEY_EDIT):
+        raise Forbidden()
+    result = ImportResult(kind="surveys", dry_run=dry_run)
+    try:
+        sheet = read_sheet(data, filename=filename)
+        header = find_header(sheet, SURVEY_COLUMNS, REQUIRED)
+    except SpreadsheetError as exc:
+        result.errors.append(RowError(0, "", "", str(exc)))
+        return result
+    header_row = sheet.rows[header.row_index]
+    result.header = list(header_row)
+    rows = list(data_rows(sheet, header))
+    result.rows = rows
+    result.total = len(rows)
+    if not rows:
+        result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
+        return result
+    columns = header.columns
+    label = {field: column_label(header_row, index) for field, index in columns.items()}
+    formulas: dict[int, list[int]] = {}
+    for row_no, col in sorted(sheet.formula_cells):
+        formulas.setdefault(row_no, []).append(col)
+    skill_table = _skill_codes()
+    skills = skills_by_code()
+    today = timezone.localdate()
+
+    parsed: list[tuple[int, dict[str, Any], str]] = []
+    for number, cells in rows:
+        for col in formulas.get(number, ()):
+            result.errors.append(RowError(number, column_label(header_row, col), "", CELL_FORMULA))
+        row = _row_data(cells, columns, skill_table)
+        id_number = rules.normalize_id_number(str(row.pop("id_number", "")))
+        message = rules.id_number_error(id_number, today=today)
+        if message:
+            shown = rules.mask_id_number(id_number) if len(id_number) >= 10 else id_number
+            result.errors.append(RowError(number, label["id_number"], shown, message))
+            continue
+        parsed.append((number, row, id_number))
+
+    hashes = list({crypto.lookup_hash(n) for _r, _d, n in parsed})
+    persons: dict[str, Person] = {}
+    visible = persons_visible_to(actor)
+    for start in range(0, len(hashes), 1000):
+        for person in visible.filter(id_hash__in=hashes[start:start + 1000]):
+            persons[person.id_hash] = person
+    existing: dict[tuple[int, int], Survey] = {}
+    person_ids = [p.pk for p in persons.values()]
+    for start in range(0, len(person_ids), 1000):
+        for survey in (Survey.objects.filter(person_id__in=person_ids[start:start + 1000])
+                       .prefetch_related("wanted_skills")):
+            existing[(survey.person_id, survey.year)] = survey
+
+    seen: dict[tuple[int, int], int] = {}
+    creates: list[tuple[Survey, list[Any]]] = []
+    updates: list[tuple[Survey, list[Any] | None, dict[str, Any]]] = []
+    for done, (number, row, id_number) in enumerate(parsed, start=1):
+        found = persons.get(crypto.lookup_hash(id_number))
+        if found is None:
+            result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(id_number),
+                                          PERSON_NOT_FOUND))
+            continue
+        person = found
+        name = row.pop("name", None)
+        if name and name.replace(" ", "") != person.name.replace(" ", ""):
+            result.errors.append(RowError(number, label["name"], name, NAME_MISMATCH.format(name=person.name)))
+            continue
+        try:
+            if "year" not in row or row["year"] in ("", None):
+                row.pop("year", None)
+                year_probe = clean_survey_input({"surveyed_on": row["surveyed_on"]}, actor=actor,
+                                                current=None, today=today, skills=skills, person=person)
+                row["year"] = year_probe["year"]
+            key = (person.pk, int(row["year"])) if str(row["year"]).strip().isdigit() else None
+            current = existing.get(key) if key else None
+            values = clean_survey_input(row, actor=actor, current=current, today=today,
+                                        skills=skills, person=person)
+        except InvalidInput as exc:
+            for field, message in exc.errors:
+                result.errors.append(RowError(number, label.get(field, field), cell_text(row.get(field, "")),
+                                              message))
+            continue
+        key = (person.pk, values.get("year", current.year if current else 0))
+        if key in seen:
+            result.errors.append(RowError(number, label.get("year", label["surveyed_on"]), str(key[1]),
+                                          SURVEY_TWICE_IN_FILE.format(row=seen[key])))
+            continue
+        seen[key] = number
+        skill_objs = values.pop("wanted_skills", None)
+        values.pop("person", None)
+        if current is None:
+            creates.append((Survey(person=person, **values), skill_objs or []))
+        else:
+            before = survey_snapshot(current)
+            for field, value in values.items():
+                setattr(current, field, value)
+            after = survey_snapshot(current, sorted(s.code for s in skill_objs)
+                                    if skill_objs is not None else None)
+            diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+            if diff:
+                updates.append((current, skill_objs, diff))
+            else:
+                result.unchanged += 1
+        if done % 2000 == 0:
+            progress(done, len(rows))
+    if result.errors:
+        result.errors.sort(key=lambda e: e.row)
+        return result
+    result.created, result.updated = len(creates), len(updates)
+    if not dry_run:
+        _write(actor, creates, updates, result, filename)
+    progress(len(rows), len(rows))
+    return result
+
+
+SURVEY_UPDATE_FIELDS = ["year", "employment_form", "not_working_reason", "employer", "wants_work",
+                        "new_entrant", "registered_unemployed", "entrepreneurship_intention",
+                        "training_need", "wanted_types", "preferred_mode", "accessibility_needs",
+                        "surveyor", "surveyed_on", "updated_at"]
+
+
+def _write(actor: Any, creates: list[tuple[Survey, list[Any]]],
+           updates: list[tuple[Survey, list[Any] | None, dict[str, Any]]],
+           result: ImportResult, filename: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        person_ids = sorted({s.person_id for s, _k in creates} | {s.person_id for s, _k, _d in updates})
+        for start in range(0, len(person_ids), 1000):
+            list(Person.objects.select_for_update().filter(pk__in=person_ids[start:start + 1000])
+                 .values_list("pk", flat=True))
+        for new, _skills in creates:
+            new.created_at = new.updated_at = now
+        Survey.objects.bulk_create([s for s, _k in creates], batch_size=2000)
+        for changed_survey, _changed_skills, _diff in updates:
+            changed_survey.updated_at = now
+        Survey.objects.bulk_update([s for s, _k, _d in updates], SURVEY_UPDATE_FIELDS, batch_size=1000)
+        through = Survey.wanted_skills.through
+        links = [through(survey_id=s.pk, skill_id=k.pk) for s, skills in creates for k in skills]
+        changed = [(s, skills) for s, skills, _d in updates if skills is not None]
+        through.objects.filter(survey_id__in=[s.pk for s, _k in changed]).delete()
+        links += [through(survey_id=s.pk, skill_id=k.pk) for s, skills in changed for k in skills or []]
+        through.objects.bulk_create(links, batch_size=2000)
+        entries = [dict(action="survey.create", object_type="people.survey", object_id=s.pk,
+                        summary=f"导入人员 #{s.person_id} {s.year} 年调查",
+                        changes={"after": survey_snapshot(s, sorted(k.code for k in skills))})
+                   for s, skills in creates]
+        entries += [dict(action="survey.update", object_type="people.survey", object_id=s.pk,
+                         summary=f"导入修改调查 #{s.pk}", changes={"diff": diff})
+                    for s, _k, diff in updates]
+        audit_record_many(actor=actor, entries=entries)
+        refresh_persons_from_latest(actor, person_ids)
+        audit_record(actor=actor, action="import.surveys", summary=f"导入调查：{result.summary()}",
+                     changes={"file": filename[:100], "created": result.created,
+                              "updated": result.updated, "unchanged": result.unchanged})

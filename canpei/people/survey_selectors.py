@@ -1,0 +1,117 @@
+"""Reads of the annual needs survey, through the caller's scope of persons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from canpei.errors import InvalidInput, NotFound
+from canpei.people.models import Person, Survey
+from canpei.people.rules import PersonStatus
+from canpei.people.selectors import working_age_q
+from canpei.regions.models import Region
+from canpei.regions.scope import persons_visible_to
+
+YEAR_FILTER_INVALID = "年度须为四位数字"
+TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
+
+
+def parse_year(raw: Any, *, default: int | None = None) -> int | None:
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"(19|20)[0-9]{2}", text):
+        raise InvalidInput([("year", YEAR_FILTER_INVALID)])
+    return int(text)
+
+
+def parse_town(raw: Any) -> str:
+    text = "" if raw is None else str(raw).strip()
+    if text and not re.fullmatch(r"[0-9]{12}", text):
+        raise InvalidInput([("town", TOWN_FILTER_INVALID)])
+    return text
+
+
+def surveys_visible_to(user: object) -> QuerySet[Survey]:
+    return Survey.objects.filter(person__in=persons_visible_to(user))
+
+
+def survey_list(*, user: object, year: int | None = None, town: str = "",
+                person: int | None = None) -> QuerySet[Survey]:
+    qs = surveys_visible_to(user)
+    if year:
+        qs = qs.filter(year=year)
+    if town:
+        qs = qs.filter(person__town_id=town)
+    if person:
+        qs = qs.filter(person_id=person)
+    return qs.select_related("person", "person__town").prefetch_related("wanted_skills") \
+        .order_by("-year", "id")
+
+
+def survey_get(*, user: object, survey_id: int | str) -> Survey:
+    try:
+        pk = int(survey_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    survey = survey_list(user=user).filter(pk=pk).first()
+    if survey is None:
+        raise NotFound()
+    return survey
+
+
+def reference_date(year: int) -> dt.date:
+    """The day on which working age is judged for a survey year: today, or 31 December of a past year."""
+    today = timezone.localdate()
+    return today if year >= today.year else dt.date(year, 12, 31)
+
+
+def _due(user: object, year: int) -> QuerySet[Person]:
+    """Persons due a survey in `year`: active and of working age."""
+    return persons_visible_to(user).filter(Q(status=PersonStatus.ACTIVE)
+                                           & working_age_q(reference_date(year)))
+
+
+@dataclass
+class TownProgress:
+    town: str
+    town_name: str
+    due: int
+    surveyed: int
+
+    @property
+    def remaining(self) -> int:
+        return self.due - self.surveyed
+
+    @property
+    def ratio(self) -> float:
+        return round(self.surveyed / self.due, 4) if self.due else 0.0
+
+
+def survey_progress(*, user: object, year: int, order: str = "town") -> list[TownProgress]:
+    """Per town: working-age persons on the registry vs. those surveyed this year."""
+    surveyed = Survey.objects.filter(person=OuterRef("pk"), year=year)
+    rows = (_due(user, year).annotate(done=Exists(surveyed)).values("town_id")
+            .annotate(due=Count("id"), surveyed=Count("id", filter=Q(done=True))))
+    counts: dict[str, dict[str, Any]] = {r["town_id"]: dict(r) for r in rows}
+    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
+    if getattr(user, "role", "") == "town_staff":
+        towns = towns.filter(code=getattr(user, "town_id"))
+    result = [TownProgress(t.code, t.name, counts.get(t.code, {}).get("due", 0),
+                           counts.get(t.code, {}).get("surveyed", 0)) for t in towns]
+    keys = {"town": lambda p: p.town, "ratio": lambda p: (p.ratio, p.town),
+            "-ratio": lambda p: (-p.ratio, p.town), "remaining": lambda p: (-p.remaining, p.town),
+            "due": lambda p: (-p.due, p.town)}
+    return sorted(result, key=keys.get(order, keys["town"]))
+
+
+def unsurveyed_persons(*, user: object, year: int, town: str = "") -> QuerySet[Person]:
+    qs = _due(user, year).exclude(Exists(Survey.objects.filter(person=OuterRef("pk"), year=year)))
+    if town:
+        qs = qs.filter(town_id=town)
+    return qs.select_related("town").order_by("town_id", "id")

@@ -1,0 +1,347 @@
+"""Writes of the annual needs survey (就业培训需求调查)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.services import audit_record, audit_record_many
+from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.people import rules
+from canpei.people.models import Person, Skill, Survey
+from canpei.regions.scope import persons_visible_to
+from canpei.spreadsheets.reader import cell_date
+from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+
+SURVEY_DUPLICATE = "该人员 {year} 年已有调查记录"
+PERSON_REQUIRED = "请选择被调查人员"
+PERSON_UNKNOWN = "人员不存在或不在本镇街"
+YEAR_INVALID = "调查年度须为 2000 年至明年之间的年份"
+SURVEYED_ON_REQUIRED = "请填写调查日期"
+SURVEYED_ON_INVALID = "调查日期无效"
+SURVEYED_ON_FUTURE = "调查日期不能晚于今天"
+SURVEYED_ON_OUTSIDE_YEAR = "调查日期须在调查年度内"
+EMPLOYER_TOO_LONG = "就业单位不能超过 100 字"
+SURVEYOR_TOO_LONG = "调查人不能超过 30 字"
+WANTED_TYPES_INVALID = "需求培训类型须为 employment_skills、skill_upgrade、entrepreneurship 或 rural_practical"
+WANTED_SKILLS_INVALID = "需求技能不在技能目录中：{codes}"
+PREFERRED_MODE_INVALID = "期望培训方式须为 centralized（集中）、self_directed（分散）或 remote（远程）"
+ACCESSIBILITY_INVALID = "无障碍需求须为 sign_language、screen_reader、accessible_venue 或 companion"
+NEEDS_WITHOUT_TRAINING = "无培训需求时不填需求培训类型和技能"
+BOOLEAN_INVALID = "只能为是或否"
+UNKNOWN_FIELD = "不能修改此字段"
+PERSON_NOT_CHANGEABLE = "调查记录的人员不能更改"
+
+SURVEY_FIELDS = ("person", "year", "employment_form", "not_working_reason", "employer", "wants_work",
+                 "new_entrant", "registered_unemployed", "entrepreneurship_intention",
+                 "training_need", "wanted_types", "wanted_skills", "preferred_mode",
+                 "accessibility_needs", "surveyor", "surveyed_on")
+SURVEY_BOOLEANS = ("wants_work", "new_entrant", "registered_unemployed",
+                   "entrepreneurship_intention", "training_need")
+# What a survey tells about the person now: the latest survey updates the registry.
+PERSON_FIELDS_FROM_SURVEY = ("employment_form", "not_working_reason", "new_entrant",
+                             "registered_unemployed", "entrepreneurship_intention")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _as_list(value: Any) -> list[str] | None:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v for v in value.replace("，", ",").replace("、", ",").split(",") if v.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    return None
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False,
+                "": False}.get(value.strip().lower())
+    return None
+
+
+def skills_by_code(active_only: bool = True) -> dict[str, Skill]:
+    qs = Skill.objects.filter(active=True) if active_only else Skill.objects.all()
+    return {s.code: s for s in qs}
+
+
+def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | None,
+                       today: dt.date, skills: dict[str, Skill] | None = None,
+                       person: Person | None = None) -> dict[str, Any]:
+    """Validate the given fields together; return the values to store (skills as objects)."""
+    errors: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+    for key in data:
+        if key not in SURVEY_FIELDS:
+            errors.append((key, UNKNOWN_FIELD))
+
+    if current is None:
+        if person is None:
+            raw = data.get("person")
+            if raw in (None, ""):
+                errors.append(("person", PERSON_REQUIRED))
+            else:
+                try:
+                    person = persons_visible_to(actor).filter(pk=int(raw)).first()
+                except (TypeError, ValueError):
+                    person = None
+                if person is None:
+                    errors.append(("person", PERSON_UNKNOWN))
+        values["person"] = person
+    elif "person" in data and str(data["person"]) != str(current.person_id):
+        errors.append(("person", PERSON_NOT_CHANGEABLE))
+
+    surveyed_on: dt.date | None = current.surveyed_on if current else None
+    if current is None or "surveyed_on" in data:
+        raw_date = data.get("surveyed_on")
+        surveyed_on = None
+        if raw_date in (None, ""):
+            errors.append(("surveyed_on", SURVEYED_ON_REQUIRED))
+        else:
+            try:
+                surveyed_on = raw_date if isinstance(raw_date, dt.date) else cell_date(raw_date)
+            except ValueError:
+                errors.append(("surveyed_on", SURVEYED_ON_INVALID))
+            if surveyed_on and surveyed_on > today:
+                errors.append(("surveyed_on", SURVEYED_ON_FUTURE))
+                surveyed_on = None
+            elif surveyed_on:
+                values["surveyed_on"] = surveyed_on
+    year: int | None = current.year if current else None
+    if current is None or "year" in data:
+        raw_year = data.get("year")
+        if raw_year in (None, "") and surveyed_on:
+            year = surveyed_on.year
+        else:
+            try:
+                year = int(str(raw_year).strip())
+            except (TypeError, ValueError):
+                year = None
+            if year is None or not 2000 <= year <= today.year + 1:
+                errors.append(("year", YEAR_INVALID))
+                year = None
+        if year:
+            values["year"] = year
+    if year and surveyed_on and surveyed_on.year != year:
+        errors.append(("surveyed_on", SURVEYED_ON_OUTSIDE_YEAR))
+
+    for key, choices, message in (
+            ("employment_form", rules.EmploymentForm.values, rules.EMPLOYMENT_FORM_INVALID),
+            ("not_working_reason", rules.NotWorkingReason.values, rules.NOT_WORKING_REASON_INVALID),
+            ("preferred_mode", TrainingMode.values, PREFERRED_MODE_INVALID)):
+        if key in data:
+            value = _text(data[key])
+            if value and value not in choices:
+                errors.append((key, message))
+            else:
+                values[key] = value
+
+    def final(key: str) -> Any:
+        if key in values:
+            return values[key]
+        return getattr(current, key) if current is not None else ""
+
+    if final("employment_form") and final("not_working_reason"):
+        errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
+    for key, limit, message in (("employer", 100, EMPLOYER_TOO_LONG), ("surveyor", 30, SURVEYOR_TOO_LONG)):
+        if key in data:
+            value = _text(data[key])
+            if len(value) > limit:
+                errors.append((key, message))
+            else:
+                values[key] = value
+    for key in SURVEY_BOOLEANS:
+        if key in data:
+            flag = _as_bool(data[key])
+            if flag is None:
+                errors.append((key, BOOLEAN_INVALID))
+            else:
+                values[key] = flag
+    if "wanted_types" in data:
+        types = _as_list(data["wanted_types"])
+        if types is None or any(t not in TrainingType.values for t in types):
+            errors.append(("wanted_types", WANTED_TYPES_INVALID))
+        else:
+            values["wanted_types"] = sorted(set(types))
+    if "wanted_skills" in data:
+        codes = _as_list(data["wanted_skills"])
+        table = skills if skills is not None else skills_by_code()
+        if codes is None:
+            errors.append(("wanted_skills", WANTED_SKILLS_INVALID.format(codes="")))
+        else:
+            unknown = [c for c in codes if c not in table]
+            if unknown:
+                errors.append(("wanted_skills", WANTED_SKILLS_INVALID.format(codes="、".join(unknown[:5]))))
+            else:
+                values["wanted_skills"] = [table[c] for c in dict.fromkeys(codes)]
+    if "accessibility_needs" in data:
+        needs = _as_list(data["accessibility_needs"])
+        if needs is None or any(n not in ACCESSIBILITY_NEEDS for n in needs):
+            errors.append(("accessibility_needs", ACCESSIBILITY_INVALID))
+        else:
+            values["accessibility_needs"] = sorted(set(needs))
+    training_need = values.get("training_need", current.training_need if current else False)
+    wanted = values.get("wanted_types", current.wanted_types if current else []) or \
+        values.get("wanted_skills", [])
+    if not training_need and wanted and ("training_need" in data or "wanted_types" in data
+                                         or "wanted_skills" in data):
+        errors.append(("training_need", NEEDS_WITHOUT_TRAINING))
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def survey_snapshot(survey: Survey, skills: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "person": survey.person_id, "year": survey.year, "employment_form": survey.employment_form,
+        "not_working_reason": survey.not_working_reason, "employer": survey.employer,
+        "wants_work": survey.wants_work, "new_entrant": survey.new_entrant,
+        "registered_unemployed": survey.registered_unemployed,
+        "entrepreneurship_intention": survey.entrepreneurship_intention,
+        "training_need": survey.training_need, "wanted_types": list(survey.wanted_types),
+        "wanted_skills": skills if skills is not None else
+        sorted(survey.wanted_skills.values_list("code", flat=True)) if survey.pk else [],
+        "preferred_mode": survey.preferred_mode, "accessibility_needs": list(survey.accessibility_needs),
+        "surveyor": survey.surveyor,
+        "surveyed_on": survey.surveyed_on.isoformat() if survey.surveyed_on else None,
+    }
+
+
+def refresh_persons_from_latest(actor: Any, person_ids: list[int]) -> None:
+    """The registry shows each person as their latest survey found them."""
+    latest: dict[int, Survey] = {}
+    for start in range(0, len(person_ids), 1000):
+        chunk = person_ids[start:start + 1000]
+        for row in Survey.objects.filter(person_id__in=chunk).order_by("person_id", "year"):
+            latest[row.person_id] = row
+    changed: list[Person] = []
+    entries: list[dict[str, Any]] = []
+    now = timezone.now()
+    for start in range(0, len(person_ids), 1000):
+        for person in Person.objects.select_for_update().filter(pk__in=person_ids[start:start + 1000]):
+            found = latest.get(person.pk)
+            if found is None:
+                continue
+            survey = found
+            diff = {}
+            for key in PERSON_FIELDS_FROM_SURVEY:
+                new = getattr(survey, key)
+                if getattr(person, key) != new:
+                    diff[key] = [getattr(person, key), new]
+                    setattr(person, key, new)
+            if diff:
+                person.updated_at = now
+                changed.append(person)
+                entries.append(dict(action="person.update", object_type="people.person",
+                                    object_id=person.pk, changes={"diff": diff, "survey": survey.pk},
+                                    summary=f"按 {survey.year} 年调查更新人员 #{person.pk} 就业情况"))
+    Person.objects.bulk_update(changed, [*PERSON_FIELDS_FROM_SURVEY, "updated_at"], batch_size=1000)
+    audit_record_many(actor=actor, entries=entries)
+
+
+def _can_write(actor: Any) -> None:
+    if not has_perm(actor, Perm.SURVEY_EDIT):
+        raise Forbidden()
+
+
+def survey_create(*, actor: Any, data: dict[str, Any]) -> Survey:
+    _can_write(actor)
+    values = clean_survey_input(data, actor=actor, current=None, today=timezone.localdate())
+    skills = values.pop("wanted_skills", [])
+    person: Person = values.pop("person")
+    with transaction.atomic():
+        # Lock the person: two clerks entering the same survey must not both pass the check.
+        Person.objects.select_for_update().filter(pk=person.pk).exists()
+        if Survey.objects.filter(person=person, year=values["year"]).exists():
+            message = SURVEY_DUPLICATE.format(year=values["year"])
+            raise Conflict(message, [("year", message)])
+        survey = Survey(person=person, **values)
+        try:
+            with transaction.atomic():
+                survey.save()
+        except IntegrityError:
+            message = SURVEY_DUPLICATE.format(year=values["year"])
+            raise Conflict(message, [("year", message)]) from None
+        survey.wanted_skills.set(skills)
+        audit_record(actor=actor, action="survey.create", obj=survey,
+                     summary=f"登记人员 #{person.pk} {survey.year} 年调查",
+                     changes={"after": survey_snapshot(survey, sorted(s.code for s in skills))})
+        refresh_persons_from_latest(actor, [person.pk])
+    return survey
+
+
+def survey_update(*, actor: Any, survey: Survey, data: dict[str, Any]) -> Survey:
+    _can_write(actor)
+    with transaction.atomic():
+        locked = (Survey.objects.select_for_update()
+                  .filter(pk=survey.pk, person__in=persons_visible_to(actor)).first())
+        if locked is None:
+            raise NotFound()
+        before = survey_snapshot(locked)
+        values = clean_survey_input(data, actor=actor, current=locked, today=timezone.localdate())
+        skills = values.pop("wanted_skills", None)
+        values.pop("person", None)
+        if "year" in values and values["year"] != locked.year and Survey.objects.filter(
+                person_id=locked.person_id, year=values["year"]).exclude(pk=locked.pk).exists():
+            message = SURVEY_DUPLICATE.format(year=values["year"])
+            raise Conflict(message, [("year", message)])
+        for key, value in values.items():
+            setattr(locked, key, value)
+        after = survey_snapshot(locked, sorted(s.code for s in skills) if skills is not None else None)
+        diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if not diff:
+            return locked
+        locked.updated_at = timezone.now()
+        locked.save()
+        if skills is not None:
+            locked.wanted_skills.set(skills)
+        audit_record(actor=actor, action="survey.update", obj=locked,
+                     summary=f"修改调查 #{locked.pk}", changes={"diff": diff})
+        refresh_persons_from_latest(actor, [locked.person_id])
+    return locked
+
+
+SKILL_NAME_REQUIRED = "请填写技能名称"
+SKILL_CODE_INVALID = "代码须为 2 至 40 个小写字母、数字或下划线"
+SKILL_DUPLICATE = "技能代码或名称已存在"
+
+
+def skill_save(*, actor: Any, code: str, name: str, active: bool = True,
+               skill: Skill | None = None) -> Skill:
+    """Add or edit an entry of the skills dictionary (city staff)."""
+    import re
+
+    if not has_perm(actor, Perm.SKILLS_EDIT):
+        raise Forbidden()
+    errors = []
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if not re.fullmatch(r"[a-z0-9_]{2,40}", code):
+        errors.append(("code", SKILL_CODE_INVALID))
+    if not name or len(name) > 50:
+        errors.append(("name", SKILL_NAME_REQUIRED))
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        clash = Skill.objects.filter(code=code) | Skill.objects.filter(name=name)
+        if skill is not None:
+            clash = clash.exclude(pk=skill.pk)
+        if clash.exists():
+            raise Conflict(SKILL_DUPLICATE, [("code", SKILL_DUPLICATE)])
+        before = {"code": skill.code, "name": skill.name, "active": skill.active} if skill else None
+        target = skill or Skill()
+        target.code, target.name, target.active = code, name, active
+        target.save()
+        audit_record(actor=actor, action="skill.save", obj=target, summary=f"技能目录：{name}",
+                     changes={"before": before, "after": {"code": code, "name": name, "active": active}})
+    return target

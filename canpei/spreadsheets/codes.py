@@ -1,0 +1,47 @@
+"""Codes typed in spreadsheets: a national digit, a slug, or the Chinese label."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from canpei.spreadsheets.reader import normalize_header
+
+CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7"}
+
+TRUE_WORDS = {"是", "有", "√", "✓", "y", "yes", "true", "1", "t"}
+FALSE_WORDS = {"否", "无", "没有", "×", "n", "no", "false", "0", "f", ""}
+
+
+def code_lookup(choices: Iterable[tuple[str, str]], *extra: tuple[str, str]) -> dict[str, str]:
+    """Map every way of writing a code to the code: '4', '肢体残疾', '肢体', '四级' …"""
+    table: dict[str, str] = {}
+    for code, label in list(choices) + list(extra):
+        label = str(label)
+        for key in {code, label, normalize_header(label), label.removesuffix("残疾"),
+                    label.removesuffix("级")}:
+            if key:
+                table[normalize_header(key).lower()] = code
+    return table
+
+
+def to_code(value: str, table: dict[str, str]) -> str:
+    """The code for a typed value; an unknown value is returned unchanged for the rule to reject."""
+    key = normalize_header(value).lower()
+    if key in table:
+        return table[key]
+    key = "".join(CHINESE_DIGITS.get(ch, ch) for ch in key)
+    return table.get(key, value.strip())
+
+
+def to_bool(value: str) -> bool | str:
+    key = normalize_header(value).lower()
+    if key in TRUE_WORDS:
+        return True
+    if key in FALSE_WORDS:
+        return False
+    return value
+
+
+def to_list(value: str) -> list[str]:
+    return [part for part in re.split(r"[,，、;；/\s]+", value.strip()) if part]

@@ -1,0 +1,115 @@
+"""What every import shares: row errors, the result, the report workbook, progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Sequence
+
+import xlsxwriter
+
+from canpei.spreadsheets.writer import neutralise
+
+Progress = Callable[[int, int], None]
+
+
+def no_progress(done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int          # the spreadsheet's own row number (1-based), 0 for the file as a whole
+    column: str       # the header as written in the file, or "" for the file/row as a whole
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" if self.row else "文件"
+        column = f"「{self.column}」" if self.column else ""
+        value = f"（{self.value}）" if self.value else ""
+        return f"{where}{column}{value}：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    # The rows as read, kept for the report: (row number, cells).
+    header: list[Any] = field(default_factory=list)
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"已拒绝：{len(self.errors)} 处错误，未写入任何数据"
+        verb = "校验通过（试导入，未写入）" if self.dry_run else "导入完成"
+        return (f"{verb}：共 {self.total} 行，新增 {self.created}，更新 {self.updated}，"
+                f"无变化 {self.unchanged}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "total": self.total, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged, "dry_run": self.dry_run,
+                "ok": self.ok, "summary": self.summary(),
+                "errors": [{"row": e.row, "column": e.column, "value": e.value,
+                            "message": e.message} for e in self.errors[:1000]],
+                "error_count": len(self.errors)}
+
+
+def write_report(out: str | IO[bytes], result: ImportResult) -> None:
+    """The original rows plus an error column, so a clerk can fix the file where it is wrong."""
+    by_row: dict[int, list[str]] = {}
+    file_errors: list[str] = []
+    for error in result.errors:
+        text = (f"「{error.column}」{error.message}" if error.column else error.message)
+        if error.row:
+            by_row.setdefault(error.row, []).append(text)
+        else:
+            file_errors.append(text)
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    bold = workbook.add_format({"bold": True})
+    red = workbook.add_format({"font_color": "#B00020"})
+    sheet = workbook.add_worksheet("导入结果")
+    sheet.write_string(0, 0, result.summary(), bold)
+    row_index = 1
+    for message in file_errors:
+        sheet.write_string(row_index, 0, message, red)
+        row_index += 1
+    row_index += 1
+    header = ["行号"] + [str(h) for h in result.header] + ["错误"]
+    for col, title in enumerate(header):
+        sheet.write_string(row_index, col, neutralise(title), bold)
+    row_index += 1
+    for number, cells in result.rows:
+        sheet.write_number(row_index, 0, number)
+        for col, value in enumerate(cells, start=1):
+            if value is None or value == "":
+                continue
+            if isinstance(value, (dt.date, dt.datetime)):
+                sheet.write_string(row_index, col, value.isoformat()[:10])
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(row_index, col, value)
+            else:
+                sheet.write_string(row_index, col, neutralise(str(value)))
+        messages = by_row.get(number)
+        if messages:
+            sheet.write_string(row_index, len(header) - 1, "；".join(messages), red)
+        row_index += 1
+    workbook.close()
+
+
+def column_label(header_row: Sequence[Any], index: int) -> str:
+    return str(header_row[index]).strip() if index < len(header_row) else ""

@@ -1,0 +1,320 @@
+"""Reading the spreadsheets federations pass around: .xlsx (and .xls) through python-calamine,
+.csv in UTF-8 (with or without BOM) or GB18030.
+
+The reader only turns a file into rows of cells with their spreadsheet row numbers, after the
+checks that protect the server (size, zip bombs, formulas); what the cells mean is the
+importer's business.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from xml.etree import ElementTree
+
+import python_calamine
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# An .xlsx is a zip: refuse archives that expand beyond this, or by more than this ratio.
+MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ROWS = 1_000_000
+HEADER_SEARCH_ROWS = 15
+
+FILE_EMPTY = "文件是空的"
+FILE_TOO_LARGE = "文件超过 {limit} MB 的上限"
+FILE_NOT_SPREADSHEET = "文件不是 Excel（.xlsx/.xls）或 CSV 文件"
+FILE_CORRUPT = "文件已损坏或无法读取"
+FILE_ZIP_BOMB = "文件解压后过大，疑似压缩炸弹，已拒绝"
+FILE_ENCODING = "CSV 文件编码无法识别，请另存为 UTF-8 或 GB18030"
+FILE_NO_HEADER = "未找到表头：前 {rows} 行中没有可识别的列名"
+FILE_MISSING_COLUMNS = "缺少必需的列：{columns}"
+FILE_DUPLICATE_COLUMN = "列名重复：{column}"
+FILE_TOO_MANY_ROWS = "数据超过 {limit} 行的上限"
+CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
+FILE_PASSWORD = "文件有密码保护，请取消密码后再导入"
+
+
+class SpreadsheetError(ValueError):
+    """The file as a whole cannot be read; nothing in it is imported."""
+
+
+Cell = Any
+
+
+@dataclass
+class Sheet:
+    """Rows of cells; `row_numbers[i]` is the spreadsheet's own number of `rows[i]` (1-based)."""
+
+    rows: list[list[Cell]]
+    row_numbers: list[int]
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row number, column index)
+
+
+def _is_zip(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04")
+
+
+def _is_ole(head: bytes) -> bool:
+    return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(FILE_CORRUPT) from None
+    with archive:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO \
+                    and info.file_size > 10 * 1024 * 1024:
+                raise SpreadsheetError(FILE_ZIP_BOMB)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise SpreadsheetError(FILE_ZIP_BOMB)
+        if "xl/workbook.xml" not in archive.namelist():
+            raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+
+
+_CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _first_sheet_xml(archive: zipfile.ZipFile) -> str | None:
+    names = archive.namelist()
+    if "xl/worksheets/sheet1.xml" in names:
+        return "xl/worksheets/sheet1.xml"
+    sheets = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    return sheets[0] if sheets else None
+
+
+def _formula_cells(data: bytes) -> set[tuple[int, int]]:
+    """Cells of the first sheet that hold a formula: (row number, column index).
+
+    calamine returns a formula's cached value, indistinguishable from a typed one; a ledger must
+    not import numbers that Excel computed from other cells, so these are found in the XML.
+    """
+    found: set[tuple[int, int]] = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        name = _first_sheet_xml(archive)
+        if name is None:
+            return found
+        with archive.open(name) as handle:
+            # Cheap scan first: most files have no formula at all.
+            has_formula = False
+            tail = b""
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                window = tail + chunk
+                if b"<f>" in window or b"<f " in window or b":f>" in window or b":f " in window:
+                    has_formula = True
+                    break
+                tail = chunk[-8:]
+        if not has_formula:
+            return found
+        with archive.open(name) as handle:
+            for _event, element in ElementTree.iterparse(handle, events=("end",)):
+                if element.tag.endswith("}c") or element.tag == "c":
+                    if any(child.tag.endswith("}f") or child.tag == "f" for child in element):
+                        match = _CELL_REF.match(element.get("r", ""))
+                        if match:
+                            found.add((int(match.group(2)), _column_index(match.group(1))))
+                    element.clear()
+    return found
+
+
+def _read_workbook(data: bytes) -> Sheet:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
+            raise SpreadsheetError(FILE_EMPTY)
+        sheet = workbook.get_sheet_by_index(0)
+        rows: list[list[Cell]] = []
+        numbers: list[int] = []
+        for index, row in enumerate(sheet.iter_rows(), start=1):
+            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            rows.append(list(row))
+            numbers.append(index)
+    except python_calamine.PasswordError:
+        raise SpreadsheetError(FILE_PASSWORD) from None
+    except SpreadsheetError:
+        raise
+    except Exception:  # calamine raises several error types for damaged files
+        raise SpreadsheetError(FILE_CORRUPT) from None
+    return Sheet(rows=rows, row_numbers=numbers)
+
+
+def _decode_csv(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+        return text
+    raise SpreadsheetError(FILE_ENCODING)
+
+
+def _read_csv(data: bytes) -> Sheet:
+    text = _decode_csv(data)
+    try:
+        sample = text[:4096]
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[list[Cell]] = []
+    numbers: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for row in reader:
+            rows.append(list(row))
+            numbers.append(reader.line_num)
+            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+    except csv.Error:
+        raise SpreadsheetError(FILE_CORRUPT) from None
+    return Sheet(rows=rows, row_numbers=numbers)
+
+
+def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
+    """Read the first sheet of an .xlsx/.xls or a .csv, by content (the name only breaks ties)."""
+    if not data:
+        raise SpreadsheetError(FILE_EMPTY)
+    if len(data) > MAX_FILE_BYTES:
+        raise SpreadsheetError(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
+    head = data[:8]
+    if _is_zip(head):
+        _check_zip(data)
+        sheet = _read_workbook(data)
+        sheet.formula_cells = _formula_cells(data)
+        return sheet
+    if _is_ole(head):
+        return _read_workbook(data)
+    suffix = Path(filename).suffix.lower()
+    if suffix in {".xlsx", ".xls", ".xlsm"}:
+        raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+    # Anything else must be text: binary formats (PDF, images) fail to decode or hold NULs.
+    if b"\x00" in data[:4096]:
+        raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+    return _read_csv(data)
+
+
+def read_sheet_from_path(path: str | Path) -> Sheet:
+    target = Path(path)
+    if target.stat().st_size > MAX_FILE_BYTES:
+        raise SpreadsheetError(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
+    return read_sheet(target.read_bytes(), filename=target.name)
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+def normalize_header(value: Cell) -> str:
+    """Full-width to half-width, no spaces, no required-field stars or bracketed notes."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    text = re.sub(r"[（(][^）)]*[）)]", "", text)
+    return re.sub(r"[\s*＊:：]", "", text)
+
+
+def is_blank_row(row: Iterable[Cell]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+@dataclass
+class Header:
+    row_index: int                 # index into Sheet.rows
+    columns: dict[str, int]        # field -> column index
+    unknown: list[str]
+
+
+def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Iterable[str]) -> Header:
+    """Find the header row among the first rows (title rows above it are common).
+
+    `aliases` maps each field to the column names federations use for it.
+    """
+    lookup = {normalize_header(alias): name for name, names in aliases.items() for alias in names}
+    best: tuple[int, int] | None = None
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for cell in row if normalize_header(cell) in lookup)
+        if hits and (best is None or hits > best[1]):
+            best = (index, hits)
+    if best is None or best[1] < 2:
+        raise SpreadsheetError(FILE_NO_HEADER.format(rows=HEADER_SEARCH_ROWS))
+    index = best[0]
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for col, cell in enumerate(sheet.rows[index]):
+        key = normalize_header(cell)
+        if not key:
+            continue
+        name = lookup.get(key)
+        if name is None:
+            unknown.append(str(cell))
+            continue
+        if name in columns:
+            raise SpreadsheetError(FILE_DUPLICATE_COLUMN.format(column=str(cell).strip()))
+        columns[name] = col
+    missing = [aliases[name][0] for name in required if name not in columns]
+    if missing:
+        raise SpreadsheetError(FILE_MISSING_COLUMNS.format(columns="、".join(missing)))
+    return Header(row_index=index, columns=columns, unknown=unknown)
+
+
+def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
+    """(row number, cells) after the header, blank rows skipped."""
+    for index in range(header.row_index + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        if not is_blank_row(row):
+            yield sheet.row_numbers[index], row
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+DATE_INVALID = "日期无效，应为 2024-01-31 这样的格式"
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as text: full-width characters folded, edges trimmed, 12.0 shown as 12."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10]
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def cell_date(value: Cell) -> dt.date | None:
+    """A date from a date cell, an Excel serial number, or text (2024-01-31, 2024/1/31, 20240131)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # Excel's serial range: 1900-01-01 .. 9999-12-31
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ValueError(DATE_INVALID)
+    text = cell_text(value)
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(DATE_INVALID)
