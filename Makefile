@@ -18,8 +18,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# The demo is served over plain HTTP on the loopback address, so its cookies cannot be
+# "Secure", and its officer accounts sign in without the TOTP step; production keeps both
+# defaults (secure cookies behind its TLS proxy, TOTP for the three officers).
 run: $(VENV)/.installed-run
-	$(BIN)/canpei run --demo
+	CANPEI_SECURE_COOKIES=$${CANPEI_SECURE_COOKIES:-0} CANPEI_ADMIN_TOTP=$${CANPEI_ADMIN_TOTP:-0} \
+		$(BIN)/canpei run --demo
 
 lint: $(VENV)/.installed-test
 	$(BIN)/mypy canpei

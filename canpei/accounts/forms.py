@@ -17,6 +17,13 @@ class LoginForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+class OtpForm(forms.Form):
+    token = forms.CharField(label=_("动态验证码"), max_length=10,
+                            help_text=_("身份验证器 App 中显示的 6 位数字"),
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                          "inputmode": "numeric", "autofocus": True}))
+
+
 def _scope_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     towns = [("", "—")] + [(r.code, r.name) for r in Region.objects.filter(level=Region.Level.TOWN)]
     insts = [("", "—")] + [(str(i.pk), i.name) for i in Institution.objects.order_by("name")]

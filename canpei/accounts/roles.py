@@ -23,6 +23,9 @@ class Role(models.TextChoices):
 # The three-officer separation (三员分立): these roles see no business data at all.
 OFFICER_ROLES = frozenset({Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
+# Roles that must pass a TOTP second factor (when settings.ADMIN_TOTP_REQUIRED).
+SECOND_FACTOR_ROLES = OFFICER_ROLES
+
 # Roles that read the whole city's business data.
 CITY_WIDE_READERS = frozenset({Role.CITY_ADMIN, Role.EMPLOYMENT_SERVICE, Role.AUDITOR})
 

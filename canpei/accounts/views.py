@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_otp
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -11,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts import services
-from canpei.accounts.forms import LoginForm, RoleForm, UserCreateForm
+from canpei.accounts import otp, services
+from canpei.accounts.forms import LoginForm, OtpForm, RoleForm, UserCreateForm
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import ServiceError
@@ -122,3 +123,55 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
             return redirect("users")
     return render(request, "accounts/user_role.html", {"form": form, "target": target},
                   status=422 if form.errors else 200)
+
+
+def _next_target(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        return "/"
+    return target
+
+
+@require_http_methods(["GET", "POST"])
+def otp_view(request: HttpRequest) -> HttpResponse:
+    """The second step of an officer's login: the 6-digit code of their authenticator."""
+    if not request.user.is_authenticated:
+        return redirect("/login")
+    if not otp.second_factor_required(request.user) or request.user.is_verified():  # type: ignore[union-attr,attr-defined]
+        return redirect(_next_target(request))
+    if otp.confirmed_device(request.user) is None:
+        return redirect("/account/totp")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if otp.totp_login(request, form.cleaned_data["token"]):
+            return redirect(_next_target(request))
+        form.add_error("token", otp.TOKEN_INVALID)
+    return render(request, "accounts/otp.html", {"form": form, "next": _next_target(request)},
+                  status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def totp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Binding an authenticator app: the key to type in, then a first code to confirm it."""
+    if not request.user.is_authenticated:
+        return redirect("/login")
+    if not otp.second_factor_required(request.user):
+        raise Http404()
+    if otp.confirmed_device(request.user) is not None and not request.user.is_verified():  # type: ignore[union-attr,attr-defined]
+        # Re-binding needs the current factor first.
+        return redirect("/login/otp?next=/account/totp")
+    device = otp.enrolment_device(request.user)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirmed = otp.totp_enrol(actor=request.user, token=form.cleaned_data["token"])
+        if confirmed is not None:
+            # The code just proved the user holds the device; it marks this session verified.
+            django_otp.login(request, confirmed)
+            messages.success(request, "动态验证码已绑定")
+            return redirect(_next_target(request))
+        form.add_error("token", otp.TOKEN_INVALID)
+    return render(request, "accounts/totp_setup.html", {
+        "form": form, "secret": otp.secret_base32(device), "config_url": device.config_url,
+        "next": _next_target(request)}, status=422 if form.errors else 200)
+

@@ -5,6 +5,9 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from canpei.accounts.otp import (
+    NOT_ENROLLED, TOKEN_INVALID, confirmed_device, second_factor_required, totp_check,
+)
 from canpei.accounts.services import token_issue
 from canpei.api.common import ObjectIn, errors
 from canpei.errors import ServiceError
@@ -21,6 +24,7 @@ class _Unauthorized(ServiceError):
 class TokenIn(ObjectIn):
     username: str
     password: str
+    otp: str = ""
 
 
 class TokenOut(Schema):
@@ -35,4 +39,10 @@ def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
         user = None
     if user is None or not user.is_active:
         raise _Unauthorized(LOGIN_FAILED)
+    if second_factor_required(user):
+        # An officer's token needs the second factor as much as a browser session does.
+        if confirmed_device(user) is None:
+            raise _Unauthorized(NOT_ENROLLED, [("otp", NOT_ENROLLED)])
+        if totp_check(user, payload.otp) is None:
+            raise _Unauthorized(TOKEN_INVALID, [("otp", TOKEN_INVALID)])
     return TokenOut(token=token_issue(actor=user, user=user))

@@ -7,6 +7,8 @@ from canpei.web import survey_views, views
 urlpatterns = [
     path("login", account_views.login_view, name="login"),
     path("logout", account_views.logout_view, name="logout"),
+    path("login/otp", account_views.otp_view, name="login-otp"),
+    path("account/totp", account_views.totp_setup_view, name="totp-setup"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", views.dashboard, name="dashboard"),
     path("persons", views.person_list, name="person-list"),

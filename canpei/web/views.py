@@ -133,6 +133,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "page_sizes": PAGE_SIZES,
         "page_size": _page_size(request),
         "can_create": has_perm(request.user, Perm.PERSON_CREATE),
+        "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
     })
 
 
