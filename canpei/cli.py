@@ -49,7 +49,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                "--threads", "4", "--access-logfile", "-",
                # The access log must not carry query strings (ID tails, names).
                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
-    return subprocess.call(command)
+    # The background worker (imports) runs beside the web server and stops with it.
+    worker = None
+    if not args.no_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "canpei", "worker"])
+    try:
+        return subprocess.call(command)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("db_worker", queue_name="*", interval=1, verbosity=0)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -57,7 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     _migrate(verbosity=0)
     summary = demo_load(persons=args.persons, seed=args.seed, progress=sys.stderr.isatty())
-    print(f"演示数据已生成：{summary['persons']} 人。演示账号（密码 {DEMO_PASSWORD}）：")
+    print(f"演示数据已生成：{summary['persons']} 人，{summary['surveys']} 份需求调查。演示账号（密码 {DEMO_PASSWORD}）：")
     for username, label in demo_accounts():
         print(f"  {username:<16} {label}")
     return 0
@@ -232,7 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=2)
     run.add_argument("--demo", action="store_true", help="seed the Jinjiang demo when the database is empty")
     run.add_argument("--persons", type=int, default=3000, help="persons in the demo seeded by --demo")
+    run.add_argument("--no-worker", action="store_true",
+                     help="do not start the background worker (run `canpei worker` elsewhere)")
     run.set_defaults(func=cmd_run)
+
+    sub.add_parser("worker", help="run background jobs (imports) queued in the database"
+                   ).set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 

@@ -181,4 +181,67 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     if progress:
         _progress(done, persons)
         sys.stderr.write("\n")
-    return {"persons": Person.objects.count() - before}
+    added = Person.objects.count() - before
+    surveys = demo_surveys(seed=seed, today=today)
+    return {"persons": added, "surveys": surveys}
+
+
+NEEDS_BY_CATEGORY = {"1": "screen_reader", "2": "sign_language", "4": "accessible_venue",
+                     "5": "companion", "6": "companion"}
+
+
+def demo_surveys(*, seed: int, today: dt.date, batch: int = 5000) -> int:
+    """Surveys of last year and this year for most working-age persons not yet surveyed.
+
+    This year's are fewer: the survey season is still running, so progress pages show work left.
+    """
+    from canpei.people.models import Skill, Survey
+    from canpei.people.rules import working_age_on
+    from canpei.training.choices import TrainingMode, TrainingType
+
+    rng = random.Random(seed * 104729)
+    skills = list(Skill.objects.filter(active=True).values_list("pk", flat=True))
+    through = Survey.wanted_skills.through
+    done = set(Survey.objects.values_list("person_id", "year"))
+    created = 0
+    years = [(today.year - 1, 0.8), (today.year, 0.55)]
+    people = (Person.objects.filter(status=PersonStatus.ACTIVE)
+              .values_list("pk", "gender", "birth_date", "category", "employment_form",
+                           "not_working_reason", "new_entrant", "registered_unemployed",
+                           "entrepreneurship_intention").order_by("pk"))
+    pending: list[tuple[Survey, list[int]]] = []
+
+    def flush() -> None:
+        Survey.objects.bulk_create([s for s, _k in pending], batch_size=batch)
+        through.objects.bulk_create([through(survey_id=s.pk, skill_id=k)
+                                     for s, ks in pending for k in ks], batch_size=batch)
+        pending.clear()
+
+    for pk, gender, birth, category, form, reason, new, unemployed, intention in people.iterator(chunk_size=5000):
+        for year, share in years:
+            on = today if year == today.year else dt.date(year, 12, 31)
+            if (pk, year) in done or not working_age_on(birth=birth, gender=gender, on=on) \
+                    or rng.random() > share:
+                continue
+            last_day = today if year == today.year else dt.date(year, 12, 31)
+            surveyed_on = dt.date(year, 3, 1) + dt.timedelta(days=rng.randint(0, max((last_day - dt.date(year, 3, 1)).days, 0)))
+            need = rng.random() < 0.45
+            wanted = sorted(set(rng.sample(list(TrainingType.values), rng.randint(1, 2)))) if need else []
+            chosen = rng.sample(skills, min(len(skills), rng.randint(1, 2))) if need and skills else []
+            survey = Survey(
+                person_id=pk, year=year, employment_form=form, not_working_reason=reason,
+                employer=rng.choice(["晋江恒安集团", "安踏体育用品", "七匹狼实业", "盼盼食品", "社区工厂"]) if form in ("1", "2") else "",
+                wants_work=not form and rng.random() < 0.6, new_entrant=new,
+                registered_unemployed=unemployed, entrepreneurship_intention=intention,
+                training_need=need, wanted_types=wanted,
+                preferred_mode=rng.choice(list(TrainingMode.values)) if need else "",
+                accessibility_needs=[NEEDS_BY_CATEGORY[category]] if category in NEEDS_BY_CATEGORY and rng.random() < 0.7 else [],
+                surveyor=rng.choice(["林专干", "黄专干", "陈专干", "许专干"]), surveyed_on=surveyed_on,
+            )
+            pending.append((survey, chosen))
+            created += 1
+            if len(pending) >= batch:
+                flush()
+    if pending:
+        flush()
+    return created
