@@ -241,7 +241,7 @@ def demo_in_a_fresh_database(capsys: pytest.CaptureFixture[str], seed: int) -> l
         assert not Person.objects.exists() and not User.objects.exists()
         code, out, err = run(capsys, "demo", "--persons", "50", "--seed", str(seed))
         assert code == 0, err
-        assert out.startswith("演示数据已生成：50 人。")
+        assert out.startswith("演示数据已生成：50 人，")
         snapshot = persons_snapshot()
         transaction.set_rollback(True)
     return snapshot
@@ -293,7 +293,7 @@ def test_demo_run_twice_with_the_same_seed_adds_nobody_twice(capsys):
     assert run(capsys, "demo", "--persons", "50", "--seed", "3")[0] == 0
     code, out, err = run(capsys, "demo", "--persons", "50", "--seed", "3")
     assert code == 0
-    assert out.startswith("演示数据已生成：0 人。")
+    assert out.startswith("演示数据已生成：0 人，0 份需求调查。")
     assert Person.objects.count() == 50 and User.objects.count() == 9
-    assert run(capsys, "demo", "--persons", "50", "--seed", "4")[1].startswith("演示数据已生成：50 人。")
+    assert run(capsys, "demo", "--persons", "50", "--seed", "4")[1].startswith("演示数据已生成：50 人，")
     assert Person.objects.count() == 100
