@@ -199,7 +199,6 @@ def demo_surveys(*, seed: int, today: dt.date, batch: int = 5000) -> int:
     from canpei.people.rules import working_age_on
     from canpei.training.choices import TrainingMode, TrainingType
 
-    rng = random.Random(seed * 104729)
     skills = list(Skill.objects.filter(active=True).values_list("pk", flat=True))
     through = Survey.wanted_skills.through
     done = set(Survey.objects.values_list("person_id", "year"))
@@ -220,6 +219,9 @@ def demo_surveys(*, seed: int, today: dt.date, batch: int = 5000) -> int:
     for pk, gender, birth, category, form, reason, new, unemployed, intention in people.iterator(chunk_size=5000):
         for year, share in years:
             on = today if year == today.year else dt.date(year, 12, 31)
+            # One generator per person and year: the same seed gives the same survey whatever
+            # else is already in the database, so a second run adds nothing.
+            rng = random.Random(f"{seed}:{pk}:{year}")
             if (pk, year) in done or not working_age_on(birth=birth, gender=gender, on=on) \
                     or rng.random() > share:
                 continue
