@@ -17,7 +17,9 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.audit.services import audit_record
-from canpei.institutions.models import DesignationState, Institution, InstitutionType
+from canpei.institutions.models import (
+    DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
+)
 from canpei.institutions.rules import ALPHABET, credit_code_check_char
 from canpei.people import crypto
 from canpei.people.models import Person
@@ -69,12 +71,78 @@ DEMO_INSTITUTIONS = [
     ("晋江市残疾人就业培训基地", InstitutionType.FEDERATION_BASE, "350582003000", DesignationState.DEMONSTRATION),
     ("安海镇盲人保健按摩培训中心", InstitutionType.PRIVATE, "350582101000", DesignationState.DESIGNATED),
     ("泉州轻工职业学院晋江校区", InstitutionType.UNIVERSITY, "350582107000", DesignationState.APPLIED),
+    ("晋江市新塘街道手工艺培训中心", InstitutionType.PRIVATE, "350582005000", DesignationState.SUSPENDED),
+    ("晋江市东石镇种养殖实用技术培训基地", InstitutionType.RURAL_BASE, "350582104000", DesignationState.REVOKED),
 ]
+
+# Per institution (same order): licence, specialties, premises accessibility, contact, phone,
+# teachers (name, specialty, qualification, active).
+DEMO_INSTITUTION_DETAILS: list[tuple[str, str, list[str], str, str, list[tuple[str, str, str, bool]]]] = [
+    ("135058271000101", "电子商务、计算机操作、服装缝纫", ["step_free", "accessible_toilet", "lift"],
+     "陈老师", "0595-85661001",
+     [("许秀英", "电子商务", "中级电子商务师", True), ("蔡志明", "计算机操作", "高级讲师", True),
+      ("施美玲", "服装缝纫", "服装制作工（高级）", False)]),
+    ("135058271000102", "盲人保健按摩、医疗按摩、居家就业手工", ["step_free", "accessible_toilet", "lift",
+                                                  "braille_signage", "hearing_loop"],
+     "林主任", "0595-85662002",
+     [("王建华", "盲人保健按摩", "高级保健按摩师", True), ("洪丽娟", "手语", "手语翻译员（二级）", True)]),
+    ("235058271000103", "盲人保健按摩", ["step_free", "braille_signage"], "黄师傅", "13905951003",
+     [("黄金水", "盲人保健按摩", "保健按摩师（技师）", True), ("郑雅婷", "医疗按摩", "医疗按摩人员资格", True)]),
+    ("", "烹饪、面点、美容美发", ["step_free", "lift"], "李老师", "0595-85664004",
+     [("李俊杰", "中式烹调", "中式烹调师（高级）", True), ("苏佳怡", "美容美发", "美发师（中级）", True)]),
+    ("235058271000105", "民间工艺、闽南传统文化技艺", ["step_free"], "吴老师", "13805951005",
+     [("吴淑芬", "民间工艺", "工艺美术师", True), ("庄德福", "木雕", "木雕工（高级）", True)]),
+    ("235058271000106", "种植养殖", [], "丁站长", "13705951006",
+     [("丁宗汉", "种植", "农艺师", False), ("柯春花", "养殖", "家畜饲养员（中级）", False)]),
+]
+
+# The designation history behind each demo state: (action, from, to, when, comment). A
+# designation runs three calendar years, from 1 January of the year it is made.
+_DESIGNATE_2019 = ("designate", "applied", "designated", dt.date(2019, 1, 1), "2019 年度定点认定")
+_RENEW_2022 = ("designate", "designated", "designated", dt.date(2022, 1, 1), "定点资格续期")
+_RENEW_2025 = ("designate", "designated", "designated", dt.date(2025, 1, 1), "定点资格续期")
+DEMO_HISTORY: dict[str, list[tuple[str, str, str, dt.date, str]]] = {
+    DesignationState.APPLIED: [],
+    DesignationState.DESIGNATED: [_DESIGNATE_2019, _RENEW_2022, _RENEW_2025],
+    DesignationState.DEMONSTRATION: [
+        _DESIGNATE_2019,
+        ("promote", "designated", "demonstration", dt.date(2021, 3, 1), "评为市级残疾人职业培训示范点"),
+        ("designate", "demonstration", "demonstration", dt.date(2022, 1, 1), "示范点定点资格续期"),
+        ("designate", "demonstration", "demonstration", dt.date(2025, 1, 1), "示范点定点资格续期")],
+    DesignationState.SUSPENDED: [
+        _DESIGNATE_2019, _RENEW_2022, _RENEW_2025,
+        ("suspend", "designated", "suspended", dt.date(2026, 6, 15), "过程检查发现签到记录不实，暂停整改")],
+    DesignationState.REVOKED: [
+        _DESIGNATE_2019,
+        ("suspend", "designated", "suspended", dt.date(2021, 5, 10), "连续两期培训班未开班"),
+        ("revoke", "suspended", "revoked", dt.date(2021, 9, 1), "整改期满仍未开班，撤销定点")],
+}
+
+
+def _validity(start: dt.date) -> tuple[dt.date, dt.date]:
+    return start, dt.date(start.year + 2, 12, 31)
 
 
 def _credit_code(rng: random.Random) -> str:
     body = "91" + JINJIANG_ADDRESS_CODE + "".join(rng.choice(ALPHABET) for _ in range(9))
     return body + credit_code_check_char(body)
+
+
+def _demo_institution_history(inst: Institution, history: list[tuple[str, str, str, dt.date, str]],
+                              teachers: list[tuple[str, str, str, bool]]) -> None:
+    """Teachers and a designation history that leads to the institution's state, step by step."""
+    for name, specialty, qualification, active in teachers:
+        Teacher.objects.create(institution=inst, name=name, specialty=specialty,
+                               qualification=qualification, active=active)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    for action, before, after, on, comment in history:
+        if action == "designate":
+            valid_from, valid_to = _validity(on)
+        DesignationEvent.objects.create(
+            institution=inst, action=action, from_state=before, to_state=after,
+            designated_from=valid_from, designated_to=valid_to, actor=None, comment=comment,
+            at=timezone.make_aware(dt.datetime.combine(on, dt.time(9, 30))))
 
 
 def database_is_empty() -> bool:
@@ -148,12 +216,20 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     towns = list(Region.objects.filter(level=Region.Level.TOWN).values_list("code", flat=True))
     with transaction.atomic():
         institutions = []
-        for name, kind, town, state in DEMO_INSTITUTIONS:
-            inst, _ = Institution.objects.get_or_create(
+        for (name, kind, town, state), details in zip(DEMO_INSTITUTIONS, DEMO_INSTITUTION_DETAILS):
+            history = DEMO_HISTORY[state]
+            # The validity of the last designation in the history (none for an applicant).
+            last = [step for step in history if step[0] == "designate"]
+            start, end = _validity(last[-1][3]) if last else (None, None)
+            licence, specialties, accessibility, contact, phone, teachers = details
+            inst, created = Institution.objects.get_or_create(
                 name=name, defaults={"credit_code": _credit_code(rng), "type": kind, "town_id": town,
-                                     "state": state,
-                                     "designated_from": dt.date(2019, 1, 1) if state != "applied" else None,
-                                     "designated_to": dt.date(2027, 12, 31) if state != "applied" else None})
+                                     "state": state, "designated_from": start, "designated_to": end,
+                                     "license_number": licence, "specialties": specialties,
+                                     "accessibility": accessibility, "contact_person": contact,
+                                     "phone": phone})
+            if created:
+                _demo_institution_history(inst, history, teachers)
             institutions.append(inst)
         for username, role, user_town, inst_index, full_name in DEMO_USERS:
             if User.objects.filter(username=username).exists():

@@ -40,6 +40,10 @@ class Perm:
     SURVEY_EDIT = "survey.edit"
     SKILLS_EDIT = "skills.edit"
     IMPORT_RUN = "import.run"
+    INSTITUTION_BROWSE = "institution.browse"
+    INSTITUTION_CREATE = "institution.create"
+    INSTITUTION_EDIT = "institution.edit"
+    INSTITUTION_DESIGNATE = "institution.designate"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
@@ -48,13 +52,18 @@ class Perm:
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                                Perm.SURVEY_EDIT, Perm.SKILLS_EDIT, Perm.IMPORT_RUN}),
+                                Perm.SURVEY_EDIT, Perm.SKILLS_EDIT, Perm.IMPORT_RUN,
+                                Perm.INSTITUTION_BROWSE, Perm.INSTITUTION_CREATE,
+                                Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                                Perm.SURVEY_EDIT, Perm.IMPORT_RUN}),
-    Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP}),
-    Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
-    Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT}),
+                                Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE}),
+    Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
+                                       Perm.INSTITUTION_EDIT}),
+    Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
+                                        Perm.INSTITUTION_BROWSE}),
+    Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
+                             Perm.INSTITUTION_BROWSE}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ}),

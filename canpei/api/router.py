@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from canpei.api import audit, auth, persons, surveys
+from canpei.api import audit, auth, institutions, persons, surveys
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError
 
@@ -60,6 +60,7 @@ api = CanpeiAPI(
 api.add_router("/auth", auth.router)
 api.add_router("/persons", persons.router)
 api.add_router("/surveys", surveys.router)
+api.add_router("/institutions", institutions.router)
 api.add_router("/audit", audit.router)
 
 

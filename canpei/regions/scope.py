@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 
 if TYPE_CHECKING:
+    from canpei.institutions.models import Institution
     from canpei.people.models import Person
 
 
@@ -37,3 +38,14 @@ def town_codes_writable_by(user: object) -> set[str] | None:
     if getattr(user, "role") == Role.TOWN_STAFF:
         return {getattr(user, "town_id")}
     return None
+
+
+def institutions_visible_to(user: object) -> "QuerySet[Institution]":
+    """The city's institutions for business roles; an institution's staff see only their own."""
+    from canpei.institutions.models import Institution
+
+    if not has_perm(user, Perm.INSTITUTION_BROWSE):
+        return Institution.objects.none()
+    if getattr(user, "role") == Role.INSTITUTION_STAFF:
+        return Institution.objects.filter(pk=getattr(user, "institution_id"))
+    return Institution.objects.all()

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("/surveys", _("需求调查"), Perm.PERSON_BROWSE),
     ("/surveys/progress", _("调查进度"), Perm.PERSON_BROWSE),
     ("/surveys/skills", _("技能目录"), Perm.SKILLS_EDIT),
+    ("/institutions", _("培训机构"), Perm.INSTITUTION_BROWSE),
     ("/imports/new", _("导入"), Perm.IMPORT_RUN),
     ("/audit", _("审计日志"), Perm.AUDIT_READ),
     ("/admin/users", _("用户管理"), Perm.USERS_MANAGE),

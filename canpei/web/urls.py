@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
-from canpei.web import survey_views, views
+from canpei.web import institution_views, survey_views, views
 
 urlpatterns = [
     path("login", account_views.login_view, name="login"),
@@ -27,6 +27,19 @@ urlpatterns = [
     path("imports/new", survey_views.import_new, name="import-new"),
     path("imports/<uuid:token>", survey_views.import_detail, name="import-detail"),
     path("imports/<uuid:token>/report", survey_views.import_report, name="import-report"),
+    path("institutions", institution_views.institution_list, name="institution-list"),
+    path("institutions/new", institution_views.institution_create, name="institution-create"),
+    path("institutions/export", institution_views.institution_export, name="institution-export"),
+    path("institutions/<int:institution_id>", institution_views.institution_detail,
+         name="institution-detail"),
+    path("institutions/<int:institution_id>/edit", institution_views.institution_edit,
+         name="institution-edit"),
+    path("institutions/<int:institution_id>/transitions", institution_views.institution_transition,
+         name="institution-transition"),
+    path("institutions/<int:institution_id>/teachers", institution_views.teacher_add,
+         name="teacher-add"),
+    path("institutions/<int:institution_id>/teachers/<int:teacher_id>/active",
+         institution_views.teacher_active, name="teacher-active"),
     path("<str:kind>/export", survey_views.export, name="export"),
     path("audit", views.audit_list, name="audit"),
     path("admin/users", account_views.users_view, name="users"),

@@ -89,12 +89,17 @@ schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI())
           phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audit_token: str,
-                                                person_in: Any, person_out: Any) -> None:
+                                                person_in: Any, person_out: Any,
+                                                institution: Any) -> None:
     # Random ids almost never exist; point two in three at real records, so that the detail,
     # identity and PATCH operations are fuzzed on the paths that read and write a person.
     person_id = (case.path_parameters or {}).get("person_id")
     if isinstance(person_id, int) and not isinstance(person_id, bool) and person_id % 3:
         case.path_parameters["person_id"] = person_in.pk if person_id % 3 == 1 else person_out.pk
+    # The same for institutions: the city's own record, most of the time.
+    institution_id = (case.path_parameters or {}).get("institution_id")
+    if isinstance(institution_id, int) and not isinstance(institution_id, bool) and institution_id % 3:
+        case.path_parameters["institution_id"] = institution.pk
     # city_admin everywhere, except the audit log: only the audit officer gets its 200 answer.
     token = audit_token if case.operation.path == "/api/v1/audit" else city_token
     case.call_and_validate(

@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.errors import Forbidden
+from canpei.institutions import selectors, services
+from canpei.institutions.models import DesignationEvent, Institution, Teacher
+
+router = Router(tags=["institutions"])
+
+NO_BROWSE = "当前角色不能查看培训机构"
+
+
+class InstitutionOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    type: str
+    town: str
+    town_name: str
+    address: str
+    license_number: str
+    specialties: str
+    accessibility: list[str]
+    contact_person: str
+    phone: str
+    state: str
+    designated_from: dt.date | None
+    designated_to: dt.date | None
+    designation_valid: bool
+
+
+def institution_out(institution: Institution) -> InstitutionOut:
+    return InstitutionOut(
+        id=institution.pk, name=institution.name, credit_code=institution.credit_code,
+        type=institution.type, town=institution.town_id, town_name=institution.town.name,
+        address=institution.address, license_number=institution.license_number,
+        specialties=institution.specialties, accessibility=list(institution.accessibility or []),
+        contact_person=institution.contact_person, phone=institution.phone,
+        state=institution.state, designated_from=institution.designated_from,
+        designated_to=institution.designated_to,
+        designation_valid=institution.designation_valid_today,
+    )
+
+
+class InstitutionPage(Schema):
+    count: int
+    results: list[InstitutionOut]
+
+
+class InstitutionIn(ObjectIn):
+    model_config = {"json_schema_extra": {"examples": [{
+        "name": "晋江市残疾人职业技能培训中心", "credit_code": "91350582MA2XXXXX0U",
+        "type": "private", "town": "350582101000", "address": "晋江市安海镇安平路 8 号",
+        "license_number": "135058270000123", "specialties": "盲人保健按摩、电子商务",
+        "accessibility": ["step_free", "accessible_toilet"], "contact_person": "林老师",
+        "phone": "0595-85123456"}]}}
+
+    name: str
+    credit_code: str
+    type: str
+    town: str
+    address: str = ""
+    license_number: str = ""
+    specialties: str = ""
+    accessibility: list[str] = []
+    contact_person: str = ""
+    phone: str = ""
+
+
+class InstitutionPatch(ObjectIn):
+    name: str | None = None
+    credit_code: str | None = None
+    type: str | None = None
+    town: str | None = None
+    address: str | None = None
+    license_number: str | None = None
+    specialties: str | None = None
+    accessibility: list[str] | None = None
+    contact_person: str | None = None
+    phone: str | None = None
+    # Refused with a 422 that points to /transitions: the designation has its own lifecycle.
+    state: str | None = None
+    designated_from: str | None = None
+    designated_to: str | None = None
+
+
+class TransitionIn(ObjectIn):
+    model_config = {"json_schema_extra": {"examples": [
+        {"action": "designate", "comment": "2026 年度定点认定", "designated_from": "2026-01-01",
+         "designated_to": "2028-12-31"},
+        {"action": "suspend", "comment": "过程检查发现出勤造假，暂停整改"}]}}
+
+    action: Literal["designate", "promote", "suspend", "reinstate", "revoke"]
+    comment: str = ""
+    designated_from: dt.date | None = None
+    designated_to: dt.date | None = None
+
+
+class EventOut(Schema):
+    id: int
+    action: str
+    from_state: str
+    to_state: str
+    designated_from: dt.date | None
+    designated_to: dt.date | None
+    actor: str | None
+    at: dt.datetime
+    comment: str
+
+
+def event_out(event: DesignationEvent) -> EventOut:
+    return EventOut(id=event.pk, action=event.action, from_state=event.from_state,
+                    to_state=event.to_state, designated_from=event.designated_from,
+                    designated_to=event.designated_to,
+                    actor=event.actor.username if event.actor else None, at=event.at,
+                    comment=event.comment)
+
+
+class EventPage(Schema):
+    count: int
+    results: list[EventOut]
+
+
+class TeacherOut(Schema):
+    id: int
+    institution: int
+    name: str
+    specialty: str
+    qualification: str
+    active: bool
+
+
+def teacher_out(teacher: Teacher) -> TeacherOut:
+    return TeacherOut(id=teacher.pk, institution=teacher.institution_id, name=teacher.name,
+                      specialty=teacher.specialty, qualification=teacher.qualification,
+                      active=teacher.active)
+
+
+class TeacherPage(Schema):
+    count: int
+    results: list[TeacherOut]
+
+
+class TeacherIn(ObjectIn):
+    model_config = {"json_schema_extra": {"examples": [{
+        "name": "许秀英", "specialty": "盲人保健按摩", "qualification": "高级保健按摩师"}]}}
+
+    name: str
+    specialty: str = ""
+    qualification: str = ""
+
+
+class TeacherPatch(ObjectIn):
+    name: str | None = None
+    specialty: str | None = None
+    qualification: str | None = None
+    active: bool | None = None
+
+
+PAGE = Query(1, ge=1, le=1_000_000)
+PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.get("", response={200: InstitutionPage, **errors(401, 403, 422)})
+def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
+                     town: Text = "", state: Text = "", type: Text = "",
+                     q: Text = "") -> InstitutionPage:
+    user = actor_of(request)
+    if not has_perm(user, Perm.INSTITUTION_BROWSE):
+        raise Forbidden(NO_BROWSE)
+    filters = selectors.InstitutionFilters.from_params(
+        {"town": town, "state": state, "type": type, "q": q})
+    count, rows = paginate(selectors.institution_list(user=user, filters=filters), page, page_size)
+    return InstitutionPage(count=count, results=[institution_out(i) for i in rows])
+
+
+@router.post("", response={201: InstitutionOut, **errors(400, 401, 403, 409, 422)})
+def institution_create(request: HttpRequest, payload: InstitutionIn) -> tuple[int, InstitutionOut]:
+    user = actor_of(request)
+    institution = services.institution_create(actor=user, data=payload.dict())
+    return 201, institution_out(selectors.institution_get(user=user, institution_id=institution.pk))
+
+
+@router.get("/{institution_id}", response={200: InstitutionOut, **errors(401, 404, 422)})
+def institution_detail(request: HttpRequest, institution_id: int) -> InstitutionOut:
+    return institution_out(selectors.institution_get(user=actor_of(request),
+                                                     institution_id=institution_id))
+
+
+@router.patch("/{institution_id}",
+              response={200: InstitutionOut, **errors(400, 401, 403, 404, 409, 422)})
+def institution_update(request: HttpRequest, institution_id: int,
+                       payload: InstitutionPatch) -> InstitutionOut:
+    user = actor_of(request)
+    # The right to edit first: the refusal is the same whether or not the record exists.
+    if not has_perm(user, Perm.INSTITUTION_EDIT):
+        raise Forbidden()
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    data: dict[str, Any] = payload.dict(exclude_unset=True)
+    institution = services.institution_update(actor=user, institution=institution, data=data)
+    return institution_out(selectors.institution_get(user=user, institution_id=institution.pk))
+
+
+@router.get("/{institution_id}/transitions", response={200: EventPage, **errors(401, 404, 422)})
+def institution_history(request: HttpRequest, institution_id: int, page: int = PAGE,
+                        page_size: int = PAGE_SIZE) -> EventPage:
+    user = actor_of(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    count, rows = paginate(selectors.designation_history(user=user, institution=institution),
+                           page, page_size)
+    return EventPage(count=count, results=[event_out(e) for e in rows])
+
+
+@router.post("/{institution_id}/transitions",
+             response={200: InstitutionOut, **errors(400, 401, 403, 404, 409, 422)})
+def institution_transition(request: HttpRequest, institution_id: int,
+                           payload: TransitionIn) -> InstitutionOut:
+    """Apply one step of the designation lifecycle. 409 when the current state does not allow it."""
+    user = actor_of(request)
+    if not has_perm(user, Perm.INSTITUTION_DESIGNATE):
+        raise Forbidden()
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    institution = services.institution_transition(
+        institution=institution, actor=user, action=payload.action, comment=payload.comment,
+        designated_from=payload.designated_from, designated_to=payload.designated_to)
+    return institution_out(selectors.institution_get(user=user, institution_id=institution.pk))
+
+
+@router.get("/{institution_id}/teachers", response={200: TeacherPage, **errors(401, 404, 422)})
+def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
+                 page_size: int = PAGE_SIZE) -> TeacherPage:
+    user = actor_of(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    count, rows = paginate(selectors.teacher_list(user=user, institution=institution),
+                           page, page_size)
+    return TeacherPage(count=count, results=[teacher_out(t) for t in rows])
+
+
+@router.post("/{institution_id}/teachers",
+             response={201: TeacherOut, **errors(400, 401, 403, 404, 422)})
+def teacher_add(request: HttpRequest, institution_id: int,
+                payload: TeacherIn) -> tuple[int, TeacherOut]:
+    user = actor_of(request)
+    if not has_perm(user, Perm.INSTITUTION_EDIT):
+        raise Forbidden()
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    teacher = services.teacher_add(actor=user, institution=institution, data=payload.dict())
+    return 201, teacher_out(teacher)
+
+
+@router.patch("/{institution_id}/teachers/{teacher_id}",
+              response={200: TeacherOut, **errors(400, 401, 403, 404, 422)})
+def teacher_update(request: HttpRequest, institution_id: int, teacher_id: int,
+                   payload: TeacherPatch) -> TeacherOut:
+    user = actor_of(request)
+    if not has_perm(user, Perm.INSTITUTION_EDIT):
+        raise Forbidden()
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    teacher = selectors.teacher_get(user=user, institution=institution, teacher_id=teacher_id)
+    teacher = services.teacher_update(actor=user, teacher=teacher,
+                                      data=payload.dict(exclude_unset=True))
+    return teacher_out(teacher)

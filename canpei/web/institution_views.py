@@ -1,0 +1,213 @@
+"""Pages of training institutions: list and ledger export, record, teachers, designation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.errors import InvalidInput, ServiceError
+from canpei.institutions import rules, selectors, services
+from canpei.institutions.exports import institutions_export
+from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionForm
+from canpei.institutions.models import DesignationState, Institution, InstitutionType
+from canpei.people.selectors import town_choices
+from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
+
+
+def _filters(request: HttpRequest) -> tuple[selectors.InstitutionFilters, dict[str, str],
+                                             list[tuple[str, str]]]:
+    params, errors = _without_nul(request.GET)
+    try:
+        filters = selectors.InstitutionFilters.from_params(params)
+    except InvalidInput as exc:
+        errors += exc.errors
+        filters = selectors.InstitutionFilters()
+    return filters, params, errors
+
+
+@requires(Perm.INSTITUTION_BROWSE)
+def institution_list(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    filters, params, errors = _filters(request)
+    qs = selectors.institution_list(user=request.user, filters=filters)
+    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
+    query = {k: v for k, v in params.items() if k != "page" and v}
+    return render(request, "institutions/institution_list.html", {
+        "page": page, "filters": filters, "filter_errors": errors,
+        "query": urlencode(query), "export_query": urlencode(filters.as_params()),
+        "towns": ([] if getattr(request.user, "role", "") == Role.INSTITUTION_STAFF
+                  else town_choices()),
+        "states": DesignationState.choices, "types": InstitutionType.choices,
+        "page_sizes": PAGE_SIZES, "page_size": _page_size(request),
+        "can_create": has_perm(request.user, Perm.INSTITUTION_CREATE),
+        "today": timezone.localdate(),
+    })
+
+
+@requires(Perm.INSTITUTION_BROWSE)
+def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    filters, _params, errors = _filters(request)
+    if errors:
+        messages.error(request, "；".join(m for _f, m in errors))
+        return redirect("institution-list")
+    # A spooled file: the workbook is written as a stream and sent without holding it in memory.
+    spool = tempfile.TemporaryFile()
+    institutions_export(actor=request.user, filters=filters, out=spool)
+    spool.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")
+
+
+def _apply_errors(form: Any, exc: ServiceError) -> None:
+    for field, message in exc.errors:
+        form.add_error(field if field in form.fields else None, message)
+    if not exc.errors:
+        form.add_error(None, exc.message)
+
+
+@requires(Perm.INSTITUTION_CREATE)
+@require_http_methods(["GET", "POST"])
+def institution_create(request: HttpRequest) -> HttpResponse:
+    form = InstitutionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            institution = services.institution_create(actor=request.user, data=form.service_data())
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已登记：{institution.name}")
+            return redirect("institution-detail", institution_id=institution.pk)
+    return render(request, "institutions/institution_form.html", {"form": form, "institution": None},
+                  status=422 if form.errors else 200)
+
+
+def _initial(institution: Institution) -> dict[str, Any]:
+    return {
+        "name": institution.name, "credit_code": institution.credit_code,
+        "type": institution.type, "town": institution.town_id, "address": institution.address,
+        "license_number": institution.license_number, "specialties": institution.specialties,
+        "accessibility": list(institution.accessibility or []),
+        "contact_person": institution.contact_person, "phone": institution.phone,
+    }
+
+
+@requires(Perm.INSTITUTION_EDIT)
+@require_http_methods(["GET", "POST"])
+def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
+    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    form = InstitutionForm(request.POST or None, user=request.user, editing=True,
+                           initial=_initial(institution))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.service_data().items()
+                if k in form.changed_data and not form.fields[k].disabled}
+        try:
+            services.institution_update(actor=request.user, institution=institution, data=data)
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("institution-detail", institution_id=institution.pk)
+    return render(request, "institutions/institution_form.html",
+                  {"form": form, "institution": institution}, status=422 if form.errors else 200)
+
+
+def _render_detail(request: HttpRequest, institution: Institution, *,
+                   bound: TransitionForm | None = None, teacher_form: TeacherForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    transition_forms: list[TransitionForm] = []
+    if has_perm(user, Perm.INSTITUTION_DESIGNATE):
+        for action in rules.actions_available(institution, today):
+            if bound is not None and bound.action == action:
+                transition_forms.append(bound)
+            else:
+                # A designation runs to the end of a year; three calendar years is the usual term.
+                initial = ({"designated_from": today,
+                            "designated_to": dt.date(today.year + 2, 12, 31)}
+                           if action == rules.Action.DESIGNATE else None)
+                transition_forms.append(TransitionForm(action=action, initial=initial))
+        # A refused step (its state changed meanwhile) still shows its error.
+        if bound is not None and bound not in transition_forms:
+            transition_forms.insert(0, bound)
+    can_edit = has_perm(user, Perm.INSTITUTION_EDIT)
+    return render(request, "institutions/institution_detail.html", {
+        "institution": institution,
+        "teachers": selectors.teacher_list(user=user, institution=institution),
+        "history": selectors.designation_history(user=user, institution=institution),
+        "can_edit": can_edit,
+        "teacher_form": teacher_form or (TeacherForm() if can_edit else None),
+        "transition_forms": transition_forms,
+        "bound": bound,
+        "today": today,
+    }, status=status)
+
+
+@requires(Perm.INSTITUTION_BROWSE)
+def institution_detail(request: HttpRequest, institution_id: int) -> HttpResponse:
+    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    return _render_detail(request, institution)
+
+
+@requires(Perm.INSTITUTION_DESIGNATE)
+@require_POST
+def institution_transition(request: HttpRequest, institution_id: int) -> HttpResponse:
+    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    action = request.POST.get("action", "")
+    if action not in rules.TRANSITIONS:
+        raise Http404()
+    form = TransitionForm(request.POST, action=action)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.institution_transition(
+                institution=institution, actor=request.user, action=action,
+                comment=data.get("comment", ""), designated_from=data.get("designated_from"),
+                designated_to=data.get("designated_to"))
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, f"已{rules.Action(action).label}")
+            return redirect("institution-detail", institution_id=institution.pk)
+    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    return _render_detail(request, institution, bound=form, status=status)
+
+
+@requires(Perm.INSTITUTION_EDIT)
+@require_POST
+def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
+    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    form = TeacherForm(request.POST)
+    if form.is_valid():
+        try:
+            teacher = services.teacher_add(actor=request.user, institution=institution,
+                                           data=dict(form.cleaned_data))
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已添加教师：{teacher.name}")
+            return redirect("institution-detail", institution_id=institution.pk)
+    return _render_detail(request, institution, teacher_form=form, status=422)
+
+
+@requires(Perm.INSTITUTION_EDIT)
+@require_POST
+def teacher_active(request: HttpRequest, institution_id: int, teacher_id: int) -> HttpResponse:
+    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    teacher = selectors.teacher_get(user=request.user, institution=institution, teacher_id=teacher_id)
+    active = request.POST.get("active") == "1"
+    services.teacher_update(actor=request.user, teacher=teacher, data={"active": active})
+    messages.success(request, f"{teacher.name}：{'已恢复在岗' if active else '已停用'}")
+    return redirect("institution-detail", institution_id=institution.pk)
