@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from django.test import Client
@@ -60,6 +60,74 @@ def other_institution(db: Any) -> Any:
 
     return Institution.objects.create(name="另一培训机构", credit_code=credit_code("91350582MA2YYYYY1"),
                                       type="private", town_id=CIZAO, state="designated")
+
+
+# Rows that post_migrate recreates by itself after a flush; everything else that the
+# migrations wrote (regions, the audit head, ...) is put back by _database_as_migrated.
+RECREATED_BY_POST_MIGRATE = {"contenttypes.contenttype", "auth.permission"}
+
+
+@pytest.fixture(scope="session")
+def _migrated_rows(django_db_setup: Any, django_db_blocker: Any) -> str:
+    """The rows the migrations wrote, as serialized when the test database was created.
+
+    Taken before Playwright starts: once its event loop runs on this thread, Django hands out
+    other connection objects (asgiref's Local behaves as a contextvar under a running loop),
+    which do not carry the serialized contents that serialized_rollback would restore.
+    """
+    from django.db import connections
+
+    connection = connections["default"]
+    rows = getattr(connection, "_test_serialized_contents", None)
+    if rows is None:
+        with django_db_blocker.unblock():
+            rows = connection.creation.serialize_db_to_string()
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def _database_as_migrated(request: Any) -> Iterator[None]:
+    """Each transactional test (live server, concurrency) starts from the database as the
+    migrations left it.
+
+    Transactional tests end with a flush of every table, including the data that migrations
+    loaded (the Jinjiang regions). They are put back here (idempotently: a raw save updates
+    a row that is already there).
+
+    On SQLite the flush is a DELETE, which the append-only audit log's trigger forbids
+    (PostgreSQL's TRUNCATE does not fire it). Torn down before the flush, this empties the
+    log with the trigger briefly dropped and puts the trigger back.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server"))
+    if not transactional:
+        yield
+        return
+    migrated_rows = request.getfixturevalue("_migrated_rows")
+    # Requested here, so the flush at its teardown comes after this fixture's own teardown.
+    request.getfixturevalue("transactional_db")
+    from django.core import serializers
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.constraint_checks_disabled():
+        for item in serializers.deserialize("json", migrated_rows):
+            if item.object._meta.label_lower not in RECREATED_BY_POST_MIGRATE:
+                item.save()
+    yield
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                       "AND name = 'audit_auditentry_no_delete'")
+        row = cursor.fetchone()
+        if row is None:
+            return
+        cursor.execute("DROP TRIGGER audit_auditentry_no_delete")
+        try:
+            cursor.execute("DELETE FROM audit_auditentry")
+        finally:
+            cursor.execute(row[0])
 
 
 @dataclass

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -40,11 +41,15 @@ class SurveyForm(forms.Form):
 
     required_names = {"surveyed_on"}
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, kept_skills: Iterable[Skill] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         field = self.fields["wanted_skills"]
         assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = [(s.code, s.name) for s in Skill.objects.filter(active=True)]
+        choices = [(s.code, s.name) for s in Skill.objects.filter(active=True)]
+        # Skills the survey already holds stay choosable after they were retired.
+        offered = {code for code, _name in choices}
+        choices += [(s.code, f"{s.name}（已停用）") for s in kept_skills if s.code not in offered]
+        field.choices = choices
 
 
 class SkillForm(forms.Form):

@@ -180,6 +180,13 @@ def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | No
             errors.append(("wanted_skills", WANTED_SKILLS_INVALID.format(codes="")))
         else:
             unknown = [c for c in codes if c not in table]
+            if unknown and current is not None and current.pk:
+                # A skill retired after this survey chose it stays on the survey when it is
+                # saved again; only adding a retired skill anew is refused.
+                # .all(): served by the import's prefetch, no query per row.
+                kept = {k.code: k for k in current.wanted_skills.all() if k.code in unknown}
+                table = {**table, **kept}
+                unknown = [c for c in unknown if c not in kept]
             if unknown:
                 errors.append(("wanted_skills", WANTED_SKILLS_INVALID.format(codes="、".join(unknown[:5]))))
             else:
@@ -190,12 +197,17 @@ def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | No
             errors.append(("accessibility_needs", ACCESSIBILITY_INVALID))
         else:
             values["accessibility_needs"] = sorted(set(needs))
-    training_need = values.get("training_need", current.training_need if current else False)
-    wanted = values.get("wanted_types", current.wanted_types if current else []) or \
-        values.get("wanted_skills", [])
-    if not training_need and wanted and ("training_need" in data or "wanted_types" in data
-                                         or "wanted_skills" in data):
-        errors.append(("training_need", NEEDS_WITHOUT_TRAINING))
+    if "training_need" in data or "wanted_types" in data or "wanted_skills" in data:
+        training_need = values.get("training_need", current.training_need if current else False)
+        if not training_need:
+            # What is wanted after this write: the new lists where given, else the stored ones.
+            wanted_types = values.get("wanted_types", current.wanted_types if current else [])
+            if "wanted_skills" in values:
+                has_skills = bool(values["wanted_skills"])
+            else:
+                has_skills = bool(current and current.pk and list(current.wanted_skills.all()))
+            if wanted_types or has_skills:
+                errors.append(("training_need", NEEDS_WITHOUT_TRAINING))
     if errors:
         raise InvalidInput(errors)
     return values
@@ -215,6 +227,12 @@ def survey_snapshot(survey: Survey, skills: list[str] | None = None) -> dict[str
         "surveyor": survey.surveyor,
         "surveyed_on": survey.surveyed_on.isoformat() if survey.surveyed_on else None,
     }
+
+
+def _is_latest(survey: Survey, year: int) -> bool:
+    """Whether no other survey of the person is of a later year than `year`."""
+    return not Survey.objects.filter(person_id=survey.person_id, year__gt=year) \
+        .exclude(pk=survey.pk).exists()
 
 
 def refresh_persons_from_latest(actor: Any, person_ids: list[int]) -> None:
@@ -276,7 +294,9 @@ def survey_create(*, actor: Any, data: dict[str, Any]) -> Survey:
         audit_record(actor=actor, action="survey.create", obj=survey,
                      summary=f"登记人员 #{person.pk} {survey.year} 年调查",
                      changes={"after": survey_snapshot(survey, sorted(s.code for s in skills))})
-        refresh_persons_from_latest(actor, [person.pk])
+        # An older year's survey entered late tells nothing about the person now.
+        if _is_latest(survey, survey.year):
+            refresh_persons_from_latest(actor, [person.pk])
     return survey
 
 
@@ -288,6 +308,7 @@ def survey_update(*, actor: Any, survey: Survey, data: dict[str, Any]) -> Survey
         if locked is None:
             raise NotFound()
         before = survey_snapshot(locked)
+        was_latest = _is_latest(locked, locked.year)
         values = clean_survey_input(data, actor=actor, current=locked, today=timezone.localdate())
         skills = values.pop("wanted_skills", None)
         values.pop("person", None)
@@ -302,12 +323,24 @@ def survey_update(*, actor: Any, survey: Survey, data: dict[str, Any]) -> Survey
         if not diff:
             return locked
         locked.updated_at = timezone.now()
-        locked.save()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            # Another clerk took that year between the check above and this save.
+            message = SURVEY_DUPLICATE.format(year=locked.year)
+            raise Conflict(message, [("year", message)]) from None
         if skills is not None:
             locked.wanted_skills.set(skills)
         audit_record(actor=actor, action="survey.update", obj=locked,
                      summary=f"修改调查 #{locked.pk}", changes={"diff": diff})
-        refresh_persons_from_latest(actor, [locked.person_id])
+        # Only the latest year speaks for the person now, and only through what it says about
+        # employment: editing an older survey, or the employer of the latest, must not put the
+        # latest survey's values back over a later correction of the registry. A survey moved
+        # away from (or onto) the latest year hands the registry over.
+        touches_person = any(k in diff for k in (*PERSON_FIELDS_FROM_SURVEY, "year"))
+        if touches_person and (was_latest or _is_latest(locked, locked.year)):
+            refresh_persons_from_latest(actor, [locked.person_id])
     return locked
 
 

@@ -22,6 +22,7 @@ from canpei.errors import InvalidInput, NotFound, ServiceError
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
+from canpei.people.survey_selectors import survey_list
 from canpei.regions.scope import persons_visible_to
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -139,13 +140,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.PERSON_BROWSE)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get(user=request.user, person_id=person_id)
-    return render(request, "people/person_detail.html", {
-        "person": person,
-        "can_edit": has_perm(request.user, Perm.PERSON_EDIT),
-        "can_reveal": has_perm(request.user, Perm.PERSON_REVEAL),
-        "status_form": StatusForm(initial={"status": person.status}),
-    })
+    return _person_page(request, selectors.person_get(user=request.user, person_id=person_id))
 
 
 @requires(Perm.PERSON_REVEAL)
@@ -153,10 +148,19 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_identity(request: HttpRequest, person_id: int) -> HttpResponse:
     identity = services.person_reveal_identity(actor=request.user, person_id=person_id)
     person = selectors.person_get(user=request.user, person_id=person_id)
+    return _person_page(request, person, identity=identity)
+
+
+def _person_page(request: HttpRequest, person: Person,
+                 identity: services.Identity | None = None) -> HttpResponse:
     return render(request, "people/person_detail.html", {
-        "person": person, "identity": identity,
-        "can_edit": has_perm(request.user, Perm.PERSON_EDIT), "can_reveal": True,
+        "person": person,
+        "identity": identity,
+        "can_edit": has_perm(request.user, Perm.PERSON_EDIT),
+        "can_reveal": has_perm(request.user, Perm.PERSON_REVEAL),
         "status_form": StatusForm(initial={"status": person.status}),
+        "surveys": survey_list(user=request.user, person=person.pk),
+        "can_survey": has_perm(request.user, Perm.SURVEY_EDIT),
     })
 
 

@@ -78,62 +78,9 @@ def chromium(_migrated_rows: str) -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-# Rows that post_migrate recreates by itself after a flush; everything else that the
-# migrations wrote (regions, the audit head, ...) is put back by _database_as_migrated.
-RECREATED_BY_POST_MIGRATE = {"contenttypes.contenttype", "auth.permission"}
-
-
-@pytest.fixture(scope="session")
-def _migrated_rows(django_db_setup: Any, django_db_blocker: Any) -> str:
-    """The rows the migrations wrote, as serialized when the test database was created.
-
-    Taken before Playwright starts: once its event loop runs on this thread, Django hands out
-    other connection objects (asgiref's Local behaves as a contextvar under a running loop),
-    which do not carry the serialized contents that serialized_rollback would restore.
-    """
-    from django.db import connections
-
-    connection = connections["default"]
-    rows = getattr(connection, "_test_serialized_contents", None)
-    if rows is None:
-        with django_db_blocker.unblock():
-            rows = connection.creation.serialize_db_to_string()
-    return rows
-
-
 @pytest.fixture(autouse=True)
-def _database_as_migrated(transactional_db: Any, _migrated_rows: str) -> Iterator[None]:
-    """Each live-server test starts from the database as the migrations left it.
-
-    Transactional tests end with a flush of every table, including the data that migrations
-    loaded (the Jinjiang regions). They are put back here (idempotently: a raw save updates
-    a row that is already there).
-
-    On SQLite the flush is a DELETE, which the append-only audit log's trigger forbids
-    (PostgreSQL's TRUNCATE does not fire it). Torn down before the flush, this empties the
-    log with the trigger briefly dropped and puts the trigger back.
-    """
-    from django.core import serializers
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.constraint_checks_disabled():
-        for item in serializers.deserialize("json", _migrated_rows):
-            if item.object._meta.label_lower not in RECREATED_BY_POST_MIGRATE:
-                item.save()
-    yield
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                       "AND name = 'audit_auditentry_no_delete'")
-        row = cursor.fetchone()
-        if row is None:
-            return
-        cursor.execute("DROP TRIGGER audit_auditentry_no_delete")
-        try:
-            cursor.execute("DELETE FROM audit_auditentry")
-        finally:
-            cursor.execute(row[0])
+def _live_server_tests_are_transactional(transactional_db: Any) -> None:
+    """The live server reads the database from another thread: no test-wide transaction."""
 
 
 class BrowserSession:

@@ -202,3 +202,172 @@ def test_english(browser_session: Any, users: Any, person_in: Any) -> None:
         s.page.get_by_label("语言").select_option("en")
         s.page.get_by_role("button", name="切换").click()
     s.assert_accessible("/persons in English")
+
+
+# ---------------------------------------------------------------- surveys, skills, imports
+
+
+@pytest.fixture
+def survey(users: Any, person_in: Any) -> Any:
+    import datetime as dt
+
+    from canpei.people.survey_services import survey_create
+
+    return survey_create(actor=users.city_admin, data={
+        "person": person_in.pk, "year": 2024, "surveyed_on": dt.date(2024, 5, 10),
+        "employment_form": "1", "employer": "甲鞋业公司", "training_need": True,
+        "wanted_types": ["skill_upgrade"], "wanted_skills": ["ecommerce"],
+        "preferred_mode": "remote", "accessibility_needs": ["screen_reader"]})
+
+
+@pytest.mark.parametrize("role", ["city_admin", "town_staff", "auditor"])
+def test_survey_list_detail_and_person_history(browser_session: Any, users: Any, survey: Any,
+                                               person_out: Any, role: str) -> None:
+    s = browser_session
+    s.login_as(users.by_role()[role])
+    s.goto("/surveys")
+    s.assert_accessible(f"/surveys as {role}")
+    s.goto("/surveys?year=abc&town=x")
+    _expect()(s.page.get_by_role("alert")).to_be_visible()
+    s.assert_accessible("/surveys with bad filters")
+    s.goto(f"/surveys/{survey.pk}")
+    s.assert_accessible(f"/surveys/{{id}} as {role}")
+    s.goto(f"/persons/{survey.person_id}")
+    _expect()(s.page.get_by_role("table", name="调查记录")).to_be_visible()
+    s.assert_accessible(f"/persons/{{id}} with its surveys as {role}")
+
+
+def test_survey_create_empty_with_errors_and_saved(browser_session: Any, users: Any,
+                                                   person_in: Any) -> None:
+    from django.utils import timezone
+
+    expect = _expect()
+    s = browser_session
+    page = s.page
+    s.login_as(users.town_staff)
+    s.goto(f"/persons/{person_in.pk}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="登记调查").click()
+    s.assert_accessible("/surveys/new?person={id}")
+    # A skill without a training need, and a date in the future: both are refused.
+    page.get_by_label("调查日期").fill("2099-01-01")
+    page.get_by_label("电子商务").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator(".error").first).to_be_visible()
+    s.assert_accessible("/surveys/new with errors")
+    page.get_by_label("调查年度").fill("")
+    page.get_by_label("调查日期").fill(timezone.localdate().isoformat())
+    page.get_by_label("有培训需求").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.locator(".messages")).to_be_visible()
+    s.assert_accessible("/surveys/{id} after saving")
+
+
+def test_survey_edit_with_errors(browser_session: Any, users: Any, survey: Any) -> None:
+    expect = _expect()
+    s = browser_session
+    page = s.page
+    s.login_as(users.city_admin)
+    s.goto(f"/surveys/{survey.pk}/edit")
+    s.assert_accessible("/surveys/{id}/edit")
+    page.get_by_label("调查日期").fill("2023-12-31")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    s.assert_accessible("/surveys/{id}/edit with errors")
+
+
+@pytest.mark.parametrize("role", ["city_admin", "town_staff"])
+def test_survey_progress_and_a_towns_unsurveyed(browser_session: Any, users: Any, survey: Any,
+                                                person_out: Any, role: str) -> None:
+    from tests.conftest import ANHAI
+
+    s = browser_session
+    s.login_as(users.by_role()[role])
+    s.goto("/surveys/progress")
+    s.assert_accessible(f"/surveys/progress as {role}")
+    s.goto("/surveys/progress?order=ratio")
+    s.assert_accessible("/surveys/progress?order=ratio")
+    s.goto(f"/surveys/progress?town={ANHAI}")
+    _expect()(s.page.get_by_role("heading", name="安海镇：尚未调查的人员")).to_be_visible()
+    s.assert_accessible("/surveys/progress?town=")
+    s.goto(f"/surveys/progress?year=2024&town={ANHAI}")
+    s.assert_accessible("/surveys/progress all surveyed")
+    s.goto("/surveys/progress?year=abc&town=x")
+    _expect()(s.page.get_by_role("alert")).to_be_visible()
+    s.assert_accessible("/surveys/progress with bad parameters")
+
+
+def test_skills_dictionary_with_and_without_an_error(browser_session: Any, users: Any) -> None:
+    expect = _expect()
+    s = browser_session
+    page = s.page
+    s.login_as(users.city_admin)
+    s.goto("/surveys/skills")
+    s.assert_accessible("/surveys/skills")
+    page.get_by_label("代码").fill("Tea Art")
+    page.get_by_label("名称").fill("茶艺")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.locator(".error").first).to_be_visible()
+    s.assert_accessible("/surveys/skills with an error")
+    page.get_by_label("代码").fill("tea_art")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("cell", name="tea_art")).to_be_visible()
+    s.assert_accessible("/surveys/skills after saving")
+
+
+def _import_csv(s: Any, kind: str, text: str, name: str) -> None:
+    page = s.page
+    page.get_by_label("导入内容").select_option(kind)
+    page.get_by_label("文件（.xlsx 或 .csv）").set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")})
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传并导入").click()
+
+
+def test_import_upload_and_its_result(browser_session: Any, users: Any) -> None:
+    from canpei.people.models import Person
+    from tests.conftest import make_id
+
+    expect = _expect()
+    s = browser_session
+    page = s.page
+    s.login_as(users.town_staff)
+    s.goto("/imports/new")
+    s.assert_accessible("/imports/new")
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传并导入").click()
+    expect(page.locator(".error").first).to_be_visible()
+    s.assert_accessible("/imports/new with an error")
+
+    first, second = make_id("35058219900307031"), make_id("35058219850612043")
+    good = ("姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
+            f"陈淑芬,{first},{first}42,4,2,安海镇\n"
+            f"林建国,{second},,1,3,安海镇\n")
+    _import_csv(s, "persons", good, "名册.csv")
+    assert "/imports/" in page.url and page.url.rstrip("/").split("/")[-1] != "new"
+    expect(page.locator("#import-status")).to_contain_text("下载导入报告")
+    assert Person.objects.filter(name__in=["陈淑芬", "林建国"]).count() == 2
+    s.assert_accessible("/imports/<token> after a good import")
+
+    s.goto("/imports/new")
+    wrong_check = "1" if first[-1] != "1" else "2"
+    bad = ("姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
+           f"王五,{first[:-1]}{wrong_check},,4,2,安海镇\n")
+    _import_csv(s, "persons", bad, "坏名册.csv")
+    expect(page.get_by_role("table")).to_be_visible()
+    assert not Person.objects.filter(name="王五").exists()
+    s.assert_accessible("/imports/<token> with row errors")
+
+    s.goto("/imports/new?kind=surveys")
+    surveys = ("身份证号,姓名,调查日期,就业形式,培训需求,需求技能\n"
+               f"{first},陈淑芬,2024-05-10,按比例就业,是,电子商务\n")
+    _import_csv(s, "surveys", surveys, "调查表.csv")
+    expect(page.locator("#import-status")).to_contain_text("下载导入报告")
+    assert Person.objects.get(name="陈淑芬").surveys.count() == 1
+    s.assert_accessible("/imports/<token> after a survey import")
