@@ -174,6 +174,8 @@ def _operator(name: str | None) -> Any:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from xlsxwriter.exceptions import XlsxWriterException
+
     from canpei.errors import ServiceError
     from canpei.spreadsheets.importing import write_report
     from canpei.spreadsheets.jobs import importer
@@ -204,13 +206,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
     if len(result.errors) > 500:
         print(f"……另有 {len(result.errors) - 500} 处错误，见报告", file=sys.stderr)
-    if args.report:
-        write_report(args.report, result)
     print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
+    if args.report:
+        try:
+            write_report(args.report, result)
+        except (OSError, XlsxWriterException):
+            # The import itself stands (or was rejected); only the report is missing.
+            print(f"无法写入报告：{args.report}", file=sys.stderr)
+            return 1
     return 0 if result.ok else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from xlsxwriter.exceptions import XlsxWriterException
+
     from canpei.errors import ServiceError
     from canpei.spreadsheets.exports import EXPORTS
 
@@ -232,8 +241,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         for field, message in exc.errors:
             print(f"  {field}: {message}", file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"无法写入文件：{exc.strerror}", file=sys.stderr)
+    except (OSError, XlsxWriterException) as exc:
+        # xlsxwriter creates the file only when it closes the workbook, with its own error.
+        print(f"无法写入文件：{getattr(exc, 'strerror', None) or args.out}", file=sys.stderr)
         return 1
     print(f"已导出 {count} 行到 {args.out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from canpei.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from canpei.bulk import copy_rows, next_ids, uses_copy
 
 
 def _canonical(value: Any) -> str:
@@ -62,6 +64,43 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
     return entry
 
 
+_SCALARS = (str, int, type(None))  # bool is an int
+
+
+def _plain_json(value: Any) -> bool:
+    """True when `value` goes through JSON unchanged: string keys, JSON scalars, finite floats."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # Scalars are checked here rather than by a call each: an import checks millions.
+            if not isinstance(key, str) or not (isinstance(item, _SCALARS) or _plain_json(item)):
+                return False
+        return True
+    if isinstance(value, list):
+        for item in value:
+            if not (isinstance(item, _SCALARS) or _plain_json(item)):
+                return False
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, _SCALARS)
+
+
+class CanonicalChanges(str):
+    """An entry's changes already in the log's canonical JSON (see audit_prepare_changes)."""
+
+
+def audit_prepare_changes(changes: dict[str, Any]) -> CanonicalChanges:
+    """Encode an entry's changes ahead of audit_record_many, as it would: an import does this
+    while the database is still busy with its rows, instead of afterwards."""
+    if not _plain_json(changes):
+        changes = json.loads(json.dumps(changes, default=str))
+    return CanonicalChanges(_canonical(changes))
+
+
+_ENTRY_COLUMNS = ("id", "at", "actor_id", "actor_username", "action", "object_type", "object_id",
+                  "summary", "changes", "prev_hash", "hash")
+
+
 def audit_record_many(*, actor: Any, entries: list[dict[str, Any]]) -> int:
     """Append many entries at once (an import): one lock, one bulk insert, the same chain.
 
@@ -75,24 +114,41 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]]) -> int:
     actor_id = getattr(actor, "pk", None)
     actor_username = getattr(actor, "username", "") or ""
     prev = head.last_hash
-    rows: list[AuditEntry] = []
+    rows: list[tuple[Any, ...]] = []
     for item in entries:
         at = timezone.now()
-        changes = json.loads(_canonical(json.loads(json.dumps(item.get("changes") or {}, default=str))))
+        changes = item.get("changes") or {}
+        # What audit_record stores and hashes, in one pass when the changes are plain JSON
+        # already (an import's snapshots are): keys as strings, non-JSON values as text.
+        changes_json = str(changes if isinstance(changes, CanonicalChanges)
+                           else audit_prepare_changes(changes))
         summary = str(item.get("summary", ""))[:255]
         object_id = str(item.get("object_id", ""))
-        digest = entry_hash(prev_hash=prev, at_iso=at.isoformat(), actor_id=actor_id,
-                            actor_username=actor_username, action=item["action"],
-                            object_type=item.get("object_type", ""), object_id=object_id,
-                            summary=summary, changes=changes)
-        rows.append(AuditEntry(at=at, actor_id=actor_id, actor_username=actor_username,
-                               action=item["action"], object_type=item.get("object_type", ""),
-                               object_id=object_id, summary=summary, changes=changes,
-                               prev_hash=prev, hash=digest))
+        object_type = item.get("object_type", "")
+        # entry_hash's payload, built around the canonical changes instead of encoding them again:
+        # a JSON list is its items' encodings joined by commas.
+        head_json = _canonical([prev, at.isoformat(), actor_id, actor_username, item["action"],
+                                object_type, object_id, summary])
+        digest = hashlib.sha256(f"{head_json[:-1]},{changes_json}]".encode("utf-8")).hexdigest()
+        rows.append((at, item["action"], object_type, object_id, summary, changes_json, prev, digest))
         prev = digest
-    AuditEntry.objects.bulk_create(rows, batch_size=2000)
-    # The head must name the last entry; bulk_create may not return keys on every backend.
-    last_id = AuditEntry.objects.filter(hash=prev).values_list("pk", flat=True).get()
+    if uses_copy():
+        ids = next_ids(AuditEntry, len(rows))
+        copy_rows(AuditEntry, _ENTRY_COLUMNS,
+                  ((key, at, actor_id, actor_username, action, object_type, object_id, summary,
+                    changes_json, prev_hash, digest)
+                   for key, (at, action, object_type, object_id, summary, changes_json, prev_hash,
+                             digest) in zip(ids, rows)))
+        last_id = ids[-1]
+    else:
+        AuditEntry.objects.bulk_create(
+            [AuditEntry(at=at, actor_id=actor_id, actor_username=actor_username, action=action,
+                        object_type=object_type, object_id=object_id, summary=summary,
+                        changes=json.loads(changes_json), prev_hash=prev_hash, hash=digest)
+             for at, action, object_type, object_id, summary, changes_json, prev_hash, digest in rows],
+            batch_size=2000)
+        # The head must name the last entry; bulk_create may not return keys on every backend.
+        last_id = AuditEntry.objects.filter(hash=prev).values_list("pk", flat=True).get()
     AuditHead.objects.filter(pk=1).update(last_entry_id=last_id, last_hash=prev,
                                           count=head.count + len(rows))
     return len(rows)

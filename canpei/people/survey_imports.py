@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
@@ -50,6 +51,7 @@ SURVEY_TWICE_IN_FILE = "与第 {row} 行是同一人员同一年度"
 NAME_MISMATCH = "姓名与名册不一致（名册为 {name}）"
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
 NO_DATA_ROWS = "表头下没有数据行"
+REGISTRY_CHANGED = "导入期间调查记录被他人修改（同一人员同一年度已有调查），未写入任何数据；请重新导入"
 
 TYPE_CODES = codes.code_lookup(TrainingType.choices, ("employment_skills", "就业技能"),
                                ("skill_upgrade", "岗位技能提升"), ("entrepreneurship", "创业"),
@@ -75,7 +77,9 @@ def _row_data(cells: list[Any], columns: dict[str, int], skill_table: dict[str, 
     for field, index in columns.items():
         raw = cells[index] if index < len(cells) else ""
         if field == "surveyed_on":
-            data[field] = raw
+            # A date cell with a time (calamine gives a datetime) is that day; text and serials
+            # are the survey rules' to read.
+            data[field] = raw.date() if isinstance(raw, dt.datetime) else raw
             continue
         value = cell_text(raw)
         if field == "employment_form":
@@ -125,7 +129,7 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
     skills = skills_by_code()
     today = timezone.localdate()
 
-    parsed: list[tuple[int, dict[str, Any], str]] = []
+    parsed: list[tuple[int, dict[str, Any], str, list[Any]]] = []
     for number, cells in rows:
         for col in formulas.get(number, ()):
             result.errors.append(RowError(number, column_label(header_row, col), "", CELL_FORMULA))
@@ -136,9 +140,9 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
             shown = rules.mask_id_number(id_number) if len(id_number) >= 10 else id_number
             result.errors.append(RowError(number, label["id_number"], shown, message))
             continue
-        parsed.append((number, row, id_number))
+        parsed.append((number, row, id_number, cells))
 
-    hashes = list({crypto.lookup_hash(n) for _r, _d, n in parsed})
+    hashes = list({crypto.lookup_hash(n) for _r, _d, n, _c in parsed})
     persons: dict[str, Person] = {}
     visible = persons_visible_to(actor)
     for start in range(0, len(hashes), 1000):
@@ -154,7 +158,7 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
     seen: dict[tuple[int, int], int] = {}
     creates: list[tuple[Survey, list[Any]]] = []
     updates: list[tuple[Survey, list[Any] | None, dict[str, Any]]] = []
-    for done, (number, row, id_number) in enumerate(parsed, start=1):
+    for done, (number, row, id_number, cells) in enumerate(parsed, start=1):
         found = persons.get(crypto.lookup_hash(id_number))
         if found is None:
             result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(id_number),
@@ -177,8 +181,12 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
                                         skills=skills, person=person)
         except InvalidInput as exc:
             for field, message in exc.errors:
-                result.errors.append(RowError(number, label.get(field, field), cell_text(row.get(field, "")),
-                                              message))
+                index = columns.get(field)
+                if index is not None and index in formulas.get(number, ()):
+                    continue  # the formula's message says it all; its cached value is noise
+                value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
+                result.errors.append(RowError(number, label.get(field) or SURVEY_COLUMNS.get(field, (field,))[0],
+                                              value, message))
             continue
         key = (person.pk, values.get("year", current.year if current else 0))
         if key in seen:
@@ -191,11 +199,13 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
         if current is None:
             creates.append((Survey(person=person, **values), skill_objs or []))
         else:
-            before = survey_snapshot(current)
+            # The skills come from the prefetch: a query per row would make a re-import slow.
+            had_skills = sorted(k.code for k in current.wanted_skills.all())
+            before = survey_snapshot(current, had_skills)
             for field, value in values.items():
                 setattr(current, field, value)
-            after = survey_snapshot(current, sorted(s.code for s in skill_objs)
-                                    if skill_objs is not None else None)
+            after = survey_snapshot(current, sorted(k.code for k in skill_objs)
+                                    if skill_objs is not None else had_skills)
             diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
             if diff:
                 updates.append((current, skill_objs, diff))
@@ -208,7 +218,12 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
         return result
     result.created, result.updated = len(creates), len(updates)
     if not dry_run:
-        _write(actor, creates, updates, result, filename)
+        try:
+            _write(actor, creates, updates, result, filename)
+        except IntegrityError:
+            result.created = result.updated = result.unchanged = 0
+            result.errors.append(RowError(0, "", "", REGISTRY_CHANGED))
+            return result
     progress(len(rows), len(rows))
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from canpei.spreadsheets.reader import normalize_header
@@ -25,17 +26,26 @@ def code_lookup(choices: Iterable[tuple[str, str]], *extra: tuple[str, str]) -> 
     return table
 
 
+@lru_cache(maxsize=4096)
+def _key(value: str) -> str:
+    # A column of codes repeats a handful of values: normalise each once per process.
+    return normalize_header(value).lower()
+
+
 def to_code(value: str, table: dict[str, str]) -> str:
     """The code for a typed value; an unknown value is returned unchanged for the rule to reject."""
-    key = normalize_header(value).lower()
+    key = _key(value)
     if key in table:
         return table[key]
     key = "".join(CHINESE_DIGITS.get(ch, ch) for ch in key)
-    return table.get(key, value.strip())
+    if key in table:
+        return table[key]
+    # 2级, 4类
+    return table.get(key.removesuffix("级").removesuffix("类"), value.strip())
 
 
 def to_bool(value: str) -> bool | str:
-    key = normalize_header(value).lower()
+    key = _key(value)
     if key in TRUE_WORDS:
         return True
     if key in FALSE_WORDS:

@@ -89,9 +89,13 @@ def write_report(out: str | IO[bytes], result: ImportResult) -> None:
         sheet.write_string(row_index, 0, message, red)
         row_index += 1
     row_index += 1
-    header = ["行号"] + [str(h) for h in result.header] + ["错误"]
+    # The error column comes after the widest row: a CSV row may be longer than its header.
+    width = max([len(result.header)] + [len(cells) for _n, cells in result.rows])
+    header = ["行号"] + ["" if h is None else str(h) for h in result.header]
+    header += [""] * (width + 1 - len(header)) + ["错误"]
     for col, title in enumerate(header):
-        sheet.write_string(row_index, col, neutralise(title), bold)
+        if title:
+            sheet.write_string(row_index, col, neutralise(title), bold)
     row_index += 1
     for number, cells in result.rows:
         sheet.write_number(row_index, 0, number)

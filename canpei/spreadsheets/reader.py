@@ -56,6 +56,8 @@ class Sheet:
     rows: list[list[Cell]]
     row_numbers: list[int]
     formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row number, column index)
+    # calamine starts a row at the first used column; the sheet's own column of rows[i][0].
+    first_column: int = 0
 
 
 def _is_zip(head: bytes) -> bool:
@@ -64,6 +66,20 @@ def _is_zip(head: bytes) -> bool:
 
 def _is_ole(head: bytes) -> bool:
     return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+# Formats people upload by mistake. Some of them (a small PDF) are plain ASCII at the start and
+# would otherwise be read as a one-column CSV and rejected for the wrong reason.
+_OTHER_FORMATS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*",
+                  b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"{\\rtf", b"RIFF")
+
+
+def _is_other_format(data: bytes) -> bool:
+    if data.startswith(_OTHER_FORMATS):
+        return True
+    # HTML or XML "spreadsheets" (old systems' 导出Excel, SpreadsheetML 2003): markup, not rows.
+    start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<?xml", b"<html", b"<!doctype", b"<table", b"<workbook"))
 
 
 def _check_zip(data: bytes) -> None:
@@ -143,19 +159,23 @@ def _read_workbook(data: bytes) -> Sheet:
             raise SpreadsheetError(FILE_EMPTY)
         sheet = workbook.get_sheet_by_index(0)
         rows: list[list[Cell]] = []
-        numbers: list[int] = []
-        for index, row in enumerate(sheet.iter_rows(), start=1):
+        for row in sheet.iter_rows():
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
-            rows.append(list(row))
-            numbers.append(index)
+            rows.append(row)
+        first_row, first_column = sheet.start or (0, 0)
+        last_row = (sheet.end or (len(rows) - 1, 0))[0]
+        # calamine yields the empty rows above the first used one; should a version not, the
+        # rows still get their own numbers.
+        offset = 0 if len(rows) == last_row + 1 else first_row
+        numbers = list(range(offset + 1, offset + len(rows) + 1))
     except python_calamine.PasswordError:
         raise SpreadsheetError(FILE_PASSWORD) from None
     except SpreadsheetError:
         raise
     except Exception:  # calamine raises several error types for damaged files
         raise SpreadsheetError(FILE_CORRUPT) from None
-    return Sheet(rows=rows, row_numbers=numbers)
+    return Sheet(rows=rows, row_numbers=numbers, first_column=first_column)
 
 
 def _decode_csv(data: bytes) -> str:
@@ -172,20 +192,33 @@ def _decode_csv(data: bytes) -> str:
     raise SpreadsheetError(FILE_ENCODING)
 
 
+def _delimiter(text: str) -> str:
+    """Comma, tab or semicolon: the one found on most of the first lines, comma on a tie.
+
+    csv.Sniffer is not used: it fails on a title row above the header and may turn off
+    doubled quotes ("" inside a quoted field), which Excel writes.
+    """
+    lines = [line for line in text[:65536].splitlines()[:30] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for candidate in (",", "\t", ";"):
+        score = (sum(1 for line in lines if candidate in line), sum(line.count(candidate) for line in lines))
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def _read_csv(data: bytes) -> Sheet:
     text = _decode_csv(data)
-    try:
-        sample = text[:4096]
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
     rows: list[list[Cell]] = []
     numbers: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), doublequote=True,
+                        quotechar='"', strict=False)
     try:
         for row in reader:
-            rows.append(list(row))
-            numbers.append(reader.line_num)
+            rows.append(row)
+            # Excel shows a record with a line break inside a quoted cell as one row: number
+            # records, not lines, so that the report matches what the clerk sees.
+            numbers.append(len(rows))
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
     except csv.Error:
@@ -203,10 +236,13 @@ def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
     if _is_zip(head):
         _check_zip(data)
         sheet = _read_workbook(data)
-        sheet.formula_cells = _formula_cells(data)
+        sheet.formula_cells = {(row, col - sheet.first_column)
+                               for row, col in _formula_cells(data) if col >= sheet.first_column}
         return sheet
     if _is_ole(head):
         return _read_workbook(data)
+    if _is_other_format(data):
+        raise SpreadsheetError(FILE_NOT_SPREADSHEET)
     suffix = Path(filename).suffix.lower()
     if suffix in {".xlsx", ".xls", ".xlsm"}:
         raise SpreadsheetError(FILE_NOT_SPREADSHEET)
@@ -285,7 +321,13 @@ def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_TEXT = re.compile(r"^[0-9]{1,5}(\.[0-9]+)?$")
+_TIME_SUFFIX = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
 DATE_INVALID = "日期无效，应为 2024-01-31 这样的格式"
+
+
+# Zero-width characters come along when a number is copied from a web page or a chat.
+_INVISIBLE = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])
 
 
 def cell_text(value: Cell) -> str:
@@ -296,7 +338,7 @@ def cell_text(value: Cell) -> str:
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
 
 
 def cell_date(value: Cell) -> dt.date | None:
@@ -312,6 +354,11 @@ def cell_date(value: Cell) -> dt.date | None:
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(DATE_INVALID)
     text = cell_text(value)
+    if _SERIAL_TEXT.match(text):
+        # A serial pasted as text, or a CSV saved from a sheet whose date column had no format.
+        return cell_date(float(text))
+    # A date written with its time (2024-01-31 00:00:00, 2024-01-31T08:30): the day counts.
+    text = _TIME_SUFFIX.sub("", text)
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"):
         try:
             return dt.datetime.strptime(text, pattern).date()

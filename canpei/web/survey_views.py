@@ -110,8 +110,10 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
                                                "training_need", "wanted_types", "preferred_mode",
                                                "accessibility_needs", "surveyor")}
     initial["surveyed_on"] = survey.surveyed_on.isoformat()
-    initial["wanted_skills"] = [s.code for s in survey.wanted_skills.all()]
-    form = SurveyForm(request.POST or None, initial=initial)
+    chosen = list(survey.wanted_skills.all())
+    initial["wanted_skills"] = [s.code for s in chosen]
+    # A skill retired since stays offered (and checked), or saving would silently drop it.
+    form = SurveyForm(request.POST or None, initial=initial, kept_skills=chosen)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in _form_data(form).items() if k in form.changed_data}
         try:
@@ -135,6 +137,13 @@ def survey_progress(request: HttpRequest) -> HttpResponse:
     surveyed = sum(t.surveyed for t in towns)
     town = request.GET.get("town", "")
     missing = None
+    # Only a town of the table opens its list: another town's code is as good as an unknown one.
+    if town and town not in {t.town for t in towns}:
+        try:
+            selectors.parse_town(town)
+        except InvalidInput as exc:
+            errors += exc.errors
+        town = ""
     if town:
         try:
             missing = Paginator(selectors.unsurveyed_persons(
@@ -155,7 +164,8 @@ def survey_progress(request: HttpRequest) -> HttpResponse:
 def skills(request: HttpRequest) -> HttpResponse:
     form = SkillForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        edited = Skill.objects.filter(pk=request.POST.get("skill") or 0).first()
+        # The page edits by code ("填写已有代码即修改该技能"): an existing code is that skill.
+        edited = Skill.objects.filter(code=form.cleaned_data["code"].strip()).first()
         try:
             services.skill_save(actor=request.user, skill=edited, **form.cleaned_data)
         except ServiceError as exc:

@@ -1,0 +1,310 @@
+"""Spreadsheet import and export benchmark: 100,000 persons in, a 100,000-row ledger out.
+
+Usage:  DATABASE_URL=postgres://... python bench/import_export.py [--rows 100000] [--seed 1]
+
+The script makes its own file: N valid person rows (10 columns, as a town's ledger has them:
+names, ID and certificate numbers, Chinese labels for the codes, town names) generated like
+canpei.demo.generate_persons and written with xlsxwriter. Then, in one run, it prints:
+
+  import    canpei.people.imports.persons_import on that file into an empty persons table:
+            full validation, all rows in one transaction, audited (the whole call, read included)
+  read      python-calamine alone reading the same file into rows
+  copy      PostgreSQL COPY of the same rows, as CSV, into a bare table of text columns
+            (both references are measured just before and just after the import, and averaged)
+  ratio     import / (read + copy); the bar of QUALITY.md is <= 10 x
+  export    canpei.people.exports.persons_export of the N persons (full numbers, as city staff)
+  xlsxwriter  xlsxwriter alone writing the same cells (constant memory), before and after the
+            export, averaged; the bar is <= 1.5 x
+  memory    peak resident memory of a fresh process that runs only the export; bar <= 300 MB
+
+Emptying the persons table is refused unless the database name contains "bench" or ends in
+"_io", or --reset is given, so a working registry cannot be wiped by accident. This is not a
+timed test: it exits non-zero only when the import or the export fails, never because a bar is
+missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "canpei.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import python_calamine  # noqa: E402
+import xlsxwriter  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from canpei.accounts.models import User  # noqa: E402
+from canpei.accounts.roles import Role  # noqa: E402
+from canpei.demo import generate_persons  # noqa: E402
+from canpei.people import rules  # noqa: E402
+from canpei.people.exports import PERSON_HEADERS, _person_rows, persons_export  # noqa: E402
+from canpei.people.imports import persons_import  # noqa: E402
+from canpei.people.models import Person  # noqa: E402
+from canpei.people.selectors import PersonFilters  # noqa: E402
+from canpei.regions.models import Region  # noqa: E402
+
+IMPORT_BAR = 10.0
+EXPORT_BAR = 1.5
+MEMORY_BAR_MB = 300.0
+BENCH_USER = "bench-io"
+HEADER = ["姓名", "身份证号", "残疾证号", "残疾类别", "残疾等级", "所属镇街", "地址", "联系电话", "文化程度",
+          "就业形式"]
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def bench_user() -> User:
+    user = User.objects.filter(username=BENCH_USER).first()
+    if user is None:
+        user = User(username=BENCH_USER, role=Role.CITY_ADMIN, first_name="benchmark")
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def empty_persons(reset: bool) -> None:
+    have = Person.objects.count()
+    if not have:
+        return
+    name = str(settings.DATABASES["default"]["NAME"])
+    if not (reset or "bench" in name.lower() or name.lower().endswith("_io")):
+        raise SystemExit(f"refusing to empty {name}: it holds {have:,} persons; use a database whose "
+                         "name contains 'bench' or ends in '_io', or pass --reset")
+    log(f"emptying the persons table ({have:,} persons) ...")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Person._meta.db_table)
+            cursor.execute(f"TRUNCATE {table} RESTART IDENTITY CASCADE")
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    else:
+        Person.objects.all().delete()
+
+
+# --------------------------------------------------------------------------- the file
+
+def ledger_rows(count: int, seed: int) -> list[list[Any]]:
+    """Rows as a town clerk types them: Chinese labels, town names, numbers as text."""
+    towns = dict(Region.objects.filter(level=Region.Level.TOWN).values_list("code", "name"))
+    categories, grades = dict(rules.Category.choices), dict(rules.Grade.choices)
+    education, forms = dict(rules.Education.choices), dict(rules.EmploymentForm.choices)
+    rows = []
+    for person in generate_persons(count, seed, sorted(towns), timezone.localdate()):
+        number = person.id_number
+        rows.append([person.name, number, person.cert_number, categories[person.category],
+                     grades[person.grade], towns[person.town_id], person.address, person.phone,
+                     education[person.education], forms.get(person.employment_form, "")])
+    return rows
+
+
+def write_ledger(rows: list[list[Any]]) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = workbook.add_worksheet("名册")
+    sheet.write_string(0, 0, "晋江市残疾人实名制名册")
+    for col, title in enumerate(HEADER):
+        sheet.write_string(1, col, title)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row):
+            if value:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- the references
+
+def calamine_read(data: bytes) -> tuple[float, int]:
+    started = time.perf_counter()
+    sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    rows = list(sheet.iter_rows())
+    return time.perf_counter() - started, len(rows)
+
+
+def postgres_copy(rows: list[list[Any]]) -> float:
+    """COPY the rows as CSV into a bare table of text columns (no index, no constraint)."""
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    payload = text.getvalue().encode()
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    raw = connection.connection  # the psycopg 3 connection under Django's wrapper
+    with raw.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_persons")
+        cursor.execute(f"CREATE TABLE bench_copy_persons ({columns})")
+        raw.commit()
+        started = time.perf_counter()
+        with cursor.copy("COPY bench_copy_persons FROM STDIN (FORMAT csv)") as copy:
+            copy.write(payload)
+        raw.commit()
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_copy_persons")
+        copied = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_copy_persons")
+        raw.commit()
+    if copied != len(rows):
+        raise SystemExit(f"COPY wrote {copied} rows, expected {len(rows)}")
+    return elapsed
+
+
+def xlsxwriter_alone(path: str, cells: list[list[Any]]) -> float:
+    """The same cells, each written with its typed writer, nothing else."""
+    started = time.perf_counter()
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_numbers": False, "strings_to_urls": False})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet = workbook.add_worksheet("台账")
+    sheet.write_string(0, 0, "残疾人实名制台账")
+    sheet.write_string(1, 0, "导出人")
+    for col, title in enumerate(PERSON_HEADERS):
+        sheet.write_string(3, col, title)
+    for r, row in enumerate(cells, start=4):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                sheet.write_string(r, c, value)
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_format)
+            else:
+                sheet.write_number(r, c, value)
+    workbook.close()
+    return time.perf_counter() - started
+
+
+def export_cells(user: User) -> list[list[Any]]:
+    """What the export writes, as plain cells (booleans already 是/否)."""
+    return [[("是" if v else "否") if isinstance(v, bool) else v for v in row]
+            for row in _person_rows(user, PersonFilters(), True)]
+
+
+def export_in_child(path: str) -> tuple[float, float, int]:
+    """Run the export alone in a fresh process: (peak RSS MB, RSS MB before the export, rows)."""
+    done = subprocess.run([sys.executable, __file__, "--export-child", path], capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"export child failed:\n{done.stderr[-3000:]}")
+    peak, before, rows = done.stdout.split()
+    return float(peak), float(before), int(rows)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory.
+
+    VmHWM, not ru_maxrss: on Linux a child started by fork and exec reports in ru_maxrss the
+    parent's peak at the fork, which here is the benchmark's own 100,000 rows.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export_child(path: str) -> int:
+    user = User.objects.get(username=BENCH_USER)
+    before = peak_rss_mb()
+    rows = persons_export(actor=user, filters=PersonFilters(), out=path)
+    print(f"{peak_rss_mb():.1f} {before:.1f} {rows}")
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reset", action="store_true",
+                        help="allow emptying a persons table in a database not named *bench* or *_io")
+    parser.add_argument("--export-child", metavar="PATH", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_child:
+        return export_child(args.export_child)
+
+    log(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}")
+    if connection.vendor != "postgresql":
+        log("warning: the bars are for PostgreSQL; COPY is skipped on this database")
+    call_command("migrate", verbosity=0, interactive=False)
+    user = bench_user()
+    empty_persons(args.reset)
+
+    log(f"generating {args.rows:,} rows ...")
+    rows = ledger_rows(args.rows, args.seed)
+    data = write_ledger(rows)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# import/export benchmark: {args.rows:,} person rows x {len(HEADER)} columns, "
+          f".xlsx {len(data) / 1e6:.1f} MB, {connection.vendor}; load average {load} on {os.cpu_count()} CPUs",
+          flush=True)
+
+    # The references are taken just before and just after the import and averaged: on a
+    # shared machine the load drifts, and a ratio should compare like with like.
+    read_before, read_rows = calamine_read(data)
+    copy_before = postgres_copy(rows) if connection.vendor == "postgresql" else 0.0
+    log("importing ...")
+    started = time.perf_counter()
+    result = persons_import(actor=user, data=data, filename="bench.xlsx")
+    import_s = time.perf_counter() - started
+    if not result.written or result.created != args.rows:
+        for error in result.errors[:20]:
+            log(str(error))
+        raise SystemExit(f"import failed: {result.summary()}")
+    read_s = (read_before + calamine_read(data)[0]) / 2
+    copy_s = (copy_before + postgres_copy(rows)) / 2 if connection.vendor == "postgresql" else 0.0
+    ratio = import_s / (read_s + copy_s)
+    verdict = "ok" if ratio <= IMPORT_BAR else f"MISSES <= {IMPORT_BAR:.0f} x"
+    print(f"{'import (validated, all-or-nothing)':<36} {import_s:7.2f} s  {args.rows / import_s:8,.0f} rows/s",
+          flush=True)
+    print(f"{'python-calamine read alone':<36} {read_s:7.2f} s  ({read_rows:,} rows)", flush=True)
+    print(f"{'PostgreSQL COPY, bare table':<36} {copy_s:7.2f} s", flush=True)
+    print(f"{'import / (read + COPY)':<36} {ratio:7.1f} x  [{verdict}]", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cells = export_cells(user)
+        alone_before = xlsxwriter_alone(os.path.join(tmp, "alone.xlsx"), cells)
+        log("exporting ...")
+        started = time.perf_counter()
+        exported = persons_export(actor=user, filters=PersonFilters(), out=os.path.join(tmp, "export.xlsx"))
+        export_s = time.perf_counter() - started
+        if exported != args.rows:
+            raise SystemExit(f"export wrote {exported} rows, expected {args.rows}")
+        alone_s = (alone_before + xlsxwriter_alone(os.path.join(tmp, "alone.xlsx"), cells)) / 2
+        del cells
+        ratio = export_s / alone_s
+        verdict = "ok" if ratio <= EXPORT_BAR else f"MISSES <= {EXPORT_BAR} x"
+        print(f"{'export persons_export':<36} {export_s:7.2f} s  {exported / export_s:8,.0f} rows/s", flush=True)
+        print(f"{'xlsxwriter alone, same cells':<36} {alone_s:7.2f} s", flush=True)
+        print(f"{'export / xlsxwriter':<36} {ratio:7.2f} x  [{verdict}]", flush=True)
+        connection.close()
+        peak, before, child_rows = export_in_child(os.path.join(tmp, "child.xlsx"))
+        verdict = "ok" if peak <= MEMORY_BAR_MB else f"MISSES <= {MEMORY_BAR_MB:.0f} MB"
+        print(f"{'export peak memory (fresh process)':<36} {peak:7.1f} MB  (before the export {before:.1f} MB, "
+              f"{child_rows:,} rows)  [{verdict}]", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

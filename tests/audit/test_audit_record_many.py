@@ -1,0 +1,39 @@
+"""Many entries at once (imports): the same chain and the same stored changes as one by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from canpei.audit.models import AuditEntry
+from canpei.audit.services import audit_prepare_changes, audit_record, audit_record_many, audit_verify
+
+pytestmark = pytest.mark.django_db
+
+CHANGES = [
+    {"after": {"name": "张三", "hardship": ["dibao"], "village": None, "new_entrant": True, "n": 3}},
+    {1: "int key", "b": dt.date(2024, 1, 31), "c": {2: Decimal("1.5"), "x": [1.25, None]}},
+    {"nested": {"z": 1, "a": {"k": ["v", 2, False]}}, "float": 0.1},
+]
+
+
+def test_bulk_entries_store_what_single_entries_store_and_the_chain_verifies(users):
+    with transaction.atomic():
+        singles = [audit_record(actor=users.city_admin, action="t.single", summary="s", changes=c)
+                   for c in CHANGES]
+        audit_record_many(actor=users.city_admin, entries=[
+            dict(action="t.many", object_type="x", object_id=i, summary="m", changes=c)
+            for i, c in enumerate(CHANGES)])
+        audit_record_many(actor=users.city_admin, entries=[
+            dict(action="t.prepared", summary="p", changes=audit_prepare_changes(c)) for c in CHANGES])
+    many = list(AuditEntry.objects.filter(action="t.many").order_by("pk"))
+    prepared = list(AuditEntry.objects.filter(action="t.prepared").order_by("pk"))
+    stored = [AuditEntry.objects.get(pk=s.pk).changes for s in singles]
+    assert [e.changes for e in many] == stored == [e.changes for e in prepared]
+    assert stored[1] == {"1": "int key", "b": "2024-01-31", "c": {"2": "1.5", "x": [1.25, None]}}
+    result = audit_verify()
+    assert result.ok, result.reason
+    assert result.checked == AuditEntry.objects.count() == 9

@@ -1,0 +1,106 @@
+"""The upload page: a file in, the job's page with its result out, the report downloadable by
+the one who imported it and nobody else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from canpei.people import rules
+from canpei.people.models import Person
+from canpei.spreadsheets.models import ImportJob
+from canpei.web import survey_views
+from tests.spreadsheets.files import PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def upload(client, data: bytes, name: str = "名册.xlsx", kind: str = "persons", **extra):
+    return client.post("/imports/new", {"kind": kind, "file": SimpleUploadedFile(name, data), **extra})
+
+
+def bad_id() -> str:
+    good = an_id(13)
+    return good[:17] + ("0" if good[17] != "0" else "1")
+
+
+@pytest.mark.parametrize("role, status", [("city_admin", 200), ("town_staff", 200), ("employment_service", 404),
+                                          ("auditor", 404), ("institution_staff", 404), ("sys_admin", 404)])
+def test_the_upload_page_is_for_those_who_may_import(users, login, role, status):
+    assert login(getattr(users, role)).get("/imports/new").status_code == status
+
+
+def test_an_uploaded_file_is_imported_and_its_page_shows_the_result(users, login, var_dir):
+    client = login(users.town_staff)
+    response = upload(client, xlsx([PERSON_HEADER, person_row(11), person_row(13)]))
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/imports/{job.token}"
+    page = client.get(response["Location"]).content.decode()
+    assert "导入完成：共 2 行，新增 2，更新 0，无变化 0" in page
+    assert Person.objects.count() == 2
+    assert (job.user_id, job.kind) == (users.town_staff.pk, "persons")
+    assert not list(var_dir.glob("imports/*.upload"))  # the upload is not kept
+    partial = client.get(f"/imports/{job.token}", headers={"HX-Request": "true"}).content.decode()
+    assert partial.lstrip().startswith('<div id="import-status"') and "hx-get" not in partial
+
+
+def test_a_rejected_file_shows_its_errors_and_the_report(users, login):
+    client = login(users.city_admin)
+    before = db_counts()
+    response = upload(client, xlsx([PERSON_HEADER, person_row(11), person_row(13, id_number=bad_id(),
+                                                                              cert_number="")]))
+    page = client.get(response["Location"]).content.decode()
+    assert "已拒绝：1 处错误，未写入任何数据" in page
+    assert rules.ID_CHECKSUM in page and rules.mask_id_number(bad_id()) in page
+    assert bad_id() not in page
+    assert db_counts() == before
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.REJECTED
+    assert f'href="/imports/{job.token}/report"' in page
+    report = client.get(f"/imports/{job.token}/report")
+    assert report.status_code == 200 and "attachment" in report["Content-Disposition"]
+    rows = read_back(b"".join(report.streaming_content))
+    assert rows[-1][0] == 3 and rows[-1][-1] == f"「身份证号」{rules.ID_CHECKSUM}"
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_rejected_on_its_page(users, login):
+    client = login(users.city_admin)
+    response = upload(client, b"%PDF-1.4\n%%EOF\n", name="名册.pdf")
+    page = client.get(response["Location"]).content.decode()
+    assert "文件不是 Excel（.xlsx/.xls）或 CSV 文件" in page
+
+
+def test_a_dry_run_from_the_page_writes_nothing(users, login):
+    client = login(users.city_admin)
+    response = upload(client, xlsx([PERSON_HEADER, person_row(11)]), dry_run="on")
+    page = client.get(response["Location"]).content.decode()
+    assert "校验通过（试导入，未写入）：共 1 行，新增 1" in page
+    assert Person.objects.count() == 0
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_stored(users, login, monkeypatch):
+    monkeypatch.setattr(survey_views, "MAX_FILE_BYTES", 1024 * 1024)
+    response = upload(login(users.city_admin), b"a" * (1024 * 1024 + 1), name="名册.csv")
+    assert response.status_code == 422
+    assert "文件超过 1 MB 的上限" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_another_user_cannot_see_the_job_or_its_report(users, login):
+    response = upload(login(users.town_staff), xlsx([PERSON_HEADER, person_row(11)]))
+    url = response["Location"]
+    assert re.fullmatch(r"/imports/[0-9a-f-]{36}", url)
+    for other in (users.other_town_staff, users.city_admin):
+        client = login(other)
+        assert client.get(url).status_code == 404
+        assert client.get(url + "/report").status_code == 404
+    assert login(users.auditor).get(url).status_code == 404
