@@ -17,6 +17,7 @@ from canpei.accounts.forms import LoginForm, OtpForm, RoleForm, UserCreateForm
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import ServiceError
+from canpei.web.forms import add_service_errors
 
 LOGIN_FAILED = "用户名或密码错误"
 LOCKED_OUT = "登录失败次数过多，账户已锁定 30 分钟"
@@ -86,8 +87,7 @@ def users_view(request: HttpRequest) -> HttpResponse:
                                         institution=data["institution"] or None,
                                         full_name=data["full_name"])
         except ServiceError as exc:
-            for field, message in exc.errors:
-                form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已创建用户 {user.username}")
             return redirect("users")
@@ -116,8 +116,7 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
             services.user_set_role(actor=request.user, user=target, role=data["role"],
                                    town=data["town"] or None, institution=data["institution"] or None)
         except ServiceError as exc:
-            for field, message in exc.errors:
-                form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已变更 {target.username} 的角色")
             return redirect("users")

@@ -21,10 +21,10 @@ from canpei.people.services import (
 )
 from canpei.regions.models import Region
 from canpei.spreadsheets import codes
-from canpei.spreadsheets.importing import ImportResult, Progress, RowError, column_label, no_progress
-from canpei.spreadsheets.reader import (
-    Sheet, SpreadsheetError, cell_text, data_rows, find_header, read_sheet,
-)
+from canpei.spreadsheets.importing import (
+    NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, no_progress, open_for_import,
+)  # NO_DATA_ROWS: the message of an import with no rows, named here with the others
+from canpei.spreadsheets.reader import cell_text
 
 # The names federations use for each column, the canonical one first.
 PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -54,7 +54,6 @@ CERT_AS_NUMBER = "残疾证号被 Excel 存成了数字，后几位已丢失；�
 REGISTRY_CHANGED = "导入期间名册被他人修改（同一身份证号或残疾证号已登记），未写入任何数据；请重新导入"
 PERSON_OTHER_TOWN = "该人员已在其他镇街登记，不能由本镇街导入"
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
-NO_DATA_ROWS = "表头下没有数据行"
 
 CATEGORY_CODES = codes.code_lookup(rules.Category.choices, ("1", "视残"), ("2", "听残"),
                                    ("3", "言残"), ("4", "肢残"), ("5", "智残"), ("6", "精残"),
@@ -173,26 +172,16 @@ def persons_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
     if not has_perm(actor, Perm.PERSON_CREATE):
         raise Forbidden()
     result = ImportResult(kind="persons", dry_run=dry_run)
-    try:
-        sheet: Sheet = read_sheet(data, filename=filename)
-        header = find_header(sheet, PERSON_COLUMNS, REQUIRED)
-    except SpreadsheetError as exc:
-        result.errors.append(RowError(0, "", "", str(exc)))
+    opened = open_for_import(result, data=data, filename=filename, columns=PERSON_COLUMNS,
+                             required=REQUIRED)
+    if opened is None:
         return result
-    header_row = sheet.rows[header.row_index]
-    result.header = list(header_row)
-    rows = list(data_rows(sheet, header))
-    result.rows = rows
-    result.total = len(rows)
-    if not rows:
-        result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
-        return result
+    sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
     towns, town_names = _town_lookup()
     # Every village, not only when the file has the column: an updated person keeps theirs,
     # and it is checked again against the town.
     villages, village_names = _village_lookup()
-    columns = header.columns
-    label = {field: column_label(header_row, index) for field, index in columns.items()}
+    columns, label = opened.columns, opened.label
     today = timezone.localdate()
 
     def column_of(field: str) -> str:

@@ -19,10 +19,10 @@ from canpei.people.survey_services import (
 )
 from canpei.regions.scope import persons_visible_to
 from canpei.spreadsheets import codes
-from canpei.spreadsheets.importing import ImportResult, Progress, RowError, column_label, no_progress
-from canpei.spreadsheets.reader import (
-    SpreadsheetError, cell_text, data_rows, find_header, read_sheet,
+from canpei.spreadsheets.importing import (
+    ImportResult, Progress, RowError, column_label, no_progress, open_for_import,
 )
+from canpei.spreadsheets.reader import cell_text
 from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -50,7 +50,6 @@ PERSON_NOT_FOUND = "未在本镇街名册中找到该身份证号"
 SURVEY_TWICE_IN_FILE = "与第 {row} 行是同一人员同一年度"
 NAME_MISMATCH = "姓名与名册不一致（名册为 {name}）"
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
-NO_DATA_ROWS = "表头下没有数据行"
 REGISTRY_CHANGED = "导入期间调查记录被他人修改（同一人员同一年度已有调查），未写入任何数据；请重新导入"
 
 TYPE_CODES = codes.code_lookup(TrainingType.choices, ("employment_skills", "就业技能"),
@@ -106,22 +105,12 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
     if not has_perm(actor, Perm.SURVEY_EDIT):
         raise Forbidden()
     result = ImportResult(kind="surveys", dry_run=dry_run)
-    try:
-        sheet = read_sheet(data, filename=filename)
-        header = find_header(sheet, SURVEY_COLUMNS, REQUIRED)
-    except SpreadsheetError as exc:
-        result.errors.append(RowError(0, "", "", str(exc)))
+    opened = open_for_import(result, data=data, filename=filename, columns=SURVEY_COLUMNS,
+                             required=REQUIRED)
+    if opened is None:
         return result
-    header_row = sheet.rows[header.row_index]
-    result.header = list(header_row)
-    rows = list(data_rows(sheet, header))
-    result.rows = rows
-    result.total = len(rows)
-    if not rows:
-        result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
-        return result
-    columns = header.columns
-    label = {field: column_label(header_row, index) for field, index in columns.items()}
+    sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
+    columns, label = opened.columns, opened.label
     formulas: dict[int, list[int]] = {}
     for row_no, col in sorted(sheet.formula_cells):
         formulas.setdefault(row_no, []).append(col)

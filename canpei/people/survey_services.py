@@ -109,7 +109,8 @@ def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | No
             errors.append(("surveyed_on", SURVEYED_ON_REQUIRED))
         else:
             try:
-                surveyed_on = raw_date if isinstance(raw_date, dt.date) else cell_date(raw_date)
+                # cell_date takes date cells, datetimes, Excel serials and text alike.
+                surveyed_on = cell_date(raw_date)
             except ValueError:
                 errors.append(("surveyed_on", SURVEYED_ON_INVALID))
             if surveyed_on and surveyed_on > today:
@@ -221,8 +222,9 @@ def survey_snapshot(survey: Survey, skills: list[str] | None = None) -> dict[str
         "registered_unemployed": survey.registered_unemployed,
         "entrepreneurship_intention": survey.entrepreneurship_intention,
         "training_need": survey.training_need, "wanted_types": list(survey.wanted_types),
+        # .all() so that a prefetched list (imports, lists) is used instead of a query.
         "wanted_skills": skills if skills is not None else
-        sorted(survey.wanted_skills.values_list("code", flat=True)) if survey.pk else [],
+        sorted(s.code for s in survey.wanted_skills.all()) if survey.pk else [],
         "preferred_mode": survey.preferred_mode, "accessibility_needs": list(survey.accessibility_needs),
         "surveyor": survey.surveyor,
         "surveyed_on": survey.surveyed_on.isoformat() if survey.surveyed_on else None,

@@ -115,5 +115,46 @@ def write_report(out: str | IO[bytes], result: ImportResult) -> None:
     workbook.close()
 
 
+NO_DATA_ROWS = "表头下没有数据行"
+
+
+@dataclass
+class OpenedSheet:
+    """A file ready for row-by-row validation."""
+
+    sheet: Any
+    header_row: list[Any]
+    columns: dict[str, int]                 # field -> column index
+    rows: list[tuple[int, list[Any]]]       # (row number, cells), blank rows skipped
+    label: dict[str, str]                   # field -> the header as written in the file
+
+
+def open_for_import(result: ImportResult, *, data: bytes, filename: str,
+                    columns: dict[str, tuple[str, ...]], required: Sequence[str]) -> OpenedSheet | None:
+    """Read the file, find its header and data rows, and keep them in `result` for the report.
+
+    None when the file as a whole cannot be imported; the reason is then in result.errors.
+    """
+    from canpei.spreadsheets.reader import SpreadsheetError, data_rows, find_header, read_sheet
+
+    try:
+        sheet = read_sheet(data, filename=filename)
+        header = find_header(sheet, columns, required)
+    except SpreadsheetError as exc:
+        result.errors.append(RowError(0, "", "", str(exc)))
+        return None
+    header_row = sheet.rows[header.row_index]
+    rows = list(data_rows(sheet, header))
+    result.header = list(header_row)
+    result.rows = rows
+    result.total = len(rows)
+    if not rows:
+        result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
+        return None
+    return OpenedSheet(sheet=sheet, header_row=header_row, columns=header.columns, rows=rows,
+                       label={field: column_label(header_row, index)
+                              for field, index in header.columns.items()})
+
+
 def column_label(header_row: Sequence[Any], index: int) -> str:
     return str(header_row[index]).strip() if index < len(header_row) else ""

@@ -21,6 +21,7 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.people.selectors import town_choices
 from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
+from canpei.web.forms import add_service_errors
 
 
 def _filters(request: HttpRequest) -> tuple[selectors.InstitutionFilters, dict[str, str],
@@ -68,11 +69,6 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
     return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")
 
 
-def _apply_errors(form: Any, exc: ServiceError) -> None:
-    for field, message in exc.errors:
-        form.add_error(field if field in form.fields else None, message)
-    if not exc.errors:
-        form.add_error(None, exc.message)
 
 
 @requires(Perm.INSTITUTION_CREATE)
@@ -83,7 +79,7 @@ def institution_create(request: HttpRequest) -> HttpResponse:
         try:
             institution = services.institution_create(actor=request.user, data=form.service_data())
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已登记：{institution.name}")
             return redirect("institution-detail", institution_id=institution.pk)
@@ -113,7 +109,7 @@ def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
         try:
             services.institution_update(actor=request.user, institution=institution, data=data)
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("institution-detail", institution_id=institution.pk)
@@ -176,7 +172,7 @@ def institution_transition(request: HttpRequest, institution_id: int) -> HttpRes
                 comment=data.get("comment", ""), designated_from=data.get("designated_from"),
                 designated_to=data.get("designated_to"))
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
             status = exc.status
         else:
             messages.success(request, f"已{rules.Action(action).label}")
@@ -195,7 +191,7 @@ def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
             teacher = services.teacher_add(actor=request.user, institution=institution,
                                            data=dict(form.cleaned_data))
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已添加教师：{teacher.name}")
             return redirect("institution-detail", institution_id=institution.pk)

@@ -26,6 +26,7 @@ from canpei.spreadsheets.exports import EXPORTS
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
 from canpei.web.views import requires
+from canpei.web.forms import add_service_errors
 
 
 def _year(request: HttpRequest) -> tuple[int, list[tuple[str, str]]]:
@@ -70,11 +71,6 @@ def _form_data(form: SurveyForm) -> dict[str, Any]:
     return data
 
 
-def _show_errors(form: SurveyForm, exc: ServiceError) -> None:
-    for field, message in exc.errors:
-        form.add_error(field if field in form.fields else None, message)
-    if not exc.errors:
-        form.add_error(None, exc.message)
 
 
 @requires(Perm.SURVEY_EDIT)
@@ -92,7 +88,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
             survey = services.survey_create(actor=request.user,
                                             data={**_form_data(form), "person": person.pk})
         except ServiceError as exc:
-            _show_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已登记调查")
             return redirect("survey-detail", survey_id=survey.pk)
@@ -119,7 +115,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
         try:
             services.survey_update(actor=request.user, survey=survey, data=data)
         except ServiceError as exc:
-            _show_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("survey-detail", survey_id=survey.pk)
@@ -169,8 +165,7 @@ def skills(request: HttpRequest) -> HttpResponse:
         try:
             services.skill_save(actor=request.user, skill=edited, **form.cleaned_data)
         except ServiceError as exc:
-            for field, message in exc.errors:
-                form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "技能目录已保存")
             return redirect("skills")

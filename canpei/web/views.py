@@ -24,6 +24,7 @@ from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
 from canpei.people.survey_selectors import survey_list
 from canpei.regions.scope import persons_visible_to
+from canpei.web.forms import add_service_errors
 
 PAGE_SIZES = (20, 50, 100, 200)
 
@@ -164,11 +165,6 @@ def _person_page(request: HttpRequest, person: Person,
     })
 
 
-def _apply_errors(form: PersonForm, exc: ServiceError) -> None:
-    for field, message in exc.errors:
-        form.add_error(field if field in form.fields else None, message)
-    if not exc.errors:
-        form.add_error(None, exc.message)
 
 
 @requires(Perm.PERSON_CREATE)
@@ -179,7 +175,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         try:
             person = services.person_create(actor=request.user, data=form.service_data())
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已登记：{person.name}")
             return redirect("person-detail", person_id=person.pk)
@@ -213,7 +209,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             services.person_update(actor=request.user, person=person, data=data)
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("person-detail", person_id=person.pk)
