@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
@@ -182,10 +182,10 @@ def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
 
 
 @router.post("", response={201: InstitutionOut, **errors(400, 401, 403, 409, 422)})
-def institution_create(request: HttpRequest, payload: InstitutionIn) -> tuple[int, InstitutionOut]:
+def institution_create(request: HttpRequest, payload: InstitutionIn) -> Status[InstitutionOut]:
     user = actor_of(request)
     institution = services.institution_create(actor=user, data=payload.dict())
-    return 201, institution_out(selectors.institution_get(user=user, institution_id=institution.pk))
+    return Status(201, institution_out(selectors.institution_get(user=user, institution_id=institution.pk)))
 
 
 @router.get("/{institution_id}", response={200: InstitutionOut, **errors(401, 404, 422)})
@@ -246,13 +246,13 @@ def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
 @router.post("/{institution_id}/teachers",
              response={201: TeacherOut, **errors(400, 401, 403, 404, 422)})
 def teacher_add(request: HttpRequest, institution_id: int,
-                payload: TeacherIn) -> tuple[int, TeacherOut]:
+                payload: TeacherIn) -> Status[TeacherOut]:
     user = actor_of(request)
     if not has_perm(user, Perm.INSTITUTION_EDIT):
         raise Forbidden()
     institution = selectors.institution_get(user=user, institution_id=institution_id)
     teacher = services.teacher_add(actor=user, institution=institution, data=payload.dict())
-    return 201, teacher_out(teacher)
+    return Status(201, teacher_out(teacher))
 
 
 @router.patch("/{institution_id}/teachers/{teacher_id}",

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
@@ -150,10 +150,10 @@ def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
 
 
 @router.post("", response={201: PersonOut, **errors(400, 401, 403, 409, 422)})
-def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = services.person_create(actor=actor_of(request), data=payload.dict())
     person = selectors.person_get(user=actor_of(request), person_id=person.pk)
-    return 201, person_out(person)
+    return Status(201, person_out(person))
 
 
 @router.post("/lookup", response={200: LookupOut, **errors(400, 401, 404, 422)})

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
@@ -148,13 +148,13 @@ def survey_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
 
 
 @router.post("", response={201: SurveyOut, **errors(400, 401, 403, 409, 422)})
-def survey_create(request: HttpRequest, payload: SurveyIn) -> tuple[int, SurveyOut]:
+def survey_create(request: HttpRequest, payload: SurveyIn) -> Status[SurveyOut]:
     user = actor_of(request)
     data = payload.dict()
     if data.get("year") is None:
         data.pop("year")
     survey = services.survey_create(actor=user, data=data)
-    return 201, survey_out(selectors.survey_get(user=user, survey_id=survey.pk))
+    return Status(201, survey_out(selectors.survey_get(user=user, survey_id=survey.pk)))
 
 
 @router.get("/progress", response={200: ProgressOut, **errors(401, 403, 422)})
