@@ -22,7 +22,7 @@ from canpei.errors import InvalidInput, NotFound, ServiceError
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
-from canpei.people.survey_selectors import survey_list
+from canpei.people.survey_selectors import survey_list, survey_progress
 from canpei.regions.scope import persons_visible_to
 from canpei.web.forms import add_service_errors
 
@@ -99,12 +99,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                  & selectors.working_age_q(today)))
                    .order_by("town_id"))
         rows: list[dict[str, Any]] = list(by_town)  # type: ignore[arg-type]
+        # This year's survey season beside the registry, town by town.
+        progress = {t.town: t for t in survey_progress(user=user, year=today.year)}
+        for row in rows:
+            town_progress = progress.get(row["town_id"])
+            row["due"] = town_progress.due if town_progress else 0
+            row["surveyed"] = town_progress.surveyed if town_progress else 0
         context.update(
             by_town=rows,
-            totals={"total": sum(r["total"] for r in rows), "active": sum(r["active"] for r in rows),
-                    "working_age": sum(r["working_age"] for r in rows)},
+            totals={key: sum(r[key] for r in rows)
+                    for key in ("total", "active", "working_age", "due", "surveyed")},
             today=today,
         )
+    if user.role == "institution_staff":
+        context["institution"] = user.institution
     return render(request, "web/dashboard.html", context)
 
 
