@@ -8,6 +8,7 @@ inside the caller's transaction: a failure, or a killed process, leaves nothing 
 
 from __future__ import annotations
 
+import operator
 import queue
 import threading
 from typing import Any, Callable, Iterable, Sequence
@@ -58,17 +59,20 @@ def insert_many(model: type[Model], objs: list[Any], *, batch_size: int = 2000) 
     columns, values = row_values(model)
     copy_rows(model, columns, (values(obj) for obj in objs))
 
-def row_values(model: type[Model]) -> tuple[list[str], Callable[[Any], list[Any]]]:
+def row_values(model: type[Model]) -> tuple[list[str], Callable[[Any], Sequence[Any]]]:
     """The table's columns, and a function giving an instance's values in their order."""
     fields = list(model._meta.concrete_fields)
     # JSON needs Django's adapter; every other value psycopg writes as it is.
     adapted = [(f.attname, f if isinstance(f, JSONField) else None) for f in fields]
 
-    def values(obj: Any) -> list[Any]:
+    def values(obj: Any) -> Sequence[Any]:
         return [getattr(obj, name) if field is None
                 else field.get_db_prep_save(getattr(obj, name), connection)
                 for name, field in adapted]
 
+    if len(adapted) > 1 and all(field is None for _name, field in adapted):
+        # Nothing to adapt: one C call reads every attribute (an import does this a row).
+        values = operator.attrgetter(*(name for name, _field in adapted))  # type: ignore[assignment]
     return [str(f.column) for f in fields], values
 
 

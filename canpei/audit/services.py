@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +17,26 @@ from canpei.bulk import copy_rows, next_ids, uses_copy
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _make_tree_encoder() -> Callable[[Any], str] | None:
+    """_canonical for a value known to be a tree (no container inside itself), without the
+    encoder json.dumps builds on every call: an import encodes two values a row."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    # markers=None: no check for circular references, which a tree cannot have.
+    encode = make(None, str, json.encoder.encode_basestring, None, ":", ",", True, False, True)
+
+    def canonical_tree(value: Any) -> str:
+        if isinstance(value, str):
+            return json.encoder.encode_basestring(value)  # as json.dumps does
+        return "".join(encode(value, 0))
+
+    return canonical_tree
+
+
+_canonical_tree = _make_tree_encoder() or _canonical
 
 
 def entry_hash(*, prev_hash: str, at_iso: str, actor_id: int | None, actor_username: str,
@@ -94,7 +114,8 @@ def audit_prepare_changes(changes: dict[str, Any]) -> CanonicalChanges:
     while the database is still busy with its rows, instead of afterwards."""
     if not _plain_json(changes):
         changes = json.loads(json.dumps(changes, default=str))
-    return CanonicalChanges(_canonical(changes))
+    # Plain JSON (checked, or just decoded) is a tree.
+    return CanonicalChanges(_canonical_tree(changes))
 
 
 _ENTRY_COLUMNS = ("id", "at", "actor_id", "actor_username", "action", "object_type", "object_id",
@@ -113,45 +134,52 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]]) -> int:
     head = AuditHead.objects.select_for_update().get(pk=1)
     actor_id = getattr(actor, "pk", None)
     actor_username = getattr(actor, "username", "") or ""
-    prev = head.last_hash
-    rows: list[tuple[Any, ...]] = []
-    for item in entries:
-        at = timezone.now()
-        changes = item.get("changes") or {}
-        # What audit_record stores and hashes, in one pass when the changes are plain JSON
-        # already (an import's snapshots are): keys as strings, non-JSON values as text.
-        changes_json = str(changes if isinstance(changes, CanonicalChanges)
-                           else audit_prepare_changes(changes))
-        summary = str(item.get("summary", ""))[:255]
-        object_id = str(item.get("object_id", ""))
-        object_type = item.get("object_type", "")
-        # entry_hash's payload, built around the canonical changes instead of encoding them again:
-        # a JSON list is its items' encodings joined by commas.
-        head_json = _canonical([prev, at.isoformat(), actor_id, actor_username, item["action"],
-                                object_type, object_id, summary])
-        digest = hashlib.sha256(f"{head_json[:-1]},{changes_json}]".encode("utf-8")).hexdigest()
-        rows.append((at, item["action"], object_type, object_id, summary, changes_json, prev, digest))
-        prev = digest
+    last = [head.last_hash]  # the chain's newest hash, as the entries are made
+
+    def chained() -> Iterator[tuple[Any, ...]]:
+        prev = last[0]
+        for item in entries:
+            at = timezone.now()
+            changes = item.get("changes") or {}
+            # What audit_record stores and hashes, in one pass when the changes are plain JSON
+            # already (an import's snapshots are): keys as strings, non-JSON values as text.
+            changes_json = str(changes if isinstance(changes, CanonicalChanges)
+                               else audit_prepare_changes(changes))
+            summary = str(item.get("summary", ""))[:255]
+            object_id = str(item.get("object_id", ""))
+            object_type = item.get("object_type", "")
+            # entry_hash's payload, built around the canonical changes instead of encoding them
+            # again: a JSON list is its items' encodings joined by commas.
+            parts = [prev, at.isoformat(), actor_id, actor_username, item["action"], object_type,
+                     object_id, summary]
+            head_json = _canonical_tree(parts) if _plain_json(parts) else _canonical(parts)
+            digest = hashlib.sha256(f"{head_json[:-1]},{changes_json}]".encode("utf-8")).hexdigest()
+            yield (at, item["action"], object_type, object_id, summary, changes_json, prev, digest)
+            prev = last[0] = digest
+
     if uses_copy():
-        ids = next_ids(AuditEntry, len(rows))
+        ids = next_ids(AuditEntry, len(entries))
+        # The entries are made while they are sent: the database stores each batch meanwhile.
         copy_rows(AuditEntry, _ENTRY_COLUMNS,
                   ((key, at, actor_id, actor_username, action, object_type, object_id, summary,
                     changes_json, prev_hash, digest)
-                   for key, (at, action, object_type, object_id, summary, changes_json, prev_hash,
-                             digest) in zip(ids, rows)))
+                   for (at, action, object_type, object_id, summary, changes_json, prev_hash,
+                        digest), key in zip(chained(), ids)))
         last_id = ids[-1]
     else:
         AuditEntry.objects.bulk_create(
             [AuditEntry(at=at, actor_id=actor_id, actor_username=actor_username, action=action,
                         object_type=object_type, object_id=object_id, summary=summary,
                         changes=json.loads(changes_json), prev_hash=prev_hash, hash=digest)
-             for at, action, object_type, object_id, summary, changes_json, prev_hash, digest in rows],
+             for at, action, object_type, object_id, summary, changes_json, prev_hash, digest
+             in chained()],
             batch_size=2000)
         # The head must name the last entry; bulk_create may not return keys on every backend.
-        last_id = AuditEntry.objects.filter(hash=prev).values_list("pk", flat=True).get()
+        last_id = AuditEntry.objects.filter(hash=last[0]).values_list("pk", flat=True).get()
+    prev = last[0]
     AuditHead.objects.filter(pk=1).update(last_entry_id=last_id, last_hash=prev,
-                                          count=head.count + len(rows))
-    return len(rows)
+                                          count=head.count + len(entries))
+    return len(entries)
 
 
 @dataclass

@@ -124,11 +124,24 @@ _ID_CHARS = {0xFF10 + i: str(i) for i in range(10)} | {ord("Ｘ"): "X", ord("ｘ
 
 def normalize_id_number(raw: str) -> str:
     """Full-width digits and X become ASCII, a lower-case x becomes X, edges are trimmed."""
-    return (raw or "").strip().translate(_ID_CHARS).upper()
+    if not raw:
+        return ""
+    if raw.isascii():  # nothing to translate: the common case, once or twice a row of an import
+        return raw.strip().upper()
+    return raw.strip().translate(_ID_CHARS).upper()
+
+
+# Each digit's contribution by position: id_check_char runs once a row of an import.
+_DIGIT_WEIGHTS = tuple({str(d): d * w for d in range(10)} for w in CHECK_WEIGHTS)
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS))
+    total = 0
+    try:
+        for table, digit in zip(_DIGIT_WEIGHTS, first17):
+            total += table[digit]
+    except KeyError:  # not an ASCII digit: as int() reads it
+        total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 

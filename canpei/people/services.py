@@ -47,7 +47,16 @@ _STATUSES = frozenset(rules.PersonStatus.values)
 _EDITABLE = frozenset(EDITABLE_FIELDS)
 
 
+_SPACES = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s]")
+_CERT_INPUTS = frozenset(("cert_number", "id_number", "category", "grade"))
+_BOOLEAN_WORDS = {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False,
+                  "": False}
+
+
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     return str(value).strip()
@@ -111,11 +120,17 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
     errors: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
     # PostgreSQL cannot store U+0000: such a field gets that one message, for every caller.
-    with_nul = {key for key, value in data.items() if _has_nul(value)}
-    for key in data:
-        if key not in _EDITABLE:
-            errors.append((key, UNKNOWN_FIELD))
-    data = {key: ("" if key in with_nul else value) for key, value in data.items()}
+    try:  # the common case in one step: every value a string, none with U+0000
+        no_nul = "\x00" not in "".join(data.values())
+    except TypeError:
+        no_nul = False
+    with_nul = set() if no_nul else {key for key, value in data.items() if _has_nul(value)}
+    if not data.keys() <= _EDITABLE:
+        for key in data:
+            if key not in _EDITABLE:
+                errors.append((key, UNKNOWN_FIELD))
+    data = {key: ("" if key in with_nul else value) for key, value in data.items()} if with_nul \
+        else dict(data)
 
     def final(key: str, default: Any = "") -> Any:
         if key in values:
@@ -125,7 +140,7 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
         return getattr(current, key, default) if current else default
 
     if current is None or "name" in data:
-        name = re.sub(r"\s+", " ", _text(data.get("name")))
+        name = _SPACES.sub(" ", _text(data.get("name")))
         if not name:
             errors.append(("name", rules.NAME_REQUIRED))
         elif not NAME_PATTERN.match(name) or len(name) > 30:
@@ -151,7 +166,7 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
                 values[key] = value
 
     cert_number: str | None = None
-    if current is None or {"cert_number", "id_number", "category", "grade"} & set(data):
+    if current is None or not _CERT_INPUTS.isdisjoint(data):
         raw_cert = data["cert_number"] if "cert_number" in data else (
             current.cert_number if current else "")
         cert = rules.normalize_id_number(_text(raw_cert))
@@ -216,7 +231,7 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
         else:
             values["address"] = address
     if "phone" in data:
-        phone = re.sub(r"[\s]", "", _text(data["phone"]))
+        phone = _SPACE.sub("", _text(data["phone"]))
         if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
             errors.append(("phone", rules.PHONE_INVALID))
         else:
@@ -252,8 +267,7 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
         if key in data:
             answer: Any = data[key]
             if isinstance(answer, str):
-                answer = {"true": True, "1": True, "是": True, "false": False, "0": False,
-                          "否": False, "": False}.get(answer.strip().lower(), answer)
+                answer = _BOOLEAN_WORDS.get(answer.strip().lower(), answer)
             if not isinstance(answer, bool):
                 errors.append((key, BOOLEAN_INVALID))
             else:

@@ -334,6 +334,8 @@ def cell_text(value: Cell) -> str:
     """A cell as text: full-width characters folded, edges trimmed, 12.0 shown as 12."""
     if value is None:
         return ""
+    if type(value) is str and value.isascii():
+        return value.strip()  # NFKC leaves ASCII as it is, and no invisible character is ASCII
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
