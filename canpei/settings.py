@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "canpei.audit",
     "canpei.institutions",
     "canpei.people",
+    "canpei.training",
     "canpei.spreadsheets",
     "canpei.web",
 ]
@@ -253,6 +254,21 @@ def _working_age(raw: str) -> dict[str, tuple[int, int]]:
 
 
 WORKING_AGE = _working_age(os.environ.get("CANPEI_WORKING_AGE", "male:16-59,female:16-54"))
+
+
+# Share of a class's hours a trainee must attend to complete it (PRODUCT.md: 80 %, configurable).
+def _fraction(name: str, default: str) -> float:
+    raw = os.environ.get(name) or default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1: {raw!r}") from exc
+    if not 0 < value <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1: {raw!r}")
+    return value
+
+
+ATTENDANCE_THRESHOLD = _fraction("CANPEI_ATTENDANCE_THRESHOLD", "0.8")
 
 LOGGING = {
     "version": 1,

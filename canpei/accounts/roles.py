@@ -44,26 +44,43 @@ class Perm:
     INSTITUTION_CREATE = "institution.create"
     INSTITUTION_EDIT = "institution.edit"
     INSTITUTION_DESIGNATE = "institution.designate"
+    CLASS_BROWSE = "class.browse"
+    CLASS_EDIT = "class.edit"
+    ROSTER_EDIT = "roster.edit"
+    INSPECTION_RECORD = "inspection.record"
+    APPLICATION_BROWSE = "application.browse"
+    APPLICATION_SUBMIT = "application.submit"
+    STAFF_TRAINING_BROWSE = "staff_training.browse"
+    STAFF_TRAINING_EDIT = "staff_training.edit"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
 
+
+# Classes: institutions run their own, the city decides and inspects, town staff follow their
+# town's trainees, the others read. Who takes which lifecycle step is in training.rules.
+_CLASS_READ = {Perm.CLASS_BROWSE, Perm.APPLICATION_BROWSE, Perm.STAFF_TRAINING_BROWSE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                 Perm.SURVEY_EDIT, Perm.SKILLS_EDIT, Perm.IMPORT_RUN,
                                 Perm.INSTITUTION_BROWSE, Perm.INSTITUTION_CREATE,
-                                Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE}),
+                                Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE,
+                                Perm.CLASS_EDIT, Perm.ROSTER_EDIT, Perm.INSPECTION_RECORD,
+                                Perm.STAFF_TRAINING_EDIT, *_CLASS_READ}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                                Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE}),
+                                Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE,
+                                Perm.APPLICATION_SUBMIT, Perm.STAFF_TRAINING_EDIT,
+                                *_CLASS_READ}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
-                                       Perm.INSTITUTION_EDIT}),
+                                       Perm.INSTITUTION_EDIT, Perm.CLASS_BROWSE, Perm.CLASS_EDIT,
+                                       Perm.ROSTER_EDIT}),
     Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                                        Perm.INSTITUTION_BROWSE}),
+                                        Perm.INSTITUTION_BROWSE, *_CLASS_READ}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                             Perm.INSTITUTION_BROWSE}),
+                             Perm.INSTITUTION_BROWSE, *_CLASS_READ}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ}),

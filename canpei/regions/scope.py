@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 
 if TYPE_CHECKING:
     from canpei.institutions.models import Institution
     from canpei.people.models import Person
+    from canpei.training.models import Application, Enrollment, StaffTraining, TrainingClass
 
 
 def persons_visible_to(user: object) -> "QuerySet[Person]":
@@ -49,3 +50,66 @@ def institutions_visible_to(user: object) -> "QuerySet[Institution]":
     if getattr(user, "role") == Role.INSTITUTION_STAFF:
         return Institution.objects.filter(pk=getattr(user, "institution_id"))
     return Institution.objects.all()
+
+
+def classes_visible_to(user: object) -> "QuerySet[TrainingClass]":
+    """Training classes: all for city-wide roles, an institution's own for its staff, and for
+    town staff the classes with a trainee of their town (where the person lives now) on the
+    roster."""
+    from canpei.training.models import Enrollment, TrainingClass
+
+    if not has_perm(user, Perm.CLASS_BROWSE):
+        return TrainingClass.objects.none()
+    role = getattr(user, "role")
+    if role in CITY_WIDE_READERS:
+        return TrainingClass.objects.all()
+    if role == Role.INSTITUTION_STAFF:
+        return TrainingClass.objects.filter(institution_id=getattr(user, "institution_id"))
+    if role == Role.TOWN_STAFF:
+        return TrainingClass.objects.filter(Exists(Enrollment.objects.filter(
+            training_class=OuterRef("pk"), person__town_id=getattr(user, "town_id"))))
+    return TrainingClass.objects.none()
+
+
+def enrollments_visible_to(user: object) -> "QuerySet[Enrollment]":
+    """Roster rows: an institution sees its classes' whole rosters; town staff only their own
+    town's trainees, even in a class shared with other towns."""
+    from canpei.training.models import Enrollment
+
+    if not has_perm(user, Perm.CLASS_BROWSE):
+        return Enrollment.objects.none()
+    role = getattr(user, "role")
+    if role in CITY_WIDE_READERS:
+        return Enrollment.objects.all()
+    if role == Role.INSTITUTION_STAFF:
+        return Enrollment.objects.filter(
+            training_class__institution_id=getattr(user, "institution_id"))
+    if role == Role.TOWN_STAFF:
+        return Enrollment.objects.filter(person__town_id=getattr(user, "town_id"))
+    return Enrollment.objects.none()
+
+
+def applications_visible_to(user: object) -> "QuerySet[Application]":
+    from canpei.training.models import Application
+
+    if not has_perm(user, Perm.APPLICATION_BROWSE):
+        return Application.objects.none()
+    role = getattr(user, "role")
+    if role in CITY_WIDE_READERS:
+        return Application.objects.all()
+    if role == Role.TOWN_STAFF:
+        return Application.objects.filter(person__town_id=getattr(user, "town_id"))
+    return Application.objects.none()
+
+
+def staff_trainings_visible_to(user: object) -> "QuerySet[StaffTraining]":
+    from canpei.training.models import StaffTraining
+
+    if not has_perm(user, Perm.STAFF_TRAINING_BROWSE):
+        return StaffTraining.objects.none()
+    role = getattr(user, "role")
+    if role in CITY_WIDE_READERS:
+        return StaffTraining.objects.all()
+    if role == Role.TOWN_STAFF:
+        return StaffTraining.objects.filter(town_id=getattr(user, "town_id"))
+    return StaffTraining.objects.none()

@@ -1,0 +1,392 @@
+"""Training classes and their lifecycle, enrolments and attendance, inspections, certificates,
+individual applications and the online training of federation staff.
+
+States change only through canpei.training.services (one transition function per workflow, under
+a row lock, with a history row and an audit entry per step).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
+
+
+class ClassState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已申请"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已批准"
+    RUNNING = "running", "开班中"
+    COMPLETED = "completed", "已结业申报"
+    AUDIT_FAILED = "audit_failed", "审核未通过"
+    AUDITED = "audited", "结业审核通过"
+    SETTLED = "settled", "已结算"
+    CANCELLED = "cancelled", "已取消"
+
+
+class ClassCycle(models.TextChoices):
+    SHORT = "short", "短期"
+    MEDIUM = "medium", "中期"
+    LONG = "long", "长期"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "在训"
+    WITHDRAWN = "withdrawn", "退学"
+    COMPLETED = "completed", "结业"
+    FAILED = "failed", "未结业"
+
+
+class AppraisalResult(models.TextChoices):
+    PASSED = "passed", "鉴定合格"
+    FAILED = "failed", "鉴定不合格"
+    ABSENT = "absent", "缺考"
+
+
+class CertificateType(models.TextChoices):
+    VOCATIONAL_QUALIFICATION = "vocational_qualification", "职业资格证书"
+    SKILL_LEVEL = "skill_level", "职业技能等级证书"
+    SPECIAL_ABILITY = "special_ability", "专项职业能力证书"
+    TRAINING = "training", "培训合格证"
+
+
+class ClassCodeCounter(models.Model):
+    """The last class number issued per year. Its row lock makes codes unique and gapless under
+    concurrency (a unique index alone would turn a race into a failed request)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class TrainingClass(models.Model):
+    """A training class (培训班) of a designated institution."""
+
+    code = models.CharField("班级编号", max_length=20, unique=True, editable=False)
+    name = models.CharField("班级名称", max_length=100)
+    institution = models.ForeignKey("institutions.Institution", verbose_name="培训机构",
+                                    on_delete=models.PROTECT, related_name="classes")
+    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices)
+    mode = models.CharField("培训方式", max_length=16, choices=TrainingMode.choices)
+    occupation = models.CharField("职业（工种）/技能", max_length=50)
+    skill = models.ForeignKey("people.Skill", verbose_name="技能目录", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="classes")
+    industry = models.CharField("所属行业", max_length=50, blank=True)
+    level = models.CharField("培训等级", max_length=16, choices=TrainingLevel.choices)
+    appraisal = models.BooleanField("参加职业技能鉴定", default=False)
+    filing_number = models.CharField("开班备案号", max_length=50, blank=True)
+    start_date = models.DateField("开班日期")
+    end_date = models.DateField("结业日期")
+    hours = models.PositiveIntegerField("培训课时")
+    capacity = models.PositiveIntegerField("计划人数")
+    venue = models.CharField("培训地点", max_length=200, blank=True)
+    teachers = models.ManyToManyField("institutions.Teacher", verbose_name="授课教师", blank=True,
+                                      related_name="classes")
+    subsidy_standard = models.DecimalField("补贴标准（元/人）", max_digits=10, decimal_places=2,
+                                           default=Decimal("0"))
+    free_for_hardship = models.BooleanField("困难残疾人免费", default=False)
+    folk_craft = models.BooleanField("民间工艺/闽南传统文化", default=False)
+    high_skill = models.BooleanField("高技能人才", default=False)
+    young_adult_focus = models.BooleanField("青壮年", default=False)
+    state = models.CharField("状态", max_length=16, choices=ClassState.choices,
+                             default=ClassState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["institution", "start_date", "id"], name="class_inst_start"),
+            models.Index(fields=["state", "start_date", "id"], name="class_state_start"),
+            models.Index(fields=["start_date", "id"], name="class_start_id"),
+            models.Index(fields=["training_type", "start_date"], name="class_type_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=ClassState.values),
+                                   name="class_state_valid"),
+            models.CheckConstraint(condition=models.Q(training_type__in=TrainingType.values),
+                                   name="class_type_valid"),
+            models.CheckConstraint(condition=models.Q(mode__in=TrainingMode.values),
+                                   name="class_mode_valid"),
+            models.CheckConstraint(condition=models.Q(level__in=TrainingLevel.values),
+                                   name="class_level_valid"),
+            models.CheckConstraint(condition=models.Q(start_date__lte=models.F("end_date")),
+                                   name="class_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def cycle(self) -> str:
+        from canpei.training.rules import class_cycle
+
+        return class_cycle(self.start_date, self.end_date)
+
+    @property
+    def cycle_label(self) -> str:
+        return ClassCycle(self.cycle).label
+
+    @property
+    def year(self) -> int:
+        # A class spanning two years counts in its start year (PRODUCT.md).
+        return self.start_date.year
+
+
+class ClassEvent(models.Model):
+    """One step of a class's lifecycle: who, when, from what to what, why."""
+
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
+                                       related_name="events")
+    action = models.CharField("操作", max_length=16)
+    from_state = models.CharField("原状态", max_length=16, choices=ClassState.choices)
+    to_state = models.CharField("新状态", max_length=16, choices=ClassState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("说明", blank=True)
+
+    class Meta:
+        ordering = ["training_class", "at", "id"]
+        indexes = [models.Index(fields=["training_class", "at"], name="class_event_class_at")]
+
+    @property
+    def action_label(self) -> str:
+        from canpei.training.rules import ClassAction
+
+        return dict(ClassAction.choices).get(self.action, self.action)
+
+
+class Enrollment(models.Model):
+    """A person on a class's roster (花名册), with attendance, result and certificate."""
+
+    training_class = models.ForeignKey(TrainingClass, verbose_name="培训班", on_delete=models.PROTECT,
+                                       related_name="enrollments")
+    person = models.ForeignKey("people.Person", verbose_name="学员", on_delete=models.PROTECT,
+                               related_name="enrollments")
+    status = models.CharField("状态", max_length=16, choices=EnrollmentStatus.choices,
+                              default=EnrollmentStatus.ENROLLED)
+    # The sum of the register's hours (Attendance) while the class keeps one; otherwise the total
+    # the institution reports.
+    attended_hours = models.DecimalField("出勤学时", max_digits=6, decimal_places=1,
+                                         default=Decimal("0"))
+    result = models.CharField("培训成绩", max_length=50, blank=True)
+    appraisal_result = models.CharField("鉴定结果", max_length=16, choices=AppraisalResult.choices,
+                                        blank=True)
+    certificate_type = models.CharField("证书类型", max_length=32, choices=CertificateType.choices,
+                                        blank=True)
+    certificate_level = models.CharField("证书等级", max_length=16, choices=TrainingLevel.choices,
+                                         blank=True)
+    certificate_number = models.CharField("证书编号", max_length=50, blank=True)
+    certificate_date = models.DateField("发证日期", null=True, blank=True)
+    certificate_issuer = models.CharField("发证机构", max_length=100, blank=True)
+    withdrawn_on = models.DateField("退学日期", null=True, blank=True)
+    withdraw_reason = models.CharField("退学原因", max_length=200, blank=True)
+    enrolled_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["training_class", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "person"],
+                                    name="enrollment_one_per_class_person"),
+            models.CheckConstraint(condition=models.Q(status__in=EnrollmentStatus.values),
+                                   name="enrollment_status_valid"),
+            models.CheckConstraint(condition=models.Q(attended_hours__gte=0),
+                                   name="enrollment_hours_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["person", "training_class"], name="enrollment_person_class"),
+            models.Index(fields=["training_class", "status"], name="enrollment_class_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.training_class_id}/{self.person_id}"
+
+    @property
+    def has_certificate(self) -> bool:
+        return bool(self.certificate_number)
+
+
+class ClassSession(models.Model):
+    """One session of a class's register (考勤): a date and the hours it taught."""
+
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
+                                       related_name="sessions")
+    date = models.DateField("日期")
+    hours = models.DecimalField("学时", max_digits=4, decimal_places=1)
+    topic = models.CharField("内容", max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["training_class", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "date", "topic"],
+                                    name="session_one_per_class_date_topic"),
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="session_hours_positive"),
+        ]
+
+
+class Attendance(models.Model):
+    """Hours one trainee attended of one session."""
+
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendance")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendance")
+    hours = models.DecimalField("出勤学时", max_digits=4, decimal_places=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "enrollment"],
+                                    name="attendance_one_per_session_enrollment"),
+            models.CheckConstraint(condition=models.Q(hours__gte=0),
+                                   name="attendance_hours_not_negative"),
+        ]
+        indexes = [models.Index(fields=["enrollment"], name="attendance_enrollment")]
+
+
+class Inspection(models.Model):
+    """A process inspection (过程检查) by city staff while a class runs."""
+
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
+                                       related_name="inspections")
+    date = models.DateField("检查日期")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="检查人", null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
+    inspector_name = models.CharField("检查人", max_length=30)
+    # Trainees on the roster at the time, counted by the service, against those found present.
+    on_roster = models.PositiveIntegerField("在册人数")
+    present = models.PositiveIntegerField("实到人数")
+    findings = models.TextField("检查情况", blank=True)
+    rectification_required = models.BooleanField("需要整改", default=False)
+    rectification_note = models.TextField("整改情况", blank=True)
+    rectified_on = models.DateField("整改完成日期", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["training_class", "date", "id"]
+        indexes = [models.Index(fields=["training_class", "date"], name="inspection_class_date")]
+
+    @property
+    def present_ratio(self) -> float | None:
+        return self.present / self.on_roster if self.on_roster else None
+
+
+# ---- individual applications ---------------------------------------------------------------------
+
+class ApplicationKind(models.TextChoices):
+    SELF_DIRECTED = "self_directed", "自主选择机构培训"
+    APPRAISAL = "appraisal", "职业技能鉴定"
+    UPGRADE = "upgrade", "资格晋级"
+
+
+class ApplicationState(models.TextChoices):
+    SUBMITTED = "submitted", "已提交"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+    COMPLETED = "completed", "已完成"
+    REIMBURSED = "reimbursed", "已报销"
+
+
+class Application(models.Model):
+    """An individual application (个人申请) for training that is not a class, submitted by the
+    town staff for a person of their town."""
+
+    person = models.ForeignKey("people.Person", verbose_name="申请人", on_delete=models.PROTECT,
+                               related_name="applications")
+    kind = models.CharField("申请类型", max_length=16, choices=ApplicationKind.choices)
+    institution = models.ForeignKey("institutions.Institution", verbose_name="培训/鉴定机构",
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="applications")
+    institution_name = models.CharField("机构名称", max_length=100, blank=True)
+    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices,
+                                     blank=True)
+    occupation = models.CharField("职业（工种）/技能", max_length=50)
+    level = models.CharField("等级", max_length=16, choices=TrainingLevel.choices, blank=True)
+    planned_start = models.DateField("计划开始日期", null=True, blank=True)
+    planned_end = models.DateField("计划结束日期", null=True, blank=True)
+    amount_requested = models.DecimalField("申请金额（元）", max_digits=10, decimal_places=2,
+                                           default=Decimal("0"))
+    amount_approved = models.DecimalField("核定金额（元）", max_digits=10, decimal_places=2,
+                                          null=True, blank=True)
+    reason = models.TextField("申请理由", blank=True)
+    state = models.CharField("状态", max_length=16, choices=ApplicationState.choices,
+                             default=ApplicationState.SUBMITTED)
+    # Proof of completion: the certificate earned.
+    certificate_type = models.CharField("证书类型", max_length=32, choices=CertificateType.choices,
+                                        blank=True)
+    certificate_level = models.CharField("证书等级", max_length=16, choices=TrainingLevel.choices,
+                                         blank=True)
+    certificate_number = models.CharField("证书编号", max_length=50, blank=True)
+    certificate_date = models.DateField("发证日期", null=True, blank=True)
+    certificate_issuer = models.CharField("发证机构", max_length=100, blank=True)
+    amount_reimbursed = models.DecimalField("报销金额（元）", max_digits=10, decimal_places=2,
+                                            null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "id"], name="application_state_id"),
+            models.Index(fields=["person"], name="application_person"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=ApplicationState.values),
+                                   name="application_state_valid"),
+            models.CheckConstraint(condition=models.Q(kind__in=ApplicationKind.values),
+                                   name="application_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind}"
+
+
+class ApplicationEvent(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=16)
+    from_state = models.CharField("原状态", max_length=16, choices=ApplicationState.choices)
+    to_state = models.CharField("新状态", max_length=16, choices=ApplicationState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("说明", blank=True)
+
+    class Meta:
+        ordering = ["application", "at", "id"]
+
+
+# ---- staff online training ---------------------------------------------------------------------
+
+class StaffPosition(models.TextChoices):
+    LIAISON = "liaison", "联络员"
+    COUNSELLOR = "counsellor", "就业指导员"
+
+
+class StaffTraining(models.Model):
+    """Online training (网上远程培训) of a town's federation liaisons and employment counsellors."""
+
+    town = models.ForeignKey("regions.Region", verbose_name="所属镇街", on_delete=models.PROTECT,
+                             related_name="+")
+    staff_name = models.CharField("姓名", max_length=30)
+    position = models.CharField("岗位", max_length=16, choices=StaffPosition.choices)
+    course = models.CharField("课程", max_length=100)
+    year = models.PositiveSmallIntegerField("年度")
+    hours = models.DecimalField("学时", max_digits=5, decimal_places=1)
+    completed = models.BooleanField("已完成", default=False)
+    completed_on = models.DateField("完成日期", null=True, blank=True)
+    fee_paid = models.DecimalField("已缴费用（元）", max_digits=10, decimal_places=2,
+                                   default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-year", "town", "id"]
+        indexes = [models.Index(fields=["town", "year"], name="staff_training_town_year")]

@@ -1,0 +1,253 @@
+"""Rules of training classes and individual applications: the lifecycles as tables, the checks a
+submission, start, completion and audit make, and their messages (tests assert against these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from canpei.accounts.roles import Role
+from canpei.training.models import ApplicationState, ClassCycle, ClassState, TrainingMode
+
+# ---- messages ---------------------------------------------------------------------------------
+
+NAME_REQUIRED = "请填写班级名称"
+NAME_TOO_LONG = "班级名称不能超过 100 字"
+INSTITUTION_REQUIRED = "请选择培训机构"
+INSTITUTION_INVALID = "培训机构不存在"
+INSTITUTION_FIXED = "培训机构只能由本机构开班"
+TYPE_INVALID = "培训类型须为 employment_skills、skill_upgrade、entrepreneurship 或 rural_practical"
+MODE_INVALID = "培训方式须为 centralized、self_directed 或 remote"
+LEVEL_INVALID = "培训等级须为 special、junior、intermediate、senior 或 technician"
+OCCUPATION_REQUIRED = "请填写职业（工种）/技能"
+OCCUPATION_TOO_LONG = "职业（工种）/技能不能超过 50 字"
+INDUSTRY_TOO_LONG = "所属行业不能超过 50 字"
+SKILL_INVALID = "技能不在技能目录中"
+FILING_TOO_LONG = "开班备案号不能超过 50 个字符"
+FILING_WITHOUT_APPRAISAL = "不参加技能鉴定的班级不填开班备案号"
+DATE_REQUIRED = "请填写日期"
+DATE_INVALID = "日期格式须为 YYYY-MM-DD"
+DATES_ORDER = "结业日期不能早于开班日期"
+DATES_TOO_LONG = "培训时间不能超过 3 年"
+HOURS_INVALID = "培训课时须为 1 至 5000 的整数"
+CAPACITY_INVALID = "计划人数须为 1 至 1000 的整数"
+VENUE_TOO_LONG = "培训地点不能超过 200 字"
+SUBSIDY_INVALID = "补贴标准须为 0 至 100000 元，最多两位小数"
+BOOLEAN_INVALID = "只能为是或否"
+TEACHERS_INVALID = "授课教师须为本机构在岗教师"
+TEXT_INVALID = "含有无效字符"
+UNKNOWN_FIELD = "不能修改此字段"
+STATE_FIELD = "状态只能通过开班流程（submit、approve 等）变更"
+NOT_EDITABLE_STATE = "班级当前状态为「{state}」，不能修改；只有草稿或已退回的班级可以修改"
+
+ACTION_INVALID = ("操作须为 submit、approve、return、start、complete、pass_audit、fail_audit、"
+                  "settle 或 cancel")
+TRANSITION_NOT_ALLOWED = "班级当前状态为「{state}」，不能执行「{action}」"
+ROLE_NOT_ALLOWED = "「{action}」须由{role}执行"
+COMMENT_REQUIRED = "「{action}」须填写原因"
+COMMENT_TOO_LONG = "说明不能超过 500 字"
+
+# Rules a submission, approval, start, completion and audit check (PRODUCT.md, "Training class").
+DESIGNATION_NOT_VALID = "培训机构「{institution}」在 {start} 至 {end} 期间不是有效的定点机构"
+CAPACITY_EXCEEDED = "学员 {count} 人，超过计划人数 {capacity} 人"
+ROSTER_EMPTY = "花名册没有学员，不能提交开班申请"
+TRAINEE_NOT_ACTIVE = "学员 {person} 的状态为「{status}」，不能参加培训"
+TRAINEE_NO_CERTIFICATE = "学员 {person} 没有有效的残疾人证"
+TRAINEE_NOT_WORKING_AGE = "学员 {person} 在开班日期 {date} 不在就业年龄段"
+OVERLAPPING_CLASS = "{person} 已在 {other} 培训，时间重叠"
+ATTENDANCE_TOO_LOW = "学员 {person} 出勤 {attended} 学时，不足课时 {hours} 的 {percent}%，不能结业"
+FILING_NUMBER_REQUIRED = "参加技能鉴定的班级须在开班前填写开班备案号"
+NOT_STARTED_YET = "开班日期 {date} 未到，不能开班"
+
+# Roster, attendance, inspections.
+ALREADY_ENROLLED = "学员 {person} 已在本班花名册中"
+ROSTER_CLOSED = "班级当前状态为「{state}」，不能调整花名册"
+PERSON_REQUIRED = "请提供学员"
+PERSON_NOT_FOUND = "未找到该学员"
+WITHDRAW_NOT_ALLOWED = "学员当前状态为「{status}」，不能退学"
+WITHDRAW_REASON_REQUIRED = "退学须填写原因"
+ATTENDANCE_CLOSED = "班级当前状态为「{state}」，不能登记考勤"
+ATTENDANCE_FROM_REGISTER = "本班已有考勤登记，出勤学时由考勤汇总，不能直接修改"
+ATTENDANCE_EXCEEDS_SESSION = "出勤学时不能超过本次课时 {hours}"
+ATTENDANCE_EXCEEDS_CLASS = "出勤学时不能超过班级课时 {hours}"
+HOURS_VALUE_INVALID = "学时须为不小于 0 的数，最多一位小数"
+SESSION_HOURS_INVALID = "本次课时须为 0.5 至 24"
+SESSION_DATE_OUTSIDE = "考勤日期须在开班日期 {start} 至结业日期 {end} 之间"
+SESSION_DUPLICATE = "{date} 已有同一内容的考勤登记"
+TOPIC_TOO_LONG = "内容不能超过 100 字"
+RESULT_TOO_LONG = "培训成绩不能超过 50 字"
+RESULT_CLOSED = "班级当前状态为「{state}」，不能登记成绩"
+STATUS_INVALID = "学员状态须为 enrolled、withdrawn、completed 或 failed"
+APPRAISAL_RESULT_INVALID = "鉴定结果须为 passed、failed 或 absent"
+CERTIFICATE_TYPE_INVALID = ("证书类型须为 vocational_qualification、skill_level、"
+                            "special_ability 或 training")
+CERTIFICATE_LEVEL_INVALID = "证书等级须为 special、junior、intermediate、senior 或 technician"
+CERTIFICATE_NUMBER_REQUIRED = "请填写证书编号"
+CERTIFICATE_NUMBER_TOO_LONG = "证书编号不能超过 50 个字符"
+CERTIFICATE_ISSUER_TOO_LONG = "发证机构不能超过 100 字"
+CERTIFICATE_FIELDS_INCOMPLETE = "证书须填写类型、编号、发证日期和发证机构"
+CERTIFICATE_CLOSED = "班级结业申报后才能登记证书"
+CERTIFICATE_NOT_COMPLETED = "学员 {person} 未结业，不能登记证书"
+CERTIFICATE_DATE_EARLY = "发证日期不能早于开班日期 {date}"
+CERTIFICATE_DATE_FUTURE = "发证日期不能晚于今天"
+INSPECTION_CLOSED = "只能检查开班中的班级"
+INSPECTION_DATE_OUTSIDE = "检查日期须在开班日期 {start} 至今天之间"
+PRESENT_INVALID = "实到人数须为 0 至在册人数 {count} 的整数"
+INSPECTOR_REQUIRED = "请填写检查人"
+FINDINGS_TOO_LONG = "检查情况不能超过 2000 字"
+RECTIFIED_WITHOUT_REQUIREMENT = "未要求整改的检查不能登记整改完成"
+RECTIFICATION_DATE_EARLY = "整改完成日期不能早于检查日期"
+
+
+class ClassAction(models.TextChoices):
+    SUBMIT = "submit", "提交开班申请"
+    APPROVE = "approve", "批准开班"
+    RETURN = "return", "退回"
+    START = "start", "开班"
+    COMPLETE = "complete", "结业申报"
+    PASS_AUDIT = "pass_audit", "结业审核通过"
+    FAIL_AUDIT = "fail_audit", "结业审核不通过"
+    SETTLE = "settle", "结算"
+    CANCEL = "cancel", "取消"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of a lifecycle table: the states an action starts from, where it leads, and the
+    roles that may take it."""
+
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    comment_required: bool = False
+
+
+S = ClassState
+A = ClassAction
+INSTITUTION = frozenset({Role.INSTITUTION_STAFF})
+CITY = frozenset({Role.CITY_ADMIN})
+
+# The class lifecycle (PRODUCT.md), the one place that says which step leads where and who takes
+# it. The institution runs its class; the city approves, audits and pays. A class the city
+# returned goes back to the institution to correct and submit again; so does one whose audit
+# failed (complete again). Anything before running may be cancelled, by either side.
+CLASS_TRANSITIONS: dict[str, Step] = {
+    A.SUBMIT: Step(frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INSTITUTION),
+    A.APPROVE: Step(frozenset({S.SUBMITTED}), S.APPROVED, CITY),
+    A.RETURN: Step(frozenset({S.SUBMITTED}), S.RETURNED, CITY, comment_required=True),
+    A.START: Step(frozenset({S.APPROVED}), S.RUNNING, INSTITUTION),
+    A.COMPLETE: Step(frozenset({S.RUNNING, S.AUDIT_FAILED}), S.COMPLETED, INSTITUTION),
+    A.PASS_AUDIT: Step(frozenset({S.COMPLETED}), S.AUDITED, CITY),
+    A.FAIL_AUDIT: Step(frozenset({S.COMPLETED}), S.AUDIT_FAILED, CITY, comment_required=True),
+    A.SETTLE: Step(frozenset({S.AUDITED}), S.SETTLED, CITY),
+    A.CANCEL: Step(frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED}), S.CANCELLED,
+                   INSTITUTION | CITY, comment_required=True),
+}
+
+# What the institution may still edit, and when the roster is open.
+EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
+ROSTER_OPEN_STATES = frozenset({S.DRAFT, S.RETURNED})
+# Withdrawal happens once the roster is approved, while the class has not been declared complete.
+WITHDRAW_STATES = frozenset({S.DRAFT, S.RETURNED, S.SUBMITTED, S.APPROVED, S.RUNNING,
+                             S.AUDIT_FAILED})
+# Register and results are kept while the class runs, and corrected after a failed audit.
+ATTENDANCE_STATES = frozenset({S.RUNNING, S.AUDIT_FAILED})
+CERTIFICATE_STATES = frozenset({S.COMPLETED, S.AUDIT_FAILED, S.AUDITED, S.SETTLED})
+# Classes whose roster binds a person's time: the overlap rule looks at these.
+BINDING_STATES = frozenset({S.SUBMITTED, S.APPROVED, S.RUNNING, S.COMPLETED, S.AUDIT_FAILED,
+                            S.AUDITED, S.SETTLED})
+
+ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.CITY_ADMIN: "市残联"}
+
+
+def class_cycle(start: dt.date, end: dt.date) -> str:
+    """The national system's cycle: short ≤ 1 month, medium ≤ 6 months, long beyond."""
+    if end <= _add_months(start, 1):
+        return ClassCycle.SHORT
+    if end <= _add_months(start, 6):
+        return ClassCycle.MEDIUM
+    return ClassCycle.LONG
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    # The same day of the later month, or its last day (31 January + 1 month = 28/29 February).
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def actions_from(state: str) -> list[str]:
+    return [action for action, step in CLASS_TRANSITIONS.items() if state in step.sources]
+
+
+def actions_for(role: str, state: str) -> list[str]:
+    """The actions the table offers `role` in `state`, in the table's order (the page's buttons)."""
+    return [action for action, step in CLASS_TRANSITIONS.items()
+            if state in step.sources and role in step.roles]
+
+
+def transition_refusal(state: str, action: str) -> str:
+    return TRANSITION_NOT_ALLOWED.format(state=ClassState(state).label,
+                                         action=ClassAction(action).label)
+
+
+def role_refusal(action: str) -> str:
+    roles = CLASS_TRANSITIONS[action].roles
+    return ROLE_NOT_ALLOWED.format(action=ClassAction(action).label,
+                                   role="或".join(ROLE_LABELS.get(r, r) for r in sorted(roles)))
+
+
+def attendance_enough(attended: Decimal, hours: int, threshold: float) -> bool:
+    # Compared in exact decimals: 80 % of 45 hours is 36.0, and 36.0 attended is enough.
+    return attended >= Decimal(hours) * Decimal(str(threshold))
+
+
+def dates_overlap(a_start: dt.date, a_end: dt.date, b_start: dt.date, b_end: dt.date) -> bool:
+    return a_start <= b_end and b_start <= a_end
+
+
+def overlap_exempt(mode_a: str, mode_b: str) -> bool:
+    # Remote (网络远程) study can run beside a class: the overlap rule excepts it (PRODUCT.md).
+    return TrainingMode.REMOTE in (mode_a, mode_b)
+
+
+# ---- individual applications ------------------------------------------------------------------
+
+class ApplicationAction(models.TextChoices):
+    APPROVE = "approve", "批准"
+    REJECT = "reject", "不予批准"
+    COMPLETE = "complete", "登记完成"
+    REIMBURSE = "reimburse", "报销"
+
+
+AS = ApplicationState
+TOWN = frozenset({Role.TOWN_STAFF})
+
+# Town staff submit for their person and record completion with the certificate as proof; the
+# city decides and pays.
+APPLICATION_TRANSITIONS: dict[str, Step] = {
+    ApplicationAction.APPROVE: Step(frozenset({AS.SUBMITTED}), AS.APPROVED, CITY),
+    ApplicationAction.REJECT: Step(frozenset({AS.SUBMITTED}), AS.REJECTED, CITY,
+                                   comment_required=True),
+    ApplicationAction.COMPLETE: Step(frozenset({AS.APPROVED}), AS.COMPLETED, TOWN | CITY),
+    ApplicationAction.REIMBURSE: Step(frozenset({AS.COMPLETED}), AS.REIMBURSED, CITY),
+}
+
+
+def application_actions_for(role: str, state: str) -> list[str]:
+    return [action for action, step in APPLICATION_TRANSITIONS.items()
+            if state in step.sources and role in step.roles]
+
+
+def describe_person(person: Any) -> str:
+    """How a rule names a trainee: the name and the ID's last four (never the whole number)."""
+    return f"{person.name}（{person.id_tail}）"

@@ -1,0 +1,173 @@
+"""Reads of classes, rosters, registers and inspections. Every one starts from the caller's scope
+(canpei.regions.scope): institutions see their own classes, town staff their town's trainees."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from canpei.errors import InvalidInput, NotFound
+from canpei.regions.scope import classes_visible_to, enrollments_visible_to
+from canpei.training.choices import TrainingType
+from canpei.training.models import (
+    Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
+    TrainingClass,
+)
+
+YEAR_INVALID = "年度须为 2000 至 2100 的整数"
+STATE_INVALID = "状态须为 " + "、".join(ClassState.values)
+TYPE_INVALID = "培训类型须为 " + "、".join(TrainingType.values)
+INSTITUTION_INVALID = "培训机构须为机构编号"
+TOWN_INVALID = "镇街代码须为 12 位数字"
+QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
+
+
+@dataclass(frozen=True)
+class ClassFilters:
+    year: int | None = None
+    state: str = ""
+    institution: int | None = None
+    type: str = ""
+    town: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any) -> "ClassFilters":
+        """Parse query parameters, naming each bad one; unknown parameters are ignored."""
+        def get(key: str) -> str:
+            value = params.get(key)
+            return str(value).strip() if value is not None else ""
+
+        errors: list[tuple[str, str]] = []
+        year = None
+        if get("year"):
+            if re.fullmatch(r"[0-9]{4}", get("year")) and 2000 <= int(get("year")) <= 2100:
+                year = int(get("year"))
+            else:
+                errors.append(("year", YEAR_INVALID))
+        if get("state") and get("state") not in ClassState.values:
+            errors.append(("state", STATE_INVALID))
+        if get("type") and get("type") not in TrainingType.values:
+            errors.append(("type", TYPE_INVALID))
+        institution = None
+        if get("institution"):
+            if re.fullmatch(r"[0-9]{1,9}", get("institution")):
+                institution = int(get("institution"))
+            else:
+                errors.append(("institution", INSTITUTION_INVALID))
+        if get("town") and not re.fullmatch(r"[0-9]{12}", get("town")):
+            errors.append(("town", TOWN_INVALID))
+        q = unicodedata.normalize("NFKC", get("q"))
+        if len(q) > 50:
+            errors.append(("q", QUERY_TOO_LONG))
+        if errors:
+            raise InvalidInput(errors)
+        return cls(year=year, state=get("state"), institution=institution, type=get("type"),
+                   town=get("town"), q=q)
+
+    def as_params(self) -> dict[str, str]:
+        return {key: str(value) for key, value in vars(self).items() if value not in ("", None)}
+
+
+def _enrolled_count() -> Subquery:
+    return Subquery(
+        Enrollment.objects.filter(training_class=OuterRef("pk"))
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .order_by().values("training_class").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField())
+
+
+def class_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:
+    """Newest first. `trainee_count` (roster less withdrawals) is computed for the page's rows
+    only, by a correlated subquery on the (class, status) index."""
+    f = filters or ClassFilters()
+    qs = classes_visible_to(user)
+    if f.year:
+        # A class counts in its start year (PRODUCT.md); a range keeps the index usable.
+        qs = qs.filter(start_date__year=f.year)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.institution:
+        qs = qs.filter(institution_id=f.institution)
+    if f.type:
+        qs = qs.filter(training_type=f.type)
+    if f.town:
+        # Classes held by institutions of the town.
+        qs = qs.filter(institution__town_id=f.town)
+    if f.q:
+        qs = qs.filter(Q(code__startswith=f.q.upper()) | Q(name__startswith=f.q))
+    return (qs.select_related("institution")
+            .annotate(trainee_count=Coalesce(_enrolled_count(), 0))
+            .order_by("-start_date", "-id"))
+
+
+def class_get(*, user: object, class_id: int | str) -> TrainingClass:
+    try:
+        pk = int(class_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    found = (classes_visible_to(user).select_related("institution", "institution__town", "skill")
+             .annotate(trainee_count=Coalesce(_enrolled_count(), 0)).filter(pk=pk).first())
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def class_history(*, user: object, training_class: TrainingClass) -> QuerySet[ClassEvent]:
+    return (ClassEvent.objects.filter(training_class__in=classes_visible_to(user),
+                                      training_class=training_class)
+            .select_related("actor").order_by("at", "id"))
+
+
+def roster(*, user: object, training_class: TrainingClass) -> QuerySet[Enrollment]:
+    """The class's roster as far as the user may see it (town staff: their town's trainees)."""
+    return (enrollments_visible_to(user).filter(training_class=training_class)
+            .select_related("person", "person__town").order_by("id"))
+
+
+def enrollment_get(*, user: object, enrollment_id: int | str) -> Enrollment:
+    try:
+        pk = int(enrollment_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    found = (enrollments_visible_to(user).select_related("person", "training_class",
+                                                         "training_class__institution")
+             .filter(pk=pk).first())
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def sessions(*, user: object, training_class: TrainingClass) -> QuerySet[ClassSession]:
+    return (ClassSession.objects.filter(training_class__in=classes_visible_to(user),
+                                        training_class=training_class).order_by("date", "id"))
+
+
+def register(*, user: object, training_class: TrainingClass) -> dict[tuple[int, int], Any]:
+    """Hours per (session, enrollment) of the register, for the trainees the user may see."""
+    visible = roster(user=user, training_class=training_class).values("pk")
+    return {(a.session_id, a.enrollment_id): a.hours for a in
+            Attendance.objects.filter(session__training_class=training_class,
+                                      enrollment__in=visible)}
+
+
+def inspections(*, user: object, training_class: TrainingClass) -> QuerySet[Inspection]:
+    return (Inspection.objects.filter(training_class__in=classes_visible_to(user),
+                                      training_class=training_class).order_by("date", "id"))
+
+
+def inspection_get(*, user: object, training_class: TrainingClass,
+                   inspection_id: int | str) -> Inspection:
+    try:
+        pk = int(inspection_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    found = inspections(user=user, training_class=training_class).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found

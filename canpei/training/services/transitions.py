@@ -1,0 +1,242 @@
+"""The class lifecycle: one function applies any step of rules.CLASS_TRANSITIONS, under a row lock,
+checking the rules that hold at that step, writing the history row and the audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.services import audit_record
+from canpei.errors import Conflict, Forbidden, InvalidInput
+from canpei.institutions.rules import designation_valid_on
+from canpei.people.models import Person
+from canpei.people.rules import PersonStatus, working_age_on
+from canpei.training import rules
+from canpei.training.models import (
+    ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
+)
+from canpei.training.services.classes import locked_class
+from canpei.training.services.common import Errors, check_comment, text
+
+A = rules.ClassAction
+
+# Called inside the settling transaction, after the class is marked settled and before the
+# history row: the funds work registers the disbursement here (it may refuse with a Conflict,
+# which rolls the whole step back).
+SettlementHook = Callable[..., None]
+SETTLEMENT_HOOKS: list[SettlementHook] = []
+
+# Roster rows that count as "on the class": withdrawn trainees no longer bind their time.
+ACTIVE_ENROLLMENT = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED)
+
+
+def _violation(field: str, message: str) -> tuple[str, str]:
+    return (field, message)
+
+
+def designation_errors(training_class: TrainingClass) -> Errors:
+    """The institution must be designated and valid on every day of the class."""
+    institution = training_class.institution
+    if (designation_valid_on(institution, training_class.start_date)
+            and designation_valid_on(institution, training_class.end_date)):
+        return []
+    return [_violation("institution", rules.DESIGNATION_NOT_VALID.format(
+        institution=institution.name, start=training_class.start_date.isoformat(),
+        end=training_class.end_date.isoformat()))]
+
+
+def capacity_errors(training_class: TrainingClass, count: int) -> Errors:
+    if count > training_class.capacity:
+        return [_violation("capacity", rules.CAPACITY_EXCEEDED.format(
+            count=count, capacity=training_class.capacity))]
+    return []
+
+
+def trainee_errors(training_class: TrainingClass, person: Person, *,
+                   check_status: bool = True) -> Errors:
+    """Whether one person may be on this class: active, a valid certificate, working age on the
+    start date (PRODUCT.md)."""
+    who = rules.describe_person(person)
+    found: Errors = []
+    if check_status and person.status != PersonStatus.ACTIVE:
+        found.append(("roster", rules.TRAINEE_NOT_ACTIVE.format(
+            person=who, status=PersonStatus(person.status).label)))
+    elif check_status and not person.cert_number_enc:
+        found.append(("roster", rules.TRAINEE_NO_CERTIFICATE.format(person=who)))
+    if not working_age_on(birth=person.birth_date, gender=person.gender,
+                          on=training_class.start_date):
+        found.append(("roster", rules.TRAINEE_NOT_WORKING_AGE.format(
+            person=who, date=training_class.start_date.isoformat())))
+    return found
+
+
+def overlap_errors(training_class: TrainingClass, person_ids: Iterable[int]) -> Errors:
+    """A person is not in two classes whose dates overlap, remote classes excepted. Only classes
+    that bind the roster (submitted onwards, not cancelled or returned) count."""
+    if training_class.mode == rules.TrainingMode.REMOTE:
+        return []
+    ids = list(person_ids)
+    if not ids:
+        return []
+    clashes = (Enrollment.objects
+               .filter(person_id__in=ids, status__in=ACTIVE_ENROLLMENT,
+                       training_class__state__in=rules.BINDING_STATES,
+                       training_class__start_date__lte=training_class.end_date,
+                       training_class__end_date__gte=training_class.start_date)
+               .exclude(training_class_id=training_class.pk)
+               .exclude(training_class__mode=rules.TrainingMode.REMOTE)
+               .select_related("person", "training_class")
+               .order_by("person_id", "training_class__start_date"))
+    found: Errors = []
+    seen: set[int] = set()
+    for clash in clashes:
+        if clash.person_id in seen:
+            continue
+        seen.add(clash.person_id)
+        other = clash.training_class
+        found.append(("roster", rules.OVERLAPPING_CLASS.format(
+            person=rules.describe_person(clash.person), other=f"{other.code} {other.name}")))
+    return found
+
+
+def attendance_errors(training_class: TrainingClass, enrollments: Iterable[Enrollment]) -> Errors:
+    threshold = settings.ATTENDANCE_THRESHOLD
+    found: Errors = []
+    for enrollment in enrollments:
+        if (enrollment.status == EnrollmentStatus.COMPLETED and not rules.attendance_enough(
+                enrollment.attended_hours, training_class.hours, threshold)):
+            found.append(("attendance", rules.ATTENDANCE_TOO_LOW.format(
+                person=rules.describe_person(enrollment.person),
+                attended=enrollment.attended_hours, hours=training_class.hours,
+                percent=round(threshold * 100))))
+    return found
+
+
+def _roster(training_class: TrainingClass, *, lock_persons: bool) -> list[Enrollment]:
+    rows = list(Enrollment.objects.filter(training_class=training_class,
+                                          status__in=ACTIVE_ENROLLMENT)
+                .select_related("person").order_by("person_id"))
+    if lock_persons and rows:
+        # Lock the trainees (in id order, so two submissions never deadlock): two classes with the
+        # same person submitted at once must not both pass the overlap check.
+        list(Person.objects.select_for_update().filter(pk__in=[r.person_id for r in rows])
+             .order_by("pk").values_list("pk", flat=True))
+    return rows
+
+
+def roster_errors(training_class: TrainingClass, roster: list[Enrollment], *,
+                  check_status: bool) -> Errors:
+    found: Errors = capacity_errors(training_class, len(roster))
+    for enrollment in roster:
+        found += trainee_errors(training_class, enrollment.person, check_status=check_status)
+    found += overlap_errors(training_class, [e.person_id for e in roster])
+    return found
+
+
+def _check_step(training_class: TrainingClass, action: str, today: dt.date) -> Errors:
+    """The rules PRODUCT.md lists, each at the step where it applies."""
+    if action in (A.SUBMIT, A.APPROVE):
+        roster = _roster(training_class, lock_persons=True)
+        if not roster:
+            return [("roster", rules.ROSTER_EMPTY)]
+        return designation_errors(training_class) + roster_errors(
+            training_class, roster, check_status=True)
+    if action == A.START:
+        found = designation_errors(training_class)
+        if training_class.appraisal and not training_class.filing_number:
+            found.append(("filing_number", rules.FILING_NUMBER_REQUIRED))
+        return found
+    if action == A.COMPLETE:
+        return attendance_errors(training_class, _roster(training_class, lock_persons=False))
+    if action == A.PASS_AUDIT:
+        # Re-checked at the audit because the roster and attendance may have changed since the
+        # approval. A trainee's status is not: a person who has since moved out or died did
+        # attend the class the city is paying for.
+        roster = _roster(training_class, lock_persons=True)
+        return (designation_errors(training_class)
+                + roster_errors(training_class, roster, check_status=False)
+                + attendance_errors(training_class, roster))
+    return []
+
+
+def _close_roster(training_class: TrainingClass) -> dict[str, int]:
+    """At completion, trainees still `enrolled` complete when they attended enough, else fail."""
+    threshold = settings.ATTENDANCE_THRESHOLD
+    outcome = {"completed": 0, "failed": 0}
+    now = timezone.now()
+    for enrollment in Enrollment.objects.filter(training_class=training_class,
+                                                status=EnrollmentStatus.ENROLLED):
+        enough = rules.attendance_enough(enrollment.attended_hours, training_class.hours, threshold)
+        enrollment.status = EnrollmentStatus.COMPLETED if enough else EnrollmentStatus.FAILED
+        enrollment.updated_at = now
+        enrollment.save(update_fields=["status", "updated_at"])
+        outcome[enrollment.status] += 1
+    return outcome
+
+
+def class_transition(*, training_class: TrainingClass, actor: Any, action: str,
+                     comment: str = "") -> TrainingClass:
+    """Apply one step of the class lifecycle.
+
+    The class is read again under its row lock, so of many identical requests at once exactly one
+    finds the state the step starts from; the rest get the 409 of a state that no longer allows
+    it. Refusals name the rule broken (and the trainee or field); nothing is written unless the
+    state, its history row and the audit entry all commit.
+    """
+    if not has_perm(actor, Perm.CLASS_BROWSE):
+        raise Forbidden()
+    action = text(action)
+    comment = text(comment)
+    step = rules.CLASS_TRANSITIONS.get(action)
+    if step is None:
+        raise InvalidInput([("action", rules.ACTION_INVALID)])
+    errors: Errors = []
+    check_comment(comment, errors)
+    if not errors and step.comment_required and not comment:
+        errors.append(("comment", rules.COMMENT_REQUIRED.format(action=A(action).label)))
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = locked_class(actor, training_class.pk)
+        if getattr(actor, "role", None) not in step.roles:
+            raise Forbidden(rules.role_refusal(action))
+        before = locked.state
+        if before not in step.sources:
+            message = rules.transition_refusal(before, action)
+            raise Conflict(message, [("action", message)])
+        if errors:
+            raise InvalidInput(errors)
+        violations = _check_step(locked, action, today)
+        if violations:
+            raise Conflict(violations[0][1], violations)
+        details: dict[str, Any] = {}
+        if action == A.COMPLETE:
+            details["results"] = _close_roster(locked)
+        locked.state = step.target
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["state", "updated_at"])
+        if action == A.SETTLE:
+            for hook in SETTLEMENT_HOOKS:
+                hook(training_class=locked, actor=actor)
+        event = ClassEvent.objects.create(
+            training_class=locked, action=action, from_state=before, to_state=step.target,
+            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
+        audit_record(actor=actor, action=f"class.{action}", obj=locked,
+                     summary=f"培训班 {locked.code} {A(action).label}",
+                     changes={"from": before, "to": step.target, "event": event.pk,
+                              "comment": comment, **details})
+    return locked
+
+
+def class_actions_available(training_class: TrainingClass, actor: Any) -> list[str]:
+    """The steps worth offering this user on the class page: the table's, for the role and state."""
+    if not has_perm(actor, Perm.CLASS_BROWSE):
+        return []
+    return rules.actions_for(getattr(actor, "role", ""), training_class.state)
+
+
+__all__ = ["SETTLEMENT_HOOKS", "class_actions_available", "class_transition", "ClassState"]
