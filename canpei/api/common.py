@@ -65,7 +65,10 @@ class ObjectIn(Schema):
 
     ninja's Schema validates "from attributes", so without this a body of `[]`, `42` or `null`
     would pass as an object whose every field is missing (a PATCH answering 200 to garbage).
+    Unknown keys are refused, not ignored: a misspelt field must not look like a saved one.
     """
+
+    model_config = {"extra": "forbid"}
 
     @model_validator(mode="before")
     @classmethod

@@ -69,9 +69,27 @@ def _loc_to_field(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
+# Chinese for the validation errors a client meets most; others keep pydantic's own text.
+VALIDATION_MESSAGES = {
+    "extra_forbidden": "不能识别的字段",
+    "missing": "缺少必填字段",
+    "string_type": "须为文本",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "date_from_datetime_parsing": "日期格式须为 YYYY-MM-DD",
+    "date_parsing": "日期格式须为 YYYY-MM-DD",
+    "date_type": "日期格式须为 YYYY-MM-DD",
+    "list_type": "须为列表",
+    "literal_error": "取值不在可选范围内",
+}
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = [{"field": _loc_to_field(e.get("loc")), "message": str(e.get("msg", ""))}
+    fields = [{"field": _loc_to_field(e.get("loc")),
+               "message": VALIDATION_MESSAGES.get(str(e.get("type")), str(e.get("msg", "")))}
               for e in exc.errors]
     return api.create_response(request, {"detail": "请求参数有误", "errors": fields}, status=422)
 

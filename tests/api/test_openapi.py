@@ -405,3 +405,12 @@ def test_text_with_a_nul_character_is_a_422_naming_the_field_not_a_database_erro
     response = Client().post("/api/v1/auth/token", {"username": "city\x00", "password": "x"},
                              content_type="application/json")
     assert_error(response, 422, "username")
+
+
+def test_an_unknown_body_field_is_refused_by_name(users: Any, person_in: Any, api: Any) -> None:
+    client = api(users.city_admin)
+    response = client.patch(f"/persons/{person_in.pk}", {"adress": "安海镇安平路 1 号"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "adress", "message": "不能识别的字段"}]
+    person_in.refresh_from_db()
+    assert person_in.address == ""
