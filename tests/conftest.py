@@ -11,6 +11,10 @@ import pytest
 from django.test import Client
 
 
+# Fixtures of the training records (designated institution, trainees, classes in any state),
+# used by the training, API, page and import tests alike.
+pytest_plugins = ["tests.training.fixtures"]
+
 PASSWORD = "Test-pass-2026"
 
 

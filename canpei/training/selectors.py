@@ -171,3 +171,10 @@ def inspection_get(*, user: object, training_class: TrainingClass,
     if found is None:
         raise NotFound()
     return found
+
+
+def person_trainings(*, user: object, person_id: int) -> QuerySet[Enrollment]:
+    """A person's classes, newest first, for their page: as far as the user sees rosters."""
+    return (enrollments_visible_to(user).filter(person_id=person_id)
+            .select_related("training_class", "training_class__institution")
+            .order_by("-training_class__start_date", "-id"))

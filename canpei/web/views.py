@@ -24,6 +24,7 @@ from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
 from canpei.people.survey_selectors import survey_list, survey_progress
 from canpei.regions.scope import persons_visible_to
+from canpei.training.selectors import person_trainings
 from canpei.web.forms import add_service_errors
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -170,6 +171,8 @@ def _person_page(request: HttpRequest, person: Person,
         "status_form": StatusForm(initial={"status": person.status}),
         "surveys": survey_list(user=request.user, person=person.pk),
         "can_survey": has_perm(request.user, Perm.SURVEY_EDIT),
+        "trainings": (person_trainings(user=request.user, person_id=person.pk)
+                      if has_perm(request.user, Perm.CLASS_BROWSE) else None),
     })
 
 
