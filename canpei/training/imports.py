@@ -22,7 +22,7 @@ from django.db import transaction
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
-from canpei.errors import Forbidden, ServiceError
+from canpei.errors import Conflict, Forbidden, ServiceError
 from canpei.people import crypto
 from canpei.people import rules as person_rules
 from canpei.people.models import Person
@@ -166,12 +166,13 @@ class _Importer:
         self.result.errors.append(RowError(row, column, "" if value is None else str(value), message))
 
     def service_error(self, row: _Row, exc: ServiceError, fields: dict[str, str],
-                      fallback: str = "") -> None:
-        """A service's refusal as row errors, each under the column its field came from."""
+                      fallback: str = "", whole_row: bool = False) -> None:
+        """A service's refusal as row errors, each under the column its field came from (or, for
+        a refusal about the row as a whole, under none)."""
         seen: set[tuple[str, str]] = set()
         for name, message in exc.errors or [("", exc.message)]:
             column_name = fields.get(name, name)
-            if column_name in self.columns_spec:
+            if column_name in self.columns_spec and not whole_row:
                 # A column the file lacks is named as the import knows it (退学原因).
                 column = self.label(column_name)
                 value = cell_text(self.cell(row.cells, column_name))
@@ -587,7 +588,8 @@ def certificates_import(*, actor: Any, data: bytes, filename: str = "", dry_run:
                 saved = enrollment_update(actor=actor, enrollment=row.enrollment,
                                           data=row.values["data"])
             except ServiceError as exc:
-                importer.service_error(row, exc, {})
+                # A Conflict is the class's state or the trainee's, not one cell's fault.
+                importer.service_error(row, exc, {}, whole_row=isinstance(exc, Conflict))
                 continue
             if enrollment_snapshot(saved) != before:
                 importer.result.updated += 1
