@@ -24,13 +24,19 @@ NAVIGATION = [
 ]
 
 
+def nav_allowed(user: Any, perm: str | tuple[str, ...] | None) -> bool:
+    """Whether a navigation entry shows for `user`: no permission, or any of those given."""
+    if perm is None:
+        return True
+    return any(has_perm(user, p) for p in (perm if isinstance(perm, tuple) else (perm,)))
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items: list[dict[str, Any]] = [{"url": url, "label": label} for url, label, perm in NAVIGATION
-             if perm is None or any(has_perm(user, p) for p in
-                                    (perm if isinstance(perm, tuple) else (perm,)))]
+             if nav_allowed(user, perm)]
     # The current page is the longest navigation entry the path starts with.
     path = request.path.rstrip("/") or "/"
     matches: list[str] = [i["url"] for i in items if path == i["url"] or path.startswith(i["url"].rstrip("/") + "/")]
