@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser("verify", help="check the audit log's hash chain").set_defaults(func=cmd_audit_verify)
 
     imp = sub.add_parser("import", help="import a spreadsheet (.xlsx or .csv): all rows or none")
-    imp.add_argument("kind", choices=["persons", "surveys"])
+    imp.add_argument("kind", choices=["persons", "surveys", "enrollments", "certificates"])
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     imp.add_argument("--report", metavar="OUT.xlsx", help="write the rows with their errors here")
@@ -300,9 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="write a ledger (台账) as .xlsx or .csv")
-    exp.add_argument("kind", choices=["persons", "surveys"])
+    exp.add_argument("kind", choices=["persons", "surveys", "trainees", "classes"])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
-    exp.add_argument("--year", type=int, help="survey year (surveys)")
+    exp.add_argument("--year", type=int, help="survey year (surveys), class start year (trainees, classes)")
     exp.add_argument("--town", help="12-digit town code")
     exp.add_argument("--as", dest="as_user", metavar="USER",
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")

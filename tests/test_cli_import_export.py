@@ -23,6 +23,7 @@ from canpei.spreadsheets.reader import FILE_NOT_SPREADSHEET
 from tests.conftest import ANHAI, CIZAO, PASSWORD
 from tests.people.test_person_import import many_rows
 from tests.spreadsheets.files import PDF, PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
+from tests.training.conftest import designated, make_class, trainee_factory  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,3 +190,78 @@ def test_an_unwritable_report_or_ledger_is_an_error_not_a_traceback(bad_file, tm
     for name in ("台账.xlsx", "台账.csv"):
         code, _out, err = run(capsys, "export", "persons", "--out", str(nowhere / name))
         assert code == 1 and err.startswith("无法写入文件")
+
+
+# --- training: rosters, certificates, ledgers ---------------------------------------------
+
+@pytest.mark.django_db
+def test_import_enrollments_enrols_reports_bad_rows_and_is_idempotent(
+        tmp_path, users, make_class, trainee_factory, capsys):
+    from canpei.training.imports import PERSON_NOT_FOUND
+    from canpei.training.models import Enrollment
+
+    draft = make_class("draft", trainees=0)
+    a, b = trainee_factory(), trainee_factory()
+    stranger = an_id(999)
+    header = ["班级编号", "身份证号码", "姓名"]
+    bad = tmp_path / "花名册.xlsx"
+    bad.write_bytes(xlsx([["花名册"], header, [draft.code, a.id_number, a.name],
+                          [draft.code, stranger, "某某"]]))
+    report = tmp_path / "报告.xlsx"
+    code, out, err = run(capsys, "import", "enrollments", str(bad), "--as", "school",
+                         "--report", str(report))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"第 4 行「身份证号码」（{rules.mask_id_number(stranger)}）：{PERSON_NOT_FOUND}",
+        "已拒绝：1 处错误，未写入任何数据"]
+    assert read_back(report.read_bytes())[-1][-1] == f"「身份证号码」{PERSON_NOT_FOUND}"
+    assert not Enrollment.objects.exists()
+
+    good = tmp_path / "花名册2.xlsx"
+    good.write_bytes(xlsx([header, [draft.code, a.id_number, a.name], [draft.code, b.id_number, b.name]]))
+    code, out, err = run(capsys, "import", "enrollments", str(good), "--as", "school", "--dry-run")
+    assert (code, out.strip()) == (0, "校验通过（试导入，未写入）：共 2 行，新增 2，更新 0，无变化 0")
+    assert not Enrollment.objects.exists()
+    code, out, err = run(capsys, "import", "enrollments", str(good), "--as", "school")
+    assert (code, out.strip()) == (0, "导入完成：共 2 行，新增 2，更新 0，无变化 0")
+    assert draft.enrollments.count() == 2
+    code, out, err = run(capsys, "import", "enrollments", str(good), "--as", "school")
+    assert (code, out.strip()) == (0, "导入完成：共 2 行，新增 0，更新 0，无变化 2")
+    code, _out, err = run(capsys, "import", "enrollments", str(good), "--as", "anhai")
+    assert code == 1 and err.strip() == "无权执行此操作"
+
+
+@pytest.mark.django_db
+def test_import_certificates_from_the_command_line(tmp_path, users, make_class, capsys):
+    completed = make_class("completed", trainees=1)
+    enrollment = completed.enrollments.get()
+    path = tmp_path / "证书.csv"
+    path.write_text("\n".join([
+        "班级编号,身份证号,姓名,证书类型,证书等级,证书编号,发证日期,发证机构",
+        f"{completed.code},{enrollment.person.id_number},{enrollment.person.name},专项职业能力证书,"
+        f"专项能力,ZX-001,{completed.start_date:%Y/%m/%d},泉州市职业技能鉴定中心"]), encoding="gb18030")
+    code, out, err = run(capsys, "import", "certificates", str(path), "--as", "school")
+    assert (code, err, out.strip()) == (0, "", "导入完成：共 1 行，新增 0，更新 1，无变化 0")
+    enrollment.refresh_from_db()
+    assert (enrollment.certificate_type, enrollment.certificate_number) == ("special_ability", "ZX-001")
+
+
+@pytest.mark.django_db
+def test_export_trainees_and_classes_with_year_and_town(tmp_path, users, make_class, trainee_factory,
+                                                       capsys):
+    ours = make_class("running", persons=[trainee_factory(town=ANHAI), trainee_factory(town=CIZAO)])
+    year = str(ours.start_date.year)
+    out_file = tmp_path / "学员.xlsx"
+    code, out, err = run(capsys, "export", "trainees", "--out", str(out_file), "--year", year,
+                         "--town", CIZAO)
+    assert (code, err, out.strip()) == (0, "", f"已导出 1 行到 {out_file}")
+    rows = read_back(out_file.read_bytes())
+    assert rows[0][0] == f"{year}年度培训学员台账" and rows[4][1] == ours.code
+    code, _out, _err = run(capsys, "export", "trainees", "--out", str(out_file), "--as", "school")
+    assert code == 0 and all("*" in r[5] for r in read_back(out_file.read_bytes())[4:])
+    code, out, _err = run(capsys, "export", "classes", "--out", str(tmp_path / "班级.csv"),
+                          "--year", str(int(year) + 1))
+    assert (code, out.strip()) == (0, f"已导出 0 行到 {tmp_path / '班级.csv'}")
+    code, _out, err = run(capsys, "export", "classes", "--out", str(tmp_path / "b.xlsx"), "--year", "20")
+    assert code == 1 and "年度须为 2000 至 2100 的整数" in err
+    assert AuditEntry.objects.filter(action__in=["export.trainees", "export.classes"]).count() == 3

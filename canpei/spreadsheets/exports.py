@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from canpei.accounts.roles import Perm
 from canpei.errors import InvalidInput
 
 
@@ -28,4 +29,35 @@ def _surveys(*, actor: Any, out: str | IO[Any], fmt: str, year: int | None = Non
     return surveys_export(actor=actor, out=out, fmt=fmt, year=year, town=parse_town(town))
 
 
-EXPORTS = {"persons": _persons, "surveys": _surveys}
+def _class_filters(year: int | None, town: str, params: Any) -> Any:
+    from canpei.training.selectors import ClassFilters
+
+    if params is None:
+        params = {"year": "" if year is None else str(year), "town": town}
+    return ClassFilters.from_params(params)
+
+
+def _trainees(*, actor: Any, out: str | IO[Any], fmt: str, year: int | None = None,
+              town: str = "", params: Any = None) -> int:
+    from canpei.training.exports import trainees_export
+
+    return trainees_export(actor=actor, filters=_class_filters(year, town, params), out=out, fmt=fmt)
+
+
+def _classes(*, actor: Any, out: str | IO[Any], fmt: str, year: int | None = None,
+             town: str = "", params: Any = None) -> int:
+    from canpei.training.exports import classes_export
+
+    return classes_export(actor=actor, filters=_class_filters(year, town, params), out=out, fmt=fmt)
+
+
+EXPORTS = {"persons": _persons, "surveys": _surveys, "trainees": _trainees, "classes": _classes}
+
+# Who may write each ledger: the registry's need PERSON_EXPORT; the training ledgers follow the
+# class scope (an institution exports its own classes' trainees, masked).
+EXPORT_PERMS = {"persons": Perm.PERSON_EXPORT, "surveys": Perm.PERSON_EXPORT,
+                "trainees": Perm.CLASS_BROWSE, "classes": Perm.CLASS_BROWSE}
+EXPORT_NAMES = {"persons": "人员名册", "surveys": "需求调查", "trainees": "培训学员", "classes": "培训班"}
+# The list a refused export goes back to.
+EXPORT_LISTS = {"persons": "/persons", "surveys": "/surveys", "trainees": "/classes",
+                "classes": "/classes"}

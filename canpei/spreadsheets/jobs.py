@@ -10,12 +10,28 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from canpei.accounts.roles import Perm, has_perm
 from canpei.spreadsheets.importing import ImportResult, write_report
 from canpei.spreadsheets.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS = {"persons": "人员名册", "surveys": "需求调查"}
+KIND_LABELS = {"persons": "人员名册", "surveys": "需求调查", "enrollments": "培训班花名册/考勤",
+               "certificates": "培训证书"}
+
+# What each kind needs of the user. Institutions keep their own classes' rosters and certificates
+# (ROSTER_EDIT) without being registry importers (IMPORT_RUN); the importer checks again.
+KIND_PERMS: dict[str, tuple[str, ...]] = {
+    "persons": (Perm.IMPORT_RUN, Perm.PERSON_CREATE),
+    "surveys": (Perm.IMPORT_RUN, Perm.SURVEY_EDIT),
+    "enrollments": (Perm.ROSTER_EDIT,),
+    "certificates": (Perm.ROSTER_EDIT,),
+}
+
+
+def kinds_for(user: Any) -> list[str]:
+    """The import kinds `user` may run, in the order the upload page offers them."""
+    return [kind for kind, perms in KIND_PERMS.items() if all(has_perm(user, p) for p in perms)]
 
 
 def importer(kind: str) -> Callable[..., ImportResult]:
@@ -29,6 +45,14 @@ def importer(kind: str) -> Callable[..., ImportResult]:
         from canpei.people.survey_imports import surveys_import
 
         return surveys_import
+    if kind == "enrollments":
+        from canpei.training.imports import enrollments_import
+
+        return enrollments_import
+    if kind == "certificates":
+        from canpei.training.imports import certificates_import
+
+        return certificates_import
     raise KeyError(kind)
 
 

@@ -178,3 +178,27 @@ def person_trainings(*, user: object, person_id: int) -> QuerySet[Enrollment]:
     return (enrollments_visible_to(user).filter(person_id=person_id)
             .select_related("training_class", "training_class__institution")
             .order_by("-training_class__start_date", "-id"))
+
+
+def enrollment_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet[Enrollment]:
+    """Roster rows across classes (the trainees ledger), as far as the user may see them: the
+    class filters apply to the class, except `town`, which is where the trainee lives (a town's
+    ledger lists its own people, wherever they trained)."""
+    f = filters or ClassFilters()
+    qs = enrollments_visible_to(user)
+    if f.year:
+        qs = qs.filter(training_class__start_date__year=f.year)
+    if f.state:
+        qs = qs.filter(training_class__state=f.state)
+    if f.institution:
+        qs = qs.filter(training_class__institution_id=f.institution)
+    if f.type:
+        qs = qs.filter(training_class__training_type=f.type)
+    if f.town:
+        qs = qs.filter(person__town_id=f.town)
+    if f.q:
+        qs = qs.filter(Q(training_class__code__startswith=f.q.upper())
+                       | Q(training_class__name__startswith=f.q))
+    return (qs.select_related("training_class", "training_class__institution", "person",
+                              "person__town")
+            .order_by("-training_class__start_date", "training_class_id", "id"))

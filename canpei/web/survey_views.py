@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tempfile
-from typing import Any
+from functools import wraps
+from typing import Any, Callable, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.forms import ChoiceField
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -22,7 +24,7 @@ from canpei.people.models import Skill
 from canpei.people.selectors import person_get, town_choices
 from canpei.people.survey_forms import ImportForm, SkillForm, SurveyForm
 from canpei.spreadsheets import jobs
-from canpei.spreadsheets.exports import EXPORTS
+from canpei.spreadsheets.exports import EXPORT_LISTS, EXPORT_NAMES, EXPORT_PERMS, EXPORTS
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
 from canpei.web.views import requires
@@ -176,23 +178,39 @@ def skills(request: HttpRequest) -> HttpResponse:
 FILE_TOO_LARGE = "文件超过 {limit} MB 的上限"
 
 
-@requires(Perm.IMPORT_RUN)
+def _may_import(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed in and allowed at least one import kind (jobs.kinds_for); others get a 404."""
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not jobs.kinds_for(request.user):
+            raise Http404()
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+@_may_import
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
+    kinds = jobs.kinds_for(request.user)
+    wanted = request.GET.get("kind", "")
     form = ImportForm(request.POST or None, request.FILES or None,
-                      initial={"kind": request.GET.get("kind", "persons")})
+                      initial={"kind": wanted if wanted in kinds else kinds[0]})
+    # The page offers only the kinds this user may run; another kind posted is an invalid choice.
+    cast(ChoiceField, form.fields["kind"]).choices = [(kind, jobs.KIND_LABELS[kind]) for kind in kinds]
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             form.add_error("file", FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
         else:
             kind = form.cleaned_data["kind"]
-            if kind == "persons" and not has_perm(request.user, Perm.PERSON_CREATE):
-                raise Http404()
             job = jobs.job_start(actor=request.user, kind=kind, filename=upload.name,
                                  data=upload.read(), dry_run=form.cleaned_data["dry_run"])
             return redirect("import-detail", token=job.token)
-    return render(request, "imports/import_new.html", {"form": form, "limit_mb": MAX_FILE_BYTES // (1024 * 1024)},
+    return render(request, "imports/import_new.html",
+                  {"form": form, "limit_mb": MAX_FILE_BYTES // (1024 * 1024),
+                   "registry_kinds": bool({"persons", "surveys"} & set(kinds)),
+                   "training_kinds": bool({"enrollments", "certificates"} & set(kinds))},
                   status=422 if form.errors else 200)
 
 
@@ -203,14 +221,14 @@ def _own_job(request: HttpRequest, token: str) -> ImportJob:
     return job
 
 
-@requires(Perm.IMPORT_RUN)
+@_may_import
 def import_detail(request: HttpRequest, token: str) -> HttpResponse:
     job = _own_job(request, token)
     template = "imports/_status.html" if request.headers.get("HX-Request") else "imports/import_detail.html"
     return render(request, template, {"job": job, "kind_label": jobs.KIND_LABELS.get(job.kind, job.kind)})
 
 
-@requires(Perm.IMPORT_RUN)
+@_may_import
 def import_report(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
     job = _own_job(request, token)
     path = jobs.report_path(job)
@@ -221,7 +239,7 @@ def import_report(request: HttpRequest, token: str) -> HttpResponse | FileRespon
 
 @login_required
 def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
-    if kind not in EXPORTS or not has_perm(request.user, Perm.PERSON_EXPORT):
+    if kind not in EXPORTS or not has_perm(request.user, EXPORT_PERMS[kind]):
         raise Http404()
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
@@ -239,8 +257,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     except InvalidInput as exc:
         spool.close()
         messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
-        return redirect(f"/{kind}")
+        return redirect(EXPORT_LISTS[kind])
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    names = {"persons": "人员名册", "surveys": "需求调查"}
-    return FileResponse(spool, as_attachment=True, filename=f"{names[kind]}台账-{stamp}.{fmt}")
+    return FileResponse(spool, as_attachment=True, filename=f"{EXPORT_NAMES[kind]}台账-{stamp}.{fmt}")

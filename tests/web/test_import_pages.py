@@ -13,6 +13,7 @@ from canpei.people.models import Person
 from canpei.spreadsheets.models import ImportJob
 from canpei.web import survey_views
 from tests.spreadsheets.files import PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
+from tests.training.conftest import designated, make_class, trainee_factory  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def bad_id() -> str:
 
 
 @pytest.mark.parametrize("role, status", [("city_admin", 200), ("town_staff", 200), ("employment_service", 404),
-                                          ("auditor", 404), ("institution_staff", 404), ("sys_admin", 404)])
+                                          ("auditor", 404), ("institution_staff", 200), ("sys_admin", 404)])
 def test_the_upload_page_is_for_those_who_may_import(users, login, role, status):
     assert login(getattr(users, role)).get("/imports/new").status_code == status
 
@@ -104,3 +105,47 @@ def test_another_user_cannot_see_the_job_or_its_report(users, login):
         assert client.get(url).status_code == 404
         assert client.get(url + "/report").status_code == 404
     assert login(users.auditor).get(url).status_code == 404
+
+
+def kind_options(page: str) -> list[str]:
+    select = re.search(r'<select name="kind".*?</select>', page, re.S)
+    assert select is not None
+    return re.findall(r'<option value="([a-z]+)"', select.group(0))
+
+
+@pytest.mark.parametrize("role, kinds", [
+    ("city_admin", ["persons", "surveys", "enrollments", "certificates"]),
+    ("town_staff", ["persons", "surveys"]),
+    ("institution_staff", ["enrollments", "certificates"]),
+])
+def test_the_page_offers_only_the_kinds_the_user_may_import(users, login, role, kinds):
+    page = login(getattr(users, role)).get("/imports/new").content.decode()
+    assert kind_options(page) == kinds
+    assert 'href="/imports/new"' in page  # the navigation leads here
+
+
+def test_an_institution_cannot_import_persons_from_the_page(users, login):
+    client = login(users.institution_staff)
+    response = upload(client, xlsx([PERSON_HEADER, person_row(11)]), kind="persons")
+    assert response.status_code == 422
+    assert not ImportJob.objects.exists() and Person.objects.count() == 0
+
+
+def test_town_staff_cannot_import_rosters_from_the_page(users, login):
+    response = upload(login(users.town_staff), b"x", kind="enrollments")
+    assert response.status_code == 422 and not ImportJob.objects.exists()
+
+
+def test_an_institution_imports_its_roster_from_the_page(users, login, make_class, trainee_factory):
+    draft = make_class("draft", trainees=0)
+    person = trainee_factory()
+    client = login(users.institution_staff)
+    page = client.get("/imports/new?kind=enrollments").content.decode()
+    assert '<option value="enrollments" selected>' in page
+    response = upload(client, xlsx([["班级编号", "身份证号", "姓名"],
+                                    [draft.code, person.id_number, person.name]]),
+                      kind="enrollments")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "导入完成：共 1 行，新增 1，更新 0，无变化 0" in page
+    assert draft.enrollments.get().person_id == person.pk

