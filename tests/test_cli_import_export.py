@@ -23,7 +23,6 @@ from canpei.spreadsheets.reader import FILE_NOT_SPREADSHEET
 from tests.conftest import ANHAI, CIZAO, PASSWORD
 from tests.people.test_person_import import many_rows
 from tests.spreadsheets.files import PDF, PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
-from tests.training.conftest import designated, make_class, trainee_factory  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 

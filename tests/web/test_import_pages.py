@@ -13,7 +13,6 @@ from canpei.people.models import Person
 from canpei.spreadsheets.models import ImportJob
 from canpei.web import survey_views
 from tests.spreadsheets.files import PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
-from tests.training.conftest import designated, make_class, trainee_factory  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
