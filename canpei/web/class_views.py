@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -195,8 +196,6 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
 
 
 def _threshold() -> float:
-    from django.conf import settings
-
     return float(settings.ATTENDANCE_THRESHOLD)
 
 

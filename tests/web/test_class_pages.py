@@ -655,3 +655,40 @@ def test_only_a_running_class_is_inspected(users: Any, make_class: Any, login: A
     assert login(users.institution_staff).post(
         f"/classes/{training_class.pk}/inspections/new", {"present": "1"}).status_code == 404
     assert not Inspection.objects.exists()
+
+
+# ---- writes by those who may not ----------------------------------------------------------------
+
+POSTS = [
+    ("/classes/new", EDITORS),
+    ("/classes/{id}/edit", EDITORS),
+    ("/classes/{id}/enroll", EDITORS),
+    ("/classes/{id}/register", EDITORS),
+    ("/classes/{id}/inspections/new", {"city_admin"}),
+    ("/enrollments/{enrollment}/edit", EDITORS),
+    ("/enrollments/{enrollment}/withdraw", EDITORS),
+    ("/enrollments/{enrollment}/remove", EDITORS),
+]
+
+
+@pytest.mark.parametrize("path,allowed", POSTS, ids=[p for p, _a in POSTS])
+def test_a_write_by_a_role_without_the_right_is_not_found_and_changes_nothing(
+        path: str, allowed: set[str], users: Any, running: Any, login: Any) -> None:
+    enrollment = running.enrollments.order_by("id").first()
+    target = path.format(id=running.pk, enrollment=enrollment.pk)
+    data = {"name": "改名", "enroll-person": make_id("35058219700101999"), "present": "1",
+            "date": running.start_date.isoformat(), "hours": "4",
+            "withdraw-withdraw_reason": "外出", f"att_{enrollment.pk}": "4"}
+    for role in READERS - allowed:
+        assert login(users.by_role()[role]).post(target, data).status_code == 404, role
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "enrolled"
+    assert TrainingClass.objects.get(pk=running.pk).name == running.name
+    assert not ClassSession.objects.exists() and not Inspection.objects.exists()
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(running: Any) -> None:
+    from django.test import Client
+
+    for path in ("/classes", f"/classes/{running.pk}", f"/classes/{running.pk}/register"):
+        response = Client().get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login"), path
