@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -89,7 +90,8 @@ def class_create(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"已新建培训班：{training_class.code} {training_class.name}")
+            messages.success(request, _("已新建培训班：%(code)s %(name)s") % {
+                "code": training_class.code, "name": training_class.name})
             return redirect("class-detail", class_id=training_class.pk)
     return render(request, "classes/class_form.html", {"form": form, "training_class": None},
                   status=422 if form.errors else 200)
@@ -114,7 +116,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
             add_service_errors(form, exc)
             status = exc.status
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("class-detail", class_id=training_class.pk)
     return render(request, "classes/class_form.html",
                   {"form": form, "training_class": training_class},
@@ -168,8 +170,8 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                      else RectifyForm(inspection_id=inspection.pk,
                                       initial={"rectified_on": timezone.localdate().isoformat()})))
     flags = [label for field, label in (
-        ("free_for_hardship", "困难残疾人免费"), ("folk_craft", "民间工艺/闽南传统文化"),
-        ("high_skill", "高技能人才"), ("young_adult_focus", "青壮年"))
+        ("free_for_hardship", _("困难残疾人免费")), ("folk_craft", _("民间工艺/闽南传统文化")),
+        ("high_skill", _("高技能人才")), ("young_adult_focus", _("青壮年")))
         if getattr(training_class, field)]
     return render(request, "classes/class_detail.html", {
         "c": training_class,
@@ -221,7 +223,7 @@ def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
             add_service_errors(form, exc)
             status = exc.status
         else:
-            messages.success(request, f"已{rules.ClassAction(action).label}")
+            messages.success(request, _("已%(action)s") % {"action": rules.ClassAction(action).label})
             return redirect("class-detail", class_id=training_class.pk)
     training_class = selectors.class_get(user=request.user, class_id=class_id)
     return _render_detail(request, training_class, bound=form, status=status)
@@ -249,7 +251,8 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
                 add_service_errors(form, exc)
                 status = exc.status
             else:
-                messages.success(request, "已加入花名册：" + rules.describe_person(enrollment.person))
+                messages.success(request, _("已加入花名册：%(person)s") % {
+                    "person": rules.describe_person(enrollment.person)})
                 if from_page:
                     return redirect(f"/classes/{training_class.pk}#roster-heading")
                 return redirect("class-enroll", class_id=training_class.pk)
@@ -271,9 +274,10 @@ def enrollment_remove(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     try:
         services.enrollment_remove(actor=request.user, enrollment=enrollment)
     except ServiceError as exc:
-        messages.error(request, f"未能移出 {who}：{_errors_text(exc)}")
+        messages.error(request, _("未能移出 %(person)s：%(reason)s") % {
+            "person": who, "reason": _errors_text(exc)})
     else:
-        messages.success(request, f"已移出花名册：{who}")
+        messages.success(request, _("已移出花名册：%(person)s") % {"person": who})
     return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
 
 
@@ -318,7 +322,8 @@ def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             add_service_errors(form, exc)
             status = exc.status
         else:
-            messages.success(request, "已保存：" + rules.describe_person(enrollment.person))
+            messages.success(request, _("已保存：%(person)s") % {
+                "person": rules.describe_person(enrollment.person)})
             return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
     return _render_enrollment(request, enrollment, form=form, status=status)
 
@@ -342,7 +347,8 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
                 form.add_error(None, exc.message)
             status = exc.status
         else:
-            messages.success(request, "已办理退学：" + rules.describe_person(enrollment.person))
+            messages.success(request, _("已办理退学：%(person)s") % {
+                "person": rules.describe_person(enrollment.person)})
             return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
     enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
     return _render_enrollment(request, enrollment, withdraw_form=form, status=status)
@@ -439,15 +445,17 @@ def class_register(request: HttpRequest, class_id: int) -> HttpResponse:
                 hours=data["hours"], topic=data["topic"], attendance=form.attendance())
         except ServiceError as exc:
             for field, message in exc.errors:
-                if field.startswith("attendance."):
-                    field = SessionForm.trainee_field(int(field.split(".", 1)[1])) \
-                        if field.split(".", 1)[1].isdigit() else ""
+                # The service names a trainee's hours "attendance.<enrollment id>".
+                key = field.removeprefix("attendance.")
+                if key != field and key.isdigit():
+                    field = SessionForm.trainee_field(int(key))
                 form.add_error(field if field in form.fields else None, message)
             if not exc.errors:
                 form.add_error(None, exc.message)
             status = exc.status
         else:
-            messages.success(request, f"已登记考勤：{session.date.isoformat()} {session.topic}".rstrip())
+            messages.success(request, _("已登记考勤：%(date)s %(topic)s") % {
+                "date": session.date.isoformat(), "topic": session.topic})
             return redirect("class-register", class_id=training_class.pk)
     training_class = selectors.class_get(user=request.user, class_id=class_id)
     return _render_register(request, training_class, form=form, status=status)
@@ -492,7 +500,7 @@ def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
                 add_service_errors(form, exc)
                 status = exc.status
             else:
-                messages.success(request, "已登记过程检查")
+                messages.success(request, _("已登记过程检查"))
                 return redirect(f"/classes/{training_class.pk}#inspections-heading")
     on_roster = sum(1 for e in selectors.roster(user=user, training_class=training_class)
                     if e.status == EnrollmentStatus.ENROLLED)
@@ -517,6 +525,6 @@ def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int
             add_service_errors(form, exc)
             status = exc.status
         else:
-            messages.success(request, "已登记整改完成")
+            messages.success(request, _("已登记整改完成"))
             return redirect(f"/classes/{training_class.pk}#inspections-heading")
     return _render_detail(request, training_class, rectify_form=form, status=status)
