@@ -17,6 +17,7 @@ NAVIGATION = [
     ("/surveys/progress", _("调查进度"), Perm.PERSON_BROWSE),
     ("/surveys/skills", _("技能目录"), Perm.SKILLS_EDIT),
     ("/institutions", _("培训机构"), Perm.INSTITUTION_BROWSE),
+    ("/classes", _("培训班"), Perm.CLASS_BROWSE),
     ("/imports/new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT)),
     ("/audit", _("审计日志"), Perm.AUDIT_READ),
     ("/admin/users", _("用户管理"), Perm.USERS_MANAGE),

@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
-from canpei.web import institution_views, survey_views, views
+from canpei.web import class_views, institution_views, survey_views, views
 
 urlpatterns = [
     path("login", account_views.login_view, name="login"),
@@ -40,6 +40,26 @@ urlpatterns = [
          name="teacher-add"),
     path("institutions/<int:institution_id>/teachers/<int:teacher_id>/active",
          institution_views.teacher_active, name="teacher-active"),
+    path("classes", class_views.class_list, name="class-list"),
+    path("classes/new", class_views.class_create, name="class-create"),
+    path("classes/<int:class_id>", class_views.class_detail, name="class-detail"),
+    path("classes/<int:class_id>/edit", class_views.class_edit, name="class-edit"),
+    path("classes/<int:class_id>/transitions", class_views.class_transition,
+         name="class-transition"),
+    path("classes/<int:class_id>/enroll", class_views.class_enroll, name="class-enroll"),
+    path("classes/<int:class_id>/register", class_views.class_register, name="class-register"),
+    path("classes/<int:class_id>/register/grid", class_views.class_register_grid,
+         name="class-register-grid"),
+    path("classes/<int:class_id>/inspections/new", class_views.inspection_create,
+         name="inspection-create"),
+    path("classes/<int:class_id>/inspections/<int:inspection_id>/rectified",
+         class_views.inspection_rectified, name="inspection-rectified"),
+    path("enrollments/<int:enrollment_id>/edit", class_views.enrollment_edit,
+         name="enrollment-edit"),
+    path("enrollments/<int:enrollment_id>/withdraw", class_views.enrollment_withdraw,
+         name="enrollment-withdraw"),
+    path("enrollments/<int:enrollment_id>/remove", class_views.enrollment_remove,
+         name="enrollment-remove"),
     path("<str:kind>/export", survey_views.export, name="export"),
     path("audit", views.audit_list, name="audit"),
     path("admin/users", account_views.users_view, name="users"),
