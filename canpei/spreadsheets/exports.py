@@ -28,4 +28,26 @@ def _surveys(*, actor: Any, out: str | IO[Any], fmt: str, year: int | None = Non
     return surveys_export(actor=actor, out=out, fmt=fmt, year=year, town=parse_town(town))
 
 
+def _applications(*, actor: Any, out: str | IO[Any], fmt: str, year: int | None = None,
+                  town: str = "", params: Any = None) -> int:
+    from canpei.training.application_exports import applications_export
+    from canpei.training.application_selectors import ApplicationFilters
+
+    query = params if params is not None else {"year": year or "", "town": town}
+    return applications_export(actor=actor, filters=ApplicationFilters.from_params(query),
+                               out=out, fmt=fmt)
+
+
+def _staff_trainings(*, actor: Any, out: str | IO[Any], fmt: str, year: int | None = None,
+                     town: str = "", params: Any = None) -> int:
+    from canpei.training.application_exports import staff_trainings_export
+    from canpei.training.application_selectors import StaffTrainingFilters
+
+    query = params if params is not None else {"year": year or "", "town": town}
+    return staff_trainings_export(actor=actor, filters=StaffTrainingFilters.from_params(query),
+                                  out=out, fmt=fmt)
+
+
 EXPORTS = {"persons": _persons, "surveys": _surveys}
+EXPORTS["applications"] = _applications
+EXPORTS["staff-training"] = _staff_trainings

@@ -242,5 +242,6 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
         return redirect(f"/{kind}")
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    names = {"persons": "人员名册", "surveys": "需求调查"}
+    names = {"persons": "人员名册", "surveys": "需求调查", "applications": "个人申请",
+             "staff-training": "专干远程培训"}
     return FileResponse(spool, as_attachment=True, filename=f"{names[kind]}台账-{stamp}.{fmt}")

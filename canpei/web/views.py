@@ -170,6 +170,7 @@ def _person_page(request: HttpRequest, person: Person,
         "status_form": StatusForm(initial={"status": person.status}),
         "surveys": survey_list(user=request.user, person=person.pk),
         "can_survey": has_perm(request.user, Perm.SURVEY_EDIT),
+        "can_apply": has_perm(request.user, Perm.APPLICATION_SUBMIT),
     })
 
 

@@ -25,8 +25,9 @@ MO = LC_MESSAGES / "django.mo"
 
 # Labels of the navigation (canpei/web/context.py) as the city administrator sees them.
 NAV_EN = ["Home", "Person register", "Find by ID card no.", "Needs survey", "Survey progress",
-          "Training institutions"]
-NAV_ZH = ["首页", "人员名册", "按身份证号查找", "需求调查", "调查进度", "培训机构"]
+          "Training institutions", "Individual applications", "Staff online training"]
+NAV_ZH = ["首页", "人员名册", "按身份证号查找", "需求调查", "调查进度", "培训机构", "个人申请",
+          "专干远程培训"]
 
 
 @dataclass
