@@ -362,6 +362,12 @@ class ApplicationEvent(models.Model):
     class Meta:
         ordering = ["application", "at", "id"]
 
+    @property
+    def action_label(self) -> str:
+        from canpei.training.rules import ApplicationAction
+
+        return dict(ApplicationAction.choices).get(self.action, self.action)
+
 
 # ---- staff online training ---------------------------------------------------------------------
 

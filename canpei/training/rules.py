@@ -251,3 +251,68 @@ def application_actions_for(role: str, state: str) -> list[str]:
 def describe_person(person: Any) -> str:
     """How a rule names a trainee: the name and the ID's last four (never the whole number)."""
     return f"{person.name}（{person.id_tail}）"
+
+
+# ---- individual applications: messages -----------------------------------------------------------
+
+APPLICANT_REQUIRED = "请选择申请人"
+APPLICANT_NOT_FOUND = "申请人不存在或不属于本镇街"
+APPLICANT_FIXED = "申请人提交后不能更换"
+APPLICANT_NOT_ACTIVE = "申请人 {person} 的状态为「{status}」，不能申请"
+APPLICANT_NO_CERTIFICATE = "申请人 {person} 没有有效的残疾人证"
+APPLICATION_KIND_INVALID = "申请类型须为 self_directed、appraisal 或 upgrade"
+APPLICATION_INSTITUTION_INVALID = "培训/鉴定机构不存在"
+APPLICATION_INSTITUTION_REQUIRED = "请选择培训/鉴定机构或填写机构名称"
+APPLICATION_INSTITUTION_NAME_TOO_LONG = "机构名称不能超过 100 字"
+APPLICATION_TYPE_INVALID = ("培训类型须为 employment_skills、skill_upgrade、entrepreneurship "
+                            "或 rural_practical")
+APPLICATION_LEVEL_INVALID = "等级须为 special、junior、intermediate、senior 或 technician"
+PLANNED_DATES_ORDER = "计划结束日期不能早于计划开始日期"
+AMOUNT_REQUESTED_INVALID = "申请金额须为 0 至 100000 元，最多两位小数"
+AMOUNT_APPROVED_INVALID = "核定金额须为 0 至 100000 元，最多两位小数"
+AMOUNT_REIMBURSED_REQUIRED = "报销须填写报销金额"
+AMOUNT_REIMBURSED_INVALID = "报销金额须大于 0 元，最多两位小数"
+AMOUNT_REIMBURSED_EXCEEDS = "报销金额不能超过{basis} {amount} 元"
+REASON_TOO_LONG = "申请理由不能超过 2000 字"
+APPLICATION_STATE_FIELD = "状态只能通过审批流程（approve、reject、complete、reimburse）变更"
+APPLICATION_NOT_EDITABLE = "申请当前状态为「{state}」，不能修改；只有已提交的申请可以修改"
+APPLICATION_ACTION_INVALID = "操作须为 approve、reject、complete 或 reimburse"
+APPLICATION_TRANSITION_NOT_ALLOWED = "申请当前状态为「{state}」，不能执行「{action}」"
+FIELD_NOT_FOR_ACTION = "「{action}」不填写此项"
+# Completion needs its proof (PRODUCT.md: "completed (with proof: certificate)").
+PROOF_TYPE_REQUIRED = "登记完成须选择证书类型"
+PROOF_NUMBER_REQUIRED = "登记完成须填写证书编号"
+PROOF_DATE_REQUIRED = "登记完成须填写发证日期"
+PROOF_ISSUER_REQUIRED = "登记完成须填写发证机构"
+
+# ---- staff online training: messages ---------------------------------------------------------------
+
+STAFF_TOWN_REQUIRED = "请选择所属镇街"
+STAFF_TOWN_INVALID = "镇街不存在"
+STAFF_TOWN_FIXED = "镇街专干只能登记本镇街的人员"
+STAFF_NAME_REQUIRED = "请填写姓名"
+STAFF_NAME_TOO_LONG = "姓名不能超过 30 字"
+STAFF_POSITION_INVALID = "岗位须为 liaison（联络员）或 counsellor（就业指导员）"
+STAFF_COURSE_REQUIRED = "请填写课程"
+STAFF_COURSE_TOO_LONG = "课程不能超过 100 字"
+STAFF_YEAR_INVALID = "年度须为 2000 至 {last} 的整数"
+STAFF_HOURS_INVALID = "学时须为 0.5 至 1000，最多一位小数"
+STAFF_FEE_INVALID = "已缴费用须为 0 至 100000 元，最多两位小数"
+STAFF_COMPLETED_ON_REQUIRED = "已完成的培训须填写完成日期"
+STAFF_COMPLETED_ON_UNEXPECTED = "未完成的培训不填完成日期"
+STAFF_COMPLETED_ON_FUTURE = "完成日期不能晚于今天"
+STAFF_COMPLETED_ON_EARLY = "完成日期不能早于 {year} 年"
+
+APPLICATION_ROLE_LABELS: dict[str, str] = {Role.TOWN_STAFF: "镇街专干", Role.CITY_ADMIN: "市残联"}
+
+
+def application_transition_refusal(state: str, action: str) -> str:
+    return APPLICATION_TRANSITION_NOT_ALLOWED.format(state=ApplicationState(state).label,
+                                                     action=ApplicationAction(action).label)
+
+
+def application_role_refusal(action: str) -> str:
+    roles = APPLICATION_TRANSITIONS[action].roles
+    return ROLE_NOT_ALLOWED.format(
+        action=ApplicationAction(action).label,
+        role="或".join(APPLICATION_ROLE_LABELS.get(r, r) for r in sorted(roles)))

@@ -18,6 +18,8 @@ NAVIGATION = [
     ("/surveys/skills", _("技能目录"), Perm.SKILLS_EDIT),
     ("/institutions", _("培训机构"), Perm.INSTITUTION_BROWSE),
     ("/classes", _("培训班"), Perm.CLASS_BROWSE),
+    ("/applications", _("个人申请"), Perm.APPLICATION_BROWSE),
+    ("/staff-training", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
     ("/imports/new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT)),
     ("/audit", _("审计日志"), Perm.AUDIT_READ),
     ("/admin/users", _("用户管理"), Perm.USERS_MANAGE),

@@ -2,7 +2,9 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
-from canpei.web import class_views, institution_views, survey_views, views
+from canpei.web import (
+    application_views, class_views, institution_views, survey_views, views,
+)
 
 urlpatterns = [
     path("login", account_views.login_view, name="login"),
@@ -60,6 +62,21 @@ urlpatterns = [
          name="enrollment-withdraw"),
     path("enrollments/<int:enrollment_id>/remove", class_views.enrollment_remove,
          name="enrollment-remove"),
+    path("applications", application_views.application_list, name="application-list"),
+    path("applications/new", application_views.application_create, name="application-create"),
+    path("applications/<int:application_id>", application_views.application_detail,
+         name="application-detail"),
+    path("applications/<int:application_id>/edit", application_views.application_edit,
+         name="application-edit"),
+    path("applications/<int:application_id>/transitions",
+         application_views.application_transition, name="application-transition"),
+    path("staff-training", application_views.staff_training_list, name="staff-training-list"),
+    path("staff-training/new", application_views.staff_training_create,
+         name="staff-training-create"),
+    path("staff-training/<int:record_id>", application_views.staff_training_detail,
+         name="staff-training-detail"),
+    path("staff-training/<int:record_id>/edit", application_views.staff_training_edit,
+         name="staff-training-edit"),
     path("<str:kind>/export", survey_views.export, name="export"),
     path("audit", views.audit_list, name="audit"),
     path("admin/users", account_views.users_view, name="users"),

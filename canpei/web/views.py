@@ -173,6 +173,7 @@ def _person_page(request: HttpRequest, person: Person,
         "can_survey": has_perm(request.user, Perm.SURVEY_EDIT),
         "trainings": (person_trainings(user=request.user, person_id=person.pk)
                       if has_perm(request.user, Perm.CLASS_BROWSE) else None),
+        "can_apply": has_perm(request.user, Perm.APPLICATION_SUBMIT),
     })
 
 

@@ -25,8 +25,10 @@ MO = LC_MESSAGES / "django.mo"
 
 # Labels of the navigation (canpei/web/context.py) as the city administrator sees them.
 NAV_EN = ["Home", "Person register", "Find by ID card no.", "Needs survey", "Survey progress",
-          "Training institutions", "Training classes"]
-NAV_ZH = ["首页", "人员名册", "按身份证号查找", "需求调查", "调查进度", "培训机构", "培训班"]
+          "Training institutions", "Training classes", "Individual applications",
+          "Staff online training"]
+NAV_ZH = ["首页", "人员名册", "按身份证号查找", "需求调查", "调查进度", "培训机构", "培训班", "个人申请",
+          "专干远程培训"]
 
 
 @dataclass

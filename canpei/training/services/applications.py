@@ -1,0 +1,423 @@
+"""Individual applications (个人申请): training that is not a class, submitted by the town staff
+for a person of their town, decided and paid by the city (PRODUCT.md, "Individual application").
+
+    submitted → approved | rejected;  approved → completed (with the certificate as proof)
+    completed → reimbursed
+
+One function applies any step of rules.APPLICATION_TRANSITIONS, under a row lock, with a history
+row and an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.services import audit_record
+from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.people.models import Person
+from canpei.people.rules import PersonStatus
+from canpei.regions.scope import (
+    applications_visible_to, institutions_visible_to, persons_visible_to,
+)
+from canpei.training import rules
+from canpei.training.choices import TrainingLevel, TrainingType
+from canpei.training.models import (
+    Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
+)
+from canpei.training.services.common import (
+    Errors, bad_text, check_comment, diff, one_line, parse_date, parse_decimal, text,
+)
+
+AA = rules.ApplicationAction
+
+EDITABLE_FIELDS = ("kind", "institution", "institution_name", "training_type", "occupation",
+                   "level", "planned_start", "planned_end", "amount_requested", "reason")
+CERTIFICATE_FIELDS = ("certificate_type", "certificate_level", "certificate_number",
+                      "certificate_date", "certificate_issuer")
+# What each step may record beside its comment; anything else given with it is refused, so a
+# reimbursement amount sent with an approval is not silently dropped.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    AA.APPROVE: ("amount_approved",),
+    AA.REJECT: (),
+    AA.COMPLETE: CERTIFICATE_FIELDS,
+    AA.REIMBURSE: ("amount_reimbursed",),
+}
+MAX_AMOUNT = Decimal("100000")
+
+
+def application_snapshot(application: Application) -> dict[str, Any]:
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "person": application.person_id, "kind": application.kind,
+        "institution": application.institution_id,
+        "institution_name": application.institution_name,
+        "training_type": application.training_type, "occupation": application.occupation,
+        "level": application.level, "planned_start": day(application.planned_start),
+        "planned_end": day(application.planned_end),
+        "amount_requested": money(application.amount_requested),
+        "amount_approved": money(application.amount_approved),
+        "reason": application.reason, "state": application.state,
+        "certificate_type": application.certificate_type,
+        "certificate_level": application.certificate_level,
+        # The certificate number is the person's own document: it is not copied into the log.
+        "certificate_date": day(application.certificate_date),
+        "certificate_issuer": application.certificate_issuer,
+        "amount_reimbursed": money(application.amount_reimbursed),
+    }
+
+
+def applicant_errors(person: Person) -> Errors:
+    """The applicant must be on the registry (active) with a valid disability certificate."""
+    who = rules.describe_person(person)
+    if person.status != PersonStatus.ACTIVE:
+        return [("person", rules.APPLICANT_NOT_ACTIVE.format(
+            person=who, status=PersonStatus(person.status).label))]
+    if not person.cert_number_enc:
+        return [("person", rules.APPLICANT_NO_CERTIFICATE.format(person=who))]
+    return []
+
+
+def _applicant(actor: Any, value: Any) -> Person | None:
+    """The person named by id, as far as the actor may browse the registry (their own town)."""
+    given = text(value)
+    if not given.isdigit() or len(given) > 12:
+        return None
+    return persons_visible_to(actor).filter(pk=int(given)).first()
+
+
+def clean_application_input(data: dict[str, Any], *, actor: Any,
+                            current: Application | None) -> dict[str, Any]:
+    """Validate every given field at once and return the values to set. Shared by page and API."""
+    errors: Errors = []
+    values: dict[str, Any] = {}
+    bad = {key for key, value in data.items() if bad_text(value) or bad_text(key)}
+    allowed = EDITABLE_FIELDS + (("person",) if current is None else ())
+    for key in data:
+        if key == "state":
+            errors.append((key, rules.APPLICATION_STATE_FIELD))
+        elif key == "person" and current is not None:
+            errors.append((key, rules.APPLICANT_FIXED))
+        elif key not in allowed:
+            errors.append((key, rules.UNKNOWN_FIELD))
+    refused = {field for field, _m in errors}
+    data = {key: ("" if key in bad else value) for key, value in data.items() if key not in refused}
+
+    def wanted(field: str) -> bool:
+        return current is None or field in data
+
+    if current is None and "person" not in bad:
+        if text(data.get("person")) == "":
+            errors.append(("person", rules.APPLICANT_REQUIRED))
+        else:
+            person = _applicant(actor, data.get("person"))
+            if person is None:
+                errors.append(("person", rules.APPLICANT_NOT_FOUND))
+            else:
+                values["person"] = person
+
+    if wanted("kind"):
+        kind = text(data.get("kind"))
+        if kind not in ApplicationKind.values:
+            errors.append(("kind", rules.APPLICATION_KIND_INVALID))
+        else:
+            values["kind"] = kind
+
+    for field, choices, message in (("training_type", TrainingType.values,
+                                     rules.APPLICATION_TYPE_INVALID),
+                                    ("level", TrainingLevel.values, rules.APPLICATION_LEVEL_INVALID)):
+        if field in data:
+            value = text(data[field])
+            if value and value not in choices:
+                errors.append((field, message))
+            else:
+                values[field] = value
+
+    if wanted("occupation"):
+        occupation = one_line(data.get("occupation"))
+        if not occupation:
+            errors.append(("occupation", rules.OCCUPATION_REQUIRED))
+        elif len(occupation) > 50:
+            errors.append(("occupation", rules.OCCUPATION_TOO_LONG))
+        else:
+            values["occupation"] = occupation
+
+    # The institution: one on the city's list, or the name of one that is not (a person may
+    # choose any qualified institution, also outside the city).
+    if "institution" in data:
+        given = text(data["institution"])
+        if not given:
+            values["institution"] = None
+        else:
+            found = (institutions_visible_to(actor).filter(pk=int(given)).first()
+                     if given.isdigit() and len(given) < 10 else None)
+            if found is None:
+                errors.append(("institution", rules.APPLICATION_INSTITUTION_INVALID))
+            else:
+                values["institution"] = found
+                values["institution_name"] = found.name
+    if "institution_name" in data and "institution_name" not in values:
+        name = one_line(data["institution_name"])
+        if len(name) > 100:
+            errors.append(("institution_name", rules.APPLICATION_INSTITUTION_NAME_TOO_LONG))
+        else:
+            values["institution_name"] = name
+    if not any(field in ("institution", "institution_name") for field, _m in errors):
+        institution = values.get("institution", current.institution if current else None)
+        name = values.get("institution_name", current.institution_name if current else "")
+        if institution is None and not name:
+            errors.append(("institution", rules.APPLICATION_INSTITUTION_REQUIRED))
+
+    start = (parse_date(data.get("planned_start"), "planned_start", errors)
+             if "planned_start" in data else current.planned_start if current else None)
+    end = (parse_date(data.get("planned_end"), "planned_end", errors)
+           if "planned_end" in data else current.planned_end if current else None)
+    if "planned_start" in data and not any(f == "planned_start" for f, _m in errors):
+        values["planned_start"] = start
+    if "planned_end" in data and not any(f == "planned_end" for f, _m in errors):
+        values["planned_end"] = end
+    if (start is not None and end is not None and end < start
+            and ("planned_start" in values or "planned_end" in values)):
+        errors.append(("planned_end", rules.PLANNED_DATES_ORDER))
+
+    if "amount_requested" in data:
+        raw = data["amount_requested"]
+        amount = parse_decimal("0" if raw in (None, "") else raw, "amount_requested", errors,
+                               low=Decimal("0"), high=MAX_AMOUNT, places=2,
+                               message=rules.AMOUNT_REQUESTED_INVALID)
+        if amount is not None:
+            values["amount_requested"] = amount
+
+    if "reason" in data:
+        reason = text(data["reason"])
+        if len(reason) > 2000:
+            errors.append(("reason", rules.REASON_TOO_LONG))
+        else:
+            values["reason"] = reason
+
+    if "person" in values:
+        errors += applicant_errors(values["person"])
+
+    if bad:
+        errors = [e for e in errors if e[0] not in bad] + [
+            (k, rules.TEXT_INVALID) for k in sorted(bad) if k not in refused]
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
+    """A new application, submitted: the town staff file it for a person of their own town."""
+    if not has_perm(actor, Perm.APPLICATION_SUBMIT):
+        raise Forbidden()
+    values = clean_application_input(data, actor=actor, current=None)
+    with transaction.atomic():
+        # The applicant is read again under a lock: a status change (moved out, certificate
+        # revoked) committing meanwhile cannot slip between the check and the insert.
+        person = Person.objects.select_for_update().get(pk=values["person"].pk)
+        errors = applicant_errors(person)
+        if errors:
+            raise InvalidInput(errors)
+        values["person"] = person
+        application = Application.objects.create(state=ApplicationState.SUBMITTED,
+                                                 created_by=actor, **values)
+        audit_record(actor=actor, action="application.create", obj=application,
+                     summary=f"提交个人申请 #{application.pk}",
+                     changes={"after": application_snapshot(application)})
+    return application
+
+
+def locked_application(actor: Any, application_id: int) -> Application:
+    """The application, visible to the actor, locked until the transaction ends: every write to
+    it (edit or step) takes this lock first, so none interleave their read-check-write."""
+    if not applications_visible_to(actor).filter(pk=application_id).exists():
+        raise NotFound()
+    # Locked by primary key alone: the scope's join has no place in FOR UPDATE on PostgreSQL.
+    return (Application.objects.select_for_update()
+            .select_related("person").get(pk=application_id))
+
+
+def application_update(*, actor: Any, application: Application,
+                       data: dict[str, Any]) -> Application:
+    """Correct an application while the city has not yet decided it."""
+    if not has_perm(actor, Perm.APPLICATION_SUBMIT):
+        raise Forbidden()
+    with transaction.atomic():
+        locked = locked_application(actor, application.pk)
+        if locked.state != ApplicationState.SUBMITTED:
+            message = rules.APPLICATION_NOT_EDITABLE.format(
+                state=ApplicationState(locked.state).label)
+            given = sorted(data) or ["state"]
+            raise Conflict(message, [(given[0], message)])
+        before = application_snapshot(locked)
+        values = clean_application_input(data, actor=actor, current=locked)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        changes = diff(before, application_snapshot(locked))
+        if not changes:
+            return locked
+        locked.updated_at = timezone.now()
+        locked.save()
+        audit_record(actor=actor, action="application.update", obj=locked,
+                     summary=f"修改个人申请 #{locked.pk}", changes={"diff": changes})
+    return locked
+
+
+def _step_values(action: str, data: dict[str, Any], locked: Application, today: dt.date,
+                 errors: Errors) -> dict[str, Any]:
+    """The fields the step records, checked; each refusal names its field."""
+    values: dict[str, Any] = {}
+    label = AA(action).label
+    for key in data:
+        if key not in STEP_FIELDS[action]:
+            if key == "certificate":
+                message = rules.CERTIFICATE_FIELDS_INCOMPLETE
+            elif key in ("amount_approved", "amount_reimbursed", *CERTIFICATE_FIELDS):
+                message = rules.FIELD_NOT_FOR_ACTION.format(action=label)
+            else:
+                message = rules.UNKNOWN_FIELD
+            errors.append((key, message))
+    if action == AA.APPROVE and data.get("amount_approved") not in (None, ""):
+        amount = parse_decimal(data["amount_approved"], "amount_approved", errors,
+                               low=Decimal("0"), high=MAX_AMOUNT, places=2,
+                               message=rules.AMOUNT_APPROVED_INVALID)
+        if amount is not None:
+            values["amount_approved"] = amount
+    elif action == AA.COMPLETE:
+        kind = text(data.get("certificate_type"))
+        if not kind:
+            errors.append(("certificate_type", rules.PROOF_TYPE_REQUIRED))
+        elif kind not in CertificateType.values:
+            errors.append(("certificate_type", rules.CERTIFICATE_TYPE_INVALID))
+        else:
+            values["certificate_type"] = kind
+        level = text(data.get("certificate_level"))
+        if level and level not in TrainingLevel.values:
+            errors.append(("certificate_level", rules.CERTIFICATE_LEVEL_INVALID))
+        else:
+            values["certificate_level"] = level
+        for field, limit, required, too_long in (
+                ("certificate_number", 50, rules.PROOF_NUMBER_REQUIRED,
+                 rules.CERTIFICATE_NUMBER_TOO_LONG),
+                ("certificate_issuer", 100, rules.PROOF_ISSUER_REQUIRED,
+                 rules.CERTIFICATE_ISSUER_TOO_LONG)):
+            value = one_line(data.get(field))
+            if not value:
+                errors.append((field, required))
+            elif len(value) > limit:
+                errors.append((field, too_long))
+            else:
+                values[field] = value
+        if data.get("certificate_date") in (None, ""):
+            errors.append(("certificate_date", rules.PROOF_DATE_REQUIRED))
+        else:
+            issued = parse_date(data["certificate_date"], "certificate_date", errors)
+            if issued is not None and issued > today:
+                errors.append(("certificate_date", rules.CERTIFICATE_DATE_FUTURE))
+            elif issued is not None:
+                values["certificate_date"] = issued
+    elif action == AA.REIMBURSE:
+        raw = data.get("amount_reimbursed")
+        if raw in (None, ""):
+            errors.append(("amount_reimbursed", rules.AMOUNT_REIMBURSED_REQUIRED))
+        else:
+            amount = parse_decimal(raw, "amount_reimbursed", errors, low=Decimal("0.01"),
+                                   high=MAX_AMOUNT, places=2,
+                                   message=rules.AMOUNT_REIMBURSED_INVALID)
+            # Never more than the city approved, or, where it set no amount, than was asked for.
+            if locked.amount_approved is not None:
+                basis, ceiling = "核定金额", locked.amount_approved
+            else:
+                basis, ceiling = "申请金额", locked.amount_requested
+            if amount is not None and amount > ceiling:
+                errors.append(("amount_reimbursed", rules.AMOUNT_REIMBURSED_EXCEEDS.format(
+                    basis=basis, amount=ceiling)))
+            elif amount is not None:
+                values["amount_reimbursed"] = amount
+    return values
+
+
+def _flatten(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The step's fields, with a `certificate` object {type, level, number, date, issuer}
+    spread into certificate_* as the enrolment API takes it; unset (None) fields dropped."""
+    flat = {key: value for key, value in (data or {}).items() if value is not None}
+    certificate = flat.pop("certificate", None)
+    if isinstance(certificate, dict):
+        for key in ("type", "level", "number", "date", "issuer"):
+            if certificate.get(key) is not None:
+                flat.setdefault(f"certificate_{key}", certificate[key])
+    elif certificate not in (None, ""):
+        flat["certificate"] = certificate
+    return flat
+
+
+def application_transition(*, application: Application, actor: Any, action: str,
+                           comment: str = "", data: dict[str, Any] | None = None) -> Application:
+    """Apply one step of the application workflow.
+
+    `data` carries what the step records: `amount_approved` (approve, optional),
+    certificate_type/level/number/date/issuer (complete: the proof, all but the level required),
+    `amount_reimbursed` (reimburse). The application is read again under its row lock, so of
+    many identical requests at once exactly one finds the state the step starts from; the others
+    get the 409 of a state that no longer allows it.
+    """
+    if not has_perm(actor, Perm.APPLICATION_BROWSE):
+        raise Forbidden()
+    action = text(action)
+    comment = text(comment)
+    step = rules.APPLICATION_TRANSITIONS.get(action)
+    if step is None:
+        raise InvalidInput([("action", rules.APPLICATION_ACTION_INVALID)])
+    fields = _flatten(data)
+    errors: Errors = []
+    check_comment(comment, errors)
+    if not errors and step.comment_required and not comment:
+        errors.append(("comment", rules.COMMENT_REQUIRED.format(action=AA(action).label)))
+    bad = sorted(key for key, value in fields.items() if bad_text(value) or bad_text(key))
+    errors += [(key, rules.TEXT_INVALID) for key in bad]
+    fields = {key: value for key, value in fields.items() if key not in bad}
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = locked_application(actor, application.pk)
+        if getattr(actor, "role", None) not in step.roles:
+            raise Forbidden(rules.application_role_refusal(action))
+        before = locked.state
+        if before not in step.sources:
+            message = rules.application_transition_refusal(before, action)
+            raise Conflict(message, [("action", message)])
+        values = _step_values(action, fields, locked, today, errors)
+        if errors:
+            raise InvalidInput(errors)
+        snapshot = application_snapshot(locked)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        locked.state = step.target
+        locked.updated_at = timezone.now()
+        locked.save()
+        event = ApplicationEvent.objects.create(
+            application=locked, action=action, from_state=before, to_state=step.target,
+            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
+        audit_record(actor=actor, action=f"application.{action}", obj=locked,
+                     summary=f"个人申请 #{locked.pk} {AA(action).label}",
+                     changes={"from": before, "to": step.target, "event": event.pk,
+                              "comment": comment,
+                              "diff": diff(snapshot, application_snapshot(locked))})
+    return locked
+
+
+def application_actions_available(application: Application, actor: Any) -> list[str]:
+    """The steps worth offering this user on the application page: the table's, for the role
+    and state."""
+    if not has_perm(actor, Perm.APPLICATION_BROWSE):
+        return []
+    return rules.application_actions_for(getattr(actor, "role", ""), application.state)

@@ -1,0 +1,232 @@
+"""Pages of individual applications (个人申请) and of the staff's online training."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.errors import InvalidInput, ServiceError
+from canpei.people.selectors import person_get, town_choices
+from canpei.training import application_selectors as selectors
+from canpei.training import rules, services
+from canpei.training.application_forms import (
+    ApplicationForm, ApplicationTransitionForm, StaffTrainingForm,
+)
+from canpei.training.models import (
+    Application, ApplicationKind, ApplicationState, StaffTraining,
+)
+from canpei.web.forms import add_service_errors
+from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
+
+
+def _towns(request: HttpRequest) -> Any:
+    return [] if getattr(request.user, "role", "") == Role.TOWN_STAFF else town_choices()
+
+
+# ---- applications --------------------------------------------------------------------------------
+
+@requires(Perm.APPLICATION_BROWSE)
+def application_list(request: HttpRequest) -> HttpResponse:
+    params, errors = _without_nul(request.GET)
+    try:
+        filters = selectors.ApplicationFilters.from_params(params)
+    except InvalidInput as exc:
+        errors += exc.errors
+        filters = selectors.ApplicationFilters()
+    qs = selectors.application_list(user=request.user, filters=filters)
+    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
+    query = {k: v for k, v in params.items() if k != "page" and v}
+    return render(request, "applications/application_list.html", {
+        "page": page, "filters": filters, "filter_errors": errors, "query": urlencode(query),
+        "export_query": urlencode(filters.as_params()), "towns": _towns(request),
+        "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
+        "page_sizes": PAGE_SIZES, "page_size": _page_size(request),
+        "can_submit": has_perm(request.user, Perm.APPLICATION_SUBMIT),
+        "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
+    })
+
+
+@requires(Perm.APPLICATION_SUBMIT)
+@require_http_methods(["GET", "POST"])
+def application_create(request: HttpRequest) -> HttpResponse:
+    if not request.GET.get("person"):
+        # An application is filed from the person's page: the town staff find the person first.
+        return render(request, "applications/application_pick_person.html")
+    person = person_get(user=request.user, person_id=request.GET.get("person", ""))
+    form = ApplicationForm(request.POST or None, initial={"amount_requested": "0"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(
+                actor=request.user, data={**form.service_data(), "person": person.pk})
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已提交个人申请：{person.name}")
+            return redirect("application-detail", application_id=application.pk)
+    return render(request, "applications/application_form.html",
+                  {"form": form, "person": person, "application": None},
+                  status=422 if form.errors else 200)
+
+
+def _initial(application: Application) -> dict[str, Any]:
+    return {
+        "kind": application.kind,
+        "institution": str(application.institution_id or ""),
+        "institution_name": application.institution_name if not application.institution_id else "",
+        "training_type": application.training_type, "occupation": application.occupation,
+        "level": application.level,
+        "planned_start": application.planned_start.isoformat() if application.planned_start else "",
+        "planned_end": application.planned_end.isoformat() if application.planned_end else "",
+        "amount_requested": str(application.amount_requested), "reason": application.reason,
+    }
+
+
+@requires(Perm.APPLICATION_SUBMIT)
+@require_http_methods(["GET", "POST"])
+def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    form = ApplicationForm(request.POST or None, initial=_initial(application))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.service_data().items() if k in form.changed_data}
+        try:
+            services.application_update(actor=request.user, application=application, data=data)
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("application-detail", application_id=application.pk)
+    return render(request, "applications/application_form.html",
+                  {"form": form, "person": application.person, "application": application},
+                  status=422 if form.errors else 200)
+
+
+def _render_detail(request: HttpRequest, application: Application, *,
+                   bound: ApplicationTransitionForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    user = request.user
+    step_forms: list[ApplicationTransitionForm] = []
+    for action in services.application_actions_available(application, user):
+        step_forms.append(bound if bound is not None and bound.action == action
+                          else ApplicationTransitionForm(action=action))
+    # A refused step (its state changed meanwhile) still shows its error.
+    if bound is not None and bound not in step_forms:
+        step_forms.insert(0, bound)
+    return render(request, "applications/application_detail.html", {
+        "application": application, "person": application.person,
+        "history": selectors.application_history(user=user, application=application),
+        "step_forms": step_forms, "bound": bound,
+        "can_edit": (has_perm(user, Perm.APPLICATION_SUBMIT)
+                     and application.state == ApplicationState.SUBMITTED),
+    }, status=status)
+
+
+@requires(Perm.APPLICATION_BROWSE)
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    return _render_detail(request, selectors.application_get(user=request.user,
+                                                             application_id=application_id))
+
+
+@requires(Perm.APPLICATION_BROWSE)
+@require_POST
+def application_transition(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    action = request.POST.get("action", "")
+    if action not in rules.APPLICATION_TRANSITIONS:
+        raise Http404()
+    form = ApplicationTransitionForm(request.POST, action=action)
+    status = 422
+    if form.is_valid():
+        try:
+            services.application_transition(
+                application=application, actor=request.user, action=action,
+                comment=form.cleaned_data.get("comment", ""), data=form.service_data())
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, f"已{rules.ApplicationAction(action).label}")
+            return redirect("application-detail", application_id=application.pk)
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    return _render_detail(request, application, bound=form, status=status)
+
+
+# ---- staff online training -------------------------------------------------------------------------
+
+@requires(Perm.STAFF_TRAINING_BROWSE)
+def staff_training_list(request: HttpRequest) -> HttpResponse:
+    params, errors = _without_nul(request.GET)
+    try:
+        filters = selectors.StaffTrainingFilters.from_params(params)
+    except InvalidInput as exc:
+        errors += exc.errors
+        filters = selectors.StaffTrainingFilters()
+    qs = selectors.staff_training_list(user=request.user, filters=filters)
+    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
+    query = {k: v for k, v in params.items() if k != "page" and v}
+    return render(request, "applications/staff_training_list.html", {
+        "page": page, "filters": filters, "filter_errors": errors, "query": urlencode(query),
+        "export_query": urlencode(filters.as_params()), "towns": _towns(request),
+        "page_sizes": PAGE_SIZES, "page_size": _page_size(request),
+        "can_edit": has_perm(request.user, Perm.STAFF_TRAINING_EDIT),
+        "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
+    })
+
+
+@requires(Perm.STAFF_TRAINING_EDIT)
+@require_http_methods(["GET", "POST"])
+def staff_training_create(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    form = StaffTrainingForm(request.POST or None, user=request.user,
+                             initial={"year": timezone.localdate().year, "fee_paid": "0"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.staff_training_create(actor=request.user, data=form.service_data())
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已登记：{record.staff_name}")
+            return redirect("staff-training-detail", record_id=record.pk)
+    return render(request, "applications/staff_training_form.html",
+                  {"form": form, "record": None}, status=422 if form.errors else 200)
+
+
+@requires(Perm.STAFF_TRAINING_BROWSE)
+def staff_training_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = selectors.staff_training_get(user=request.user, record_id=record_id)
+    return render(request, "applications/staff_training_detail.html", {
+        "record": record, "can_edit": has_perm(request.user, Perm.STAFF_TRAINING_EDIT)})
+
+
+def _staff_initial(record: StaffTraining) -> dict[str, Any]:
+    return {"town": record.town_id, "staff_name": record.staff_name, "position": record.position,
+            "course": record.course, "year": str(record.year), "hours": str(record.hours),
+            "completed": record.completed,
+            "completed_on": record.completed_on.isoformat() if record.completed_on else "",
+            "fee_paid": str(record.fee_paid)}
+
+
+@requires(Perm.STAFF_TRAINING_EDIT)
+@require_http_methods(["GET", "POST"])
+def staff_training_edit(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = selectors.staff_training_get(user=request.user, record_id=record_id)
+    form = StaffTrainingForm(request.POST or None, user=request.user,
+                             initial=_staff_initial(record))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.service_data().items() if k in form.changed_data}
+        try:
+            services.staff_training_update(actor=request.user, record=record, data=data)
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("staff-training-detail", record_id=record.pk)
+    return render(request, "applications/staff_training_form.html",
+                  {"form": form, "record": record}, status=422 if form.errors else 200)
