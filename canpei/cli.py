@@ -301,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="write a ledger (台账) as .xlsx or .csv")
     exp.add_argument("kind", choices=["persons", "surveys", "trainees", "classes", "applications",
-                                          "staff-training"])
+                                     "staff-training"])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
     exp.add_argument("--year", type=int, help="survey year (surveys), class start year (trainees, classes)")
     exp.add_argument("--town", help="12-digit town code")
