@@ -59,6 +59,9 @@ DEMO_USERS = [
     ("anhai", Role.TOWN_STAFF, "350582101000", None, "安海镇 林专干"),
     ("cizao", Role.TOWN_STAFF, "350582102000", None, "磁灶镇 黄专干"),
     ("school", Role.INSTITUTION_STAFF, None, 0, "晋江市职业技术学校 教务"),
+    # The other two designated institutions run classes of their own in the demo.
+    ("base", Role.INSTITUTION_STAFF, None, 1, "晋江市残疾人就业培训基地 教务"),
+    ("massage", Role.INSTITUTION_STAFF, None, 2, "安海镇盲人保健按摩培训中心 负责人"),
     ("employment", Role.EMPLOYMENT_SERVICE, None, None, "就业服务中心 王指导员"),
     ("auditor", Role.AUDITOR, None, None, "纪检监督 吴"),
     ("sysadmin", Role.SYS_ADMIN, None, None, "系统管理员"),
@@ -259,7 +262,10 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
         sys.stderr.write("\n")
     added = Person.objects.count() - before
     surveys = demo_surveys(seed=seed, today=today)
-    return {"persons": added, "surveys": surveys}
+    from canpei.training.demo_classes import demo_classes
+
+    classes = demo_classes(seed=seed, today=today, institutions=institutions)
+    return {"persons": added, "surveys": surveys, "classes": classes}
 
 
 NEEDS_BY_CATEGORY = {"1": "screen_reader", "2": "sign_language", "4": "accessible_venue",
