@@ -121,7 +121,9 @@ def _institutions(classes: int, rng: random.Random, today: dt.date) -> list[int]
         state__in=[DesignationState.DESIGNATED, DesignationState.DEMONSTRATION])
     for n in range(have, max(0, wanted - designated.count() + have)):
         new.append(Institution(
-            name=f"{BENCH_INSTITUTION}{n + 1:04d}", credit_code=_credit_code(rng),
+            # A generator per institution: one more run for more classes adds new codes only.
+            name=f"{BENCH_INSTITUTION}{n + 1:04d}",
+            credit_code=_credit_code(random.Random(f"bench-institution:{n}")),
             type=rng.choice(InstitutionType.values), town_id=rng.choice(towns),
             state=DesignationState.DESIGNATED, designated_from=start, designated_to=end))
     Institution.objects.bulk_create(new, batch_size=1000)
