@@ -59,6 +59,9 @@ DEMO_USERS = [
     ("anhai", Role.TOWN_STAFF, "350582101000", None, "安海镇 林专干"),
     ("cizao", Role.TOWN_STAFF, "350582102000", None, "磁灶镇 黄专干"),
     ("school", Role.INSTITUTION_STAFF, None, 0, "晋江市职业技术学校 教务"),
+    # The other two designated institutions run classes of their own in the demo.
+    ("base", Role.INSTITUTION_STAFF, None, 1, "晋江市残疾人就业培训基地 教务"),
+    ("massage", Role.INSTITUTION_STAFF, None, 2, "安海镇盲人保健按摩培训中心 负责人"),
     ("employment", Role.EMPLOYMENT_SERVICE, None, None, "就业服务中心 王指导员"),
     ("auditor", Role.AUDITOR, None, None, "纪检监督 吴"),
     ("sysadmin", Role.SYS_ADMIN, None, None, "系统管理员"),
@@ -97,26 +100,39 @@ DEMO_INSTITUTION_DETAILS: list[tuple[str, str, list[str], str, str, list[tuple[s
 ]
 
 # The designation history behind each demo state: (action, from, to, when, comment). A
-# designation runs three calendar years, from 1 January of the year it is made.
-_DESIGNATE_2019 = ("designate", "applied", "designated", dt.date(2019, 1, 1), "2019 年度定点认定")
-_RENEW_2022 = ("designate", "designated", "designated", dt.date(2022, 1, 1), "定点资格续期")
-_RENEW_2025 = ("designate", "designated", "designated", dt.date(2025, 1, 1), "定点资格续期")
-DEMO_HISTORY: dict[str, list[tuple[str, str, str, dt.date, str]]] = {
-    DesignationState.APPLIED: [],
-    DesignationState.DESIGNATED: [_DESIGNATE_2019, _RENEW_2022, _RENEW_2025],
-    DesignationState.DEMONSTRATION: [
-        _DESIGNATE_2019,
-        ("promote", "designated", "demonstration", dt.date(2021, 3, 1), "评为市级残疾人职业培训示范点"),
-        ("designate", "demonstration", "demonstration", dt.date(2022, 1, 1), "示范点定点资格续期"),
-        ("designate", "demonstration", "demonstration", dt.date(2025, 1, 1), "示范点定点资格续期")],
-    DesignationState.SUSPENDED: [
-        _DESIGNATE_2019, _RENEW_2022, _RENEW_2025,
-        ("suspend", "designated", "suspended", dt.date(2026, 6, 15), "过程检查发现签到记录不实，暂停整改")],
-    DesignationState.REVOKED: [
-        _DESIGNATE_2019,
-        ("suspend", "designated", "suspended", dt.date(2021, 5, 10), "连续两期培训班未开班"),
-        ("revoke", "suspended", "revoked", dt.date(2021, 9, 1), "整改期满仍未开班，撤销定点")],
-}
+# designation runs three calendar years, from 1 January of the year it is made. The years count
+# back from today (for 2026: designated 2019, renewed 2022 and 2025), so the current designation
+# always covers the demo classes, which are dated around today too.
+def demo_history(today: dt.date) -> dict[str, list[tuple[str, str, str, dt.date, str]]]:
+    last = today.year - 1   # the latest renewal: today lies in its second year
+    first = last - 6
+
+    def jan1(year: int) -> dt.date:
+        return dt.date(year, 1, 1)
+
+    designate = ("designate", "applied", "designated", jan1(first), f"{first} 年度定点认定")
+    renewals = [("designate", "designated", "designated", jan1(year), "定点资格续期")
+                for year in (first + 3, last)]
+    return {
+        DesignationState.APPLIED: [],
+        DesignationState.DESIGNATED: [designate, *renewals],
+        DesignationState.DEMONSTRATION: [
+            designate,
+            ("promote", "designated", "demonstration", dt.date(first + 2, 3, 1),
+             "评为市级残疾人职业培训示范点"),
+            ("designate", "demonstration", "demonstration", jan1(first + 3), "示范点定点资格续期"),
+            ("designate", "demonstration", "demonstration", jan1(last), "示范点定点资格续期")],
+        DesignationState.SUSPENDED: [
+            designate, *renewals,
+            # Some months ago, and always after the latest renewal.
+            ("suspend", "designated", "suspended",
+             max(today - dt.timedelta(days=167), jan1(last) + dt.timedelta(days=200)),
+             "过程检查发现签到记录不实，暂停整改")],
+        DesignationState.REVOKED: [
+            designate,
+            ("suspend", "designated", "suspended", dt.date(first + 2, 5, 10), "连续两期培训班未开班"),
+            ("revoke", "suspended", "revoked", dt.date(first + 2, 9, 1), "整改期满仍未开班，撤销定点")],
+    }
 
 
 def _validity(start: dt.date) -> tuple[dt.date, dt.date]:
@@ -213,11 +229,13 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     is skipped, so the count returned is what was actually added.
     """
     rng = random.Random(seed * 7919)
+    today = timezone.localdate()
+    histories = demo_history(today)
     towns = list(Region.objects.filter(level=Region.Level.TOWN).values_list("code", flat=True))
     with transaction.atomic():
         institutions = []
         for (name, kind, town, state), details in zip(DEMO_INSTITUTIONS, DEMO_INSTITUTION_DETAILS):
-            history = DEMO_HISTORY[state]
+            history = histories[state]
             # The validity of the last designation in the history (none for an applicant).
             last = [step for step in history if step[0] == "designate"]
             start, end = _validity(last[-1][3]) if last else (None, None)
@@ -239,7 +257,6 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
             user.set_password(DEMO_PASSWORD)
             user.save()
         audit_record(actor=None, action="demo.load", summary=f"生成演示数据 {persons} 人（种子 {seed}）")
-    today = timezone.localdate()
     before = Person.objects.count()
     pending: list[Person] = []
     done = 0
@@ -259,7 +276,10 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
         sys.stderr.write("\n")
     added = Person.objects.count() - before
     surveys = demo_surveys(seed=seed, today=today)
-    return {"persons": added, "surveys": surveys}
+    from canpei.training.demo_classes import demo_classes
+
+    classes = demo_classes(seed=seed, today=today, institutions=institutions)
+    return {"persons": added, "surveys": surveys, "classes": classes}
 
 
 NEEDS_BY_CATEGORY = {"1": "screen_reader", "2": "sign_language", "4": "accessible_venue",

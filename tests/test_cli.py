@@ -261,7 +261,7 @@ def test_demo_creates_one_account_per_role_with_the_demo_password(capsys):
     assert code == 0, err
     accounts = User.objects.order_by("pk")
     assert [u.username for u in accounts] == [u[0] for u in DEMO_USERS]
-    assert len(accounts) == 9
+    assert len(accounts) == len(DEMO_USERS) == 11  # school, base and massage are all institutions
     assert {u.role for u in accounts} == set(Role.values)
     for user in accounts:
         assert user.check_password(DEMO_PASSWORD), user.username
@@ -294,6 +294,6 @@ def test_demo_run_twice_with_the_same_seed_adds_nobody_twice(capsys):
     code, out, err = run(capsys, "demo", "--persons", "50", "--seed", "3")
     assert code == 0
     assert out.startswith("演示数据已生成：0 人，0 份需求调查。")
-    assert Person.objects.count() == 50 and User.objects.count() == 9
+    assert Person.objects.count() == 50 and User.objects.count() == len(DEMO_USERS)
     assert run(capsys, "demo", "--persons", "50", "--seed", "4")[1].startswith("演示数据已生成：50 人，")
     assert Person.objects.count() == 100
