@@ -155,7 +155,8 @@ def load_classes(classes: int, enrollments: int, seed: int) -> None:
     now = timezone.now()
     started = time.perf_counter()
     institutions = _institutions(classes, rng, today)
-    persons = list(Person.objects.order_by("pk").values_list("pk", flat=True))
+    town_of = dict(Person.objects.order_by("pk").values_list("pk", "town_id"))
+    persons = list(town_of)
     if not persons:
         raise SystemExit("no persons to enrol")
     # Roster sizes around the mean, adding up to exactly `enrollments`.
@@ -240,7 +241,8 @@ def load_classes(classes: int, enrollments: int, seed: int) -> None:
                                          [95, 5])[0]
                     hours = Decimal(round(tc.hours * rng.uniform(0.1, 0.6)))
                 batch.append(Enrollment(
-                    training_class_id=tc.pk, person_id=person, status=status,
+                    training_class_id=tc.pk, person_id=person, town_id=town_of[person],
+                    status=status,
                     attended_hours=hours, enrolled_at=now, updated_at=now,
                     withdrawn_on=today if status == EnrollmentStatus.WITHDRAWN else None,
                     withdraw_reason="个人原因" if status == EnrollmentStatus.WITHDRAWN else "",

@@ -19,7 +19,7 @@ from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.models import Person
 from canpei.people.services import (
-    apply_person_input, clean_person_input, person_snapshot, snapshot_diff,
+    apply_person_input, clean_person_input, enrollments_follow_town, person_snapshot, snapshot_diff,
 )
 from canpei.regions.models import Region
 from canpei.spreadsheets import codes
@@ -378,6 +378,7 @@ def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
     for person, _diff in to_update:
         person.updated_at = now
     Person.objects.bulk_update([p for p, _d in to_update], UPDATE_FIELDS, batch_size=1000)
+    enrollments_follow_town({p.pk: p.town_id for p, diff in to_update if "town" in diff})
     entries = entries + [dict(action="person.update", object_type="people.person", object_id=p.pk,
                               summary=f"导入修改人员 #{p.pk}", changes={"diff": diff})
                          for p, diff in to_update]

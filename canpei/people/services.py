@@ -356,9 +356,24 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
         locked.updated_at = timezone.now()
         _check_unique(locked)
         _save_unique(locked)
+        if "town" in changes:
+            enrollments_follow_town({locked.pk: locked.town_id})
         audit_record(actor=actor, action="person.update", obj=locked,
                      summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
     return locked
+
+
+def enrollments_follow_town(moved: dict[int, str]) -> None:
+    """Copy a moved person's new town onto their enrolments (training.Enrollment.town), in the
+    caller's transaction: their new town's staff now follow their classes, the old town's not."""
+    from canpei.training.models import Enrollment
+
+    by_town: dict[str, list[int]] = {}
+    for person_id, town in moved.items():
+        by_town.setdefault(town, []).append(person_id)
+    for town, ids in by_town.items():
+        for start in range(0, len(ids), 1000):
+            Enrollment.objects.filter(person_id__in=ids[start:start + 1000]).update(town_id=town)
 
 
 STATUS_COMMENT_REQUIRED = "变更状态须填写说明"

@@ -67,7 +67,7 @@ def classes_visible_to(user: object) -> "QuerySet[TrainingClass]":
         return TrainingClass.objects.filter(institution_id=getattr(user, "institution_id"))
     if role == Role.TOWN_STAFF:
         return TrainingClass.objects.filter(Exists(Enrollment.objects.filter(
-            training_class=OuterRef("pk"), person__town_id=getattr(user, "town_id"))))
+            training_class=OuterRef("pk"), town_id=getattr(user, "town_id"))))
     return TrainingClass.objects.none()
 
 
@@ -85,7 +85,7 @@ def enrollments_visible_to(user: object) -> "QuerySet[Enrollment]":
         return Enrollment.objects.filter(
             training_class__institution_id=getattr(user, "institution_id"))
     if role == Role.TOWN_STAFF:
-        return Enrollment.objects.filter(person__town_id=getattr(user, "town_id"))
+        return Enrollment.objects.filter(town_id=getattr(user, "town_id"))
     return Enrollment.objects.none()
 
 

@@ -170,6 +170,11 @@ class Enrollment(models.Model):
                                        related_name="enrollments")
     person = models.ForeignKey("people.Person", verbose_name="学员", on_delete=models.PROTECT,
                                related_name="enrollments")
+    # Where the trainee lives now, copied from the person and kept in step by the person
+    # services: town staff see classes as far as their town's trainees are in them, and at the
+    # province's 600,000 enrolments that test must not join every person of the town.
+    town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                             editable=False)
     status = models.CharField("状态", max_length=16, choices=EnrollmentStatus.choices,
                               default=EnrollmentStatus.ENROLLED)
     # The sum of the register's hours (Attendance) while the class keeps one; otherwise the total
@@ -203,6 +208,7 @@ class Enrollment(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "training_class"], name="enrollment_person_class"),
+            models.Index(fields=["town", "training_class"], name="enrollment_town_class"),
             models.Index(fields=["training_class", "status"], name="enrollment_class_status"),
         ]
 

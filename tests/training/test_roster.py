@@ -202,3 +202,32 @@ def test_only_a_running_class_is_inspected_and_only_by_the_city(users, make_clas
         services.inspection_record(actor=users.institution_staff,
                                    training_class=make_class("running", trainees=1),
                                    data={"present": 1})
+
+
+def test_a_trainee_who_moves_town_is_followed_by_the_new_towns_staff(users, make_class,
+                                                                     trainee_factory):
+    from canpei.people.services import person_update
+    from canpei.training import selectors
+    from tests.training.conftest import CIZAO
+
+    person = trainee_factory()
+    training_class = make_class("running", persons=[person])
+    assert selectors.class_list(user=users.town_staff).filter(pk=training_class.pk).exists()
+    person_update(actor=users.city_admin, person=person, data={"town": CIZAO})
+    assert Enrollment.objects.get(person=person).town_id == CIZAO
+    assert not selectors.class_list(user=users.town_staff).filter(pk=training_class.pk).exists()
+    assert selectors.class_list(user=users.other_town_staff).filter(pk=training_class.pk).exists()
+
+
+def test_an_import_that_moves_a_trainee_moves_their_enrolments(users, make_class,
+                                                               trainee_factory):
+    from canpei.people.imports import persons_import
+    from tests.training.conftest import CIZAO
+
+    person = trainee_factory()
+    make_class("running", persons=[person])
+    sheet = ("姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
+             f"{person.name},{person.id_number},{person.cert_number},4,2,{CIZAO}\n").encode()
+    result = persons_import(actor=users.city_admin, data=sheet, filename="moved.csv")
+    assert result.ok, result.errors
+    assert Enrollment.objects.get(person=person).town_id == CIZAO

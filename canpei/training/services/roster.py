@@ -113,15 +113,18 @@ def enrollment_add(*, actor: Any, training_class: TrainingClass, person: Any) ->
         if existing is not None:
             # Re-enrolling a withdrawn trainee reuses the row (one per class and person).
             existing.status = EnrollmentStatus.ENROLLED
+            existing.town_id = found.town_id
             existing.withdrawn_on = None
             existing.withdraw_reason = ""
             existing.updated_at = timezone.now()
-            existing.save(update_fields=["status", "withdrawn_on", "withdraw_reason", "updated_at"])
+            existing.save(update_fields=["status", "town", "withdrawn_on", "withdraw_reason",
+                                          "updated_at"])
             enrollment = existing
         else:
             try:
                 with transaction.atomic():
-                    enrollment = Enrollment.objects.create(training_class=locked, person=found)
+                    enrollment = Enrollment.objects.create(training_class=locked, person=found,
+                                                           town_id=found.town_id)
             except IntegrityError:
                 message = rules.ALREADY_ENROLLED.format(person=rules.describe_person(found))
                 raise Conflict(message, [("person", message)]) from None
