@@ -118,8 +118,14 @@ def class_get(*, user: object, class_id: int | str) -> TrainingClass:
     return found
 
 
+def _this_class(user: object, training_class: TrainingClass) -> QuerySet[TrainingClass]:
+    """The class, if the user may see it: the scope applied to one row, a primary-key probe
+    (not the whole visible set, which for the city is every class)."""
+    return classes_visible_to(user).filter(pk=training_class.pk).values("pk")
+
+
 def class_history(*, user: object, training_class: TrainingClass) -> QuerySet[ClassEvent]:
-    return (ClassEvent.objects.filter(training_class__in=classes_visible_to(user),
+    return (ClassEvent.objects.filter(training_class__in=_this_class(user, training_class),
                                       training_class=training_class)
             .select_related("actor").order_by("at", "id"))
 
@@ -144,7 +150,7 @@ def enrollment_get(*, user: object, enrollment_id: int | str) -> Enrollment:
 
 
 def sessions(*, user: object, training_class: TrainingClass) -> QuerySet[ClassSession]:
-    return (ClassSession.objects.filter(training_class__in=classes_visible_to(user),
+    return (ClassSession.objects.filter(training_class__in=_this_class(user, training_class),
                                         training_class=training_class).order_by("date", "id"))
 
 
@@ -157,7 +163,7 @@ def register(*, user: object, training_class: TrainingClass) -> dict[tuple[int, 
 
 
 def inspections(*, user: object, training_class: TrainingClass) -> QuerySet[Inspection]:
-    return (Inspection.objects.filter(training_class__in=classes_visible_to(user),
+    return (Inspection.objects.filter(training_class__in=_this_class(user, training_class),
                                       training_class=training_class).order_by("date", "id"))
 
 

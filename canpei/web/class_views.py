@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -66,12 +67,21 @@ def class_list(request: HttpRequest) -> HttpResponse:
     return render(request, "classes/class_list.html", {
         "page": page, "filters": filters, "filter_errors": errors,
         "query": urlencode(query), "export_query": urlencode(filters.as_params()),
-        "institutions": [] if institution_staff else institution_list(user=request.user),
+        # Rendered here in one pass: a city has hundreds of institutions, and a template loop
+        # with a comparison per option costs more than the whole query of the page.
+        "institution_options": "" if institution_staff else _options(
+            institution_list(user=request.user).values_list("pk", "name"), filters.institution),
         "towns": [] if institution_staff else town_choices(),
         "states": ClassState.choices, "types": TrainingType.choices,
         "page_sizes": PAGE_SIZES, "page_size": size,
         "can_create": has_perm(request.user, Perm.CLASS_EDIT),
     })
+
+
+def _options(pairs: Any, selected: Any) -> str:
+    return format_html_join("", '<option value="{}"{}>{}</option>',
+                            ((value, " selected" if value == selected else "", label)
+                             for value, label in pairs))
 
 
 # ---- the application form ------------------------------------------------------------------------
