@@ -118,7 +118,7 @@ def class_get(*, user: object, class_id: int | str) -> TrainingClass:
     return found
 
 
-def _this_class(user: object, training_class: TrainingClass) -> QuerySet[TrainingClass]:
+def _this_class(user: object, training_class: TrainingClass) -> QuerySet[TrainingClass, Any]:
     """The class, if the user may see it: the scope applied to one row, a primary-key probe
     (not the whole visible set, which for the city is every class)."""
     return classes_visible_to(user).filter(pk=training_class.pk).values("pk")
