@@ -4,7 +4,7 @@ inspections. Routes only parse, call one selector or service, and shape the answ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
@@ -14,14 +14,33 @@ from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
 from canpei.errors import Forbidden
 from canpei.training import rules, selectors, services
+from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import (
-    ClassEvent, ClassSession, Enrollment, Inspection, TrainingClass,
+    AppraisalResult, CertificateType, ClassEvent, ClassSession, Enrollment, EnrollmentStatus,
+    Inspection, TrainingClass,
 )
 
 router = Router(tags=["classes"])
 enrollment_router = Router(tags=["classes"])
 
 NO_BROWSE = "当前角色不能查看培训班"
+
+
+
+def _codes(values: list[str], *, blank: bool = False) -> Any:
+    """A code field's schema: the document lists the codes, the service checks them, so a wrong
+    one is refused with the rule's own message naming the field (not a generic type error)."""
+    codes: list[Any] = values + ([""] if blank else [])
+    return Field(json_schema_extra={"enum": codes})
+
+
+TypeCode = Annotated[str, _codes(TrainingType.values)]
+ModeCode = Annotated[str, _codes(TrainingMode.values)]
+LevelCode = Annotated[str, _codes(TrainingLevel.values)]
+StatusCode = Annotated[str, _codes(EnrollmentStatus.values)]
+AppraisalCode = Annotated[str, _codes(AppraisalResult.values, blank=True)]
+CertificateTypeCode = Annotated[str, _codes(CertificateType.values, blank=True)]
+CertificateLevelCode = Annotated[str, _codes(TrainingLevel.values, blank=True)]
 
 PAGE = Query(1, ge=1, le=1_000_000)
 PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
@@ -109,12 +128,12 @@ class ClassIn(ObjectIn):
     name: str
     # Institution staff leave it out: their class is always their own institution's.
     institution: int | None = None
-    training_type: str
-    mode: str
+    training_type: TypeCode
+    mode: ModeCode
     occupation: str
     skill: str | None = None
     industry: str = ""
-    level: str
+    level: LevelCode
     appraisal: bool = False
     filing_number: str = ""
     start_date: dt.date
@@ -133,12 +152,12 @@ class ClassIn(ObjectIn):
 class ClassPatch(ObjectIn):
     name: str | None = None
     institution: int | None = None
-    training_type: str | None = None
-    mode: str | None = None
+    training_type: TypeCode | None = None
+    mode: ModeCode | None = None
     occupation: str | None = None
     skill: str | None = None
     industry: str | None = None
-    level: str | None = None
+    level: LevelCode | None = None
     appraisal: bool | None = None
     filing_number: str | None = None
     start_date: dt.date | None = None
@@ -334,8 +353,8 @@ class EnrollmentIn(ObjectIn):
 
 
 class CertificateIn(ObjectIn):
-    type: str | None = None
-    level: str | None = None
+    type: CertificateTypeCode | None = None
+    level: CertificateLevelCode | None = None
     number: str | None = None
     date: dt.date | None = None
     issuer: str | None = None
@@ -349,11 +368,11 @@ class EnrollmentPatch(ObjectIn):
             "type": "special_ability", "level": "special", "number": "ZX2026350500123",
             "date": "2026-05-20", "issuer": "泉州市职业技能鉴定中心"}}]}}
 
-    status: str | None = None
+    status: StatusCode | None = None
     withdraw_reason: str | None = None
     attended_hours: float | str | None = None
     result: str | None = None
-    appraisal_result: str | None = None
+    appraisal_result: AppraisalCode | None = None
     certificate: CertificateIn | None = None
 
 
