@@ -871,3 +871,64 @@ def test_the_list_answers_in_a_fixed_number_of_queries(users, make_class, api,
         assert client.get("/classes", page_size=1).status_code == 200
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/classes", page_size=200).json()["count"] == 3
+
+
+# ---- the document and the wire ------------------------------------------------------------------
+
+def test_the_openapi_document_describes_the_class_api(db):
+    from django.test import Client
+
+    document = Client().get("/api/v1/openapi.json").json()
+    operations = {(method.upper(), path) for path, item in document["paths"].items()
+                  for method in item}
+    base = "/api/v1"
+    assert {("GET", f"{base}/classes"), ("POST", f"{base}/classes"),
+            ("GET", f"{base}/classes/{{class_id}}"), ("PATCH", f"{base}/classes/{{class_id}}"),
+            ("GET", f"{base}/classes/{{class_id}}/transitions"),
+            ("POST", f"{base}/classes/{{class_id}}/transitions"),
+            ("GET", f"{base}/classes/{{class_id}}/enrollments"),
+            ("POST", f"{base}/classes/{{class_id}}/enrollments"),
+            ("GET", f"{base}/enrollments/{{enrollment_id}}"),
+            ("PATCH", f"{base}/enrollments/{{enrollment_id}}"),
+            ("GET", f"{base}/classes/{{class_id}}/sessions"),
+            ("POST", f"{base}/classes/{{class_id}}/sessions"),
+            ("GET", f"{base}/classes/{{class_id}}/inspections"),
+            ("POST", f"{base}/classes/{{class_id}}/inspections"),
+            ("PATCH", f"{base}/classes/{{class_id}}/inspections/{{inspection_id}}")} <= operations
+    schemas = document["components"]["schemas"]
+    assert CLASS_FIELDS <= set(schemas["ClassOut"]["properties"])
+    assert ENROLLMENT_FIELDS <= set(schemas["EnrollmentOut"]["properties"])
+    assert set(schemas["PersonSummaryOut"]["properties"]) == PERSON_SUMMARY
+    actions = schemas["TransitionIn"]["properties"]["action"]["enum"]
+    assert actions == list(rules.CLASS_TRANSITIONS)
+    assert schemas["ClassIn"]["properties"]["training_type"]["enum"] == [
+        "employment_skills", "skill_upgrade", "entrepreneurship", "rural_practical"]
+
+
+@pytest.mark.parametrize("body", ['{"name": ', "not json", "[1, 2"])
+def test_malformed_json_to_the_class_api_is_a_400(body, users, make_class, api):
+    training_class = make_class("draft", trainees=1)
+    client = api(users.institution_staff)
+    enrollment = training_class.enrollments.get()
+    for method, path in (("post", "/classes"), ("patch", f"/classes/{training_class.pk}"),
+                         ("post", f"/classes/{training_class.pk}/transitions"),
+                         ("post", f"/classes/{training_class.pk}/enrollments"),
+                         ("patch", f"/enrollments/{enrollment.pk}")):
+        response = getattr(client.client, method)(
+            "/api/v1" + path, body, content_type="application/json", **client.headers)
+        assert response.status_code == 400, (method, path)
+        assert set(response.json()) == {"detail", "errors"}
+    assert state_of(training_class) == "draft"
+
+
+@pytest.mark.parametrize("body", [[], "text", 42, None])
+def test_json_that_is_not_an_object_changes_nothing(body, users, make_class, api):
+    training_class = make_class("draft", trainees=1)
+    client = api(users.institution_staff)
+    for response in (client.post("/classes", body),
+                     client.patch(f"/classes/{training_class.pk}", body),
+                     client.post(f"/classes/{training_class.pk}/transitions", body)):
+        assert response.status_code in (400, 422)
+        assert set(response.json()) == {"detail", "errors"}
+    assert TrainingClass.objects.count() == 1
+    assert state_of(training_class) == "draft"
