@@ -26,7 +26,6 @@ enrollment_router = Router(tags=["classes"])
 NO_BROWSE = "当前角色不能查看培训班"
 
 
-
 def _codes(values: list[str], *, blank: bool = False) -> Any:
     """A code field's schema: the document lists the codes, the service checks them, so a wrong
     one is refused with the rule's own message naming the field (not a generic type error)."""
