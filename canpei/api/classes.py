@@ -220,7 +220,7 @@ def class_update(request: HttpRequest, class_id: int, payload: ClassPatch) -> Cl
 
 # ---- the lifecycle -------------------------------------------------------------------------------
 
-class TransitionIn(ObjectIn):
+class ClassTransitionIn(ObjectIn):
     model_config = {"json_schema_extra": {"examples": [
         {"action": "submit", "comment": "花名册已核对"},
         {"action": "return", "comment": "学员张三不在就业年龄段，请调整花名册"}]}}
@@ -266,7 +266,8 @@ def class_history(request: HttpRequest, class_id: int, page: int = PAGE,
 
 @router.post("/{class_id}/transitions",
              response={200: ClassOut, **errors(400, 401, 403, 404, 409, 422)})
-def class_transition(request: HttpRequest, class_id: int, payload: TransitionIn) -> ClassOut:
+def class_transition(request: HttpRequest, class_id: int,
+                     payload: ClassTransitionIn) -> ClassOut:
     """Take one step of the class lifecycle. 403 when the caller's role never takes this step;
     409 when the class's state or a rule forbids it, each broken rule in `errors`."""
     user = actor_of(request)

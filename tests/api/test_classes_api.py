@@ -899,10 +899,28 @@ def test_the_openapi_document_describes_the_class_api(db):
     assert CLASS_FIELDS <= set(schemas["ClassOut"]["properties"])
     assert ENROLLMENT_FIELDS <= set(schemas["EnrollmentOut"]["properties"])
     assert set(schemas["PersonSummaryOut"]["properties"]) == PERSON_SUMMARY
-    actions = schemas["TransitionIn"]["properties"]["action"]["enum"]
+    actions = schemas["ClassTransitionIn"]["properties"]["action"]["enum"]
     assert actions == list(rules.CLASS_TRANSITIONS)
     assert schemas["ClassIn"]["properties"]["training_type"]["enum"] == [
         "employment_skills", "skill_upgrade", "entrepreneurship", "rural_practical"]
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The document names components by class name: two schemas of one name would silently
+    describe one operation with the other's body (as a second `TransitionIn` once did)."""
+    import inspect
+
+    from ninja import Schema
+
+    from canpei.api import router
+
+    modules = [module for name, module in vars(router).items()
+               if inspect.ismodule(module) and module.__name__.startswith("canpei.api.")]
+    names = [obj.__name__ for module in modules for obj in vars(module).values()
+             if inspect.isclass(obj) and issubclass(obj, Schema)
+             and obj.__module__ == module.__name__]
+    assert "ClassOut" in names and "InstitutionOut" in names
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []
 
 
 @pytest.mark.parametrize("body", ['{"name": ', "not json", "[1, 2"])
