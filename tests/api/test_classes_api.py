@@ -22,8 +22,6 @@ from canpei.training import rules
 from canpei.training.models import ClassEvent, Enrollment, Inspection, TrainingClass
 from tests.conftest import ANHAI, CIZAO, make_id
 from tests.training.conftest import class_data
-# The training fixtures: a designated institution, trainees, classes walked to any state.
-from tests.training.conftest import designated, make_class, trainee_factory  # noqa: F401
 
 CLASS_FIELDS = {"id", "code", "name", "institution", "training_type", "mode", "occupation",
                 "level", "appraisal", "filing_number", "start_date", "end_date", "hours",

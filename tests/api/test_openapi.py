@@ -30,8 +30,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import CIZAO, make_id, person_data
-# The training fixtures, for records deep in the class paths (classes walked to a state).
-from tests.training.conftest import designated, make_class, trainee_factory  # noqa: F401
 
 OPENAPI = "/api/v1/openapi.json"
 ERROR_KEYS = {"detail", "errors"}
