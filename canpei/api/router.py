@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from canpei.api import audit, auth, institutions, persons, surveys
 from canpei.api import applications
+from canpei.api import classes
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError
 
@@ -62,6 +63,8 @@ api.add_router("/auth", auth.router)
 api.add_router("/persons", persons.router)
 api.add_router("/surveys", surveys.router)
 api.add_router("/institutions", institutions.router)
+api.add_router("/classes", classes.router)
+api.add_router("/enrollments", classes.enrollment_router)
 api.add_router("/audit", audit.router)
 api.add_router("/applications", applications.router)
 api.add_router("/staff-trainings", applications.staff_router)

@@ -13,6 +13,7 @@ The plain tests below pin the behaviour of bad input that INTERFACES.md promises
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any, Callable, Iterable
@@ -78,6 +79,38 @@ def audit_token(users: Any) -> str:
     return token_issue(actor=users.audit_admin, user=users.audit_admin)
 
 
+@pytest.fixture
+def fuzz_classes(users: Any, make_class: Any, trainee_factory: Any) -> dict[str, Any]:
+    """A running class (register, inspections, hours) and a draft one (edits, roster), each
+    with trainees, and an inspection that asks for rectification: the records the fuzzer's
+    class, enrollment and inspection ids are pointed at."""
+    from canpei.training import services
+
+    # Born on a day no other person of these tests is, so their ID numbers never clash.
+    running = make_class("running", persons=[trainee_factory(birth="19880808") for _ in range(2)])
+    draft = make_class("draft", persons=[trainee_factory(birth="19880808")])
+    inspection = services.inspection_record(actor=users.city_admin, training_class=running,
+                                            data={"present": 1, "rectification_required": True})
+    return {"institution": running.institution_id, "class": {1: running.pk, 2: draft.pk},
+            "enrollment": {1: running.enrollments.first().pk, 2: draft.enrollments.first().pk},
+            "inspection": {1: inspection.pk, 2: inspection.pk}}
+
+
+def _aim(case: Any, name: str, targets: dict[int, int]) -> None:
+    """Point two in three generated ids at real records; the third stays random (a 404)."""
+    value = (case.path_parameters or {}).get(name)
+    if isinstance(value, int) and not isinstance(value, bool) and value % 3:
+        case.path_parameters[name] = targets[value % 3]
+
+
+def _aim_body(case: Any, values: dict[str, Any]) -> None:
+    """Two in three generated bodies get these fields set to values that exist (an institution,
+    a person, today), so that the operations' success answers are fuzzed too."""
+    body = case.body
+    if isinstance(body, dict) and len(repr(body)) % 3:
+        body.update({key: value for key, value in values.items() if key in body})
+
+
 # Loaded once, at collection, from the running application (serving the document touches no
 # table). schemathesis.pytest.from_fixture would defer this to a fixture, but it sets
 # `Function._nodeid`, which pytest 9 no longer has.
@@ -90,7 +123,8 @@ schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI())
           suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audit_token: str,
                                                 person_in: Any, person_out: Any,
-                                                institution: Any) -> None:
+                                                institution: Any,
+                                                request: pytest.FixtureRequest) -> None:
     # Random ids almost never exist; point two in three at real records, so that the detail,
     # identity and PATCH operations are fuzzed on the paths that read and write a person.
     person_id = (case.path_parameters or {}).get("person_id")
@@ -100,6 +134,17 @@ def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audi
     institution_id = (case.path_parameters or {}).get("institution_id")
     if isinstance(institution_id, int) and not isinstance(institution_id, bool) and institution_id % 3:
         case.path_parameters["institution_id"] = institution.pk
+    # Classes and their roster, register and inspections: built only for those operations.
+    if case.operation.path.startswith(("/api/v1/classes/", "/api/v1/enrollments/")):
+        records = request.getfixturevalue("fuzz_classes")
+        _aim(case, "class_id", records["class"])
+        _aim(case, "enrollment_id", records["enrollment"])
+        _aim(case, "inspection_id", records["inspection"])
+    if case.operation.path.startswith("/api/v1/classes"):
+        today = dt.date.today().isoformat()
+        _aim_body(case, {"date": today, "rectified_on": today, "present": 1, "hours": 2})
+        _aim_body(case, {"person": person_in.id_number,
+                         "institution": request.getfixturevalue("fuzz_classes")["institution"]})
     # city_admin everywhere, except the audit log: only the audit officer gets its 200 answer.
     token = audit_token if case.operation.path == "/api/v1/audit" else city_token
     case.call_and_validate(

@@ -311,3 +311,234 @@ def test_lookup_with_an_invalid_number_names_the_field(users: Any, api: Any) -> 
     response = api(users.institution_staff).post("/persons/lookup", {"id_number": "12345"})
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["id_number"]
+
+
+# ---- training classes --------------------------------------------------------------------------
+#
+# The same matrix for classes and everything under them. "in" is a class of the users'
+# institution with a trainee of 安海镇; "out" a class of another institution with a trainee of
+# 磁灶镇 only. Institutions run their own classes; the city decides, inspects and keeps any
+# roster; town staff read the classes their town's trainees are on; employment service and
+# auditors read everything; the officers see nothing. A role that may never take a write is
+# refused (403) before the record is looked up, so the refusal tells nothing about it.
+
+CLASS_OPS = ("list", "detail", "edit", "step", "history", "roster", "enrol", "enrollment",
+             "enrollment_edit", "register", "record", "inspections", "inspect")
+# These act on a running class; the others on a draft.
+RUNNING_OPS = frozenset({"record", "inspect"})
+
+_CLASS_READER = {"list": (200, 200), "detail": (200, 200), "edit": (403, 403),
+                 "step": (403, 403), "history": (200, 200), "roster": (200, 200),
+                 "enrol": (403, 403), "enrollment": (200, 200), "enrollment_edit": (403, 403),
+                 "register": (200, 200), "record": (403, 403), "inspections": (200, 200),
+                 "inspect": (403, 403)}
+_CLASS_OFFICER = {"list": (403, 403), "detail": (404, 404), "edit": (403, 403),
+                  "step": (403, 403), "history": (404, 404), "roster": (404, 404),
+                  "enrol": (403, 403), "enrollment": (404, 404), "enrollment_edit": (403, 403),
+                  "register": (404, 404), "record": (403, 403), "inspections": (404, 404),
+                  "inspect": (403, 403)}
+CLASS_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    "city_admin": {"list": (200, 200), "detail": (200, 200), "edit": (200, 200),
+                   "step": (200, 200), "history": (200, 200), "roster": (200, 200),
+                   "enrol": (201, 201), "enrollment": (200, 200), "enrollment_edit": (200, 200),
+                   "register": (200, 200), "record": (201, 201), "inspections": (200, 200),
+                   "inspect": (201, 201)},
+    "town_staff": {"list": (200, 200), "detail": (200, 404), "edit": (403, 403),
+                   "step": (403, 403), "history": (200, 404), "roster": (200, 404),
+                   "enrol": (403, 403), "enrollment": (200, 404), "enrollment_edit": (403, 403),
+                   "register": (200, 404), "record": (403, 403), "inspections": (200, 404),
+                   "inspect": (403, 403)},
+    "institution_staff": {"list": (200, 200), "detail": (200, 404), "edit": (200, 404),
+                          "step": (200, 404), "history": (200, 404), "roster": (200, 404),
+                          "enrol": (201, 404), "enrollment": (200, 404),
+                          "enrollment_edit": (200, 404), "register": (200, 404),
+                          "record": (201, 404), "inspections": (200, 404),
+                          "inspect": (403, 403)},
+    "employment_service": _CLASS_READER, "auditor": _CLASS_READER,
+    "sys_admin": _CLASS_OFFICER, "security_admin": _CLASS_OFFICER,
+    "audit_admin": _CLASS_OFFICER,
+}
+CLASS_VISIBLE_IN_LIST = {
+    "city_admin": (True, True), "town_staff": (True, False), "institution_staff": (True, False),
+    "employment_service": (True, True), "auditor": (True, True),
+}
+CLASS_CORE_FIELDS = {"id", "code", "name", "institution", "training_type", "mode", "occupation",
+                     "level", "appraisal", "filing_number", "start_date", "end_date", "hours",
+                     "capacity", "state"}
+
+
+class ClassWorld:
+    """The classes of the matrix, built on first use: a test builds only what its op touches."""
+
+    def __init__(self, users: Any, institution: Any, other_institution: Any) -> None:
+        import datetime as dt
+
+        from canpei.accounts.models import User
+
+        today = dt.date.today()
+        for designated in (institution, other_institution):
+            designated.state = "designated"
+            designated.designated_from = today - dt.timedelta(days=400)
+            designated.designated_to = today + dt.timedelta(days=400)
+            designated.save()
+        self.users = users
+        self.institutions = {"in": institution, "out": other_institution}
+        self.staff = {"in": users.institution_staff,
+                      "out": User.objects.create(username="other-school", role="institution_staff",
+                                                 institution=other_institution)}
+        self.towns = {"in": ANHAI, "out": CIZAO}
+        self._built: dict[tuple[str, str], Any] = {}
+
+    def trainee(self, where: str) -> Any:
+        from canpei.people.services import person_create
+
+        # Born in 1987: no ID number here clashes with the persons of the tests above.
+        number = make_id(f"35058219870707{next(_fresh):03d}")
+        return person_create(actor=self.users.city_admin, data=person_data(
+            name="培训学员", id_number=number, cert_number=number + "42", town=self.towns[where]))
+
+    def training_class(self, where: str, state: str) -> Any:
+        if (where, state) in self._built:
+            return self._built[where, state]
+        import datetime as dt
+
+        from canpei.training import services
+
+        today = dt.date.today()
+        city, staff = self.users.city_admin, self.staff[where]
+        training_class = services.class_create(actor=city, data={
+            "name": "电子商务培训班", "institution": self.institutions[where].pk,
+            "training_type": "employment_skills", "mode": "centralized", "occupation": "电子商务师",
+            "level": "junior", "start_date": today - dt.timedelta(days=5),
+            "end_date": today + dt.timedelta(days=25), "hours": 40, "capacity": 30})
+        services.enrollment_add(actor=city, training_class=training_class,
+                                person=self.trainee(where).id_number)
+        if state == "running":
+            for actor, action in ((staff, "submit"), (city, "approve"), (staff, "start")):
+                services.class_transition(training_class=training_class, actor=actor,
+                                          action=action)
+        self._built[where, state] = training_class
+        return training_class
+
+
+@pytest.fixture
+def class_world(users: Any, institution: Any, other_institution: Any) -> ClassWorld:
+    return ClassWorld(users, institution, other_institution)
+
+
+def run_class_op(op: str, client: Any, world: ClassWorld, where: str, *,
+                 absent: bool = False) -> Any:
+    """Perform `op` on the class of `where` (or, with absent=True, on ids that do not exist)."""
+    import datetime as dt
+
+    training_class = world.training_class(where, "running" if op in RUNNING_OPS else "draft")
+    enrollment = training_class.enrollments.get()
+    pk = training_class.pk + 10_000 if absent else training_class.pk
+    enrollment_pk = enrollment.pk + 10_000 if absent else enrollment.pk
+    today = dt.date.today().isoformat()
+    if op == "list":
+        world.training_class("in", "draft")
+        world.training_class("out", "draft")
+        return client.get("/classes", page_size=200)
+    if op == "detail":
+        return client.get(f"/classes/{pk}")
+    if op == "edit":
+        return client.patch(f"/classes/{pk}", {"venue": "安海镇文化中心"})
+    if op == "step":
+        return client.post(f"/classes/{pk}/transitions", {"action": "cancel", "comment": "撤回"})
+    if op == "history":
+        return client.get(f"/classes/{pk}/transitions")
+    if op == "roster":
+        return client.get(f"/classes/{pk}/enrollments")
+    if op == "enrol":
+        return client.post(f"/classes/{pk}/enrollments",
+                           {"person": world.trainee(where).id_number})
+    if op == "enrollment":
+        return client.get(f"/enrollments/{enrollment_pk}")
+    if op == "enrollment_edit":
+        return client.patch(f"/enrollments/{enrollment_pk}",
+                            {"status": "withdrawn", "withdraw_reason": "外出务工"})
+    if op == "register":
+        return client.get(f"/classes/{pk}/sessions")
+    if op == "record":
+        return client.post(f"/classes/{pk}/sessions", {
+            "date": today, "hours": 2, "attendance": {str(enrollment_pk): 2}})
+    if op == "inspections":
+        return client.get(f"/classes/{pk}/inspections")
+    if op == "inspect":
+        return client.post(f"/classes/{pk}/inspections", {"present": 1})
+    raise AssertionError(op)
+
+
+def class_snapshot(training_class: Any) -> tuple[Any, ...]:
+    """What any write of the matrix would change."""
+    from canpei.training.models import TrainingClass
+
+    stored = TrainingClass.objects.get(pk=training_class.pk)
+    return (stored.state, stored.venue,
+            sorted(stored.enrollments.values_list("person_id", "status")),
+            stored.sessions.count(), stored.inspections.count())
+
+
+@pytest.mark.parametrize("where", WHERE)
+@pytest.mark.parametrize("op", CLASS_OPS)
+@pytest.mark.parametrize("role", ROLES)
+def test_class_scope_matrix(role: str, op: str, where: str, users: Any,
+                            class_world: ClassWorld, api: Any) -> None:
+    user = users.by_role()[role]
+    client = api(user)
+    expected = CLASS_EXPECTED[role][op][0 if where == "in" else 1]
+    training_class = class_world.training_class(where, "running" if op in RUNNING_OPS else "draft")
+    before = class_snapshot(training_class)
+    audit_before = AuditEntry.objects.filter(actor_username=user.username).count()
+
+    response = run_class_op(op, client, class_world, where)
+
+    assert response.status_code == expected, (role, op, where, response.content)
+    body = response.json()
+    if expected >= 400:
+        assert set(body) == {"detail", "errors"}, body
+        assert isinstance(body["detail"], str) and body["detail"]
+        # A refusal writes nothing, not even an audit entry.
+        assert class_snapshot(training_class) == before
+        assert AuditEntry.objects.filter(actor_username=user.username).count() == audit_before
+        return
+    if op == "list":
+        ids = {row["id"] for row in body["results"]}
+        assert (training_class.pk in ids) is CLASS_VISIBLE_IN_LIST[role][0 if where == "in" else 1]
+        assert body["count"] == len(body["results"])
+        assert all(CLASS_CORE_FIELDS <= set(row) for row in body["results"])
+    elif op == "detail":
+        assert CLASS_CORE_FIELDS <= set(body)
+        assert body["id"] == training_class.pk
+    elif op in ("roster", "enrollment"):
+        rows = body["results"] if op == "roster" else [body]
+        assert [row["class"] for row in rows] == [training_class.pk]
+        for row in rows:
+            person = Person.objects.get(pk=row["person"])
+            assert row["person_summary"] == {"name": person.name,
+                                             "id_number": rules.mask_id_number(person.id_number),
+                                             "category": person.category, "grade": person.grade}
+            assert person.id_number not in response.content.decode()
+    elif op in ("edit", "step", "enrol", "enrollment_edit", "record", "inspect"):
+        # The write took effect, and is on the audit log under the caller's name.
+        assert class_snapshot(training_class) != before
+        assert AuditEntry.objects.filter(actor_username=user.username).count() > audit_before
+
+
+@pytest.mark.parametrize("op", ("detail", "edit", "step", "history", "roster", "enrol",
+                                "enrollment", "enrollment_edit", "register", "record",
+                                "inspections", "inspect"))
+@pytest.mark.parametrize("role", ROLES)
+def test_a_class_out_of_scope_looks_exactly_like_an_absent_one(
+        role: str, op: str, users: Any, class_world: ClassWorld, api: Any) -> None:
+    """Whatever the role answers for a class (or roster row) it may not see, it answers for one
+    that is not there."""
+    client = api(users.by_role()[role])
+    for where in WHERE:
+        if CLASS_EXPECTED[role][op][0 if where == "in" else 1] not in (403, 404):
+            continue
+        hidden = run_class_op(op, client, class_world, where)
+        absent = run_class_op(op, client, class_world, where, absent=True)
+        assert (hidden.status_code, hidden.json()) == (absent.status_code, absent.json()), \
+            (role, op, where)

@@ -1,0 +1,108 @@
+"""The class lifecycle and class codes under concurrency (QUALITY.md, Reliability: 20 concurrent
+identical approvals / settlements take effect exactly once; issue 4: codes without clashes).
+
+Twenty threads, each with its own database connection, released together by a barrier. Only
+PostgreSQL runs them truly at once: SQLite serialises every writer, so there the row locks
+under test are never contended.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+
+from canpei.audit.models import AuditEntry
+from canpei.audit.services import audit_verify
+from canpei.errors import Conflict
+from canpei.training import services
+from canpei.training.models import ClassEvent, TrainingClass
+from tests.training.conftest import class_data
+
+POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+THREADS = 20
+
+pytestmark = [
+    pytest.mark.skipif(not POSTGRES, reason="SQLite serialises all writers; row locks need PostgreSQL"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def all_at_once(work: Callable[[], Any]) -> list[Any]:
+    """Run `work` in THREADS threads released together; each outcome is its result, "conflict",
+    or the repr of any other exception (which the caller's assertion then shows)."""
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            try:
+                result: Any = work()
+            except Conflict:
+                result = "conflict"
+            except Exception as exc:  # pragma: no cover - reported by the assertion
+                result = repr(exc)
+            with lock:
+                outcomes.append(result)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def history(training_class: TrainingClass) -> list[tuple[str, str, str]]:
+    return list(ClassEvent.objects.filter(training_class=training_class).order_by("id")
+                .values_list("action", "from_state", "to_state"))
+
+
+def audit_actions(training_class: TrainingClass) -> list[str]:
+    return list(AuditEntry.objects.filter(object_type="training.trainingclass",
+                                          object_id=str(training_class.pk)).order_by("id")
+                .values_list("action", flat=True))
+
+
+@pytest.mark.parametrize("action,start,target", [("approve", "submitted", "approved"),
+                                                 ("settle", "audited", "settled")])
+def test_twenty_identical_concurrent_steps_take_effect_exactly_once(
+        action: str, start: str, target: str, users: Any, make_class: Callable[..., Any]) -> None:
+    training_class = make_class(start, trainees=2)
+    steps_before = history(training_class)
+    audit_before = audit_actions(training_class)
+
+    def step() -> str:
+        services.class_transition(training_class=training_class, actor=users.city_admin,
+                                  action=action, comment="并发测试")
+        return "ok"
+
+    outcomes = all_at_once(step)
+
+    assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["ok"], outcomes
+    assert TrainingClass.objects.get(pk=training_class.pk).state == target
+    assert history(training_class) == steps_before + [(action, start, target)]
+    assert audit_actions(training_class) == audit_before + [f"class.{action}"]
+    assert audit_verify().ok
+    assert connection.vendor == "postgresql"
+
+
+def test_twenty_concurrent_creations_get_twenty_consecutive_codes(
+        users: Any, designated: Any) -> None:
+    def create() -> str:
+        return services.class_create(actor=users.institution_staff, data=class_data()).code
+
+    outcomes = all_at_once(create)
+
+    year = TrainingClass.objects.values_list("start_date", flat=True).first().year
+    assert sorted(outcomes) == [f"PX{year}-{n:05d}" for n in range(1, THREADS + 1)], outcomes
+    assert TrainingClass.objects.count() == THREADS
+    assert AuditEntry.objects.filter(action="class.create").count() == THREADS
+    assert audit_verify().ok
