@@ -10,7 +10,6 @@ import pytest
 
 from tests.conftest import ANHAI, CIZAO, Users, make_id, person_data
 
-_serial = itertools.count(1)
 
 
 @pytest.fixture
@@ -43,9 +42,15 @@ def trainee_factory(users: Users) -> Callable[..., Any]:
     """Persons on the registry, each with a valid certificate and of working age unless told."""
     from canpei.people.services import person_create
 
+    # Sequence numbers from 101 for each test: person_in holds 001, and within one test no two
+    # trainees share an ID number (up to 899 of them).
+    serials = itertools.count(101)
+
     def make(town: str = ANHAI, birth: str = "19900307", **overrides: Any) -> Any:
-        serial = next(_serial)
-        number = make_id(f"350582{birth}{serial:03d}"[:17])
+        serial = next(serials)
+        if serial > 999:
+            raise AssertionError("trainee_factory makes at most 899 trainees per test")
+        number = make_id(f"350582{birth}{serial:03d}")
         data = person_data(id_number=number, cert_number=number + "42", town=town,
                            name=overrides.pop("name", "学员" + "甲乙丙丁戊己庚辛壬癸"[serial % 10]
                                               + "一二三四五六七八九十"[serial // 10 % 10]))
