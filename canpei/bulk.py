@@ -11,10 +11,11 @@ from __future__ import annotations
 import operator
 import queue
 import threading
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from django.db import connection, transaction
-from django.db.models import JSONField, Model
+from django.db.models import BooleanField, JSONField, Model, QuerySet
+from django.db.models.expressions import RawSQL
 
 
 def uses_copy() -> bool:
@@ -29,6 +30,24 @@ def next_ids(model: type[Model], count: int) -> list[int]:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [model._meta.db_table, model._meta.pk.column, count])  # type: ignore[union-attr]
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def filter_in(queryset: QuerySet[Any], column: str, keys: Sequence[str]) -> Iterator[Any]:
+    """The rows of `queryset` whose `column` is one of `keys` (text without commas), in few queries.
+
+    `column__in` binds one parameter a key: for the 100,000 ID hashes of an import, psycopg and
+    Django take about 10 µs a key to send them, the database a fraction of that. On PostgreSQL the
+    keys go as one text, split by the server.
+    """
+    if uses_copy() and not any("," in key for key in keys):
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        condition = f"{table}.{connection.ops.quote_name(column)} = ANY(string_to_array(%s, ','))"
+        for start in range(0, len(keys), 20_000):
+            yield from queryset.filter(RawSQL(condition, [",".join(keys[start:start + 20_000])],
+                                              output_field=BooleanField()))
+        return
+    for start in range(0, len(keys), 1000):
+        yield from queryset.filter(**{f"{column}__in": keys[start:start + 1000]})
 
 
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

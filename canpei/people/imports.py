@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_prepare_changes, audit_record, audit_record_many
-from canpei.bulk import CopyInBackground, insert_many, next_ids, row_values, uses_copy
+from canpei.bulk import CopyInBackground, filter_in, insert_many, next_ids, row_values, uses_copy
 from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.models import Person
@@ -248,12 +248,9 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                        else "", cells))
     progress(0, len(rows))
 
-    # Pass 2: who is already on the registry, in batches of hashes (one query per thousand rows).
+    # Pass 2: who is already on the registry.
     hash_list = [h for _r, _d, _n, h, _c in parsed if h]
-    existing: dict[str, Person] = {}
-    for start in range(0, len(hash_list), 1000):
-        for person in Person.objects.filter(id_hash__in=hash_list[start:start + 1000]):
-            existing[person.id_hash] = person
+    existing = {person.id_hash: person for person in filter_in(Person.objects.all(), "id_hash", hash_list)}
     own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
 
     # Pass 3: validate each row with the registry's own rules. On PostgreSQL the new persons
