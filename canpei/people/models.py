@@ -32,8 +32,10 @@ class Person(models.Model):
     birth_date = models.DateField("出生日期", editable=False)
     category = models.CharField("残疾类别", max_length=1, choices=Category.choices)
     grade = models.CharField("残疾等级", max_length=1, choices=Grade.choices)
+    # No index of its own: every index of Meta.indexes that starts with the town serves its
+    # lookups, and each index more is work on every row an import writes.
     town = models.ForeignKey("regions.Region", verbose_name="所属镇街", on_delete=models.PROTECT,
-                             related_name="persons")
+                             related_name="persons", db_index=False)
     village = models.ForeignKey("regions.Region", verbose_name="村（社区）", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="village_persons")
     address = models.CharField("地址", max_length=200, blank=True)
