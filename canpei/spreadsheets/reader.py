@@ -328,6 +328,8 @@ DATE_INVALID = "日期无效，应为 2024-01-31 这样的格式"
 
 # Zero-width characters come along when a number is copied from a web page or a chat.
 _INVISIBLE = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])
+# Finding one is a single scan; translating a text that has none builds it anew (~6x slower).
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]").search
 
 
 def cell_text(value: Cell) -> str:
@@ -340,7 +342,8 @@ def cell_text(value: Cell) -> str:
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
-    return unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
+    text = unicodedata.normalize("NFKC", str(value))
+    return (text.translate(_INVISIBLE) if _HAS_INVISIBLE(text) else text).strip()
 
 
 def cell_date(value: Cell) -> dt.date | None:
