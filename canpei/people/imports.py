@@ -109,48 +109,75 @@ def _is_lost_number(raw: Any) -> bool:
     return isinstance(raw, str) and bool(_SCIENTIFIC.match(raw.strip()))
 
 
-# How _row_data reads each column: the code table of a coded column, or a special case.
+# How a row is read, column by column: the code table of a coded column, or a special case.
 _PLAIN, _TOWN, _STATUS, _HARDSHIP, _BOOL, _FORM = range(6)
 _ALWAYS_CODED = {"category": CATEGORY_CODES, "grade": GRADE_CODES}
 _CODED_IF_GIVEN = {"education": EDUCATION_CODES, "not_working_reason": REASON_CODES}
 _SPECIAL = {"town": _TOWN, "status": _STATUS, "hardship": _HARDSHIP, "employment_form": _FORM,
             "new_entrant": _BOOL, "registered_unemployed": _BOOL, "entrepreneurship_intention": _BOOL}
+_ABSENT = object()  # a blank status: the row says nothing about it
 
 
-def _row_data(cells: list[Any], columns: dict[str, int], town_names: dict[str, str],
-              village_names: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    length = len(cells)
-    for field, index in columns.items():
-        value = cell_text(cells[index]) if index < length else ""
-        table = _ALWAYS_CODED.get(field)
-        if table is not None:
-            data[field] = codes.to_code(value, table)
-            continue
-        table = _CODED_IF_GIVEN.get(field)
-        if table is not None:
-            data[field] = codes.to_code(value, table) if value else ""
-            continue
-        kind = _SPECIAL.get(field, _PLAIN)
-        if kind == _PLAIN:
-            data[field] = value
-        elif kind == _TOWN:
-            data[field] = town_names.get(value, value)
-        elif kind == _FORM:
-            data[field] = codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""
-        elif kind == _STATUS:
-            if value:
-                # A blank status leaves the registry's as it is (a new person is 在册): a ledger
-                # without it must not bring the deceased back.
-                data[field] = codes.to_code(value, STATUS_CODES)
-        elif kind == _HARDSHIP:
-            data[field] = [codes.to_code(v, HARDSHIP_CODES) for v in codes.to_list(value)
-                           if v not in ("无", "否")]
-        else:
-            data[field] = codes.to_bool(value)
-    if village_names and data.get("village") and data.get("town"):
-        data["village"] = village_names.get((data["town"], data["village"]), data["village"])
-    return data
+def _column_value(field: str, value: str, town_names: dict[str, str]) -> Any:
+    """What a row's data holds for a cell of `field`, already read as text."""
+    table = _ALWAYS_CODED.get(field)
+    if table is not None:
+        return codes.to_code(value, table)
+    table = _CODED_IF_GIVEN.get(field)
+    if table is not None:
+        return codes.to_code(value, table) if value else ""
+    kind = _SPECIAL.get(field, _PLAIN)
+    if kind == _PLAIN:
+        return value
+    if kind == _TOWN:
+        return town_names.get(value, value)
+    if kind == _FORM:
+        return codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""
+    if kind == _STATUS:
+        # A blank status leaves the registry's as it is (a new person is 在册): a ledger
+        # without it must not bring the deceased back.
+        return codes.to_code(value, STATUS_CODES) if value else _ABSENT
+    if kind == _HARDSHIP:
+        return [codes.to_code(v, HARDSHIP_CODES) for v in codes.to_list(value) if v not in ("无", "否")]
+    return codes.to_bool(value)
+
+
+def _row_reader(columns: dict[str, int], town_names: dict[str, str],
+                village_names: dict[tuple[str, str], str] | None = None
+                ) -> Callable[[list[Any]], dict[str, Any]]:
+    """A function turning a row's cells into the data clean_person_input takes.
+
+    Every column but the names, numbers, addresses and phones repeats a handful of values down
+    the file (category, grade, town, …): each distinct cell is read once per import, not once
+    a row.
+    """
+    plain = [(field, index) for field, index in columns.items()
+             if field not in _ALWAYS_CODED and field not in _CODED_IF_GIVEN and field not in _SPECIAL]
+    coded: list[tuple[str, int, dict[str, Any]]] = [
+        (field, index, {}) for field, index in columns.items() if (field, index) not in plain]
+
+    def read(cells: list[Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        length = len(cells)
+        for field, index in plain:
+            data[field] = cell_text(cells[index]) if index < length else ""
+        for field, index, seen in coded:
+            raw = cells[index] if index < length else None
+            if type(raw) is str:  # only text: 1, 1.0 and True are one key but differ as text
+                value = seen.get(raw, seen)
+                if value is seen:
+                    value = seen[raw] = _column_value(field, cell_text(raw), town_names)
+            else:
+                value = _column_value(field, cell_text(raw), town_names)
+            if value is _ABSENT:
+                continue
+            # A list of its own each row: the caller may change it.
+            data[field] = list(value) if type(value) is list else value
+        if village_names and data.get("village") and data.get("town"):
+            data["village"] = village_names.get((data["town"], data["village"]), data["village"])
+        return data
+
+    return read
 
 
 def _shown(field: str, value: str) -> str:
@@ -215,85 +242,89 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     def column_of(field: str) -> str:
         return label.get(field) or PERSON_COLUMNS.get(field, (field,))[0]
 
-    # Pass 1: read every row, normalise its ID and find duplicates inside the file.
-    parsed: list[tuple[int, dict[str, Any], str, str, list[Any]]] = []
+    # The rows go in chunks through three passes, so that on PostgreSQL the first new persons
+    # are on their way to the database (see _Stream) while the later rows are still read.
     first_row_of: dict[str, int] = {}
     id_col = columns["id_number"]
     cert_col = columns.get("cert_number")
     formulas: dict[int, list[int]] = {}
     for row_no, col in sorted(sheet.formula_cells):
         formulas.setdefault(row_no, []).append(col)
-    for number, cells in rows:
-        for col in formulas.get(number, ()):
-            result.errors.append(RowError(number, column_label(header_row, col),
-                                          cell_text(cells[col]) if col < len(cells) else "",
-                                          CELL_FORMULA))
-        raw_id = cells[id_col] if id_col < len(cells) else ""
-        if _is_lost_number(raw_id):
-            result.errors.append(RowError(number, label["id_number"], cell_text(raw_id), ID_AS_NUMBER))
-            continue
-        if cert_col is not None and cert_col < len(cells) and _is_lost_number(cells[cert_col]):
-            result.errors.append(RowError(number, label["cert_number"], cell_text(cells[cert_col]),
-                                          CERT_AS_NUMBER))
-            continue
-        row = _row_data(cells, columns, town_names, village_names)
-        number_norm = rules.normalize_id_number(row.get("id_number", ""))
-        if number_norm in first_row_of and number_norm:
-            result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(number_norm),
-                                          ID_TWICE_IN_FILE.format(row=first_row_of[number_norm])))
-            continue
-        first_row_of[number_norm] = number
-        # The hash finds the person on the registry; the rules check the number in pass 3.
-        parsed.append((number, row, number_norm, crypto.lookup_hash(number_norm) if len(number_norm) == 18
-                       else "", cells))
-    progress(0, len(rows))
-
-    # Pass 2: who is already on the registry.
-    hash_list = [h for _r, _d, _n, h, _c in parsed if h]
-    existing = {person.id_hash: person for person in filter_in(Person.objects.all(), "id_hash", hash_list)}
     own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
-
-    # Pass 3: validate each row with the registry's own rules. On PostgreSQL the new persons
-    # go to the database while the following rows are checked (see _Stream).
-    stream = _Stream.start(parsed, existing) if not dry_run else None
+    read_row = _row_reader(columns, town_names, village_names)
+    stream = _Stream.start() if not dry_run else None
     to_create: list[Person] = []
     numbers: dict[str, tuple[str, str]] = {}
     to_update: list[tuple[Person, dict[str, Any]]] = []
+    progress(0, len(rows))
     try:
-        for done, (number, row, number_norm, id_hash, cells) in enumerate(parsed, start=1):
-            current = existing.get(id_hash) if id_hash else None
-            if current is not None and own_town and current.town_id != own_town:
-                result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(number_norm),
-                                              PERSON_OTHER_TOWN))
-                continue
-            try:
-                before = person_snapshot(current) if current is not None else None
-                cleaned = clean_person_input(row, actor=actor, current=current, today=today, towns=towns,
-                                             villages=villages)
-            except InvalidInput as exc:
-                for field, message in exc.errors:
-                    index = columns.get(field)
-                    if index is not None and index in formulas.get(number, ()):
-                        continue  # the formula's message says it all; its cached value is noise
-                    value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
-                    result.errors.append(RowError(number, column_of(field), _shown(field, value), message))
-                continue
-            if current is None:
-                person = _new_person()
-                apply_person_input(person, cleaned, id_hash=id_hash)
-                to_create.append(person)
-                numbers[person.id_hash] = (cleaned.id_number or "", cleaned.cert_number or "")
-                if stream is not None and not result.errors:
-                    stream.add(person, numbers[person.id_hash])
-            else:
-                apply_person_input(current, cleaned, id_hash=id_hash)
-                diff = snapshot_diff(before or {}, person_snapshot(current))
-                if diff:
-                    to_update.append((current, diff))
+        for chunk_start in range(0, len(rows), _CHUNK):
+            # Pass 1: read the rows, normalise their IDs and find duplicates inside the file.
+            parsed: list[tuple[int, dict[str, Any], str, str, list[Any]]] = []
+            for number, cells in rows[chunk_start:chunk_start + _CHUNK]:
+                for col in formulas.get(number, ()):
+                    result.errors.append(RowError(number, column_label(header_row, col),
+                                                  cell_text(cells[col]) if col < len(cells) else "",
+                                                  CELL_FORMULA))
+                raw_id = cells[id_col] if id_col < len(cells) else ""
+                if _is_lost_number(raw_id):
+                    result.errors.append(RowError(number, label["id_number"], cell_text(raw_id), ID_AS_NUMBER))
+                    continue
+                if cert_col is not None and cert_col < len(cells) and _is_lost_number(cells[cert_col]):
+                    result.errors.append(RowError(number, label["cert_number"], cell_text(cells[cert_col]),
+                                                  CERT_AS_NUMBER))
+                    continue
+                row = read_row(cells)
+                number_norm = rules.normalize_id_number(row.get("id_number", ""))
+                if number_norm in first_row_of and number_norm:
+                    result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(number_norm),
+                                                  ID_TWICE_IN_FILE.format(row=first_row_of[number_norm])))
+                    continue
+                first_row_of[number_norm] = number
+                # The hash finds the person on the registry; the rules check the number in pass 3.
+                parsed.append((number, row, number_norm, crypto.lookup_hash(number_norm)
+                               if len(number_norm) == 18 else "", cells))
+
+            # Pass 2: which of them are already on the registry.
+            existing = {person.id_hash: person for person in
+                        filter_in(Person.objects.all(), "id_hash", [h for _r, _d, _n, h, _c in parsed if h])}
+            if stream is not None and not result.errors:
+                stream.reserve(sum(1 for _r, _d, _n, h, _c in parsed if h not in existing))
+
+            # Pass 3: validate each row with the registry's own rules.
+            for number, row, number_norm, id_hash, cells in parsed:
+                current = existing.get(id_hash) if id_hash else None
+                if current is not None and own_town and current.town_id != own_town:
+                    result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(number_norm),
+                                                  PERSON_OTHER_TOWN))
+                    continue
+                try:
+                    before = person_snapshot(current) if current is not None else None
+                    cleaned = clean_person_input(row, actor=actor, current=current, today=today, towns=towns,
+                                                 villages=villages)
+                except InvalidInput as exc:
+                    for field, message in exc.errors:
+                        index = columns.get(field)
+                        if index is not None and index in formulas.get(number, ()):
+                            continue  # the formula's message says it all; its cached value is noise
+                        value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
+                        result.errors.append(RowError(number, column_of(field), _shown(field, value), message))
+                    continue
+                if current is None:
+                    person = _new_person()
+                    apply_person_input(person, cleaned, id_hash=id_hash)
+                    to_create.append(person)
+                    numbers[person.id_hash] = (cleaned.id_number or "", cleaned.cert_number or "")
+                    if stream is not None and not result.errors:
+                        stream.add(person, numbers[person.id_hash])
                 else:
-                    result.unchanged += 1
-            if done % 2000 == 0:
-                progress(done, len(rows))
+                    apply_person_input(current, cleaned, id_hash=id_hash)
+                    diff = snapshot_diff(before or {}, person_snapshot(current))
+                    if diff:
+                        to_update.append((current, diff))
+                    else:
+                        result.unchanged += 1
+            progress(min(chunk_start + _CHUNK, len(rows)), len(rows))
         if result.errors:
             result.errors.sort(key=lambda e: e.row)
             return result
@@ -303,7 +334,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
             progress(len(rows), len(rows))
             return result
         try:
-            if stream is not None:
+            if stream is not None and stream.started:
                 stream.commit(lambda: _write_rest(actor=actor, entries=stream.entries if stream else [],
                                                   to_update=to_update, result=result, filename=filename))
             else:
@@ -323,44 +354,78 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
 
 
 class _Stream:
-    """New persons COPYed from a background thread while pass 3 goes on (PostgreSQL only).
+    """New persons COPYed from a background thread while the following rows are checked
+    (PostgreSQL only).
 
-    Their keys come from the sequence up front, so their audit entries, encoded here meanwhile,
-    can name them. The background transaction commits only after every row has passed; a
-    rejected file, an error or a killed process leaves nothing. Inside a caller's transaction
-    (tests, a service composing the import) the import writes at the end, in that transaction.
+    Their keys come from the sequence ahead of each chunk, so their audit entries, encoded here
+    meanwhile, can name them. The background transaction commits only after every row has
+    passed; a rejected file, an error or a killed process leaves nothing. Inside a caller's
+    transaction (tests, a service composing the import) the import writes at the end, in that
+    transaction; so it does when no row is new.
     """
 
-    def __init__(self, ids: list[int]) -> None:
-        self._ids = iter(ids)
+    def __init__(self) -> None:
+        self._ids: Iterator[int] = iter(())
         self._now = timezone.now()
-        columns, self._values = row_values(Person)
-        self._copy = CopyInBackground(Person, columns)
+        self._columns, self._values = row_values(Person)
+        self._copy: CopyInBackground | None = None
         self.entries: list[dict[str, Any]] = []
+        self._audited: list[dict[str, Any]] = []
 
     @classmethod
-    def start(cls, parsed: list[tuple[int, dict[str, Any], str, str, list[Any]]],
-              existing: dict[str, Person]) -> "_Stream | None":
+    def start(cls) -> "_Stream | None":
         if not uses_copy() or connection.in_atomic_block:
             return None
-        candidates = sum(1 for _r, _d, _n, id_hash, _c in parsed if id_hash not in existing)
-        return cls(next_ids(Person, candidates)) if candidates else None
+        return cls()
+
+    @property
+    def started(self) -> bool:
+        return self._copy is not None
+
+    def reserve(self, count: int) -> None:
+        """Keys for the next `count` new persons (those of the chunk about to be checked)."""
+        self._ids = iter(next_ids(Person, count))
 
     def add(self, person: Person, numbers: tuple[str, str]) -> None:
+        if self._copy is None:
+            self._copy = CopyInBackground(Person, self._columns)
         person.pk = next(self._ids)
         person.created_at = person.updated_at = self._now
         self._copy.write(self._values(person))
-        self.entries.append(dict(
-            action="person.create", object_type="people.person", object_id=person.pk,
-            summary=f"导入登记人员 #{person.pk}",
-            changes=audit_prepare_changes({"after": person_snapshot(
-                person, id_number=numbers[0], cert_number=numbers[1])})))
+        self._audited.append({"id": person.pk, "after": person_snapshot(
+            person, id_number=numbers[0], cert_number=numbers[1])})
+        if len(self._audited) >= AUDIT_BATCH:
+            self._audit_batch()
+
+    def _audit_batch(self) -> None:
+        # Encoded here, while the database is busy with the rows, instead of at the end.
+        self.entries.append(_audit_entry("person.create", "导入登记人员", self._audited,
+                                         prepare=audit_prepare_changes))
+        self._audited = []
 
     def commit(self, then: Callable[[], None]) -> None:
+        assert self._copy is not None
+        if self._audited:
+            self._audit_batch()
         self._copy.commit(then)
 
     def abort(self) -> None:
-        self._copy.abort()
+        if self._copy is not None:
+            self._copy.abort()
+
+
+# Persons an audit entry of an import: each entry lists every one of them with what was
+# written (the masked snapshot of a new person, the masked diff of an updated one). An entry a
+# person cost the database more than storing the persons themselves.
+AUDIT_BATCH = 100
+
+
+def _audit_entry(action: str, verb: str, persons: list[dict[str, Any]],
+                 prepare: Callable[[dict[str, Any]], Any] = lambda changes: changes) -> dict[str, Any]:
+    first, last = persons[0]["id"], persons[-1]["id"]
+    span = f"#{first}" if len(persons) == 1 else f"#{first} … #{last}"
+    return dict(action=action, object_type="people.person", object_id=first if len(persons) == 1 else "",
+                summary=f"{verb} {len(persons)} 人（{span}）", changes=prepare({"persons": persons}))
 
 
 def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
@@ -376,9 +441,9 @@ def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
         person.updated_at = now
     Person.objects.bulk_update([p for p, _d in to_update], UPDATE_FIELDS, batch_size=1000)
     enrollments_follow_town({p.pk: p.town_id for p, diff in to_update if "town" in diff})
-    entries = entries + [dict(action="person.update", object_type="people.person", object_id=p.pk,
-                              summary=f"导入修改人员 #{p.pk}", changes={"diff": diff})
-                         for p, diff in to_update]
+    updated = [{"id": p.pk, "diff": diff} for p, diff in to_update]
+    entries = entries + [_audit_entry("person.update", "导入修改人员", updated[start:start + AUDIT_BATCH])
+                         for start in range(0, len(updated), AUDIT_BATCH)]
     audit_record_many(actor=actor, entries=entries)
     audit_record(actor=actor, action="import.persons", summary=f"导入人员：{result.summary()}",
                  changes={"file": filename[:100], "created": result.created,
@@ -386,6 +451,8 @@ def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
 
 
 _BLANK_PERSON = Person()
+# Rows a chunk: one query finds which of them are on the registry.
+_CHUNK = 2000
 
 UPDATE_FIELDS = [
     "name", "name_pinyin", "name_initials", "id_number_enc", "id_hash", "id_tail",
@@ -411,9 +478,9 @@ def _write(*, actor: Any, to_create: list[Person], to_update: list[tuple[Person,
                            .values_list("id_hash", "pk"))
             for person in to_create:
                 person.pk = by_hash[person.id_hash]
-        entries = [dict(action="person.create", object_type="people.person", object_id=p.pk,
-                        summary=f"导入登记人员 #{p.pk}",
-                        changes={"after": person_snapshot(p, id_number=numbers[p.id_hash][0],
-                                                          cert_number=numbers[p.id_hash][1])})
+        created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[p.id_hash][0],
+                                                         cert_number=numbers[p.id_hash][1])}
                    for p in to_create]
+        entries = [_audit_entry("person.create", "导入登记人员", created[start:start + AUDIT_BATCH])
+                   for start in range(0, len(created), AUDIT_BATCH)]
         _write_rest(actor=actor, entries=entries, to_update=to_update, result=result, filename=filename)
