@@ -152,16 +152,28 @@ class CopyInBackground:
         self._queue.put(self._END)
         self._thread.join()
 
+    # Rows a COPY statement: PostgreSQL checks their foreign keys when it ends (see _run).
+    STATEMENT_ROWS = 5000
+
     def _run(self) -> None:
         try:
             with transaction.atomic():
                 with connection.wrap_database_errors, connection.cursor() as cursor:
-                    with cursor.cursor.copy(self._sql) as copy:
-                        while (item := self._queue.get()) is not self._END:
-                            for row in item:
-                                copy.write_row(row)
-                        if self._aborted:
-                            raise _Aborted()
+                    # Django makes foreign keys deferred: checked at the commit, one by one, while
+                    # the caller waits. Immediate, they are checked as each statement ends,
+                    # while the caller is still preparing the next rows.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    item = self._queue.get()
+                    while item is not self._END:
+                        with cursor.cursor.copy(self._sql) as copy:
+                            sent = 0
+                            while item is not self._END and sent < self.STATEMENT_ROWS:
+                                for row in item:
+                                    copy.write_row(row)
+                                sent += len(item)
+                                item = self._queue.get()
+                    if self._aborted:
+                        raise _Aborted()
                 if self._then is not None:
                     self._then()
         except _Aborted:
