@@ -241,3 +241,14 @@ def test_town_staff_see_classes_with_their_towns_trainees_only(users, make_class
     theirs = make_class(persons=[trainee_factory(town=CIZAO)])
     visible = set(selectors.class_list(user=users.town_staff).values_list("pk", flat=True))
     assert ours.pk in visible and theirs.pk not in visible
+
+
+def test_a_class_does_not_start_before_its_start_date(users, make_class):
+    start = dt.date.today() + dt.timedelta(days=3)
+    training_class = make_class("approved", start_date=start.isoformat(),
+                                end_date=(start + dt.timedelta(days=20)).isoformat())
+    with pytest.raises(Conflict) as refused:
+        step(training_class, users.institution_staff, "start")
+    assert refused.value.message == rules.NOT_STARTED_YET.format(date=start.isoformat())
+    training_class.refresh_from_db()
+    assert training_class.state == "approved"

@@ -148,6 +148,10 @@ def _check_step(training_class: TrainingClass, action: str, today: dt.date) -> E
             training_class, roster, check_status=True)
     if action == A.START:
         found = designation_errors(training_class)
+        if today < training_class.start_date:
+            # The city approved these dates: a class cannot run (and be paid for) before them.
+            found.append(("start_date", rules.NOT_STARTED_YET.format(
+                date=training_class.start_date.isoformat())))
         if training_class.appraisal and not training_class.filing_number:
             found.append(("filing_number", rules.FILING_NUMBER_REQUIRED))
         return found
