@@ -223,6 +223,15 @@ class _Importer:
         for start in range(0, len(hash_list), 1000):
             for person in _persons_base(self.actor).filter(id_hash__in=hash_list[start:start + 1000]):
                 persons[person.id_hash] = person
+        if hashes and getattr(self.actor, "role", None) == Role.INSTITUTION_STAFF:
+            # An institution cannot browse the registry: a sheet of ID numbers is a batch of
+            # lookups (whether each is a registered disabled person), and is audited as
+            # persons/lookup is, whether or not the import is then written.
+            with transaction.atomic():
+                audit_record(actor=self.actor, action="person.lookup",
+                             summary=f"导入时按身份证号查找 {len(hashes)} 人，找到 {len(persons)} 人",
+                             changes={"file": self.filename[:100], "searched": len(hashes),
+                                      "found": sorted(p.pk for p in persons.values())})
         enrollments = {(e.training_class_id, e.person_id): e for e in enrollments_visible_to(
             self.actor).filter(training_class__in=[c.pk for c in classes.values()],
                                person__in=[p.pk for p in persons.values()])}

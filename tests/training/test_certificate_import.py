@@ -25,7 +25,7 @@ HEADER = ["班级编号", "身份证号", "姓名", "证书类型", "证书等�
 def state() -> tuple:
     return (sorted(Enrollment.objects.values_list(
         "pk", "certificate_type", "certificate_level", "certificate_number", "certificate_date",
-        "certificate_issuer", "appraisal_result")), AuditEntry.objects.count())
+        "certificate_issuer", "appraisal_result")), AuditEntry.objects.exclude(action="person.lookup").count())
 
 
 def errors_of(result):
