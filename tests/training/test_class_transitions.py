@@ -252,3 +252,12 @@ def test_a_class_does_not_start_before_its_start_date(users, make_class):
     assert refused.value.message == rules.NOT_STARTED_YET.format(date=start.isoformat())
     training_class.refresh_from_db()
     assert training_class.state == "approved"
+
+
+def test_start_is_not_offered_before_the_start_date(users, make_class):
+    start = dt.date.today() + dt.timedelta(days=3)
+    early = make_class("approved", start_date=start.isoformat(),
+                       end_date=(start + dt.timedelta(days=20)).isoformat())
+    assert services.class_actions_available(early, users.institution_staff) == ["cancel"]
+    due = make_class("approved")
+    assert services.class_actions_available(due, users.institution_staff) == ["start", "cancel"]

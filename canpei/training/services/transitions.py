@@ -240,7 +240,11 @@ def class_actions_available(training_class: TrainingClass, actor: Any) -> list[s
     """The steps worth offering this user on the class page: the table's, for the role and state."""
     if not has_perm(actor, Perm.CLASS_BROWSE):
         return []
-    return rules.actions_for(getattr(actor, "role", ""), training_class.state)
+    actions = rules.actions_for(getattr(actor, "role", ""), training_class.state)
+    # Not offered before its day (the step checks it again): a button that can only be refused.
+    if timezone.localdate() < training_class.start_date:
+        actions = [a for a in actions if a != A.START]
+    return actions
 
 
 __all__ = ["SETTLEMENT_HOOKS", "class_actions_available", "class_transition", "ClassState"]
