@@ -79,7 +79,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"演示数据已生成：{summary['persons']} 人，{summary['surveys']} 份需求调查。演示账号（密码 {DEMO_PASSWORD}）：")
     for username, label in demo_accounts():
         print(f"  {username:<16} {label}")
-    print(f"培训班：新增 {summary['classes']} 个，开班流程的每个状态都有示例。")
+    print(f"培训班：新增 {summary['classes']} 个，开班流程的每个状态都有示例；"
+          f"个人申请 {summary['applications']} 份，专干远程培训 {summary['staff_trainings']} 条。")
     return 0
 
 

@@ -279,7 +279,10 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     from canpei.training.demo_classes import demo_classes
 
     classes = demo_classes(seed=seed, today=today, institutions=institutions)
-    return {"persons": added, "surveys": surveys, "classes": classes}
+    from canpei.training.demo_applications import demo_applications
+
+    extra = demo_applications(today=today)
+    return {"persons": added, "surveys": surveys, "classes": classes, **extra}
 
 
 NEEDS_BY_CATEGORY = {"1": "screen_reader", "2": "sign_language", "4": "accessible_venue",

@@ -143,3 +143,18 @@ def test_the_audit_chain_verifies_and_a_second_run_adds_no_class(demo: dict[str,
     assert (TrainingClass.objects.count(), Enrollment.objects.count(),
             ClassEvent.objects.count()) == counts
     assert audit_verify().ok
+
+
+def test_every_state_of_an_individual_application_is_there(demo: dict[str, int]) -> None:
+    from canpei.audit.services import audit_verify
+    from canpei.training.models import Application, ApplicationEvent, ApplicationState, StaffTraining
+
+    assert demo["applications"] == Application.objects.count() == 6
+    assert set(Application.objects.values_list("state", flat=True)) == set(ApplicationState.values)
+    reimbursed = Application.objects.get(state="reimbursed")
+    assert [e.action for e in ApplicationEvent.objects.filter(application=reimbursed)
+            .order_by("at", "id")] == ["approve", "complete", "reimburse"]
+    assert reimbursed.certificate_number and reimbursed.amount_reimbursed
+    assert demo["staff_trainings"] == StaffTraining.objects.count() == 4
+    assert {t.town_id for t in StaffTraining.objects.all()} == {"350582101000", "350582102000"}
+    assert audit_verify().ok
