@@ -33,7 +33,7 @@ STAFF_COURSES = [
 ]
 
 
-def _applicants(town: str, count: int) -> list[Person]:
+def _applicants(town: str | None, count: int) -> list[Person]:
     """Active persons of the town with a certificate, in id order (deterministic)."""
     return list(Person.objects.filter(town_id=town, status=PersonStatus.ACTIVE)
                 .exclude(cert_number_enc="").order_by("id")[:count])
