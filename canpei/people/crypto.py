@@ -98,3 +98,10 @@ def lookup_hash(plain: str) -> str:
 def _hash_base(field_key: str) -> "hmac.HMAC":
     """The keyed HMAC before any message: a copy of it spares setting the key up each time."""
     return hmac.new(_keys(field_key)[1], digestmod=hashlib.sha256)
+
+
+def key_fingerprint() -> str:
+    """A short one-way tag of the field key, stored with a backup: a restore can then tell the
+    operator that the key in use is not the one the backup's numbers were encrypted with.
+    Derived under its own HKDF label, so it reveals nothing about the other two keys."""
+    return _derive(b"backup-key-check")[:8].hex()
