@@ -133,6 +133,112 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _field_key_source() -> str:
+    """Where the field key comes from, to name in the reminder (never the key itself)."""
+    from django.conf import settings
+
+    if os.environ.get("CANPEI_FIELD_KEY"):
+        return "环境变量 CANPEI_FIELD_KEY"
+    return str(settings.VAR_DIR / "field.key")
+
+
+def _print_counts(counts: dict[str, int], before: dict[str, int] | None = None) -> None:
+    from canpei.backup import main_tables
+
+    for table, label in main_tables():
+        line = f"  {label.ljust(4, chr(0x3000))} {counts.get(table, 0):>8} 行"
+        if before is not None:
+            line += f"（备份时 {before.get(table, 0)} 行）"
+        print(line)
+
+
+def _local_time(iso: str) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
+
+
+def _announce(text: str) -> None:
+    if sys.stderr.isatty():
+        print(text, file=sys.stderr, flush=True)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from canpei.backup import BACKEND_LABELS, BackupError, backup_create
+
+    target = Path(args.file)
+    try:
+        manifest = backup_create(target, announce=_announce)
+    except BackupError as exc:
+        print(f"备份失败：{exc.message}", file=sys.stderr)
+        return 1
+    size = target.stat().st_size
+    print(f"已备份到 {target}（{BACKEND_LABELS[manifest.backend]}，{size / 1024 / 1024:.1f} MB），各表行数：")
+    _print_counts(manifest.counts)
+    print(f"请同时保管好字段密钥（{_field_key_source()}）：备份中不含密钥，"
+          "没有它，身份证号和证书号无法解密。")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from canpei.backup import BACKEND_LABELS, BackupError, restore_apply, restore_check
+
+    path = Path(args.file)
+    try:
+        plan = restore_check(path)
+    except BackupError as exc:
+        print(f"恢复失败：{exc.message}", file=sys.stderr)
+        return 1
+    manifest = plan.manifest
+    if not plan.key_matches:
+        print(f"警告：当前字段密钥（{_field_key_source()}）不是备份时使用的密钥；"
+              "恢复后身份证号和证书号将无法解密，除非换回原密钥。", file=sys.stderr)
+    database = settings.DATABASES["default"]["NAME"]
+    print(f"备份：{BACKEND_LABELS[manifest.backend]}，{_local_time(manifest.created_at)}，各表行数：")
+    _print_counts(manifest.counts)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("恢复将替换当前数据库的全部数据：请在终端上确认，或加 --yes", file=sys.stderr)
+            return 1
+        answer = input(f"将用此备份替换数据库 {database} 的全部数据，当前数据将丢失。继续？[y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("已取消，数据库未改动", file=sys.stderr)
+            return 1
+    try:
+        result = restore_apply(path, plan, progress=_terminal_progress("恢复"), announce=_announce)
+    except BackupError as exc:
+        print(f"恢复失败：{exc.message}", file=sys.stderr)
+        return 1
+    if result.migrations_applied:
+        print(f"已应用 {result.migrations_applied} 个迁移（备份早于当前版本）")
+    print(f"已恢复到数据库 {database}，各表行数：")
+    _print_counts(result.counts, before=manifest.counts)
+    ok = True
+    if not result.migrations_applied and result.counts != manifest.counts:
+        # Without migrations in between nothing may change a count: the restore is incomplete.
+        print("恢复后的行数与备份不符", file=sys.stderr)
+        ok = False
+    verified = result.verified
+    if verified.ok:
+        print(f"审计日志完整：已校验 {verified.checked} 条")
+    else:
+        print(f"审计日志校验未通过：第一条异常记录 #{verified.broken_entry_id}（{verified.reason}）；"
+              f"此前 {verified.checked} 条校验通过", file=sys.stderr)
+        ok = False
+    return 0 if ok else 1
+
+
 def cmd_regions_load(args: argparse.Namespace) -> int:
     from canpei.regions.services import RegionFileError, regions_load
 
@@ -310,6 +416,25 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--as", dest="as_user", metavar="USER",
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")
     exp.set_defaults(func=cmd_export)
+
+    bk = sub.add_parser(
+        "backup", help="consistent backup of the whole database into one file",
+        description="Write a consistent snapshot of the whole database (SQLite: online backup "
+                    "API; PostgreSQL: pg_dump --format=custom) while the app may keep running. "
+                    "FILE is a tar archive: a manifest and the database; it is written to a "
+                    "temporary file and renamed, so a failure never leaves a truncated FILE. "
+                    "The field key is not in it: keep CANPEI_FIELD_KEY or var/field.key as well.")
+    bk.add_argument("file", metavar="FILE")
+    bk.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser(
+        "restore", help="replace the whole database with a backup made by `canpei backup`",
+        description="Replace the current database's contents with a backup of the same backend "
+                    "(all or nothing), apply pending migrations when the backup is older, and "
+                    "verify the audit log. Exit 0 only when the audit chain verifies.")
+    rs.add_argument("file", metavar="FILE")
+    rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rs.set_defaults(func=cmd_restore)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
