@@ -495,10 +495,11 @@ def _restore_postgresql(payload: Path) -> None:
             except BrokenPipeError:
                 pass
             code = shell.wait()
-        if not committed:
-            raise BackupError(f"pg_restore 失败，数据库未改动：\n{_tail(restore_errors)}")
+        # psql first: when it stops at an error, pg_restore fails too, on the closed pipe.
         if code != 0:
             raise BackupError(f"恢复失败，数据库未改动（psql 退出码 {code}）：\n{_tail(psql_errors)}")
+        if not committed:
+            raise BackupError(f"pg_restore 失败，数据库未改动：\n{_tail(restore_errors)}")
 
 
 @dataclass
