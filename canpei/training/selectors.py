@@ -74,9 +74,11 @@ class ClassFilters:
         return {key: str(value) for key, value in vars(self).items() if value not in ("", None)}
 
 
-def _enrolled_count() -> Subquery:
+def _enrolled_count(user: object) -> Subquery:
+    """Trainees on the roster (less withdrawals) as far as the user sees them: a town's staff
+    count their own town's trainees, not the other towns' in the same class."""
     return Subquery(
-        Enrollment.objects.filter(training_class=OuterRef("pk"))
+        enrollments_visible_to(user).filter(training_class=OuterRef("pk"))
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .order_by().values("training_class").annotate(n=Count("pk")).values("n"),
         output_field=IntegerField())
@@ -102,7 +104,7 @@ def class_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet
     if f.q:
         qs = qs.filter(Q(code__startswith=f.q.upper()) | Q(name__startswith=f.q))
     return (qs.select_related("institution")
-            .annotate(trainee_count=Coalesce(_enrolled_count(), 0))
+            .annotate(trainee_count=Coalesce(_enrolled_count(user), 0))
             .order_by("-start_date", "-id"))
 
 
@@ -112,7 +114,7 @@ def class_get(*, user: object, class_id: int | str) -> TrainingClass:
     except (TypeError, ValueError):
         raise NotFound() from None
     found = (classes_visible_to(user).select_related("institution", "institution__town", "skill")
-             .annotate(trainee_count=Coalesce(_enrolled_count(), 0)).filter(pk=pk).first())
+             .annotate(trainee_count=Coalesce(_enrolled_count(user), 0)).filter(pk=pk).first())
     if found is None:
         raise NotFound()
     return found

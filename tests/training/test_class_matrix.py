@@ -99,3 +99,14 @@ def test_other_town_staff_see_a_class_once_their_town_has_a_trainee(users, make_
     assert selectors.class_get(user=users.other_town_staff, class_id=training_class.pk)
     roster = selectors.roster(user=users.other_town_staff, training_class=training_class)
     assert [e.person.town_id for e in roster] == [CIZAO]
+
+
+def test_town_staff_count_only_their_towns_trainees(users, make_class, trainee_factory):
+    from canpei.training import selectors
+
+    training_class = make_class(persons=[trainee_factory(), trainee_factory(),
+                                         trainee_factory(town=CIZAO)])
+    assert selectors.class_get(user=users.city_admin, class_id=training_class.pk).trainee_count == 3
+    assert selectors.class_get(user=users.town_staff, class_id=training_class.pk).trainee_count == 2
+    listed = selectors.class_list(user=users.other_town_staff).get(pk=training_class.pk)
+    assert listed.trainee_count == 1
