@@ -7,6 +7,7 @@ rather than running half-configured.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -33,6 +34,32 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _env_int(name: str, default: int, *, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(value)
+
+
+def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """CANPEI_PROXY_SSL_HEADER: the header the TLS proxy sets, as `X-Forwarded-Proto` (meaning
+    `X-Forwarded-Proto: https`) or `Header=value`; empty (the default) trusts no header."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    name, _sep, value = raw.partition("=")
+    name, value = name.strip(), (value.strip() if _sep else "https")
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", name) or not re.fullmatch(
+            r"[A-Za-z0-9.:/_-]+", value):
+        raise ImproperlyConfigured(
+            f"CANPEI_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"optionally =value (default https), got {raw!r}")
+    return "HTTP_" + name.upper().replace("-", "_"), value
 
 
 def _generated_secret(path: Path, nbytes: int) -> str:
@@ -63,7 +90,8 @@ FIELD_KEY = os.environ.get("CANPEI_FIELD_KEY") or _generated_secret(VAR_DIR / "f
 if len(FIELD_KEY) < 32:
     raise ImproperlyConfigured("CANPEI_FIELD_KEY must be at least 32 characters")
 
-ALLOWED_HOSTS = _env_list("CANPEI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Django's test client's "testserver" is not among them: the test suite adds it for itself.
+ALLOWED_HOSTS = _env_list("CANPEI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -176,6 +204,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = _env_bool("CANPEI_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+# Strict-Transport-Security on HTTPS responses whenever cookies are Secure (an HTTPS deployment);
+# 0 turns it off. Django sends it only on requests it sees as HTTPS: behind a TLS-terminating
+# proxy, set CANPEI_PROXY_SSL_HEADER to the header the proxy sets (and make sure the proxy
+# overwrites any such header a client sends).
+HSTS_SECONDS = _env_int("CANPEI_HSTS_SECONDS", 31_536_000, low=0, high=63_072_000)
+SECURE_HSTS_SECONDS = HSTS_SECONDS if SECURE_COOKIES else 0
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(os.environ.get("CANPEI_PROXY_SSL_HEADER", ""))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

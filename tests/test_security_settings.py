@@ -1,0 +1,103 @@
+"""Transport settings from the environment: HSTS, the TLS proxy's header, the allowed hosts.
+
+Each is read by canpei/settings.py at start-up, so the parsing is checked in a fresh interpreter;
+the headers a response carries are checked through the test client.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+HSTS = "Strict-Transport-Security"
+
+
+def settings_of(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import canpei.settings with `env` and print the values under test (or fail)."""
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith("CANPEI_") and k != "DATABASE_URL"}
+    environ.update({"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings",
+                    **env})
+    code = ("from django.conf import settings as s; "
+            "print(s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.ALLOWED_HOSTS, sep='|')")
+    return subprocess.run([sys.executable, "-c", code], env=environ, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def values(tmp_path: Path, **env: str) -> list[str]:
+    done = settings_of(tmp_path, **env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().split("|")
+
+
+# ---- 12. testserver is not an allowed host by default -------------------------------------------
+
+def test_testserver_is_not_among_the_default_allowed_hosts(tmp_path: Path) -> None:
+    hosts = values(tmp_path)[2]
+    assert hosts == "['127.0.0.1', 'localhost', '[::1]']"
+    assert "testserver" not in values(tmp_path, CANPEI_ALLOWED_HOSTS="canpei.example.gov.cn")[2]
+
+
+@pytest.mark.django_db
+def test_a_request_for_testserver_is_refused_without_the_test_setup() -> None:
+    # The suite adds "testserver" for itself (pytest-django's test environment); the deployed
+    # defaults answer a request for that host 400, as for any unknown host.
+    with override_settings(ALLOWED_HOSTS=["127.0.0.1", "localhost", "[::1]"]):
+        assert Client().get("/login").status_code == 400
+        assert Client(HTTP_HOST="127.0.0.1").get("/login").status_code == 200
+
+
+# ---- 11. Strict-Transport-Security and the proxy's header -----------------------------------------
+
+def test_hsts_is_on_for_a_year_with_secure_cookies_and_off_without(tmp_path: Path) -> None:
+    assert values(tmp_path)[0] == "31536000"
+    assert values(tmp_path, CANPEI_HSTS_SECONDS="600")[0] == "600"
+    assert values(tmp_path, CANPEI_HSTS_SECONDS="0")[0] == "0"
+    # Plain-HTTP local use (Secure cookies off) never asks browsers to insist on HTTPS.
+    assert values(tmp_path, CANPEI_SECURE_COOKIES="0")[0] == "0"
+
+
+def test_the_proxy_header_is_off_by_default_and_named_by_the_environment(tmp_path: Path) -> None:
+    assert values(tmp_path)[1] == "None"
+    assert values(tmp_path, CANPEI_PROXY_SSL_HEADER="X-Forwarded-Proto")[1] == (
+        "('HTTP_X_FORWARDED_PROTO', 'https')")
+    assert values(tmp_path, CANPEI_PROXY_SSL_HEADER="X-Scheme=HTTPS")[1] == (
+        "('HTTP_X_SCHEME', 'HTTPS')")
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("CANPEI_HSTS_SECONDS", "a year"), ("CANPEI_HSTS_SECONDS", "-1"),
+    ("CANPEI_HSTS_SECONDS", "1e6"), ("CANPEI_HSTS_SECONDS", "99999999999"),
+    ("CANPEI_HSTS_SECONDS", "３６００"),
+    ("CANPEI_PROXY_SSL_HEADER", "X Forwarded Proto"), ("CANPEI_PROXY_SSL_HEADER", "X-Proto="),
+    ("CANPEI_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"), ("CANPEI_PROXY_SSL_HEADER", "-"),
+])
+def test_a_bad_value_stops_start_up(tmp_path: Path, name: str, raw: str) -> None:
+    done = settings_of(tmp_path, **{name: raw})
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and name in done.stderr
+
+
+@pytest.mark.django_db
+def test_https_responses_carry_hsts_and_plain_http_ones_do_not(client: Client) -> None:
+    assert settings.SECURE_HSTS_SECONDS == 31_536_000  # the suite runs with Secure cookies
+    assert client.get("/login", secure=True)[HSTS] == "max-age=31536000"
+    assert HSTS not in client.get("/login")
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_its_header_makes_the_request_secure(client: Client) -> None:
+    forwarded: dict[str, Any] = {"HTTP_X_FORWARDED_PROTO": "https"}
+    # Not trusted unless configured: a client could send the header itself.
+    assert HSTS not in client.get("/login", **forwarded)
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        assert client.get("/login", **forwarded)[HSTS] == "max-age=31536000"
+        assert HSTS not in client.get("/login", HTTP_X_FORWARDED_PROTO="http")
