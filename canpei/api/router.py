@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -19,13 +20,30 @@ from canpei.errors import ServiceError
 
 METHOD_NOT_ALLOWED = "不支持此请求方法"
 NOT_FOUND = "记录不存在"
+BODY_TOO_LARGE = "请求体过大（超过 2.5 MB）"
+TOO_MANY_FIELDS = "请求体的字段或文件过多"
 
 
-def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """ninja answers an unsupported method with a plain-text 405; give it the API's error shape."""
+def _body_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django refuses to read (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields) would
+    otherwise become Django's HTML 400 page: 413 or 400 in the API's shape instead."""
+    message, status = ((BODY_TOO_LARGE, 413) if isinstance(exc, RequestDataTooBig)
+                       else (TOO_MANY_FIELDS, 400))
+    return api.create_response(request, {"detail": message,
+                                         "errors": [{"field": "body", "message": message}]},
+                               status=status)
+
+
+def _json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers an unsupported method with a plain-text 405, and lets Django's refusal of an
+    oversized body escape (read while authenticating, or by the parser); give both the API's
+    error shape."""
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+            return _body_refused(request, exc)
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
                 "application/json"):
             allowed = response.get("Allow", "")
@@ -43,7 +61,7 @@ class CanpeiAPI(NinjaAPI):
         patterns = super()._get_urls()
         for pattern in patterns:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _json_method_not_allowed(pattern.callback)
+                pattern.callback = _json_errors(pattern.callback)
         patterns.append(re_path(r"", csrf_exempt(self._unknown_path), name="unknown"))
         return patterns
 
@@ -105,6 +123,13 @@ def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     body = {"detail": exc.message,
             "errors": [{"field": field, "message": message} for field, message in exc.errors]}
     return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def body_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _body_refused(request, exc)
 
 
 @api.exception_handler(AuthenticationError)
