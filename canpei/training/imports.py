@@ -51,6 +51,9 @@ CLASS_NOT_FOUND = "未找到该班级编号对应的培训班"
 PERSON_NOT_FOUND = "未在残疾人名册中找到该身份证号"
 NAME_REQUIRED = "请填写姓名"
 NAME_MISMATCH = "姓名与残疾人名册不一致（名册为 {name}）"
+# To an institution, for a person not yet on the row's class: an unregistered number, an inactive
+# person and a name that differs answer alike, and the registry's name is not shown (issue 8).
+PERSON_NOT_MATCHED = "未在残疾人名册中找到身份证号与姓名相符的人员"
 ROW_TWICE_IN_FILE = "与第 {row} 行是同一班级的同一学员"
 NOT_ON_ROSTER = "该学员不在本班花名册中"
 WITHDRAW_NOT_ON_ROSTER = "该学员不在本班花名册中，不能登记退学"
@@ -245,6 +248,19 @@ class _Importer:
                 self.error(number, self.label("class_code"), code, CLASS_NOT_FOUND)
                 continue
             person = persons.get(crypto.lookup_hash(id_number))
+            if (person is not None and rules.hides_reasons(self.actor)
+                    and (training_class.pk, person.pk) not in enrollments
+                    and (person.status != person_rules.PersonStatus.ACTIVE
+                         or name != person.name.replace(" ", ""))):
+                # A sheet of numbers is not a way round persons/lookup: only a number and name
+                # that both match an active person find them.
+                self.error(number, self.label("id_number"),
+                           person_rules.mask_id_number(id_number), PERSON_NOT_MATCHED)
+                continue
+            if person is None and rules.hides_reasons(self.actor):
+                self.error(number, self.label("id_number"),
+                           person_rules.mask_id_number(id_number), PERSON_NOT_MATCHED)
+                continue
             if person is None:
                 self.error(number, self.label("id_number"),
                            person_rules.mask_id_number(id_number), PERSON_NOT_FOUND)

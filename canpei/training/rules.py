@@ -61,6 +61,11 @@ TRAINEE_NOT_WORKING_AGE = "学员 {person} 在开班日期 {date} 不在就业�
 OVERLAPPING_CLASS = "{person} 已在 {other} 培训，时间重叠"
 ATTENDANCE_TOO_LOW = "学员 {person} 出勤 {attended} 学时，不足课时 {hours} 的 {percent}%，不能结业"
 FILING_NUMBER_REQUIRED = "参加技能鉴定的班级须在开班前填写开班备案号"
+# What an institution is told instead of a person's status (迁出, 死亡, no valid certificate) or
+# another institution's class the person is in (issue 8): the town staff, who keep the person's
+# record, and the city see the reason.
+NOT_ENROLLABLE = "该人员目前不能报名本班，请联系镇街专干"
+TRAINEE_NOT_ELIGIBLE = "学员 {person} 目前不能报名本班，请联系镇街专干"
 NOT_STARTED_YET = "开班日期 {date} 未到，不能开班"
 
 # Roster, attendance, inspections.
@@ -246,6 +251,13 @@ APPLICATION_TRANSITIONS: dict[str, Step] = {
 def application_actions_for(role: str, state: str) -> list[str]:
     return [action for action, step in APPLICATION_TRANSITIONS.items()
             if state in step.sources and role in step.roles]
+
+
+def hides_reasons(actor: Any) -> bool:
+    """Whether a refusal about a person must not say why: an institution is not told a person's
+    status or certificate, nor another institution's class (it gets NOT_ENROLLABLE or
+    TRAINEE_NOT_ELIGIBLE); the city and the town staff are."""
+    return getattr(actor, "role", None) == Role.INSTITUTION_STAFF
 
 
 def describe_person(person: Any) -> str:

@@ -471,10 +471,20 @@ def test_the_city_enrols_by_person_id(users, make_class, trainee_factory, api):
                                           (make_id("35058219790505999"), "person")])
 def test_a_bad_or_unknown_person_is_a_422(person, field, users, make_class, api):
     training_class = make_class("draft", trainees=0)
-    response = api(users.institution_staff).post(f"/classes/{training_class.pk}/enrollments",
-                                                 {"person": person})
+    response = api(users.city_admin).post(f"/classes/{training_class.pk}/enrollments",
+                                          {"person": person})
     assert response.status_code == 422
     assert fields(response) == [field]
+    assert not Enrollment.objects.filter(training_class=training_class).exists()
+
+
+def test_an_unknown_number_is_the_generic_refusal_for_an_institution(users, make_class, api):
+    # As an inactive person's number answers (tests/training/test_institution_refusals.py).
+    training_class = make_class("draft", trainees=0)
+    response = api(users.institution_staff).post(f"/classes/{training_class.pk}/enrollments",
+                                                 {"person": make_id("35058219790505999")})
+    assert response.status_code == 409
+    assert messages(response) == [rules.NOT_ENROLLABLE]
     assert not Enrollment.objects.filter(training_class=training_class).exists()
 
 

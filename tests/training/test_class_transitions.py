@@ -118,6 +118,13 @@ def test_it_rejects_a_trainee_without_a_certificate(users, make_class, trainee_f
     person = trainee_factory(cert_number="")
     with pytest.raises(Conflict) as refused:
         make_class(persons=[person])
+    # The institution is not told why (tests/training/test_institution_refusals.py) ...
+    assert refused.value.message == rules.NOT_ENROLLABLE
+    # ... the city is.
+    training_class = make_class(trainees=0)
+    with pytest.raises(Conflict) as refused:
+        services.enrollment_add(actor=users.city_admin, training_class=training_class,
+                                person=person.id_number)
     assert refused.value.message == rules.TRAINEE_NO_CERTIFICATE.format(
         person=rules.describe_person(person))
 
@@ -131,8 +138,11 @@ def test_a_trainee_who_moved_out_after_enrolment_stops_the_submission(users, mak
     person_change_status(actor=users.city_admin, person=person, status="moved_out", comment="迁出")
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "submit")
-    assert refused.value.message == rules.TRAINEE_NOT_ACTIVE.format(
-        person=rules.describe_person(person), status="迁出")
+    # The institution learns that the trainee cannot take part, not the status.
+    assert refused.value.message == rules.TRAINEE_NOT_ELIGIBLE.format(
+        person=rules.describe_person(person))
+    assert rules.TRAINEE_NOT_ACTIVE.format(person=rules.describe_person(person), status="迁出") == (
+        f"学员 {rules.describe_person(person)} 的状态为「迁出」，不能参加培训")
 
 
 def test_a_person_cannot_be_in_two_overlapping_classes(users, make_class, trainee_factory):

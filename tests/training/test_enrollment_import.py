@@ -15,6 +15,7 @@ from canpei.spreadsheets.reader import CELL_FORMULA, EXCEL_EPOCH, FILE_MISSING_C
 from canpei.training import rules
 from canpei.training.imports import (
     CLASS_NOT_FOUND, DATE_COLUMN_INVALID, DATE_COLUMN_TWICE, NAME_MISMATCH, PERSON_NOT_FOUND,
+    PERSON_NOT_MATCHED,
     ROW_TWICE_IN_FILE, SESSION_HOURS_UNKNOWN, STATUS_LABEL_INVALID, WITHDRAW_NOT_ON_ROSTER,
     enrollments_import,
 )
@@ -241,10 +242,32 @@ def test_a_person_not_on_the_registry_and_a_name_that_differs_are_refused(
     draft = make_class("draft", trainees=0)
     person = trainee_factory(name="陈小明")
     stranger = make_id("35058219900101555")
-    errors = rejected(users.institution_staff, [[draft.code, stranger, "无名"],
-                                                [draft.code, person.id_number, "陈晓明"]])
+    errors = rejected(users.city_admin, [[draft.code, stranger, "无名"],
+                                         [draft.code, person.id_number, "陈晓明"]])
     assert errors == [(2, "身份证号", person_rules.mask_id_number(stranger), PERSON_NOT_FOUND),
                       (3, "姓名", "陈晓明", NAME_MISMATCH.format(name="陈小明"))]
+
+
+def test_an_institution_is_told_neither_the_registrys_name_nor_a_persons_status(
+        users, make_class, trainee_factory):
+    """A sheet of numbers would otherwise be an unthrottled persons/lookup (issue 8): to an
+    institution an unknown number, a differing name and an inactive person answer alike."""
+    from canpei.people.services import person_change_status
+
+    draft = make_class("draft", trainees=0)
+    person = trainee_factory(name="陈小明")
+    gone = person_change_status(actor=users.city_admin, person=trainee_factory(),
+                                status="moved_out", comment="迁出")
+    stranger = make_id("35058219900101555")
+    errors = rejected(users.institution_staff, [[draft.code, stranger, "无名"],
+                                                [draft.code, person.id_number, "陈晓明"],
+                                                line(draft, gone)])
+    assert PERSON_NOT_MATCHED == "未在残疾人名册中找到身份证号与姓名相符的人员"
+    assert errors == [(2, "身份证号", person_rules.mask_id_number(stranger), PERSON_NOT_MATCHED),
+                      (3, "身份证号", person.id_number_masked, PERSON_NOT_MATCHED),
+                      (4, "身份证号", gone.id_number_masked, PERSON_NOT_MATCHED)]
+    # The number and the name of an active person enrol as before.
+    assert run(users.institution_staff, [line(draft, person)]).ok
 
 
 def test_the_same_trainee_twice_in_a_file_is_refused(users, make_class, trainee_factory):

@@ -424,6 +424,10 @@ def test_an_unknown_person_or_a_second_enrolment_is_refused(users: Any, make_cla
     client = login(users.institution_staff)
     unknown = client.post(f"/classes/{training_class.pk}/enroll",
                           {"enroll-person": make_id("35058219700101999")})
+    # An institution is told no more than of an inactive person; the city that it is unknown.
+    assert unknown.status_code == 409 and rules.NOT_ENROLLABLE in alert(html(unknown))
+    unknown = login(users.city_admin).post(f"/classes/{training_class.pk}/enroll",
+                                           {"enroll-person": make_id("35058219700101999")})
     assert unknown.status_code == 422 and rules.PERSON_NOT_FOUND in alert(html(unknown))
     again = client.post(f"/classes/{training_class.pk}/enroll",
                         {"enroll-person": enrolled.id_number})

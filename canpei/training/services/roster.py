@@ -17,7 +17,7 @@ from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto
 from canpei.people.models import Person
-from canpei.people.rules import id_number_error, normalize_id_number
+from canpei.people.rules import PersonStatus, id_number_error, normalize_id_number
 from canpei.regions.scope import enrollments_visible_to, persons_visible_to
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel
@@ -69,6 +69,9 @@ def _person_for(actor: Any, person: Any) -> Person:
         found = Person.objects.filter(id_hash=crypto.lookup_hash(number)).first()
         if found is not None and getattr(actor, "role", None) == Role.TOWN_STAFF:
             found = persons_visible_to(actor).filter(pk=found.pk).first()
+        if found is None and rules.hides_reasons(actor):
+            # To an institution an unregistered number answers as an inactive person does.
+            raise Conflict(rules.NOT_ENROLLABLE, [("person", rules.NOT_ENROLLABLE)])
         if found is None:
             raise InvalidInput([("person", rules.PERSON_NOT_FOUND)])
         return found
@@ -97,19 +100,25 @@ def enrollment_add(*, actor: Any, training_class: TrainingClass, person: Any) ->
             message = rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label)
             raise Conflict(message, [("person", message)])
         found = _person_for(actor, person)
+        hidden = rules.NOT_ENROLLABLE if rules.hides_reasons(actor) else None
+        if hidden and found.status != PersonStatus.ACTIVE:
+            # Before any other check, so that nothing (another rule naming the person, their
+            # age) tells an institution this number is on the registry.
+            raise Conflict(hidden, [("person", hidden)])
         existing = Enrollment.objects.filter(training_class=locked, person=found).first()
         if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
             message = rules.ALREADY_ENROLLED.format(person=rules.describe_person(found))
             raise Conflict(message, [("person", message)])
         count = Enrollment.objects.filter(training_class=locked,
                                           status=EnrollmentStatus.ENROLLED).count()
-        problems = trainee_errors(locked, found)
+        problems = trainee_errors(locked, found, hidden=hidden)
         if count + 1 > locked.capacity:
             problems.append(("capacity", rules.CAPACITY_EXCEEDED.format(
                 count=count + 1, capacity=locked.capacity)))
-        problems += overlap_errors(locked, [found.pk])
+        problems += overlap_errors(locked, [found.pk], hidden=hidden)
         if problems:
-            raise Conflict(problems[0][1], [("person", m) for _f, m in problems])
+            shown = list(dict.fromkeys(m for _f, m in problems))
+            raise Conflict(shown[0], [("person", m) for m in shown])
         if existing is not None:
             # Re-enrolling a withdrawn trainee reuses the row (one per class and person).
             existing.status = EnrollmentStatus.ENROLLED

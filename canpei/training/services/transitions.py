@@ -58,16 +58,19 @@ def capacity_errors(training_class: TrainingClass, count: int) -> Errors:
 
 
 def trainee_errors(training_class: TrainingClass, person: Person, *,
-                   check_status: bool = True) -> Errors:
+                   check_status: bool = True, hidden: str | None = None) -> Errors:
     """Whether one person may be on this class: active, a valid certificate, working age on the
-    start date (PRODUCT.md)."""
+    start date (PRODUCT.md). `hidden`, for a viewer who may not learn the person's status
+    (rules.hides_reasons), replaces the status and certificate reasons."""
     who = rules.describe_person(person)
     found: Errors = []
     if check_status and person.status != PersonStatus.ACTIVE:
-        found.append(("roster", rules.TRAINEE_NOT_ACTIVE.format(
-            person=who, status=PersonStatus(person.status).label)))
+        found.append(("roster", hidden.format(person=who) if hidden else
+                      rules.TRAINEE_NOT_ACTIVE.format(
+                          person=who, status=PersonStatus(person.status).label)))
     elif check_status and not person.cert_number_enc:
-        found.append(("roster", rules.TRAINEE_NO_CERTIFICATE.format(person=who)))
+        found.append(("roster", hidden.format(person=who) if hidden else
+                      rules.TRAINEE_NO_CERTIFICATE.format(person=who)))
     if not working_age_on(birth=person.birth_date, gender=person.gender,
                           on=training_class.start_date):
         found.append(("roster", rules.TRAINEE_NOT_WORKING_AGE.format(
@@ -75,9 +78,12 @@ def trainee_errors(training_class: TrainingClass, person: Person, *,
     return found
 
 
-def overlap_errors(training_class: TrainingClass, person_ids: Iterable[int]) -> Errors:
+def overlap_errors(training_class: TrainingClass, person_ids: Iterable[int], *,
+                   hidden: str | None = None) -> Errors:
     """A person is not in two classes whose dates overlap, remote classes excepted. Only classes
-    that bind the roster (submitted onwards, not cancelled or returned) count."""
+    that bind the roster (submitted onwards, not cancelled or returned) count. `hidden`, for a
+    viewer who may not learn of other institutions' classes (rules.hides_reasons), replaces the
+    message naming a class of another institution; one of the same institution is named."""
     if training_class.mode == rules.TrainingMode.REMOTE:
         return []
     ids = list(person_ids)
@@ -99,8 +105,12 @@ def overlap_errors(training_class: TrainingClass, person_ids: Iterable[int]) -> 
             continue
         seen.add(clash.person_id)
         other = clash.training_class
-        found.append(("roster", rules.OVERLAPPING_CLASS.format(
-            person=rules.describe_person(clash.person), other=f"{other.code} {other.name}")))
+        who = rules.describe_person(clash.person)
+        if hidden and other.institution_id != training_class.institution_id:
+            found.append(("roster", hidden.format(person=who)))
+        else:
+            found.append(("roster", rules.OVERLAPPING_CLASS.format(
+                person=who, other=f"{other.code} {other.name}")))
     return found
 
 
@@ -130,22 +140,28 @@ def _roster(training_class: TrainingClass, *, lock_persons: bool) -> list[Enroll
 
 
 def roster_errors(training_class: TrainingClass, roster: list[Enrollment], *,
-                  check_status: bool) -> Errors:
+                  check_status: bool, viewer: Any = None) -> Errors:
+    """The roster's rules; for a viewer who may not learn why a trainee is refused, each such
+    trainee is named once with rules.TRAINEE_NOT_ELIGIBLE."""
+    hidden = rules.TRAINEE_NOT_ELIGIBLE if rules.hides_reasons(viewer) else None
     found: Errors = capacity_errors(training_class, len(roster))
     for enrollment in roster:
-        found += trainee_errors(training_class, enrollment.person, check_status=check_status)
-    found += overlap_errors(training_class, [e.person_id for e in roster])
-    return found
+        found += trainee_errors(training_class, enrollment.person, check_status=check_status,
+                                hidden=hidden)
+    found += overlap_errors(training_class, [e.person_id for e in roster], hidden=hidden)
+    return list(dict.fromkeys(found))
 
 
-def _check_step(training_class: TrainingClass, action: str, today: dt.date) -> Errors:
-    """The rules PRODUCT.md lists, each at the step where it applies."""
+def _check_step(training_class: TrainingClass, action: str, today: dt.date,
+                viewer: Any = None) -> Errors:
+    """The rules PRODUCT.md lists, each at the step where it applies. `viewer` is who will read
+    the refusal (an institution is not told a trainee's status or another institution's class)."""
     if action in (A.SUBMIT, A.APPROVE):
         roster = _roster(training_class, lock_persons=True)
         if not roster:
             return [("roster", rules.ROSTER_EMPTY)]
         return designation_errors(training_class) + roster_errors(
-            training_class, roster, check_status=True)
+            training_class, roster, check_status=True, viewer=viewer)
     if action == A.START:
         found = designation_errors(training_class)
         if today < training_class.start_date:
@@ -163,7 +179,7 @@ def _check_step(training_class: TrainingClass, action: str, today: dt.date) -> E
         # attend the class the city is paying for.
         roster = _roster(training_class, lock_persons=True)
         return (designation_errors(training_class)
-                + roster_errors(training_class, roster, check_status=False)
+                + roster_errors(training_class, roster, check_status=False, viewer=viewer)
                 + attendance_errors(training_class, roster))
     return []
 
@@ -214,7 +230,7 @@ def class_transition(*, training_class: TrainingClass, actor: Any, action: str,
             raise Conflict(message, [("action", message)])
         if errors:
             raise InvalidInput(errors)
-        violations = _check_step(locked, action, today)
+        violations = _check_step(locked, action, today, viewer=actor)
         if violations:
             raise Conflict(violations[0][1], violations)
         details: dict[str, Any] = {}
