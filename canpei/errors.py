@@ -41,3 +41,13 @@ class Forbidden(ServiceError):
 
     def __init__(self, message: str = "无权执行此操作"):
         super().__init__(message)
+
+
+class Throttled(ServiceError):
+    """Too many requests of a kind in a short time (persons/lookup); nothing was looked up."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -305,6 +305,10 @@ def _fraction(name: str, default: str) -> float:
 
 ATTENDANCE_THRESHOLD = _fraction("CANPEI_ATTENDANCE_THRESHOLD", "0.8")
 
+# Lookups by full ID number (persons/lookup, and an institution's enrolment by ID number) each
+# user may make in a minute; counted in the database, so every app process shares the count.
+LOOKUP_RATE = _env_int("CANPEI_LOOKUP_RATE", 60, low=1, high=100_000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -57,6 +57,17 @@ def test_a_request_for_testserver_is_refused_without_the_test_setup() -> None:
 
 # ---- 11. Strict-Transport-Security and the proxy's header -----------------------------------------
 
+def test_the_lookup_rate_is_sixty_a_minute_unless_configured(tmp_path: Path) -> None:
+    code = "from django.conf import settings as s; print(s.LOOKUP_RATE)"
+    for env, expected in (({}, "60"), ({"CANPEI_LOOKUP_RATE": "5"}, "5")):
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("CANPEI_")}
+        environ.update({"CANPEI_VAR_DIR": str(tmp_path),
+                        "DJANGO_SETTINGS_MODULE": "canpei.settings", **env})
+        done = subprocess.run([sys.executable, "-c", code], env=environ, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.stdout.strip() == expected, done.stderr
+
+
 def test_hsts_is_on_for_a_year_with_secure_cookies_and_off_without(tmp_path: Path) -> None:
     assert values(tmp_path)[0] == "31536000"
     assert values(tmp_path, CANPEI_HSTS_SECONDS="600")[0] == "600"
@@ -79,6 +90,7 @@ def test_the_proxy_header_is_off_by_default_and_named_by_the_environment(tmp_pat
     ("CANPEI_HSTS_SECONDS", "３６００"),
     ("CANPEI_PROXY_SSL_HEADER", "X Forwarded Proto"), ("CANPEI_PROXY_SSL_HEADER", "X-Proto="),
     ("CANPEI_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"), ("CANPEI_PROXY_SSL_HEADER", "-"),
+    ("CANPEI_LOOKUP_RATE", "0"), ("CANPEI_LOOKUP_RATE", "sixty"), ("CANPEI_LOOKUP_RATE", "60/min"),
 ])
 def test_a_bad_value_stops_start_up(tmp_path: Path, name: str, raw: str) -> None:
     done = settings_of(tmp_path, **{name: raw})

@@ -15,6 +15,7 @@ from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, p
 from canpei.errors import Forbidden
 from canpei.training import rules, selectors, services
 from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
+from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassEvent, ClassSession, Enrollment, EnrollmentStatus,
     Inspection, TrainingClass,
@@ -389,15 +390,20 @@ def enrollment_list(request: HttpRequest, class_id: int, page: int = PAGE,
 
 
 @router.post("/{class_id}/enrollments", by_alias=True,
-             response={201: EnrollmentOut, **errors(400, 401, 403, 404, 409, 422)})
+             response={201: EnrollmentOut, **errors(400, 401, 403, 404, 409, 422, 429)})
 def enrollment_add(request: HttpRequest, class_id: int,
                    payload: EnrollmentIn) -> Status[EnrollmentOut]:
     """Put a person on the roster of a draft or returned class. 409 names the rule the person
-    would break (status, certificate, working age, capacity, another class at the same time)."""
+    would break (status, certificate, working age, capacity, another class at the same time);
+    to an institution, a person's status or certificate, another institution's class and an
+    unregistered number are one generic refusal. An institution's enrolment by ID number counts
+    as a lookup (429 past CANPEI_LOOKUP_RATE a minute)."""
     user = actor_of(request)
     if not has_perm(user, Perm.ROSTER_EDIT):
         raise Forbidden()
     training_class = selectors.class_get(user=user, class_id=class_id)
+    # An institution's enrolment by ID number is a lookup, and rate-limited as one.
+    enrolment_lookup_count(user, payload.person)
     enrollment = services.enrollment_add(actor=user, training_class=training_class,
                                          person=payload.person)
     return Status(201, enrollment_out(

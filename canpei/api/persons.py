@@ -12,6 +12,7 @@ from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, p
 from canpei.errors import Forbidden
 from canpei.people import selectors, services
 from canpei.people.models import Person
+from canpei.training.lookup_limit import lookup_count
 
 router = Router(tags=["persons"])
 
@@ -156,9 +157,14 @@ def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     return Status(201, person_out(person))
 
 
-@router.post("/lookup", response={200: LookupOut, **errors(400, 401, 404, 422)})
+@router.post("/lookup", response={200: LookupOut, **errors(400, 401, 404, 422, 429)})
 def person_lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
-    person = services.person_lookup(actor=actor_of(request), id_number=payload.id_number)
+    """Exact lookup by full ID number; active persons only (anyone else answers 404 as an unknown
+    number does). At most CANPEI_LOOKUP_RATE a minute per user, then 429."""
+    user = actor_of(request)
+    if has_perm(user, Perm.PERSON_LOOKUP):
+        lookup_count(user)
+    person = services.person_lookup(actor=user, id_number=payload.id_number)
     return LookupOut(id=person.pk, name=person.name, id_number=person.id_number_masked,
                      category=person.category, grade=person.grade)
 

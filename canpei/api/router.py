@@ -16,7 +16,7 @@ from canpei.api import audit, auth, institutions, persons, surveys
 from canpei.api import applications
 from canpei.api import classes
 from canpei.api.common import AUTH
-from canpei.errors import ServiceError
+from canpei.errors import ServiceError, Throttled
 
 METHOD_NOT_ALLOWED = "不支持此请求方法"
 NOT_FOUND = "记录不存在"
@@ -122,7 +122,10 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     body = {"detail": exc.message,
             "errors": [{"field": field, "message": message} for field, message in exc.errors]}
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from canpei.accounts.roles import Role
 from canpei.errors import InvalidInput, NotFound
 from canpei.people import crypto
 from canpei.people.models import Person
@@ -172,6 +173,17 @@ def person_get(*, user: object, person_id: int | str) -> Person:
     if person is None:
         raise NotFound()
     return person
+
+
+def lookup_candidates(*, user: object) -> QuerySet[Person]:
+    """Whom an exact lookup by full ID number (persons/lookup) may find: active persons only, so
+    that a number of someone who moved out, died or left the registry answers exactly as an
+    unknown one; town staff within their town, the other roles allowed to look up city-wide."""
+    if getattr(user, "role", None) == Role.TOWN_STAFF:
+        base = persons_visible_to(user)
+    else:
+        base = Person.objects.all()
+    return base.filter(status=PersonStatus.ACTIVE)
 
 
 def town_choices() -> QuerySet[Region]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto, rules
@@ -429,7 +429,9 @@ def person_lookup(*, actor: Any, id_number: str) -> Person:
     message = rules.id_number_error(number)
     if message:
         raise InvalidInput([("id_number", message)])
-    base = Person.objects.all() if actor.role != Role.TOWN_STAFF else persons_visible_to(actor)
+    from canpei.people.selectors import lookup_candidates
+
+    base = lookup_candidates(user=actor)
     with transaction.atomic():
         person = base.select_related("town").filter(id_hash=crypto.lookup_hash(number)).first()
         audit_record(actor=actor, action="person.lookup", object_type="people.person",

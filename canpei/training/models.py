@@ -402,3 +402,17 @@ class StaffTraining(models.Model):
     class Meta:
         ordering = ["-year", "town", "id"]
         indexes = [models.Index(fields=["town", "year"], name="staff_training_town_year")]
+
+
+# ---- the lookup rate limit ---------------------------------------------------------------------
+
+class LookupWindow(models.Model):
+    """How many lookups by full ID number one user made in the current minute, and how many were
+    refused (canpei.training.lookup_limit). One row per user, locked while counted: the count is
+    the same for every gunicorn worker and web host, which a per-process counter would not be."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True,
+                                on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField()
+    lookups = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)

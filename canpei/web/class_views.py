@@ -28,6 +28,7 @@ from canpei.institutions.selectors import institution_list
 from canpei.people.selectors import town_choices
 from canpei.training import rules, selectors, services
 from canpei.training.choices import TrainingType
+from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.class_forms import (
     ClassForm, ClassTransitionForm, EnrollForm, EnrollmentForm, InspectionForm, RectifyForm,
     SessionForm, WithdrawForm, class_initial, enrollment_initial,
@@ -254,6 +255,8 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
+                # An institution's enrolment by ID number is a lookup, rate-limited as one.
+                enrolment_lookup_count(request.user, form.cleaned_data["person"])
                 enrollment = services.enrollment_add(actor=request.user,
                                                      training_class=training_class,
                                                      person=form.cleaned_data["person"])

@@ -18,12 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.roles import OFFICER_ROLES, Perm, has_perm
 from canpei.audit.selectors import audit_entries
-from canpei.errors import InvalidInput, NotFound, ServiceError
+from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
 from canpei.people.survey_selectors import survey_list, survey_progress
 from canpei.regions.scope import persons_visible_to
+from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
 from canpei.web.forms import add_service_errors
 
@@ -253,15 +254,22 @@ def person_status(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.POST or None)
     found = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            # Active persons only, at most CANPEI_LOOKUP_RATE a minute (as the API's lookup).
+            lookup_count(request.user)
             found = services.person_lookup(actor=request.user, id_number=form.cleaned_data["id_number"])
+        except Throttled as exc:
+            form.add_error("id_number", exc.message)
+            status = exc.status
         except InvalidInput as exc:
             for field, message in exc.errors:
                 form.add_error(field, message)
         except NotFound as exc:
             form.add_error("id_number", exc.message)
-    return render(request, "people/person_lookup.html", {"form": form, "found": found})
+    return render(request, "people/person_lookup.html", {"form": form, "found": found},
+                  status=status)
 
 
 @requires(Perm.AUDIT_READ)
