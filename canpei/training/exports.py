@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
-from canpei.errors import Forbidden
+from canpei.errors import Forbidden, InvalidInput
 from canpei.people import rules as person_rules
+from canpei.regions.scope import enrollments_visible_to
 from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import (
-    AppraisalResult, CertificateType, ClassCycle, ClassState, Enrollment, EnrollmentStatus,
+    AppraisalResult, CertificateType, ClassCycle, ClassState, EnrollmentStatus,
 )
 from canpei.training.selectors import ClassFilters, class_list, enrollment_list
 from canpei.spreadsheets.writer import write_csv, write_xlsx
@@ -47,19 +48,23 @@ def _exporter(actor: Any) -> str:
     return f"{actor.get_full_name() or actor.username}（{actor.username}）"
 
 
-def _roster_count(condition: Q) -> Coalesce:
+TOWN_FILTER_REFUSED = "培训机构不能按学员所在镇街筛选学员台账"
+
+
+def _roster_count(actor: Any, condition: Q) -> Coalesce:
     # Counted per class by a correlated subquery on the (class, status) index, as the class list
-    # counts its trainees: a join and GROUP BY over the whole ledger would cost more.
+    # counts its trainees: a join and GROUP BY over the whole ledger would cost more. Only the
+    # trainees the actor sees count: a town's ledger counts its own town's, as its class list does.
     return Coalesce(Subquery(
-        Enrollment.objects.filter(condition, training_class=OuterRef("pk"))
+        enrollments_visible_to(actor).filter(condition, training_class=OuterRef("pk"))
         .order_by().values("training_class").annotate(n=Count("pk")).values("n"),
         output_field=IntegerField()), 0)
 
 
 def _class_rows(actor: Any, filters: ClassFilters) -> Iterator[list[Any]]:
     qs = class_list(user=actor, filters=filters).annotate(
-        completed_count=_roster_count(Q(status=EnrollmentStatus.COMPLETED)),
-        certificate_count=_roster_count(~Q(certificate_number="")))
+        completed_count=_roster_count(actor, Q(status=EnrollmentStatus.COMPLETED)),
+        certificate_count=_roster_count(actor, ~Q(certificate_number="")))
     for index, c in enumerate(qs.iterator(chunk_size=2000), start=1):
         yield [index, c.code, c.name, c.institution.name, _TYPES.get(c.training_type, c.training_type),
                _MODES.get(c.mode, c.mode), c.occupation, _LEVELS.get(c.level, c.level),
@@ -116,6 +121,10 @@ def trainees_export(*, actor: Any, filters: ClassFilters, out: str | IO[Any],
         raise Forbidden()
     reveal = has_perm(actor, Perm.PERSON_REVEAL)
     show_town = has_perm(actor, Perm.PERSON_BROWSE)
+    if filters.town and not show_town:
+        # The filter is where the trainee lives: rows kept or dropped by it would tell an
+        # institution its trainees' towns, which its ledger leaves blank.
+        raise InvalidInput([("town", TOWN_FILTER_REFUSED)])
     title = f"{filters.year}年度培训学员台账" if filters.year else "培训学员台账"
     count = _write(out, fmt, title=title, headers=TRAINEE_HEADERS, widths=TRAINEE_WIDTHS,
                    rows=_trainee_rows(actor, filters, reveal, show_town), actor=actor)

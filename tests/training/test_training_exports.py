@@ -145,3 +145,67 @@ def test_the_endpoint_takes_the_list_filters_and_csv(users, world, login):
     assert "磁灶学员" in text and "外机构学员" in text and "安海学员" not in text
     bad = client.get("/classes/export?year=abc")
     assert bad.status_code == 302 and bad["Location"] == "/classes"
+
+
+# ---- what a ledger must not tell (issue 8) ---------------------------------------------------------
+
+def test_a_towns_classes_ledger_counts_only_its_own_trainees(users, world):
+    """The class list counts a town's own trainees; the ledger's completed and certificate
+    counts agree with it (both trainees of `ours` completed, only the 安海 one is certified)."""
+    ours = world["ours"]
+    enrollment_update(actor=users.institution_staff,
+                      enrollment=ours.enrollments.get(person=world["cizao"]),
+                      data={"certificate": {"type": "training", "number": "CZ-1",
+                                            "date": ours.start_date.isoformat(),
+                                            "issuer": "晋江市残联"}})
+    counts = {r[1]: r[13:16] for r in ledger(classes_export, users.city_admin)[4:]}
+    assert counts[ours.code] == [2, 2, 2]
+    anhai = {r[1]: r[13:16] for r in ledger(classes_export, users.town_staff)[4:]}
+    assert anhai == {ours.code: [1, 1, 1]}
+    cizao = {r[1]: r[13:16] for r in ledger(classes_export, users.other_town_staff)[4:]}
+    assert cizao == {ours.code: [1, 1, 1], world["theirs"].code: [1, 0, 0]}
+    # As on the class list the town sees.
+    from canpei.training.selectors import class_list
+    assert [c.trainee_count for c in class_list(user=users.town_staff)] == [1]
+
+
+def test_an_institution_cannot_filter_its_trainees_ledger_by_town(users, world):
+    """Rows kept or dropped by where trainees live would tell an institution their towns: the
+    filter is refused, the same way whether or not any trainee lives there."""
+    from canpei.errors import InvalidInput
+    from canpei.training.exports import TOWN_FILTER_REFUSED
+
+    refusals = []
+    for town in (ANHAI, CIZAO, "350582103000"):
+        with pytest.raises(InvalidInput) as refused:
+            ledger(trainees_export, users.institution_staff, town=town)
+        refusals.append(refused.value.errors)
+    assert refusals == [[("town", TOWN_FILTER_REFUSED)]] * 3
+    assert TOWN_FILTER_REFUSED == "培训机构不能按学员所在镇街筛选学员台账"
+    assert not AuditEntry.objects.filter(action="export.trainees").exists()
+    # Town staff and the city keep the filter.
+    assert len(ledger(trainees_export, users.city_admin, town=CIZAO)[4:]) == 2
+    assert len(ledger(trainees_export, users.town_staff, town=ANHAI)[4:]) == 1
+
+
+def test_the_trainees_export_page_refuses_an_institutions_town_filter(users, world, login):
+    from canpei.training.exports import TOWN_FILTER_REFUSED
+
+    client = login(users.institution_staff)
+    for town in (ANHAI, CIZAO):
+        response = client.get(f"/trainees/export?town={town}", follow=True)
+        assert response.redirect_chain == [("/classes", 302)]
+        assert TOWN_FILTER_REFUSED in response.content.decode()
+    whole = client.get("/trainees/export")
+    assert whole.status_code == 200
+
+
+def test_the_cli_refuses_an_institutions_town_filter(users, world, tmp_path, capsys):
+    from canpei import cli
+    from canpei.training.exports import TOWN_FILTER_REFUSED
+
+    out = tmp_path / "学员.xlsx"
+    code = cli.main(["export", "trainees", "--out", str(out), "--town", ANHAI,
+                     "--as", users.institution_staff.username])
+    _out, err = capsys.readouterr()
+    assert code == 1 and TOWN_FILTER_REFUSED in err and not out.exists()
