@@ -520,19 +520,23 @@ class InspectionOut(Schema):
     training_class: int = Field(serialization_alias="class")
     date: dt.date
     inspector_name: str
-    on_roster: int
-    present: int
+    # Class-wide head counts: null for town staff, who see the class as far as their town's
+    # trainees are in it.
+    on_roster: int | None
+    present: int | None
     findings: str
     rectification_required: bool
     rectification_note: str
     rectified_on: dt.date | None
 
 
-def inspection_out(inspection: Inspection) -> InspectionOut:
+def inspection_out(inspection: Inspection, user: Any) -> InspectionOut:
+    whole = selectors.sees_whole_class(user)
     return InspectionOut(
         id=inspection.pk, training_class=inspection.training_class_id, date=inspection.date,
-        inspector_name=inspection.inspector_name, on_roster=inspection.on_roster,
-        present=inspection.present, findings=inspection.findings,
+        inspector_name=inspection.inspector_name,
+        on_roster=inspection.on_roster if whole else None,
+        present=inspection.present if whole else None, findings=inspection.findings,
         rectification_required=inspection.rectification_required,
         rectification_note=inspection.rectification_note, rectified_on=inspection.rectified_on)
 
@@ -568,7 +572,7 @@ def inspection_list(request: HttpRequest, class_id: int, page: int = PAGE,
     training_class = selectors.class_get(user=user, class_id=class_id)
     count, rows = paginate(selectors.inspections(user=user, training_class=training_class),
                            page, page_size)
-    return InspectionPage(count=count, results=[inspection_out(i) for i in rows])
+    return InspectionPage(count=count, results=[inspection_out(i, user) for i in rows])
 
 
 @router.post("/{class_id}/inspections", by_alias=True,
@@ -584,7 +588,7 @@ def inspection_record(request: HttpRequest, class_id: int,
     if data["date"] is None:
         del data["date"]
     inspection = services.inspection_record(actor=user, training_class=training_class, data=data)
-    return Status(201, inspection_out(inspection))
+    return Status(201, inspection_out(inspection, user))
 
 
 @router.patch("/{class_id}/inspections/{inspection_id}", by_alias=True,
@@ -601,4 +605,4 @@ def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int
     inspection = services.inspection_rectified(actor=user, inspection=inspection,
                                                note=payload.rectification_note,
                                                rectified_on=payload.rectified_on)
-    return inspection_out(inspection)
+    return inspection_out(inspection, user)

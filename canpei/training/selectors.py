@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from canpei.accounts.roles import Role
 from canpei.errors import InvalidInput, NotFound
 from canpei.regions.scope import classes_visible_to, enrollments_visible_to
 from canpei.training.choices import TrainingType
@@ -82,6 +83,13 @@ def _enrolled_count(user: object) -> Subquery:
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .order_by().values("training_class").annotate(n=Count("pk")).values("n"),
         output_field=IntegerField())
+
+
+def sees_whole_class(user: object) -> bool:
+    """Whether the user sees a class's whole roster. Town staff see a class only as far as their
+    own town's trainees are in it: its counts are of those trainees (class_list, the classes
+    ledger), and class-wide head counts (an inspection's on-roster and present) are withheld."""
+    return getattr(user, "role", None) != Role.TOWN_STAFF
 
 
 def class_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:

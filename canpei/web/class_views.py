@@ -195,6 +195,8 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "can_edit": has_perm(user, Perm.CLASS_EDIT) and ClassForm.editable(training_class),
         "can_roster": can_roster,
         "can_link_persons": has_perm(user, Perm.PERSON_BROWSE),
+        # Town staff see the class as far as their town's trainees: no class-wide head counts.
+        "whole_class": selectors.sees_whole_class(user),
         "can_link_institution": has_perm(user, Perm.INSTITUTION_BROWSE),
         "enroll_form": (enroll_form or EnrollForm()) if (
             can_roster and training_class.state in rules.ROSTER_OPEN_STATES) else None,

@@ -209,3 +209,25 @@ def test_the_cli_refuses_an_institutions_town_filter(users, world, tmp_path, cap
                      "--as", users.institution_staff.username])
     _out, err = capsys.readouterr()
     assert code == 1 and TOWN_FILTER_REFUSED in err and not out.exists()
+
+
+def test_town_staff_do_not_see_an_inspections_class_wide_head_counts(users, make_class,
+                                                                    trainee_factory, api, login):
+    """An inspection counts the whole class (three trainees, two of other towns here); town staff
+    see a class as far as their own trainees, on the page and through the API."""
+    from canpei.training.services import inspection_record
+
+    training_class = make_class("running", persons=[
+        trainee_factory(town=ANHAI), trainee_factory(town=CIZAO), trainee_factory(town=CIZAO)])
+    inspection_record(actor=users.city_admin, training_class=training_class,
+                      data={"present": 2, "findings": "正常"})
+    path = f"/classes/{training_class.pk}/inspections"
+    town = api(users.town_staff).get(path).json()["results"]
+    assert [(r["on_roster"], r["present"], r["findings"]) for r in town] == [(None, None, "正常")]
+    city = api(users.city_admin).get(path).json()["results"]
+    assert [(r["on_roster"], r["present"]) for r in city] == [(3, 2)]
+    institution = api(users.institution_staff).get(path).json()["results"]
+    assert [(r["on_roster"], r["present"]) for r in institution] == [(3, 2)]
+    page = login(users.town_staff).get(f"/classes/{training_class.pk}").content.decode()
+    assert "3 / 2" not in page and "正常" in page
+    assert "3 / 2" in login(users.city_admin).get(f"/classes/{training_class.pk}").content.decode()
