@@ -72,9 +72,16 @@ def test_an_oversized_form_body_and_an_anonymous_one_keep_the_shape(users):
 
 def test_an_oversized_body_through_a_session_keeps_the_shape(users, login):
     client = login(users.institution_staff)
-    response = client.post("/api/v1/persons/lookup", big_json(), content_type="application/json")
-    assert response.status_code in (403, 413)
+    response = client.post("/api/v1/persons/lookup", "x" * (LIMIT + 10),
+                           content_type="application/json")
+    assert response.status_code == 413
     error_shape(response)
+    checked = Client(enforce_csrf_checks=True)
+    checked.force_login(users.institution_staff)
+    checked.get("/persons/lookup")  # the CSRF cookie, as a browser holds it
+    response = checked.post("/api/v1/persons/lookup", {"id_number": "1" * (LIMIT + 10)})
+    assert response.status_code == 413
+    assert error_shape(response)["detail"] == BODY_TOO_LARGE
 
 
 def test_malformed_json_keeps_the_shape(users, api):
@@ -83,3 +90,17 @@ def test_malformed_json_keeps_the_shape(users, api):
                                   content_type="application/json", **client.headers)
     assert response.status_code == 400
     assert error_shape(response)["detail"] == "请求体不是有效的 JSON"
+
+
+def test_a_form_body_with_too_many_fields_keeps_the_shape(users):
+    # Read as a form while checking a session's CSRF token (as a browser's request is checked).
+    from canpei.api.router import TOO_MANY_FIELDS
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users.institution_staff)
+    client.get("/persons/lookup")  # the CSRF cookie, as a browser holds it
+    body = "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.post(
+        "/api/v1/persons/lookup", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert error_shape(response)["detail"] == TOO_MANY_FIELDS == "请求体的字段或文件过多"
