@@ -297,7 +297,7 @@ def test_a_trainee_outside_working_age_is_refused_with_the_rule(users, make_clas
     old = trainee_factory(birth="19500101")
     errors = rejected(users.institution_staff, [line(draft, old)])
     assert [m for _r, _c, _v, m in errors] == [rules.TRAINEE_NOT_WORKING_AGE.format(
-        person=rules.describe_person(old), date=draft.start_date.isoformat())]
+        person=old.id_number_masked, date=draft.start_date.isoformat())]
 
 
 def test_cells_holding_formulas_are_refused(users, make_class, trainee_factory):

@@ -111,7 +111,10 @@ def enrollment_add(*, actor: Any, training_class: TrainingClass, person: Any) ->
             raise Conflict(message, [("person", message)])
         count = Enrollment.objects.filter(training_class=locked,
                                           status=EnrollmentStatus.ENROLLED).count()
-        problems = trainee_errors(locked, found, hidden=hidden)
+        # An institution enrolling by number is not told the name by a refusal either (the
+        # masked number it typed names the person); the enrolment itself is audited.
+        problems = trainee_errors(locked, found, hidden=hidden,
+                                  who=found.id_number_masked if hidden else None)
         if count + 1 > locked.capacity:
             problems.append(("capacity", rules.CAPACITY_EXCEEDED.format(
                 count=count + 1, capacity=locked.capacity)))

@@ -58,11 +58,13 @@ def capacity_errors(training_class: TrainingClass, count: int) -> Errors:
 
 
 def trainee_errors(training_class: TrainingClass, person: Person, *,
-                   check_status: bool = True, hidden: str | None = None) -> Errors:
+                   check_status: bool = True, hidden: str | None = None,
+                   who: str | None = None) -> Errors:
     """Whether one person may be on this class: active, a valid certificate, working age on the
     start date (PRODUCT.md). `hidden`, for a viewer who may not learn the person's status
-    (rules.hides_reasons), replaces the status and certificate reasons."""
-    who = rules.describe_person(person)
+    (rules.hides_reasons), replaces the status and certificate reasons; `who` names the person
+    otherwise than by name and ID tail."""
+    who = who or rules.describe_person(person)
     found: Errors = []
     if check_status and person.status != PersonStatus.ACTIVE:
         found.append(("roster", hidden.format(person=who) if hidden else
