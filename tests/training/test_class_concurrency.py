@@ -106,3 +106,32 @@ def test_twenty_concurrent_creations_get_twenty_consecutive_codes(
     assert TrainingClass.objects.count() == THREADS
     assert AuditEntry.objects.filter(action="class.create").count() == THREADS
     assert audit_verify().ok
+
+
+def test_twenty_lookups_at_once_spend_the_allowance_exactly(users, settings):
+    """The lookup count is a locked database row, not a per-process counter: of twenty lookups
+    by one user at once (as from twenty gunicorn workers), exactly CANPEI_LOOKUP_RATE pass, and
+    the window is audited as throttled once."""
+    from canpei.errors import Throttled
+    from canpei.training.lookup_limit import lookup_count
+    from canpei.training.models import LookupWindow
+
+    from django.utils import timezone
+
+    settings.LOOKUP_RATE = 7
+    actor = users.institution_staff
+    now = timezone.now()  # one window for all, even if the run straddles a minute
+
+    def look() -> str:
+        try:
+            lookup_count(actor, now=now)
+        except Throttled:
+            return "throttled"
+        return "counted"
+
+    outcomes = all_at_once(look)
+    assert sorted(outcomes) == ["counted"] * 7 + ["throttled"] * 13
+    window = LookupWindow.objects.get(user=actor)
+    assert (window.lookups, window.refused) == (7, 13)
+    assert AuditEntry.objects.filter(action="person.lookup_throttled").count() == 1
+    assert audit_verify().ok
