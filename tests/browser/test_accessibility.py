@@ -231,7 +231,7 @@ def test_user_admin_pages_with_a_role_proposal(browser_session: Any, users: Any)
     s.login_as(users.security_admin)
     s.goto(f"/admin/users/{users.auditor.pk}/role")
     _at_desktop_and_390px(s, "/admin/users/{id}/role with a pending proposal")
-    s.goto(f"/admin/users/{users.security_admin.pk}/role")
+    s.goto(f"/admin/users/{users.security_admin.pk}/role", status=403)
     _at_desktop_and_390px(s, "/admin/users/{own id}/role refused")
 
 
