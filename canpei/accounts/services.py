@@ -348,11 +348,18 @@ def record_logout(user: Any) -> None:
                      summary=f"用户 {user.username} 退出登录")
 
 
+def _typed_account(username: Any) -> tuple[User | None, str]:
+    """The account a typed username names, and the name as it may be logged.
+
+    A username that names no account is not logged: it is often a password typed into the
+    wrong field."""
+    user = User.objects.filter(username=str(username or "")[:150]).first() if username else None
+    return user, safe_username(user.username) if user else "（未知用户名）"
+
+
 def record_login_failed(username: Any, request: Any) -> None:
-    """A failed sign-in: the username as typed (masked if it looks like a number), never the
-    password."""
-    name = safe_username(username)
-    user = User.objects.filter(username=str(username or "")[:150]).first() if name else None
+    """A failed sign-in: the username if it names an account, never the password."""
+    user, name = _typed_account(username)
     with transaction.atomic():
         audit_record(actor=None, action="auth.login_failed",
                      object_type="accounts.user", object_id=user.pk if user else "",
@@ -361,8 +368,7 @@ def record_login_failed(username: Any, request: Any) -> None:
 
 
 def record_lockout(username: Any, request: Any) -> None:
-    name = safe_username(username)
-    user = User.objects.filter(username=str(username or "")[:150]).first() if name else None
+    user, name = _typed_account(username)
     with transaction.atomic():
         audit_record(actor=None, action="auth.lockout",
                      object_type="accounts.user", object_id=user.pk if user else "",
