@@ -26,7 +26,7 @@ class User(AbstractUser):
                                     blank=True, on_delete=models.PROTECT, related_name="staff")
     # Set for an account created with an initial password: every page but the change-password
     # page is closed to it, and its API tokens are refused, until the user chooses their own.
-    must_change_password = models.BooleanField("须修改密码", default=False)
+    must_change_password = models.BooleanField("须更改密码", default=False)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
@@ -54,7 +54,7 @@ def _digest(raw: str) -> str:
 TOKEN_EXPIRED = "API 令牌已过期，请重新获取"
 TOKEN_WITHOUT_SECOND_FACTOR = "该令牌签发时未经动态验证码认证，已失效；请以用户名、密码和动态验证码重新获取"
 PASSWORD_CHANGE_REQUIRED = "须先在网页上修改初始密码（/account/password），之后才能使用 API"
-PASSWORD_EXPIRED = "密码已过期，须先在网页上修改密码（/account/password），之后才能使用 API"
+PASSWORD_EXPIRED = "密码已过期，须先在网页上更改密码（/account/password），之后才能使用 API"
 
 
 class TokenRefused(ServiceError):

@@ -260,7 +260,7 @@ def password_change(*, actor: Any, old: str, new: str, repeat: str) -> User:
         locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
         revoked = _revoke_all(locked)
         audit_record(actor=locked, action="user.password_change", obj=locked,
-                     summary=f"用户 {locked.username} 修改密码",
+                     summary=f"用户 {locked.username} 更改密码",
                      changes={"tokens_revoked": revoked})
     return locked
 

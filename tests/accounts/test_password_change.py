@@ -122,7 +122,7 @@ def test_an_account_made_by_the_system_officer_must_change_its_password_first(
         assert response.status_code == 302, path
         assert response["Location"].startswith("/account/password?next=")
     held = client.get("/account/password").content.decode()
-    assert "请先修改密码，之后才能使用系统。" in held
+    assert "请先更改密码，之后才能使用系统。" in held
     # The API, with this session, says why.
     api = client.get("/api/v1/persons")
     assert api.status_code == 403 and "修改初始密码" in api.json()["detail"]

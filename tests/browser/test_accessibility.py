@@ -203,7 +203,7 @@ def test_password_page_empty_forced_and_with_errors(browser_session: Any, users:
     User.objects.filter(pk=users.town_staff.pk).update(must_change_password=True)
     s.login_as(users.town_staff)
     s.goto("/persons")  # held at the change page
-    expect(page.get_by_role("heading", name="修改密码")).to_be_visible()
+    expect(page.get_by_role("heading", name="更改密码")).to_be_visible()
     _at_desktop_and_390px(s, "/account/password (forced)")
     # Keyboard only: type the fields and press Enter.
     page.get_by_label("原密码").focus()

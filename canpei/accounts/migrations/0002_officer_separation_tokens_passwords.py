@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='must_change_password',
-            field=models.BooleanField(default=False, verbose_name='须修改密码'),
+            field=models.BooleanField(default=False, verbose_name='须更改密码'),
         ),
         migrations.AddField(
             model_name='user',
