@@ -243,3 +243,16 @@ def test_a_user_with_an_initial_password_gets_no_token_and_old_tokens_are_refuse
     assert response.status_code == 403
     assert response.json()["detail"] == PASSWORD_CHANGE_REQUIRED
     assert ApiToken.objects.count() == 1
+
+
+def test_binding_a_totp_device_ends_the_tokens_issued_before_it(users: Any) -> None:
+    from canpei.accounts.otp import enrolment_device, totp_enrol
+
+    with override_settings(ADMIN_TOTP_REQUIRED=False):
+        raw = post_token("auditadmin", PASSWORD).json()["token"]
+    device = enrolment_device(users.audit_admin)
+    assert totp_enrol(actor=users.audit_admin, token=_code(device)) is not None
+    assert ApiToken.objects.get(digest=ApiToken.digest_of(raw)).revoked_at is not None
+    with override_settings(ADMIN_TOTP_REQUIRED=False):
+        assert Client().get("/api/v1/audit", **bearer(raw)).status_code == 401
+    assert AuditEntry.objects.get(action="user.totp_enrol").changes["tokens_revoked"] == 1
