@@ -111,13 +111,42 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     from canpei.accounts.models import User
-    from canpei.accounts.services import token_issue
+    from canpei.accounts.otp import second_factor_required
+    from canpei.accounts.services import token_issue, tokens_revoke_all
 
+    if args.revoke_all:
+        target = User.objects.filter(username=args.name).first()
+        if target is None:
+            print(f"用户不存在：{args.name}", file=sys.stderr)
+            return 1
+        count = tokens_revoke_all(actor=None, user=target)
+        print(f"已撤销用户 {target.username} 的 {count} 个 API 令牌")
+        return 0
     user = User.objects.filter(username=args.name, is_active=True).first()
     if user is None:
         print(f"用户不存在或已停用：{args.name}", file=sys.stderr)
         return 1
+    if second_factor_required(user):
+        # A token issued here would skip the officer's TOTP step: the API refuses such tokens.
+        print("管理员的 API 令牌须以用户名、密码和动态验证码通过 POST /api/v1/auth/token 获取",
+              file=sys.stderr)
+        return 1
     print(token_issue(actor=None, user=user))
+    return 0
+
+
+def cmd_user_active(args: argparse.Namespace) -> int:
+    from canpei.accounts.models import User
+    from canpei.accounts.services import user_set_active
+
+    user = User.objects.filter(username=args.name).first()
+    if user is None:
+        print(f"用户不存在：{args.name}", file=sys.stderr)
+        return 1
+    active = args.user_command == "activate"
+    user_set_active(actor=None, user=user, active=active)
+    print(f"已{'启用' if active else '停用'}用户 {user.username}"
+          + ("" if active else "，其 API 令牌已全部撤销"))
     return 0
 
 
@@ -383,16 +412,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(func=cmd_demo)
 
-    cu = sub.add_parser("createuser", help="create an account (password from CANPEI_PASSWORD or a prompt)")
+    cu = sub.add_parser("createuser", help="create an account (password from CANPEI_PASSWORD or a "
+                        "prompt; to be changed at the first sign-in); officer roles only here")
     cu.add_argument("name")
     cu.add_argument("--role", required=True, choices=Role.values)
     cu.add_argument("--town", help="12-digit town code, for town_staff")
     cu.add_argument("--institution", type=int, help="institution id, for institution_staff")
     cu.set_defaults(func=cmd_createuser)
 
-    tok = sub.add_parser("token", help="print a new API token for a user")
+    tok = sub.add_parser("token", help="print a new API token for a user "
+                         "(valid CANPEI_TOKEN_HOURS), or revoke all of the user's tokens")
     tok.add_argument("name")
+    tok.add_argument("--revoke-all", action="store_true",
+                     help="revoke every API token of the user instead of issuing one")
     tok.set_defaults(func=cmd_token)
+
+    usr = sub.add_parser("user", help="account tools of the operator")
+    usr_sub = usr.add_subparsers(dest="user_command", required=True)
+    for name, text in (("deactivate", "deactivate an account and revoke its API tokens"),
+                       ("activate", "reactivate an account")):
+        cmd = usr_sub.add_parser(name, help=text)
+        cmd.add_argument("name")
+        cmd.set_defaults(func=cmd_user_active)
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "canpei.accounts.middleware.SecondFactorMiddleware",
+    "canpei.accounts.middleware.PasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -189,6 +190,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 8}},
     {"NAME": "canpei.accounts.passwords.CharacterKindsValidator"},
+    {"NAME": "canpei.accounts.passwords.UsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login"
@@ -219,6 +221,25 @@ CSRF_TRUSTED_ORIGINS = _env_list("CANPEI_CSRF_TRUSTED_ORIGINS", [])
 # TOTP second factor for the three officers (等保 2.0). Only a local demo turns it off.
 ADMIN_TOTP_REQUIRED = _env_bool("CANPEI_ADMIN_TOTP", True)
 OTP_TOTP_ISSUER = "残培 Canpei"
+
+
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = (os.environ.get(name) or "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, got {raw!r}")
+    return value
+
+
+# API tokens expire this many hours after issue.
+TOKEN_HOURS = _env_int("CANPEI_TOKEN_HOURS", 12, 1, 24 * 90)
+# Officers' passwords expire after this many days; 0 (the default) turns expiry off.
+PASSWORD_MAX_DAYS = _env_int("CANPEI_PASSWORD_MAX_DAYS", 0, 0, 3650)
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours

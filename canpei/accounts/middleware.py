@@ -6,6 +6,7 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
+from canpei.accounts.models import password_change_pending
 from canpei.accounts.otp import confirmed_device, second_factor_required
 
 # Pages an officer may open between the password and the second factor.
@@ -26,4 +27,31 @@ class SecondFactorMiddleware:
                 return JsonResponse({"detail": "须先完成双因素认证", "errors": []}, status=401)
             target = "/login/otp" if confirmed_device(user) else "/account/totp"
             return redirect(f"{target}?next={quote(request.get_full_path())}")
+        return self.get_response(request)
+
+
+PASSWORD_PAGE = "/account/password"
+# Pages a user who must change their password may still open.
+PASSWORD_OPEN_PATHS = OPEN_PATHS + (PASSWORD_PAGE,)
+
+
+class PasswordChangeMiddleware:
+    """A user with an initial (or, for officers, expired) password is held at the change page;
+    the API answers such a session with a 403 naming the reason."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated
+                and not request.path.startswith(PASSWORD_OPEN_PATHS)):
+            reason = password_change_pending(user)
+            if reason and request.path.startswith("/api/"):
+                # A bearer token is checked by the API's own authentication; this is a session.
+                if not request.headers.get("Authorization"):
+                    return JsonResponse({"detail": reason, "errors": []}, status=403,
+                                        json_dumps_params={"ensure_ascii": False})
+            elif reason:
+                return redirect(f"{PASSWORD_PAGE}?next={quote(request.get_full_path())}")
         return self.get_response(request)

@@ -1,24 +1,33 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
-from canpei.accounts.roles import Role
+from canpei.accounts.roles import OFFICER_ROLES, Role
+from canpei.errors import ServiceError
 
 
 class User(AbstractUser):
     """A Canpei account: one role and, for town and institution staff, one scope."""
 
-    role = models.CharField("角色", max_length=24, choices=Role.choices)
+    # Empty: an account the system officer created, waiting for the security officer to give
+    # it a role and scope; it sees nothing until then.
+    role = models.CharField("角色", max_length=24, choices=Role.choices, blank=True, default="")
     town = models.ForeignKey("regions.Region", verbose_name="所属镇街", null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
     institution = models.ForeignKey("institutions.Institution", verbose_name="所属机构", null=True,
                                     blank=True, on_delete=models.PROTECT, related_name="staff")
-
+    # Set for an account created with an initial password: every page but the change-password
+    # page is closed to it, and its API tokens are refused, until the user chooses their own.
+    must_change_password = models.BooleanField("须更改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -35,21 +44,69 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label if self.role in Role.values else ""
+        return Role(self.role).label if self.role in Role.values else "未分配角色"
 
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TOKEN_EXPIRED = "API 令牌已过期，请重新获取"
+TOKEN_WITHOUT_SECOND_FACTOR = "该令牌签发时未经动态验证码认证，已失效；请以用户名、密码和动态验证码重新获取"
+PASSWORD_CHANGE_REQUIRED = "须先在网页上修改初始密码（/account/password），之后才能使用 API"
+PASSWORD_EXPIRED = "密码已过期，须先在网页上更改密码（/account/password），之后才能使用 API"
+
+
+class TokenRefused(ServiceError):
+    """A token that exists but may not be used (any more): the API answers with its reason."""
+
+    status = 401
+
+
+class PasswordChangeRequired(ServiceError):
+    status = 403
+
+
+def password_expired(user: Any) -> bool:
+    """An officer's password older than CANPEI_PASSWORD_MAX_DAYS (off when 0)."""
+    days = settings.PASSWORD_MAX_DAYS
+    if not days or getattr(user, "role", "") not in OFFICER_ROLES:
+        return False
+    changed = getattr(user, "password_changed_at", None) or getattr(user, "date_joined", None)
+    return changed is None or changed < timezone.now() - dt.timedelta(days=days)
+
+
+def password_change_pending(user: Any) -> str:
+    """Why the user must change their password before anything else ('' when they need not)."""
+    if getattr(user, "must_change_password", False):
+        return PASSWORD_CHANGE_REQUIRED
+    if password_expired(user):
+        return PASSWORD_EXPIRED
+    return ""
+
+
 class ApiTokenManager(models.Manager["ApiToken"]):
     def authenticate(self, raw: str) -> User | None:
+        """The token's user; None for an unknown or revoked token or an inactive user.
+
+        A token that exists but may not be used raises, so the client learns why: expired,
+        an officer's token issued without the second factor, a password to change first.
+        """
+        from canpei.accounts.otp import second_factor_required
+
         if not raw or len(raw) > 200:
             return None
         token = (self.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True)
                  .first())
         if token is None or not token.user.is_active:
             return None
+        if token.expires_at is None or token.expires_at <= timezone.now():
+            raise TokenRefused(TOKEN_EXPIRED)
+        if second_factor_required(token.user) and not token.second_factor:
+            raise TokenRefused(TOKEN_WITHOUT_SECOND_FACTOR)
+        reason = password_change_pending(token.user)
+        if reason:
+            raise PasswordChangeRequired(reason)
         return token.user
 
 
@@ -59,7 +116,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # CANPEI_TOKEN_HOURS after issue; a token without one (issued before expiry existed) is dead.
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Issued after the user passed a TOTP check: an officer's token is good only with it.
+    second_factor = models.BooleanField(default=False)
 
     objects = ApiTokenManager()
 
@@ -67,3 +128,40 @@ class ApiToken(models.Model):
     def new_raw() -> tuple[str, str]:
         raw = "cp_" + secrets.token_urlsafe(32)
         return raw, _digest(raw)
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return _digest(raw)
+
+
+class RoleProposal(models.Model):
+    """The two-officer procedure: a change of role that makes or unmakes an officer.
+
+    The security officer proposes; the system officer or the audit officer (not the account
+    concerned) confirms, and only then is it applied. Rejected or confirmed, it stays as record.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待确认"
+        CONFIRMED = "confirmed", "已确认"
+        REJECTED = "rejected", "已驳回"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_proposals")
+    role = models.CharField("角色", max_length=24, choices=Role.choices)
+    town = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    institution = models.ForeignKey("institutions.Institution", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label

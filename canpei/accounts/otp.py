@@ -9,8 +9,10 @@ import django_otp
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from canpei.accounts.models import ApiToken
 from canpei.accounts.roles import SECOND_FACTOR_ROLES
 from canpei.audit.services import audit_record
 
@@ -58,8 +60,13 @@ def totp_enrol(*, actor: Any, token: str) -> TOTPDevice | None:
         TOTPDevice.objects.filter(user=actor, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        # Tokens issued before this device (before the second factor, or under a device now
+        # replaced) end with the binding.
+        revoked = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
         audit_record(actor=actor, action="user.totp_enrol", obj=actor,
-                     summary=f"用户 {actor.username} 绑定动态验证码")
+                     summary=f"用户 {actor.username} 绑定动态验证码",
+                     changes={"tokens_revoked": revoked})
     return device
 
 

@@ -22,3 +22,18 @@ class CharacterKindsValidator:
 
     def get_help_text(self) -> str:
         return PASSWORD_KINDS
+
+
+PASSWORD_HAS_USERNAME = "密码不能与用户名相同，也不能包含用户名"
+
+
+class UsernameValidator:
+    """The password neither equals nor contains the username, in any letter case."""
+
+    def validate(self, password: str, user: object = None) -> None:
+        username = (getattr(user, "username", "") or "").casefold()
+        if username and username in (password or "").casefold():
+            raise ValidationError(PASSWORD_HAS_USERNAME, code="password_has_username")
+
+    def get_help_text(self) -> str:
+        return PASSWORD_HAS_USERNAME

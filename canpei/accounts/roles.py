@@ -55,6 +55,7 @@ class Perm:
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
+    ROLE_PROPOSALS = "role_proposals.decide"
 
 
 # Classes: institutions run their own, the city decides and inspects, town staff follow their
@@ -81,9 +82,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                         Perm.INSTITUTION_BROWSE, *_CLASS_READ}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                              Perm.INSTITUTION_BROWSE, *_CLASS_READ}),
-    Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE}),
+    Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.ROLE_PROPOSALS}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
-    Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ}),
+    Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ, Perm.ROLE_PROPOSALS}),
 }
 
 
@@ -92,3 +93,69 @@ def has_perm(user: object, perm: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return perm in ROLE_PERMISSIONS.get(role or "", frozenset())
+
+
+# The three officers' separation of duties (三员分立): who may do what to accounts, roles and
+# the audit log. This one table decides; the account services and pages ask `officer_may`, and
+# tests/accounts/test_officer_matrix.py checks every cell against what really happens. The
+# city admin is the control column: a business role that must get none of the officers' powers.
+class OfficerAction:
+    LIST_USERS = "list_users"                      # open /admin/users
+    CREATE_USER = "create_user"                    # a new account, without a role
+    CREATE_OFFICER = "create_officer"              # a new account with an officer role (CLI only)
+    ASSIGN_BUSINESS_ROLE = "assign_business_role"  # role and scope of a non-officer account
+    PROPOSE_OFFICER_ROLE = "propose_officer_role"  # first step of the two-officer procedure
+    CONFIRM_OFFICER_ROLE = "confirm_officer_role"  # second step, by another officer
+    CHANGE_OWN_ROLE = "change_own_role"            # one's own role or scope
+    DEACTIVATE_USER = "deactivate_user"            # deactivate / reactivate a non-officer account
+    REVOKE_TOKENS = "revoke_tokens"                # end another user's API tokens
+    READ_AUDIT = "read_audit"                      # the audit log
+    READ_BUSINESS_DATA = "read_business_data"      # the registry of persons
+
+
+MATRIX_ROLES: tuple[str, ...] = (Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN,
+                                 Role.CITY_ADMIN)
+
+OFFICER_MATRIX: dict[str, tuple[bool, bool, bool, bool]] = {
+    #                                   sys_admin security_admin audit_admin city_admin
+    OfficerAction.LIST_USERS:           (True,     True,          False,      False),
+    OfficerAction.CREATE_USER:          (True,     False,         False,      False),
+    OfficerAction.CREATE_OFFICER:       (False,    False,         False,      False),
+    OfficerAction.ASSIGN_BUSINESS_ROLE: (False,    True,          False,      False),
+    OfficerAction.PROPOSE_OFFICER_ROLE: (False,    True,          False,      False),
+    OfficerAction.CONFIRM_OFFICER_ROLE: (True,     False,         True,       False),
+    OfficerAction.CHANGE_OWN_ROLE:      (False,    False,         False,      False),
+    OfficerAction.DEACTIVATE_USER:      (True,     False,         False,      False),
+    OfficerAction.REVOKE_TOKENS:        (False,    True,          False,      False),
+    OfficerAction.READ_AUDIT:           (False,    False,         True,       False),
+    OfficerAction.READ_BUSINESS_DATA:   (False,    False,         False,      True),
+}
+
+
+def officer_may(user: object, action: str) -> bool:
+    """Whether an active, signed-in user's role may take `action` (False for any role not in
+    the matrix)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    role = getattr(user, "role", None)
+    if role not in MATRIX_ROLES:
+        return False
+    return OFFICER_MATRIX[action][MATRIX_ROLES.index(role)]
+
+
+def _check_matrix_agrees_with_permissions() -> None:
+    """The page permissions of the officers must say what the matrix says."""
+    derived = {
+        OfficerAction.LIST_USERS: (Perm.USERS_MANAGE, Perm.ROLES_MANAGE),
+        OfficerAction.READ_AUDIT: (Perm.AUDIT_READ,),
+        OfficerAction.READ_BUSINESS_DATA: (Perm.PERSON_BROWSE,),
+        OfficerAction.CONFIRM_OFFICER_ROLE: (Perm.ROLE_PROPOSALS,),
+    }
+    for action, perms in derived.items():
+        for role, allowed in zip(MATRIX_ROLES, OFFICER_MATRIX[action]):
+            granted = any(p in ROLE_PERMISSIONS[role] for p in perms)
+            if granted != allowed:
+                raise AssertionError(f"ROLE_PERMISSIONS of {role} disagree with {action}")
+
+
+_check_matrix_agrees_with_permissions()

@@ -1,15 +1,23 @@
-"""Account writes: creating users, changing roles and scopes, issuing API tokens."""
+"""Account writes: creating users, changing roles and scopes, passwords, API tokens.
+
+Who may do which is `canpei.accounts.roles.OFFICER_MATRIX` (三员分立); an `actor` of None is
+the operator at the command line (installation), who may do anything these services offer.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from canpei.accounts.models import ApiToken, User
-from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.accounts.models import ApiToken, RoleProposal, User
+from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, Role, officer_may
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.institutions.models import Institution
@@ -23,6 +31,18 @@ INSTITUTION_REQUIRED_FOR_ROLE = "培训机构用户须指定所属机构"
 SCOPE_NOT_ALLOWED = "该角色不设范围"
 TOWN_UNKNOWN = "镇街不存在"
 INSTITUTION_UNKNOWN = "机构不存在"
+OFFICER_ROLE_AT_CREATION = "系统管理员只能创建未分配角色的账户；角色与范围由安全管理员分配"
+OWN_ROLE = "不能变更自己的角色或范围"
+OFFICER_NEEDS_TWO = ("管理员角色（系统、安全、审计管理员）的授予或变更须经双人程序："
+                     "安全管理员提出，系统管理员或审计管理员确认")
+PROPOSAL_NOT_PENDING = "该申请已处理"
+PROPOSAL_SELF = "不能确认与自己账户有关的角色变更"
+PROPOSAL_DUPLICATE = "该用户已有待确认的角色变更申请"
+OWN_ACCOUNT_ACTIVE = "不能停用或启用自己的账户"
+OFFICER_ACTIVE = "管理员账户的停用与启用只能由运维人员在命令行执行（canpei user deactivate）"
+OLD_PASSWORD_WRONG = "原密码不正确"
+PASSWORD_MISMATCH = "两次输入的新密码不一致"
+PASSWORD_UNCHANGED = "新密码不能与原密码相同"
 
 
 def _scope(role: str, town: str | None, institution: int | str | None
@@ -54,29 +74,46 @@ def _scope(role: str, town: str | None, institution: int | str | None
     return region, inst, errors
 
 
-def user_create(*, actor: Any, username: str, password: str, role: str, town: str | None = None,
-                institution: int | str | None = None, full_name: str = "") -> User:
-    """Create an account. `actor` None means the command line run by the operator."""
-    if actor is not None and not has_perm(actor, Perm.USERS_MANAGE):
-        raise Forbidden()
-    import re
-
-    errors: list[tuple[str, str]] = []
-    if not re.fullmatch(r"[A-Za-z0-9._-]{3,150}", username or ""):
-        errors.append(("username", USERNAME_INVALID))
-    region, inst, scope_errors = _scope(role, town, institution)
-    errors += scope_errors
+def _validated_password(password: str, username: str, field: str = "password"
+                        ) -> list[tuple[str, str]]:
     try:
         validate_password(password, User(username=username))
     except ValidationError as exc:
-        errors += [("password", message) for message in exc.messages]
+        return [(field, message) for message in exc.messages]
+    return []
+
+
+def user_create(*, actor: Any, username: str, password: str, role: str = "",
+                town: str | None = None, institution: int | str | None = None,
+                full_name: str = "") -> User:
+    """Create an account with an initial password, to be changed at the first sign-in.
+
+    The system officer creates accounts without a role (the security officer assigns it);
+    only the operator at the command line (`actor` None, at installation) gives a role here,
+    officer roles included.
+    """
+    if actor is not None:
+        if not officer_may(actor, OfficerAction.CREATE_USER):
+            raise Forbidden()
+        if role in OFFICER_ROLES and not officer_may(actor, OfficerAction.CREATE_OFFICER):
+            raise Forbidden(OFFICER_ROLE_AT_CREATION)
+        if role or town or institution:
+            raise Forbidden(OFFICER_ROLE_AT_CREATION)
+    errors: list[tuple[str, str]] = []
+    if not re.fullmatch(r"[A-Za-z0-9._-]{3,150}", username or ""):
+        errors.append(("username", USERNAME_INVALID))
+    region = inst = None
+    if role or actor is None:
+        region, inst, scope_errors = _scope(role, town, institution)
+        errors += scope_errors
+    errors += _validated_password(password, username)
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise Conflict(USERNAME_TAKEN, [("username", USERNAME_TAKEN)])
         user = User(username=username, role=role, town=region, institution=inst,
-                    first_name=full_name[:150])
+                    first_name=full_name[:150], must_change_password=True)
         user.set_password(password)
         user.save()
         audit_record(actor=actor, action="user.create", obj=user, summary=f"创建用户 {username}",
@@ -86,44 +123,254 @@ def user_create(*, actor: Any, username: str, password: str, role: str, town: st
     return user
 
 
-def user_set_role(*, actor: Any, user: User, role: str, town: str | None = None,
-                  institution: int | str | None = None) -> User:
-    """Roles and scopes belong to the security officer (三员分立)."""
-    if actor is not None and not has_perm(actor, Perm.ROLES_MANAGE):
-        raise Forbidden()
+def _officer_change(user: User, role: str) -> bool:
+    return role in OFFICER_ROLES or user.role in OFFICER_ROLES
+
+
+def _check_role_change(actor: Any, user: User, role: str, town: str | None,
+                       institution: int | str | None, action: str
+                       ) -> tuple[Any, Any]:
+    if actor is not None:
+        if getattr(actor, "pk", None) == user.pk and not officer_may(
+                actor, OfficerAction.CHANGE_OWN_ROLE):
+            raise Forbidden(OWN_ROLE)
+        if not officer_may(actor, action):
+            raise Forbidden()
     region, inst, errors = _scope(role, town, institution)
     if errors:
         raise InvalidInput(errors)
+    return region, inst
+
+
+def _apply_role(actor: Any, locked: User, role: str, region: Any, inst: Any,
+                summary: str, extra: dict[str, Any] | None = None) -> None:
+    before = {"role": locked.role, "town": locked.town_id, "institution": locked.institution_id}
+    locked.role, locked.town, locked.institution = role, region, inst
+    locked.save(update_fields=["role", "town", "institution"])
+    # A token issued under the old role must not carry on under the new one.
+    revoked = _revoke_all(locked)
+    audit_record(actor=actor, action="user.role", obj=locked, summary=summary,
+                 changes={"before": before, "after": {"role": role, "town": locked.town_id,
+                                                      "institution": locked.institution_id},
+                          "tokens_revoked": revoked, **(extra or {})})
+
+
+def user_set_role(*, actor: Any, user: User, role: str, town: str | None = None,
+                  institution: int | str | None = None) -> User:
+    """The security officer gives a business role and scope (三员分立). Nobody changes their
+    own; a change that makes or unmakes an officer goes through `role_propose`."""
+    region, inst = _check_role_change(actor, user, role, town, institution,
+                                      OfficerAction.ASSIGN_BUSINESS_ROLE)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        before = {"role": locked.role, "town": locked.town_id, "institution": locked.institution_id}
-        locked.role, locked.town, locked.institution = role, region, inst
-        locked.save(update_fields=["role", "town", "institution"])
-        audit_record(actor=actor, action="user.role", obj=locked, summary=f"变更用户 {locked.username} 角色",
-                     changes={"before": before, "after": {"role": role, "town": locked.town_id,
-                                                          "institution": locked.institution_id}})
+        if actor is not None and _officer_change(locked, role):
+            raise Forbidden(OFFICER_NEEDS_TWO)
+        _apply_role(actor, locked, role, region, inst, f"变更用户 {locked.username} 角色")
+    return locked
+
+
+def role_propose(*, actor: Any, user: User, role: str, town: str | None = None,
+                 institution: int | str | None = None) -> RoleProposal:
+    """First step of the two-officer procedure: the security officer proposes; nothing changes
+    until another officer confirms."""
+    region, inst = _check_role_change(actor, user, role, town, institution,
+                                      OfficerAction.PROPOSE_OFFICER_ROLE)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if RoleProposal.objects.filter(user=locked, state=RoleProposal.State.PENDING).exists():
+            raise Conflict(PROPOSAL_DUPLICATE)
+        proposal = RoleProposal.objects.create(user=locked, role=role, town=region,
+                                               institution=inst, proposed_by=actor)
+        audit_record(actor=actor, action="user.role_propose", obj=locked,
+                     summary=f"提出变更用户 {locked.username} 角色（待确认）",
+                     changes={"proposal": proposal.pk,
+                              "before": {"role": locked.role, "town": locked.town_id,
+                                         "institution": locked.institution_id},
+                              "after": {"role": role, "town": region.code if region else None,
+                                        "institution": inst.pk if inst else None}})
+    return proposal
+
+
+def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RoleProposal:
+    """Second step: the system or audit officer confirms (the change is applied) or rejects."""
+    if not officer_may(actor, OfficerAction.CONFIRM_OFFICER_ROLE):
+        raise Forbidden()
+    with transaction.atomic():
+        locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.state != RoleProposal.State.PENDING:
+            raise Conflict(PROPOSAL_NOT_PENDING)
+        if actor.pk in (locked.user_id, locked.proposed_by_id):
+            raise Forbidden(PROPOSAL_SELF)
+        target = User.objects.select_for_update().get(pk=locked.user_id)
+        locked.state = RoleProposal.State.CONFIRMED if confirm else RoleProposal.State.REJECTED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        if confirm:
+            _apply_role(actor, target, locked.role, locked.town, locked.institution,
+                        f"确认变更用户 {target.username} 角色（双人程序）",
+                        {"proposal": locked.pk, "proposed_by": locked.proposed_by_id})
+        else:
+            audit_record(actor=actor, action="user.role_reject", obj=target,
+                         summary=f"驳回用户 {target.username} 的角色变更申请",
+                         changes={"proposal": locked.pk, "role": locked.role})
     return locked
 
 
 def user_set_active(*, actor: Any, user: User, active: bool) -> User:
-    if actor is not None and not has_perm(actor, Perm.USERS_MANAGE):
-        raise Forbidden()
+    """Deactivate (which ends the user's API tokens) or reactivate an account."""
+    if actor is not None:
+        if not officer_may(actor, OfficerAction.DEACTIVATE_USER):
+            raise Forbidden()
+        if actor.pk == user.pk:
+            raise Forbidden(OWN_ACCOUNT_ACTIVE)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        if actor is not None and locked.role in OFFICER_ROLES:
+            raise Forbidden(OFFICER_ACTIVE)
         before = locked.is_active
         locked.is_active = active
         locked.save(update_fields=["is_active"])
+        revoked = 0 if active else _revoke_all(locked)
         audit_record(actor=actor, action="user.active", obj=locked,
                      summary=f"{'启用' if active else '停用'}用户 {locked.username}",
-                     changes={"diff": {"is_active": [before, active]}})
+                     changes={"diff": {"is_active": [before, active]}, "tokens_revoked": revoked})
     return locked
 
 
-def token_issue(*, actor: Any, user: User) -> str:
-    """Issue a bearer token; only its digest is stored, so it is returned once."""
-    raw, digest = ApiToken.new_raw()
+def password_change(*, actor: Any, old: str, new: str, repeat: str) -> User:
+    """A user changes their own password: the old one, the new one twice, the policy.
+
+    Ends every API token of the user and lifts the first-sign-in obligation."""
+    errors: list[tuple[str, str]] = []
+    if not actor.check_password(old or ""):
+        errors.append(("old_password", OLD_PASSWORD_WRONG))
+    if new != repeat:
+        errors.append(("new_password2", PASSWORD_MISMATCH))
+    elif new == old:
+        errors.append(("new_password1", PASSWORD_UNCHANGED))
+    else:
+        errors += _validated_password(new, actor.username, "new_password1")
+    if errors:
+        raise InvalidInput(errors)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, digest=digest)
+        locked = User.objects.select_for_update().get(pk=actor.pk)
+        locked.set_password(new)
+        locked.must_change_password = False
+        locked.password_changed_at = timezone.now()
+        locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        revoked = _revoke_all(locked)
+        audit_record(actor=locked, action="user.password_change", obj=locked,
+                     summary=f"用户 {locked.username} 更改密码",
+                     changes={"tokens_revoked": revoked})
+    return locked
+
+
+def _revoke_all(user: User) -> int:
+    """Revoke every live token of `user`, inside the caller's transaction."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+
+
+def tokens_revoke_all(*, actor: Any, user: User) -> int:
+    """End all of a user's API tokens: the security officer, or the operator (`canpei token
+    NAME --revoke-all`)."""
+    if actor is not None and not officer_may(actor, OfficerAction.REVOKE_TOKENS):
+        raise Forbidden()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        revoked = _revoke_all(locked)
+        audit_record(actor=actor, action="token.revoke_all", obj=locked,
+                     summary=f"撤销用户 {locked.username} 的全部 API 令牌",
+                     changes={"tokens_revoked": revoked})
+    return revoked
+
+
+def token_revoke(*, actor: Any, raw: str) -> bool:
+    """A user revokes the token they are using (`DELETE /api/v1/auth/token`)."""
+    with transaction.atomic():
+        token = (ApiToken.objects.select_for_update()
+                 .filter(digest=ApiToken.digest_of(raw), user=actor, revoked_at__isnull=True)
+                 .first())
+        if token is None:
+            return False
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="token.revoke", obj=token,
+                     summary=f"用户 {actor.username} 撤销自己的 API 令牌")
+    return True
+
+
+def token_issue(*, actor: Any, user: User, second_factor: bool = False) -> str:
+    """Issue a bearer token, valid CANPEI_TOKEN_HOURS; only its digest is stored, so it is
+    returned once. `second_factor`: the user has just passed a TOTP check."""
+    raw, digest = ApiToken.new_raw()
+    now = timezone.now()
+    expires = now + dt.timedelta(hours=settings.TOKEN_HOURS)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, digest=digest, created_at=now,
+                                        expires_at=expires, second_factor=second_factor)
         audit_record(actor=actor, action="token.issue", obj=token,
-                     summary=f"为用户 {user.username} 签发 API 令牌")
+                     summary=f"为用户 {user.username} 签发 API 令牌",
+                     changes={"expires_at": expires.isoformat(),
+                              "second_factor": second_factor})
     return raw
+
+
+# Sign-in events (等保 2.0 security audit): written to the audit log like any other write.
+
+def _channel(request: Any) -> str:
+    return "api" if getattr(request, "path", "").startswith("/api/") else "web"
+
+
+def safe_username(raw: Any) -> str:
+    """A typed username as it may be logged: cut to 150 characters, and a long run of digits
+    (someone typing an ID number into the wrong field) masked."""
+    text = str(raw or "")[:150]
+    return re.sub(r"\d{6,}", lambda m: m.group()[:2] + "*" * (len(m.group()) - 2), text)
+
+
+def record_login(user: Any, *, channel: str, second_factor: bool = False) -> None:
+    with transaction.atomic():
+        audit_record(actor=user, action="auth.login", obj=user,
+                     summary=f"用户 {user.username} 登录（{channel}）",
+                     changes={"channel": channel, "second_factor": second_factor})
+
+
+def record_second_factor(user: Any) -> None:
+    with transaction.atomic():
+        audit_record(actor=user, action="auth.otp", obj=user,
+                     summary=f"用户 {user.username} 通过动态验证码认证")
+
+
+def record_logout(user: Any) -> None:
+    with transaction.atomic():
+        audit_record(actor=user, action="auth.logout", obj=user,
+                     summary=f"用户 {user.username} 退出登录")
+
+
+def _typed_account(username: Any) -> tuple[User | None, str]:
+    """The account a typed username names, and the name as it may be logged.
+
+    A username that names no account is not logged: it is often a password typed into the
+    wrong field."""
+    user = User.objects.filter(username=str(username or "")[:150]).first() if username else None
+    return user, safe_username(user.username) if user else "（未知用户名）"
+
+
+def record_login_failed(username: Any, request: Any) -> None:
+    """A failed sign-in: the username if it names an account, never the password."""
+    user, name = _typed_account(username)
+    with transaction.atomic():
+        audit_record(actor=None, action="auth.login_failed",
+                     object_type="accounts.user", object_id=user.pk if user else "",
+                     summary=f"登录失败：用户名 {name}（{_channel(request)}）",
+                     changes={"username": name, "channel": _channel(request)})
+
+
+def record_lockout(username: Any, request: Any) -> None:
+    user, name = _typed_account(username)
+    with transaction.atomic():
+        audit_record(actor=None, action="auth.lockout",
+                     object_type="accounts.user", object_id=user.pk if user else "",
+                     summary=f"账户 {name} 因连续登录失败被锁定（{_channel(request)}）",
+                     changes={"username": name, "channel": _channel(request)})

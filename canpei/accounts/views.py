@@ -5,17 +5,21 @@ from typing import Any
 import django_otp
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts import otp, services
-from canpei.accounts.forms import LoginForm, OtpForm, RoleForm, UserCreateForm
-from canpei.accounts.models import User
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.forms import (
+    LoginForm, OtpForm, PasswordChangeForm, RoleForm, UserCreateForm,
+)
+from canpei.accounts.models import RoleProposal, User, password_change_pending
+from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, officer_may
 from canpei.errors import ServiceError
 from canpei.web.forms import add_service_errors
 
@@ -45,6 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return locked_out(request)
         if user is not None and user.is_active:
             login(request, user)
+            services.record_login(user, channel="web")
             target = request.POST.get("next") or request.GET.get("next") or "/"
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                    require_https=request.is_secure()):
@@ -62,66 +67,201 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.record_logout(request.user)
     logout(request)
     return redirect("/login")
 
 
 def _user_admin(request: HttpRequest) -> bool:
-    return has_perm(request.user, Perm.USERS_MANAGE) or has_perm(request.user, Perm.ROLES_MANAGE)
+    return officer_may(request.user, OfficerAction.LIST_USERS)
+
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse:
+    return redirect(f"/login?next={request.path}")
 
 
 @require_http_methods(["GET", "POST"])
 def users_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect(f"/login?next={request.path}")
+        return _sign_in_first(request)
     if not _user_admin(request):
         raise Http404()
-    can_create = has_perm(request.user, Perm.USERS_MANAGE)
+    can_create = officer_may(request.user, OfficerAction.CREATE_USER)
+    if request.method == "POST" and not can_create:
+        raise Http404()
     form = UserCreateForm(request.POST or None) if can_create else None
+    status = 200
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
         try:
+            # Whatever role or scope is posted goes to the service, which refuses it: the
+            # system officer creates accounts without one.
             user = services.user_create(actor=request.user, username=data["username"],
-                                        password=data["password"], role=data["role"],
-                                        town=data["town"] or None,
-                                        institution=data["institution"] or None,
+                                        password=data["password"],
+                                        role=request.POST.get("role", ""),
+                                        town=request.POST.get("town") or None,
+                                        institution=request.POST.get("institution") or None,
                                         full_name=data["full_name"])
         except ServiceError as exc:
             add_service_errors(form, exc)
+            status = exc.status
         else:
-            messages.success(request, f"已创建用户 {user.username}")
+            messages.success(request, _("已创建用户 %(name)s，待安全管理员分配角色")
+                             % {"name": user.username})
             return redirect("users")
+    if form is not None and form.errors and status == 200:
+        status = 422
     users = Paginator(User.objects.select_related("town", "institution").order_by("username"), 50)
     return render(request, "accounts/users.html", {
         "page": users.get_page(request.GET.get("page")), "form": form, "can_create": can_create,
-        "can_set_role": has_perm(request.user, Perm.ROLES_MANAGE),
-    }, status=422 if form is not None and form.errors else 200)
+        "can_set_role": officer_may(request.user, OfficerAction.ASSIGN_BUSINESS_ROLE),
+        "can_deactivate": officer_may(request.user, OfficerAction.DEACTIVATE_USER),
+        "can_revoke": officer_may(request.user, OfficerAction.REVOKE_TOKENS),
+        "officer_roles": [str(r) for r in OFFICER_ROLES],
+    }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The security officer's role and scope page. A change that makes or unmakes an officer
+    becomes a proposal for the system or audit officer to confirm (the two-officer procedure)."""
     if not request.user.is_authenticated:
-        return redirect(f"/login?next={request.path}")
-    if not has_perm(request.user, Perm.ROLES_MANAGE):
+        return _sign_in_first(request)
+    if not officer_may(request.user, OfficerAction.ASSIGN_BUSINESS_ROLE):
         raise Http404()
     target = User.objects.filter(pk=user_id).first()
     if target is None:
         raise Http404()
+    if target.pk == request.user.pk:
+        return render(request, "accounts/user_role.html", {
+            "target": target, "form": None, "refusal": services.OWN_ROLE}, status=403)
     form = RoleForm(request.POST or None, initial={
         "role": target.role, "town": target.town_id or "",
         "institution": str(target.institution_id or "")})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        args = {"actor": request.user, "user": target, "role": data["role"],
+                "town": data["town"] or None, "institution": data["institution"] or None}
+        try:
+            if data["role"] in OFFICER_ROLES or target.role in OFFICER_ROLES:
+                services.role_propose(**args)
+                done = _("已提交 %(name)s 的角色变更，待系统管理员或审计管理员确认后生效")
+            else:
+                services.user_set_role(**args)
+                done = _("已变更 %(name)s 的角色")
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, done % {"name": target.username})
+            return redirect("users")
+    if form.errors and status == 200:
+        status = 422
+    pending = RoleProposal.objects.filter(user=target, state=RoleProposal.State.PENDING).first()
+    return render(request, "accounts/user_role.html", {
+        "form": form, "target": target, "pending": pending,
+        "officer_change": target.role in OFFICER_ROLES}, status=status)
+
+
+@require_POST
+def user_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The system officer deactivates (ending the API tokens) or reactivates an account."""
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    if not officer_may(request.user, OfficerAction.DEACTIVATE_USER):
+        raise Http404()
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise Http404()
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=target, active=active)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("users")
+    messages.success(request, (_("已启用用户 %(name)s") if active else _("已停用用户 %(name)s"))
+                     % {"name": target.username})
+    return redirect("users")
+
+
+@require_POST
+def user_tokens_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The security officer ends all API tokens of a user."""
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    if not officer_may(request.user, OfficerAction.REVOKE_TOKENS):
+        raise Http404()
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise Http404()
+    count = services.tokens_revoke_all(actor=request.user, user=target)
+    messages.success(request, _("已撤销用户 %(name)s 的 %(count)s 个 API 令牌")
+                     % {"name": target.username, "count": count})
+    return redirect("users")
+
+
+@require_http_methods(["GET"])
+def role_proposals_view(request: HttpRequest) -> HttpResponse:
+    """Officer-role changes proposed by the security officer, for the system or audit officer."""
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    if not officer_may(request.user, OfficerAction.CONFIRM_OFFICER_ROLE):
+        raise Http404()
+    proposals = Paginator(RoleProposal.objects.select_related(
+        "user", "town", "institution", "proposed_by", "decided_by"), 50)
+    return render(request, "accounts/role_proposals.html", {
+        "page": proposals.get_page(request.GET.get("page"))})
+
+
+@require_POST
+def role_decide_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    if not officer_may(request.user, OfficerAction.CONFIRM_OFFICER_ROLE):
+        raise Http404()
+    proposal = RoleProposal.objects.filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404()
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        services.role_decide(actor=request.user, proposal=proposal, confirm=confirm)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("role-proposals")
+    messages.success(request, _("已确认，角色变更已生效") if confirm else _("已驳回该角色变更"))
+    return redirect("role-proposals")
+
+
+@require_http_methods(["GET", "POST"])
+def password_view(request: HttpRequest) -> HttpResponse:
+    """Every user changes their own password here; a user with an initial or expired password
+    is held here until they do."""
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    form = PasswordChangeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.user_set_role(actor=request.user, user=target, role=data["role"],
-                                   town=data["town"] or None, institution=data["institution"] or None)
+            user = services.password_change(actor=request.user, old=data["old_password"],
+                                            new=data["new_password1"],
+                                            repeat=data["new_password2"])
         except ServiceError as exc:
             add_service_errors(form, exc)
+            status = exc.status
         else:
-            messages.success(request, f"已变更 {target.username} 的角色")
-            return redirect("users")
-    return render(request, "accounts/user_role.html", {"form": form, "target": target},
-                  status=422 if form.errors else 200)
+            # The password hash is part of the session: keep this one, end the others.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("密码已修改"))
+            return redirect(_next_target(request))
+    elif request.method == "POST":
+        status = 422
+    return render(request, "accounts/password.html", {
+        "form": form, "reason": password_change_pending(request.user),
+        "policy": password_validators_help_texts(), "next": _next_target(request)},
+        status=status)
 
 
 def _next_target(request: HttpRequest) -> str:
@@ -144,6 +284,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if otp.totp_login(request, form.cleaned_data["token"]):
+            services.record_second_factor(request.user)
             return redirect(_next_target(request))
         form.add_error("token", otp.TOKEN_INVALID)
     return render(request, "accounts/otp.html", {"form": form, "next": _next_target(request)},

@@ -24,6 +24,7 @@ NAVIGATION = [
     ("/audit", _("审计日志"), Perm.AUDIT_READ),
     ("/admin/users", _("用户管理"), Perm.USERS_MANAGE),
     ("/admin/users", _("角色与范围"), Perm.ROLES_MANAGE),
+    ("/admin/role-proposals", _("管理员角色审批"), Perm.ROLE_PROPOSALS),
 ]
 
 

@@ -81,4 +81,11 @@ urlpatterns = [
     path("audit", views.audit_list, name="audit"),
     path("admin/users", account_views.users_view, name="users"),
     path("admin/users/<int:user_id>/role", account_views.user_role_view, name="user-role"),
+    path("admin/users/<int:user_id>/active", account_views.user_active_view, name="user-active"),
+    path("admin/users/<int:user_id>/tokens/revoke", account_views.user_tokens_view,
+         name="user-tokens-revoke"),
+    path("admin/role-proposals", account_views.role_proposals_view, name="role-proposals"),
+    path("admin/role-proposals/<int:proposal_id>/decide", account_views.role_decide_view,
+         name="role-decide"),
+    path("account/password", account_views.password_view, name="password-change"),
 ]

@@ -186,6 +186,55 @@ def test_user_role_page(browser_session: Any, users: Any) -> None:
     s.assert_accessible("/admin/users/{id}/role")
 
 
+def _at_desktop_and_390px(s: Any, label: str) -> None:
+    s.page.set_viewport_size({"width": 1280, "height": 900})
+    s.assert_accessible(label)
+    s.page.set_viewport_size({"width": 390, "height": 844})
+    s.assert_accessible(f"{label} at 390 px")
+    s.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_password_page_empty_forced_and_with_errors(browser_session: Any, users: Any) -> None:
+    from canpei.accounts.models import User
+
+    expect = _expect()
+    s = browser_session
+    page = s.page
+    User.objects.filter(pk=users.town_staff.pk).update(must_change_password=True)
+    s.login_as(users.town_staff)
+    s.goto("/persons")  # held at the change page
+    expect(page.get_by_role("heading", name="更改密码")).to_be_visible()
+    _at_desktop_and_390px(s, "/account/password (forced)")
+    # Keyboard only: type the fields and press Enter.
+    page.get_by_label("原密码").focus()
+    page.keyboard.type("Wrong-pass-2026")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Other-pass-2027")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Other-pass-2027")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".error").first).to_be_visible()
+    _at_desktop_and_390px(s, "/account/password with errors")
+
+
+def test_user_admin_pages_with_a_role_proposal(browser_session: Any, users: Any) -> None:
+    from canpei.accounts.services import role_propose
+
+    role_propose(actor=users.security_admin, user=users.auditor, role="audit_admin")
+    s = browser_session
+    s.login_as(users.sys_admin)
+    s.goto("/admin/users")
+    _at_desktop_and_390px(s, "/admin/users as sys_admin")
+    s.goto("/admin/role-proposals")
+    _at_desktop_and_390px(s, "/admin/role-proposals")
+    s.login_as(users.security_admin)
+    s.goto(f"/admin/users/{users.auditor.pk}/role")
+    _at_desktop_and_390px(s, "/admin/users/{id}/role with a pending proposal")
+    s.goto(f"/admin/users/{users.security_admin.pk}/role", status=403)
+    _at_desktop_and_390px(s, "/admin/users/{own id}/role refused")
+
+
 def test_not_found_page(browser_session: Any, users: Any, person_out: Any) -> None:
     s = browser_session
     s.login_as(users.town_staff)
