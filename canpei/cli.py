@@ -122,15 +122,65 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from canpei.audit.services import audit_verify
+    from canpei.audit.services import (
+        DIFFERS_FROM_ANCHOR, FEWER_THAN_ANCHOR, Anchor, AnchorError, anchor_parse, audit_verify,
+    )
 
-    result = audit_verify()
+    anchor: Anchor | None = None
+    if args.anchor:
+        try:
+            with open(args.anchor, encoding="utf-8") as handle:
+                anchor = anchor_parse(handle.read(1024 * 1024))
+        except OSError as exc:
+            print(f"无法读取锚点文件：{exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except UnicodeDecodeError:
+            print("锚点文件无法识别：不是残培审计锚点", file=sys.stderr)
+            return 1
+        except AnchorError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+    result = audit_verify(anchor=anchor)
     if result.ok:
         print(f"审计日志完整：已校验 {result.checked} 条")
+        if anchor is not None:
+            print(f"与锚点（{_local_time(anchor.at)}，{anchor.count} 条）一致")
         return 0
+    if anchor is not None and result.reason == FEWER_THAN_ANCHOR:
+        print(f"审计日志被篡改：日志只有 {result.checked} 条，少于锚点记录的 {anchor.count} 条"
+              f"（锚点时间 {_local_time(anchor.at)}；{result.reason}）", file=sys.stderr)
+        return 1
+    if anchor is not None and result.reason == DIFFERS_FROM_ANCHOR:
+        print(f"审计日志被篡改：第 {anchor.count} 条记录 #{result.broken_entry_id} 与锚点不符"
+              f"（锚点时间 {_local_time(anchor.at)}；{result.reason}）", file=sys.stderr)
+        return 1
     print(f"审计日志被篡改：第一条异常记录 #{result.broken_entry_id}（{result.reason}）；"
           f"此前 {result.checked} 条校验通过", file=sys.stderr)
     return 1
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from canpei.audit.services import audit_anchor
+
+    anchor = audit_anchor()
+    text = anchor.to_json()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.out)
+    try:
+        # Written whole or not at all: a half-written anchor would fail its signature later.
+        temp = target.with_name(f".{target.name}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, target)
+    except OSError as exc:
+        print(f"无法写入锚点文件：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"已写入审计锚点 {target}：{anchor.count} 条，最后一条 #{anchor.last_entry_id}。"
+          "请将其保存在数据库服务器以外。")
+    return 0
 
 
 def _field_key_source() -> str:
@@ -396,7 +446,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the audit log's hash chain").set_defaults(func=cmd_audit_verify)
+    verify = audit_sub.add_parser(
+        "verify", help="check the audit log's keyed hash chain (exit 1 when tampered)")
+    verify.add_argument("--anchor", metavar="FILE",
+                        help="also fail when the log has fewer entries than this anchor, or "
+                             "another entry at its position (see `canpei audit anchor`)")
+    verify.set_defaults(func=cmd_audit_verify)
+    anchor = audit_sub.add_parser(
+        "anchor", help="write the signed head of the audit log, to keep outside the database")
+    anchor.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    anchor.set_defaults(func=cmd_audit_anchor)
 
     imp = sub.add_parser("import", help="import a spreadsheet (.xlsx or .csv): all rows or none")
     imp.add_argument("kind", choices=["persons", "surveys", "enrollments", "certificates"])
