@@ -192,6 +192,15 @@ def _field_key_source() -> str:
     return str(settings.VAR_DIR / "field.key")
 
 
+def _audit_key_source() -> str:
+    """Where the audit key comes from, to name in the reminder (never the key itself)."""
+    from django.conf import settings
+
+    if os.environ.get("CANPEI_AUDIT_KEY"):
+        return "环境变量 CANPEI_AUDIT_KEY"
+    return str(settings.VAR_DIR / "audit.key")
+
+
 def _print_counts(counts: dict[str, int], before: dict[str, int] | None = None) -> None:
     from canpei.backup import main_tables
 
@@ -234,6 +243,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     _print_counts(manifest.counts)
     print(f"请同时保管好字段密钥（{_field_key_source()}）：备份中不含密钥，"
           "没有它，身份证号和证书号无法解密。")
+    print(f"以及审计密钥（{_audit_key_source()}）：没有它，审计日志和备份本身都无法校验。")
     return 0
 
 
@@ -246,11 +256,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        plan = restore_check(path)
+        plan = restore_check(path, accept_unsigned=args.accept_unsigned)
     except BackupError as exc:
         print(f"恢复失败：{exc.message}", file=sys.stderr)
         return 1
     manifest = plan.manifest
+    if not plan.signed:
+        print("警告：此备份由旧版本残培制作，说明未签名；其审计日志仍会在恢复前校验。", file=sys.stderr)
     if not plan.key_matches:
         print(f"警告：当前字段密钥（{_field_key_source()}）不是备份时使用的密钥；"
               "恢复后身份证号和证书号将无法解密，除非换回原密钥。", file=sys.stderr)
@@ -482,7 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "API; PostgreSQL: pg_dump --format=custom) while the app may keep running. "
                     "FILE is a tar archive: a manifest and the database; it is written to a "
                     "temporary file and renamed, so a failure never leaves a truncated FILE. "
-                    "The field key is not in it: keep CANPEI_FIELD_KEY or var/field.key as well.")
+                    "The keys are not in it: keep CANPEI_FIELD_KEY or var/field.key, and "
+                    "CANPEI_AUDIT_KEY or var/audit.key, as well.")
     bk.add_argument("file", metavar="FILE")
     bk.set_defaults(func=cmd_backup)
 
@@ -490,9 +503,13 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", help="replace the whole database with a backup made by `canpei backup`",
         description="Replace the current database's contents with a backup of the same backend "
                     "(all or nothing), apply pending migrations when the backup is older, and "
-                    "verify the audit log. Exit 0 only when the audit chain verifies.")
+                    "verify the audit log. The manifest's signature (audit key) and the backup's "
+                    "audit chain are checked before anything is replaced: a backup failing "
+                    "either is refused. Exit 0 only when the audit chain verifies.")
     rs.add_argument("file", metavar="FILE")
     rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rs.add_argument("--accept-unsigned", action="store_true",
+                    help="restore a backup made before manifests were signed (format 1)")
     rs.set_defaults(func=cmd_restore)
 
     regions = sub.add_parser("regions", help="region tree tools")

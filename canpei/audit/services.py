@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from django.db import transaction
 from django.utils import timezone
@@ -354,8 +354,9 @@ def audit_verify(*, chunk: int = 5000, anchor: Anchor | None = None) -> VerifyRe
     With an anchor (checked by anchor_parse), also fail when the log is shorter than it or
     holds another entry at its position.
     """
-    row = AuditHead.objects.filter(pk=1).values(
+    found = AuditHead.objects.filter(pk=1).values(
         "count", "last_entry_id", "last_hash", "legacy_count", "signature").first()
+    row: dict[str, Any] | None = dict(found) if found is not None else None
     check = ChainCheck(legacy_count=row["legacy_count"] if row else 0, anchor=anchor)
     last_id = 0
     while True:
@@ -371,3 +372,27 @@ def audit_verify(*, chunk: int = 5000, anchor: Anchor | None = None) -> VerifyRe
                 return check.finish(row)
             last_id = entry.pk
     return check.finish(row)
+
+
+KEYED_MIGRATION = "audit.0004_keyed_chain_and_head_triggers"
+HEAD_UNSIGNED = "the head carries no signature, though the log was written with the keyed chain"
+
+
+def audit_verify_rows(head: dict[str, Any] | None, rows: Iterable[dict[str, Any]], *,
+                      keyed_required: bool) -> VerifyResult:
+    """Verify a log read from elsewhere than the live database (a backup before it is
+    restored): `head` as a dict of the head row's columns, `rows` the entries in id order, as
+    ChainCheck.feed takes them.
+
+    A head without `legacy_count` is that of a log from before the chain was keyed: all its
+    entries are checked as plain SHA-256, which is accepted only when `keyed_required` is false
+    (the backup's signed manifest does not list the migration that keyed the chain).
+    """
+    keyed = head is not None and "legacy_count" in head
+    if keyed_required and not keyed:
+        return VerifyResult(False, 0, None, HEAD_UNSIGNED)
+    check = ChainCheck(legacy_count=int(head["legacy_count"]) if head is not None and keyed else None)
+    for row in rows:
+        if not check.feed(**row):
+            break
+    return check.finish(head)
