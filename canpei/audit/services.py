@@ -252,6 +252,19 @@ def audit_anchor() -> Anchor:
     return Anchor(**{**unsigned.__dict__, "signature": keys.anchor_signature(unsigned.fields())})
 
 
+def audit_anchor_download(*, actor: Any) -> Anchor:
+    """The anchor for the audit officer's page: the download is itself an entry, which the
+    anchor then covers."""
+    from canpei.accounts.roles import Perm, has_perm
+    from canpei.errors import NotFound
+
+    if not has_perm(actor, Perm.AUDIT_READ):
+        raise NotFound()
+    with transaction.atomic():
+        audit_record(actor=actor, action="audit.anchor", summary="下载审计锚点")
+        return audit_anchor()
+
+
 ANCHOR_UNREADABLE = "锚点文件无法识别：不是残培审计锚点"
 ANCHOR_BAD_SIGNATURE = "锚点签名无效：锚点文件被改动，或当前审计密钥不是生成锚点时的密钥"
 
