@@ -476,6 +476,7 @@ def _entry_row(values: dict[str, Any]) -> dict[str, Any]:
 CHAIN_BROKEN = ("备份中的审计日志校验未通过：第一条异常记录 #{entry}（{reason}）；此前 {checked} 条"
                 "校验通过。不恢复被篡改的备份，数据库未改动")
 CHAIN_UNREADABLE = "备份中的审计日志无法读取，数据库未改动"
+SQLITE_UNREADABLE = "备份中的 SQLite 数据库已损坏或无法读取，数据库未改动"
 
 
 def _chain_refused(result: Any) -> BackupError:
@@ -490,17 +491,22 @@ def _verify_sqlite_payload(payload: Path, *, keyed_required: bool) -> Any:
     try:
         db = sqlite3.connect(f"file:{payload}?mode=ro", uri=True)
         try:
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                raise BackupError(SQLITE_UNREADABLE)
             present = {row[1] for row in db.execute("PRAGMA table_info(audit_audithead)")}
             columns = [name for name in HEAD_COLUMNS if name in present]
-            found = db.execute(f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} "
-                               "FROM audit_audithead WHERE id = 1").fetchone()
+            quoted = ", ".join(f'"{name}"' for name in columns)
+            found = db.execute(f"SELECT {quoted} FROM audit_audithead WHERE id = 1").fetchone()
             head = dict(zip(columns, found)) if found is not None else None
             cursor = db.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_auditentry ORDER BY id")
             rows = (_entry_row(dict(zip(ENTRY_COLUMNS, row))) for row in cursor)
             return audit_verify_rows(head, rows, keyed_required=keyed_required)
         finally:
             db.close()
-    except (sqlite3.Error, ValueError) as exc:
+    except sqlite3.Error as exc:
+        raise BackupError(SQLITE_UNREADABLE) from exc
+    except ValueError as exc:
         raise BackupError(CHAIN_UNREADABLE) from exc
 
 

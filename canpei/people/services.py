@@ -83,7 +83,9 @@ class Masked(str):
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Masked):
             return bool(self._value == other._value)
-        return str.__eq__(self, other)  # against the stored (plain) text: as shown
+        if isinstance(other, str):
+            return str.__eq__(self, other)  # against the stored (plain) text: as shown
+        return False
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)

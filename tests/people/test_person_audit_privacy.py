@@ -14,7 +14,9 @@ from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
 from canpei.people.imports import persons_import
 from canpei.people.models import Person
-from canpei.people.services import mask_name, person_create, person_update
+from canpei.people.services import (
+    mask_name, person_create, person_snapshot, person_update, snapshot_diff,
+)
 from tests.conftest import ANHAI, make_id, person_data
 from tests.spreadsheets.files import PERSON_HEADER, xlsx
 
@@ -38,6 +40,19 @@ def assert_no_contact_data(entry: AuditEntry, *values: str) -> None:
     ("张小三", "张*三"), ("欧阳小明", "欧**明"), ("张三", "张*"), ("张", "*"), ("", "")])
 def test_names_are_masked_like_a_printed_list(name, masked):
     assert mask_name(name) == masked
+
+
+def test_a_diff_of_masked_snapshots_sees_every_change_and_stores_only_the_masks(users):
+    person = person_create(actor=users.city_admin, data=person_data(name=NAME, phone=PHONE))
+    before = person_snapshot(person)
+    person.phone, person.name = "13700001111", "欧阳大明"
+    after = person_snapshot(person)
+    diff = snapshot_diff(before, after)
+    assert set(diff) == {"name", "phone"}
+    assert json.dumps(diff, ensure_ascii=False) == '{"name": ["欧**明", "欧**明"], "phone": ["****", "****"]}'
+    # Against nothing (a new person) every field is a change; against the stored text, equal.
+    assert {"name", "phone", "address"} <= set(snapshot_diff({}, after))
+    assert snapshot_diff(json.loads(json.dumps(after)), after) == {}
 
 
 def test_a_person_create_entry_holds_no_name_address_or_phone(users):
