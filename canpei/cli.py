@@ -162,8 +162,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_anchor(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from canpei.audit.services import audit_anchor
+    from canpei.audit.services import audit_anchor, audit_verify
 
+    # An anchor vouches for the log up to it: never sign one that does not verify.
+    result = audit_verify()
+    if not result.ok:
+        print(f"审计日志被篡改，不生成锚点：第一条异常记录 #{result.broken_entry_id}（{result.reason}）",
+              file=sys.stderr)
+        return 1
     anchor = audit_anchor()
     text = anchor.to_json()
     if not args.out:

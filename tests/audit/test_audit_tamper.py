@@ -348,3 +348,14 @@ def test_the_start_of_the_keyed_chain_cannot_be_moved(capsys):
     result = audit_verify()
     assert not result.ok and "signature" in result.reason
     assert result.broken_entry_id == entries[-1].pk
+
+
+def test_no_anchor_is_signed_for_a_log_that_does_not_verify(capsys, tmp_path):
+    entries = write(3)
+    bypass_triggers()
+    AuditEntry.objects.filter(pk=entries[1].pk).update(summary="改过")
+    path = tmp_path / "anchor.json"
+    code, out, err = run(capsys, "audit", "anchor", "--out", str(path))
+    assert (code, out) == (1, "")
+    assert f"审计日志被篡改，不生成锚点：第一条异常记录 #{entries[1].pk}" in err
+    assert not path.exists()
