@@ -4,11 +4,17 @@ A backup file is an uncompressed tar archive (readable with `tar tf`) of two mem
 
 - `canpei-backup.json`, always first: the format tag, the backend that made it (`sqlite` or
   `postgresql`), when, the applied migrations, the row counts of the main tables at the
-  snapshot, a one-way fingerprint of the field key, and the payload's size and SHA-256;
+  snapshot, one-way fingerprints of the field key and the audit key, the payload's size and
+  SHA-256, and (format 2) the manifest's signature: an HMAC-SHA-256 with the audit key over all
+  of the above, so the checksum cannot be changed along with the payload;
 - the payload: `database.sqlite3` (a self-contained SQLite file made with the online backup
   API) or `database.pgdump` (`pg_dump --format=custom`, restorable by hand with `pg_restore`).
 
-The field key itself is never in the backup: it has to be kept beside it.
+Neither key is in the backup: both have to be kept beside it.
+
+A restore verifies the backup's audit chain before the database is replaced: SQLite's payload
+is opened read-only and its log checked; PostgreSQL's is checked inside the restore's own
+transaction, after the dump has been loaded and before COMMIT (ROLLBACK when it fails).
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 FORMAT = "canpei-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 (before the manifest was signed) is still read, when the operator accepts it.
+READABLE_VERSIONS = (1, 2)
 MANIFEST_NAME = "canpei-backup.json"
 PAYLOAD_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 BACKEND_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -73,12 +81,34 @@ class Manifest:
     size: int
     sha256: str
     extra: dict[str, Any] = field(default_factory=dict)
+    version: int = FORMAT_VERSION
+    audit_key_fingerprint: str = ""
+    signature: str = ""
 
-    def to_json(self) -> bytes:
-        data = {"format": FORMAT, "version": FORMAT_VERSION, "backend": self.backend,
+    def signed_fields(self) -> dict[str, Any]:
+        """Everything in the manifest but its signature."""
+        data = {"format": FORMAT, "version": self.version, "backend": self.backend,
                 "created_at": self.created_at, "counts": self.counts,
                 "migrations": self.migrations, "field_key_fingerprint": self.key_fingerprint,
                 "payload": self.payload, "size": self.size, "sha256": self.sha256, **self.extra}
+        if self.version >= 2:
+            data["audit_key_fingerprint"] = self.audit_key_fingerprint
+        return data
+
+    def sign(self) -> None:
+        from canpei.audit.keys import manifest_signature
+
+        self.signature = manifest_signature(self.signed_fields())
+
+    def signature_valid(self) -> bool:
+        from canpei.audit.keys import manifest_signature, same
+
+        return self.version >= 2 and same(manifest_signature(self.signed_fields()), self.signature)
+
+    def to_json(self) -> bytes:
+        data = self.signed_fields()
+        if self.version >= 2:
+            data["signature"] = self.signature
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
 
@@ -209,6 +239,7 @@ def backup_create(target: Path, *, announce: Callable[[str], None] = lambda _tex
     """Write a backup of the whole database to `target`, atomically: a temporary file in the
     same directory is renamed over it only when complete, so a failure never leaves a
     truncated backup (nor replaces an older good one)."""
+    from canpei.audit.keys import key_fingerprint as audit_key_fingerprint
     from canpei.people.crypto import key_fingerprint
 
     kind = backend()
@@ -231,7 +262,9 @@ def backup_create(target: Path, *, announce: Callable[[str], None] = lambda _tex
         manifest = Manifest(backend=kind, created_at=timezone.now().isoformat(), counts=counts,
                             migrations=migrations, key_fingerprint=key_fingerprint(),
                             payload=PAYLOAD_NAMES[kind], size=payload.stat().st_size,
-                            sha256=_sha256(payload), extra=extra)
+                            sha256=_sha256(payload), extra=extra,
+                            audit_key_fingerprint=audit_key_fingerprint())
+        manifest.sign()
         with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
             # The manifest first: restore reads it before anything else, and refuses a file
             # whose first member it is not.
@@ -280,18 +313,23 @@ NOT_A_BACKUP = "不是残培备份文件：{path}"
 def _manifest_from(data: dict[str, Any], path: Path) -> Manifest:
     if data.get("format") != FORMAT:
         raise BackupError(NOT_A_BACKUP.format(path=path))
-    if data.get("version") != FORMAT_VERSION:
-        raise BackupError(f"备份格式版本 {data.get('version')} 不受此版本残培支持：{path}")
+    version = data.get("version")
+    if version not in READABLE_VERSIONS or type(version) is not int:
+        raise BackupError(f"备份格式版本 {version} 不受此版本残培支持：{path}")
     try:
         known = {"format", "version", "backend", "created_at", "counts", "migrations",
                  "field_key_fingerprint", "payload", "size", "sha256"}
+        if version >= 2:
+            known |= {"audit_key_fingerprint", "signature"}
         manifest = Manifest(
             backend=str(data["backend"]), created_at=str(data["created_at"]),
             counts={str(k): int(v) for k, v in dict(data["counts"]).items()},
             migrations=[str(m) for m in data["migrations"]],
             key_fingerprint=str(data["field_key_fingerprint"]), payload=str(data["payload"]),
             size=int(data["size"]), sha256=str(data["sha256"]),
-            extra={k: v for k, v in data.items() if k not in known})
+            extra={k: v for k, v in data.items() if k not in known}, version=version,
+            audit_key_fingerprint=str(data["audit_key_fingerprint"]) if version >= 2 else "",
+            signature=str(data["signature"]) if version >= 2 else "")
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupError(f"备份文件的说明已损坏：{path}") from exc
     if manifest.backend not in PAYLOAD_NAMES or manifest.payload != PAYLOAD_NAMES[manifest.backend]:
@@ -369,16 +407,33 @@ class Plan:
 
     manifest: Manifest
     key_matches: bool
+    signed: bool = True
 
 
-def restore_check(path: Path) -> Plan:
-    """Refuse, before touching anything, a file that is not a backup, one made by the other
-    backend, or one from a newer Canpei (migrations this code does not know)."""
+MANIFEST_TAMPERED = "备份文件的说明与其签名不符：备份文件被改动过，不能恢复：{path}"
+MANIFEST_OTHER_KEY = ("备份文件的说明无法验证：当前审计密钥不是备份时使用的密钥。"
+                      "请换回原审计密钥（CANPEI_AUDIT_KEY 或 var/audit.key）再恢复：{path}")
+MANIFEST_UNSIGNED = ("此备份由旧版本残培制作，说明未签名，无法确认未被改动：确认来源可靠后，"
+                     "加 --accept-unsigned 恢复：{path}")
+
+
+def restore_check(path: Path, *, accept_unsigned: bool = False) -> Plan:
+    """Refuse, before touching anything, a file that is not a backup, one whose manifest does
+    not match its signature (or, unless accepted, has none), one made by the other backend, or
+    one from a newer Canpei (migrations this code does not know)."""
     from django.db.migrations.loader import MigrationLoader
 
+    from canpei.audit.keys import key_fingerprint as audit_key_fingerprint
     from canpei.people.crypto import key_fingerprint
 
     manifest = read_manifest(path)
+    if manifest.version < 2:
+        if not accept_unsigned:
+            raise BackupError(MANIFEST_UNSIGNED.format(path=path))
+    elif not manifest.signature_valid():
+        if manifest.audit_key_fingerprint != audit_key_fingerprint():
+            raise BackupError(MANIFEST_OTHER_KEY.format(path=path))
+        raise BackupError(MANIFEST_TAMPERED.format(path=path))
     kind = backend()
     if manifest.backend != kind:
         raise BackupError(f"备份来自 {BACKEND_LABELS[manifest.backend]}，当前数据库是 "
@@ -389,8 +444,70 @@ def restore_check(path: Path) -> Plan:
     if unknown:
         raise BackupError("备份来自更新版本的残培（含本版本未知的迁移 "
                           f"{', '.join(unknown[:3])}{' 等' if len(unknown) > 3 else ''}）：请先升级残培再恢复")
-    return Plan(manifest=manifest,
-                key_matches=manifest.key_fingerprint == key_fingerprint())
+    return Plan(manifest=manifest, key_matches=manifest.key_fingerprint == key_fingerprint(),
+                signed=manifest.version >= 2)
+
+
+# --- the backup's audit chain, verified before the database is replaced ---------------------
+
+HEAD_COLUMNS = ("count", "last_entry_id", "last_hash", "legacy_count", "signature")
+ENTRY_COLUMNS = ("id", "at", "actor_id", "actor_username", "action", "object_type", "object_id",
+                 "summary", "changes", "prev_hash", "hash")
+
+
+def _entry_row(values: dict[str, Any]) -> dict[str, Any]:
+    """An entry as read from a backup, in the form ChainCheck.feed takes: `at` as the aware UTC
+    datetime Django reads (its isoformat is what was hashed), `changes` decoded."""
+    import datetime as dt
+
+    from django.utils.dateparse import parse_datetime
+
+    at = values.pop("at")
+    moment = at if isinstance(at, dt.datetime) else parse_datetime(str(at))
+    if moment is None:
+        raise ValueError("unreadable time")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    changes = values["changes"]
+    return {**values, "at_iso": moment.astimezone(dt.timezone.utc).isoformat(),
+            "changes": json.loads(changes) if isinstance(changes, (str, bytes)) else changes}
+
+
+CHAIN_BROKEN = ("备份中的审计日志校验未通过：第一条异常记录 #{entry}（{reason}）；此前 {checked} 条"
+                "校验通过。不恢复被篡改的备份，数据库未改动")
+CHAIN_UNREADABLE = "备份中的审计日志无法读取，数据库未改动"
+SQLITE_UNREADABLE = "备份中的 SQLite 数据库已损坏或无法读取，数据库未改动"
+
+
+def _chain_refused(result: Any) -> BackupError:
+    return BackupError(CHAIN_BROKEN.format(entry=result.broken_entry_id, reason=result.reason,
+                                           checked=result.checked))
+
+
+def _verify_sqlite_payload(payload: Path, *, keyed_required: bool) -> Any:
+    """The audit chain of a SQLite payload, opened read-only before anything is replaced."""
+    from canpei.audit.services import audit_verify_rows
+
+    try:
+        db = sqlite3.connect(f"file:{payload}?mode=ro", uri=True)
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                raise BackupError(SQLITE_UNREADABLE)
+            present = {row[1] for row in db.execute("PRAGMA table_info(audit_audithead)")}
+            columns = [name for name in HEAD_COLUMNS if name in present]
+            quoted = ", ".join(f'"{name}"' for name in columns)
+            found = db.execute(f"SELECT {quoted} FROM audit_audithead WHERE id = 1").fetchone()
+            head = dict(zip(columns, found)) if found is not None else None
+            cursor = db.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_auditentry ORDER BY id")
+            rows = (_entry_row(dict(zip(ENTRY_COLUMNS, row))) for row in cursor)
+            return audit_verify_rows(head, rows, keyed_required=keyed_required)
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise BackupError(SQLITE_UNREADABLE) from exc
+    except ValueError as exc:
+        raise BackupError(CHAIN_UNREADABLE) from exc
 
 
 def _restore_sqlite(payload: Path, progress: Progress) -> None:
@@ -460,21 +577,98 @@ $clear$;
 """
 
 
-def _restore_postgresql(payload: Path) -> None:
+def _pg_chain_query(marker: str) -> bytes:
+    """psql commands that print, between marker lines, the restored head and then every entry
+    as one JSON line each (psql's unaligned, tuples-only output). The dump's script empties
+    search_path: names are qualified. Times as UTC with microseconds, as Django reads them."""
+    entry = ("json_build_object('id', id, 'at', to_char(at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS.US'), 'actor_id', actor_id, 'actor_username', actor_username, "
+             "'action', action, 'object_type', object_type, 'object_id', object_id, "
+             "'summary', summary, 'changes', changes, 'prev_hash', prev_hash, 'hash', hash)::text")
+    return (
+        "\\pset tuples_only on\n\\pset format unaligned\n\\pset pager off\n"
+        f"\\echo {marker}-head\n"
+        "SELECT row_to_json(h)::text FROM public.audit_audithead h WHERE h.id = 1;\n"
+        f"\\echo {marker}-entries\n"
+        f"SELECT {entry} FROM public.audit_auditentry ORDER BY id;\n"
+        f"\\echo {marker}-end\n"
+    ).encode()
+
+
+class _PgChainReader:
+    """Reads psql's output on a thread of its own (so psql never blocks on a full pipe while
+    the dump is still being written to it) and verifies the chain printed between the markers."""
+
+    def __init__(self, stream: Any, marker: str, keyed_required: bool):
+        import threading
+
+        self.stream, self.marker, self.keyed_required = stream, marker, keyed_required
+        self.result: Any = None
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _lines(self) -> Iterator[str]:
+        for raw in self.stream:
+            yield raw.decode("utf-8").rstrip("\n")
+
+    def _run(self) -> None:
+        from canpei.audit.services import audit_verify_rows
+
+        lines = self._lines()
+        try:
+            for line in lines:
+                if line == f"{self.marker}-head":
+                    break
+            else:
+                return  # psql stopped before: the restore has failed anyway
+            head: dict[str, Any] | None = None
+            for line in lines:
+                if line == f"{self.marker}-entries":
+                    break
+                if line.strip():
+                    found = json.loads(line)
+                    head = {k: found[k] for k in HEAD_COLUMNS if k in found}
+            else:
+                return
+
+            def rows() -> Iterator[dict[str, Any]]:
+                for line in lines:
+                    if line == f"{self.marker}-end":
+                        return
+                    if line.strip():
+                        yield _entry_row(json.loads(line))
+                raise ValueError("psql stopped while printing the audit log")
+
+            self.result = audit_verify_rows(head, rows(), keyed_required=self.keyed_required)
+        except Exception as exc:  # reported to the restoring thread, which decides
+            self.error = exc
+        finally:
+            for _rest in lines:  # drain, so psql never blocks writing
+                pass
+
+
+def _restore_postgresql(payload: Path, *, keyed_required: bool) -> None:
     """pg_restore's script of the backup run by psql in one transaction of our own, committed
-    only once pg_restore has written all of it and psql has run every statement without error:
-    anything going wrong leaves the database exactly as it was."""
+    only once pg_restore has written all of it, psql has run every statement without error, and
+    the restored audit chain has verified (read back inside the same transaction): anything
+    going wrong leaves the database exactly as it was."""
+    import secrets
+
     pg_restore, psql = _tool("pg_restore"), _tool("psql")
     env = _pg_env()
     # Django's own connection must not sit idle in a transaction holding locks the restore
     # waits for.
     connections.close_all()
+    marker = f"canpei-audit-{secrets.token_hex(8)}"
     with tempfile.TemporaryFile() as psql_errors, tempfile.TemporaryFile() as restore_errors:
         shell = subprocess.Popen([psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"],
-                                 env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=psql_errors)
-        assert shell.stdin is not None
+        assert shell.stdin is not None and shell.stdout is not None
+        reader = _PgChainReader(shell.stdout, marker, keyed_required)
         committed = False
+        restored = None
         try:
             shell.stdin.write(b"BEGIN;\n" + PG_CLEAR.encode() + b"\n")
             shell.stdin.flush()
@@ -484,9 +678,17 @@ def _restore_postgresql(payload: Path) -> None:
                                    "--file=-", str(payload)],
                                   env=env, stdin=subprocess.DEVNULL, stdout=shell.stdin,
                                   stderr=restore_errors)
+            restored = dump.returncode
             if dump.returncode == 0:
-                shell.stdin.write(b"COMMIT;\n")
-                committed = True
+                shell.stdin.write(_pg_chain_query(marker))
+                shell.stdin.flush()
+                while reader.thread.is_alive() and reader.result is None and reader.error is None:
+                    reader.thread.join(timeout=0.1)
+                if reader.result is not None and reader.result.ok:
+                    shell.stdin.write(b"COMMIT;\n")
+                    committed = True
+                else:
+                    shell.stdin.write(b"ROLLBACK;\n")
         except BrokenPipeError:
             pass  # psql stopped at an error: its transaction is rolled back
         finally:
@@ -495,11 +697,16 @@ def _restore_postgresql(payload: Path) -> None:
             except BrokenPipeError:
                 pass
             code = shell.wait()
+            reader.thread.join()
         # psql first: when it stops at an error, pg_restore fails too, on the closed pipe.
         if code != 0:
             raise BackupError(f"恢复失败，数据库未改动（psql 退出码 {code}）：\n{_tail(psql_errors)}")
-        if not committed:
+        if restored != 0:
             raise BackupError(f"pg_restore 失败，数据库未改动：\n{_tail(restore_errors)}")
+        if reader.error is not None or reader.result is None:
+            raise BackupError(CHAIN_UNREADABLE)
+        if not committed:
+            raise _chain_refused(reader.result)
 
 
 @dataclass
@@ -516,9 +723,11 @@ def restore_apply(path: Path, plan: Plan, progress: Progress = _no_progress,
     from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    from canpei.audit.services import audit_verify
+    from canpei.audit.services import KEYED_MIGRATION, audit_verify
 
     kind = plan.manifest.backend
+    # Signed with the manifest: a backup made since the chain was keyed must carry a keyed one.
+    keyed_required = KEYED_MIGRATION in plan.manifest.migrations
     # The payload is unpacked beside the SQLite file (one file system, no small /tmp filling
     # up); for PostgreSQL the var dir is the one directory known to be writable.
     live = Path(settings.DATABASES["default"]["NAME"]) if kind == "sqlite" else None
@@ -530,12 +739,17 @@ def restore_apply(path: Path, plan: Plan, progress: Progress = _no_progress,
     try:
         announce("正在校验备份文件……")
         extract_payload(path, plan.manifest, payload, progress)
-        announce("正在恢复数据库……")
         if kind == "sqlite":
+            announce("正在校验备份中的审计日志……")
+            verified = _verify_sqlite_payload(payload, keyed_required=keyed_required)
+            if not verified.ok:
+                raise _chain_refused(verified)
+            announce("正在恢复数据库……")
             connections.close_all()
             _restore_sqlite(payload, progress)
         else:
-            _restore_postgresql(payload)
+            announce("正在恢复数据库并校验其审计日志……")
+            _restore_postgresql(payload, keyed_required=keyed_required)
     finally:
         payload.unlink(missing_ok=True)
     connections.close_all()

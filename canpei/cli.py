@@ -151,15 +151,71 @@ def cmd_user_active(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from canpei.audit.services import audit_verify
+    from canpei.audit.services import (
+        DIFFERS_FROM_ANCHOR, FEWER_THAN_ANCHOR, Anchor, AnchorError, anchor_parse, audit_verify,
+    )
 
-    result = audit_verify()
+    anchor: Anchor | None = None
+    if args.anchor:
+        try:
+            with open(args.anchor, encoding="utf-8") as handle:
+                anchor = anchor_parse(handle.read(1024 * 1024))
+        except OSError as exc:
+            print(f"无法读取锚点文件：{exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except UnicodeDecodeError:
+            print("锚点文件无法识别：不是残培审计锚点", file=sys.stderr)
+            return 1
+        except AnchorError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+    result = audit_verify(anchor=anchor)
     if result.ok:
         print(f"审计日志完整：已校验 {result.checked} 条")
+        if anchor is not None:
+            print(f"与锚点（{_local_time(anchor.at)}，{anchor.count} 条）一致")
         return 0
+    if anchor is not None and result.reason == FEWER_THAN_ANCHOR:
+        print(f"审计日志被篡改：日志只有 {result.checked} 条，少于锚点记录的 {anchor.count} 条"
+              f"（锚点时间 {_local_time(anchor.at)}；{result.reason}）", file=sys.stderr)
+        return 1
+    if anchor is not None and result.reason == DIFFERS_FROM_ANCHOR:
+        print(f"审计日志被篡改：第 {anchor.count} 条记录 #{result.broken_entry_id} 与锚点不符"
+              f"（锚点时间 {_local_time(anchor.at)}；{result.reason}）", file=sys.stderr)
+        return 1
     print(f"审计日志被篡改：第一条异常记录 #{result.broken_entry_id}（{result.reason}）；"
           f"此前 {result.checked} 条校验通过", file=sys.stderr)
     return 1
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from canpei.audit.services import audit_anchor, audit_verify
+
+    # An anchor vouches for the log up to it: never sign one that does not verify.
+    result = audit_verify()
+    if not result.ok:
+        print(f"审计日志被篡改，不生成锚点：第一条异常记录 #{result.broken_entry_id}（{result.reason}）",
+              file=sys.stderr)
+        return 1
+    anchor = audit_anchor()
+    text = anchor.to_json()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.out)
+    try:
+        # Written whole or not at all: a half-written anchor would fail its signature later.
+        temp = target.with_name(f".{target.name}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, target)
+    except OSError as exc:
+        print(f"无法写入锚点文件：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"已写入审计锚点 {target}：{anchor.count} 条，最后一条 #{anchor.last_entry_id}。"
+          "请将其保存在数据库服务器以外。")
+    return 0
 
 
 def _field_key_source() -> str:
@@ -169,6 +225,15 @@ def _field_key_source() -> str:
     if os.environ.get("CANPEI_FIELD_KEY"):
         return "环境变量 CANPEI_FIELD_KEY"
     return str(settings.VAR_DIR / "field.key")
+
+
+def _audit_key_source() -> str:
+    """Where the audit key comes from, to name in the reminder (never the key itself)."""
+    from django.conf import settings
+
+    if os.environ.get("CANPEI_AUDIT_KEY"):
+        return "环境变量 CANPEI_AUDIT_KEY"
+    return str(settings.VAR_DIR / "audit.key")
 
 
 def _print_counts(counts: dict[str, int], before: dict[str, int] | None = None) -> None:
@@ -213,6 +278,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     _print_counts(manifest.counts)
     print(f"请同时保管好字段密钥（{_field_key_source()}）：备份中不含密钥，"
           "没有它，身份证号和证书号无法解密。")
+    print(f"以及审计密钥（{_audit_key_source()}）：没有它，审计日志和备份本身都无法校验。")
     return 0
 
 
@@ -225,11 +291,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        plan = restore_check(path)
+        plan = restore_check(path, accept_unsigned=args.accept_unsigned)
     except BackupError as exc:
         print(f"恢复失败：{exc.message}", file=sys.stderr)
         return 1
     manifest = plan.manifest
+    if not plan.signed:
+        print("警告：此备份由旧版本残培制作，说明未签名；其审计日志仍会在恢复前校验。", file=sys.stderr)
     if not plan.key_matches:
         print(f"警告：当前字段密钥（{_field_key_source()}）不是备份时使用的密钥；"
               "恢复后身份证号和证书号将无法解密，除非换回原密钥。", file=sys.stderr)
@@ -437,7 +505,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the audit log's hash chain").set_defaults(func=cmd_audit_verify)
+    verify = audit_sub.add_parser(
+        "verify", help="check the audit log's keyed hash chain (exit 1 when tampered)")
+    verify.add_argument("--anchor", metavar="FILE",
+                        help="also fail when the log has fewer entries than this anchor, or "
+                             "another entry at its position (see `canpei audit anchor`)")
+    verify.set_defaults(func=cmd_audit_verify)
+    anchor = audit_sub.add_parser(
+        "anchor", help="write the signed head of the audit log, to keep outside the database")
+    anchor.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    anchor.set_defaults(func=cmd_audit_anchor)
 
     imp = sub.add_parser("import", help="import a spreadsheet (.xlsx or .csv): all rows or none")
     imp.add_argument("kind", choices=["persons", "surveys", "enrollments", "certificates"])
@@ -464,7 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "API; PostgreSQL: pg_dump --format=custom) while the app may keep running. "
                     "FILE is a tar archive: a manifest and the database; it is written to a "
                     "temporary file and renamed, so a failure never leaves a truncated FILE. "
-                    "The field key is not in it: keep CANPEI_FIELD_KEY or var/field.key as well.")
+                    "The keys are not in it: keep CANPEI_FIELD_KEY or var/field.key, and "
+                    "CANPEI_AUDIT_KEY or var/audit.key, as well.")
     bk.add_argument("file", metavar="FILE")
     bk.set_defaults(func=cmd_backup)
 
@@ -472,9 +550,13 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", help="replace the whole database with a backup made by `canpei backup`",
         description="Replace the current database's contents with a backup of the same backend "
                     "(all or nothing), apply pending migrations when the backup is older, and "
-                    "verify the audit log. Exit 0 only when the audit chain verifies.")
+                    "verify the audit log. The manifest's signature (audit key) and the backup's "
+                    "audit chain are checked before anything is replaced: a backup failing "
+                    "either is refused. Exit 0 only when the audit chain verifies.")
     rs.add_argument("file", metavar="FILE")
     rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rs.add_argument("--accept-unsigned", action="store_true",
+                    help="restore a backup made before manifests were signed (format 1)")
     rs.set_defaults(func=cmd_restore)
 
     regions = sub.add_parser("regions", help="region tree tools")

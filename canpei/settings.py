@@ -89,6 +89,11 @@ SECRET_KEY = os.environ.get("CANPEI_SECRET_KEY") or _generated_secret(VAR_DIR / 
 FIELD_KEY = os.environ.get("CANPEI_FIELD_KEY") or _generated_secret(VAR_DIR / "field.key", 32)
 if len(FIELD_KEY) < 32:
     raise ImproperlyConfigured("CANPEI_FIELD_KEY must be at least 32 characters")
+# The audit key keys the audit log's hash chain (HMAC), signs its head, anchors and backup
+# manifests; the database does not hold it. Losing it means the chain can no longer be verified.
+AUDIT_KEY = os.environ.get("CANPEI_AUDIT_KEY") or _generated_secret(VAR_DIR / "audit.key", 32)
+if len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("CANPEI_AUDIT_KEY must be at least 32 characters")
 
 # Django's test client's "testserver" is not among them: the test suite adds it for itself.
 ALLOWED_HOSTS = _env_list("CANPEI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])

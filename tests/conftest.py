@@ -98,9 +98,10 @@ def _database_as_migrated(request: Any) -> Iterator[None]:
     loaded (the Jinjiang regions). They are put back here (idempotently: a raw save updates
     a row that is already there).
 
-    On SQLite the flush is a DELETE, which the append-only audit log's trigger forbids
-    (PostgreSQL's TRUNCATE does not fire it). Torn down before the flush, this empties the
-    log with the trigger briefly dropped and puts the trigger back.
+    On SQLite the flush is a DELETE, which the append-only audit log's trigger forbids; on
+    PostgreSQL a TRUNCATE, which its statement trigger forbids while the log holds entries.
+    Torn down before the flush, this empties the log with the trigger briefly dropped
+    (disabled) and puts the trigger back.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
@@ -119,6 +120,14 @@ def _database_as_migrated(request: Any) -> Iterator[None]:
             if item.object._meta.label_lower not in RECREATED_BY_POST_MIGRATE:
                 item.save()
     yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+            try:
+                cursor.execute("DELETE FROM audit_auditentry")
+            finally:
+                cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+        return
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:

@@ -94,7 +94,7 @@ def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
     """A site with the demo data (50 persons): the starting point of every test here."""
     var = tmp_path_factory.mktemp(f"site-{request.param}") / "var"
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_FIELD_KEY")}
+           if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_FIELD_KEY", "CANPEI_AUDIT_KEY")}
     env.update(CANPEI_VAR_DIR=str(var), CANPEI_PASSWORD=PASSWORD, CANPEI_TASKS="immediate")
     site = Site(kind=request.param, env=env)
     admin_url = ""
@@ -128,9 +128,19 @@ def pristine(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _rewrite(backup: Path, out: Path, content: bytes | None = None, **manifest: Any) -> Path:
-    """A copy of a backup with manifest fields (and perhaps the payload) replaced."""
+def audit_key(site: Site) -> str:
+    return (Path(site.env["CANPEI_VAR_DIR"]) / "audit.key").read_text().strip()
+
+
+def _rewrite(backup: Path, out: Path, content: bytes | None = None, *, sign_with: str | None = None,
+             **manifest: Any) -> Path:
+    """A copy of a backup with manifest fields (and perhaps the payload) replaced; signed again
+    with `sign_with` (an audit key), as only the key holder could, else left as it was."""
     import hashlib
+
+    from django.test import override_settings
+
+    from canpei.audit.keys import manifest_signature
 
     with tarfile.open(backup) as tar:
         data = json.loads(tar.extractfile(tar.getmember("canpei-backup.json")).read())  # type: ignore[union-attr]
@@ -139,6 +149,9 @@ def _rewrite(backup: Path, out: Path, content: bytes | None = None, **manifest: 
     if content is not None:
         data.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
     data.update(manifest)
+    if sign_with is not None:
+        with override_settings(AUDIT_KEY=sign_with):
+            data["signature"] = manifest_signature({k: v for k, v in data.items() if k != "signature"})
     with tarfile.open(out, "w") as tar:
         for member_name, blob in (("canpei-backup.json", json.dumps(data).encode()),
                                   (data["payload"], body)):
@@ -158,9 +171,10 @@ def test_restore_brings_back_every_row_and_a_verifying_audit_chain(site, pristin
     # The row counts of the main tables, and the reminder of the field key, never the key.
     assert f"残疾人　 {before['people_person']:>8} 行" in made.stdout
     assert f"审计日志 {before['audit_auditentry']:>8} 行" in made.stdout
-    assert "field.key" in made.stdout
+    assert "field.key" in made.stdout and "audit.key" in made.stdout
     key = (Path(site.env["CANPEI_VAR_DIR"]) / "field.key").read_text().strip()
     assert key not in made.stdout + made.stderr
+    assert audit_key(site) not in made.stdout + made.stderr + backup.read_bytes().decode("latin-1")
 
     # Life goes on after the backup: an account is added (with its audit entry), rows vanish.
     assert site.canpei("createuser", "late.user", "--role", "city_admin").returncode == 0
@@ -192,13 +206,14 @@ def test_a_file_that_is_no_good_backup_is_refused_and_the_database_is_untouched(
     truncated = tmp_path / "truncated.canpei"
     truncated.write_bytes(pristine.read_bytes()[: pristine.stat().st_size // 2])
     # Checksum right, contents not a database: the engine itself rejects it, mid-restore.
-    garbage = _rewrite(pristine, tmp_path / "garbage.canpei", content=b"\0garbage" * 4096)
+    garbage = _rewrite(pristine, tmp_path / "garbage.canpei", content=b"\0garbage" * 4096,
+                       sign_with=audit_key(site))
     cases = [
         (text, "不是残培备份文件"),
         (plain_tar, "不是残培备份文件"),
         (tmp_path / "missing.canpei", "备份文件不存在"),
         (truncated, "备份文件已损坏"),
-        (garbage, "失败"),
+        (garbage, "备份中的 SQLite 数据库已损坏或无法读取" if site.kind == "sqlite" else "失败"),
     ]
     for path, message in cases:
         refused = site.canpei("restore", "--yes", str(path))
@@ -216,30 +231,18 @@ def test_restore_refuses_a_backup_of_the_other_backend_or_a_newer_canpei(site, p
     before = site.counts()
     other = "postgresql" if site.kind == "sqlite" else "sqlite"
     payload = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}[other]
-    foreign = _rewrite(pristine, tmp_path / "foreign.canpei", backend=other, payload=payload)
+    foreign = _rewrite(pristine, tmp_path / "foreign.canpei", backend=other, payload=payload,
+                       sign_with=audit_key(site))
     refused = site.canpei("restore", "--yes", str(foreign))
     assert refused.returncode == 1
     assert "不能跨数据库恢复" in refused.stderr
     with tarfile.open(pristine) as tar:
         manifest = json.loads(tar.extractfile("canpei-backup.json").read())  # type: ignore[union-attr]
-    newer = _rewrite(pristine, tmp_path / "newer.canpei",
+    newer = _rewrite(pristine, tmp_path / "newer.canpei", sign_with=audit_key(site),
                      migrations=manifest["migrations"] + ["people.9999_from_the_future"])
     refused = site.canpei("restore", "--yes", str(newer))
     assert refused.returncode == 1 and "请先升级残培" in refused.stderr
     assert site.counts() == before
-
-
-def test_an_older_backup_is_migrated_after_the_restore(site, tmp_path):
-    # A backup taken before the latest migration (here: its record removed; it is idempotent).
-    site.sql("DELETE FROM django_migrations WHERE app = 'audit' AND name = '0003_fewer_indexes'")
-    backup = tmp_path / "old.canpei"
-    assert site.canpei("backup", str(backup)).returncode == 0
-    assert site.canpei("migrate").returncode == 0
-    restored = site.canpei("restore", "--yes", str(backup))
-    assert restored.returncode == 0, restored.stderr
-    assert "已应用 1 个迁移" in restored.stdout
-    assert site.sql("SELECT count(*) FROM django_migrations WHERE app = 'audit' "
-                    "AND name = '0003_fewer_indexes'")[0][0] == 1
 
 
 def test_a_backup_that_cannot_be_written_leaves_no_file(site, tmp_path):
@@ -276,16 +279,157 @@ def test_a_postgresql_restore_failing_half_way_leaves_the_database_as_before(sit
     site.sql("DROP TABLE canpei_bk_later")
 
 
-def test_a_tampered_audit_log_restores_but_does_not_verify(site, pristine, tmp_path):
+def test_a_backup_with_a_tampered_audit_log_is_refused_before_the_database_is_replaced(
+        site, pristine, tmp_path):
     site.tamper_audit_log()
     backup = tmp_path / "tampered.canpei"
     assert site.canpei("backup", str(backup)).returncode == 0
     try:
+        # The current database: a good log again, and an account the backup does not have.
+        assert site.canpei("restore", "--yes", str(pristine)).returncode == 0
+        assert site.canpei("createuser", "after.tamper", "--role", "city_admin").returncode == 0
+        before = site.counts()
+        refused = site.canpei("restore", "--yes", str(backup))
+        assert refused.returncode == 1
+        assert "恢复失败：备份中的审计日志校验未通过" in refused.stderr
+        assert "content does not match its hash" in refused.stderr
+        assert "数据库未改动" in refused.stderr and "Traceback" not in refused.stderr
+        assert site.counts() == before
+        assert site.canpei("audit", "verify").returncode == 0
+    finally:
+        assert site.canpei("restore", "--yes", str(pristine)).returncode == 0
+    assert site.canpei("audit", "verify").returncode == 0
+
+
+def test_a_tampered_manifest_is_refused_and_the_database_is_untouched(site, pristine, tmp_path):
+    before = site.counts()
+    with tarfile.open(pristine) as tar:
+        manifest = json.loads(tar.extractfile("canpei-backup.json").read())  # type: ignore[union-attr]
+    # Another payload with its checksum put into the manifest, and a manifest merely edited:
+    # without the audit key the signature cannot follow.
+    swapped = _rewrite(pristine, tmp_path / "swapped.canpei", content=b"\0other" * 4096)
+    edited = _rewrite(pristine, tmp_path / "edited.canpei",
+                      counts={**manifest["counts"], "people_person": 1})
+    for path in (swapped, edited):
+        refused = site.canpei("restore", "--yes", str(path))
+        assert refused.returncode == 1, refused.stdout
+        assert "备份文件的说明与其签名不符" in refused.stderr
+        assert site.counts() == before
+    # Signed with another audit key: named as such.
+    other = _rewrite(pristine, tmp_path / "other-key.canpei", sign_with="x" * 43)
+    refused = site.canpei("restore", "--yes", str(other))
+    assert refused.returncode == 1
+    assert "当前审计密钥不是备份时使用的密钥" not in refused.stderr  # fingerprint matches: tampered
+    assert "备份文件的说明与其签名不符" in refused.stderr
+    wrong_key = {**site.env, "CANPEI_AUDIT_KEY": "y" * 43}
+    refused = subprocess.run([sys.executable, "-m", "canpei", "restore", "--yes", str(pristine)],
+                             env=wrong_key, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert refused.returncode == 1 and "当前审计密钥不是备份时使用的密钥" in refused.stderr
+    assert site.counts() == before
+
+
+def test_an_unsigned_backup_of_an_older_canpei_is_restored_only_when_accepted(site, pristine, tmp_path):
+    with tarfile.open(pristine) as tar:
+        manifest = json.loads(tar.extractfile("canpei-backup.json").read())  # type: ignore[union-attr]
+    # The manifest as format 1 wrote it: no audit key fingerprint, no signature.
+    old = {k: v for k, v in manifest.items() if k not in ("signature", "audit_key_fingerprint")}
+    with tarfile.open(pristine) as tar, tarfile.open(tmp_path / "v1.canpei", "w") as out:
+        body = json.dumps({**old, "version": 1}).encode()
+        info = tarfile.TarInfo("canpei-backup.json")
+        info.size = len(body)
+        out.addfile(info, io.BytesIO(body))
+        member = tar.getmember(manifest["payload"])
+        out.addfile(member, tar.extractfile(member))
+    before = site.counts()
+    refused = site.canpei("restore", "--yes", str(tmp_path / "v1.canpei"))
+    assert refused.returncode == 1 and "--accept-unsigned" in refused.stderr
+    assert site.counts() == before
+    accepted = site.canpei("restore", "--yes", "--accept-unsigned", str(tmp_path / "v1.canpei"))
+    assert accepted.returncode == 0, accepted.stderr
+    assert "说明未签名" in accepted.stderr and "审计日志完整" in accepted.stdout
+
+
+def make_log_legacy(site: Site, *, forget_migration: bool = True) -> None:
+    """Turn the site's database into one an older Canpei left: entries hashed with plain
+    SHA-256, the head without legacy_count or signature, no triggers of migration 0004 and no
+    record of it."""
+    import datetime as dt
+
+    from django.utils.dateparse import parse_datetime
+
+    from canpei.audit.models import GENESIS_HASH
+    from canpei.audit.services import entry_hash
+
+    if site.kind == "sqlite":
+        site.sql(*(f"DROP TRIGGER {name}" for name in (
+            "audit_auditentry_no_update", "audit_audithead_forward_only", "audit_audithead_no_delete")))
+    else:
+        site.sql("ALTER TABLE audit_auditentry DISABLE TRIGGER USER",
+                 "DROP TRIGGER audit_audithead_forward_only ON audit_audithead",
+                 "DROP TRIGGER audit_audithead_no_truncate ON audit_audithead",
+                 "DROP TRIGGER audit_auditentry_no_truncate ON audit_auditentry",
+                 "DROP FUNCTION audit_audithead_forward_only()", "DROP FUNCTION audit_refuse_truncate()")
+    rows = site.sql("SELECT id, at, actor_id, actor_username, action, object_type, object_id, "
+                    "summary, changes FROM audit_auditentry ORDER BY id")
+    prev, updates, last_id = GENESIS_HASH, [], 0
+    for key, at, actor_id, username, action, object_type, object_id, summary, changes in rows:
+        moment = at if isinstance(at, dt.datetime) else parse_datetime(at).replace(tzinfo=dt.timezone.utc)
+        digest = entry_hash(prev_hash=prev, at_iso=moment.astimezone(dt.timezone.utc).isoformat(),
+                            actor_id=actor_id, actor_username=username, action=action,
+                            object_type=object_type, object_id=object_id, summary=summary,
+                            changes=json.loads(changes) if isinstance(changes, str) else changes,
+                            keyed=False)
+        updates.append(f"UPDATE audit_auditentry SET prev_hash = '{prev}', hash = '{digest}' WHERE id = {key}")
+        prev, last_id = digest, key
+    site.sql(*updates,
+             f"UPDATE audit_audithead SET last_hash = '{prev}', last_entry_id = {last_id}, "
+             f"count = {len(rows)} WHERE id = 1",
+             "ALTER TABLE audit_audithead DROP COLUMN legacy_count",
+             "ALTER TABLE audit_audithead DROP COLUMN signature")
+    if forget_migration:
+        site.sql("DELETE FROM django_migrations WHERE app = 'audit' "
+                 "AND name = '0004_keyed_chain_and_head_triggers'")
+    if site.kind == "postgresql":
+        site.sql("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+    else:
+        site.sql("CREATE TRIGGER audit_auditentry_no_update BEFORE UPDATE ON audit_auditentry "
+                 "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;")
+
+
+def test_a_backup_from_before_the_chain_was_keyed_restores_and_verifies(site, pristine, tmp_path):
+    make_log_legacy(site)
+    backup = tmp_path / "legacy.canpei"
+    try:
+        made = site.canpei("backup", str(backup))
+        assert made.returncode == 0, made.stderr
         restored = site.canpei("restore", "--yes", str(backup))
-        assert restored.returncode == 1
-        assert "审计日志校验未通过" in restored.stderr
-        assert "content does not match its hash" in restored.stderr
-        assert site.canpei("audit", "verify").returncode == 1
+        assert restored.returncode == 0, restored.stderr
+        # An older backup: the migrations it is behind are applied after the restore.
+        assert "已应用 1 个迁移" in restored.stdout and "审计日志完整" in restored.stdout
+        assert site.sql("SELECT count(*) FROM django_migrations WHERE app = 'audit' "
+                        "AND name = '0004_keyed_chain_and_head_triggers'")[0][0] == 1
+        # The legacy entries verify as before; new ones chain on, keyed.
+        assert site.canpei("createuser", "after.upgrade", "--role", "city_admin").returncode == 0
+        verified = site.canpei("audit", "verify")
+        assert verified.returncode == 0, verified.stderr
+    finally:
+        assert site.canpei("restore", "--yes", str(pristine)).returncode == 0
+    assert site.canpei("audit", "verify").returncode == 0
+
+
+def test_a_keyed_log_rewritten_to_pass_for_a_legacy_one_is_refused(site, pristine, tmp_path):
+    # Every hash recomputed in plain SHA-256 and the head's keyed columns dropped, but the
+    # (signed) manifest lists the migration that keyed the chain.
+    make_log_legacy(site, forget_migration=False)
+    backup = tmp_path / "downgraded.canpei"
+    try:
+        assert site.canpei("backup", str(backup)).returncode == 0
+        assert site.canpei("restore", "--yes", str(pristine)).returncode == 0
+        before = site.counts()
+        refused = site.canpei("restore", "--yes", str(backup))
+        assert refused.returncode == 1
+        assert "备份中的审计日志校验未通过" in refused.stderr and "no signature" in refused.stderr
+        assert site.counts() == before
     finally:
         assert site.canpei("restore", "--yes", str(pristine)).returncode == 0
     assert site.canpei("audit", "verify").returncode == 0

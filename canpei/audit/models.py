@@ -11,8 +11,9 @@ class AuditEntry(models.Model):
     """One append-only entry of the audit log.
 
     Each entry's hash covers its content and the previous entry's hash, so editing or deleting
-    any entry breaks the chain from that point on (see canpei.audit.services.audit_verify).
-    Database triggers refuse UPDATE and DELETE on this table.
+    any entry breaks the chain from that point on (see canpei.audit.services.audit_verify); the
+    hash is keyed (HMAC with the audit key), so it cannot be recomputed from the database alone.
+    Database triggers refuse UPDATE, DELETE and TRUNCATE on this table.
     """
 
     at = models.DateTimeField(default=timezone.now)
@@ -40,10 +41,16 @@ class AuditHead(models.Model):
     """The single row that points at the newest entry.
 
     Appending locks this row, so concurrent writers extend the chain one at a time; it also lets
-    verification notice that the newest entries were deleted.
+    verification notice that the newest entries were deleted. Triggers refuse to move it back
+    or delete it; its signature (HMAC with the audit key) covers all of it.
+
+    The first `legacy_count` entries of the chain were written before the chain was keyed and
+    carry plain SHA-256 hashes; every later one carries an HMAC-SHA-256 (see services).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_entry_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     count = models.BigIntegerField(default=0)
+    legacy_count = models.BigIntegerField(default=0)
+    signature = models.CharField(max_length=64, blank=True, default="")

@@ -68,14 +68,59 @@ def _has_nul(value: Any) -> bool:
     return isinstance(value, str) and "\x00" in value
 
 
+class Masked(str):
+    """A value as the audit log shows it: the masked text is the string (what JSON encodes,
+    hence all the log stores), but it compares by the value it masks, so a snapshot diff still
+    sees that a phone number or a name changed without ever writing either."""
+
+    _value: Any
+
+    def __new__(cls, shown: str, value: Any) -> "Masked":
+        masked = super().__new__(cls, shown)
+        masked._value = value
+        return masked
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Masked):
+            return bool(self._value == other._value)
+        if isinstance(other, str):
+            return str.__eq__(self, other)  # against the stored (plain) text: as shown
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    # Equal Masked values mask equal values, hence show the same text.
+    __hash__ = str.__hash__
+
+
+HIDDEN = "****"
+
+
+def mask_name(name: str) -> str:
+    """`张*三`: the first and last characters (only the first of a two-character name)."""
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _hidden(value: str) -> Masked:
+    """Contact data: the log shows only whether there is any."""
+    return Masked(HIDDEN if value else "", value)
+
+
 def person_snapshot(person: Person, *, id_number: str | None = None,
                     cert_number: str | None = None) -> dict[str, Any]:
-    """The audited view of a person: every field, numbers masked.
+    """The audited view of a person: every field, the name and numbers masked, the address and
+    phone hidden (the audit officer sees that they changed, not what they hold). A diff of two
+    snapshots still sees every change: masked values compare by what they mask (Masked).
 
     A caller that holds the numbers in clear (an import) passes them, sparing two decryptions.
     """
     return {
-        "name": person.name,
+        "name": Masked(mask_name(person.name), person.name),
         "id_number": person.id_number_masked if id_number is None else rules.mask_id_number(id_number),
         "cert_number": person.cert_number_masked if cert_number is None else (
             rules.mask_cert_number(cert_number) if cert_number else ""),
@@ -85,8 +130,8 @@ def person_snapshot(person: Person, *, id_number: str | None = None,
         "grade": person.grade,
         "town": person.town_id,
         "village": person.village_id,
-        "address": person.address,
-        "phone": person.phone,
+        "address": _hidden(person.address),
+        "phone": _hidden(person.phone),
         "education": person.education,
         "hardship": person.hardship,
         "employment_form": person.employment_form,

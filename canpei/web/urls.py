@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
+from canpei.web import audit_views
 from canpei.web import (
     application_views, class_views, institution_views, survey_views, views,
 )
@@ -79,6 +80,7 @@ urlpatterns = [
          name="staff-training-edit"),
     path("<str:kind>/export", survey_views.export, name="export"),
     path("audit", views.audit_list, name="audit"),
+    path("audit/anchor", audit_views.audit_anchor, name="audit-anchor"),
     path("admin/users", account_views.users_view, name="users"),
     path("admin/users/<int:user_id>/role", account_views.user_role_view, name="user-role"),
     path("admin/users/<int:user_id>/active", account_views.user_active_view, name="user-active"),
