@@ -228,23 +228,10 @@ ADMIN_TOTP_REQUIRED = _env_bool("CANPEI_ADMIN_TOTP", True)
 OTP_TOTP_ISSUER = "残培 Canpei"
 
 
-def _env_int(name: str, default: int, low: int, high: int) -> int:
-    raw = (os.environ.get(name) or "").strip()
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
-    if not low <= value <= high:
-        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, got {raw!r}")
-    return value
-
-
 # API tokens expire this many hours after issue.
-TOKEN_HOURS = _env_int("CANPEI_TOKEN_HOURS", 12, 1, 24 * 90)
+TOKEN_HOURS = _env_int("CANPEI_TOKEN_HOURS", 12, low=1, high=24 * 90)
 # Officers' passwords expire after this many days; 0 (the default) turns expiry off.
-PASSWORD_MAX_DAYS = _env_int("CANPEI_PASSWORD_MAX_DAYS", 0, 0, 3650)
+PASSWORD_MAX_DAYS = _env_int("CANPEI_PASSWORD_MAX_DAYS", 0, low=0, high=3650)
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours

@@ -82,10 +82,10 @@ def test_canpei_token_hours_is_parsed_strictly(monkeypatch: pytest.MonkeyPatch, 
 
     monkeypatch.setenv("CANPEI_TOKEN_HOURS", raw)
     if ok:
-        assert canpei_settings._env_int("CANPEI_TOKEN_HOURS", 12, 1, 24 * 90) == hours
+        assert canpei_settings._env_int("CANPEI_TOKEN_HOURS", 12, low=1, high=24 * 90) == hours
     else:
         with pytest.raises(ImproperlyConfigured):
-            canpei_settings._env_int("CANPEI_TOKEN_HOURS", 12, 1, 24 * 90)
+            canpei_settings._env_int("CANPEI_TOKEN_HOURS", 12, low=1, high=24 * 90)
 
 
 # Revocation by the caller.
