@@ -190,7 +190,7 @@ def test_canpei_password_max_days_is_parsed_strictly(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setenv("CANPEI_PASSWORD_MAX_DAYS", raw)
     if ok:
-        canpei_settings._env_int("CANPEI_PASSWORD_MAX_DAYS", 0, 0, 3650)
+        canpei_settings._env_int("CANPEI_PASSWORD_MAX_DAYS", 0, low=0, high=3650)
     else:
         with pytest.raises(ImproperlyConfigured):
-            canpei_settings._env_int("CANPEI_PASSWORD_MAX_DAYS", 0, 0, 3650)
+            canpei_settings._env_int("CANPEI_PASSWORD_MAX_DAYS", 0, low=0, high=3650)
