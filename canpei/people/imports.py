@@ -54,7 +54,9 @@ ID_TWICE_IN_FILE = "身份证号与第 {row} 行重复"
 ID_AS_NUMBER = "身份证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写"
 CERT_AS_NUMBER = "残疾证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写"
 REGISTRY_CHANGED = "导入期间名册被他人修改（同一身份证号或残疾证号已登记），未写入任何数据；请重新导入"
-PERSON_OTHER_TOWN = "该人员已在其他镇街登记，不能由本镇街导入"
+# A person of another town: the answer registering them by hand gives (the number is taken),
+# never where they are registered (issue 8, item 9).
+PERSON_OTHER_TOWN = rules.ID_DUPLICATE
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
 
 CATEGORY_CODES = codes.code_lookup(rules.Category.choices, ("1", "视残"), ("2", "听残"),
