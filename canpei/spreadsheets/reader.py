@@ -8,12 +8,14 @@ importer's business.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -26,6 +28,10 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ROWS = 1_000_000
+# python-calamine allocates a sheet as a dense rectangle (about 64 bytes a cell once read, twice
+# that while reading): rows x columns of the used range, checked before it is loaded.
+MAX_CELLS = 3_000_000
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
 HEADER_SEARCH_ROWS = 15
 
 FILE_EMPTY = "文件是空的"
@@ -40,6 +46,8 @@ FILE_DUPLICATE_COLUMN = "列名重复：{column}"
 FILE_TOO_MANY_ROWS = "数据超过 {limit} 行的上限"
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
 FILE_PASSWORD = "文件有密码保护，请取消密码后再导入"
+FILE_DTD = "文件含有 DTD 声明（<!DOCTYPE 或 <!ENTITY），可能是恶意构造的文件，已拒绝；请在 Excel 中另存为 .xlsx 后再导入"
+FILE_TOO_MANY_CELLS = "工作表过大：超过 {limit} 个单元格（行数 × 列数）的上限，请删去多余的行列或分成几个文件"
 
 
 class SpreadsheetError(ValueError):
@@ -82,7 +90,9 @@ def _is_other_format(data: bytes) -> bool:
     return start.startswith((b"<?xml", b"<html", b"<!doctype", b"<table", b"<workbook"))
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes) -> set[str]:
+    """Refuse what must not reach an XML parser or python-calamine; return the parts holding a
+    formula (cheap to note while every part is read anyway)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -94,10 +104,130 @@ def _check_zip(data: bytes) -> None:
             if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO \
                     and info.file_size > 10 * 1024 * 1024:
                 raise SpreadsheetError(FILE_ZIP_BOMB)
+            if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
+                # python-calamine holds every shared string in memory before the first row.
+                raise SpreadsheetError(FILE_TOO_MANY_CELLS.format(limit=MAX_CELLS))
         if total > MAX_UNCOMPRESSED_BYTES:
             raise SpreadsheetError(FILE_ZIP_BOMB)
         if "xl/workbook.xml" not in archive.namelist():
             raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+        with_formulas: set[str] = set()
+        try:
+            for info in archive.infolist():
+                if not info.is_dir() and _scan_part(archive, info.filename):
+                    with_formulas.add(info.filename)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            raise SpreadsheetError(FILE_CORRUPT) from None
+        return with_formulas
+
+
+# Read size of the scans over the parts (a test makes it tiny to split the patterns).
+SCAN_CHUNK = 1 << 20
+# A DTD: external entities (XXE) or nested ones (billion laughs). No part of a workbook Excel
+# writes has one, and XML text cannot hold a "<!" unescaped, so this never matches a cell.
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_DTD_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# Cells as Excel, LibreOffice, WPS and xlsxwriter write them: the reference first. Any other
+# spelling (no reference, a prefix, attributes in another order) is counted the slow way.
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
+    """Check one part: no DTD; a sheet's cells within MAX_ROWS and MAX_CELLS. True when it has a
+    formula."""
+    with archive.open(name) as handle:
+        head = handle.read(4)
+        if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16 (Excel never writes it, but XML parsers accept it): look at the text.
+            _scan_utf16(archive, name)
+            return False
+        tail = head
+        cells = tagged = max_row = 0
+        columns: set[bytes] = set()
+        formula = False
+        for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            window = tail + chunk
+            cut = window.rfind(b">") + 1
+            if cut == 0:
+                cut = max(0, len(window) - 64)
+            window, tail = window[:cut], window[cut:]
+            if b"<!" in window and _DTD.search(window):
+                raise SpreadsheetError(FILE_DTD)
+            if b"<c" in window or b":c" in window:
+                rows = _CELL_ROW.findall(window)
+                if rows:
+                    max_row = max(max_row, max(map(int, rows)))
+                    columns.update(_CELL_COLUMN.findall(window))
+                cells += len(rows)
+                # ":c" counts a prefixed cell (and, rarely, something else: then the slow way).
+                tagged += window.count(b"<c ") + window.count(b"<c>") + window.count(b"<c/") \
+                    + window.count(b":c")
+            if not formula and (b"f>" in window or b"f " in window) and _FORMULA.search(window):
+                formula = True
+        if _DTD.search(tail):
+            raise SpreadsheetError(FILE_DTD)
+    if tagged != cells:
+        max_row, width = _cell_extent(archive, name)
+    else:
+        width = max((_column_index(c.decode()) + 1 for c in columns), default=0)
+    _check_extent(max_row, width)
+    return formula
+
+
+def _scan_utf16(archive: zipfile.ZipFile, name: str) -> None:
+    with archive.open(name) as handle:
+        head = handle.read(4)
+        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+            ("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        tail = decoder.decode(head)
+        for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            window = tail + decoder.decode(chunk)
+            if _DTD_TEXT.search(window):
+                raise SpreadsheetError(FILE_DTD)
+            tail = window[-16:]
+        if _DTD_TEXT.search(tail + decoder.decode(b"", final=True)):
+            raise SpreadsheetError(FILE_DTD)
+    _check_extent(*_cell_extent(archive, name))
+
+
+def _cell_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int]:
+    """(rows, columns) of the rectangle python-calamine would allocate for this part, read with
+    a parser (no DTD is left by now): cells without a reference follow the previous one, as
+    calamine places them."""
+    max_row = width = 0
+    row = 0
+    column = -1
+    try:
+        with archive.open(name) as handle:
+            for event, element in ElementTree.iterparse(handle, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start" and tag == "row":
+                    given = element.get("r", "")
+                    row = int(given) if given.isdigit() else row + 1
+                    column = -1
+                elif event == "start" and tag == "c":
+                    match = _CELL_REF.match(element.get("r", ""))
+                    if match:
+                        row_of_cell, column = int(match.group(2)), _column_index(match.group(1))
+                    else:
+                        row_of_cell, column = max(row, 1), column + 1
+                    max_row = max(max_row, row_of_cell)
+                    width = max(width, column + 1)
+                elif event == "end" and tag in ("row", "sheetData"):
+                    element.clear()
+    except ElementTree.ParseError:
+        return 0, 0  # not XML (an image, a binary part): calamine reads no cells from it
+    return max_row, width
+
+
+def _check_extent(rows: int, columns: int) -> None:
+    if rows > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+    if rows * columns > MAX_CELLS:
+        raise SpreadsheetError(FILE_TOO_MANY_CELLS.format(limit=MAX_CELLS))
 
 
 _CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
@@ -118,7 +248,7 @@ def _first_sheet_xml(archive: zipfile.ZipFile) -> str | None:
     return sheets[0] if sheets else None
 
 
-def _formula_cells(data: bytes) -> set[tuple[int, int]]:
+def _formula_cells(data: bytes, with_formulas: set[str]) -> set[tuple[int, int]]:
     """Cells of the first sheet that hold a formula: (row number, column index).
 
     calamine returns a formula's cached value, indistinguishable from a typed one; a ledger must
@@ -127,19 +257,8 @@ def _formula_cells(data: bytes) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         name = _first_sheet_xml(archive)
-        if name is None:
-            return found
-        with archive.open(name) as handle:
-            # Cheap scan first: most files have no formula at all.
-            has_formula = False
-            tail = b""
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                window = tail + chunk
-                if b"<f>" in window or b"<f " in window or b":f>" in window or b":f " in window:
-                    has_formula = True
-                    break
-                tail = chunk[-8:]
-        if not has_formula:
+        # Most files have no formula at all: _check_zip noted those that have one.
+        if name is None or name not in with_formulas:
             return found
         with archive.open(name) as handle:
             for _event, element in ElementTree.iterparse(handle, events=("end",)):
@@ -234,10 +353,10 @@ def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
         raise SpreadsheetError(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
     head = data[:8]
     if _is_zip(head):
-        _check_zip(data)
+        with_formulas = _check_zip(data)
         sheet = _read_workbook(data)
         sheet.formula_cells = {(row, col - sheet.first_column)
-                               for row, col in _formula_cells(data) if col >= sheet.first_column}
+                               for row, col in _formula_cells(data, with_formulas) if col >= sheet.first_column}
         return sheet
     if _is_ole(head):
         return _read_workbook(data)
