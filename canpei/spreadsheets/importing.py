@@ -43,6 +43,8 @@ class ImportResult:
     # The rows as read, kept for the report: (row number, cells).
     header: list[Any] = field(default_factory=list)
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    # Columns holding ID or certificate numbers, masked in a report for whom may not reveal.
+    number_columns: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -68,8 +70,20 @@ class ImportResult:
                 "error_count": len(self.errors)}
 
 
-def write_report(out: str | IO[bytes], result: ImportResult) -> None:
-    """The original rows plus an error column, so a clerk can fix the file where it is wrong."""
+def _masked(value: Any) -> str:
+    from canpei.people.rules import mask_id_number
+
+    text = "" if value is None else str(value).strip()
+    return mask_id_number(text) if text else ""
+
+
+def write_report(out: str | IO[bytes] | Any, result: ImportResult, *, mask_numbers: bool = False) -> None:
+    """The original rows plus an error column, so a clerk can fix the file where it is wrong.
+
+    `mask_numbers`: the ID and certificate number columns masked (350582********123X), for a
+    reader who may not see full numbers.
+    """
+    masked_columns = set(result.number_columns) if mask_numbers else set()
     by_row: dict[int, list[str]] = {}
     file_errors: list[str] = []
     for error in result.errors:
@@ -102,7 +116,9 @@ def write_report(out: str | IO[bytes], result: ImportResult) -> None:
         for col, value in enumerate(cells, start=1):
             if value is None or value == "":
                 continue
-            if isinstance(value, (dt.date, dt.datetime)):
+            if col - 1 in masked_columns:
+                sheet.write_string(row_index, col, _masked(value))
+            elif isinstance(value, (dt.date, dt.datetime)):
                 sheet.write_string(row_index, col, value.isoformat()[:10])
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(row_index, col, value)
@@ -147,6 +163,8 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
     rows = list(data_rows(sheet, header))
     result.header = list(header_row)
     result.rows = rows
+    result.number_columns = [index for name, index in header.columns.items()
+                             if name in ("id_number", "cert_number")]
     result.total = len(rows)
     if not rows:
         result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
