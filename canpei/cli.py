@@ -318,10 +318,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    for error in result.errors[:500]:
+    # Bounded: the first errors of each column, then how many more of the same kind.
+    for error in result.errors:
         print(str(error), file=sys.stderr)
-    if len(result.errors) > 500:
-        print(f"……另有 {len(result.errors) - 500} 处错误，见报告", file=sys.stderr)
+    for line in result.more_errors():
+        print(line, file=sys.stderr)
     print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
     if args.report:
         # The report lands where the operator asked, outside the sealed store: ID and

@@ -4,6 +4,7 @@ and the API, all rows or none, existing persons (same ID) updated."""
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -230,7 +231,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                     progress: Progress) -> ImportResult:
     result = ImportResult(kind="persons", dry_run=dry_run)
     opened = open_for_import(result, data=data, filename=filename, columns=PERSON_COLUMNS,
-                             required=REQUIRED)
+                             required=REQUIRED, count=False)
     if opened is None:
         return result
     sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
@@ -244,8 +245,11 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     def column_of(field: str) -> str:
         return label.get(field) or PERSON_COLUMNS.get(field, (field,))[0]
 
-    # The rows go in chunks through three passes, so that on PostgreSQL the first new persons
-    # are on their way to the database (see _Stream) while the later rows are still read.
+    # The rows are read from the file a chunk at a time and go through three passes, so that
+    # on PostgreSQL the first new persons are on their way to the database (see _Stream) while
+    # the later rows are still read. What is kept across chunks is bounded: the rows themselves
+    # are not, new persons streamed are not, and once a row has failed nothing is kept for the
+    # write (the file will be rejected), only the first errors of each column.
     first_row_of: dict[str, int] = {}
     id_col = columns["id_number"]
     cert_col = columns.get("cert_number")
@@ -258,12 +262,19 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     to_create: list[Person] = []
     numbers: dict[str, tuple[str, str]] = {}
     to_update: list[tuple[Person, dict[str, Any]]] = []
-    progress(0, len(rows))
+    created = updated = 0
+    estimate = rows.estimate
+    progress(0, estimate)
+    row_iter = iter(rows)
     try:
-        for chunk_start in range(0, len(rows), _CHUNK):
+        while True:
+            chunk = list(itertools.islice(row_iter, _CHUNK))
+            if not chunk:
+                break
+            result.total += len(chunk)
             # Pass 1: read the rows, normalise their IDs and find duplicates inside the file.
             parsed: list[tuple[int, dict[str, Any], str, str, list[Any]]] = []
-            for number, cells in rows[chunk_start:chunk_start + _CHUNK]:
+            for number, cells in chunk:
                 for col in formulas.get(number, ()):
                     result.errors.append(RowError(number, column_label(header_row, col),
                                                   cell_text(cells[col]) if col < len(cells) else "",
@@ -313,27 +324,37 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                         result.errors.append(RowError(number, column_of(field), _shown(field, value), message))
                     continue
                 if current is None:
+                    created += 1
+                    if result.errors or dry_run:
+                        continue  # rejected, or not to be written: nothing to keep
                     person = _new_person()
                     apply_person_input(person, cleaned, id_hash=id_hash)
-                    to_create.append(person)
-                    numbers[person.id_hash] = (cleaned.id_number or "", cleaned.cert_number or "")
-                    if stream is not None and not result.errors:
-                        stream.add(person, numbers[person.id_hash])
+                    pair = (cleaned.id_number or "", cleaned.cert_number or "")
+                    if stream is not None:
+                        stream.add(person, pair)  # on its way to the database; not kept here
+                    else:
+                        to_create.append(person)
+                        numbers[person.id_hash] = pair
                 else:
                     apply_person_input(current, cleaned, id_hash=id_hash)
                     diff = snapshot_diff(before or {}, person_snapshot(current))
                     if diff:
-                        to_update.append((current, diff))
+                        updated += 1
+                        if not result.errors and not dry_run:
+                            to_update.append((current, diff))
                     else:
                         result.unchanged += 1
-            progress(min(chunk_start + _CHUNK, len(rows)), len(rows))
+            if result.errors:
+                to_create, to_update, numbers = [], [], {}
+            progress(min(result.total, estimate), estimate)
+        total = result.total
         if result.errors:
             result.errors.sort(key=lambda e: e.row)
             return result
-        result.created = len(to_create)
-        result.updated = len(to_update)
+        result.created = created
+        result.updated = updated
         if dry_run:
-            progress(len(rows), len(rows))
+            progress(total, total)
             return result
         try:
             if stream is not None and stream.started:
@@ -351,7 +372,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     finally:
         if stream is not None:
             stream.abort()  # a no-op once committed
-    progress(len(rows), len(rows))
+    progress(total, total)
     return result
 
 

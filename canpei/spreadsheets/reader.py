@@ -12,13 +12,14 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from xml.etree import ElementTree
 
 import python_calamine
@@ -59,13 +60,34 @@ Cell = Any
 
 @dataclass
 class Sheet:
-    """Rows of cells; `row_numbers[i]` is the spreadsheet's own number of `rows[i]` (1-based)."""
+    """A sheet's rows, read lazily: `numbered()` goes through them again each time it is called,
+    without keeping them (an .xlsx stays in python-calamine's compact form, a .csv in its
+    bytes), so an import holds a chunk of rows at a time, not the file as Python lists.
 
-    rows: list[list[Cell]]
-    row_numbers: list[int]
+    Rows are numbered as the spreadsheet numbers them (1-based).
+    """
+
+    source: Callable[[], Iterator[list[Cell]]]
+    # Rows the file has, blank ones included (for progress; exact for CSV).
+    height: int = 0
     formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row number, column index)
     # calamine starts a row at the first used column; the sheet's own column of rows[i][0].
     first_column: int = 0
+
+    def numbered(self) -> Iterator[tuple[int, list[Cell]]]:
+        return enumerate(self.source(), start=1)
+
+    def head(self, count: int) -> list[list[Cell]]:
+        return list(itertools.islice(self.source(), count))
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        """Every row as a list (small sheets, tests)."""
+        return list(self.source())
+
+    @property
+    def row_numbers(self) -> list[int]:
+        return [number for number, _cells in self.numbered()]
 
 
 def _is_zip(head: bytes) -> bool:
@@ -277,37 +299,39 @@ def _read_workbook(data: bytes) -> Sheet:
         if not workbook.sheet_names:
             raise SpreadsheetError(FILE_EMPTY)
         sheet = workbook.get_sheet_by_index(0)
-        rows: list[list[Cell]] = []
-        for row in sheet.iter_rows():
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
-            rows.append(row)
-        first_row, first_column = sheet.start or (0, 0)
-        last_row = (sheet.end or (len(rows) - 1, 0))[0]
-        # calamine yields the empty rows above the first used one; should a version not, the
-        # rows still get their own numbers.
-        offset = 0 if len(rows) == last_row + 1 else first_row
-        numbers = list(range(offset + 1, offset + len(rows) + 1))
+        height = (sheet.end or (-1, 0))[0] + 1
+        if height > MAX_ROWS + HEADER_SEARCH_ROWS:  # an .xls, which the zip scan did not see
+            raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+        first_column = (sheet.start or (0, 0))[1]
     except python_calamine.PasswordError:
         raise SpreadsheetError(FILE_PASSWORD) from None
     except SpreadsheetError:
         raise
     except Exception:  # calamine raises several error types for damaged files
         raise SpreadsheetError(FILE_CORRUPT) from None
-    return Sheet(rows=rows, row_numbers=numbers, first_column=first_column)
+
+    # python-calamine yields every row from the sheet's first (row 1), the empty ones above
+    # the used range included, so a row's number is its place in the iteration.
+    def source() -> Iterator[list[Cell]]:
+        return iter(sheet.iter_rows())
+
+    return Sheet(source=source, height=height, first_column=first_column)
 
 
-def _decode_csv(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+def _csv_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030, checked over the whole file in chunks."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    view = memoryview(data)[start:]
     for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = data.decode(encoding)
+            for at in range(0, len(view), SCAN_CHUNK):
+                if "\x00" in decoder.decode(view[at:at + SCAN_CHUNK]):
+                    raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
-            raise SpreadsheetError(FILE_NOT_SPREADSHEET)
-        return text
+        return "utf-8-sig" if start else encoding
     raise SpreadsheetError(FILE_ENCODING)
 
 
@@ -327,22 +351,25 @@ def _delimiter(text: str) -> str:
 
 
 def _read_csv(data: bytes) -> Sheet:
-    text = _decode_csv(data)
-    rows: list[list[Cell]] = []
-    numbers: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), doublequote=True,
-                        quotechar='"', strict=False)
+    encoding = _csv_encoding(data)
+    delimiter = _delimiter(data[:65536].decode(encoding, errors="ignore"))
+
+    def source() -> Iterator[list[Cell]]:
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        # Excel shows a record with a line break inside a quoted cell as one row: records are
+        # numbered, not lines, so that the report matches what the clerk sees.
+        return csv.reader(text, delimiter=delimiter, doublequote=True, quotechar='"', strict=False)
+
+    # One pass to count the records (and find a broken one) before any row is used.
+    height = 0
     try:
-        for row in reader:
-            rows.append(row)
-            # Excel shows a record with a line break inside a quoted cell as one row: number
-            # records, not lines, so that the report matches what the clerk sees.
-            numbers.append(len(rows))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        for _row in source():
+            height += 1
+            if height > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
     except csv.Error:
         raise SpreadsheetError(FILE_CORRUPT) from None
-    return Sheet(rows=rows, row_numbers=numbers)
+    return Sheet(source=source, height=height)
 
 
 def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
@@ -405,7 +432,8 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
     """
     lookup = {normalize_header(alias): name for name, names in aliases.items() for alias in names}
     best: tuple[int, int] | None = None
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+    head = sheet.head(HEADER_SEARCH_ROWS)
+    for index, row in enumerate(head):
         hits = sum(1 for cell in row if normalize_header(cell) in lookup)
         if hits and (best is None or hits > best[1]):
             best = (index, hits)
@@ -414,7 +442,7 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
     index = best[0]
     columns: dict[str, int] = {}
     unknown: list[str] = []
-    for col, cell in enumerate(sheet.rows[index]):
+    for col, cell in enumerate(head[index]):
         key = normalize_header(cell)
         if not key:
             continue
@@ -433,10 +461,9 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
 
 def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
     """(row number, cells) after the header, blank rows skipped."""
-    for index in range(header.row_index + 1, len(sheet.rows)):
-        row = sheet.rows[index]
-        if not is_blank_row(row):
-            yield sheet.row_numbers[index], row
+    for index, (number, row) in enumerate(sheet.numbered()):
+        if index > header.row_index and not is_blank_row(row):
+            yield number, row
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
