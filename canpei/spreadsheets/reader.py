@@ -28,10 +28,14 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # An .xlsx is a zip: refuse archives that expand beyond this, or by more than this ratio.
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
-MAX_ROWS = 1_000_000
+# An import holds at most this many data rows: a whole city's registry in one file (a province
+# imports city by city). With the limits below, an import at the limits peaks under 500 MB
+# (bench/import_export.py measures it).
+MAX_ROWS = 100_000
 # python-calamine allocates a sheet as a dense rectangle (about 64 bytes a cell once read, twice
-# that while reading): rows x columns of the used range, checked before it is loaded.
-MAX_CELLS = 3_000_000
+# that while reading): rows x columns of the used range, checked before it is loaded; e.g.
+# 100,000 rows of 20 columns.
+MAX_CELLS = 2_000_000
 MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
 HEADER_SEARCH_ROWS = 15
 
