@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import operator
 import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -259,8 +260,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
     read_row = _row_reader(columns, town_names, village_names)
     stream = _Stream.start() if not dry_run else None
-    to_create: list[Person] = []
-    numbers: dict[str, tuple[str, str]] = {}
+    to_create: list[Pending] = []
     to_update: list[tuple[Person, dict[str, Any]]] = []
     created = updated = 0
     estimate = rows.estimate
@@ -333,8 +333,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                     if stream is not None:
                         stream.add(person, pair)  # on its way to the database; not kept here
                     else:
-                        to_create.append(person)
-                        numbers[person.id_hash] = pair
+                        to_create.append(_pending(person, pair))
                 else:
                     apply_person_input(current, cleaned, id_hash=id_hash)
                     diff = snapshot_diff(before or {}, person_snapshot(current))
@@ -345,7 +344,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                     else:
                         result.unchanged += 1
             if result.errors:
-                to_create, to_update, numbers = [], [], {}
+                to_create, to_update = [], []
             progress(min(result.total, estimate), estimate)
         total = result.total
         if result.errors:
@@ -361,8 +360,8 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                 stream.commit(lambda: _write_rest(actor=actor, entries=stream.entries if stream else [],
                                                   to_update=to_update, result=result, filename=filename))
             else:
-                _write(actor=actor, to_create=to_create, to_update=to_update, numbers=numbers,
-                       result=result, filename=filename)
+                _write(actor=actor, to_create=to_create, to_update=to_update, result=result,
+                       filename=filename)
         except IntegrityError:
             # Someone registered one of these persons between the check and the write; the
             # transaction is rolled back as a whole.
@@ -486,24 +485,47 @@ UPDATE_FIELDS = [
 ]
 
 
-def _write(*, actor: Any, to_create: list[Person], to_update: list[tuple[Person, dict[str, Any]]],
-           numbers: dict[str, tuple[str, str]], result: ImportResult, filename: str) -> None:
-    """Write everything in one transaction. `numbers` holds the created persons' ID and
-    certificate numbers by ID hash, so that their audited snapshots need not decrypt them."""
+# A new person waiting for the write where it is not streamed (SQLite; inside a caller's
+# transaction): its field values as a tuple, with its plain ID and certificate numbers, about
+# half the memory of the model instance; rebuilt a batch at a time when written.
+_ATTNAMES = [f.attname for f in Person._meta.concrete_fields]
+_person_values = operator.attrgetter(*_ATTNAMES)
+Pending = tuple[tuple[Any, ...], tuple[str, str]]
+
+
+def _pending(person: Person, numbers: tuple[str, str]) -> Pending:
+    return _person_values(person), numbers
+
+
+def _rebuilt(values: tuple[Any, ...]) -> Person:
+    person = _new_person()
+    person.__dict__.update(zip(_ATTNAMES, values))
+    return person
+
+
+def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person, dict[str, Any]]],
+           result: ImportResult, filename: str) -> None:
+    """Write everything in one transaction, the new persons a batch at a time (their audited
+    snapshots are encoded as each batch is written, from the plain numbers kept with them, so
+    that nothing needs decrypting and no batch outlives its write)."""
     now = timezone.now()
+    entries: list[dict[str, Any]] = []
     with transaction.atomic():
-        for person in to_create:
-            person.created_at = person.updated_at = now
-        insert_many(Person, to_create)
-        if to_create and to_create[0].pk is None:
-            # SQLite before 3.35 and some backends do not return keys; fetch them by hash.
-            by_hash = dict(Person.objects.filter(id_hash__in=[p.id_hash for p in to_create])
-                           .values_list("id_hash", "pk"))
-            for person in to_create:
-                person.pk = by_hash[person.id_hash]
-        created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[p.id_hash][0],
-                                                         cert_number=numbers[p.id_hash][1])}
-                   for p in to_create]
-        entries = [_audit_entry("person.create", "导入登记人员", created[start:start + AUDIT_BATCH])
-                   for start in range(0, len(created), AUDIT_BATCH)]
+        for start in range(0, len(to_create), _CHUNK):
+            pending = to_create[start:start + _CHUNK]
+            batch = [_rebuilt(values) for values, _numbers in pending]
+            for person in batch:
+                person.created_at = person.updated_at = now
+            insert_many(Person, batch)
+            if batch and batch[0].pk is None:
+                # SQLite before 3.35 and some backends do not return keys; fetch them by hash.
+                by_hash = dict(Person.objects.filter(id_hash__in=[p.id_hash for p in batch])
+                               .values_list("id_hash", "pk"))
+                for person in batch:
+                    person.pk = by_hash[person.id_hash]
+            created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1])}
+                       for p, (_values, numbers) in zip(batch, pending)]
+            entries += [_audit_entry("person.create", "导入登记人员", created[at:at + AUDIT_BATCH],
+                                     prepare=audit_prepare_changes)
+                        for at in range(0, len(created), AUDIT_BATCH)]
         _write_rest(actor=actor, entries=entries, to_update=to_update, result=result, filename=filename)
