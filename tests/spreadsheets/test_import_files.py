@@ -6,6 +6,7 @@ and `canpei import --report` masks the numbers for whom may not reveal them."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import subprocess
@@ -231,3 +232,71 @@ def test_the_command_line_report_masks_numbers_for_whom_may_not_reveal_them(
                      "--as", users.city_admin.username])
     capsys.readouterr()
     assert [r[2] for r in read_back(report.read_bytes())[3:]] == [person.id_number, bad_id()]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_import_leaves_a_failed_job_and_no_file_after_the_next_start(tmp_path):
+    """The real thing: `canpei worker` killed with SIGKILL while it validates a file."""
+    import signal
+    import sqlite3
+
+    from tests.conftest import CIZAO, PASSWORD
+    from tests.people.test_person_import import many_rows
+
+    root = Path(__file__).resolve().parent.parent.parent
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_TASKS")}
+    env.update(CANPEI_VAR_DIR=str(var), CANPEI_PASSWORD=PASSWORD)
+
+    def canpei(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "canpei", *argv], env=env, cwd=root, capture_output=True,
+                              text=True, timeout=120)
+
+    assert canpei("migrate").returncode == 0
+    assert canpei("createuser", "city", "--role", "city_admin").returncode == 0
+    big = tmp_path / "big.xlsx"
+    big.write_bytes(xlsx([PERSON_HEADER] + many_rows(20000, town=CIZAO)))
+    queued = subprocess.run(
+        [sys.executable, "-c",
+         "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'canpei.settings'; django.setup();"
+         "from canpei.accounts.models import User; from canpei.spreadsheets import jobs;"
+         "job = jobs.job_start(actor=User.objects.get(username='city'), kind='persons', filename='big.xlsx',"
+         f" data=open({str(big)!r}, 'rb').read(), dry_run=False); print(job.token)"],
+        env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    assert queued.returncode == 0, queued.stderr
+    token = queued.stdout.strip()
+    database = var / "canpei.sqlite3"
+
+    def job_state() -> str:
+        with sqlite3.connect(database) as db:
+            return db.execute("SELECT state FROM spreadsheets_importjob").fetchone()[0]
+
+    def wait_for(state: str) -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and job_state() != state:
+            time.sleep(0.05)
+        assert job_state() == state
+
+    worker = subprocess.Popen([sys.executable, "-m", "canpei", "worker"], env=env, cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("running")
+        time.sleep(0.5)
+        assert job_state() == "running", "the import finished before it could be killed; use a bigger file"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert not [p for p in (var / "imports").iterdir() if p.name.startswith(token) and p.name.endswith(".upload.enc")]
+
+    again = subprocess.Popen([sys.executable, "-m", "canpei", "worker"], env=env, cwd=root,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("failed")
+    finally:
+        again.terminate()
+        again.wait(timeout=30)
+    with sqlite3.connect(database) as db:
+        summary = db.execute("SELECT result FROM spreadsheets_importjob").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM people_person").fetchone()[0] == 0
+    assert json.loads(summary)["summary"] == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
+    assert not list((var / "imports").glob(f"{token}.*"))
