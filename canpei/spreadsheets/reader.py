@@ -187,9 +187,9 @@ def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
                     max_row = max(max_row, max(map(int, rows)))
                     columns.update(_CELL_COLUMN.findall(window))
                 cells += len(rows)
-                # ":c" counts a prefixed cell (and, rarely, something else: then the slow way).
+                # ":c " and ":c>" count a prefixed cell (x:c); ":conditionalFormatting" is not one.
                 tagged += window.count(b"<c ") + window.count(b"<c>") + window.count(b"<c/") \
-                    + window.count(b":c")
+                    + window.count(b":c ") + window.count(b":c>")
             if not formula and (b"f>" in window or b"f " in window) and _FORMULA.search(window):
                 formula = True
         if _DTD.search(tail):

@@ -152,3 +152,14 @@ def test_too_many_rows_are_refused_before_the_sheet_is_loaded(monkeypatch):
     monkeypatch.setattr(reader, "MAX_ROWS", 5)
     rows = "".join(f'<row r="{r}">{inline(f"A{r}", "a")}</row>' for r in range(1, 5 + reader.HEADER_SEARCH_ROWS + 2))
     assert refused(sparse_sheet(rows)) == reader.FILE_TOO_MANY_ROWS.format(limit=5)
+
+
+def test_prefixed_cells_are_counted_too(monkeypatch):
+    monkeypatch.setattr(reader, "MAX_CELLS", 100)
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><x:worksheet '
+             'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+             '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c></x:row>'
+             '<x:row r="20"><x:c r="F20" t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c></x:row>'
+             "</x:sheetData></x:worksheet>")
+    data = rewritten(good(), "xl/worksheets/sheet1.xml", lambda text: sheet if text else "")
+    assert refused(data) == reader.FILE_TOO_MANY_CELLS.format(limit=100)
