@@ -505,11 +505,10 @@ def _rebuilt(values: tuple[Any, ...]) -> Person:
 
 def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person, dict[str, Any]]],
            result: ImportResult, filename: str) -> None:
-    """Write everything in one transaction, the new persons a batch at a time (their audited
-    snapshots are encoded as each batch is written, from the plain numbers kept with them, so
-    that nothing needs decrypting and no batch outlives its write)."""
+    """Write everything in one transaction, the new persons a batch at a time, each batch
+    audited as it is written (the snapshots from the plain numbers kept with them, so that
+    nothing needs decrypting, and no batch outlives its write)."""
     now = timezone.now()
-    entries: list[dict[str, Any]] = []
     with transaction.atomic():
         for start in range(0, len(to_create), _CHUNK):
             pending = to_create[start:start + _CHUNK]
@@ -525,7 +524,9 @@ def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person
                     person.pk = by_hash[person.id_hash]
             created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1])}
                        for p, (_values, numbers) in zip(batch, pending)]
-            entries += [_audit_entry("person.create", "导入登记人员", created[at:at + AUDIT_BATCH],
-                                     prepare=audit_prepare_changes)
-                        for at in range(0, len(created), AUDIT_BATCH)]
-        _write_rest(actor=actor, entries=entries, to_update=to_update, result=result, filename=filename)
+            # Audited with their batch (the same chain, in the same transaction): the entries
+            # of every new person are never held at once.
+            audit_record_many(actor=actor, entries=[
+                _audit_entry("person.create", "导入登记人员", created[at:at + AUDIT_BATCH])
+                for at in range(0, len(created), AUDIT_BATCH)])
+        _write_rest(actor=actor, entries=[], to_update=to_update, result=result, filename=filename)
