@@ -85,6 +85,7 @@ class ImportResult:
     @property
     def rows(self) -> Any:
         return self.source if self.source is not None else []
+
     @property
     def ok(self) -> bool:
         return not self.errors
@@ -223,6 +224,8 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
                     columns: dict[str, tuple[str, ...]], required: Sequence[str],
                     count: bool = True) -> OpenedSheet | None:
     """Read the file and find its header; the rows are read as they are gone through.
+    `count`: set result.total now (one pass over the rows); an importer that counts as it goes
+    passes False.
 
     None when the file as a whole cannot be imported; the reason is then in result.errors.
     """

@@ -72,3 +72,16 @@ def test_the_command_line_and_the_report_show_the_count_of_the_rest(users, monke
     data = rows[5:]
     assert [r[0] for r in data] == list(range(2, 10))
     assert [bool(r[-1]) for r in data] == [True] * 3 + [False] * 5
+
+
+def test_the_job_page_shows_the_count_of_the_rest(users, login, monkeypatch, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(importing, "ERRORS_PER_COLUMN", 2)
+    client = login(users.city_admin)
+    response = client.post("/imports/new", {"kind": "persons", "file": SimpleUploadedFile(
+        "名册.xlsx", xlsx([PERSON_HEADER] + broken(5)))})
+    page = client.get(response["Location"]).content.decode()
+    assert "已拒绝：10 处错误，未写入任何数据" in page
+    assert "「身份证号」另有 3 行同类错误" in page and "「残疾等级」另有 3 行同类错误" in page
