@@ -155,8 +155,13 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # Cells as Excel, LibreOffice, WPS and xlsxwriter write them: the reference first. Any other
 # spelling (no reference, a prefix, attributes in another order) is counted the slow way.
+# Found without a match object a cell (a sheet at the limits has two million cells): the rows
+# of six digits or more (100,000 and up) are rare and read one by one; below them the rows are
+# bounded by 99,999 unless the columns are many. Columns of two or three letters likewise.
+_CELL_LONG_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{6,})"')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+_CELL_LONG_COLUMN = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+_CELL_LETTER = [re.compile(rb'<c r="[' + bytes([letter]) + rb'-Z][0-9]') for letter in range(65, 91)]
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
@@ -170,36 +175,65 @@ def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
             _scan_utf16(archive, name)
             return False
         tail = head
-        cells = tagged = max_row = 0
-        columns: set[bytes] = set()
+        cells = tagged = max_row = width = 0
+        short_rows = False  # cells of rows below 100,000
         formula = False
         for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            # Up to the window's last tag end (`end`), not copied; the rest waits for the next.
             window = tail + chunk
-            cut = window.rfind(b">") + 1
-            if cut == 0:
-                cut = max(0, len(window) - 64)
-            window, tail = window[:cut], window[cut:]
-            if b"<!" in window and _DTD.search(window):
+            end = window.rfind(b">") + 1 or max(0, len(window) - 64)
+            tail = window[end:]
+
+            def has(text: bytes) -> bool:
+                return window.find(text, 0, end) >= 0
+
+            if has(b"<!") and _DTD.search(window, 0, end):
                 raise SpreadsheetError(FILE_DTD)
-            if b"<c" in window or b":c" in window:
-                rows = _CELL_ROW.findall(window)
-                if rows:
-                    max_row = max(max_row, max(map(int, rows)))
-                    columns.update(_CELL_COLUMN.findall(window))
-                cells += len(rows)
-                # ":c " and ":c>" count a prefixed cell (x:c); ":conditionalFormatting" is not one.
-                tagged += window.count(b"<c ") + window.count(b"<c>") + window.count(b"<c/") \
-                    + window.count(b":c ") + window.count(b":c>")
-            if not formula and (b"f>" in window or b"f " in window) and _FORMULA.search(window):
+            if has(b"<c") or has(b":c"):
+                for digits in _CELL_LONG_ROW.findall(window, 0, end):  # exact: above every short row
+                    max_row = max(max_row, int(digits))
+                short_rows = short_rows or has(b'<c r="')
+                for letters in _CELL_LONG_COLUMN.findall(window, 0, end):
+                    width = max(width, _column_index(letters.decode()) + 1)
+                while width < 26:
+                    found = _CELL_LETTER[width].search(window, 0, end)  # a one-letter column past `width`
+                    if not found:
+                        break
+                    width = window[found.start() + 6] - 64
+                cells += window.count(b'<c r="', 0, end)
+                tagged += window.count(b"<c ", 0, end)
+                # Cells spelled otherwise (rare): <c>, <c/>, and prefixed ones (x:c; ":c" also
+                # finds x14:conditionalFormatting, which the counts then leave out).
+                if has(b"<c>") or has(b"<c/") or has(b":c"):
+                    tagged += sum(window.count(odd, 0, end) for odd in (b"<c>", b"<c/", b":c ", b":c>"))
+            if not formula and (has(b"<f") or has(b":f")) and _FORMULA.search(window, 0, end):
                 formula = True
         if _DTD.search(tail):
             raise SpreadsheetError(FILE_DTD)
     if tagged != cells:
         max_row, width = _cell_extent(archive, name)
-    else:
-        width = max((_column_index(c.decode()) + 1 for c in columns), default=0)
+    elif not max_row and short_rows:
+        # Every row below 100,000: that bound is enough unless it breaks a limit; then the rows
+        # are read exactly (a sheet of more than 20 columns, or lower limits).
+        max_row = 99_999
+        if max_row > MAX_ROWS + HEADER_SEARCH_ROWS or max_row * width > MAX_CELLS:
+            max_row = _highest_row(archive, name)
     _check_extent(max_row, width)
     return formula
+
+
+def _highest_row(archive: zipfile.ZipFile, name: str) -> int:
+    highest = 0
+    with archive.open(name) as handle:
+        tail = b""
+        for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            window = tail + chunk
+            cut = window.rfind(b">") + 1
+            window, tail = window[:cut], window[cut:]
+            rows = _CELL_ROW.findall(window)
+            if rows:
+                highest = max(highest, max(map(int, rows)))
+    return highest
 
 
 def _scan_utf16(archive: zipfile.ZipFile, name: str) -> None:
