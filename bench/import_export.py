@@ -16,6 +16,10 @@ canpei.demo.generate_persons and written with xlsxwriter. Then, in one run, it p
   xlsxwriter  xlsxwriter alone writing the same cells (constant memory), before and after the
             export, averaged; the bar is <= 1.5 x
   memory    peak resident memory of a fresh process that runs only the export; bar <= 300 MB
+  import memory  peak resident memory of a fresh process that imports a file at the row limit
+            (canpei.spreadsheets.reader.MAX_ROWS valid person rows, --memory-rows to change it)
+            into an empty persons table, and of one that imports the same file with every row
+            wrong (rejected); bar <= 500 MB each, the whole process (Django, the file) included
 
 Emptying the persons table is refused unless the database name contains "bench" or ends in
 "_io", or --reset is given, so a working registry cannot be wiped by accident. This is not a
@@ -61,10 +65,12 @@ from canpei.people.imports import persons_import  # noqa: E402
 from canpei.people.models import Person  # noqa: E402
 from canpei.people.selectors import PersonFilters  # noqa: E402
 from canpei.regions.models import Region  # noqa: E402
+from canpei.spreadsheets.reader import MAX_ROWS  # noqa: E402
 
 IMPORT_BAR = 10.0
 EXPORT_BAR = 1.5
 MEMORY_BAR_MB = 300.0
+IMPORT_MEMORY_BAR_MB = 500.0
 BENCH_USER = "bench-io"
 HEADER = ["姓名", "身份证号", "残疾证号", "残疾类别", "残疾等级", "所属镇街", "地址", "联系电话", "文化程度",
           "就业形式"]
@@ -224,6 +230,62 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def import_in_child(path: str) -> tuple[float, float, str]:
+    """Import the file alone in a fresh process: (peak RSS MB, RSS MB before the import, summary)."""
+    done = subprocess.run([sys.executable, __file__, "--import-child", path], capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"import child failed:\n{done.stderr[-3000:]}")
+    peak, before, summary = done.stdout.strip().split(" ", 2)
+    return float(peak), float(before), summary
+
+
+def import_child(path: str) -> int:
+    user = User.objects.get(username=BENCH_USER)
+    data = Path(path).read_bytes()
+    before = peak_rss_mb()
+    result = persons_import(actor=user, data=data, filename=Path(path).name)
+    print(f"{peak_rss_mb():.1f} {before:.1f} {result.summary()}")
+    return 0
+
+
+def broken_ids(rows: list[list[Any]]) -> list[list[Any]]:
+    """The same rows, each ID number with a wrong check digit (every row rejected)."""
+    out = []
+    for row in rows:
+        number = row[1]
+        out.append([row[0], number[:17] + ("0" if number[17] != "0" else "1")] + row[2:])
+    return out
+
+
+def memory_at_the_limit(count: int, seed: int) -> None:
+    log(f"generating {count:,} rows for the memory runs ...")
+    rows = ledger_rows(count, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        good, bad = os.path.join(tmp, "limit.xlsx"), os.path.join(tmp, "limit-rejected.xlsx")
+        Path(good).write_bytes(write_ledger(rows))
+        Path(bad).write_bytes(write_ledger(broken_ids(rows)))
+        # A 44 MB CSV, the size of the issue's (999,990 rows), over the row limit: refused while
+        # its records are counted, none of them kept.
+        huge = os.path.join(tmp, "over-the-row-limit.csv")
+        with open(huge, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            while handle.tell() < 44_000_000:
+                writer.writerows(rows[:1000])
+                rows = rows[1000:] + rows[:1000]
+        del rows
+        for label, path in (("import peak memory, row limit", good), ("same file, every row wrong", bad),
+                            ("CSV of 44 MB, over the row limit", huge)):
+            empty_persons(True)
+            connection.close()
+            peak, before, summary = import_in_child(path)
+            verdict = "ok" if peak <= IMPORT_MEMORY_BAR_MB else f"MISSES <= {IMPORT_MEMORY_BAR_MB:.0f} MB"
+            size = os.path.getsize(path) / 1e6
+            print(f"{label:<36} {peak:7.1f} MB  ({Path(path).suffix} {size:.1f} MB, fresh process, "
+                  f"before the import {before:.1f} MB; {summary[:44]})  [{verdict}]", flush=True)
+
+
 def export_child(path: str) -> int:
     user = User.objects.get(username=BENCH_USER)
     before = peak_rss_mb()
@@ -240,10 +302,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reset", action="store_true",
                         help="allow emptying a persons table in a database not named *bench* or *_io")
+    parser.add_argument("--memory-rows", type=int, default=MAX_ROWS,
+                        help="rows of the memory runs (default: the import row limit, %(default)s)")
     parser.add_argument("--export-child", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--import-child", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
         return export_child(args.export_child)
+    if args.import_child:
+        return import_child(args.import_child)
 
     log(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}")
     if connection.vendor != "postgresql":
@@ -303,6 +370,8 @@ def main() -> int:
         verdict = "ok" if peak <= MEMORY_BAR_MB else f"MISSES <= {MEMORY_BAR_MB:.0f} MB"
         print(f"{'export peak memory (fresh process)':<36} {peak:7.1f} MB  (before the export {before:.1f} MB, "
               f"{child_rows:,} rows)  [{verdict}]", flush=True)
+    if args.memory_rows:
+        memory_at_the_limit(args.memory_rows, args.seed + 1)
     return 0
 
 

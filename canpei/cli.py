@@ -67,6 +67,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    from canpei.spreadsheets import jobs
+
+    # Jobs a killed worker left running are failed and their files removed; files past the
+    # retention period go, now and every hour (and after each job).
+    jobs.recover_interrupted_jobs()
+    jobs.sweep_import_files()
+    jobs.start_periodic_sweep()
+
     call_command("db_worker", queue_name="*", interval=1, verbosity=0)
     return 0
 
@@ -407,14 +415,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    for error in result.errors[:500]:
+    # Bounded: the first errors of each column, then how many more of the same kind.
+    for error in result.errors:
         print(str(error), file=sys.stderr)
-    if len(result.errors) > 500:
-        print(f"……另有 {len(result.errors) - 500} 处错误，见报告", file=sys.stderr)
+    for line in result.more_errors():
+        print(line, file=sys.stderr)
     print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
     if args.report:
+        # The report lands where the operator asked, outside the sealed store: ID and
+        # certificate numbers masked unless the acting user may reveal them.
+        from canpei.accounts.roles import Perm, has_perm
+
         try:
-            write_report(args.report, result)
+            write_report(args.report, result, mask_numbers=not has_perm(actor, Perm.PERSON_REVEAL))
         except (OSError, XlsxWriterException):
             # The import itself stands (or was rejected); only the report is missing.
             print(f"无法写入报告：{args.report}", file=sys.stderr)

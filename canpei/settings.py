@@ -285,6 +285,18 @@ if _tasks_mode not in {"database", "immediate"}:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend" if _tasks_mode == "database"
                      else "django_tasks.backends.immediate.ImmediateBackend"}}
 
+
+# Days an import's (encrypted) files are kept: the upload of a job the worker has not run yet,
+# and the report workbook. The worker removes older ones.
+def _retention_days(raw: str) -> int:
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 3650:
+        raise ImproperlyConfigured(f"CANPEI_UPLOAD_RETENTION_DAYS must be a whole number of days "
+                                   f"from 1 to 3650, got {raw!r}")
+    return int(raw)
+
+
+UPLOAD_RETENTION_DAYS = _retention_days(os.environ.get("CANPEI_UPLOAD_RETENTION_DAYS", "7"))
+
 # Working age (就业年龄段): inclusive ages by gender; configurable as retirement ages rise.
 # Format "male:16-59,female:16-54".
 def _working_age(raw: str) -> dict[str, tuple[int, int]]:

@@ -4,6 +4,8 @@ and the API, all rows or none, existing persons (same ID) updated."""
 from __future__ import annotations
 
 import gc
+import itertools
+import operator
 import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -54,7 +56,9 @@ ID_TWICE_IN_FILE = "身份证号与第 {row} 行重复"
 ID_AS_NUMBER = "身份证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写"
 CERT_AS_NUMBER = "残疾证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写"
 REGISTRY_CHANGED = "导入期间名册被他人修改（同一身份证号或残疾证号已登记），未写入任何数据；请重新导入"
-PERSON_OTHER_TOWN = "该人员已在其他镇街登记，不能由本镇街导入"
+# A person of another town: the answer registering them by hand gives (the number is taken),
+# never where they are registered (issue 8, item 9).
+PERSON_OTHER_TOWN = rules.ID_DUPLICATE
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
 
 CATEGORY_CODES = codes.code_lookup(rules.Category.choices, ("1", "视残"), ("2", "听残"),
@@ -228,7 +232,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                     progress: Progress) -> ImportResult:
     result = ImportResult(kind="persons", dry_run=dry_run)
     opened = open_for_import(result, data=data, filename=filename, columns=PERSON_COLUMNS,
-                             required=REQUIRED)
+                             required=REQUIRED, count=False)
     if opened is None:
         return result
     sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
@@ -242,8 +246,11 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     def column_of(field: str) -> str:
         return label.get(field) or PERSON_COLUMNS.get(field, (field,))[0]
 
-    # The rows go in chunks through three passes, so that on PostgreSQL the first new persons
-    # are on their way to the database (see _Stream) while the later rows are still read.
+    # The rows are read from the file a chunk at a time and go through three passes, so that
+    # on PostgreSQL the first new persons are on their way to the database (see _Stream) while
+    # the later rows are still read. What is kept across chunks is bounded: the rows themselves
+    # are not, new persons streamed are not, and once a row has failed nothing is kept for the
+    # write (the file will be rejected), only the first errors of each column.
     first_row_of: dict[str, int] = {}
     id_col = columns["id_number"]
     cert_col = columns.get("cert_number")
@@ -253,15 +260,21 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
     read_row = _row_reader(columns, town_names, village_names)
     stream = _Stream.start() if not dry_run else None
-    to_create: list[Person] = []
-    numbers: dict[str, tuple[str, str]] = {}
+    to_create: list[Pending] = []
     to_update: list[tuple[Person, dict[str, Any]]] = []
-    progress(0, len(rows))
+    created = updated = 0
+    estimate = rows.estimate
+    progress(0, estimate)
+    row_iter = iter(rows)
     try:
-        for chunk_start in range(0, len(rows), _CHUNK):
+        while True:
+            chunk = list(itertools.islice(row_iter, _CHUNK))
+            if not chunk:
+                break
+            result.total += len(chunk)
             # Pass 1: read the rows, normalise their IDs and find duplicates inside the file.
             parsed: list[tuple[int, dict[str, Any], str, str, list[Any]]] = []
-            for number, cells in rows[chunk_start:chunk_start + _CHUNK]:
+            for number, cells in chunk:
                 for col in formulas.get(number, ()):
                     result.errors.append(RowError(number, column_label(header_row, col),
                                                   cell_text(cells[col]) if col < len(cells) else "",
@@ -311,35 +324,44 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
                         result.errors.append(RowError(number, column_of(field), _shown(field, value), message))
                     continue
                 if current is None:
+                    created += 1
+                    if result.errors or dry_run:
+                        continue  # rejected, or not to be written: nothing to keep
                     person = _new_person()
                     apply_person_input(person, cleaned, id_hash=id_hash)
-                    to_create.append(person)
-                    numbers[person.id_hash] = (cleaned.id_number or "", cleaned.cert_number or "")
-                    if stream is not None and not result.errors:
-                        stream.add(person, numbers[person.id_hash])
+                    pair = (cleaned.id_number or "", cleaned.cert_number or "")
+                    if stream is not None:
+                        stream.add(person, pair)  # on its way to the database; not kept here
+                    else:
+                        to_create.append(_pending(person, pair))
                 else:
                     apply_person_input(current, cleaned, id_hash=id_hash)
                     diff = snapshot_diff(before or {}, person_snapshot(current))
                     if diff:
-                        to_update.append((current, diff))
+                        updated += 1
+                        if not result.errors and not dry_run:
+                            to_update.append((current, diff))
                     else:
                         result.unchanged += 1
-            progress(min(chunk_start + _CHUNK, len(rows)), len(rows))
+            if result.errors:
+                to_create, to_update = [], []
+            progress(min(result.total, estimate), estimate)
+        total = result.total
         if result.errors:
             result.errors.sort(key=lambda e: e.row)
             return result
-        result.created = len(to_create)
-        result.updated = len(to_update)
+        result.created = created
+        result.updated = updated
         if dry_run:
-            progress(len(rows), len(rows))
+            progress(total, total)
             return result
         try:
             if stream is not None and stream.started:
                 stream.commit(lambda: _write_rest(actor=actor, entries=stream.entries if stream else [],
                                                   to_update=to_update, result=result, filename=filename))
             else:
-                _write(actor=actor, to_create=to_create, to_update=to_update, numbers=numbers,
-                       result=result, filename=filename)
+                _write(actor=actor, to_create=to_create, to_update=to_update, result=result,
+                       filename=filename)
         except IntegrityError:
             # Someone registered one of these persons between the check and the write; the
             # transaction is rolled back as a whole.
@@ -349,7 +371,7 @@ def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
     finally:
         if stream is not None:
             stream.abort()  # a no-op once committed
-    progress(len(rows), len(rows))
+    progress(total, total)
     return result
 
 
@@ -463,24 +485,48 @@ UPDATE_FIELDS = [
 ]
 
 
-def _write(*, actor: Any, to_create: list[Person], to_update: list[tuple[Person, dict[str, Any]]],
-           numbers: dict[str, tuple[str, str]], result: ImportResult, filename: str) -> None:
-    """Write everything in one transaction. `numbers` holds the created persons' ID and
-    certificate numbers by ID hash, so that their audited snapshots need not decrypt them."""
+# A new person waiting for the write where it is not streamed (SQLite; inside a caller's
+# transaction): its field values as a tuple, with its plain ID and certificate numbers, about
+# half the memory of the model instance; rebuilt a batch at a time when written.
+_ATTNAMES = [f.attname for f in Person._meta.concrete_fields]
+_person_values = operator.attrgetter(*_ATTNAMES)
+Pending = tuple[tuple[Any, ...], tuple[str, str]]
+
+
+def _pending(person: Person, numbers: tuple[str, str]) -> Pending:
+    return _person_values(person), numbers
+
+
+def _rebuilt(values: tuple[Any, ...]) -> Person:
+    person = _new_person()
+    person.__dict__.update(zip(_ATTNAMES, values))
+    return person
+
+
+def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person, dict[str, Any]]],
+           result: ImportResult, filename: str) -> None:
+    """Write everything in one transaction, the new persons a batch at a time, each batch
+    audited as it is written (the snapshots from the plain numbers kept with them, so that
+    nothing needs decrypting, and no batch outlives its write)."""
     now = timezone.now()
     with transaction.atomic():
-        for person in to_create:
-            person.created_at = person.updated_at = now
-        insert_many(Person, to_create)
-        if to_create and to_create[0].pk is None:
-            # SQLite before 3.35 and some backends do not return keys; fetch them by hash.
-            by_hash = dict(Person.objects.filter(id_hash__in=[p.id_hash for p in to_create])
-                           .values_list("id_hash", "pk"))
-            for person in to_create:
-                person.pk = by_hash[person.id_hash]
-        created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[p.id_hash][0],
-                                                         cert_number=numbers[p.id_hash][1])}
-                   for p in to_create]
-        entries = [_audit_entry("person.create", "导入登记人员", created[start:start + AUDIT_BATCH])
-                   for start in range(0, len(created), AUDIT_BATCH)]
-        _write_rest(actor=actor, entries=entries, to_update=to_update, result=result, filename=filename)
+        for start in range(0, len(to_create), _CHUNK):
+            pending = to_create[start:start + _CHUNK]
+            batch = [_rebuilt(values) for values, _numbers in pending]
+            for person in batch:
+                person.created_at = person.updated_at = now
+            insert_many(Person, batch)
+            if batch and batch[0].pk is None:
+                # SQLite before 3.35 and some backends do not return keys; fetch them by hash.
+                by_hash = dict(Person.objects.filter(id_hash__in=[p.id_hash for p in batch])
+                               .values_list("id_hash", "pk"))
+                for person in batch:
+                    person.pk = by_hash[person.id_hash]
+            created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1])}
+                       for p, (_values, numbers) in zip(batch, pending)]
+            # Audited with their batch (the same chain, in the same transaction): the entries
+            # of every new person are never held at once.
+            audit_record_many(actor=actor, entries=[
+                _audit_entry("person.create", "导入登记人员", created[at:at + AUDIT_BATCH])
+                for at in range(0, len(created), AUDIT_BATCH)])
+        _write_rest(actor=actor, entries=[], to_update=to_update, result=result, filename=filename)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -106,7 +107,7 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
         raise Forbidden()
     result = ImportResult(kind="surveys", dry_run=dry_run)
     opened = open_for_import(result, data=data, filename=filename, columns=SURVEY_COLUMNS,
-                             required=REQUIRED)
+                             required=REQUIRED, count=False)
     if opened is None:
         return result
     sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
@@ -117,95 +118,112 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
     skill_table = _skill_codes()
     skills = skills_by_code()
     today = timezone.localdate()
-
-    parsed: list[tuple[int, dict[str, Any], str, list[Any]]] = []
-    for number, cells in rows:
-        for col in formulas.get(number, ()):
-            result.errors.append(RowError(number, column_label(header_row, col), "", CELL_FORMULA))
-        row = _row_data(cells, columns, skill_table)
-        id_number = rules.normalize_id_number(str(row.pop("id_number", "")))
-        message = rules.id_number_error(id_number, today=today)
-        if message:
-            shown = rules.mask_id_number(id_number) if len(id_number) >= 10 else id_number
-            result.errors.append(RowError(number, label["id_number"], shown, message))
-            continue
-        parsed.append((number, row, id_number, cells))
-
-    hashes = list({crypto.lookup_hash(n) for _r, _d, n, _c in parsed})
-    persons: dict[str, Person] = {}
     visible = persons_visible_to(actor)
-    for start in range(0, len(hashes), 1000):
-        for person in visible.filter(id_hash__in=hashes[start:start + 1000]):
-            persons[person.id_hash] = person
-    existing: dict[tuple[int, int], Survey] = {}
-    person_ids = [p.pk for p in persons.values()]
-    for start in range(0, len(person_ids), 1000):
-        for survey in (Survey.objects.filter(person_id__in=person_ids[start:start + 1000])
-                       .prefetch_related("wanted_skills")):
-            existing[(survey.person_id, survey.year)] = survey
 
+    # The rows are read a chunk at a time; across chunks only what the write needs is kept
+    # (nothing once a row has failed) and which person and year each row was.
     seen: dict[tuple[int, int], int] = {}
     creates: list[tuple[Survey, list[Any]]] = []
     updates: list[tuple[Survey, list[Any] | None, dict[str, Any]]] = []
-    for done, (number, row, id_number, cells) in enumerate(parsed, start=1):
-        found = persons.get(crypto.lookup_hash(id_number))
-        if found is None:
-            result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(id_number),
-                                          PERSON_NOT_FOUND))
-            continue
-        person = found
-        name = row.pop("name", None)
-        if name and name.replace(" ", "") != person.name.replace(" ", ""):
-            result.errors.append(RowError(number, label["name"], name, NAME_MISMATCH.format(name=person.name)))
-            continue
-        try:
-            if "year" not in row or row["year"] in ("", None):
-                row.pop("year", None)
-                year_probe = clean_survey_input({"surveyed_on": row["surveyed_on"]}, actor=actor,
-                                                current=None, today=today, skills=skills, person=person)
-                row["year"] = year_probe["year"]
-            key = (person.pk, int(row["year"])) if str(row["year"]).strip().isdigit() else None
-            current = existing.get(key) if key else None
-            values = clean_survey_input(row, actor=actor, current=current, today=today,
-                                        skills=skills, person=person)
-        except InvalidInput as exc:
-            for field, message in exc.errors:
-                index = columns.get(field)
-                if index is not None and index in formulas.get(number, ()):
-                    continue  # the formula's message says it all; its cached value is noise
-                value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
-                result.errors.append(RowError(number, label.get(field) or SURVEY_COLUMNS.get(field, (field,))[0],
-                                              value, message))
-            continue
-        key = (person.pk, values.get("year", current.year if current else 0))
-        if key in seen:
-            result.errors.append(RowError(number, label.get("year", label["surveyed_on"]), str(key[1]),
-                                          SURVEY_TWICE_IN_FILE.format(row=seen[key])))
-            continue
-        seen[key] = number
-        skill_objs = values.pop("wanted_skills", None)
-        values.pop("person", None)
-        if current is None:
-            creates.append((Survey(person=person, **values), skill_objs or []))
-        else:
-            # The skills come from the prefetch: a query per row would make a re-import slow.
-            had_skills = sorted(k.code for k in current.wanted_skills.all())
-            before = survey_snapshot(current, had_skills)
-            for field, value in values.items():
-                setattr(current, field, value)
-            after = survey_snapshot(current, sorted(k.code for k in skill_objs)
-                                    if skill_objs is not None else had_skills)
-            diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-            if diff:
-                updates.append((current, skill_objs, diff))
+    created = updated = 0
+    estimate = rows.estimate
+    row_iter = iter(rows)
+    while True:
+        chunk = list(itertools.islice(row_iter, _CHUNK))
+        if not chunk:
+            break
+        result.total += len(chunk)
+        parsed: list[tuple[int, dict[str, Any], str, list[Any]]] = []
+        for number, cells in chunk:
+            for col in formulas.get(number, ()):
+                result.errors.append(RowError(number, column_label(header_row, col), "", CELL_FORMULA))
+            row = _row_data(cells, columns, skill_table)
+            id_number = rules.normalize_id_number(str(row.pop("id_number", "")))
+            message = rules.id_number_error(id_number, today=today)
+            if message:
+                shown = rules.mask_id_number(id_number) if len(id_number) >= 10 else id_number
+                result.errors.append(RowError(number, label["id_number"], shown, message))
+                continue
+            parsed.append((number, row, id_number, cells))
+
+        hashes = list({crypto.lookup_hash(n) for _r, _d, n, _c in parsed})
+        persons: dict[str, Person] = {}
+        for start in range(0, len(hashes), 1000):
+            for person in visible.filter(id_hash__in=hashes[start:start + 1000]):
+                persons[person.id_hash] = person
+        existing: dict[tuple[int, int], Survey] = {}
+        person_ids = [p.pk for p in persons.values()]
+        for start in range(0, len(person_ids), 1000):
+            for survey in (Survey.objects.filter(person_id__in=person_ids[start:start + 1000])
+                           .prefetch_related("wanted_skills")):
+                existing[(survey.person_id, survey.year)] = survey
+
+        for number, row, id_number, cells in parsed:
+            found = persons.get(crypto.lookup_hash(id_number))
+            if found is None:
+                result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(id_number),
+                                              PERSON_NOT_FOUND))
+                continue
+            person = found
+            name = row.pop("name", None)
+            if name and name.replace(" ", "") != person.name.replace(" ", ""):
+                result.errors.append(RowError(number, label["name"], name, NAME_MISMATCH.format(name=person.name)))
+                continue
+            try:
+                if "year" not in row or row["year"] in ("", None):
+                    row.pop("year", None)
+                    year_probe = clean_survey_input({"surveyed_on": row["surveyed_on"]}, actor=actor,
+                                                    current=None, today=today, skills=skills, person=person)
+                    row["year"] = year_probe["year"]
+                key = (person.pk, int(row["year"])) if str(row["year"]).strip().isdigit() else None
+                current = existing.get(key) if key else None
+                values = clean_survey_input(row, actor=actor, current=current, today=today,
+                                            skills=skills, person=person)
+            except InvalidInput as exc:
+                for field, message in exc.errors:
+                    index = columns.get(field)
+                    if index is not None and index in formulas.get(number, ()):
+                        continue  # the formula's message says it all; its cached value is noise
+                    value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
+                    result.errors.append(RowError(number, label.get(field) or SURVEY_COLUMNS.get(field, (field,))[0],
+                                                  value, message))
+                continue
+            key = (person.pk, values.get("year", current.year if current else 0))
+            if key in seen:
+                result.errors.append(RowError(number, label.get("year", label["surveyed_on"]), str(key[1]),
+                                              SURVEY_TWICE_IN_FILE.format(row=seen[key])))
+                continue
+            seen[key] = number
+            skill_objs = values.pop("wanted_skills", None)
+            values.pop("person", None)
+            if current is None:
+                created += 1
+                if not result.errors and not dry_run:
+                    # By key, not the person object: the chunk's persons are not kept.
+                    creates.append((Survey(person_id=person.pk, **values), skill_objs or []))
             else:
-                result.unchanged += 1
-        if done % 2000 == 0:
-            progress(done, len(rows))
+                # The skills come from the prefetch: a query per row would make a re-import slow.
+                had_skills = sorted(k.code for k in current.wanted_skills.all())
+                before = survey_snapshot(current, had_skills)
+                for field, value in values.items():
+                    setattr(current, field, value)
+                after = survey_snapshot(current, sorted(k.code for k in skill_objs)
+                                        if skill_objs is not None else had_skills)
+                diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+                if diff:
+                    updated += 1
+                    if not result.errors and not dry_run:
+                        updates.append((current, skill_objs, diff))
+                else:
+                    result.unchanged += 1
+        if result.errors:
+            creates, updates = [], []
+        progress(min(result.total, estimate), estimate)
+    total = result.total
     if result.errors:
         result.errors.sort(key=lambda e: e.row)
         return result
-    result.created, result.updated = len(creates), len(updates)
+    result.created, result.updated = created, updated
     if not dry_run:
         try:
             _write(actor, creates, updates, result, filename)
@@ -213,8 +231,12 @@ def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
             result.created = result.updated = result.unchanged = 0
             result.errors.append(RowError(0, "", "", REGISTRY_CHANGED))
             return result
-    progress(len(rows), len(rows))
+    progress(total, total)
     return result
+
+
+# Rows a chunk: one query finds their persons, one their surveys.
+_CHUNK = 2000
 
 
 SURVEY_UPDATE_FIELDS = ["year", "employment_form", "not_working_reason", "employer", "wants_work",

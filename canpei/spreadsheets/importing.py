@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Sequence
+from typing import IO, Any, Callable, Iterator, Sequence
 
 import xlsxwriter
 
@@ -31,6 +31,41 @@ class RowError:
         return f"{where}{column}{value}：{self.message}"
 
 
+# Errors kept in full for each column (and for the row as a whole); beyond them only a count.
+ERRORS_PER_COLUMN = 100
+MORE_ERRORS = "另有 {count} 行同类错误"
+
+
+class ErrorList(list[RowError]):
+    """Row errors, bounded: the first ERRORS_PER_COLUMN of each column are kept, the others
+    counted, so that a file wrong on every one of its rows costs no more memory than one wrong
+    on a few. File-level errors (row 0) are always kept. `len()` is the number kept, `found`
+    the number found."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.per_column: dict[str, int] = {}
+        self.more: dict[str, int] = {}  # column -> errors found beyond those kept
+
+    def append(self, error: RowError) -> None:
+        if error.row:
+            seen = self.per_column.get(error.column, 0)
+            self.per_column[error.column] = seen + 1
+            if seen >= ERRORS_PER_COLUMN:
+                self.more[error.column] = self.more.get(error.column, 0) + 1
+                return
+        super().append(error)
+
+    @property
+    def found(self) -> int:
+        return len(self) + sum(self.more.values())
+
+    def more_lines(self) -> list[str]:
+        """'「身份证号」另有 N 行同类错误' for each column with errors beyond those kept."""
+        return [(f"「{column}」" if column else "") + MORE_ERRORS.format(count=count)
+                for column, count in self.more.items()]
+
+
 @dataclass
 class ImportResult:
     kind: str
@@ -38,15 +73,29 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)
     dry_run: bool = False
-    # The rows as read, kept for the report: (row number, cells).
+    # The header as read, and the rows for the report: (row number, cells), read again from
+    # the file when the report is written, never kept.
     header: list[Any] = field(default_factory=list)
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    source: Any = None
+    # Columns holding ID or certificate numbers, masked in a report for whom may not reveal.
+    number_columns: list[int] = field(default_factory=list)
+
+    @property
+    def rows(self) -> Any:
+        return self.source if self.source is not None else []
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return self.errors.found if isinstance(self.errors, ErrorList) else len(self.errors)
+
+    def more_errors(self) -> list[str]:
+        return self.errors.more_lines() if isinstance(self.errors, ErrorList) else []
 
     @property
     def written(self) -> bool:
@@ -54,7 +103,7 @@ class ImportResult:
 
     def summary(self) -> str:
         if not self.ok:
-            return f"已拒绝：{len(self.errors)} 处错误，未写入任何数据"
+            return f"已拒绝：{self.error_count} 处错误，未写入任何数据"
         verb = "校验通过（试导入，未写入）" if self.dry_run else "导入完成"
         return (f"{verb}：共 {self.total} 行，新增 {self.created}，更新 {self.updated}，"
                 f"无变化 {self.unchanged}")
@@ -65,11 +114,23 @@ class ImportResult:
                 "ok": self.ok, "summary": self.summary(),
                 "errors": [{"row": e.row, "column": e.column, "value": e.value,
                             "message": e.message} for e in self.errors[:1000]],
-                "error_count": len(self.errors)}
+                "error_count": self.error_count, "more_errors": self.more_errors()}
 
 
-def write_report(out: str | IO[bytes], result: ImportResult) -> None:
-    """The original rows plus an error column, so a clerk can fix the file where it is wrong."""
+def _masked(value: Any) -> str:
+    from canpei.people.rules import mask_id_number
+
+    text = "" if value is None else str(value).strip()
+    return mask_id_number(text) if text else ""
+
+
+def write_report(out: str | IO[bytes] | Any, result: ImportResult, *, mask_numbers: bool = False) -> None:
+    """The original rows plus an error column, so a clerk can fix the file where it is wrong.
+
+    `mask_numbers`: the ID and certificate number columns masked (350582********123X), for a
+    reader who may not see full numbers.
+    """
+    masked_columns = set(result.number_columns) if mask_numbers else set()
     by_row: dict[int, list[str]] = {}
     file_errors: list[str] = []
     for error in result.errors:
@@ -85,7 +146,7 @@ def write_report(out: str | IO[bytes], result: ImportResult) -> None:
     sheet = workbook.add_worksheet("导入结果")
     sheet.write_string(0, 0, result.summary(), bold)
     row_index = 1
-    for message in file_errors:
+    for message in file_errors + result.more_errors():
         sheet.write_string(row_index, 0, message, red)
         row_index += 1
     row_index += 1
@@ -102,7 +163,9 @@ def write_report(out: str | IO[bytes], result: ImportResult) -> None:
         for col, value in enumerate(cells, start=1):
             if value is None or value == "":
                 continue
-            if isinstance(value, (dt.date, dt.datetime)):
+            if col - 1 in masked_columns:
+                sheet.write_string(row_index, col, _masked(value))
+            elif isinstance(value, (dt.date, dt.datetime)):
                 sheet.write_string(row_index, col, value.isoformat()[:10])
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(row_index, col, value)
@@ -118,6 +181,34 @@ def write_report(out: str | IO[bytes], result: ImportResult) -> None:
 NO_DATA_ROWS = "表头下没有数据行"
 
 
+class SheetRows:
+    """The data rows of a sheet, (row number, cells), read again each time they are gone
+    through: nothing but the file itself is kept."""
+
+    def __init__(self, sheet: Any, header: Any) -> None:
+        self._sheet = sheet
+        self._header = header
+        self._count: int | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        from canpei.spreadsheets.reader import data_rows
+
+        return data_rows(self._sheet, self._header)
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = sum(1 for _row in self)
+        return self._count
+
+    @property
+    def estimate(self) -> int:
+        """At most this many rows, known without reading them (progress bars)."""
+        return self._count if self._count is not None else max(0, self._sheet.height - self._header.row_index - 1)
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
+
+
 @dataclass
 class OpenedSheet:
     """A file ready for row-by-row validation."""
@@ -125,17 +216,20 @@ class OpenedSheet:
     sheet: Any
     header_row: list[Any]
     columns: dict[str, int]                 # field -> column index
-    rows: list[tuple[int, list[Any]]]       # (row number, cells), blank rows skipped
+    rows: SheetRows                         # (row number, cells), blank rows skipped
     label: dict[str, str]                   # field -> the header as written in the file
 
 
 def open_for_import(result: ImportResult, *, data: bytes, filename: str,
-                    columns: dict[str, tuple[str, ...]], required: Sequence[str]) -> OpenedSheet | None:
-    """Read the file, find its header and data rows, and keep them in `result` for the report.
+                    columns: dict[str, tuple[str, ...]], required: Sequence[str],
+                    count: bool = True) -> OpenedSheet | None:
+    """Read the file and find its header; the rows are read as they are gone through.
+    `count`: set result.total now (one pass over the rows); an importer that counts as it goes
+    passes False.
 
     None when the file as a whole cannot be imported; the reason is then in result.errors.
     """
-    from canpei.spreadsheets.reader import SpreadsheetError, data_rows, find_header, read_sheet
+    from canpei.spreadsheets.reader import SpreadsheetError, find_header, read_sheet
 
     try:
         sheet = read_sheet(data, filename=filename)
@@ -143,14 +237,17 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
     except SpreadsheetError as exc:
         result.errors.append(RowError(0, "", "", str(exc)))
         return None
-    header_row = sheet.rows[header.row_index]
-    rows = list(data_rows(sheet, header))
+    header_row = sheet.head(header.row_index + 1)[header.row_index]
+    rows = SheetRows(sheet, header)
     result.header = list(header_row)
-    result.rows = rows
-    result.total = len(rows)
+    result.source = rows
+    result.number_columns = [index for name, index in header.columns.items()
+                             if name in ("id_number", "cert_number")]
     if not rows:
         result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
         return None
+    if count:
+        result.total = len(rows)
     return OpenedSheet(sheet=sheet, header_row=header_row, columns=header.columns, rows=rows,
                        label={field: column_label(header_row, index)
                               for field, index in header.columns.items()})

@@ -28,6 +28,9 @@ class ImportJob(models.Model):
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker process running the job ("host:pid:start"): a job left running by a worker
+    # that has died is marked failed when the next one starts.
+    worker = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
@@ -35,6 +38,12 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in {self.State.DONE, self.State.REJECTED, self.State.FAILED}
+
+    @property
+    def has_report(self) -> bool:
+        from canpei.spreadsheets.jobs import report_path
+
+        return self.finished and report_path(self).exists()
 
     @property
     def percent(self) -> int:

@@ -8,15 +8,18 @@ importer's business.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from xml.etree import ElementTree
 
 import python_calamine
@@ -25,7 +28,15 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # An .xlsx is a zip: refuse archives that expand beyond this, or by more than this ratio.
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
-MAX_ROWS = 1_000_000
+# An import holds at most this many data rows: a whole city's registry in one file (a province
+# imports city by city). With the limits below, an import at the limits peaks under 500 MB
+# (bench/import_export.py measures it).
+MAX_ROWS = 100_000
+# python-calamine allocates a sheet as a dense rectangle (about 64 bytes a cell once read, twice
+# that while reading): rows x columns of the used range, checked before it is loaded; e.g.
+# 100,000 rows of 20 columns.
+MAX_CELLS = 2_000_000
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
 HEADER_SEARCH_ROWS = 15
 
 FILE_EMPTY = "文件是空的"
@@ -40,6 +51,8 @@ FILE_DUPLICATE_COLUMN = "列名重复：{column}"
 FILE_TOO_MANY_ROWS = "数据超过 {limit} 行的上限"
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
 FILE_PASSWORD = "文件有密码保护，请取消密码后再导入"
+FILE_DTD = "文件含有 DTD 声明（<!DOCTYPE 或 <!ENTITY），可能是恶意构造的文件，已拒绝；请在 Excel 中另存为 .xlsx 后再导入"
+FILE_TOO_MANY_CELLS = "工作表过大：超过 {limit} 个单元格（行数 × 列数）的上限，请删去多余的行列或分成几个文件"
 
 
 class SpreadsheetError(ValueError):
@@ -51,13 +64,34 @@ Cell = Any
 
 @dataclass
 class Sheet:
-    """Rows of cells; `row_numbers[i]` is the spreadsheet's own number of `rows[i]` (1-based)."""
+    """A sheet's rows, read lazily: `numbered()` goes through them again each time it is called,
+    without keeping them (an .xlsx stays in python-calamine's compact form, a .csv in its
+    bytes), so an import holds a chunk of rows at a time, not the file as Python lists.
 
-    rows: list[list[Cell]]
-    row_numbers: list[int]
+    Rows are numbered as the spreadsheet numbers them (1-based).
+    """
+
+    source: Callable[[], Iterator[list[Cell]]]
+    # Rows the file has, blank ones included (for progress; exact for CSV).
+    height: int = 0
     formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row number, column index)
     # calamine starts a row at the first used column; the sheet's own column of rows[i][0].
     first_column: int = 0
+
+    def numbered(self) -> Iterator[tuple[int, list[Cell]]]:
+        return enumerate(self.source(), start=1)
+
+    def head(self, count: int) -> list[list[Cell]]:
+        return list(itertools.islice(self.source(), count))
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        """Every row as a list (small sheets, tests)."""
+        return list(self.source())
+
+    @property
+    def row_numbers(self) -> list[int]:
+        return [number for number, _cells in self.numbered()]
 
 
 def _is_zip(head: bytes) -> bool:
@@ -82,7 +116,9 @@ def _is_other_format(data: bytes) -> bool:
     return start.startswith((b"<?xml", b"<html", b"<!doctype", b"<table", b"<workbook"))
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes) -> set[str]:
+    """Refuse what must not reach an XML parser or python-calamine; return the parts holding a
+    formula (cheap to note while every part is read anyway)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -94,10 +130,164 @@ def _check_zip(data: bytes) -> None:
             if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO \
                     and info.file_size > 10 * 1024 * 1024:
                 raise SpreadsheetError(FILE_ZIP_BOMB)
+            if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
+                # python-calamine holds every shared string in memory before the first row.
+                raise SpreadsheetError(FILE_TOO_MANY_CELLS.format(limit=MAX_CELLS))
         if total > MAX_UNCOMPRESSED_BYTES:
             raise SpreadsheetError(FILE_ZIP_BOMB)
         if "xl/workbook.xml" not in archive.namelist():
             raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+        with_formulas: set[str] = set()
+        try:
+            for info in archive.infolist():
+                if not info.is_dir() and _scan_part(archive, info.filename):
+                    with_formulas.add(info.filename)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            raise SpreadsheetError(FILE_CORRUPT) from None
+        return with_formulas
+
+
+# Read size of the scans over the parts (a test makes it tiny to split the patterns).
+SCAN_CHUNK = 1 << 20
+# A DTD: external entities (XXE) or nested ones (billion laughs). No part of a workbook Excel
+# writes has one, and XML text cannot hold a "<!" unescaped, so this never matches a cell.
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_DTD_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# Cells as Excel, LibreOffice, WPS and xlsxwriter write them: the reference first. Any other
+# spelling (no reference, a prefix, attributes in another order) is counted the slow way.
+# Found without a match object a cell (a sheet at the limits has two million cells): the rows
+# of six digits or more (100,000 and up) are rare and read one by one; below them the rows are
+# bounded by 99,999 unless the columns are many. Columns of two or three letters likewise.
+_CELL_LONG_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{6,})"')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_LONG_COLUMN = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+_CELL_LETTER = [re.compile(rb'<c r="[' + bytes([letter]) + rb'-Z][0-9]') for letter in range(65, 91)]
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
+    """Check one part: no DTD; a sheet's cells within MAX_ROWS and MAX_CELLS. True when it has a
+    formula."""
+    with archive.open(name) as handle:
+        head = handle.read(4)
+        if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16 (Excel never writes it, but XML parsers accept it): look at the text.
+            _scan_utf16(archive, name)
+            return False
+        tail = head
+        cells = tagged = max_row = width = 0
+        short_rows = False  # cells of rows below 100,000
+        formula = False
+        for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            # Up to the window's last tag end (`end`), not copied; the rest waits for the next.
+            window = tail + chunk
+            end = window.rfind(b">") + 1 or max(0, len(window) - 64)
+            tail = window[end:]
+
+            def has(text: bytes) -> bool:
+                return window.find(text, 0, end) >= 0
+
+            if has(b"<!") and _DTD.search(window, 0, end):
+                raise SpreadsheetError(FILE_DTD)
+            if has(b"<c") or has(b":c"):
+                for digits in _CELL_LONG_ROW.findall(window, 0, end):  # exact: above every short row
+                    max_row = max(max_row, int(digits))
+                short_rows = short_rows or has(b'<c r="')
+                for letters in _CELL_LONG_COLUMN.findall(window, 0, end):
+                    width = max(width, _column_index(letters.decode()) + 1)
+                while width < 26:
+                    found = _CELL_LETTER[width].search(window, 0, end)  # a one-letter column past `width`
+                    if not found:
+                        break
+                    width = window[found.start() + 6] - 64
+                cells += window.count(b'<c r="', 0, end)
+                tagged += window.count(b"<c ", 0, end)
+                # Cells spelled otherwise (rare): <c>, <c/>, and prefixed ones (x:c; ":c" also
+                # finds x14:conditionalFormatting, which the counts then leave out).
+                if has(b"<c>") or has(b"<c/") or has(b":c"):
+                    tagged += sum(window.count(odd, 0, end) for odd in (b"<c>", b"<c/", b":c ", b":c>"))
+            if not formula and (has(b"<f") or has(b":f")) and _FORMULA.search(window, 0, end):
+                formula = True
+        if _DTD.search(tail):
+            raise SpreadsheetError(FILE_DTD)
+    if tagged != cells:
+        max_row, width = _cell_extent(archive, name)
+    elif not max_row and short_rows:
+        # Every row below 100,000: that bound is enough unless it breaks a limit; then the rows
+        # are read exactly (a sheet of more than 20 columns, or lower limits).
+        max_row = 99_999
+        if max_row > MAX_ROWS + HEADER_SEARCH_ROWS or max_row * width > MAX_CELLS:
+            max_row = _highest_row(archive, name)
+    _check_extent(max_row, width)
+    return formula
+
+
+def _highest_row(archive: zipfile.ZipFile, name: str) -> int:
+    highest = 0
+    with archive.open(name) as handle:
+        tail = b""
+        for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            window = tail + chunk
+            cut = window.rfind(b">") + 1
+            window, tail = window[:cut], window[cut:]
+            rows = _CELL_ROW.findall(window)
+            if rows:
+                highest = max(highest, max(map(int, rows)))
+    return highest
+
+
+def _scan_utf16(archive: zipfile.ZipFile, name: str) -> None:
+    with archive.open(name) as handle:
+        head = handle.read(4)
+        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+            ("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        tail = decoder.decode(head)
+        for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
+            window = tail + decoder.decode(chunk)
+            if _DTD_TEXT.search(window):
+                raise SpreadsheetError(FILE_DTD)
+            tail = window[-16:]
+        if _DTD_TEXT.search(tail + decoder.decode(b"", final=True)):
+            raise SpreadsheetError(FILE_DTD)
+    _check_extent(*_cell_extent(archive, name))
+
+
+def _cell_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int]:
+    """(rows, columns) of the rectangle python-calamine would allocate for this part, read with
+    a parser (no DTD is left by now): cells without a reference follow the previous one, as
+    calamine places them."""
+    max_row = width = 0
+    row = 0
+    column = -1
+    try:
+        with archive.open(name) as handle:
+            for event, element in ElementTree.iterparse(handle, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start" and tag == "row":
+                    given = element.get("r", "")
+                    row = int(given) if given.isdigit() else row + 1
+                    column = -1
+                elif event == "start" and tag == "c":
+                    match = _CELL_REF.match(element.get("r", ""))
+                    if match:
+                        row_of_cell, column = int(match.group(2)), _column_index(match.group(1))
+                    else:
+                        row_of_cell, column = max(row, 1), column + 1
+                    max_row = max(max_row, row_of_cell)
+                    width = max(width, column + 1)
+                elif event == "end" and tag in ("row", "sheetData"):
+                    element.clear()
+    except ElementTree.ParseError:
+        return 0, 0  # not XML (an image, a binary part): calamine reads no cells from it
+    return max_row, width
+
+
+def _check_extent(rows: int, columns: int) -> None:
+    if rows > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+    if rows * columns > MAX_CELLS:
+        raise SpreadsheetError(FILE_TOO_MANY_CELLS.format(limit=MAX_CELLS))
 
 
 _CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
@@ -118,7 +308,7 @@ def _first_sheet_xml(archive: zipfile.ZipFile) -> str | None:
     return sheets[0] if sheets else None
 
 
-def _formula_cells(data: bytes) -> set[tuple[int, int]]:
+def _formula_cells(data: bytes, with_formulas: set[str]) -> set[tuple[int, int]]:
     """Cells of the first sheet that hold a formula: (row number, column index).
 
     calamine returns a formula's cached value, indistinguishable from a typed one; a ledger must
@@ -127,19 +317,8 @@ def _formula_cells(data: bytes) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         name = _first_sheet_xml(archive)
-        if name is None:
-            return found
-        with archive.open(name) as handle:
-            # Cheap scan first: most files have no formula at all.
-            has_formula = False
-            tail = b""
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                window = tail + chunk
-                if b"<f>" in window or b"<f " in window or b":f>" in window or b":f " in window:
-                    has_formula = True
-                    break
-                tail = chunk[-8:]
-        if not has_formula:
+        # Most files have no formula at all: _check_zip noted those that have one.
+        if name is None or name not in with_formulas:
             return found
         with archive.open(name) as handle:
             for _event, element in ElementTree.iterparse(handle, events=("end",)):
@@ -158,37 +337,39 @@ def _read_workbook(data: bytes) -> Sheet:
         if not workbook.sheet_names:
             raise SpreadsheetError(FILE_EMPTY)
         sheet = workbook.get_sheet_by_index(0)
-        rows: list[list[Cell]] = []
-        for row in sheet.iter_rows():
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
-            rows.append(row)
-        first_row, first_column = sheet.start or (0, 0)
-        last_row = (sheet.end or (len(rows) - 1, 0))[0]
-        # calamine yields the empty rows above the first used one; should a version not, the
-        # rows still get their own numbers.
-        offset = 0 if len(rows) == last_row + 1 else first_row
-        numbers = list(range(offset + 1, offset + len(rows) + 1))
+        height = (sheet.end or (-1, 0))[0] + 1
+        if height > MAX_ROWS + HEADER_SEARCH_ROWS:  # an .xls, which the zip scan did not see
+            raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+        first_column = (sheet.start or (0, 0))[1]
     except python_calamine.PasswordError:
         raise SpreadsheetError(FILE_PASSWORD) from None
     except SpreadsheetError:
         raise
     except Exception:  # calamine raises several error types for damaged files
         raise SpreadsheetError(FILE_CORRUPT) from None
-    return Sheet(rows=rows, row_numbers=numbers, first_column=first_column)
+
+    # python-calamine yields every row from the sheet's first (row 1), the empty ones above
+    # the used range included, so a row's number is its place in the iteration.
+    def source() -> Iterator[list[Cell]]:
+        return iter(sheet.iter_rows())
+
+    return Sheet(source=source, height=height, first_column=first_column)
 
 
-def _decode_csv(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+def _csv_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030, checked over the whole file in chunks."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    view = memoryview(data)[start:]
     for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = data.decode(encoding)
+            for at in range(0, len(view), SCAN_CHUNK):
+                if "\x00" in decoder.decode(view[at:at + SCAN_CHUNK]):
+                    raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
-            raise SpreadsheetError(FILE_NOT_SPREADSHEET)
-        return text
+        return "utf-8-sig" if start else encoding
     raise SpreadsheetError(FILE_ENCODING)
 
 
@@ -208,22 +389,25 @@ def _delimiter(text: str) -> str:
 
 
 def _read_csv(data: bytes) -> Sheet:
-    text = _decode_csv(data)
-    rows: list[list[Cell]] = []
-    numbers: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), doublequote=True,
-                        quotechar='"', strict=False)
+    encoding = _csv_encoding(data)
+    delimiter = _delimiter(data[:65536].decode(encoding, errors="ignore"))
+
+    def source() -> Iterator[list[Cell]]:
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        # Excel shows a record with a line break inside a quoted cell as one row: records are
+        # numbered, not lines, so that the report matches what the clerk sees.
+        return csv.reader(text, delimiter=delimiter, doublequote=True, quotechar='"', strict=False)
+
+    # One pass to count the records (and find a broken one) before any row is used.
+    height = 0
     try:
-        for row in reader:
-            rows.append(row)
-            # Excel shows a record with a line break inside a quoted cell as one row: number
-            # records, not lines, so that the report matches what the clerk sees.
-            numbers.append(len(rows))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        for _row in source():
+            height += 1
+            if height > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
     except csv.Error:
         raise SpreadsheetError(FILE_CORRUPT) from None
-    return Sheet(rows=rows, row_numbers=numbers)
+    return Sheet(source=source, height=height)
 
 
 def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
@@ -234,10 +418,10 @@ def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
         raise SpreadsheetError(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
     head = data[:8]
     if _is_zip(head):
-        _check_zip(data)
+        with_formulas = _check_zip(data)
         sheet = _read_workbook(data)
         sheet.formula_cells = {(row, col - sheet.first_column)
-                               for row, col in _formula_cells(data) if col >= sheet.first_column}
+                               for row, col in _formula_cells(data, with_formulas) if col >= sheet.first_column}
         return sheet
     if _is_ole(head):
         return _read_workbook(data)
@@ -286,7 +470,8 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
     """
     lookup = {normalize_header(alias): name for name, names in aliases.items() for alias in names}
     best: tuple[int, int] | None = None
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+    head = sheet.head(HEADER_SEARCH_ROWS)
+    for index, row in enumerate(head):
         hits = sum(1 for cell in row if normalize_header(cell) in lookup)
         if hits and (best is None or hits > best[1]):
             best = (index, hits)
@@ -295,7 +480,7 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
     index = best[0]
     columns: dict[str, int] = {}
     unknown: list[str] = []
-    for col, cell in enumerate(sheet.rows[index]):
+    for col, cell in enumerate(head[index]):
         key = normalize_header(cell)
         if not key:
             continue
@@ -314,10 +499,9 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
 
 def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
     """(row number, cells) after the header, blank rows skipped."""
-    for index in range(header.row_index + 1, len(sheet.rows)):
-        row = sheet.rows[index]
-        if not is_blank_row(row):
-            yield sheet.row_numbers[index], row
+    for index, (number, row) in enumerate(sheet.numbered()):
+        if index > header.row_index and not is_blank_row(row):
+            yield number, row
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)

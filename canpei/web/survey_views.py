@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.forms import ChoiceField
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from canpei.accounts.roles import Perm, has_perm
@@ -229,12 +230,16 @@ def import_detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @_may_import
-def import_report(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
+def import_report(request: HttpRequest, token: str) -> StreamingHttpResponse:
     job = _own_job(request, token)
-    path = jobs.report_path(job)
-    if not job.finished or not path.exists():
+    # Stored encrypted; decrypted as it is sent.
+    chunks = jobs.open_report(job)
+    if chunks is None:
         raise Http404()
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"导入报告-{job.pk}.xlsx")
+    response = StreamingHttpResponse(
+        chunks, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, f"导入报告-{job.pk}.xlsx")
+    return response
 
 
 @login_required

@@ -12,13 +12,13 @@ from django.conf import settings
 
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
-from canpei.errors import Forbidden
+from canpei.errors import Conflict, Forbidden
 from canpei.people import rules
 from canpei.people.imports import (
     CERT_AS_NUMBER, ID_AS_NUMBER, ID_TWICE_IN_FILE, NO_DATA_ROWS, PERSON_OTHER_TOWN, persons_import,
 )
 from canpei.people.models import Person
-from canpei.people.services import person_change_status, person_snapshot
+from canpei.people.services import person_change_status, person_create, person_snapshot
 from canpei.regions.models import Region
 from canpei.spreadsheets import reader
 from canpei.spreadsheets.reader import (
@@ -141,6 +141,20 @@ def test_town_staff_cannot_import_over_another_towns_person(registry, users):
     row = person_row(11, id_number=other.id_number, cert_number="", name="李四")
     assert _row_errors([row], users.town_staff) == [
         (2, "身份证号", other.id_number_masked, PERSON_OTHER_TOWN)]
+
+
+def test_the_import_does_not_tell_town_staff_that_a_person_lives_in_another_town(registry, users):
+    """Issue 8 item 9: the import answers as registering the person by hand does — the number
+    is taken — and never that the person is registered in another town."""
+    other = registry[1]
+    row = person_row(11, id_number=other.id_number, cert_number="", name="李四")
+    errors = _row_errors([row], users.town_staff)
+    assert errors == [(2, "身份证号", other.id_number_masked, "该身份证号已登记")]
+    assert not any("镇街" in message for _r, _c, _v, message in errors)
+    with pytest.raises(Conflict) as refused:
+        person_create(actor=users.town_staff, data={
+            "name": "李四", "id_number": other.id_number, "category": "4", "grade": "2", "town": ANHAI})
+    assert str(refused.value) == PERSON_OTHER_TOWN == rules.ID_DUPLICATE
 
 
 def test_it_rejects_the_same_id_twice_in_one_file(registry, users):

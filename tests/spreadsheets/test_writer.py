@@ -69,7 +69,7 @@ def test_a_csv_ledger_is_neutralised_too():
 
 def test_the_report_has_the_original_rows_and_an_error_column():
     result = ImportResult(kind="persons", total=2, header=["姓名", "身份证号"],
-                          rows=[(5, ["张三", "35058219900307001X"]), (6, ["李四", "123", "多出的格"])],
+                          source=[(5, ["张三", "35058219900307001X"]), (6, ["李四", "123", "多出的格"])],
                           errors=[RowError(6, "身份证号", "123", "身份证号须为 18 位"),
                                   RowError(0, "", "", "整个文件的问题")])
     out = io.BytesIO()
@@ -88,7 +88,7 @@ def test_the_report_has_the_original_rows_and_an_error_column():
 
 @pytest.mark.parametrize("value", DANGEROUS)
 def test_the_report_neutralises_what_the_clerk_typed(value):
-    result = ImportResult(kind="persons", header=["姓名", "地址"], rows=[(2, ["张三", value])])
+    result = ImportResult(kind="persons", header=["姓名", "地址"], source=[(2, ["张三", value])])
     out = io.BytesIO()
     write_report(out, result)
     assert not [c for row in read_back(out.getvalue()) for c in row if starts_a_formula(c)]
