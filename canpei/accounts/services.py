@@ -43,6 +43,26 @@ OFFICER_ACTIVE = "管理员账户的停用与启用只能由运维人员在命�
 OLD_PASSWORD_WRONG = "原密码不正确"
 PASSWORD_MISMATCH = "两次输入的新密码不一致"
 PASSWORD_UNCHANGED = "新密码不能与原密码相同"
+LAST_OFFICER = "「{role}」只剩这一个在用账户，不能变更其角色；请先为该角色另设一名管理员"
+
+
+def record_denied(*, actor: Any, attempt: str, target: User | None, reason: str = "") -> None:
+    """An officer's refused attempt, kept in the audit log for the audit officer to see.
+
+    Written in a transaction of its own, so that it stays when the refused service rolls back;
+    callers record outside their own transaction for the same reason."""
+    name = getattr(actor, "username", "") or ""
+    with transaction.atomic():
+        audit_record(actor=actor, action="security.denied", obj=target,
+                     object_type="" if target is not None else "accounts.user",
+                     summary=f"已拒绝 {name} 的操作：{attempt}" + (f"（{reason}）" if reason else ""),
+                     changes={"attempt": attempt, "reason": reason})
+
+
+def _deny(actor: Any, attempt: str, target: User | None, reason: str = "") -> Forbidden:
+    """Record the refused attempt, then give the Forbidden error for the caller to raise."""
+    record_denied(actor=actor, attempt=attempt, target=target, reason=reason)
+    return Forbidden(reason) if reason else Forbidden()
 
 
 def _scope(role: str, town: str | None, institution: int | str | None
@@ -94,11 +114,12 @@ def user_create(*, actor: Any, username: str, password: str, role: str = "",
     """
     if actor is not None:
         if not officer_may(actor, OfficerAction.CREATE_USER):
-            raise Forbidden()
+            raise _deny(actor, "创建账户", None)
         if role in OFFICER_ROLES and not officer_may(actor, OfficerAction.CREATE_OFFICER):
-            raise Forbidden(OFFICER_ROLE_AT_CREATION)
+            raise _deny(actor, f"创建带角色 {role} 的账户", None, OFFICER_ROLE_AT_CREATION)
         if role or town or institution:
-            raise Forbidden(OFFICER_ROLE_AT_CREATION)
+            raise _deny(actor, f"创建带角色或范围的账户（{role or '-'}）", None,
+                        OFFICER_ROLE_AT_CREATION)
     errors: list[tuple[str, str]] = []
     if not re.fullmatch(r"[A-Za-z0-9._-]{3,150}", username or ""):
         errors.append(("username", USERNAME_INVALID))
@@ -133,13 +154,29 @@ def _check_role_change(actor: Any, user: User, role: str, town: str | None,
     if actor is not None:
         if getattr(actor, "pk", None) == user.pk and not officer_may(
                 actor, OfficerAction.CHANGE_OWN_ROLE):
-            raise Forbidden(OWN_ROLE)
+            raise _deny(actor, f"变更自己的角色为 {role}", user, OWN_ROLE)
         if not officer_may(actor, action):
-            raise Forbidden()
+            raise _deny(actor, f"变更用户 {user.username} 的角色为 {role}", user)
+        if _officer_change(user, role) and action == OfficerAction.ASSIGN_BUSINESS_ROLE:
+            raise _deny(actor, f"单人变更用户 {user.username} 的角色为 {role}", user,
+                        OFFICER_NEEDS_TWO)
     region, inst, errors = _scope(role, town, institution)
     if errors:
         raise InvalidInput(errors)
     return region, inst
+
+
+def _last_officer_error(user: User, role: str) -> Conflict | None:
+    """An officer role must keep at least one active holder: without an audit officer nobody
+    reads the audit log, without a security officer nobody assigns roles (三员分立). The
+    holders are locked, so two confirmations cannot each remove "the other" holder."""
+    if user.role not in OFFICER_ROLES or role == user.role:
+        return None
+    holders = list(User.objects.select_for_update().filter(role=user.role, is_active=True)
+                   .order_by("pk").values_list("pk", flat=True))
+    if any(pk != user.pk for pk in holders):
+        return None
+    return Conflict(LAST_OFFICER.format(role=Role(user.role).label))
 
 
 def _apply_role(actor: Any, locked: User, role: str, region: Any, inst: Any,
@@ -163,6 +200,7 @@ def user_set_role(*, actor: Any, user: User, role: str, town: str | None = None,
                                       OfficerAction.ASSIGN_BUSINESS_ROLE)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        # Checked again under the lock: the role may have changed since the check above.
         if actor is not None and _officer_change(locked, role):
             raise Forbidden(OFFICER_NEEDS_TWO)
         _apply_role(actor, locked, role, region, inst, f"变更用户 {locked.username} 角色")
@@ -179,6 +217,9 @@ def role_propose(*, actor: Any, user: User, role: str, town: str | None = None,
         locked = User.objects.select_for_update().get(pk=user.pk)
         if RoleProposal.objects.filter(user=locked, state=RoleProposal.State.PENDING).exists():
             raise Conflict(PROPOSAL_DUPLICATE)
+        last = _last_officer_error(locked, role)
+        if last is not None:
+            raise last
         proposal = RoleProposal.objects.create(user=locked, role=role, town=region,
                                                institution=inst, proposed_by=actor)
         audit_record(actor=actor, action="user.role_propose", obj=locked,
@@ -194,7 +235,10 @@ def role_propose(*, actor: Any, user: User, role: str, town: str | None = None,
 def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RoleProposal:
     """Second step: the system or audit officer confirms (the change is applied) or rejects."""
     if not officer_may(actor, OfficerAction.CONFIRM_OFFICER_ROLE):
-        raise Forbidden()
+        raise _deny(actor, f"处理角色变更申请 {proposal.pk}", proposal.user)
+    if actor.pk in (proposal.user_id, proposal.proposed_by_id):
+        raise _deny(actor, f"处理与自己账户有关的角色变更申请 {proposal.pk}", proposal.user,
+                    PROPOSAL_SELF)
     with transaction.atomic():
         locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.state != RoleProposal.State.PENDING:
@@ -202,6 +246,9 @@ def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RolePro
         if actor.pk in (locked.user_id, locked.proposed_by_id):
             raise Forbidden(PROPOSAL_SELF)
         target = User.objects.select_for_update().get(pk=locked.user_id)
+        last = _last_officer_error(target, locked.role) if confirm else None
+        if last is not None:
+            raise last
         locked.state = RoleProposal.State.CONFIRMED if confirm else RoleProposal.State.REJECTED
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.save(update_fields=["state", "decided_by", "decided_at"])
@@ -219,10 +266,13 @@ def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RolePro
 def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     """Deactivate (which ends the user's API tokens) or reactivate an account."""
     if actor is not None:
+        attempt = f"{'启用' if active else '停用'}用户 {user.username}"
         if not officer_may(actor, OfficerAction.DEACTIVATE_USER):
-            raise Forbidden()
+            raise _deny(actor, attempt, user)
         if actor.pk == user.pk:
-            raise Forbidden(OWN_ACCOUNT_ACTIVE)
+            raise _deny(actor, attempt, user, OWN_ACCOUNT_ACTIVE)
+        if user.role in OFFICER_ROLES:
+            raise _deny(actor, attempt, user, OFFICER_ACTIVE)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if actor is not None and locked.role in OFFICER_ROLES:
@@ -275,7 +325,7 @@ def tokens_revoke_all(*, actor: Any, user: User) -> int:
     """End all of a user's API tokens: the security officer, or the operator (`canpei token
     NAME --revoke-all`)."""
     if actor is not None and not officer_may(actor, OfficerAction.REVOKE_TOKENS):
-        raise Forbidden()
+        raise _deny(actor, f"撤销用户 {user.username} 的 API 令牌", user)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         revoked = _revoke_all(locked)

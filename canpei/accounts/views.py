@@ -77,6 +77,14 @@ def _user_admin(request: HttpRequest) -> bool:
     return officer_may(request.user, OfficerAction.LIST_USERS)
 
 
+def _refuse_post(request: HttpRequest, attempt: str, target: User | None = None) -> Http404:
+    """Not found to a signed-in user without the right, as everywhere; a POST is an attempt
+    to act, so it is kept in the audit log for the audit officer as well."""
+    if request.method == "POST":
+        services.record_denied(actor=request.user, attempt=attempt, target=target)
+    return Http404()
+
+
 def _sign_in_first(request: HttpRequest) -> HttpResponse:
     return redirect(f"/login?next={request.path}")
 
@@ -86,10 +94,10 @@ def users_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request)
     if not _user_admin(request):
-        raise Http404()
+        raise _refuse_post(request, "创建账户")
     can_create = officer_may(request.user, OfficerAction.CREATE_USER)
     if request.method == "POST" and not can_create:
-        raise Http404()
+        raise _refuse_post(request, "创建账户")
     form = UserCreateForm(request.POST or None) if can_create else None
     status = 200
     if request.method == "POST" and form is not None and form.is_valid():
@@ -129,11 +137,14 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request)
     if not officer_may(request.user, OfficerAction.ASSIGN_BUSINESS_ROLE):
-        raise Http404()
+        raise _refuse_post(request, f"变更用户 {user_id} 的角色")
     target = User.objects.filter(pk=user_id).first()
     if target is None:
         raise Http404()
     if target.pk == request.user.pk:
+        if request.method == "POST":
+            services.record_denied(actor=request.user, attempt="变更自己的角色", target=target,
+                                   reason=services.OWN_ROLE)
         return render(request, "accounts/user_role.html", {
             "target": target, "form": None, "refusal": services.OWN_ROLE}, status=403)
     form = RoleForm(request.POST or None, initial={
@@ -171,7 +182,7 @@ def user_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request)
     if not officer_may(request.user, OfficerAction.DEACTIVATE_USER):
-        raise Http404()
+        raise _refuse_post(request, f"停用或启用用户 {user_id}")
     target = User.objects.filter(pk=user_id).first()
     if target is None:
         raise Http404()
@@ -192,7 +203,7 @@ def user_tokens_view(request: HttpRequest, user_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request)
     if not officer_may(request.user, OfficerAction.REVOKE_TOKENS):
-        raise Http404()
+        raise _refuse_post(request, f"撤销用户 {user_id} 的 API 令牌")
     target = User.objects.filter(pk=user_id).first()
     if target is None:
         raise Http404()
@@ -220,7 +231,7 @@ def role_decide_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request)
     if not officer_may(request.user, OfficerAction.CONFIRM_OFFICER_ROLE):
-        raise Http404()
+        raise _refuse_post(request, f"处理角色变更申请 {proposal_id}")
     proposal = RoleProposal.objects.filter(pk=proposal_id).first()
     if proposal is None:
         raise Http404()

@@ -14,13 +14,14 @@ from django.test import Client
 
 from canpei.accounts.models import ApiToken, RoleProposal, User
 from canpei.accounts.roles import MATRIX_ROLES, OFFICER_MATRIX, OfficerAction
+from canpei.accounts.roles import Role
 from canpei.accounts.services import (
-    OFFICER_NEEDS_TWO, OFFICER_ROLE_AT_CREATION, OWN_ROLE, PROPOSAL_SELF, role_decide,
-    role_propose, token_issue, user_set_role,
+    LAST_OFFICER, OFFICER_ACTIVE, OFFICER_NEEDS_TWO, OFFICER_ROLE_AT_CREATION, OWN_ROLE,
+    PROPOSAL_SELF, role_decide, role_propose, token_issue, user_set_role,
 )
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
-from canpei.errors import Forbidden
+from canpei.errors import Conflict, Forbidden
 from tests.conftest import ANHAI, PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,15 @@ def test_the_matrix_in_roles_py_is_the_separation_of_duties() -> None:
 def fresh(db: Any) -> Any:
     """An account as the system officer leaves it: no role yet."""
     user = User(username="fresh", role="")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def second_audit_officer(db: Any) -> Any:
+    """Another audit officer, so that moving the first one does not leave the role empty."""
+    user = User(username="auditadmin2", role="audit_admin")
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -174,16 +184,19 @@ def test_matrix_cell(action: str, role: str, users: Any, fresh: Any, person_in: 
                      login: Any) -> None:
     actor = users.by_role()[role]
     allowed = EXPECTED[action][MATRIX_ROLES.index(role)]
-    entries_before = AuditEntry.objects.count()
+    last_before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     response, applied = ACTIONS[action](login(actor), actor, users, fresh, person_in)
     assert applied == allowed, (action, role, response.status_code)
     if allowed:
         assert response.status_code in (200, 302)
     else:
         assert response.status_code in (403, 404)
-        if action not in (A.LIST_USERS, A.READ_AUDIT, A.READ_BUSINESS_DATA, A.REVOKE_TOKENS):
-            # A refused write leaves no trace but, at most, nothing.
-            assert AuditEntry.objects.count() == entries_before
+        if action not in (A.LIST_USERS, A.READ_AUDIT, A.READ_BUSINESS_DATA):
+            # A refused write changes nothing; the attempt itself is kept for the audit officer.
+            # (The token-revocation cell issues the token it tries to revoke.)
+            written = list(AuditEntry.objects.filter(pk__gt=last_before)
+                           .exclude(action="token.issue").values_list("action", "actor_id"))
+            assert written == [("security.denied", actor.pk)]
     assert audit_verify().ok
 
 
@@ -281,7 +294,7 @@ def test_nobody_changes_their_own_role_even_through_the_service(users: Any) -> N
 
 
 def test_the_security_officer_cannot_move_the_audit_officer_to_town_staff_alone(
-        users: Any, login: Any) -> None:
+        users: Any, login: Any, second_audit_officer: Any) -> None:
     with pytest.raises(Forbidden) as refused:
         user_set_role(actor=users.security_admin, user=users.audit_admin, role="town_staff",
                       town=ANHAI)
@@ -319,7 +332,8 @@ def test_the_two_officer_procedure_applies_an_officer_role_and_is_audited(
     assert audit_verify().ok
 
 
-def test_an_officer_cannot_confirm_a_change_of_its_own_role(users: Any, login: Any) -> None:
+def test_an_officer_cannot_confirm_a_change_of_its_own_role(users: Any, login: Any,
+                                                           second_audit_officer: Any) -> None:
     proposal = role_propose(actor=users.security_admin, user=users.audit_admin,
                             role="town_staff", town=ANHAI)
     with pytest.raises(Forbidden) as refused:
@@ -370,3 +384,99 @@ def test_the_system_officer_cannot_deactivate_an_officer_from_the_page(users: An
         assert officer.is_active
     page = client.get("/admin/users").content.decode()
     assert "管理员账户的停用与启用只能由运维人员在命令行执行" in page or "不能停用" in page
+
+
+# The last holder of an officer role (found when the product was tried from outside: the
+# security and system officers together removed the only audit officer, after which nobody
+# could read the audit log and the former audit officer read every person).
+
+@pytest.mark.parametrize("officer, role", [("audit_admin", "city_admin"),
+                                           ("audit_admin", "town_staff"),
+                                           ("sys_admin", "auditor"),
+                                           ("security_admin", "audit_admin")])
+def test_the_last_holder_of_an_officer_role_is_not_moved(officer: str, role: str, users: Any,
+                                                         login: Any) -> None:
+    target = users.by_role()[officer]
+    town = ANHAI if role == "town_staff" else None
+    if officer == "security_admin":
+        # Proposed by the security officer about itself is refused already; the guard is
+        # reached through the service by the operator's proposal.
+        with pytest.raises(Conflict) as refused:
+            role_propose(actor=None, user=target, role=role, town=town)
+    else:
+        response = login(users.security_admin).post(f"/admin/users/{target.pk}/role",
+                                                    {"role": role, "town": town or ""})
+        assert response.status_code == 409
+        assert LAST_OFFICER.format(role=Role(officer).label) in response.content.decode()
+        with pytest.raises(Conflict) as refused:
+            role_propose(actor=users.security_admin, user=target, role=role, town=town)
+    assert refused.value.message == LAST_OFFICER.format(role=Role(officer).label)
+    assert "只剩这一个在用账户" in refused.value.message
+    assert _role(target) == (officer, None)
+    assert not RoleProposal.objects.filter(user=target).exists()
+
+
+def test_a_proposal_that_became_the_last_holder_is_not_confirmed(
+        users: Any, login: Any, second_audit_officer: Any) -> None:
+    first = role_propose(actor=users.security_admin, user=users.audit_admin, role="auditor")
+    second = role_propose(actor=users.security_admin, user=second_audit_officer, role="auditor")
+    assert login(users.sys_admin).post(f"/admin/role-proposals/{first.pk}/decide",
+                                       {"decision": "confirm"}).status_code == 302
+    assert _role(users.audit_admin) == ("auditor", None)
+    page = login(users.sys_admin).post(f"/admin/role-proposals/{second.pk}/decide",
+                                       {"decision": "confirm"}, follow=True)
+    assert "「审计管理员」只剩这一个在用账户，不能变更其角色" in page.content.decode()
+    assert _role(second_audit_officer) == ("audit_admin", None)
+    second.refresh_from_db()
+    assert second.state == "pending"
+    assert audit_verify().ok
+
+
+def test_an_inactive_holder_does_not_count_as_another_officer(users: Any, login: Any,
+                                                              second_audit_officer: Any) -> None:
+    User.objects.filter(pk=second_audit_officer.pk).update(is_active=False)
+    with pytest.raises(Conflict):
+        role_propose(actor=users.security_admin, user=users.audit_admin, role="auditor")
+
+
+# Refused attempts are kept for the audit officer.
+
+@pytest.mark.parametrize("attempt", ["role_posted_at_creation", "own_role", "confirm_own",
+                                     "security_confirms", "deactivate_officer"])
+def test_a_refused_officer_attempt_is_in_the_audit_log(attempt: str, users: Any, fresh: Any,
+                                                       login: Any,
+                                                       second_audit_officer: Any) -> None:
+    if attempt == "role_posted_at_creation":
+        actor = users.sys_admin
+        response = login(actor).post("/admin/users", {"username": "mole", "password": NEW_PASSWORD,
+                                                      "role": "city_admin"})
+        reason = OFFICER_ROLE_AT_CREATION
+    elif attempt == "own_role":
+        actor = users.security_admin
+        response = login(actor).post(f"/admin/users/{actor.pk}/role", {"role": "city_admin"})
+        reason = OWN_ROLE
+    elif attempt == "confirm_own":
+        actor = users.audit_admin
+        proposal = role_propose(actor=users.security_admin, user=actor, role="auditor")
+        response = login(actor).post(f"/admin/role-proposals/{proposal.pk}/decide",
+                                     {"decision": "confirm"})
+        reason = PROPOSAL_SELF
+    elif attempt == "security_confirms":
+        actor = users.security_admin
+        proposal = role_propose(actor=actor, user=fresh, role="sys_admin")
+        response = login(actor).post(f"/admin/role-proposals/{proposal.pk}/decide",
+                                     {"decision": "confirm"})
+        reason = ""
+    else:
+        actor = users.sys_admin
+        response = login(actor).post(f"/admin/users/{users.audit_admin.pk}/active",
+                                     {"active": "0"})
+        reason = OFFICER_ACTIVE
+    assert response.status_code in (302, 403, 404)
+    entry = AuditEntry.objects.filter(action="security.denied").latest("pk")
+    assert entry.actor_id == actor.pk
+    assert entry.summary.startswith(f"已拒绝 {actor.username} 的操作：")
+    assert entry.changes["reason"] == reason
+    assert User.objects.filter(pk=users.audit_admin.pk, is_active=True, role="audit_admin").exists()
+    assert not User.objects.filter(username="mole").exists()
+    assert audit_verify().ok
