@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import subprocess
 import sys
 from typing import Any, Sequence
@@ -53,8 +54,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     worker = None
     if not args.no_worker:
         worker = subprocess.Popen([sys.executable, "-m", "canpei", "worker"])
+    server = subprocess.Popen(command)
+
+    # Python's default SIGTERM ends this process without its `finally`, which left gunicorn
+    # and the worker serving after `kill` of `canpei run` (systemd, a shell). Pass the signal
+    # on instead: gunicorn shuts down gracefully, then the worker is stopped below.
+    def forward(signum: int, _frame: object) -> None:
+        server.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
     try:
-        return subprocess.call(command)
+        while True:
+            try:
+                return server.wait()
+            except KeyboardInterrupt:
+                # Ctrl-C reaches gunicorn too (same process group); wait for it to finish.
+                continue
     finally:
         if worker is not None:
             worker.terminate()
