@@ -192,7 +192,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "canpei.accounts.passwords.MinimumLengthValidator",
      "OPTIONS": {"min_length": 8}},
     {"NAME": "canpei.accounts.passwords.CharacterKindsValidator"},
     {"NAME": "canpei.accounts.passwords.UsernameValidator"},

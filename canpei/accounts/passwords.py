@@ -5,6 +5,24 @@ import string
 from django.core.exceptions import ValidationError
 
 PASSWORD_KINDS = "密码须包含大写字母、小写字母、数字、符号中的至少三类"
+PASSWORD_TOO_SHORT = "密码至少须有 {min_length} 个字符"
+
+
+class MinimumLengthValidator:
+    """At least `min_length` characters. Django's own validator is not used: its message
+    changed in Django 5.2 and the bundled Chinese catalogue still has the old text, so the
+    Chinese UI showed it in English."""
+
+    def __init__(self, min_length: int = 8) -> None:
+        self.min_length = min_length
+
+    def validate(self, password: str, user: object = None) -> None:
+        if len(password or "") < self.min_length:
+            raise ValidationError(PASSWORD_TOO_SHORT.format(min_length=self.min_length),
+                                  code="password_too_short")
+
+    def get_help_text(self) -> str:
+        return PASSWORD_TOO_SHORT.format(min_length=self.min_length)
 
 
 class CharacterKindsValidator:

@@ -68,7 +68,7 @@ def test_every_user_has_a_change_password_page_with_the_policy(role: str, users:
     ("Wrong-pass-2026", NEW, None, "old_password", "原密码不正确"),
     (PASSWORD, NEW, NEW + "x", "new_password2", "两次输入的新密码不一致"),
     (PASSWORD, PASSWORD, None, "new_password1", "新密码不能与原密码相同"),
-    (PASSWORD, "short1A", None, "new_password1", None),
+    (PASSWORD, "short1A", None, "new_password1", "密码至少须有 8 个字符"),
     (PASSWORD, "alllowercase", None, "new_password1", "密码须包含大写字母、小写字母、数字、符号中的至少三类"),
     (PASSWORD, "City-2027-pass", None, "new_password1", PASSWORD_HAS_USERNAME),
 ])
