@@ -480,3 +480,15 @@ def test_a_refused_officer_attempt_is_in_the_audit_log(attempt: str, users: Any,
     assert User.objects.filter(pk=users.audit_admin.pk, is_active=True, role="audit_admin").exists()
     assert not User.objects.filter(username="mole").exists()
     assert audit_verify().ok
+
+
+def test_the_proposals_page_shows_the_current_role_and_no_buttons_on_ones_own(
+        users: Any, login: Any, second_audit_officer: Any) -> None:
+    mine = role_propose(actor=users.security_admin, user=users.audit_admin, role="auditor")
+    page = login(users.audit_admin).get("/admin/role-proposals").content.decode()
+    row = page.split('<th scope="row">auditadmin</th>', 1)[1].split("</tr>", 1)[0]
+    assert "<td>审计管理员</td>" in row and "<td>监督</td>" in row
+    assert "与本人账户有关，须由另一名管理员处理" in row
+    assert f"/admin/role-proposals/{mine.pk}/decide" not in row
+    other = login(users.sys_admin).get("/admin/role-proposals").content.decode()
+    assert f"/admin/role-proposals/{mine.pk}/decide" in other
