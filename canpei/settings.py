@@ -81,7 +81,9 @@ def _generated_secret(path: Path, nbytes: int) -> str:
 
 
 VAR_DIR = Path(os.environ.get("CANPEI_VAR_DIR") or Path.cwd() / "var").resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The var dir holds the keys and, on SQLite, the database with its personal data: only the
+# account running Canpei may enter it (an existing dir keeps the mode its operator gave it).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = _env_bool("CANPEI_DEBUG", False)
 SECRET_KEY = os.environ.get("CANPEI_SECRET_KEY") or _generated_secret(VAR_DIR / "secret.key", 50)

@@ -113,3 +113,13 @@ def test_behind_the_proxy_its_header_makes_the_request_secure(client: Client) ->
     with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
         assert client.get("/login", **forwarded)[HSTS] == "max-age=31536000"
         assert HSTS not in client.get("/login", HTTP_X_FORWARDED_PROTO="http")
+
+
+# ---- the var dir: keys and the SQLite database are the running account's only ------------------
+
+def test_a_new_var_dir_is_the_running_accounts_only(tmp_path: Path) -> None:
+    var = tmp_path / "new" / "var"
+    values(var)
+    assert var.stat().st_mode & 0o777 == 0o700
+    for key in ("secret.key", "field.key", "audit.key"):
+        assert (var / key).stat().st_mode & 0o077 == 0
