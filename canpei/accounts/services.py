@@ -398,29 +398,25 @@ def record_logout(user: Any) -> None:
                      summary=f"用户 {user.username} 退出登录")
 
 
-def _typed_account(username: Any) -> tuple[User | None, str]:
-    """The account a typed username names, and the name as it may be logged.
+def _record_typed_account(action: str, username: Any, request: Any, summary: str) -> None:
+    """A sign-in event about a typed username: the account if it names one, never the password.
 
     A username that names no account is not logged: it is often a password typed into the
-    wrong field."""
+    wrong field. `summary` has `{name}` and `{channel}` to fill in."""
     user = User.objects.filter(username=str(username or "")[:150]).first() if username else None
-    return user, safe_username(user.username) if user else "（未知用户名）"
+    name = safe_username(user.username) if user else "（未知用户名）"
+    channel = _channel(request)
+    with transaction.atomic():
+        audit_record(actor=None, action=action, object_type="accounts.user",
+                     object_id=user.pk if user else "",
+                     summary=summary.format(name=name, channel=channel),
+                     changes={"username": name, "channel": channel})
 
 
 def record_login_failed(username: Any, request: Any) -> None:
-    """A failed sign-in: the username if it names an account, never the password."""
-    user, name = _typed_account(username)
-    with transaction.atomic():
-        audit_record(actor=None, action="auth.login_failed",
-                     object_type="accounts.user", object_id=user.pk if user else "",
-                     summary=f"登录失败：用户名 {name}（{_channel(request)}）",
-                     changes={"username": name, "channel": _channel(request)})
+    _record_typed_account("auth.login_failed", username, request, "登录失败：用户名 {name}（{channel}）")
 
 
 def record_lockout(username: Any, request: Any) -> None:
-    user, name = _typed_account(username)
-    with transaction.atomic():
-        audit_record(actor=None, action="auth.lockout",
-                     object_type="accounts.user", object_id=user.pk if user else "",
-                     summary=f"账户 {name} 因连续登录失败被锁定（{_channel(request)}）",
-                     changes={"username": name, "channel": _channel(request)})
+    _record_typed_account("auth.lockout", username, request,
+                          "账户 {name} 因连续登录失败被锁定（{channel}）")
