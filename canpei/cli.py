@@ -8,7 +8,10 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
 
 
 def _setup() -> None:
@@ -390,7 +393,7 @@ def _terminal_progress(label: str) -> Any:
     return show
 
 
-def _operator(name: str | None) -> Any:
+def _operator(name: str | None) -> User | None:
     """The account an import or export runs as: CANPEI_USER or --as, else the first city admin."""
     from canpei.accounts.models import User
     from canpei.accounts.roles import Role
@@ -406,8 +409,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from canpei.errors import ServiceError
     from canpei.spreadsheets.importing import write_report
-    from canpei.spreadsheets.jobs import importer
     from canpei.spreadsheets.reader import MAX_FILE_BYTES
+    from canpei.spreadsheets.registry import import_spec
 
     actor = _operator(args.as_user)
     if actor is None:
@@ -424,9 +427,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"无法读取文件：{exc.strerror}", file=sys.stderr)
         return 1
     try:
-        result = importer(args.kind)(actor=actor, data=data, filename=os.path.basename(args.file),
-                                     dry_run=args.dry_run,
-                                     progress=_terminal_progress("校验"))
+        result = import_spec(args.kind).run(actor=actor, data=data,
+                                            filename=os.path.basename(args.file),
+                                            dry_run=args.dry_run,
+                                            progress=_terminal_progress("校验"))
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -454,21 +458,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     from xlsxwriter.exceptions import XlsxWriterException
 
     from canpei.errors import ServiceError
-    from canpei.spreadsheets.exports import EXPORTS
+    from canpei.spreadsheets.registry import export_spec
 
     actor = _operator(args.as_user)
     if actor is None:
         print("找不到执行导出的用户：请用 --as 指定", file=sys.stderr)
         return 1
+    spec = export_spec(args.kind)
+    assert spec is not None  # argparse's choices are the registered kinds
     fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
     try:
         if fmt == "csv":
             with open(args.out, "w", encoding="utf-8-sig", newline="") as handle:
-                count = EXPORTS[args.kind](actor=actor, out=handle, fmt=fmt, year=args.year,
-                                           town=args.town or "")
+                count = spec.run(actor=actor, out=handle, fmt=fmt, year=args.year,
+                                 town=args.town or "")
         else:
-            count = EXPORTS[args.kind](actor=actor, out=args.out, fmt=fmt, year=args.year,
-                                       town=args.town or "")
+            count = spec.run(actor=actor, out=args.out, fmt=fmt, year=args.year,
+                             town=args.town or "")
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         for field, message in exc.errors:
@@ -484,6 +490,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from canpei.accounts.roles import Role
+    from canpei.spreadsheets.registry import export_specs, import_specs
 
     parser = argparse.ArgumentParser(prog="canpei", description="残培：残疾人职业技能培训管理系统")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -545,7 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     anchor.set_defaults(func=cmd_audit_anchor)
 
     imp = sub.add_parser("import", help="import a spreadsheet (.xlsx or .csv): all rows or none")
-    imp.add_argument("kind", choices=["persons", "surveys", "enrollments", "certificates"])
+    # The kinds the apps registered (canpei.spreadsheets.registry), in INSTALLED_APPS order.
+    imp.add_argument("kind", choices=[spec.kind for spec in import_specs()])
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     imp.add_argument("--report", metavar="OUT.xlsx", help="write the rows with their errors here")
@@ -554,8 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="write a ledger (台账) as .xlsx or .csv")
-    exp.add_argument("kind", choices=["persons", "surveys", "trainees", "classes", "applications",
-                                     "staff-training"])
+    exp.add_argument("kind", choices=[spec.kind for spec in export_specs()])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
     exp.add_argument("--year", type=int, help="survey year (surveys), class start year (trainees, classes)")
     exp.add_argument("--town", help="12-digit town code")

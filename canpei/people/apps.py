@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class PeopleConfig(AppConfig):
     name = "canpei.people"
     verbose_name = "人员"
+
+    def ready(self) -> None:
+        from canpei.people import exports, imports, survey_imports
+        from canpei.spreadsheets.registry import register_export, register_import
+
+        for export in exports.EXPORTS:
+            register_export(export)
+        for spec in imports.IMPORTS + survey_imports.IMPORTS:
+            register_import(spec)

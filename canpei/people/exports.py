@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Mapping
 
-from django.db import transaction
-from django.utils import timezone
-
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
-from canpei.audit.services import audit_record
-from canpei.errors import Forbidden
+from canpei.errors import InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.selectors import PersonFilters, person_list
 from canpei.regions.models import Region
-from canpei.spreadsheets.writer import write_csv, write_xlsx
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 
 PERSON_HEADERS = ["序号", "姓名", "身份证号", "残疾证号", "性别", "出生日期", "残疾类别", "残疾等级",
                   "所属镇街", "地址", "联系电话", "文化程度", "困难类型", "就业形式", "未就业原因",
@@ -33,7 +30,7 @@ _COLUMNS = ("name", "id_number_enc", "cert_number_enc", "gender", "birth_date", 
             "registered_unemployed", "entrepreneurship_intention", "status")
 
 
-def _person_rows(actor: Any, filters: PersonFilters, reveal: bool) -> Iterator[list[Any]]:
+def _person_rows(actor: User, filters: PersonFilters, reveal: bool) -> Iterator[list[Any]]:
     towns = dict(Region.objects.values_list("code", "name"))
     qs = person_list(user=actor, filters=filters).values_list(*_COLUMNS)
     for index, row in enumerate(qs.iterator(chunk_size=2000), start=1):
@@ -54,27 +51,17 @@ def _person_rows(actor: Any, filters: PersonFilters, reveal: bool) -> Iterator[l
                _LABELS["status"].get(status, "")]
 
 
-def persons_export(*, actor: Any, filters: PersonFilters, out: str | IO[Any],
+def persons_export(*, actor: User, filters: PersonFilters, out: str | IO[Any],
                    fmt: str = "xlsx") -> int:
     """Write the persons the actor may see, filtered; full numbers only for those who may reveal."""
-    if not has_perm(actor, Perm.PERSON_EXPORT):
-        raise Forbidden()
-    reveal = has_perm(actor, Perm.PERSON_REVEAL)
-    now = timezone.localtime()
-    who = f"{actor.get_full_name() or actor.username}（{actor.username}）"
-    rows = _person_rows(actor, filters, reveal)
-    if fmt == "csv":
-        count = write_csv(out, headers=PERSON_HEADERS, rows=rows, exported_by=who,  # type: ignore[arg-type]
-                          exported_at=now)
-    else:
-        count = write_xlsx(out, title="残疾人实名制台账", headers=PERSON_HEADERS, rows=rows,
-                           exported_by=who, exported_at=now, widths=PERSON_WIDTHS)
-    with transaction.atomic():
-        audit_record(actor=actor, action="export.persons", object_type="people.person",
-                     summary=f"导出人员台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
-                     changes={"filters": {k: v for k, v in vars(filters).items() if v not in ("", None)},
-                              "rows": count, "format": fmt, "full_numbers": reveal})
-    return count
+    def build() -> Ledger:
+        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        return Ledger(title="残疾人实名制台账", headers=PERSON_HEADERS, widths=PERSON_WIDTHS,
+                      rows=_person_rows(actor, filters, reveal), action="export.persons",
+                      object_type="people.person", summary="导出人员台账", full_numbers=reveal,
+                      filters={k: v for k, v in vars(filters).items() if v not in ("", None)})
+
+    return ledger_write(actor=actor, permission=Perm.PERSON_EXPORT, ledger=build, out=out, fmt=fmt)
 
 
 SURVEY_HEADERS = ["序号", "姓名", "身份证号", "所属镇街", "调查年度", "调查日期", "就业形式", "未就业原因",
@@ -83,7 +70,7 @@ SURVEY_HEADERS = ["序号", "姓名", "身份证号", "所属镇街", "调查年
 SURVEY_WIDTHS = [7, 10, 21, 10, 8, 11, 16, 12, 20, 8, 8, 8, 8, 8, 22, 22, 10, 16, 8]
 
 
-def _survey_rows(actor: Any, year: int | None, town: str, reveal: bool) -> Iterator[list[Any]]:
+def _survey_rows(actor: User, year: int | None, town: str, reveal: bool) -> Iterator[list[Any]]:
     from canpei.people.survey_selectors import survey_list
     from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
@@ -102,24 +89,43 @@ def _survey_rows(actor: Any, year: int | None, town: str, reveal: bool) -> Itera
                "、".join(ACCESSIBILITY_NEEDS.get(n, n) for n in s.accessibility_needs), s.surveyor]
 
 
-def surveys_export(*, actor: Any, out: str | IO[Any], fmt: str = "xlsx", year: int | None = None,
+def surveys_export(*, actor: User, out: str | IO[Any], fmt: str = "xlsx", year: int | None = None,
                    town: str = "") -> int:
-    if not has_perm(actor, Perm.PERSON_EXPORT):
-        raise Forbidden()
-    reveal = has_perm(actor, Perm.PERSON_REVEAL)
-    now = timezone.localtime()
-    who = f"{actor.get_full_name() or actor.username}（{actor.username}）"
-    rows = _survey_rows(actor, year, town, reveal)
-    title = f"{year}年度残疾人就业培训需求调查台账" if year else "残疾人就业培训需求调查台账"
-    if fmt == "csv":
-        count = write_csv(out, headers=SURVEY_HEADERS, rows=rows, exported_by=who,  # type: ignore[arg-type]
-                          exported_at=now)
-    else:
-        count = write_xlsx(out, title=title, headers=SURVEY_HEADERS, rows=rows, exported_by=who,
-                           exported_at=now, widths=SURVEY_WIDTHS)
-    with transaction.atomic():
-        audit_record(actor=actor, action="export.surveys", object_type="people.survey",
-                     summary=f"导出需求调查台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
-                     changes={"filters": {"year": year, "town": town}, "rows": count, "format": fmt,
-                              "full_numbers": reveal})
-    return count
+    def build() -> Ledger:
+        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        title = f"{year}年度残疾人就业培训需求调查台账" if year else "残疾人就业培训需求调查台账"
+        return Ledger(title=title, headers=SURVEY_HEADERS, widths=SURVEY_WIDTHS,
+                      rows=_survey_rows(actor, year, town, reveal), action="export.surveys",
+                      object_type="people.survey", summary="导出需求调查台账", full_numbers=reveal,
+                      filters={"year": year, "town": town})
+
+    return ledger_write(actor=actor, permission=Perm.PERSON_EXPORT, ledger=build, out=out, fmt=fmt)
+
+
+SURVEY_YEAR_INVALID = "年度须为四位数字"
+
+
+def _persons_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+    filters = PersonFilters.from_params(params if params is not None else {"town": town})
+    return persons_export(actor=actor, filters=filters, out=out, fmt=fmt)
+
+
+def _surveys_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+    from canpei.people.survey_selectors import parse_town, parse_year
+
+    if params is not None:
+        year, town = parse_year(params.get("year")), params.get("town", "")
+    if year is not None and not 1900 <= year <= 2100:
+        raise InvalidInput([("year", SURVEY_YEAR_INVALID)])
+    return surveys_export(actor=actor, out=out, fmt=fmt, year=year, town=parse_town(town))
+
+
+# The registry's ledgers need PERSON_EXPORT (registered by PeopleConfig.ready()).
+EXPORTS = (
+    ExportSpec(kind="persons", label="人员名册", permission=Perm.PERSON_EXPORT,
+               list_url="/persons", headers=PERSON_HEADERS, run=_persons_run),
+    ExportSpec(kind="surveys", label="需求调查", permission=Perm.PERSON_EXPORT,
+               list_url="/surveys", headers=SURVEY_HEADERS, run=_surveys_run),
+)

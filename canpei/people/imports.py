@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 from django.db import IntegrityError, connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_prepare_changes, audit_record, audit_record_many
@@ -29,6 +30,7 @@ from canpei.spreadsheets.importing import (
     NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, no_progress, open_for_import,
 )  # NO_DATA_ROWS: the message of an import with no rows, named here with the others
 from canpei.spreadsheets.reader import cell_text
+from canpei.spreadsheets.registry import ImportSpec
 
 # The names federations use for each column, the canonical one first.
 PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -530,3 +532,11 @@ def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person
                 _audit_entry("person.create", "导入登记人员", created[at:at + AUDIT_BATCH])
                 for at in range(0, len(created), AUDIT_BATCH)])
         _write_rest(actor=actor, entries=[], to_update=to_update, result=result, filename=filename)
+
+
+# Registered by PeopleConfig.ready(); the surveys' spec is in people/survey_imports.py.
+REGISTRY_UPDATE_HELP = _("名册中已有的人员（同一身份证号）会被更新；同一文件导入两次，第二次不会有变化。")
+IMPORTS = (
+    ImportSpec(kind="persons", label="人员名册", permissions=(Perm.IMPORT_RUN, Perm.PERSON_CREATE),
+               columns=PERSON_COLUMNS, run=persons_import, help=(REGISTRY_UPDATE_HELP,)),
+)

@@ -13,7 +13,7 @@ from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record, audit_record_many
 from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
-from canpei.people.imports import FORM_CODES, REASON_CODES
+from canpei.people.imports import FORM_CODES, REASON_CODES, REGISTRY_UPDATE_HELP
 from canpei.people.models import Person, Survey
 from canpei.people.survey_services import (
     clean_survey_input, refresh_persons_from_latest, skills_by_code, survey_snapshot,
@@ -24,6 +24,7 @@ from canpei.spreadsheets.importing import (
     ImportResult, Progress, RowError, column_label, no_progress, open_for_import,
 )
 from canpei.spreadsheets.reader import cell_text
+from canpei.spreadsheets.registry import ImportSpec
 from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -278,3 +279,9 @@ def _write(actor: Any, creates: list[tuple[Survey, list[Any]]],
         audit_record(actor=actor, action="import.surveys", summary=f"导入调查：{result.summary()}",
                      changes={"file": filename[:100], "created": result.created,
                               "updated": result.updated, "unchanged": result.unchanged})
+
+
+IMPORTS = (
+    ImportSpec(kind="surveys", label="需求调查", permissions=(Perm.IMPORT_RUN, Perm.SURVEY_EDIT),
+               columns=SURVEY_COLUMNS, run=surveys_import, help=(REGISTRY_UPDATE_HELP,)),
+)

@@ -1,4 +1,4 @@
-"""Running imports: the registry of import kinds, and the background job behind the upload page."""
+"""Running imports: the background job behind the upload page (the kinds are in the registry)."""
 
 from __future__ import annotations
 
@@ -9,60 +9,21 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from canpei.accounts.roles import Perm, has_perm
-from canpei.spreadsheets.importing import ImportResult, write_report
+from canpei.accounts.models import User
+from canpei.spreadsheets.importing import write_report
 from canpei.spreadsheets.models import ImportJob
+from canpei.spreadsheets.registry import import_spec
 from canpei.spreadsheets.sealed import (
     SealedFileError, SealedWriter, iter_sealed, private_dir, read_sealed, write_sealed,
 )
 
 logger = logging.getLogger(__name__)
-
-KIND_LABELS = {"persons": "人员名册", "surveys": "需求调查", "enrollments": "培训班花名册/考勤",
-               "certificates": "培训证书"}
-
-# What each kind needs of the user. Institutions keep their own classes' rosters and certificates
-# (ROSTER_EDIT) without being registry importers (IMPORT_RUN); the importer checks again.
-KIND_PERMS: dict[str, tuple[str, ...]] = {
-    "persons": (Perm.IMPORT_RUN, Perm.PERSON_CREATE),
-    "surveys": (Perm.IMPORT_RUN, Perm.SURVEY_EDIT),
-    "enrollments": (Perm.ROSTER_EDIT,),
-    "certificates": (Perm.ROSTER_EDIT,),
-}
-
-
-def kinds_for(user: Any) -> list[str]:
-    """The import kinds `user` may run, in the order the upload page offers them."""
-    return [kind for kind, perms in KIND_PERMS.items() if all(has_perm(user, p) for p in perms)]
-
-
-def importer(kind: str) -> Callable[..., ImportResult]:
-    # Imported here: the importers import the apps' models, which this module must not need at
-    # start-up.
-    if kind == "persons":
-        from canpei.people.imports import persons_import
-
-        return persons_import
-    if kind == "surveys":
-        from canpei.people.survey_imports import surveys_import
-
-        return surveys_import
-    if kind == "enrollments":
-        from canpei.training.imports import enrollments_import
-
-        return enrollments_import
-    if kind == "certificates":
-        from canpei.training.imports import certificates_import
-
-        return certificates_import
-    raise KeyError(kind)
-
 
 def job_dir() -> Path:
     return private_dir(Path(settings.VAR_DIR) / "imports")
@@ -205,8 +166,8 @@ def run_job(job_id: int) -> None:
     try:
         data = read_sealed(upload_path(job), _purpose(job, "upload"))
         upload_path(job).unlink(missing_ok=True)  # read: no longer needed on disk
-        result = importer(job.kind)(actor=job.user, data=data, filename=job.filename,
-                                    dry_run=job.dry_run, progress=progress)
+        result = import_spec(job.kind).run(actor=job.user, data=data, filename=job.filename,
+                                           dry_run=job.dry_run, progress=progress)
         del data
         with SealedWriter(report_path(job), _purpose(job, "report")) as out:
             write_report(out, result)
@@ -234,7 +195,7 @@ def run_import_job(job_id: int) -> None:
     run_job(job_id)
 
 
-def job_start(*, actor: Any, kind: str, filename: str, data: bytes, dry_run: bool) -> ImportJob:
+def job_start(*, actor: User, kind: str, filename: str, data: bytes, dry_run: bool) -> ImportJob:
     """Store the upload and queue the import; the caller shows the job's page."""
     job = ImportJob.objects.create(kind=kind, user=actor, filename=filename[:200], dry_run=dry_run)
     write_sealed(upload_path(job), _purpose(job, "upload"), data)

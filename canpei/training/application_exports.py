@@ -3,15 +3,13 @@ stream through the caller's scope and audited."""
 
 from __future__ import annotations
 
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Mapping
 
-from django.db import transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
-from canpei.audit.services import audit_record
-from canpei.errors import Forbidden
-from canpei.spreadsheets.writer import write_csv, write_xlsx
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 from canpei.training.application_selectors import (
     ApplicationFilters, StaffTrainingFilters, application_list, staff_training_list,
 )
@@ -30,15 +28,11 @@ STAFF_HEADERS = ["序号", "所属镇街", "姓名", "岗位", "课程", "年度
 STAFF_WIDTHS = [7, 10, 10, 12, 30, 7, 7, 7, 11, 12]
 
 
-def _who(actor: Any) -> str:
-    return f"{actor.get_full_name() or actor.username}（{actor.username}）"
-
-
 def _money(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _application_rows(actor: Any, filters: ApplicationFilters,
+def _application_rows(actor: User, filters: ApplicationFilters,
                       reveal: bool) -> Iterator[list[Any]]:
     kinds, states = dict(ApplicationKind.choices), dict(ApplicationState.choices)
     types, levels = dict(TrainingType.choices), dict(TrainingLevel.choices)
@@ -56,36 +50,23 @@ def _application_rows(actor: Any, filters: ApplicationFilters,
                timezone.localtime(a.created_at)]
 
 
-def _write(out: str | IO[Any], fmt: str, *, title: str, headers: list[str], widths: list[int],
-           rows: Iterator[list[Any]], who: str) -> int:
-    now = timezone.localtime()
-    if fmt == "csv":
-        return write_csv(out, headers=headers, rows=rows, exported_by=who,  # type: ignore[arg-type]
-                         exported_at=now)
-    return write_xlsx(out, title=title, headers=headers, rows=rows, exported_by=who,
-                      exported_at=now, widths=widths)
-
-
-def applications_export(*, actor: Any, filters: ApplicationFilters, out: str | IO[Any],
+def applications_export(*, actor: User, filters: ApplicationFilters, out: str | IO[Any],
                         fmt: str = "xlsx") -> int:
     """The applications the actor may see, filtered; full ID numbers only for those who may
     reveal them."""
-    if not has_perm(actor, Perm.APPLICATION_BROWSE):
-        raise Forbidden()
-    reveal = has_perm(actor, Perm.PERSON_REVEAL)
-    title = f"{filters.year}年度个人申请台账" if filters.year else "个人申请台账"
-    count = _write(out, fmt, title=title, headers=APPLICATION_HEADERS, widths=APPLICATION_WIDTHS,
-                   rows=_application_rows(actor, filters, reveal), who=_who(actor))
-    with transaction.atomic():
-        audit_record(actor=actor, action="export.applications",
-                     object_type="training.application",
-                     summary=f"导出个人申请台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
-                     changes={"filters": filters.as_params(), "rows": count, "format": fmt,
-                              "full_numbers": reveal})
-    return count
+    def build() -> Ledger:
+        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        title = f"{filters.year}年度个人申请台账" if filters.year else "个人申请台账"
+        return Ledger(title=title, headers=APPLICATION_HEADERS, widths=APPLICATION_WIDTHS,
+                      rows=_application_rows(actor, filters, reveal),
+                      action="export.applications", object_type="training.application",
+                      summary="导出个人申请台账", filters=filters.as_params(), full_numbers=reveal)
+
+    return ledger_write(actor=actor, permission=Perm.APPLICATION_BROWSE, ledger=build, out=out,
+                        fmt=fmt)
 
 
-def _staff_rows(actor: Any, filters: StaffTrainingFilters) -> Iterator[list[Any]]:
+def _staff_rows(actor: User, filters: StaffTrainingFilters) -> Iterator[list[Any]]:
     positions = dict(StaffPosition.choices)
     qs = staff_training_list(user=actor, filters=filters)
     for index, r in enumerate(qs.iterator(chunk_size=2000), start=1):
@@ -93,17 +74,42 @@ def _staff_rows(actor: Any, filters: StaffTrainingFilters) -> Iterator[list[Any]
                r.year, float(r.hours), r.completed, r.completed_on, float(r.fee_paid)]
 
 
-def staff_trainings_export(*, actor: Any, filters: StaffTrainingFilters, out: str | IO[Any],
+def staff_trainings_export(*, actor: User, filters: StaffTrainingFilters, out: str | IO[Any],
                            fmt: str = "xlsx") -> int:
-    if not has_perm(actor, Perm.STAFF_TRAINING_BROWSE):
-        raise Forbidden()
-    title = (f"{filters.year}年度联络员、就业指导员网上远程培训台账" if filters.year
-             else "联络员、就业指导员网上远程培训台账")
-    count = _write(out, fmt, title=title, headers=STAFF_HEADERS, widths=STAFF_WIDTHS,
-                   rows=_staff_rows(actor, filters), who=_who(actor))
-    with transaction.atomic():
-        audit_record(actor=actor, action="export.staff_trainings",
-                     object_type="training.stafftraining",
-                     summary=f"导出专干远程培训台账 {count} 行",
-                     changes={"filters": filters.as_params(), "rows": count, "format": fmt})
-    return count
+    def build() -> Ledger:
+        title = (f"{filters.year}年度联络员、就业指导员网上远程培训台账" if filters.year
+                 else "联络员、就业指导员网上远程培训台账")
+        return Ledger(title=title, headers=STAFF_HEADERS, widths=STAFF_WIDTHS,
+                      rows=_staff_rows(actor, filters), action="export.staff_trainings",
+                      object_type="training.stafftraining", summary="导出专干远程培训台账",
+                      filters=filters.as_params())
+
+    return ledger_write(actor=actor, permission=Perm.STAFF_TRAINING_BROWSE, ledger=build, out=out,
+                        fmt=fmt)
+
+
+def _cli_params(year: int | None, town: str) -> dict[str, Any]:
+    return {"year": year or "", "town": town}
+
+
+def _applications_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                      town: str = "", params: Mapping[str, Any] | None = None) -> int:
+    filters = ApplicationFilters.from_params(params if params is not None
+                                             else _cli_params(year, town))
+    return applications_export(actor=actor, filters=filters, out=out, fmt=fmt)
+
+
+def _staff_trainings_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                         town: str = "", params: Mapping[str, Any] | None = None) -> int:
+    filters = StaffTrainingFilters.from_params(params if params is not None
+                                               else _cli_params(year, town))
+    return staff_trainings_export(actor=actor, filters=filters, out=out, fmt=fmt)
+
+
+# Registered by TrainingConfig.ready(), after the class ledgers.
+EXPORTS = (
+    ExportSpec(kind="applications", label="个人申请", permission=Perm.APPLICATION_BROWSE,
+               list_url="/applications", headers=APPLICATION_HEADERS, run=_applications_run),
+    ExportSpec(kind="staff-training", label="专干远程培训", permission=Perm.STAFF_TRAINING_BROWSE,
+               list_url="/staff-training", headers=STAFF_HEADERS, run=_staff_trainings_run),
+)

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class TrainingConfig(AppConfig):
     name = "canpei.training"
     verbose_name = "培训"
+
+    def ready(self) -> None:
+        from canpei.spreadsheets.registry import register_export, register_import
+        from canpei.training import application_exports, exports, imports
+
+        for export in exports.EXPORTS + application_exports.EXPORTS:
+            register_export(export)
+        for spec in imports.IMPORTS:
+            register_import(spec)

@@ -3,16 +3,14 @@ as a stream through the caller's scope and audited like every export."""
 
 from __future__ import annotations
 
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Mapping
 
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
-from canpei.audit.services import audit_record
-from canpei.errors import Forbidden, InvalidInput
+from canpei.errors import InvalidInput
 from canpei.people import rules as person_rules
 from canpei.regions.scope import enrollments_visible_to
 from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
@@ -20,7 +18,7 @@ from canpei.training.models import (
     AppraisalResult, CertificateType, ClassCycle, ClassState, EnrollmentStatus,
 )
 from canpei.training.selectors import ClassFilters, class_list, enrollment_list
-from canpei.spreadsheets.writer import write_csv, write_xlsx
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 
 CLASS_HEADERS = ["序号", "班级编号", "班级名称", "培训机构", "培训类型", "培训方式", "职业（工种）/技能",
                  "培训等级", "培训周期", "开班日期", "结业日期", "培训课时", "计划人数", "在册学员",
@@ -44,14 +42,10 @@ _CATEGORIES = dict(person_rules.Category.choices)
 _GRADES = dict(person_rules.Grade.choices)
 
 
-def _exporter(actor: Any) -> str:
-    return f"{actor.get_full_name() or actor.username}（{actor.username}）"
-
-
 TOWN_FILTER_REFUSED = "培训机构不能按学员所在镇街筛选学员台账"
 
 
-def _roster_count(actor: Any, condition: Q) -> Coalesce:
+def _roster_count(actor: User, condition: Q) -> Coalesce:
     # Counted per class by a correlated subquery on the (class, status) index, as the class list
     # counts its trainees: a join and GROUP BY over the whole ledger would cost more. Only the
     # trainees the actor sees count: a town's ledger counts its own town's, as its class list does.
@@ -61,7 +55,7 @@ def _roster_count(actor: Any, condition: Q) -> Coalesce:
         output_field=IntegerField()), 0)
 
 
-def _class_rows(actor: Any, filters: ClassFilters) -> Iterator[list[Any]]:
+def _class_rows(actor: User, filters: ClassFilters) -> Iterator[list[Any]]:
     qs = class_list(user=actor, filters=filters).annotate(
         completed_count=_roster_count(actor, Q(status=EnrollmentStatus.COMPLETED)),
         certificate_count=_roster_count(actor, ~Q(certificate_number="")))
@@ -73,32 +67,20 @@ def _class_rows(actor: Any, filters: ClassFilters) -> Iterator[list[Any]]:
                _STATES.get(c.state, c.state), float(c.subsidy_standard)]
 
 
-def _write(out: str | IO[Any], fmt: str, *, title: str, headers: list[str], widths: list[int],
-           rows: Iterator[list[Any]], actor: Any) -> int:
-    now = timezone.localtime()
-    if fmt == "csv":
-        return write_csv(out, headers=headers, rows=rows, exported_by=_exporter(actor),  # type: ignore[arg-type]
-                         exported_at=now)
-    return write_xlsx(out, title=title, headers=headers, rows=rows, exported_by=_exporter(actor),
-                      exported_at=now, widths=widths)
-
-
-def classes_export(*, actor: Any, filters: ClassFilters, out: str | IO[Any],
+def classes_export(*, actor: User, filters: ClassFilters, out: str | IO[Any],
                    fmt: str = "xlsx") -> int:
     """The classes the actor may see, filtered, one row per class with its roster's counts."""
-    if not has_perm(actor, Perm.CLASS_BROWSE):
-        raise Forbidden()
-    title = f"{filters.year}年度培训班台账" if filters.year else "培训班台账"
-    count = _write(out, fmt, title=title, headers=CLASS_HEADERS, widths=CLASS_WIDTHS,
-                   rows=_class_rows(actor, filters), actor=actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action="export.classes", object_type="training.trainingclass",
-                     summary=f"导出培训班台账 {count} 行",
-                     changes={"filters": filters.as_params(), "rows": count, "format": fmt})
-    return count
+    def build() -> Ledger:
+        title = f"{filters.year}年度培训班台账" if filters.year else "培训班台账"
+        return Ledger(title=title, headers=CLASS_HEADERS, widths=CLASS_WIDTHS,
+                      rows=_class_rows(actor, filters), action="export.classes",
+                      object_type="training.trainingclass", summary="导出培训班台账",
+                      filters=filters.as_params())
+
+    return ledger_write(actor=actor, permission=Perm.CLASS_BROWSE, ledger=build, out=out, fmt=fmt)
 
 
-def _trainee_rows(actor: Any, filters: ClassFilters, reveal: bool,
+def _trainee_rows(actor: User, filters: ClassFilters, reveal: bool,
                   show_town: bool) -> Iterator[list[Any]]:
     for index, e in enumerate(enrollment_list(user=actor, filters=filters).iterator(chunk_size=2000),
                               start=1):
@@ -112,25 +94,52 @@ def _trainee_rows(actor: Any, filters: ClassFilters, reveal: bool,
                e.certificate_number, e.certificate_date, e.certificate_issuer]
 
 
-def trainees_export(*, actor: Any, filters: ClassFilters, out: str | IO[Any],
+def trainees_export(*, actor: User, filters: ClassFilters, out: str | IO[Any],
                     fmt: str = "xlsx") -> int:
     """Trainees of the classes the actor may see (town staff: their town's trainees only). Full ID
     numbers only for those who may reveal them, as in the persons ledger; an institution sees of
     a trainee only what its roster shows (name, masked ID, category, grade), so no town."""
-    if not has_perm(actor, Perm.CLASS_BROWSE):
-        raise Forbidden()
-    reveal = has_perm(actor, Perm.PERSON_REVEAL)
-    show_town = has_perm(actor, Perm.PERSON_BROWSE)
-    if filters.town and not show_town:
-        # The filter is where the trainee lives: rows kept or dropped by it would tell an
-        # institution its trainees' towns, which its ledger leaves blank.
-        raise InvalidInput([("town", TOWN_FILTER_REFUSED)])
-    title = f"{filters.year}年度培训学员台账" if filters.year else "培训学员台账"
-    count = _write(out, fmt, title=title, headers=TRAINEE_HEADERS, widths=TRAINEE_WIDTHS,
-                   rows=_trainee_rows(actor, filters, reveal, show_town), actor=actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action="export.trainees", object_type="training.enrollment",
-                     summary=f"导出培训学员台账 {count} 行（{'完整证件号' if reveal else '脱敏'}）",
-                     changes={"filters": filters.as_params(), "rows": count, "format": fmt,
-                              "full_numbers": reveal})
-    return count
+    def build() -> Ledger:
+        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        show_town = has_perm(actor, Perm.PERSON_BROWSE)
+        if filters.town and not show_town:
+            # The filter is where the trainee lives: rows kept or dropped by it would tell an
+            # institution its trainees' towns, which its ledger leaves blank.
+            raise InvalidInput([("town", TOWN_FILTER_REFUSED)])
+        title = f"{filters.year}年度培训学员台账" if filters.year else "培训学员台账"
+        return Ledger(title=title, headers=TRAINEE_HEADERS, widths=TRAINEE_WIDTHS,
+                      rows=_trainee_rows(actor, filters, reveal, show_town),
+                      action="export.trainees", object_type="training.enrollment",
+                      summary="导出培训学员台账", filters=filters.as_params(), full_numbers=reveal)
+
+    return ledger_write(actor=actor, permission=Perm.CLASS_BROWSE, ledger=build, out=out, fmt=fmt)
+
+
+def class_filters_for_export(year: int | None, town: str,
+                             params: Mapping[str, Any] | None) -> ClassFilters:
+    """The filters of a class ledger: a page's query string, or the CLI's --year and --town."""
+    if params is None:
+        params = {"year": "" if year is None else str(year), "town": town}
+    return ClassFilters.from_params(params)
+
+
+def _trainees_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                  town: str = "", params: Mapping[str, Any] | None = None) -> int:
+    return trainees_export(actor=actor, filters=class_filters_for_export(year, town, params),
+                           out=out, fmt=fmt)
+
+
+def _classes_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+    return classes_export(actor=actor, filters=class_filters_for_export(year, town, params),
+                          out=out, fmt=fmt)
+
+
+# The training ledgers follow the class scope: an institution exports its own classes'
+# trainees, masked (registered by TrainingConfig.ready()).
+EXPORTS = (
+    ExportSpec(kind="trainees", label="培训学员", permission=Perm.CLASS_BROWSE,
+               list_url="/classes", headers=TRAINEE_HEADERS, run=_trainees_run),
+    ExportSpec(kind="classes", label="培训班", permission=Perm.CLASS_BROWSE,
+               list_url="/classes", headers=CLASS_HEADERS, run=_classes_run),
+)

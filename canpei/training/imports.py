@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
@@ -34,6 +35,7 @@ from canpei.spreadsheets.importing import (
 from canpei.spreadsheets.reader import (
     CELL_FORMULA, DATE_INVALID, EXCEL_EPOCH, cell_date, cell_text,
 )
+from canpei.spreadsheets.registry import ImportSpec
 from canpei.training import rules, selectors
 from canpei.training.choices import TrainingLevel
 from canpei.training.models import (
@@ -657,5 +659,20 @@ def _parse_certificate_row(importer: _Importer, row: _Row,
     row.values["data"] = data
 
 
-__all__ = ["CERTIFICATE_COLUMNS", "ENROLLMENT_COLUMNS", "certificates_import",
+# The upload page's help on the two training sheets, shown once when either may be run.
+TRAINING_IMPORT_HELP = (
+    _("培训班花名册/考勤：班级编号、身份证号、姓名，可选出勤学时、状态、退学原因，以及以日期为表头的考勤列（如 2026-03-02（4学时）），每格为该学员当次出勤学时。"),
+    _("培训证书：班级编号、身份证号、姓名、证书类型、证书等级、证书编号、发证日期、发证机构，可选鉴定结果；班级结业申报后、学员已结业才能登记。"),
+    _("与系统中相同的行不会重复写入；同一文件导入两次，第二次不会有变化。"),
+)
+# Registered by TrainingConfig.ready(). Institutions keep their own classes' rosters and
+# certificates (ROSTER_EDIT) without being registry importers (IMPORT_RUN).
+IMPORTS = (
+    ImportSpec(kind="enrollments", label="培训班花名册/考勤", permissions=(Perm.ROSTER_EDIT,),
+               columns=ENROLLMENT_COLUMNS, run=enrollments_import, help=TRAINING_IMPORT_HELP),
+    ImportSpec(kind="certificates", label="培训证书", permissions=(Perm.ROSTER_EDIT,),
+               columns=CERTIFICATE_COLUMNS, run=certificates_import, help=TRAINING_IMPORT_HELP),
+)
+
+__all__ = ["CERTIFICATE_COLUMNS", "ENROLLMENT_COLUMNS", "IMPORTS", "certificates_import",
            "enrollments_import"]

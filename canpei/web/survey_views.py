@@ -24,8 +24,7 @@ from canpei.people import survey_services as services
 from canpei.people.models import Skill
 from canpei.people.selectors import person_get, town_choices
 from canpei.people.survey_forms import ImportForm, SkillForm, SurveyForm
-from canpei.spreadsheets import jobs
-from canpei.spreadsheets.exports import EXPORT_LISTS, EXPORT_NAMES, EXPORT_PERMS, EXPORTS
+from canpei.spreadsheets import jobs, registry
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
 from canpei.web.views import requires
@@ -180,11 +179,11 @@ FILE_TOO_LARGE = "文件超过 {limit} MB 的上限"
 
 
 def _may_import(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in and allowed at least one import kind (jobs.kinds_for); others get a 404."""
+    """Signed in and allowed at least one registered import kind; others get a 404."""
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not jobs.kinds_for(request.user):
+        if not registry.import_kinds_for(request.user):
             raise Http404()
         return view(request, *args, **kwargs)
     return wrapped
@@ -193,12 +192,13 @@ def _may_import(view: Callable[..., Any]) -> Callable[..., Any]:
 @_may_import
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
-    kinds = jobs.kinds_for(request.user)
+    specs = registry.import_kinds_for(request.user)
+    kinds = [spec.kind for spec in specs]
     wanted = request.GET.get("kind", "")
     form = ImportForm(request.POST or None, request.FILES or None,
                       initial={"kind": wanted if wanted in kinds else kinds[0]})
     # The page offers only the kinds this user may run; another kind posted is an invalid choice.
-    cast(ChoiceField, form.fields["kind"]).choices = [(kind, jobs.KIND_LABELS[kind]) for kind in kinds]
+    cast(ChoiceField, form.fields["kind"]).choices = [(spec.kind, spec.label) for spec in specs]
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
@@ -210,8 +210,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
             return redirect("import-detail", token=job.token)
     return render(request, "imports/import_new.html",
                   {"form": form, "limit_mb": MAX_FILE_BYTES // (1024 * 1024),
-                   "registry_kinds": bool({"persons", "surveys"} & set(kinds)),
-                   "training_kinds": bool({"enrollments", "certificates"} & set(kinds))},
+                   # Each kind's help, a line shared by several kinds shown once.
+                   "kind_help": list(dict.fromkeys(line for spec in specs for line in spec.help))},
                   status=422 if form.errors else 200)
 
 
@@ -226,7 +226,8 @@ def _own_job(request: HttpRequest, token: str) -> ImportJob:
 def import_detail(request: HttpRequest, token: str) -> HttpResponse:
     job = _own_job(request, token)
     template = "imports/_status.html" if request.headers.get("HX-Request") else "imports/import_detail.html"
-    return render(request, template, {"job": job, "kind_label": jobs.KIND_LABELS.get(job.kind, job.kind)})
+    spec = next((s for s in registry.import_specs() if s.kind == job.kind), None)
+    return render(request, template, {"job": job, "kind_label": spec.label if spec else job.kind})
 
 
 @_may_import
@@ -244,7 +245,8 @@ def import_report(request: HttpRequest, token: str) -> StreamingHttpResponse:
 
 @login_required
 def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
-    if kind not in EXPORTS or not has_perm(request.user, EXPORT_PERMS[kind]):
+    spec = registry.export_spec(kind)
+    if spec is None or not has_perm(request.user, spec.permission):
         raise Http404()
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
@@ -254,15 +256,15 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
             import io
 
             text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
-            EXPORTS[kind](actor=request.user, out=text, fmt=fmt, params=request.GET)
+            spec.run(actor=request.user, out=text, fmt=fmt, params=request.GET)
             text.flush()
             text.detach()
         else:
-            EXPORTS[kind](actor=request.user, out=spool, fmt=fmt, params=request.GET)
+            spec.run(actor=request.user, out=spool, fmt=fmt, params=request.GET)
     except InvalidInput as exc:
         spool.close()
         messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
-        return redirect(EXPORT_LISTS[kind])
+        return redirect(spec.list_url)
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(spool, as_attachment=True, filename=f"{EXPORT_NAMES[kind]}台账-{stamp}.{fmt}")
+    return FileResponse(spool, as_attachment=True, filename=f"{spec.label}台账-{stamp}.{fmt}")

@@ -1,0 +1,164 @@
+"""What each app offers to export and import, declared by the app itself.
+
+The spreadsheet layer, the upload page (/imports/new), the export endpoint (/<kind>/export) and
+`canpei export|import` read this registry; none of them names an app. An app declares its specs
+in its own module (`people/exports.py`, `training/imports.py` …) and registers them from its
+AppConfig.ready(), so the order of INSTALLED_APPS is the order the CLI and the pages list them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.roles import has_perm
+from canpei.audit.services import audit_record
+from canpei.errors import Forbidden
+from canpei.spreadsheets.writer import write_csv, write_xlsx
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
+    from canpei.spreadsheets.importing import ImportResult
+    from canpei.spreadsheets.importing import Progress
+
+
+class ExportRun(Protocol):
+    """Write a ledger for `actor` to `out`; the CLI passes `year`/`town`, a page its query
+    string as `params`. Returns the number of data rows written."""
+
+    def __call__(self, *, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                 town: str = "", params: Mapping[str, Any] | None = None) -> int: ...
+
+
+class ImportRun(Protocol):
+    """Validate a whole file and write all of its rows or none."""
+
+    def __call__(self, *, actor: User, data: bytes, filename: str = "", dry_run: bool = False,
+                 progress: Progress = ...) -> ImportResult: ...
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """A ledger (台账) an app offers: `canpei export KIND` and the page at /KIND/export."""
+
+    kind: str  # the CLI's KIND and the URL segment, as INTERFACES.md names them
+    label: str  # 人员名册: the download is named 「{label}台账-<stamp>.xlsx」
+    permission: str  # who may write it; others get a 404 from the page
+    list_url: str  # the list a refused export goes back to
+    headers: Sequence[str]
+    run: ExportRun
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """A spreadsheet an app accepts: `canpei import KIND` and the upload page."""
+
+    kind: str
+    label: str  # as the upload page offers it
+    # Every one of them is needed. Institutions keep their own classes' rosters and certificates
+    # (ROSTER_EDIT) without being registry importers (IMPORT_RUN); the importer checks again.
+    permissions: tuple[str, ...]
+    # field -> the headers accepted for it; the first one is the template's header.
+    columns: Mapping[str, tuple[str, ...]]
+    run: ImportRun
+    # Lines the upload page shows when the user may run this kind (shared lines shown once).
+    help: tuple[str, ...] = field(default=())
+
+    @property
+    def template_headers(self) -> list[str]:
+        return [names[0] for names in self.columns.values()]
+
+
+_EXPORTS: dict[str, ExportSpec] = {}
+_IMPORTS: dict[str, ImportSpec] = {}
+
+
+def register_export(spec: ExportSpec) -> None:
+    """Called from an AppConfig.ready(); a kind is registered once."""
+    if _EXPORTS.get(spec.kind, spec) is not spec:
+        raise ValueError(f"export kind {spec.kind!r} is registered twice")
+    _EXPORTS[spec.kind] = spec
+
+
+def register_import(spec: ImportSpec) -> None:
+    """Called from an AppConfig.ready(); a kind is registered once."""
+    if _IMPORTS.get(spec.kind, spec) is not spec:
+        raise ValueError(f"import kind {spec.kind!r} is registered twice")
+    _IMPORTS[spec.kind] = spec
+
+
+def export_specs() -> list[ExportSpec]:
+    return list(_EXPORTS.values())
+
+
+def export_spec(kind: str) -> ExportSpec | None:
+    return _EXPORTS.get(kind)
+
+
+def import_specs() -> list[ImportSpec]:
+    return list(_IMPORTS.values())
+
+
+def import_spec(kind: str) -> ImportSpec:
+    """The spec of an import kind; KeyError for a kind no app registered."""
+    return _IMPORTS[kind]
+
+
+def import_kinds_for(user: User) -> list[ImportSpec]:
+    """The import kinds `user` may run, in the order the upload page offers them."""
+    return [spec for spec in _IMPORTS.values()
+            if all(has_perm(user, perm) for perm in spec.permissions)]
+
+
+@dataclass
+class Ledger:
+    """One ledger as an app builds it from a scoped selector; `ledger_write` writes and audits it."""
+
+    title: str
+    headers: Sequence[str]
+    widths: Sequence[int]
+    rows: Iterable[Sequence[Any]]
+    action: str  # the audit action, export.<kind>
+    object_type: str
+    summary: str  # 导出人员台账: the row count (and masking) is appended
+    filters: Mapping[str, Any]
+    # None for a ledger without ID numbers; otherwise whether they are written in full.
+    full_numbers: bool | None = None
+    # Extra audit fields some ledgers have always recorded.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def exported_by(actor: User) -> str:
+    """The export mark's 'who': full name and account (QUALITY.md)."""
+    return f"{actor.get_full_name() or actor.username}（{actor.username}）"
+
+
+def ledger_write(*, actor: User, permission: str, ledger: Ledger | Callable[[], Ledger], out: str | IO[Any],
+                 fmt: str = "xlsx") -> int:
+    """Check `permission`, build the ledger (a `Ledger`, or a callable returning one, so that the
+    refusal comes before any filter is judged), stream it as .xlsx or .csv and audit the export
+    in its own transaction. Returns the number of data rows."""
+    if not has_perm(actor, permission):
+        raise Forbidden()
+    built = ledger() if callable(ledger) else ledger
+    now: dt.datetime = timezone.localtime()
+    if fmt == "csv":
+        count = write_csv(out, headers=built.headers, rows=built.rows,  # type: ignore[arg-type]
+                          exported_by=exported_by(actor), exported_at=now)
+    else:
+        count = write_xlsx(out, title=built.title, headers=built.headers, rows=built.rows,
+                           exported_by=exported_by(actor), exported_at=now, widths=built.widths)
+    summary = f"{built.summary} {count} 行"
+    changes: dict[str, Any] = {"filters": dict(built.filters), "rows": count, "format": fmt,
+                               **built.extra}
+    if built.full_numbers is not None:
+        summary += f"（{'完整证件号' if built.full_numbers else '脱敏'}）"
+        changes["full_numbers"] = built.full_numbers
+    with transaction.atomic():
+        audit_record(actor=actor, action=built.action, object_type=built.object_type,
+                     summary=summary, changes=changes)
+    return count
