@@ -1,20 +1,34 @@
 """Reads of institutions. Every one starts from the caller's scope
-(canpei.regions.scope.institutions_visible_to): an institution's staff see only their own."""
+(INSTITUTION_SCOPE below): an institution's staff see only their own."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from canpei.accounts.roles import Perm
 from canpei.errors import InvalidInput, NotFound
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
-from canpei.regions.scope import institutions_visible_to
+from canpei.regions.scope import ScopePaths, any_town, visible_to
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
+
+# The city's institutions for business roles (town staff included); an institution's staff see
+# only their own.
+INSTITUTION_SCOPE = ScopePaths(model=Institution, permission=Perm.INSTITUTION_BROWSE,
+                               town=any_town, institution="pk")
+
+
+def institutions_visible_to(user: Viewer) -> QuerySet[Institution]:
+    return visible_to(user, INSTITUTION_SCOPE)
+
 
 TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
 STATE_FILTER_INVALID = "状态须为 applied、designated、demonstration、suspended 或 revoked"
@@ -55,7 +69,7 @@ class InstitutionFilters:
         return {key: value for key, value in vars(self).items() if value}
 
 
-def institution_list(*, user: object, filters: InstitutionFilters | None = None) -> QuerySet[Institution]:
+def institution_list(*, user: Viewer, filters: InstitutionFilters | None = None) -> QuerySet[Institution]:
     f = filters or InstitutionFilters()
     qs = institutions_visible_to(user)
     if f.town:
@@ -70,7 +84,7 @@ def institution_list(*, user: object, filters: InstitutionFilters | None = None)
     return qs.select_related("town").order_by("id")
 
 
-def institution_get(*, user: object, institution_id: int | str) -> Institution:
+def institution_get(*, user: Viewer, institution_id: int | str) -> Institution:
     try:
         pk = int(institution_id)
     except (TypeError, ValueError):
@@ -81,13 +95,13 @@ def institution_get(*, user: object, institution_id: int | str) -> Institution:
     return institution
 
 
-def teacher_list(*, user: object, institution: Institution) -> QuerySet[Teacher]:
+def teacher_list(*, user: Viewer, institution: Institution) -> QuerySet[Teacher]:
     # Through the scope again: a caller handed an institution it may not see gets nothing.
     return Teacher.objects.filter(institution__in=institutions_visible_to(user),
                                   institution=institution).order_by("-active", "id")
 
 
-def teacher_get(*, user: object, institution: Institution, teacher_id: int | str) -> Teacher:
+def teacher_get(*, user: Viewer, institution: Institution, teacher_id: int | str) -> Teacher:
     try:
         pk = int(teacher_id)
     except (TypeError, ValueError):
@@ -98,7 +112,7 @@ def teacher_get(*, user: object, institution: Institution, teacher_id: int | str
     return teacher
 
 
-def designation_history(*, user: object, institution: Institution) -> QuerySet[DesignationEvent]:
+def designation_history(*, user: Viewer, institution: Institution) -> QuerySet[DesignationEvent]:
     return (DesignationEvent.objects
             .filter(institution__in=institutions_visible_to(user), institution=institution)
             .select_related("actor").order_by("at", "id"))

@@ -19,7 +19,7 @@ from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
 from canpei.regions.models import Region
-from canpei.regions.scope import institutions_visible_to
+from canpei.institutions.selectors import institutions_visible_to
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")

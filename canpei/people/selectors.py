@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from canpei.accounts.roles import Role
+from canpei.accounts.roles import Perm, Role
 from canpei.errors import InvalidInput, NotFound
 from canpei.people import crypto
 from canpei.people.models import Person
@@ -19,7 +19,19 @@ from canpei.people.rules import (
     EmploymentForm, Gender, Grade, PersonStatus, normalize_id_number, working_age_birth_range,
 )
 from canpei.regions.models import Region
-from canpei.regions.scope import persons_visible_to
+from canpei.regions.scope import ScopePaths, visible_to
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
+
+# The registry: the city for city-wide roles, one town (where the person lives) for its staff.
+PERSON_SCOPE = ScopePaths(model=Person, permission=Perm.PERSON_BROWSE, town="town_id")
+
+
+def persons_visible_to(user: Viewer) -> QuerySet[Person]:
+    """Persons a user may browse: the city for city-wide roles, one town for its staff."""
+    return visible_to(user, PERSON_SCOPE)
+
 
 TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
 WORKING_AGE_FILTER_INVALID = "working_age 只能为 true 或 false"
@@ -119,7 +131,7 @@ def search_parts(q: str) -> list[Q]:
             for i, branch in enumerate(branches)]
 
 
-def _filtered(*, user: object, f: PersonFilters) -> QuerySet[Person]:
+def _filtered(*, user: Viewer, f: PersonFilters) -> QuerySet[Person]:
     """Scope and every filter except the search."""
     qs = persons_visible_to(user)
     if f.town:
@@ -141,7 +153,7 @@ def _filtered(*, user: object, f: PersonFilters) -> QuerySet[Person]:
     return qs
 
 
-def person_list(*, user: object, filters: PersonFilters | None = None) -> QuerySet[Person]:
+def person_list(*, user: Viewer, filters: PersonFilters | None = None) -> QuerySet[Person]:
     f = filters or PersonFilters()
     qs = _filtered(user=user, f=f)
     if f.q:
@@ -149,7 +161,7 @@ def person_list(*, user: object, filters: PersonFilters | None = None) -> QueryS
     return qs.select_related("town", "village").order_by("id")
 
 
-def person_count(*, user: object, filters: PersonFilters | None = None) -> int:
+def person_count(*, user: Viewer, filters: PersonFilters | None = None) -> int:
     """The exact number of rows person_list gives, counted the cheap way.
 
     A latin search is "pinyin prefix OR initials prefix". Counted as one OR, PostgreSQL joins two
@@ -164,7 +176,7 @@ def person_count(*, user: object, filters: PersonFilters | None = None) -> int:
     return sum(qs.filter(part).count() for part in search_parts(f.q))
 
 
-def person_get(*, user: object, person_id: int | str) -> Person:
+def person_get(*, user: Viewer, person_id: int | str) -> Person:
     try:
         pk = int(person_id)
     except (TypeError, ValueError):
@@ -175,7 +187,7 @@ def person_get(*, user: object, person_id: int | str) -> Person:
     return person
 
 
-def lookup_candidates(*, user: object) -> QuerySet[Person]:
+def lookup_candidates(*, user: Viewer) -> QuerySet[Person]:
     """Whom an exact lookup by full ID number (persons/lookup) may find: active persons only, so
     that a number of someone who moved out, died or left the registry answers exactly as an
     unknown one; town staff within their town, the other roles allowed to look up city-wide."""

@@ -18,7 +18,8 @@ from canpei.people import crypto, rules
 from canpei.people.models import Person
 from canpei.people.pinyin import name_pinyin
 from canpei.regions.models import Region
-from canpei.regions.scope import persons_visible_to, town_codes_writable_by
+from canpei.people.selectors import persons_visible_to
+from canpei.regions.scope import town_codes_writable_by
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–H (rare
 # characters of names, GB 18030-2022); the middle dots of minority names; Latin letters.

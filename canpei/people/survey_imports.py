@@ -18,7 +18,7 @@ from canpei.people.models import Person, Survey
 from canpei.people.survey_services import (
     clean_survey_input, refresh_persons_from_latest, skills_by_code, survey_snapshot,
 )
-from canpei.regions.scope import persons_visible_to
+from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
     ImportResult, Progress, RowError, column_label, no_progress, open_for_import,

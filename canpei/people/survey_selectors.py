@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -13,9 +13,11 @@ from django.utils import timezone
 from canpei.errors import InvalidInput, NotFound
 from canpei.people.models import Person, Survey
 from canpei.people.rules import PersonStatus
-from canpei.people.selectors import working_age_q
+from canpei.people.selectors import persons_visible_to, working_age_q
 from canpei.regions.models import Region
-from canpei.regions.scope import persons_visible_to
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
 
 YEAR_FILTER_INVALID = "年度须为四位数字"
 TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
@@ -37,11 +39,11 @@ def parse_town(raw: Any) -> str:
     return text
 
 
-def surveys_visible_to(user: object) -> QuerySet[Survey]:
+def surveys_visible_to(user: Viewer) -> QuerySet[Survey]:
     return Survey.objects.filter(person__in=persons_visible_to(user))
 
 
-def survey_list(*, user: object, year: int | None = None, town: str = "",
+def survey_list(*, user: Viewer, year: int | None = None, town: str = "",
                 person: int | None = None) -> QuerySet[Survey]:
     qs = surveys_visible_to(user)
     if year:
@@ -54,7 +56,7 @@ def survey_list(*, user: object, year: int | None = None, town: str = "",
         .order_by("-year", "id")
 
 
-def survey_get(*, user: object, survey_id: int | str) -> Survey:
+def survey_get(*, user: Viewer, survey_id: int | str) -> Survey:
     try:
         pk = int(survey_id)
     except (TypeError, ValueError):
@@ -71,7 +73,7 @@ def reference_date(year: int) -> dt.date:
     return today if year >= today.year else dt.date(year, 12, 31)
 
 
-def _due(user: object, year: int) -> QuerySet[Person]:
+def _due(user: Viewer, year: int) -> QuerySet[Person]:
     """Persons due a survey in `year`: active and of working age."""
     return persons_visible_to(user).filter(Q(status=PersonStatus.ACTIVE)
                                            & working_age_q(reference_date(year)))
@@ -93,7 +95,7 @@ class TownProgress:
         return round(self.surveyed / self.due, 4) if self.due else 0.0
 
 
-def survey_progress(*, user: object, year: int, order: str = "town") -> list[TownProgress]:
+def survey_progress(*, user: Viewer, year: int, order: str = "town") -> list[TownProgress]:
     """Per town: working-age persons on the registry vs. those surveyed this year."""
     surveyed = Survey.objects.filter(person=OuterRef("pk"), year=year)
     rows = (_due(user, year).annotate(done=Exists(surveyed)).values("town_id")
@@ -110,7 +112,7 @@ def survey_progress(*, user: object, year: int, order: str = "town") -> list[Tow
     return sorted(result, key=keys.get(order, keys["town"]))
 
 
-def unsurveyed_persons(*, user: object, year: int, town: str = "") -> QuerySet[Person]:
+def unsurveyed_persons(*, user: Viewer, year: int, town: str = "") -> QuerySet[Person]:
     qs = _due(user, year).exclude(Exists(Survey.objects.filter(person=OuterRef("pk"), year=year)))
     if town:
         qs = qs.filter(town_id=town)

@@ -13,7 +13,7 @@ from canpei.audit.services import audit_record, audit_record_many
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
-from canpei.regions.scope import persons_visible_to
+from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
 from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 

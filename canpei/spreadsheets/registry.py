@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from canpei.accounts.roles import has_perm
 from canpei.audit.services import audit_record
@@ -22,6 +23,7 @@ from canpei.spreadsheets.writer import write_csv, write_xlsx
 
 if TYPE_CHECKING:
     from canpei.accounts.models import User
+    from canpei.regions.scope import Viewer
     from canpei.spreadsheets.importing import ImportResult
     from canpei.spreadsheets.importing import Progress
 
@@ -66,7 +68,7 @@ class ImportSpec:
     columns: Mapping[str, tuple[str, ...]]
     run: ImportRun
     # Lines the upload page shows when the user may run this kind (shared lines shown once).
-    help: tuple[str, ...] = field(default=())
+    help: tuple[str | Promise, ...] = field(default=())
 
     @property
     def template_headers(self) -> list[str]:
@@ -108,7 +110,7 @@ def import_spec(kind: str) -> ImportSpec:
     return _IMPORTS[kind]
 
 
-def import_kinds_for(user: User) -> list[ImportSpec]:
+def import_kinds_for(user: Viewer) -> list[ImportSpec]:
     """The import kinds `user` may run, in the order the upload page offers them."""
     return [spec for spec in _IMPORTS.values()
             if all(has_perm(user, perm) for perm in spec.permissions)]

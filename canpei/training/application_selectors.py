@@ -6,16 +6,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from canpei.accounts.roles import Perm
 from canpei.errors import InvalidInput, NotFound
-from canpei.regions.scope import applications_visible_to, staff_trainings_visible_to
+from canpei.regions.scope import ScopePaths, visible_to
 from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, StaffTraining,
 )
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
+
+# Applications follow the applicant's town; institutions see none.
+APPLICATION_SCOPE = ScopePaths(model=Application, permission=Perm.APPLICATION_BROWSE,
+                               town="person__town_id")
+STAFF_TRAINING_SCOPE = ScopePaths(model=StaffTraining, permission=Perm.STAFF_TRAINING_BROWSE,
+                                  town="town_id")
+
+
+def applications_visible_to(user: Viewer) -> QuerySet[Application]:
+    return visible_to(user, APPLICATION_SCOPE)
+
+
+def staff_trainings_visible_to(user: Viewer) -> QuerySet[StaffTraining]:
+    return visible_to(user, STAFF_TRAINING_SCOPE)
+
 
 YEAR_INVALID = "年度须为 2000 至 2100 的整数"
 STATE_INVALID = "状态须为 " + "、".join(ApplicationState.values)
@@ -78,7 +97,7 @@ def _year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
     return (dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone))
 
 
-def application_list(*, user: object,
+def application_list(*, user: Viewer,
                      filters: ApplicationFilters | None = None) -> QuerySet[Application]:
     """Newest first; a year is the year the application was submitted."""
     f = filters or ApplicationFilters()
@@ -96,7 +115,7 @@ def application_list(*, user: object,
             .order_by("-created_at", "-id"))
 
 
-def application_get(*, user: object, application_id: int | str) -> Application:
+def application_get(*, user: Viewer, application_id: int | str) -> Application:
     try:
         pk = int(application_id)
     except (TypeError, ValueError):
@@ -109,7 +128,7 @@ def application_get(*, user: object, application_id: int | str) -> Application:
     return found
 
 
-def application_history(*, user: object,
+def application_history(*, user: Viewer,
                         application: Application) -> QuerySet[ApplicationEvent]:
     return (ApplicationEvent.objects
             .filter(application__in=applications_visible_to(user), application=application)
@@ -134,7 +153,7 @@ class StaffTrainingFilters:
         return {key: str(value) for key, value in vars(self).items() if value not in ("", None)}
 
 
-def staff_training_list(*, user: object,
+def staff_training_list(*, user: Viewer,
                         filters: StaffTrainingFilters | None = None) -> QuerySet[StaffTraining]:
     f = filters or StaffTrainingFilters()
     qs = staff_trainings_visible_to(user)
@@ -145,7 +164,7 @@ def staff_training_list(*, user: object,
     return qs.select_related("town").order_by("-year", "town_id", "id")
 
 
-def staff_training_get(*, user: object, record_id: int | str) -> StaffTraining:
+def staff_training_get(*, user: Viewer, record_id: int | str) -> StaffTraining:
     try:
         pk = int(record_id)
     except (TypeError, ValueError):

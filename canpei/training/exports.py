@@ -12,12 +12,13 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import InvalidInput
 from canpei.people import rules as person_rules
-from canpei.regions.scope import enrollments_visible_to
 from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassCycle, ClassState, EnrollmentStatus,
 )
-from canpei.training.selectors import ClassFilters, class_list, enrollment_list
+from canpei.training.selectors import (
+    ClassFilters, class_list, enrollment_list, enrollments_visible_to,
+)
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 
 CLASS_HEADERS = ["序号", "班级编号", "班级名称", "培训机构", "培训类型", "培训方式", "职业（工种）/技能",

@@ -27,7 +27,7 @@ from canpei.errors import Conflict, Forbidden, ServiceError
 from canpei.people import crypto
 from canpei.people import rules as person_rules
 from canpei.people.models import Person
-from canpei.regions.scope import classes_visible_to, enrollments_visible_to, persons_visible_to
+from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
     ImportResult, OpenedSheet, Progress, RowError, column_label, no_progress, open_for_import,
@@ -41,6 +41,7 @@ from canpei.training.choices import TrainingLevel
 from canpei.training.models import (
     AppraisalResult, CertificateType, Enrollment, EnrollmentStatus, TrainingClass,
 )
+from canpei.training.selectors import classes_visible_to, enrollments_visible_to
 from canpei.training.services import (
     enrollment_add, enrollment_update, session_record,
 )

@@ -6,19 +6,45 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from canpei.accounts.roles import Role
+from canpei.accounts.roles import Perm, Role
 from canpei.errors import InvalidInput, NotFound
-from canpei.regions.scope import classes_visible_to, enrollments_visible_to
+from canpei.regions.scope import ScopePaths, visible_to
 from canpei.training.choices import TrainingType
 from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
     TrainingClass,
 )
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
+
+
+def _has_trainee_of(town: str) -> Q:
+    return Q(Exists(Enrollment.objects.filter(training_class=OuterRef("pk"), town_id=town)))
+
+
+# Training classes: all for city-wide roles, an institution's own for its staff, and for town
+# staff the classes with a trainee of their town (where the person lives now) on the roster.
+CLASS_SCOPE = ScopePaths(model=TrainingClass, permission=Perm.CLASS_BROWSE,
+                         town=_has_trainee_of, institution="institution_id")
+# Roster rows: an institution sees its classes' whole rosters; town staff only their own town's
+# trainees, even in a class shared with other towns.
+ENROLLMENT_SCOPE = ScopePaths(model=Enrollment, permission=Perm.CLASS_BROWSE, town="town_id",
+                              institution="training_class__institution_id")
+
+
+def classes_visible_to(user: Viewer) -> QuerySet[TrainingClass]:
+    return visible_to(user, CLASS_SCOPE)
+
+
+def enrollments_visible_to(user: Viewer) -> QuerySet[Enrollment]:
+    return visible_to(user, ENROLLMENT_SCOPE)
+
 
 YEAR_INVALID = "年度须为 2000 至 2100 的整数"
 STATE_INVALID = "状态须为 " + "、".join(ClassState.values)
@@ -75,7 +101,7 @@ class ClassFilters:
         return {key: str(value) for key, value in vars(self).items() if value not in ("", None)}
 
 
-def _enrolled_count(user: object) -> Subquery:
+def _enrolled_count(user: Viewer) -> Subquery:
     """Trainees on the roster (less withdrawals) as far as the user sees them: a town's staff
     count their own town's trainees, not the other towns' in the same class."""
     return Subquery(
@@ -85,14 +111,14 @@ def _enrolled_count(user: object) -> Subquery:
         output_field=IntegerField())
 
 
-def sees_whole_class(user: object) -> bool:
+def sees_whole_class(user: Viewer) -> bool:
     """Whether the user sees a class's whole roster. Town staff see a class only as far as their
     own town's trainees are in it: its counts are of those trainees (class_list, the classes
     ledger), and class-wide head counts (an inspection's on-roster and present) are withheld."""
     return getattr(user, "role", None) != Role.TOWN_STAFF
 
 
-def class_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:
+def class_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:
     """Newest first. `trainee_count` (roster less withdrawals) is computed for the page's rows
     only, by a correlated subquery on the (class, status) index."""
     f = filters or ClassFilters()
@@ -116,7 +142,7 @@ def class_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet
             .order_by("-start_date", "-id"))
 
 
-def class_get(*, user: object, class_id: int | str) -> TrainingClass:
+def class_get(*, user: Viewer, class_id: int | str) -> TrainingClass:
     try:
         pk = int(class_id)
     except (TypeError, ValueError):
@@ -128,25 +154,25 @@ def class_get(*, user: object, class_id: int | str) -> TrainingClass:
     return found
 
 
-def _this_class(user: object, training_class: TrainingClass) -> QuerySet[TrainingClass, Any]:
+def _this_class(user: Viewer, training_class: TrainingClass) -> QuerySet[TrainingClass, Any]:
     """The class, if the user may see it: the scope applied to one row, a primary-key probe
     (not the whole visible set, which for the city is every class)."""
     return classes_visible_to(user).filter(pk=training_class.pk).values("pk")
 
 
-def class_history(*, user: object, training_class: TrainingClass) -> QuerySet[ClassEvent]:
+def class_history(*, user: Viewer, training_class: TrainingClass) -> QuerySet[ClassEvent]:
     return (ClassEvent.objects.filter(training_class__in=_this_class(user, training_class),
                                       training_class=training_class)
             .select_related("actor").order_by("at", "id"))
 
 
-def roster(*, user: object, training_class: TrainingClass) -> QuerySet[Enrollment]:
+def roster(*, user: Viewer, training_class: TrainingClass) -> QuerySet[Enrollment]:
     """The class's roster as far as the user may see it (town staff: their town's trainees)."""
     return (enrollments_visible_to(user).filter(training_class=training_class)
             .select_related("person", "person__town").order_by("id"))
 
 
-def enrollment_get(*, user: object, enrollment_id: int | str) -> Enrollment:
+def enrollment_get(*, user: Viewer, enrollment_id: int | str) -> Enrollment:
     try:
         pk = int(enrollment_id)
     except (TypeError, ValueError):
@@ -159,12 +185,12 @@ def enrollment_get(*, user: object, enrollment_id: int | str) -> Enrollment:
     return found
 
 
-def sessions(*, user: object, training_class: TrainingClass) -> QuerySet[ClassSession]:
+def sessions(*, user: Viewer, training_class: TrainingClass) -> QuerySet[ClassSession]:
     return (ClassSession.objects.filter(training_class__in=_this_class(user, training_class),
                                         training_class=training_class).order_by("date", "id"))
 
 
-def register(*, user: object, training_class: TrainingClass) -> dict[tuple[int, int], Any]:
+def register(*, user: Viewer, training_class: TrainingClass) -> dict[tuple[int, int], Any]:
     """Hours per (session, enrollment) of the register, for the trainees the user may see."""
     visible = roster(user=user, training_class=training_class).values("pk")
     return {(a.session_id, a.enrollment_id): a.hours for a in
@@ -172,12 +198,12 @@ def register(*, user: object, training_class: TrainingClass) -> dict[tuple[int, 
                                       enrollment__in=visible)}
 
 
-def inspections(*, user: object, training_class: TrainingClass) -> QuerySet[Inspection]:
+def inspections(*, user: Viewer, training_class: TrainingClass) -> QuerySet[Inspection]:
     return (Inspection.objects.filter(training_class__in=_this_class(user, training_class),
                                       training_class=training_class).order_by("date", "id"))
 
 
-def inspection_get(*, user: object, training_class: TrainingClass,
+def inspection_get(*, user: Viewer, training_class: TrainingClass,
                    inspection_id: int | str) -> Inspection:
     try:
         pk = int(inspection_id)
@@ -189,14 +215,14 @@ def inspection_get(*, user: object, training_class: TrainingClass,
     return found
 
 
-def person_trainings(*, user: object, person_id: int) -> QuerySet[Enrollment]:
+def person_trainings(*, user: Viewer, person_id: int) -> QuerySet[Enrollment]:
     """A person's classes, newest first, for their page: as far as the user sees rosters."""
     return (enrollments_visible_to(user).filter(person_id=person_id)
             .select_related("training_class", "training_class__institution")
             .order_by("-training_class__start_date", "-id"))
 
 
-def enrollment_list(*, user: object, filters: ClassFilters | None = None) -> QuerySet[Enrollment]:
+def enrollment_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet[Enrollment]:
     """Roster rows across classes (the trainees ledger), as far as the user may see them: the
     class filters apply to the class, except `town`, which is where the trainee lives (a town's
     ledger lists its own people, wherever they trained)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import InvalidInput, ServiceError
 from canpei.institutions import rules, selectors, services
@@ -63,7 +64,7 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
         return redirect("institution-list")
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
     spool = tempfile.TemporaryFile()
-    institutions_export(actor=request.user, filters=filters, out=spool)
+    institutions_export(actor=cast(User, request.user), filters=filters, out=spool)
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")

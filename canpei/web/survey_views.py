@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import InvalidInput, ServiceError
 from canpei.people import survey_selectors as selectors
@@ -205,7 +206,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             form.add_error("file", FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
         else:
             kind = form.cleaned_data["kind"]
-            job = jobs.job_start(actor=request.user, kind=kind, filename=upload.name,
+            job = jobs.job_start(actor=cast(User, request.user), kind=kind, filename=upload.name,
                                  data=upload.read(), dry_run=form.cleaned_data["dry_run"])
             return redirect("import-detail", token=job.token)
     return render(request, "imports/import_new.html",
@@ -248,6 +249,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     spec = registry.export_spec(kind)
     if spec is None or not has_perm(request.user, spec.permission):
         raise Http404()
+    actor = cast(User, request.user)  # signed in: has_perm refuses the anonymous
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
     spool = tempfile.TemporaryFile()
@@ -256,11 +258,11 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
             import io
 
             text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
-            spec.run(actor=request.user, out=text, fmt=fmt, params=request.GET)
+            spec.run(actor=actor, out=text, fmt=fmt, params=request.GET)
             text.flush()
             text.detach()
         else:
-            spec.run(actor=request.user, out=spool, fmt=fmt, params=request.GET)
+            spec.run(actor=actor, out=spool, fmt=fmt, params=request.GET)
     except InvalidInput as exc:
         spool.close()
         messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)

@@ -23,7 +23,7 @@ from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
 from canpei.people.survey_selectors import survey_list, survey_progress
-from canpei.regions.scope import persons_visible_to
+from canpei.people.selectors import persons_visible_to
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
 from canpei.web.forms import add_service_errors

@@ -22,14 +22,14 @@ from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
-from canpei.regions.scope import (
-    applications_visible_to, institutions_visible_to, persons_visible_to,
-)
+from canpei.institutions.selectors import institutions_visible_to
+from canpei.people.selectors import persons_visible_to
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel, TrainingType
 from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )
+from canpei.training.application_selectors import applications_visible_to
 from canpei.training.services.common import (
     Errors, bad_text, check_comment, diff, one_line, parse_date, parse_decimal, text,
 )

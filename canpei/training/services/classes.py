@@ -14,10 +14,11 @@ from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.institutions.models import Institution, Teacher
 from canpei.people.models import Skill
-from canpei.regions.scope import classes_visible_to, institutions_visible_to
+from canpei.institutions.selectors import institutions_visible_to
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
+from canpei.training.selectors import classes_visible_to
 from canpei.training.services.common import (
     Errors, bad_text, diff, one_line, parse_bool, parse_date, parse_decimal, parse_int, text,
 )

@@ -18,13 +18,14 @@ from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, id_number_error, normalize_id_number
-from canpei.regions.scope import enrollments_visible_to, persons_visible_to
+from canpei.people.selectors import persons_visible_to
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel
 from canpei.training.models import (
     AppraisalResult, Attendance, CertificateType, ClassSession, ClassState, Enrollment,
     EnrollmentStatus, TrainingClass,
 )
+from canpei.training.selectors import enrollments_visible_to
 from canpei.training.services.classes import locked_class
 from canpei.training.services.common import (
     Errors, bad_text, diff, one_line, parse_date, parse_decimal, text,

@@ -14,8 +14,8 @@ from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.regions.models import Region
-from canpei.regions.scope import staff_trainings_visible_to
 from canpei.training import rules
+from canpei.training.application_selectors import staff_trainings_visible_to
 from canpei.training.models import StaffPosition, StaffTraining
 from canpei.training.services.common import (
     Errors, bad_text, diff, one_line, parse_bool, parse_date, parse_decimal, parse_int, text,
