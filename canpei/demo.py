@@ -296,7 +296,7 @@ def demo_surveys(*, seed: int, today: dt.date, batch: int = 5000) -> int:
     """
     from canpei.people.models import Skill, Survey
     from canpei.people.rules import working_age_on
-    from canpei.training.choices import TrainingMode, TrainingType
+    from canpei.codes import TrainingMode, TrainingType
 
     skills = list(Skill.objects.filter(active=True).values_list("pk", flat=True))
     through = Survey.wanted_skills.through

@@ -21,7 +21,7 @@ from canpei.accounts.forms import (
 from canpei.accounts.models import RoleProposal, User, password_change_pending
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, officer_may
 from canpei.errors import ServiceError
-from canpei.web.forms import add_service_errors
+from canpei.forms import add_service_errors
 
 LOGIN_FAILED = "用户名或密码错误"
 LOCKED_OUT = "登录失败次数过多，账户已锁定 30 分钟"

@@ -12,9 +12,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Forbidden
 from canpei.training import rules, selectors, services
-from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassEvent, ClassSession, Enrollment, EnrollmentStatus,

@@ -6,6 +6,7 @@ from typing import IO, Any, Iterator, Mapping
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.selectors import PersonFilters, person_list
@@ -72,7 +73,6 @@ SURVEY_WIDTHS = [7, 10, 21, 10, 8, 11, 16, 12, 20, 8, 8, 8, 8, 8, 22, 22, 10, 16
 
 def _survey_rows(actor: User, year: int | None, town: str, reveal: bool) -> Iterator[list[Any]]:
     from canpei.people.survey_selectors import survey_list
-    from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
     towns = dict(Region.objects.values_list("code", "name"))
     types = dict(TrainingType.choices)

@@ -15,6 +15,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from canpei import hooks
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_prepare_changes, audit_record, audit_record_many
 from canpei.bulk import CopyInBackground, filter_in, insert_many, next_ids, row_values, uses_copy
@@ -22,7 +23,7 @@ from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.models import Person
 from canpei.people.services import (
-    apply_person_input, clean_person_input, enrollments_follow_town, person_snapshot, snapshot_diff,
+    apply_person_input, clean_person_input, person_snapshot, snapshot_diff,
 )
 from canpei.regions.models import Region
 from canpei.spreadsheets import codes
@@ -464,7 +465,7 @@ def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
     for person, _diff in to_update:
         person.updated_at = now
     Person.objects.bulk_update([p for p, _d in to_update], UPDATE_FIELDS, batch_size=1000)
-    enrollments_follow_town({p.pk: p.town_id for p, diff in to_update if "town" in diff})
+    hooks.person_moved({p.pk: p.town_id for p, diff in to_update if "town" in diff})
     updated = [{"id": p.pk, "diff": diff} for p, diff in to_update]
     entries = entries + [_audit_entry("person.update", "导入修改人员", updated[start:start + AUDIT_BATCH])
                          for start in range(0, len(updated), AUDIT_BATCH)]

@@ -5,12 +5,12 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.people import crypto
 from canpei.people.rules import (
     HARDSHIP_FLAGS, Category, Education, EmploymentForm, Gender, Grade, NotWorkingReason,
     PersonStatus, mask_cert_number, mask_id_number, working_age_on,
 )
-from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 
 class Person(models.Model):

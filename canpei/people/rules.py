@@ -12,6 +12,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
+from canpei.masking import mask_id_number
+
 # Messages (shown to users; tests assert against these constants).
 ID_REQUIRED = "请填写身份证号"
 ID_FORMAT = "身份证号须为 18 位：17 位数字加 1 位数字或 X"
@@ -184,13 +186,6 @@ def cert_number_error(cert: str, *, id_number: str, category: str, grade: str) -
     if cert[19] != grade:
         return CERT_GRADE_MISMATCH
     return None
-
-
-def mask_id_number(number: str) -> str:
-    """`350582********123X`: the address code and the last four, as on a printed list."""
-    if len(number) < 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 def mask_cert_number(cert: str) -> str:

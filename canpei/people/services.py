@@ -11,14 +11,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei import hooks
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto, rules
 from canpei.people.models import Person
 from canpei.people.pinyin import name_pinyin
-from canpei.regions.models import Region
 from canpei.people.selectors import persons_visible_to
+from canpei.regions.models import Region
 from canpei.regions.scope import town_codes_writable_by
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–H (rare
@@ -403,23 +404,10 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
         _check_unique(locked)
         _save_unique(locked)
         if "town" in changes:
-            enrollments_follow_town({locked.pk: locked.town_id})
+            hooks.person_moved({locked.pk: locked.town_id})
         audit_record(actor=actor, action="person.update", obj=locked,
                      summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
     return locked
-
-
-def enrollments_follow_town(moved: dict[int, str]) -> None:
-    """Copy a moved person's new town onto their enrolments (training.Enrollment.town), in the
-    caller's transaction: their new town's staff now follow their classes, the old town's not."""
-    from canpei.training.models import Enrollment
-
-    by_town: dict[str, list[int]] = {}
-    for person_id, town in moved.items():
-        by_town.setdefault(town, []).append(person_id)
-    for town, ids in by_town.items():
-        for start in range(0, len(ids), 1000):
-            Enrollment.objects.filter(person_id__in=ids[start:start + 1000]).update(town_id=town)
 
 
 STATUS_COMMENT_REQUIRED = "变更状态须填写说明"

@@ -6,9 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.people import rules
 from canpei.people.models import Skill
-from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 
 class SurveyForm(forms.Form):

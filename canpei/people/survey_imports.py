@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record, audit_record_many
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.imports import FORM_CODES, REASON_CODES, REGISTRY_UPDATE_HELP
@@ -25,7 +26,6 @@ from canpei.spreadsheets.importing import (
 )
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
-from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),

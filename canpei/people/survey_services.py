@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record, audit_record_many
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
-from canpei.training.choices import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 
 SURVEY_DUPLICATE = "该人员 {year} 年已有调查记录"
 PERSON_REQUIRED = "请选择被调查人员"

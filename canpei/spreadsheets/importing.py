@@ -118,7 +118,7 @@ class ImportResult:
 
 
 def _masked(value: Any) -> str:
-    from canpei.people.rules import mask_id_number
+    from canpei.masking import mask_id_number
 
     text = "" if value is None else str(value).strip()
     return mask_id_number(text) if text else ""

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.codes import TrainingLevel, TrainingType
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 from canpei.training.application_selectors import (
     ApplicationFilters, StaffTrainingFilters, application_list, staff_training_list,
 )
-from canpei.training.choices import TrainingLevel, TrainingType
 from canpei.training.models import (
     ApplicationKind, ApplicationState, CertificateType, StaffPosition,
 )

@@ -9,9 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Role
+from canpei.codes import TrainingLevel, TrainingType
 from canpei.institutions.models import Institution
 from canpei.regions.models import Region
-from canpei.training.choices import TrainingLevel, TrainingType
 from canpei.training.models import ApplicationKind, CertificateType, StaffPosition
 from canpei.training.rules import ApplicationAction
 

@@ -6,8 +6,11 @@ class TrainingConfig(AppConfig):
     verbose_name = "培训"
 
     def ready(self) -> None:
+        from canpei import hooks
         from canpei.spreadsheets.registry import register_export, register_import
-        from canpei.training import application_exports, exports, imports
+        from canpei.training import application_exports, exports, imports, receivers
+
+        hooks.on_person_moved(receivers.enrollments_follow_town)
 
         for export in exports.EXPORTS + application_exports.EXPORTS:
             register_export(export)

@@ -10,12 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Role
+from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.institutions.models import Institution
 from canpei.institutions.selectors import teacher_list
 from canpei.people.models import Skill
 from canpei.people.rules import id_number_error, normalize_id_number
 from canpei.training import rules
-from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import AppraisalResult, CertificateType, Enrollment, TrainingClass
 from canpei.training.services.classes import FILING_EDITABLE_STATES
 

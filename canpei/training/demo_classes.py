@@ -24,11 +24,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from canpei.accounts.models import User
+from canpei.codes import TrainingLevel, TrainingMode
 from canpei.institutions.models import Institution
 from canpei.people.models import Person, Skill
 from canpei.people.rules import PersonStatus, working_age_on
 from canpei.training import services
-from canpei.training.choices import TrainingLevel, TrainingMode
 from canpei.training.models import (
     CertificateType, ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )

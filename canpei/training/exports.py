@@ -10,9 +10,9 @@ from django.db.models.functions import Coalesce
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import InvalidInput
 from canpei.people import rules as person_rules
-from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassCycle, ClassState, EnrollmentStatus,
 )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
+from canpei.codes import TrainingLevel
 from canpei.errors import Conflict, Forbidden, ServiceError
 from canpei.people import crypto
 from canpei.people import rules as person_rules
@@ -37,7 +38,6 @@ from canpei.spreadsheets.reader import (
 )
 from canpei.spreadsheets.registry import ImportSpec
 from canpei.training import rules, selectors
-from canpei.training.choices import TrainingLevel
 from canpei.training.models import (
     AppraisalResult, CertificateType, Enrollment, EnrollmentStatus, TrainingClass,
 )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
+from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 
 
 class ClassState(models.TextChoices):

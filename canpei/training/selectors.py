@@ -12,9 +12,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from canpei.accounts.roles import Perm, Role
+from canpei.codes import TrainingType
 from canpei.errors import InvalidInput, NotFound
 from canpei.regions.scope import ScopePaths, visible_to
-from canpei.training.choices import TrainingType
 from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
     TrainingClass,

@@ -22,7 +22,7 @@ from canpei.training.application_forms import (
 from canpei.training.models import (
     Application, ApplicationKind, ApplicationState, StaffTraining,
 )
-from canpei.web.forms import add_service_errors
+from canpei.forms import add_service_errors
 from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
 
 

@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.codes import TrainingType
 from canpei.errors import InvalidInput, ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.people.selectors import town_choices
 from canpei.training import rules, selectors, services
-from canpei.training.choices import TrainingType
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.class_forms import (
     ClassForm, ClassTransitionForm, EnrollForm, EnrollmentForm, InspectionForm, RectifyForm,
@@ -36,7 +36,7 @@ from canpei.training.class_forms import (
 from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
-from canpei.web.forms import add_service_errors
+from canpei.forms import add_service_errors
 from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
 
 S = ClassState

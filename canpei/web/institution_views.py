@@ -22,7 +22,7 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.people.selectors import town_choices
 from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
-from canpei.web.forms import add_service_errors
+from canpei.forms import add_service_errors
 
 
 def _filters(request: HttpRequest) -> tuple[selectors.InstitutionFilters, dict[str, str],

@@ -29,7 +29,7 @@ from canpei.spreadsheets import jobs, registry
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
 from canpei.web.views import requires
-from canpei.web.forms import add_service_errors
+from canpei.forms import add_service_errors
 
 
 def _year(request: HttpRequest) -> tuple[int, list[tuple[str, str]]]:

@@ -26,7 +26,7 @@ from canpei.people.survey_selectors import survey_list, survey_progress
 from canpei.people.selectors import persons_visible_to
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
-from canpei.web.forms import add_service_errors
+from canpei.forms import add_service_errors
 
 PAGE_SIZES = (20, 50, 100, 200)
 

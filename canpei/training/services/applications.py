@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
+from canpei.codes import TrainingLevel, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.institutions.selectors import institutions_visible_to
 from canpei.people.selectors import persons_visible_to
 from canpei.training import rules
-from canpei.training.choices import TrainingLevel, TrainingType
 from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )

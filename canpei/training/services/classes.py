@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
+from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.institutions.models import Institution, Teacher
 from canpei.people.models import Skill
 from canpei.institutions.selectors import institutions_visible_to
 from canpei.training import rules
-from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
 from canpei.training.selectors import classes_visible_to
 from canpei.training.services.common import (

@@ -14,13 +14,13 @@ from django.utils import timezone
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_record
+from canpei.codes import TrainingLevel
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, id_number_error, normalize_id_number
 from canpei.people.selectors import persons_visible_to
 from canpei.training import rules
-from canpei.training.choices import TrainingLevel
 from canpei.training.models import (
     AppraisalResult, Attendance, CertificateType, ClassSession, ClassState, Enrollment,
     EnrollmentStatus, TrainingClass,

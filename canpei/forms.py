@@ -1,4 +1,4 @@
-"""What the pages share about forms."""
+"""What every app's pages share about forms (below web/, so accounts/ and web/ both use it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Code tables of training, shared by surveys (what persons want) and classes (what is offered).
+"""Code tables shared by the apps: training types, modes and levels, accessibility needs and the
+skills dictionary's first entries. Surveys (people: what persons want) and classes (training:
+what is offered) both read them, so they live below both apps and import neither.
 
 API codes are the stable slugs of INTERFACES.md; labels are the Chinese of the national system.
 """
@@ -35,17 +37,3 @@ ACCESSIBILITY_NEEDS = {
     "accessible_venue": "无障碍场地",
     "companion": "陪同",
 }
-
-# The skills dictionary as first loaded (PRODUCT.md); city staff add and retire entries.
-DEFAULT_SKILLS = [
-    ("blind_massage", "盲人保健按摩"),
-    ("medical_massage", "医疗按摩"),
-    ("ecommerce", "电子商务"),
-    ("home_handicraft", "居家就业/手工"),
-    ("folk_craft", "民间工艺/闽南传统文化技艺"),
-    ("planting_breeding", "种植养殖"),
-    ("computer", "计算机"),
-    ("cooking", "烹饪/面点"),
-    ("beauty_hairdressing", "美容美发"),
-    ("sewing", "服装缝纫"),
-]
