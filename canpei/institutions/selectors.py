@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from canpei.accounts.roles import Perm
-from canpei.errors import InvalidInput, NotFound
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
-from canpei.regions.scope import ScopePaths, any_town, visible_to
+from canpei.regions.scope import ScopePaths, any_town
+from canpei.selectors import FilterParams, filter_given, filters_as_params, get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -24,10 +22,7 @@ if TYPE_CHECKING:
 # only their own.
 INSTITUTION_SCOPE = ScopePaths(model=Institution, permission=Perm.INSTITUTION_BROWSE,
                                town=any_town, institution="pk")
-
-
-def institutions_visible_to(user: Viewer) -> QuerySet[Institution]:
-    return visible_to(user, INSTITUTION_SCOPE)
+institutions_visible_to = INSTITUTION_SCOPE.visible_to
 
 
 TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
@@ -46,38 +41,21 @@ class InstitutionFilters:
     @classmethod
     def from_params(cls, params: Any) -> "InstitutionFilters":
         """Parse query parameters, naming each bad one; unknown parameters are ignored."""
-        def get(key: str) -> str:
-            value = params.get(key)
-            return str(value).strip() if value is not None else ""
-
-        errors: list[tuple[str, str]] = []
-        town = get("town")
-        if town and not re.fullmatch(r"[0-9]{12}", town):
-            errors.append(("town", TOWN_FILTER_INVALID))
-        if get("state") and get("state") not in DesignationState.values:
-            errors.append(("state", STATE_FILTER_INVALID))
-        if get("type") and get("type") not in InstitutionType.values:
-            errors.append(("type", TYPE_FILTER_INVALID))
-        q = unicodedata.normalize("NFKC", get("q"))
-        if len(q) > 50:
-            errors.append(("q", QUERY_TOO_LONG))
-        if errors:
-            raise InvalidInput(errors)
-        return cls(town=town, state=get("state"), type=get("type"), q=q)
+        read = FilterParams(params)
+        filters = cls(town=read.town(TOWN_FILTER_INVALID),
+                      state=read.choice("state", DesignationState.values, STATE_FILTER_INVALID),
+                      type=read.choice("type", InstitutionType.values, TYPE_FILTER_INVALID),
+                      q=read.search(limit=50, message=QUERY_TOO_LONG))
+        read.done()
+        return filters
 
     def as_params(self) -> dict[str, str]:
-        return {key: value for key, value in vars(self).items() if value}
+        return filters_as_params(self)
 
 
 def institution_list(*, user: Viewer, filters: InstitutionFilters | None = None) -> QuerySet[Institution]:
     f = filters or InstitutionFilters()
-    qs = institutions_visible_to(user)
-    if f.town:
-        qs = qs.filter(town_id=f.town)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.type:
-        qs = qs.filter(type=f.type)
+    qs = filter_given(institutions_visible_to(user), town_id=f.town, state=f.state, type=f.type)
     if f.q:
         # A name prefix: served by the name index like the person search.
         qs = qs.filter(name__startswith=f.q)
@@ -85,14 +63,7 @@ def institution_list(*, user: Viewer, filters: InstitutionFilters | None = None)
 
 
 def institution_get(*, user: Viewer, institution_id: int | str) -> Institution:
-    try:
-        pk = int(institution_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    institution = institutions_visible_to(user).select_related("town").filter(pk=pk).first()
-    if institution is None:
-        raise NotFound()
-    return institution
+    return get_in_scope(institutions_visible_to(user).select_related("town"), institution_id)
 
 
 def teacher_list(*, user: Viewer, institution: Institution) -> QuerySet[Teacher]:
@@ -102,14 +73,7 @@ def teacher_list(*, user: Viewer, institution: Institution) -> QuerySet[Teacher]
 
 
 def teacher_get(*, user: Viewer, institution: Institution, teacher_id: int | str) -> Teacher:
-    try:
-        pk = int(teacher_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    teacher = teacher_list(user=user, institution=institution).filter(pk=pk).first()
-    if teacher is None:
-        raise NotFound()
-    return teacher
+    return get_in_scope(teacher_list(user=user, institution=institution), teacher_id)
 
 
 def designation_history(*, user: Viewer, institution: Institution) -> QuerySet[DesignationEvent]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +10,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from canpei.accounts.roles import Perm, Role
-from canpei.errors import InvalidInput, NotFound
 from canpei.people import crypto
 from canpei.people.models import Person
 from canpei.people.rules import (
@@ -19,18 +17,15 @@ from canpei.people.rules import (
     EmploymentForm, Gender, Grade, PersonStatus, normalize_id_number, working_age_birth_range,
 )
 from canpei.regions.models import Region
-from canpei.regions.scope import ScopePaths, visible_to
+from canpei.regions.scope import ScopePaths
+from canpei.selectors import FilterParams, filter_given, get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
 # The registry: the city for city-wide roles, one town (where the person lives) for its staff.
 PERSON_SCOPE = ScopePaths(model=Person, permission=Perm.PERSON_BROWSE, town="town_id")
-
-
-def persons_visible_to(user: Viewer) -> QuerySet[Person]:
-    """Persons a user may browse: the city for city-wide roles, one town for its staff."""
-    return visible_to(user, PERSON_SCOPE)
+persons_visible_to = PERSON_SCOPE.visible_to
 
 
 TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
@@ -54,37 +49,25 @@ class PersonFilters:
     @classmethod
     def from_params(cls, params: Any) -> "PersonFilters":
         """Parse query parameters, naming each bad one; unknown parameters are ignored."""
-        def get(key: str) -> str:
-            value = params.get(key)
-            return str(value).strip() if value is not None else ""
-
-        errors: list[tuple[str, str]] = []
-        town = get("town")
-        if town and not re.fullmatch(r"[0-9]{12}", town):
-            errors.append(("town", TOWN_FILTER_INVALID))
-        q = unicodedata.normalize("NFKC", get("q"))
-        if len(q) > 30:
-            errors.append(("q", QUERY_TOO_LONG))
-        checks = (("category", Category.values, CATEGORY_INVALID),
-                  ("grade", Grade.values, GRADE_INVALID),
-                  ("employment_form", EmploymentForm.values + ["none"], EMPLOYMENT_FORM_INVALID),
-                  ("status", PersonStatus.values, STATUS_INVALID))
-        for key, allowed, message in checks:
-            if get(key) and get(key) not in allowed:
-                errors.append((key, message))
+        read = FilterParams(params)
+        town = read.town(TOWN_FILTER_INVALID)
+        q = read.search(limit=30, message=QUERY_TOO_LONG)
+        category = read.choice("category", Category.values, CATEGORY_INVALID)
+        grade = read.choice("grade", Grade.values, GRADE_INVALID)
+        employment_form = read.choice("employment_form", EmploymentForm.values + ["none"],
+                                      EMPLOYMENT_FORM_INVALID)
+        status = read.choice("status", PersonStatus.values, STATUS_INVALID)
         working_age: bool | None = None
-        raw_age = get("working_age").lower()
+        raw_age = read.text("working_age").lower()
         if raw_age in {"true", "1", "yes"}:
             working_age = True
         elif raw_age in {"false", "0", "no"}:
             working_age = False
         elif raw_age:
-            errors.append(("working_age", WORKING_AGE_FILTER_INVALID))
-        if errors:
-            raise InvalidInput(errors)
-        return cls(town=town, q=q, category=get("category"), grade=get("grade"),
-                   employment_form=get("employment_form"), working_age=working_age,
-                   status=get("status"))
+            read.errors.append(("working_age", WORKING_AGE_FILTER_INVALID))
+        read.done()
+        return cls(town=town, q=q, category=category, grade=grade,
+                   employment_form=employment_form, working_age=working_age, status=status)
 
 
 def working_age_q(on: Any = None) -> Q:
@@ -133,19 +116,12 @@ def search_parts(q: str) -> list[Q]:
 
 def _filtered(*, user: Viewer, f: PersonFilters) -> QuerySet[Person]:
     """Scope and every filter except the search."""
-    qs = persons_visible_to(user)
-    if f.town:
-        qs = qs.filter(town_id=f.town)
-    if f.category:
-        qs = qs.filter(category=f.category)
-    if f.grade:
-        qs = qs.filter(grade=f.grade)
+    # employment_form "none" asks for the persons without one.
+    form = "" if f.employment_form == "none" else f.employment_form
+    qs = filter_given(persons_visible_to(user), town_id=f.town, category=f.category,
+                      grade=f.grade, employment_form=form, status=f.status)
     if f.employment_form == "none":
         qs = qs.filter(employment_form="")
-    elif f.employment_form:
-        qs = qs.filter(employment_form=f.employment_form)
-    if f.status:
-        qs = qs.filter(status=f.status)
     if f.working_age is True:
         qs = qs.filter(working_age_q())
     elif f.working_age is False:
@@ -177,14 +153,7 @@ def person_count(*, user: Viewer, filters: PersonFilters | None = None) -> int:
 
 
 def person_get(*, user: Viewer, person_id: int | str) -> Person:
-    try:
-        pk = int(person_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    person = persons_visible_to(user).select_related("town", "village").filter(pk=pk).first()
-    if person is None:
-        raise NotFound()
-    return person
+    return get_in_scope(persons_visible_to(user).select_related("town", "village"), person_id)
 
 
 def lookup_candidates(*, user: Viewer) -> QuerySet[Person]:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from canpei.errors import InvalidInput, NotFound
+from canpei.errors import InvalidInput
 from canpei.people.models import Person, Survey
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to, working_age_q
 from canpei.regions.models import Region
+from canpei.selectors import get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -57,14 +58,7 @@ def survey_list(*, user: Viewer, year: int | None = None, town: str = "",
 
 
 def survey_get(*, user: Viewer, survey_id: int | str) -> Survey:
-    try:
-        pk = int(survey_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    survey = survey_list(user=user).filter(pk=pk).first()
-    if survey is None:
-        raise NotFound()
-    return survey
+    return get_in_scope(survey_list(user=user), survey_id)
 
 
 def reference_date(year: int) -> dt.date:

@@ -50,6 +50,10 @@ class ScopePaths(Generic[M]):
     town: TownPath | None = None
     institution: str | None = None
 
+    def visible_to(self, user: Viewer) -> QuerySet[M]:
+        """The records `user` may see (an app names it: `persons_visible_to = ….visible_to`)."""
+        return visible_to(user, self)
+
 
 def visible_to(user: Viewer, paths: ScopePaths[M]) -> QuerySet[M]:
     """The records of `paths.model` that `user` may see."""

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +11,8 @@ from django.db.models.functions import Coalesce
 
 from canpei.accounts.roles import Perm, Role
 from canpei.codes import TrainingType
-from canpei.errors import InvalidInput, NotFound
-from canpei.regions.scope import ScopePaths, visible_to
+from canpei.regions.scope import ScopePaths
+from canpei.selectors import FilterParams, filter_given, filters_as_params, get_in_scope
 from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
     TrainingClass,
@@ -36,14 +34,8 @@ CLASS_SCOPE = ScopePaths(model=TrainingClass, permission=Perm.CLASS_BROWSE,
 # trainees, even in a class shared with other towns.
 ENROLLMENT_SCOPE = ScopePaths(model=Enrollment, permission=Perm.CLASS_BROWSE, town="town_id",
                               institution="training_class__institution_id")
-
-
-def classes_visible_to(user: Viewer) -> QuerySet[TrainingClass]:
-    return visible_to(user, CLASS_SCOPE)
-
-
-def enrollments_visible_to(user: Viewer) -> QuerySet[Enrollment]:
-    return visible_to(user, ENROLLMENT_SCOPE)
+classes_visible_to = CLASS_SCOPE.visible_to
+enrollments_visible_to = ENROLLMENT_SCOPE.visible_to
 
 
 YEAR_INVALID = "年度须为 2000 至 2100 的整数"
@@ -66,39 +58,17 @@ class ClassFilters:
     @classmethod
     def from_params(cls, params: Any) -> "ClassFilters":
         """Parse query parameters, naming each bad one; unknown parameters are ignored."""
-        def get(key: str) -> str:
-            value = params.get(key)
-            return str(value).strip() if value is not None else ""
-
-        errors: list[tuple[str, str]] = []
-        year = None
-        if get("year"):
-            if re.fullmatch(r"[0-9]{4}", get("year")) and 2000 <= int(get("year")) <= 2100:
-                year = int(get("year"))
-            else:
-                errors.append(("year", YEAR_INVALID))
-        if get("state") and get("state") not in ClassState.values:
-            errors.append(("state", STATE_INVALID))
-        if get("type") and get("type") not in TrainingType.values:
-            errors.append(("type", TYPE_INVALID))
-        institution = None
-        if get("institution"):
-            if re.fullmatch(r"[0-9]{1,9}", get("institution")):
-                institution = int(get("institution"))
-            else:
-                errors.append(("institution", INSTITUTION_INVALID))
-        if get("town") and not re.fullmatch(r"[0-9]{12}", get("town")):
-            errors.append(("town", TOWN_INVALID))
-        q = unicodedata.normalize("NFKC", get("q"))
-        if len(q) > 50:
-            errors.append(("q", QUERY_TOO_LONG))
-        if errors:
-            raise InvalidInput(errors)
-        return cls(year=year, state=get("state"), institution=institution, type=get("type"),
-                   town=get("town"), q=q)
+        read = FilterParams(params)
+        filters = cls(year=read.year(YEAR_INVALID),
+                      state=read.choice("state", ClassState.values, STATE_INVALID),
+                      type=read.choice("type", TrainingType.values, TYPE_INVALID),
+                      institution=read.record_id("institution", INSTITUTION_INVALID),
+                      town=read.town(TOWN_INVALID), q=read.search(limit=50, message=QUERY_TOO_LONG))
+        read.done()
+        return filters
 
     def as_params(self) -> dict[str, str]:
-        return {key: str(value) for key, value in vars(self).items() if value not in ("", None)}
+        return filters_as_params(self)
 
 
 def _enrolled_count(user: Viewer) -> Subquery:
@@ -122,19 +92,11 @@ def class_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet
     """Newest first. `trainee_count` (roster less withdrawals) is computed for the page's rows
     only, by a correlated subquery on the (class, status) index."""
     f = filters or ClassFilters()
-    qs = classes_visible_to(user)
-    if f.year:
-        # A class counts in its start year (PRODUCT.md); a range keeps the index usable.
-        qs = qs.filter(start_date__year=f.year)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.institution:
-        qs = qs.filter(institution_id=f.institution)
-    if f.type:
-        qs = qs.filter(training_type=f.type)
-    if f.town:
-        # Classes held by institutions of the town.
-        qs = qs.filter(institution__town_id=f.town)
+    # A class counts in its start year (PRODUCT.md); a range keeps the index usable. The town
+    # is the institution's: classes held by institutions of the town.
+    qs = filter_given(classes_visible_to(user), start_date__year=f.year, state=f.state,
+                      institution_id=f.institution, training_type=f.type,
+                      institution__town_id=f.town)
     if f.q:
         qs = qs.filter(Q(code__startswith=f.q.upper()) | Q(name__startswith=f.q))
     return (qs.select_related("institution")
@@ -143,15 +105,10 @@ def class_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet
 
 
 def class_get(*, user: Viewer, class_id: int | str) -> TrainingClass:
-    try:
-        pk = int(class_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    found = (classes_visible_to(user).select_related("institution", "institution__town", "skill")
-             .annotate(trainee_count=Coalesce(_enrolled_count(user), 0)).filter(pk=pk).first())
-    if found is None:
-        raise NotFound()
-    return found
+    return get_in_scope(
+        classes_visible_to(user).select_related("institution", "institution__town", "skill")
+        .annotate(trainee_count=Coalesce(_enrolled_count(user), 0)),
+        class_id)
 
 
 def _this_class(user: Viewer, training_class: TrainingClass) -> QuerySet[TrainingClass, Any]:
@@ -173,16 +130,8 @@ def roster(*, user: Viewer, training_class: TrainingClass) -> QuerySet[Enrollmen
 
 
 def enrollment_get(*, user: Viewer, enrollment_id: int | str) -> Enrollment:
-    try:
-        pk = int(enrollment_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    found = (enrollments_visible_to(user).select_related("person", "training_class",
-                                                         "training_class__institution")
-             .filter(pk=pk).first())
-    if found is None:
-        raise NotFound()
-    return found
+    return get_in_scope(enrollments_visible_to(user).select_related(
+        "person", "training_class", "training_class__institution"), enrollment_id)
 
 
 def sessions(*, user: Viewer, training_class: TrainingClass) -> QuerySet[ClassSession]:
@@ -205,14 +154,7 @@ def inspections(*, user: Viewer, training_class: TrainingClass) -> QuerySet[Insp
 
 def inspection_get(*, user: Viewer, training_class: TrainingClass,
                    inspection_id: int | str) -> Inspection:
-    try:
-        pk = int(inspection_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    found = inspections(user=user, training_class=training_class).filter(pk=pk).first()
-    if found is None:
-        raise NotFound()
-    return found
+    return get_in_scope(inspections(user=user, training_class=training_class), inspection_id)
 
 
 def person_trainings(*, user: Viewer, person_id: int) -> QuerySet[Enrollment]:
@@ -227,17 +169,9 @@ def enrollment_list(*, user: Viewer, filters: ClassFilters | None = None) -> Que
     class filters apply to the class, except `town`, which is where the trainee lives (a town's
     ledger lists its own people, wherever they trained)."""
     f = filters or ClassFilters()
-    qs = enrollments_visible_to(user)
-    if f.year:
-        qs = qs.filter(training_class__start_date__year=f.year)
-    if f.state:
-        qs = qs.filter(training_class__state=f.state)
-    if f.institution:
-        qs = qs.filter(training_class__institution_id=f.institution)
-    if f.type:
-        qs = qs.filter(training_class__training_type=f.type)
-    if f.town:
-        qs = qs.filter(person__town_id=f.town)
+    qs = filter_given(enrollments_visible_to(user), training_class__start_date__year=f.year,
+                      training_class__state=f.state, training_class__institution_id=f.institution,
+                      training_class__training_type=f.type, person__town_id=f.town)
     if f.q:
         qs = qs.filter(Q(training_class__code__startswith=f.q.upper())
                        | Q(training_class__name__startswith=f.q))

@@ -1,0 +1,101 @@
+"""What every app's selectors share: reading list filters from query parameters, applying the
+given ones, and fetching one record in scope.
+
+Every app's `*Filters.from_params` reads its parameters through `FilterParams`, which names each
+bad one and refuses them all at once (InvalidInput); unknown parameters are ignored everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable, Mapping, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from canpei.errors import InvalidInput, NotFound
+
+TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
+YEAR_FILTER_INVALID = "年度须为 2000 至 2100 的整数"
+
+M = TypeVar("M", bound=Model)
+
+
+class FilterParams:
+    """Query parameters read one by one; `done()` raises for all the bad ones together."""
+
+    def __init__(self, params: Mapping[str, Any]):
+        self.params = params
+        self.errors: list[tuple[str, str]] = []
+
+    def text(self, key: str) -> str:
+        value = self.params.get(key)
+        return str(value).strip() if value is not None else ""
+
+    def town(self, message: str = TOWN_FILTER_INVALID) -> str:
+        """A 12-digit town code, or ""."""
+        raw = self.text("town")
+        if raw and not re.fullmatch(r"[0-9]{12}", raw):
+            self.errors.append(("town", message))
+        return raw
+
+    def choice(self, key: str, allowed: Iterable[str], message: str) -> str:
+        raw = self.text(key)
+        if raw and raw not in allowed:
+            self.errors.append((key, message))
+        return raw
+
+    def year(self, message: str = YEAR_FILTER_INVALID) -> int | None:
+        raw = self.text("year")
+        if not raw:
+            return None
+        if re.fullmatch(r"[0-9]{4}", raw) and 2000 <= int(raw) <= 2100:
+            return int(raw)
+        self.errors.append(("year", message))
+        return None
+
+    def record_id(self, key: str, message: str) -> int | None:
+        """The id of a record named by the filter (an institution), or None."""
+        raw = self.text(key)
+        if not raw:
+            return None
+        if re.fullmatch(r"[0-9]{1,9}", raw):
+            return int(raw)
+        self.errors.append((key, message))
+        return None
+
+    def search(self, *, limit: int, message: str) -> str:
+        """The search box `q`, NFKC-normalised (full-width digits and letters typed in Chinese
+        input methods match), at most `limit` characters."""
+        q = unicodedata.normalize("NFKC", self.text("q"))
+        if len(q) > limit:
+            self.errors.append(("q", message))
+        return q
+
+    def done(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def filters_as_params(filters: object) -> dict[str, str]:
+    """The filters given, as query parameters (export links, audit entries)."""
+    return {key: str(value) for key, value in vars(filters).items() if value not in ("", None)}
+
+
+def filter_given(records: QuerySet[M], **lookups: Any) -> QuerySet[M]:
+    """`records` filtered by each lookup whose value was given (empty, None or 0: not given)."""
+    given = {lookup: value for lookup, value in lookups.items() if value}
+    return records.filter(**given) if given else records
+
+
+def get_in_scope(records: QuerySet[M], record_id: int | str) -> M:
+    """The record `record_id` among `records` (already scoped). A malformed id, a missing record
+    and one outside the scope all answer NotFound, alike."""
+    try:
+        pk = int(record_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    found = records.filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
