@@ -25,7 +25,6 @@ INSTITUTION_SCOPE = ScopePaths(model=Institution, permission=Perm.INSTITUTION_BR
 institutions_visible_to = INSTITUTION_SCOPE.visible_to
 
 
-TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
 STATE_FILTER_INVALID = "状态须为 applied、designated、demonstration、suspended 或 revoked"
 TYPE_FILTER_INVALID = "机构类型不在可选范围内"
 QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
@@ -42,7 +41,7 @@ class InstitutionFilters:
     def from_params(cls, params: Any) -> "InstitutionFilters":
         """Parse query parameters, naming each bad one; unknown parameters are ignored."""
         read = FilterParams(params)
-        filters = cls(town=read.town(TOWN_FILTER_INVALID),
+        filters = cls(town=read.town(),
                       state=read.choice("state", DesignationState.values, STATE_FILTER_INVALID),
                       type=read.choice("type", InstitutionType.values, TYPE_FILTER_INVALID),
                       q=read.search(limit=50, message=QUERY_TOO_LONG))

@@ -28,7 +28,6 @@ PERSON_SCOPE = ScopePaths(model=Person, permission=Perm.PERSON_BROWSE, town="tow
 persons_visible_to = PERSON_SCOPE.visible_to
 
 
-TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
 WORKING_AGE_FILTER_INVALID = "working_age 只能为 true 或 false"
 QUERY_TOO_LONG = "搜索内容不能超过 30 个字符"
 
@@ -50,7 +49,7 @@ class PersonFilters:
     def from_params(cls, params: Any) -> "PersonFilters":
         """Parse query parameters, naming each bad one; unknown parameters are ignored."""
         read = FilterParams(params)
-        town = read.town(TOWN_FILTER_INVALID)
+        town = read.town()
         q = read.search(limit=30, message=QUERY_TOO_LONG)
         category = read.choice("category", Category.values, CATEGORY_INVALID)
         grade = read.choice("grade", Grade.values, GRADE_INVALID)

@@ -15,13 +15,12 @@ from canpei.people.models import Person, Survey
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to, working_age_q
 from canpei.regions.models import Region
-from canpei.selectors import get_in_scope
+from canpei.selectors import TOWN_FILTER_INVALID, get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
 YEAR_FILTER_INVALID = "年度须为四位数字"
-TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
 
 
 def parse_year(raw: Any, *, default: int | None = None) -> int | None:

@@ -29,10 +29,8 @@ applications_visible_to = APPLICATION_SCOPE.visible_to
 staff_trainings_visible_to = STAFF_TRAINING_SCOPE.visible_to
 
 
-YEAR_INVALID = "年度须为 2000 至 2100 的整数"
 STATE_INVALID = "状态须为 " + "、".join(ApplicationState.values)
 KIND_INVALID = "申请类型须为 " + "、".join(ApplicationKind.values)
-TOWN_INVALID = "镇街代码须为 12 位数字"
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class ApplicationFilters:
         read = FilterParams(params)
         filters = cls(state=read.choice("state", ApplicationState.values, STATE_INVALID),
                       kind=read.choice("kind", ApplicationKind.values, KIND_INVALID),
-                      town=read.town(TOWN_INVALID), year=read.year(YEAR_INVALID))
+                      town=read.town(), year=read.year())
         read.done()
         return filters
 
@@ -95,7 +93,7 @@ class StaffTrainingFilters:
     @classmethod
     def from_params(cls, params: Any) -> "StaffTrainingFilters":
         read = FilterParams(params)
-        filters = cls(town=read.town(TOWN_INVALID), year=read.year(YEAR_INVALID))
+        filters = cls(town=read.town(), year=read.year())
         read.done()
         return filters
 
