@@ -9,21 +9,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts.roles import OFFICER_ROLES, Perm, has_perm
+from canpei.accounts.models import User
+from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.selectors import audit_entries
 from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
-from canpei.people.survey_selectors import survey_list, survey_progress
-from canpei.regions.scope import persons_visible_to
+from canpei.people.survey_selectors import survey_list
+from canpei.reports.selectors import dashboard_for
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
 from canpei.web.forms import add_service_errors
@@ -88,34 +88,9 @@ def _page_size(request: HttpRequest) -> int:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    context: dict[str, Any] = {"officer": user.role in OFFICER_ROLES}
-    if has_perm(user, Perm.PERSON_BROWSE):
-        today = timezone.localdate()
-        visible = persons_visible_to(user)
-        by_town = (visible.values("town_id", "town__name")
-                   .annotate(total=Count("id"),
-                             active=Count("id", filter=Q(status=rules.PersonStatus.ACTIVE)),
-                             working_age=Count(  # type: ignore[misc,no-redef]
-                                 "id", filter=Q(status=rules.PersonStatus.ACTIVE)
-                                 & selectors.working_age_q(today)))
-                   .order_by("town_id"))
-        rows: list[dict[str, Any]] = list(by_town)  # type: ignore[arg-type]
-        # This year's survey season beside the registry, town by town.
-        progress = {t.town: t for t in survey_progress(user=user, year=today.year)}
-        for row in rows:
-            town_progress = progress.get(row["town_id"])
-            row["due"] = town_progress.due if town_progress else 0
-            row["surveyed"] = town_progress.surveyed if town_progress else 0
-        context.update(
-            by_town=rows,
-            totals={key: sum(r[key] for r in rows)
-                    for key in ("total", "active", "working_age", "due", "surveyed")},
-            today=today,
-        )
-    if user.role == "institution_staff":
-        context["institution"] = user.institution
-    return render(request, "web/dashboard.html", context)
+    user: User = request.user  # type: ignore[assignment]  # login_required: never anonymous
+    return render(request, "web/dashboard.html",
+                  {"dashboard": dashboard_for(user=user, today=timezone.localdate())})
 
 
 @requires(Perm.PERSON_BROWSE)
