@@ -67,7 +67,8 @@ def registry_overview(*, user: User, today: dt.date) -> RegistryOverview:
     active = Q(status=PersonStatus.ACTIVE)
     rows = (persons_visible_to(user).values("town_id", "town__name")
             .annotate(total=Count("id"), active=Count("id", filter=active),
-                      working_age=Count("id", filter=active & working_age_q(today)))
+                      # Not "working_age": Person already has a property of that name.
+                      of_working_age=Count("id", filter=active & working_age_q(today)))
             .order_by("town_id"))
     progress = {p.town: p for p in survey_progress(user=user, year=today.year)}
     towns = []
@@ -75,7 +76,7 @@ def registry_overview(*, user: User, today: dt.date) -> RegistryOverview:
         town_progress = progress.get(row["town_id"])
         towns.append(TownFigures(
             town=row["town_id"], town_name=row["town__name"], total=row["total"],
-            active=row["active"], working_age=row["working_age"],
+            active=row["active"], working_age=row["of_working_age"],
             due=town_progress.due if town_progress else 0,
             surveyed=town_progress.surveyed if town_progress else 0))
     return RegistryOverview(today=today, towns=towns)
@@ -87,6 +88,6 @@ def dashboard_for(*, user: User, today: dt.date) -> Dashboard:
     dashboard = Dashboard(officer=user.role in OFFICER_ROLES)
     if has_perm(user, Perm.PERSON_BROWSE):
         dashboard.registry = registry_overview(user=user, today=today)
-    if user.role == Role.INSTITUTION_STAFF:
+    if user.role == Role.INSTITUTION_STAFF and user.institution_id is not None:
         dashboard.institution = institution_get(user=user, institution_id=user.institution_id)
     return dashboard
