@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
@@ -44,6 +45,11 @@ S = ClassState
 ENROLLMENT_EDIT_STATES = rules.ATTENDANCE_STATES | rules.CERTIFICATE_STATES
 # A register session shows its default hours until the institution has recorded one.
 DEFAULT_SESSION_HOURS = "4"
+
+
+def _to_class_page(class_id: int, section: str) -> HttpResponse:
+    """Back to the class page, scrolled to the section just changed (its heading's id)."""
+    return redirect(reverse("class-detail", kwargs={"class_id": class_id}) + f"#{section}")
 
 
 def _errors_text(exc: ServiceError) -> str:
@@ -269,7 +275,7 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
                 messages.success(request, _("已加入花名册：%(person)s") % {
                     "person": rules.describe_person(enrollment.person)})
                 if from_page:
-                    return redirect(f"/classes/{training_class.pk}#roster-heading")
+                    return _to_class_page(training_class.pk, "roster-heading")
                 return redirect("class-enroll", class_id=training_class.pk)
         if from_page:
             training_class = selectors.class_get(user=request.user, class_id=class_id)
@@ -293,7 +299,7 @@ def enrollment_remove(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "person": who, "reason": _errors_text(exc)})
     else:
         messages.success(request, _("已移出花名册：%(person)s") % {"person": who})
-    return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
+    return _to_class_page(enrollment.training_class_id, "roster-heading")
 
 
 def _has_register(request: HttpRequest, training_class: TrainingClass) -> bool:
@@ -339,7 +345,7 @@ def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存：%(person)s") % {
                 "person": rules.describe_person(enrollment.person)})
-            return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
+            return _to_class_page(enrollment.training_class_id, "roster-heading")
     return _render_enrollment(request, enrollment, form=form, status=status)
 
 
@@ -364,7 +370,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
         else:
             messages.success(request, _("已办理退学：%(person)s") % {
                 "person": rules.describe_person(enrollment.person)})
-            return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
+            return _to_class_page(enrollment.training_class_id, "roster-heading")
     enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
     return _render_enrollment(request, enrollment, withdraw_form=form, status=status)
 
@@ -516,7 +522,7 @@ def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
                 status = exc.status
             else:
                 messages.success(request, _("已登记过程检查"))
-                return redirect(f"/classes/{training_class.pk}#inspections-heading")
+                return _to_class_page(training_class.pk, "inspections-heading")
     on_roster = sum(1 for e in selectors.roster(user=user, training_class=training_class)
                     if e.status == EnrollmentStatus.ENROLLED)
     return render(request, "classes/inspection_form.html", {
@@ -541,5 +547,5 @@ def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int
             status = exc.status
         else:
             messages.success(request, _("已登记整改完成"))
-            return redirect(f"/classes/{training_class.pk}#inspections-heading")
+            return _to_class_page(training_class.pk, "inspections-heading")
     return _render_detail(request, training_class, rectify_form=form, status=status)
