@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.errors import InvalidInput, ServiceError
+from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.people.selectors import town_choices
 from canpei.training import rules, selectors, services
@@ -38,7 +37,7 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.web.forms import add_service_errors
-from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
+from canpei.web.pages import form_page, list_context, requires, saved, without_nul
 
 S = ClassState
 # The states in which something of a trainee's record may be written (enrollment_update).
@@ -60,27 +59,19 @@ def _errors_text(exc: ServiceError) -> str:
 
 @requires(Perm.CLASS_BROWSE)
 def class_list(request: HttpRequest) -> HttpResponse:
-    params, errors = _without_nul(request.GET)
-    try:
-        filters = selectors.ClassFilters.from_params(params)
-    except InvalidInput as exc:
-        errors += exc.errors
-        filters = selectors.ClassFilters()
-    qs = selectors.class_list(user=request.user, filters=filters)
-    size = _page_size(request)
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
-    query = {k: v for k, v in params.items() if k != "page" and v}
+    context = list_context(
+        request, selectors.ClassFilters,
+        lambda filters: selectors.class_list(user=request.user, filters=filters))
+    filters = context["filters"]
     institution_staff = getattr(request.user, "role", "") == Role.INSTITUTION_STAFF
     return render(request, "classes/class_list.html", {
-        "page": page, "filters": filters, "filter_errors": errors,
-        "query": urlencode(query), "export_query": urlencode(filters.as_params()),
+        **context, "export_query": urlencode(filters.as_params()),
         # Rendered here in one pass: a city has hundreds of institutions, and a template loop
         # with a comparison per option costs more than the whole query of the page.
         "institution_options": "" if institution_staff else _options(
             institution_list(user=request.user).values_list("pk", "name"), filters.institution),
         "towns": [] if institution_staff else town_choices(),
         "states": ClassState.choices, "types": TrainingType.choices,
-        "page_sizes": PAGE_SIZES, "page_size": size,
         "can_create": has_perm(request.user, Perm.CLASS_EDIT),
     })
 
@@ -101,17 +92,13 @@ def _institutions(request: HttpRequest) -> Any:
 @require_http_methods(["GET", "POST"])
 def class_create(request: HttpRequest) -> HttpResponse:
     form = ClassForm(request.POST or None, user=request.user, institutions=_institutions(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            training_class = services.class_create(actor=request.user, data=form.service_data())
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已新建培训班：%(code)s %(name)s") % {
-                "code": training_class.code, "name": training_class.name})
-            return redirect("class-detail", class_id=training_class.pk)
-    return render(request, "classes/class_form.html", {"form": form, "training_class": None},
-                  status=422 if form.errors else 200)
+    return form_page(
+        request, form, "classes/class_form.html", {"training_class": None},
+        save=lambda: services.class_create(actor=request.user, data=form.service_data()),
+        done=lambda training_class: saved(
+            request, _("已新建培训班：%(code)s %(name)s") % {
+                "code": training_class.code, "name": training_class.name},
+            "class-detail", class_id=training_class.pk))
 
 
 @requires(Perm.CLASS_EDIT)
@@ -487,7 +474,7 @@ def class_register_grid(request: HttpRequest, class_id: int) -> HttpResponse:
     """The trainees' inputs again, refilled for new session hours (htmx, when the hours change)."""
     training_class = selectors.class_get(user=request.user, class_id=class_id)
     trainees = _register_trainees(request, training_class)
-    params, _errors = _without_nul(request.GET)
+    params, _errors = without_nul(request.GET)
     hours = params.get("hours", "").strip()[:10]
     values = _grid_values(params, trainees, hours)
     form = SessionForm(trainees=trainees, initial={

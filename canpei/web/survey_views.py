@@ -28,7 +28,7 @@ from canpei.spreadsheets import jobs
 from canpei.spreadsheets.exports import EXPORT_LISTS, EXPORT_NAMES, EXPORT_PERMS, EXPORTS
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
-from canpei.web.views import requires
+from canpei.web.pages import requires
 from canpei.web.forms import add_service_errors
 
 
