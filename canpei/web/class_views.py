@@ -37,7 +37,9 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.web.forms import add_service_errors
-from canpei.web.pages import form_page, list_context, requires, saved, without_nul
+from canpei.web.pages import (
+    form_page, list_context, requires, saved, submit, without_nul,
+)
 
 S = ClassState
 # The states in which something of a trainee's record may be written (enrollment_update).
@@ -112,19 +114,15 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
     form = ClassForm(request.POST or None, user=request.user, training_class=training_class,
                      institutions=_institutions(request), initial=class_initial(training_class))
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.class_update(actor=request.user, training_class=training_class,
-                                  data=form.service_data(only=form.changed_data))
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("class-detail", class_id=training_class.pk)
+    if request.method == "POST":
+        submission = submit(form, lambda: services.class_update(
+            actor=request.user, training_class=training_class,
+            data=form.service_data(only=form.changed_data)))
+        if submission.saved:
+            return saved(request, _("已保存"), "class-detail", class_id=training_class.pk)
+        status = submission.status
     return render(request, "classes/class_form.html",
-                  {"form": form, "training_class": training_class},
-                  status=status if status != 200 else 422 if form.errors else 200)
+                  {"form": form, "training_class": training_class}, status=status)
 
 
 # ---- the class page ------------------------------------------------------------------------------
@@ -237,6 +235,13 @@ def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
 
 # ---- roster --------------------------------------------------------------------------------------
 
+def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) -> Enrollment:
+    # An institution's enrolment by ID number is a lookup, rate-limited as one.
+    enrolment_lookup_count(request.user, id_number)
+    return services.enrollment_add(actor=request.user, training_class=training_class,
+                                   person=id_number)
+
+
 @requires(Perm.ROSTER_EDIT)
 @require_http_methods(["GET", "POST"])
 def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
@@ -247,23 +252,15 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
     form = EnrollForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                # An institution's enrolment by ID number is a lookup, rate-limited as one.
-                enrolment_lookup_count(request.user, form.cleaned_data["person"])
-                enrollment = services.enrollment_add(actor=request.user,
-                                                     training_class=training_class,
-                                                     person=form.cleaned_data["person"])
-            except ServiceError as exc:
-                add_service_errors(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("已加入花名册：%(person)s") % {
-                    "person": rules.describe_person(enrollment.person)})
-                if from_page:
-                    return _to_class_page(training_class.pk, "roster-heading")
-                return redirect("class-enroll", class_id=training_class.pk)
+        submission = submit(form, lambda: _enrol(request, training_class,
+                                                 form.cleaned_data["person"]))
+        if submission.saved and submission.result is not None:
+            messages.success(request, _("已加入花名册：%(person)s") % {
+                "person": rules.describe_person(submission.result.person)})
+            if from_page:
+                return _to_class_page(training_class.pk, "roster-heading")
+            return redirect("class-enroll", class_id=training_class.pk)
+        status = submission.status
         if from_page:
             training_class = selectors.class_get(user=request.user, class_id=class_id)
             return _render_detail(request, training_class, enroll_form=form, status=status)
@@ -321,19 +318,14 @@ def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     has_register = _has_register(request, enrollment.training_class)
     form = EnrollmentForm(request.POST, enrollment=enrollment, has_register=has_register,
                           initial=enrollment_initial(enrollment))
-    status = 422
-    if form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if key in form.changed_data}
-        try:
-            services.enrollment_update(actor=request.user, enrollment=enrollment, data=data)
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已保存：%(person)s") % {
-                "person": rules.describe_person(enrollment.person)})
-            return _to_class_page(enrollment.training_class_id, "roster-heading")
-    return _render_enrollment(request, enrollment, form=form, status=status)
+    submission = submit(form, lambda: services.enrollment_update(
+        actor=request.user, enrollment=enrollment,
+        data={key: value for key, value in form.cleaned_data.items() if key in form.changed_data}))
+    if submission.saved:
+        messages.success(request, _("已保存：%(person)s") % {
+            "person": rules.describe_person(enrollment.person)})
+        return _to_class_page(enrollment.training_class_id, "roster-heading")
+    return _render_enrollment(request, enrollment, form=form, status=submission.status)
 
 
 @requires(Perm.ROSTER_EDIT)
@@ -499,17 +491,12 @@ def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
         "inspector_name": user.get_full_name() or user.username})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.inspection_record(actor=user, training_class=training_class,
-                                           data=dict(form.cleaned_data))
-            except ServiceError as exc:
-                add_service_errors(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("已登记过程检查"))
-                return _to_class_page(training_class.pk, "inspections-heading")
+        submission = submit(form, lambda: services.inspection_record(
+            actor=user, training_class=training_class, data=dict(form.cleaned_data)))
+        if submission.saved:
+            messages.success(request, _("已登记过程检查"))
+            return _to_class_page(training_class.pk, "inspections-heading")
+        status = submission.status
     on_roster = sum(1 for e in selectors.roster(user=user, training_class=training_class)
                     if e.status == EnrollmentStatus.ENROLLED)
     return render(request, "classes/inspection_form.html", {
@@ -523,16 +510,10 @@ def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int
     inspection = selectors.inspection_get(user=request.user, training_class=training_class,
                                           inspection_id=inspection_id)
     form = RectifyForm(request.POST, inspection_id=inspection.pk)
-    status = 422
-    if form.is_valid():
-        try:
-            services.inspection_rectified(actor=request.user, inspection=inspection,
-                                          note=form.cleaned_data["rectification_note"],
-                                          rectified_on=form.cleaned_data["rectified_on"])
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已登记整改完成"))
-            return _to_class_page(training_class.pk, "inspections-heading")
-    return _render_detail(request, training_class, rectify_form=form, status=status)
+    submission = submit(form, lambda: services.inspection_rectified(
+        actor=request.user, inspection=inspection, note=form.cleaned_data["rectification_note"],
+        rectified_on=form.cleaned_data["rectified_on"]))
+    if submission.saved:
+        messages.success(request, _("已登记整改完成"))
+        return _to_class_page(training_class.pk, "inspections-heading")
+    return _render_detail(request, training_class, rectify_form=form, status=submission.status)

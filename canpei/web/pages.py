@@ -4,8 +4,9 @@ service, the extra context), so a new list or form page is a few lines."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -139,6 +140,30 @@ def form_page(request: HttpRequest, form: Any, template: str, context: dict[str,
             return done(result)
     return render(request, template, {"form": form, **context},
                   status=422 if form.errors else 200)
+
+
+@dataclass
+class Submission(Generic[T]):
+    """What became of a posted form: saved (with the service's result), or not, and then the
+    status of the page that shows the form again."""
+
+    saved: bool
+    status: int
+    result: T | None = None
+
+
+def submit(form: Any, save: Callable[[], T]) -> Submission[T]:
+    """Validate a posted `form` and call `save` (one service call). An invalid form answers 422;
+    a service's refusal goes onto the form and answers with the refusal's own status (a 409
+    for a record changed meanwhile is not a 422)."""
+    if not form.is_valid():
+        return Submission(saved=False, status=422)
+    try:
+        result = save()
+    except ServiceError as exc:
+        add_service_errors(form, exc)
+        return Submission(saved=False, status=exc.status)
+    return Submission(saved=True, status=200, result=result)
 
 
 def changed_service_data(form: Any) -> dict[str, Any]:
