@@ -24,7 +24,7 @@ from canpei.training.models import (
 )
 from canpei.web.forms import add_service_errors
 from canpei.web.pages import (
-    changed_service_data, form_page, list_context, requires, saved,
+    edit_page, form_page, list_context, requires, saved,
 )
 
 
@@ -83,13 +83,12 @@ def _initial(application: Application) -> dict[str, Any]:
 def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
     application = selectors.application_get(user=request.user, application_id=application_id)
     form = ApplicationForm(request.POST or None, initial=_initial(application))
-    return form_page(
+    return edit_page(
         request, form, "applications/application_form.html",
         {"person": application.person, "application": application},
-        save=lambda: services.application_update(actor=request.user, application=application,
-                                                 data=changed_service_data(form)),
-        done=lambda _application: saved(request, "已保存", "application-detail",
-                                        application_id=application.pk))
+        lambda data: services.application_update(actor=request.user, application=application,
+                                                 data=data),
+        "application-detail", application_id=application.pk)
 
 
 def _render_detail(request: HttpRequest, application: Application, *,
@@ -190,9 +189,7 @@ def staff_training_edit(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.staff_training_get(user=request.user, record_id=record_id)
     form = StaffTrainingForm(request.POST or None, user=request.user,
                              initial=_staff_initial(record))
-    return form_page(
+    return edit_page(
         request, form, "applications/staff_training_form.html", {"record": record},
-        save=lambda: services.staff_training_update(actor=request.user, record=record,
-                                                    data=changed_service_data(form)),
-        done=lambda _record: saved(request, "已保存", "staff-training-detail",
-                                   record_id=record.pk))
+        lambda data: services.staff_training_update(actor=request.user, record=record, data=data),
+        "staff-training-detail", record_id=record.pk)

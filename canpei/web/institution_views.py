@@ -22,7 +22,7 @@ from canpei.institutions.models import DesignationState, Institution, Institutio
 from canpei.people.selectors import town_choices
 from canpei.web.forms import add_service_errors
 from canpei.web.pages import (
-    changed_service_data, form_page, list_context, list_filters, requires, saved,
+    edit_page, form_page, list_context, list_filters, requires, saved,
 )
 
 
@@ -75,12 +75,11 @@ def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
     # The record's own values: the designation fields are not on the form (they have steps).
     initial = model_to_dict(institution, fields=list(InstitutionForm.base_fields))
     form = InstitutionForm(request.POST or None, user=request.user, editing=True, initial=initial)
-    return form_page(
+    return edit_page(
         request, form, "institutions/institution_form.html", {"institution": institution},
-        save=lambda: services.institution_update(actor=request.user, institution=institution,
-                                                 data=changed_service_data(form)),
-        done=lambda _institution: saved(request, "已保存", "institution-detail",
-                                        institution_id=institution.pk))
+        lambda data: services.institution_update(actor=request.user, institution=institution,
+                                                 data=data),
+        "institution-detail", institution_id=institution.pk)
 
 
 def _render_detail(request: HttpRequest, institution: Institution, *,

@@ -142,6 +142,19 @@ def form_page(request: HttpRequest, form: Any, template: str, context: dict[str,
                   status=422 if form.errors else 200)
 
 
+SAVED = "已保存"
+
+
+def edit_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any],
+              update: Callable[[dict[str, Any]], object], detail: str,
+              **detail_kwargs: Any) -> HttpResponse:
+    """An edit page: a valid POST passes the fields the user changed to `update` (the record's
+    update service); then SAVED, and back to the record's page, named `detail`."""
+    return form_page(request, form, template, context,
+                     save=lambda: update(changed_service_data(form)),
+                     done=lambda _record: saved(request, SAVED, detail, **detail_kwargs))
+
+
 @dataclass
 class Submission(Generic[T]):
     """What became of a posted form: saved (with the service's result), or not, and then the

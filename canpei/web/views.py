@@ -25,7 +25,7 @@ from canpei.reports.selectors import dashboard_for
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
 from canpei.web.pages import (
-    changed_service_data, form_page, list_context, requires, saved, without_nul,
+    edit_page, form_page, list_context, requires, saved, without_nul,
 )
 
 
@@ -118,11 +118,10 @@ def _initial(person: Person) -> dict[str, Any]:
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get(user=request.user, person_id=person_id)
     form = PersonForm(request.POST or None, user=request.user, initial=_initial(person))
-    return form_page(
+    return edit_page(
         request, form, "people/person_form.html", {"person": person},
-        save=lambda: services.person_update(actor=request.user, person=person,
-                                            data=changed_service_data(form)),
-        done=lambda _person: saved(request, "已保存", "person-detail", person_id=person.pk))
+        lambda data: services.person_update(actor=request.user, person=person, data=data),
+        "person-detail", person_id=person.pk)
 
 
 @requires(Perm.PERSON_EDIT)
