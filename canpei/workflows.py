@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -81,7 +81,7 @@ ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.TOWN
                                Role.CITY_ADMIN: "市残联"}
 
 
-def one_of(values: list[str]) -> str:
+def one_of(values: Sequence[str]) -> str:
     """"a、b 或 c": how a message lists the values a field accepts."""
     if len(values) < 2:
         return "".join(values)
@@ -135,8 +135,8 @@ class Workflow:
                 raise ValueError(f"{self.noun}: step {action} names an unknown state")
 
     @property
-    def action_values(self) -> list[str]:
-        return list(self.steps)
+    def action_values(self) -> tuple[str, ...]:
+        return tuple(self.steps)
 
     @property
     def action_invalid(self) -> str:
