@@ -241,7 +241,7 @@ def class_actions_available(training_class: TrainingClass, actor: User) -> list[
     """The steps worth offering this user on the class page: the table's, for the role and state."""
     if not has_perm(actor, Perm.CLASS_BROWSE):
         return []
-    actions = rules.actions_for(getattr(actor, "role", ""), training_class.state)
+    actions = rules.actions_for(actor.role, training_class.state)
     # Not offered before its day (the step checks it again): a button that can only be refused.
     if timezone.localdate() < training_class.start_date:
         actions = [a for a in actions if a != A.START]
