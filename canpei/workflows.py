@@ -17,9 +17,11 @@ here once:
                                     comment_required=True),
        })
 
-   The table is the action list: the buttons (`actions_for`), the API's allowed values (the
-   action enum, validated against the table), the "操作须为 …" and "not allowed in this state"
-   messages all derive from it.
+   The enum gives the actions their labels and symbolic names; the table gives each its step,
+   and `Workflow` refuses (at import) a table that does not match the enum action for action, in
+   order. The rest derives from the table: the buttons (`actions_for`), the API's allowed values
+   (`action_values`, see canpei.api.common.OneOf), the "操作须为 …" message (`action_invalid`),
+   the state and role refusals.
 
 2. The event model, in the app's `models.py`: a `WorkflowEvent` with the link to its row::
 
