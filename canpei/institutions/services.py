@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +20,10 @@ from canpei.institutions.models import (
 )
 from canpei.regions.models import Region
 from canpei.regions.scope import institutions_visible_to
+from canpei.workflows import Errors, Hooks, Lifecycle, Transition
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
@@ -241,68 +245,48 @@ def _parse_date(value: Any, field: str, errors: list[tuple[str, str]]) -> dt.dat
         return None
 
 
-def institution_transition(*, institution: Institution, actor: Any, action: str, comment: str = "",
-                           designated_from: Any = None, designated_to: Any = None) -> Institution:
-    """Apply one step of the designation lifecycle (rules.TRANSITIONS) under a row lock.
+def _designation_dates(t: Transition[Institution], errors: Errors) -> dict[str, Any]:
+    """`designate` records the validity dates; no other step takes them."""
+    given = {name: t.data.get(name) for name in ("designated_from", "designated_to")}
+    parsed = {name: _parse_date(value, name, errors) for name, value in given.items()}
+    if t.action == rules.Action.DESIGNATE:
+        if not errors:
+            errors += rules.designation_dates_errors(parsed["designated_from"],
+                                                     parsed["designated_to"], t.today)
+        return parsed
+    errors += [(name, rules.DATES_ONLY_FOR_DESIGNATE) for name, value in given.items()
+               if value not in (None, "") and not any(f == name for f, _m in errors)]
+    return {}
 
-    The state is read again under the lock, so of many identical requests at once exactly one
-    finds the state it starts from; the others get the 409 of a step the state no longer allows.
-    The history row and the audit entry commit with the change or not at all.
-    """
+
+def _dates_allow(t: Transition[Institution]) -> Errors:
+    message = rules.date_refusal(t.obj, t.action, t.today)
+    return [("action", message)] if message else []
+
+
+DESIGNATION_HOOKS: Hooks[Institution] = Hooks(prepare=_designation_dates, checks=(_dates_allow,))
+
+DESIGNATION_LIFECYCLE: Lifecycle[Institution] = Lifecycle(
+    workflow=rules.DESIGNATION_WORKFLOW, audit_name="institution", lock=_locked,
+    event_model=DesignationEvent, event_parent="institution",
+    describe=lambda institution: f"培训机构 #{institution.pk}",
+    hooks={action: DESIGNATION_HOOKS for action in rules.TRANSITIONS},
+    # The validity dates each step leaves go into its history row and audit entry.
+    event_fields=lambda institution: {"designated_from": institution.designated_from,
+                                      "designated_to": institution.designated_to})
+
+
+def institution_transition(*, institution: Institution, actor: User, action: str,
+                           comment: str = "", designated_from: Any = None,
+                           designated_to: Any = None) -> Institution:
+    """Apply one step of the designation lifecycle (rules.DESIGNATION_WORKFLOW): `designate`
+    with its validity dates, which no other step takes. Refusals and locking as in
+    canpei.workflows."""
     if not has_perm(actor, Perm.INSTITUTION_DESIGNATE):
         raise Forbidden()
-    action = _text(action)
-    comment = _text(comment)
-    errors: list[tuple[str, str]] = []
-    if action not in rules.TRANSITIONS:
-        raise InvalidInput([("action", rules.ACTION_INVALID)])
-    if _bad_text(comment):
-        errors.append(("comment", rules.TEXT_INVALID))
-    elif len(comment) > 500:
-        errors.append(("comment", rules.COMMENT_TOO_LONG))
-    elif not comment and action in rules.COMMENT_REQUIRED_FOR:
-        errors.append(("comment", rules.COMMENT_REQUIRED))
-    start = _parse_date(designated_from, "designated_from", errors)
-    end = _parse_date(designated_to, "designated_to", errors)
-    today = timezone.localdate()
-    with transaction.atomic():
-        locked = _locked(actor, institution.pk)
-        before = locked.state
-        target = rules.transition_target(before, action)
-        if target is None:
-            message = rules.transition_refusal(before, action)
-            raise Conflict(message, [("action", message)])
-        if action == rules.Action.DESIGNATE:
-            if not errors:
-                errors += rules.designation_dates_errors(start, end, today)
-        else:
-            errors += [(field, rules.DATES_ONLY_FOR_DESIGNATE) for field, value in
-                       (("designated_from", designated_from), ("designated_to", designated_to))
-                       if value not in (None, "") and not any(f == field for f, _m in errors)]
-        if errors:
-            raise InvalidInput(errors)
-        if action == rules.Action.REINSTATE and not (
-                locked.designated_to is not None and locked.designated_to >= today):
-            message = rules.REINSTATE_EXPIRED.format(
-                date=locked.designated_to.isoformat() if locked.designated_to else "—")
-            raise Conflict(message, [("action", message)])
-        if action == rules.Action.PROMOTE and not locked.designation_valid_on(today):
-            raise Conflict(rules.PROMOTE_NOT_VALID, [("action", rules.PROMOTE_NOT_VALID)])
-        if action == rules.Action.DESIGNATE:
-            locked.designated_from, locked.designated_to = start, end
-        locked.state = target
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["state", "designated_from", "designated_to", "updated_at"])
-        event = DesignationEvent.objects.create(
-            institution=locked, action=action, from_state=before, to_state=target,
-            designated_from=locked.designated_from, designated_to=locked.designated_to,
-            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
-        audit_record(actor=actor, action=f"institution.{action}", obj=locked,
-                     summary=f"培训机构 #{locked.pk} {rules.Action(action).label}",
-                     changes={"from": before, "to": target, "event": event.pk, "comment": comment,
-                              "designated_from": locked.designated_from,
-                              "designated_to": locked.designated_to})
-    return locked
+    return DESIGNATION_LIFECYCLE.apply(
+        obj=institution, actor=actor, action=action, comment=comment,
+        data={"designated_from": designated_from, "designated_to": designated_to})
 
 
 # ---- teachers ----------------------------------------------------------------------------------

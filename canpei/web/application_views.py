@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import ServiceError
 from canpei.people.selectors import person_get, town_choices
@@ -94,7 +95,7 @@ def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, application: Application, *,
                    bound: ApplicationTransitionForm | None = None,
                    status: int = 200) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     step_forms: list[ApplicationTransitionForm] = []
     for action in services.application_actions_available(application, user):
         step_forms.append(bound if bound is not None and bound.action == action
@@ -129,7 +130,7 @@ def application_transition(request: HttpRequest, application_id: int) -> HttpRes
     if form.is_valid():
         try:
             services.application_transition(
-                application=application, actor=request.user, action=action,
+                application=application, actor=signed_in_user(request), action=action,
                 comment=form.cleaned_data.get("comment", ""), data=form.service_data())
         except ServiceError as exc:
             add_service_errors(form, exc)

@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
@@ -150,7 +151,7 @@ def _roster_rows(request: HttpRequest, training_class: TrainingClass) -> list[di
 def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                    bound: ClassTransitionForm | None = None, enroll_form: EnrollForm | None = None,
                    rectify_form: RectifyForm | None = None, status: int = 200) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     transition_forms: list[ClassTransitionForm] = []
     for action in services.class_actions_available(training_class, user):
         transition_forms.append(bound if bound is not None and bound.action == action
@@ -221,8 +222,9 @@ def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         try:
-            services.class_transition(training_class=training_class, actor=request.user,
-                                      action=action, comment=form.cleaned_data["comment"])
+            services.class_transition(
+                training_class=training_class, actor=signed_in_user(request), action=action,
+                comment=form.cleaned_data["comment"])
         except ServiceError as exc:
             add_service_errors(form, exc)
             status = exc.status

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import ServiceError
 from canpei.institutions import rules, selectors, services
@@ -133,7 +134,7 @@ def institution_transition(request: HttpRequest, institution_id: int) -> HttpRes
         data = form.cleaned_data
         try:
             services.institution_transition(
-                institution=institution, actor=request.user, action=action,
+                institution=institution, actor=signed_in_user(request), action=action,
                 comment=data.get("comment", ""), designated_from=data.get("designated_from"),
                 designated_to=data.get("designated_to"))
         except ServiceError as exc:

@@ -4,15 +4,15 @@ for a person of their town, decided and paid by the city (PRODUCT.md, "Individua
     submitted → approved | rejected;  approved → completed (with the certificate as proof)
     completed → reimbursed
 
-One function applies any step of rules.APPLICATION_TRANSITIONS, under a row lock, with a history
-row and an audit entry in the same transaction.
+One function applies any step of rules.APPLICATION_WORKFLOW through canpei.workflows, under a row
+lock, with a history row and an audit entry in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,8 +31,12 @@ from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )
 from canpei.training.services.common import (
-    Errors, bad_text, check_comment, diff, one_line, parse_date, parse_decimal, text,
+    Errors, bad_text, diff, one_line, parse_date, parse_decimal, text,
 )
+from canpei.workflows import Hooks, Lifecycle, Transition
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
 
 AA = rules.ApplicationAction
 
@@ -273,9 +277,14 @@ def application_update(*, actor: Any, application: Application,
     return locked
 
 
-def _step_values(action: str, data: dict[str, Any], locked: Application, today: dt.date,
-                 errors: Errors) -> dict[str, Any]:
-    """The fields the step records, checked; each refusal names its field."""
+def _step_values(t: Transition[Application], errors: Errors) -> dict[str, Any]:
+    """The fields the step records, checked; each refusal names its field. A value with invalid
+    characters is refused as such and not read further."""
+    action, locked, today = t.action, t.obj, t.today
+    fields = _flatten(t.data)
+    bad = sorted(key for key, value in fields.items() if bad_text(value) or bad_text(key))
+    errors += [(key, rules.TEXT_INVALID) for key in bad]
+    data = {key: value for key, value in fields.items() if key not in bad}
     values: dict[str, Any] = {}
     label = AA(action).label
     for key in data:
@@ -361,63 +370,31 @@ def _flatten(data: dict[str, Any] | None) -> dict[str, Any]:
     return flat
 
 
-def application_transition(*, application: Application, actor: Any, action: str,
+APPLICATION_LIFECYCLE: Lifecycle[Application] = Lifecycle(
+    workflow=rules.APPLICATION_WORKFLOW, audit_name="application", lock=locked_application,
+    event_model=ApplicationEvent, event_parent="application",
+    describe=lambda application: f"个人申请 #{application.pk}",
+    hooks={action: Hooks(prepare=_step_values) for action in rules.APPLICATION_TRANSITIONS},
+    snapshot=application_snapshot)
+
+
+def application_transition(*, application: Application, actor: User, action: str,
                            comment: str = "", data: dict[str, Any] | None = None) -> Application:
-    """Apply one step of the application workflow.
+    """Apply one step of the application workflow (rules.APPLICATION_WORKFLOW).
 
     `data` carries what the step records: `amount_approved` (approve, optional),
     certificate_type/level/number/date/issuer (complete: the proof, all but the level required),
-    `amount_reimbursed` (reimburse). The application is read again under its row lock, so of
-    many identical requests at once exactly one finds the state the step starts from; the others
-    get the 409 of a state that no longer allows it.
+    `amount_reimbursed` (reimburse). Locking and refusals as in canpei.workflows.
     """
     if not has_perm(actor, Perm.APPLICATION_BROWSE):
         raise Forbidden()
-    action = text(action)
-    comment = text(comment)
-    step = rules.APPLICATION_TRANSITIONS.get(action)
-    if step is None:
-        raise InvalidInput([("action", rules.APPLICATION_ACTION_INVALID)])
-    fields = _flatten(data)
-    errors: Errors = []
-    check_comment(comment, errors)
-    if not errors and step.comment_required and not comment:
-        errors.append(("comment", rules.COMMENT_REQUIRED.format(action=AA(action).label)))
-    bad = sorted(key for key, value in fields.items() if bad_text(value) or bad_text(key))
-    errors += [(key, rules.TEXT_INVALID) for key in bad]
-    fields = {key: value for key, value in fields.items() if key not in bad}
-    today = timezone.localdate()
-    with transaction.atomic():
-        locked = locked_application(actor, application.pk)
-        if getattr(actor, "role", None) not in step.roles:
-            raise Forbidden(rules.application_role_refusal(action))
-        before = locked.state
-        if before not in step.sources:
-            message = rules.application_transition_refusal(before, action)
-            raise Conflict(message, [("action", message)])
-        values = _step_values(action, fields, locked, today, errors)
-        if errors:
-            raise InvalidInput(errors)
-        snapshot = application_snapshot(locked)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        locked.state = step.target
-        locked.updated_at = timezone.now()
-        locked.save()
-        event = ApplicationEvent.objects.create(
-            application=locked, action=action, from_state=before, to_state=step.target,
-            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
-        audit_record(actor=actor, action=f"application.{action}", obj=locked,
-                     summary=f"个人申请 #{locked.pk} {AA(action).label}",
-                     changes={"from": before, "to": step.target, "event": event.pk,
-                              "comment": comment,
-                              "diff": diff(snapshot, application_snapshot(locked))})
-    return locked
+    return APPLICATION_LIFECYCLE.apply(obj=application, actor=actor, action=action,
+                                       comment=comment, data=data)
 
 
-def application_actions_available(application: Application, actor: Any) -> list[str]:
+def application_actions_available(application: Application, actor: User) -> list[str]:
     """The steps worth offering this user on the application page: the table's, for the role
     and state."""
     if not has_perm(actor, Perm.APPLICATION_BROWSE):
         return []
-    return rules.application_actions_for(getattr(actor, "role", ""), application.state)
+    return rules.application_actions_for(actor.role, application.state)

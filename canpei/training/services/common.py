@@ -95,12 +95,5 @@ def parse_bool(value: Any, field: str, errors: Errors) -> bool | None:
     return None
 
 
-def check_comment(comment: str, errors: Errors) -> None:
-    if bad_text(comment):
-        errors.append(("comment", rules.TEXT_INVALID))
-    elif len(comment) > 500:
-        errors.append(("comment", rules.COMMENT_TOO_LONG))
-
-
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
