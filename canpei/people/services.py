@@ -181,9 +181,9 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
         else:
             # Check against the values the record will hold; a field that failed its own check
             # (None here) has its error already, and nothing is written.
-            effective_id = id_number if f.wanted("id_number") else current.id_number  # type: ignore[union-attr]
-            category = values.get("category") if f.wanted("category") else current.category  # type: ignore[union-attr]
-            grade = values.get("grade") if f.wanted("grade") else current.grade  # type: ignore[union-attr]
+            effective_id = id_number if (current is None or "id_number" in given) else current.id_number
+            category = values.get("category") if (current is None or "category" in given) else current.category
+            grade = values.get("grade") if (current is None or "grade" in given) else current.grade
             if effective_id and category and grade:
                 message = rules.cert_number_error(cert, id_number=effective_id,
                                                   category=category, grade=grade)
