@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator, field_validator, model_validator
 
 from canpei.accounts.models import ApiToken
+from canpei.validation import NUL_IN_TEXT
 
 MAX_PAGE_SIZE = 200
 
@@ -35,7 +36,6 @@ AUTH = [BearerAuth(), ActiveSessionAuth()]
 
 
 NOT_AN_OBJECT = "请求体须为 JSON 对象"
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
 
 
 def _contains_nul(value: Any) -> bool:

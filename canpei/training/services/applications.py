@@ -25,7 +25,7 @@ from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.regions.scope import (
-    applications_visible_to, institutions_visible_to, persons_visible_to,
+    applications_visible_to, persons_visible_to,
 )
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel, TrainingType
@@ -33,7 +33,8 @@ from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )
 from canpei.training.services.common import (
-    Errors, bad_text, check_comment, diff, one_line, parse_date, parse_decimal, text,
+    Errors, bad_text, check_comment, check_occupation, diff, institution_by_id, one_line,
+    parse_date, parse_decimal, text,
 )
 from canpei.validation import Fields, model_update
 
@@ -129,8 +130,7 @@ def clean_application_input(data: dict[str, Any], *, actor: User,
     f.choice("kind", ApplicationKind, rules.APPLICATION_KIND_INVALID, required=True)
     f.choice("training_type", TrainingType, rules.APPLICATION_TYPE_INVALID, blank=True)
     f.choice("level", TrainingLevel, rules.APPLICATION_LEVEL_INVALID, blank=True)
-    f.text("occupation", max_length=50, too_long=rules.OCCUPATION_TOO_LONG,
-           required=rules.OCCUPATION_REQUIRED, single_line=True)
+    check_occupation(f)
 
     # The institution: one on the city's list, or the name of one that is not (a person may
     # choose any qualified institution, also outside the city).
@@ -139,8 +139,7 @@ def clean_application_input(data: dict[str, Any], *, actor: User,
         if not given:
             values["institution"] = None
         else:
-            found = (institutions_visible_to(actor).filter(pk=int(given)).first()
-                     if given.isdigit() and len(given) < 10 else None)
+            found = institution_by_id(actor, given)
             if found is None:
                 f.error("institution", rules.APPLICATION_INSTITUTION_INVALID)
             else:

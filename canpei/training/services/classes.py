@@ -14,10 +14,11 @@ from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.institutions.models import Institution, Teacher
 from canpei.people.models import Skill
-from canpei.regions.scope import classes_visible_to, institutions_visible_to
+from canpei.regions.scope import classes_visible_to
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
+from canpei.training.services.common import check_occupation, institution_by_id
 from canpei.validation import Fields, snapshot_diff, text
 
 EDITABLE_FIELDS = ("name", "institution", "training_type", "mode", "occupation", "skill",
@@ -76,8 +77,7 @@ def clean_class_input(data: dict[str, Any], *, actor: User,
         if not given:
             f.error("institution", rules.INSTITUTION_REQUIRED)
         else:
-            found = (institutions_visible_to(actor).filter(pk=int(given)).first()
-                     if given.isdigit() and len(given) < 10 else None)
+            found = institution_by_id(actor, given)
             if found is None:
                 f.error("institution", rules.INSTITUTION_INVALID)
             else:
@@ -86,8 +86,7 @@ def clean_class_input(data: dict[str, Any], *, actor: User,
     f.choice("training_type", TrainingType, rules.TYPE_INVALID, required=True)
     f.choice("mode", TrainingMode, rules.MODE_INVALID, required=True)
     f.choice("level", TrainingLevel, rules.LEVEL_INVALID, required=True)
-    f.text("occupation", max_length=50, too_long=rules.OCCUPATION_TOO_LONG,
-           required=rules.OCCUPATION_REQUIRED, single_line=True)
+    check_occupation(f)
 
     if "skill" in f.data:
         code = text(f.data["skill"])
