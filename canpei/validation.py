@@ -300,7 +300,9 @@ class Fields:
         if text_check is not None and not _all_plain(data, text_check):
             self.bad = {key for key, value in data.items() if text_check(key) or text_check(value)}
         refused: set[str] = set()
-        for key in data:
+        # The common case in one step, once a row of an import: every key a known field.
+        known = refuse is None and isinstance(allowed, (set, frozenset)) and data.keys() <= allowed
+        for key in () if known else data:
             message = refuse(key) if refuse is not None else None
             if message is None and key not in allowed:
                 message = UNKNOWN_FIELD
@@ -313,10 +315,6 @@ class Fields:
         self.data: Mapping[str, Any] = data
 
     # -- reading ---------------------------------------------------------------------------------
-
-    @property
-    def creating(self) -> bool:
-        return self.current is None
 
     def wanted(self, field: str) -> bool:
         """Whether the field is to be checked: given, or the record is being created."""
@@ -354,18 +352,16 @@ class Fields:
              single_line: bool = False) -> str | None:
         if not self.runs(field, required):
             return None
-        before = len(self.errors)
         value = parse_text(self.data.get(field), field, self.errors, max_length=max_length,
                            too_long=too_long, required=required, single_line=single_line)
-        return self._keep(field, value, len(self.errors) == before)
+        return self._keep(field, value, value is not None)
 
     def choice(self, field: str, choices: type[models.Choices] | Collection[str], message: str, *,
                blank: bool = False, required: bool = False) -> str | None:
         if not self.runs(field, required):
             return None
-        before = len(self.errors)
         value = parse_choice(self.data.get(field), field, self.errors, choices, message, blank=blank)
-        return self._keep(field, value, len(self.errors) == before)
+        return self._keep(field, value, value is not None)
 
     def date(self, field: str, *, required: bool | str = False, invalid: str = DATE_INVALID,
              reader: Callable[[Any], dt.date | None] | None = None) -> dt.date | None:

@@ -35,14 +35,6 @@ EDITABLE_FIELDS = (
 )
 BOOLEAN_FIELDS = ("new_entrant", "registered_unemployed", "entrepreneurship_intention")
 
-# The code tables as sets, built once: Choices.values makes a new list on every access, which
-# an import of 100,000 rows pays six times a row.
-_CATEGORIES = frozenset(rules.Category.values)
-_GRADES = frozenset(rules.Grade.values)
-_EDUCATIONS = frozenset(rules.Education.values)
-_EMPLOYMENT_FORMS = frozenset(rules.EmploymentForm.values)
-_NOT_WORKING_REASONS = frozenset(rules.NotWorkingReason.values)
-_STATUSES = frozenset(rules.PersonStatus.values)
 _EDITABLE = frozenset(EDITABLE_FIELDS)
 
 _CERT_INPUTS = frozenset(("cert_number", "id_number", "category", "grade"))
@@ -168,8 +160,8 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             f.error("id_number", message)
             id_number = None
 
-    f.choice("category", _CATEGORIES, rules.CATEGORY_INVALID, required=True)
-    f.choice("grade", _GRADES, rules.GRADE_INVALID, required=True)
+    f.choice("category", rules.Category, rules.CATEGORY_INVALID, required=True)
+    f.choice("grade", rules.Grade, rules.GRADE_INVALID, required=True)
 
     cert_number: str | None = None
     if current is None or not _CERT_INPUTS.isdisjoint(given):
@@ -232,7 +224,7 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
 
     f.text("address", max_length=200, too_long=rules.ADDRESS_TOO_LONG)
     f.phone("phone", message=rules.PHONE_INVALID)
-    f.choice("education", _EDUCATIONS, rules.EDUCATION_INVALID, blank=True)
+    f.choice("education", rules.Education, rules.EDUCATION_INVALID, blank=True)
     if "hardship" in given:
         flags = given["hardship"] or []
         if isinstance(flags, str):
@@ -242,10 +234,10 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
         else:
             for flag in rules.HARDSHIP_FLAGS:
                 values[f"hardship_{flag}"] = flag in flags
-    f.choice("employment_form", _EMPLOYMENT_FORMS, rules.EMPLOYMENT_FORM_INVALID, blank=True)
-    f.choice("not_working_reason", _NOT_WORKING_REASONS, rules.NOT_WORKING_REASON_INVALID,
+    f.choice("employment_form", rules.EmploymentForm, rules.EMPLOYMENT_FORM_INVALID, blank=True)
+    f.choice("not_working_reason", rules.NotWorkingReason, rules.NOT_WORKING_REASON_INVALID,
              blank=True)
-    f.choice("status", _STATUSES, rules.STATUS_INVALID)
+    f.choice("status", rules.PersonStatus, rules.STATUS_INVALID)
     if final("employment_form") and final("not_working_reason"):
         f.error("not_working_reason", rules.NOT_WORKING_WITH_FORM)
     for key in BOOLEAN_FIELDS:
