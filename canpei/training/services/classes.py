@@ -33,6 +33,10 @@ FLAG_FIELDS = ("appraisal", "free_for_hardship", "folk_craft", "high_skill", "yo
 FILING_EDITABLE_STATES = frozenset({ClassState.DRAFT, ClassState.RETURNED, ClassState.SUBMITTED,
                                     ClassState.APPROVED})
 MAX_SPAN = dt.timedelta(days=3 * 366)
+# The class's code-table fields, each required: (field, code table, message).
+CODE_FIELDS = (("training_type", TrainingType, rules.TYPE_INVALID),
+               ("mode", TrainingMode, rules.MODE_INVALID),
+               ("level", TrainingLevel, rules.LEVEL_INVALID))
 
 
 def class_snapshot(training_class: TrainingClass) -> dict[str, Any]:
@@ -83,21 +87,17 @@ def clean_class_input(data: dict[str, Any], *, actor: User,
             else:
                 institution = values["institution"] = found
 
-    f.choice("training_type", TrainingType, rules.TYPE_INVALID, required=True)
-    f.choice("mode", TrainingMode, rules.MODE_INVALID, required=True)
-    f.choice("level", TrainingLevel, rules.LEVEL_INVALID, required=True)
+    for field, table, message in CODE_FIELDS:
+        f.choice(field, table, message, required=True)
     check_occupation(f)
 
     if "skill" in f.data:
         code = text(f.data["skill"])
-        if not code:
-            values["skill"] = None
+        skill = Skill.objects.filter(code=code[:40]).first() if code else None
+        if code and skill is None:
+            f.error("skill", rules.SKILL_INVALID)
         else:
-            skill = Skill.objects.filter(code=code[:40]).first()
-            if skill is None:
-                f.error("skill", rules.SKILL_INVALID)
-            else:
-                values["skill"] = skill
+            values["skill"] = skill
 
     f.text("industry", max_length=50, too_long=rules.INDUSTRY_TOO_LONG, single_line=True)
     f.text("venue", max_length=200, too_long=rules.VENUE_TOO_LONG, single_line=True)
