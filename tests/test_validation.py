@@ -249,6 +249,13 @@ def test_unknown_and_refused_fields_are_named_first_and_bad_text_replaces_a_fiel
                                     ("name", v.TEXT_INVALID)]
 
 
+def test_a_refused_field_with_bad_text_is_reported_not_dropped():
+    fields = v.Fields({"colour": "blue\x00", "note\x07": "x"}, allowed=("note",))
+    with pytest.raises(InvalidInput) as refused:
+        fields.finish()
+    assert refused.value.errors == [("colour", v.TEXT_INVALID), ("note\x07", v.TEXT_INVALID)]
+
+
 def test_the_collector_checks_a_required_field_on_create_and_given_fields_on_edit():
     creating = v.Fields({}, allowed=("name", "note"))
     creating.text("name", max_length=10, too_long="太长", required="必填")
