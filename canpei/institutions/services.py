@@ -21,6 +21,9 @@ from canpei.institutions.models import (
 from canpei.regions.models import Region
 from canpei.regions.scope import institutions_visible_to
 from canpei.validation import Fields, model_update, text
+
+# The designation transition reads the toolkit under its former private names; it moves onto the
+# workflow engine separately, and these go with it.
 from canpei.validation import bad_text as _bad_text
 from canpei.validation import parse_date as _parse_date
 from canpei.validation import text as _text
