@@ -14,6 +14,7 @@ from pydantic import AfterValidator, GetCoreSchemaHandler, field_validator, mode
 from pydantic_core import core_schema
 
 from canpei.accounts.models import ApiToken
+from canpei.validation import NUL_IN_TEXT
 
 MAX_PAGE_SIZE = 200
 
@@ -37,7 +38,6 @@ AUTH = [BearerAuth(), ActiveSessionAuth()]
 
 
 NOT_AN_OBJECT = "请求体须为 JSON 对象"
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
 
 
 def _contains_nul(value: Any) -> bool:

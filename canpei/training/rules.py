@@ -13,6 +13,10 @@ from canpei.training.models import (
     ApplicationAction, ApplicationState, ClassAction, ClassCycle, ClassState, TrainingMode,
 )
 from canpei.workflows import Step, Workflow
+# The shared messages, re-exported: the tests assert rules.X.
+from canpei.validation import (  # noqa: F401
+    BOOLEAN_INVALID, DATE_INVALID, DATE_REQUIRED, TEXT_INVALID, UNKNOWN_FIELD,
+)
 
 # ---- messages ---------------------------------------------------------------------------------
 
@@ -30,18 +34,13 @@ INDUSTRY_TOO_LONG = "所属行业不能超过 50 字"
 SKILL_INVALID = "技能不在技能目录中"
 FILING_TOO_LONG = "开班备案号不能超过 50 个字符"
 FILING_WITHOUT_APPRAISAL = "不参加技能鉴定的班级不填开班备案号"
-DATE_REQUIRED = "请填写日期"
-DATE_INVALID = "日期格式须为 YYYY-MM-DD"
 DATES_ORDER = "结业日期不能早于开班日期"
 DATES_TOO_LONG = "培训时间不能超过 3 年"
 HOURS_INVALID = "培训课时须为 1 至 5000 的整数"
 CAPACITY_INVALID = "计划人数须为 1 至 1000 的整数"
 VENUE_TOO_LONG = "培训地点不能超过 200 字"
 SUBSIDY_INVALID = "补贴标准须为 0 至 100000 元，最多两位小数"
-BOOLEAN_INVALID = "只能为是或否"
 TEACHERS_INVALID = "授课教师须为本机构在岗教师"
-TEXT_INVALID = "含有无效字符"
-UNKNOWN_FIELD = "不能修改此字段"
 STATE_FIELD = "状态只能通过开班流程（submit、approve 等）变更"
 NOT_EDITABLE_STATE = "班级当前状态为「{state}」，不能修改；只有草稿或已退回的班级可以修改"
 

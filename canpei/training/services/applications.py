@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.regions.scope import (
-    applications_visible_to, institutions_visible_to, persons_visible_to,
+    applications_visible_to, persons_visible_to,
 )
 from canpei.training import rules
 from canpei.training.choices import TrainingLevel, TrainingType
@@ -31,12 +33,11 @@ from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )
 from canpei.training.services.common import (
-    Errors, bad_text, diff, one_line, parse_date, parse_decimal, text,
+    Errors, bad_text, check_occupation, diff, institution_by_id, one_line,
+    parse_date, parse_decimal, text,
 )
+from canpei.validation import Fields, model_update
 from canpei.workflows import Hooks, Lifecycle, Transition
-
-if TYPE_CHECKING:
-    from canpei.accounts.models import User
 
 AA = rules.ApplicationAction
 
@@ -100,124 +101,69 @@ def _applicant(actor: Any, value: Any) -> Person | None:
     return persons_visible_to(actor).filter(pk=int(given)).first()
 
 
-def clean_application_input(data: dict[str, Any], *, actor: Any,
+def _application_refusal(current: Application | None) -> Callable[[str], str | None]:
+    def refuse(key: str) -> str | None:
+        if key == "state":
+            return rules.APPLICATION_STATE_FIELD
+        if key == "person" and current is not None:
+            return rules.APPLICANT_FIXED
+        return None
+    return refuse
+
+
+def clean_application_input(data: dict[str, Any], *, actor: User,
                             current: Application | None) -> dict[str, Any]:
     """Validate every given field at once and return the values to set. Shared by page and API."""
-    errors: Errors = []
-    values: dict[str, Any] = {}
-    bad = {key for key, value in data.items() if bad_text(value) or bad_text(key)}
-    allowed = EDITABLE_FIELDS + (("person",) if current is None else ())
-    for key in data:
-        if key == "state":
-            errors.append((key, rules.APPLICATION_STATE_FIELD))
-        elif key == "person" and current is not None:
-            errors.append((key, rules.APPLICANT_FIXED))
-        elif key not in allowed:
-            errors.append((key, rules.UNKNOWN_FIELD))
-    refused = {field for field, _m in errors}
-    data = {key: ("" if key in bad else value) for key, value in data.items() if key not in refused}
+    f = Fields(data, allowed=(*EDITABLE_FIELDS, "person"), current=current,
+               refuse=_application_refusal(current))
+    values = f.values
 
-    def wanted(field: str) -> bool:
-        return current is None or field in data
-
-    if current is None and "person" not in bad:
-        if text(data.get("person")) == "":
-            errors.append(("person", rules.APPLICANT_REQUIRED))
+    if current is None and "person" not in f.bad:
+        if text(f.raw("person")) == "":
+            f.error("person", rules.APPLICANT_REQUIRED)
         else:
-            person = _applicant(actor, data.get("person"))
+            person = _applicant(actor, f.raw("person"))
             if person is None:
-                errors.append(("person", rules.APPLICANT_NOT_FOUND))
+                f.error("person", rules.APPLICANT_NOT_FOUND)
             else:
                 values["person"] = person
 
-    if wanted("kind"):
-        kind = text(data.get("kind"))
-        if kind not in ApplicationKind.values:
-            errors.append(("kind", rules.APPLICATION_KIND_INVALID))
-        else:
-            values["kind"] = kind
-
-    for field, choices, message in (("training_type", TrainingType.values,
-                                     rules.APPLICATION_TYPE_INVALID),
-                                    ("level", TrainingLevel.values, rules.APPLICATION_LEVEL_INVALID)):
-        if field in data:
-            value = text(data[field])
-            if value and value not in choices:
-                errors.append((field, message))
-            else:
-                values[field] = value
-
-    if wanted("occupation"):
-        occupation = one_line(data.get("occupation"))
-        if not occupation:
-            errors.append(("occupation", rules.OCCUPATION_REQUIRED))
-        elif len(occupation) > 50:
-            errors.append(("occupation", rules.OCCUPATION_TOO_LONG))
-        else:
-            values["occupation"] = occupation
+    f.choice("kind", ApplicationKind, rules.APPLICATION_KIND_INVALID, required=True)
+    f.choice("training_type", TrainingType, rules.APPLICATION_TYPE_INVALID, blank=True)
+    f.choice("level", TrainingLevel, rules.APPLICATION_LEVEL_INVALID, blank=True)
+    check_occupation(f)
 
     # The institution: one on the city's list, or the name of one that is not (a person may
     # choose any qualified institution, also outside the city).
-    if "institution" in data:
-        given = text(data["institution"])
+    if "institution" in f.data:
+        given = text(f.data["institution"])
         if not given:
             values["institution"] = None
         else:
-            found = (institutions_visible_to(actor).filter(pk=int(given)).first()
-                     if given.isdigit() and len(given) < 10 else None)
+            found = institution_by_id(actor, given)
             if found is None:
-                errors.append(("institution", rules.APPLICATION_INSTITUTION_INVALID))
+                f.error("institution", rules.APPLICATION_INSTITUTION_INVALID)
             else:
                 values["institution"] = found
                 values["institution_name"] = found.name
-    if "institution_name" in data and "institution_name" not in values:
-        name = one_line(data["institution_name"])
-        if len(name) > 100:
-            errors.append(("institution_name", rules.APPLICATION_INSTITUTION_NAME_TOO_LONG))
-        else:
-            values["institution_name"] = name
-    if not any(field in ("institution", "institution_name") for field, _m in errors):
-        institution = values.get("institution", current.institution if current else None)
-        name = values.get("institution_name", current.institution_name if current else "")
-        if institution is None and not name:
-            errors.append(("institution", rules.APPLICATION_INSTITUTION_REQUIRED))
+    if "institution_name" not in values:
+        f.text("institution_name", max_length=100,
+               too_long=rules.APPLICATION_INSTITUTION_NAME_TOO_LONG, single_line=True)
+    if not f.failed("institution", "institution_name"):
+        if f.final("institution", None) is None and not f.final("institution_name"):
+            f.error("institution", rules.APPLICATION_INSTITUTION_REQUIRED)
 
-    start = (parse_date(data.get("planned_start"), "planned_start", errors)
-             if "planned_start" in data else current.planned_start if current else None)
-    end = (parse_date(data.get("planned_end"), "planned_end", errors)
-           if "planned_end" in data else current.planned_end if current else None)
-    if "planned_start" in data and not any(f == "planned_start" for f, _m in errors):
-        values["planned_start"] = start
-    if "planned_end" in data and not any(f == "planned_end" for f, _m in errors):
-        values["planned_end"] = end
+    start = f.date("planned_start") if "planned_start" in f.data else f.final("planned_start", None)
+    end = f.date("planned_end") if "planned_end" in f.data else f.final("planned_end", None)
     if (start is not None and end is not None and end < start
             and ("planned_start" in values or "planned_end" in values)):
-        errors.append(("planned_end", rules.PLANNED_DATES_ORDER))
+        f.error("planned_end", rules.PLANNED_DATES_ORDER)
 
-    if "amount_requested" in data:
-        raw = data["amount_requested"]
-        amount = parse_decimal("0" if raw in (None, "") else raw, "amount_requested", errors,
-                               low=Decimal("0"), high=MAX_AMOUNT, places=2,
-                               message=rules.AMOUNT_REQUESTED_INVALID)
-        if amount is not None:
-            values["amount_requested"] = amount
-
-    if "reason" in data:
-        reason = text(data["reason"])
-        if len(reason) > 2000:
-            errors.append(("reason", rules.REASON_TOO_LONG))
-        else:
-            values["reason"] = reason
-
+    f.money("amount_requested", max=MAX_AMOUNT, message=rules.AMOUNT_REQUESTED_INVALID)
+    f.text("reason", max_length=2000, too_long=rules.REASON_TOO_LONG)
     if "person" in values:
-        errors += applicant_errors(values["person"])
-
-    if bad:
-        errors = [e for e in errors if e[0] not in bad] + [
-            (k, rules.TEXT_INVALID) for k in sorted(bad) if k not in refused]
-    if errors:
-        raise InvalidInput(errors)
-    return values
+        f.errors += applicant_errors(values["person"])
+    return f.finish()
 
 
 def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
@@ -263,11 +209,8 @@ def application_update(*, actor: Any, application: Application,
                 state=ApplicationState(locked.state).label)
             given = sorted(data) or ["state"]
             raise Conflict(message, [(given[0], message)])
-        before = application_snapshot(locked)
         values = clean_application_input(data, actor=actor, current=locked)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        changes = diff(before, application_snapshot(locked))
+        changes = model_update(locked, values, snapshot=application_snapshot)
         if not changes:
             return locked
         locked.updated_at = timezone.now()
