@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "canpei.people",
     "canpei.training",
     "canpei.spreadsheets",
+    "canpei.reports",
     "canpei.web",
 ]
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 
 from canpei.accounts.roles import OFFICER_ROLES, Role
@@ -165,3 +167,12 @@ class RoleProposal(models.Model):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user a page request acts as, typed for the services. Pages behind login_required
+    (canpei.web.views.requires) only get here signed in; anyone else is refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -70,7 +71,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.record_logout(request.user)
     logout(request)
-    return redirect("/login")
+    return redirect("login")
 
 
 def _user_admin(request: HttpRequest) -> bool:
@@ -86,7 +87,7 @@ def _refuse_post(request: HttpRequest, attempt: str, target: User | None = None)
 
 
 def _sign_in_first(request: HttpRequest) -> HttpResponse:
-    return redirect(f"/login?next={request.path}")
+    return redirect(f"{reverse('login')}?next={request.path}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -287,11 +288,11 @@ def _next_target(request: HttpRequest) -> str:
 def otp_view(request: HttpRequest) -> HttpResponse:
     """The second step of an officer's login: the 6-digit code of their authenticator."""
     if not request.user.is_authenticated:
-        return redirect("/login")
+        return redirect("login")
     if not otp.second_factor_required(request.user) or request.user.is_verified():  # type: ignore[union-attr,attr-defined]
         return redirect(_next_target(request))
     if otp.confirmed_device(request.user) is None:
-        return redirect("/account/totp")
+        return redirect("totp-setup")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if otp.totp_login(request, form.cleaned_data["token"]):
@@ -306,12 +307,12 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 def totp_setup_view(request: HttpRequest) -> HttpResponse:
     """Binding an authenticator app: the key to type in, then a first code to confirm it."""
     if not request.user.is_authenticated:
-        return redirect("/login")
+        return redirect("login")
     if not otp.second_factor_required(request.user):
         raise Http404()
     if otp.confirmed_device(request.user) is not None and not request.user.is_verified():  # type: ignore[union-attr,attr-defined]
         # Re-binding needs the current factor first.
-        return redirect("/login/otp?next=/account/totp")
+        return redirect(f"{reverse('login-otp')}?next={reverse('totp-setup')}")
     device = otp.enrolment_device(request.user)
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.api.common import (
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
+)
 from canpei.errors import Forbidden
 from canpei.training import application_selectors as selectors
-from canpei.training import services
+from canpei.training import rules, services
 from canpei.training.models import Application, ApplicationEvent, StaffTraining
 
 router = Router(tags=["applications"])
@@ -133,7 +135,7 @@ class ApplicationTransitionIn(ObjectIn):
          "certificate_issuer": "泉州市职业技能鉴定指导中心"},
         {"action": "reimburse", "amount_reimbursed": "1200"}]}}
 
-    action: Literal["approve", "reject", "complete", "reimburse"]
+    action: Annotated[str, OneOf(rules.APPLICATION_WORKFLOW.action_values)]
     comment: str = ""
     amount_approved: Amount | None = None
     amount_reimbursed: Amount | None = None

@@ -4,14 +4,16 @@ inspections. Routes only parse, call one selector or service, and shape the answ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.api.common import (
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
+)
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Forbidden
 from canpei.training import rules, selectors, services
@@ -226,8 +228,7 @@ class ClassTransitionIn(ObjectIn):
         {"action": "submit", "comment": "花名册已核对"},
         {"action": "return", "comment": "学员张三不在就业年龄段，请调整花名册"}]}}
 
-    action: Literal["submit", "approve", "return", "start", "complete", "pass_audit",
-                    "fail_audit", "settle", "cancel"]
+    action: Annotated[str, OneOf(rules.CLASS_WORKFLOW.action_values)]
     comment: str = ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -9,9 +10,11 @@ from django.http import HttpRequest
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import AfterValidator, field_validator, model_validator
+from pydantic import AfterValidator, GetCoreSchemaHandler, field_validator, model_validator
+from pydantic_core import core_schema
 
 from canpei.accounts.models import ApiToken
+from canpei.validation import NUL_IN_TEXT
 
 MAX_PAGE_SIZE = 200
 
@@ -35,7 +38,6 @@ AUTH = [BearerAuth(), ActiveSessionAuth()]
 
 
 NOT_AN_OBJECT = "请求体须为 JSON 对象"
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
 
 
 def _contains_nul(value: Any) -> bool:
@@ -113,3 +115,16 @@ def paginate(qs: QuerySet[Any], page: int, page_size: int,
         count = qs.count()
     start = (page - 1) * page_size
     return count, list(qs[start:start + page_size])
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """Annotated metadata for a str field: one of `values`, validated and documented exactly as
+    a Literal of them (an enum in the schema, a 422 `literal_error` otherwise), but read from a
+    table at run time, e.g. `Annotated[str, OneOf(rules.CLASS_WORKFLOW.action_values)]`."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.literal_schema(list(self.values))

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.api.common import (
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
+)
 from canpei.errors import Forbidden
-from canpei.institutions import selectors, services
+from canpei.institutions import rules, selectors, services
 from canpei.institutions.models import DesignationEvent, Institution, Teacher
 
 router = Router(tags=["institutions"])
@@ -97,7 +99,7 @@ class TransitionIn(ObjectIn):
          "designated_to": "2028-12-31"},
         {"action": "suspend", "comment": "过程检查发现出勤造假，暂停整改"}]}}
 
-    action: Literal["designate", "promote", "suspend", "reinstate", "revoke"]
+    action: Annotated[str, OneOf(rules.DESIGNATION_WORKFLOW.action_values)]
     comment: str = ""
     designated_from: dt.date | None = None
     designated_to: dt.date | None = None

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from canpei.workflows import WorkflowEvent, state_field
 
 
 class InstitutionType(models.TextChoices):
@@ -109,20 +110,28 @@ class Teacher(models.Model):
         return self.name
 
 
-class DesignationEvent(models.Model):
-    """One step of an institution's designation lifecycle: who, when, from what to what, why."""
+class DesignationAction(models.TextChoices):
+    """The steps of the designation lifecycle; rules.DESIGNATION_WORKFLOW is their table."""
+
+    DESIGNATE = "designate", "定点认定"
+    PROMOTE = "promote", "评为示范点"
+    SUSPEND = "suspend", "暂停"
+    REINSTATE = "reinstate", "恢复"
+    REVOKE = "revoke", "撤销"
+
+
+class DesignationEvent(WorkflowEvent):
+    """One step of an institution's designation lifecycle: who, when, from what to what, why,
+    and the validity dates it left."""
+
+    actions = DesignationAction
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT,
                                     related_name="designation_events")
-    action = models.CharField("操作", max_length=16)
-    from_state = models.CharField("原状态", max_length=16, choices=DesignationState.choices)
-    to_state = models.CharField("新状态", max_length=16, choices=DesignationState.choices)
+    from_state = state_field("原状态", DesignationState)
+    to_state = state_field("新状态", DesignationState)
     designated_from = models.DateField("定点起始", null=True, blank=True)
     designated_to = models.DateField("定点截止", null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
 
     class Meta:
         ordering = ["institution", "at", "id"]
@@ -130,9 +139,3 @@ class DesignationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution_id} {self.action} {self.from_state}→{self.to_state}"
-
-    @property
-    def action_label(self) -> str:
-        from canpei.institutions.rules import Action
-
-        return dict(Action.choices).get(self.action, self.action)

@@ -8,9 +8,14 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from django.db import models
-
-from canpei.institutions.models import DesignationState
+from canpei import workflows
+from canpei.accounts.roles import Role
+from canpei.institutions.models import DesignationAction, DesignationState
+from canpei.workflows import Step, Workflow
+# The shared messages, re-exported: the tests assert rules.X.
+from canpei.validation import (  # noqa: F401
+    BOOLEAN_INVALID, PHONE_INVALID, TEXT_INVALID, UNKNOWN_FIELD,
+)
 
 # The code's alphabet: digits and upper-case letters without I, O, Z, S, V.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -60,90 +65,79 @@ SPECIALTIES_TOO_LONG = "培训专业不能超过 1000 字"
 ACCESSIBILITY_INVALID = "无障碍设施须从以下选择：" + "、".join(
     f"{slug}（{label}）" for slug, label in PREMISES_ACCESSIBILITY.items())
 CONTACT_TOO_LONG = "联系人不能超过 30 字"
-PHONE_INVALID = "联系电话须为 11 位手机号或带区号的固定电话"
-TEXT_INVALID = "含有无效字符"
-UNKNOWN_FIELD = "不能修改此字段"
 DESIGNATION_FIELD = "状态与定点有效期只能通过定点流程（designate、promote 等）变更"
 CITY_ONLY_FIELD = "统一社会信用代码、机构类型和所在镇街由市残联维护"
 TEACHER_NAME_REQUIRED = "请填写教师姓名"
 TEACHER_NAME_TOO_LONG = "教师姓名不能超过 30 字"
 TEACHER_SPECIALTY_TOO_LONG = "专业不能超过 50 字"
 TEACHER_QUALIFICATION_TOO_LONG = "资格不能超过 100 字"
-BOOLEAN_INVALID = "只能为是或否"
 
-ACTION_INVALID = "操作须为 designate、promote、suspend、reinstate 或 revoke"
-TRANSITION_NOT_ALLOWED = "机构当前状态为「{state}」，不能执行「{action}」"
 DATES_REQUIRED = "定点认定须填写有效期起止日期"
 DATES_ORDER = "定点起始日期不能晚于截止日期"
 DATES_EXPIRED = "定点截止日期不能早于今天"
 DATES_ONLY_FOR_DESIGNATE = "只有定点认定填写有效期"
 COMMENT_REQUIRED = "暂停或撤销须填写原因"
-COMMENT_TOO_LONG = "说明不能超过 500 字"
+COMMENT_TOO_LONG = workflows.COMMENT_TOO_LONG
 REINSTATE_EXPIRED = "定点有效期已于 {date} 届满，不能恢复；请重新定点认定"
 PROMOTE_NOT_VALID = "定点有效期不在今天之内，不能评为示范点"
 
 
-class Action(models.TextChoices):
-    DESIGNATE = "designate", "定点认定"
-    PROMOTE = "promote", "评为示范点"
-    SUSPEND = "suspend", "暂停"
-    REINSTATE = "reinstate", "恢复"
-    REVOKE = "revoke", "撤销"
-
-
+Action = DesignationAction
 S = DesignationState
+CITY = frozenset({Role.CITY_ADMIN})
+NOT_FINAL = frozenset({S.APPLIED, S.DESIGNATED, S.DEMONSTRATION, S.SUSPENDED})
 
-# The designation lifecycle, the one place that says which step leads where:
-# action -> {state it may start from: state it leads to}.
+# The designation lifecycle, the one place that says which step leads where; the city decides.
 #
 # `designate` both designates an applicant and renews a designation (new validity dates): a
 # demonstration site keeps its rank when renewed, and a suspended institution whose validity ran
 # out comes back only this way, as a fresh decision with new dates (`reinstate` restores an
 # unexpired one). `reinstate` always returns to designated: the demonstration rank is re-awarded
-# by `promote`, not restored. Revoked is final; an institution revoked applies anew.
-TRANSITIONS: dict[str, dict[str, str]] = {
-    Action.DESIGNATE: {S.APPLIED: S.DESIGNATED, S.DESIGNATED: S.DESIGNATED,
-                       S.DEMONSTRATION: S.DEMONSTRATION, S.SUSPENDED: S.DESIGNATED},
-    Action.PROMOTE: {S.DESIGNATED: S.DEMONSTRATION},
-    Action.SUSPEND: {S.DESIGNATED: S.SUSPENDED, S.DEMONSTRATION: S.SUSPENDED},
-    Action.REINSTATE: {S.SUSPENDED: S.DESIGNATED},
-    Action.REVOKE: {S.APPLIED: S.REVOKED, S.DESIGNATED: S.REVOKED, S.DEMONSTRATION: S.REVOKED,
-                    S.SUSPENDED: S.REVOKED},
-}
-
-# Actions that must say why.
-COMMENT_REQUIRED_FOR = frozenset({Action.SUSPEND, Action.REVOKE})
+# by `promote`, not restored. Revoked is final; an institution revoked applies anew. Suspending
+# and revoking must say why.
+DESIGNATION_WORKFLOW = Workflow(
+    noun="机构", actions=Action, states=DesignationState,
+    comment_required_message=COMMENT_REQUIRED, steps={
+        Action.DESIGNATE: Step(NOT_FINAL, S.DESIGNATED, CITY, keep=frozenset({S.DEMONSTRATION})),
+        Action.PROMOTE: Step(frozenset({S.DESIGNATED}), S.DEMONSTRATION, CITY),
+        Action.SUSPEND: Step(frozenset({S.DESIGNATED, S.DEMONSTRATION}), S.SUSPENDED, CITY,
+                             comment_required=True),
+        Action.REINSTATE: Step(frozenset({S.SUSPENDED}), S.DESIGNATED, CITY),
+        Action.REVOKE: Step(NOT_FINAL, S.REVOKED, CITY, comment_required=True),
+    })
+TRANSITIONS = DESIGNATION_WORKFLOW.steps
+COMMENT_REQUIRED_FOR = frozenset(action for action, step in TRANSITIONS.items()
+                                 if step.comment_required)
+# Derived from the table: "操作须为 designate、… 或 revoke", 「机构当前状态为…」.
+ACTION_INVALID = DESIGNATION_WORKFLOW.action_invalid
+TRANSITION_NOT_ALLOWED = DESIGNATION_WORKFLOW.transition_not_allowed
 
 # States in which an institution may run subsidised classes (while its validity lasts).
 ACTIVE_STATES = frozenset({S.DESIGNATED, S.DEMONSTRATION})
 
 
-def actions_from(state: str) -> list[str]:
-    """The actions the table allows from `state`, in the table's order."""
-    return [action for action, steps in TRANSITIONS.items() if state in steps]
+actions_from = DESIGNATION_WORKFLOW.actions_from
+transition_target = DESIGNATION_WORKFLOW.target
+transition_refusal = DESIGNATION_WORKFLOW.state_refusal
+
+
+def date_refusal(institution: Any, action: str, today: dt.date) -> str | None:
+    """Why the validity dates forbid `action` today, if they do: only an unexpired designation
+    is reinstated, only a valid one promoted."""
+    if action == Action.REINSTATE and not (
+            institution.designated_to is not None and institution.designated_to >= today):
+        return REINSTATE_EXPIRED.format(
+            date=institution.designated_to.isoformat() if institution.designated_to else "—")
+    if action == Action.PROMOTE and not designation_valid_on(institution, today):
+        return PROMOTE_NOT_VALID
+    return None
 
 
 def actions_available(institution: Any, today: dt.date) -> list[str]:
     """The actions worth offering on the institution's page today: those the table allows, less
     those whose date condition already fails (the service checks both again)."""
-    offered = []
-    for action in actions_from(institution.state):
-        if action == Action.REINSTATE and not (
-                institution.designated_to is not None and institution.designated_to >= today):
-            continue
-        if action == Action.PROMOTE and not designation_valid_on(institution, today):
-            continue
-        offered.append(action)
-    return offered
-
-
-def transition_target(state: str, action: str) -> str | None:
-    return TRANSITIONS.get(action, {}).get(state)
-
-
-def transition_refusal(state: str, action: str) -> str:
-    return TRANSITION_NOT_ALLOWED.format(state=dict(S.choices).get(state, state),
-                                         action=dict(Action.choices).get(action, action))
+    return [action for action in actions_from(institution.state)
+            if date_refusal(institution, action, today) is None]
 
 
 def designation_valid_on(institution: Any, on: dt.date) -> bool:

@@ -3,14 +3,14 @@ user, checks the rules, locks what it changes and writes its audit entry in the 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -20,9 +20,8 @@ from canpei.institutions.models import (
 )
 from canpei.regions.models import Region
 from canpei.institutions.selectors import institutions_visible_to
-
-MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+from canpei.validation import Fields, model_update, parse_date, text
+from canpei.workflows import Errors, Hooks, Lifecycle, Transition
 
 EDITABLE_FIELDS = ("name", "credit_code", "type", "town", "address", "license_number",
                    "specialties", "accessibility", "contact_person", "phone")
@@ -38,22 +37,6 @@ TEXT_LIMITS = (("address", 200, rules.ADDRESS_TOO_LONG),
                ("contact_person", 30, rules.CONTACT_TOO_LONG))
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
-def _bad_text(value: Any) -> bool:
-    """U+0000 (PostgreSQL cannot store it), lone surrogates (not encodable) and control characters
-    other than line breaks and tabs."""
-    if isinstance(value, (list, tuple)):
-        return any(_bad_text(item) for item in value)
-    if not isinstance(value, str):
-        return False
-    return any(unicodedata.category(c) in ("Cs", "Cc") and c not in "\n\r\t" for c in value)
-
-
 def institution_snapshot(institution: Institution) -> dict[str, Any]:
     return {
         "name": institution.name, "credit_code": institution.credit_code,
@@ -67,100 +50,65 @@ def institution_snapshot(institution: Institution) -> dict[str, Any]:
     }
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+def _refusal(actor: User, current: Institution | None) -> Callable[[str], str | None]:
+    def refuse(key: str) -> str | None:
+        if key in DESIGNATION_FIELDS:
+            return rules.DESIGNATION_FIELD
+        if (key in CITY_ONLY_FIELDS and key in EDITABLE_FIELDS and current is not None
+                and actor.role == Role.INSTITUTION_STAFF):
+            return rules.CITY_ONLY_FIELD
+        return None
+    return refuse
 
 
-def clean_institution_input(data: dict[str, Any], *, actor: Any,
+def clean_institution_input(data: dict[str, Any], *, actor: User,
                             current: Institution | None) -> dict[str, Any]:
     """Validate every given field at once, so the user sees all problems together.
 
     Returns the model values to set. Shared by the page and the API.
     """
-    errors: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-    bad = {key for key, value in data.items() if _bad_text(value) or _bad_text(key)}
-    for key in data:
-        if key in DESIGNATION_FIELDS:
-            errors.append((key, rules.DESIGNATION_FIELD))
-        elif key not in EDITABLE_FIELDS:
-            errors.append((key, rules.UNKNOWN_FIELD))
-        elif (key in CITY_ONLY_FIELDS and current is not None
-              and getattr(actor, "role", None) == Role.INSTITUTION_STAFF):
-            errors.append((key, rules.CITY_ONLY_FIELD))
-    refused = {field for field, _m in errors}
-    data = {key: ("" if key in bad else value) for key, value in data.items()
-            if key not in refused}
+    f = Fields(data, allowed=EDITABLE_FIELDS, current=current, refuse=_refusal(actor, current))
+    f.text("name", max_length=100, too_long=rules.NAME_TOO_LONG, required=rules.NAME_REQUIRED,
+           single_line=True)
 
-    if current is None or "name" in data:
-        name = re.sub(r"\s+", " ", _text(data.get("name")))
-        if not name:
-            errors.append(("name", rules.NAME_REQUIRED))
-        elif len(name) > 100:
-            errors.append(("name", rules.NAME_TOO_LONG))
-        else:
-            values["name"] = name
-
-    if current is None or "credit_code" in data:
-        code = rules.normalize_credit_code(_text(data.get("credit_code")))
+    if f.wanted("credit_code"):
+        code = rules.normalize_credit_code(text(f.raw("credit_code")))
         message = rules.CREDIT_CODE_REQUIRED if not code else rules.credit_code_error(code)
         if message:
-            errors.append(("credit_code", message))
+            f.error("credit_code", message)
         else:
-            values["credit_code"] = code
+            f.values["credit_code"] = code
 
-    if current is None or "type" in data:
-        kind = _text(data.get("type"))
-        if kind not in InstitutionType.values:
-            errors.append(("type", rules.TYPE_INVALID))
-        else:
-            values["type"] = kind
+    f.choice("type", InstitutionType, rules.TYPE_INVALID, required=True)
 
-    if current is None or "town" in data:
-        code = _text(data.get("town"))
+    if f.wanted("town"):
+        code = text(f.raw("town"))
         town = (Region.objects.filter(code=code, level=Region.Level.TOWN).first()
                 if code and len(code) <= 12 else None)
         if not code:
-            errors.append(("town", rules.TOWN_REQUIRED))
+            f.error("town", rules.TOWN_REQUIRED)
         elif town is None:
-            errors.append(("town", rules.TOWN_INVALID))
+            f.error("town", rules.TOWN_INVALID)
         else:
-            values["town"] = town
+            f.values["town"] = town
 
     for key, limit, message in TEXT_LIMITS:
-        if key in data:
-            text = _text(data[key])
-            if len(text) > limit:
-                errors.append((key, message))
-            else:
-                values[key] = text
+        f.text(key, max_length=limit, too_long=message)
+    f.phone("phone", message=rules.PHONE_INVALID)
 
-    if "phone" in data:
-        phone = re.sub(r"\s", "", _text(data["phone"]))
-        if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
-            errors.append(("phone", rules.PHONE_INVALID))
-        else:
-            values["phone"] = phone
-
-    if "accessibility" in data:
-        slugs = data["accessibility"]
+    if "accessibility" in f.data:
+        slugs = f.data["accessibility"]
         if slugs is None or slugs == "":
             slugs = []
         if isinstance(slugs, str):
             slugs = [s for s in re.split(r"[,，\s]+", slugs) if s]
         if (not isinstance(slugs, (list, tuple))
                 or any(not isinstance(s, str) or s not in rules.PREMISES_ACCESSIBILITY for s in slugs)):
-            errors.append(("accessibility", rules.ACCESSIBILITY_INVALID))
+            f.error("accessibility", rules.ACCESSIBILITY_INVALID)
         else:
             # Stored in the table's order, each once: the same choice always reads the same.
-            values["accessibility"] = [s for s in rules.PREMISES_ACCESSIBILITY if s in slugs]
-
-    if bad:
-        errors = [e for e in errors if e[0] not in bad] + [
-            (k, rules.TEXT_INVALID) for k in sorted(bad) if k not in refused]
-    if errors:
-        raise InvalidInput(errors)
-    return values
+            f.values["accessibility"] = [s for s in rules.PREMISES_ACCESSIBILITY if s in slugs]
+    return f.finish()
 
 
 def _check_unique(institution: Institution) -> None:
@@ -212,11 +160,8 @@ def institution_update(*, actor: Any, institution: Institution,
         raise Forbidden()
     with transaction.atomic():
         locked = _locked(actor, institution.pk)
-        before = institution_snapshot(locked)
         values = clean_institution_input(data, actor=actor, current=locked)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        changes = _diff(before, institution_snapshot(locked))
+        changes = model_update(locked, values, snapshot=institution_snapshot)
         if not changes:
             return locked
         locked.updated_at = timezone.now()
@@ -227,120 +172,66 @@ def institution_update(*, actor: Any, institution: Institution,
     return locked
 
 
-def _parse_date(value: Any, field: str, errors: list[tuple[str, str]]) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.append((field, "日期格式须为 YYYY-MM-DD"))
-        return None
+def _designation_dates(t: Transition[Institution], errors: Errors) -> dict[str, Any]:
+    """`designate` records the validity dates; no other step takes them."""
+    given = {name: t.data.get(name) for name in ("designated_from", "designated_to")}
+    parsed = {name: parse_date(value, name, errors) for name, value in given.items()}
+    if t.action == rules.Action.DESIGNATE:
+        if not errors:
+            errors += rules.designation_dates_errors(parsed["designated_from"],
+                                                     parsed["designated_to"], t.today)
+        return parsed
+    errors += [(name, rules.DATES_ONLY_FOR_DESIGNATE) for name, value in given.items()
+               if value not in (None, "") and not any(f == name for f, _m in errors)]
+    return {}
 
 
-def institution_transition(*, institution: Institution, actor: Any, action: str, comment: str = "",
-                           designated_from: Any = None, designated_to: Any = None) -> Institution:
-    """Apply one step of the designation lifecycle (rules.TRANSITIONS) under a row lock.
+def _dates_allow(t: Transition[Institution]) -> Errors:
+    message = rules.date_refusal(t.obj, t.action, t.today)
+    return [("action", message)] if message else []
 
-    The state is read again under the lock, so of many identical requests at once exactly one
-    finds the state it starts from; the others get the 409 of a step the state no longer allows.
-    The history row and the audit entry commit with the change or not at all.
-    """
+
+DESIGNATION_HOOKS: Hooks[Institution] = Hooks(prepare=_designation_dates, checks=(_dates_allow,))
+
+DESIGNATION_LIFECYCLE: Lifecycle[Institution] = Lifecycle(
+    workflow=rules.DESIGNATION_WORKFLOW, audit_name="institution", lock=_locked,
+    event_model=DesignationEvent, event_parent="institution",
+    describe=lambda institution: f"培训机构 #{institution.pk}",
+    hooks={action: DESIGNATION_HOOKS for action in rules.TRANSITIONS},
+    # The validity dates each step leaves go into its history row and audit entry.
+    event_fields=lambda institution: {"designated_from": institution.designated_from,
+                                      "designated_to": institution.designated_to})
+
+
+def institution_transition(*, institution: Institution, actor: User, action: str,
+                           comment: str = "", designated_from: Any = None,
+                           designated_to: Any = None) -> Institution:
+    """Apply one step of the designation lifecycle (rules.DESIGNATION_WORKFLOW): `designate`
+    with its validity dates, which no other step takes. Refusals and locking as in
+    canpei.workflows."""
     if not has_perm(actor, Perm.INSTITUTION_DESIGNATE):
         raise Forbidden()
-    action = _text(action)
-    comment = _text(comment)
-    errors: list[tuple[str, str]] = []
-    if action not in rules.TRANSITIONS:
-        raise InvalidInput([("action", rules.ACTION_INVALID)])
-    if _bad_text(comment):
-        errors.append(("comment", rules.TEXT_INVALID))
-    elif len(comment) > 500:
-        errors.append(("comment", rules.COMMENT_TOO_LONG))
-    elif not comment and action in rules.COMMENT_REQUIRED_FOR:
-        errors.append(("comment", rules.COMMENT_REQUIRED))
-    start = _parse_date(designated_from, "designated_from", errors)
-    end = _parse_date(designated_to, "designated_to", errors)
-    today = timezone.localdate()
-    with transaction.atomic():
-        locked = _locked(actor, institution.pk)
-        before = locked.state
-        target = rules.transition_target(before, action)
-        if target is None:
-            message = rules.transition_refusal(before, action)
-            raise Conflict(message, [("action", message)])
-        if action == rules.Action.DESIGNATE:
-            if not errors:
-                errors += rules.designation_dates_errors(start, end, today)
-        else:
-            errors += [(field, rules.DATES_ONLY_FOR_DESIGNATE) for field, value in
-                       (("designated_from", designated_from), ("designated_to", designated_to))
-                       if value not in (None, "") and not any(f == field for f, _m in errors)]
-        if errors:
-            raise InvalidInput(errors)
-        if action == rules.Action.REINSTATE and not (
-                locked.designated_to is not None and locked.designated_to >= today):
-            message = rules.REINSTATE_EXPIRED.format(
-                date=locked.designated_to.isoformat() if locked.designated_to else "—")
-            raise Conflict(message, [("action", message)])
-        if action == rules.Action.PROMOTE and not locked.designation_valid_on(today):
-            raise Conflict(rules.PROMOTE_NOT_VALID, [("action", rules.PROMOTE_NOT_VALID)])
-        if action == rules.Action.DESIGNATE:
-            locked.designated_from, locked.designated_to = start, end
-        locked.state = target
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["state", "designated_from", "designated_to", "updated_at"])
-        event = DesignationEvent.objects.create(
-            institution=locked, action=action, from_state=before, to_state=target,
-            designated_from=locked.designated_from, designated_to=locked.designated_to,
-            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
-        audit_record(actor=actor, action=f"institution.{action}", obj=locked,
-                     summary=f"培训机构 #{locked.pk} {rules.Action(action).label}",
-                     changes={"from": before, "to": target, "event": event.pk, "comment": comment,
-                              "designated_from": locked.designated_from,
-                              "designated_to": locked.designated_to})
-    return locked
+    return DESIGNATION_LIFECYCLE.apply(
+        obj=institution, actor=actor, action=action, comment=comment,
+        data={"designated_from": designated_from, "designated_to": designated_to})
 
 
 # ---- teachers ----------------------------------------------------------------------------------
 
 def clean_teacher_input(data: dict[str, Any], *, current: Teacher | None) -> dict[str, Any]:
-    errors: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-    bad = {key for key, value in data.items() if _bad_text(value) or _bad_text(key)}
-    for key in data:
-        if key not in TEACHER_FIELDS:
-            errors.append((key, rules.UNKNOWN_FIELD))
-    data = {key: ("" if key in bad else value) for key, value in data.items()}
-    if current is None or "name" in data:
-        name = re.sub(r"\s+", " ", _text(data.get("name")))
-        if not name:
-            errors.append(("name", rules.TEACHER_NAME_REQUIRED))
-        elif len(name) > 30:
-            errors.append(("name", rules.TEACHER_NAME_TOO_LONG))
+    f = Fields(data, allowed=TEACHER_FIELDS, current=current)
+    f.text("name", max_length=30, too_long=rules.TEACHER_NAME_TOO_LONG,
+           required=rules.TEACHER_NAME_REQUIRED, single_line=True)
+    f.text("specialty", max_length=50, too_long=rules.TEACHER_SPECIALTY_TOO_LONG)
+    f.text("qualification", max_length=100, too_long=rules.TEACHER_QUALIFICATION_TOO_LONG)
+    if "active" in f.data:
+        # Only a true boolean (the page and the API both send one): a None from a partial body
+        # must not read as "no" and retire the teacher.
+        if not isinstance(f.data["active"], bool):
+            f.error("active", rules.BOOLEAN_INVALID)
         else:
-            values["name"] = name
-    for key, limit, message in (("specialty", 50, rules.TEACHER_SPECIALTY_TOO_LONG),
-                                ("qualification", 100, rules.TEACHER_QUALIFICATION_TOO_LONG)):
-        if key in data:
-            text = _text(data[key])
-            if len(text) > limit:
-                errors.append((key, message))
-            else:
-                values[key] = text
-    if "active" in data:
-        if not isinstance(data["active"], bool):
-            errors.append(("active", rules.BOOLEAN_INVALID))
-        else:
-            values["active"] = data["active"]
-    if bad:
-        errors = [e for e in errors if e[0] not in bad] + [(k, rules.TEXT_INVALID) for k in sorted(bad)]
-    if errors:
-        raise InvalidInput(errors)
-    return values
+            f.values["active"] = f.data["active"]
+    return f.finish()
 
 
 def _teacher_snapshot(teacher: Teacher) -> dict[str, Any]:
@@ -368,10 +259,8 @@ def teacher_update(*, actor: Any, teacher: Teacher, data: dict[str, Any]) -> Tea
         # The institution's scope decides; its row lock orders edits of its teachers.
         _locked(actor, teacher.institution_id)
         locked = Teacher.objects.select_for_update().get(pk=teacher.pk)
-        before = _teacher_snapshot(locked)
-        for key, value in clean_teacher_input(data, current=locked).items():
-            setattr(locked, key, value)
-        changes = _diff(before, _teacher_snapshot(locked))
+        changes = model_update(locked, clean_teacher_input(data, current=locked),
+                               snapshot=_teacher_snapshot)
         if not changes:
             return locked
         locked.save()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from canpei.masking import mask_id_number
+from canpei.validation import PHONE_INVALID  # noqa: F401  (re-exported: the shared message)
 
 # Messages (shown to users; tests assert against these constants).
 ID_REQUIRED = "请填写身份证号"
@@ -34,7 +35,6 @@ TOWN_REQUIRED = "请选择所属镇街"
 TOWN_INVALID = "所属镇街不存在"
 TOWN_OUT_OF_SCOPE = "只能登记本镇街的人员"
 VILLAGE_INVALID = "村（社区）不属于所选镇街"
-PHONE_INVALID = "联系电话须为 11 位手机号或带区号的固定电话"
 EDUCATION_INVALID = "文化程度不在可选范围内"
 EMPLOYMENT_FORM_INVALID = "就业形式须为 1 至 7"
 NOT_WORKING_REASON_INVALID = "未就业原因须为 1 至 7"

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from canpei import hooks
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -21,12 +22,13 @@ from canpei.people.pinyin import name_pinyin
 from canpei.people.selectors import persons_visible_to
 from canpei.regions.models import Region
 from canpei.regions.scope import town_codes_writable_by
+from canpei.validation import (  # noqa: F401  (snapshot_diff: the people imports take it here)
+    BOOLEAN_INVALID, NUL_IN_TEXT, UNKNOWN_FIELD, Fields, has_nul, one_line, snapshot_diff, text,
+)
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–H (rare
 # characters of names, GB 18030-2022); the middle dots of minority names; Latin letters.
 NAME_PATTERN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af·•A-Za-z\s]{2,30}$")
-MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 EDITABLE_FIELDS = (
     "name", "id_number", "cert_number", "category", "grade", "town", "village", "address",
@@ -34,40 +36,10 @@ EDITABLE_FIELDS = (
     "registered_unemployed", "entrepreneurship_intention", "status",
 )
 BOOLEAN_FIELDS = ("new_entrant", "registered_unemployed", "entrepreneurship_intention")
-BOOLEAN_INVALID = "只能为是或否"
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
-UNKNOWN_FIELD = "不能修改此字段"
 
-# The code tables as sets, built once: Choices.values makes a new list on every access, which
-# an import of 100,000 rows pays six times a row.
-_CATEGORIES = frozenset(rules.Category.values)
-_GRADES = frozenset(rules.Grade.values)
-_EDUCATIONS = frozenset(rules.Education.values)
-_EMPLOYMENT_FORMS = frozenset(rules.EmploymentForm.values)
-_NOT_WORKING_REASONS = frozenset(rules.NotWorkingReason.values)
-_STATUSES = frozenset(rules.PersonStatus.values)
 _EDITABLE = frozenset(EDITABLE_FIELDS)
 
-
-_SPACES = re.compile(r"\s+")
-_SPACE = re.compile(r"[\s]")
 _CERT_INPUTS = frozenset(("cert_number", "id_number", "category", "grade"))
-_BOOLEAN_WORDS = {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False,
-                  "": False}
-
-
-def _text(value: Any) -> str:
-    if type(value) is str:
-        return value.strip()
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return any(_has_nul(item) for item in value)
-    return isinstance(value, str) and "\x00" in value
 
 
 class Masked(str):
@@ -145,10 +117,6 @@ def person_snapshot(person: Person, *, id_number: str | None = None,
     }
 
 
-def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
-
-
 @dataclass
 class _Cleaned:
     values: dict[str, Any]
@@ -156,7 +124,7 @@ class _Cleaned:
     cert_number: str | None
 
 
-def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | None,
+def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | None,
                        today: dt.date, towns: dict[str, Region] | None = None,
                        villages: dict[str, Region] | None = None) -> _Cleaned:
     """Validate every given field at once, so the user sees all problems together.
@@ -164,97 +132,82 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
     Shared by the page, the API and the spreadsheet import; `towns` and `villages` (code ->
     Region, all of them) spare the import a query per row.
     """
-    errors: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
     # PostgreSQL cannot store U+0000: such a field gets that one message, for every caller.
-    try:  # the common case in one step: every value a string, none with U+0000
-        no_nul = "\x00" not in "".join(data.values())
-    except TypeError:
-        no_nul = False
-    with_nul = set() if no_nul else {key for key, value in data.items() if _has_nul(value)}
-    if not data.keys() <= _EDITABLE:
-        for key in data:
-            if key not in _EDITABLE:
-                errors.append((key, UNKNOWN_FIELD))
-    data = {key: ("" if key in with_nul else value) for key, value in data.items()} if with_nul \
-        else dict(data)
+    f = Fields(data, allowed=_EDITABLE, current=current, text_check=has_nul,
+               text_message=NUL_IN_TEXT)
+    given = f.data
+    values = f.values
 
-    def final(key: str, default: Any = "") -> Any:
-        if key in values:
-            return values[key]
-        if key in data:
-            return _text(data[key])
-        return getattr(current, key, default) if current else default
+    def final(key: str) -> Any:
+        # What the record will hold; a value refused here counts as given, so its conflict with
+        # another field shows too.
+        if key in given and key not in values:
+            return text(given[key])
+        return f.final(key)
 
-    if current is None or "name" in data:
-        name = _SPACES.sub(" ", _text(data.get("name")))
+    if f.wanted("name"):
+        name = one_line(given.get("name"))
         if not name:
-            errors.append(("name", rules.NAME_REQUIRED))
-        elif not NAME_PATTERN.match(name) or len(name) > 30:
-            errors.append(("name", rules.NAME_INVALID))
+            f.error("name", rules.NAME_REQUIRED)
+        elif not NAME_PATTERN.match(name):
+            f.error("name", rules.NAME_INVALID)
         else:
             values["name"] = name
 
     id_number: str | None = None
-    if current is None or "id_number" in data:
-        id_number = rules.normalize_id_number(_text(data.get("id_number")))
+    if f.wanted("id_number"):
+        id_number = rules.normalize_id_number(text(given.get("id_number")))
         message = rules.id_number_error(id_number, today=today)
         if message:
-            errors.append(("id_number", message))
+            f.error("id_number", message)
             id_number = None
 
-    for key, choices, message in (("category", _CATEGORIES, rules.CATEGORY_INVALID),
-                                  ("grade", _GRADES, rules.GRADE_INVALID)):
-        if current is None or key in data:
-            value = _text(data.get(key))
-            if value not in choices:
-                errors.append((key, message))
-            else:
-                values[key] = value
+    f.choice("category", rules.Category, rules.CATEGORY_INVALID, required=True)
+    f.choice("grade", rules.Grade, rules.GRADE_INVALID, required=True)
 
     cert_number: str | None = None
-    if current is None or not _CERT_INPUTS.isdisjoint(data):
-        raw_cert = data["cert_number"] if "cert_number" in data else (
+    if current is None or not _CERT_INPUTS.isdisjoint(given):
+        raw_cert = given["cert_number"] if "cert_number" in given else (
             current.cert_number if current else "")
-        cert = rules.normalize_id_number(_text(raw_cert))
+        cert = rules.normalize_id_number(text(raw_cert))
         if not cert:
             cert_number = ""
         else:
             # Check against the values the record will hold; a field that failed its own check
             # (None here) has its error already, and nothing is written.
-            effective_id = id_number if (current is None or "id_number" in data) else current.id_number
-            category = values.get("category") if (current is None or "category" in data) else current.category
-            grade = values.get("grade") if (current is None or "grade" in data) else current.grade
+            effective_id = id_number if (current is None or "id_number" in given) else current.id_number
+            category = values.get("category") if (current is None or "category" in given) else current.category
+            grade = values.get("grade") if (current is None or "grade" in given) else current.grade
             if effective_id and category and grade:
                 message = rules.cert_number_error(cert, id_number=effective_id,
                                                   category=category, grade=grade)
                 if message:
-                    errors.append(("cert_number", message))
+                    f.error("cert_number", message)
                 else:
                     cert_number = cert
             elif len(cert) != 20:
-                errors.append(("cert_number", rules.CERT_FORMAT))
+                f.error("cert_number", rules.CERT_FORMAT)
 
-    if current is None or "town" in data:
-        code = _text(data.get("town"))
+    if f.wanted("town"):
+        code = text(given.get("town"))
         if towns is not None:
             town = towns.get(code)
         else:
             town = Region.objects.filter(code=code, level=Region.Level.TOWN).first() if code else None
         allowed = town_codes_writable_by(actor)
         if not code:
-            errors.append(("town", rules.TOWN_REQUIRED))
+            f.error("town", rules.TOWN_REQUIRED)
         elif town is None:
-            errors.append(("town", rules.TOWN_INVALID))
+            f.error("town", rules.TOWN_INVALID)
         elif allowed is not None and town.code not in allowed:
-            errors.append(("town", rules.TOWN_OUT_OF_SCOPE))
+            f.error("town", rules.TOWN_OUT_OF_SCOPE)
         else:
             values["town"] = town
 
-    if "village" in data or "town" in values:
+    if "village" in given or "town" in values:
         # A person moved to another town leaves the old town's village behind.
         moved = current is not None and "town" in values and values["town"].code != current.town_id
-        code = _text(data.get("village")) if "village" in data else (
+        code = text(given.get("village")) if "village" in given else (
             current.village_id if current and current.village_id and not moved else "")
         if code:
             town_code = values["town"].code if "town" in values else (current.town_id if current else "")
@@ -265,66 +218,33 @@ def clean_person_input(data: dict[str, Any], *, actor: Any, current: Person | No
                 village = Region.objects.filter(code=code, level=Region.Level.VILLAGE,
                                                 parent_id=town_code).first()
             if village is None:
-                errors.append(("village", rules.VILLAGE_INVALID))
+                f.error("village", rules.VILLAGE_INVALID)
             else:
                 values["village"] = village
         else:
             values["village"] = None
 
-    if "address" in data:
-        address = _text(data["address"])
-        if len(address) > 200:
-            errors.append(("address", rules.ADDRESS_TOO_LONG))
-        else:
-            values["address"] = address
-    if "phone" in data:
-        phone = _SPACE.sub("", _text(data["phone"]))
-        if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
-            errors.append(("phone", rules.PHONE_INVALID))
-        else:
-            values["phone"] = phone
-    if "education" in data:
-        education = _text(data["education"])
-        if education and education not in _EDUCATIONS:
-            errors.append(("education", rules.EDUCATION_INVALID))
-        else:
-            values["education"] = education
-    if "hardship" in data:
-        flags = data["hardship"] or []
+    f.text("address", max_length=200, too_long=rules.ADDRESS_TOO_LONG)
+    f.phone("phone", message=rules.PHONE_INVALID)
+    f.choice("education", rules.Education, rules.EDUCATION_INVALID, blank=True)
+    if "hardship" in given:
+        flags = given["hardship"] or []
         if isinstance(flags, str):
-            flags = [f for f in re.split(r"[,，\s]+", flags) if f]
-        if not isinstance(flags, (list, tuple)) or any(f not in rules.HARDSHIP_FLAGS for f in flags):
-            errors.append(("hardship", rules.HARDSHIP_INVALID))
+            flags = [flag for flag in re.split(r"[,，\s]+", flags) if flag]
+        if not isinstance(flags, (list, tuple)) or any(flag not in rules.HARDSHIP_FLAGS for flag in flags):
+            f.error("hardship", rules.HARDSHIP_INVALID)
         else:
             for flag in rules.HARDSHIP_FLAGS:
                 values[f"hardship_{flag}"] = flag in flags
-    for key, choices, message in (
-            ("employment_form", _EMPLOYMENT_FORMS, rules.EMPLOYMENT_FORM_INVALID),
-            ("not_working_reason", _NOT_WORKING_REASONS, rules.NOT_WORKING_REASON_INVALID),
-            ("status", _STATUSES, rules.STATUS_INVALID)):
-        if key in data:
-            value = _text(data[key])
-            if (value or key == "status") and value not in choices:
-                errors.append((key, message))
-            else:
-                values[key] = value
+    f.choice("employment_form", rules.EmploymentForm, rules.EMPLOYMENT_FORM_INVALID, blank=True)
+    f.choice("not_working_reason", rules.NotWorkingReason, rules.NOT_WORKING_REASON_INVALID,
+             blank=True)
+    f.choice("status", rules.PersonStatus, rules.STATUS_INVALID)
     if final("employment_form") and final("not_working_reason"):
-        errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
+        f.error("not_working_reason", rules.NOT_WORKING_WITH_FORM)
     for key in BOOLEAN_FIELDS:
-        if key in data:
-            answer: Any = data[key]
-            if isinstance(answer, str):
-                answer = _BOOLEAN_WORDS.get(answer.strip().lower(), answer)
-            if not isinstance(answer, bool):
-                errors.append((key, BOOLEAN_INVALID))
-            else:
-                values[key] = answer
-
-    if with_nul:
-        errors = [e for e in errors if e[0] not in with_nul] + [(k, NUL_IN_TEXT) for k in sorted(with_nul)]
-    if errors:
-        raise InvalidInput(errors)
-    return _Cleaned(values=values, id_number=id_number, cert_number=cert_number)
+        f.boolean(key)
+    return _Cleaned(values=f.finish(), id_number=id_number, cert_number=cert_number)
 
 
 def apply_person_input(person: Person, cleaned: _Cleaned, *, id_hash: str = "") -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record, audit_record_many
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
@@ -16,6 +17,7 @@ from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
+from canpei.validation import BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, snapshot_diff  # noqa: F401
 
 SURVEY_DUPLICATE = "该人员 {year} 年已有调查记录"
 PERSON_REQUIRED = "请选择被调查人员"
@@ -32,8 +34,6 @@ WANTED_SKILLS_INVALID = "需求技能不在技能目录中：{codes}"
 PREFERRED_MODE_INVALID = "期望培训方式须为 centralized（集中）、self_directed（分散）或 remote（远程）"
 ACCESSIBILITY_INVALID = "无障碍需求须为 sign_language、screen_reader、accessible_venue 或 companion"
 NEEDS_WITHOUT_TRAINING = "无培训需求时不填需求培训类型和技能"
-BOOLEAN_INVALID = "只能为是或否"
-UNKNOWN_FIELD = "不能修改此字段"
 PERSON_NOT_CHANGEABLE = "调查记录的人员不能更改"
 
 SURVEY_FIELDS = ("person", "year", "employment_form", "not_working_reason", "employer", "wants_work",
@@ -47,10 +47,6 @@ PERSON_FIELDS_FROM_SURVEY = ("employment_form", "not_working_reason", "new_entra
                              "registered_unemployed", "entrepreneurship_intention")
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def _as_list(value: Any) -> list[str] | None:
     if value is None or value == "":
         return []
@@ -61,124 +57,75 @@ def _as_list(value: Any) -> list[str] | None:
     return None
 
 
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False,
-                "": False}.get(value.strip().lower())
-    return None
-
-
 def skills_by_code(active_only: bool = True) -> dict[str, Skill]:
     qs = Skill.objects.filter(active=True) if active_only else Skill.objects.all()
     return {s.code: s for s in qs}
 
 
-def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | None,
+def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | None,
                        today: dt.date, skills: dict[str, Skill] | None = None,
                        person: Person | None = None) -> dict[str, Any]:
     """Validate the given fields together; return the values to store (skills as objects)."""
-    errors: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-    for key in data:
-        if key not in SURVEY_FIELDS:
-            errors.append((key, UNKNOWN_FIELD))
+    f = Fields(data, allowed=SURVEY_FIELDS, current=current, text_check=None)
+    values = f.values
+    data = dict(f.data)
 
     if current is None:
         if person is None:
             raw = data.get("person")
             if raw in (None, ""):
-                errors.append(("person", PERSON_REQUIRED))
+                f.error("person", PERSON_REQUIRED)
             else:
                 try:
                     person = persons_visible_to(actor).filter(pk=int(raw)).first()
                 except (TypeError, ValueError):
                     person = None
                 if person is None:
-                    errors.append(("person", PERSON_UNKNOWN))
+                    f.error("person", PERSON_UNKNOWN)
         values["person"] = person
     elif "person" in data and str(data["person"]) != str(current.person_id):
-        errors.append(("person", PERSON_NOT_CHANGEABLE))
+        f.error("person", PERSON_NOT_CHANGEABLE)
 
     surveyed_on: dt.date | None = current.surveyed_on if current else None
-    if current is None or "surveyed_on" in data:
-        raw_date = data.get("surveyed_on")
-        surveyed_on = None
-        if raw_date in (None, ""):
-            errors.append(("surveyed_on", SURVEYED_ON_REQUIRED))
-        else:
-            try:
-                # cell_date takes date cells, datetimes, Excel serials and text alike.
-                surveyed_on = cell_date(raw_date)
-            except ValueError:
-                errors.append(("surveyed_on", SURVEYED_ON_INVALID))
-            if surveyed_on and surveyed_on > today:
-                errors.append(("surveyed_on", SURVEYED_ON_FUTURE))
-                surveyed_on = None
-            elif surveyed_on:
-                values["surveyed_on"] = surveyed_on
+    if f.wanted("surveyed_on"):
+        # cell_date takes date cells, datetimes, Excel serials and text alike.
+        surveyed_on = f.date("surveyed_on", required=SURVEYED_ON_REQUIRED,
+                             invalid=SURVEYED_ON_INVALID, reader=cell_date)
+        if surveyed_on and surveyed_on > today:
+            f.error("surveyed_on", SURVEYED_ON_FUTURE)
+            values.pop("surveyed_on")
+            surveyed_on = None
     year: int | None = current.year if current else None
-    if current is None or "year" in data:
-        raw_year = data.get("year")
-        if raw_year in (None, "") and surveyed_on:
-            year = surveyed_on.year
+    if f.wanted("year"):
+        if data.get("year") in (None, "") and surveyed_on:
+            year = values["year"] = surveyed_on.year
         else:
-            try:
-                year = int(str(raw_year).strip())
-            except (TypeError, ValueError):
-                year = None
-            if year is None or not 2000 <= year <= today.year + 1:
-                errors.append(("year", YEAR_INVALID))
-                year = None
-        if year:
-            values["year"] = year
+            year = f.integer("year", low=2000, high=today.year + 1, message=YEAR_INVALID,
+                             required=True)
     if year and surveyed_on and surveyed_on.year != year:
-        errors.append(("surveyed_on", SURVEYED_ON_OUTSIDE_YEAR))
+        f.error("surveyed_on", SURVEYED_ON_OUTSIDE_YEAR)
 
-    for key, choices, message in (
-            ("employment_form", rules.EmploymentForm.values, rules.EMPLOYMENT_FORM_INVALID),
-            ("not_working_reason", rules.NotWorkingReason.values, rules.NOT_WORKING_REASON_INVALID),
-            ("preferred_mode", TrainingMode.values, PREFERRED_MODE_INVALID)):
-        if key in data:
-            value = _text(data[key])
-            if value and value not in choices:
-                errors.append((key, message))
-            else:
-                values[key] = value
-
-    def final(key: str) -> Any:
-        if key in values:
-            return values[key]
-        return getattr(current, key) if current is not None else ""
-
-    if final("employment_form") and final("not_working_reason"):
-        errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
-    for key, limit, message in (("employer", 100, EMPLOYER_TOO_LONG), ("surveyor", 30, SURVEYOR_TOO_LONG)):
-        if key in data:
-            value = _text(data[key])
-            if len(value) > limit:
-                errors.append((key, message))
-            else:
-                values[key] = value
+    f.choice("employment_form", rules.EmploymentForm, rules.EMPLOYMENT_FORM_INVALID, blank=True)
+    f.choice("not_working_reason", rules.NotWorkingReason, rules.NOT_WORKING_REASON_INVALID,
+             blank=True)
+    f.choice("preferred_mode", TrainingMode, PREFERRED_MODE_INVALID, blank=True)
+    if f.final("employment_form") and f.final("not_working_reason"):
+        f.error("not_working_reason", rules.NOT_WORKING_WITH_FORM)
+    f.text("employer", max_length=100, too_long=EMPLOYER_TOO_LONG)
+    f.text("surveyor", max_length=30, too_long=SURVEYOR_TOO_LONG)
     for key in SURVEY_BOOLEANS:
-        if key in data:
-            flag = _as_bool(data[key])
-            if flag is None:
-                errors.append((key, BOOLEAN_INVALID))
-            else:
-                values[key] = flag
+        f.boolean(key)
     if "wanted_types" in data:
         types = _as_list(data["wanted_types"])
         if types is None or any(t not in TrainingType.values for t in types):
-            errors.append(("wanted_types", WANTED_TYPES_INVALID))
+            f.error("wanted_types", WANTED_TYPES_INVALID)
         else:
             values["wanted_types"] = sorted(set(types))
     if "wanted_skills" in data:
         codes = _as_list(data["wanted_skills"])
         table = skills if skills is not None else skills_by_code()
         if codes is None:
-            errors.append(("wanted_skills", WANTED_SKILLS_INVALID.format(codes="")))
+            f.error("wanted_skills", WANTED_SKILLS_INVALID.format(codes=""))
         else:
             unknown = [c for c in codes if c not in table]
             if unknown and current is not None and current.pk:
@@ -189,13 +136,13 @@ def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | No
                 table = {**table, **kept}
                 unknown = [c for c in unknown if c not in kept]
             if unknown:
-                errors.append(("wanted_skills", WANTED_SKILLS_INVALID.format(codes="、".join(unknown[:5]))))
+                f.error("wanted_skills", WANTED_SKILLS_INVALID.format(codes="、".join(unknown[:5])))
             else:
                 values["wanted_skills"] = [table[c] for c in dict.fromkeys(codes)]
     if "accessibility_needs" in data:
         needs = _as_list(data["accessibility_needs"])
         if needs is None or any(n not in ACCESSIBILITY_NEEDS for n in needs):
-            errors.append(("accessibility_needs", ACCESSIBILITY_INVALID))
+            f.error("accessibility_needs", ACCESSIBILITY_INVALID)
         else:
             values["accessibility_needs"] = sorted(set(needs))
     if "training_need" in data or "wanted_types" in data or "wanted_skills" in data:
@@ -208,10 +155,8 @@ def clean_survey_input(data: dict[str, Any], *, actor: Any, current: Survey | No
             else:
                 has_skills = bool(current and current.pk and list(current.wanted_skills.all()))
             if wanted_types or has_skills:
-                errors.append(("training_need", NEEDS_WITHOUT_TRAINING))
-    if errors:
-        raise InvalidInput(errors)
-    return values
+                f.error("training_need", NEEDS_WITHOUT_TRAINING)
+    return f.finish()
 
 
 def survey_snapshot(survey: Survey, skills: list[str] | None = None) -> dict[str, Any]:
@@ -321,7 +266,7 @@ def survey_update(*, actor: Any, survey: Survey, data: dict[str, Any]) -> Survey
         for key, value in values.items():
             setattr(locked, key, value)
         after = survey_snapshot(locked, sorted(s.code for s in skills) if skills is not None else None)
-        diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        diff = snapshot_diff(before, after)
         if not diff:
             return locked
         locked.updated_at = timezone.now()

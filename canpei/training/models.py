@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
+from canpei.workflows import WorkflowEvent, state_field
 
 
 class ClassState(models.TextChoices):
@@ -139,28 +140,33 @@ class TrainingClass(models.Model):
         return self.start_date.year
 
 
-class ClassEvent(models.Model):
+class ClassAction(models.TextChoices):
+    """The steps of a class's lifecycle and their labels; rules.CLASS_WORKFLOW is their table."""
+
+    SUBMIT = "submit", "提交开班申请"
+    APPROVE = "approve", "批准开班"
+    RETURN = "return", "退回"
+    START = "start", "开班"
+    COMPLETE = "complete", "结业申报"
+    PASS_AUDIT = "pass_audit", "结业审核通过"
+    FAIL_AUDIT = "fail_audit", "结业审核不通过"
+    SETTLE = "settle", "结算"
+    CANCEL = "cancel", "取消"
+
+
+class ClassEvent(WorkflowEvent):
     """One step of a class's lifecycle: who, when, from what to what, why."""
+
+    actions = ClassAction
 
     training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
                                        related_name="events")
-    action = models.CharField("操作", max_length=16)
-    from_state = models.CharField("原状态", max_length=16, choices=ClassState.choices)
-    to_state = models.CharField("新状态", max_length=16, choices=ClassState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
+    from_state = state_field("原状态", ClassState)
+    to_state = state_field("新状态", ClassState)
 
     class Meta:
         ordering = ["training_class", "at", "id"]
         indexes = [models.Index(fields=["training_class", "at"], name="class_event_class_at")]
-
-    @property
-    def action_label(self) -> str:
-        from canpei.training.rules import ClassAction
-
-        return dict(ClassAction.choices).get(self.action, self.action)
 
 
 class Enrollment(models.Model):
@@ -355,24 +361,24 @@ class Application(models.Model):
         return f"{self.person_id} {self.kind}"
 
 
-class ApplicationEvent(models.Model):
+class ApplicationAction(models.TextChoices):
+    """The steps of an application's workflow; rules.APPLICATION_WORKFLOW is their table."""
+
+    APPROVE = "approve", "批准"
+    REJECT = "reject", "不予批准"
+    COMPLETE = "complete", "登记完成"
+    REIMBURSE = "reimburse", "报销"
+
+
+class ApplicationEvent(WorkflowEvent):
+    actions = ApplicationAction
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField("操作", max_length=16)
-    from_state = models.CharField("原状态", max_length=16, choices=ApplicationState.choices)
-    to_state = models.CharField("新状态", max_length=16, choices=ApplicationState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
+    from_state = state_field("原状态", ApplicationState)
+    to_state = state_field("新状态", ApplicationState)
 
     class Meta:
         ordering = ["application", "at", "id"]
-
-    @property
-    def action_label(self) -> str:
-        from canpei.training.rules import ApplicationAction
-
-        return dict(ApplicationAction.choices).get(self.action, self.action)
 
 
 # ---- staff online training ---------------------------------------------------------------------

@@ -4,14 +4,19 @@ submission, start, completion and audit make, and their messages (tests assert a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
-
+from canpei import workflows
 from canpei.accounts.roles import Role
-from canpei.training.models import ApplicationState, ClassCycle, ClassState, TrainingMode
+from canpei.training.models import (
+    ApplicationAction, ApplicationState, ClassAction, ClassCycle, ClassState, TrainingMode,
+)
+from canpei.workflows import Step, Workflow
+# The shared messages, re-exported: the tests assert rules.X.
+from canpei.validation import (  # noqa: F401
+    BOOLEAN_INVALID, DATE_INVALID, DATE_REQUIRED, TEXT_INVALID, UNKNOWN_FIELD,
+)
 
 # ---- messages ---------------------------------------------------------------------------------
 
@@ -29,27 +34,19 @@ INDUSTRY_TOO_LONG = "所属行业不能超过 50 字"
 SKILL_INVALID = "技能不在技能目录中"
 FILING_TOO_LONG = "开班备案号不能超过 50 个字符"
 FILING_WITHOUT_APPRAISAL = "不参加技能鉴定的班级不填开班备案号"
-DATE_REQUIRED = "请填写日期"
-DATE_INVALID = "日期格式须为 YYYY-MM-DD"
 DATES_ORDER = "结业日期不能早于开班日期"
 DATES_TOO_LONG = "培训时间不能超过 3 年"
 HOURS_INVALID = "培训课时须为 1 至 5000 的整数"
 CAPACITY_INVALID = "计划人数须为 1 至 1000 的整数"
 VENUE_TOO_LONG = "培训地点不能超过 200 字"
 SUBSIDY_INVALID = "补贴标准须为 0 至 100000 元，最多两位小数"
-BOOLEAN_INVALID = "只能为是或否"
 TEACHERS_INVALID = "授课教师须为本机构在岗教师"
-TEXT_INVALID = "含有无效字符"
-UNKNOWN_FIELD = "不能修改此字段"
 STATE_FIELD = "状态只能通过开班流程（submit、approve 等）变更"
 NOT_EDITABLE_STATE = "班级当前状态为「{state}」，不能修改；只有草稿或已退回的班级可以修改"
 
-ACTION_INVALID = ("操作须为 submit、approve、return、start、complete、pass_audit、fail_audit、"
-                  "settle 或 cancel")
-TRANSITION_NOT_ALLOWED = "班级当前状态为「{state}」，不能执行「{action}」"
-ROLE_NOT_ALLOWED = "「{action}」须由{role}执行"
-COMMENT_REQUIRED = "「{action}」须填写原因"
-COMMENT_TOO_LONG = "说明不能超过 500 字"
+ROLE_NOT_ALLOWED = workflows.ROLE_NOT_ALLOWED
+COMMENT_REQUIRED = workflows.COMMENT_REQUIRED
+COMMENT_TOO_LONG = workflows.COMMENT_TOO_LONG
 
 # Rules a submission, approval, start, completion and audit check (PRODUCT.md, "Training class").
 DESIGNATION_NOT_VALID = "培训机构「{institution}」在 {start} 至 {end} 期间不是有效的定点机构"
@@ -108,29 +105,6 @@ RECTIFIED_WITHOUT_REQUIREMENT = "未要求整改的检查不能登记整改完�
 RECTIFICATION_DATE_EARLY = "整改完成日期不能早于检查日期"
 
 
-class ClassAction(models.TextChoices):
-    SUBMIT = "submit", "提交开班申请"
-    APPROVE = "approve", "批准开班"
-    RETURN = "return", "退回"
-    START = "start", "开班"
-    COMPLETE = "complete", "结业申报"
-    PASS_AUDIT = "pass_audit", "结业审核通过"
-    FAIL_AUDIT = "fail_audit", "结业审核不通过"
-    SETTLE = "settle", "结算"
-    CANCEL = "cancel", "取消"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One row of a lifecycle table: the states an action starts from, where it leads, and the
-    roles that may take it."""
-
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    comment_required: bool = False
-
-
 S = ClassState
 A = ClassAction
 INSTITUTION = frozenset({Role.INSTITUTION_STAFF})
@@ -140,7 +114,7 @@ CITY = frozenset({Role.CITY_ADMIN})
 # it. The institution runs its class; the city approves, audits and pays. A class the city
 # returned goes back to the institution to correct and submit again; so does one whose audit
 # failed (complete again). Anything before running may be cancelled, by either side.
-CLASS_TRANSITIONS: dict[str, Step] = {
+CLASS_WORKFLOW = Workflow(noun="班级", actions=ClassAction, states=ClassState, steps={
     A.SUBMIT: Step(frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INSTITUTION),
     A.APPROVE: Step(frozenset({S.SUBMITTED}), S.APPROVED, CITY),
     A.RETURN: Step(frozenset({S.SUBMITTED}), S.RETURNED, CITY, comment_required=True),
@@ -151,7 +125,11 @@ CLASS_TRANSITIONS: dict[str, Step] = {
     A.SETTLE: Step(frozenset({S.AUDITED}), S.SETTLED, CITY),
     A.CANCEL: Step(frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED}), S.CANCELLED,
                    INSTITUTION | CITY, comment_required=True),
-}
+})
+CLASS_TRANSITIONS = CLASS_WORKFLOW.steps
+# Derived from the table: "操作须为 submit、approve、… 或 cancel", 「班级当前状态为…」.
+ACTION_INVALID = CLASS_WORKFLOW.action_invalid
+TRANSITION_NOT_ALLOWED = CLASS_WORKFLOW.transition_not_allowed
 
 # What the institution may still edit, and when the roster is open.
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
@@ -165,9 +143,6 @@ CERTIFICATE_STATES = frozenset({S.COMPLETED, S.AUDIT_FAILED, S.AUDITED, S.SETTLE
 # Classes whose roster binds a person's time: the overlap rule looks at these.
 BINDING_STATES = frozenset({S.SUBMITTED, S.APPROVED, S.RUNNING, S.COMPLETED, S.AUDIT_FAILED,
                             S.AUDITED, S.SETTLED})
-
-ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.CITY_ADMIN: "市残联"}
-
 
 def class_cycle(start: dt.date, end: dt.date) -> str:
     """The national system's cycle: short ≤ 1 month, medium ≤ 6 months, long beyond."""
@@ -190,25 +165,10 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def actions_from(state: str) -> list[str]:
-    return [action for action, step in CLASS_TRANSITIONS.items() if state in step.sources]
-
-
-def actions_for(role: str, state: str) -> list[str]:
-    """The actions the table offers `role` in `state`, in the table's order (the page's buttons)."""
-    return [action for action, step in CLASS_TRANSITIONS.items()
-            if state in step.sources and role in step.roles]
-
-
-def transition_refusal(state: str, action: str) -> str:
-    return TRANSITION_NOT_ALLOWED.format(state=ClassState(state).label,
-                                         action=ClassAction(action).label)
-
-
-def role_refusal(action: str) -> str:
-    roles = CLASS_TRANSITIONS[action].roles
-    return ROLE_NOT_ALLOWED.format(action=ClassAction(action).label,
-                                   role="或".join(ROLE_LABELS.get(r, r) for r in sorted(roles)))
+actions_from = CLASS_WORKFLOW.actions_from
+actions_for = CLASS_WORKFLOW.actions_for
+transition_refusal = CLASS_WORKFLOW.state_refusal
+role_refusal = CLASS_WORKFLOW.role_refusal
 
 
 def attendance_enough(attended: Decimal, hours: int, threshold: float) -> bool:
@@ -227,30 +187,22 @@ def overlap_exempt(mode_a: str, mode_b: str) -> bool:
 
 # ---- individual applications ------------------------------------------------------------------
 
-class ApplicationAction(models.TextChoices):
-    APPROVE = "approve", "批准"
-    REJECT = "reject", "不予批准"
-    COMPLETE = "complete", "登记完成"
-    REIMBURSE = "reimburse", "报销"
-
-
 AS = ApplicationState
 TOWN = frozenset({Role.TOWN_STAFF})
 
 # Town staff submit for their person and record completion with the certificate as proof; the
 # city decides and pays.
-APPLICATION_TRANSITIONS: dict[str, Step] = {
+APPLICATION_WORKFLOW = Workflow(noun="申请", actions=ApplicationAction, states=ApplicationState, steps={
     ApplicationAction.APPROVE: Step(frozenset({AS.SUBMITTED}), AS.APPROVED, CITY),
     ApplicationAction.REJECT: Step(frozenset({AS.SUBMITTED}), AS.REJECTED, CITY,
                                    comment_required=True),
     ApplicationAction.COMPLETE: Step(frozenset({AS.APPROVED}), AS.COMPLETED, TOWN | CITY),
     ApplicationAction.REIMBURSE: Step(frozenset({AS.COMPLETED}), AS.REIMBURSED, CITY),
-}
+})
+APPLICATION_TRANSITIONS = APPLICATION_WORKFLOW.steps
 
 
-def application_actions_for(role: str, state: str) -> list[str]:
-    return [action for action, step in APPLICATION_TRANSITIONS.items()
-            if state in step.sources and role in step.roles]
+application_actions_for = APPLICATION_WORKFLOW.actions_for
 
 
 def hides_reasons(actor: Any) -> bool:
@@ -288,8 +240,8 @@ AMOUNT_REIMBURSED_EXCEEDS = "报销金额不能超过{basis} {amount} 元"
 REASON_TOO_LONG = "申请理由不能超过 2000 字"
 APPLICATION_STATE_FIELD = "状态只能通过审批流程（approve、reject、complete、reimburse）变更"
 APPLICATION_NOT_EDITABLE = "申请当前状态为「{state}」，不能修改；只有已提交的申请可以修改"
-APPLICATION_ACTION_INVALID = "操作须为 approve、reject、complete 或 reimburse"
-APPLICATION_TRANSITION_NOT_ALLOWED = "申请当前状态为「{state}」，不能执行「{action}」"
+APPLICATION_ACTION_INVALID = APPLICATION_WORKFLOW.action_invalid
+APPLICATION_TRANSITION_NOT_ALLOWED = APPLICATION_WORKFLOW.transition_not_allowed
 FIELD_NOT_FOR_ACTION = "「{action}」不填写此项"
 # Completion needs its proof (PRODUCT.md: "completed (with proof: certificate)").
 PROOF_TYPE_REQUIRED = "登记完成须选择证书类型"
@@ -315,16 +267,5 @@ STAFF_COMPLETED_ON_UNEXPECTED = "未完成的培训不填完成日期"
 STAFF_COMPLETED_ON_FUTURE = "完成日期不能晚于今天"
 STAFF_COMPLETED_ON_EARLY = "完成日期不能早于 {year} 年"
 
-APPLICATION_ROLE_LABELS: dict[str, str] = {Role.TOWN_STAFF: "镇街专干", Role.CITY_ADMIN: "市残联"}
-
-
-def application_transition_refusal(state: str, action: str) -> str:
-    return APPLICATION_TRANSITION_NOT_ALLOWED.format(state=ApplicationState(state).label,
-                                                     action=ApplicationAction(action).label)
-
-
-def application_role_refusal(action: str) -> str:
-    roles = APPLICATION_TRANSITIONS[action].roles
-    return ROLE_NOT_ALLOWED.format(
-        action=ApplicationAction(action).label,
-        role="或".join(APPLICATION_ROLE_LABELS.get(r, r) for r in sorted(roles)))
+application_transition_refusal = APPLICATION_WORKFLOW.state_refusal
+application_role_refusal = APPLICATION_WORKFLOW.role_refusal

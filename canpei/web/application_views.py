@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.errors import InvalidInput, ServiceError
+from canpei.errors import ServiceError
 from canpei.people.selectors import person_get, town_choices
 from canpei.training import application_selectors as selectors
 from canpei.training import rules, services
@@ -23,7 +24,9 @@ from canpei.training.models import (
     Application, ApplicationKind, ApplicationState, StaffTraining,
 )
 from canpei.forms import add_service_errors
-from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
+from canpei.web.pages import (
+    edit_page, form_page, list_context, requires, saved,
+)
 
 
 def _towns(request: HttpRequest) -> Any:
@@ -34,20 +37,13 @@ def _towns(request: HttpRequest) -> Any:
 
 @requires(Perm.APPLICATION_BROWSE)
 def application_list(request: HttpRequest) -> HttpResponse:
-    params, errors = _without_nul(request.GET)
-    try:
-        filters = selectors.ApplicationFilters.from_params(params)
-    except InvalidInput as exc:
-        errors += exc.errors
-        filters = selectors.ApplicationFilters()
-    qs = selectors.application_list(user=request.user, filters=filters)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    query = {k: v for k, v in params.items() if k != "page" and v}
+    context = list_context(
+        request, selectors.ApplicationFilters,
+        lambda filters: selectors.application_list(user=request.user, filters=filters))
     return render(request, "applications/application_list.html", {
-        "page": page, "filters": filters, "filter_errors": errors, "query": urlencode(query),
-        "export_query": urlencode(filters.as_params()), "towns": _towns(request),
+        **context, "export_query": urlencode(context["filters"].as_params()),
+        "towns": _towns(request),
         "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
-        "page_sizes": PAGE_SIZES, "page_size": _page_size(request),
         "can_submit": has_perm(request.user, Perm.APPLICATION_SUBMIT),
         "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
     })
@@ -61,18 +57,13 @@ def application_create(request: HttpRequest) -> HttpResponse:
         return render(request, "applications/application_pick_person.html")
     person = person_get(user=request.user, person_id=request.GET.get("person", ""))
     form = ApplicationForm(request.POST or None, initial={"amount_requested": "0"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = services.application_create(
-                actor=request.user, data={**form.service_data(), "person": person.pk})
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已提交个人申请：{person.name}")
-            return redirect("application-detail", application_id=application.pk)
-    return render(request, "applications/application_form.html",
-                  {"form": form, "person": person, "application": None},
-                  status=422 if form.errors else 200)
+    return form_page(
+        request, form, "applications/application_form.html",
+        {"person": person, "application": None},
+        save=lambda: services.application_create(
+            actor=request.user, data={**form.service_data(), "person": person.pk}),
+        done=lambda application: saved(request, f"已提交个人申请：{person.name}",
+                                       "application-detail", application_id=application.pk))
 
 
 def _initial(application: Application) -> dict[str, Any]:
@@ -93,24 +84,18 @@ def _initial(application: Application) -> dict[str, Any]:
 def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
     application = selectors.application_get(user=request.user, application_id=application_id)
     form = ApplicationForm(request.POST or None, initial=_initial(application))
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.service_data().items() if k in form.changed_data}
-        try:
-            services.application_update(actor=request.user, application=application, data=data)
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("application-detail", application_id=application.pk)
-    return render(request, "applications/application_form.html",
-                  {"form": form, "person": application.person, "application": application},
-                  status=422 if form.errors else 200)
+    return edit_page(
+        request, form, "applications/application_form.html",
+        {"person": application.person, "application": application},
+        lambda data: services.application_update(actor=request.user, application=application,
+                                                 data=data),
+        "application-detail", application_id=application.pk)
 
 
 def _render_detail(request: HttpRequest, application: Application, *,
                    bound: ApplicationTransitionForm | None = None,
                    status: int = 200) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     step_forms: list[ApplicationTransitionForm] = []
     for action in services.application_actions_available(application, user):
         step_forms.append(bound if bound is not None and bound.action == action
@@ -145,7 +130,7 @@ def application_transition(request: HttpRequest, application_id: int) -> HttpRes
     if form.is_valid():
         try:
             services.application_transition(
-                application=application, actor=request.user, action=action,
+                application=application, actor=signed_in_user(request), action=action,
                 comment=form.cleaned_data.get("comment", ""), data=form.service_data())
         except ServiceError as exc:
             add_service_errors(form, exc)
@@ -161,19 +146,12 @@ def application_transition(request: HttpRequest, application_id: int) -> HttpRes
 
 @requires(Perm.STAFF_TRAINING_BROWSE)
 def staff_training_list(request: HttpRequest) -> HttpResponse:
-    params, errors = _without_nul(request.GET)
-    try:
-        filters = selectors.StaffTrainingFilters.from_params(params)
-    except InvalidInput as exc:
-        errors += exc.errors
-        filters = selectors.StaffTrainingFilters()
-    qs = selectors.staff_training_list(user=request.user, filters=filters)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    query = {k: v for k, v in params.items() if k != "page" and v}
+    context = list_context(
+        request, selectors.StaffTrainingFilters,
+        lambda filters: selectors.staff_training_list(user=request.user, filters=filters))
     return render(request, "applications/staff_training_list.html", {
-        "page": page, "filters": filters, "filter_errors": errors, "query": urlencode(query),
-        "export_query": urlencode(filters.as_params()), "towns": _towns(request),
-        "page_sizes": PAGE_SIZES, "page_size": _page_size(request),
+        **context, "export_query": urlencode(context["filters"].as_params()),
+        "towns": _towns(request),
         "can_edit": has_perm(request.user, Perm.STAFF_TRAINING_EDIT),
         "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
     })
@@ -182,20 +160,13 @@ def staff_training_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.STAFF_TRAINING_EDIT)
 @require_http_methods(["GET", "POST"])
 def staff_training_create(request: HttpRequest) -> HttpResponse:
-    from django.utils import timezone
-
     form = StaffTrainingForm(request.POST or None, user=request.user,
                              initial={"year": timezone.localdate().year, "fee_paid": "0"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = services.staff_training_create(actor=request.user, data=form.service_data())
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已登记：{record.staff_name}")
-            return redirect("staff-training-detail", record_id=record.pk)
-    return render(request, "applications/staff_training_form.html",
-                  {"form": form, "record": None}, status=422 if form.errors else 200)
+    return form_page(
+        request, form, "applications/staff_training_form.html", {"record": None},
+        save=lambda: services.staff_training_create(actor=request.user, data=form.service_data()),
+        done=lambda record: saved(request, f"已登记：{record.staff_name}",
+                                  "staff-training-detail", record_id=record.pk))
 
 
 @requires(Perm.STAFF_TRAINING_BROWSE)
@@ -219,14 +190,7 @@ def staff_training_edit(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.staff_training_get(user=request.user, record_id=record_id)
     form = StaffTrainingForm(request.POST or None, user=request.user,
                              initial=_staff_initial(record))
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.service_data().items() if k in form.changed_data}
-        try:
-            services.staff_training_update(actor=request.user, record=record, data=data)
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("staff-training-detail", record_id=record.pk)
-    return render(request, "applications/staff_training_form.html",
-                  {"form": form, "record": record}, status=422 if form.errors else 200)
+    return edit_page(
+        request, form, "applications/staff_training_form.html", {"record": record},
+        lambda data: services.staff_training_update(actor=request.user, record=record, data=data),
+        "staff-training-detail", record_id=record.pk)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from canpei.accounts.roles import Perm
 from canpei.audit.services import audit_anchor_download
-from canpei.web.views import requires
+from canpei.web.pages import requires
 
 
 @requires(Perm.AUDIT_READ)

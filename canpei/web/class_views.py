@@ -14,17 +14,18 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
-from canpei.errors import InvalidInput, ServiceError
+from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.people.selectors import town_choices
 from canpei.training import rules, selectors, services
@@ -37,13 +38,20 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.forms import add_service_errors
-from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
+from canpei.web.pages import (
+    form_page, list_context, requires, saved, submit, without_nul,
+)
 
 S = ClassState
 # The states in which something of a trainee's record may be written (enrollment_update).
 ENROLLMENT_EDIT_STATES = rules.ATTENDANCE_STATES | rules.CERTIFICATE_STATES
 # A register session shows its default hours until the institution has recorded one.
 DEFAULT_SESSION_HOURS = "4"
+
+
+def _to_class_page(class_id: int, section: str) -> HttpResponse:
+    """Back to the class page, scrolled to the section just changed (its heading's id)."""
+    return redirect(reverse("class-detail", kwargs={"class_id": class_id}) + f"#{section}")
 
 
 def _errors_text(exc: ServiceError) -> str:
@@ -54,27 +62,19 @@ def _errors_text(exc: ServiceError) -> str:
 
 @requires(Perm.CLASS_BROWSE)
 def class_list(request: HttpRequest) -> HttpResponse:
-    params, errors = _without_nul(request.GET)
-    try:
-        filters = selectors.ClassFilters.from_params(params)
-    except InvalidInput as exc:
-        errors += exc.errors
-        filters = selectors.ClassFilters()
-    qs = selectors.class_list(user=request.user, filters=filters)
-    size = _page_size(request)
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
-    query = {k: v for k, v in params.items() if k != "page" and v}
+    context = list_context(
+        request, selectors.ClassFilters,
+        lambda filters: selectors.class_list(user=request.user, filters=filters))
+    filters = context["filters"]
     institution_staff = getattr(request.user, "role", "") == Role.INSTITUTION_STAFF
     return render(request, "classes/class_list.html", {
-        "page": page, "filters": filters, "filter_errors": errors,
-        "query": urlencode(query), "export_query": urlencode(filters.as_params()),
+        **context, "export_query": urlencode(filters.as_params()),
         # Rendered here in one pass: a city has hundreds of institutions, and a template loop
         # with a comparison per option costs more than the whole query of the page.
         "institution_options": "" if institution_staff else _options(
             institution_list(user=request.user).values_list("pk", "name"), filters.institution),
         "towns": [] if institution_staff else town_choices(),
         "states": ClassState.choices, "types": TrainingType.choices,
-        "page_sizes": PAGE_SIZES, "page_size": size,
         "can_create": has_perm(request.user, Perm.CLASS_EDIT),
     })
 
@@ -95,17 +95,13 @@ def _institutions(request: HttpRequest) -> Any:
 @require_http_methods(["GET", "POST"])
 def class_create(request: HttpRequest) -> HttpResponse:
     form = ClassForm(request.POST or None, user=request.user, institutions=_institutions(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            training_class = services.class_create(actor=request.user, data=form.service_data())
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已新建培训班：%(code)s %(name)s") % {
-                "code": training_class.code, "name": training_class.name})
-            return redirect("class-detail", class_id=training_class.pk)
-    return render(request, "classes/class_form.html", {"form": form, "training_class": None},
-                  status=422 if form.errors else 200)
+    return form_page(
+        request, form, "classes/class_form.html", {"training_class": None},
+        save=lambda: services.class_create(actor=request.user, data=form.service_data()),
+        done=lambda training_class: saved(
+            request, _("已新建培训班：%(code)s %(name)s") % {
+                "code": training_class.code, "name": training_class.name},
+            "class-detail", class_id=training_class.pk))
 
 
 @requires(Perm.CLASS_EDIT)
@@ -119,19 +115,15 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
     form = ClassForm(request.POST or None, user=request.user, training_class=training_class,
                      institutions=_institutions(request), initial=class_initial(training_class))
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.class_update(actor=request.user, training_class=training_class,
-                                  data=form.service_data(only=form.changed_data))
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("class-detail", class_id=training_class.pk)
+    if request.method == "POST":
+        submission = submit(form, lambda: services.class_update(
+            actor=request.user, training_class=training_class,
+            data=form.service_data(only=form.changed_data)))
+        if submission.saved:
+            return saved(request, _("已保存"), "class-detail", class_id=training_class.pk)
+        status = submission.status
     return render(request, "classes/class_form.html",
-                  {"form": form, "training_class": training_class},
-                  status=status if status != 200 else 422 if form.errors else 200)
+                  {"form": form, "training_class": training_class}, status=status)
 
 
 # ---- the class page ------------------------------------------------------------------------------
@@ -159,7 +151,7 @@ def _roster_rows(request: HttpRequest, training_class: TrainingClass) -> list[di
 def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                    bound: ClassTransitionForm | None = None, enroll_form: EnrollForm | None = None,
                    rectify_form: RectifyForm | None = None, status: int = 200) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     transition_forms: list[ClassTransitionForm] = []
     for action in services.class_actions_available(training_class, user):
         transition_forms.append(bound if bound is not None and bound.action == action
@@ -230,8 +222,9 @@ def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         try:
-            services.class_transition(training_class=training_class, actor=request.user,
-                                      action=action, comment=form.cleaned_data["comment"])
+            services.class_transition(
+                training_class=training_class, actor=signed_in_user(request), action=action,
+                comment=form.cleaned_data["comment"])
         except ServiceError as exc:
             add_service_errors(form, exc)
             status = exc.status
@@ -244,6 +237,13 @@ def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
 
 # ---- roster --------------------------------------------------------------------------------------
 
+def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) -> Enrollment:
+    # An institution's enrolment by ID number is a lookup, rate-limited as one.
+    enrolment_lookup_count(request.user, id_number)
+    return services.enrollment_add(actor=request.user, training_class=training_class,
+                                   person=id_number)
+
+
 @requires(Perm.ROSTER_EDIT)
 @require_http_methods(["GET", "POST"])
 def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
@@ -254,23 +254,15 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
     form = EnrollForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                # An institution's enrolment by ID number is a lookup, rate-limited as one.
-                enrolment_lookup_count(request.user, form.cleaned_data["person"])
-                enrollment = services.enrollment_add(actor=request.user,
-                                                     training_class=training_class,
-                                                     person=form.cleaned_data["person"])
-            except ServiceError as exc:
-                add_service_errors(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("已加入花名册：%(person)s") % {
-                    "person": rules.describe_person(enrollment.person)})
-                if from_page:
-                    return redirect(f"/classes/{training_class.pk}#roster-heading")
-                return redirect("class-enroll", class_id=training_class.pk)
+        submission = submit(form, lambda: _enrol(request, training_class,
+                                                 form.cleaned_data["person"]))
+        if submission.saved and submission.result is not None:
+            messages.success(request, _("已加入花名册：%(person)s") % {
+                "person": rules.describe_person(submission.result.person)})
+            if from_page:
+                return _to_class_page(training_class.pk, "roster-heading")
+            return redirect("class-enroll", class_id=training_class.pk)
+        status = submission.status
         if from_page:
             training_class = selectors.class_get(user=request.user, class_id=class_id)
             return _render_detail(request, training_class, enroll_form=form, status=status)
@@ -293,7 +285,7 @@ def enrollment_remove(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "person": who, "reason": _errors_text(exc)})
     else:
         messages.success(request, _("已移出花名册：%(person)s") % {"person": who})
-    return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
+    return _to_class_page(enrollment.training_class_id, "roster-heading")
 
 
 def _has_register(request: HttpRequest, training_class: TrainingClass) -> bool:
@@ -328,19 +320,14 @@ def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     has_register = _has_register(request, enrollment.training_class)
     form = EnrollmentForm(request.POST, enrollment=enrollment, has_register=has_register,
                           initial=enrollment_initial(enrollment))
-    status = 422
-    if form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if key in form.changed_data}
-        try:
-            services.enrollment_update(actor=request.user, enrollment=enrollment, data=data)
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已保存：%(person)s") % {
-                "person": rules.describe_person(enrollment.person)})
-            return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
-    return _render_enrollment(request, enrollment, form=form, status=status)
+    submission = submit(form, lambda: services.enrollment_update(
+        actor=request.user, enrollment=enrollment,
+        data={key: value for key, value in form.cleaned_data.items() if key in form.changed_data}))
+    if submission.saved:
+        messages.success(request, _("已保存：%(person)s") % {
+            "person": rules.describe_person(enrollment.person)})
+        return _to_class_page(enrollment.training_class_id, "roster-heading")
+    return _render_enrollment(request, enrollment, form=form, status=submission.status)
 
 
 @requires(Perm.ROSTER_EDIT)
@@ -364,7 +351,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
         else:
             messages.success(request, _("已办理退学：%(person)s") % {
                 "person": rules.describe_person(enrollment.person)})
-            return redirect(f"/classes/{enrollment.training_class_id}#roster-heading")
+            return _to_class_page(enrollment.training_class_id, "roster-heading")
     enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
     return _render_enrollment(request, enrollment, withdraw_form=form, status=status)
 
@@ -481,7 +468,7 @@ def class_register_grid(request: HttpRequest, class_id: int) -> HttpResponse:
     """The trainees' inputs again, refilled for new session hours (htmx, when the hours change)."""
     training_class = selectors.class_get(user=request.user, class_id=class_id)
     trainees = _register_trainees(request, training_class)
-    params, _errors = _without_nul(request.GET)
+    params, _errors = without_nul(request.GET)
     hours = params.get("hours", "").strip()[:10]
     values = _grid_values(params, trainees, hours)
     form = SessionForm(trainees=trainees, initial={
@@ -506,17 +493,12 @@ def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
         "inspector_name": user.get_full_name() or user.username})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.inspection_record(actor=user, training_class=training_class,
-                                           data=dict(form.cleaned_data))
-            except ServiceError as exc:
-                add_service_errors(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("已登记过程检查"))
-                return redirect(f"/classes/{training_class.pk}#inspections-heading")
+        submission = submit(form, lambda: services.inspection_record(
+            actor=user, training_class=training_class, data=dict(form.cleaned_data)))
+        if submission.saved:
+            messages.success(request, _("已登记过程检查"))
+            return _to_class_page(training_class.pk, "inspections-heading")
+        status = submission.status
     on_roster = sum(1 for e in selectors.roster(user=user, training_class=training_class)
                     if e.status == EnrollmentStatus.ENROLLED)
     return render(request, "classes/inspection_form.html", {
@@ -530,16 +512,10 @@ def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int
     inspection = selectors.inspection_get(user=request.user, training_class=training_class,
                                           inspection_id=inspection_id)
     form = RectifyForm(request.POST, inspection_id=inspection.pk)
-    status = 422
-    if form.is_valid():
-        try:
-            services.inspection_rectified(actor=request.user, inspection=inspection,
-                                          note=form.cleaned_data["rectification_note"],
-                                          rectified_on=form.cleaned_data["rectified_on"])
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已登记整改完成"))
-            return redirect(f"/classes/{training_class.pk}#inspections-heading")
-    return _render_detail(request, training_class, rectify_form=form, status=status)
+    submission = submit(form, lambda: services.inspection_rectified(
+        actor=request.user, inspection=inspection, note=form.cleaned_data["rectification_note"],
+        rectified_on=form.cleaned_data["rectified_on"]))
+    if submission.saved:
+        messages.success(request, _("已登记整改完成"))
+        return _to_class_page(training_class.pk, "inspections-heading")
+    return _render_detail(request, training_class, rectify_form=form, status=submission.status)

@@ -4,53 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts.models import User
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.errors import InvalidInput, ServiceError
+from canpei.errors import ServiceError
 from canpei.institutions import rules, selectors, services
 from canpei.institutions.exports import institutions_export
 from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionForm
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.people.selectors import town_choices
-from canpei.web.views import PAGE_SIZES, _page_size, _without_nul, requires
 from canpei.forms import add_service_errors
-
-
-def _filters(request: HttpRequest) -> tuple[selectors.InstitutionFilters, dict[str, str],
-                                             list[tuple[str, str]]]:
-    params, errors = _without_nul(request.GET)
-    try:
-        filters = selectors.InstitutionFilters.from_params(params)
-    except InvalidInput as exc:
-        errors += exc.errors
-        filters = selectors.InstitutionFilters()
-    return filters, params, errors
+from canpei.web.pages import (
+    edit_page, form_page, list_context, list_filters, requires, saved,
+)
 
 
 @requires(Perm.INSTITUTION_BROWSE)
 def institution_list(request: HttpRequest) -> HttpResponse:
-    from django.core.paginator import Paginator
-
-    filters, params, errors = _filters(request)
-    qs = selectors.institution_list(user=request.user, filters=filters)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    query = {k: v for k, v in params.items() if k != "page" and v}
+    context = list_context(
+        request, selectors.InstitutionFilters,
+        lambda filters: selectors.institution_list(user=request.user, filters=filters))
     return render(request, "institutions/institution_list.html", {
-        "page": page, "filters": filters, "filter_errors": errors,
-        "query": urlencode(query), "export_query": urlencode(filters.as_params()),
+        **context, "export_query": urlencode(context["filters"].as_params()),
         "towns": ([] if getattr(request.user, "role", "") == Role.INSTITUTION_STAFF
                   else town_choices()),
         "states": DesignationState.choices, "types": InstitutionType.choices,
-        "page_sizes": PAGE_SIZES, "page_size": _page_size(request),
         "can_create": has_perm(request.user, Perm.INSTITUTION_CREATE),
         "today": timezone.localdate(),
     })
@@ -58,13 +44,13 @@ def institution_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.INSTITUTION_BROWSE)
 def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
-    filters, _params, errors = _filters(request)
+    filters, _params, errors = list_filters(request, selectors.InstitutionFilters)
     if errors:
         messages.error(request, "；".join(m for _f, m in errors))
         return redirect("institution-list")
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
     spool = tempfile.TemporaryFile()
-    institutions_export(actor=cast(User, request.user), filters=filters, out=spool)
+    institutions_export(actor=signed_in_user(request), filters=filters, out=spool)
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")
@@ -76,46 +62,25 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
 @require_http_methods(["GET", "POST"])
 def institution_create(request: HttpRequest) -> HttpResponse:
     form = InstitutionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            institution = services.institution_create(actor=request.user, data=form.service_data())
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已登记：{institution.name}")
-            return redirect("institution-detail", institution_id=institution.pk)
-    return render(request, "institutions/institution_form.html", {"form": form, "institution": None},
-                  status=422 if form.errors else 200)
-
-
-def _initial(institution: Institution) -> dict[str, Any]:
-    return {
-        "name": institution.name, "credit_code": institution.credit_code,
-        "type": institution.type, "town": institution.town_id, "address": institution.address,
-        "license_number": institution.license_number, "specialties": institution.specialties,
-        "accessibility": list(institution.accessibility or []),
-        "contact_person": institution.contact_person, "phone": institution.phone,
-    }
+    return form_page(
+        request, form, "institutions/institution_form.html", {"institution": None},
+        save=lambda: services.institution_create(actor=request.user, data=form.service_data()),
+        done=lambda institution: saved(request, f"已登记：{institution.name}",
+                                       "institution-detail", institution_id=institution.pk))
 
 
 @requires(Perm.INSTITUTION_EDIT)
 @require_http_methods(["GET", "POST"])
 def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
     institution = selectors.institution_get(user=request.user, institution_id=institution_id)
-    form = InstitutionForm(request.POST or None, user=request.user, editing=True,
-                           initial=_initial(institution))
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.service_data().items()
-                if k in form.changed_data and not form.fields[k].disabled}
-        try:
-            services.institution_update(actor=request.user, institution=institution, data=data)
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("institution-detail", institution_id=institution.pk)
-    return render(request, "institutions/institution_form.html",
-                  {"form": form, "institution": institution}, status=422 if form.errors else 200)
+    # The record's own values: the designation fields are not on the form (they have steps).
+    initial = model_to_dict(institution, fields=list(InstitutionForm.base_fields))
+    form = InstitutionForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    return edit_page(
+        request, form, "institutions/institution_form.html", {"institution": institution},
+        lambda data: services.institution_update(actor=request.user, institution=institution,
+                                                 data=data),
+        "institution-detail", institution_id=institution.pk)
 
 
 def _render_detail(request: HttpRequest, institution: Institution, *,
@@ -169,7 +134,7 @@ def institution_transition(request: HttpRequest, institution_id: int) -> HttpRes
         data = form.cleaned_data
         try:
             services.institution_transition(
-                institution=institution, actor=request.user, action=action,
+                institution=institution, actor=signed_in_user(request), action=action,
                 comment=data.get("comment", ""), designated_from=data.get("designated_from"),
                 designated_to=data.get("designated_to"))
         except ServiceError as exc:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
-from canpei.accounts.models import User
+from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import InvalidInput, ServiceError
 from canpei.people import survey_selectors as selectors
@@ -28,7 +28,7 @@ from canpei.people.survey_forms import ImportForm, SkillForm, SurveyForm
 from canpei.spreadsheets import jobs, registry
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
-from canpei.web.views import requires
+from canpei.web.pages import requires
 from canpei.forms import add_service_errors
 
 
@@ -206,7 +206,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             form.add_error("file", FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
         else:
             kind = form.cleaned_data["kind"]
-            job = jobs.job_start(actor=cast(User, request.user), kind=kind, filename=upload.name,
+            job = jobs.job_start(actor=signed_in_user(request), kind=kind, filename=upload.name,
                                  data=upload.read(), dry_run=form.cleaned_data["dry_run"])
             return redirect("import-detail", token=job.token)
     return render(request, "imports/import_new.html",
@@ -249,7 +249,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     spec = registry.export_spec(kind)
     if spec is None or not has_perm(request.user, spec.permission):
         raise Http404()
-    actor = cast(User, request.user)  # signed in: has_perm refuses the anonymous
+    actor = signed_in_user(request)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
     spool = tempfile.TemporaryFile()

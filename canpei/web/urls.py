@@ -1,4 +1,7 @@
-from django.urls import path
+from typing import Callable
+
+from django.http import HttpResponse
+from django.urls import URLPattern, path
 from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
@@ -7,6 +10,21 @@ from canpei.web import (
     application_views, class_views, institution_views, survey_views, views,
 )
 
+View = Callable[..., HttpResponse]
+
+
+def record_pages(prefix: str, name: str, key: str, list_view: View, create_view: View,
+                 detail_view: View, edit_view: View) -> list[URLPattern]:
+    """The four pages every kind of record has, named `<name>-list|create|detail|edit`:
+    `<prefix>`, `<prefix>/new`, `<prefix>/<key>` and `<prefix>/<key>/edit`."""
+    return [
+        path(prefix, list_view, name=f"{name}-list"),
+        path(f"{prefix}/new", create_view, name=f"{name}-create"),
+        path(f"{prefix}/<int:{key}>", detail_view, name=f"{name}-detail"),
+        path(f"{prefix}/<int:{key}>/edit", edit_view, name=f"{name}-edit"),
+    ]
+
+
 urlpatterns = [
     path("login", account_views.login_view, name="login"),
     path("logout", account_views.logout_view, name="logout"),
@@ -14,39 +32,33 @@ urlpatterns = [
     path("account/totp", account_views.totp_setup_view, name="totp-setup"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", views.dashboard, name="dashboard"),
-    path("persons", views.person_list, name="person-list"),
-    path("persons/new", views.person_create, name="person-create"),
+    *record_pages("persons", "person", "person_id",
+                  views.person_list, views.person_create,
+                  views.person_detail, views.person_edit),
     path("persons/lookup", views.person_lookup, name="person-lookup"),
-    path("persons/<int:person_id>", views.person_detail, name="person-detail"),
-    path("persons/<int:person_id>/edit", views.person_edit, name="person-edit"),
     path("persons/<int:person_id>/identity", views.person_identity, name="person-identity"),
     path("persons/<int:person_id>/status", views.person_status, name="person-status"),
-    path("surveys", survey_views.survey_list, name="survey-list"),
-    path("surveys/new", survey_views.survey_create, name="survey-create"),
+    *record_pages("surveys", "survey", "survey_id",
+                  survey_views.survey_list, survey_views.survey_create,
+                  survey_views.survey_detail, survey_views.survey_edit),
     path("surveys/progress", survey_views.survey_progress, name="survey-progress"),
     path("surveys/skills", survey_views.skills, name="skills"),
-    path("surveys/<int:survey_id>", survey_views.survey_detail, name="survey-detail"),
-    path("surveys/<int:survey_id>/edit", survey_views.survey_edit, name="survey-edit"),
     path("imports/new", survey_views.import_new, name="import-new"),
     path("imports/<uuid:token>", survey_views.import_detail, name="import-detail"),
     path("imports/<uuid:token>/report", survey_views.import_report, name="import-report"),
-    path("institutions", institution_views.institution_list, name="institution-list"),
-    path("institutions/new", institution_views.institution_create, name="institution-create"),
+    *record_pages("institutions", "institution", "institution_id",
+                  institution_views.institution_list, institution_views.institution_create,
+                  institution_views.institution_detail, institution_views.institution_edit),
     path("institutions/export", institution_views.institution_export, name="institution-export"),
-    path("institutions/<int:institution_id>", institution_views.institution_detail,
-         name="institution-detail"),
-    path("institutions/<int:institution_id>/edit", institution_views.institution_edit,
-         name="institution-edit"),
     path("institutions/<int:institution_id>/transitions", institution_views.institution_transition,
          name="institution-transition"),
     path("institutions/<int:institution_id>/teachers", institution_views.teacher_add,
          name="teacher-add"),
     path("institutions/<int:institution_id>/teachers/<int:teacher_id>/active",
          institution_views.teacher_active, name="teacher-active"),
-    path("classes", class_views.class_list, name="class-list"),
-    path("classes/new", class_views.class_create, name="class-create"),
-    path("classes/<int:class_id>", class_views.class_detail, name="class-detail"),
-    path("classes/<int:class_id>/edit", class_views.class_edit, name="class-edit"),
+    *record_pages("classes", "class", "class_id",
+                  class_views.class_list, class_views.class_create,
+                  class_views.class_detail, class_views.class_edit),
     path("classes/<int:class_id>/transitions", class_views.class_transition,
          name="class-transition"),
     path("classes/<int:class_id>/enroll", class_views.class_enroll, name="class-enroll"),
@@ -63,21 +75,14 @@ urlpatterns = [
          name="enrollment-withdraw"),
     path("enrollments/<int:enrollment_id>/remove", class_views.enrollment_remove,
          name="enrollment-remove"),
-    path("applications", application_views.application_list, name="application-list"),
-    path("applications/new", application_views.application_create, name="application-create"),
-    path("applications/<int:application_id>", application_views.application_detail,
-         name="application-detail"),
-    path("applications/<int:application_id>/edit", application_views.application_edit,
-         name="application-edit"),
+    *record_pages("applications", "application", "application_id",
+                  application_views.application_list, application_views.application_create,
+                  application_views.application_detail, application_views.application_edit),
     path("applications/<int:application_id>/transitions",
          application_views.application_transition, name="application-transition"),
-    path("staff-training", application_views.staff_training_list, name="staff-training-list"),
-    path("staff-training/new", application_views.staff_training_create,
-         name="staff-training-create"),
-    path("staff-training/<int:record_id>", application_views.staff_training_detail,
-         name="staff-training-detail"),
-    path("staff-training/<int:record_id>/edit", application_views.staff_training_edit,
-         name="staff-training-edit"),
+    *record_pages("staff-training", "staff-training", "record_id",
+                  application_views.staff_training_list, application_views.staff_training_create,
+                  application_views.staff_training_detail, application_views.staff_training_edit),
     path("<str:kind>/export", survey_views.export, name="export"),
     path("audit", views.audit_list, name="audit"),
     path("audit/anchor", audit_views.audit_anchor, name="audit-anchor"),

@@ -2,148 +2,54 @@
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts.roles import OFFICER_ROLES, Perm, has_perm
+from canpei.accounts.models import User
+from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.selectors import audit_entries
 from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
-from canpei.people.survey_selectors import survey_list, survey_progress
-from canpei.people.selectors import persons_visible_to
+from canpei.people.survey_selectors import survey_list
+from canpei.reports.selectors import dashboard_for
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
-from canpei.forms import add_service_errors
-
-PAGE_SIZES = (20, 50, 100, 200)
-
-
-def requires(perm: str) -> Callable[..., Any]:
-    """Signed in and holding `perm`; anyone else gets a 404, as if the page did not exist."""
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not has_perm(request.user, perm):
-                raise Http404()
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404() from None
-        return wrapped
-    return decorator
-
-
-class _CountedPaginator(Paginator):
-    """A paginator given its exact count (counted a cheaper way than object_list.count())."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
-
-
-def _without_nul(params: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Query parameters minus those holding U+0000, with an error naming each one dropped.
-
-    PostgreSQL cannot compare a text containing U+0000; such a value must never reach a query.
-    (Forms refuse it by themselves: Django's CharField has ProhibitNullCharactersValidator.)
-    """
-    kept: dict[str, str] = {}
-    errors: list[tuple[str, str]] = []
-    for key, value in params.items():
-        if "\x00" in key or "\x00" in value:
-            errors.append((key.replace("\x00", ""), NUL_IN_TEXT))
-        else:
-            kept[key] = value
-    return kept, errors
-
-
-def _page_size(request: HttpRequest) -> int:
-    try:
-        size = int(request.GET.get("page_size", 50))
-    except ValueError:
-        return 50
-    return size if size in PAGE_SIZES else 50
+from canpei.web.pages import (
+    edit_page, form_page, list_context, requires, saved, without_nul,
+)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    context: dict[str, Any] = {"officer": user.role in OFFICER_ROLES}
-    if has_perm(user, Perm.PERSON_BROWSE):
-        today = timezone.localdate()
-        visible = persons_visible_to(user)
-        by_town = (visible.values("town_id", "town__name")
-                   .annotate(total=Count("id"),
-                             active=Count("id", filter=Q(status=rules.PersonStatus.ACTIVE)),
-                             working_age=Count(  # type: ignore[misc,no-redef]
-                                 "id", filter=Q(status=rules.PersonStatus.ACTIVE)
-                                 & selectors.working_age_q(today)))
-                   .order_by("town_id"))
-        rows: list[dict[str, Any]] = list(by_town)  # type: ignore[arg-type]
-        # This year's survey season beside the registry, town by town.
-        progress = {t.town: t for t in survey_progress(user=user, year=today.year)}
-        for row in rows:
-            town_progress = progress.get(row["town_id"])
-            row["due"] = town_progress.due if town_progress else 0
-            row["surveyed"] = town_progress.surveyed if town_progress else 0
-        context.update(
-            by_town=rows,
-            totals={key: sum(r[key] for r in rows)
-                    for key in ("total", "active", "working_age", "due", "surveyed")},
-            today=today,
-        )
-    if user.role == "institution_staff":
-        context["institution"] = user.institution
-    return render(request, "web/dashboard.html", context)
+    user: User = request.user  # type: ignore[assignment]  # login_required: never anonymous
+    return render(request, "web/dashboard.html",
+                  {"dashboard": dashboard_for(user=user, today=timezone.localdate())})
 
 
 @requires(Perm.PERSON_BROWSE)
 def person_list(request: HttpRequest) -> HttpResponse:
-    params, form_errors = _without_nul(request.GET)
-    try:
-        filters = selectors.PersonFilters.from_params(params)
-    except InvalidInput as exc:
-        form_errors += exc.errors
-        filters = selectors.PersonFilters()
-    qs = selectors.person_list(user=request.user, filters=filters)
-    paginator = _CountedPaginator(qs, _page_size(request),
-                                  count=selectors.person_count(user=request.user, filters=filters))
-    page = paginator.get_page(request.GET.get("page"))
-    params = {k: v for k, v in params.items() if k != "page" and v}
+    context = list_context(
+        request, selectors.PersonFilters,
+        lambda filters: selectors.person_list(user=request.user, filters=filters),
+        count=lambda filters: selectors.person_count(user=request.user, filters=filters))
     return render(request, "people/person_list.html", {
-        "page": page,
-        "filters": filters,
-        "filter_errors": form_errors,
-        "query": urlencode(params),
+        **context,
         "towns": ([] if getattr(request.user, "role", "") == "town_staff"
                   else selectors.town_choices()),
         "categories": rules.Category.choices,
         "grades": rules.Grade.choices,
         "employment_forms": rules.EmploymentForm.choices,
         "statuses": rules.PersonStatus.choices,
-        "page_sizes": PAGE_SIZES,
-        "page_size": _page_size(request),
         "can_create": has_perm(request.user, Perm.PERSON_CREATE),
         "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
     })
@@ -184,16 +90,11 @@ def _person_page(request: HttpRequest, person: Person,
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=request.user, data=form.service_data())
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已登记：{person.name}")
-            return redirect("person-detail", person_id=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": None},
-                  status=422 if form.errors else 200)
+    return form_page(
+        request, form, "people/person_form.html", {"person": None},
+        save=lambda: services.person_create(actor=request.user, data=form.service_data()),
+        done=lambda person: saved(request, f"已登记：{person.name}", "person-detail",
+                                  person_id=person.pk))
 
 
 def _initial(person: Person) -> dict[str, Any]:
@@ -217,17 +118,10 @@ def _initial(person: Person) -> dict[str, Any]:
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get(user=request.user, person_id=person_id)
     form = PersonForm(request.POST or None, user=request.user, initial=_initial(person))
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.service_data().items() if k in form.changed_data}
-        try:
-            services.person_update(actor=request.user, person=person, data=data)
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("person-detail", person_id=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": person},
-                  status=422 if form.errors else 200)
+    return edit_page(
+        request, form, "people/person_form.html", {"person": person},
+        lambda data: services.person_update(actor=request.user, person=person, data=data),
+        "person-detail", person_id=person.pk)
 
 
 @requires(Perm.PERSON_EDIT)
@@ -274,7 +168,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.AUDIT_READ)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    clean, _errors = _without_nul(request.GET)
+    clean, _errors = without_nul(request.GET)
     qs = audit_entries(user=request.user, action=clean.get("action", "")[:64],
                        actor=clean.get("actor", "")[:150])
     page = Paginator(qs, 50).get_page(clean.get("page"))

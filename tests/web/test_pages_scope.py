@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
+from django.urls import reverse
 
 from canpei.audit.models import AuditEntry
 from canpei.people import rules
@@ -221,7 +222,7 @@ def test_every_page_in_a_roles_navigation_opens(role: str, users: Any, person_in
                                                 login: Any) -> None:
     user = users.by_role()[role]
     client = login(user)
-    expected = {url for url, _label, perm in NAVIGATION if nav_allowed(user, perm)}
+    expected = {reverse(name) for name, _label, perm in NAVIGATION if nav_allowed(user, perm)}
     shown = _nav_urls(html(client.get("/")))
     assert set(shown) == expected
     for url in shown:
@@ -229,7 +230,8 @@ def test_every_page_in_a_roles_navigation_opens(role: str, users: Any, person_in
         assert response.status_code == 200, url
         assert 'aria-current="page"' in html(response), url
     # And every navigation entry the role does not have is a 404 for it.
-    for url, _label, perm in NAVIGATION:
+    for name, _label, perm in NAVIGATION:
+        url = reverse(name)
         if url not in expected:
             assert client.get(url).status_code == 404, url
 

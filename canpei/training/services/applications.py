@@ -4,26 +4,27 @@ for a person of their town, decided and paid by the city (PRODUCT.md, "Individua
     submitted → approved | rejected;  approved → completed (with the certificate as proof)
     completed → reimbursed
 
-One function applies any step of rules.APPLICATION_TRANSITIONS, under a row lock, with a history
-row and an audit entry in the same transaction.
+One function applies any step of rules.APPLICATION_WORKFLOW through canpei.workflows, under a row
+lock, with a history row and an audit entry in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
-from canpei.institutions.selectors import institutions_visible_to
 from canpei.people.selectors import persons_visible_to
 from canpei.training import rules
 from canpei.training.models import (
@@ -31,8 +32,11 @@ from canpei.training.models import (
 )
 from canpei.training.application_selectors import applications_visible_to
 from canpei.training.services.common import (
-    Errors, bad_text, check_comment, diff, one_line, parse_date, parse_decimal, text,
+    Errors, bad_text, check_occupation, diff, institution_by_id, one_line,
+    parse_date, parse_decimal, text,
 )
+from canpei.validation import Fields, model_update
+from canpei.workflows import Hooks, Lifecycle, Transition
 
 AA = rules.ApplicationAction
 
@@ -96,124 +100,69 @@ def _applicant(actor: Any, value: Any) -> Person | None:
     return persons_visible_to(actor).filter(pk=int(given)).first()
 
 
-def clean_application_input(data: dict[str, Any], *, actor: Any,
+def _application_refusal(current: Application | None) -> Callable[[str], str | None]:
+    def refuse(key: str) -> str | None:
+        if key == "state":
+            return rules.APPLICATION_STATE_FIELD
+        if key == "person" and current is not None:
+            return rules.APPLICANT_FIXED
+        return None
+    return refuse
+
+
+def clean_application_input(data: dict[str, Any], *, actor: User,
                             current: Application | None) -> dict[str, Any]:
     """Validate every given field at once and return the values to set. Shared by page and API."""
-    errors: Errors = []
-    values: dict[str, Any] = {}
-    bad = {key for key, value in data.items() if bad_text(value) or bad_text(key)}
-    allowed = EDITABLE_FIELDS + (("person",) if current is None else ())
-    for key in data:
-        if key == "state":
-            errors.append((key, rules.APPLICATION_STATE_FIELD))
-        elif key == "person" and current is not None:
-            errors.append((key, rules.APPLICANT_FIXED))
-        elif key not in allowed:
-            errors.append((key, rules.UNKNOWN_FIELD))
-    refused = {field for field, _m in errors}
-    data = {key: ("" if key in bad else value) for key, value in data.items() if key not in refused}
+    f = Fields(data, allowed=(*EDITABLE_FIELDS, "person"), current=current,
+               refuse=_application_refusal(current))
+    values = f.values
 
-    def wanted(field: str) -> bool:
-        return current is None or field in data
-
-    if current is None and "person" not in bad:
-        if text(data.get("person")) == "":
-            errors.append(("person", rules.APPLICANT_REQUIRED))
+    if current is None and "person" not in f.bad:
+        if text(f.raw("person")) == "":
+            f.error("person", rules.APPLICANT_REQUIRED)
         else:
-            person = _applicant(actor, data.get("person"))
+            person = _applicant(actor, f.raw("person"))
             if person is None:
-                errors.append(("person", rules.APPLICANT_NOT_FOUND))
+                f.error("person", rules.APPLICANT_NOT_FOUND)
             else:
                 values["person"] = person
 
-    if wanted("kind"):
-        kind = text(data.get("kind"))
-        if kind not in ApplicationKind.values:
-            errors.append(("kind", rules.APPLICATION_KIND_INVALID))
-        else:
-            values["kind"] = kind
-
-    for field, choices, message in (("training_type", TrainingType.values,
-                                     rules.APPLICATION_TYPE_INVALID),
-                                    ("level", TrainingLevel.values, rules.APPLICATION_LEVEL_INVALID)):
-        if field in data:
-            value = text(data[field])
-            if value and value not in choices:
-                errors.append((field, message))
-            else:
-                values[field] = value
-
-    if wanted("occupation"):
-        occupation = one_line(data.get("occupation"))
-        if not occupation:
-            errors.append(("occupation", rules.OCCUPATION_REQUIRED))
-        elif len(occupation) > 50:
-            errors.append(("occupation", rules.OCCUPATION_TOO_LONG))
-        else:
-            values["occupation"] = occupation
+    f.choice("kind", ApplicationKind, rules.APPLICATION_KIND_INVALID, required=True)
+    f.choice("training_type", TrainingType, rules.APPLICATION_TYPE_INVALID, blank=True)
+    f.choice("level", TrainingLevel, rules.APPLICATION_LEVEL_INVALID, blank=True)
+    check_occupation(f)
 
     # The institution: one on the city's list, or the name of one that is not (a person may
     # choose any qualified institution, also outside the city).
-    if "institution" in data:
-        given = text(data["institution"])
+    if "institution" in f.data:
+        given = text(f.data["institution"])
         if not given:
             values["institution"] = None
         else:
-            found = (institutions_visible_to(actor).filter(pk=int(given)).first()
-                     if given.isdigit() and len(given) < 10 else None)
+            found = institution_by_id(actor, given)
             if found is None:
-                errors.append(("institution", rules.APPLICATION_INSTITUTION_INVALID))
+                f.error("institution", rules.APPLICATION_INSTITUTION_INVALID)
             else:
                 values["institution"] = found
                 values["institution_name"] = found.name
-    if "institution_name" in data and "institution_name" not in values:
-        name = one_line(data["institution_name"])
-        if len(name) > 100:
-            errors.append(("institution_name", rules.APPLICATION_INSTITUTION_NAME_TOO_LONG))
-        else:
-            values["institution_name"] = name
-    if not any(field in ("institution", "institution_name") for field, _m in errors):
-        institution = values.get("institution", current.institution if current else None)
-        name = values.get("institution_name", current.institution_name if current else "")
-        if institution is None and not name:
-            errors.append(("institution", rules.APPLICATION_INSTITUTION_REQUIRED))
+    if "institution_name" not in values:
+        f.text("institution_name", max_length=100,
+               too_long=rules.APPLICATION_INSTITUTION_NAME_TOO_LONG, single_line=True)
+    if not f.failed("institution", "institution_name"):
+        if f.final("institution", None) is None and not f.final("institution_name"):
+            f.error("institution", rules.APPLICATION_INSTITUTION_REQUIRED)
 
-    start = (parse_date(data.get("planned_start"), "planned_start", errors)
-             if "planned_start" in data else current.planned_start if current else None)
-    end = (parse_date(data.get("planned_end"), "planned_end", errors)
-           if "planned_end" in data else current.planned_end if current else None)
-    if "planned_start" in data and not any(f == "planned_start" for f, _m in errors):
-        values["planned_start"] = start
-    if "planned_end" in data and not any(f == "planned_end" for f, _m in errors):
-        values["planned_end"] = end
+    start = f.date("planned_start") if "planned_start" in f.data else f.final("planned_start", None)
+    end = f.date("planned_end") if "planned_end" in f.data else f.final("planned_end", None)
     if (start is not None and end is not None and end < start
             and ("planned_start" in values or "planned_end" in values)):
-        errors.append(("planned_end", rules.PLANNED_DATES_ORDER))
+        f.error("planned_end", rules.PLANNED_DATES_ORDER)
 
-    if "amount_requested" in data:
-        raw = data["amount_requested"]
-        amount = parse_decimal("0" if raw in (None, "") else raw, "amount_requested", errors,
-                               low=Decimal("0"), high=MAX_AMOUNT, places=2,
-                               message=rules.AMOUNT_REQUESTED_INVALID)
-        if amount is not None:
-            values["amount_requested"] = amount
-
-    if "reason" in data:
-        reason = text(data["reason"])
-        if len(reason) > 2000:
-            errors.append(("reason", rules.REASON_TOO_LONG))
-        else:
-            values["reason"] = reason
-
+    f.money("amount_requested", max=MAX_AMOUNT, message=rules.AMOUNT_REQUESTED_INVALID)
+    f.text("reason", max_length=2000, too_long=rules.REASON_TOO_LONG)
     if "person" in values:
-        errors += applicant_errors(values["person"])
-
-    if bad:
-        errors = [e for e in errors if e[0] not in bad] + [
-            (k, rules.TEXT_INVALID) for k in sorted(bad) if k not in refused]
-    if errors:
-        raise InvalidInput(errors)
-    return values
+        f.errors += applicant_errors(values["person"])
+    return f.finish()
 
 
 def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
@@ -259,11 +208,8 @@ def application_update(*, actor: Any, application: Application,
                 state=ApplicationState(locked.state).label)
             given = sorted(data) or ["state"]
             raise Conflict(message, [(given[0], message)])
-        before = application_snapshot(locked)
         values = clean_application_input(data, actor=actor, current=locked)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        changes = diff(before, application_snapshot(locked))
+        changes = model_update(locked, values, snapshot=application_snapshot)
         if not changes:
             return locked
         locked.updated_at = timezone.now()
@@ -273,9 +219,14 @@ def application_update(*, actor: Any, application: Application,
     return locked
 
 
-def _step_values(action: str, data: dict[str, Any], locked: Application, today: dt.date,
-                 errors: Errors) -> dict[str, Any]:
-    """The fields the step records, checked; each refusal names its field."""
+def _step_values(t: Transition[Application], errors: Errors) -> dict[str, Any]:
+    """The fields the step records, checked; each refusal names its field. A value with invalid
+    characters is refused as such and not read further."""
+    action, locked, today = t.action, t.obj, t.today
+    fields = _flatten(t.data)
+    bad = sorted(key for key, value in fields.items() if bad_text(value) or bad_text(key))
+    errors += [(key, rules.TEXT_INVALID) for key in bad]
+    data = {key: value for key, value in fields.items() if key not in bad}
     values: dict[str, Any] = {}
     label = AA(action).label
     for key in data:
@@ -361,63 +312,31 @@ def _flatten(data: dict[str, Any] | None) -> dict[str, Any]:
     return flat
 
 
-def application_transition(*, application: Application, actor: Any, action: str,
+APPLICATION_LIFECYCLE: Lifecycle[Application] = Lifecycle(
+    workflow=rules.APPLICATION_WORKFLOW, audit_name="application", lock=locked_application,
+    event_model=ApplicationEvent, event_parent="application",
+    describe=lambda application: f"个人申请 #{application.pk}",
+    hooks={action: Hooks(prepare=_step_values) for action in rules.APPLICATION_TRANSITIONS},
+    snapshot=application_snapshot)
+
+
+def application_transition(*, application: Application, actor: User, action: str,
                            comment: str = "", data: dict[str, Any] | None = None) -> Application:
-    """Apply one step of the application workflow.
+    """Apply one step of the application workflow (rules.APPLICATION_WORKFLOW).
 
     `data` carries what the step records: `amount_approved` (approve, optional),
     certificate_type/level/number/date/issuer (complete: the proof, all but the level required),
-    `amount_reimbursed` (reimburse). The application is read again under its row lock, so of
-    many identical requests at once exactly one finds the state the step starts from; the others
-    get the 409 of a state that no longer allows it.
+    `amount_reimbursed` (reimburse). Locking and refusals as in canpei.workflows.
     """
     if not has_perm(actor, Perm.APPLICATION_BROWSE):
         raise Forbidden()
-    action = text(action)
-    comment = text(comment)
-    step = rules.APPLICATION_TRANSITIONS.get(action)
-    if step is None:
-        raise InvalidInput([("action", rules.APPLICATION_ACTION_INVALID)])
-    fields = _flatten(data)
-    errors: Errors = []
-    check_comment(comment, errors)
-    if not errors and step.comment_required and not comment:
-        errors.append(("comment", rules.COMMENT_REQUIRED.format(action=AA(action).label)))
-    bad = sorted(key for key, value in fields.items() if bad_text(value) or bad_text(key))
-    errors += [(key, rules.TEXT_INVALID) for key in bad]
-    fields = {key: value for key, value in fields.items() if key not in bad}
-    today = timezone.localdate()
-    with transaction.atomic():
-        locked = locked_application(actor, application.pk)
-        if getattr(actor, "role", None) not in step.roles:
-            raise Forbidden(rules.application_role_refusal(action))
-        before = locked.state
-        if before not in step.sources:
-            message = rules.application_transition_refusal(before, action)
-            raise Conflict(message, [("action", message)])
-        values = _step_values(action, fields, locked, today, errors)
-        if errors:
-            raise InvalidInput(errors)
-        snapshot = application_snapshot(locked)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        locked.state = step.target
-        locked.updated_at = timezone.now()
-        locked.save()
-        event = ApplicationEvent.objects.create(
-            application=locked, action=action, from_state=before, to_state=step.target,
-            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
-        audit_record(actor=actor, action=f"application.{action}", obj=locked,
-                     summary=f"个人申请 #{locked.pk} {AA(action).label}",
-                     changes={"from": before, "to": step.target, "event": event.pk,
-                              "comment": comment,
-                              "diff": diff(snapshot, application_snapshot(locked))})
-    return locked
+    return APPLICATION_LIFECYCLE.apply(obj=application, actor=actor, action=action,
+                                       comment=comment, data=data)
 
 
-def application_actions_available(application: Application, actor: Any) -> list[str]:
+def application_actions_available(application: Application, actor: User) -> list[str]:
     """The steps worth offering this user on the application page: the table's, for the role
     and state."""
     if not has_perm(actor, Perm.APPLICATION_BROWSE):
         return []
-    return rules.application_actions_for(getattr(actor, "role", ""), application.state)
+    return rules.application_actions_for(actor.role, application.state)

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.institutions.models import Institution, Teacher
 from canpei.people.models import Skill
-from canpei.institutions.selectors import institutions_visible_to
 from canpei.training import rules
 from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
 from canpei.training.selectors import classes_visible_to
-from canpei.training.services.common import (
-    Errors, bad_text, diff, one_line, parse_bool, parse_date, parse_decimal, parse_int, text,
-)
+from canpei.training.services.common import check_occupation, institution_by_id
+from canpei.validation import Fields, snapshot_diff, text
 
 EDITABLE_FIELDS = ("name", "institution", "training_type", "mode", "occupation", "skill",
                    "industry", "level", "appraisal", "filing_number", "start_date", "end_date",
@@ -35,6 +33,10 @@ FLAG_FIELDS = ("appraisal", "free_for_hardship", "folk_craft", "high_skill", "yo
 FILING_EDITABLE_STATES = frozenset({ClassState.DRAFT, ClassState.RETURNED, ClassState.SUBMITTED,
                                     ClassState.APPROVED})
 MAX_SPAN = dt.timedelta(days=3 * 366)
+# The class's code-table fields, each required: (field, code table, message).
+CODE_FIELDS = (("training_type", TrainingType, rules.TYPE_INVALID),
+               ("mode", TrainingMode, rules.MODE_INVALID),
+               ("level", TrainingLevel, rules.LEVEL_INVALID))
 
 
 def class_snapshot(training_class: TrainingClass) -> dict[str, Any]:
@@ -52,139 +54,75 @@ def class_snapshot(training_class: TrainingClass) -> dict[str, Any]:
     return snapshot
 
 
-def clean_class_input(data: dict[str, Any], *, actor: Any,
+def _class_refusal(key: str) -> str | None:
+    return rules.STATE_FIELD if key == "state" else None
+
+
+def clean_class_input(data: dict[str, Any], *, actor: User,
                       current: TrainingClass | None) -> dict[str, Any]:
     """Validate every given field at once (the form shows all problems together) and return the
     values to set; `teachers` comes back as a list of Teacher rows. Shared by page, API and import."""
-    errors: Errors = []
-    values: dict[str, Any] = {}
-    bad = {key for key, value in data.items() if bad_text(value) or bad_text(key)}
-    for key in data:
-        if key == "state":
-            errors.append((key, rules.STATE_FIELD))
-        elif key not in EDITABLE_FIELDS:
-            errors.append((key, rules.UNKNOWN_FIELD))
-    refused = {field for field, _m in errors}
-    data = {key: ("" if key in bad else value) for key, value in data.items() if key not in refused}
-
-    def wanted(field: str) -> bool:
-        return current is None or field in data
-
-    if wanted("name"):
-        name = one_line(data.get("name"))
-        if not name:
-            errors.append(("name", rules.NAME_REQUIRED))
-        elif len(name) > 100:
-            errors.append(("name", rules.NAME_TOO_LONG))
-        else:
-            values["name"] = name
+    f = Fields(data, allowed=EDITABLE_FIELDS, current=current, refuse=_class_refusal)
+    values = f.values
+    f.text("name", max_length=100, too_long=rules.NAME_TOO_LONG, required=rules.NAME_REQUIRED,
+           single_line=True)
 
     institution = current.institution if current is not None else None
-    if getattr(actor, "role", None) == Role.INSTITUTION_STAFF:
-        own = getattr(actor, "institution_id", None)
-        given = text(data.get("institution"))
+    if actor.role == Role.INSTITUTION_STAFF:
+        own = actor.institution_id
+        given = text(f.raw("institution"))
         if given and given != str(own):
-            errors.append(("institution", rules.INSTITUTION_FIXED))
+            f.error("institution", rules.INSTITUTION_FIXED)
         elif current is None:
             institution = Institution.objects.filter(pk=own).first() if own else None
             values["institution"] = institution
-    elif wanted("institution"):
-        given = text(data.get("institution"))
+    elif f.wanted("institution"):
+        given = text(f.raw("institution"))
         if not given:
-            errors.append(("institution", rules.INSTITUTION_REQUIRED))
+            f.error("institution", rules.INSTITUTION_REQUIRED)
         else:
-            found = (institutions_visible_to(actor).filter(pk=int(given)).first()
-                     if given.isdigit() and len(given) < 10 else None)
+            found = institution_by_id(actor, given)
             if found is None:
-                errors.append(("institution", rules.INSTITUTION_INVALID))
+                f.error("institution", rules.INSTITUTION_INVALID)
             else:
                 institution = values["institution"] = found
 
-    for field, choices, message in (("training_type", TrainingType.values, rules.TYPE_INVALID),
-                                    ("mode", TrainingMode.values, rules.MODE_INVALID),
-                                    ("level", TrainingLevel.values, rules.LEVEL_INVALID)):
-        if wanted(field):
-            value = text(data.get(field))
-            if value not in choices:
-                errors.append((field, message))
-            else:
-                values[field] = value
+    for field, table, message in CODE_FIELDS:
+        f.choice(field, table, message, required=True)
+    check_occupation(f)
 
-    if wanted("occupation"):
-        occupation = one_line(data.get("occupation"))
-        if not occupation:
-            errors.append(("occupation", rules.OCCUPATION_REQUIRED))
-        elif len(occupation) > 50:
-            errors.append(("occupation", rules.OCCUPATION_TOO_LONG))
+    if "skill" in f.data:
+        code = text(f.data["skill"])
+        skill = Skill.objects.filter(code=code[:40]).first() if code else None
+        if code and skill is None:
+            f.error("skill", rules.SKILL_INVALID)
         else:
-            values["occupation"] = occupation
+            values["skill"] = skill
 
-    if "skill" in data:
-        code = text(data.get("skill"))
-        if not code:
-            values["skill"] = None
-        else:
-            skill = Skill.objects.filter(code=code[:40]).first()
-            if skill is None:
-                errors.append(("skill", rules.SKILL_INVALID))
-            else:
-                values["skill"] = skill
-
-    for field, limit, message in (("industry", 50, rules.INDUSTRY_TOO_LONG),
-                                  ("venue", 200, rules.VENUE_TOO_LONG),
-                                  ("filing_number", 50, rules.FILING_TOO_LONG)):
-        if field in data:
-            value = one_line(data[field])
-            if len(value) > limit:
-                errors.append((field, message))
-            else:
-                values[field] = value
-
+    f.text("industry", max_length=50, too_long=rules.INDUSTRY_TOO_LONG, single_line=True)
+    f.text("venue", max_length=200, too_long=rules.VENUE_TOO_LONG, single_line=True)
+    f.text("filing_number", max_length=50, too_long=rules.FILING_TOO_LONG, single_line=True)
     for field in FLAG_FIELDS:
-        if field in data:
-            flag = parse_bool(data[field], field, errors)
-            if flag is not None:
-                values[field] = flag
+        f.boolean(field)
 
-    start = (parse_date(data.get("start_date"), "start_date", errors, required=True)
-             if wanted("start_date") else current.start_date if current else None)
-    end = (parse_date(data.get("end_date"), "end_date", errors, required=True)
-           if wanted("end_date") else current.end_date if current else None)
-    if wanted("start_date") and start is not None:
-        values["start_date"] = start
-    if wanted("end_date") and end is not None:
-        values["end_date"] = end
+    start = f.date("start_date", required=True) if f.wanted("start_date") else f.final("start_date", None)
+    end = f.date("end_date", required=True) if f.wanted("end_date") else f.final("end_date", None)
     if start is not None and end is not None and ("start_date" in values or "end_date" in values):
         if end < start:
-            errors.append(("end_date", rules.DATES_ORDER))
+            f.error("end_date", rules.DATES_ORDER)
         elif end - start > MAX_SPAN:
-            errors.append(("end_date", rules.DATES_TOO_LONG))
+            f.error("end_date", rules.DATES_TOO_LONG)
 
-    if wanted("hours"):
-        hours = parse_int(data.get("hours"), "hours", errors, low=1, high=5000,
-                          message=rules.HOURS_INVALID)
-        if hours is not None:
-            values["hours"] = hours
-    if wanted("capacity"):
-        capacity = parse_int(data.get("capacity"), "capacity", errors, low=1, high=1000,
-                             message=rules.CAPACITY_INVALID)
-        if capacity is not None:
-            values["capacity"] = capacity
-    if "subsidy_standard" in data:
-        raw = data["subsidy_standard"]
-        amount = parse_decimal("0" if raw in (None, "") else raw, "subsidy_standard", errors,
-                               low=Decimal("0"), high=Decimal("100000"), places=2,
-                               message=rules.SUBSIDY_INVALID)
-        if amount is not None:
-            values["subsidy_standard"] = amount
+    f.integer("hours", low=1, high=5000, message=rules.HOURS_INVALID, required=True)
+    f.integer("capacity", low=1, high=1000, message=rules.CAPACITY_INVALID, required=True)
+    f.money("subsidy_standard", message=rules.SUBSIDY_INVALID)
 
-    appraisal = values.get("appraisal", current.appraisal if current else False)
-    filing = values.get("filing_number", current.filing_number if current else "")
-    if filing and not appraisal and ("filing_number" in values or "appraisal" in values):
-        errors.append(("filing_number", rules.FILING_WITHOUT_APPRAISAL))
+    if (f.final("filing_number") and not f.final("appraisal", False)
+            and ("filing_number" in values or "appraisal" in values)):
+        f.error("filing_number", rules.FILING_WITHOUT_APPRAISAL)
 
-    if "teachers" in data:
-        ids = data["teachers"]
+    if "teachers" in f.data:
+        ids = f.data["teachers"]
         if ids in (None, ""):
             ids = []
         if isinstance(ids, (str, int)):
@@ -192,21 +130,15 @@ def clean_class_input(data: dict[str, Any], *, actor: Any,
         teachers: list[Teacher] = []
         if not isinstance(ids, (list, tuple)) or any(not str(i).strip().isdigit() or
                                                      len(str(i).strip()) > 9 for i in ids):
-            errors.append(("teachers", rules.TEACHERS_INVALID))
+            f.error("teachers", rules.TEACHERS_INVALID)
         elif institution is not None:
             wanted_ids = {int(str(i).strip()) for i in ids}
             teachers = list(Teacher.objects.filter(pk__in=wanted_ids, institution=institution,
                                                    active=True))
             if len(teachers) != len(wanted_ids):
-                errors.append(("teachers", rules.TEACHERS_INVALID))
+                f.error("teachers", rules.TEACHERS_INVALID)
         values["teachers"] = teachers
-
-    if bad:
-        errors = [e for e in errors if e[0] not in bad] + [
-            (k, rules.TEXT_INVALID) for k in sorted(bad) if k not in refused]
-    if errors:
-        raise InvalidInput(errors)
-    return values
+    return f.finish()
 
 
 def _next_code(year: int) -> str:
@@ -281,7 +213,7 @@ def class_update(*, actor: Any, training_class: TrainingClass,
             locked.teachers.set(teachers)
         elif "institution" in values:
             locked.teachers.clear()
-        changes = diff(before, class_snapshot(locked))
+        changes = snapshot_diff(before, class_snapshot(locked))
         if not changes:
             return locked
         locked.updated_at = timezone.now()

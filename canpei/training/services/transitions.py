@@ -1,18 +1,16 @@
-"""The class lifecycle: one function applies any step of rules.CLASS_TRANSITIONS, under a row lock,
-checking the rules that hold at that step, writing the history row and the audit entry."""
+"""The class lifecycle: the rules each step of rules.CLASS_WORKFLOW checks under the row lock and
+what a step does besides changing the state; canpei.workflows applies them with the history row
+and the audit entry."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.audit.services import audit_record
-from canpei.errors import Conflict, Forbidden, InvalidInput
+from canpei.errors import Forbidden
 from canpei.institutions.rules import designation_valid_on
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, working_age_on
@@ -21,7 +19,11 @@ from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.training.services.classes import locked_class
-from canpei.training.services.common import Errors, check_comment, text
+from canpei.training.services.common import Errors
+from canpei.workflows import Hooks, Lifecycle, Transition
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
 
 A = rules.ClassAction
 
@@ -154,40 +156,46 @@ def roster_errors(training_class: TrainingClass, roster: list[Enrollment], *,
     return list(dict.fromkeys(found))
 
 
-def _check_step(training_class: TrainingClass, action: str, today: dt.date,
-                viewer: Any = None) -> Errors:
-    """The rules PRODUCT.md lists, each at the step where it applies. `viewer` is who will read
-    the refusal (an institution is not told a trainee's status or another institution's class)."""
-    if action in (A.SUBMIT, A.APPROVE):
-        roster = _roster(training_class, lock_persons=True)
-        if not roster:
-            return [("roster", rules.ROSTER_EMPTY)]
-        return designation_errors(training_class) + roster_errors(
-            training_class, roster, check_status=True, viewer=viewer)
-    if action == A.START:
-        found = designation_errors(training_class)
-        if today < training_class.start_date:
-            # The city approved these dates: a class cannot run (and be paid for) before them.
-            found.append(("start_date", rules.NOT_STARTED_YET.format(
-                date=training_class.start_date.isoformat())))
-        if training_class.appraisal and not training_class.filing_number:
-            found.append(("filing_number", rules.FILING_NUMBER_REQUIRED))
-        return found
-    if action == A.COMPLETE:
-        return attendance_errors(training_class, _roster(training_class, lock_persons=False))
-    if action == A.PASS_AUDIT:
-        # Re-checked at the audit because the roster and attendance may have changed since the
-        # approval. A trainee's status is not: a person who has since moved out or died did
-        # attend the class the city is paying for.
-        roster = _roster(training_class, lock_persons=True)
-        return (designation_errors(training_class)
-                + roster_errors(training_class, roster, check_status=False, viewer=viewer)
-                + attendance_errors(training_class, roster))
-    return []
+def _submission_rules(t: Transition[TrainingClass]) -> Errors:
+    """Submitted and approved: a roster, a valid designation, every trainee eligible. `t.actor`
+    is who will read the refusal (an institution is not told a trainee's status or another
+    institution's class)."""
+    roster = _roster(t.obj, lock_persons=True)
+    if not roster:
+        return [("roster", rules.ROSTER_EMPTY)]
+    return designation_errors(t.obj) + roster_errors(t.obj, roster, check_status=True,
+                                                     viewer=t.actor)
 
 
-def _close_roster(training_class: TrainingClass) -> dict[str, int]:
+def _start_rules(t: Transition[TrainingClass]) -> Errors:
+    training_class = t.obj
+    found = designation_errors(training_class)
+    if t.today < training_class.start_date:
+        # The city approved these dates: a class cannot run (and be paid for) before them.
+        found.append(("start_date", rules.NOT_STARTED_YET.format(
+            date=training_class.start_date.isoformat())))
+    if training_class.appraisal and not training_class.filing_number:
+        found.append(("filing_number", rules.FILING_NUMBER_REQUIRED))
+    return found
+
+
+def _completion_rules(t: Transition[TrainingClass]) -> Errors:
+    return attendance_errors(t.obj, _roster(t.obj, lock_persons=False))
+
+
+def _audit_rules(t: Transition[TrainingClass]) -> Errors:
+    # Re-checked at the audit because the roster and attendance may have changed since the
+    # approval. A trainee's status is not: a person who has since moved out or died did attend
+    # the class the city is paying for.
+    roster = _roster(t.obj, lock_persons=True)
+    return (designation_errors(t.obj)
+            + roster_errors(t.obj, roster, check_status=False, viewer=t.actor)
+            + attendance_errors(t.obj, roster))
+
+
+def _close_roster(t: Transition[TrainingClass]) -> dict[str, Any]:
     """At completion, trainees still `enrolled` complete when they attended enough, else fail."""
+    training_class = t.obj
     threshold = settings.ATTENDANCE_THRESHOLD
     outcome = {"completed": 0, "failed": 0}
     now = timezone.now()
@@ -198,67 +206,42 @@ def _close_roster(training_class: TrainingClass) -> dict[str, int]:
         enrollment.updated_at = now
         enrollment.save(update_fields=["status", "updated_at"])
         outcome[enrollment.status] += 1
-    return outcome
+    return {"results": outcome}
 
 
-def class_transition(*, training_class: TrainingClass, actor: Any, action: str,
+def _run_settlement_hooks(t: Transition[TrainingClass]) -> None:
+    for hook in SETTLEMENT_HOOKS:
+        hook(training_class=t.obj, actor=t.actor)
+
+
+# The rules PRODUCT.md lists, each at the step where it applies, and what a step does besides
+# changing the state.
+CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
+    workflow=rules.CLASS_WORKFLOW, audit_name="class", lock=locked_class,
+    event_model=ClassEvent, event_parent="training_class",
+    describe=lambda training_class: f"培训班 {training_class.code}",
+    hooks={A.SUBMIT: Hooks(checks=(_submission_rules,)),
+           A.APPROVE: Hooks(checks=(_submission_rules,)),
+           A.START: Hooks(checks=(_start_rules,)),
+           A.COMPLETE: Hooks(checks=(_completion_rules,), effects=(_close_roster,)),
+           A.PASS_AUDIT: Hooks(checks=(_audit_rules,)),
+           A.SETTLE: Hooks(effects=(_run_settlement_hooks,))})
+
+
+def class_transition(*, training_class: TrainingClass, actor: User, action: str,
                      comment: str = "") -> TrainingClass:
-    """Apply one step of the class lifecycle.
-
-    The class is read again under its row lock, so of many identical requests at once exactly one
-    finds the state the step starts from; the rest get the 409 of a state that no longer allows
-    it. Refusals name the rule broken (and the trainee or field); nothing is written unless the
-    state, its history row and the audit entry all commit.
-    """
+    """Apply one step of the class lifecycle (rules.CLASS_WORKFLOW). Refusals name the rule
+    broken (and the trainee or field); locking and refusals as in canpei.workflows."""
     if not has_perm(actor, Perm.CLASS_BROWSE):
         raise Forbidden()
-    action = text(action)
-    comment = text(comment)
-    step = rules.CLASS_TRANSITIONS.get(action)
-    if step is None:
-        raise InvalidInput([("action", rules.ACTION_INVALID)])
-    errors: Errors = []
-    check_comment(comment, errors)
-    if not errors and step.comment_required and not comment:
-        errors.append(("comment", rules.COMMENT_REQUIRED.format(action=A(action).label)))
-    today = timezone.localdate()
-    with transaction.atomic():
-        locked = locked_class(actor, training_class.pk)
-        if getattr(actor, "role", None) not in step.roles:
-            raise Forbidden(rules.role_refusal(action))
-        before = locked.state
-        if before not in step.sources:
-            message = rules.transition_refusal(before, action)
-            raise Conflict(message, [("action", message)])
-        if errors:
-            raise InvalidInput(errors)
-        violations = _check_step(locked, action, today, viewer=actor)
-        if violations:
-            raise Conflict(violations[0][1], violations)
-        details: dict[str, Any] = {}
-        if action == A.COMPLETE:
-            details["results"] = _close_roster(locked)
-        locked.state = step.target
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["state", "updated_at"])
-        if action == A.SETTLE:
-            for hook in SETTLEMENT_HOOKS:
-                hook(training_class=locked, actor=actor)
-        event = ClassEvent.objects.create(
-            training_class=locked, action=action, from_state=before, to_state=step.target,
-            actor=actor if getattr(actor, "pk", None) else None, comment=comment)
-        audit_record(actor=actor, action=f"class.{action}", obj=locked,
-                     summary=f"培训班 {locked.code} {A(action).label}",
-                     changes={"from": before, "to": step.target, "event": event.pk,
-                              "comment": comment, **details})
-    return locked
+    return CLASS_LIFECYCLE.apply(obj=training_class, actor=actor, action=action, comment=comment)
 
 
-def class_actions_available(training_class: TrainingClass, actor: Any) -> list[str]:
+def class_actions_available(training_class: TrainingClass, actor: User) -> list[str]:
     """The steps worth offering this user on the class page: the table's, for the role and state."""
     if not has_perm(actor, Perm.CLASS_BROWSE):
         return []
-    actions = rules.actions_for(getattr(actor, "role", ""), training_class.state)
+    actions = rules.actions_for(actor.role, training_class.state)
     # Not offered before its day (the step checks it again): a button that can only be refused.
     if timezone.localdate() < training_class.start_date:
         actions = [a for a in actions if a != A.START]

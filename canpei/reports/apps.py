@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "canpei.reports"
+    verbose_name = "统计与报表"

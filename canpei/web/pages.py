@@ -1,0 +1,192 @@
+"""What the pages share: the permission gate, the list pages' filters and paging, and the form
+pages' save-or-show-again step. Each view keeps only what is its own (template, selector,
+service, the extra context), so a new list or form page is a few lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable, Generic, Protocol, TypeVar
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
+
+from canpei.accounts.roles import has_perm
+from canpei.errors import InvalidInput, NotFound, ServiceError
+from canpei.forms import add_service_errors
+
+PAGE_SIZES = (20, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+NUL_IN_TEXT = "不能包含空字符（U+0000）"
+
+
+def requires(perm: str) -> Callable[..., Any]:
+    """Signed in and holding `perm`; anyone else gets a 404, as if the page did not exist."""
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_perm(request.user, perm):
+                raise Http404()
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404() from None
+        return wrapped
+    return decorator
+
+
+class CountedPaginator(Paginator):
+    """A paginator given its exact count (counted a cheaper way than object_list.count())."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def without_nul(params: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Query parameters minus those holding U+0000, with an error naming each one dropped.
+
+    PostgreSQL cannot compare a text containing U+0000; such a value must never reach a query.
+    (Forms refuse it by themselves: Django's CharField has ProhibitNullCharactersValidator.)
+    """
+    kept: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if "\x00" in key or "\x00" in value:
+            errors.append((key.replace("\x00", ""), NUL_IN_TEXT))
+        else:
+            kept[key] = value
+    return kept, errors
+
+
+def page_size(request: HttpRequest) -> int:
+    """The page size asked for, if it is one of PAGE_SIZES; the default otherwise."""
+    try:
+        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+class Filters(Protocol):
+    """A list's filters as the selectors define them: parsed from the query, or all empty."""
+
+    def __init__(self) -> None: ...
+
+    @classmethod
+    def from_params(cls: type[F], params: Any) -> F: ...
+
+
+F = TypeVar("F", bound=Filters)
+
+
+def list_filters(request: HttpRequest, filters_class: type[F]
+                 ) -> tuple[F, dict[str, str], list[tuple[str, str]]]:
+    """The filters of a list page, the query parameters kept, and the errors to show.
+
+    A refused filter does not refuse the page: its message shows above the list, which is then
+    shown unfiltered, so a bookmarked or hand-edited address never ends in an error page.
+    """
+    params, errors = without_nul(request.GET)
+    try:
+        filters = filters_class.from_params(params)
+    except InvalidInput as exc:
+        errors += exc.errors
+        filters = filters_class()
+    return filters, params, errors
+
+
+def list_context(request: HttpRequest, filters_class: type[F], records: Callable[[F], Any], *,
+                 count: Callable[[F], int] | None = None) -> dict[str, Any]:
+    """What every list page's template reads: the page of `records(filters)`, the filters and
+    their errors, the query to keep across pages, and the page sizes. `count` gives the total
+    where counting the queryset itself would cost more."""
+    filters, params, errors = list_filters(request, filters_class)
+    size = page_size(request)
+    paginator = (Paginator(records(filters), size) if count is None
+                 else CountedPaginator(records(filters), size, count=count(filters)))
+    return {
+        "page": paginator.get_page(request.GET.get("page")),
+        "filters": filters, "filter_errors": errors,
+        "query": urlencode({k: v for k, v in params.items() if k != "page" and v}),
+        "page_sizes": PAGE_SIZES, "page_size": size,
+    }
+
+
+T = TypeVar("T")
+
+
+def form_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any], *,
+              save: Callable[[], T], done: Callable[[T], HttpResponse]) -> HttpResponse:
+    """A create or edit page: a valid POST calls `save` (one service call) and answers with
+    `done(result)`; the service's refusals go onto the form, which shows again with a 422, as
+    does an invalid form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save()
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            return done(result)
+    return render(request, template, {"form": form, **context},
+                  status=422 if form.errors else 200)
+
+
+SAVED = "已保存"
+
+
+def edit_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any],
+              update: Callable[[dict[str, Any]], object], detail: str,
+              **detail_kwargs: Any) -> HttpResponse:
+    """An edit page: a valid POST passes the fields the user changed to `update` (the record's
+    update service); then SAVED, and back to the record's page, named `detail`."""
+    return form_page(request, form, template, context,
+                     save=lambda: update(changed_service_data(form)),
+                     done=lambda _record: saved(request, SAVED, detail, **detail_kwargs))
+
+
+@dataclass
+class Submission(Generic[T]):
+    """What became of a posted form: saved (with the service's result), or not, and then the
+    status of the page that shows the form again."""
+
+    saved: bool
+    status: int
+    result: T | None = None
+
+
+def submit(form: Any, save: Callable[[], T]) -> Submission[T]:
+    """Validate a posted `form` and call `save` (one service call). An invalid form answers 422;
+    a service's refusal goes onto the form and answers with the refusal's own status (a 409
+    for a record changed meanwhile is not a 422)."""
+    if not form.is_valid():
+        return Submission(saved=False, status=422)
+    try:
+        result = save()
+    except ServiceError as exc:
+        add_service_errors(form, exc)
+        return Submission(saved=False, status=exc.status)
+    return Submission(saved=True, status=200, result=result)
+
+
+def changed_service_data(form: Any) -> dict[str, Any]:
+    """The form's service data for the fields the user changed: an edit writes (and audits)
+    only those. A disabled field is shown, never written."""
+    return {k: v for k, v in form.service_data().items()
+            if k in form.changed_data and not form.fields[k].disabled}
+
+
+def saved(request: HttpRequest, message: str, to: str, **kwargs: Any) -> HttpResponse:
+    """After a write: say so on the next page, and go to the page named `to`."""
+    messages.success(request, message)
+    return redirect(to, **kwargs)
