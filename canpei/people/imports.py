@@ -110,7 +110,8 @@ def _is_lost_number(raw: Any) -> bool:
     """An ID or certificate number that Excel stored as a number (only 15 digits survive)."""
     if isinstance(raw, float) and not isinstance(raw, bool) and raw >= 1e15:
         return True
-    return isinstance(raw, str) and bool(_SCIENTIFIC.match(raw.strip()))
+    # The pattern needs an E: most numbers have none and skip the match (twice a row).
+    return isinstance(raw, str) and ("E" in raw or "e" in raw) and bool(_SCIENTIFIC.match(raw.strip()))
 
 
 # How a row is read, column by column: the code table of a coded column, or a special case.

@@ -459,7 +459,11 @@ def normalize_header(value: Cell) -> str:
 
 
 def is_blank_row(row: Iterable[Cell]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+    # A loop, not all() over a generator: called once a row, and a filled row ends at its first cell.
+    for cell in row:
+        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            return False
+    return True
 
 
 @dataclass
@@ -505,8 +509,11 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
 
 def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
     """(row number, cells) after the header, blank rows skipped."""
-    for index, (number, row) in enumerate(sheet.numbered()):
-        if index > header.row_index and not is_blank_row(row):
+    numbered = sheet.numbered()
+    for _above in itertools.islice(numbered, header.row_index + 1):
+        pass
+    for number, row in numbered:
+        if not is_blank_row(row):
             yield number, row
 
 
