@@ -113,7 +113,8 @@ def _is_lost_number(raw: Any) -> bool:
     """An ID or certificate number that Excel stored as a number (only 15 digits survive)."""
     if isinstance(raw, float) and not isinstance(raw, bool) and raw >= 1e15:
         return True
-    return isinstance(raw, str) and bool(_SCIENTIFIC.match(raw.strip()))
+    # The pattern needs an E: most numbers have none and skip the match (twice a row).
+    return isinstance(raw, str) and ("E" in raw or "e" in raw) and bool(_SCIENTIFIC.match(raw.strip()))
 
 
 # How a row is read, column by column: the code table of a coded column, or a special case.
@@ -418,14 +419,13 @@ class _Stream:
         person.created_at = person.updated_at = self._now
         self._copy.write(self._values(person))
         self._audited.append({"id": person.pk, "after": person_snapshot(
-            person, id_number=numbers[0], cert_number=numbers[1])})
+            person, id_number=numbers[0], cert_number=numbers[1], comparable=False)})
         if len(self._audited) >= AUDIT_BATCH:
             self._audit_batch()
 
     def _audit_batch(self) -> None:
         # Encoded here, while the database is busy with the rows, instead of at the end.
-        self.entries.append(_audit_entry("person.create", "导入登记人员", self._audited,
-                                         prepare=audit_prepare_changes))
+        self.entries.append(_audit_entry("person.create", "导入登记人员", self._audited))
         self._audited = []
 
     def commit(self, then: Callable[[], None]) -> None:
@@ -445,12 +445,14 @@ class _Stream:
 AUDIT_BATCH = 100
 
 
-def _audit_entry(action: str, verb: str, persons: list[dict[str, Any]],
-                 prepare: Callable[[dict[str, Any]], Any] = lambda changes: changes) -> dict[str, Any]:
+def _audit_entry(action: str, verb: str, persons: list[dict[str, Any]]) -> dict[str, Any]:
     first, last = persons[0]["id"], persons[-1]["id"]
     span = f"#{first}" if len(persons) == 1 else f"#{first} … #{last}"
+    # Person snapshots and their diffs: string keys and plain values, encoded without the walk
+    # that checks an arbitrary entry.
     return dict(action=action, object_type="people.person", object_id=first if len(persons) == 1 else "",
-                summary=f"{verb} {len(persons)} 人（{span}）", changes=prepare({"persons": persons}))
+                summary=f"{verb} {len(persons)} 人（{span}）",
+                changes=audit_prepare_changes({"persons": persons}, plain=True))
 
 
 def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
@@ -525,7 +527,8 @@ def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person
                                .values_list("id_hash", "pk"))
                 for person in batch:
                     person.pk = by_hash[person.id_hash]
-            created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1])}
+            created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1],
+                                                             comparable=False)}
                        for p, (_values, numbers) in zip(batch, pending)]
             # Audited with their batch (the same chain, in the same transaction): the entries
             # of every new person are never held at once.

@@ -80,32 +80,38 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def _hidden(value: str) -> Masked:
-    """Contact data: the log shows only whether there is any."""
-    return Masked(HIDDEN if value else "", value)
-
-
 def person_snapshot(person: Person, *, id_number: str | None = None,
-                    cert_number: str | None = None) -> dict[str, Any]:
+                    cert_number: str | None = None, comparable: bool = True) -> dict[str, Any]:
     """The audited view of a person: every field, the name and numbers masked, the address and
     phone hidden (the audit officer sees that they changed, not what they hold). A diff of two
     snapshots still sees every change: masked values compare by what they mask (Masked).
 
     A caller that holds the numbers in clear (an import) passes them, sparing two decryptions.
+    `comparable=False` gives the same text as plain strings, for a snapshot that is only
+    written to the log and never diffed (an import's new persons: three Masked a row spared).
     """
+    name, address, phone = person.name, person.address, person.phone
+    shown_name = mask_name(name)
+    shown_address = HIDDEN if address else ""
+    shown_phone = HIDDEN if phone else ""
+    if comparable:
+        shown_name = Masked(shown_name, name)
+        shown_address = Masked(shown_address, address)
+        shown_phone = Masked(shown_phone, phone)
+    birth_date = person.birth_date
     return {
-        "name": Masked(mask_name(person.name), person.name),
+        "name": shown_name,
         "id_number": person.id_number_masked if id_number is None else rules.mask_id_number(id_number),
         "cert_number": person.cert_number_masked if cert_number is None else (
             rules.mask_cert_number(cert_number) if cert_number else ""),
         "gender": person.gender,
-        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "birth_date": birth_date.isoformat() if birth_date else None,
         "category": person.category,
         "grade": person.grade,
         "town": person.town_id,
         "village": person.village_id,
-        "address": _hidden(person.address),
-        "phone": _hidden(person.phone),
+        "address": shown_address,
+        "phone": shown_phone,
         "education": person.education,
         "hardship": person.hardship,
         "employment_form": person.employment_form,

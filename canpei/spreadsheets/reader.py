@@ -163,6 +163,11 @@ _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _CELL_LONG_COLUMN = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 _CELL_LETTER = [re.compile(rb'<c r="[' + bytes([letter]) + rb'-Z][0-9]') for letter in range(65, 91)]
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+# A prefixed cell or formula (x:c, x:f): rare, and one scan finds either. Two-byte patterns
+# starting with "<" are slow to search (every tag is a candidate); a pattern led by ":" or a
+# single rare byte ("!", "f") is not, so these come first and the slow searches only run in a
+# window they could match.
+_PREFIXED = re.compile(rb":[cf][\s>/]")
 
 
 def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
@@ -184,15 +189,15 @@ def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
             end = window.rfind(b">") + 1 or max(0, len(window) - 64)
             tail = window[end:]
 
-            def has(text: bytes) -> bool:
-                return window.find(text, 0, end) >= 0
-
-            if has(b"<!") and _DTD.search(window, 0, end):
+            if window.find(b"!", 0, end) >= 0 and _DTD.search(window, 0, end):
                 raise SpreadsheetError(FILE_DTD)
-            if has(b"<c") or has(b":c"):
+            prefixed = _PREFIXED.search(window, 0, end) is not None
+            opened = window.count(b"<c", 0, end)  # cells, and <col>, <cfRule> … if any
+            if opened or prefixed:
+                here = window.count(b'<c r="', 0, end)
                 for digits in _CELL_LONG_ROW.findall(window, 0, end):  # exact: above every short row
                     max_row = max(max_row, int(digits))
-                short_rows = short_rows or has(b'<c r="')
+                short_rows = short_rows or here > 0
                 for letters in _CELL_LONG_COLUMN.findall(window, 0, end):
                     width = max(width, _column_index(letters.decode()) + 1)
                 while width < 26:
@@ -200,13 +205,14 @@ def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
                     if not found:
                         break
                     width = window[found.start() + 6] - 64
-                cells += window.count(b'<c r="', 0, end)
-                tagged += window.count(b"<c ", 0, end)
-                # Cells spelled otherwise (rare): <c>, <c/>, and prefixed ones (x:c; ":c" also
-                # finds x14:conditionalFormatting, which the counts then leave out).
-                if has(b"<c>") or has(b"<c/") or has(b":c"):
-                    tagged += sum(window.count(odd, 0, end) for odd in (b"<c>", b"<c/", b":c ", b":c>"))
-            if not formula and (has(b"<f") or has(b":f")) and _FORMULA.search(window, 0, end):
+                cells += here
+                if opened == here and not prefixed:
+                    tagged += here  # every "<c" opens a referenced cell: no other spelling
+                else:
+                    # Cells spelled otherwise (rare): <c>, <c/>, and prefixed ones (x:c).
+                    tagged += sum(window.count(odd, 0, end) for odd in (b"<c ", b"<c>", b"<c/", b":c ", b":c>"))
+            if not formula and window.find(b"f", 0, end) >= 0 and (
+                    prefixed or window.find(b"<f", 0, end) >= 0) and _FORMULA.search(window, 0, end):
                 formula = True
         if _DTD.search(tail):
             raise SpreadsheetError(FILE_DTD)
@@ -453,7 +459,11 @@ def normalize_header(value: Cell) -> str:
 
 
 def is_blank_row(row: Iterable[Cell]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+    # A loop, not all() over a generator: called once a row, and a filled row ends at its first cell.
+    for cell in row:
+        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            return False
+    return True
 
 
 @dataclass
@@ -499,8 +509,11 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
 
 def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
     """(row number, cells) after the header, blank rows skipped."""
-    for index, (number, row) in enumerate(sheet.numbered()):
-        if index > header.row_index and not is_blank_row(row):
+    numbered = sheet.numbered()
+    for _above in itertools.islice(numbered, header.row_index + 1):
+        pass
+    for number, row in numbered:
+        if not is_blank_row(row):
             yield number, row
 
 

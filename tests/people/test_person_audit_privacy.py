@@ -131,3 +131,14 @@ def test_revealing_the_full_numbers_through_the_api_is_audited(users, person_in,
     outsider = api(users.institution_staff)
     assert outsider.get(f"/persons/{person_in.pk}/identity").status_code == 404
     assert AuditEntry.objects.filter(action="person.reveal").count() == before + 1
+
+
+def test_a_snapshot_only_written_to_the_log_holds_the_same_text_as_plain_strings(users):
+    person = person_create(actor=users.city_admin, data=person_data(
+        name=NAME, phone=PHONE, address=ADDRESS))
+    comparable, written = person_snapshot(person), person_snapshot(person, comparable=False)
+    assert json.dumps(written, ensure_ascii=False) == json.dumps(comparable, ensure_ascii=False)
+    assert (written["name"], written["phone"], written["address"]) == ("欧**明", "****", "****")
+    assert {type(written[key]) for key in ("name", "phone", "address")} == {str}
+    person.phone = ""
+    assert person_snapshot(person, comparable=False)["phone"] == ""

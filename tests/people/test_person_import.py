@@ -420,3 +420,12 @@ def test_on_postgresql_a_file_streams_in_chunks_and_a_late_duplicate_still_leave
     assert {item["diff"]["grade"][1] for item in audited_persons("person.update").values()} == {"3"}
     verified = audit_verify()
     assert verified.ok, verified.reason
+
+
+@pytest.mark.parametrize("raw, lost", [
+    ("3.50582E+17", True), ("3.50582e17", True), (3.50582199001011e17, True),
+    ("350582199001011234", False), ("35058219900101123X", False), ("E", False), (12345.0, False)])
+def test_a_number_excel_stored_as_a_number_is_recognised(raw, lost):
+    from canpei.people.imports import _is_lost_number
+
+    assert _is_lost_number(raw) is lost

@@ -163,3 +163,24 @@ def test_prefixed_cells_are_counted_too(monkeypatch):
              "</x:sheetData></x:worksheet>")
     data = rewritten(good(), "xl/worksheets/sheet1.xml", lambda text: sheet if text else "")
     assert refused(data) == reader.FILE_TOO_MANY_CELLS.format(limit=100)
+
+
+@pytest.mark.parametrize("chunk", [reader.SCAN_CHUNK, 7])
+def test_the_scan_finds_every_spelling_of_a_cell_and_a_formula(monkeypatch, chunk):
+    # The scan searches the rare bytes first (":", "!", "f") and counts "<c" once: a window
+    # whose "<c" are not all referenced cells, or that holds a prefixed one, is counted in full.
+    monkeypatch.setattr(reader, "SCAN_CHUNK", chunk)
+    monkeypatch.setattr(reader, "MAX_CELLS", 100)
+    self_closing = "<row>" + '<c r="A1"/>' + "<c/>" * 10 + "</row>"
+    assert refused(sparse_sheet(self_closing * 10)) == reader.FILE_TOO_MANY_CELLS.format(limit=100)
+    assert reader._check_zip(sparse_sheet(self_closing * 9)) == set()  # 99 cells: within
+    formula = '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>'
+    assert reader._check_zip(sparse_sheet(formula)) == {"xl/worksheets/sheet1.xml"}
+    prefixed = ('<?xml version="1.0" encoding="UTF-8"?><x:worksheet '
+                'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+                '<x:row r="1"><x:c r="A1"><x:f>1+1</x:f><x:v>2</x:v></x:c></x:row>'
+                "</x:sheetData></x:worksheet>")
+    data = rewritten(good(), "xl/worksheets/sheet1.xml", lambda text: prefixed if text else "")
+    assert reader._check_zip(data) == {"xl/worksheets/sheet1.xml"}
+    assert read_sheet(data).formula_cells == {(1, 0)}
+    assert reader._check_zip(sparse_sheet(inline("A1", "f:c x:f"))) == set()

@@ -180,3 +180,17 @@ def test_cell_text_is_trimmed_and_stable(text):
     once = cell_text(text)
     assert once == once.strip()
     assert cell_text(once) == once
+
+
+@pytest.mark.parametrize("row, blank", [
+    ([], True), ([None, "", "  ", "\t\u3000"], True), ([None, 0], False), (["", False], False),
+    ([" ", "x"], False), (["x", None], False), ([dt.date(2024, 1, 31)], False)])
+def test_a_blank_row_holds_nothing_but_empty_or_white_cells(row, blank):
+    assert reader.is_blank_row(row) is blank
+
+
+def test_the_data_rows_start_below_the_header_and_skip_blank_ones():
+    text = csv_text([["标题"], ["姓名", "身份证号"], ["张三", "1"], ["", " "], ["李四", "2"]])
+    sheet = reader.read_sheet(text.encode(), filename="a.csv")
+    header = reader.Header(row_index=1, columns={"name": 0, "id_number": 1}, unknown=[])
+    assert list(reader.data_rows(sheet, header)) == [(3, ["张三", "1"]), (5, ["李四", "2"])]
