@@ -6,7 +6,8 @@ class PeopleConfig(AppConfig):
     verbose_name = "人员"
 
     def ready(self) -> None:
-        from canpei.people import exports, imports, survey_imports
+        from canpei.people import exports, imports
+        from canpei.people.surveys import imports as survey_imports
         from canpei.spreadsheets.registry import register_export, register_import
 
         for export in exports.EXPORTS:

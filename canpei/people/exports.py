@@ -72,7 +72,7 @@ SURVEY_WIDTHS = [7, 10, 21, 10, 8, 11, 16, 12, 20, 8, 8, 8, 8, 8, 22, 22, 10, 16
 
 
 def _survey_rows(actor: User, year: int | None, town: str, reveal: bool) -> Iterator[list[Any]]:
-    from canpei.people.survey_selectors import survey_list
+    from canpei.people.surveys.selectors import survey_list
 
     towns = dict(Region.objects.values_list("code", "name"))
     types = dict(TrainingType.choices)
@@ -113,7 +113,7 @@ def _persons_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None 
 
 def _surveys_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
                  town: str = "", params: Mapping[str, Any] | None = None) -> int:
-    from canpei.people.survey_selectors import parse_town, parse_year
+    from canpei.people.surveys.selectors import parse_town, parse_year
 
     if params is not None:
         year, town = parse_year(params.get("year")), params.get("town", "")

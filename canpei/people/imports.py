@@ -538,7 +538,7 @@ def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person
         _write_rest(actor=actor, entries=[], to_update=to_update, result=result, filename=filename)
 
 
-# Registered by PeopleConfig.ready(); the surveys' spec is in people/survey_imports.py.
+# Registered by PeopleConfig.ready(); the surveys' spec is in people/surveys/imports.py.
 REGISTRY_UPDATE_HELP = _("名册中已有的人员（同一身份证号）会被更新；同一文件导入两次，第二次不会有变化。")
 IMPORTS = (
     ImportSpec(kind="persons", label="人员名册", permissions=(Perm.IMPORT_RUN, Perm.PERSON_CREATE),

@@ -20,7 +20,7 @@ from canpei.institutions.models import Institution
 from canpei.institutions.selectors import institution_get
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import working_age_q
-from canpei.people.survey_selectors import survey_progress
+from canpei.people.surveys.selectors import survey_progress
 from canpei.people.selectors import persons_visible_to
 
 

@@ -20,11 +20,11 @@ from django.views.decorators.http import require_http_methods
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import InvalidInput, ServiceError
-from canpei.people import survey_selectors as selectors
-from canpei.people import survey_services as services
+from canpei.people.surveys import selectors as selectors
+from canpei.people.surveys import services as services
 from canpei.people.models import Skill
 from canpei.people.selectors import person_get, town_choices
-from canpei.people.survey_forms import ImportForm, SkillForm, SurveyForm
+from canpei.people.surveys.forms import ImportForm, SkillForm, SurveyForm
 from canpei.spreadsheets import jobs, registry
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES

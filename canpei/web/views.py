@@ -20,7 +20,7 @@ from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
-from canpei.people.survey_selectors import survey_list
+from canpei.people.surveys.selectors import survey_list
 from canpei.reports.selectors import dashboard_for
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
 from canpei.people import rules
-from canpei.people import survey_selectors as sel
-from canpei.people import survey_services as services
+from canpei.people.surveys import selectors as sel
+from canpei.people.surveys import services as services
 from canpei.people.models import Person, Survey
 from tests.conftest import ANHAI, CIZAO
 

@@ -260,7 +260,7 @@ def test_english(browser_session: Any, users: Any, person_in: Any) -> None:
 def survey(users: Any, person_in: Any) -> Any:
     import datetime as dt
 
-    from canpei.people.survey_services import survey_create
+    from canpei.people.surveys.services import survey_create
 
     return survey_create(actor=users.city_admin, data={
         "person": person_in.pk, "year": 2024, "surveyed_on": dt.date(2024, 5, 10),

@@ -13,7 +13,7 @@ from canpei.errors import Forbidden
 from canpei.people.exports import PERSON_HEADERS, SURVEY_HEADERS, persons_export, surveys_export
 from canpei.people.selectors import PersonFilters
 from canpei.people.services import person_create
-from canpei.people.survey_services import survey_create
+from canpei.people.surveys.services import survey_create
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
 from tests.spreadsheets.files import read_back
 

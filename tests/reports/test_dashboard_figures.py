@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from canpei.people.services import person_change_status, person_create
-from canpei.people.survey_services import survey_create
+from canpei.people.surveys.services import survey_create
 from canpei.reports.selectors import TownFigures, dashboard_for, registry_overview
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
 

@@ -6,7 +6,7 @@ import re
 
 from django.utils import timezone
 
-from canpei.people.survey_services import survey_create
+from canpei.people.surveys.services import survey_create
 
 
 def text_of(response) -> str:

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from canpei.people.survey_services import survey_create
+from canpei.people.surveys.services import survey_create
 from canpei.training.services import application_create, staff_training_create
 from tests.conftest import ANHAI
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
-from canpei.people import survey_services as services
+from canpei.people.surveys import services as services
 from canpei.people.models import Person, Skill, Survey
 from tests.conftest import ANHAI, CIZAO
 

@@ -16,7 +16,7 @@ from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.imports import FORM_CODES, REASON_CODES, REGISTRY_UPDATE_HELP
 from canpei.people.models import Person, Survey
-from canpei.people.survey_services import (
+from canpei.people.surveys.services import (
     clean_survey_input, refresh_persons_from_latest, skills_by_code, survey_snapshot,
 )
 from canpei.people.selectors import persons_visible_to

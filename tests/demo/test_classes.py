@@ -17,11 +17,11 @@ from django.utils import timezone
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
 from canpei.demo import demo_load
+from canpei.demo.classes import DEMO_CLASSES
 from canpei.institutions.rules import designation_valid_on
 from canpei.people.rules import PersonStatus, working_age_on
 from canpei.training.selectors import classes_visible_to
 from canpei.training import rules
-from canpei.training.demo_classes import DEMO_CLASSES
 from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,
 )

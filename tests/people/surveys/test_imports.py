@@ -10,10 +10,10 @@ import pytest
 from canpei.audit.models import AuditEntry
 from canpei.people import rules
 from canpei.people.models import Survey
-from canpei.people.survey_imports import (
+from canpei.people.surveys.imports import (
     NAME_MISMATCH, PERSON_NOT_FOUND, SURVEY_TWICE_IN_FILE, surveys_import,
 )
-from canpei.people.survey_services import SURVEYED_ON_INVALID, SURVEYED_ON_OUTSIDE_YEAR
+from canpei.people.surveys.services import SURVEYED_ON_INVALID, SURVEYED_ON_OUTSIDE_YEAR
 from canpei.spreadsheets.reader import CELL_FORMULA, EXCEL_EPOCH, FILE_NOT_SPREADSHEET
 from tests.conftest import make_id
 from tests.spreadsheets.files import PDF, an_id, csv_text, db_counts, xlsx

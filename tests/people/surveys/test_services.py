@@ -1,4 +1,4 @@
-"""Writes of the annual needs survey (canpei.people.survey_services): one per person per year,
+"""Writes of the annual needs survey (canpei.people.surveys.services): one per person per year,
 every rule named by its constant with nothing written, scope, audit, and the registry kept as
 the latest survey found the person."""
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from canpei.audit.models import AuditEntry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
-from canpei.people import survey_services as s
+from canpei.people.surveys import services as s
 from canpei.people.models import Person, Skill, Survey
 from canpei.people.services import person_update
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from canpei.audit.services import audit_verify
 from canpei.demo import demo_load
-from canpei.training.demo_classes import DEMO_CLASSES
+from canpei.demo.classes import DEMO_CLASSES
 from canpei.training.models import ClassState, TrainingClass
 
 

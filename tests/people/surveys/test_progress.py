@@ -1,4 +1,4 @@
-"""Survey progress (canpei.people.survey_selectors): per town and year, the active working-age
+"""Survey progress (canpei.people.surveys.selectors): per town and year, the active working-age
 persons on the registry (due) against those with a survey of that year (surveyed), and the list
 of those not surveyed yet."""
 
@@ -11,11 +11,11 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from canpei.people import survey_selectors as sel
+from canpei.people.surveys import selectors as sel
 from canpei.people.models import Person
 from canpei.people.selectors import working_age_q
 from canpei.people.services import person_change_status, person_create
-from canpei.people.survey_services import survey_create
+from canpei.people.surveys.services import survey_create
 from canpei.regions.models import Region
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
 

@@ -2,6 +2,10 @@
 
 Everything derives from `random.Random(seed)`, so the same seed gives the same persons
 (their ciphertexts differ only by the random nonces of the encryption).
+
+This module makes the registry, the institutions and the surveys and calls the two others for
+the training side: `classes` (every state of the class lifecycle) and `applications`
+(individual applications and staff trainings), all through the services.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.audit.services import audit_record
+from canpei.demo.applications import demo_applications
+from canpei.demo.classes import demo_classes
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
@@ -276,11 +282,7 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
         sys.stderr.write("\n")
     added = Person.objects.count() - before
     surveys = demo_surveys(seed=seed, today=today)
-    from canpei.training.demo_classes import demo_classes
-
     classes = demo_classes(seed=seed, today=today, institutions=institutions)
-    from canpei.training.demo_applications import demo_applications
-
     extra = demo_applications(today=today)
     return {"persons": added, "surveys": surveys, "classes": classes, **extra}
 
