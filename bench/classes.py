@@ -64,11 +64,11 @@ from canpei.accounts.roles import Role  # noqa: E402
 from canpei.accounts.services import token_issue  # noqa: E402
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType  # noqa: E402
 from canpei.demo import _credit_code  # noqa: E402
+from canpei.demo.classes import PATHS  # noqa: E402
 from canpei.institutions.models import DesignationState, Institution, InstitutionType  # noqa: E402
 from canpei.people.models import Person  # noqa: E402
 from canpei.regions.models import Region  # noqa: E402
 from canpei.training import selectors  # noqa: E402
-from canpei.demo.classes import PATHS  # noqa: E402
 from canpei.training.rules import CLASS_TRANSITIONS  # noqa: E402
 from canpei.training.models import (  # noqa: E402
     Attendance, CertificateType, ClassCodeCounter, ClassEvent, ClassSession, ClassState,
