@@ -61,6 +61,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from canpei.accounts.roles import Role
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput
 
@@ -275,6 +276,12 @@ class Lifecycle(Generic[M]):
         unknown = set(self.hooks) - set(self.workflow.steps)
         if unknown:
             raise ValueError(f"{self.audit_name}: hooks for actions not in the table: {unknown}")
+        # Refused when the table is built rather than at a step's first use in production.
+        audited = {member.value for member in AuditAction}
+        unaudited = [action for action in self.workflow.action_values
+                     if f"{self.audit_name}.{action}" not in audited]
+        if unaudited:
+            raise ValueError(f"{self.audit_name}: steps without an AuditAction member: {unaudited}")
 
     def apply(self, *, obj: M, actor: User, action: str, comment: str = "",
               data: dict[str, Any] | None = None) -> M:
@@ -329,7 +336,7 @@ class Lifecycle(Generic[M]):
                 after = self.snapshot(locked)
                 changes["diff"] = {key: [snapshot.get(key), after[key]] for key in after
                                    if snapshot.get(key) != after[key]}
-            audit_record(actor=actor, action=f"{self.audit_name}.{action}", obj=locked,
+            audit_record(actor=actor, action=AuditAction(f"{self.audit_name}.{action}"), obj=locked,
                          summary=f"{self.describe(locked)} {workflow.label(action)}",
                          changes=changes)
         return locked

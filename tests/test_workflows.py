@@ -28,10 +28,11 @@ NOTE_TOO_LONG = "备注不能超过 10 字"
 NOT_ON_SUNDAYS = "周日不办理"
 
 
+# Named after institution actions: every step a lifecycle audits must be an AuditAction member.
 class TinyAction(models.TextChoices):
-    OPEN = "open", "开办"
-    CLOSE = "close", "关闭"
-    RENEW = "renew", "续期"
+    OPEN = "create", "开办"
+    CLOSE = "revoke", "关闭"
+    RENEW = "reinstate", "续期"
 
 
 TINY = Workflow(noun="试点", actions=TinyAction, states=S, steps={
@@ -74,7 +75,7 @@ def effect(t: Transition[Institution]) -> dict[str, Any]:
 
 
 TINY_LIFECYCLE: Lifecycle[Institution] = Lifecycle(
-    workflow=TINY, audit_name="tiny", lock=lock, event_model=DesignationEvent,
+    workflow=TINY, audit_name="institution", lock=lock, event_model=DesignationEvent,
     event_parent="institution", describe=lambda row: f"试点 #{row.pk}",
     hooks={TinyAction.OPEN: Hooks(prepare=note, checks=(check,), effects=(effect,)),
            TinyAction.CLOSE: Hooks(checks=(check,))},
@@ -123,22 +124,29 @@ def test_a_step_naming_a_state_the_workflow_lacks_is_refused() -> None:
 
 def test_hooks_for_an_action_not_in_the_table_are_refused() -> None:
     with pytest.raises(ValueError):
-        Lifecycle(workflow=TINY, audit_name="tiny", lock=lock, event_model=DesignationEvent,
+        Lifecycle(workflow=TINY, audit_name="institution", lock=lock, event_model=DesignationEvent,
                   event_parent="institution", describe=str, hooks={"fly": Hooks()})
 
 
+def test_a_step_without_its_audit_action_is_refused_when_the_lifecycle_is_built() -> None:
+    # "tiny.create" is no AuditAction member: the audit officer could not filter by it.
+    with pytest.raises(ValueError, match="tiny: steps without an AuditAction member"):
+        Lifecycle(workflow=TINY, audit_name="tiny", lock=lock, event_model=DesignationEvent,
+                  event_parent="institution", describe=str)
+
+
 def test_buttons_targets_and_messages_derive_from_the_table() -> None:
-    assert TINY.action_values == ("open", "close", "renew")
-    assert TINY.actions_from(S.DESIGNATED) == ["close", "renew"]
-    assert TINY.actions_for(Role.TOWN_STAFF, S.DESIGNATED) == ["close"]
+    assert TINY.action_values == ("create", "revoke", "reinstate")
+    assert TINY.actions_from(S.DESIGNATED) == ["revoke", "reinstate"]
+    assert TINY.actions_for(Role.TOWN_STAFF, S.DESIGNATED) == ["revoke"]
     assert TINY.actions_for(Role.INSTITUTION_STAFF, S.DESIGNATED) == []
-    assert TINY.target(S.DEMONSTRATION, "renew") == S.DEMONSTRATION   # kept
-    assert TINY.target(S.DESIGNATED, "renew") == S.DESIGNATED
-    assert TINY.target(S.REVOKED, "renew") is None
+    assert TINY.target(S.DEMONSTRATION, "reinstate") == S.DEMONSTRATION   # kept
+    assert TINY.target(S.DESIGNATED, "reinstate") == S.DESIGNATED
+    assert TINY.target(S.REVOKED, "reinstate") is None
     assert TINY.target(S.APPLIED, "fly") is None
-    assert TINY.action_invalid == "操作须为 open、close 或 renew"
-    assert TINY.state_refusal(S.REVOKED, "open") == "试点当前状态为「撤销」，不能执行「开办」"
-    assert TINY.role_refusal("close") == "「关闭」须由市残联或镇街专干执行"
+    assert TINY.action_invalid == "操作须为 create、revoke 或 reinstate"
+    assert TINY.state_refusal(S.REVOKED, "create") == "试点当前状态为「撤销」，不能执行「开办」"
+    assert TINY.role_refusal("revoke") == "「关闭」须由市残联或镇街专干执行"
 
 
 def test_the_real_workflows_derive_the_same_messages_as_before() -> None:
@@ -165,18 +173,18 @@ def test_the_real_workflows_derive_the_same_messages_as_before() -> None:
 
 def test_a_step_writes_state_fields_event_and_audit_together(users: Any) -> None:
     row = make_row()
-    done = TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action=" open ",
+    done = TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action=" create ",
                                 comment=" 首批 ", data={"address": "安海镇"})
     assert done.state == "designated"
     stored = Institution.objects.get(pk=row.pk)
     assert (stored.state, stored.address) == ("designated", "安海镇")
     event = DesignationEvent.objects.get(institution=row)
     assert (event.action, event.from_state, event.to_state, event.actor, event.comment) == (
-        "open", "applied", "designated", users.city_admin, "首批")
+        "create", "applied", "designated", users.city_admin, "首批")
     # The label is the event model's own workflow's; an action it does not know shows as is.
-    assert event.action_label == "open"
+    assert event.action_label == "create"
     assert DesignationEvent(action="designate").action_label == "定点认定"
-    entry = AuditEntry.objects.get(action="tiny.open")
+    entry = AuditEntry.objects.get(action="institution.create")
     assert entry.summary == f"试点 #{row.pk} 开办"
     assert entry.changes == {"from": "applied", "to": "designated", "event": event.pk,
                              "comment": "首批", "designated_to": None, "effect": "done",
@@ -190,7 +198,7 @@ def test_an_unknown_action_is_refused_before_anything_is_read(users: Any) -> Non
     row = make_row()
     with pytest.raises(InvalidInput) as refused:
         TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="fly")
-    assert refused.value.errors == [("action", "操作须为 open、close 或 renew")]
+    assert refused.value.errors == [("action", "操作须为 create、revoke 或 reinstate")]
     assert locks_taken == []
     assert written(row) == ("applied", 0, 0)
 
@@ -198,7 +206,7 @@ def test_an_unknown_action_is_refused_before_anything_is_read(users: Any) -> Non
 def test_a_role_the_step_does_not_name_is_refused(users: Any) -> None:
     row = make_row()
     with pytest.raises(Forbidden) as refused:
-        TINY_LIFECYCLE.apply(obj=row, actor=users.town_staff, action="open")
+        TINY_LIFECYCLE.apply(obj=row, actor=users.town_staff, action="create")
     assert refused.value.message == "「开办」须由市残联执行"
     assert written(row) == ("applied", 0, 0)
 
@@ -209,7 +217,7 @@ def test_the_state_is_read_again_under_the_lock(users: Any) -> None:
     Institution.objects.filter(pk=row.pk).update(state="revoked")
     # The copy in hand still says `applied`; the stored row decides.
     with pytest.raises(Conflict) as refused:
-        TINY_LIFECYCLE.apply(obj=stale, actor=users.city_admin, action="open")
+        TINY_LIFECYCLE.apply(obj=stale, actor=users.city_admin, action="create")
     assert refused.value.message == "试点当前状态为「撤销」，不能执行「开办」"
     assert refused.value.errors == [("action", refused.value.message)]
     assert locks_taken == [True]
@@ -225,27 +233,27 @@ def test_the_state_is_read_again_under_the_lock(users: Any) -> None:
 def test_the_comment_rules(users: Any, comment: str, message: str) -> None:
     row = make_row("designated")
     with pytest.raises(InvalidInput) as refused:
-        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="close", comment=comment)
+        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="revoke", comment=comment)
     assert refused.value.errors == [("comment", message)]
     assert written(row) == ("designated", 0, 0)
 
 
 def test_a_comment_of_500_characters_is_taken(users: Any) -> None:
     row = make_row("designated")
-    TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="close", comment="x" * 500)
+    TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="revoke", comment="x" * 500)
     assert written(row) == ("revoked", 1, 1)
 
 
 def test_the_state_refusal_comes_before_the_input_refusals(users: Any) -> None:
     row = make_row("revoked")
     with pytest.raises(Conflict):
-        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="close", comment="")
+        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="revoke", comment="")
 
 
 def test_the_step_input_and_the_comment_are_refused_together(users: Any) -> None:
     row = make_row()
     with pytest.raises(InvalidInput) as refused:
-        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="open", comment="x" * 501,
+        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="create", comment="x" * 501,
                              data={"address": "很长很长很长很长的地址"})
     assert refused.value.errors == [("comment", COMMENT_TOO_LONG), ("address", NOTE_TOO_LONG)]
     assert written(row) == ("applied", 0, 0)
@@ -255,7 +263,7 @@ def test_a_check_refusing_changes_nothing(users: Any) -> None:
     row = make_row()
     refusals.extend([("action", NOT_ON_SUNDAYS), ("address", "另一条")])
     with pytest.raises(Conflict) as refused:
-        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="open",
+        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="create",
                              data={"address": "安海镇"})
     assert refused.value.message == NOT_ON_SUNDAYS
     assert refused.value.errors == [("action", NOT_ON_SUNDAYS), ("address", "另一条")]
@@ -270,17 +278,17 @@ def test_an_effect_refusing_rolls_the_whole_step_back(users: Any) -> None:
     def refuse(t: Transition[Institution]) -> None:
         raise Conflict("资金不足")
 
-    lifecycle = Lifecycle(workflow=TINY, audit_name="tiny", lock=lock,
+    lifecycle = Lifecycle(workflow=TINY, audit_name="institution", lock=lock,
                           event_model=DesignationEvent, event_parent="institution",
                           describe=str, hooks={TinyAction.OPEN: Hooks(effects=(refuse,))})
     with pytest.raises(Conflict):
-        lifecycle.apply(obj=row, actor=users.city_admin, action="open")
+        lifecycle.apply(obj=row, actor=users.city_admin, action="create")
     assert written(row) == ("applied", 0, 0)
 
 
 def test_a_kept_state_is_recorded_as_it_is(users: Any) -> None:
     row = make_row("demonstration")
-    TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="renew")
+    TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="reinstate")
     assert written(row) == ("demonstration", 1, 1)
     assert list(DesignationEvent.objects.filter(institution=row)
                 .values_list("from_state", "to_state")) == [("demonstration", "demonstration")]

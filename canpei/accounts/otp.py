@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from canpei.accounts.models import ApiToken
 from canpei.accounts.roles import SECOND_FACTOR_ROLES
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 
 TOKEN_INVALID = "动态验证码不正确或已过期"
@@ -64,7 +65,7 @@ def totp_enrol(*, actor: Any, token: str) -> TOTPDevice | None:
         # replaced) end with the binding.
         revoked = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(
             revoked_at=timezone.now())
-        audit_record(actor=actor, action="user.totp_enrol", obj=actor,
+        audit_record(actor=actor, action=AuditAction.USER_TOTP_ENROL, obj=actor,
                      summary=f"用户 {actor.username} 绑定动态验证码",
                      changes={"tokens_revoked": revoked})
     return device

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import ApiToken, RoleProposal, User
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, Role, officer_may
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.institutions.models import Institution
@@ -53,7 +54,7 @@ def record_denied(*, actor: Any, attempt: str, target: User | None, reason: str 
     callers record outside their own transaction for the same reason."""
     name = getattr(actor, "username", "") or ""
     with transaction.atomic():
-        audit_record(actor=actor, action="security.denied", obj=target,
+        audit_record(actor=actor, action=AuditAction.SECURITY_DENIED, obj=target,
                      object_type="" if target is not None else "accounts.user",
                      summary=f"已拒绝 {name} 的操作：{attempt}" + (f"（{reason}）" if reason else ""),
                      changes={"attempt": attempt, "reason": reason})
@@ -137,7 +138,7 @@ def user_create(*, actor: Any, username: str, password: str, role: str = "",
                     first_name=full_name[:150], must_change_password=True)
         user.set_password(password)
         user.save()
-        audit_record(actor=actor, action="user.create", obj=user, summary=f"创建用户 {username}",
+        audit_record(actor=actor, action=AuditAction.USER_CREATE, obj=user, summary=f"创建用户 {username}",
                      changes={"after": {"username": username, "role": role,
                                         "town": region.code if region else None,
                                         "institution": inst.pk if inst else None}})
@@ -186,7 +187,7 @@ def _apply_role(actor: Any, locked: User, role: str, region: Any, inst: Any,
     locked.save(update_fields=["role", "town", "institution"])
     # A token issued under the old role must not carry on under the new one.
     revoked = _revoke_all(locked)
-    audit_record(actor=actor, action="user.role", obj=locked, summary=summary,
+    audit_record(actor=actor, action=AuditAction.USER_ROLE, obj=locked, summary=summary,
                  changes={"before": before, "after": {"role": role, "town": locked.town_id,
                                                       "institution": locked.institution_id},
                           "tokens_revoked": revoked, **(extra or {})})
@@ -222,7 +223,7 @@ def role_propose(*, actor: Any, user: User, role: str, town: str | None = None,
             raise last
         proposal = RoleProposal.objects.create(user=locked, role=role, town=region,
                                                institution=inst, proposed_by=actor)
-        audit_record(actor=actor, action="user.role_propose", obj=locked,
+        audit_record(actor=actor, action=AuditAction.USER_ROLE_PROPOSE, obj=locked,
                      summary=f"提出变更用户 {locked.username} 角色（待确认）",
                      changes={"proposal": proposal.pk,
                               "before": {"role": locked.role, "town": locked.town_id,
@@ -257,7 +258,7 @@ def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RolePro
                         f"确认变更用户 {target.username} 角色（双人程序）",
                         {"proposal": locked.pk, "proposed_by": locked.proposed_by_id})
         else:
-            audit_record(actor=actor, action="user.role_reject", obj=target,
+            audit_record(actor=actor, action=AuditAction.USER_ROLE_REJECT, obj=target,
                          summary=f"驳回用户 {target.username} 的角色变更申请",
                          changes={"proposal": locked.pk, "role": locked.role})
     return locked
@@ -281,7 +282,7 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         revoked = 0 if active else _revoke_all(locked)
-        audit_record(actor=actor, action="user.active", obj=locked,
+        audit_record(actor=actor, action=AuditAction.USER_ACTIVE, obj=locked,
                      summary=f"{'启用' if active else '停用'}用户 {locked.username}",
                      changes={"diff": {"is_active": [before, active]}, "tokens_revoked": revoked})
     return locked
@@ -309,7 +310,7 @@ def password_change(*, actor: Any, old: str, new: str, repeat: str) -> User:
         locked.password_changed_at = timezone.now()
         locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
         revoked = _revoke_all(locked)
-        audit_record(actor=locked, action="user.password_change", obj=locked,
+        audit_record(actor=locked, action=AuditAction.USER_PASSWORD_CHANGE, obj=locked,
                      summary=f"用户 {locked.username} 更改密码",
                      changes={"tokens_revoked": revoked})
     return locked
@@ -329,7 +330,7 @@ def tokens_revoke_all(*, actor: Any, user: User) -> int:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         revoked = _revoke_all(locked)
-        audit_record(actor=actor, action="token.revoke_all", obj=locked,
+        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE_ALL, obj=locked,
                      summary=f"撤销用户 {locked.username} 的全部 API 令牌",
                      changes={"tokens_revoked": revoked})
     return revoked
@@ -345,7 +346,7 @@ def token_revoke(*, actor: Any, raw: str) -> bool:
             return False
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="token.revoke", obj=token,
+        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE, obj=token,
                      summary=f"用户 {actor.username} 撤销自己的 API 令牌")
     return True
 
@@ -359,7 +360,7 @@ def token_issue(*, actor: Any, user: User, second_factor: bool = False) -> str:
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, digest=digest, created_at=now,
                                         expires_at=expires, second_factor=second_factor)
-        audit_record(actor=actor, action="token.issue", obj=token,
+        audit_record(actor=actor, action=AuditAction.TOKEN_ISSUE, obj=token,
                      summary=f"为用户 {user.username} 签发 API 令牌",
                      changes={"expires_at": expires.isoformat(),
                               "second_factor": second_factor})
@@ -381,24 +382,24 @@ def safe_username(raw: Any) -> str:
 
 def record_login(user: Any, *, channel: str, second_factor: bool = False) -> None:
     with transaction.atomic():
-        audit_record(actor=user, action="auth.login", obj=user,
+        audit_record(actor=user, action=AuditAction.AUTH_LOGIN, obj=user,
                      summary=f"用户 {user.username} 登录（{channel}）",
                      changes={"channel": channel, "second_factor": second_factor})
 
 
 def record_second_factor(user: Any) -> None:
     with transaction.atomic():
-        audit_record(actor=user, action="auth.otp", obj=user,
+        audit_record(actor=user, action=AuditAction.AUTH_OTP, obj=user,
                      summary=f"用户 {user.username} 通过动态验证码认证")
 
 
 def record_logout(user: Any) -> None:
     with transaction.atomic():
-        audit_record(actor=user, action="auth.logout", obj=user,
+        audit_record(actor=user, action=AuditAction.AUTH_LOGOUT, obj=user,
                      summary=f"用户 {user.username} 退出登录")
 
 
-def _record_typed_account(action: str, username: Any, request: Any, summary: str) -> None:
+def _record_typed_account(action: AuditAction, username: Any, request: Any, summary: str) -> None:
     """A sign-in event about a typed username: the account if it names one, never the password.
 
     A username that names no account is not logged: it is often a password typed into the
@@ -414,9 +415,9 @@ def _record_typed_account(action: str, username: Any, request: Any, summary: str
 
 
 def record_login_failed(username: Any, request: Any) -> None:
-    _record_typed_account("auth.login_failed", username, request, "登录失败：用户名 {name}（{channel}）")
+    _record_typed_account(AuditAction.AUTH_LOGIN_FAILED, username, request, "登录失败：用户名 {name}（{channel}）")
 
 
 def record_lockout(username: Any, request: Any) -> None:
-    _record_typed_account("auth.lockout", username, request,
+    _record_typed_account(AuditAction.AUTH_LOCKOUT, username, request,
                           "账户 {name} 因连续登录失败被锁定（{channel}）")

@@ -6,14 +6,20 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Required, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
 
 from canpei.audit import keys
+from canpei.audit.actions import AuditAction
 from canpei.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from canpei.bulk import copy_rows, next_ids, uses_copy
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from canpei.accounts.models import User
 
 
 def _canonical(value: Any) -> str:
@@ -63,13 +69,14 @@ def _move_head(head: AuditHead, *, last_entry_id: int, last_hash: str, added: in
                                       last_hash=last_hash, legacy_count=head.legacy_count))
 
 
-def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str = "",
+def audit_record(*, actor: User | None, action: AuditAction | str, obj: Any = None, object_type: str = "",
                  object_id: str | int = "", summary: str = "",
                  changes: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry. Call inside the service's own transaction so both commit or neither.
 
     `changes` must already have personal numbers masked: the log is read by the audit officer,
-    who is not allowed to see them.
+    who is not allowed to see them. `actor` None: the system itself (the demo, a typed username
+    that names no account).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the service's transaction")
@@ -85,8 +92,8 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
     # are a few per second at most, far below what one row lock can carry.
     head = AuditHead.objects.select_for_update().get(pk=1)
     at = timezone.now()
-    actor_id = getattr(actor, "pk", None)
-    actor_username = getattr(actor, "username", "") or ""
+    actor_id = actor.pk if actor is not None else None
+    actor_username = actor.username if actor is not None else ""
     digest = entry_hash(prev_hash=head.last_hash, at_iso=at.isoformat(), actor_id=actor_id,
                         actor_username=actor_username, action=action, object_type=object_type,
                         object_id=str(object_id), summary=summary, changes=changes)
@@ -143,18 +150,25 @@ _ENTRY_COLUMNS = ("id", "at", "actor_id", "actor_username", "action", "object_ty
                   "summary", "changes", "prev_hash", "hash")
 
 
-def audit_record_many(*, actor: Any, entries: list[dict[str, Any]]) -> int:
-    """Append many entries at once (an import): one lock, one bulk insert, the same chain.
+class AuditItem(TypedDict, total=False):
+    """One entry for audit_record_many: audit_record's arguments, `obj` spelt out."""
 
-    Each entry is a dict of action, object_type, object_id, summary, changes.
-    """
+    action: Required[AuditAction]
+    object_type: str
+    object_id: str | int
+    summary: str
+    changes: dict[str, Any] | CanonicalChanges
+
+
+def audit_record_many(*, actor: User, entries: list[AuditItem]) -> int:
+    """Append many entries at once (an import): one lock, one bulk insert, the same chain."""
     if not entries:
         return 0
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record_many must run inside the service's transaction")
     head = AuditHead.objects.select_for_update().get(pk=1)
-    actor_id = getattr(actor, "pk", None)
-    actor_username = getattr(actor, "username", "") or ""
+    actor_id = actor.pk if actor is not None else None
+    actor_username = actor.username if actor is not None else ""
     last = [head.last_hash]  # the chain's newest hash, as the entries are made
     chain_key = keys.chain_mac()
 
@@ -258,16 +272,17 @@ def audit_anchor() -> Anchor:
     return Anchor(**{**unsigned.__dict__, "signature": keys.anchor_signature(unsigned.fields())})
 
 
-def audit_anchor_download(*, actor: Any) -> Anchor:
+def audit_anchor_download(*, actor: User | AnonymousUser) -> Anchor:
     """The anchor for the audit officer's page: the download is itself an entry, which the
     anchor then covers."""
+    from canpei.accounts.models import User
     from canpei.accounts.roles import Perm, has_perm
     from canpei.errors import NotFound
 
-    if not has_perm(actor, Perm.AUDIT_READ):
+    if not isinstance(actor, User) or not has_perm(actor, Perm.AUDIT_READ):
         raise NotFound()
     with transaction.atomic():
-        audit_record(actor=actor, action="audit.anchor", summary="下载审计锚点")
+        audit_record(actor=actor, action=AuditAction.AUDIT_ANCHOR, summary="下载审计锚点")
         return audit_anchor()
 
 

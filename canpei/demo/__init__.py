@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
@@ -262,7 +263,7 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
                         institution=institutions[inst_index] if inst_index is not None else None)
             user.set_password(DEMO_PASSWORD)
             user.save()
-        audit_record(actor=None, action="demo.load", summary=f"生成演示数据 {persons} 人（种子 {seed}）")
+        audit_record(actor=None, action=AuditAction.DEMO_LOAD, summary=f"生成演示数据 {persons} 人（种子 {seed}）")
     before = Person.objects.count()
     pending: list[Person] = []
     done = 0

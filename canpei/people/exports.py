@@ -6,6 +6,7 @@ from typing import IO, Any, Iterator, Mapping
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import InvalidInput
 from canpei.people import crypto, rules
@@ -58,7 +59,7 @@ def persons_export(*, actor: User, filters: PersonFilters, out: str | IO[Any],
     def build() -> Ledger:
         reveal = has_perm(actor, Perm.PERSON_REVEAL)
         return Ledger(title="残疾人实名制台账", headers=PERSON_HEADERS, widths=PERSON_WIDTHS,
-                      rows=_person_rows(actor, filters, reveal), action="export.persons",
+                      rows=_person_rows(actor, filters, reveal), action=AuditAction.EXPORT_PERSONS,
                       object_type="people.person", summary="导出人员台账", full_numbers=reveal,
                       filters={k: v for k, v in vars(filters).items() if v not in ("", None)})
 
@@ -95,7 +96,7 @@ def surveys_export(*, actor: User, out: str | IO[Any], fmt: str = "xlsx", year: 
         reveal = has_perm(actor, Perm.PERSON_REVEAL)
         title = f"{year}年度残疾人就业培训需求调查台账" if year else "残疾人就业培训需求调查台账"
         return Ledger(title=title, headers=SURVEY_HEADERS, widths=SURVEY_WIDTHS,
-                      rows=_survey_rows(actor, year, town, reveal), action="export.surveys",
+                      rows=_survey_rows(actor, year, town, reveal), action=AuditAction.EXPORT_SURVEYS,
                       object_type="people.survey", summary="导出需求调查台账", full_numbers=reveal,
                       filters={"year": year, "town": town})
 

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from canpei import hooks
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.audit.services import audit_prepare_changes, audit_record, audit_record_many
+from canpei.audit.actions import AuditAction
+from canpei.audit.services import AuditItem, audit_prepare_changes, audit_record, audit_record_many
 from canpei.bulk import CopyInBackground, filter_in, insert_many, next_ids, row_values, uses_copy
 from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
@@ -395,7 +396,7 @@ class _Stream:
         self._now = timezone.now()
         self._columns, self._values = row_values(Person)
         self._copy: CopyInBackground | None = None
-        self.entries: list[dict[str, Any]] = []
+        self.entries: list[AuditItem] = []
         self._audited: list[dict[str, Any]] = []
 
     @classmethod
@@ -425,7 +426,7 @@ class _Stream:
 
     def _audit_batch(self) -> None:
         # Encoded here, while the database is busy with the rows, instead of at the end.
-        self.entries.append(_audit_entry("person.create", "导入登记人员", self._audited))
+        self.entries.append(_audit_entry(AuditAction.PERSON_CREATE, "导入登记人员", self._audited))
         self._audited = []
 
     def commit(self, then: Callable[[], None]) -> None:
@@ -445,17 +446,17 @@ class _Stream:
 AUDIT_BATCH = 100
 
 
-def _audit_entry(action: str, verb: str, persons: list[dict[str, Any]]) -> dict[str, Any]:
+def _audit_entry(action: AuditAction, verb: str, persons: list[dict[str, Any]]) -> AuditItem:
     first, last = persons[0]["id"], persons[-1]["id"]
     span = f"#{first}" if len(persons) == 1 else f"#{first} … #{last}"
     # Person snapshots and their diffs: string keys and plain values, encoded without the walk
     # that checks an arbitrary entry.
-    return dict(action=action, object_type="people.person", object_id=first if len(persons) == 1 else "",
+    return AuditItem(action=action, object_type="people.person", object_id=first if len(persons) == 1 else "",
                 summary=f"{verb} {len(persons)} 人（{span}）",
                 changes=audit_prepare_changes({"persons": persons}, plain=True))
 
 
-def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
+def _write_rest(*, actor: Any, entries: list[AuditItem],
                 to_update: list[tuple[Person, dict[str, Any]]], result: ImportResult,
                 filename: str) -> None:
     """After the new persons (in their transaction): the updates and every audit entry."""
@@ -469,10 +470,10 @@ def _write_rest(*, actor: Any, entries: list[dict[str, Any]],
     Person.objects.bulk_update([p for p, _d in to_update], UPDATE_FIELDS, batch_size=1000)
     hooks.person_moved({p.pk: p.town_id for p, diff in to_update if "town" in diff})
     updated = [{"id": p.pk, "diff": diff} for p, diff in to_update]
-    entries = entries + [_audit_entry("person.update", "导入修改人员", updated[start:start + AUDIT_BATCH])
+    entries = entries + [_audit_entry(AuditAction.PERSON_UPDATE, "导入修改人员", updated[start:start + AUDIT_BATCH])
                          for start in range(0, len(updated), AUDIT_BATCH)]
     audit_record_many(actor=actor, entries=entries)
-    audit_record(actor=actor, action="import.persons", summary=f"导入人员：{result.summary()}",
+    audit_record(actor=actor, action=AuditAction.IMPORT_PERSONS, summary=f"导入人员：{result.summary()}",
                  changes={"file": filename[:100], "created": result.created,
                           "updated": result.updated, "unchanged": result.unchanged})
 
@@ -533,7 +534,7 @@ def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person
             # Audited with their batch (the same chain, in the same transaction): the entries
             # of every new person are never held at once.
             audit_record_many(actor=actor, entries=[
-                _audit_entry("person.create", "导入登记人员", created[at:at + AUDIT_BATCH])
+                _audit_entry(AuditAction.PERSON_CREATE, "导入登记人员", created[at:at + AUDIT_BATCH])
                 for at in range(0, len(created), AUDIT_BATCH)])
         _write_rest(actor=actor, entries=[], to_update=to_update, result=result, filename=filename)
 

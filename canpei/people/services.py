@@ -14,6 +14,7 @@ from django.utils import timezone
 from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto, rules
@@ -298,7 +299,7 @@ def person_create(*, actor: Any, data: dict[str, Any]) -> Person:
     with transaction.atomic():
         _check_unique(person)
         _save_unique(person)
-        audit_record(actor=actor, action="person.create", obj=person,
+        audit_record(actor=actor, action=AuditAction.PERSON_CREATE, obj=person,
                      summary=f"登记人员 #{person.pk}", changes={"after": person_snapshot(person)})
     return person
 
@@ -331,7 +332,7 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
         _save_unique(locked)
         if "town" in changes:
             hooks.person_moved({locked.pk: locked.town_id})
-        audit_record(actor=actor, action="person.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.PERSON_UPDATE, obj=locked,
                      summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
     return locked
 
@@ -352,7 +353,7 @@ def person_change_status(*, actor: Any, person: Person, status: str, comment: st
         locked.status = status
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action="person.status", obj=locked,
+        audit_record(actor=actor, action=AuditAction.PERSON_STATUS, obj=locked,
                      summary=f"人员 #{locked.pk} 状态变更",
                      changes={"diff": {"status": [before, status]}, "comment": comment.strip()})
     return locked
@@ -373,7 +374,7 @@ def person_reveal_identity(*, actor: Any, person_id: int | str) -> Identity:
             person = persons_visible_to(actor).get(pk=int(person_id))
         except (Person.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
-        audit_record(actor=actor, action="person.reveal", obj=person,
+        audit_record(actor=actor, action=AuditAction.PERSON_REVEAL, obj=person,
                      summary=f"查看人员 #{person.pk} 完整证件号")
     return Identity(id_number=person.id_number, cert_number=person.cert_number)
 
@@ -394,7 +395,7 @@ def person_lookup(*, actor: Any, id_number: str) -> Person:
     base = lookup_candidates(user=actor)
     with transaction.atomic():
         person = base.select_related("town").filter(id_hash=crypto.lookup_hash(number)).first()
-        audit_record(actor=actor, action="person.lookup", object_type="people.person",
+        audit_record(actor=actor, action=AuditAction.PERSON_LOOKUP, object_type="people.person",
                      object_id=person.pk if person else "",
                      summary="按身份证号查找人员" + ("" if person else "（未找到）"))
     if person is None:

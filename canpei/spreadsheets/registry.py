@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from canpei.accounts.roles import has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Forbidden
 from canpei.spreadsheets.writer import write_csv, write_xlsx
@@ -124,7 +125,7 @@ class Ledger:
     headers: Sequence[str]
     widths: Sequence[int]
     rows: Iterable[Sequence[Any]]
-    action: str  # the audit action, export.<kind>
+    action: AuditAction | str  # export.<kind>; only AuditAction once every app passes a member
     object_type: str
     summary: str  # 导出人员台账: the row count (and masking) is appended
     filters: Mapping[str, Any]

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.audit.services import audit_record, audit_record_many
+from canpei.audit.actions import AuditAction
+from canpei.audit.services import AuditItem, audit_record, audit_record_many
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
@@ -267,16 +268,16 @@ def _write(actor: Any, creates: list[tuple[Survey, list[Any]]],
         through.objects.filter(survey_id__in=[s.pk for s, _k in changed]).delete()
         links += [through(survey_id=s.pk, skill_id=k.pk) for s, skills in changed for k in skills or []]
         through.objects.bulk_create(links, batch_size=2000)
-        entries = [dict(action="survey.create", object_type="people.survey", object_id=s.pk,
+        entries = [AuditItem(action=AuditAction.SURVEY_CREATE, object_type="people.survey", object_id=s.pk,
                         summary=f"导入人员 #{s.person_id} {s.year} 年调查",
                         changes={"after": survey_snapshot(s, sorted(k.code for k in skills))})
                    for s, skills in creates]
-        entries += [dict(action="survey.update", object_type="people.survey", object_id=s.pk,
+        entries += [AuditItem(action=AuditAction.SURVEY_UPDATE, object_type="people.survey", object_id=s.pk,
                          summary=f"导入修改调查 #{s.pk}", changes={"diff": diff})
                     for s, _k, diff in updates]
         audit_record_many(actor=actor, entries=entries)
         refresh_persons_from_latest(actor, person_ids)
-        audit_record(actor=actor, action="import.surveys", summary=f"导入调查：{result.summary()}",
+        audit_record(actor=actor, action=AuditAction.IMPORT_SURVEYS, summary=f"导入调查：{result.summary()}",
                      changes={"file": filename[:100], "created": result.created,
                               "updated": result.updated, "unchanged": result.unchanged})
 

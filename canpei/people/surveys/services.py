@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
-from canpei.audit.services import audit_record, audit_record_many
+from canpei.audit.actions import AuditAction
+from canpei.audit.services import AuditItem, audit_record, audit_record_many
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
@@ -190,7 +191,7 @@ def refresh_persons_from_latest(actor: Any, person_ids: list[int]) -> None:
         for row in Survey.objects.filter(person_id__in=chunk).order_by("person_id", "year"):
             latest[row.person_id] = row
     changed: list[Person] = []
-    entries: list[dict[str, Any]] = []
+    entries: list[AuditItem] = []
     now = timezone.now()
     for start in range(0, len(person_ids), 1000):
         for person in Person.objects.select_for_update().filter(pk__in=person_ids[start:start + 1000]):
@@ -207,7 +208,7 @@ def refresh_persons_from_latest(actor: Any, person_ids: list[int]) -> None:
             if diff:
                 person.updated_at = now
                 changed.append(person)
-                entries.append(dict(action="person.update", object_type="people.person",
+                entries.append(AuditItem(action=AuditAction.PERSON_UPDATE, object_type="people.person",
                                     object_id=person.pk, changes={"diff": diff, "survey": survey.pk},
                                     summary=f"按 {survey.year} 年调查更新人员 #{person.pk} 就业情况"))
     Person.objects.bulk_update(changed, [*PERSON_FIELDS_FROM_SURVEY, "updated_at"], batch_size=1000)
@@ -238,7 +239,7 @@ def survey_create(*, actor: Any, data: dict[str, Any]) -> Survey:
             message = SURVEY_DUPLICATE.format(year=values["year"])
             raise Conflict(message, [("year", message)]) from None
         survey.wanted_skills.set(skills)
-        audit_record(actor=actor, action="survey.create", obj=survey,
+        audit_record(actor=actor, action=AuditAction.SURVEY_CREATE, obj=survey,
                      summary=f"登记人员 #{person.pk} {survey.year} 年调查",
                      changes={"after": survey_snapshot(survey, sorted(s.code for s in skills))})
         # An older year's survey entered late tells nothing about the person now.
@@ -279,7 +280,7 @@ def survey_update(*, actor: Any, survey: Survey, data: dict[str, Any]) -> Survey
             raise Conflict(message, [("year", message)]) from None
         if skills is not None:
             locked.wanted_skills.set(skills)
-        audit_record(actor=actor, action="survey.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.SURVEY_UPDATE, obj=locked,
                      summary=f"修改调查 #{locked.pk}", changes={"diff": diff})
         # Only the latest year speaks for the person now, and only through what it says about
         # employment: editing an older survey, or the employer of the latest, must not put the
@@ -322,6 +323,6 @@ def skill_save(*, actor: Any, code: str, name: str, active: bool = True,
         target = skill or Skill()
         target.code, target.name, target.active = code, name, active
         target.save()
-        audit_record(actor=actor, action="skill.save", obj=target, summary=f"技能目录：{name}",
+        audit_record(actor=actor, action=AuditAction.SKILL_SAVE, obj=target, summary=f"技能目录：{name}",
                      changes={"before": before, "after": {"code": code, "name": name, "active": active}})
     return target
