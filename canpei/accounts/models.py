@@ -69,18 +69,18 @@ class PasswordChangeRequired(ServiceError):
     status = 403
 
 
-def password_expired(user: Any) -> bool:
+def password_expired(user: User) -> bool:
     """An officer's password older than CANPEI_PASSWORD_MAX_DAYS (off when 0)."""
     days = settings.PASSWORD_MAX_DAYS
-    if not days or getattr(user, "role", "") not in OFFICER_ROLES:
+    if not days or user.role not in OFFICER_ROLES:
         return False
-    changed = getattr(user, "password_changed_at", None) or getattr(user, "date_joined", None)
+    changed = user.password_changed_at or user.date_joined
     return changed is None or changed < timezone.now() - dt.timedelta(days=days)
 
 
-def password_change_pending(user: Any) -> str:
+def password_change_pending(user: User) -> str:
     """Why the user must change their password before anything else ('' when they need not)."""
-    if getattr(user, "must_change_password", False):
+    if user.must_change_password:
         return PASSWORD_CHANGE_REQUIRED
     if password_expired(user):
         return PASSWORD_EXPIRED

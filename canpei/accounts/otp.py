@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from canpei.accounts.models import ApiToken
+from canpei.accounts.models import ApiToken, User, signed_in_user
 from canpei.accounts.roles import SECOND_FACTOR_ROLES
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
@@ -22,15 +22,15 @@ TOKEN_FORMAT = "动态验证码为 6 位数字"
 NOT_ENROLLED = "请先在网页上绑定动态验证码（双因素认证）"
 
 
-def second_factor_required(user: Any) -> bool:
-    return bool(settings.ADMIN_TOTP_REQUIRED) and getattr(user, "role", "") in SECOND_FACTOR_ROLES
+def second_factor_required(user: User) -> bool:
+    return bool(settings.ADMIN_TOTP_REQUIRED) and user.role in SECOND_FACTOR_ROLES
 
 
-def confirmed_device(user: Any) -> TOTPDevice | None:
+def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
-def enrolment_device(user: Any) -> TOTPDevice:
+def enrolment_device(user: User) -> TOTPDevice:
     """The unconfirmed device being set up; one per user, reused until confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
@@ -49,7 +49,7 @@ def _clean(token: str) -> str | None:
     return token if len(token) == 6 and token.isdigit() else None
 
 
-def totp_enrol(*, actor: Any, token: str) -> TOTPDevice | None:
+def totp_enrol(*, actor: User, token: str) -> TOTPDevice | None:
     """Confirm the enrolment device with a first code; audited. None when the code is wrong."""
     code = _clean(token)
     if code is None:
@@ -71,7 +71,7 @@ def totp_enrol(*, actor: Any, token: str) -> TOTPDevice | None:
     return device
 
 
-def totp_check(user: Any, token: str) -> TOTPDevice | None:
+def totp_check(user: User, token: str) -> TOTPDevice | None:
     code = _clean(token)
     device = confirmed_device(user)
     if code is None or device is None:
@@ -83,7 +83,7 @@ def totp_check(user: Any, token: str) -> TOTPDevice | None:
 
 
 def totp_login(request: HttpRequest, token: str) -> bool:
-    device = totp_check(request.user, token)
+    device = totp_check(signed_in_user(request), token)
     if device is None:
         return False
     django_otp.login(request, device)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import string
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
 
 PASSWORD_KINDS = "密码须包含大写字母、小写字母、数字、符号中的至少三类"
 PASSWORD_TOO_SHORT = "密码至少须有 {min_length} 个字符"
@@ -16,7 +20,7 @@ class MinimumLengthValidator:
     def __init__(self, min_length: int = 8) -> None:
         self.min_length = min_length
 
-    def validate(self, password: str, user: object = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password or "") < self.min_length:
             raise ValidationError(PASSWORD_TOO_SHORT.format(min_length=self.min_length),
                                   code="password_too_short")
@@ -28,7 +32,7 @@ class MinimumLengthValidator:
 class CharacterKindsValidator:
     """At least three of: upper case, lower case, digits, symbols (等保 2.0 password rule)."""
 
-    def validate(self, password: str, user: object = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         kinds = [
             any(c in string.ascii_uppercase for c in password),
             any(c in string.ascii_lowercase for c in password),
@@ -48,8 +52,8 @@ PASSWORD_HAS_USERNAME = "密码不能与用户名相同，也不能包含用户�
 class UsernameValidator:
     """The password neither equals nor contains the username, in any letter case."""
 
-    def validate(self, password: str, user: object = None) -> None:
-        username = (getattr(user, "username", "") or "").casefold()
+    def validate(self, password: str, user: User | None = None) -> None:
+        username = (user.username if user is not None else "").casefold()
         if username and username in (password or "").casefold():
             raise ValidationError(PASSWORD_HAS_USERNAME, code="password_has_username")
 

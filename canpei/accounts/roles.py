@@ -6,7 +6,14 @@ writing and selectors (through canpei.regions.scope) before reading.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from canpei.accounts.models import User
 
 
 class Role(models.TextChoices):
@@ -88,11 +95,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def has_perm(user: object, perm: str) -> bool:
-    role = getattr(user, "role", None)
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+def has_perm(user: User | AnonymousUser, perm: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
         return False
-    return perm in ROLE_PERMISSIONS.get(role or "", frozenset())
+    return perm in ROLE_PERMISSIONS.get(user.role, frozenset())
 
 
 # The three officers' separation of duties (三员分立): who may do what to accounts, roles and
@@ -132,15 +138,12 @@ OFFICER_MATRIX: dict[str, tuple[bool, bool, bool, bool]] = {
 }
 
 
-def officer_may(user: object, action: str) -> bool:
+def officer_may(user: User | AnonymousUser, action: str) -> bool:
     """Whether an active, signed-in user's role may take `action` (False for any role not in
     the matrix)."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not user.is_authenticated or not user.is_active or user.role not in MATRIX_ROLES:
         return False
-    role = getattr(user, "role", None)
-    if role not in MATRIX_ROLES:
-        return False
-    return OFFICER_MATRIX[action][MATRIX_ROLES.index(role)]
+    return OFFICER_MATRIX[action][MATRIX_ROLES.index(user.role)]
 
 
 def _check_matrix_agrees_with_permissions() -> None:

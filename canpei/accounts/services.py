@@ -47,12 +47,12 @@ PASSWORD_UNCHANGED = "新密码不能与原密码相同"
 LAST_OFFICER = "「{role}」只剩这一个在用账户，不能变更其角色；请先为该角色另设一名管理员"
 
 
-def record_denied(*, actor: Any, attempt: str, target: User | None, reason: str = "") -> None:
+def record_denied(*, actor: User, attempt: str, target: User | None, reason: str = "") -> None:
     """An officer's refused attempt, kept in the audit log for the audit officer to see.
 
     Written in a transaction of its own, so that it stays when the refused service rolls back;
     callers record outside their own transaction for the same reason."""
-    name = getattr(actor, "username", "") or ""
+    name = actor.username
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.SECURITY_DENIED, obj=target,
                      object_type="" if target is not None else "accounts.user",
@@ -60,7 +60,7 @@ def record_denied(*, actor: Any, attempt: str, target: User | None, reason: str 
                      changes={"attempt": attempt, "reason": reason})
 
 
-def _deny(actor: Any, attempt: str, target: User | None, reason: str = "") -> Forbidden:
+def _deny(actor: User, attempt: str, target: User | None, reason: str = "") -> Forbidden:
     """Record the refused attempt, then give the Forbidden error for the caller to raise."""
     record_denied(actor=actor, attempt=attempt, target=target, reason=reason)
     return Forbidden(reason) if reason else Forbidden()
@@ -104,7 +104,7 @@ def _validated_password(password: str, username: str, field: str = "password"
     return []
 
 
-def user_create(*, actor: Any, username: str, password: str, role: str = "",
+def user_create(*, actor: User | None, username: str, password: str, role: str = "",
                 town: str | None = None, institution: int | str | None = None,
                 full_name: str = "") -> User:
     """Create an account with an initial password, to be changed at the first sign-in.
@@ -149,11 +149,11 @@ def _officer_change(user: User, role: str) -> bool:
     return role in OFFICER_ROLES or user.role in OFFICER_ROLES
 
 
-def _check_role_change(actor: Any, user: User, role: str, town: str | None,
+def _check_role_change(actor: User | None, user: User, role: str, town: str | None,
                        institution: int | str | None, action: str
                        ) -> tuple[Any, Any]:
     if actor is not None:
-        if getattr(actor, "pk", None) == user.pk and not officer_may(
+        if actor.pk == user.pk and not officer_may(
                 actor, OfficerAction.CHANGE_OWN_ROLE):
             raise _deny(actor, f"变更自己的角色为 {role}", user, OWN_ROLE)
         if not officer_may(actor, action):
@@ -180,7 +180,7 @@ def _last_officer_error(user: User, role: str) -> Conflict | None:
     return Conflict(LAST_OFFICER.format(role=Role(user.role).label))
 
 
-def _apply_role(actor: Any, locked: User, role: str, region: Any, inst: Any,
+def _apply_role(actor: User | None, locked: User, role: str, region: Any, inst: Any,
                 summary: str, extra: dict[str, Any] | None = None) -> None:
     before = {"role": locked.role, "town": locked.town_id, "institution": locked.institution_id}
     locked.role, locked.town, locked.institution = role, region, inst
@@ -193,7 +193,7 @@ def _apply_role(actor: Any, locked: User, role: str, region: Any, inst: Any,
                           "tokens_revoked": revoked, **(extra or {})})
 
 
-def user_set_role(*, actor: Any, user: User, role: str, town: str | None = None,
+def user_set_role(*, actor: User | None, user: User, role: str, town: str | None = None,
                   institution: int | str | None = None) -> User:
     """The security officer gives a business role and scope (三员分立). Nobody changes their
     own; a change that makes or unmakes an officer goes through `role_propose`."""
@@ -208,7 +208,7 @@ def user_set_role(*, actor: Any, user: User, role: str, town: str | None = None,
     return locked
 
 
-def role_propose(*, actor: Any, user: User, role: str, town: str | None = None,
+def role_propose(*, actor: User, user: User, role: str, town: str | None = None,
                  institution: int | str | None = None) -> RoleProposal:
     """First step of the two-officer procedure: the security officer proposes; nothing changes
     until another officer confirms."""
@@ -233,7 +233,7 @@ def role_propose(*, actor: Any, user: User, role: str, town: str | None = None,
     return proposal
 
 
-def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RoleProposal:
+def role_decide(*, actor: User, proposal: RoleProposal, confirm: bool) -> RoleProposal:
     """Second step: the system or audit officer confirms (the change is applied) or rejects."""
     if not officer_may(actor, OfficerAction.CONFIRM_OFFICER_ROLE):
         raise _deny(actor, f"处理角色变更申请 {proposal.pk}", proposal.user)
@@ -264,7 +264,7 @@ def role_decide(*, actor: Any, proposal: RoleProposal, confirm: bool) -> RolePro
     return locked
 
 
-def user_set_active(*, actor: Any, user: User, active: bool) -> User:
+def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
     """Deactivate (which ends the user's API tokens) or reactivate an account."""
     if actor is not None:
         attempt = f"{'启用' if active else '停用'}用户 {user.username}"
@@ -288,7 +288,7 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     return locked
 
 
-def password_change(*, actor: Any, old: str, new: str, repeat: str) -> User:
+def password_change(*, actor: User, old: str, new: str, repeat: str) -> User:
     """A user changes their own password: the old one, the new one twice, the policy.
 
     Ends every API token of the user and lifts the first-sign-in obligation."""
@@ -322,7 +322,7 @@ def _revoke_all(user: User) -> int:
         revoked_at=timezone.now())
 
 
-def tokens_revoke_all(*, actor: Any, user: User) -> int:
+def tokens_revoke_all(*, actor: User | None, user: User) -> int:
     """End all of a user's API tokens: the security officer, or the operator (`canpei token
     NAME --revoke-all`)."""
     if actor is not None and not officer_may(actor, OfficerAction.REVOKE_TOKENS):
@@ -336,7 +336,7 @@ def tokens_revoke_all(*, actor: Any, user: User) -> int:
     return revoked
 
 
-def token_revoke(*, actor: Any, raw: str) -> bool:
+def token_revoke(*, actor: User, raw: str) -> bool:
     """A user revokes the token they are using (`DELETE /api/v1/auth/token`)."""
     with transaction.atomic():
         token = (ApiToken.objects.select_for_update()
@@ -351,7 +351,7 @@ def token_revoke(*, actor: Any, raw: str) -> bool:
     return True
 
 
-def token_issue(*, actor: Any, user: User, second_factor: bool = False) -> str:
+def token_issue(*, actor: User | None, user: User, second_factor: bool = False) -> str:
     """Issue a bearer token, valid CANPEI_TOKEN_HOURS; only its digest is stored, so it is
     returned once. `second_factor`: the user has just passed a TOTP check."""
     raw, digest = ApiToken.new_raw()
@@ -380,20 +380,20 @@ def safe_username(raw: Any) -> str:
     return re.sub(r"\d{6,}", lambda m: m.group()[:2] + "*" * (len(m.group()) - 2), text)
 
 
-def record_login(user: Any, *, channel: str, second_factor: bool = False) -> None:
+def record_login(user: User, *, channel: str, second_factor: bool = False) -> None:
     with transaction.atomic():
         audit_record(actor=user, action=AuditAction.AUTH_LOGIN, obj=user,
                      summary=f"用户 {user.username} 登录（{channel}）",
                      changes={"channel": channel, "second_factor": second_factor})
 
 
-def record_second_factor(user: Any) -> None:
+def record_second_factor(user: User) -> None:
     with transaction.atomic():
         audit_record(actor=user, action=AuditAction.AUTH_OTP, obj=user,
                      summary=f"用户 {user.username} 通过动态验证码认证")
 
 
-def record_logout(user: Any) -> None:
+def record_logout(user: User) -> None:
     with transaction.atomic():
         audit_record(actor=user, action=AuditAction.AUTH_LOGOUT, obj=user,
                      summary=f"用户 {user.username} 退出登录")

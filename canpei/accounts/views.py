@@ -19,7 +19,7 @@ from canpei.accounts import otp, services
 from canpei.accounts.forms import (
     LoginForm, OtpForm, PasswordChangeForm, RoleForm, UserCreateForm,
 )
-from canpei.accounts.models import RoleProposal, User, password_change_pending
+from canpei.accounts.models import RoleProposal, User, password_change_pending, signed_in_user
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, officer_may
 from canpei.errors import ServiceError
 from canpei.forms import add_service_errors
@@ -82,7 +82,8 @@ def _refuse_post(request: HttpRequest, attempt: str, target: User | None = None)
     """Not found to a signed-in user without the right, as everywhere; a POST is an attempt
     to act, so it is kept in the audit log for the audit officer as well."""
     if request.method == "POST":
-        services.record_denied(actor=request.user, attempt=attempt, target=target)
+        # Every caller has sent the anonymous to sign in first.
+        services.record_denied(actor=signed_in_user(request), attempt=attempt, target=target)
     return Http404()
 
 

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.models import AuditEntry
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def audit_entries(*, user: object, action: str = "", actor: str = "") -> QuerySet[AuditEntry]:
+    from canpei.accounts.models import User
+
+
+def audit_entries(*, user: User | AnonymousUser, action: str = "", actor: str = "") -> QuerySet[AuditEntry]:
     """The audit log, for the audit officer only; anyone else gets an empty set."""
     if not has_perm(user, Perm.AUDIT_READ):
         return AuditEntry.objects.none()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from canpei.people import rules
 from canpei.regions.models import Region
 from canpei.regions.scope import town_codes_writable_by
+
+if TYPE_CHECKING:
+    from canpei.accounts.models import User
 
 
 def _blank(choices: Any, label: str = "—") -> list[tuple[str, str]]:
@@ -42,7 +45,7 @@ class PersonForm(forms.Form):
     registered_unemployed = forms.BooleanField(label=_("城镇登记失业"), required=False)
     entrepreneurship_intention = forms.BooleanField(label=_("有创业意愿"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
         allowed = town_codes_writable_by(user)

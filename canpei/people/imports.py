@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canpei import hooks
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import AuditItem, audit_prepare_changes, audit_record, audit_record_many
@@ -223,7 +224,7 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def persons_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool = False,
+def persons_import(*, actor: User, data: bytes, filename: str = "", dry_run: bool = False,
                    progress: Progress = no_progress) -> ImportResult:
     """Validate every row, then write all of them in one transaction, or none."""
     if not has_perm(actor, Perm.PERSON_CREATE):
@@ -233,7 +234,7 @@ def persons_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool
                                progress=progress)
 
 
-def _persons_import(*, actor: Any, data: bytes, filename: str, dry_run: bool,
+def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                     progress: Progress) -> ImportResult:
     result = ImportResult(kind="persons", dry_run=dry_run)
     opened = open_for_import(result, data=data, filename=filename, columns=PERSON_COLUMNS,
@@ -456,7 +457,7 @@ def _audit_entry(action: AuditAction, verb: str, persons: list[dict[str, Any]]) 
                 changes=audit_prepare_changes({"persons": persons}, plain=True))
 
 
-def _write_rest(*, actor: Any, entries: list[AuditItem],
+def _write_rest(*, actor: User, entries: list[AuditItem],
                 to_update: list[tuple[Person, dict[str, Any]]], result: ImportResult,
                 filename: str) -> None:
     """After the new persons (in their transaction): the updates and every audit entry."""
@@ -509,7 +510,7 @@ def _rebuilt(values: tuple[Any, ...]) -> Person:
     return person
 
 
-def _write(*, actor: Any, to_create: list[Pending], to_update: list[tuple[Person, dict[str, Any]]],
+def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Person, dict[str, Any]]],
            result: ImportResult, filename: str) -> None:
     """Write everything in one transaction, the new persons a batch at a time, each batch
     audited as it is written (the snapshots from the plain numbers kept with them, so that

@@ -289,7 +289,7 @@ def _save_unique(person: Person) -> None:
         raise
 
 
-def person_create(*, actor: Any, data: dict[str, Any]) -> Person:
+def person_create(*, actor: User, data: dict[str, Any]) -> Person:
     if not has_perm(actor, Perm.PERSON_CREATE):
         raise Forbidden()
     today = timezone.localdate()
@@ -304,7 +304,7 @@ def person_create(*, actor: Any, data: dict[str, Any]) -> Person:
     return person
 
 
-def _locked_for_edit(actor: Any, person_id: int) -> Person:
+def _locked_for_edit(actor: User, person_id: int) -> Person:
     if not has_perm(actor, Perm.PERSON_EDIT):
         raise Forbidden()
     # Lock the row: two clerks saving the same person must not interleave their diffs.
@@ -314,7 +314,7 @@ def _locked_for_edit(actor: Any, person_id: int) -> Person:
     return person
 
 
-def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person:
+def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
     today = timezone.localdate()
     with transaction.atomic():
         locked = _locked_for_edit(actor, person.pk)
@@ -340,7 +340,7 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
 STATUS_COMMENT_REQUIRED = "变更状态须填写说明"
 
 
-def person_change_status(*, actor: Any, person: Person, status: str, comment: str) -> Person:
+def person_change_status(*, actor: User, person: Person, status: str, comment: str) -> Person:
     if status not in rules.PersonStatus.values:
         raise InvalidInput([("status", rules.STATUS_INVALID)])
     if not comment.strip():
@@ -365,7 +365,7 @@ class Identity:
     cert_number: str
 
 
-def person_reveal_identity(*, actor: Any, person_id: int | str) -> Identity:
+def person_reveal_identity(*, actor: User, person_id: int | str) -> Identity:
     """Full numbers for the roles allowed to see them; every reveal is audited."""
     if not has_perm(actor, Perm.PERSON_REVEAL):
         raise NotFound()
@@ -382,7 +382,7 @@ def person_reveal_identity(*, actor: Any, person_id: int | str) -> Identity:
 LOOKUP_NOT_FOUND = "未找到该身份证号对应的在册人员"
 
 
-def person_lookup(*, actor: Any, id_number: str) -> Person:
+def person_lookup(*, actor: User, id_number: str) -> Person:
     """Exact lookup by full ID number (enrolment). Audited: it tells whether someone is disabled."""
     if not has_perm(actor, Perm.PERSON_LOOKUP):
         raise NotFound(LOOKUP_NOT_FOUND)

@@ -88,7 +88,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         "surveyor": getattr(request.user, "first_name", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            survey = services.survey_create(actor=request.user,
+            survey = services.survey_create(actor=signed_in_user(request),
                                             data={**_form_data(form), "person": person.pk})
         except ServiceError as exc:
             add_service_errors(form, exc)
@@ -116,7 +116,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in _form_data(form).items() if k in form.changed_data}
         try:
-            services.survey_update(actor=request.user, survey=survey, data=data)
+            services.survey_update(actor=signed_in_user(request), survey=survey, data=data)
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
@@ -166,7 +166,7 @@ def skills(request: HttpRequest) -> HttpResponse:
         # The page edits by code ("填写已有代码即修改该技能"): an existing code is that skill.
         edited = Skill.objects.filter(code=form.cleaned_data["code"].strip()).first()
         try:
-            services.skill_save(actor=request.user, skill=edited, **form.cleaned_data)
+            services.skill_save(actor=signed_in_user(request), skill=edited, **form.cleaned_data)
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:

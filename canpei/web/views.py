@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts.models import User
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.selectors import audit_entries
 from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
@@ -63,7 +63,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @requires(Perm.PERSON_REVEAL)
 @require_POST
 def person_identity(request: HttpRequest, person_id: int) -> HttpResponse:
-    identity = services.person_reveal_identity(actor=request.user, person_id=person_id)
+    identity = services.person_reveal_identity(actor=signed_in_user(request), person_id=person_id)
     person = selectors.person_get(user=request.user, person_id=person_id)
     return _person_page(request, person, identity=identity)
 
@@ -89,10 +89,10 @@ def _person_page(request: HttpRequest, person: Person,
 @requires(Perm.PERSON_CREATE)
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST or None, user=request.user)
+    form = PersonForm(request.POST or None, user=signed_in_user(request))
     return form_page(
         request, form, "people/person_form.html", {"person": None},
-        save=lambda: services.person_create(actor=request.user, data=form.service_data()),
+        save=lambda: services.person_create(actor=signed_in_user(request), data=form.service_data()),
         done=lambda person: saved(request, f"已登记：{person.name}", "person-detail",
                                   person_id=person.pk))
 
@@ -117,10 +117,10 @@ def _initial(person: Person) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get(user=request.user, person_id=person_id)
-    form = PersonForm(request.POST or None, user=request.user, initial=_initial(person))
+    form = PersonForm(request.POST or None, user=signed_in_user(request), initial=_initial(person))
     return edit_page(
         request, form, "people/person_form.html", {"person": person},
-        lambda data: services.person_update(actor=request.user, person=person, data=data),
+        lambda data: services.person_update(actor=signed_in_user(request), person=person, data=data),
         "person-detail", person_id=person.pk)
 
 
@@ -131,7 +131,7 @@ def person_status(request: HttpRequest, person_id: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
-            services.person_change_status(actor=request.user, person=person,
+            services.person_change_status(actor=signed_in_user(request), person=person,
                                           status=form.cleaned_data["status"],
                                           comment=form.cleaned_data["comment"])
         except ServiceError as exc:
@@ -153,7 +153,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
         try:
             # Active persons only, at most CANPEI_LOOKUP_RATE a minute (as the API's lookup).
             lookup_count(request.user)
-            found = services.person_lookup(actor=request.user, id_number=form.cleaned_data["id_number"])
+            found = services.person_lookup(actor=signed_in_user(request), id_number=form.cleaned_data["id_number"])
         except Throttled as exc:
             form.add_error("id_number", exc.message)
             status = exc.status

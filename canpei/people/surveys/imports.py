@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import AuditItem, audit_record, audit_record_many
@@ -103,7 +104,7 @@ def _row_data(cells: list[Any], columns: dict[str, int], skill_table: dict[str, 
     return data
 
 
-def surveys_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool = False,
+def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: bool = False,
                    progress: Progress = no_progress) -> ImportResult:
     if not has_perm(actor, Perm.SURVEY_EDIT):
         raise Forbidden()
@@ -247,7 +248,7 @@ SURVEY_UPDATE_FIELDS = ["year", "employment_form", "not_working_reason", "employ
                         "surveyor", "surveyed_on", "updated_at"]
 
 
-def _write(actor: Any, creates: list[tuple[Survey, list[Any]]],
+def _write(actor: User, creates: list[tuple[Survey, list[Any]]],
            updates: list[tuple[Survey, list[Any] | None, dict[str, Any]]],
            result: ImportResult, filename: str) -> None:
     now = timezone.now()

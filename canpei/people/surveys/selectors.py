@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from canpei.accounts.roles import Role
 from canpei.errors import InvalidInput
 from canpei.people.models import Person, Survey
 from canpei.people.rules import PersonStatus
@@ -95,8 +96,8 @@ def survey_progress(*, user: Viewer, year: int, order: str = "town") -> list[Tow
             .annotate(due=Count("id"), surveyed=Count("id", filter=Q(done=True))))
     counts: dict[str, dict[str, Any]] = {r["town_id"]: dict(r) for r in rows}
     towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
-    if getattr(user, "role", "") == "town_staff":
-        towns = towns.filter(code=getattr(user, "town_id"))
+    if user.is_authenticated and user.role == Role.TOWN_STAFF:
+        towns = towns.filter(code=user.town_id)
     result = [TownProgress(t.code, t.name, counts.get(t.code, {}).get("due", 0),
                            counts.get(t.code, {}).get("surveyed", 0)) for t in towns]
     keys = {"town": lambda p: p.town, "ratio": lambda p: (p.ratio, p.town),

@@ -183,7 +183,7 @@ def _is_latest(survey: Survey, year: int) -> bool:
         .exclude(pk=survey.pk).exists()
 
 
-def refresh_persons_from_latest(actor: Any, person_ids: list[int]) -> None:
+def refresh_persons_from_latest(actor: User, person_ids: list[int]) -> None:
     """The registry shows each person as their latest survey found them."""
     latest: dict[int, Survey] = {}
     for start in range(0, len(person_ids), 1000):
@@ -215,12 +215,12 @@ def refresh_persons_from_latest(actor: Any, person_ids: list[int]) -> None:
     audit_record_many(actor=actor, entries=entries)
 
 
-def _can_write(actor: Any) -> None:
+def _can_write(actor: User) -> None:
     if not has_perm(actor, Perm.SURVEY_EDIT):
         raise Forbidden()
 
 
-def survey_create(*, actor: Any, data: dict[str, Any]) -> Survey:
+def survey_create(*, actor: User, data: dict[str, Any]) -> Survey:
     _can_write(actor)
     values = clean_survey_input(data, actor=actor, current=None, today=timezone.localdate())
     skills = values.pop("wanted_skills", [])
@@ -248,7 +248,7 @@ def survey_create(*, actor: Any, data: dict[str, Any]) -> Survey:
     return survey
 
 
-def survey_update(*, actor: Any, survey: Survey, data: dict[str, Any]) -> Survey:
+def survey_update(*, actor: User, survey: Survey, data: dict[str, Any]) -> Survey:
     _can_write(actor)
     with transaction.atomic():
         locked = (Survey.objects.select_for_update()
@@ -297,7 +297,7 @@ SKILL_CODE_INVALID = "代码须为 2 至 40 个小写字母、数字或下划线
 SKILL_DUPLICATE = "技能代码或名称已存在"
 
 
-def skill_save(*, actor: Any, code: str, name: str, active: bool = True,
+def skill_save(*, actor: User, code: str, name: str, active: bool = True,
                skill: Skill | None = None) -> Skill:
     """Add or edit an entry of the skills dictionary (city staff)."""
     import re
