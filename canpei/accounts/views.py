@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from functools import wraps
+from typing import Any, Callable
 
 import django_otp
 from axes.exceptions import AxesBackendPermissionDenied
@@ -9,7 +10,7 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from canpei.accounts import otp, services
 from canpei.accounts.forms import (
     LoginForm, OtpForm, PasswordChangeForm, RoleForm, UserCreateForm,
 )
-from canpei.accounts.models import RoleProposal, User, password_change_pending, signed_in_user
+from canpei.accounts.models import RoleProposal, User, password_change_pending
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, officer_may
 from canpei.errors import ServiceError
 from canpei.forms import add_service_errors
@@ -74,16 +75,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-def _user_admin(request: HttpRequest) -> bool:
-    return officer_may(request.user, OfficerAction.LIST_USERS)
-
-
-def _refuse_post(request: HttpRequest, attempt: str, target: User | None = None) -> Http404:
+def _refuse_post(request: HttpRequest, actor: User, attempt: str) -> Http404:
     """Not found to a signed-in user without the right, as everywhere; a POST is an attempt
     to act, so it is kept in the audit log for the audit officer as well."""
     if request.method == "POST":
-        # Every caller has sent the anonymous to sign in first.
-        services.record_denied(actor=signed_in_user(request), attempt=attempt, target=target)
+        services.record_denied(actor=actor, attempt=attempt, target=None)
     return Http404()
 
 
@@ -91,15 +87,43 @@ def _sign_in_first(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('login')}?next={request.path}")
 
 
+def _button(request: HttpRequest, back: str, done: str, act: Callable[[], object]) -> HttpResponse:
+    """A one-button action of the account pages: back to the page named `back`, with `done`
+    once `act` succeeded, or its refusal."""
+    try:
+        act()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+OfficerView = Callable[..., HttpResponse]
+
+
+def _officer_page(action: str, attempt: str) -> Callable[[OfficerView], OfficerView]:
+    """An account page for the officers the matrix allows `action`: the anonymous are sent to
+    sign in, anyone else gets a 404 (a POST of theirs kept as `attempt`, filled in with the
+    URL's arguments). The view is given the signed-in officer after the request."""
+    def decorator(view: OfficerView) -> OfficerView:
+        @wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return _sign_in_first(request)
+            if not officer_may(request.user, action):
+                raise _refuse_post(request, request.user, attempt.format(**kwargs))
+            return view(request, request.user, **kwargs)
+        return wrapped
+    return decorator
+
+
 @require_http_methods(["GET", "POST"])
-def users_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return _sign_in_first(request)
-    if not _user_admin(request):
-        raise _refuse_post(request, "创建账户")
-    can_create = officer_may(request.user, OfficerAction.CREATE_USER)
+@_officer_page(OfficerAction.LIST_USERS, "创建账户")
+def users_view(request: HttpRequest, actor: User) -> HttpResponse:
+    can_create = officer_may(actor, OfficerAction.CREATE_USER)
     if request.method == "POST" and not can_create:
-        raise _refuse_post(request, "创建账户")
+        raise _refuse_post(request, actor, "创建账户")
     form = UserCreateForm(request.POST or None) if can_create else None
     status = 200
     if request.method == "POST" and form is not None and form.is_valid():
@@ -107,7 +131,7 @@ def users_view(request: HttpRequest) -> HttpResponse:
         try:
             # Whatever role or scope is posted goes to the service, which refuses it: the
             # system officer creates accounts without one.
-            user = services.user_create(actor=request.user, username=data["username"],
+            user = services.user_create(actor=actor, username=data["username"],
                                         password=data["password"],
                                         role=request.POST.get("role", ""),
                                         town=request.POST.get("town") or None,
@@ -125,27 +149,22 @@ def users_view(request: HttpRequest) -> HttpResponse:
     users = Paginator(User.objects.select_related("town", "institution").order_by("username"), 50)
     return render(request, "accounts/users.html", {
         "page": users.get_page(request.GET.get("page")), "form": form, "can_create": can_create,
-        "can_set_role": officer_may(request.user, OfficerAction.ASSIGN_BUSINESS_ROLE),
-        "can_deactivate": officer_may(request.user, OfficerAction.DEACTIVATE_USER),
-        "can_revoke": officer_may(request.user, OfficerAction.REVOKE_TOKENS),
+        "can_set_role": officer_may(actor, OfficerAction.ASSIGN_BUSINESS_ROLE),
+        "can_deactivate": officer_may(actor, OfficerAction.DEACTIVATE_USER),
+        "can_revoke": officer_may(actor, OfficerAction.REVOKE_TOKENS),
         "officer_roles": [str(r) for r in OFFICER_ROLES],
     }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
-def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
+@_officer_page(OfficerAction.ASSIGN_BUSINESS_ROLE, "变更用户 {user_id} 的角色")
+def user_role_view(request: HttpRequest, actor: User, user_id: int) -> HttpResponse:
     """The security officer's role and scope page. A change that makes or unmakes an officer
     becomes a proposal for the system or audit officer to confirm (the two-officer procedure)."""
-    if not request.user.is_authenticated:
-        return _sign_in_first(request)
-    if not officer_may(request.user, OfficerAction.ASSIGN_BUSINESS_ROLE):
-        raise _refuse_post(request, f"变更用户 {user_id} 的角色")
-    target = User.objects.filter(pk=user_id).first()
-    if target is None:
-        raise Http404()
-    if target.pk == request.user.pk:
+    target = get_object_or_404(User, pk=user_id)
+    if target.pk == actor.pk:
         if request.method == "POST":
-            services.record_denied(actor=request.user, attempt="变更自己的角色", target=target,
+            services.record_denied(actor=actor, attempt="变更自己的角色", target=target,
                                    reason=services.OWN_ROLE)
         return render(request, "accounts/user_role.html", {
             "target": target, "form": None, "refusal": services.OWN_ROLE}, status=403)
@@ -155,7 +174,7 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        args = {"actor": request.user, "user": target, "role": data["role"],
+        args = {"actor": actor, "user": target, "role": data["role"],
                 "town": data["town"] or None, "institution": data["institution"] or None}
         try:
             if data["role"] in OFFICER_ROLES or target.role in OFFICER_ROLES:
@@ -179,49 +198,31 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-def user_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
+@_officer_page(OfficerAction.DEACTIVATE_USER, "停用或启用用户 {user_id}")
+def user_active_view(request: HttpRequest, actor: User, user_id: int) -> HttpResponse:
     """The system officer deactivates (ending the API tokens) or reactivates an account."""
-    if not request.user.is_authenticated:
-        return _sign_in_first(request)
-    if not officer_may(request.user, OfficerAction.DEACTIVATE_USER):
-        raise _refuse_post(request, f"停用或启用用户 {user_id}")
-    target = User.objects.filter(pk=user_id).first()
-    if target is None:
-        raise Http404()
+    target = get_object_or_404(User, pk=user_id)
     active = request.POST.get("active") == "1"
-    try:
-        services.user_set_active(actor=request.user, user=target, active=active)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("users")
-    messages.success(request, (_("已启用用户 %(name)s") if active else _("已停用用户 %(name)s"))
-                     % {"name": target.username})
-    return redirect("users")
+    done = (_("已启用用户 %(name)s") if active else _("已停用用户 %(name)s")) % {"name": target.username}
+    return _button(request, "users", done,
+                   lambda: services.user_set_active(actor=actor, user=target, active=active))
 
 
 @require_POST
-def user_tokens_view(request: HttpRequest, user_id: int) -> HttpResponse:
+@_officer_page(OfficerAction.REVOKE_TOKENS, "撤销用户 {user_id} 的 API 令牌")
+def user_tokens_view(request: HttpRequest, actor: User, user_id: int) -> HttpResponse:
     """The security officer ends all API tokens of a user."""
-    if not request.user.is_authenticated:
-        return _sign_in_first(request)
-    if not officer_may(request.user, OfficerAction.REVOKE_TOKENS):
-        raise _refuse_post(request, f"撤销用户 {user_id} 的 API 令牌")
-    target = User.objects.filter(pk=user_id).first()
-    if target is None:
-        raise Http404()
-    count = services.tokens_revoke_all(actor=request.user, user=target)
+    target = get_object_or_404(User, pk=user_id)
+    count = services.tokens_revoke_all(actor=actor, user=target)
     messages.success(request, _("已撤销用户 %(name)s 的 %(count)s 个 API 令牌")
                      % {"name": target.username, "count": count})
     return redirect("users")
 
 
 @require_http_methods(["GET"])
-def role_proposals_view(request: HttpRequest) -> HttpResponse:
+@_officer_page(OfficerAction.CONFIRM_OFFICER_ROLE, "")  # a GET only: no attempt to keep
+def role_proposals_view(request: HttpRequest, actor: User) -> HttpResponse:
     """Officer-role changes proposed by the security officer, for the system or audit officer."""
-    if not request.user.is_authenticated:
-        return _sign_in_first(request)
-    if not officer_may(request.user, OfficerAction.CONFIRM_OFFICER_ROLE):
-        raise Http404()
     proposals = Paginator(RoleProposal.objects.select_related(
         "user", "town", "institution", "proposed_by", "decided_by"), 50)
     return render(request, "accounts/role_proposals.html", {
@@ -229,22 +230,13 @@ def role_proposals_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def role_decide_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return _sign_in_first(request)
-    if not officer_may(request.user, OfficerAction.CONFIRM_OFFICER_ROLE):
-        raise _refuse_post(request, f"处理角色变更申请 {proposal_id}")
-    proposal = RoleProposal.objects.filter(pk=proposal_id).first()
-    if proposal is None:
-        raise Http404()
+@_officer_page(OfficerAction.CONFIRM_OFFICER_ROLE, "处理角色变更申请 {proposal_id}")
+def role_decide_view(request: HttpRequest, actor: User, proposal_id: int) -> HttpResponse:
+    proposal = get_object_or_404(RoleProposal, pk=proposal_id)
     confirm = request.POST.get("decision") == "confirm"
-    try:
-        services.role_decide(actor=request.user, proposal=proposal, confirm=confirm)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("role-proposals")
-    messages.success(request, _("已确认，角色变更已生效") if confirm else _("已驳回该角色变更"))
-    return redirect("role-proposals")
+    return _button(request, "role-proposals",
+                   _("已确认，角色变更已生效") if confirm else _("已驳回该角色变更"),
+                   lambda: services.role_decide(actor=actor, proposal=proposal, confirm=confirm))
 
 
 @require_http_methods(["GET", "POST"])
