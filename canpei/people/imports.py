@@ -10,7 +10,7 @@ import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,8 @@ from canpei.people.services import (
 from canpei.regions.models import Region
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
-    NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, no_progress, open_for_import,
+    NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, import_finish, no_progress,
+    open_for_import,
 )  # NO_DATA_ROWS: the message of an import with no rows, named here with the others
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
@@ -241,7 +242,7 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                              required=REQUIRED, count=False)
     if opened is None:
         return result
-    sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
+    header_row, rows = opened.header_row, opened.rows
     towns, town_names = _town_lookup()
     # Every village, not only when the file has the column: an updated person keeps theirs,
     # and it is checked again against the town.
@@ -260,9 +261,7 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
     first_row_of: dict[str, int] = {}
     id_col = columns["id_number"]
     cert_col = columns.get("cert_number")
-    formulas: dict[int, list[int]] = {}
-    for row_no, col in sorted(sheet.formula_cells):
-        formulas.setdefault(row_no, []).append(col)
+    formulas = opened.formulas
     own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
     read_row = _row_reader(columns, town_names, village_names)
     stream = _Stream.start() if not dry_run else None
@@ -352,33 +351,20 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
             if result.errors:
                 to_create, to_update = [], []
             progress(min(result.total, estimate), estimate)
-        total = result.total
-        if result.errors:
-            result.errors.sort(key=lambda e: e.row)
-            return result
-        result.created = created
-        result.updated = updated
-        if dry_run:
-            progress(total, total)
-            return result
-        try:
+
+        def write() -> None:
             if stream is not None and stream.started:
                 stream.commit(lambda: _write_rest(actor=actor, entries=stream.entries if stream else [],
                                                   to_update=to_update, result=result, filename=filename))
             else:
                 _write(actor=actor, to_create=to_create, to_update=to_update, result=result,
                        filename=filename)
-        except IntegrityError:
-            # Someone registered one of these persons between the check and the write; the
-            # transaction is rolled back as a whole.
-            result.created = result.updated = result.unchanged = 0
-            result.errors.append(RowError(0, "", "", REGISTRY_CHANGED))
-            return result
+
+        return import_finish(result, created=created, updated=updated, write=write,
+                             changed_meanwhile=REGISTRY_CHANGED, progress=progress)
     finally:
         if stream is not None:
             stream.abort()  # a no-op once committed
-    progress(total, total)
-    return result
 
 
 class _Stream:

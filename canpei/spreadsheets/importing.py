@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterator, Sequence
 
 import xlsxwriter
+from django.db import IntegrityError
 
 from canpei.spreadsheets.writer import neutralise
 
@@ -218,6 +219,7 @@ class OpenedSheet:
     columns: dict[str, int]                 # field -> column index
     rows: SheetRows                         # (row number, cells), blank rows skipped
     label: dict[str, str]                   # field -> the header as written in the file
+    formulas: dict[int, list[int]]          # row number -> its columns holding a formula
 
 
 def open_for_import(result: ImportResult, *, data: bytes, filename: str,
@@ -248,9 +250,37 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
         return None
     if count:
         result.total = len(rows)
+    formulas: dict[int, list[int]] = {}
+    for row_no, col in sorted(sheet.formula_cells):
+        formulas.setdefault(row_no, []).append(col)
     return OpenedSheet(sheet=sheet, header_row=header_row, columns=header.columns, rows=rows,
                        label={field: column_label(header_row, index)
-                              for field, index in header.columns.items()})
+                              for field, index in header.columns.items()},
+                       formulas=formulas)
+
+
+def import_finish(result: ImportResult, *, created: int, updated: int, write: Callable[[], None],
+                  changed_meanwhile: str, progress: Progress) -> ImportResult:
+    """How an import ends once every row was checked: a refused row, and the errors come in
+    row order with nothing written; otherwise the counts, and `write()` unless a dry run.
+
+    An IntegrityError from `write` is a unique key someone took after the rows were checked:
+    its transaction is rolled back as a whole, so the import reports `changed_meanwhile` and
+    nothing written.
+    """
+    if result.errors:
+        result.errors.sort(key=lambda e: e.row)
+        return result
+    result.created, result.updated = created, updated
+    if not result.dry_run:
+        try:
+            write()
+        except IntegrityError:
+            result.created = result.updated = result.unchanged = 0
+            result.errors.append(RowError(0, "", "", changed_meanwhile))
+            return result
+    progress(result.total, result.total)
+    return result
 
 
 def column_label(header_row: Sequence[Any], index: int) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from canpei.accounts.models import User
@@ -24,7 +24,7 @@ from canpei.people.surveys.services import (
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
-    ImportResult, Progress, RowError, column_label, no_progress, open_for_import,
+    ImportResult, Progress, RowError, column_label, import_finish, no_progress, open_for_import,
 )
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
@@ -113,11 +113,8 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
                              required=REQUIRED, count=False)
     if opened is None:
         return result
-    sheet, header_row, rows = opened.sheet, opened.header_row, opened.rows
-    columns, label = opened.columns, opened.label
-    formulas: dict[int, list[int]] = {}
-    for row_no, col in sorted(sheet.formula_cells):
-        formulas.setdefault(row_no, []).append(col)
+    header_row, rows = opened.header_row, opened.rows
+    columns, label, formulas = opened.columns, opened.label, opened.formulas
     skill_table = _skill_codes()
     skills = skills_by_code()
     today = timezone.localdate()
@@ -222,20 +219,9 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
         if result.errors:
             creates, updates = [], []
         progress(min(result.total, estimate), estimate)
-    total = result.total
-    if result.errors:
-        result.errors.sort(key=lambda e: e.row)
-        return result
-    result.created, result.updated = created, updated
-    if not dry_run:
-        try:
-            _write(actor, creates, updates, result, filename)
-        except IntegrityError:
-            result.created = result.updated = result.unchanged = 0
-            result.errors.append(RowError(0, "", "", REGISTRY_CHANGED))
-            return result
-    progress(total, total)
-    return result
+    return import_finish(result, created=created, updated=updated, progress=progress,
+                         changed_meanwhile=REGISTRY_CHANGED,
+                         write=lambda: _write(actor, creates, updates, result, filename))
 
 
 # Rows a chunk: one query finds their persons, one their surveys.
