@@ -51,7 +51,6 @@ row and the audit entry — all in one transaction, so a refusal anywhere writes
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -64,11 +63,10 @@ from canpei.accounts.roles import Role
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput
+from canpei.validation import TEXT_INVALID, Errors, bad_text
 
 if TYPE_CHECKING:
     from canpei.accounts.models import User
-
-Errors = list[tuple[str, str]]
 
 # Messages every workflow shares; the noun, the action and the roles come from the table.
 ACTION_INVALID = "操作须为 {actions}"
@@ -76,7 +74,6 @@ TRANSITION_NOT_ALLOWED = "{noun}当前状态为「{{state}}」，不能执行「
 ROLE_NOT_ALLOWED = "「{action}」须由{role}执行"
 COMMENT_REQUIRED = "「{action}」须填写原因"
 COMMENT_TOO_LONG = "说明不能超过 500 字"
-TEXT_INVALID = "含有无效字符"
 COMMENT_MAX_LENGTH = 500
 
 # How a refusal names the roles that may take a step.
@@ -89,11 +86,6 @@ def one_of(values: Sequence[str]) -> str:
     if len(values) < 2:
         return "".join(values)
     return f"{'、'.join(values[:-1])} 或 {values[-1]}"
-
-
-def _has_bad_characters(value: str) -> bool:
-    # U+0000 (PostgreSQL cannot store it), lone surrogates, control characters but line breaks.
-    return any(unicodedata.category(c) in ("Cs", "Cc") and c not in "\n\r\t" for c in value)
 
 
 @dataclass(frozen=True)
@@ -183,7 +175,7 @@ class Workflow:
 
     def comment_errors(self, action: str, comment: str) -> Errors:
         """The comment's own rules: clean text, at most 500 characters, given where required."""
-        if _has_bad_characters(comment):
+        if bad_text(comment):
             return [("comment", TEXT_INVALID)]
         if len(comment) > COMMENT_MAX_LENGTH:
             return [("comment", COMMENT_TOO_LONG)]
