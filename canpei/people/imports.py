@@ -30,8 +30,8 @@ from canpei.people.services import (
 from canpei.regions.models import Region
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
-    NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, import_finish, no_progress,
-    open_for_import,
+    NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, import_finish, import_start,
+    no_progress,
 )  # NO_DATA_ROWS: the message of an import with no rows, named here with the others
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
@@ -237,9 +237,8 @@ def persons_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
 
 def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                     progress: Progress) -> ImportResult:
-    result = ImportResult(kind="persons", dry_run=dry_run)
-    opened = open_for_import(result, data=data, filename=filename, columns=PERSON_COLUMNS,
-                             required=REQUIRED, count=False)
+    result, opened = import_start("persons", data=data, filename=filename, dry_run=dry_run,
+                                  columns=PERSON_COLUMNS, required=REQUIRED)
     if opened is None:
         return result
     header_row, rows = opened.header_row, opened.rows

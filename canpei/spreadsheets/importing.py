@@ -259,6 +259,16 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
                        formulas=formulas)
 
 
+def import_start(kind: str, *, data: bytes, filename: str, dry_run: bool,
+                 columns: dict[str, tuple[str, ...]], required: Sequence[str]
+                 ) -> tuple[ImportResult, OpenedSheet | None]:
+    """A new import of `kind`: its result, and the file opened for an importer that counts the
+    rows as it reads them (None when the file cannot be imported, the reason in the result)."""
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    return result, open_for_import(result, data=data, filename=filename, columns=columns,
+                                   required=required, count=False)
+
+
 def import_finish(result: ImportResult, *, created: int, updated: int, write: Callable[[], None],
                   changed_meanwhile: str, progress: Progress) -> ImportResult:
     """How an import ends once every row was checked: a refused row, and the errors come in

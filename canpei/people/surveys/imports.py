@@ -24,7 +24,7 @@ from canpei.people.surveys.services import (
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
-    ImportResult, Progress, RowError, column_label, import_finish, no_progress, open_for_import,
+    ImportResult, Progress, RowError, column_label, import_finish, import_start, no_progress,
 )
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
@@ -108,9 +108,8 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
                    progress: Progress = no_progress) -> ImportResult:
     if not has_perm(actor, Perm.SURVEY_EDIT):
         raise Forbidden()
-    result = ImportResult(kind="surveys", dry_run=dry_run)
-    opened = open_for_import(result, data=data, filename=filename, columns=SURVEY_COLUMNS,
-                             required=REQUIRED, count=False)
+    result, opened = import_start("surveys", data=data, filename=filename, dry_run=dry_run,
+                                  columns=SURVEY_COLUMNS, required=REQUIRED)
     if opened is None:
         return result
     header_row, rows = opened.header_row, opened.rows
