@@ -249,9 +249,6 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
     columns, label = opened.columns, opened.label
     today = timezone.localdate()
 
-    def column_of(field: str) -> str:
-        return label.get(field) or PERSON_COLUMNS.get(field, (field,))[0]
-
     # The rows are read from the file a chunk at a time and go through three passes, so that
     # on PostgreSQL the first new persons are on their way to the database (see _Stream) while
     # the later rows are still read. What is kept across chunks is bounded: the rows themselves
@@ -320,12 +317,7 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                     cleaned = clean_person_input(row, actor=actor, current=current, today=today, towns=towns,
                                                  villages=villages)
                 except InvalidInput as exc:
-                    for field, message in exc.errors:
-                        index = columns.get(field)
-                        if index is not None and index in formulas.get(number, ()):
-                            continue  # the formula's message says it all; its cached value is noise
-                        value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
-                        result.errors.append(RowError(number, column_of(field), _shown(field, value), message))
+                    result.errors.extend(opened.refusals(number, cells, exc.errors, shown=_shown))
                     continue
                 if current is None:
                     created += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 import xlsxwriter
 from django.db import IntegrityError
@@ -56,6 +56,10 @@ class ErrorList(list[RowError]):
                 self.more[error.column] = self.more.get(error.column, 0) + 1
                 return
         super().append(error)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
 
     @property
     def found(self) -> int:
@@ -220,6 +224,27 @@ class OpenedSheet:
     rows: SheetRows                         # (row number, cells), blank rows skipped
     label: dict[str, str]                   # field -> the header as written in the file
     formulas: dict[int, list[int]]          # row number -> its columns holding a formula
+    spec: dict[str, tuple[str, ...]]        # field -> the headers the importer accepts
+
+    def column_of(self, field: str) -> str:
+        """How an error names a field's column: its header in the file, else the usual one."""
+        return self.label.get(field) or self.spec.get(field, (field,))[0]
+
+    def refusals(self, number: int, cells: Sequence[Any], errors: Sequence[tuple[str, str]], *,
+                 shown: Callable[[str, str], str] = lambda _field, value: value) -> list[RowError]:
+        """A row's refusals by the rules, (field, message), as row errors with their cells'
+        text (`shown` masks it where needed). A cell holding a formula is left out: the
+        formula's own error says it all, and its cached value is noise."""
+        from canpei.spreadsheets.reader import cell_text
+
+        refused = []
+        for field, message in errors:
+            index = self.columns.get(field)
+            if index is not None and index in self.formulas.get(number, ()):
+                continue
+            value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
+            refused.append(RowError(number, self.column_of(field), shown(field, value), message))
+        return refused
 
 
 def open_for_import(result: ImportResult, *, data: bytes, filename: str,
@@ -256,7 +281,7 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
     return OpenedSheet(sheet=sheet, header_row=header_row, columns=header.columns, rows=rows,
                        label={field: column_label(header_row, index)
                               for field, index in header.columns.items()},
-                       formulas=formulas)
+                       formulas=formulas, spec=columns)
 
 
 def import_start(kind: str, *, data: bytes, filename: str, dry_run: bool,

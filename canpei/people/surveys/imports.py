@@ -179,13 +179,7 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
                 values = clean_survey_input(row, actor=actor, current=current, today=today,
                                             skills=skills, person=person)
             except InvalidInput as exc:
-                for field, message in exc.errors:
-                    index = columns.get(field)
-                    if index is not None and index in formulas.get(number, ()):
-                        continue  # the formula's message says it all; its cached value is noise
-                    value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
-                    result.errors.append(RowError(number, label.get(field) or SURVEY_COLUMNS.get(field, (field,))[0],
-                                                  value, message))
+                result.errors.extend(opened.refusals(number, cells, exc.errors))
                 continue
             key = (person.pk, values.get("year", current.year if current else 0))
             if key in seen:
