@@ -11,6 +11,7 @@ from canpei.people.rules import (
     HARDSHIP_FLAGS, Category, Education, EmploymentForm, Gender, Grade, NotWorkingReason,
     PersonStatus, mask_cert_number, mask_id_number, working_age_on,
 )
+from canpei.validation import choices_constraint
 
 
 class Person(models.Model):
@@ -80,12 +81,9 @@ class Person(models.Model):
             models.Index(fields=["gender", "birth_date"], name="person_gender_birth"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(category__in=Category.values),
-                                   name="person_category_valid"),
-            models.CheckConstraint(condition=models.Q(grade__in=Grade.values),
-                                   name="person_grade_valid"),
-            models.CheckConstraint(condition=models.Q(status__in=PersonStatus.values),
-                                   name="person_status_valid"),
+            choices_constraint("category", Category, "person_category_valid"),
+            choices_constraint("grade", Grade, "person_grade_valid"),
+            choices_constraint("status", PersonStatus, "person_status_valid"),
         ]
 
     def __str__(self) -> str:
