@@ -15,6 +15,7 @@ from canpei.audit.models import AuditEntry
 from canpei.institutions import rules
 from canpei.institutions.models import DesignationEvent, Institution, Teacher
 from tests.conftest import ANHAI, credit_code
+from tests.forms import forms_offered
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
          "sys_admin", "security_admin", "audit_admin")
@@ -51,10 +52,6 @@ def valid_institution(institution: Any) -> Any:
 
 def html(response: Any) -> str:
     return response.content.decode()
-
-
-def forms_offered(page: str) -> list[str]:
-    return re.findall(r'name="action" value="([a-z]+)"', page)
 
 
 @pytest.mark.parametrize("path,allowed,where", CASES, ids=[f"{p} {w}" for p, _a, w in CASES])
