@@ -233,6 +233,7 @@ schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI()).include(
     path_regex=r"^/api/v1/(applications|staff-trainings)")
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))

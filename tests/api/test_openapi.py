@@ -47,7 +47,7 @@ class InProcessWSGI:
         self.handler = ClientHandler(enforce_csrf_checks=True)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        response = self.handler(environ)
+        response: Any = self.handler(environ)
         headers = list(response.items())
         headers += [("Set-Cookie", cookie.output(header="").strip())
                     for cookie in response.cookies.values()]
@@ -117,6 +117,7 @@ def _aim_body(case: Any, values: dict[str, Any]) -> None:
 schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI())
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate],
@@ -311,7 +312,7 @@ def test_a_duplicate_id_number_is_a_409_naming_the_field(users: Any, person_out:
                                            "Bearer " + "x" * 5000, "Basic Y2l0eTpwYXNz"])
 def test_no_or_bad_auth_is_a_401(method: str, path: str, authorization: str | None,
                                  db: Any) -> None:
-    headers = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    headers: dict[str, Any] = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
     client = Client()
     if method == "get":
         response = client.get("/api/v1" + path, **headers)

@@ -26,7 +26,8 @@ from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,
 )
 
-pytestmark = pytest.mark.django_db
+# The module-scoped demo is loaded once: every test of the module goes to the same xdist worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("demo_classes")]
 
 
 @pytest.fixture(scope="module")
