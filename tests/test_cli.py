@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
 from django.test import Client
 
@@ -31,14 +30,6 @@ from canpei.regions.models import Region
 from tests.conftest import ANHAI, PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Accounts are hashed with Argon2 still, at a cost fit for a test run."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -20,7 +20,6 @@ from typing import Any, Callable, Iterable
 
 import pytest
 import schemathesis
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, Phase, settings
@@ -55,13 +54,6 @@ class InProcessWSGI:
         if response.streaming:
             return b"".join(response.streaming_content),  # type: ignore[arg-type]
         return [response.content]
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
@@ -31,13 +30,6 @@ PAGES = [
 ]
 CASES = [(p, inside if where == "own" else outside, where) for p, inside, outside in PAGES
          for where in (("own", "other") if "{id}" in p else ("own",))]
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 @pytest.fixture

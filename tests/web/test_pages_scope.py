@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 
 from canpei.audit.models import AuditEntry
@@ -42,14 +41,6 @@ PAGES: list[tuple[str, str, set[str], set[str]]] = [
 ]
 PERSON_PAGES = [(m, p) for m, p, _i, _o in PAGES if "{id}" in p] + [
     ("POST", "/persons/{id}/status"), ("POST", "/persons/{id}/edit")]
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shared users fixture hashes nine passwords; these tests are not about hashing."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def fetch(client: Client, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
