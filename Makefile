@@ -38,11 +38,13 @@ ruff: $(VENV)/.installed-test
 # xdist workers, each with its own test database (pytest-django suffixes its name) and, for the
 # browser tests, its own live server and Chromium. Two: the cores of the machine the suite is
 # timed on; `make test PYTEST_WORKERS=auto` uses every core, `PYTEST_WORKERS=0` one process.
-# loadgroup keeps the modules whose module-scoped fixture is expensive on one worker.
+# xdist's default "load" distribution on purpose: loadscope/loadfile/loadgroup key tests by node
+# id, and schemathesis gives all its generated operation tests one node id, so those modes
+# silently run one of them instead of 58.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-test lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/persons.py

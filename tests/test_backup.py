@@ -23,9 +23,7 @@ PASSWORD = "Test-pass-2026"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRESQL = DATABASE_URL.startswith(("postgres://", "postgresql://"))
 
-# One worker builds the demo site of the module-scoped fixture; split across xdist workers,
-# each would build its own.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("backup_site")]
+pytestmark = pytest.mark.slow
 
 
 @dataclass

@@ -26,8 +26,7 @@ from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,
 )
 
-# The module-scoped demo is loaded once: every test of the module goes to the same xdist worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("demo_classes")]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
