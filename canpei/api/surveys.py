@@ -10,9 +10,9 @@ from ninja import Query, Router, Schema, Status
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
 from canpei.errors import Forbidden
+from canpei.people.models import Person, Survey
 from canpei.people.surveys import selectors as selectors
 from canpei.people.surveys import services as services
-from canpei.people.models import Person, Survey
 
 router = Router(tags=["surveys"])
 

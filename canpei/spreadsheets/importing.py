@@ -238,12 +238,12 @@ class OpenedSheet:
         from canpei.spreadsheets.reader import cell_text
 
         refused = []
-        for field, message in errors:
-            index = self.columns.get(field)
+        for name, message in errors:
+            index = self.columns.get(name)
             if index is not None and index in self.formulas.get(number, ()):
                 continue
             value = cell_text(cells[index]) if index is not None and index < len(cells) else ""
-            refused.append(RowError(number, self.column_of(field), shown(field, value), message))
+            refused.append(RowError(number, self.column_of(name), shown(name, value), message))
         return refused
 
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
 from canpei.people import rules
+from canpei.people.models import Person, Survey
 from canpei.people.surveys import selectors as sel
 from canpei.people.surveys import services as services
-from canpei.people.models import Person, Survey
 from tests.conftest import ANHAI, CIZAO
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from canpei.audit.actions import AuditAction
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_prepare_changes, audit_record, audit_record_many, audit_verify
 
@@ -24,15 +25,15 @@ CHANGES: list[dict[Any, Any]] = [
 
 def test_bulk_entries_store_what_single_entries_store_and_the_chain_verifies(users):
     with transaction.atomic():
-        singles = [audit_record(actor=users.city_admin, action="t.single", summary="s", changes=c)
+        singles = [audit_record(actor=users.city_admin, action=AuditAction.SURVEY_CREATE, summary="s", changes=c)
                    for c in CHANGES]
         audit_record_many(actor=users.city_admin, entries=[
-            dict(action="t.many", object_type="x", object_id=i, summary="m", changes=c)
+            dict(action=AuditAction.SURVEY_UPDATE, object_type="x", object_id=i, summary="m", changes=c)
             for i, c in enumerate(CHANGES)])
         audit_record_many(actor=users.city_admin, entries=[
-            dict(action="t.prepared", summary="p", changes=audit_prepare_changes(c)) for c in CHANGES])
-    many = list(AuditEntry.objects.filter(action="t.many").order_by("pk"))
-    prepared = list(AuditEntry.objects.filter(action="t.prepared").order_by("pk"))
+            dict(action=AuditAction.SKILL_SAVE, summary="p", changes=audit_prepare_changes(c)) for c in CHANGES])
+    many = list(AuditEntry.objects.filter(action=AuditAction.SURVEY_UPDATE).order_by("pk"))
+    prepared = list(AuditEntry.objects.filter(action=AuditAction.SKILL_SAVE).order_by("pk"))
     stored = [AuditEntry.objects.get(pk=s.pk).changes for s in singles]
     assert [e.changes for e in many] == stored == [e.changes for e in prepared]
     assert stored[1] == {"1": "int key", "b": "2024-01-31", "c": {"2": "1.5", "x": [1.25, None]}}
@@ -52,6 +53,6 @@ def test_changes_vouched_plain_are_encoded_as_checked_ones(users):
     assert audit_prepare_changes(changes, plain=True) == audit_prepare_changes(changes)
     with transaction.atomic():
         audit_record_many(actor=users.city_admin, entries=[
-            dict(action="t.plain", summary="p", changes=audit_prepare_changes(changes, plain=True))])
-    assert AuditEntry.objects.get(action="t.plain").changes["diff"] == {"phone": ["****", ""]}
+            dict(action=AuditAction.PERSON_UPDATE, summary="p", changes=audit_prepare_changes(changes, plain=True))])
+    assert AuditEntry.objects.get(action=AuditAction.PERSON_UPDATE).changes["diff"] == {"phone": ["****", ""]}
     assert audit_verify().ok

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
-from canpei.people.surveys import services as services
 from canpei.people.models import Person, Skill, Survey
+from canpei.people.surveys import services as services
 from tests.conftest import ANHAI, CIZAO
 from tests.forms import form_data, post_form
 

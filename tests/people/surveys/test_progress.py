@@ -11,10 +11,10 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from canpei.people.surveys import selectors as sel
 from canpei.people.models import Person
 from canpei.people.selectors import working_age_q
 from canpei.people.services import person_change_status, person_create
+from canpei.people.surveys import selectors as sel
 from canpei.people.surveys.services import survey_create
 from canpei.regions.models import Region
 from tests.conftest import ANHAI, CIZAO, make_id, person_data

@@ -13,9 +13,9 @@ from django.utils import timezone
 from canpei.audit.models import AuditEntry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
-from canpei.people.surveys import services as s
 from canpei.people.models import Person, Skill, Survey
 from canpei.people.services import person_update
+from canpei.people.surveys import services as s
 
 PAST_YEAR = 2024
 PAST_DAY = dt.date(2024, 5, 10)
