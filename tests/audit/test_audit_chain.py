@@ -14,6 +14,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from canpei import cli
+from canpei.audit.actions import AuditAction
 from canpei.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from canpei.audit.services import audit_record, audit_verify, entry_hash
 
@@ -36,8 +37,8 @@ def write(count: int) -> list[AuditEntry]:
     entries = []
     with transaction.atomic():
         for n in range(count):
-            entries.append(audit_record(actor=None, action="test.write", object_type="test.thing",
-                                        object_id=n, summary=f"第 {n} 条",
+            entries.append(audit_record(actor=None, action=AuditAction.PERSON_UPDATE,
+                                        object_type="test.thing", object_id=n, summary=f"第 {n} 条",
                                         changes={"diff": {"phone": ["", f"1380000000{n}"]}}))
     return entries
 
@@ -80,7 +81,7 @@ def test_audit_record_refuses_to_run_outside_a_transaction():
     connection.in_atomic_block, saved = False, connection.in_atomic_block
     try:
         with pytest.raises(RuntimeError):
-            audit_record(actor=None, action="test.write")
+            audit_record(actor=None, action=AuditAction.PERSON_UPDATE)
     finally:
         connection.in_atomic_block = saved
 
@@ -200,7 +201,7 @@ def test_verify_reads_the_log_in_chunks():
 
 def test_a_long_summary_is_stored_shortened_and_still_verifies(capsys):
     with transaction.atomic():
-        entry = audit_record(actor=None, action="test.write", summary="长" * 300)
+        entry = audit_record(actor=None, action=AuditAction.PERSON_UPDATE, summary="长" * 300)
     assert len(AuditEntry.objects.get(pk=entry.pk).summary) == 255
     code, out, err = verify(capsys)
     assert code == 0, err
@@ -214,7 +215,7 @@ def test_changes_are_stored_as_the_json_they_were_hashed_as(capsys):
         changes: dict[Any, Any] = {  # an int key on purpose: it must round-trip as a string
             "date": dt.date(2024, 2, 29), "amount": decimal.Decimal("12.50"), 3: "int key",
             "nested": {"b": [1, 2.5, None, True], "a": "残培"}}
-        entry = audit_record(actor=None, action="test.write", changes=changes)
+        entry = audit_record(actor=None, action=AuditAction.PERSON_UPDATE, changes=changes)
     assert AuditEntry.objects.get(pk=entry.pk).changes == {
         "date": "2024-02-29", "amount": "12.50", "3": "int key",
         "nested": {"b": [1, 2.5, None, True], "a": "残培"}}
