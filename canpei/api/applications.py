@@ -14,8 +14,8 @@ from canpei.api.common import (
     MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
 )
 from canpei.errors import Forbidden
-from canpei.training import application_selectors as selectors
-from canpei.training import rules, services
+from canpei.training import rules
+from canpei.training.applications import selectors, services
 from canpei.training.models import Application, ApplicationEvent, StaffTraining
 
 router = Router(tags=["applications"])

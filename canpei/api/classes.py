@@ -16,7 +16,8 @@ from canpei.api.common import (
 )
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Forbidden
-from canpei.training import rules, selectors, services
+from canpei.training import rules
+from canpei.training.classes import selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassEvent, ClassSession, Enrollment, EnrollmentStatus,

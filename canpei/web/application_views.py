@@ -15,9 +15,9 @@ from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import ServiceError
 from canpei.people.selectors import person_get, town_choices
-from canpei.training import application_selectors as selectors
-from canpei.training import rules, services
-from canpei.training.application_forms import (
+from canpei.training import rules
+from canpei.training.applications import selectors, services
+from canpei.training.applications.forms import (
     ApplicationForm, ApplicationTransitionForm, StaffTrainingForm,
 )
 from canpei.training.models import (

@@ -1,8 +1,8 @@
 """Pages of training classes: the list, the application form, the class page with its whole
 story (lifecycle, roster, register, inspections), the register grid and the trainee record.
 
-Thin like the other pages: every read goes through canpei.training.selectors (scoped), every write
-through canpei.training.services, whose refusals come back beside the field or as the rule's
+Thin like the other pages: every read goes through canpei.training.classes.selectors (scoped), every write
+through canpei.training.classes.services, whose refusals come back beside the field or as the rule's
 message at the top of the form.
 """
 
@@ -28,9 +28,10 @@ from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.people.selectors import town_choices
-from canpei.training import rules, selectors, services
+from canpei.training import rules
+from canpei.training.classes import selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
-from canpei.training.class_forms import (
+from canpei.training.classes.forms import (
     ClassForm, ClassTransitionForm, EnrollForm, EnrollmentForm, InspectionForm, RectifyForm,
     SessionForm, WithdrawForm, class_initial, enrollment_initial,
 )

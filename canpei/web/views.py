@@ -23,7 +23,7 @@ from canpei.people.models import Person
 from canpei.people.survey_selectors import survey_list
 from canpei.reports.selectors import dashboard_for
 from canpei.training.lookup_limit import lookup_count
-from canpei.training.selectors import person_trainings
+from canpei.training.classes.selectors import person_trainings
 from canpei.web.pages import (
     edit_page, form_page, list_context, requires, saved, without_nul,
 )

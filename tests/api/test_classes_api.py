@@ -350,7 +350,7 @@ def test_the_officers_take_no_step(role, users, make_class, api):
 
 def test_another_institutions_class_is_a_404_for_a_step(users, designated, other_institution,
                                                        trainee_factory, api):
-    from canpei.training import services
+    from canpei.training.classes import services
 
     theirs = services.class_create(actor=users.city_admin,
                                    data=class_data(institution=other_institution.pk))
@@ -797,7 +797,7 @@ def test_no_certificate_before_completion_or_for_a_failed_trainee(users, make_cl
 @pytest.fixture
 def their_class(users, other_institution, trainee_factory) -> Any:
     """A draft class of another institution, with one trainee of 磁灶镇."""
-    from canpei.training import services
+    from canpei.training.classes import services
 
     training_class = services.class_create(actor=users.city_admin,
                                            data=class_data(institution=other_institution.pk))

@@ -18,11 +18,11 @@ from canpei.audit.models import AuditEntry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people.services import person_change_status
 from canpei.training import rules
-from canpei.training.application_selectors import (
+from canpei.training.applications.selectors import (
     ApplicationFilters, application_get, application_history, application_list,
 )
 from canpei.training.models import Application, ApplicationEvent
-from canpei.training.services import (
+from canpei.training.applications.services import (
     application_actions_available, application_create, application_transition,
     application_update,
 )

@@ -10,7 +10,7 @@ import pytest
 from canpei.audit.models import AuditEntry
 from canpei.spreadsheets.reader import DATE_INVALID, FILE_MISSING_COLUMNS
 from canpei.training import rules
-from canpei.training.imports import (
+from canpei.training.classes.imports import (
     CERTIFICATE_NUMBER_TWICE_IN_FILE, CLASS_NOT_FOUND, NAME_MISMATCH, NOT_ON_ROSTER,
     ROW_TWICE_IN_FILE, certificates_import,
 )

@@ -18,7 +18,7 @@ from django.db import connection, connections
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
 from canpei.errors import Conflict
-from canpei.training import services
+from canpei.training.classes import services
 from canpei.training.models import ClassEvent, TrainingClass
 from tests.training.conftest import class_data
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from canpei.errors import Conflict, Forbidden, NotFound
-from canpei.training import services
+from canpei.training.classes import services
 from canpei.training.models import ClassEvent, TrainingClass
 from tests.training.conftest import CIZAO
 
@@ -93,7 +93,7 @@ def test_every_role_and_action_in_this_state(state, users, make_class, trainee_f
 
 def test_other_town_staff_see_a_class_once_their_town_has_a_trainee(users, make_class,
                                                                   trainee_factory):
-    from canpei.training import selectors
+    from canpei.training.classes import selectors
 
     training_class = make_class(persons=[trainee_factory(), trainee_factory(town=CIZAO)])
     assert selectors.class_get(user=users.other_town_staff, class_id=training_class.pk)
@@ -102,7 +102,7 @@ def test_other_town_staff_see_a_class_once_their_town_has_a_trainee(users, make_
 
 
 def test_town_staff_count_only_their_towns_trainees(users, make_class, trainee_factory):
-    from canpei.training import selectors
+    from canpei.training.classes import selectors
 
     training_class = make_class(persons=[trainee_factory(), trainee_factory(),
                                          trainee_factory(town=CIZAO)])

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from canpei.errors import Conflict, InvalidInput
-from canpei.training import rules, services
+from canpei.training import rules
+from canpei.training.classes import services
 from canpei.training.models import TrainingClass
 from canpei.training.rules import class_cycle
 from tests.training.conftest import class_data

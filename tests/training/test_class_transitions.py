@@ -9,7 +9,8 @@ import pytest
 
 from canpei.audit.models import AuditEntry
 from canpei.errors import Conflict, Forbidden, InvalidInput
-from canpei.training import rules, services
+from canpei.training import rules
+from canpei.training.classes import services
 from canpei.training.models import ClassEvent, EnrollmentStatus
 from tests.training.conftest import CIZAO
 
@@ -245,7 +246,7 @@ def test_an_institution_cannot_touch_another_institutions_class(users, make_clas
 
 
 def test_town_staff_see_classes_with_their_towns_trainees_only(users, make_class, trainee_factory):
-    from canpei.training import selectors
+    from canpei.training.classes import selectors
 
     ours = make_class(persons=[trainee_factory()])
     theirs = make_class(persons=[trainee_factory(town=CIZAO)])

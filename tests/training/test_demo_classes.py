@@ -19,7 +19,7 @@ from canpei.audit.services import audit_verify
 from canpei.demo import demo_load
 from canpei.institutions.rules import designation_valid_on
 from canpei.people.rules import PersonStatus, working_age_on
-from canpei.training.selectors import classes_visible_to
+from canpei.training.classes.selectors import classes_visible_to
 from canpei.training import rules
 from canpei.training.demo_classes import DEMO_CLASSES
 from canpei.training.models import (

@@ -13,7 +13,7 @@ from canpei.errors import Forbidden
 from canpei.people import rules as person_rules
 from canpei.spreadsheets.reader import CELL_FORMULA, EXCEL_EPOCH, FILE_MISSING_COLUMNS
 from canpei.training import rules
-from canpei.training.imports import (
+from canpei.training.classes.imports import (
     CLASS_NOT_FOUND, DATE_COLUMN_INVALID, DATE_COLUMN_TWICE, NAME_MISMATCH, PERSON_NOT_FOUND,
     PERSON_NOT_MATCHED,
     ROW_TWICE_IN_FILE, SESSION_HOURS_UNKNOWN, STATUS_LABEL_INVALID, WITHDRAW_NOT_ON_ROSTER,
@@ -93,7 +93,7 @@ def test_it_reads_the_header_names_federations_use_and_a_title_row_and_csv(
 
 def test_a_withdrawn_trainee_listed_again_on_an_open_roster_is_enrolled_again(
         users, make_class, trainee_factory):
-    from canpei.training.services import enrollment_update
+    from canpei.training.classes.services import enrollment_update
 
     person = trainee_factory()
     draft = make_class("draft", persons=[person])

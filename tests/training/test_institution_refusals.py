@@ -19,7 +19,8 @@ from django.test import Client
 from canpei.accounts.models import User
 from canpei.errors import Conflict, InvalidInput
 from canpei.people.services import person_change_status
-from canpei.training import rules, services
+from canpei.training import rules
+from canpei.training.classes import services
 from canpei.training.models import Enrollment, TrainingClass
 from tests.conftest import PASSWORD, make_id
 from tests.training.fixtures import class_data

@@ -12,7 +12,8 @@ import pytest
 from canpei.audit.models import AuditEntry
 from canpei.errors import Conflict, InvalidInput
 from canpei.people.services import person_lookup
-from canpei.training import rules, services
+from canpei.training import rules
+from canpei.training.classes import services
 from canpei.training.models import Attendance, ClassSession, Enrollment
 
 
@@ -207,7 +208,7 @@ def test_only_a_running_class_is_inspected_and_only_by_the_city(users, make_clas
 def test_a_trainee_who_moves_town_is_followed_by_the_new_towns_staff(users, make_class,
                                                                      trainee_factory):
     from canpei.people.services import person_update
-    from canpei.training import selectors
+    from canpei.training.classes import selectors
     from tests.training.conftest import CIZAO
 
     person = trainee_factory()

@@ -11,11 +11,11 @@ import pytest
 from canpei.audit.models import AuditEntry
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.training import rules
-from canpei.training.application_selectors import (
+from canpei.training.applications.selectors import (
     StaffTrainingFilters, staff_training_get, staff_training_list,
 )
 from canpei.training.models import StaffTraining
-from canpei.training.services import staff_training_create, staff_training_update
+from canpei.training.applications.services import staff_training_create, staff_training_update
 from tests.conftest import ANHAI, CIZAO
 
 TODAY = dt.date.today()

@@ -9,12 +9,12 @@ import pytest
 
 from canpei.audit.models import AuditEntry
 from canpei.errors import Forbidden
-from canpei.training.exports import (
+from canpei.training.classes.exports import (
     CLASS_HEADERS, TRAINEE_HEADERS, classes_export, trainees_export,
 )
 from canpei.training.models import TrainingClass
-from canpei.training.selectors import ClassFilters
-from canpei.training.services import enrollment_update
+from canpei.training.classes.selectors import ClassFilters
+from canpei.training.classes.services import enrollment_update
 from tests.conftest import ANHAI, CIZAO
 from tests.spreadsheets.files import read_back
 
@@ -165,7 +165,7 @@ def test_a_towns_classes_ledger_counts_only_its_own_trainees(users, world):
     cizao = {r[1]: r[13:16] for r in ledger(classes_export, users.other_town_staff)[4:]}
     assert cizao == {ours.code: [1, 1, 1], world["theirs"].code: [1, 0, 0]}
     # As on the class list the town sees.
-    from canpei.training.selectors import class_list
+    from canpei.training.classes.selectors import class_list
     assert [c.trainee_count for c in class_list(user=users.town_staff)] == [1]
 
 
@@ -173,7 +173,7 @@ def test_an_institution_cannot_filter_its_trainees_ledger_by_town(users, world):
     """Rows kept or dropped by where trainees live would tell an institution their towns: the
     filter is refused, the same way whether or not any trainee lives there."""
     from canpei.errors import InvalidInput
-    from canpei.training.exports import TOWN_FILTER_REFUSED
+    from canpei.training.classes.exports import TOWN_FILTER_REFUSED
 
     refusals = []
     for town in (ANHAI, CIZAO, "350582103000"):
@@ -189,7 +189,7 @@ def test_an_institution_cannot_filter_its_trainees_ledger_by_town(users, world):
 
 
 def test_the_trainees_export_page_refuses_an_institutions_town_filter(users, world, login):
-    from canpei.training.exports import TOWN_FILTER_REFUSED
+    from canpei.training.classes.exports import TOWN_FILTER_REFUSED
 
     client = login(users.institution_staff)
     for town in (ANHAI, CIZAO):
@@ -202,7 +202,7 @@ def test_the_trainees_export_page_refuses_an_institutions_town_filter(users, wor
 
 def test_the_cli_refuses_an_institutions_town_filter(users, world, tmp_path, capsys):
     from canpei import cli
-    from canpei.training.exports import TOWN_FILTER_REFUSED
+    from canpei.training.classes.exports import TOWN_FILTER_REFUSED
 
     out = tmp_path / "学员.xlsx"
     code = cli.main(["export", "trainees", "--out", str(out), "--town", ANHAI,
@@ -215,7 +215,7 @@ def test_town_staff_do_not_see_an_inspections_class_wide_head_counts(users, make
                                                                     trainee_factory, api, login):
     """An inspection counts the whole class (three trainees, two of other towns here); town staff
     see a class as far as their own trainees, on the page and through the API."""
-    from canpei.training.services import inspection_record
+    from canpei.training.classes.services import inspection_record
 
     training_class = make_class("running", persons=[
         trainee_factory(town=ANHAI), trainee_factory(town=CIZAO), trainee_factory(town=CIZAO)])

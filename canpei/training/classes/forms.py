@@ -17,7 +17,7 @@ from canpei.people.models import Skill
 from canpei.people.rules import id_number_error, normalize_id_number
 from canpei.training import rules
 from canpei.training.models import AppraisalResult, CertificateType, Enrollment, TrainingClass
-from canpei.training.services.classes import FILING_EDITABLE_STATES
+from canpei.training.classes.services.records import FILING_EDITABLE_STATES
 
 
 def _blank(choices: Iterable[tuple[Any, Any]], label: str = "—") -> list[tuple[Any, Any]]:

@@ -25,12 +25,12 @@ from canpei.training.models import (
     AppraisalResult, Attendance, CertificateType, ClassSession, ClassState, Enrollment,
     EnrollmentStatus, TrainingClass,
 )
-from canpei.training.selectors import enrollments_visible_to
-from canpei.training.services.classes import locked_class
-from canpei.training.services.common import (
+from canpei.training.classes.selectors import enrollments_visible_to
+from canpei.training.classes.services.records import locked_class
+from canpei.training.parsing import (
     Errors, bad_text, diff, one_line, parse_date, parse_decimal, text,
 )
-from canpei.training.services.transitions import overlap_errors, trainee_errors
+from canpei.training.classes.services.transitions import overlap_errors, trainee_errors
 
 # An institution enrols a person it has looked up by full ID number (persons/lookup) within this
 # time, or by giving the number itself: it never browses the registry, so a bare person id it has

@@ -17,8 +17,8 @@ from canpei.institutions.models import Institution, Teacher
 from canpei.people.models import Skill
 from canpei.training import rules
 from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
-from canpei.training.selectors import classes_visible_to
-from canpei.training.services.common import check_occupation, institution_by_id
+from canpei.training.classes.selectors import classes_visible_to
+from canpei.training.parsing import check_occupation, institution_by_id
 from canpei.validation import Fields, snapshot_diff, text
 
 EDITABLE_FIELDS = ("name", "institution", "training_type", "mode", "occupation", "skill",

@@ -30,8 +30,8 @@ from canpei.training import rules
 from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )
-from canpei.training.application_selectors import applications_visible_to
-from canpei.training.services.common import (
+from canpei.training.applications.selectors import applications_visible_to
+from canpei.training.parsing import (
     Errors, bad_text, check_occupation, diff, institution_by_id, one_line,
     parse_date, parse_decimal, text,
 )

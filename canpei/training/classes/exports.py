@@ -16,7 +16,7 @@ from canpei.people import rules as person_rules
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassCycle, ClassState, EnrollmentStatus,
 )
-from canpei.training.selectors import (
+from canpei.training.classes.selectors import (
     ClassFilters, class_list, enrollment_list, enrollments_visible_to,
 )
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write

@@ -16,7 +16,7 @@ from canpei.audit.services import audit_record
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.regions.models import Region
 from canpei.training import rules
-from canpei.training.application_selectors import staff_trainings_visible_to
+from canpei.training.applications.selectors import staff_trainings_visible_to
 from canpei.training.models import StaffPosition, StaffTraining
 from canpei.validation import Fields, model_update, text
 

@@ -37,15 +37,15 @@ from canpei.spreadsheets.reader import (
     CELL_FORMULA, DATE_INVALID, EXCEL_EPOCH, cell_date, cell_text,
 )
 from canpei.spreadsheets.registry import ImportSpec
-from canpei.training import rules, selectors
+from canpei.training import rules
+from canpei.training.classes import selectors
 from canpei.training.models import (
     AppraisalResult, CertificateType, Enrollment, EnrollmentStatus, TrainingClass,
 )
-from canpei.training.selectors import classes_visible_to, enrollments_visible_to
-from canpei.training.services import (
-    enrollment_add, enrollment_update, session_record,
+from canpei.training.classes.selectors import classes_visible_to, enrollments_visible_to
+from canpei.training.classes.services.roster import (
+    enrollment_add, enrollment_snapshot, enrollment_update, session_record,
 )
-from canpei.training.services.roster import enrollment_snapshot
 
 # ---- messages (tests assert against these) -------------------------------------------------------
 

@@ -18,8 +18,8 @@ from canpei.training import rules
 from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
-from canpei.training.services.classes import locked_class
-from canpei.training.services.common import Errors
+from canpei.training.classes.services.records import locked_class
+from canpei.training.parsing import Errors
 from canpei.workflows import Hooks, Lifecycle, Transition
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
-from canpei.training.application_selectors import (
+from canpei.training.applications.selectors import (
     ApplicationFilters, StaffTrainingFilters, application_list, staff_training_list,
 )
 from canpei.training.models import (

@@ -12,8 +12,8 @@ from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.training import rules
 from canpei.training.models import ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass
-from canpei.training.services.classes import locked_class
-from canpei.training.services.common import (
+from canpei.training.classes.services.records import locked_class
+from canpei.training.parsing import (
     Errors, bad_text, one_line, parse_bool, parse_date, parse_int, text,
 )
 
