@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 from canpei.training.applications.selectors import (
@@ -59,7 +60,7 @@ def applications_export(*, actor: User, filters: ApplicationFilters, out: str | 
         title = f"{filters.year}年度个人申请台账" if filters.year else "个人申请台账"
         return Ledger(title=title, headers=APPLICATION_HEADERS, widths=APPLICATION_WIDTHS,
                       rows=_application_rows(actor, filters, reveal),
-                      action="export.applications", object_type="training.application",
+                      action=AuditAction.EXPORT_APPLICATIONS, object_type="training.application",
                       summary="导出个人申请台账", filters=filters.as_params(), full_numbers=reveal)
 
     return ledger_write(actor=actor, permission=Perm.APPLICATION_BROWSE, ledger=build, out=out,
@@ -80,7 +81,7 @@ def staff_trainings_export(*, actor: User, filters: StaffTrainingFilters, out: s
         title = (f"{filters.year}年度联络员、就业指导员网上远程培训台账" if filters.year
                  else "联络员、就业指导员网上远程培训台账")
         return Ledger(title=title, headers=STAFF_HEADERS, widths=STAFF_WIDTHS,
-                      rows=_staff_rows(actor, filters), action="export.staff_trainings",
+                      rows=_staff_rows(actor, filters), action=AuditAction.EXPORT_STAFF_TRAININGS,
                       object_type="training.stafftraining", summary="导出专干远程培训台账",
                       filters=filters.as_params())
 

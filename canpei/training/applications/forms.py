@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.institutions.models import Institution
@@ -115,10 +116,10 @@ class StaffTrainingForm(forms.Form):
     fee_paid = forms.CharField(label=_("已缴费用（元）"), max_length=20,
                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         required = {"staff_name", "position", "course", "year", "hours"}
-        if getattr(user, "role", None) == Role.TOWN_STAFF:
+        if user.role == Role.TOWN_STAFF:
             # Their own town, always: not a choice.
             del self.fields["town"]
         else:

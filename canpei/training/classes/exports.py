@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import InvalidInput
 from canpei.people import rules as person_rules
@@ -74,7 +75,7 @@ def classes_export(*, actor: User, filters: ClassFilters, out: str | IO[Any],
     def build() -> Ledger:
         title = f"{filters.year}年度培训班台账" if filters.year else "培训班台账"
         return Ledger(title=title, headers=CLASS_HEADERS, widths=CLASS_WIDTHS,
-                      rows=_class_rows(actor, filters), action="export.classes",
+                      rows=_class_rows(actor, filters), action=AuditAction.EXPORT_CLASSES,
                       object_type="training.trainingclass", summary="导出培训班台账",
                       filters=filters.as_params())
 
@@ -110,7 +111,7 @@ def trainees_export(*, actor: User, filters: ClassFilters, out: str | IO[Any],
         title = f"{filters.year}年度培训学员台账" if filters.year else "培训学员台账"
         return Ledger(title=title, headers=TRAINEE_HEADERS, widths=TRAINEE_WIDTHS,
                       rows=_trainee_rows(actor, filters, reveal, show_town),
-                      action="export.trainees", object_type="training.enrollment",
+                      action=AuditAction.EXPORT_TRAINEES, object_type="training.enrollment",
                       summary="导出培训学员台账", filters=filters.as_params(), full_numbers=reveal)
 
     return ledger_write(actor=actor, permission=Perm.CLASS_BROWSE, ledger=build, out=out, fmt=fmt)

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.institutions.models import Institution
@@ -69,12 +70,12 @@ class ClassForm(forms.Form):
     high_skill = forms.BooleanField(label=_("高技能人才"))
     young_adult_focus = forms.BooleanField(label=_("青壮年"))
 
-    def __init__(self, *args: Any, user: Any, training_class: TrainingClass | None = None,
+    def __init__(self, *args: Any, user: User, training_class: TrainingClass | None = None,
                  institutions: Iterable[Institution] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-        own_institution = getattr(user, "role", None) == Role.INSTITUTION_STAFF
+        own_institution = user.role == Role.INSTITUTION_STAFF
         if own_institution:
             # An institution opens classes only of its own (the service fills it in).
             del self.fields["institution"]
@@ -88,7 +89,7 @@ class ClassForm(forms.Form):
         # Teachers are chosen among the class's institution's: known when editing, or when the
         # user is an institution's staff. The city picks them after saving the new class.
         institution = (training_class.institution if training_class is not None
-                       else getattr(user, "institution", None) if own_institution else None)
+                       else user.institution if own_institution else None)
         if institution is None:
             del self.fields["teachers"]
         else:

@@ -21,7 +21,9 @@ from typing import Any, Callable, Sequence
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel
 from canpei.errors import Conflict, Forbidden, ServiceError
@@ -141,7 +143,7 @@ class _Importer:
     """What both imports share: the file, its rows identified (class, person, enrolment), and the
     translation of service refusals into row errors."""
 
-    def __init__(self, *, kind: str, actor: Any, data: bytes, filename: str, dry_run: bool,
+    def __init__(self, *, kind: str, actor: User, data: bytes, filename: str, dry_run: bool,
                  progress: Progress, columns: dict[str, tuple[str, ...]],
                  required: Sequence[str]) -> None:
         self.kind, self.actor, self.filename, self.progress = kind, actor, filename, progress
@@ -234,7 +236,7 @@ class _Importer:
             # lookups (whether each is a registered disabled person), and is audited as
             # persons/lookup is, whether or not the import is then written.
             with transaction.atomic():
-                audit_record(actor=self.actor, action="person.lookup",
+                audit_record(actor=self.actor, action=AuditAction.PERSON_LOOKUP,
                              summary=f"导入时按身份证号查找 {len(hashes)} 人，找到 {len(persons)} 人",
                              changes={"file": self.filename[:100], "searched": len(hashes),
                                       "found": sorted(p.pk for p in persons.values())})
@@ -289,7 +291,7 @@ class _Importer:
             with transaction.atomic():
                 write(rows)
                 if not result.errors and not result.dry_run:
-                    audit_record(actor=self.actor, action=f"import.{self.kind}",
+                    audit_record(actor=self.actor, action=AuditAction(f"import.{self.kind}"),
                                  summary=f"导入{_KIND_TITLES[self.kind]}：{result.summary()}",
                                  changes={"file": self.filename[:100], "created": result.created,
                                           "updated": result.updated,
@@ -307,10 +309,10 @@ class _Importer:
 _KIND_TITLES = {"enrollments": "花名册/考勤", "certificates": "证书"}
 
 
-def _persons_base(actor: Any) -> Any:
+def _persons_base(actor: User) -> Any:
     # The same reach as an exact lookup by full ID number (people.services.person_lookup): town
     # staff within their town, the institution and the city by the number itself.
-    if getattr(actor, "role", None) == Role.TOWN_STAFF:
+    if actor.role == Role.TOWN_STAFF:
         return persons_visible_to(actor)
     return Person.objects.all()
 
@@ -388,7 +390,7 @@ def _session_columns(importer: _Importer) -> list[_SessionColumn]:
     return found
 
 
-def enrollments_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool = False,
+def enrollments_import(*, actor: User, data: bytes, filename: str = "", dry_run: bool = False,
                        progress: Progress = no_progress) -> ImportResult:
     """A roster/attendance sheet: persons not yet on a draft or returned class's roster are
     enrolled; hours per dated session go into the register (session_record), a total into the
@@ -585,7 +587,7 @@ def _totals_and_status(importer: _Importer, rows: list[_Row]) -> None:
 
 # ---- certificates ---------------------------------------------------------------------------------
 
-def certificates_import(*, actor: Any, data: bytes, filename: str = "", dry_run: bool = False,
+def certificates_import(*, actor: User, data: bytes, filename: str = "", dry_run: bool = False,
                         progress: Progress = no_progress) -> ImportResult:
     """Certificates of trainees who completed a class declared complete (or later), through
     enrollment_update's certificate rules."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -83,7 +84,7 @@ def sees_whole_class(user: Viewer) -> bool:
     """Whether the user sees a class's whole roster. Town staff see a class only as far as their
     own town's trainees are in it: its counts are of those trainees (class_list, the classes
     ledger), and class-wide head counts (an inspection's on-roster and present) are withheld."""
-    return getattr(user, "role", None) != Role.TOWN_STAFF
+    return isinstance(user, AnonymousUser) or user.role != Role.TOWN_STAFF
 
 
 def class_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -92,7 +93,7 @@ def applicant_errors(person: Person) -> Errors:
     return []
 
 
-def _applicant(actor: Any, value: Any) -> Person | None:
+def _applicant(actor: User, value: Any) -> Person | None:
     """The person named by id, as far as the actor may browse the registry (their own town)."""
     given = text(value)
     if not given.isdigit() or len(given) > 12:
@@ -165,7 +166,7 @@ def clean_application_input(data: dict[str, Any], *, actor: User,
     return f.finish()
 
 
-def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
+def application_create(*, actor: User, data: dict[str, Any]) -> Application:
     """A new application, submitted: the town staff file it for a person of their own town."""
     if not has_perm(actor, Perm.APPLICATION_SUBMIT):
         raise Forbidden()
@@ -180,13 +181,13 @@ def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
         values["person"] = person
         application = Application.objects.create(state=ApplicationState.SUBMITTED,
                                                  created_by=actor, **values)
-        audit_record(actor=actor, action="application.create", obj=application,
+        audit_record(actor=actor, action=AuditAction.APPLICATION_CREATE, obj=application,
                      summary=f"提交个人申请 #{application.pk}",
                      changes={"after": application_snapshot(application)})
     return application
 
 
-def locked_application(actor: Any, application_id: int) -> Application:
+def locked_application(actor: User, application_id: int) -> Application:
     """The application, visible to the actor, locked until the transaction ends: every write to
     it (edit or step) takes this lock first, so none interleave their read-check-write."""
     if not applications_visible_to(actor).filter(pk=application_id).exists():
@@ -196,7 +197,7 @@ def locked_application(actor: Any, application_id: int) -> Application:
             .select_related("person").get(pk=application_id))
 
 
-def application_update(*, actor: Any, application: Application,
+def application_update(*, actor: User, application: Application,
                        data: dict[str, Any]) -> Application:
     """Correct an application while the city has not yet decided it."""
     if not has_perm(actor, Perm.APPLICATION_SUBMIT):
@@ -214,7 +215,7 @@ def application_update(*, actor: Any, application: Application,
             return locked
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor, action="application.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.APPLICATION_UPDATE, obj=locked,
                      summary=f"修改个人申请 #{locked.pk}", changes={"diff": changes})
     return locked
 

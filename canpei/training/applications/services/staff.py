@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.regions.models import Region
@@ -94,7 +95,7 @@ def clean_staff_training_input(data: dict[str, Any], *, actor: User,
     return f.finish()
 
 
-def staff_training_create(*, actor: Any, data: dict[str, Any]) -> StaffTraining:
+def staff_training_create(*, actor: User, data: dict[str, Any]) -> StaffTraining:
     if not has_perm(actor, Perm.STAFF_TRAINING_EDIT):
         raise Forbidden()
     values = clean_staff_training_input(data, actor=actor, current=None)
@@ -103,13 +104,13 @@ def staff_training_create(*, actor: Any, data: dict[str, Any]) -> StaffTraining:
     record = StaffTraining(**values)
     with transaction.atomic():
         record.save()
-        audit_record(actor=actor, action="staff_training.create", obj=record,
+        audit_record(actor=actor, action=AuditAction.STAFF_TRAINING_CREATE, obj=record,
                      summary=f"登记专干远程培训 #{record.pk}",
                      changes={"after": staff_training_snapshot(record)})
     return record
 
 
-def staff_training_update(*, actor: Any, record: StaffTraining,
+def staff_training_update(*, actor: User, record: StaffTraining,
                           data: dict[str, Any]) -> StaffTraining:
     if not has_perm(actor, Perm.STAFF_TRAINING_EDIT):
         raise Forbidden()
@@ -125,6 +126,6 @@ def staff_training_update(*, actor: Any, record: StaffTraining,
             return locked
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor, action="staff_training.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.STAFF_TRAINING_UPDATE, obj=locked,
                      summary=f"修改专干远程培训 #{locked.pk}", changes={"diff": changes})
     return locked

@@ -7,7 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.training import rules
@@ -29,7 +31,7 @@ def inspection_snapshot(inspection: Inspection) -> dict[str, Any]:
             "rectified_on": inspection.rectified_on.isoformat() if inspection.rectified_on else None}
 
 
-def inspection_record(*, actor: Any, training_class: TrainingClass,
+def inspection_record(*, actor: User, training_class: TrainingClass,
                       data: dict[str, Any]) -> Inspection:
     """Record an inspection of a running class. The roster count is the service's, taken under
     the class lock at the moment of recording, so it cannot be typed in to match the present."""
@@ -65,16 +67,16 @@ def inspection_record(*, actor: Any, training_class: TrainingClass,
             raise InvalidInput(errors)
         assert day is not None and present is not None
         inspection = Inspection.objects.create(
-            training_class=locked, date=day, inspector=actor if getattr(actor, "pk", None) else None,
+            training_class=locked, date=day, inspector=actor if actor.pk else None,
             inspector_name=inspector[:30], on_roster=on_roster, present=present,
             findings=findings, rectification_required=bool(required))
-        audit_record(actor=actor, action="inspection.create", obj=inspection,
+        audit_record(actor=actor, action=AuditAction.INSPECTION_CREATE, obj=inspection,
                      summary=f"培训班 {locked.code} 过程检查",
                      changes={"class": locked.pk, "after": inspection_snapshot(inspection)})
     return inspection
 
 
-def inspection_rectified(*, actor: Any, inspection: Inspection, note: str,
+def inspection_rectified(*, actor: User, inspection: Inspection, note: str,
                          rectified_on: Any) -> Inspection:
     """Record that the rectification an inspection required has been done."""
     if not has_perm(actor, Perm.INSPECTION_RECORD):
@@ -102,7 +104,7 @@ def inspection_rectified(*, actor: Any, inspection: Inspection, note: str,
         row.rectification_note = note
         row.rectified_on = day
         row.save(update_fields=["rectification_note", "rectified_on"])
-        audit_record(actor=actor, action="inspection.rectified", obj=row,
+        audit_record(actor=actor, action=AuditAction.INSPECTION_RECTIFIED, obj=row,
                      summary=f"过程检查 #{row.pk} 整改完成",
                      changes={"before": before, "after": inspection_snapshot(row)})
     return row

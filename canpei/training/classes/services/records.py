@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -160,7 +161,7 @@ def _next_code(year: int) -> str:
     return f"PX{year}-{counter.last:05d}"
 
 
-def class_create(*, actor: Any, data: dict[str, Any]) -> TrainingClass:
+def class_create(*, actor: User, data: dict[str, Any]) -> TrainingClass:
     """A new class, in draft: the institution fills in its roster before it submits."""
     if not has_perm(actor, Perm.CLASS_EDIT):
         raise Forbidden()
@@ -174,13 +175,13 @@ def class_create(*, actor: Any, data: dict[str, Any]) -> TrainingClass:
         training_class.save()
         if teachers:
             training_class.teachers.set(teachers)
-        audit_record(actor=actor, action="class.create", obj=training_class,
+        audit_record(actor=actor, action=AuditAction.CLASS_CREATE, obj=training_class,
                      summary=f"新建培训班 {training_class.code}",
                      changes={"after": class_snapshot(training_class)})
     return training_class
 
 
-def locked_class(actor: Any, class_id: int) -> TrainingClass:
+def locked_class(actor: User, class_id: int) -> TrainingClass:
     """The class, visible to the actor, locked until the transaction ends: every write to a class
     (edit, transition, roster, register) takes this lock first, so none interleave."""
     if not classes_visible_to(actor).filter(pk=class_id).exists():
@@ -189,7 +190,7 @@ def locked_class(actor: Any, class_id: int) -> TrainingClass:
     return TrainingClass.objects.select_for_update().select_related("institution").get(pk=class_id)
 
 
-def class_update(*, actor: Any, training_class: TrainingClass,
+def class_update(*, actor: User, training_class: TrainingClass,
                  data: dict[str, Any]) -> TrainingClass:
     """Edit a draft or returned class; the filing number alone may still change until it runs."""
     if not has_perm(actor, Perm.CLASS_EDIT):
@@ -218,6 +219,6 @@ def class_update(*, actor: Any, training_class: TrainingClass,
             return locked
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor, action="class.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.CLASS_UPDATE, obj=locked,
                      summary=f"修改培训班 {locked.code}", changes={"diff": changes})
     return locked

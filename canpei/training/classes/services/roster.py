@@ -11,7 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel
@@ -57,7 +59,7 @@ def enrollment_snapshot(enrollment: Enrollment) -> dict[str, Any]:
     }
 
 
-def _person_for(actor: Any, person: Any) -> Person:
+def _person_for(actor: User, person: Any) -> Person:
     """The person to enrol, from an ID number or a person id, as far as the actor may name them."""
     raw = text(person)
     if not raw:
@@ -68,7 +70,7 @@ def _person_for(actor: Any, person: Any) -> Person:
         if message:
             raise InvalidInput([("person", message)])
         found = Person.objects.filter(id_hash=crypto.lookup_hash(number)).first()
-        if found is not None and getattr(actor, "role", None) == Role.TOWN_STAFF:
+        if found is not None and actor.role == Role.TOWN_STAFF:
             found = persons_visible_to(actor).filter(pk=found.pk).first()
         if found is None and rules.hides_reasons(actor):
             # To an institution an unregistered number answers as an inactive person does.
@@ -77,9 +79,9 @@ def _person_for(actor: Any, person: Any) -> Person:
             raise InvalidInput([("person", rules.PERSON_NOT_FOUND)])
         return found
     pk = int(raw)
-    if getattr(actor, "role", None) == Role.INSTITUTION_STAFF:
+    if actor.role == Role.INSTITUTION_STAFF:
         looked_up = AuditEntry.objects.filter(
-            actor_id=actor.pk, action="person.lookup", object_type="people.person",
+            actor_id=actor.pk, action=AuditAction.PERSON_LOOKUP, object_type="people.person",
             object_id=str(pk), at__gte=timezone.now() - LOOKUP_VALID_FOR).exists()
         found = Person.objects.filter(pk=pk).first() if looked_up else None
     else:
@@ -89,7 +91,7 @@ def _person_for(actor: Any, person: Any) -> Person:
     return found
 
 
-def enrollment_add(*, actor: Any, training_class: TrainingClass, person: Any) -> Enrollment:
+def enrollment_add(*, actor: User, training_class: TrainingClass, person: Any) -> Enrollment:
     """Put a person on the roster of a draft or returned class, checking at once what the
     submission will check (status, certificate, working age, capacity, overlap), so the
     institution learns it while the person is in front of it."""
@@ -141,13 +143,13 @@ def enrollment_add(*, actor: Any, training_class: TrainingClass, person: Any) ->
             except IntegrityError:
                 message = rules.ALREADY_ENROLLED.format(person=rules.describe_person(found))
                 raise Conflict(message, [("person", message)]) from None
-        audit_record(actor=actor, action="enrollment.create", obj=enrollment,
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_CREATE, obj=enrollment,
                      summary=f"培训班 {locked.code} 加入学员 #{found.pk}",
                      changes={"class": locked.pk, "person": found.pk})
     return enrollment
 
 
-def _locked_enrollment(actor: Any, enrollment_id: int) -> tuple[TrainingClass, Enrollment]:
+def _locked_enrollment(actor: User, enrollment_id: int) -> tuple[TrainingClass, Enrollment]:
     enrollment = enrollments_visible_to(actor).filter(pk=enrollment_id).first()
     if enrollment is None:
         raise NotFound()
@@ -156,7 +158,7 @@ def _locked_enrollment(actor: Any, enrollment_id: int) -> tuple[TrainingClass, E
     return locked, row
 
 
-def enrollment_remove(*, actor: Any, enrollment: Enrollment) -> None:
+def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
     """Take a person off a roster that has not been submitted (a mistake, not a withdrawal)."""
     if not has_perm(actor, Perm.ROSTER_EDIT):
         raise Forbidden()
@@ -168,7 +170,7 @@ def enrollment_remove(*, actor: Any, enrollment: Enrollment) -> None:
         if row.attendance.exists():
             # Never the case before a class runs; kept as a guard for the register's history.
             raise Conflict(rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label))
-        audit_record(actor=actor, action="enrollment.delete", obj=row,
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_DELETE, obj=row,
                      summary=f"培训班 {locked.code} 移出学员 #{row.person_id}",
                      changes={"class": locked.pk, "person": row.person_id})
         row.delete()
@@ -201,7 +203,7 @@ def _clean_certificate(data: dict[str, Any], row: Enrollment, errors: Errors) ->
     return values
 
 
-def enrollment_update(*, actor: Any, enrollment: Enrollment, data: dict[str, Any]) -> Enrollment:
+def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, Any]) -> Enrollment:
     """Record a trainee's status, reported hours, result, appraisal and certificate.
 
     Each part has its time: hours and results while the class runs (or is being corrected after
@@ -321,7 +323,7 @@ def enrollment_update(*, actor: Any, enrollment: Enrollment, data: dict[str, Any
             return row
         row.updated_at = timezone.now()
         row.save()
-        audit_record(actor=actor, action="enrollment.update", obj=row,
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_UPDATE, obj=row,
                      summary=f"培训班 {locked.code} 学员 #{row.person_id} 记录更新",
                      changes={"class": locked.pk, "diff": changes})
     return row
@@ -329,7 +331,7 @@ def enrollment_update(*, actor: Any, enrollment: Enrollment, data: dict[str, Any
 
 # ---- the attendance register ---------------------------------------------------------------------
 
-def session_record(*, actor: Any, training_class: TrainingClass, date: Any, hours: Any,
+def session_record(*, actor: User, training_class: TrainingClass, date: Any, hours: Any,
                    topic: str = "", attendance: dict[Any, Any]) -> ClassSession:
     """Record one session of the register: its date and hours, and the hours each trainee on the
     roster attended (absent trainees 0). Recording the same date and topic again corrects it.
@@ -391,7 +393,7 @@ def session_record(*, actor: Any, training_class: TrainingClass, date: Any, hour
             Attendance(session=session, enrollment_id=pk, hours=per_trainee.get(pk, Decimal("0")))
             for pk in roster)
         _recount_hours(locked)
-        audit_record(actor=actor, action="attendance.record", obj=session,
+        audit_record(actor=actor, action=AuditAction.ATTENDANCE_RECORD, obj=session,
                      summary=f"培训班 {locked.code} 考勤 {day.isoformat()}",
                      changes={"class": locked.pk, "hours": str(session_hours), "topic": topic,
                               "before": before,

@@ -144,7 +144,7 @@ def _roster(training_class: TrainingClass, *, lock_persons: bool) -> list[Enroll
 
 
 def roster_errors(training_class: TrainingClass, roster: list[Enrollment], *,
-                  check_status: bool, viewer: Any = None) -> Errors:
+                  check_status: bool, viewer: User | None = None) -> Errors:
     """The roster's rules; for a viewer who may not learn why a trainee is refused, each such
     trainee is named once with rules.TRAINEE_NOT_ELIGIBLE."""
     hidden = rules.TRAINEE_NOT_ELIGIBLE if rules.hides_reasons(viewer) else None
