@@ -479,7 +479,7 @@ def test_a_bad_or_unknown_person_is_a_422(person, field, users, make_class, api)
 
 
 def test_an_unknown_number_is_the_generic_refusal_for_an_institution(users, make_class, api):
-    # As an inactive person's number answers (tests/training/test_institution_refusals.py).
+    # As an inactive person's number answers (tests/training/classes/test_institution_refusals.py).
     training_class = make_class("draft", trainees=0)
     response = api(users.institution_staff).post(f"/classes/{training_class.pk}/enrollments",
                                                  {"person": make_id("35058219790505999")})

@@ -119,7 +119,7 @@ def test_it_rejects_a_trainee_without_a_certificate(users, make_class, trainee_f
     person = trainee_factory(cert_number="")
     with pytest.raises(Conflict) as refused:
         make_class(persons=[person])
-    # The institution is not told why (tests/training/test_institution_refusals.py) ...
+    # The institution is not told why (tests/training/classes/test_institution_refusals.py) ...
     assert refused.value.message == rules.NOT_ENROLLABLE
     # ... the city is.
     training_class = make_class(trainees=0)
