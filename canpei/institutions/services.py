@@ -14,7 +14,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import Conflict, Forbidden, NotFound
 from canpei.institutions import rules
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,

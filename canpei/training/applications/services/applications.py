@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -32,8 +31,8 @@ from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, CertificateType,
 )
 from canpei.training.applications.selectors import applications_visible_to
-from canpei.training.parsing import (
-    Errors, bad_text, check_occupation, diff, institution_by_id, one_line,
+from canpei.training.common import (
+    Errors, bad_text, check_occupation, edit_save, institution_by_id, one_line,
     parse_date, parse_decimal, text,
 )
 from canpei.validation import Fields, model_update
@@ -210,13 +209,9 @@ def application_update(*, actor: User, application: Application,
             given = sorted(data) or ["state"]
             raise Conflict(message, [(given[0], message)])
         values = clean_application_input(data, actor=actor, current=locked)
-        changes = model_update(locked, values, snapshot=application_snapshot)
-        if not changes:
-            return locked
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor, action=AuditAction.APPLICATION_UPDATE, obj=locked,
-                     summary=f"修改个人申请 #{locked.pk}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked,
+                  changes=model_update(locked, values, snapshot=application_snapshot),
+                  action=AuditAction.APPLICATION_UPDATE, summary=f"修改个人申请 #{locked.pk}")
     return locked
 
 

@@ -19,6 +19,7 @@ from canpei.regions.models import Region
 from canpei.training import rules
 from canpei.training.applications.selectors import staff_trainings_visible_to
 from canpei.training.models import StaffPosition, StaffTraining
+from canpei.training.common import edit_save
 from canpei.validation import Fields, model_update, text
 
 EDITABLE_FIELDS = ("town", "staff_name", "position", "course", "year", "hours", "completed",
@@ -121,11 +122,7 @@ def staff_training_update(*, actor: User, record: StaffTraining,
         # committed (completed and its date are checked together).
         locked = StaffTraining.objects.select_for_update().get(pk=record.pk)
         values = clean_staff_training_input(data, actor=actor, current=locked)
-        changes = model_update(locked, values, snapshot=staff_training_snapshot)
-        if not changes:
-            return locked
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor, action=AuditAction.STAFF_TRAINING_UPDATE, obj=locked,
-                     summary=f"修改专干远程培训 #{locked.pk}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked,
+                  changes=model_update(locked, values, snapshot=staff_training_snapshot),
+                  action=AuditAction.STAFF_TRAINING_UPDATE, summary=f"修改专干远程培训 #{locked.pk}")
     return locked

@@ -15,7 +15,7 @@ from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.training import rules
 from canpei.training.models import ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass
 from canpei.training.classes.services.records import locked_class
-from canpei.training.parsing import (
+from canpei.training.common import (
     Errors, bad_text, one_line, parse_bool, parse_date, parse_int, text,
 )
 

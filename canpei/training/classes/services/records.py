@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -19,7 +18,7 @@ from canpei.people.models import Skill
 from canpei.training import rules
 from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
 from canpei.training.classes.selectors import classes_visible_to
-from canpei.training.parsing import check_occupation, institution_by_id
+from canpei.training.common import check_occupation, edit_save, institution_by_id
 from canpei.validation import Fields, snapshot_diff, text
 
 EDITABLE_FIELDS = ("name", "institution", "training_type", "mode", "occupation", "skill",
@@ -214,11 +213,6 @@ def class_update(*, actor: User, training_class: TrainingClass,
             locked.teachers.set(teachers)
         elif "institution" in values:
             locked.teachers.clear()
-        changes = snapshot_diff(before, class_snapshot(locked))
-        if not changes:
-            return locked
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor, action=AuditAction.CLASS_UPDATE, obj=locked,
-                     summary=f"修改培训班 {locked.code}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked, changes=snapshot_diff(before, class_snapshot(locked)),
+                  action=AuditAction.CLASS_UPDATE, summary=f"修改培训班 {locked.code}")
     return locked

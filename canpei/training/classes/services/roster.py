@@ -29,10 +29,11 @@ from canpei.training.models import (
 )
 from canpei.training.classes.selectors import enrollments_visible_to
 from canpei.training.classes.services.records import locked_class
-from canpei.training.parsing import (
-    Errors, bad_text, diff, one_line, parse_date, parse_decimal, text,
+from canpei.training.common import (
+    Errors, bad_text, diff, edit_save, one_line, parse_date, parse_decimal, text,
 )
 from canpei.training.classes.services.transitions import overlap_errors, trainee_errors
+from canpei.validation import parse_choice, parse_text
 
 # An institution enrols a person it has looked up by full ID number (persons/lookup) within this
 # time, or by giving the number itself: it never browses the registry, so a bare person id it has
@@ -178,25 +179,19 @@ def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
 
 def _clean_certificate(data: dict[str, Any], row: Enrollment, errors: Errors) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    if "certificate_type" in data:
-        kind = text(data["certificate_type"])
-        if kind and kind not in CertificateType.values:
-            errors.append(("certificate_type", rules.CERTIFICATE_TYPE_INVALID))
-        else:
-            values["certificate_type"] = kind
-    if "certificate_level" in data:
-        level = text(data["certificate_level"])
-        if level and level not in TrainingLevel.values:
-            errors.append(("certificate_level", rules.CERTIFICATE_LEVEL_INVALID))
-        else:
-            values["certificate_level"] = level
+    for field, choices, invalid in (
+            ("certificate_type", CertificateType, rules.CERTIFICATE_TYPE_INVALID),
+            ("certificate_level", TrainingLevel, rules.CERTIFICATE_LEVEL_INVALID)):
+        if field in data:
+            code = parse_choice(data[field], field, errors, choices, invalid, blank=True)
+            if code is not None:
+                values[field] = code
     for field, limit, message in (("certificate_number", 50, rules.CERTIFICATE_NUMBER_TOO_LONG),
                                   ("certificate_issuer", 100, rules.CERTIFICATE_ISSUER_TOO_LONG)):
         if field in data:
-            value = one_line(data[field])
-            if len(value) > limit:
-                errors.append((field, message))
-            else:
+            value = parse_text(data[field], field, errors, max_length=limit, too_long=message,
+                               single_line=True)
+            if value is not None:
                 values[field] = value
     if "certificate_date" in data:
         values["certificate_date"] = parse_date(data["certificate_date"], "certificate_date", errors)
@@ -318,14 +313,10 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
             raise InvalidInput(errors)
         for key, value in values.items():
             setattr(row, key, value)
-        changes = diff(before, enrollment_snapshot(row))
-        if not changes:
-            return row
-        row.updated_at = timezone.now()
-        row.save()
-        audit_record(actor=actor, action=AuditAction.ENROLLMENT_UPDATE, obj=row,
-                     summary=f"培训班 {locked.code} 学员 #{row.person_id} 记录更新",
-                     changes={"class": locked.pk, "diff": changes})
+        edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),
+                  action=AuditAction.ENROLLMENT_UPDATE,
+                  summary=f"培训班 {locked.code} 学员 #{row.person_id} 记录更新",
+                  context={"class": locked.pk})
     return row
 
 

@@ -19,7 +19,7 @@ from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.training.classes.services.records import locked_class
-from canpei.training.parsing import Errors
+from canpei.training.common import Errors
 from canpei.workflows import Hooks, Lifecycle, Transition
 
 if TYPE_CHECKING:
