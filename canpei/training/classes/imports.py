@@ -159,6 +159,17 @@ class _Importer:
         self.created_rows: set[int] = set()
         self.changed: set[int] = set()
 
+    @classmethod
+    def start(cls, kind: str, *, actor: User, data: bytes, filename: str, dry_run: bool,
+              progress: Progress) -> _Importer:
+        """The import of `kind` by `actor` with its sheet opened (`opened` is None when the file
+        could not be read, and the result says why). Only who edits rosters imports them."""
+        if not has_perm(actor, Perm.ROSTER_EDIT):
+            raise Forbidden()
+        columns, required = _SHEETS[kind]
+        return cls(kind=kind, actor=actor, data=data, filename=filename, dry_run=dry_run,
+                   progress=progress, columns=columns, required=required)
+
     # -- cells and errors
 
     def label(self, name: str) -> str:
@@ -307,6 +318,11 @@ class _Importer:
 
 
 _KIND_TITLES = {"enrollments": "花名册/考勤", "certificates": "证书"}
+# Each kind's columns and those a sheet cannot do without.
+_SHEETS: dict[str, tuple[dict[str, tuple[str, ...]], Sequence[str]]] = {
+    "enrollments": (ENROLLMENT_COLUMNS, IDENTITY),
+    "certificates": (CERTIFICATE_COLUMNS, CERTIFICATE_REQUIRED),
+}
 
 
 def _persons_base(actor: User) -> Any:
@@ -396,11 +412,8 @@ def enrollments_import(*, actor: User, data: bytes, filename: str = "", dry_run:
     enrolled; hours per dated session go into the register (session_record), a total into the
     trainee's attended hours where the class keeps no register; a status (退学 with its reason,
     结业, 未结业) is recorded. Rows already as the database has them change nothing."""
-    if not has_perm(actor, Perm.ROSTER_EDIT):
-        raise Forbidden()
-    importer = _Importer(kind="enrollments", actor=actor, data=data, filename=filename,
-                         dry_run=dry_run, progress=progress, columns=ENROLLMENT_COLUMNS,
-                         required=IDENTITY)
+    importer = _Importer.start("enrollments", actor=actor, data=data, filename=filename,
+                               dry_run=dry_run, progress=progress)
     if importer.opened is None:
         return importer.result
     sessions = _session_columns(importer)
@@ -591,11 +604,8 @@ def certificates_import(*, actor: User, data: bytes, filename: str = "", dry_run
                         progress: Progress = no_progress) -> ImportResult:
     """Certificates of trainees who completed a class declared complete (or later), through
     enrollment_update's certificate rules."""
-    if not has_perm(actor, Perm.ROSTER_EDIT):
-        raise Forbidden()
-    importer = _Importer(kind="certificates", actor=actor, data=data, filename=filename,
-                         dry_run=dry_run, progress=progress, columns=CERTIFICATE_COLUMNS,
-                         required=CERTIFICATE_REQUIRED)
+    importer = _Importer.start("certificates", actor=actor, data=data, filename=filename,
+                               dry_run=dry_run, progress=progress)
     if importer.opened is None:
         return importer.result
     rows = importer.identify()
