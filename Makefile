@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint ruff bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,26 @@ run: $(VENV)/.installed-run
 	CANPEI_SECURE_COOKIES=$${CANPEI_SECURE_COOKIES:-0} CANPEI_ADMIN_TOTP=$${CANPEI_ADMIN_TOTP:-0} \
 		$(BIN)/canpei run --demo
 
+# mypy checks tests/ too (pyproject.toml's [tool.mypy]). The ruff line waits for the one-off
+# `ruff check --fix` and `ruff format` of the whole tree; until then `make ruff` runs it alone.
 lint: $(VENV)/.installed-test
-	$(BIN)/mypy canpei
+	$(BIN)/mypy canpei tests
+#	$(MAKE) ruff
+
+ruff: $(VENV)/.installed-test
+	$(BIN)/ruff check canpei tests bench
+	$(BIN)/ruff format --check canpei tests bench
+
+# xdist workers, each with its own test database (pytest-django suffixes its name) and, for the
+# browser tests, its own live server and Chromium. Two: the cores of the machine the suite is
+# timed on; `make test PYTEST_WORKERS=auto` uses every core, `PYTEST_WORKERS=0` one process.
+# xdist's default "load" distribution on purpose: loadscope/loadfile/loadgroup key tests by node
+# id, and schemathesis gives all its generated operation tests one node id, so those modes
+# silently run one of them instead of 58.
+PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-test lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/persons.py

@@ -221,7 +221,8 @@ class ApiClient:
         from canpei.accounts.services import token_issue
 
         self.client = Client()
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=user, user=user)}"}
+        self.headers: dict[str, Any] = {
+            "HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=user, user=user)}"}
 
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get("/api/v1" + path, params, **self.headers)

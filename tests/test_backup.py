@@ -52,10 +52,10 @@ class Site:
                 db.close()
         import psycopg
 
-        with psycopg.connect(self.url, autocommit=True) as db:
+        with psycopg.connect(self.url, autocommit=True) as pg:
             rows = []
             for statement in statements:
-                cursor = db.execute(statement)
+                cursor = pg.execute(statement)
                 rows = cursor.fetchall() if cursor.description else []
             return rows
 
@@ -373,7 +373,7 @@ def make_log_legacy(site: Site, *, forget_migration: bool = True) -> None:
                     "summary, changes FROM audit_auditentry ORDER BY id")
     prev, updates, last_id = GENESIS_HASH, [], 0
     for key, at, actor_id, username, action, object_type, object_id, summary, changes in rows:
-        moment = at if isinstance(at, dt.datetime) else parse_datetime(at).replace(tzinfo=dt.timezone.utc)
+        moment = at if isinstance(at, dt.datetime) else parse_datetime(at).replace(tzinfo=dt.timezone.utc)  # type: ignore[union-attr]
         digest = entry_hash(prev_hash=prev, at_iso=moment.astimezone(dt.timezone.utc).isoformat(),
                             actor_id=actor_id, actor_username=username, action=action,
                             object_type=object_type, object_id=object_id, summary=summary,

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
 from django.test import Client
 
@@ -31,14 +30,6 @@ from canpei.regions.models import Region
 from tests.conftest import ANHAI, PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Accounts are hashed with Argon2 still, at a cost fit for a test run."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -247,6 +238,7 @@ def demo_in_a_fresh_database(capsys: pytest.CaptureFixture[str], seed: int) -> l
     return snapshot
 
 
+@pytest.mark.slow
 def test_demo_is_the_same_for_the_same_seed(capsys):
     first = demo_in_a_fresh_database(capsys, 3)
     second = demo_in_a_fresh_database(capsys, 3)
@@ -256,6 +248,7 @@ def test_demo_is_the_same_for_the_same_seed(capsys):
     assert [p[0] for p in other] != [p[0] for p in first]
 
 
+@pytest.mark.slow
 def test_demo_creates_one_account_per_role_with_the_demo_password(capsys):
     code, out, err = run(capsys, "demo", "--persons", "50", "--seed", "3")
     assert code == 0, err
@@ -269,9 +262,11 @@ def test_demo_creates_one_account_per_role_with_the_demo_password(capsys):
     assert {u.username: u.town_id for u in accounts if u.town_id} == {
         "anhai": "350582101000", "cizao": "350582102000"}
     school = User.objects.get(username="school")
+    assert school.institution is not None
     assert school.institution.name == "晋江市职业技术学校"
 
 
+@pytest.mark.slow
 def test_demo_data_passes_the_registrys_own_rules(capsys):
     assert run(capsys, "demo", "--persons", "50", "--seed", "3")[0] == 0
     persons = list(Person.objects.all())
@@ -289,6 +284,7 @@ def test_demo_data_passes_the_registrys_own_rules(capsys):
         assert credit_code_error(inst.credit_code) is None, inst.credit_code
 
 
+@pytest.mark.slow
 def test_demo_run_twice_with_the_same_seed_adds_nobody_twice(capsys):
     assert run(capsys, "demo", "--persons", "50", "--seed", "3")[0] == 0
     code, out, err = run(capsys, "demo", "--persons", "50", "--seed", "3")

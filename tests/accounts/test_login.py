@@ -8,7 +8,7 @@ import string
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher, make_password
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -26,14 +26,6 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 WRONG = "Wrong-pass-2026"
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Still Argon2id, at a cost fit for a test run (the shared fixture hashes nine passwords)."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def sign_in(client: Client, username: str, password: str):

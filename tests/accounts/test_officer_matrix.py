@@ -244,7 +244,7 @@ def test_an_account_the_system_officer_creates_reads_nothing_until_given_a_role(
     dashboard = client.get("/").content.decode()
     assert "您的账户尚未分配角色" in dashboard
     token = _api_token("mole", "Own-pass-2027x").json()["token"]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     persons = Client().get("/api/v1/persons", **auth)
     assert persons.status_code == 403 or persons.json()["count"] == 0
     assert person_in.name not in persons.content.decode()

@@ -147,6 +147,7 @@ def test_createuser_makes_the_operator_chosen_password_an_initial_one(
     assert (user.role, user.must_change_password) == ("security_admin", True)
 
 
+@pytest.mark.slow
 def test_demo_accounts_are_not_held_at_the_change_page() -> None:
     from canpei.demo import demo_load
 

@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def bearer(raw: str) -> dict[str, str]:
+def bearer(raw: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
@@ -46,6 +46,7 @@ def test_a_token_expires_after_the_configured_hours(users: Any) -> None:
     with override_settings(TOKEN_HOURS=12):
         raw = post_token("city", PASSWORD).json()["token"]
     token = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
+    assert token.expires_at is not None
     assert dt.timedelta(hours=11, minutes=59) < token.expires_at - timezone.now() <= dt.timedelta(hours=12)
     assert persons(raw).status_code == 200
     # Eleven hours later it still works; twelve hours and a second later it does not.
@@ -61,6 +62,7 @@ def test_canpei_token_hours_sets_the_lifetime(users: Any) -> None:
     with override_settings(TOKEN_HOURS=1):
         raw = token_issue(actor=None, user=users.city_admin)
     token = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
+    assert token.expires_at is not None
     assert dt.timedelta(minutes=59) < token.expires_at - timezone.now() <= dt.timedelta(hours=1)
 
 

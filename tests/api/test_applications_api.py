@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -24,13 +23,6 @@ PROOF = {"certificate_type": "skill_level", "certificate_number": "S000012345",
          "certificate_date": TODAY.isoformat(), "certificate_issuer": "晋江市职业技能鉴定中心"}
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
          "sys_admin", "security_admin", "audit_admin")
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def body(person: Any, **overrides: Any) -> dict[str, Any]:
@@ -233,6 +225,7 @@ schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI()).include(
     path_regex=r"^/api/v1/(applications|staff-trainings)")
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))

@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
@@ -28,13 +27,6 @@ CLASS_FIELDS = {"id", "code", "name", "institution", "training_type", "mode", "o
                 "capacity", "state"}
 ENROLLMENT_FIELDS = {"id", "class", "person", "status", "attended_hours", "result", "certificate"}
 PERSON_SUMMARY = {"name", "id_number", "category", "grade"}
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def messages(response: Any) -> list[str]:

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
@@ -48,13 +47,6 @@ VISIBLE_IN_LIST = {"city_admin": (True, True), "town_staff": (True, True),
                    "institution_staff": (True, False)}
 
 _codes = iter(range(10_000, 99_999))
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def new_institution(**overrides: Any) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from typing import Any, Callable, Iterable
 
 import pytest
 import schemathesis
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, Phase, settings
@@ -47,7 +46,7 @@ class InProcessWSGI:
         self.handler = ClientHandler(enforce_csrf_checks=True)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        response = self.handler(environ)
+        response: Any = self.handler(environ)
         headers = list(response.items())
         headers += [("Set-Cookie", cookie.output(header="").strip())
                     for cookie in response.cookies.values()]
@@ -55,13 +54,6 @@ class InProcessWSGI:
         if response.streaming:
             return b"".join(response.streaming_content),  # type: ignore[arg-type]
         return [response.content]
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 @pytest.fixture
@@ -117,6 +109,7 @@ def _aim_body(case: Any, values: dict[str, Any]) -> None:
 schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI())
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate],
@@ -311,7 +304,7 @@ def test_a_duplicate_id_number_is_a_409_naming_the_field(users: Any, person_out:
                                            "Bearer " + "x" * 5000, "Basic Y2l0eTpwYXNz"])
 def test_no_or_bad_auth_is_a_401(method: str, path: str, authorization: str | None,
                                  db: Any) -> None:
-    headers = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    headers: dict[str, Any] = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
     client = Client()
     if method == "get":
         response = client.get("/api/v1" + path, **headers)

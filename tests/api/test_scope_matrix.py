@@ -21,7 +21,6 @@ import itertools
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from canpei.audit.models import AuditEntry
 from canpei.people import rules
@@ -75,14 +74,6 @@ def fresh_id() -> str:
 
 
 UNREGISTERED_ID = make_id("35058219790505999")
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shared users fixture hashes nine passwords; these tests are not about hashing."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 @pytest.fixture

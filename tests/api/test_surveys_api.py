@@ -306,6 +306,7 @@ def test_bad_bodies_answer_422_naming_the_field_and_write_nothing(
 def test_garbage_bodies_and_ids_never_break_the_api(users: Any, survey_in: Survey,
                                                     api: Any) -> None:
     client = api(users.city_admin)
+    body: Any
     for body in ([], 42, None, "x", {"employer": 5}, {"wanted_skills": "ecommerce"},
                  {"year": None, "surveyed_on": None}):
         response = client.patch(f"/surveys/{survey_in.pk}", body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -13,7 +14,8 @@ from canpei.audit.services import audit_prepare_changes, audit_record, audit_rec
 
 pytestmark = pytest.mark.django_db
 
-CHANGES = [
+# Non-string keys on purpose: a bulk entry must store them as a single entry does.
+CHANGES: list[dict[Any, Any]] = [
     {"after": {"name": "张三", "hardship": ["dibao"], "village": None, "new_entrant": True, "n": 3}},
     {1: "int key", "b": dt.date(2024, 1, 31), "c": {2: Decimal("1.5"), "x": [1.25, None]}},
     {"nested": {"z": 1, "a": {"k": ["v", 2, False]}}, "float": 0.1},

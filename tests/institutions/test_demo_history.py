@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from canpei.demo import demo_load
 from canpei.institutions import rules
 from canpei.institutions.models import DesignationEvent, DesignationState, Institution
 
 
+@pytest.mark.slow
 def test_every_state_is_shown_with_a_history_the_table_allows(db: Any) -> None:
     demo_load(persons=5, seed=2)
     institutions = list(Institution.objects.all())

@@ -7,13 +7,12 @@ change to the table shows up here as a failing test.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.institutions import rules
 from canpei.institutions.models import DesignationEvent, Institution
 from canpei.institutions.services import institution_transition
+from tests.concurrency import all_at_once
 from tests.conftest import credit_code
 
 TODAY = timezone.localdate()
@@ -307,30 +307,12 @@ def test_twenty_identical_concurrent_steps_take_effect_exactly_once(
 
     admin = User.objects.create(username="city-concurrent", role="city_admin")
     institution = make_institution(start)
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            try:
-                step(institution, admin, action)
-                result = "ok"
-            except Conflict:
-                result = "conflict"
-            except Exception as exc:  # pragma: no cover - reported below
-                result = repr(exc)
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
+    def worker() -> str:
+        step(institution, admin, action)
+        return "ok"
 
-    threads = [threading.Thread(target=worker) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = all_at_once(worker)
     assert sorted(outcomes) == ["conflict"] * 19 + ["ok"], outcomes
     assert Institution.objects.get(pk=institution.pk).state == target
     assert history(institution) == [(action, start, target)]

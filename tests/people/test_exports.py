@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ def surveys(person_in, person_out, users):
             for p in (person_in, person_out)]
 
 
-def export_persons(actor, **filters) -> list[list[object]]:
+def export_persons(actor, **filters) -> list[list[Any]]:
     out = io.BytesIO()
     persons_export(actor=actor, filters=PersonFilters(**filters), out=out)
     return read_back(out.getvalue())

@@ -33,7 +33,7 @@ from tests.spreadsheets.files import (
 pytestmark = pytest.mark.django_db
 
 
-def many_rows(count: int, *, town: str = ANHAI) -> list[list[object]]:
+def many_rows(count: int, *, town: str = ANHAI) -> list[list[Any]]:
     rows = []
     for i in range(count):
         born = dt.date(1960, 1, 1) + dt.timedelta(days=i // 400)
@@ -97,7 +97,7 @@ def test_it_rejects_a_zip_bomb_disguised_as_a_workbook(registry, users):
     assert _file_errors(zip_bomb(), "名册.xlsx", users) == [(0, "", "", FILE_ZIP_BOMB)]
 
 
-def _row_errors(rows: list[list[object]], actor) -> list[tuple[int, str, str, str]]:
+def _row_errors(rows: list[list[Any]], actor) -> list[tuple[int, str, str, str]]:
     before, state = db_counts(), person_state()
     result = persons_import(actor=actor, data=xlsx([PERSON_HEADER] + rows), filename="名册.xlsx")
     assert not result.ok
@@ -380,7 +380,7 @@ def test_on_postgresql_rows_stream_to_the_database_and_commit_all_or_none():
     assert Person.objects.count() == 1500
     audited = audited_persons("person.create")
     assert sorted(Person.objects.values_list("pk", flat=True)) == sorted(audited)
-    first = Person.objects.get(id_hash=Person.objects.order_by("pk").first().id_hash)
+    first = Person.objects.get(id_hash=Person.objects.order_by("pk")[0].id_hash)
     assert (first.id_number, first.cert_number, first.name) == (rows[0][1], rows[0][2], rows[0][0])
     assert audited[first.pk]["after"] == person_snapshot(first)
     assert audited[first.pk]["after"]["id_number"] == rules.mask_id_number(rows[0][1])

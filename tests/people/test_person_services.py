@@ -11,7 +11,6 @@ import hashlib
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
 
 from canpei.audit.models import AuditEntry
@@ -27,14 +26,6 @@ from canpei.people.services import (
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shared users fixture hashes nine passwords; these tests are not about hashing."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def raw_rows(table: str) -> list[str]:

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import given
@@ -26,14 +25,6 @@ from canpei.people.services import person_create
 from tests.conftest import CIZAO, make_id, person_data
 
 MALE, FEMALE = Gender.MALE, Gender.FEMALE
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shared users fixture hashes nine passwords; these tests are not about hashing."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 ON = dt.date(2024, 6, 15)
 
 

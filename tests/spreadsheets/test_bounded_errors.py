@@ -4,6 +4,8 @@ so that the errors of a rejected file cannot fill the memory."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from canpei import cli
@@ -17,7 +19,7 @@ from tests.spreadsheets.files import PERSON_HEADER, db_counts, read_back, xlsx
 pytestmark = pytest.mark.django_db
 
 
-def broken(count: int) -> list[list[object]]:
+def broken(count: int) -> list[list[Any]]:
     """`count` rows whose ID number fails its checksum, and whose grade is unknown."""
     rows = many_rows(count)
     for row in rows:

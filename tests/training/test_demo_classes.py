@@ -26,7 +26,7 @@ from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

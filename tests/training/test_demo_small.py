@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from canpei.audit.services import audit_verify
 from canpei.demo import demo_load
 from canpei.training.demo_classes import DEMO_CLASSES
 from canpei.training.models import ClassState, TrainingClass
 
 
+@pytest.mark.slow
 def test_a_tiny_demo_makes_what_classes_it_can(db: Any) -> None:
     # Too few persons for the rosters: classes without trainees are left out, nothing fails.
     summary = demo_load(persons=5, seed=2)

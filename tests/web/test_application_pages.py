@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from openpyxl import load_workbook
 
 from canpei.audit.models import AuditEntry
@@ -17,6 +15,7 @@ from canpei.training import rules
 from canpei.training.models import Application, StaffTraining
 from canpei.training.applications.services import application_create, application_transition
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
+from tests.forms import forms_offered
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
          "sys_admin", "security_admin", "audit_admin")
@@ -37,13 +36,6 @@ PAGES = [
 ]
 CASES = [(p, inside if where == "own" else outside, where) for p, inside, outside in PAGES
          for where in (("own", "other") if "{" in p else ("own",))]
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def html(response: Any) -> str:
@@ -142,18 +134,14 @@ def test_another_towns_person_cannot_be_named(users: Any, person_out: Any, login
         f"/applications/new?person={person_out.pk}").status_code == 404
 
 
-def step_buttons(page: str) -> list[str]:
-    return re.findall(r'name="action" value="([a-z]+)"', page)
-
-
 def test_buttons_follow_role_and_state_and_the_whole_flow(users: Any, records: Any,
                                                           login: Any) -> None:
     app = records["own"]
     city, town = login(users.city_admin), login(users.town_staff)
     path = f"/applications/{app.pk}"
-    assert step_buttons(html(city.get(path))) == ["approve", "reject"]
-    assert step_buttons(html(town.get(path))) == []
-    assert step_buttons(html(login(users.auditor).get(path))) == []
+    assert forms_offered(html(city.get(path))) == ["approve", "reject"]
+    assert forms_offered(html(town.get(path))) == []
+    assert forms_offered(html(login(users.auditor).get(path))) == []
     assert 'href="/applications/%d/edit"' % app.pk in html(town.get(path))
     # Reject without a reason: refused at the field, nothing changes.
     refused = city.post(f"{path}/transitions", {"action": "reject", "reject-comment": ""})
@@ -162,7 +150,7 @@ def test_buttons_follow_role_and_state_and_the_whole_flow(users: Any, records: A
     ok = city.post(f"{path}/transitions", {"action": "approve", "approve-comment": "同意",
                                            "approve-amount_approved": "500"})
     assert ok.status_code == 302
-    assert step_buttons(html(town.get(path))) == ["complete"]
+    assert forms_offered(html(town.get(path))) == ["complete"]
     assert 'href="/applications/%d/edit"' % app.pk not in html(town.get(path))
     no_proof = town.post(f"{path}/transitions", {"action": "complete"})
     assert no_proof.status_code == 422
@@ -180,7 +168,7 @@ def test_buttons_follow_role_and_state_and_the_whole_flow(users: Any, records: A
                                       "reimburse-amount_reimbursed": "500"})
     page = html(city.get(path))
     assert Application.objects.get(pk=app.pk).state == "reimbursed"
-    assert step_buttons(page) == []
+    assert forms_offered(page) == []
     for label in ("批准", "登记完成", "报销", "同意"):
         assert label in page
     # A stale button: the state moved on, the step is refused with its reason.

@@ -16,6 +16,7 @@ from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, Enrollment, Inspection, TrainingClass,
 )
 from tests.conftest import ANHAI, CIZAO, make_id
+from tests.forms import forms_offered
 from tests.training.conftest import class_data, designated, make_class, trainee_factory  # noqa: F401
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
@@ -40,10 +41,6 @@ PAGES = [
 
 def html(response: Any) -> str:
     return response.content.decode()
-
-
-def forms_offered(page: str) -> list[str]:
-    return re.findall(r'name="action" value="([a-z_]+)"', page)
 
 
 def alert(page: str) -> str:

@@ -8,13 +8,13 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
 from canpei.institutions import rules
 from canpei.institutions.models import DesignationEvent, Institution, Teacher
 from tests.conftest import ANHAI, credit_code
+from tests.forms import forms_offered
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
          "sys_admin", "security_admin", "audit_admin")
@@ -32,13 +32,6 @@ CASES = [(p, inside if where == "own" else outside, where) for p, inside, outsid
          for where in (("own", "other") if "{id}" in p else ("own",))]
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
-
-
 @pytest.fixture
 def valid_institution(institution: Any) -> Any:
     """The staff's institution, designated and valid today."""
@@ -51,10 +44,6 @@ def valid_institution(institution: Any) -> Any:
 
 def html(response: Any) -> str:
     return response.content.decode()
-
-
-def forms_offered(page: str) -> list[str]:
-    return re.findall(r'name="action" value="([a-z]+)"', page)
 
 
 @pytest.mark.parametrize("path,allowed,where", CASES, ids=[f"{p} {w}" for p, _a, w in CASES])

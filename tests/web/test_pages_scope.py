@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.urls import reverse
 
@@ -20,6 +19,7 @@ from canpei.people import rules
 from canpei.people.models import Person
 from canpei.web.context import NAVIGATION, nav_allowed
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
+from tests.forms import form_data, without_csrf_and_id_numbers
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
          "sys_admin", "security_admin", "audit_admin")
@@ -42,14 +42,6 @@ PAGES: list[tuple[str, str, set[str], set[str]]] = [
 ]
 PERSON_PAGES = [(m, p) for m, p, _i, _o in PAGES if "{id}" in p] + [
     ("POST", "/persons/{id}/status"), ("POST", "/persons/{id}/edit")]
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shared users fixture hashes nine passwords; these tests are not about hashing."""
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
 
 
 def fetch(client: Client, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
@@ -208,8 +200,7 @@ def test_town_staff_lookup_does_not_find_another_towns_person(users: Any, person
     hidden = html(client.post("/persons/lookup", {"id_number": person_out.id_number}))
     assert person_out.name not in hidden
     absent = html(client.post("/persons/lookup", {"id_number": make_id("35058219790505999")}))
-    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|value="[0-9X]{18}"')
-    assert strip.sub("", hidden) == strip.sub("", absent)
+    assert without_csrf_and_id_numbers(hidden) == without_csrf_and_id_numbers(absent)
 
 
 def _nav_urls(page: str) -> list[str]:
@@ -289,25 +280,6 @@ def test_a_nul_character_in_a_query_never_reaches_the_database(users: Any, perso
     assert Client().post("/login", {"username": "city\x00", "password": "x"}).status_code == 401
 
 
-def _form_data(page: str) -> dict[str, Any]:
-    """What a browser would post back from the rendered person form, untouched."""
-    data: dict[str, Any] = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name or name.group(1) == "csrfmiddlewaretoken":
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        if 'type="checkbox"' in tag:
-            if " checked" in tag:
-                data.setdefault(name.group(1), []).append(value.group(1) if value else "on")
-        else:
-            data[name.group(1)] = value.group(1) if value else ""
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
-        data[name] = chosen.group(1) if chosen else ""
-    return data
-
-
 @pytest.mark.parametrize("role", sorted(EDITORS))
 def test_the_edit_page_shows_numbers_masked_and_keeps_them_when_saved(role: str, users: Any,
                                                                       person_in: Any,
@@ -319,7 +291,7 @@ def test_the_edit_page_shows_numbers_masked_and_keeps_them_when_saved(role: str,
     assert person_in.id_number not in page and person_in.cert_number not in page
     assert rules.mask_id_number(person_in.id_number) in page
     assert AuditEntry.objects.filter(action="person.reveal").count() == reveals
-    data = _form_data(page)
+    data = form_data(page)
     data["address"] = "晋江市安海镇新街 9 号"
     response = client.post(f"/persons/{person_in.pk}/edit", data)
     assert response.status_code == 302, html(response)

@@ -15,6 +15,7 @@ from canpei.audit.models import AuditEntry
 from canpei.people import survey_services as services
 from canpei.people.models import Person, Skill, Survey
 from tests.conftest import ANHAI, CIZAO
+from tests.forms import form_data, post_form
 
 ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
          "sys_admin", "security_admin", "audit_admin")
@@ -40,28 +41,6 @@ def survey_out(users: Any, person_out: Person) -> Survey:
 
 def html(response: Any) -> str:
     return response.content.decode()
-
-
-def form_data(page: str) -> dict[str, Any]:
-    """What a browser would post back from the rendered form, untouched."""
-    form = re.search(r'<form method="post"[^>]*novalidate>(.*?)</form>', page, re.S)
-    assert form, page[:300]
-    body = form.group(1)
-    data: dict[str, Any] = {}
-    for tag in re.findall(r"<input[^>]*>", body):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name or name.group(1) == "csrfmiddlewaretoken":
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        if 'type="checkbox"' in tag:
-            if " checked" in tag:
-                data.setdefault(name.group(1), []).append(value.group(1) if value else "on")
-        else:
-            data[name.group(1)] = value.group(1) if value else ""
-    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', body, re.S):
-        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', options)
-        data[name] = chosen.group(1) if chosen else ""
-    return data
 
 
 # (path, roles that get 200 for the survey/person inside their scope, ... outside). {sid} is
@@ -154,7 +133,7 @@ def test_a_survey_is_registered_from_the_persons_page(users: Any, person_in: Per
     assert "尚无调查记录" in person_page
     page = client.get(f"/surveys/new?person={person_in.pk}")
     assert page.status_code == 200
-    data = form_data(html(page))
+    data = form_data(post_form(html(page)))
     today = timezone.localdate()
     assert data["year"] == str(today.year) and data["surveyed_on"] == today.isoformat()
     data.update(wants_work="on", training_need="on", wanted_types=["employment_skills"],
@@ -196,7 +175,7 @@ def test_an_invalid_survey_shows_every_error_and_writes_nothing(changes: dict[st
                                                                 person_in: Person,
                                                                 login: Any) -> None:
     client = login(users.town_staff)
-    data = form_data(html(client.get(f"/surveys/new?person={person_in.pk}")))
+    data = form_data(post_form(html(client.get(f"/surveys/new?person={person_in.pk}"))))
     data.update(changes)
     entries = AuditEntry.objects.count()
     response = client.post(f"/surveys/new?person={person_in.pk}", data)
@@ -215,7 +194,7 @@ def test_an_invalid_survey_shows_every_error_and_writes_nothing(changes: dict[st
 def test_a_second_survey_of_the_year_is_refused_on_the_page(users: Any, survey_in: Survey,
                                                             login: Any) -> None:
     client = login(users.town_staff)
-    data = form_data(html(client.get(f"/surveys/new?person={survey_in.person_id}")))
+    data = form_data(post_form(html(client.get(f"/surveys/new?person={survey_in.person_id}"))))
     data.update(year="2024", surveyed_on="2024-08-08")
     response = client.post(f"/surveys/new?person={survey_in.person_id}", data)
     assert response.status_code == 422
@@ -231,7 +210,7 @@ def test_the_new_survey_page_needs_a_person_in_scope(query: str, users: Any, log
 def test_editing_a_survey_saves_only_what_changed(users: Any, survey_in: Survey, login: Any) -> None:
     client = login(users.town_staff)
     page = html(client.get(f"/surveys/{survey_in.pk}/edit"))
-    data = form_data(page)
+    data = form_data(post_form(page))
     assert data["surveyed_on"] == "2024-05-10" and data["employer"] == "甲鞋业公司"
     assert data["wanted_skills"] == ["ecommerce"] and data["training_need"] == ["on"]
     updates = AuditEntry.objects.filter(action="survey.update").count()
@@ -250,7 +229,7 @@ def test_editing_a_survey_saves_only_what_changed(users: Any, survey_in: Survey,
 
 def test_an_invalid_edit_is_shown_and_not_saved(users: Any, survey_in: Survey, login: Any) -> None:
     client = login(users.city_admin)
-    data = form_data(html(client.get(f"/surveys/{survey_in.pk}/edit")))
+    data = form_data(post_form(html(client.get(f"/surveys/{survey_in.pk}/edit"))))
     data.pop("training_need")
     data["employer"] = "改了"
     response = client.post(f"/surveys/{survey_in.pk}/edit", data)
@@ -264,7 +243,7 @@ def test_editing_keeps_a_skill_retired_since(users: Any, survey_in: Survey, logi
     client = login(users.town_staff)
     page = html(client.get(f"/surveys/{survey_in.pk}/edit"))
     assert "电子商务（已停用）" in page
-    data = form_data(page)
+    data = form_data(post_form(page))
     assert data["wanted_skills"] == ["ecommerce"]
     data["employer"] = "丁公司"
     assert client.post(f"/surveys/{survey_in.pk}/edit", data).status_code == 302

@@ -4,14 +4,12 @@ step of the workflow with its role, state, scope and proof rules."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 from typing import Any, Callable
 from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.db.models import QuerySet
 
 from canpei.audit.models import AuditEntry
@@ -26,6 +24,7 @@ from canpei.training.applications.services import (
     application_actions_available, application_create, application_transition,
     application_update,
 )
+from tests.concurrency import all_at_once
 from tests.conftest import ANHAI, CIZAO
 
 TODAY = dt.date.today()
@@ -495,31 +494,13 @@ def test_a_step_locks_the_application_row(users: Any, make_application: Any) -> 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_approvals_take_effect_once(users: Any, trainee_factory: Any) -> None:
     application = application_create(actor=users.town_staff, data=app_data(trainee_factory()))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(20)
 
-    def approve() -> None:
-        try:
-            barrier.wait()
-            try:
-                application_transition(application=application, actor=users.city_admin,
-                                       action="approve")
-                result = "ok"
-            except Conflict:
-                result = "conflict"
-            except Exception as exc:  # pragma: no cover - reported below
-                result = repr(exc)
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
+    def approve() -> str:
+        application_transition(application=application, actor=users.city_admin,
+                               action="approve")
+        return "ok"
 
-    threads = [threading.Thread(target=approve) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = all_at_once(approve)
     assert sorted(outcomes) == ["conflict"] * 19 + ["ok"], outcomes
     assert Application.objects.get(pk=application.pk).state == "approved"
     assert ApplicationEvent.objects.filter(application=application).count() == 1

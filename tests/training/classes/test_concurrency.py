@@ -8,56 +8,25 @@ under test are never contended.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
-from canpei.errors import Conflict
 from canpei.training.classes import services
 from canpei.training.models import ClassEvent, TrainingClass
+from tests.concurrency import THREADS, all_at_once
 from tests.training.conftest import class_data
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-THREADS = 20
 
 pytestmark = [
     pytest.mark.skipif(not POSTGRES, reason="SQLite serialises all writers; row locks need PostgreSQL"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def all_at_once(work: Callable[[], Any]) -> list[Any]:
-    """Run `work` in THREADS threads released together; each outcome is its result, "conflict",
-    or the repr of any other exception (which the caller's assertion then shows)."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[Any] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            try:
-                result: Any = work()
-            except Conflict:
-                result = "conflict"
-            except Exception as exc:  # pragma: no cover - reported by the assertion
-                result = repr(exc)
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def history(training_class: TrainingClass) -> list[tuple[str, str, str]]:
