@@ -3,8 +3,8 @@
 A lookup tells whether a number belongs to a registered disabled person and, if so, their name:
 persons/lookup (page and API) and an institution's enrolment by ID number on the roster page or
 the API count. The roster import does not: it finds a person only from the number and the name
-together (canpei.training.classes.imports), so it confirms what the institution holds rather than looking
-anyone up; it is audited as a batch of lookups.
+together (canpei.training.classes.imports), so it confirms what the institution holds rather
+than looking anyone up; it is audited as a batch of lookups.
 
 The count lives in the database (training.LookupWindow, one row per user, locked while counted),
 so all gunicorn workers and web hosts share it. Windows are calendar minutes. The first refusal

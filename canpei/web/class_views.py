@@ -1,8 +1,8 @@
 """Pages of training classes: the list, the application form, the class page with its whole
 story (lifecycle, roster, register, inspections), the register grid and the trainee record.
 
-Thin like the other pages: every read goes through canpei.training.classes.selectors (scoped), every write
-through canpei.training.classes.services, whose refusals come back beside the field or as the rule's
+Thin like the other pages: every read goes through canpei.training.selectors (scoped), every write
+through canpei.training.services, whose refusals come back beside the field or as the rule's
 message at the top of the form.
 """
 

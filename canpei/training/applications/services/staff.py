@@ -124,5 +124,6 @@ def staff_training_update(*, actor: User, record: StaffTraining,
         values = clean_staff_training_input(data, actor=actor, current=locked)
         edit_save(actor=actor, record=locked,
                   changes=model_update(locked, values, snapshot=staff_training_snapshot),
-                  action=AuditAction.STAFF_TRAINING_UPDATE, summary=f"修改专干远程培训 #{locked.pk}")
+                  action=AuditAction.STAFF_TRAINING_UPDATE,
+                  summary=f"修改专干远程培训 #{locked.pk}")
     return locked

@@ -4,10 +4,15 @@ class row first) and writes its audit entry in the same transaction."""
 from canpei.training.classes.services.inspections import inspection_record, inspection_rectified
 from canpei.training.classes.services.records import class_create, class_update, clean_class_input
 from canpei.training.classes.services.roster import (
-    enrollment_add, enrollment_remove, enrollment_update, session_record,
+    enrollment_add,
+    enrollment_remove,
+    enrollment_update,
+    session_record,
 )
 from canpei.training.classes.services.transitions import (
-    SETTLEMENT_HOOKS, class_actions_available, class_transition,
+    SETTLEMENT_HOOKS,
+    class_actions_available,
+    class_transition,
 )
 
 __all__ = [
