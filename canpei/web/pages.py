@@ -16,9 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 
-from canpei.accounts.roles import has_perm
+from canpei.accounts.models import User
+from canpei.accounts.roles import Role, has_perm
 from canpei.errors import InvalidInput, NotFound, ServiceError
 from canpei.forms import add_service_errors
+from canpei.people.selectors import town_choices
+from canpei.regions.models import Region
 
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -121,6 +124,12 @@ def list_context(request: HttpRequest, filters_class: type[F], records: Callable
         "query": urlencode({k: v for k, v in params.items() if k != "page" and v}),
         "page_sizes": PAGE_SIZES, "page_size": size,
     }
+
+
+def town_options(user: User, *, hidden_for: Role) -> list[Region]:
+    """The towns a list page offers to filter by; none for the `hidden_for` role, whose scope
+    already fixes the town (town staff) or makes it moot (an institution's staff)."""
+    return [] if user.role == hidden_for else list(town_choices())
 
 
 T = TypeVar("T")

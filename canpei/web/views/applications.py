@@ -1,4 +1,4 @@
-"""Pages of individual applications (个人申请) and of the staff's online training."""
+"""Pages of individual applications (个人申请): list, form, record and its steps."""
 
 from __future__ import annotations
 
@@ -8,60 +8,57 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import ServiceError
-from canpei.people.selectors import person_get, town_choices
+from canpei.people.selectors import person_get
 from canpei.training import application_selectors as selectors
 from canpei.training import rules, services
 from canpei.training.application_forms import (
-    ApplicationForm, ApplicationTransitionForm, StaffTrainingForm,
+    ApplicationForm, ApplicationTransitionForm,
 )
 from canpei.training.models import (
-    Application, ApplicationKind, ApplicationState, StaffTraining,
+    Application, ApplicationKind, ApplicationState,
 )
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    edit_page, form_page, list_context, requires, saved,
+    edit_page, form_page, list_context, requires, saved, town_options,
 )
-
-
-def _towns(request: HttpRequest) -> Any:
-    return [] if getattr(request.user, "role", "") == Role.TOWN_STAFF else town_choices()
 
 
 # ---- applications --------------------------------------------------------------------------------
 
 @requires(Perm.APPLICATION_BROWSE)
 def application_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     context = list_context(
         request, selectors.ApplicationFilters,
-        lambda filters: selectors.application_list(user=request.user, filters=filters))
+        lambda filters: selectors.application_list(user=user, filters=filters))
     return render(request, "applications/application_list.html", {
         **context, "export_query": urlencode(context["filters"].as_params()),
-        "towns": _towns(request),
+        "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
         "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
-        "can_submit": has_perm(request.user, Perm.APPLICATION_SUBMIT),
-        "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
+        "can_submit": has_perm(user, Perm.APPLICATION_SUBMIT),
+        "can_export": has_perm(user, Perm.PERSON_EXPORT),
     })
 
 
 @requires(Perm.APPLICATION_SUBMIT)
 @require_http_methods(["GET", "POST"])
 def application_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     if not request.GET.get("person"):
         # An application is filed from the person's page: the town staff find the person first.
         return render(request, "applications/application_pick_person.html")
-    person = person_get(user=request.user, person_id=request.GET.get("person", ""))
+    person = person_get(user=user, person_id=request.GET.get("person", ""))
     form = ApplicationForm(request.POST or None, initial={"amount_requested": "0"})
     return form_page(
         request, form, "applications/application_form.html",
         {"person": person, "application": None},
         save=lambda: services.application_create(
-            actor=request.user, data={**form.service_data(), "person": person.pk}),
+            actor=user, data={**form.service_data(), "person": person.pk}),
         done=lambda application: saved(request, f"已提交个人申请：{person.name}",
                                        "application-detail", application_id=application.pk))
 
@@ -82,12 +79,13 @@ def _initial(application: Application) -> dict[str, Any]:
 @requires(Perm.APPLICATION_SUBMIT)
 @require_http_methods(["GET", "POST"])
 def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = selectors.application_get(user=request.user, application_id=application_id)
+    user = signed_in_user(request)
+    application = selectors.application_get(user=user, application_id=application_id)
     form = ApplicationForm(request.POST or None, initial=_initial(application))
     return edit_page(
         request, form, "applications/application_form.html",
         {"person": application.person, "application": application},
-        lambda data: services.application_update(actor=request.user, application=application,
+        lambda data: services.application_update(actor=user, application=application,
                                                  data=data),
         "application-detail", application_id=application.pk)
 
@@ -114,14 +112,15 @@ def _render_detail(request: HttpRequest, application: Application, *,
 
 @requires(Perm.APPLICATION_BROWSE)
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    return _render_detail(request, selectors.application_get(user=request.user,
+    return _render_detail(request, selectors.application_get(user=signed_in_user(request),
                                                              application_id=application_id))
 
 
 @requires(Perm.APPLICATION_BROWSE)
 @require_POST
 def application_transition(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = selectors.application_get(user=request.user, application_id=application_id)
+    user = signed_in_user(request)
+    application = selectors.application_get(user=user, application_id=application_id)
     action = request.POST.get("action", "")
     if action not in rules.APPLICATION_TRANSITIONS:
         raise Http404()
@@ -130,7 +129,7 @@ def application_transition(request: HttpRequest, application_id: int) -> HttpRes
     if form.is_valid():
         try:
             services.application_transition(
-                application=application, actor=signed_in_user(request), action=action,
+                application=application, actor=user, action=action,
                 comment=form.cleaned_data.get("comment", ""), data=form.service_data())
         except ServiceError as exc:
             add_service_errors(form, exc)
@@ -138,59 +137,5 @@ def application_transition(request: HttpRequest, application_id: int) -> HttpRes
         else:
             messages.success(request, f"已{rules.ApplicationAction(action).label}")
             return redirect("application-detail", application_id=application.pk)
-    application = selectors.application_get(user=request.user, application_id=application_id)
+    application = selectors.application_get(user=user, application_id=application_id)
     return _render_detail(request, application, bound=form, status=status)
-
-
-# ---- staff online training -------------------------------------------------------------------------
-
-@requires(Perm.STAFF_TRAINING_BROWSE)
-def staff_training_list(request: HttpRequest) -> HttpResponse:
-    context = list_context(
-        request, selectors.StaffTrainingFilters,
-        lambda filters: selectors.staff_training_list(user=request.user, filters=filters))
-    return render(request, "applications/staff_training_list.html", {
-        **context, "export_query": urlencode(context["filters"].as_params()),
-        "towns": _towns(request),
-        "can_edit": has_perm(request.user, Perm.STAFF_TRAINING_EDIT),
-        "can_export": has_perm(request.user, Perm.PERSON_EXPORT),
-    })
-
-
-@requires(Perm.STAFF_TRAINING_EDIT)
-@require_http_methods(["GET", "POST"])
-def staff_training_create(request: HttpRequest) -> HttpResponse:
-    form = StaffTrainingForm(request.POST or None, user=request.user,
-                             initial={"year": timezone.localdate().year, "fee_paid": "0"})
-    return form_page(
-        request, form, "applications/staff_training_form.html", {"record": None},
-        save=lambda: services.staff_training_create(actor=request.user, data=form.service_data()),
-        done=lambda record: saved(request, f"已登记：{record.staff_name}",
-                                  "staff-training-detail", record_id=record.pk))
-
-
-@requires(Perm.STAFF_TRAINING_BROWSE)
-def staff_training_detail(request: HttpRequest, record_id: int) -> HttpResponse:
-    record = selectors.staff_training_get(user=request.user, record_id=record_id)
-    return render(request, "applications/staff_training_detail.html", {
-        "record": record, "can_edit": has_perm(request.user, Perm.STAFF_TRAINING_EDIT)})
-
-
-def _staff_initial(record: StaffTraining) -> dict[str, Any]:
-    return {"town": record.town_id, "staff_name": record.staff_name, "position": record.position,
-            "course": record.course, "year": str(record.year), "hours": str(record.hours),
-            "completed": record.completed,
-            "completed_on": record.completed_on.isoformat() if record.completed_on else "",
-            "fee_paid": str(record.fee_paid)}
-
-
-@requires(Perm.STAFF_TRAINING_EDIT)
-@require_http_methods(["GET", "POST"])
-def staff_training_edit(request: HttpRequest, record_id: int) -> HttpResponse:
-    record = selectors.staff_training_get(user=request.user, record_id=record_id)
-    form = StaffTrainingForm(request.POST or None, user=request.user,
-                             initial=_staff_initial(record))
-    return edit_page(
-        request, form, "applications/staff_training_form.html", {"record": record},
-        lambda data: services.staff_training_update(actor=request.user, record=record, data=data),
-        "staff-training-detail", record_id=record.pk)
