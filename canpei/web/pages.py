@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Generic, Protocol, TypeVar
+from typing import Any, Callable, Container, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -151,6 +152,21 @@ def form_page(request: HttpRequest, form: Any, template: str, context: dict[str,
                   status=422 if form.errors else 200)
 
 
+R = TypeVar("R", bound=Model)
+
+
+def create_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any],
+                create: Callable[[dict[str, Any]], R], message: Callable[[R], str],
+                detail: str, key: str) -> HttpResponse:
+    """A create page: a valid POST passes the form's service data to `create` (the record's
+    create service); then `message(record)`, and on to the new record's page, named `detail`,
+    whose URL takes the record's pk as `key`."""
+    return form_page(request, form, template, context,
+                     save=lambda: create(form.service_data()),
+                     done=lambda record: saved(request, message(record), detail,
+                                               **{key: record.pk}))
+
+
 SAVED = "已保存"
 
 
@@ -186,6 +202,15 @@ def submit(form: Any, save: Callable[[], T]) -> Submission[T]:
         add_service_errors(form, exc)
         return Submission(saved=False, status=exc.status)
     return Submission(saved=True, status=200, result=result)
+
+
+def posted_action(request: HttpRequest, actions: Container[str]) -> str:
+    """The lifecycle step a record page's step form posts. One the record's kind does not have
+    answers 404, as an address that does not exist."""
+    action = request.POST.get("action", "")
+    if action not in actions:
+        raise Http404()
+    return action
 
 
 def changed_service_data(form: Any) -> dict[str, Any]:

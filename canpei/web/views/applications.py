@@ -6,13 +6,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.errors import ServiceError
 from canpei.people.selectors import person_get
 from canpei.training import application_selectors as selectors
 from canpei.training import rules, services
@@ -22,9 +21,8 @@ from canpei.training.application_forms import (
 from canpei.training.models import (
     Application, ApplicationKind, ApplicationState,
 )
-from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    edit_page, form_page, list_context, requires, saved, town_options,
+    create_page, edit_page, list_context, posted_action, requires, submit, town_options,
 )
 
 
@@ -54,13 +52,11 @@ def application_create(request: HttpRequest) -> HttpResponse:
         return render(request, "applications/application_pick_person.html")
     person = person_get(user=user, person_id=request.GET.get("person", ""))
     form = ApplicationForm(request.POST or None, initial={"amount_requested": "0"})
-    return form_page(
+    return create_page(
         request, form, "applications/application_form.html",
         {"person": person, "application": None},
-        save=lambda: services.application_create(
-            actor=user, data={**form.service_data(), "person": person.pk}),
-        done=lambda application: saved(request, f"已提交个人申请：{person.name}",
-                                       "application-detail", application_id=application.pk))
+        lambda data: services.application_create(actor=user, data={**data, "person": person.pk}),
+        lambda _application: f"已提交个人申请：{person.name}", "application-detail", "application_id")
 
 
 def _initial(application: Application) -> dict[str, Any]:
@@ -121,21 +117,13 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 def application_transition(request: HttpRequest, application_id: int) -> HttpResponse:
     user = signed_in_user(request)
     application = selectors.application_get(user=user, application_id=application_id)
-    action = request.POST.get("action", "")
-    if action not in rules.APPLICATION_TRANSITIONS:
-        raise Http404()
+    action = posted_action(request, rules.APPLICATION_TRANSITIONS)
     form = ApplicationTransitionForm(request.POST, action=action)
-    status = 422
-    if form.is_valid():
-        try:
-            services.application_transition(
-                application=application, actor=user, action=action,
-                comment=form.cleaned_data.get("comment", ""), data=form.service_data())
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, f"已{rules.ApplicationAction(action).label}")
-            return redirect("application-detail", application_id=application.pk)
+    submission = submit(form, lambda: services.application_transition(
+        application=application, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""), data=form.service_data()))
+    if submission.saved:
+        messages.success(request, f"已{rules.ApplicationAction(action).label}")
+        return redirect("application-detail", application_id=application.pk)
     application = selectors.application_get(user=user, application_id=application_id)
-    return _render_detail(request, application, bound=form, status=status)
+    return _render_detail(request, application, bound=form, status=submission.status)

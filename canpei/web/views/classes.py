@@ -36,9 +36,8 @@ from canpei.training.class_forms import (
 from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
-from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    form_page, list_context, requires, saved, submit, town_options, without_nul,
+    create_page, list_context, posted_action, requires, saved, submit, town_options, without_nul,
 )
 
 S = ClassState
@@ -51,6 +50,14 @@ DEFAULT_SESSION_HOURS = "4"
 def _to_class_page(class_id: int, section: str) -> HttpResponse:
     """Back to the class page, scrolled to the section just changed (its heading's id)."""
     return redirect(reverse("class-detail", kwargs={"class_id": class_id}) + f"#{section}")
+
+
+def _class(request: HttpRequest, class_id: int) -> TrainingClass:
+    return selectors.class_get(user=signed_in_user(request), class_id=class_id)
+
+
+def _enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
+    return selectors.enrollment_get(user=signed_in_user(request), enrollment_id=enrollment_id)
 
 
 def _errors_text(exc: ServiceError) -> str:
@@ -96,20 +103,19 @@ def _institutions(request: HttpRequest) -> Any:
 def class_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = ClassForm(request.POST or None, user=user, institutions=_institutions(request))
-    return form_page(
+    return create_page(
         request, form, "classes/class_form.html", {"training_class": None},
-        save=lambda: services.class_create(actor=user, data=form.service_data()),
-        done=lambda training_class: saved(
-            request, _("已新建培训班：%(code)s %(name)s") % {
-                "code": training_class.code, "name": training_class.name},
-            "class-detail", class_id=training_class.pk))
+        lambda data: services.class_create(actor=user, data=data),
+        lambda training_class: _("已新建培训班：%(code)s %(name)s") % {
+            "code": training_class.code, "name": training_class.name},
+        "class-detail", "class_id")
 
 
 @requires(Perm.CLASS_EDIT)
 @require_http_methods(["GET", "POST"])
 def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    training_class = _class(request, class_id)
     if not ClassForm.editable(training_class):
         messages.error(request, rules.NOT_EDITABLE_STATE.format(
             state=ClassState(training_class.state).label))
@@ -210,33 +216,23 @@ def _threshold() -> float:
 
 @requires(Perm.CLASS_BROWSE)
 def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    return _render_detail(request, selectors.class_get(user=user, class_id=class_id))
+    return _render_detail(request, _class(request, class_id))
 
 
 @requires(Perm.CLASS_BROWSE)
 @require_POST
 def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
-    action = request.POST.get("action", "")
-    if action not in rules.CLASS_TRANSITIONS:
-        raise Http404()
+    training_class = _class(request, class_id)
+    action = posted_action(request, rules.CLASS_TRANSITIONS)
     form = ClassTransitionForm(request.POST, action=action)
-    status = 422
-    if form.is_valid():
-        try:
-            services.class_transition(
-                training_class=training_class, actor=user, action=action,
-                comment=form.cleaned_data["comment"])
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已%(action)s") % {"action": rules.ClassAction(action).label})
-            return redirect("class-detail", class_id=training_class.pk)
-    training_class = selectors.class_get(user=user, class_id=class_id)
-    return _render_detail(request, training_class, bound=form, status=status)
+    submission = submit(form, lambda: services.class_transition(
+        training_class=training_class, actor=signed_in_user(request), action=action,
+        comment=form.cleaned_data["comment"]))
+    if submission.saved:
+        messages.success(request, _("已%(action)s") % {"action": rules.ClassAction(action).label})
+        return redirect("class-detail", class_id=training_class.pk)
+    training_class = _class(request, class_id)
+    return _render_detail(request, training_class, bound=form, status=submission.status)
 
 
 # ---- roster --------------------------------------------------------------------------------------
@@ -254,8 +250,7 @@ def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) 
 def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
     """Enrol by ID number, from the class page or from this page (which stays open for the next
     trainee, so a whole roster can be typed in one after another)."""
-    user = signed_in_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    training_class = _class(request, class_id)
     from_page = request.POST.get("from") == "class"
     form = EnrollForm(request.POST or None)
     status = 200
@@ -270,23 +265,22 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
             return redirect("class-enroll", class_id=training_class.pk)
         status = submission.status
         if from_page:
-            training_class = selectors.class_get(user=user, class_id=class_id)
+            training_class = _class(request, class_id)
             return _render_detail(request, training_class, enroll_form=form, status=status)
     return render(request, "classes/class_enroll.html", {
         "c": training_class, "form": form,
         "open": training_class.state in rules.ROSTER_OPEN_STATES,
-        "roster": selectors.roster(user=user, training_class=training_class),
+        "roster": selectors.roster(user=signed_in_user(request), training_class=training_class),
     }, status=status)
 
 
 @requires(Perm.ROSTER_EDIT)
 @require_POST
 def enrollment_remove(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     who = rules.describe_person(enrollment.person)
     try:
-        services.enrollment_remove(actor=user, enrollment=enrollment)
+        services.enrollment_remove(actor=signed_in_user(request), enrollment=enrollment)
     except ServiceError as exc:
         messages.error(request, _("未能移出 %(person)s：%(reason)s") % {
             "person": who, "reason": _errors_text(exc)})
@@ -321,15 +315,14 @@ def _render_enrollment(request: HttpRequest, enrollment: Enrollment, *,
 @requires(Perm.ROSTER_EDIT)
 @require_http_methods(["GET", "POST"])
 def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     if request.method == "GET":
         return _render_enrollment(request, enrollment)
     has_register = _has_register(request, enrollment.training_class)
     form = EnrollmentForm(request.POST, enrollment=enrollment, has_register=has_register,
                           initial=enrollment_initial(enrollment))
     submission = submit(form, lambda: services.enrollment_update(
-        actor=user, enrollment=enrollment,
+        actor=signed_in_user(request), enrollment=enrollment,
         data={key: value for key, value in form.cleaned_data.items() if key in form.changed_data}))
     if submission.saved:
         messages.success(request, _("已保存：%(person)s") % {
@@ -341,13 +334,12 @@ def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @requires(Perm.ROSTER_EDIT)
 @require_POST
 def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     form = WithdrawForm(request.POST)
     status = 422
     if form.is_valid():
         try:
-            services.enrollment_update(actor=user, enrollment=enrollment, data={
+            services.enrollment_update(actor=signed_in_user(request), enrollment=enrollment, data={
                 "status": EnrollmentStatus.WITHDRAWN,
                 "withdraw_reason": form.cleaned_data["withdraw_reason"]})
         except ServiceError as exc:
@@ -361,7 +353,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
             messages.success(request, _("已办理退学：%(person)s") % {
                 "person": rules.describe_person(enrollment.person)})
             return _to_class_page(enrollment.training_class_id, "roster-heading")
-    enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     return _render_enrollment(request, enrollment, withdraw_form=form, status=status)
 
 
@@ -441,7 +433,7 @@ def _grid(form: SessionForm, trainees: list[Enrollment]) -> list[dict[str, Any]]
 @require_http_methods(["GET", "POST"])
 def class_register(request: HttpRequest, class_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    training_class = _class(request, class_id)
     if request.method == "GET":
         return _render_register(request, training_class)
     if not has_perm(user, Perm.ROSTER_EDIT):
@@ -469,14 +461,14 @@ def class_register(request: HttpRequest, class_id: int) -> HttpResponse:
             messages.success(request, _("已登记考勤：%(date)s %(topic)s") % {
                 "date": session.date.isoformat(), "topic": session.topic})
             return redirect("class-register", class_id=training_class.pk)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    training_class = _class(request, class_id)
     return _render_register(request, training_class, form=form, status=status)
 
 
 @requires(Perm.ROSTER_EDIT)
 def class_register_grid(request: HttpRequest, class_id: int) -> HttpResponse:
     """The trainees' inputs again, refilled for new session hours (htmx, when the hours change)."""
-    training_class = selectors.class_get(user=signed_in_user(request), class_id=class_id)
+    training_class = _class(request, class_id)
     trainees = _register_trainees(request, training_class)
     params, _errors = without_nul(request.GET)
     hours = params.get("hours", "").strip()[:10]
@@ -494,7 +486,7 @@ def class_register_grid(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    training_class = _class(request, class_id)
     if training_class.state != S.RUNNING:
         messages.error(request, rules.INSPECTION_CLOSED)
         return redirect("class-detail", class_id=training_class.pk)
@@ -519,7 +511,7 @@ def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_POST
 def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    training_class = _class(request, class_id)
     inspection = selectors.inspection_get(user=user, training_class=training_class,
                                           inspection_id=inspection_id)
     form = RectifyForm(request.POST, inspection_id=inspection.pk)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.forms.models import model_to_dict
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,7 +22,8 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    edit_page, form_page, list_context, list_filters, requires, saved, town_options,
+    create_page, edit_page, list_context, list_filters, posted_action, requires, submit,
+    town_options,
 )
 
 
@@ -62,11 +63,10 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
 def institution_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = InstitutionForm(request.POST or None, user=user)
-    return form_page(
+    return create_page(
         request, form, "institutions/institution_form.html", {"institution": None},
-        save=lambda: services.institution_create(actor=user, data=form.service_data()),
-        done=lambda institution: saved(request, f"已登记：{institution.name}",
-                                       "institution-detail", institution_id=institution.pk))
+        lambda data: services.institution_create(actor=user, data=data),
+        lambda institution: f"已登记：{institution.name}", "institution-detail", "institution_id")
 
 
 @requires(Perm.INSTITUTION_EDIT)
@@ -128,26 +128,18 @@ def institution_detail(request: HttpRequest, institution_id: int) -> HttpRespons
 def institution_transition(request: HttpRequest, institution_id: int) -> HttpResponse:
     user = signed_in_user(request)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
-    action = request.POST.get("action", "")
-    if action not in rules.TRANSITIONS:
-        raise Http404()
+    action = posted_action(request, rules.TRANSITIONS)
     form = TransitionForm(request.POST, action=action)
-    status = 422
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.institution_transition(
-                institution=institution, actor=user, action=action,
-                comment=data.get("comment", ""), designated_from=data.get("designated_from"),
-                designated_to=data.get("designated_to"))
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, f"已{rules.Action(action).label}")
-            return redirect("institution-detail", institution_id=institution.pk)
+    submission = submit(form, lambda: services.institution_transition(
+        institution=institution, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""),
+        designated_from=form.cleaned_data.get("designated_from"),
+        designated_to=form.cleaned_data.get("designated_to")))
+    if submission.saved:
+        messages.success(request, f"已{rules.Action(action).label}")
+        return redirect("institution-detail", institution_id=institution.pk)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
-    return _render_detail(request, institution, bound=form, status=status)
+    return _render_detail(request, institution, bound=form, status=submission.status)
 
 
 @requires(Perm.INSTITUTION_EDIT)

@@ -21,7 +21,7 @@ from canpei.people.survey_selectors import survey_list
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.selectors import person_trainings
 from canpei.web.pages import (
-    edit_page, form_page, list_context, requires, saved, town_options,
+    create_page, edit_page, list_context, requires, town_options,
 )
 
 
@@ -83,11 +83,10 @@ def _person_page(request: HttpRequest, person: Person,
 def person_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = PersonForm(request.POST or None, user=user)
-    return form_page(
+    return create_page(
         request, form, "people/person_form.html", {"person": None},
-        save=lambda: services.person_create(actor=user, data=form.service_data()),
-        done=lambda person: saved(request, f"已登记：{person.name}", "person-detail",
-                                  person_id=person.pk))
+        lambda data: services.person_create(actor=user, data=data),
+        lambda person: f"已登记：{person.name}", "person-detail", "person_id")
 
 
 def _initial(person: Person) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from canpei.training import services
 from canpei.training.application_forms import StaffTrainingForm
 from canpei.training.models import StaffTraining
 from canpei.web.pages import (
-    edit_page, form_page, list_context, requires, saved, town_options,
+    create_page, edit_page, list_context, requires, town_options,
 )
 
 
@@ -41,11 +41,10 @@ def staff_training_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = StaffTrainingForm(request.POST or None, user=user,
                              initial={"year": timezone.localdate().year, "fee_paid": "0"})
-    return form_page(
+    return create_page(
         request, form, "applications/staff_training_form.html", {"record": None},
-        save=lambda: services.staff_training_create(actor=user, data=form.service_data()),
-        done=lambda record: saved(request, f"已登记：{record.staff_name}",
-                                  "staff-training-detail", record_id=record.pk))
+        lambda data: services.staff_training_create(actor=user, data=data),
+        lambda record: f"已登记：{record.staff_name}", "staff-training-detail", "record_id")
 
 
 @requires(Perm.STAFF_TRAINING_BROWSE)
