@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Container, Generic, Protocol, TypeVar
+from typing import Any, Callable, Container, Generic, Iterable, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -211,6 +211,27 @@ def posted_action(request: HttpRequest, actions: Container[str]) -> str:
     if action not in actions:
         raise Http404()
     return action
+
+
+class StepForm(Protocol):
+    """A lifecycle step's form: it knows which step it posts."""
+
+    @property
+    def action(self) -> str: ...
+
+
+SF = TypeVar("SF", bound=StepForm)
+
+
+def step_forms(actions: Iterable[str], bound: SF | None, blank: Callable[[str], SF]) -> list[SF]:
+    """The step forms a record's page shows: `blank(action)` for each step the user may take
+    now, the form just posted (`bound`) in its step's place with its errors. A refused step no
+    longer on offer (the record's state changed meanwhile) comes first, still showing why."""
+    forms = [bound if bound is not None and bound.action == action else blank(action)
+             for action in actions]
+    if bound is not None and bound not in forms:
+        forms.insert(0, bound)
+    return forms
 
 
 def changed_service_data(form: Any) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from canpei.training.models import (
     Application, ApplicationKind, ApplicationState,
 )
 from canpei.web.pages import (
-    create_page, edit_page, list_context, posted_action, requires, submit, town_options,
+    create_page, edit_page, list_context, posted_action, requires, step_forms, submit,
+    town_options,
 )
 
 
@@ -90,17 +91,12 @@ def _render_detail(request: HttpRequest, application: Application, *,
                    bound: ApplicationTransitionForm | None = None,
                    status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
-    step_forms: list[ApplicationTransitionForm] = []
-    for action in services.application_actions_available(application, user):
-        step_forms.append(bound if bound is not None and bound.action == action
-                          else ApplicationTransitionForm(action=action))
-    # A refused step (its state changed meanwhile) still shows its error.
-    if bound is not None and bound not in step_forms:
-        step_forms.insert(0, bound)
+    forms = step_forms(services.application_actions_available(application, user), bound,
+                       lambda action: ApplicationTransitionForm(action=action))
     return render(request, "applications/application_detail.html", {
         "application": application, "person": application.person,
         "history": selectors.application_history(user=user, application=application),
-        "step_forms": step_forms, "bound": bound,
+        "step_forms": forms, "bound": bound,
         "can_edit": (has_perm(user, Perm.APPLICATION_SUBMIT)
                      and application.state == ApplicationState.SUBMITTED),
     }, status=status)

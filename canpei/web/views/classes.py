@@ -37,7 +37,8 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.web.pages import (
-    create_page, list_context, posted_action, requires, saved, submit, town_options, without_nul,
+    create_page, list_context, posted_action, requires, saved, step_forms, submit, town_options,
+    without_nul,
 )
 
 S = ClassState
@@ -160,13 +161,8 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                    bound: ClassTransitionForm | None = None, enroll_form: EnrollForm | None = None,
                    rectify_form: RectifyForm | None = None, status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
-    transition_forms: list[ClassTransitionForm] = []
-    for action in services.class_actions_available(training_class, user):
-        transition_forms.append(bound if bound is not None and bound.action == action
-                                else ClassTransitionForm(action=action))
-    # A refused step whose state changed meanwhile still shows why.
-    if bound is not None and bound not in transition_forms:
-        transition_forms.insert(0, bound)
+    transition_forms = step_forms(services.class_actions_available(training_class, user), bound,
+                                  lambda action: ClassTransitionForm(action=action))
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
     can_inspect = has_perm(user, Perm.INSPECTION_RECORD)
     session_list = list(selectors.sessions(user=user, training_class=training_class))

@@ -22,8 +22,8 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    create_page, edit_page, list_context, list_filters, posted_action, requires, submit,
-    town_options,
+    create_page, edit_page, list_context, list_filters, posted_action, requires, step_forms,
+    submit, town_options,
 )
 
 
@@ -89,20 +89,13 @@ def _render_detail(request: HttpRequest, institution: Institution, *,
                    status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
     today = timezone.localdate()
-    transition_forms: list[TransitionForm] = []
-    if has_perm(user, Perm.INSTITUTION_DESIGNATE):
-        for action in rules.actions_available(institution, today):
-            if bound is not None and bound.action == action:
-                transition_forms.append(bound)
-            else:
-                # A designation runs to the end of a year; three calendar years is the usual term.
-                initial = ({"designated_from": today,
-                            "designated_to": dt.date(today.year + 2, 12, 31)}
-                           if action == rules.Action.DESIGNATE else None)
-                transition_forms.append(TransitionForm(action=action, initial=initial))
-        # A refused step (its state changed meanwhile) still shows its error.
-        if bound is not None and bound not in transition_forms:
-            transition_forms.insert(0, bound)
+    # A designation runs to the end of a year; three calendar years is the usual term.
+    term = {"designated_from": today, "designated_to": dt.date(today.year + 2, 12, 31)}
+    transition_forms = (step_forms(
+        rules.actions_available(institution, today), bound,
+        lambda action: TransitionForm(
+            action=action, initial=term if action == rules.Action.DESIGNATE else None))
+        if has_perm(user, Perm.INSTITUTION_DESIGNATE) else [])
     can_edit = has_perm(user, Perm.INSTITUTION_EDIT)
     return render(request, "institutions/institution_detail.html", {
         "institution": institution,
