@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
-from ninja.schema import DjangoGetter
 from ninja.errors import AuthenticationError
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator, GetCoreSchemaHandler, field_validator, model_validator
 from pydantic_core import core_schema
