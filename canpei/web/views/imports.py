@@ -36,7 +36,8 @@ def _may_import(view: Callable[..., Any]) -> Callable[..., Any]:
 @_may_import
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
-    specs = registry.import_kinds_for(request.user)
+    user = signed_in_user(request)
+    specs = registry.import_kinds_for(user)
     kinds = [spec.kind for spec in specs]
     wanted = request.GET.get("kind", "")
     form = ImportForm(request.POST or None, request.FILES or None,
@@ -49,7 +50,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             form.add_error("file", FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
         else:
             kind = form.cleaned_data["kind"]
-            job = jobs.job_start(actor=signed_in_user(request), kind=kind, filename=upload.name,
+            job = jobs.job_start(actor=user, kind=kind, filename=upload.name,
                                  data=upload.read(), dry_run=form.cleaned_data["dry_run"])
             return redirect("import-detail", token=job.token)
     return render(request, "imports/import_new.html",
