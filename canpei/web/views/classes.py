@@ -27,7 +27,6 @@ from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
-from canpei.people.selectors import town_choices
 from canpei.training import rules
 from canpei.training.classes import selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
@@ -38,9 +37,9 @@ from canpei.training.classes.forms import (
 from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
-from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    form_page, list_context, requires, saved, submit, without_nul,
+    create_page, list_context, posted_action, requires, saved, step_forms, submit, town_options,
+    without_nul,
 )
 
 S = ClassState
@@ -55,6 +54,14 @@ def _to_class_page(class_id: int, section: str) -> HttpResponse:
     return redirect(reverse("class-detail", kwargs={"class_id": class_id}) + f"#{section}")
 
 
+def _class(request: HttpRequest, class_id: int) -> TrainingClass:
+    return selectors.class_get(user=signed_in_user(request), class_id=class_id)
+
+
+def _enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
+    return selectors.enrollment_get(user=signed_in_user(request), enrollment_id=enrollment_id)
+
+
 def _errors_text(exc: ServiceError) -> str:
     return "；".join(message for _field, message in exc.errors) or exc.message
 
@@ -63,20 +70,21 @@ def _errors_text(exc: ServiceError) -> str:
 
 @requires(Perm.CLASS_BROWSE)
 def class_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     context = list_context(
         request, selectors.ClassFilters,
-        lambda filters: selectors.class_list(user=request.user, filters=filters))
+        lambda filters: selectors.class_list(user=user, filters=filters))
     filters = context["filters"]
-    institution_staff = getattr(request.user, "role", "") == Role.INSTITUTION_STAFF
+    institution_staff = user.role == Role.INSTITUTION_STAFF
     return render(request, "classes/class_list.html", {
         **context, "export_query": urlencode(filters.as_params()),
         # Rendered here in one pass: a city has hundreds of institutions, and a template loop
         # with a comparison per option costs more than the whole query of the page.
         "institution_options": "" if institution_staff else _options(
-            institution_list(user=request.user).values_list("pk", "name"), filters.institution),
-        "towns": [] if institution_staff else town_choices(),
+            institution_list(user=user).values_list("pk", "name"), filters.institution),
+        "towns": town_options(user, hidden_for=Role.INSTITUTION_STAFF),
         "states": ClassState.choices, "types": TrainingType.choices,
-        "can_create": has_perm(request.user, Perm.CLASS_EDIT),
+        "can_create": has_perm(user, Perm.CLASS_EDIT),
     })
 
 
@@ -89,36 +97,37 @@ def _options(pairs: Any, selected: Any) -> str:
 # ---- the application form ------------------------------------------------------------------------
 
 def _institutions(request: HttpRequest) -> Any:
-    return institution_list(user=request.user).order_by("name", "id")
+    return institution_list(user=signed_in_user(request)).order_by("name", "id")
 
 
 @requires(Perm.CLASS_EDIT)
 @require_http_methods(["GET", "POST"])
 def class_create(request: HttpRequest) -> HttpResponse:
-    form = ClassForm(request.POST or None, user=request.user, institutions=_institutions(request))
-    return form_page(
+    user = signed_in_user(request)
+    form = ClassForm(request.POST or None, user=user, institutions=_institutions(request))
+    return create_page(
         request, form, "classes/class_form.html", {"training_class": None},
-        save=lambda: services.class_create(actor=request.user, data=form.service_data()),
-        done=lambda training_class: saved(
-            request, _("已新建培训班：%(code)s %(name)s") % {
-                "code": training_class.code, "name": training_class.name},
-            "class-detail", class_id=training_class.pk))
+        lambda data: services.class_create(actor=user, data=data),
+        lambda training_class: _("已新建培训班：%(code)s %(name)s") % {
+            "code": training_class.code, "name": training_class.name},
+        "class-detail", "class_id")
 
 
 @requires(Perm.CLASS_EDIT)
 @require_http_methods(["GET", "POST"])
 def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
+    user = signed_in_user(request)
+    training_class = _class(request, class_id)
     if not ClassForm.editable(training_class):
         messages.error(request, rules.NOT_EDITABLE_STATE.format(
             state=ClassState(training_class.state).label))
         return redirect("class-detail", class_id=training_class.pk)
-    form = ClassForm(request.POST or None, user=request.user, training_class=training_class,
+    form = ClassForm(request.POST or None, user=user, training_class=training_class,
                      institutions=_institutions(request), initial=class_initial(training_class))
     status = 200
     if request.method == "POST":
         submission = submit(form, lambda: services.class_update(
-            actor=request.user, training_class=training_class,
+            actor=user, training_class=training_class,
             data=form.service_data(only=form.changed_data)))
         if submission.saved:
             return saved(request, _("已保存"), "class-detail", class_id=training_class.pk)
@@ -130,7 +139,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
 # ---- the class page ------------------------------------------------------------------------------
 
 def _roster_rows(request: HttpRequest, training_class: TrainingClass) -> list[dict[str, Any]]:
-    user = request.user
+    user = signed_in_user(request)
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
     state = training_class.state
     rows = []
@@ -153,13 +162,8 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                    bound: ClassTransitionForm | None = None, enroll_form: EnrollForm | None = None,
                    rectify_form: RectifyForm | None = None, status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
-    transition_forms: list[ClassTransitionForm] = []
-    for action in services.class_actions_available(training_class, user):
-        transition_forms.append(bound if bound is not None and bound.action == action
-                                else ClassTransitionForm(action=action))
-    # A refused step whose state changed meanwhile still shows why.
-    if bound is not None and bound not in transition_forms:
-        transition_forms.insert(0, bound)
+    transition_forms = step_forms(services.class_actions_available(training_class, user), bound,
+                                  lambda action: ClassTransitionForm(action=action))
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
     can_inspect = has_perm(user, Perm.INSPECTION_RECORD)
     session_list = list(selectors.sessions(user=user, training_class=training_class))
@@ -209,39 +213,32 @@ def _threshold() -> float:
 
 @requires(Perm.CLASS_BROWSE)
 def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
-    return _render_detail(request, selectors.class_get(user=request.user, class_id=class_id))
+    return _render_detail(request, _class(request, class_id))
 
 
 @requires(Perm.CLASS_BROWSE)
 @require_POST
 def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
-    action = request.POST.get("action", "")
-    if action not in rules.CLASS_TRANSITIONS:
-        raise Http404()
+    training_class = _class(request, class_id)
+    action = posted_action(request, rules.CLASS_TRANSITIONS)
     form = ClassTransitionForm(request.POST, action=action)
-    status = 422
-    if form.is_valid():
-        try:
-            services.class_transition(
-                training_class=training_class, actor=signed_in_user(request), action=action,
-                comment=form.cleaned_data["comment"])
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, _("已%(action)s") % {"action": rules.ClassAction(action).label})
-            return redirect("class-detail", class_id=training_class.pk)
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
-    return _render_detail(request, training_class, bound=form, status=status)
+    submission = submit(form, lambda: services.class_transition(
+        training_class=training_class, actor=signed_in_user(request), action=action,
+        comment=form.cleaned_data["comment"]))
+    if submission.saved:
+        messages.success(request, _("已%(action)s") % {"action": rules.ClassAction(action).label})
+        return redirect("class-detail", class_id=training_class.pk)
+    training_class = _class(request, class_id)
+    return _render_detail(request, training_class, bound=form, status=submission.status)
 
 
 # ---- roster --------------------------------------------------------------------------------------
 
 def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) -> Enrollment:
     # An institution's enrolment by ID number is a lookup, rate-limited as one.
-    enrolment_lookup_count(request.user, id_number)
-    return services.enrollment_add(actor=request.user, training_class=training_class,
+    user = signed_in_user(request)
+    enrolment_lookup_count(user, id_number)
+    return services.enrollment_add(actor=user, training_class=training_class,
                                    person=id_number)
 
 
@@ -250,7 +247,7 @@ def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) 
 def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
     """Enrol by ID number, from the class page or from this page (which stays open for the next
     trainee, so a whole roster can be typed in one after another)."""
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
+    training_class = _class(request, class_id)
     from_page = request.POST.get("from") == "class"
     form = EnrollForm(request.POST or None)
     status = 200
@@ -265,22 +262,22 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
             return redirect("class-enroll", class_id=training_class.pk)
         status = submission.status
         if from_page:
-            training_class = selectors.class_get(user=request.user, class_id=class_id)
+            training_class = _class(request, class_id)
             return _render_detail(request, training_class, enroll_form=form, status=status)
     return render(request, "classes/class_enroll.html", {
         "c": training_class, "form": form,
         "open": training_class.state in rules.ROSTER_OPEN_STATES,
-        "roster": selectors.roster(user=request.user, training_class=training_class),
+        "roster": selectors.roster(user=signed_in_user(request), training_class=training_class),
     }, status=status)
 
 
 @requires(Perm.ROSTER_EDIT)
 @require_POST
 def enrollment_remove(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     who = rules.describe_person(enrollment.person)
     try:
-        services.enrollment_remove(actor=request.user, enrollment=enrollment)
+        services.enrollment_remove(actor=signed_in_user(request), enrollment=enrollment)
     except ServiceError as exc:
         messages.error(request, _("未能移出 %(person)s：%(reason)s") % {
             "person": who, "reason": _errors_text(exc)})
@@ -291,7 +288,7 @@ def enrollment_remove(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 def _has_register(request: HttpRequest, training_class: TrainingClass) -> bool:
     # Once a class keeps a register, its trainees' hours are the register's sums.
-    return selectors.sessions(user=request.user, training_class=training_class).exists()
+    return selectors.sessions(user=signed_in_user(request), training_class=training_class).exists()
 
 
 def _render_enrollment(request: HttpRequest, enrollment: Enrollment, *,
@@ -315,14 +312,14 @@ def _render_enrollment(request: HttpRequest, enrollment: Enrollment, *,
 @requires(Perm.ROSTER_EDIT)
 @require_http_methods(["GET", "POST"])
 def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     if request.method == "GET":
         return _render_enrollment(request, enrollment)
     has_register = _has_register(request, enrollment.training_class)
     form = EnrollmentForm(request.POST, enrollment=enrollment, has_register=has_register,
                           initial=enrollment_initial(enrollment))
     submission = submit(form, lambda: services.enrollment_update(
-        actor=request.user, enrollment=enrollment,
+        actor=signed_in_user(request), enrollment=enrollment,
         data={key: value for key, value in form.cleaned_data.items() if key in form.changed_data}))
     if submission.saved:
         messages.success(request, _("已保存：%(person)s") % {
@@ -334,12 +331,12 @@ def enrollment_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @requires(Perm.ROSTER_EDIT)
 @require_POST
 def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     form = WithdrawForm(request.POST)
     status = 422
     if form.is_valid():
         try:
-            services.enrollment_update(actor=request.user, enrollment=enrollment, data={
+            services.enrollment_update(actor=signed_in_user(request), enrollment=enrollment, data={
                 "status": EnrollmentStatus.WITHDRAWN,
                 "withdraw_reason": form.cleaned_data["withdraw_reason"]})
         except ServiceError as exc:
@@ -353,7 +350,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
             messages.success(request, _("已办理退学：%(person)s") % {
                 "person": rules.describe_person(enrollment.person)})
             return _to_class_page(enrollment.training_class_id, "roster-heading")
-    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     return _render_enrollment(request, enrollment, withdraw_form=form, status=status)
 
 
@@ -361,7 +358,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
 def _register_trainees(request: HttpRequest, training_class: TrainingClass) -> list[Enrollment]:
     # The register covers everyone on the roster but withdrawals, as session_record does.
-    return [e for e in selectors.roster(user=request.user, training_class=training_class)
+    return [e for e in selectors.roster(user=signed_in_user(request), training_class=training_class)
             if e.status != EnrollmentStatus.WITHDRAWN]
 
 
@@ -383,7 +380,7 @@ def _grid_values(form_data: Any, trainees: list[Enrollment], hours: str) -> dict
 
 def _render_register(request: HttpRequest, training_class: TrainingClass, *,
                      form: SessionForm | None = None, status: int = 200) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     trainees = _register_trainees(request, training_class)
     session_list = list(selectors.sessions(user=user, training_class=training_class))
     hours_of = selectors.register(user=user, training_class=training_class)
@@ -432,10 +429,11 @@ def _grid(form: SessionForm, trainees: list[Enrollment]) -> list[dict[str, Any]]
 @requires(Perm.CLASS_BROWSE)
 @require_http_methods(["GET", "POST"])
 def class_register(request: HttpRequest, class_id: int) -> HttpResponse:
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
+    user = signed_in_user(request)
+    training_class = _class(request, class_id)
     if request.method == "GET":
         return _render_register(request, training_class)
-    if not has_perm(request.user, Perm.ROSTER_EDIT):
+    if not has_perm(user, Perm.ROSTER_EDIT):
         raise Http404()
     trainees = _register_trainees(request, training_class)
     form = SessionForm(request.POST, trainees=trainees)
@@ -444,7 +442,7 @@ def class_register(request: HttpRequest, class_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             session = services.session_record(
-                actor=request.user, training_class=training_class, date=data["date"],
+                actor=user, training_class=training_class, date=data["date"],
                 hours=data["hours"], topic=data["topic"], attendance=form.attendance())
         except ServiceError as exc:
             for field, message in exc.errors:
@@ -460,14 +458,14 @@ def class_register(request: HttpRequest, class_id: int) -> HttpResponse:
             messages.success(request, _("已登记考勤：%(date)s %(topic)s") % {
                 "date": session.date.isoformat(), "topic": session.topic})
             return redirect("class-register", class_id=training_class.pk)
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
+    training_class = _class(request, class_id)
     return _render_register(request, training_class, form=form, status=status)
 
 
 @requires(Perm.ROSTER_EDIT)
 def class_register_grid(request: HttpRequest, class_id: int) -> HttpResponse:
     """The trainees' inputs again, refilled for new session hours (htmx, when the hours change)."""
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
+    training_class = _class(request, class_id)
     trainees = _register_trainees(request, training_class)
     params, _errors = without_nul(request.GET)
     hours = params.get("hours", "").strip()[:10]
@@ -484,11 +482,11 @@ def class_register_grid(request: HttpRequest, class_id: int) -> HttpResponse:
 @requires(Perm.INSPECTION_RECORD)
 @require_http_methods(["GET", "POST"])
 def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
+    user = signed_in_user(request)
+    training_class = _class(request, class_id)
     if training_class.state != S.RUNNING:
         messages.error(request, rules.INSPECTION_CLOSED)
         return redirect("class-detail", class_id=training_class.pk)
-    user: Any = request.user
     form = InspectionForm(request.POST or None, initial={
         "date": timezone.localdate().isoformat(),
         "inspector_name": user.get_full_name() or user.username})
@@ -509,12 +507,13 @@ def inspection_create(request: HttpRequest, class_id: int) -> HttpResponse:
 @requires(Perm.INSPECTION_RECORD)
 @require_POST
 def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int) -> HttpResponse:
-    training_class = selectors.class_get(user=request.user, class_id=class_id)
-    inspection = selectors.inspection_get(user=request.user, training_class=training_class,
+    user = signed_in_user(request)
+    training_class = _class(request, class_id)
+    inspection = selectors.inspection_get(user=user, training_class=training_class,
                                           inspection_id=inspection_id)
     form = RectifyForm(request.POST, inspection_id=inspection.pk)
     submission = submit(form, lambda: services.inspection_rectified(
-        actor=request.user, inspection=inspection, note=form.cleaned_data["rectification_note"],
+        actor=user, inspection=inspection, note=form.cleaned_data["rectification_note"],
         rectified_on=form.cleaned_data["rectified_on"]))
     if submission.saved:
         messages.success(request, _("已登记整改完成"))

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.forms.models import model_to_dict
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,24 +20,24 @@ from canpei.institutions import rules, selectors, services
 from canpei.institutions.exports import institutions_export
 from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionForm
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
-from canpei.people.selectors import town_choices
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    edit_page, form_page, list_context, list_filters, requires, saved,
+    create_page, edit_page, list_context, list_filters, posted_action, requires, step_forms,
+    submit, town_options,
 )
 
 
 @requires(Perm.INSTITUTION_BROWSE)
 def institution_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     context = list_context(
         request, selectors.InstitutionFilters,
-        lambda filters: selectors.institution_list(user=request.user, filters=filters))
+        lambda filters: selectors.institution_list(user=user, filters=filters))
     return render(request, "institutions/institution_list.html", {
         **context, "export_query": urlencode(context["filters"].as_params()),
-        "towns": ([] if getattr(request.user, "role", "") == Role.INSTITUTION_STAFF
-                  else town_choices()),
+        "towns": town_options(user, hidden_for=Role.INSTITUTION_STAFF),
         "states": DesignationState.choices, "types": InstitutionType.choices,
-        "can_create": has_perm(request.user, Perm.INSTITUTION_CREATE),
+        "can_create": has_perm(user, Perm.INSTITUTION_CREATE),
         "today": timezone.localdate(),
     })
 
@@ -61,24 +61,25 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
 @requires(Perm.INSTITUTION_CREATE)
 @require_http_methods(["GET", "POST"])
 def institution_create(request: HttpRequest) -> HttpResponse:
-    form = InstitutionForm(request.POST or None, user=request.user)
-    return form_page(
+    user = signed_in_user(request)
+    form = InstitutionForm(request.POST or None, user=user)
+    return create_page(
         request, form, "institutions/institution_form.html", {"institution": None},
-        save=lambda: services.institution_create(actor=request.user, data=form.service_data()),
-        done=lambda institution: saved(request, f"已登记：{institution.name}",
-                                       "institution-detail", institution_id=institution.pk))
+        lambda data: services.institution_create(actor=user, data=data),
+        lambda institution: f"已登记：{institution.name}", "institution-detail", "institution_id")
 
 
 @requires(Perm.INSTITUTION_EDIT)
 @require_http_methods(["GET", "POST"])
 def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
-    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
     # The record's own values: the designation fields are not on the form (they have steps).
     initial = model_to_dict(institution, fields=list(InstitutionForm.base_fields))
-    form = InstitutionForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    form = InstitutionForm(request.POST or None, user=user, editing=True, initial=initial)
     return edit_page(
         request, form, "institutions/institution_form.html", {"institution": institution},
-        lambda data: services.institution_update(actor=request.user, institution=institution,
+        lambda data: services.institution_update(actor=user, institution=institution,
                                                  data=data),
         "institution-detail", institution_id=institution.pk)
 
@@ -86,22 +87,15 @@ def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, institution: Institution, *,
                    bound: TransitionForm | None = None, teacher_form: TeacherForm | None = None,
                    status: int = 200) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     today = timezone.localdate()
-    transition_forms: list[TransitionForm] = []
-    if has_perm(user, Perm.INSTITUTION_DESIGNATE):
-        for action in rules.actions_available(institution, today):
-            if bound is not None and bound.action == action:
-                transition_forms.append(bound)
-            else:
-                # A designation runs to the end of a year; three calendar years is the usual term.
-                initial = ({"designated_from": today,
-                            "designated_to": dt.date(today.year + 2, 12, 31)}
-                           if action == rules.Action.DESIGNATE else None)
-                transition_forms.append(TransitionForm(action=action, initial=initial))
-        # A refused step (its state changed meanwhile) still shows its error.
-        if bound is not None and bound not in transition_forms:
-            transition_forms.insert(0, bound)
+    # A designation runs to the end of a year; three calendar years is the usual term.
+    term = {"designated_from": today, "designated_to": dt.date(today.year + 2, 12, 31)}
+    transition_forms = (step_forms(
+        rules.actions_available(institution, today), bound,
+        lambda action: TransitionForm(
+            action=action, initial=term if action == rules.Action.DESIGNATE else None))
+        if has_perm(user, Perm.INSTITUTION_DESIGNATE) else [])
     can_edit = has_perm(user, Perm.INSTITUTION_EDIT)
     return render(request, "institutions/institution_detail.html", {
         "institution": institution,
@@ -117,44 +111,39 @@ def _render_detail(request: HttpRequest, institution: Institution, *,
 
 @requires(Perm.INSTITUTION_BROWSE)
 def institution_detail(request: HttpRequest, institution_id: int) -> HttpResponse:
-    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
     return _render_detail(request, institution)
 
 
 @requires(Perm.INSTITUTION_DESIGNATE)
 @require_POST
 def institution_transition(request: HttpRequest, institution_id: int) -> HttpResponse:
-    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
-    action = request.POST.get("action", "")
-    if action not in rules.TRANSITIONS:
-        raise Http404()
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    action = posted_action(request, rules.TRANSITIONS)
     form = TransitionForm(request.POST, action=action)
-    status = 422
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.institution_transition(
-                institution=institution, actor=signed_in_user(request), action=action,
-                comment=data.get("comment", ""), designated_from=data.get("designated_from"),
-                designated_to=data.get("designated_to"))
-        except ServiceError as exc:
-            add_service_errors(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, f"已{rules.Action(action).label}")
-            return redirect("institution-detail", institution_id=institution.pk)
-    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
-    return _render_detail(request, institution, bound=form, status=status)
+    submission = submit(form, lambda: services.institution_transition(
+        institution=institution, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""),
+        designated_from=form.cleaned_data.get("designated_from"),
+        designated_to=form.cleaned_data.get("designated_to")))
+    if submission.saved:
+        messages.success(request, f"已{rules.Action(action).label}")
+        return redirect("institution-detail", institution_id=institution.pk)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    return _render_detail(request, institution, bound=form, status=submission.status)
 
 
 @requires(Perm.INSTITUTION_EDIT)
 @require_POST
 def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
-    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
     form = TeacherForm(request.POST)
     if form.is_valid():
         try:
-            teacher = services.teacher_add(actor=request.user, institution=institution,
+            teacher = services.teacher_add(actor=user, institution=institution,
                                            data=dict(form.cleaned_data))
         except ServiceError as exc:
             add_service_errors(form, exc)
@@ -167,9 +156,10 @@ def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
 @requires(Perm.INSTITUTION_EDIT)
 @require_POST
 def teacher_active(request: HttpRequest, institution_id: int, teacher_id: int) -> HttpResponse:
-    institution = selectors.institution_get(user=request.user, institution_id=institution_id)
-    teacher = selectors.teacher_get(user=request.user, institution=institution, teacher_id=teacher_id)
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    teacher = selectors.teacher_get(user=user, institution=institution, teacher_id=teacher_id)
     active = request.POST.get("active") == "1"
-    services.teacher_update(actor=request.user, teacher=teacher, data={"active": active})
+    services.teacher_update(actor=user, teacher=teacher, data={"active": active})
     messages.success(request, f"{teacher.name}：{'已恢复在岗' if active else '已停用'}")
     return redirect("institution-detail", institution_id=institution.pk)
