@@ -197,8 +197,8 @@ def test_an_unwritable_report_or_ledger_is_an_error_not_a_traceback(bad_file, tm
 def test_import_enrollments_enrols_reports_bad_rows_and_is_idempotent(
         tmp_path, users, make_class, trainee_factory, capsys):
     # What an institution is told of an unknown number (a name that differs and an inactive
-    # person answer the same: tests/training/test_enrollment_import.py).
-    from canpei.training.imports import PERSON_NOT_MATCHED as PERSON_NOT_FOUND
+    # person answer the same: tests/training/classes/test_enrollment_import.py).
+    from canpei.training.classes.imports import PERSON_NOT_MATCHED as PERSON_NOT_FOUND
     from canpei.training.models import Enrollment
 
     draft = make_class("draft", trainees=0)

@@ -170,7 +170,7 @@ class RoleProposal(models.Model):
 
 def signed_in_user(request: HttpRequest) -> User:
     """The user a page request acts as, typed for the services. Pages behind login_required
-    (canpei.web.views.requires) only get here signed in; anyone else is refused."""
+    (canpei.web.pages.requires) only get here signed in; anyone else is refused."""
     user = request.user
     if not isinstance(user, User):
         raise PermissionDenied

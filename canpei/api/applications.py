@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate,
 )
 from canpei.errors import Forbidden
-from canpei.training import application_selectors as selectors
-from canpei.training import rules, services
+from canpei.training import rules
+from canpei.training.applications import selectors, services
 from canpei.training.models import Application, ApplicationEvent, StaffTraining
 
 router = Router(tags=["applications"])
@@ -62,7 +63,7 @@ class ApplicationOut(Schema):
     actions: list[str]
 
 
-def application_out(application: Application, user: Any) -> ApplicationOut:
+def application_out(application: Application, user: User) -> ApplicationOut:
     person = application.person
     return ApplicationOut(
         id=application.pk, person=person.pk, person_name=person.name,
@@ -176,7 +177,7 @@ PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
 def application_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                      state: Text = "", kind: Text = "", town: Text = "",
                      year: Text = "") -> ApplicationPage:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_BROWSE):
         raise Forbidden(NO_BROWSE)
     filters = selectors.ApplicationFilters.from_params(
@@ -188,7 +189,7 @@ def application_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
 @router.post("", response={201: ApplicationOut, **errors(400, 401, 403, 422)})
 def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[ApplicationOut]:
     """Submitted by the town staff for a person of their town (active, with a certificate)."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_SUBMIT):
         raise Forbidden(NO_SUBMIT)
     data = payload.dict()
@@ -201,7 +202,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[A
 
 @router.get("/{application_id}", response={200: ApplicationOut, **errors(401, 404, 422)})
 def application_detail(request: HttpRequest, application_id: int) -> ApplicationOut:
-    user = actor_of(request)
+    user = api_user(request)
     return application_out(selectors.application_get(user=user, application_id=application_id),
                            user)
 
@@ -211,7 +212,7 @@ def application_detail(request: HttpRequest, application_id: int) -> Application
 def application_update(request: HttpRequest, application_id: int,
                        payload: ApplicationPatch) -> ApplicationOut:
     """Correct an application while it is still `submitted` (409 once decided)."""
-    user = actor_of(request)
+    user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
     if not has_perm(user, Perm.APPLICATION_SUBMIT):
         raise Forbidden(NO_SUBMIT)
@@ -226,7 +227,7 @@ def application_update(request: HttpRequest, application_id: int,
             response={200: ApplicationEventPage, **errors(401, 404, 422)})
 def application_history(request: HttpRequest, application_id: int, page: int = PAGE,
                         page_size: int = PAGE_SIZE) -> ApplicationEventPage:
-    user = actor_of(request)
+    user = api_user(request)
     application = selectors.application_get(user=user, application_id=application_id)
     count, rows = paginate(selectors.application_history(user=user, application=application),
                            page, page_size)
@@ -242,7 +243,7 @@ def application_transition(request: HttpRequest, application_id: int,
     `certificate_number`, `certificate_date`, `certificate_issuer`, optional
     `certificate_level`), `reimburse` (city; `amount_reimbursed`). 409 when the state does not
     allow the step; 403 when the role may not take it."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_BROWSE):
         raise Forbidden(NO_BROWSE)
     application = selectors.application_get(user=user, application_id=application_id)
@@ -316,7 +317,7 @@ class StaffTrainingPatch(ObjectIn):
 @staff_router.get("", response={200: StaffTrainingPage, **errors(401, 403, 422)})
 def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                         town: Text = "", year: Text = "") -> StaffTrainingPage:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.STAFF_TRAINING_BROWSE):
         raise Forbidden(NO_STAFF_BROWSE)
     filters = selectors.StaffTrainingFilters.from_params({"town": town, "year": year})
@@ -328,7 +329,7 @@ def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int =
 @staff_router.post("", response={201: StaffTrainingOut, **errors(400, 401, 403, 422)})
 def staff_training_create(request: HttpRequest,
                           payload: StaffTrainingIn) -> Status[StaffTrainingOut]:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.STAFF_TRAINING_EDIT):
         raise Forbidden()
     record = services.staff_training_create(actor=user, data=payload.dict())
@@ -338,7 +339,7 @@ def staff_training_create(request: HttpRequest,
 
 @staff_router.get("/{record_id}", response={200: StaffTrainingOut, **errors(401, 404, 422)})
 def staff_training_detail(request: HttpRequest, record_id: int) -> StaffTrainingOut:
-    return staff_training_out(selectors.staff_training_get(user=actor_of(request),
+    return staff_training_out(selectors.staff_training_get(user=api_user(request),
                                                            record_id=record_id))
 
 
@@ -346,7 +347,7 @@ def staff_training_detail(request: HttpRequest, record_id: int) -> StaffTraining
                     response={200: StaffTrainingOut, **errors(400, 401, 403, 404, 422)})
 def staff_training_update(request: HttpRequest, record_id: int,
                           payload: StaffTrainingPatch) -> StaffTrainingOut:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.STAFF_TRAINING_EDIT):
         raise Forbidden()
     record = selectors.staff_training_get(user=user, record_id=record_id)

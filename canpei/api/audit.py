@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, Text, actor_of, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, Text, api_user, errors, paginate
 from canpei.audit.selectors import audit_entries
 from canpei.errors import Forbidden
 
@@ -35,7 +35,7 @@ def audit_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
                action: Text = Query("", max_length=64),
                actor: Text = Query("", max_length=150)) -> AuditPage:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.AUDIT_READ):
         raise Forbidden("只有审计管理员可以查看审计日志")
     count, rows = paginate(audit_entries(user=user, action=action, actor=actor), page, page_size)

@@ -10,7 +10,7 @@ from canpei.accounts.otp import (
     NOT_ENROLLED, TOKEN_INVALID, confirmed_device, second_factor_required, totp_check,
 )
 from canpei.accounts.services import record_login, token_issue, token_revoke
-from canpei.api.common import BearerAuth, ObjectIn, errors
+from canpei.api.common import BearerAuth, ObjectIn, api_user, errors
 from canpei.errors import ServiceError
 
 router = Router(tags=["auth"])
@@ -59,5 +59,5 @@ def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
 def revoke(request: HttpRequest) -> HttpResponse:
     """Revoke the token this request is made with (a sign-out for API clients)."""
     raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    token_revoke(actor=request.auth, raw=raw)  # type: ignore[attr-defined]
+    token_revoke(actor=api_user(request), raw=raw)
     return HttpResponse(status=204)

@@ -10,13 +10,15 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate,
 )
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Forbidden
-from canpei.training import rules, selectors, services
+from canpei.training import rules
+from canpei.training.classes import selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassEvent, ClassSession, Enrollment, EnrollmentStatus,
@@ -82,7 +84,7 @@ class ClassOut(Schema):
     actions: list[str]
 
 
-def class_out(training_class: TrainingClass, user: Any) -> ClassOut:
+def class_out(training_class: TrainingClass, user: User) -> ClassOut:
     """`training_class` comes from a selector (trainee_count annotated); skill and teachers are
     read from the prefetch cache when the caller filled it."""
     return ClassOut(
@@ -107,7 +109,7 @@ def class_out(training_class: TrainingClass, user: Any) -> ClassOut:
     )
 
 
-def _class_answer(user: Any, class_id: int) -> ClassOut:
+def _class_answer(user: User, class_id: int) -> ClassOut:
     training_class = selectors.class_get(user=user, class_id=class_id)
     prefetch_related_objects([training_class], "teachers")
     return class_out(training_class, user)
@@ -183,7 +185,7 @@ def class_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZ
                town: Text = "", q: Text = "") -> ClassPage:
     """Newest first. Filters: `year` (of the start date), `state`, `institution` (id),
     `type` (training type), `town` (the institution's town, 12 digits), `q` (code or name prefix)."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.CLASS_BROWSE):
         raise Forbidden(NO_BROWSE)
     filters = selectors.ClassFilters.from_params(
@@ -198,20 +200,20 @@ def class_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZ
 @router.post("", response={201: ClassOut, **errors(400, 401, 403, 404, 409, 422)})
 def class_create(request: HttpRequest, payload: ClassIn) -> Status[ClassOut]:
     """A new class, in draft, with the next code of its start year."""
-    user = actor_of(request)
+    user = api_user(request)
     training_class = services.class_create(actor=user, data=payload.dict())
     return Status(201, _class_answer(user, training_class.pk))
 
 
 @router.get("/{class_id}", response={200: ClassOut, **errors(401, 404, 422)})
 def class_detail(request: HttpRequest, class_id: int) -> ClassOut:
-    return _class_answer(actor_of(request), class_id)
+    return _class_answer(api_user(request), class_id)
 
 
 @router.patch("/{class_id}", response={200: ClassOut, **errors(400, 401, 403, 404, 409, 422)})
 def class_update(request: HttpRequest, class_id: int, payload: ClassPatch) -> ClassOut:
     """Edit a draft or returned class; the filing number (and appraisal) until the class runs."""
-    user = actor_of(request)
+    user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
     if not has_perm(user, Perm.CLASS_EDIT):
         raise Forbidden()
@@ -259,7 +261,7 @@ class ClassEventPage(Schema):
 def class_history(request: HttpRequest, class_id: int, page: int = PAGE,
                   page_size: int = PAGE_SIZE) -> ClassEventPage:
     """Every step the class has taken: who, when, from what to what, and why; oldest first."""
-    user = actor_of(request)
+    user = api_user(request)
     training_class = selectors.class_get(user=user, class_id=class_id)
     count, rows = paginate(selectors.class_history(user=user, training_class=training_class),
                            page, page_size)
@@ -272,12 +274,12 @@ def class_transition(request: HttpRequest, class_id: int,
                      payload: ClassTransitionIn) -> ClassOut:
     """Take one step of the class lifecycle. 403 when the caller's role never takes this step;
     409 when the class's state or a rule forbids it, each broken rule in `errors`."""
-    user = actor_of(request)
+    user = api_user(request)
     # Who may take a step does not depend on the class: refuse before looking it up, so the
     # answer says nothing about a class the caller cannot see.
     if not has_perm(user, Perm.CLASS_BROWSE):
         raise Forbidden()
-    if getattr(user, "role", None) not in rules.CLASS_TRANSITIONS[payload.action].roles:
+    if user.role not in rules.CLASS_TRANSITIONS[payload.action].roles:
         raise Forbidden(rules.role_refusal(payload.action))
     training_class = selectors.class_get(user=user, class_id=class_id)
     services.class_transition(training_class=training_class, actor=user, action=payload.action,
@@ -383,7 +385,7 @@ class EnrollmentPatch(ObjectIn):
 def enrollment_list(request: HttpRequest, class_id: int, page: int = PAGE,
                     page_size: int = PAGE_SIZE) -> EnrollmentPage:
     """The roster (花名册). Town staff see only their own town's trainees on it."""
-    user = actor_of(request)
+    user = api_user(request)
     training_class = selectors.class_get(user=user, class_id=class_id)
     count, rows = paginate(selectors.roster(user=user, training_class=training_class),
                            page, page_size)
@@ -399,7 +401,7 @@ def enrollment_add(request: HttpRequest, class_id: int,
     to an institution, a person's status or certificate, another institution's class and an
     unregistered number are one generic refusal. An institution's enrolment by ID number counts
     as a lookup (429 past CANPEI_LOOKUP_RATE a minute)."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.ROSTER_EDIT):
         raise Forbidden()
     training_class = selectors.class_get(user=user, class_id=class_id)
@@ -414,7 +416,7 @@ def enrollment_add(request: HttpRequest, class_id: int,
 @enrollment_router.get("/{enrollment_id}", by_alias=True,
                        response={200: EnrollmentOut, **errors(401, 404, 422)})
 def enrollment_detail(request: HttpRequest, enrollment_id: int) -> EnrollmentOut:
-    return enrollment_out(selectors.enrollment_get(user=actor_of(request),
+    return enrollment_out(selectors.enrollment_get(user=api_user(request),
                                                    enrollment_id=enrollment_id))
 
 
@@ -424,7 +426,7 @@ def enrollment_update(request: HttpRequest, enrollment_id: int,
                       payload: EnrollmentPatch) -> EnrollmentOut:
     """Withdraw a trainee (`status: withdrawn` with `withdraw_reason`), record hours and results
     while the class runs, the appraisal and certificate once completion is declared."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.ROSTER_EDIT):
         raise Forbidden()
     enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
@@ -438,7 +440,7 @@ def enrollment_update(request: HttpRequest, enrollment_id: int,
 def enrollment_remove(request: HttpRequest, enrollment_id: int) -> Status[None]:
     """Take a person off a roster not yet submitted (an entry made by mistake). Once the class
     is submitted a trainee leaves only by withdrawal, which the roster keeps."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.ROSTER_EDIT):
         raise Forbidden()
     enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
@@ -489,7 +491,7 @@ class SessionIn(ObjectIn):
 def session_list(request: HttpRequest, class_id: int, page: int = PAGE,
                  page_size: int = PAGE_SIZE) -> SessionPage:
     """The attendance register: each session with the hours each trainee attended."""
-    user = actor_of(request)
+    user = api_user(request)
     training_class = selectors.class_get(user=user, class_id=class_id)
     count, rows = paginate(selectors.sessions(user=user, training_class=training_class),
                            page, page_size)
@@ -503,7 +505,7 @@ def session_record(request: HttpRequest, class_id: int, payload: SessionIn) -> S
     """Record one session of a running class (or one being corrected after a failed audit).
     The same date and topic again replaces that session's hours. Trainees' attended hours
     become the sum of the register."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.ROSTER_EDIT):
         raise Forbidden()
     training_class = selectors.class_get(user=user, class_id=class_id)
@@ -531,7 +533,7 @@ class InspectionOut(Schema):
     rectified_on: dt.date | None
 
 
-def inspection_out(inspection: Inspection, user: Any) -> InspectionOut:
+def inspection_out(inspection: Inspection, user: User) -> InspectionOut:
     whole = selectors.sees_whole_class(user)
     return InspectionOut(
         id=inspection.pk, training_class=inspection.training_class_id, date=inspection.date,
@@ -569,7 +571,7 @@ class RectificationIn(ObjectIn):
             response={200: InspectionPage, **errors(401, 404, 422)})
 def inspection_list(request: HttpRequest, class_id: int, page: int = PAGE,
                     page_size: int = PAGE_SIZE) -> InspectionPage:
-    user = actor_of(request)
+    user = api_user(request)
     training_class = selectors.class_get(user=user, class_id=class_id)
     count, rows = paginate(selectors.inspections(user=user, training_class=training_class),
                            page, page_size)
@@ -581,7 +583,7 @@ def inspection_list(request: HttpRequest, class_id: int, page: int = PAGE,
 def inspection_record(request: HttpRequest, class_id: int,
                       payload: InspectionIn) -> Status[InspectionOut]:
     """A process inspection (过程检查) of a running class, by city staff."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.INSPECTION_RECORD):
         raise Forbidden()
     training_class = selectors.class_get(user=user, class_id=class_id)
@@ -597,7 +599,7 @@ def inspection_record(request: HttpRequest, class_id: int,
 def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int,
                          payload: RectificationIn) -> InspectionOut:
     """Record that the rectification an inspection required has been done."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.INSPECTION_RECORD):
         raise Forbidden()
     training_class = selectors.class_get(user=user, class_id=class_id)

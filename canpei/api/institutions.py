@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, actor_of, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate,
 )
 from canpei.errors import Forbidden
 from canpei.institutions import rules, selectors, services
@@ -174,7 +174,7 @@ PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
 def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                      town: Text = "", state: Text = "", type: Text = "",
                      q: Text = "") -> InstitutionPage:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.INSTITUTION_BROWSE):
         raise Forbidden(NO_BROWSE)
     filters = selectors.InstitutionFilters.from_params(
@@ -185,14 +185,14 @@ def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
 
 @router.post("", response={201: InstitutionOut, **errors(400, 401, 403, 409, 422)})
 def institution_create(request: HttpRequest, payload: InstitutionIn) -> Status[InstitutionOut]:
-    user = actor_of(request)
+    user = api_user(request)
     institution = services.institution_create(actor=user, data=payload.dict())
     return Status(201, institution_out(selectors.institution_get(user=user, institution_id=institution.pk)))
 
 
 @router.get("/{institution_id}", response={200: InstitutionOut, **errors(401, 404, 422)})
 def institution_detail(request: HttpRequest, institution_id: int) -> InstitutionOut:
-    return institution_out(selectors.institution_get(user=actor_of(request),
+    return institution_out(selectors.institution_get(user=api_user(request),
                                                      institution_id=institution_id))
 
 
@@ -200,7 +200,7 @@ def institution_detail(request: HttpRequest, institution_id: int) -> Institution
               response={200: InstitutionOut, **errors(400, 401, 403, 404, 409, 422)})
 def institution_update(request: HttpRequest, institution_id: int,
                        payload: InstitutionPatch) -> InstitutionOut:
-    user = actor_of(request)
+    user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
     if not has_perm(user, Perm.INSTITUTION_EDIT):
         raise Forbidden()
@@ -213,7 +213,7 @@ def institution_update(request: HttpRequest, institution_id: int,
 @router.get("/{institution_id}/transitions", response={200: EventPage, **errors(401, 404, 422)})
 def institution_history(request: HttpRequest, institution_id: int, page: int = PAGE,
                         page_size: int = PAGE_SIZE) -> EventPage:
-    user = actor_of(request)
+    user = api_user(request)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
     count, rows = paginate(selectors.designation_history(user=user, institution=institution),
                            page, page_size)
@@ -225,7 +225,7 @@ def institution_history(request: HttpRequest, institution_id: int, page: int = P
 def institution_transition(request: HttpRequest, institution_id: int,
                            payload: TransitionIn) -> InstitutionOut:
     """Apply one step of the designation lifecycle. 409 when the current state does not allow it."""
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.INSTITUTION_DESIGNATE):
         raise Forbidden()
     institution = selectors.institution_get(user=user, institution_id=institution_id)
@@ -238,7 +238,7 @@ def institution_transition(request: HttpRequest, institution_id: int,
 @router.get("/{institution_id}/teachers", response={200: TeacherPage, **errors(401, 404, 422)})
 def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
                  page_size: int = PAGE_SIZE) -> TeacherPage:
-    user = actor_of(request)
+    user = api_user(request)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
     count, rows = paginate(selectors.teacher_list(user=user, institution=institution),
                            page, page_size)
@@ -249,7 +249,7 @@ def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
              response={201: TeacherOut, **errors(400, 401, 403, 404, 422)})
 def teacher_add(request: HttpRequest, institution_id: int,
                 payload: TeacherIn) -> Status[TeacherOut]:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.INSTITUTION_EDIT):
         raise Forbidden()
     institution = selectors.institution_get(user=user, institution_id=institution_id)
@@ -261,7 +261,7 @@ def teacher_add(request: HttpRequest, institution_id: int,
               response={200: TeacherOut, **errors(400, 401, 403, 404, 422)})
 def teacher_update(request: HttpRequest, institution_id: int, teacher_id: int,
                    payload: TeacherPatch) -> TeacherOut:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.INSTITUTION_EDIT):
         raise Forbidden()
     institution = selectors.institution_get(user=user, institution_id=institution_id)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
 from canpei.errors import Forbidden
 from canpei.people import selectors, services
 from canpei.people.models import Person
@@ -139,7 +139,7 @@ def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                 page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: Text = "", q: Text = "",
                 category: Text = "", grade: Text = "", employment_form: Text = "",
                 working_age: Text = "", status: Text = "") -> PersonPage:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.PERSON_BROWSE):
         raise Forbidden(NO_BROWSE)
     filters = selectors.PersonFilters.from_params({
@@ -152,8 +152,8 @@ def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
 
 @router.post("", response={201: PersonOut, **errors(400, 401, 403, 409, 422)})
 def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
-    person = services.person_create(actor=actor_of(request), data=payload.dict())
-    person = selectors.person_get(user=actor_of(request), person_id=person.pk)
+    person = services.person_create(actor=api_user(request), data=payload.dict())
+    person = selectors.person_get(user=api_user(request), person_id=person.pk)
     return Status(201, person_out(person))
 
 
@@ -161,7 +161,7 @@ def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
 def person_lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
     """Exact lookup by full ID number; active persons only (anyone else answers 404 as an unknown
     number does). At most CANPEI_LOOKUP_RATE a minute per user, then 429."""
-    user = actor_of(request)
+    user = api_user(request)
     if has_perm(user, Perm.PERSON_LOOKUP):
         lookup_count(user)
     person = services.person_lookup(actor=user, id_number=payload.id_number)
@@ -171,12 +171,12 @@ def person_lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
 
 @router.get("/{person_id}", response={200: PersonOut, **errors(401, 404, 422)})
 def person_detail(request: HttpRequest, person_id: int) -> PersonOut:
-    return person_out(selectors.person_get(user=actor_of(request), person_id=person_id))
+    return person_out(selectors.person_get(user=api_user(request), person_id=person_id))
 
 
 @router.patch("/{person_id}", response={200: PersonOut, **errors(400, 401, 403, 404, 409, 422)})
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> PersonOut:
-    user = actor_of(request)
+    user = api_user(request)
     # The right to edit first: a role that may not edit gets the same 403 whether or not the
     # record exists, so the refusal tells nothing about it.
     if not has_perm(user, Perm.PERSON_EDIT):
@@ -197,6 +197,6 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 @router.get("/{person_id}/identity", response={200: IdentityOut, **errors(401, 404, 422)})
 def person_identity(request: HttpRequest, person_id: int) -> IdentityOut:
-    identity = services.person_reveal_identity(actor=actor_of(request), person_id=person_id)
+    identity = services.person_reveal_identity(actor=api_user(request), person_id=person_id)
     return IdentityOut(id=person_id, id_number=identity.id_number,
                        cert_number=identity.cert_number)

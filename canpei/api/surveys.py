@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, actor_of, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
 from canpei.errors import Forbidden
 from canpei.people.models import Person, Survey
 from canpei.people.surveys import selectors as selectors
@@ -130,7 +130,7 @@ class UnsurveyedPage(Schema):
 
 
 def _browse(request: HttpRequest) -> Any:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.PERSON_BROWSE):
         raise Forbidden(NO_BROWSE)
     return user
@@ -149,7 +149,7 @@ def survey_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
 
 @router.post("", response={201: SurveyOut, **errors(400, 401, 403, 409, 422)})
 def survey_create(request: HttpRequest, payload: SurveyIn) -> Status[SurveyOut]:
-    user = actor_of(request)
+    user = api_user(request)
     data = payload.dict()
     if data.get("year") is None:
         data.pop("year")
@@ -189,12 +189,12 @@ def _unsurveyed(person: Person) -> UnsurveyedOut:
 
 @router.get("/{survey_id}", response={200: SurveyOut, **errors(401, 404, 422)})
 def survey_detail(request: HttpRequest, survey_id: int) -> SurveyOut:
-    return survey_out(selectors.survey_get(user=actor_of(request), survey_id=survey_id))
+    return survey_out(selectors.survey_get(user=api_user(request), survey_id=survey_id))
 
 
 @router.patch("/{survey_id}", response={200: SurveyOut, **errors(400, 401, 403, 404, 409, 422)})
 def survey_update(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> SurveyOut:
-    user = actor_of(request)
+    user = api_user(request)
     if not has_perm(user, Perm.SURVEY_EDIT):
         raise Forbidden()
     survey = selectors.survey_get(user=user, survey_id=survey_id)

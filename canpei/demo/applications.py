@@ -10,7 +10,7 @@ from typing import Any
 from canpei.accounts.models import User
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
-from canpei.training import services
+from canpei.training.applications import services
 from canpei.training.models import Application, ApplicationState, StaffTraining
 
 AS = ApplicationState

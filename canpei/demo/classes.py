@@ -28,7 +28,7 @@ from canpei.codes import TrainingLevel, TrainingMode
 from canpei.institutions.models import Institution
 from canpei.people.models import Person, Skill
 from canpei.people.rules import PersonStatus, working_age_on
-from canpei.training import services
+from canpei.training.classes import services
 from canpei.training.models import (
     CertificateType, ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )

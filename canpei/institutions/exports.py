@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
+from canpei.audit.actions import AuditAction
 from canpei.institutions.models import DesignationState, InstitutionType
 from canpei.institutions.rules import PREMISES_ACCESSIBILITY
 from canpei.institutions.selectors import InstitutionFilters, institution_list
@@ -36,7 +37,7 @@ def institutions_export(*, actor: User, filters: InstitutionFilters, out: str | 
     """Write the institutions the actor may see, filtered, as .xlsx; the export is audited."""
     def build() -> Ledger:
         return Ledger(title="培训机构台账", headers=INSTITUTION_HEADERS, widths=INSTITUTION_WIDTHS,
-                      rows=_rows(actor, filters), action="export.institutions",
+                      rows=_rows(actor, filters), action=AuditAction.EXPORT_INSTITUTIONS,
                       object_type="institutions.institution", summary="导出培训机构台账",
                       filters=filters.as_params())
 

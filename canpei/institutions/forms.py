@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.institutions import rules
 from canpei.institutions.models import InstitutionType
@@ -36,7 +37,7 @@ class InstitutionForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
 
-    def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, editing: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
         cast(forms.ChoiceField, self.fields["town"]).choices = _blank((t.code, t.name) for t in towns)
@@ -46,7 +47,7 @@ class InstitutionForm(forms.Form):
         self.required_names = {"name", "credit_code", "type", "town"}
         for name in self.required_names:
             self.fields[name].widget.attrs["aria-required"] = "true"
-        if editing and getattr(user, "role", None) == Role.INSTITUTION_STAFF:
+        if editing and user.role == Role.INSTITUTION_STAFF:
             # Shown, not editable: a disabled field keeps its initial value and never changes.
             for name in CITY_ONLY_FIELDS:
                 self.fields[name].disabled = True

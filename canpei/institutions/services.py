@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import Conflict, Forbidden, NotFound
 from canpei.institutions import rules
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
@@ -127,7 +128,7 @@ def _save_unique(institution: Institution) -> None:
         raise
 
 
-def institution_create(*, actor: Any, data: dict[str, Any]) -> Institution:
+def institution_create(*, actor: User, data: dict[str, Any]) -> Institution:
     """Register an institution; it starts as an applicant (申请中) until the city designates it."""
     if not has_perm(actor, Perm.INSTITUTION_CREATE):
         raise Forbidden()
@@ -136,13 +137,13 @@ def institution_create(*, actor: Any, data: dict[str, Any]) -> Institution:
     with transaction.atomic():
         _check_unique(institution)
         _save_unique(institution)
-        audit_record(actor=actor, action="institution.create", obj=institution,
+        audit_record(actor=actor, action=AuditAction.INSTITUTION_CREATE, obj=institution,
                      summary=f"登记培训机构 #{institution.pk} {institution.name}",
                      changes={"after": institution_snapshot(institution)})
     return institution
 
 
-def _locked(actor: Any, institution_id: int) -> Institution:
+def _locked(actor: User, institution_id: int) -> Institution:
     # The row lock serialises every write to one institution: an edit and a transition, or two
     # transitions, never interleave their read-check-write.
     institution = (institutions_visible_to(actor).select_for_update()
@@ -152,7 +153,7 @@ def _locked(actor: Any, institution_id: int) -> Institution:
     return institution
 
 
-def institution_update(*, actor: Any, institution: Institution,
+def institution_update(*, actor: User, institution: Institution,
                        data: dict[str, Any]) -> Institution:
     """Edit the record: city_admin any institution; an institution's staff only their own, and
     never its credit code, type, town or designation."""
@@ -167,7 +168,7 @@ def institution_update(*, actor: Any, institution: Institution,
         locked.updated_at = timezone.now()
         _check_unique(locked)
         _save_unique(locked)
-        audit_record(actor=actor, action="institution.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.INSTITUTION_UPDATE, obj=locked,
                      summary=f"修改培训机构 #{locked.pk}", changes={"diff": changes})
     return locked
 
@@ -239,20 +240,20 @@ def _teacher_snapshot(teacher: Teacher) -> dict[str, Any]:
             "qualification": teacher.qualification, "active": teacher.active}
 
 
-def teacher_add(*, actor: Any, institution: Institution, data: dict[str, Any]) -> Teacher:
+def teacher_add(*, actor: User, institution: Institution, data: dict[str, Any]) -> Teacher:
     if not has_perm(actor, Perm.INSTITUTION_EDIT):
         raise Forbidden()
     values = clean_teacher_input(data, current=None)
     with transaction.atomic():
         locked = _locked(actor, institution.pk)
         teacher = Teacher.objects.create(institution=locked, **values)
-        audit_record(actor=actor, action="teacher.create", obj=teacher,
+        audit_record(actor=actor, action=AuditAction.TEACHER_CREATE, obj=teacher,
                      summary=f"培训机构 #{locked.pk} 添加教师 #{teacher.pk}",
                      changes={"institution": locked.pk, "after": _teacher_snapshot(teacher)})
     return teacher
 
 
-def teacher_update(*, actor: Any, teacher: Teacher, data: dict[str, Any]) -> Teacher:
+def teacher_update(*, actor: User, teacher: Teacher, data: dict[str, Any]) -> Teacher:
     if not has_perm(actor, Perm.INSTITUTION_EDIT):
         raise Forbidden()
     with transaction.atomic():
@@ -264,7 +265,7 @@ def teacher_update(*, actor: Any, teacher: Teacher, data: dict[str, Any]) -> Tea
         if not changes:
             return locked
         locked.save()
-        audit_record(actor=actor, action="teacher.update", obj=locked,
+        audit_record(actor=actor, action=AuditAction.TEACHER_UPDATE, obj=locked,
                      summary=f"修改教师 #{locked.pk}",
                      changes={"institution": locked.institution_id, "diff": changes})
     return locked

@@ -8,7 +8,9 @@ class TrainingConfig(AppConfig):
     def ready(self) -> None:
         from canpei import hooks
         from canpei.spreadsheets.registry import register_export, register_import
-        from canpei.training import application_exports, exports, imports, receivers
+        from canpei.training import receivers
+        from canpei.training.applications import exports as application_exports
+        from canpei.training.classes import exports, imports
 
         hooks.on_person_moved(receivers.enrollments_follow_town)
 

@@ -3,8 +3,8 @@
 A lookup tells whether a number belongs to a registered disabled person and, if so, their name:
 persons/lookup (page and API) and an institution's enrolment by ID number on the roster page or
 the API count. The roster import does not: it finds a person only from the number and the name
-together (canpei.training.imports), so it confirms what the institution holds rather than looking
-anyone up; it is audited as a batch of lookups.
+together (canpei.training.classes.imports), so it confirms what the institution holds rather
+than looking anyone up; it is audited as a batch of lookups.
 
 The count lives in the database (training.LookupWindow, one row per user, locked while counted),
 so all gunicorn workers and web hosts share it. Windows are calendar minutes. The first refusal
@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei.accounts.models import User
+from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Throttled
 from canpei.training import rules
@@ -32,7 +34,7 @@ LOOKUP_THROTTLED = "按身份证号查找过于频繁（每分钟最多 {rate} �
 logger = logging.getLogger("canpei.lookups")
 
 
-def _window(actor: Any, start: dt.datetime) -> LookupWindow:
+def _window(actor: User, start: dt.datetime) -> LookupWindow:
     """The actor's row, locked; created on their first lookup."""
     row = LookupWindow.objects.select_for_update().filter(user_id=actor.pk).first()
     if row is not None:
@@ -45,7 +47,7 @@ def _window(actor: Any, start: dt.datetime) -> LookupWindow:
         return LookupWindow.objects.select_for_update().get(user_id=actor.pk)
 
 
-def lookup_count(actor: Any, *, now: dt.datetime | None = None) -> None:
+def lookup_count(actor: User, *, now: dt.datetime | None = None) -> None:
     """Count one lookup by `actor`, or refuse it with Throttled (429) once the minute's
     allowance is spent. Called by the page and the API before the lookup itself; the count is
     committed whatever the lookup then answers."""
@@ -62,19 +64,19 @@ def lookup_count(actor: Any, *, now: dt.datetime | None = None) -> None:
         else:
             row.refused += 1
             if row.refused == 1:
-                audit_record(actor=actor, action="person.lookup_throttled",
+                audit_record(actor=actor, action=AuditAction.PERSON_LOOKUP_THROTTLED,
                              object_type="accounts.user", object_id=actor.pk,
                              summary=f"按身份证号查找超过每分钟 {rate} 次，本分钟内的查找被拒绝",
                              changes={"limit": rate, "window": start.isoformat()})
                 logger.warning("person lookups throttled: user id %s (%s) exceeded %s a minute",
-                               actor.pk, getattr(actor, "role", ""), rate)
+                               actor.pk, actor.role, rate)
         row.save(update_fields=["window_start", "lookups", "refused"])
     if not allowed:
         seconds = max(1, 60 - now.second)
         raise Throttled(LOOKUP_THROTTLED.format(rate=rate, seconds=seconds), retry_after=seconds)
 
 
-def enrolment_lookup_count(actor: Any, person: Any) -> None:
+def enrolment_lookup_count(actor: User, person: Any) -> None:
     """An institution's enrolment by full ID number is a lookup (success shows the name); one by
     a person id was counted when that person was looked up, and the city browses the registry."""
     raw = str(person if person is not None else "").strip()

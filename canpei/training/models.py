@@ -1,7 +1,8 @@
 """Training classes and their lifecycle, enrolments and attendance, inspections, certificates,
 individual applications and the online training of federation staff.
 
-States change only through canpei.training.services (one transition function per workflow, under
+States change only through canpei.training.classes.services and
+canpei.training.applications.services (one transition function per workflow, under
 a row lock, with a history row and an audit entry per step).
 """
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from canpei import workflows
+from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.training.models import (
     ApplicationAction, ApplicationState, ClassAction, ClassCycle, ClassState, TrainingMode,
@@ -205,11 +206,11 @@ APPLICATION_TRANSITIONS = APPLICATION_WORKFLOW.steps
 application_actions_for = APPLICATION_WORKFLOW.actions_for
 
 
-def hides_reasons(actor: Any) -> bool:
+def hides_reasons(actor: User | None) -> bool:
     """Whether a refusal about a person must not say why: an institution is not told a person's
     status or certificate, nor another institution's class (it gets NOT_ENROLLABLE or
     TRAINEE_NOT_ELIGIBLE); the city and the town staff are."""
-    return getattr(actor, "role", None) == Role.INSTITUTION_STAFF
+    return actor is not None and actor.role == Role.INSTITUTION_STAFF
 
 
 def describe_person(person: Any) -> str:

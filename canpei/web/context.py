@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Perm, has_perm
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
 
 # (URL name, label, permission or permissions any of which opens it) — the navigation shows only
 # what the role may open.
@@ -29,7 +32,7 @@ NAVIGATION = [
 ]
 
 
-def nav_allowed(user: Any, perm: str | tuple[str, ...] | None) -> bool:
+def nav_allowed(user: Viewer, perm: str | tuple[str, ...] | None) -> bool:
     """Whether a navigation entry shows for `user`: no permission, or any of those given."""
     if perm is None:
         return True

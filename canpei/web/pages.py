@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Generic, Protocol, TypeVar
+from typing import Any, Callable, Container, Generic, Iterable, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 
-from canpei.accounts.roles import has_perm
+from canpei.accounts.models import User
+from canpei.accounts.roles import Role, has_perm
 from canpei.errors import InvalidInput, NotFound, ServiceError
 from canpei.forms import add_service_errors
+from canpei.people.selectors import town_choices
+from canpei.regions.models import Region
 
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -123,6 +127,12 @@ def list_context(request: HttpRequest, filters_class: type[F], records: Callable
     }
 
 
+def town_options(user: User, *, hidden_for: Role) -> list[Region]:
+    """The towns a list page offers to filter by; none for the `hidden_for` role, whose scope
+    already fixes the town (town staff) or makes it moot (an institution's staff)."""
+    return [] if user.role == hidden_for else list(town_choices())
+
+
 T = TypeVar("T")
 
 
@@ -140,6 +150,21 @@ def form_page(request: HttpRequest, form: Any, template: str, context: dict[str,
             return done(result)
     return render(request, template, {"form": form, **context},
                   status=422 if form.errors else 200)
+
+
+R = TypeVar("R", bound=Model)
+
+
+def create_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any],
+                create: Callable[[dict[str, Any]], R], message: Callable[[R], str],
+                detail: str, key: str) -> HttpResponse:
+    """A create page: a valid POST passes the form's service data to `create` (the record's
+    create service); then `message(record)`, and on to the new record's page, named `detail`,
+    whose URL takes the record's pk as `key`."""
+    return form_page(request, form, template, context,
+                     save=lambda: create(form.service_data()),
+                     done=lambda record: saved(request, message(record), detail,
+                                               **{key: record.pk}))
 
 
 SAVED = "已保存"
@@ -177,6 +202,36 @@ def submit(form: Any, save: Callable[[], T]) -> Submission[T]:
         add_service_errors(form, exc)
         return Submission(saved=False, status=exc.status)
     return Submission(saved=True, status=200, result=result)
+
+
+def posted_action(request: HttpRequest, actions: Container[str]) -> str:
+    """The lifecycle step a record page's step form posts. One the record's kind does not have
+    answers 404, as an address that does not exist."""
+    action = request.POST.get("action", "")
+    if action not in actions:
+        raise Http404()
+    return action
+
+
+class StepForm(Protocol):
+    """A lifecycle step's form: it knows which step it posts."""
+
+    @property
+    def action(self) -> str: ...
+
+
+SF = TypeVar("SF", bound=StepForm)
+
+
+def step_forms(actions: Iterable[str], bound: SF | None, blank: Callable[[str], SF]) -> list[SF]:
+    """The step forms a record's page shows: `blank(action)` for each step the user may take
+    now, the form just posted (`bound`) in its step's place with its errors. A refused step no
+    longer on offer (the record's state changed meanwhile) comes first, still showing why."""
+    forms = [bound if bound is not None and bound.action == action else blank(action)
+             for action in actions]
+    if bound is not None and bound not in forms:
+        forms.insert(0, bound)
+    return forms
 
 
 def changed_service_data(form: Any) -> dict[str, Any]:

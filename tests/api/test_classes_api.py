@@ -342,7 +342,7 @@ def test_the_officers_take_no_step(role, users, make_class, api):
 
 def test_another_institutions_class_is_a_404_for_a_step(users, designated, other_institution,
                                                        trainee_factory, api):
-    from canpei.training import services
+    from canpei.training.classes import services
 
     theirs = services.class_create(actor=users.city_admin,
                                    data=class_data(institution=other_institution.pk))
@@ -471,7 +471,7 @@ def test_a_bad_or_unknown_person_is_a_422(person, field, users, make_class, api)
 
 
 def test_an_unknown_number_is_the_generic_refusal_for_an_institution(users, make_class, api):
-    # As an inactive person's number answers (tests/training/test_institution_refusals.py).
+    # As an inactive person's number answers (tests/training/classes/test_institution_refusals.py).
     training_class = make_class("draft", trainees=0)
     response = api(users.institution_staff).post(f"/classes/{training_class.pk}/enrollments",
                                                  {"person": make_id("35058219790505999")})
@@ -789,7 +789,7 @@ def test_no_certificate_before_completion_or_for_a_failed_trainee(users, make_cl
 @pytest.fixture
 def their_class(users, other_institution, trainee_factory) -> Any:
     """A draft class of another institution, with one trainee of 磁灶镇."""
-    from canpei.training import services
+    from canpei.training.classes import services
 
     training_class = services.class_create(actor=users.city_admin,
                                            data=class_data(institution=other_institution.pk))

@@ -76,7 +76,7 @@ def fuzz_classes(users: Any, make_class: Any, trainee_factory: Any) -> dict[str,
     """A running class (register, inspections, hours) and a draft one (edits, roster), each
     with trainees, and an inspection that asks for rectification: the records the fuzzer's
     class, enrollment and inspection ids are pointed at."""
-    from canpei.training import services
+    from canpei.training.classes import services
 
     # Born on a day no other person of these tests is, so their ID numbers never clash.
     running = make_class("running", persons=[trainee_factory(birth="19880808") for _ in range(2)])

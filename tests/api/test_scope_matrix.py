@@ -393,7 +393,7 @@ class ClassWorld:
             return self._built[where, state]
         import datetime as dt
 
-        from canpei.training import services
+        from canpei.training.classes import services
 
         today = dt.date.today()
         city, staff = self.users.city_admin, self.staff[where]

@@ -6,8 +6,8 @@ import pytest
 from canpei.audit.actions import AuditAction
 from canpei.institutions.services import DESIGNATION_LIFECYCLE
 from canpei.spreadsheets.registry import import_specs
-from canpei.training.services.applications import APPLICATION_LIFECYCLE
-from canpei.training.services.transitions import CLASS_LIFECYCLE
+from canpei.training.applications.services.applications import APPLICATION_LIFECYCLE
+from canpei.training.classes.services.transitions import CLASS_LIFECYCLE
 
 LIFECYCLES = [CLASS_LIFECYCLE, APPLICATION_LIFECYCLE, DESIGNATION_LIFECYCLE]
 

@@ -19,7 +19,7 @@ def _expect() -> Any:
 
 @pytest.fixture
 def application(users: Any, person_in: Any) -> Any:
-    from canpei.training.services import application_create, staff_training_create
+    from canpei.training.applications.services import application_create, staff_training_create
 
     staff_training_create(actor=users.town_staff, data={
         "staff_name": "王丽", "position": "liaison", "course": "残疾人就业政策",

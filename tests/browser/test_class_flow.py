@@ -213,7 +213,7 @@ def test_a_class_from_application_to_audit(browser_session: Any, users: Any, des
 
 def test_the_class_pages_of_the_readers_and_the_list_with_bad_filters(
         browser_session: Any, users: Any, designated: Any, trainee_factory: Any) -> None:
-    from canpei.training import services
+    from canpei.training.classes import services
     from tests.training.conftest import class_data
 
     s = browser_session

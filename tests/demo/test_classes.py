@@ -20,7 +20,7 @@ from canpei.demo import demo_load
 from canpei.demo.classes import DEMO_CLASSES
 from canpei.institutions.rules import designation_valid_on
 from canpei.people.rules import PersonStatus, working_age_on
-from canpei.training.selectors import classes_visible_to
+from canpei.training.classes.selectors import classes_visible_to
 from canpei.training import rules
 from canpei.training.models import (
     ClassEvent, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,

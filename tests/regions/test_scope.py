@@ -14,11 +14,10 @@ from canpei.accounts.models import User
 from canpei.institutions.selectors import INSTITUTION_SCOPE
 from canpei.people.selectors import PERSON_SCOPE
 from canpei.regions.scope import ScopePaths, visible_to
-from canpei.training.application_selectors import APPLICATION_SCOPE, STAFF_TRAINING_SCOPE
-from canpei.training.selectors import CLASS_SCOPE, ENROLLMENT_SCOPE
-from canpei.training.services import (
-    application_create, class_create, enrollment_add, staff_training_create,
-)
+from canpei.training.applications.selectors import APPLICATION_SCOPE, STAFF_TRAINING_SCOPE
+from canpei.training.classes.selectors import CLASS_SCOPE, ENROLLMENT_SCOPE
+from canpei.training.applications.services import application_create, staff_training_create
+from canpei.training.classes.services import class_create, enrollment_add
 from tests.conftest import CIZAO, Users
 from tests.training.conftest import class_data
 

@@ -64,7 +64,7 @@ def trainee_factory(users: Users) -> Callable[..., Any]:
 def make_class(users: Users, designated: Any, trainee_factory: Callable[..., Any]) -> Callable[..., Any]:
     """A class of the users' institution, walked through the lifecycle to `state` by the roles
     that take each step, with `trainees` persons on its roster (or the given persons)."""
-    from canpei.training import services
+    from canpei.training.classes import services
 
     path = {
         "draft": [], "submitted": ["submit"], "returned": ["submit", "return"],

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from canpei.audit.models import AuditEntry
 from canpei.training import rules
 from canpei.training.models import Application, StaffTraining
-from canpei.training.services import application_create, application_transition
+from canpei.training.applications.services import application_create, application_transition
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
 from tests.forms import forms_offered
 
@@ -53,7 +53,7 @@ def app_data(person: Any, **overrides: Any) -> dict[str, Any]:
 def records(users: Any, person_in: Any) -> dict[str, Any]:
     """An application and a staff record of each town."""
     from canpei.people.services import person_create
-    from canpei.training.services import staff_training_create
+    from canpei.training.applications.services import staff_training_create
 
     number = make_id("35058219880808002")
     other_person = person_create(actor=users.city_admin, data=person_data(

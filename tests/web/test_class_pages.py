@@ -248,7 +248,7 @@ def test_a_rule_refusal_names_the_rule_and_the_trainee(users: Any, make_class: A
                                                        login: Any) -> None:
     training_class = make_class("running", trainees=1)
     enrollment = training_class.enrollments.select_related("person").get()
-    from canpei.training import services
+    from canpei.training.classes import services
 
     services.enrollment_update(actor=users.institution_staff, enrollment=enrollment,
                                data={"attended_hours": "20", "status": "completed"})

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from canpei.people import rules
 from canpei.people.models import Person
 from canpei.spreadsheets.models import ImportJob
-from canpei.web import survey_views
+from canpei.web.views import imports
 from tests.spreadsheets.files import PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_a_dry_run_from_the_page_writes_nothing(users, login):
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_stored(users, login, monkeypatch):
-    monkeypatch.setattr(survey_views, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 1024 * 1024)
     response = upload(login(users.city_admin), b"a" * (1024 * 1024 + 1), name="名册.csv")
     assert response.status_code == 422
     assert "文件超过 1 MB 的上限" in response.content.decode()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from canpei.people.surveys.services import survey_create
-from canpei.training.services import application_create, staff_training_create
+from canpei.training.applications.services import application_create, staff_training_create
 from tests.conftest import ANHAI
 
 LINK = re.compile(r'\b(href|action|hx-get)="(/[^"]*)"')

@@ -1,0 +1,125 @@
+"""Pages of individual applications (个人申请): list, form, record and its steps."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts.models import signed_in_user
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.people.selectors import person_get
+from canpei.training import rules
+from canpei.training.applications import selectors, services
+from canpei.training.applications.forms import (
+    ApplicationForm, ApplicationTransitionForm,
+)
+from canpei.training.models import (
+    Application, ApplicationKind, ApplicationState,
+)
+from canpei.web.pages import (
+    create_page, edit_page, list_context, posted_action, requires, step_forms, submit,
+    town_options,
+)
+
+
+# ---- applications --------------------------------------------------------------------------------
+
+@requires(Perm.APPLICATION_BROWSE)
+def application_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    context = list_context(
+        request, selectors.ApplicationFilters,
+        lambda filters: selectors.application_list(user=user, filters=filters))
+    return render(request, "applications/application_list.html", {
+        **context, "export_query": urlencode(context["filters"].as_params()),
+        "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
+        "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
+        "can_submit": has_perm(user, Perm.APPLICATION_SUBMIT),
+        "can_export": has_perm(user, Perm.PERSON_EXPORT),
+    })
+
+
+@requires(Perm.APPLICATION_SUBMIT)
+@require_http_methods(["GET", "POST"])
+def application_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if not request.GET.get("person"):
+        # An application is filed from the person's page: the town staff find the person first.
+        return render(request, "applications/application_pick_person.html")
+    person = person_get(user=user, person_id=request.GET.get("person", ""))
+    form = ApplicationForm(request.POST or None, initial={"amount_requested": "0"})
+    return create_page(
+        request, form, "applications/application_form.html",
+        {"person": person, "application": None},
+        lambda data: services.application_create(actor=user, data={**data, "person": person.pk}),
+        lambda _application: f"已提交个人申请：{person.name}", "application-detail", "application_id")
+
+
+def _initial(application: Application) -> dict[str, Any]:
+    return {
+        "kind": application.kind,
+        "institution": str(application.institution_id or ""),
+        "institution_name": application.institution_name if not application.institution_id else "",
+        "training_type": application.training_type, "occupation": application.occupation,
+        "level": application.level,
+        "planned_start": application.planned_start.isoformat() if application.planned_start else "",
+        "planned_end": application.planned_end.isoformat() if application.planned_end else "",
+        "amount_requested": str(application.amount_requested), "reason": application.reason,
+    }
+
+
+@requires(Perm.APPLICATION_SUBMIT)
+@require_http_methods(["GET", "POST"])
+def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    application = selectors.application_get(user=user, application_id=application_id)
+    form = ApplicationForm(request.POST or None, initial=_initial(application))
+    return edit_page(
+        request, form, "applications/application_form.html",
+        {"person": application.person, "application": application},
+        lambda data: services.application_update(actor=user, application=application,
+                                                 data=data),
+        "application-detail", application_id=application.pk)
+
+
+def _render_detail(request: HttpRequest, application: Application, *,
+                   bound: ApplicationTransitionForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    user = signed_in_user(request)
+    forms = step_forms(services.application_actions_available(application, user), bound,
+                       lambda action: ApplicationTransitionForm(action=action))
+    return render(request, "applications/application_detail.html", {
+        "application": application, "person": application.person,
+        "history": selectors.application_history(user=user, application=application),
+        "step_forms": forms, "bound": bound,
+        "can_edit": (has_perm(user, Perm.APPLICATION_SUBMIT)
+                     and application.state == ApplicationState.SUBMITTED),
+    }, status=status)
+
+
+@requires(Perm.APPLICATION_BROWSE)
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    return _render_detail(request, selectors.application_get(user=signed_in_user(request),
+                                                             application_id=application_id))
+
+
+@requires(Perm.APPLICATION_BROWSE)
+@require_POST
+def application_transition(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    application = selectors.application_get(user=user, application_id=application_id)
+    action = posted_action(request, rules.APPLICATION_TRANSITIONS)
+    form = ApplicationTransitionForm(request.POST, action=action)
+    submission = submit(form, lambda: services.application_transition(
+        application=application, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""), data=form.service_data()))
+    if submission.saved:
+        messages.success(request, f"已{rules.ApplicationAction(action).label}")
+        return redirect("application-detail", application_id=application.pk)
+    application = selectors.application_get(user=user, application_id=application_id)
+    return _render_detail(request, application, bound=form, status=submission.status)

@@ -1,0 +1,165 @@
+"""Pages of training institutions: list and ledger export, record, teachers, designation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.forms.models import model_to_dict
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts.models import signed_in_user
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.errors import ServiceError
+from canpei.institutions import rules, selectors, services
+from canpei.institutions.exports import institutions_export
+from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionForm
+from canpei.institutions.models import DesignationState, Institution, InstitutionType
+from canpei.forms import add_service_errors
+from canpei.web.pages import (
+    create_page, edit_page, list_context, list_filters, posted_action, requires, step_forms,
+    submit, town_options,
+)
+
+
+@requires(Perm.INSTITUTION_BROWSE)
+def institution_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    context = list_context(
+        request, selectors.InstitutionFilters,
+        lambda filters: selectors.institution_list(user=user, filters=filters))
+    return render(request, "institutions/institution_list.html", {
+        **context, "export_query": urlencode(context["filters"].as_params()),
+        "towns": town_options(user, hidden_for=Role.INSTITUTION_STAFF),
+        "states": DesignationState.choices, "types": InstitutionType.choices,
+        "can_create": has_perm(user, Perm.INSTITUTION_CREATE),
+        "today": timezone.localdate(),
+    })
+
+
+@requires(Perm.INSTITUTION_BROWSE)
+def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    filters, _params, errors = list_filters(request, selectors.InstitutionFilters)
+    if errors:
+        messages.error(request, "；".join(m for _f, m in errors))
+        return redirect("institution-list")
+    # A spooled file: the workbook is written as a stream and sent without holding it in memory.
+    spool = tempfile.TemporaryFile()
+    institutions_export(actor=signed_in_user(request), filters=filters, out=spool)
+    spool.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")
+
+
+
+
+@requires(Perm.INSTITUTION_CREATE)
+@require_http_methods(["GET", "POST"])
+def institution_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = InstitutionForm(request.POST or None, user=user)
+    return create_page(
+        request, form, "institutions/institution_form.html", {"institution": None},
+        lambda data: services.institution_create(actor=user, data=data),
+        lambda institution: f"已登记：{institution.name}", "institution-detail", "institution_id")
+
+
+@requires(Perm.INSTITUTION_EDIT)
+@require_http_methods(["GET", "POST"])
+def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    # The record's own values: the designation fields are not on the form (they have steps).
+    initial = model_to_dict(institution, fields=list(InstitutionForm.base_fields))
+    form = InstitutionForm(request.POST or None, user=user, editing=True, initial=initial)
+    return edit_page(
+        request, form, "institutions/institution_form.html", {"institution": institution},
+        lambda data: services.institution_update(actor=user, institution=institution,
+                                                 data=data),
+        "institution-detail", institution_id=institution.pk)
+
+
+def _render_detail(request: HttpRequest, institution: Institution, *,
+                   bound: TransitionForm | None = None, teacher_form: TeacherForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    user = signed_in_user(request)
+    today = timezone.localdate()
+    # A designation runs to the end of a year; three calendar years is the usual term.
+    term = {"designated_from": today, "designated_to": dt.date(today.year + 2, 12, 31)}
+    transition_forms = (step_forms(
+        rules.actions_available(institution, today), bound,
+        lambda action: TransitionForm(
+            action=action, initial=term if action == rules.Action.DESIGNATE else None))
+        if has_perm(user, Perm.INSTITUTION_DESIGNATE) else [])
+    can_edit = has_perm(user, Perm.INSTITUTION_EDIT)
+    return render(request, "institutions/institution_detail.html", {
+        "institution": institution,
+        "teachers": selectors.teacher_list(user=user, institution=institution),
+        "history": selectors.designation_history(user=user, institution=institution),
+        "can_edit": can_edit,
+        "teacher_form": teacher_form or (TeacherForm() if can_edit else None),
+        "transition_forms": transition_forms,
+        "bound": bound,
+        "today": today,
+    }, status=status)
+
+
+@requires(Perm.INSTITUTION_BROWSE)
+def institution_detail(request: HttpRequest, institution_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    return _render_detail(request, institution)
+
+
+@requires(Perm.INSTITUTION_DESIGNATE)
+@require_POST
+def institution_transition(request: HttpRequest, institution_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    action = posted_action(request, rules.TRANSITIONS)
+    form = TransitionForm(request.POST, action=action)
+    submission = submit(form, lambda: services.institution_transition(
+        institution=institution, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""),
+        designated_from=form.cleaned_data.get("designated_from"),
+        designated_to=form.cleaned_data.get("designated_to")))
+    if submission.saved:
+        messages.success(request, f"已{rules.Action(action).label}")
+        return redirect("institution-detail", institution_id=institution.pk)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    return _render_detail(request, institution, bound=form, status=submission.status)
+
+
+@requires(Perm.INSTITUTION_EDIT)
+@require_POST
+def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    form = TeacherForm(request.POST)
+    if form.is_valid():
+        try:
+            teacher = services.teacher_add(actor=user, institution=institution,
+                                           data=dict(form.cleaned_data))
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已添加教师：{teacher.name}")
+            return redirect("institution-detail", institution_id=institution.pk)
+    return _render_detail(request, institution, teacher_form=form, status=422)
+
+
+@requires(Perm.INSTITUTION_EDIT)
+@require_POST
+def teacher_active(request: HttpRequest, institution_id: int, teacher_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    teacher = selectors.teacher_get(user=user, institution=institution, teacher_id=teacher_id)
+    active = request.POST.get("active") == "1"
+    services.teacher_update(actor=user, teacher=teacher, data={"active": active})
+    messages.success(request, f"{teacher.name}：{'已恢复在岗' if active else '已停用'}")
+    return redirect("institution-detail", institution_id=institution.pk)

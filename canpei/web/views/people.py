@@ -1,0 +1,161 @@
+"""Pages of the persons' roster: list, record, identity reveal, status, lookup by ID number.
+
+Thin like every page: parse the request, call one selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from canpei.accounts.models import signed_in_user
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
+from canpei.people import rules, selectors, services
+from canpei.people.forms import LookupForm, PersonForm, StatusForm
+from canpei.people.models import Person
+from canpei.people.surveys.selectors import survey_list
+from canpei.training.lookup_limit import lookup_count
+from canpei.training.classes.selectors import person_trainings
+from canpei.web.pages import (
+    create_page, edit_page, list_context, requires, town_options,
+)
+
+
+@requires(Perm.PERSON_BROWSE)
+def person_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    context = list_context(
+        request, selectors.PersonFilters,
+        lambda filters: selectors.person_list(user=user, filters=filters),
+        count=lambda filters: selectors.person_count(user=user, filters=filters))
+    return render(request, "people/person_list.html", {
+        **context,
+        "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
+        "categories": rules.Category.choices,
+        "grades": rules.Grade.choices,
+        "employment_forms": rules.EmploymentForm.choices,
+        "statuses": rules.PersonStatus.choices,
+        "can_create": has_perm(user, Perm.PERSON_CREATE),
+        "can_export": has_perm(user, Perm.PERSON_EXPORT),
+    })
+
+
+@requires(Perm.PERSON_BROWSE)
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    return _person_page(request, selectors.person_get(user=user, person_id=person_id))
+
+
+@requires(Perm.PERSON_REVEAL)
+@require_POST
+def person_identity(request: HttpRequest, person_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    identity = services.person_reveal_identity(actor=user, person_id=person_id)
+    person = selectors.person_get(user=user, person_id=person_id)
+    return _person_page(request, person, identity=identity)
+
+
+def _person_page(request: HttpRequest, person: Person,
+                 identity: services.Identity | None = None) -> HttpResponse:
+    user = signed_in_user(request)
+    return render(request, "people/person_detail.html", {
+        "person": person,
+        "identity": identity,
+        "can_edit": has_perm(user, Perm.PERSON_EDIT),
+        "can_reveal": has_perm(user, Perm.PERSON_REVEAL),
+        "status_form": StatusForm(initial={"status": person.status}),
+        "surveys": survey_list(user=user, person=person.pk),
+        "can_survey": has_perm(user, Perm.SURVEY_EDIT),
+        "trainings": (person_trainings(user=user, person_id=person.pk)
+                      if has_perm(user, Perm.CLASS_BROWSE) else None),
+        "can_apply": has_perm(user, Perm.APPLICATION_SUBMIT),
+    })
+
+
+
+
+@requires(Perm.PERSON_CREATE)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = PersonForm(request.POST or None, user=user)
+    return create_page(
+        request, form, "people/person_form.html", {"person": None},
+        lambda data: services.person_create(actor=user, data=data),
+        lambda person: f"已登记：{person.name}", "person-detail", "person_id")
+
+
+def _initial(person: Person) -> dict[str, Any]:
+    # The numbers are shown masked, as everywhere else: the full ones only through the audited
+    # reveal. A masked value posted back unchanged is not in changed_data, so it is not written;
+    # typing a whole new number replaces it.
+    return {
+        "name": person.name, "id_number": person.id_number_masked,
+        "cert_number": person.cert_number_masked,
+        "category": person.category, "grade": person.grade, "town": person.town_id,
+        "address": person.address, "phone": person.phone, "education": person.education,
+        "hardship": person.hardship, "employment_form": person.employment_form,
+        "not_working_reason": person.not_working_reason, "new_entrant": person.new_entrant,
+        "registered_unemployed": person.registered_unemployed,
+        "entrepreneurship_intention": person.entrepreneurship_intention,
+    }
+
+
+@requires(Perm.PERSON_EDIT)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    person = selectors.person_get(user=user, person_id=person_id)
+    form = PersonForm(request.POST or None, user=user, initial=_initial(person))
+    return edit_page(
+        request, form, "people/person_form.html", {"person": person},
+        lambda data: services.person_update(actor=user, person=person, data=data),
+        "person-detail", person_id=person.pk)
+
+
+@requires(Perm.PERSON_EDIT)
+@require_POST
+def person_status(request: HttpRequest, person_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    person = selectors.person_get(user=user, person_id=person_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_change_status(actor=user, person=person,
+                                          status=form.cleaned_data["status"],
+                                          comment=form.cleaned_data["comment"])
+        except ServiceError as exc:
+            messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
+        else:
+            messages.success(request, "状态已变更")
+    else:
+        messages.error(request, "变更状态须选择状态并填写说明")
+    return redirect("person-detail", person_id=person.pk)
+
+
+@requires(Perm.PERSON_LOOKUP)
+@require_http_methods(["GET", "POST"])
+def person_lookup(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = LookupForm(request.POST or None)
+    found = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            # Active persons only, at most CANPEI_LOOKUP_RATE a minute (as the API's lookup).
+            lookup_count(user)
+            found = services.person_lookup(actor=user, id_number=form.cleaned_data["id_number"])
+        except Throttled as exc:
+            form.add_error("id_number", exc.message)
+            status = exc.status
+        except InvalidInput as exc:
+            for field, message in exc.errors:
+                form.add_error(field, message)
+        except NotFound as exc:
+            form.add_error("id_number", exc.message)
+    return render(request, "people/person_lookup.html", {"form": form, "found": found},
+                  status=status)

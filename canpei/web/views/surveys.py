@@ -1,0 +1,173 @@
+"""Pages of the annual needs survey and the skills dictionary."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from canpei.accounts.models import signed_in_user
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.errors import InvalidInput, ServiceError
+from canpei.people.models import Skill
+from canpei.people.selectors import person_get
+from canpei.people.surveys import selectors as selectors
+from canpei.people.surveys import services as services
+from canpei.people.surveys.forms import SkillForm, SurveyForm
+from canpei.web.pages import requires, town_options
+from canpei.forms import add_service_errors
+
+
+def _year(request: HttpRequest) -> tuple[int, list[tuple[str, str]]]:
+    this_year = timezone.localdate().year
+    try:
+        return selectors.parse_year(request.GET.get("year"), default=this_year) or this_year, []
+    except InvalidInput as exc:
+        return this_year, exc.errors
+
+
+@requires(Perm.PERSON_BROWSE)
+def survey_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    errors: list[tuple[str, str]] = []
+    try:
+        year = selectors.parse_year(request.GET.get("year"))
+        town = selectors.parse_town(request.GET.get("town"))
+    except InvalidInput as exc:
+        errors, year, town = exc.errors, None, ""
+    qs = selectors.survey_list(user=user, year=year, town=town)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k in ("year", "town") and v}
+    return render(request, "surveys/survey_list.html", {
+        "page": page, "year": year, "town": town, "filter_errors": errors,
+        "query": urlencode(params),
+        "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
+        "can_edit": has_perm(user, Perm.SURVEY_EDIT),
+        "can_export": has_perm(user, Perm.PERSON_EXPORT),
+    })
+
+
+@requires(Perm.PERSON_BROWSE)
+def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    return render(request, "surveys/survey_detail.html", {
+        "survey": survey, "can_edit": has_perm(user, Perm.SURVEY_EDIT)})
+
+
+def _form_data(form: SurveyForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    if data.get("year") is None:
+        data.pop("year", None)
+    return data
+
+
+
+
+@requires(Perm.SURVEY_EDIT)
+@require_http_methods(["GET", "POST"])
+def survey_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    person = person_get(user=user, person_id=request.GET.get("person", ""))
+    form = SurveyForm(request.POST or None, initial={
+        "year": timezone.localdate().year, "surveyed_on": timezone.localdate().isoformat(),
+        "employment_form": person.employment_form, "not_working_reason": person.not_working_reason,
+        "new_entrant": person.new_entrant, "registered_unemployed": person.registered_unemployed,
+        "entrepreneurship_intention": person.entrepreneurship_intention,
+        "surveyor": user.first_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_create(actor=user,
+                                            data={**_form_data(form), "person": person.pk})
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已登记调查")
+            return redirect("survey-detail", survey_id=survey.pk)
+    return render(request, "surveys/survey_form.html", {"form": form, "person": person, "survey": None},
+                  status=422 if form.errors else 200)
+
+
+@requires(Perm.SURVEY_EDIT)
+@require_http_methods(["GET", "POST"])
+def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    initial = {f: getattr(survey, f) for f in ("year", "employment_form", "not_working_reason",
+                                               "employer", "wants_work", "new_entrant",
+                                               "registered_unemployed", "entrepreneurship_intention",
+                                               "training_need", "wanted_types", "preferred_mode",
+                                               "accessibility_needs", "surveyor")}
+    initial["surveyed_on"] = survey.surveyed_on.isoformat()
+    chosen = list(survey.wanted_skills.all())
+    initial["wanted_skills"] = [s.code for s in chosen]
+    # A skill retired since stays offered (and checked), or saving would silently drop it.
+    form = SurveyForm(request.POST or None, initial=initial, kept_skills=chosen)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in _form_data(form).items() if k in form.changed_data}
+        try:
+            services.survey_update(actor=user, survey=survey, data=data)
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("survey-detail", survey_id=survey.pk)
+    return render(request, "surveys/survey_form.html",
+                  {"form": form, "person": survey.person, "survey": survey},
+                  status=422 if form.errors else 200)
+
+
+@requires(Perm.PERSON_BROWSE)
+def survey_progress(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    year, errors = _year(request)
+    order = request.GET.get("order", "town")
+    towns = selectors.survey_progress(user=user, year=year, order=order)
+    due = sum(t.due for t in towns)
+    surveyed = sum(t.surveyed for t in towns)
+    town = request.GET.get("town", "")
+    missing = None
+    # Only a town of the table opens its list: another town's code is as good as an unknown one.
+    if town and town not in {t.town for t in towns}:
+        try:
+            selectors.parse_town(town)
+        except InvalidInput as exc:
+            errors += exc.errors
+        town = ""
+    if town:
+        try:
+            missing = Paginator(selectors.unsurveyed_persons(
+                user=user, year=year, town=selectors.parse_town(town)), 50
+            ).get_page(request.GET.get("page"))
+        except InvalidInput as exc:
+            errors += exc.errors
+    return render(request, "surveys/progress.html", {
+        "year": year, "towns": towns, "due": due, "surveyed": surveyed, "order": order,
+        "ratio": surveyed / due if due else 0, "town": town, "missing": missing,
+        "town_name": next((t.town_name for t in towns if t.town == town), ""),
+        "filter_errors": errors, "query": urlencode({"year": year, "town": town}),
+    })
+
+
+@requires(Perm.SKILLS_EDIT)
+@require_http_methods(["GET", "POST"])
+def skills(request: HttpRequest) -> HttpResponse:
+    form = SkillForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The page edits by code ("填写已有代码即修改该技能"): an existing code is that skill.
+        edited = Skill.objects.filter(code=form.cleaned_data["code"].strip()).first()
+        try:
+            services.skill_save(actor=signed_in_user(request), skill=edited, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "技能目录已保存")
+            return redirect("skills")
+    return render(request, "surveys/skills.html",
+                  {"form": form, "skills": Skill.objects.all()}, status=422 if form.errors else 200)
