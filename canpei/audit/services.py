@@ -69,7 +69,7 @@ def _move_head(head: AuditHead, *, last_entry_id: int, last_hash: str, added: in
                                       last_hash=last_hash, legacy_count=head.legacy_count))
 
 
-def audit_record(*, actor: User | None, action: AuditAction | str, obj: Any = None, object_type: str = "",
+def audit_record(*, actor: User | None, action: AuditAction, obj: Any = None, object_type: str = "",
                  object_id: str | int = "", summary: str = "",
                  changes: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry. Call inside the service's own transaction so both commit or neither.

@@ -125,7 +125,7 @@ class Ledger:
     headers: Sequence[str]
     widths: Sequence[int]
     rows: Iterable[Sequence[Any]]
-    action: AuditAction | str  # export.<kind>; only AuditAction once every app passes a member
+    action: AuditAction  # export.<kind>
     object_type: str
     summary: str  # 导出人员台账: the row count (and masking) is appended
     filters: Mapping[str, Any]
