@@ -9,6 +9,13 @@ from typing import Any, Iterator
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
+
+# Two pytest workers share two cores with PostgreSQL and Chromium: an example's wall time says
+# nothing about the code, so hypothesis's per-example deadline (200 ms) would only make the
+# property tests flaky. They still run every example and shrink failures as before.
+hypothesis_settings.register_profile("canpei", deadline=None)
+hypothesis_settings.load_profile("canpei")
 
 
 # Fixtures of the training records (designated institution, trainees, classes in any state),

@@ -7,7 +7,9 @@ followed by one digit of category and one of grade.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -59,41 +61,25 @@ class Gender(models.TextChoices):
     FEMALE = "2", "女"
 
 
-class Category(models.TextChoices):
-    VISION = "1", "视力残疾"
-    HEARING = "2", "听力残疾"
-    SPEECH = "3", "言语残疾"
-    PHYSICAL = "4", "肢体残疾"
-    INTELLECTUAL = "5", "智力残疾"
-    MENTAL = "6", "精神残疾"
-    MULTIPLE = "7", "多重残疾"
+def national_choices(name: str, table: str) -> type[models.TextChoices]:
+    """A national code table (残疾类别, 等级, 就业形式, 未就业原因) as choices, read from the
+    package's copy of the national code list (data/national_codes.csv), so the codes and labels
+    are written once, where their sources are noted."""
+    with (Path(__file__).parent / "data" / "national_codes.csv").open(encoding="utf-8") as f:
+        rows = [(row["code"], row["label"]) for row in csv.DictReader(f) if row["table"] == table]
+    if not rows:
+        raise ValueError(f"national code table {table!r} is empty")
+    # Members are named by code (C1 …): the code, not a name, is what every reader uses.
+    # Enum's functional API; django-stubs types TextChoices(...) only as a member constructor.
+    choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
+        name, [(f"C{code}", (code, label)) for code, label in rows])
+    return choices
 
 
-class Grade(models.TextChoices):
-    ONE = "1", "一级"
-    TWO = "2", "二级"
-    THREE = "3", "三级"
-    FOUR = "4", "四级"
-
-
-class EmploymentForm(models.TextChoices):
-    QUOTA = "1", "按比例就业"
-    CONCENTRATED = "2", "集中就业"
-    SELF_EMPLOYED = "3", "个体就业（含自主创业）"
-    PUBLIC_WELFARE = "4", "公益性岗位就业"
-    AUXILIARY = "5", "辅助性就业"
-    RURAL = "6", "农村种养加"
-    FLEXIBLE = "7", "灵活就业（社区、居家就业）"
-
-
-class NotWorkingReason(models.TextChoices):
-    STUDYING = "1", "在校学习"
-    RETIRED = "2", "退休"
-    NO_WISH = "3", "无意愿就业"
-    NO_SKILLS = "4", "无就业技能"
-    UNABLE = "5", "丧失劳动能力"
-    LAND_REQUISITIONED = "6", "农用土地被征用"
-    OTHER = "7", "其他"
+Category = national_choices("Category", "disability_category")
+Grade = national_choices("Grade", "disability_grade")
+EmploymentForm = national_choices("EmploymentForm", "employment_form")
+NotWorkingReason = national_choices("NotWorkingReason", "not_working_reason")
 
 
 class Education(models.TextChoices):
