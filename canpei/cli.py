@@ -55,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
     # The background worker (imports) runs beside the web server and stops with it.
     worker = None
-    if not args.no_worker:
+    if worker_needed(no_worker=args.no_worker):
         worker = subprocess.Popen([sys.executable, "-m", "canpei", "worker"])
     server = subprocess.Popen(command)
 
@@ -80,6 +80,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 worker.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+def worker_needed(*, no_worker: bool) -> bool:
+    """Whether `canpei run` starts `canpei worker`: only for the database task backend. With
+    CANPEI_TASKS=immediate the tasks run inside the request, and db_worker refuses to start."""
+    from django.conf import settings
+
+    backend = settings.TASKS["default"]["BACKEND"]
+    return not no_worker and backend == "django_tasks_db.DatabaseBackend"
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

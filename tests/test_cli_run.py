@@ -85,3 +85,13 @@ def test_sigterm_to_canpei_run_stops_the_server_and_the_worker(tmp_path: Path) -
         except OSError:
             pass
         run.wait(timeout=10)
+
+
+def test_canpei_run_starts_the_worker_only_for_the_database_task_backend(settings) -> None:
+    from canpei.cli import worker_needed
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert worker_needed(no_worker=False) is True
+    assert worker_needed(no_worker=True) is False
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert worker_needed(no_worker=False) is False
