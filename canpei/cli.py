@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from canpei.accounts.models import User
@@ -298,6 +298,11 @@ def _announce(text: str) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent snapshot of the whole database (SQLite: online backup API; PostgreSQL:
+    pg_dump --format=custom) while the app may keep running. FILE is a tar archive: a manifest
+    and the database; it is written to a temporary file and renamed, so a failure never leaves a
+    truncated FILE. The keys are not in it: keep CANPEI_FIELD_KEY or var/field.key, and
+    CANPEI_AUDIT_KEY or var/audit.key, as well."""
     from pathlib import Path
 
     from canpei.backup import BACKEND_LABELS, BackupError, backup_create
@@ -318,6 +323,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the current database's contents with a backup of the same backend (all or
+    nothing), apply pending migrations when the backup is older, and verify the audit log. The
+    manifest's signature (audit key) and the backup's audit chain are checked before anything is
+    replaced: a backup failing either is refused. Exit 0 only when the audit chain verifies."""
     from pathlib import Path
 
     from django.conf import settings
@@ -497,6 +506,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                  func: Callable[[argparse.Namespace], int], *, help: str) -> argparse.ArgumentParser:
+    """The subcommand `name FILE`, run by `func`; its --help describes it with `func`'s docstring
+    (argparse rewraps it, so its line breaks do not matter)."""
+    parser = sub.add_parser(name, help=help, description=func.__doc__)
+    parser.add_argument("file", metavar="FILE")
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     from canpei.accounts.roles import Role
     from canpei.spreadsheets.registry import export_specs, import_specs
@@ -579,29 +598,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")
     exp.set_defaults(func=cmd_export)
 
-    bk = sub.add_parser(
-        "backup", help="consistent backup of the whole database into one file",
-        description="Write a consistent snapshot of the whole database (SQLite: online backup "
-                    "API; PostgreSQL: pg_dump --format=custom) while the app may keep running. "
-                    "FILE is a tar archive: a manifest and the database; it is written to a "
-                    "temporary file and renamed, so a failure never leaves a truncated FILE. "
-                    "The keys are not in it: keep CANPEI_FIELD_KEY or var/field.key, and "
-                    "CANPEI_AUDIT_KEY or var/audit.key, as well.")
-    bk.add_argument("file", metavar="FILE")
-    bk.set_defaults(func=cmd_backup)
-
-    rs = sub.add_parser(
-        "restore", help="replace the whole database with a backup made by `canpei backup`",
-        description="Replace the current database's contents with a backup of the same backend "
-                    "(all or nothing), apply pending migrations when the backup is older, and "
-                    "verify the audit log. The manifest's signature (audit key) and the backup's "
-                    "audit chain are checked before anything is replaced: a backup failing "
-                    "either is refused. Exit 0 only when the audit chain verifies.")
-    rs.add_argument("file", metavar="FILE")
+    _file_command(sub, "backup", cmd_backup,
+                  help="consistent backup of the whole database into one file")
+    rs = _file_command(sub, "restore", cmd_restore,
+                       help="replace the whole database with a backup made by `canpei backup`")
     rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     rs.add_argument("--accept-unsigned", action="store_true",
                     help="restore a backup made before manifests were signed (format 1)")
-    rs.set_defaults(func=cmd_restore)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterable, Mapping, TypeVar
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Self, TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -80,6 +81,29 @@ class FilterParams:
 def filters_as_params(filters: object) -> dict[str, str]:
     """The filters given, as query parameters (export links, audit entries)."""
     return {key: str(value) for key, value in vars(filters).items() if value not in ("", None)}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """A list's filters, as a frozen dataclass subclassing this one. The subclass says in `parse`
+    how each of its fields is read from the query parameters; `from_params` then reads them all
+    and refuses the bad ones together, and `as_params` gives back the ones given."""
+
+    @classmethod
+    def parse(cls, read: FilterParams) -> dict[str, Any]:
+        """The fields' values read from `read`, which collects the bad ones."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_params(cls, params: Any) -> Self:
+        """Parse query parameters, naming each bad one; unknown parameters are ignored."""
+        read = FilterParams(params)
+        values = cls.parse(read)
+        read.done()
+        return cls(**values)
+
+    def as_params(self) -> dict[str, str]:
+        return filters_as_params(self)
 
 
 def filter_given(records: QuerySet[M], **lookups: Any) -> QuerySet[M]:

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 
+from canpei.timestamps import Timestamped
 from canpei.workflows import WorkflowEvent, state_field
 
 
@@ -28,7 +29,7 @@ class DesignationState(models.TextChoices):
     REVOKED = "revoked", "撤销"
 
 
-class Institution(models.Model):
+class Institution(Timestamped):
     """A training institution: what the city designates, and what institution staff are scoped to.
 
     `state` and the validity dates change only through services.institution_transition, which
@@ -51,8 +52,6 @@ class Institution(models.Model):
                              default=DesignationState.APPLIED)
     designated_from = models.DateField("定点起始", null=True, blank=True)
     designated_to = models.DateField("定点截止", null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["id"]

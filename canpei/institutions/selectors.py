@@ -13,7 +13,7 @@ from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
 from canpei.regions.scope import ScopePaths, any_town
-from canpei.selectors import FilterParams, filter_given, filters_as_params, get_in_scope
+from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -31,25 +31,18 @@ QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
 
 
 @dataclass(frozen=True)
-class InstitutionFilters:
+class InstitutionFilters(ListFilters):
     town: str = ""
     state: str = ""
     type: str = ""
     q: str = ""
 
     @classmethod
-    def from_params(cls, params: Any) -> "InstitutionFilters":
-        """Parse query parameters, naming each bad one; unknown parameters are ignored."""
-        read = FilterParams(params)
-        filters = cls(town=read.town(),
-                      state=read.choice("state", DesignationState.values, STATE_FILTER_INVALID),
-                      type=read.choice("type", InstitutionType.values, TYPE_FILTER_INVALID),
-                      q=read.search(limit=50, message=QUERY_TOO_LONG))
-        read.done()
-        return filters
-
-    def as_params(self) -> dict[str, str]:
-        return filters_as_params(self)
+    def parse(cls, read: FilterParams) -> dict[str, Any]:
+        return {"town": read.town(),
+                "state": read.choice("state", DesignationState.values, STATE_FILTER_INVALID),
+                "type": read.choice("type", InstitutionType.values, TYPE_FILTER_INVALID),
+                "q": read.search(limit=50, message=QUERY_TOO_LONG)}
 
 
 def institution_list(*, user: Viewer, filters: InstitutionFilters | None = None) -> QuerySet[Institution]:

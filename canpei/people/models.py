@@ -11,10 +11,11 @@ from canpei.people.rules import (
     HARDSHIP_FLAGS, Category, Education, EmploymentForm, Gender, Grade, NotWorkingReason,
     PersonStatus, mask_cert_number, mask_id_number, working_age_on,
 )
+from canpei.timestamps import Timestamped
 from canpei.validation import choices_constraint
 
 
-class Person(models.Model):
+class Person(Timestamped):
     """A disabled person on the real-name registry (实名制), one per ID number city-wide."""
 
     name = models.CharField("姓名", max_length=30)
@@ -54,8 +55,6 @@ class Person(models.Model):
     entrepreneurship_intention = models.BooleanField("有创业意愿", default=False)
     status = models.CharField("状态", max_length=16, choices=PersonStatus.choices,
                               default=PersonStatus.ACTIVE)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -142,7 +141,7 @@ class Skill(models.Model):
     def __str__(self) -> str:
         return self.name
 
-class Survey(models.Model):
+class Survey(Timestamped):
     """The annual employment and training needs survey (就业培训需求调查): one per person per year."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="surveys")
@@ -165,8 +164,6 @@ class Survey(models.Model):
     accessibility_needs = models.JSONField("无障碍需求", default=list, blank=True)
     surveyor = models.CharField("调查人", max_length=30, blank=True)
     surveyed_on = models.DateField("调查日期")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-year", "id"]

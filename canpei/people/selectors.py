@@ -18,7 +18,7 @@ from canpei.people.rules import (
 )
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
-from canpei.selectors import FilterParams, filter_given, get_in_scope
+from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -36,7 +36,7 @@ PINYIN = re.compile(r"^[a-z]+$")
 
 
 @dataclass(frozen=True)
-class PersonFilters:
+class PersonFilters(ListFilters):
     town: str = ""
     q: str = ""
     category: str = ""
@@ -46,16 +46,16 @@ class PersonFilters:
     status: str = ""
 
     @classmethod
-    def from_params(cls, params: Any) -> "PersonFilters":
-        """Parse query parameters, naming each bad one; unknown parameters are ignored."""
-        read = FilterParams(params)
-        town = read.town()
-        q = read.search(limit=30, message=QUERY_TOO_LONG)
-        category = read.choice("category", Category.values, CATEGORY_INVALID)
-        grade = read.choice("grade", Grade.values, GRADE_INVALID)
-        employment_form = read.choice("employment_form", EmploymentForm.values + ["none"],
-                                      EMPLOYMENT_FORM_INVALID)
-        status = read.choice("status", PersonStatus.values, STATUS_INVALID)
+    def parse(cls, read: FilterParams) -> dict[str, Any]:
+        values = {
+            "town": read.town(),
+            "q": read.search(limit=30, message=QUERY_TOO_LONG),
+            "category": read.choice("category", Category.values, CATEGORY_INVALID),
+            "grade": read.choice("grade", Grade.values, GRADE_INVALID),
+            "employment_form": read.choice("employment_form", EmploymentForm.values + ["none"],
+                                           EMPLOYMENT_FORM_INVALID),
+            "status": read.choice("status", PersonStatus.values, STATUS_INVALID),
+        }
         working_age: bool | None = None
         raw_age = read.text("working_age").lower()
         if raw_age in {"true", "1", "yes"}:
@@ -64,9 +64,7 @@ class PersonFilters:
             working_age = False
         elif raw_age:
             read.errors.append(("working_age", WORKING_AGE_FILTER_INVALID))
-        read.done()
-        return cls(town=town, q=q, category=category, grade=grade,
-                   employment_form=employment_form, working_age=working_age, status=status)
+        return {**values, "working_age": working_age}
 
 
 def working_age_q(on: Any = None) -> Q:

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
+from canpei.timestamps import Timestamped
 from canpei.workflows import WorkflowEvent, state_field
 
 
@@ -65,7 +66,7 @@ class ClassCodeCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
-class TrainingClass(models.Model):
+class TrainingClass(Timestamped):
     """A training class (培训班) of a designated institution."""
 
     code = models.CharField("班级编号", max_length=20, unique=True, editable=False)
@@ -98,8 +99,6 @@ class TrainingClass(models.Model):
                              default=ClassState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -306,7 +305,7 @@ class ApplicationState(models.TextChoices):
     REIMBURSED = "reimbursed", "已报销"
 
 
-class Application(models.Model):
+class Application(Timestamped):
     """An individual application (个人申请) for training that is not a class, submitted by the
     town staff for a person of their town."""
 
@@ -342,8 +341,6 @@ class Application(models.Model):
                                             null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -389,7 +386,7 @@ class StaffPosition(models.TextChoices):
     COUNSELLOR = "counsellor", "就业指导员"
 
 
-class StaffTraining(models.Model):
+class StaffTraining(Timestamped):
     """Online training (网上远程培训) of a town's federation liaisons and employment counsellors."""
 
     town = models.ForeignKey("regions.Region", verbose_name="所属镇街", on_delete=models.PROTECT,
@@ -403,8 +400,6 @@ class StaffTraining(models.Model):
     completed_on = models.DateField("完成日期", null=True, blank=True)
     fee_paid = models.DecimalField("已缴费用（元）", max_digits=10, decimal_places=2,
                                    default=Decimal("0"))
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-year", "town", "id"]

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from canpei.accounts.roles import Perm, Role
 from canpei.codes import TrainingType
 from canpei.regions.scope import ScopePaths
-from canpei.selectors import FilterParams, filter_given, filters_as_params, get_in_scope
+from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
 from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
     TrainingClass,
@@ -46,7 +46,7 @@ QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
 
 
 @dataclass(frozen=True)
-class ClassFilters:
+class ClassFilters(ListFilters):
     year: int | None = None
     state: str = ""
     institution: int | None = None
@@ -55,19 +55,12 @@ class ClassFilters:
     q: str = ""
 
     @classmethod
-    def from_params(cls, params: Any) -> "ClassFilters":
-        """Parse query parameters, naming each bad one; unknown parameters are ignored."""
-        read = FilterParams(params)
-        filters = cls(year=read.year(),
-                      state=read.choice("state", ClassState.values, STATE_INVALID),
-                      type=read.choice("type", TrainingType.values, TYPE_INVALID),
-                      institution=read.record_id("institution", INSTITUTION_INVALID),
-                      town=read.town(), q=read.search(limit=50, message=QUERY_TOO_LONG))
-        read.done()
-        return filters
-
-    def as_params(self) -> dict[str, str]:
-        return filters_as_params(self)
+    def parse(cls, read: FilterParams) -> dict[str, Any]:
+        return {"year": read.year(),
+                "state": read.choice("state", ClassState.values, STATE_INVALID),
+                "type": read.choice("type", TrainingType.values, TYPE_INVALID),
+                "institution": read.record_id("institution", INSTITUTION_INVALID),
+                "town": read.town(), "q": read.search(limit=50, message=QUERY_TOO_LONG)}
 
 
 def _enrolled_count(user: Viewer) -> Subquery:
