@@ -17,8 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 
-from canpei.accounts.models import User
-from canpei.accounts.roles import Role, has_perm
+from canpei.accounts.models import User, signed_in_user
+from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import InvalidInput, NotFound, ServiceError
 from canpei.forms import add_service_errors
 from canpei.people.selectors import town_choices
@@ -245,3 +245,76 @@ def saved(request: HttpRequest, message: str, to: str, **kwargs: Any) -> HttpRes
     """After a write: say so on the next page, and go to the page named `to`."""
     messages.success(request, message)
     return redirect(to, **kwargs)
+
+
+FC = TypeVar("FC", bound=Filters, contravariant=True)
+
+
+class ScopedRecords(Protocol[FC]):
+    """A list selector: the records of the user's scope that pass the filters (or their count)."""
+
+    def __call__(self, *, user: User, filters: FC) -> Any: ...
+
+
+class Exportable(Protocol):
+    """Filters that can be written back as the query of the list's export link."""
+
+    def as_params(self) -> dict[str, str]: ...
+
+
+def list_page(request: HttpRequest, template: str, filters_class: type[F],
+              records: ScopedRecords[F], extra: dict[str, Any], *, towns_hidden_for: Role,
+              count: ScopedRecords[F] | None = None, exported: bool = False) -> HttpResponse:
+    """A list page: the page of `records` for the signed-in user (see list_context), the towns
+    to filter by (none for `towns_hidden_for`, see town_options) and the view's own `extra`
+    context. `exported` adds the filters as the export link's query (`export_query`);
+    `can_export` is whether the user may download the ledgers at all."""
+    user = signed_in_user(request)
+    context = list_context(request, filters_class,
+                           lambda filters: records(user=user, filters=filters),
+                           count=None if count is None
+                           else lambda filters: count(user=user, filters=filters))
+    if exported:
+        filters: Exportable = context["filters"]
+        context["export_query"] = urlencode(filters.as_params())
+    return render(request, template, {
+        **context, "towns": town_options(user, hidden_for=towns_hidden_for),
+        "can_export": has_perm(user, Perm.PERSON_EXPORT), **extra})
+
+
+def record_view(perm: str, get: Callable[..., Model], template: str, name: str, *,
+                edit_perm: str) -> Callable[..., HttpResponse]:
+    """The view of a record's page that shows just the record and, to a user holding
+    `edit_perm`, the way to its edit page (`can_edit`). `get` is the record's scoped selector,
+    called with the user and the URL's key (out of scope: 404); the template reads the record
+    as `name`. Behind `perm`, as `requires`."""
+    @requires(perm)
+    def view(request: HttpRequest, **key: int) -> HttpResponse:
+        record = get(user=signed_in_user(request), **key)
+        return render(request, template, {name: record,
+                                          "can_edit": has_perm(request.user, edit_perm)})
+    return view
+
+
+RC = TypeVar("RC", bound=Model, covariant=True)
+
+
+class Registers(Protocol[RC]):
+    """A create service: the new record, written as `actor` from a form's service data."""
+
+    def __call__(self, *, actor: User, data: dict[str, Any]) -> RC: ...
+
+
+def register_page(request: HttpRequest, form_class: Callable[..., Any], template: str,
+                  name: str, register: Registers[R], detail: str, key: str, *,
+                  label: Callable[[R], str], initial: dict[str, Any] | None = None
+                  ) -> HttpResponse:
+    """A page registering a record of a kind whose form is built for the user and that needs
+    nothing else (see create_page): `register` (the create service) as the signed-in user,
+    then 已登记 with the new record's `label`. The form shows with `name` set to None, which
+    the kind's form template reads as "a new record"."""
+    user = signed_in_user(request)
+    form = form_class(request.POST or None, user=user, initial=initial)
+    return create_page(request, form, template, {name: None},
+                       lambda data: register(actor=user, data=data),
+                       lambda record: f"已登记：{label(record)}", detail, key)

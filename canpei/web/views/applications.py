@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -22,8 +21,7 @@ from canpei.training.models import (
     Application, ApplicationKind, ApplicationState,
 )
 from canpei.web.pages import (
-    create_page, edit_page, list_context, posted_action, requires, step_forms, submit,
-    town_options,
+    create_page, edit_page, list_page, posted_action, requires, step_forms, submit,
 )
 
 
@@ -31,17 +29,11 @@ from canpei.web.pages import (
 
 @requires(Perm.APPLICATION_BROWSE)
 def application_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    context = list_context(
-        request, selectors.ApplicationFilters,
-        lambda filters: selectors.application_list(user=user, filters=filters))
-    return render(request, "applications/application_list.html", {
-        **context, "export_query": urlencode(context["filters"].as_params()),
-        "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
-        "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
-        "can_submit": has_perm(user, Perm.APPLICATION_SUBMIT),
-        "can_export": has_perm(user, Perm.PERSON_EXPORT),
-    })
+    return list_page(request, "applications/application_list.html",
+                     selectors.ApplicationFilters, selectors.application_list, {
+                         "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
+                         "can_submit": has_perm(request.user, Perm.APPLICATION_SUBMIT),
+                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
 
 
 @requires(Perm.APPLICATION_SUBMIT)

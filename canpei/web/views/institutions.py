@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.forms.models import model_to_dict
@@ -22,24 +21,19 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    create_page, edit_page, list_context, list_filters, posted_action, requires, step_forms,
-    submit, town_options,
+    edit_page, list_filters, list_page, posted_action, register_page, requires, step_forms,
+    submit,
 )
 
 
 @requires(Perm.INSTITUTION_BROWSE)
 def institution_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    context = list_context(
-        request, selectors.InstitutionFilters,
-        lambda filters: selectors.institution_list(user=user, filters=filters))
-    return render(request, "institutions/institution_list.html", {
-        **context, "export_query": urlencode(context["filters"].as_params()),
-        "towns": town_options(user, hidden_for=Role.INSTITUTION_STAFF),
-        "states": DesignationState.choices, "types": InstitutionType.choices,
-        "can_create": has_perm(user, Perm.INSTITUTION_CREATE),
-        "today": timezone.localdate(),
-    })
+    return list_page(request, "institutions/institution_list.html",
+                     selectors.InstitutionFilters, selectors.institution_list, {
+                         "states": DesignationState.choices, "types": InstitutionType.choices,
+                         "can_create": has_perm(request.user, Perm.INSTITUTION_CREATE),
+                         "today": timezone.localdate(),
+                     }, towns_hidden_for=Role.INSTITUTION_STAFF, exported=True)
 
 
 @requires(Perm.INSTITUTION_BROWSE)
@@ -61,12 +55,9 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
 @requires(Perm.INSTITUTION_CREATE)
 @require_http_methods(["GET", "POST"])
 def institution_create(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    form = InstitutionForm(request.POST or None, user=user)
-    return create_page(
-        request, form, "institutions/institution_form.html", {"institution": None},
-        lambda data: services.institution_create(actor=user, data=data),
-        lambda institution: f"已登记：{institution.name}", "institution-detail", "institution_id")
+    return register_page(request, InstitutionForm, "institutions/institution_form.html",
+                         "institution", services.institution_create, "institution-detail",
+                         "institution_id", label=lambda institution: institution.name)
 
 
 @requires(Perm.INSTITUTION_EDIT)

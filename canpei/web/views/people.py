@@ -21,27 +21,20 @@ from canpei.people.surveys.selectors import survey_list
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.classes.selectors import person_trainings
 from canpei.web.pages import (
-    create_page, edit_page, list_context, requires, town_options,
+    edit_page, list_page, register_page, requires,
 )
 
 
 @requires(Perm.PERSON_BROWSE)
 def person_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    context = list_context(
-        request, selectors.PersonFilters,
-        lambda filters: selectors.person_list(user=user, filters=filters),
-        count=lambda filters: selectors.person_count(user=user, filters=filters))
-    return render(request, "people/person_list.html", {
-        **context,
-        "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
-        "categories": rules.Category.choices,
-        "grades": rules.Grade.choices,
-        "employment_forms": rules.EmploymentForm.choices,
-        "statuses": rules.PersonStatus.choices,
-        "can_create": has_perm(user, Perm.PERSON_CREATE),
-        "can_export": has_perm(user, Perm.PERSON_EXPORT),
-    })
+    return list_page(request, "people/person_list.html",
+                     selectors.PersonFilters, selectors.person_list, {
+                         "categories": rules.Category.choices,
+                         "grades": rules.Grade.choices,
+                         "employment_forms": rules.EmploymentForm.choices,
+                         "statuses": rules.PersonStatus.choices,
+                         "can_create": has_perm(request.user, Perm.PERSON_CREATE),
+                     }, towns_hidden_for=Role.TOWN_STAFF, count=selectors.person_count)
 
 
 @requires(Perm.PERSON_BROWSE)
@@ -81,12 +74,9 @@ def _person_page(request: HttpRequest, person: Person,
 @requires(Perm.PERSON_CREATE)
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    form = PersonForm(request.POST or None, user=user)
-    return create_page(
-        request, form, "people/person_form.html", {"person": None},
-        lambda data: services.person_create(actor=user, data=data),
-        lambda person: f"已登记：{person.name}", "person-detail", "person_id")
+    return register_page(request, PersonForm, "people/person_form.html", "person",
+                         services.person_create, "person-detail", "person_id",
+                         label=lambda person: person.name)
 
 
 def _initial(person: Person) -> dict[str, Any]:

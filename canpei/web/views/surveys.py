@@ -20,7 +20,7 @@ from canpei.people.selectors import person_get
 from canpei.people.surveys import selectors as selectors
 from canpei.people.surveys import services as services
 from canpei.people.surveys.forms import SkillForm, SurveyForm
-from canpei.web.pages import requires, town_options
+from canpei.web.pages import record_view, requires, town_options
 from canpei.forms import add_service_errors
 
 
@@ -53,12 +53,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@requires(Perm.PERSON_BROWSE)
-def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    survey = selectors.survey_get(user=user, survey_id=survey_id)
-    return render(request, "surveys/survey_detail.html", {
-        "survey": survey, "can_edit": has_perm(user, Perm.SURVEY_EDIT)})
+survey_detail = record_view(Perm.PERSON_BROWSE, selectors.survey_get,
+                            "surveys/survey_detail.html", "survey", edit_perm=Perm.SURVEY_EDIT)
 
 
 def _form_data(form: SurveyForm) -> dict[str, Any]:
