@@ -72,8 +72,18 @@ EXPORT_BAR = 1.5
 MEMORY_BAR_MB = 300.0
 IMPORT_MEMORY_BAR_MB = 500.0
 BENCH_USER = "bench-io"
-HEADER = ["姓名", "身份证号", "残疾证号", "残疾类别", "残疾等级", "所属镇街", "地址", "联系电话", "文化程度",
-          "就业形式"]
+HEADER = [
+    "姓名",
+    "身份证号",
+    "残疾证号",
+    "残疾类别",
+    "残疾等级",
+    "所属镇街",
+    "地址",
+    "联系电话",
+    "文化程度",
+    "就业形式",
+]
 
 
 def log(message: str) -> None:
@@ -96,8 +106,10 @@ def empty_persons(reset: bool) -> None:
         return
     name = str(settings.DATABASES["default"]["NAME"])
     if not (reset or "bench" in name.lower() or name.lower().endswith("_io")):
-        raise SystemExit(f"refusing to empty {name}: it holds {have:,} persons; use a database whose "
-                         "name contains 'bench' or ends in '_io', or pass --reset")
+        raise SystemExit(
+            f"refusing to empty {name}: it holds {have:,} persons; use a database whose "
+            "name contains 'bench' or ends in '_io', or pass --reset"
+        )
     log(f"emptying the persons table ({have:,} persons) ...")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -110,6 +122,7 @@ def empty_persons(reset: bool) -> None:
 
 # --------------------------------------------------------------------------- the file
 
+
 def ledger_rows(count: int, seed: int) -> list[list[Any]]:
     """Rows as a town clerk types them: Chinese labels, town names, numbers as text."""
     towns = dict(Region.objects.filter(level=Region.Level.TOWN).values_list("code", "name"))
@@ -118,9 +131,20 @@ def ledger_rows(count: int, seed: int) -> list[list[Any]]:
     rows = []
     for person in generate_persons(count, seed, sorted(towns), timezone.localdate()):
         number = person.id_number
-        rows.append([person.name, number, person.cert_number, categories[person.category],
-                     grades[person.grade], towns[person.town_id], person.address, person.phone,
-                     education[person.education], forms.get(person.employment_form, "")])
+        rows.append(
+            [
+                person.name,
+                number,
+                person.cert_number,
+                categories[person.category],
+                grades[person.grade],
+                towns[person.town_id],
+                person.address,
+                person.phone,
+                education[person.education],
+                forms.get(person.employment_form, ""),
+            ]
+        )
     return rows
 
 
@@ -140,6 +164,7 @@ def write_ledger(rows: list[list[Any]]) -> bytes:
 
 
 # --------------------------------------------------------------------------- the references
+
 
 def calamine_read(data: bytes) -> tuple[float, int]:
     started = time.perf_counter()
@@ -176,8 +201,15 @@ def postgres_copy(rows: list[list[Any]]) -> float:
 def xlsxwriter_alone(path: str, cells: list[list[Any]]) -> float:
     """The same cells, each written with its typed writer, nothing else."""
     started = time.perf_counter()
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet("台账")
     sheet.write_string(0, 0, "残疾人实名制台账")
@@ -191,7 +223,9 @@ def xlsxwriter_alone(path: str, cells: list[list[Any]]) -> float:
             if isinstance(value, str):
                 sheet.write_string(r, c, value)
             elif isinstance(value, dt.date):
-                sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_format)
+                sheet.write_datetime(
+                    r, c, dt.datetime(value.year, value.month, value.day), date_format
+                )
             else:
                 sheet.write_number(r, c, value)
     workbook.close()
@@ -200,14 +234,20 @@ def xlsxwriter_alone(path: str, cells: list[list[Any]]) -> float:
 
 def export_cells(user: User) -> list[list[Any]]:
     """What the export writes, as plain cells (booleans already 是/否)."""
-    return [[("是" if v else "否") if isinstance(v, bool) else v for v in row]
-            for row in _person_rows(user, PersonFilters(), True)]
+    return [
+        [("是" if v else "否") if isinstance(v, bool) else v for v in row]
+        for row in _person_rows(user, PersonFilters(), True)
+    ]
 
 
 def export_in_child(path: str) -> tuple[float, float, int]:
     """Run the export alone in a fresh process: (peak RSS MB, RSS MB before the export, rows)."""
-    done = subprocess.run([sys.executable, __file__, "--export-child", path], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--export-child", path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"export child failed:\n{done.stderr[-3000:]}")
     peak, before, rows = done.stdout.split()
@@ -232,8 +272,12 @@ def peak_rss_mb() -> float:
 
 def import_in_child(path: str) -> tuple[float, float, str]:
     """Import the file alone in a fresh process: (peak RSS MB, RSS MB before the import, summary)."""
-    done = subprocess.run([sys.executable, __file__, "--import-child", path], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--import-child", path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"import child failed:\n{done.stderr[-3000:]}")
     peak, before, summary = done.stdout.strip().split(" ", 2)
@@ -275,15 +319,23 @@ def memory_at_the_limit(count: int, seed: int) -> None:
                 writer.writerows(rows[:1000])
                 rows = rows[1000:] + rows[:1000]
         del rows
-        for label, path in (("import peak memory, row limit", good), ("same file, every row wrong", bad),
-                            ("CSV of 44 MB, over the row limit", huge)):
+        for label, path in (
+            ("import peak memory, row limit", good),
+            ("same file, every row wrong", bad),
+            ("CSV of 44 MB, over the row limit", huge),
+        ):
             empty_persons(True)
             connection.close()
             peak, before, summary = import_in_child(path)
-            verdict = "ok" if peak <= IMPORT_MEMORY_BAR_MB else f"MISSES <= {IMPORT_MEMORY_BAR_MB:.0f} MB"
+            verdict = (
+                "ok" if peak <= IMPORT_MEMORY_BAR_MB else f"MISSES <= {IMPORT_MEMORY_BAR_MB:.0f} MB"
+            )
             size = os.path.getsize(path) / 1e6
-            print(f"{label:<36} {peak:7.1f} MB  ({Path(path).suffix} {size:.1f} MB, fresh process, "
-                  f"before the import {before:.1f} MB; {summary[:44]})  [{verdict}]", flush=True)
+            print(
+                f"{label:<36} {peak:7.1f} MB  ({Path(path).suffix} {size:.1f} MB, fresh process, "
+                f"before the import {before:.1f} MB; {summary[:44]})  [{verdict}]",
+                flush=True,
+            )
 
 
 def export_child(path: str) -> int:
@@ -296,14 +348,22 @@ def export_child(path: str) -> int:
 
 # --------------------------------------------------------------------------- main
 
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--reset", action="store_true",
-                        help="allow emptying a persons table in a database not named *bench* or *_io")
-    parser.add_argument("--memory-rows", type=int, default=MAX_ROWS,
-                        help="rows of the memory runs (default: the import row limit, %(default)s)")
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="allow emptying a persons table in a database not named *bench* or *_io",
+    )
+    parser.add_argument(
+        "--memory-rows",
+        type=int,
+        default=MAX_ROWS,
+        help="rows of the memory runs (default: the import row limit, %(default)s)",
+    )
     parser.add_argument("--export-child", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--import-child", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -323,9 +383,11 @@ def main() -> int:
     rows = ledger_rows(args.rows, args.seed)
     data = write_ledger(rows)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"# import/export benchmark: {args.rows:,} person rows x {len(HEADER)} columns, "
-          f".xlsx {len(data) / 1e6:.1f} MB, {connection.vendor}; load average {load} on {os.cpu_count()} CPUs",
-          flush=True)
+    print(
+        f"# import/export benchmark: {args.rows:,} person rows x {len(HEADER)} columns, "
+        f".xlsx {len(data) / 1e6:.1f} MB, {connection.vendor}; load average {load} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
 
     # The references are taken just before and just after the import and averaged: on a
     # shared machine the load drifts, and a ratio should compare like with like.
@@ -343,8 +405,10 @@ def main() -> int:
     copy_s = (copy_before + postgres_copy(rows)) / 2 if connection.vendor == "postgresql" else 0.0
     ratio = import_s / (read_s + copy_s)
     verdict = "ok" if ratio <= IMPORT_BAR else f"MISSES <= {IMPORT_BAR:.0f} x"
-    print(f"{'import (validated, all-or-nothing)':<36} {import_s:7.2f} s  {args.rows / import_s:8,.0f} rows/s",
-          flush=True)
+    print(
+        f"{'import (validated, all-or-nothing)':<36} {import_s:7.2f} s  {args.rows / import_s:8,.0f} rows/s",
+        flush=True,
+    )
     print(f"{'python-calamine read alone':<36} {read_s:7.2f} s  ({read_rows:,} rows)", flush=True)
     print(f"{'PostgreSQL COPY, bare table':<36} {copy_s:7.2f} s", flush=True)
     print(f"{'import / (read + COPY)':<36} {ratio:7.1f} x  [{verdict}]", flush=True)
@@ -354,7 +418,9 @@ def main() -> int:
         alone_before = xlsxwriter_alone(os.path.join(tmp, "alone.xlsx"), cells)
         log("exporting ...")
         started = time.perf_counter()
-        exported = persons_export(actor=user, filters=PersonFilters(), out=os.path.join(tmp, "export.xlsx"))
+        exported = persons_export(
+            actor=user, filters=PersonFilters(), out=os.path.join(tmp, "export.xlsx")
+        )
         export_s = time.perf_counter() - started
         if exported != args.rows:
             raise SystemExit(f"export wrote {exported} rows, expected {args.rows}")
@@ -362,14 +428,20 @@ def main() -> int:
         del cells
         ratio = export_s / alone_s
         verdict = "ok" if ratio <= EXPORT_BAR else f"MISSES <= {EXPORT_BAR} x"
-        print(f"{'export persons_export':<36} {export_s:7.2f} s  {exported / export_s:8,.0f} rows/s", flush=True)
+        print(
+            f"{'export persons_export':<36} {export_s:7.2f} s  {exported / export_s:8,.0f} rows/s",
+            flush=True,
+        )
         print(f"{'xlsxwriter alone, same cells':<36} {alone_s:7.2f} s", flush=True)
         print(f"{'export / xlsxwriter':<36} {ratio:7.2f} x  [{verdict}]", flush=True)
         connection.close()
         peak, before, child_rows = export_in_child(os.path.join(tmp, "child.xlsx"))
         verdict = "ok" if peak <= MEMORY_BAR_MB else f"MISSES <= {MEMORY_BAR_MB:.0f} MB"
-        print(f"{'export peak memory (fresh process)':<36} {peak:7.1f} MB  (before the export {before:.1f} MB, "
-              f"{child_rows:,} rows)  [{verdict}]", flush=True)
+        print(
+            f"{'export peak memory (fresh process)':<36} {peak:7.1f} MB  (before the export {before:.1f} MB, "
+            f"{child_rows:,} rows)  [{verdict}]",
+            flush=True,
+        )
     if args.memory_rows:
         memory_at_the_limit(args.memory_rows, args.seed + 1)
     return 0

@@ -27,8 +27,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "canpei.settings")
@@ -53,7 +53,6 @@ from canpei.accounts.services import token_issue  # noqa: E402
 from canpei.demo import GIVEN, SURNAMES, demo_load  # noqa: E402
 from canpei.people.models import Person  # noqa: E402
 from canpei.people.pinyin import name_pinyin  # noqa: E402
-from canpei.regions.models import Region  # noqa: E402
 
 LIST_BAR_MS = 50.0
 DETAIL_BAR_MS = 25.0
@@ -67,6 +66,7 @@ def log(message: str) -> None:
 
 # --------------------------------------------------------------------------- data set
 
+
 def ensure_data(persons: int, seed: int, reset: bool) -> None:
     log(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}")
     log("migrating ...")
@@ -78,8 +78,10 @@ def ensure_data(persons: int, seed: int, reset: bool) -> None:
     if have:
         name = str(settings.DATABASES["default"]["NAME"])
         if not (reset or "bench" in name.lower()):
-            raise SystemExit(f"refusing to empty {name}: it holds {have:,} persons, not {persons:,}; "
-                             "use a database whose name contains 'bench', or pass --reset")
+            raise SystemExit(
+                f"refusing to empty {name}: it holds {have:,} persons, not {persons:,}; "
+                "use a database whose name contains 'bench', or pass --reset"
+            )
         log(f"emptying the persons table ({have:,} persons) ...")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -116,6 +118,7 @@ def bench_user() -> User:
 
 # --------------------------------------------------------------------------- measuring
 
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
@@ -124,8 +127,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 class Result:
-    def __init__(self, name: str, times_ms: list[float], queries: int,
-                 by_size: dict[int, int] | None = None) -> None:
+    def __init__(
+        self, name: str, times_ms: list[float], queries: int, by_size: dict[int, int] | None = None
+    ) -> None:
         self.name = name
         self.times_ms = times_ms
         self.queries = queries
@@ -158,8 +162,14 @@ def query_count(client: Client, url: str, headers: dict[str, str]) -> int:
     return len(captured.captured_queries)
 
 
-def measure(name: str, client: Client, headers: dict[str, str], urls: list[str],
-            sized: Callable[[str, int], str] | None = None, bar: float = LIST_BAR_MS) -> Result:
+def measure(
+    name: str,
+    client: Client,
+    headers: dict[str, str],
+    urls: list[str],
+    sized: Callable[[str, int], str] | None = None,
+    bar: float = LIST_BAR_MS,
+) -> Result:
     for url in urls[:5]:  # warm caches: templates, URL resolver, connection
         get(client, url, headers)
     times: list[float] = []
@@ -176,14 +186,18 @@ def measure(name: str, client: Client, headers: dict[str, str], urls: list[str],
         for size in (10, 200):
             at_size = [query_count(client, sized(url, size), headers) for url in urls[:5]]
             if at_size != counts:
-                FAILURES.append(f"{name}: query count depends on page size: "
-                                f"50 -> {counts}, {size} -> {at_size}")
+                FAILURES.append(
+                    f"{name}: query count depends on page size: 50 -> {counts}, {size} -> {at_size}"
+                )
             by_size[size] = max(at_size)
     result = Result(name, times, queries, by_size)
     verdict = "ok" if result.p95 <= bar else f"MISSES p95 <= {bar:.0f} ms"
-    sizes = (f"  queries@10={by_size[10]} queries@200={by_size[200]}" if by_size else "")
-    print(f"{name:<34} p50 {result.p50:7.2f} ms  p95 {result.p95:7.2f} ms  "
-          f"queries {queries}{sizes}  [{verdict}]", flush=True)
+    sizes = f"  queries@10={by_size[10]} queries@200={by_size[200]}" if by_size else ""
+    print(
+        f"{name:<34} p50 {result.p50:7.2f} ms  p95 {result.p95:7.2f} ms  "
+        f"queries {queries}{sizes}  [{verdict}]",
+        flush=True,
+    )
     return result
 
 
@@ -191,8 +205,7 @@ def hand_sql(towns: list[str], pages: list[int]) -> tuple[list[float], list[floa
     """The best SQL for a 50-row page by town and its exact count, through the same connection."""
     table = connection.ops.quote_name(Person._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in Person._meta.concrete_fields)
-    page_sql = (f"SELECT {columns} FROM {table} WHERE town_id = %s ORDER BY id "
-                f"LIMIT 50 OFFSET %s")
+    page_sql = f"SELECT {columns} FROM {table} WHERE town_id = %s ORDER BY id LIMIT 50 OFFSET %s"
     count_sql = f"SELECT count(*) FROM {table} WHERE town_id = %s"
     page_ms: list[float] = []
     count_ms: list[float] = []
@@ -217,13 +230,17 @@ def hand_sql(towns: list[str], pages: list[int]) -> tuple[list[float], list[floa
 
 # --------------------------------------------------------------------------- main
 
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=30000)
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--reset", action="store_true",
-                        help="allow emptying a persons table in a database not named *bench*")
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="allow emptying a persons table in a database not named *bench*",
+    )
     args = parser.parse_args()
 
     ensure_data(args.persons, args.seed, args.reset)
@@ -242,16 +259,20 @@ def main() -> int:
     # Common name prefixes: surname + first given character (陈志, 林美, ...).
     given_chars = sorted(set(GIVEN))
     names = [rng.choice(SURNAMES[:12]) + rng.choice(given_chars) for _ in range(n)]
-    full3 = [rng.choice(SURNAMES[:12]) + rng.choice(given_chars) + rng.choice(given_chars)
-             for _ in range(n)]
-    initials = [name_pinyin(name)[1] for name in full3]            # e.g. czm
-    pinyins = [name_pinyin(name)[0] for name in names]              # e.g. chenzhi
+    full3 = [
+        rng.choice(SURNAMES[:12]) + rng.choice(given_chars) + rng.choice(given_chars)
+        for _ in range(n)
+    ]
+    initials = [name_pinyin(name)[1] for name in full3]  # e.g. czm
+    pinyins = [name_pinyin(name)[0] for name in names]  # e.g. chenzhi
     # Broad searches: a surname alone, as typed by someone who knows no more.
     surnames = [rng.choice(SURNAMES[:12]) for _ in range(n)]
-    surname_pinyins = [name_pinyin(name)[0] for name in surnames]   # e.g. chen
+    surname_pinyins = [name_pinyin(name)[0] for name in surnames]  # e.g. chen
     tails = [f"{rng.randrange(10000):04d}" for _ in range(n)]
-    low, high = Person.objects.order_by("id").values_list("id", flat=True)[:1][0], \
-        Person.objects.order_by("-id").values_list("id", flat=True)[:1][0]
+    low, high = (
+        Person.objects.order_by("id").values_list("id", flat=True)[:1][0],
+        Person.objects.order_by("-id").values_list("id", flat=True)[:1][0],
+    )
     candidates = [rng.randint(low, high) for _ in range(n * 2)]
     existing = set(Person.objects.filter(id__in=candidates).values_list("id", flat=True))
     ids = [i for i in candidates if i in existing][:n]
@@ -260,10 +281,14 @@ def main() -> int:
         return url.replace("page_size=50", f"page_size={size}")
 
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"# persons benchmark: {Person.objects.count():,} persons, {connection.vendor}, "
-          f"{n} requests per line, server side (in-process test client); "
-          f"load average {load} on {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"# persons benchmark: {Person.objects.count():,} persons, {connection.vendor}, "
+        f"{n} requests per line, server side (in-process test client); "
+        f"load average {load} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
     from urllib.parse import quote
+
     lists = {
         "list by town": [f"town={t}&page={p}" for t, p in zip(town_list, page_list)],
         "search name prefix (陈志)": [f"q={quote(q)}" for q in names],
@@ -277,27 +302,54 @@ def main() -> int:
     results: dict[str, Result] = {}
     for label, params in lists.items():
         results[f"api {label}"] = measure(
-            f"api {label}", api, api_headers,
-            [f"/api/v1/persons?{p}&page_size=50" for p in params], sized)
+            f"api {label}",
+            api,
+            api_headers,
+            [f"/api/v1/persons?{p}&page_size=50" for p in params],
+            sized,
+        )
         results[f"page {label}"] = measure(
-            f"page {label}", web, no_headers, [f"/persons?{p}&page_size=50" for p in params], sized)
-    results["api detail"] = measure("api detail /persons/{id}", api, api_headers,
-                                    [f"/api/v1/persons/{i}" for i in ids], bar=DETAIL_BAR_MS)
-    results["page detail"] = measure("page detail /persons/{id}", web, no_headers,
-                                     [f"/persons/{i}" for i in ids], bar=DETAIL_BAR_MS)
+            f"page {label}", web, no_headers, [f"/persons?{p}&page_size=50" for p in params], sized
+        )
+    results["api detail"] = measure(
+        "api detail /persons/{id}",
+        api,
+        api_headers,
+        [f"/api/v1/persons/{i}" for i in ids],
+        bar=DETAIL_BAR_MS,
+    )
+    results["page detail"] = measure(
+        "page detail /persons/{id}",
+        web,
+        no_headers,
+        [f"/persons/{i}" for i in ids],
+        bar=DETAIL_BAR_MS,
+    )
 
     page_ms, count_ms, both_ms = hand_sql(town_list, page_list)
-    print(f"{'hand SQL: 50-row page by town':<34} p50 {statistics.median(page_ms):7.2f} ms  "
-          f"p95 {pct(page_ms, 0.95):7.2f} ms", flush=True)
-    print(f"{'hand SQL: exact count by town':<34} p50 {statistics.median(count_ms):7.2f} ms  "
-          f"p95 {pct(count_ms, 0.95):7.2f} ms", flush=True)
-    print(f"{'hand SQL: page + count':<34} p50 {statistics.median(both_ms):7.2f} ms  "
-          f"p95 {pct(both_ms, 0.95):7.2f} ms", flush=True)
+    print(
+        f"{'hand SQL: 50-row page by town':<34} p50 {statistics.median(page_ms):7.2f} ms  "
+        f"p95 {pct(page_ms, 0.95):7.2f} ms",
+        flush=True,
+    )
+    print(
+        f"{'hand SQL: exact count by town':<34} p50 {statistics.median(count_ms):7.2f} ms  "
+        f"p95 {pct(count_ms, 0.95):7.2f} ms",
+        flush=True,
+    )
+    print(
+        f"{'hand SQL: page + count':<34} p50 {statistics.median(both_ms):7.2f} ms  "
+        f"p95 {pct(both_ms, 0.95):7.2f} ms",
+        flush=True,
+    )
     for kind in ("api", "page"):
         r = results[f"{kind} list by town"]
-        print(f"{kind + ' list by town / hand SQL':<34} p50 ratio "
-              f"{r.p50 / statistics.median(both_ms):5.1f} x  p95 ratio "
-              f"{r.p95 / pct(both_ms, 0.95):5.1f} x", flush=True)
+        print(
+            f"{kind + ' list by town / hand SQL':<34} p50 ratio "
+            f"{r.p50 / statistics.median(both_ms):5.1f} x  p95 ratio "
+            f"{r.p95 / pct(both_ms, 0.95):5.1f} x",
+            flush=True,
+        )
 
     if FAILURES:
         for failure in FAILURES:

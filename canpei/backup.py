@@ -30,11 +30,13 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
+import contextlib
 
 FORMAT = "canpei-backup"
 FORMAT_VERSION = 2
@@ -467,9 +469,9 @@ def _entry_row(values: dict[str, Any]) -> dict[str, Any]:
     if moment is None:
         raise ValueError("unreadable time")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     changes = values["changes"]
-    return {**values, "at_iso": moment.astimezone(dt.timezone.utc).isoformat(),
+    return {**values, "at_iso": moment.astimezone(dt.UTC).isoformat(),
             "changes": json.loads(changes) if isinstance(changes, (str, bytes)) else changes}
 
 
@@ -692,10 +694,8 @@ def _restore_postgresql(payload: Path, *, keyed_required: bool) -> None:
         except BrokenPipeError:
             pass  # psql stopped at an error: its transaction is rolled back
         finally:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 shell.stdin.close()
-            except BrokenPipeError:
-                pass
             code = shell.wait()
             reader.thread.join()
         # psql first: when it stops at an error, pg_restore fails too, on the closed pipe.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import operator
 import queue
 import threading
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, JSONField, Model, QuerySet

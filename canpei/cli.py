@@ -8,7 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
 
 if TYPE_CHECKING:
     from canpei.accounts.models import User
@@ -43,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if database_is_empty():
             print("首次运行：生成晋江演示数据……", flush=True)
             demo_load(persons=args.persons, seed=1)
-        print("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        print(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in demo_accounts():
             print(f"  {username:<16} {label}")
     url = f"http://{args.host}:{args.port}/"
@@ -111,7 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     _migrate(verbosity=0)
     summary = demo_load(persons=args.persons, seed=args.seed, progress=sys.stderr.isatty())
-    print(f"演示数据已生成：{summary['persons']} 人，{summary['surveys']} 份需求调查。演示账号（密码 {DEMO_PASSWORD}）：")
+    print(f"演示数据已生成：{summary['persons']} 人，{summary['surveys']} 份需求调查。演示账号（密码 {DEMO_PASSWORD}）：")  # noqa: E501
     for username, label in demo_accounts():
         print(f"  {username:<16} {label}")
     print(f"培训班：新增 {summary['classes']} 个，开班流程的每个状态都有示例；"

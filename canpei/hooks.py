@@ -8,7 +8,7 @@ hook where the rule says, not every save().
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.db import connection
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Self, TypeVar
+from typing import Any, Self, TypeVar
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Model, QuerySet
 

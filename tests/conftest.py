@@ -4,8 +4,9 @@ roles, one outside it; two towns' persons; an institution; API clients."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -36,12 +37,15 @@ def _test_settings() -> Any:
     Argon2PasswordHasher.parallelism = 1
     # The officers' TOTP step is tested on its own (tests/accounts/test_totp.py); elsewhere a
     # signed-in officer is taken as verified.
-    with override_settings(TASKS={"default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
-            ADMIN_TOTP_REQUIRED=False):
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        ADMIN_TOTP_REQUIRED=False,
+    ):
         yield
-ANHAI = "350582101000"   # 安海镇: the town "inside" the scope under test
-CIZAO = "350582102000"   # 磁灶镇: the town outside it
+
+
+ANHAI = "350582101000"  # 安海镇: the town "inside" the scope under test
+CIZAO = "350582102000"  # 磁灶镇: the town outside it
 
 
 def make_id(first17: str) -> str:
@@ -60,17 +64,26 @@ def credit_code(first17: str) -> str:
 def institution(db: Any) -> Any:
     from canpei.institutions.models import Institution
 
-    return Institution.objects.create(name="晋江市职业技术学校", credit_code=credit_code("91350582MA2XXXXX0"),
-                                      type="vocational_college", town_id="350582001000",
-                                      state="designated")
+    return Institution.objects.create(
+        name="晋江市职业技术学校",
+        credit_code=credit_code("91350582MA2XXXXX0"),
+        type="vocational_college",
+        town_id="350582001000",
+        state="designated",
+    )
 
 
 @pytest.fixture
 def other_institution(db: Any) -> Any:
     from canpei.institutions.models import Institution
 
-    return Institution.objects.create(name="另一培训机构", credit_code=credit_code("91350582MA2YYYYY1"),
-                                      type="private", town_id=CIZAO, state="designated")
+    return Institution.objects.create(
+        name="另一培训机构",
+        credit_code=credit_code("91350582MA2YYYYY1"),
+        type="private",
+        town_id=CIZAO,
+        state="designated",
+    )
 
 
 # Rows that post_migrate recreates by itself after a flush; everything else that the
@@ -112,7 +125,8 @@ def _database_as_migrated(request: Any) -> Iterator[None]:
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server"))
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
     if not transactional:
         yield
         return
@@ -138,8 +152,10 @@ def _database_as_migrated(request: Any) -> Iterator[None]:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                       "AND name = 'audit_auditentry_no_delete'")
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND name = 'audit_auditentry_no_delete'"
+        )
         row = cursor.fetchone()
         if row is None:
             return
@@ -153,8 +169,8 @@ def _database_as_migrated(request: Any) -> Iterator[None]:
 @dataclass
 class Users:
     city_admin: Any
-    town_staff: Any          # 安海镇
-    other_town_staff: Any    # 磁灶镇
+    town_staff: Any  # 安海镇
+    other_town_staff: Any  # 磁灶镇
     institution_staff: Any
     employment_service: Any
     auditor: Any
@@ -164,10 +180,13 @@ class Users:
 
     def by_role(self) -> dict[str, Any]:
         return {
-            "city_admin": self.city_admin, "town_staff": self.town_staff,
+            "city_admin": self.city_admin,
+            "town_staff": self.town_staff,
             "institution_staff": self.institution_staff,
-            "employment_service": self.employment_service, "auditor": self.auditor,
-            "sys_admin": self.sys_admin, "security_admin": self.security_admin,
+            "employment_service": self.employment_service,
+            "auditor": self.auditor,
+            "sys_admin": self.sys_admin,
+            "security_admin": self.security_admin,
             "audit_admin": self.audit_admin,
         }
 
@@ -197,8 +216,14 @@ def users(db: Any, institution: Any) -> Users:
 
 def person_data(**overrides: Any) -> dict[str, Any]:
     number = overrides.pop("id_number", None) or make_id("35058219900307001")
-    data = {"name": "张三", "id_number": number, "category": "4", "grade": "2", "town": ANHAI,
-            "cert_number": number + "42"}
+    data = {
+        "name": "张三",
+        "id_number": number,
+        "category": "4",
+        "grade": "2",
+        "town": ANHAI,
+        "cert_number": number + "42",
+    }
     data.update(overrides)
     return data
 
@@ -216,9 +241,17 @@ def person_out(users: Users) -> Any:
     """A person of 磁灶镇, outside town_staff's scope."""
     from canpei.people.services import person_create
 
-    return person_create(actor=users.city_admin, data=person_data(
-        name="李四", id_number=make_id("35058219850612003"), cert_number="", town=CIZAO,
-        category="1", grade="3"))
+    return person_create(
+        actor=users.city_admin,
+        data=person_data(
+            name="李四",
+            id_number=make_id("35058219850612003"),
+            cert_number="",
+            town=CIZAO,
+            category="1",
+            grade="3",
+        ),
+    )
 
 
 class ApiClient:
@@ -229,18 +262,21 @@ class ApiClient:
 
         self.client = Client()
         self.headers: dict[str, Any] = {
-            "HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=user, user=user)}"}
+            "HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=user, user=user)}"
+        }
 
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get("/api/v1" + path, params, **self.headers)
 
     def post(self, path: str, body: Any) -> Any:
-        return self.client.post("/api/v1" + path, json.dumps(body), content_type="application/json",
-                                **self.headers)
+        return self.client.post(
+            "/api/v1" + path, json.dumps(body), content_type="application/json", **self.headers
+        )
 
     def patch(self, path: str, body: Any) -> Any:
-        return self.client.patch("/api/v1" + path, json.dumps(body), content_type="application/json",
-                                 **self.headers)
+        return self.client.patch(
+            "/api/v1" + path, json.dumps(body), content_type="application/json", **self.headers
+        )
 
 
 @pytest.fixture
@@ -254,4 +290,5 @@ def login() -> Any:
         client = Client()
         client.force_login(user)
         return client
+
     return _login

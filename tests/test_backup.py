@@ -11,9 +11,10 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -35,8 +36,15 @@ class Site:
     url: str = ""
 
     def canpei(self, *argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "canpei", *argv], env=self.env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "canpei", *argv],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            stdin=subprocess.DEVNULL,
+        )
 
     def sql(self, *statements: str) -> list[Any]:
         """Run statements straight on the database; the rows of the last one."""
@@ -62,22 +70,37 @@ class Site:
     def counts(self) -> dict[str, int]:
         """Rows of every table: a restore must bring back all of them, not only the main ones."""
         if self.kind == "sqlite":
-            tables = [r[0] for r in self.sql("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name NOT LIKE 'sqlite_%'")]
+            tables = [
+                r[0]
+                for r in self.sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
         else:
-            tables = [r[0] for r in self.sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            tables = [
+                r[0]
+                for r in self.sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ]
         return {table: self.sql(f'SELECT count(*) FROM "{table}"')[0][0] for table in tables}
 
     def tamper_audit_log(self) -> None:
         """What an intruder with the database owner's rights could do: bypass the trigger."""
-        change = ("UPDATE audit_auditentry SET summary = summary || ' (changed)' "
-                  "WHERE id = (SELECT min(id) + 3 FROM audit_auditentry)")
+        change = (
+            "UPDATE audit_auditentry SET summary = summary || ' (changed)' "
+            "WHERE id = (SELECT min(id) + 3 FROM audit_auditentry)"
+        )
         if self.kind == "sqlite":
-            trigger = self.sql("SELECT sql FROM sqlite_master WHERE name = 'audit_auditentry_no_update'")[0][0]
+            trigger = self.sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'audit_auditentry_no_update'"
+            )[0][0]
             self.sql("DROP TRIGGER audit_auditentry_no_update", change, trigger)
         else:
-            self.sql("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_auditentry_no_update", change,
-                     "ALTER TABLE audit_auditentry ENABLE TRIGGER audit_auditentry_no_update")
+            self.sql(
+                "ALTER TABLE audit_auditentry DISABLE TRIGGER audit_auditentry_no_update",
+                change,
+                "ALTER TABLE audit_auditentry ENABLE TRIGGER audit_auditentry_no_update",
+            )
 
 
 def _other_database(url: str, name: str) -> str:
@@ -85,16 +108,26 @@ def _other_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-@pytest.fixture(scope="module", params=[
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(
-        not ON_POSTGRESQL, reason="DATABASE_URL does not point at PostgreSQL")),
-])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not ON_POSTGRESQL, reason="DATABASE_URL does not point at PostgreSQL"
+            ),
+        ),
+    ],
+)
 def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A site with the demo data (50 persons): the starting point of every test here."""
     var = tmp_path_factory.mktemp(f"site-{request.param}") / "var"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_FIELD_KEY", "CANPEI_AUDIT_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_FIELD_KEY", "CANPEI_AUDIT_KEY")
+    }
     env.update(CANPEI_VAR_DIR=str(var), CANPEI_PASSWORD=PASSWORD, CANPEI_TASKS="immediate")
     site = Site(kind=request.param, env=env)
     admin_url = ""
@@ -132,8 +165,14 @@ def audit_key(site: Site) -> str:
     return (Path(site.env["CANPEI_VAR_DIR"]) / "audit.key").read_text().strip()
 
 
-def _rewrite(backup: Path, out: Path, content: bytes | None = None, *, sign_with: str | None = None,
-             **manifest: Any) -> Path:
+def _rewrite(
+    backup: Path,
+    out: Path,
+    content: bytes | None = None,
+    *,
+    sign_with: str | None = None,
+    **manifest: Any,
+) -> Path:
     """A copy of a backup with manifest fields (and perhaps the payload) replaced; signed again
     with `sign_with` (an audit key), as only the key holder could, else left as it was."""
     import hashlib
@@ -151,10 +190,14 @@ def _rewrite(backup: Path, out: Path, content: bytes | None = None, *, sign_with
     data.update(manifest)
     if sign_with is not None:
         with override_settings(AUDIT_KEY=sign_with):
-            data["signature"] = manifest_signature({k: v for k, v in data.items() if k != "signature"})
+            data["signature"] = manifest_signature(
+                {k: v for k, v in data.items() if k != "signature"}
+            )
     with tarfile.open(out, "w") as tar:
-        for member_name, blob in (("canpei-backup.json", json.dumps(data).encode()),
-                                  (data["payload"], body)):
+        for member_name, blob in (
+            ("canpei-backup.json", json.dumps(data).encode()),
+            (data["payload"], body),
+        ):
             info = tarfile.TarInfo(member_name)
             info.size = len(blob)
             tar.addfile(info, io.BytesIO(blob))
@@ -196,7 +239,9 @@ def test_restore_brings_back_every_row_and_a_verifying_audit_chain(site, pristin
     assert site.canpei("audit", "verify").returncode == 0
 
 
-def test_a_file_that_is_no_good_backup_is_refused_and_the_database_is_untouched(site, pristine, tmp_path):
+def test_a_file_that_is_no_good_backup_is_refused_and_the_database_is_untouched(
+    site, pristine, tmp_path
+):
     before = site.counts()
     text = tmp_path / "notes.txt"
     text.write_text("这不是备份\n")
@@ -206,8 +251,12 @@ def test_a_file_that_is_no_good_backup_is_refused_and_the_database_is_untouched(
     truncated = tmp_path / "truncated.canpei"
     truncated.write_bytes(pristine.read_bytes()[: pristine.stat().st_size // 2])
     # Checksum right, contents not a database: the engine itself rejects it, mid-restore.
-    garbage = _rewrite(pristine, tmp_path / "garbage.canpei", content=b"\0garbage" * 4096,
-                       sign_with=audit_key(site))
+    garbage = _rewrite(
+        pristine,
+        tmp_path / "garbage.canpei",
+        content=b"\0garbage" * 4096,
+        sign_with=audit_key(site),
+    )
     cases = [
         (text, "不是残培备份文件"),
         (plain_tar, "不是残培备份文件"),
@@ -231,15 +280,24 @@ def test_restore_refuses_a_backup_of_the_other_backend_or_a_newer_canpei(site, p
     before = site.counts()
     other = "postgresql" if site.kind == "sqlite" else "sqlite"
     payload = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}[other]
-    foreign = _rewrite(pristine, tmp_path / "foreign.canpei", backend=other, payload=payload,
-                       sign_with=audit_key(site))
+    foreign = _rewrite(
+        pristine,
+        tmp_path / "foreign.canpei",
+        backend=other,
+        payload=payload,
+        sign_with=audit_key(site),
+    )
     refused = site.canpei("restore", "--yes", str(foreign))
     assert refused.returncode == 1
     assert "不能跨数据库恢复" in refused.stderr
     with tarfile.open(pristine) as tar:
         manifest = json.loads(tar.extractfile("canpei-backup.json").read())  # type: ignore[union-attr]
-    newer = _rewrite(pristine, tmp_path / "newer.canpei", sign_with=audit_key(site),
-                     migrations=manifest["migrations"] + ["people.9999_from_the_future"])
+    newer = _rewrite(
+        pristine,
+        tmp_path / "newer.canpei",
+        sign_with=audit_key(site),
+        migrations=manifest["migrations"] + ["people.9999_from_the_future"],
+    )
     refused = site.canpei("restore", "--yes", str(newer))
     assert refused.returncode == 1 and "请先升级残培" in refused.stderr
     assert site.counts() == before
@@ -261,8 +319,11 @@ def test_a_postgresql_restore_failing_half_way_leaves_the_database_as_before(sit
     # The backup grants a role that is gone by the time of the restore: its GRANT fails after
     # every table has already been dropped and recreated, in the same transaction.
     role = f"canpei_bk_role_{os.getpid()}"
-    site.sql(f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role}",
-             f"GRANT SELECT ON people_person TO {role}")
+    site.sql(
+        f"DROP ROLE IF EXISTS {role}",
+        f"CREATE ROLE {role}",
+        f"GRANT SELECT ON people_person TO {role}",
+    )
     backup = tmp_path / "grant.canpei"
     try:
         assert site.canpei("backup", str(backup)).returncode == 0
@@ -280,7 +341,8 @@ def test_a_postgresql_restore_failing_half_way_leaves_the_database_as_before(sit
 
 
 def test_a_backup_with_a_tampered_audit_log_is_refused_before_the_database_is_replaced(
-        site, pristine, tmp_path):
+    site, pristine, tmp_path
+):
     site.tamper_audit_log()
     backup = tmp_path / "tampered.canpei"
     assert site.canpei("backup", str(backup)).returncode == 0
@@ -308,8 +370,9 @@ def test_a_tampered_manifest_is_refused_and_the_database_is_untouched(site, pris
     # Another payload with its checksum put into the manifest, and a manifest merely edited:
     # without the audit key the signature cannot follow.
     swapped = _rewrite(pristine, tmp_path / "swapped.canpei", content=b"\0other" * 4096)
-    edited = _rewrite(pristine, tmp_path / "edited.canpei",
-                      counts={**manifest["counts"], "people_person": 1})
+    edited = _rewrite(
+        pristine, tmp_path / "edited.canpei", counts={**manifest["counts"], "people_person": 1}
+    )
     for path in (swapped, edited):
         refused = site.canpei("restore", "--yes", str(path))
         assert refused.returncode == 1, refused.stdout
@@ -322,13 +385,21 @@ def test_a_tampered_manifest_is_refused_and_the_database_is_untouched(site, pris
     assert "当前审计密钥不是备份时使用的密钥" not in refused.stderr  # fingerprint matches: tampered
     assert "备份文件的说明与其签名不符" in refused.stderr
     wrong_key = {**site.env, "CANPEI_AUDIT_KEY": "y" * 43}
-    refused = subprocess.run([sys.executable, "-m", "canpei", "restore", "--yes", str(pristine)],
-                             env=wrong_key, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    refused = subprocess.run(
+        [sys.executable, "-m", "canpei", "restore", "--yes", str(pristine)],
+        env=wrong_key,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert refused.returncode == 1 and "当前审计密钥不是备份时使用的密钥" in refused.stderr
     assert site.counts() == before
 
 
-def test_an_unsigned_backup_of_an_older_canpei_is_restored_only_when_accepted(site, pristine, tmp_path):
+def test_an_unsigned_backup_of_an_older_canpei_is_restored_only_when_accepted(
+    site, pristine, tmp_path
+):
     with tarfile.open(pristine) as tar:
         manifest = json.loads(tar.extractfile("canpei-backup.json").read())  # type: ignore[union-attr]
     # The manifest as format 1 wrote it: no audit key fingerprint, no signature.
@@ -361,39 +432,67 @@ def make_log_legacy(site: Site, *, forget_migration: bool = True) -> None:
     from canpei.audit.services import entry_hash
 
     if site.kind == "sqlite":
-        site.sql(*(f"DROP TRIGGER {name}" for name in (
-            "audit_auditentry_no_update", "audit_audithead_forward_only", "audit_audithead_no_delete")))
+        site.sql(
+            *(
+                f"DROP TRIGGER {name}"
+                for name in (
+                    "audit_auditentry_no_update",
+                    "audit_audithead_forward_only",
+                    "audit_audithead_no_delete",
+                )
+            )
+        )
     else:
-        site.sql("ALTER TABLE audit_auditentry DISABLE TRIGGER USER",
-                 "DROP TRIGGER audit_audithead_forward_only ON audit_audithead",
-                 "DROP TRIGGER audit_audithead_no_truncate ON audit_audithead",
-                 "DROP TRIGGER audit_auditentry_no_truncate ON audit_auditentry",
-                 "DROP FUNCTION audit_audithead_forward_only()", "DROP FUNCTION audit_refuse_truncate()")
-    rows = site.sql("SELECT id, at, actor_id, actor_username, action, object_type, object_id, "
-                    "summary, changes FROM audit_auditentry ORDER BY id")
+        site.sql(
+            "ALTER TABLE audit_auditentry DISABLE TRIGGER USER",
+            "DROP TRIGGER audit_audithead_forward_only ON audit_audithead",
+            "DROP TRIGGER audit_audithead_no_truncate ON audit_audithead",
+            "DROP TRIGGER audit_auditentry_no_truncate ON audit_auditentry",
+            "DROP FUNCTION audit_audithead_forward_only()",
+            "DROP FUNCTION audit_refuse_truncate()",
+        )
+    rows = site.sql(
+        "SELECT id, at, actor_id, actor_username, action, object_type, object_id, "
+        "summary, changes FROM audit_auditentry ORDER BY id"
+    )
     prev, updates, last_id = GENESIS_HASH, [], 0
     for key, at, actor_id, username, action, object_type, object_id, summary, changes in rows:
-        moment = at if isinstance(at, dt.datetime) else parse_datetime(at).replace(tzinfo=dt.timezone.utc)  # type: ignore[union-attr]
-        digest = entry_hash(prev_hash=prev, at_iso=moment.astimezone(dt.timezone.utc).isoformat(),
-                            actor_id=actor_id, actor_username=username, action=action,
-                            object_type=object_type, object_id=object_id, summary=summary,
-                            changes=json.loads(changes) if isinstance(changes, str) else changes,
-                            keyed=False)
-        updates.append(f"UPDATE audit_auditentry SET prev_hash = '{prev}', hash = '{digest}' WHERE id = {key}")
+        moment = at if isinstance(at, dt.datetime) else parse_datetime(at).replace(tzinfo=dt.UTC)  # type: ignore[union-attr]
+        digest = entry_hash(
+            prev_hash=prev,
+            at_iso=moment.astimezone(dt.UTC).isoformat(),
+            actor_id=actor_id,
+            actor_username=username,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            summary=summary,
+            changes=json.loads(changes) if isinstance(changes, str) else changes,
+            keyed=False,
+        )
+        updates.append(
+            f"UPDATE audit_auditentry SET prev_hash = '{prev}', hash = '{digest}' WHERE id = {key}"
+        )
         prev, last_id = digest, key
-    site.sql(*updates,
-             f"UPDATE audit_audithead SET last_hash = '{prev}', last_entry_id = {last_id}, "
-             f"count = {len(rows)} WHERE id = 1",
-             "ALTER TABLE audit_audithead DROP COLUMN legacy_count",
-             "ALTER TABLE audit_audithead DROP COLUMN signature")
+    site.sql(
+        *updates,
+        f"UPDATE audit_audithead SET last_hash = '{prev}', last_entry_id = {last_id}, "
+        f"count = {len(rows)} WHERE id = 1",
+        "ALTER TABLE audit_audithead DROP COLUMN legacy_count",
+        "ALTER TABLE audit_audithead DROP COLUMN signature",
+    )
     if forget_migration:
-        site.sql("DELETE FROM django_migrations WHERE app = 'audit' "
-                 "AND name = '0004_keyed_chain_and_head_triggers'")
+        site.sql(
+            "DELETE FROM django_migrations WHERE app = 'audit' "
+            "AND name = '0004_keyed_chain_and_head_triggers'"
+        )
     if site.kind == "postgresql":
         site.sql("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
     else:
-        site.sql("CREATE TRIGGER audit_auditentry_no_update BEFORE UPDATE ON audit_auditentry "
-                 "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;")
+        site.sql(
+            "CREATE TRIGGER audit_auditentry_no_update BEFORE UPDATE ON audit_auditentry "
+            "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+        )
 
 
 def test_a_backup_from_before_the_chain_was_keyed_restores_and_verifies(site, pristine, tmp_path):
@@ -406,8 +505,13 @@ def test_a_backup_from_before_the_chain_was_keyed_restores_and_verifies(site, pr
         assert restored.returncode == 0, restored.stderr
         # An older backup: the migrations it is behind are applied after the restore.
         assert "已应用 1 个迁移" in restored.stdout and "审计日志完整" in restored.stdout
-        assert site.sql("SELECT count(*) FROM django_migrations WHERE app = 'audit' "
-                        "AND name = '0004_keyed_chain_and_head_triggers'")[0][0] == 1
+        assert (
+            site.sql(
+                "SELECT count(*) FROM django_migrations WHERE app = 'audit' "
+                "AND name = '0004_keyed_chain_and_head_triggers'"
+            )[0][0]
+            == 1
+        )
         # The legacy entries verify as before; new ones chain on, keyed.
         assert site.canpei("createuser", "after.upgrade", "--role", "city_admin").returncode == 0
         verified = site.canpei("audit", "verify")

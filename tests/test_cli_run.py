@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -53,9 +54,13 @@ def test_sigterm_to_canpei_run_stops_the_server_and_the_worker(tmp_path: Path) -
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env.update(CANPEI_VAR_DIR=str(tmp_path), CANPEI_SECURE_COOKIES="0")
-    run = subprocess.Popen([sys.executable, "-m", "canpei", "run", "--port", str(port),
-                            "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "canpei", "run", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -80,10 +85,8 @@ def test_sigterm_to_canpei_run_stops_the_server_and_the_worker(tmp_path: Path) -
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
     finally:
         # Whatever is left of the session the test started (all of it, were the bug back).
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(run.pid, signal.SIGKILL)
-        except OSError:
-            pass
         run.wait(timeout=10)
 
 

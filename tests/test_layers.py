@@ -23,8 +23,19 @@ import pytest
 
 CANPEI = Path(__file__).resolve().parent.parent / "canpei"
 
-APPS = {"regions", "accounts", "audit", "spreadsheets", "people", "institutions", "training",
-        "reports", "workflows", "api", "web"}
+APPS = {
+    "regions",
+    "accounts",
+    "audit",
+    "spreadsheets",
+    "people",
+    "institutions",
+    "training",
+    "reports",
+    "workflows",
+    "api",
+    "web",
+}
 FOUNDATIONS = {"errors", "codes", "masking", "hooks", "forms", "bulk", "validation", "selectors"}
 
 # module -> the canpei modules it must not import. The README's diagram quotes this table.
@@ -72,7 +83,8 @@ def _graph() -> dict[str, dict[str, set[str]]]:
         module = _module_of(path)
         for imported in imports_of(path) - {module}:
             graph.setdefault(module, {}).setdefault(imported, set()).add(
-                str(path.relative_to(CANPEI.parent)))
+                str(path.relative_to(CANPEI.parent))
+            )
     return graph
 
 
@@ -81,25 +93,35 @@ GRAPH = _graph()
 
 @pytest.mark.parametrize("module", sorted(FORBIDDEN))
 def test_a_lower_floor_does_not_import_a_higher_one(module: str) -> None:
-    wrong = {imported: sorted(files) for imported, files in GRAPH.get(module, {}).items()
-             if imported in FORBIDDEN[module]}
+    wrong = {
+        imported: sorted(files)
+        for imported, files in GRAPH.get(module, {}).items()
+        if imported in FORBIDDEN[module]
+    }
     assert wrong == {}
 
 
 def test_only_the_url_configuration_imports_the_pages_and_the_api() -> None:
-    wrong = {module: sorted(ENTRY_POINTS & set(imported)) for module, imported in GRAPH.items()
-             if module not in MAY_IMPORT_ENTRY_POINTS and ENTRY_POINTS & set(imported)}
+    wrong = {
+        module: sorted(ENTRY_POINTS & set(imported))
+        for module, imported in GRAPH.items()
+        if module not in MAY_IMPORT_ENTRY_POINTS and ENTRY_POINTS & set(imported)
+    }
     assert wrong == {}
 
 
 def test_the_people_migrations_do_not_import_live_code_of_another_app() -> None:
     migrations = CANPEI / "people" / "migrations"
-    assert {path.name: imports_of(path) for path in migrations.glob("*.py")
-            if imports_of(path)} == {}
+    assert {
+        path.name: imports_of(path) for path in migrations.glob("*.py") if imports_of(path)
+    } == {}
 
 
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("from canpei import hooks\n\n\ndef f():\n    from canpei.training.models import"
-                      " Enrollment\n    import canpei.web.urls\n", encoding="utf-8")
+    sample.write_text(
+        "from canpei import hooks\n\n\ndef f():\n    from canpei.training.models import"
+        " Enrollment\n    import canpei.web.urls\n",
+        encoding="utf-8",
+    )
     assert imports_of(sample) == {"hooks", "training", "web"}

@@ -22,14 +22,24 @@ HSTS = "Strict-Transport-Security"
 
 def settings_of(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Import canpei.settings with `env` and print the values under test (or fail)."""
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith("CANPEI_") and k != "DATABASE_URL"}
-    environ.update({"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings",
-                    **env})
-    code = ("from django.conf import settings as s; "
-            "print(s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.ALLOWED_HOSTS, sep='|')")
-    return subprocess.run([sys.executable, "-c", code], env=environ, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith("CANPEI_") and k != "DATABASE_URL"
+    }
+    environ.update(
+        {"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings", **env}
+    )
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.ALLOWED_HOSTS, sep='|')"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def values(tmp_path: Path, **env: str) -> list[str]:
@@ -39,6 +49,7 @@ def values(tmp_path: Path, **env: str) -> list[str]:
 
 
 # ---- 12. testserver is not an allowed host by default -------------------------------------------
+
 
 def test_testserver_is_not_among_the_default_allowed_hosts(tmp_path: Path) -> None:
     hosts = values(tmp_path)[2]
@@ -57,14 +68,22 @@ def test_a_request_for_testserver_is_refused_without_the_test_setup() -> None:
 
 # ---- 11. Strict-Transport-Security and the proxy's header -----------------------------------------
 
+
 def test_the_lookup_rate_is_sixty_a_minute_unless_configured(tmp_path: Path) -> None:
     code = "from django.conf import settings as s; print(s.LOOKUP_RATE)"
     for env, expected in (({}, "60"), ({"CANPEI_LOOKUP_RATE": "5"}, "5")):
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CANPEI_")}
-        environ.update({"CANPEI_VAR_DIR": str(tmp_path),
-                        "DJANGO_SETTINGS_MODULE": "canpei.settings", **env})
-        done = subprocess.run([sys.executable, "-c", code], env=environ, cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
+        environ.update(
+            {"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings", **env}
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=environ,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.stdout.strip() == expected, done.stderr
 
 
@@ -79,19 +98,30 @@ def test_hsts_is_on_for_a_year_with_secure_cookies_and_off_without(tmp_path: Pat
 def test_the_proxy_header_is_off_by_default_and_named_by_the_environment(tmp_path: Path) -> None:
     assert values(tmp_path)[1] == "None"
     assert values(tmp_path, CANPEI_PROXY_SSL_HEADER="X-Forwarded-Proto")[1] == (
-        "('HTTP_X_FORWARDED_PROTO', 'https')")
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
     assert values(tmp_path, CANPEI_PROXY_SSL_HEADER="X-Scheme=HTTPS")[1] == (
-        "('HTTP_X_SCHEME', 'HTTPS')")
+        "('HTTP_X_SCHEME', 'HTTPS')"
+    )
 
 
-@pytest.mark.parametrize("name, raw", [
-    ("CANPEI_HSTS_SECONDS", "a year"), ("CANPEI_HSTS_SECONDS", "-1"),
-    ("CANPEI_HSTS_SECONDS", "1e6"), ("CANPEI_HSTS_SECONDS", "99999999999"),
-    ("CANPEI_HSTS_SECONDS", "３６００"),
-    ("CANPEI_PROXY_SSL_HEADER", "X Forwarded Proto"), ("CANPEI_PROXY_SSL_HEADER", "X-Proto="),
-    ("CANPEI_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"), ("CANPEI_PROXY_SSL_HEADER", "-"),
-    ("CANPEI_LOOKUP_RATE", "0"), ("CANPEI_LOOKUP_RATE", "sixty"), ("CANPEI_LOOKUP_RATE", "60/min"),
-])
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("CANPEI_HSTS_SECONDS", "a year"),
+        ("CANPEI_HSTS_SECONDS", "-1"),
+        ("CANPEI_HSTS_SECONDS", "1e6"),
+        ("CANPEI_HSTS_SECONDS", "99999999999"),
+        ("CANPEI_HSTS_SECONDS", "３６００"),
+        ("CANPEI_PROXY_SSL_HEADER", "X Forwarded Proto"),
+        ("CANPEI_PROXY_SSL_HEADER", "X-Proto="),
+        ("CANPEI_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"),
+        ("CANPEI_PROXY_SSL_HEADER", "-"),
+        ("CANPEI_LOOKUP_RATE", "0"),
+        ("CANPEI_LOOKUP_RATE", "sixty"),
+        ("CANPEI_LOOKUP_RATE", "60/min"),
+    ],
+)
 def test_a_bad_value_stops_start_up(tmp_path: Path, name: str, raw: str) -> None:
     done = settings_of(tmp_path, **{name: raw})
     assert done.returncode != 0
@@ -116,6 +146,7 @@ def test_behind_the_proxy_its_header_makes_the_request_secure(client: Client) ->
 
 
 # ---- the var dir: keys and the SQLite database are the running account's only ------------------
+
 
 def test_a_new_var_dir_is_the_running_accounts_only(tmp_path: Path) -> None:
     var = tmp_path / "new" / "var"

@@ -25,6 +25,7 @@ def run(parser, value, **options):
 
 # ---- text --------------------------------------------------------------------------------------
 
+
 @given(st.text(max_size=40))
 def test_text_is_trimmed_and_one_line_collapses_white_space(value):
     assert v.text(value) == value.strip()
@@ -40,7 +41,9 @@ def test_printable_text_is_not_bad(value):
     assert not v.bad_text(value) and not v.bad_text([value, {"k": value}])
 
 
-@given(st.text(max_size=10), st.sampled_from(["\x00", "\x07", "\ud800", "\x1b"]), st.text(max_size=10))
+@given(
+    st.text(max_size=10), st.sampled_from(["\x00", "\x07", "\ud800", "\x1b"]), st.text(max_size=10)
+)
 def test_a_control_character_or_a_lone_surrogate_is_bad_anywhere(head, bad, tail):
     value = head + bad + tail
     assert v.bad_text(value) and v.bad_text(["ok", value]) and v.bad_text({value: "ok"})
@@ -61,10 +64,14 @@ def test_text_up_to_the_limit_is_kept_one_more_is_too_long(limit, data):
 def test_blank_text_is_empty_unless_required():
     assert run(v.parse_text, "  ", max_length=5, too_long="长") == ("", [])
     assert run(v.parse_text, None, max_length=5, too_long="长", required="必填") == (None, ["必填"])
-    assert run(v.parse_text, " a \n b ", max_length=5, too_long="长", single_line=True) == ("a b", [])
+    assert run(v.parse_text, " a \n b ", max_length=5, too_long="长", single_line=True) == (
+        "a b",
+        [],
+    )
 
 
 # ---- dates -------------------------------------------------------------------------------------
+
 
 @given(st.dates())
 def test_a_date_reads_from_iso_text_a_date_and_a_datetime(day):
@@ -96,7 +103,8 @@ def test_a_date_reader_replaces_iso_and_its_value_error_is_the_invalid_message()
 
 # ---- integers ----------------------------------------------------------------------------------
 
-@given(st.integers(min_value=-10**6, max_value=10**6), st.integers(min_value=0, max_value=10**4))
+
+@given(st.integers(min_value=-(10**6), max_value=10**6), st.integers(min_value=0, max_value=10**4))
 def test_an_integer_inside_the_bounds_is_kept_and_outside_refused(low, span):
     high = low + span
     for inside in (low, high):
@@ -104,7 +112,10 @@ def test_an_integer_inside_the_bounds_is_kept_and_outside_refused(low, span):
         assert run(v.parse_int, f" {inside} ", low=low, high=high, message="整数") == (inside, [])
     for outside in (low - 1, high + 1):
         assert run(v.parse_int, outside, low=low, high=high, message="整数") == (None, ["整数"])
-        assert run(v.parse_int, str(outside), low=low, high=high, message="整数") == (None, ["整数"])
+        assert run(v.parse_int, str(outside), low=low, high=high, message="整数") == (
+            None,
+            ["整数"],
+        )
 
 
 @pytest.mark.parametrize("value", [True, False, 1.0, "1.0", "1e3", "1_000", "１２", "", None, "十"])
@@ -114,8 +125,9 @@ def test_only_whole_decimal_digits_are_an_integer(value):
 
 # ---- money and decimals ------------------------------------------------------------------------
 
-amounts = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False,
-                      allow_infinity=False)
+amounts = st.decimals(
+    min_value=0, max_value=100000, places=2, allow_nan=False, allow_infinity=False
+)
 
 
 @given(amounts)
@@ -145,9 +157,29 @@ def test_a_third_decimal_is_refused(value):
     assert run(v.parse_money, value) == (None, [v.MONEY_INVALID.format(low=0, high=100000)])
 
 
-@pytest.mark.parametrize("value", ["1e3", "1E2", "NaN", "nan", "Infinity", "-Infinity", "inf",
-                                   float("nan"), float("inf"), Decimal("NaN"), Decimal("Infinity"),
-                                   "1,000", "１０", "¥10", "10元", True, [], "."])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1e3",
+        "1E2",
+        "NaN",
+        "nan",
+        "Infinity",
+        "-Infinity",
+        "inf",
+        float("nan"),
+        float("inf"),
+        Decimal("NaN"),
+        Decimal("Infinity"),
+        "1,000",
+        "１０",
+        "¥10",
+        "10元",
+        True,
+        [],
+        ".",
+    ],
+)
 def test_anything_but_plain_decimal_notation_is_refused(value):
     assert run(v.parse_money, value, message="金额") == (None, ["金额"])
 
@@ -169,8 +201,14 @@ def test_a_blank_amount_is_zero_unless_required():
 
 @given(st.decimals(min_value=Decimal("0.5"), max_value=1000, places=1))
 def test_a_decimal_keeps_its_places(hours):
-    result = run(v.parse_decimal, str(hours), low=Decimal("0.5"), high=Decimal(1000), places=1,
-                 message="学时")
+    result = run(
+        v.parse_decimal,
+        str(hours),
+        low=Decimal("0.5"),
+        high=Decimal(1000),
+        places=1,
+        message="学时",
+    )
     assert result == (hours, []) and result[0].as_tuple().exponent == -1
 
 
@@ -184,18 +222,43 @@ def test_decimal_bounds_and_places():
 
 # ---- booleans, phones, choices -----------------------------------------------------------------
 
-@pytest.mark.parametrize("value,expected", [
-    (True, True), ("是", True), ("true", True), (" TRUE ", True), ("1", True), ("on", True), (1, True),
-    (False, False), ("否", False), ("false", False), ("0", False), ("off", False), ("", False),
-    (None, False), (0, False)])
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (True, True),
+        ("是", True),
+        ("true", True),
+        (" TRUE ", True),
+        ("1", True),
+        ("on", True),
+        (1, True),
+        (False, False),
+        ("否", False),
+        ("false", False),
+        ("0", False),
+        ("off", False),
+        ("", False),
+        (None, False),
+        (0, False),
+    ],
+)
 def test_yes_and_no_words(value, expected):
     assert run(v.parse_bool, value) == (expected, [])
 
 
-@given(st.one_of(st.integers().filter(lambda n: n not in (0, 1)),
-                 st.text().filter(lambda t: t.strip().lower() not in
-                                  {"true", "1", "是", "on", "false", "0", "否", "off", ""}),
-                 st.floats(), st.lists(st.booleans())))
+@given(
+    st.one_of(
+        st.integers().filter(lambda n: n not in (0, 1)),
+        st.text().filter(
+            lambda t: (
+                t.strip().lower() not in {"true", "1", "是", "on", "false", "0", "否", "off", ""}
+            )
+        ),
+        st.floats(),
+        st.lists(st.booleans()),
+    )
+)
 def test_anything_else_is_not_a_yes_or_no(value):
     assert run(v.parse_bool, value) == (None, [v.BOOLEAN_INVALID])
 
@@ -237,16 +300,22 @@ def test_anything_else_is_refused_and_blank_only_where_allowed(value):
 
 # ---- the collector -----------------------------------------------------------------------------
 
+
 def test_unknown_and_refused_fields_are_named_first_and_bad_text_replaces_a_fields_message():
-    fields = v.Fields({"name": "x\x00" * 60, "colour": "blue", "state": "done", "note": "ok"},
-                      allowed=("name", "note"),
-                      refuse=lambda key: "状态不能改" if key == "state" else None)
+    fields = v.Fields(
+        {"name": "x\x00" * 60, "colour": "blue", "state": "done", "note": "ok"},
+        allowed=("name", "note"),
+        refuse=lambda key: "状态不能改" if key == "state" else None,
+    )
     fields.text("name", max_length=10, too_long="太长", required="必填")
     fields.text("note", max_length=10, too_long="太长")
     with pytest.raises(InvalidInput) as refused:
         fields.finish()
-    assert refused.value.errors == [("colour", v.UNKNOWN_FIELD), ("state", "状态不能改"),
-                                    ("name", v.TEXT_INVALID)]
+    assert refused.value.errors == [
+        ("colour", v.UNKNOWN_FIELD),
+        ("state", "状态不能改"),
+        ("name", v.TEXT_INVALID),
+    ]
 
 
 def test_a_refused_field_with_bad_text_is_reported_not_dropped():
@@ -264,7 +333,9 @@ def test_the_collector_checks_a_required_field_on_create_and_given_fields_on_edi
         creating.finish()
     assert refused.value.errors == [("name", "必填")]
 
-    editing = v.Fields({"note": " 好 "}, allowed=("name", "note"), current=SimpleNamespace(name="甲"))
+    editing = v.Fields(
+        {"note": " 好 "}, allowed=("name", "note"), current=SimpleNamespace(name="甲")
+    )
     editing.text("name", max_length=10, too_long="太长", required="必填")
     editing.text("note", max_length=10, too_long="太长")
     assert editing.finish() == {"note": "好"}
@@ -272,8 +343,12 @@ def test_the_collector_checks_a_required_field_on_create_and_given_fields_on_edi
 
 
 def test_nul_alone_can_be_the_bad_text_with_its_own_message():
-    fields = v.Fields({"a": "x\x07", "b": ["y\x00"]}, allowed=("a", "b"), text_check=v.has_nul,
-                      text_message=v.NUL_IN_TEXT)
+    fields = v.Fields(
+        {"a": "x\x07", "b": ["y\x00"]},
+        allowed=("a", "b"),
+        text_check=v.has_nul,
+        text_message=v.NUL_IN_TEXT,
+    )
     with pytest.raises(InvalidInput) as refused:
         fields.finish()
     assert refused.value.errors == [("b", v.NUL_IN_TEXT)]
@@ -285,8 +360,9 @@ def test_model_update_sets_the_values_and_returns_the_snapshot_diff():
     def snapshot(r):
         return {"name": r.name, "day": r.day.isoformat(), "fee": str(r.fee)}
 
-    changes = v.model_update(record, {"day": dt.date(2026, 2, 1), "fee": Decimal("1.00")},
-                             snapshot=snapshot)
+    changes = v.model_update(
+        record, {"day": dt.date(2026, 2, 1), "fee": Decimal("1.00")}, snapshot=snapshot
+    )
     assert changes == {"day": ["2026-01-01", "2026-02-01"]}
     assert record.day == dt.date(2026, 2, 1)
     assert v.model_update(record, {}, snapshot=snapshot) == {}

@@ -19,7 +19,14 @@ from canpei.institutions import rules as institution_rules
 from canpei.institutions.models import DesignationEvent, DesignationState, Institution
 from canpei.training import rules as training_rules
 from canpei.workflows import (
-    COMMENT_TOO_LONG, TEXT_INVALID, Errors, Hooks, Lifecycle, Step, Transition, Workflow,
+    COMMENT_TOO_LONG,
+    TEXT_INVALID,
+    Errors,
+    Hooks,
+    Lifecycle,
+    Step,
+    Transition,
+    Workflow,
 )
 from tests.conftest import credit_code
 
@@ -35,13 +42,26 @@ class TinyAction(models.TextChoices):
     RENEW = "reinstate", "续期"
 
 
-TINY = Workflow(noun="试点", actions=TinyAction, states=S, steps={
-    TinyAction.OPEN: Step(frozenset({S.APPLIED}), S.DESIGNATED, frozenset({Role.CITY_ADMIN})),
-    TinyAction.CLOSE: Step(frozenset({S.DESIGNATED, S.SUSPENDED}), S.REVOKED,
-                           frozenset({Role.CITY_ADMIN, Role.TOWN_STAFF}), comment_required=True),
-    TinyAction.RENEW: Step(frozenset({S.DESIGNATED, S.DEMONSTRATION}), S.DESIGNATED,
-                           frozenset({Role.CITY_ADMIN}), keep=frozenset({S.DEMONSTRATION})),
-})
+TINY = Workflow(
+    noun="试点",
+    actions=TinyAction,
+    states=S,
+    steps={
+        TinyAction.OPEN: Step(frozenset({S.APPLIED}), S.DESIGNATED, frozenset({Role.CITY_ADMIN})),
+        TinyAction.CLOSE: Step(
+            frozenset({S.DESIGNATED, S.SUSPENDED}),
+            S.REVOKED,
+            frozenset({Role.CITY_ADMIN, Role.TOWN_STAFF}),
+            comment_required=True,
+        ),
+        TinyAction.RENEW: Step(
+            frozenset({S.DESIGNATED, S.DEMONSTRATION}),
+            S.DESIGNATED,
+            frozenset({Role.CITY_ADMIN}),
+            keep=frozenset({S.DEMONSTRATION}),
+        ),
+    },
+)
 
 locks_taken: list[bool] = []
 
@@ -75,12 +95,19 @@ def effect(t: Transition[Institution]) -> dict[str, Any]:
 
 
 TINY_LIFECYCLE: Lifecycle[Institution] = Lifecycle(
-    workflow=TINY, audit_name="institution", lock=lock, event_model=DesignationEvent,
-    event_parent="institution", describe=lambda row: f"试点 #{row.pk}",
-    hooks={TinyAction.OPEN: Hooks(prepare=note, checks=(check,), effects=(effect,)),
-           TinyAction.CLOSE: Hooks(checks=(check,))},
+    workflow=TINY,
+    audit_name="institution",
+    lock=lock,
+    event_model=DesignationEvent,
+    event_parent="institution",
+    describe=lambda row: f"试点 #{row.pk}",
+    hooks={
+        TinyAction.OPEN: Hooks(prepare=note, checks=(check,), effects=(effect,)),
+        TinyAction.CLOSE: Hooks(checks=(check,)),
+    },
     snapshot=lambda row: {"address": row.address, "state": row.state},
-    event_fields=lambda row: {"designated_to": row.designated_to})
+    event_fields=lambda row: {"designated_to": row.designated_to},
+)
 
 
 @pytest.fixture(autouse=True)
@@ -92,27 +119,44 @@ def _fresh_hooks() -> Any:
 
 
 def make_row(state: str = "applied", name: str = "试点学校") -> Institution:
-    return Institution.objects.create(name=name, credit_code=credit_code("91350582MA2Y00001"),
-                                      type="private", town_id="350582101000", state=state)
+    return Institution.objects.create(
+        name=name,
+        credit_code=credit_code("91350582MA2Y00001"),
+        type="private",
+        town_id="350582101000",
+        state=state,
+    )
 
 
 def written(row: Institution) -> tuple[str, int, int]:
     """The row's stored state, its event rows and its audit entries."""
-    return (Institution.objects.get(pk=row.pk).state,
-            DesignationEvent.objects.filter(institution=row).count(),
-            AuditEntry.objects.filter(object_type="institutions.institution",
-                                      object_id=str(row.pk)).count())
+    return (
+        Institution.objects.get(pk=row.pk).state,
+        DesignationEvent.objects.filter(institution=row).count(),
+        AuditEntry.objects.filter(
+            object_type="institutions.institution", object_id=str(row.pk)
+        ).count(),
+    )
 
 
 # ---- the table ------------------------------------------------------------------------------------
 
+
 def test_the_table_must_give_every_action_exactly_one_step_in_order() -> None:
     with pytest.raises(ValueError):
-        Workflow(noun="试点", actions=TinyAction, states=S,
-                 steps={TinyAction.OPEN: TINY.steps[TinyAction.OPEN]})
+        Workflow(
+            noun="试点",
+            actions=TinyAction,
+            states=S,
+            steps={TinyAction.OPEN: TINY.steps[TinyAction.OPEN]},
+        )
     with pytest.raises(ValueError):
-        Workflow(noun="试点", actions=TinyAction, states=S,
-                 steps=dict(reversed(list(TINY.steps.items()))))
+        Workflow(
+            noun="试点",
+            actions=TinyAction,
+            states=S,
+            steps=dict(reversed(list(TINY.steps.items()))),
+        )
 
 
 def test_a_step_naming_a_state_the_workflow_lacks_is_refused() -> None:
@@ -124,15 +168,28 @@ def test_a_step_naming_a_state_the_workflow_lacks_is_refused() -> None:
 
 def test_hooks_for_an_action_not_in_the_table_are_refused() -> None:
     with pytest.raises(ValueError):
-        Lifecycle(workflow=TINY, audit_name="institution", lock=lock, event_model=DesignationEvent,
-                  event_parent="institution", describe=str, hooks={"fly": Hooks()})
+        Lifecycle(
+            workflow=TINY,
+            audit_name="institution",
+            lock=lock,
+            event_model=DesignationEvent,
+            event_parent="institution",
+            describe=str,
+            hooks={"fly": Hooks()},
+        )
 
 
 def test_a_step_without_its_audit_action_is_refused_when_the_lifecycle_is_built() -> None:
     # "tiny.create" is no AuditAction member: the audit officer could not filter by it.
     with pytest.raises(ValueError, match="tiny: steps without an AuditAction member"):
-        Lifecycle(workflow=TINY, audit_name="tiny", lock=lock, event_model=DesignationEvent,
-                  event_parent="institution", describe=str)
+        Lifecycle(
+            workflow=TINY,
+            audit_name="tiny",
+            lock=lock,
+            event_model=DesignationEvent,
+            event_parent="institution",
+            describe=str,
+        )
 
 
 def test_buttons_targets_and_messages_derive_from_the_table() -> None:
@@ -140,7 +197,7 @@ def test_buttons_targets_and_messages_derive_from_the_table() -> None:
     assert TINY.actions_from(S.DESIGNATED) == ["revoke", "reinstate"]
     assert TINY.actions_for(Role.TOWN_STAFF, S.DESIGNATED) == ["revoke"]
     assert TINY.actions_for(Role.INSTITUTION_STAFF, S.DESIGNATED) == []
-    assert TINY.target(S.DEMONSTRATION, "reinstate") == S.DEMONSTRATION   # kept
+    assert TINY.target(S.DEMONSTRATION, "reinstate") == S.DEMONSTRATION  # kept
     assert TINY.target(S.DESIGNATED, "reinstate") == S.DESIGNATED
     assert TINY.target(S.REVOKED, "reinstate") is None
     assert TINY.target(S.APPLIED, "fly") is None
@@ -152,43 +209,79 @@ def test_buttons_targets_and_messages_derive_from_the_table() -> None:
 def test_the_real_workflows_derive_the_same_messages_as_before() -> None:
     # The texts users saw when each was written by hand; deriving them must not change a word.
     assert training_rules.ACTION_INVALID == (
-        "操作须为 submit、approve、return、start、complete、pass_audit、fail_audit、settle 或 cancel")
-    assert training_rules.APPLICATION_ACTION_INVALID == "操作须为 approve、reject、complete 或 reimburse"
-    assert institution_rules.ACTION_INVALID == "操作须为 designate、promote、suspend、reinstate 或 revoke"
-    assert training_rules.transition_refusal("draft", "approve") == "班级当前状态为「草稿」，不能执行「批准开班」"
-    assert (training_rules.application_transition_refusal("reimbursed", "approve")
-            == "申请当前状态为「已报销」，不能执行「批准」")
-    assert (institution_rules.transition_refusal("revoked", "reinstate")
-            == "机构当前状态为「撤销」，不能执行「恢复」")
+        "操作须为 submit、approve、return、start、complete、pass_audit、fail_audit、settle 或 cancel"
+    )
+    assert (
+        training_rules.APPLICATION_ACTION_INVALID
+        == "操作须为 approve、reject、complete 或 reimburse"
+    )
+    assert (
+        institution_rules.ACTION_INVALID
+        == "操作须为 designate、promote、suspend、reinstate 或 revoke"
+    )
+    assert (
+        training_rules.transition_refusal("draft", "approve")
+        == "班级当前状态为「草稿」，不能执行「批准开班」"
+    )
+    assert (
+        training_rules.application_transition_refusal("reimbursed", "approve")
+        == "申请当前状态为「已报销」，不能执行「批准」"
+    )
+    assert (
+        institution_rules.transition_refusal("revoked", "reinstate")
+        == "机构当前状态为「撤销」，不能执行「恢复」"
+    )
     assert training_rules.role_refusal("approve") == "「批准开班」须由市残联执行"
     assert training_rules.role_refusal("cancel") == "「取消」须由市残联或培训机构执行"
-    assert training_rules.application_role_refusal("complete") == "「登记完成」须由市残联或镇街专干执行"
+    assert (
+        training_rules.application_role_refusal("complete")
+        == "「登记完成」须由市残联或镇街专干执行"
+    )
     assert institution_rules.DESIGNATION_WORKFLOW.comment_errors("suspend", "") == [
-        ("comment", "暂停或撤销须填写原因")]
+        ("comment", "暂停或撤销须填写原因")
+    ]
     assert training_rules.CLASS_WORKFLOW.comment_errors("return", "") == [
-        ("comment", "「退回」须填写原因")]
+        ("comment", "「退回」须填写原因")
+    ]
 
 
 # ---- applying a step ------------------------------------------------------------------------------
 
+
 def test_a_step_writes_state_fields_event_and_audit_together(users: Any) -> None:
     row = make_row()
-    done = TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action=" create ",
-                                comment=" 首批 ", data={"address": "安海镇"})
+    done = TINY_LIFECYCLE.apply(
+        obj=row,
+        actor=users.city_admin,
+        action=" create ",
+        comment=" 首批 ",
+        data={"address": "安海镇"},
+    )
     assert done.state == "designated"
     stored = Institution.objects.get(pk=row.pk)
     assert (stored.state, stored.address) == ("designated", "安海镇")
     event = DesignationEvent.objects.get(institution=row)
     assert (event.action, event.from_state, event.to_state, event.actor, event.comment) == (
-        "create", "applied", "designated", users.city_admin, "首批")
+        "create",
+        "applied",
+        "designated",
+        users.city_admin,
+        "首批",
+    )
     # The label is the event model's own workflow's; an action it does not know shows as is.
     assert event.action_label == "create"
     assert DesignationEvent(action="designate").action_label == "定点认定"
     entry = AuditEntry.objects.get(action="institution.create")
     assert entry.summary == f"试点 #{row.pk} 开办"
-    assert entry.changes == {"from": "applied", "to": "designated", "event": event.pk,
-                             "comment": "首批", "designated_to": None, "effect": "done",
-                             "diff": {"address": ["", "安海镇"], "state": ["applied", "designated"]}}
+    assert entry.changes == {
+        "from": "applied",
+        "to": "designated",
+        "event": event.pk,
+        "comment": "首批",
+        "designated_to": None,
+        "effect": "done",
+        "diff": {"address": ["", "安海镇"], "state": ["applied", "designated"]},
+    }
     assert effects_seen == ["designated"]
     assert locks_taken == [True]
     assert audit_verify().ok
@@ -224,12 +317,15 @@ def test_the_state_is_read_again_under_the_lock(users: Any) -> None:
     assert written(row) == ("revoked", 0, 0)
 
 
-@pytest.mark.parametrize(("comment", "message"), [
-    ("", "「关闭」须填写原因"),
-    ("   ", "「关闭」须填写原因"),
-    ("x" * 501, COMMENT_TOO_LONG),
-    ("原因\x00", TEXT_INVALID),
-])
+@pytest.mark.parametrize(
+    ("comment", "message"),
+    [
+        ("", "「关闭」须填写原因"),
+        ("   ", "「关闭」须填写原因"),
+        ("x" * 501, COMMENT_TOO_LONG),
+        ("原因\x00", TEXT_INVALID),
+    ],
+)
 def test_the_comment_rules(users: Any, comment: str, message: str) -> None:
     row = make_row("designated")
     with pytest.raises(InvalidInput) as refused:
@@ -253,8 +349,13 @@ def test_the_state_refusal_comes_before_the_input_refusals(users: Any) -> None:
 def test_the_step_input_and_the_comment_are_refused_together(users: Any) -> None:
     row = make_row()
     with pytest.raises(InvalidInput) as refused:
-        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="create", comment="x" * 501,
-                             data={"address": "很长很长很长很长的地址"})
+        TINY_LIFECYCLE.apply(
+            obj=row,
+            actor=users.city_admin,
+            action="create",
+            comment="x" * 501,
+            data={"address": "很长很长很长很长的地址"},
+        )
     assert refused.value.errors == [("comment", COMMENT_TOO_LONG), ("address", NOTE_TOO_LONG)]
     assert written(row) == ("applied", 0, 0)
 
@@ -263,8 +364,9 @@ def test_a_check_refusing_changes_nothing(users: Any) -> None:
     row = make_row()
     refusals.extend([("action", NOT_ON_SUNDAYS), ("address", "另一条")])
     with pytest.raises(Conflict) as refused:
-        TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="create",
-                             data={"address": "安海镇"})
+        TINY_LIFECYCLE.apply(
+            obj=row, actor=users.city_admin, action="create", data={"address": "安海镇"}
+        )
     assert refused.value.message == NOT_ON_SUNDAYS
     assert refused.value.errors == [("action", NOT_ON_SUNDAYS), ("address", "另一条")]
     assert effects_seen == []
@@ -278,9 +380,15 @@ def test_an_effect_refusing_rolls_the_whole_step_back(users: Any) -> None:
     def refuse(t: Transition[Institution]) -> None:
         raise Conflict("资金不足")
 
-    lifecycle = Lifecycle(workflow=TINY, audit_name="institution", lock=lock,
-                          event_model=DesignationEvent, event_parent="institution",
-                          describe=str, hooks={TinyAction.OPEN: Hooks(effects=(refuse,))})
+    lifecycle = Lifecycle(
+        workflow=TINY,
+        audit_name="institution",
+        lock=lock,
+        event_model=DesignationEvent,
+        event_parent="institution",
+        describe=str,
+        hooks={TinyAction.OPEN: Hooks(effects=(refuse,))},
+    )
     with pytest.raises(Conflict):
         lifecycle.apply(obj=row, actor=users.city_admin, action="create")
     assert written(row) == ("applied", 0, 0)
@@ -290,5 +398,6 @@ def test_a_kept_state_is_recorded_as_it_is(users: Any) -> None:
     row = make_row("demonstration")
     TINY_LIFECYCLE.apply(obj=row, actor=users.city_admin, action="reinstate")
     assert written(row) == ("demonstration", 1, 1)
-    assert list(DesignationEvent.objects.filter(institution=row)
-                .values_list("from_state", "to_state")) == [("demonstration", "demonstration")]
+    assert list(
+        DesignationEvent.objects.filter(institution=row).values_list("from_state", "to_state")
+    ) == [("demonstration", "demonstration")]

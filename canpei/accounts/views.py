@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import django_otp
 from axes.exceptions import AxesBackendPermissionDenied

@@ -29,7 +29,7 @@ def derived(label: bytes) -> bytes:
     return _derive(settings.AUDIT_KEY, label)
 
 
-def chain_mac() -> "hmac.HMAC":
+def chain_mac() -> hmac.HMAC:
     """A fresh HMAC-SHA-256 of the chain key: `.copy()` it, feed an entry's payload."""
     return hmac.new(derived(b"chain"), digestmod=hashlib.sha256)
 

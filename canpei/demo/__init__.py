@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from django.db import transaction
 from django.utils import timezone
@@ -210,7 +211,7 @@ def generate_persons(count: int, seed: int, towns: list[str], today: dt.date) ->
             gender="1" if male else "2", birth_date=birth, category=category, grade=grade,
             town_id=town, address=f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
             phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.85 else "",
-            education=rng.choice(["none", "primary", "junior_high", "junior_high", "senior_high", "college", "bachelor"]),
+            education=rng.choice(["none", "primary", "junior_high", "junior_high", "senior_high", "college", "bachelor"]),  # noqa: E501
             hardship_dibao=rng.random() < 0.10, hardship_tekun=rng.random() < 0.02,
             hardship_poverty_monitoring=rng.random() < 0.05,
             employment_form=form, not_working_reason=reason,
@@ -328,18 +329,18 @@ def demo_surveys(*, seed: int, today: dt.date, batch: int = 5000) -> int:
                     or rng.random() > share:
                 continue
             last_day = today if year == today.year else dt.date(year, 12, 31)
-            surveyed_on = dt.date(year, 3, 1) + dt.timedelta(days=rng.randint(0, max((last_day - dt.date(year, 3, 1)).days, 0)))
+            surveyed_on = dt.date(year, 3, 1) + dt.timedelta(days=rng.randint(0, max((last_day - dt.date(year, 3, 1)).days, 0)))  # noqa: E501
             need = rng.random() < 0.45
             wanted = sorted(set(rng.sample(list(TrainingType.values), rng.randint(1, 2)))) if need else []
             chosen = rng.sample(skills, min(len(skills), rng.randint(1, 2))) if need and skills else []
             survey = Survey(
                 person_id=pk, year=year, employment_form=form, not_working_reason=reason,
-                employer=rng.choice(["晋江恒安集团", "安踏体育用品", "七匹狼实业", "盼盼食品", "社区工厂"]) if form in ("1", "2") else "",
+                employer=rng.choice(["晋江恒安集团", "安踏体育用品", "七匹狼实业", "盼盼食品", "社区工厂"]) if form in ("1", "2") else "",  # noqa: E501
                 wants_work=not form and rng.random() < 0.6, new_entrant=new,
                 registered_unemployed=unemployed, entrepreneurship_intention=intention,
                 training_need=need, wanted_types=wanted,
                 preferred_mode=rng.choice(list(TrainingMode.values)) if need else "",
-                accessibility_needs=[NEEDS_BY_CATEGORY[category]] if category in NEEDS_BY_CATEGORY and rng.random() < 0.7 else [],
+                accessibility_needs=[NEEDS_BY_CATEGORY[category]] if category in NEEDS_BY_CATEGORY and rng.random() < 0.7 else [],  # noqa: E501
                 surveyor=rng.choice(["林专干", "黄专干", "陈专干", "许专干"]), surveyed_on=surveyed_on,
             )
             pending.append((survey, chosen))

@@ -95,7 +95,7 @@ def lookup_hash(plain: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _hash_base(field_key: str) -> "hmac.HMAC":
+def _hash_base(field_key: str) -> hmac.HMAC:
     """The keyed HMAC before any message: a copy of it spares setting the key up each time."""
     return hmac.new(_keys(field_key)[1], digestmod=hashlib.sha256)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any
+from collections.abc import Iterator, Mapping
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm

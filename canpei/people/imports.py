@@ -8,7 +8,8 @@ import itertools
 import operator
 import re
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
 from django.db.models.base import ModelState
@@ -30,9 +31,10 @@ from canpei.people.services import (
 from canpei.regions.models import Region
 from canpei.spreadsheets import codes
 from canpei.spreadsheets.importing import (
-    NO_DATA_ROWS, ImportResult, Progress, RowError, column_label, import_finish, import_start,
-    no_progress,
-)  # NO_DATA_ROWS: the message of an import with no rows, named here with the others
+    ImportResult, Progress, RowError, column_label, import_finish, import_start, no_progress,
+)
+# The message of an import with no rows, named here with this import's other messages.
+from canpei.spreadsheets.importing import NO_DATA_ROWS  # noqa: F401
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
 
@@ -378,7 +380,7 @@ class _Stream:
         self._audited: list[dict[str, Any]] = []
 
     @classmethod
-    def start(cls) -> "_Stream | None":
+    def start(cls) -> _Stream | None:
         if not uses_copy() or connection.in_atomic_block:
             return None
         return cls()

@@ -50,7 +50,7 @@ class Masked(str):
 
     _value: Any
 
-    def __new__(cls, shown: str, value: Any) -> "Masked":
+    def __new__(cls, shown: str, value: Any) -> Masked:
         masked = super().__new__(cls, shown)
         masked._value = value
         return masked
@@ -174,8 +174,7 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
 
     cert_number: str | None = None
     if current is None or not _CERT_INPUTS.isdisjoint(given):
-        raw_cert = given["cert_number"] if "cert_number" in given else (
-            current.cert_number if current else "")
+        raw_cert = given.get("cert_number", current.cert_number if current else "")
         cert = rules.normalize_id_number(text(raw_cert))
         if not cert:
             cert_number = ""

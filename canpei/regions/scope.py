@@ -10,7 +10,8 @@ This module imports no app: adding an app adds a declaration, not a branch here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import xlsxwriter
 from django.db import IntegrityError

@@ -19,7 +19,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 from xml.etree import ElementTree
 
 import python_calamine
@@ -51,7 +52,7 @@ FILE_DUPLICATE_COLUMN = "列名重复：{column}"
 FILE_TOO_MANY_ROWS = "数据超过 {limit} 行的上限"
 CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
 FILE_PASSWORD = "文件有密码保护，请取消密码后再导入"
-FILE_DTD = "文件含有 DTD 声明（<!DOCTYPE 或 <!ENTITY），可能是恶意构造的文件，已拒绝；请在 Excel 中另存为 .xlsx 后再导入"
+FILE_DTD = "文件含有 DTD 声明（<!DOCTYPE 或 <!ENTITY），可能是恶意构造的文件，已拒绝；请在 Excel 中另存为 .xlsx 后再导入"  # noqa: E501
 FILE_TOO_MANY_CELLS = "工作表过大：超过 {limit} 个单元格（行数 × 列数）的上限，请删去多余的行列或分成几个文件"
 
 
@@ -460,7 +461,7 @@ def normalize_header(value: Cell) -> str:
 
 def is_blank_row(row: Iterable[Cell]) -> bool:
     # A loop, not all() over a generator: called once a row, and a filled row ends at its first cell.
-    for cell in row:
+    for cell in row:  # noqa: SIM110  (a loop: called per cell of millions; no generator frame)
         if cell is not None and not (isinstance(cell, str) and not cell.strip()):
             return False
     return True

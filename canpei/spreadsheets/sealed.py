@@ -17,7 +17,8 @@ import os
 import struct
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
+from collections.abc import Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -106,7 +107,7 @@ class SealedWriter:
             self._file.close()
         self._part.unlink(missing_ok=True)
 
-    def __enter__(self) -> "SealedWriter":
+    def __enter__(self) -> SealedWriter:
         return self
 
     def __exit__(self, kind: object, *_rest: object) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any
+from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 

@@ -1,4 +1,4 @@
-from typing import Callable
+from collections.abc import Callable
 
 from django.http import HttpResponse
 from django.urls import URLPattern, path

@@ -34,6 +34,7 @@ def sign_in(client: Client, username: str, password: str):
 
 # Argon2.
 
+
 def test_argon2_is_the_hasher_for_new_passwords():
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert get_hasher("default").algorithm == "argon2"
@@ -58,7 +59,8 @@ def test_the_login_page_signs_a_user_in_with_an_argon2_password(users):
 
 def test_a_legacy_pbkdf2_hash_is_upgraded_to_argon2_on_sign_in(users):
     User.objects.filter(pk=users.city_admin.pk).update(
-        password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+        password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
     assert sign_in(Client(), "city", PASSWORD).status_code == 302
     assert User.objects.get(pk=users.city_admin.pk).password.startswith("argon2")
 
@@ -84,8 +86,9 @@ def test_an_inactive_user_cannot_sign_in(users):
 
 def test_the_login_page_does_not_redirect_to_another_site(users):
     client = Client()
-    response = client.post("/login?next=https://evil.example/", {"username": "city",
-                                                                   "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/", {"username": "city", "password": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
 
 
@@ -111,16 +114,19 @@ def test_a_password_of_fewer_than_three_kinds_fails_the_kinds_rule(kinds, data):
     assert caught.value.messages == [PASSWORD_KINDS]
 
 
-@pytest.mark.parametrize("password, accepted", [
-    ("Xk7!", False),               # 3 kinds, too short
-    ("Xk7pQz2", False),            # 7 characters
-    ("Xk7pQz2w", True),            # 8 characters: upper, lower, digit
-    ("xk7pqz2!", True),            # lower, digit, symbol
-    ("XK7PQZ2!", True),            # upper, digit, symbol
-    ("xkrpqzaw", False),           # one kind
-    ("xk7pqz2w", False),           # two kinds
-    ("残疾人就业培训2026a", False),  # Chinese characters are none of the four kinds
-])
+@pytest.mark.parametrize(
+    "password, accepted",
+    [
+        ("Xk7!", False),  # 3 kinds, too short
+        ("Xk7pQz2", False),  # 7 characters
+        ("Xk7pQz2w", True),  # 8 characters: upper, lower, digit
+        ("xk7pqz2!", True),  # lower, digit, symbol
+        ("XK7PQZ2!", True),  # upper, digit, symbol
+        ("xkrpqzaw", False),  # one kind
+        ("xk7pqz2w", False),  # two kinds
+        ("残疾人就业培训2026a", False),  # Chinese characters are none of the four kinds
+    ],
+)
 def test_the_password_policy_is_eight_characters_of_three_kinds(password, accepted):
     try:
         validate_password(password)
@@ -131,6 +137,7 @@ def test_the_password_policy_is_eight_characters_of_three_kinds(password, accept
 
 
 # Lockout (django-axes): five failures lock the account.
+
 
 def test_the_sixth_attempt_is_refused_even_with_the_right_password(users):
     client = Client()
@@ -171,6 +178,7 @@ def test_a_locked_account_cannot_get_an_api_token_either(users):
 
 # Idle timeout: 30 minutes after the last request.
 
+
 def test_the_session_idle_timeout_is_thirty_minutes():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
@@ -180,7 +188,9 @@ def test_each_request_extends_the_session_by_thirty_minutes(users):
     client = Client()
     sign_in(client, "city", PASSWORD)
     key = client.session.session_key
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(minutes=1))
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + dt.timedelta(minutes=1)
+    )
     assert client.get("/").status_code == 200
     remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
     assert dt.timedelta(minutes=29) < remaining <= dt.timedelta(minutes=30)
@@ -190,16 +200,21 @@ def test_a_session_idle_for_thirty_minutes_is_signed_out(users):
     client = Client()
     sign_in(client, "city", PASSWORD)
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - dt.timedelta(seconds=1))
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login")
 
 
 # API tokens.
 
+
 def post_token(username: str, password: str):
-    return Client().post("/api/v1/auth/token", json.dumps({"username": username, "password": password}),
-                         content_type="application/json")
+    return Client().post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+    )
 
 
 def test_the_token_endpoint_returns_a_token_that_authenticates(users):
@@ -210,7 +225,9 @@ def test_the_token_endpoint_returns_a_token_that_authenticates(users):
     assert Client().get("/api/v1/persons", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
 
-@pytest.mark.parametrize("username, password", [("city", WRONG), ("nobody", PASSWORD), ("city", "")])
+@pytest.mark.parametrize(
+    "username, password", [("city", WRONG), ("nobody", PASSWORD), ("city", "")]
+)
 def test_the_token_endpoint_rejects_bad_credentials_with_401(users, username, password):
     response = post_token(username, password)
     assert response.status_code == 401

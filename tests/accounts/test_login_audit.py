@@ -29,7 +29,9 @@ def actions() -> list[str]:
 
 
 def all_text() -> str:
-    return json.dumps(list(AuditEntry.objects.values_list("summary", "changes")), ensure_ascii=False)
+    return json.dumps(
+        list(AuditEntry.objects.values_list("summary", "changes")), ensure_ascii=False
+    )
 
 
 def test_a_login_and_a_logout_are_audited(users: Any) -> None:
@@ -78,9 +80,11 @@ def test_a_lockout_is_audited(users: Any) -> None:
 
 def test_api_token_logins_and_failures_are_audited(users: Any) -> None:
     def post(password: str) -> Any:
-        return Client().post("/api/v1/auth/token", json.dumps({"username": "city",
-                                                               "password": password}),
-                             content_type="application/json")
+        return Client().post(
+            "/api/v1/auth/token",
+            json.dumps({"username": "city", "password": password}),
+            content_type="application/json",
+        )
 
     assert post(WRONG).status_code == 401
     assert post(PASSWORD).status_code == 200

@@ -7,17 +7,25 @@ An allowed cell must be applied; a refused one must answer 403 or 404 and change
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from canpei.accounts.models import ApiToken, RoleProposal, User
-from canpei.accounts.roles import MATRIX_ROLES, OFFICER_MATRIX, OfficerAction
-from canpei.accounts.roles import Role
+from canpei.accounts.roles import MATRIX_ROLES, OFFICER_MATRIX, OfficerAction, Role
 from canpei.accounts.services import (
-    LAST_OFFICER, OFFICER_ACTIVE, OFFICER_NEEDS_TWO, OFFICER_ROLE_AT_CREATION, OWN_ROLE,
-    PROPOSAL_SELF, role_decide, role_propose, token_issue, user_set_role,
+    LAST_OFFICER,
+    OFFICER_ACTIVE,
+    OFFICER_NEEDS_TWO,
+    OFFICER_ROLE_AT_CREATION,
+    OWN_ROLE,
+    PROPOSAL_SELF,
+    role_decide,
+    role_propose,
+    token_issue,
+    user_set_role,
 )
 from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_verify
@@ -32,17 +40,17 @@ A = OfficerAction
 # What 三员分立 requires, written out here again so that a change of the table in roles.py
 # cannot pass unnoticed:             sys_admin security_admin audit_admin city_admin
 EXPECTED: dict[str, tuple[bool, bool, bool, bool]] = {
-    A.LIST_USERS:           (True,  True,  False, False),
-    A.CREATE_USER:          (True,  False, False, False),
-    A.CREATE_OFFICER:       (False, False, False, False),
-    A.ASSIGN_BUSINESS_ROLE: (False, True,  False, False),
-    A.PROPOSE_OFFICER_ROLE: (False, True,  False, False),
-    A.CONFIRM_OFFICER_ROLE: (True,  False, True,  False),
-    A.CHANGE_OWN_ROLE:      (False, False, False, False),
-    A.DEACTIVATE_USER:      (True,  False, False, False),
-    A.REVOKE_TOKENS:        (False, True,  False, False),
-    A.READ_AUDIT:           (False, False, True,  False),
-    A.READ_BUSINESS_DATA:   (False, False, False, True),
+    A.LIST_USERS: (True, True, False, False),
+    A.CREATE_USER: (True, False, False, False),
+    A.CREATE_OFFICER: (False, False, False, False),
+    A.ASSIGN_BUSINESS_ROLE: (False, True, False, False),
+    A.PROPOSE_OFFICER_ROLE: (False, True, False, False),
+    A.CONFIRM_OFFICER_ROLE: (True, False, True, False),
+    A.CHANGE_OWN_ROLE: (False, False, False, False),
+    A.DEACTIVATE_USER: (True, False, False, False),
+    A.REVOKE_TOKENS: (False, True, False, False),
+    A.READ_AUDIT: (False, False, True, False),
+    A.READ_BUSINESS_DATA: (False, False, False, True),
 }
 
 
@@ -78,43 +86,55 @@ def _role(user: Any) -> tuple[str, str | None]:
 # response and whether the effect is in the database. `state` is what must not change when
 # refused.
 
-def _list_users(client: Client, actor: Any, users: Any, fresh: Any, person: Any) -> tuple[Any, bool]:
+
+def _list_users(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.get("/admin/users")
     return response, response.status_code == 200 and "fresh" in response.content.decode()
 
 
-def _create_user(client: Client, actor: Any, users: Any, fresh: Any, person: Any) -> tuple[Any, bool]:
+def _create_user(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.post("/admin/users", {"username": "newbie", "password": NEW_PASSWORD})
     made = User.objects.filter(username="newbie").first()
     return response, made is not None and made.role == "" and made.must_change_password
 
 
-def _create_officer(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                    ) -> tuple[Any, bool]:
-    response = client.post("/admin/users", {"username": "newbie", "password": NEW_PASSWORD,
-                                            "role": "security_admin"})
+def _create_officer(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
+    response = client.post(
+        "/admin/users", {"username": "newbie", "password": NEW_PASSWORD, "role": "security_admin"}
+    )
     return response, User.objects.filter(username="newbie").exists()
 
 
-def _assign_business_role(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                          ) -> tuple[Any, bool]:
+def _assign_business_role(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.post(f"/admin/users/{fresh.pk}/role", {"role": "town_staff", "town": ANHAI})
     return response, _role(fresh) == ("town_staff", ANHAI)
 
 
-def _propose_officer_role(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                          ) -> tuple[Any, bool]:
+def _propose_officer_role(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.post(f"/admin/users/{fresh.pk}/role", {"role": "audit_admin"})
     # Proposed, never applied by this step alone.
     assert _role(fresh) == ("", None)
-    return response, RoleProposal.objects.filter(user=fresh, role="audit_admin",
-                                                 state="pending").exists()
+    return response, RoleProposal.objects.filter(
+        user=fresh, role="audit_admin", state="pending"
+    ).exists()
 
 
-def _confirm_officer_role(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                          ) -> tuple[Any, bool]:
-    proposal = RoleProposal.objects.create(user=fresh, role="audit_admin",
-                                           proposed_by=users.security_admin)
+def _confirm_officer_role(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
+    proposal = RoleProposal.objects.create(
+        user=fresh, role="audit_admin", proposed_by=users.security_admin
+    )
     response = client.post(f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"})
     proposal.refresh_from_db()
     applied = _role(fresh) == ("audit_admin", None)
@@ -122,22 +142,25 @@ def _confirm_officer_role(client: Client, actor: Any, users: Any, fresh: Any, pe
     return response, applied
 
 
-def _change_own_role(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                     ) -> tuple[Any, bool]:
+def _change_own_role(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     wanted = "auditor" if actor.role == "city_admin" else "city_admin"
     response = client.post(f"/admin/users/{actor.pk}/role", {"role": wanted})
     return response, _role(actor)[0] == wanted or RoleProposal.objects.filter(user=actor).exists()
 
 
-def _deactivate_user(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                     ) -> tuple[Any, bool]:
+def _deactivate_user(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.post(f"/admin/users/{users.town_staff.pk}/active", {"active": "0"})
     users.town_staff.refresh_from_db()
     return response, not users.town_staff.is_active
 
 
-def _revoke_tokens(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                   ) -> tuple[Any, bool]:
+def _revoke_tokens(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     raw = token_issue(actor=users.town_staff, user=users.town_staff)
     response = client.post(f"/admin/users/{users.town_staff.pk}/tokens/revoke")
     revoked = ApiToken.objects.get(digest=ApiToken.digest_of(raw)).revoked_at is not None
@@ -146,14 +169,16 @@ def _revoke_tokens(client: Client, actor: Any, users: Any, fresh: Any, person: A
     return response, revoked
 
 
-def _read_audit(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                ) -> tuple[Any, bool]:
+def _read_audit(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.get("/audit")
     return response, response.status_code == 200 and "person.create" in response.content.decode()
 
 
-def _read_business_data(client: Client, actor: Any, users: Any, fresh: Any, person: Any
-                        ) -> tuple[Any, bool]:
+def _read_business_data(
+    client: Client, actor: Any, users: Any, fresh: Any, person: Any
+) -> tuple[Any, bool]:
     response = client.get("/persons")
     return response, response.status_code == 200 and person.name in response.content.decode()
 
@@ -180,8 +205,9 @@ def test_every_action_of_the_matrix_has_a_test() -> None:
 
 
 @pytest.mark.parametrize("action, role", CELLS, ids=[f"{a}-{r}" for a, r in CELLS])
-def test_matrix_cell(action: str, role: str, users: Any, fresh: Any, person_in: Any,
-                     login: Any) -> None:
+def test_matrix_cell(
+    action: str, role: str, users: Any, fresh: Any, person_in: Any, login: Any
+) -> None:
     actor = users.by_role()[role]
     allowed = EXPECTED[action][MATRIX_ROLES.index(role)]
     last_before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -194,18 +220,24 @@ def test_matrix_cell(action: str, role: str, users: Any, fresh: Any, person_in: 
         if action not in (A.LIST_USERS, A.READ_AUDIT, A.READ_BUSINESS_DATA):
             # A refused write changes nothing; the attempt itself is kept for the audit officer.
             # (The token-revocation cell issues the token it tries to revoke.)
-            written = list(AuditEntry.objects.filter(pk__gt=last_before)
-                           .exclude(action="token.issue").values_list("action", "actor_id"))
+            written = list(
+                AuditEntry.objects.filter(pk__gt=last_before)
+                .exclude(action="token.issue")
+                .values_list("action", "actor_id")
+            )
             assert written == [("security.denied", actor.pk)]
     assert audit_verify().ok
 
 
 # Item 1: the system officer can mint any role (web path).
 
-@pytest.mark.parametrize("role", ["city_admin", "audit_admin", "security_admin", "sys_admin",
-                                  "town_staff"])
-def test_the_system_officer_cannot_create_an_account_with_a_role(role: str, users: Any,
-                                                                 login: Any) -> None:
+
+@pytest.mark.parametrize(
+    "role", ["city_admin", "audit_admin", "security_admin", "sys_admin", "town_staff"]
+)
+def test_the_system_officer_cannot_create_an_account_with_a_role(
+    role: str, users: Any, login: Any
+) -> None:
     data = {"username": "mole", "password": NEW_PASSWORD, "role": role}
     if role == "town_staff":
         data["town"] = ANHAI
@@ -223,24 +255,39 @@ def test_the_user_form_offers_no_role(users: Any, login: Any) -> None:
 
 
 def _api_token(username: str, password: str) -> Any:
-    return Client().post("/api/v1/auth/token", json.dumps({"username": username,
-                                                           "password": password}),
-                         content_type="application/json")
+    return Client().post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+    )
 
 
 def test_an_account_the_system_officer_creates_reads_nothing_until_given_a_role(
-        users: Any, person_in: Any, login: Any) -> None:
+    users: Any, person_in: Any, login: Any
+) -> None:
     """API path of item 1: the new account's token reads no person and no audit entry."""
-    assert login(users.sys_admin).post("/admin/users", {
-        "username": "mole", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        login(users.sys_admin)
+        .post("/admin/users", {"username": "mole", "password": NEW_PASSWORD})
+        .status_code
+        == 302
+    )
     mole = User.objects.get(username="mole")
     assert (mole.role, mole.town_id, mole.institution_id) == ("", None, None)
     # The initial password is changed first (forced), then a token is had.
     client = Client()
     client.post("/login", {"username": "mole", "password": NEW_PASSWORD})
-    assert client.post("/account/password", {
-        "old_password": NEW_PASSWORD, "new_password1": "Own-pass-2027x",
-        "new_password2": "Own-pass-2027x"}).status_code == 302
+    assert (
+        client.post(
+            "/account/password",
+            {
+                "old_password": NEW_PASSWORD,
+                "new_password1": "Own-pass-2027x",
+                "new_password2": "Own-pass-2027x",
+            },
+        ).status_code
+        == 302
+    )
     dashboard = client.get("/").content.decode()
     assert "您的账户尚未分配角色" in dashboard
     token = _api_token("mole", "Own-pass-2027x").json()["token"]
@@ -253,25 +300,34 @@ def test_an_account_the_system_officer_creates_reads_nothing_until_given_a_role(
     assert client.get("/audit").status_code == 404
 
 
-@pytest.mark.parametrize("method, path", [
-    ("post", "/api/v1/users"), ("post", "/api/v1/auth/users"), ("patch", "/api/v1/users/{id}"),
-    ("post", "/api/v1/users/{id}/role"), ("put", "/api/v1/users/{id}/role"),
-])
-def test_no_api_route_creates_accounts_or_changes_roles(method: str, path: str, users: Any,
-                                                        api: Any) -> None:
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("post", "/api/v1/users"),
+        ("post", "/api/v1/auth/users"),
+        ("patch", "/api/v1/users/{id}"),
+        ("post", "/api/v1/users/{id}/role"),
+        ("put", "/api/v1/users/{id}/role"),
+    ],
+)
+def test_no_api_route_creates_accounts_or_changes_roles(
+    method: str, path: str, users: Any, api: Any
+) -> None:
     """The API has no account administration: the pages are the only path, checked above."""
     before = list(User.objects.order_by("pk").values_list("username", "role"))
     for officer in (users.sys_admin, users.security_admin):
         client = api(officer)
         url = path.format(id=users.town_staff.pk)
         body = json.dumps({"username": "mole", "password": NEW_PASSWORD, "role": "city_admin"})
-        response = getattr(client.client, method)(url, body, content_type="application/json",
-                                                   **client.headers)
+        response = getattr(client.client, method)(
+            url, body, content_type="application/json", **client.headers
+        )
         assert response.status_code in (404, 405)
     assert list(User.objects.order_by("pk").values_list("username", "role")) == before
 
 
 # Item 2: the security officer changes its own role and the other officers' roles.
+
 
 def test_the_security_officer_cannot_give_itself_another_role(users: Any, login: Any) -> None:
     client = login(users.security_admin)
@@ -294,13 +350,16 @@ def test_nobody_changes_their_own_role_even_through_the_service(users: Any) -> N
 
 
 def test_the_security_officer_cannot_move_the_audit_officer_to_town_staff_alone(
-        users: Any, login: Any, second_audit_officer: Any) -> None:
+    users: Any, login: Any, second_audit_officer: Any
+) -> None:
     with pytest.raises(Forbidden) as refused:
-        user_set_role(actor=users.security_admin, user=users.audit_admin, role="town_staff",
-                      town=ANHAI)
+        user_set_role(
+            actor=users.security_admin, user=users.audit_admin, role="town_staff", town=ANHAI
+        )
     assert refused.value.message == OFFICER_NEEDS_TWO
-    response = login(users.security_admin).post(f"/admin/users/{users.audit_admin.pk}/role",
-                                                {"role": "town_staff", "town": ANHAI})
+    response = login(users.security_admin).post(
+        f"/admin/users/{users.audit_admin.pk}/role", {"role": "town_staff", "town": ANHAI}
+    )
     assert response.status_code == 302
     # Not applied: a proposal waits for a second officer.
     assert _role(users.audit_admin) == ("audit_admin", None)
@@ -309,17 +368,24 @@ def test_the_security_officer_cannot_move_the_audit_officer_to_town_staff_alone(
 
 
 def test_the_two_officer_procedure_applies_an_officer_role_and_is_audited(
-        users: Any, fresh: Any, login: Any) -> None:
+    users: Any, fresh: Any, login: Any
+) -> None:
     security = login(users.security_admin)
-    assert security.post(f"/admin/users/{fresh.pk}/role",
-                         {"role": "security_admin"}).status_code == 302
+    assert (
+        security.post(f"/admin/users/{fresh.pk}/role", {"role": "security_admin"}).status_code
+        == 302
+    )
     proposal = RoleProposal.objects.get(user=fresh)
     # The audit officer sees it and confirms it.
     audit = login(users.audit_admin)
     listing = audit.get("/admin/role-proposals").content.decode()
     assert "fresh" in listing and "待确认" in listing
-    assert audit.post(f"/admin/role-proposals/{proposal.pk}/decide",
-                      {"decision": "confirm"}).status_code == 302
+    assert (
+        audit.post(
+            f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"}
+        ).status_code
+        == 302
+    )
     assert _role(fresh) == ("security_admin", None)
     proposal.refresh_from_db()
     assert (proposal.state, proposal.decided_by_id) == ("confirmed", users.audit_admin.pk)
@@ -328,46 +394,60 @@ def test_the_two_officer_procedure_applies_an_officer_role_and_is_audited(
     assert "user.role_propose" in log and "user.role" in log
     entry = AuditEntry.objects.filter(action="user.role").latest("id")
     assert entry.actor_id == users.audit_admin.pk
-    assert entry.changes["before"]["role"] == "" and entry.changes["after"]["role"] == "security_admin"
+    assert (
+        entry.changes["before"]["role"] == "" and entry.changes["after"]["role"] == "security_admin"
+    )
     assert audit_verify().ok
 
 
-def test_an_officer_cannot_confirm_a_change_of_its_own_role(users: Any, login: Any,
-                                                           second_audit_officer: Any) -> None:
-    proposal = role_propose(actor=users.security_admin, user=users.audit_admin,
-                            role="town_staff", town=ANHAI)
+def test_an_officer_cannot_confirm_a_change_of_its_own_role(
+    users: Any, login: Any, second_audit_officer: Any
+) -> None:
+    proposal = role_propose(
+        actor=users.security_admin, user=users.audit_admin, role="town_staff", town=ANHAI
+    )
     with pytest.raises(Forbidden) as refused:
         role_decide(actor=users.audit_admin, proposal=proposal, confirm=True)
     assert refused.value.message == PROPOSAL_SELF
-    login(users.audit_admin).post(f"/admin/role-proposals/{proposal.pk}/decide",
-                                  {"decision": "confirm"})
+    login(users.audit_admin).post(
+        f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"}
+    )
     assert _role(users.audit_admin) == ("audit_admin", None)
     # The other confirming officer can.
-    login(users.sys_admin).post(f"/admin/role-proposals/{proposal.pk}/decide",
-                                {"decision": "confirm"})
+    login(users.sys_admin).post(
+        f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"}
+    )
     assert _role(users.audit_admin) == ("town_staff", ANHAI)
 
 
-def test_a_rejected_proposal_changes_nothing_and_is_audited(users: Any, fresh: Any,
-                                                            login: Any) -> None:
+def test_a_rejected_proposal_changes_nothing_and_is_audited(
+    users: Any, fresh: Any, login: Any
+) -> None:
     proposal = role_propose(actor=users.security_admin, user=fresh, role="sys_admin")
-    assert login(users.sys_admin).post(f"/admin/role-proposals/{proposal.pk}/decide",
-                                       {"decision": "reject"}).status_code == 302
+    assert (
+        login(users.sys_admin)
+        .post(f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "reject"})
+        .status_code
+        == 302
+    )
     assert _role(fresh) == ("", None)
     proposal.refresh_from_db()
     assert proposal.state == "rejected"
     assert AuditEntry.objects.filter(action="user.role_reject").count() == 1
     # A decided proposal cannot be confirmed afterwards.
-    login(users.audit_admin).post(f"/admin/role-proposals/{proposal.pk}/decide",
-                                  {"decision": "confirm"})
+    login(users.audit_admin).post(
+        f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"}
+    )
     assert _role(fresh) == ("", None)
 
 
-def test_a_business_role_change_is_applied_audited_and_ends_the_tokens(users: Any, fresh: Any,
-                                                                       login: Any) -> None:
+def test_a_business_role_change_is_applied_audited_and_ends_the_tokens(
+    users: Any, fresh: Any, login: Any
+) -> None:
     raw = token_issue(actor=fresh, user=fresh)
-    response = login(users.security_admin).post(f"/admin/users/{fresh.pk}/role",
-                                                 {"role": "town_staff", "town": ANHAI})
+    response = login(users.security_admin).post(
+        f"/admin/users/{fresh.pk}/role", {"role": "town_staff", "town": ANHAI}
+    )
     assert response.status_code == 302
     assert _role(fresh) == ("town_staff", ANHAI)
     assert ApiToken.objects.get(digest=ApiToken.digest_of(raw)).revoked_at is not None
@@ -375,8 +455,9 @@ def test_a_business_role_change_is_applied_audited_and_ends_the_tokens(users: An
     assert entry.actor_id == users.security_admin.pk and entry.object_id == str(fresh.pk)
 
 
-def test_the_system_officer_cannot_deactivate_an_officer_from_the_page(users: Any,
-                                                                       login: Any) -> None:
+def test_the_system_officer_cannot_deactivate_an_officer_from_the_page(
+    users: Any, login: Any
+) -> None:
     client = login(users.sys_admin)
     for officer in (users.security_admin, users.audit_admin, users.sys_admin):
         client.post(f"/admin/users/{officer.pk}/active", {"active": "0"})
@@ -390,12 +471,19 @@ def test_the_system_officer_cannot_deactivate_an_officer_from_the_page(users: An
 # security and system officers together removed the only audit officer, after which nobody
 # could read the audit log and the former audit officer read every person).
 
-@pytest.mark.parametrize("officer, role", [("audit_admin", "city_admin"),
-                                           ("audit_admin", "town_staff"),
-                                           ("sys_admin", "auditor"),
-                                           ("security_admin", "audit_admin")])
-def test_the_last_holder_of_an_officer_role_is_not_moved(officer: str, role: str, users: Any,
-                                                         login: Any) -> None:
+
+@pytest.mark.parametrize(
+    "officer, role",
+    [
+        ("audit_admin", "city_admin"),
+        ("audit_admin", "town_staff"),
+        ("sys_admin", "auditor"),
+        ("security_admin", "audit_admin"),
+    ],
+)
+def test_the_last_holder_of_an_officer_role_is_not_moved(
+    officer: str, role: str, users: Any, login: Any
+) -> None:
     target = users.by_role()[officer]
     town = ANHAI if role == "town_staff" else None
     if officer == "security_admin":
@@ -405,8 +493,9 @@ def test_the_last_holder_of_an_officer_role_is_not_moved(officer: str, role: str
         with pytest.raises(Conflict) as refused:
             role_propose(actor=None, user=target, role=role, town=town)  # type: ignore[arg-type]
     else:
-        response = login(users.security_admin).post(f"/admin/users/{target.pk}/role",
-                                                    {"role": role, "town": town or ""})
+        response = login(users.security_admin).post(
+            f"/admin/users/{target.pk}/role", {"role": role, "town": town or ""}
+        )
         assert response.status_code == 409
         assert LAST_OFFICER.format(role=Role(officer).label) in response.content.decode()
         with pytest.raises(Conflict) as refused:
@@ -418,14 +507,20 @@ def test_the_last_holder_of_an_officer_role_is_not_moved(officer: str, role: str
 
 
 def test_a_proposal_that_became_the_last_holder_is_not_confirmed(
-        users: Any, login: Any, second_audit_officer: Any) -> None:
+    users: Any, login: Any, second_audit_officer: Any
+) -> None:
     first = role_propose(actor=users.security_admin, user=users.audit_admin, role="auditor")
     second = role_propose(actor=users.security_admin, user=second_audit_officer, role="auditor")
-    assert login(users.sys_admin).post(f"/admin/role-proposals/{first.pk}/decide",
-                                       {"decision": "confirm"}).status_code == 302
+    assert (
+        login(users.sys_admin)
+        .post(f"/admin/role-proposals/{first.pk}/decide", {"decision": "confirm"})
+        .status_code
+        == 302
+    )
     assert _role(users.audit_admin) == ("auditor", None)
-    page = login(users.sys_admin).post(f"/admin/role-proposals/{second.pk}/decide",
-                                       {"decision": "confirm"}, follow=True)
+    page = login(users.sys_admin).post(
+        f"/admin/role-proposals/{second.pk}/decide", {"decision": "confirm"}, follow=True
+    )
     assert "「审计管理员」只剩这一个在用账户，不能变更其角色" in page.content.decode()
     assert _role(second_audit_officer) == ("audit_admin", None)
     second.refresh_from_db()
@@ -433,8 +528,9 @@ def test_a_proposal_that_became_the_last_holder_is_not_confirmed(
     assert audit_verify().ok
 
 
-def test_an_inactive_holder_does_not_count_as_another_officer(users: Any, login: Any,
-                                                              second_audit_officer: Any) -> None:
+def test_an_inactive_holder_does_not_count_as_another_officer(
+    users: Any, login: Any, second_audit_officer: Any
+) -> None:
     User.objects.filter(pk=second_audit_officer.pk).update(is_active=False)
     with pytest.raises(Conflict):
         role_propose(actor=users.security_admin, user=users.audit_admin, role="auditor")
@@ -442,15 +538,25 @@ def test_an_inactive_holder_does_not_count_as_another_officer(users: Any, login:
 
 # Refused attempts are kept for the audit officer.
 
-@pytest.mark.parametrize("attempt", ["role_posted_at_creation", "own_role", "confirm_own",
-                                     "security_confirms", "deactivate_officer"])
-def test_a_refused_officer_attempt_is_in_the_audit_log(attempt: str, users: Any, fresh: Any,
-                                                       login: Any,
-                                                       second_audit_officer: Any) -> None:
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        "role_posted_at_creation",
+        "own_role",
+        "confirm_own",
+        "security_confirms",
+        "deactivate_officer",
+    ],
+)
+def test_a_refused_officer_attempt_is_in_the_audit_log(
+    attempt: str, users: Any, fresh: Any, login: Any, second_audit_officer: Any
+) -> None:
     if attempt == "role_posted_at_creation":
         actor = users.sys_admin
-        response = login(actor).post("/admin/users", {"username": "mole", "password": NEW_PASSWORD,
-                                                      "role": "city_admin"})
+        response = login(actor).post(
+            "/admin/users", {"username": "mole", "password": NEW_PASSWORD, "role": "city_admin"}
+        )
         reason = OFFICER_ROLE_AT_CREATION
     elif attempt == "own_role":
         actor = users.security_admin
@@ -459,19 +565,20 @@ def test_a_refused_officer_attempt_is_in_the_audit_log(attempt: str, users: Any,
     elif attempt == "confirm_own":
         actor = users.audit_admin
         proposal = role_propose(actor=users.security_admin, user=actor, role="auditor")
-        response = login(actor).post(f"/admin/role-proposals/{proposal.pk}/decide",
-                                     {"decision": "confirm"})
+        response = login(actor).post(
+            f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"}
+        )
         reason = PROPOSAL_SELF
     elif attempt == "security_confirms":
         actor = users.security_admin
         proposal = role_propose(actor=actor, user=fresh, role="sys_admin")
-        response = login(actor).post(f"/admin/role-proposals/{proposal.pk}/decide",
-                                     {"decision": "confirm"})
+        response = login(actor).post(
+            f"/admin/role-proposals/{proposal.pk}/decide", {"decision": "confirm"}
+        )
         reason = ""
     else:
         actor = users.sys_admin
-        response = login(actor).post(f"/admin/users/{users.audit_admin.pk}/active",
-                                     {"active": "0"})
+        response = login(actor).post(f"/admin/users/{users.audit_admin.pk}/active", {"active": "0"})
         reason = OFFICER_ACTIVE
     assert response.status_code in (302, 403, 404)
     entry = AuditEntry.objects.filter(action="security.denied").latest("pk")
@@ -484,7 +591,8 @@ def test_a_refused_officer_attempt_is_in_the_audit_log(attempt: str, users: Any,
 
 
 def test_the_proposals_page_shows_the_current_role_and_no_buttons_on_ones_own(
-        users: Any, login: Any, second_audit_officer: Any) -> None:
+    users: Any, login: Any, second_audit_officer: Any
+) -> None:
     mine = role_propose(actor=users.security_admin, user=users.audit_admin, role="auditor")
     page = login(users.audit_admin).get("/admin/role-proposals").content.decode()
     row = page.split('<th scope="row">auditadmin</th>', 1)[1].split("</tr>", 1)[0]

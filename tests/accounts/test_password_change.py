@@ -33,14 +33,30 @@ def signed_in(username: str, password: str = PASSWORD) -> Client:
 
 
 def change(client: Client, old: str, new: str, repeat: str | None = None, **extra: Any) -> Any:
-    return client.post("/account/password", {"old_password": old, "new_password1": new,
-                                             "new_password2": new if repeat is None else repeat},
-                       **extra)
+    return client.post(
+        "/account/password",
+        {
+            "old_password": old,
+            "new_password1": new,
+            "new_password2": new if repeat is None else repeat,
+        },
+        **extra,
+    )
 
 
-@pytest.mark.parametrize("role", ["city_admin", "town_staff", "institution_staff",
-                                  "employment_service", "auditor", "sys_admin",
-                                  "security_admin", "audit_admin"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "city_admin",
+        "town_staff",
+        "institution_staff",
+        "employment_service",
+        "auditor",
+        "sys_admin",
+        "security_admin",
+        "audit_admin",
+    ],
+)
 def test_every_user_has_a_change_password_page_with_the_policy(role: str, users: Any) -> None:
     username = users.by_role()[role].username
     client = signed_in(username)
@@ -64,17 +80,26 @@ def test_every_user_has_a_change_password_page_with_the_policy(role: str, users:
     assert NEW not in str(list(AuditEntry.objects.values_list("changes", "summary")))
 
 
-@pytest.mark.parametrize("old, new, repeat, field, message", [
-    ("Wrong-pass-2026", NEW, None, "old_password", "原密码不正确"),
-    (PASSWORD, NEW, NEW + "x", "new_password2", "两次输入的新密码不一致"),
-    (PASSWORD, PASSWORD, None, "new_password1", "新密码不能与原密码相同"),
-    (PASSWORD, "short1A", None, "new_password1", "密码至少须有 8 个字符"),
-    (PASSWORD, "alllowercase", None, "new_password1", "密码须包含大写字母、小写字母、数字、符号中的至少三类"),
-    (PASSWORD, "City-2027-pass", None, "new_password1", PASSWORD_HAS_USERNAME),
-])
-def test_a_bad_change_is_refused_and_changes_nothing(old: str, new: str, repeat: str | None,
-                                                     field: str, message: str | None,
-                                                     users: Any) -> None:
+@pytest.mark.parametrize(
+    "old, new, repeat, field, message",
+    [
+        ("Wrong-pass-2026", NEW, None, "old_password", "原密码不正确"),
+        (PASSWORD, NEW, NEW + "x", "new_password2", "两次输入的新密码不一致"),
+        (PASSWORD, PASSWORD, None, "new_password1", "新密码不能与原密码相同"),
+        (PASSWORD, "short1A", None, "new_password1", "密码至少须有 8 个字符"),
+        (
+            PASSWORD,
+            "alllowercase",
+            None,
+            "new_password1",
+            "密码须包含大写字母、小写字母、数字、符号中的至少三类",
+        ),
+        (PASSWORD, "City-2027-pass", None, "new_password1", PASSWORD_HAS_USERNAME),
+    ],
+)
+def test_a_bad_change_is_refused_and_changes_nothing(
+    old: str, new: str, repeat: str | None, field: str, message: str | None, users: Any
+) -> None:
     client = signed_in("city")
     before = User.objects.get(username="city").password
     response = change(client, old, new, repeat)
@@ -89,6 +114,7 @@ def test_a_bad_change_is_refused_and_changes_nothing(old: str, new: str, repeat:
 
 # The username inside the password.
 
+
 @pytest.mark.parametrize("password", ["Anhai@2027", "x-ANHAI-2027", "anhai", "My.AnHai.9"])
 def test_a_password_containing_the_username_is_refused(password: str) -> None:
     with pytest.raises(ValidationError) as refused:
@@ -102,8 +128,9 @@ def test_a_password_without_the_username_passes_that_rule() -> None:
     UsernameValidator().validate("Anything-2027", None)
 
 
-def test_createuser_refuses_a_password_containing_the_username(capsys: Any,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_createuser_refuses_a_password_containing_the_username(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CANPEI_PASSWORD", "Lin-county-2027")
     assert cli.main(["createuser", "Lin", "--role", "city_admin"]) == 1
     assert PASSWORD_HAS_USERNAME in capsys.readouterr().err
@@ -112,8 +139,10 @@ def test_createuser_refuses_a_password_containing_the_username(capsys: Any,
 
 # Forced at the first sign-in.
 
+
 def test_an_account_made_by_the_system_officer_must_change_its_password_first(
-        users: Any, login: Any) -> None:
+    users: Any, login: Any
+) -> None:
     login(users.sys_admin).post("/admin/users", {"username": "newbie", "password": "Initial-2027x"})
     assert User.objects.get(username="newbie").must_change_password
     client = signed_in("newbie", "Initial-2027x")
@@ -140,7 +169,8 @@ def test_after_the_change_the_user_goes_where_they_were_going(users: Any, login:
 
 
 def test_createuser_makes_the_operator_chosen_password_an_initial_one(
-        capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CANPEI_PASSWORD", "Initial-2027x")
     assert cli.main(["createuser", "firstsec", "--role", "security_admin"]) == 0
     user = User.objects.get(username="firstsec")
@@ -159,19 +189,23 @@ def test_demo_accounts_are_not_held_at_the_change_page() -> None:
 
 # Officers' password expiry.
 
+
 def test_an_officers_password_expires_after_canpei_password_max_days(users: Any) -> None:
     old = timezone.now() - dt.timedelta(days=91)
     User.objects.filter(pk__in=[users.audit_admin.pk, users.city_admin.pk]).update(
-        password_changed_at=old)
+        password_changed_at=old
+    )
     with override_settings(PASSWORD_MAX_DAYS=90):
         officer = signed_in("auditadmin")
         response = officer.get("/audit")
         assert response.status_code == 302 and response["Location"].startswith("/account/password")
         # A business role is not subject to it.
         assert signed_in("city").get("/persons").status_code == 200
-        token = Client().post("/api/v1/auth/token", {"username": "auditadmin",
-                                                     "password": PASSWORD},
-                              content_type="application/json")
+        token = Client().post(
+            "/api/v1/auth/token",
+            {"username": "auditadmin", "password": PASSWORD},
+            content_type="application/json",
+        )
         assert token.status_code == 403 and token.json()["detail"] == PASSWORD_EXPIRED
         assert "密码已过期" in token.json()["detail"]
         assert change(officer, PASSWORD, NEW).status_code == 302
@@ -181,10 +215,13 @@ def test_an_officers_password_expires_after_canpei_password_max_days(users: Any)
     assert signed_in("auditadmin", NEW).get("/audit").status_code == 200
 
 
-@pytest.mark.parametrize("raw, ok", [("", True), ("0", True), ("90", True), ("-1", False),
-                                     ("ninety", False), ("99999", False)])
-def test_canpei_password_max_days_is_parsed_strictly(monkeypatch: pytest.MonkeyPatch, raw: str,
-                                                     ok: bool) -> None:
+@pytest.mark.parametrize(
+    "raw, ok",
+    [("", True), ("0", True), ("90", True), ("-1", False), ("ninety", False), ("99999", False)],
+)
+def test_canpei_password_max_days_is_parsed_strictly(
+    monkeypatch: pytest.MonkeyPatch, raw: str, ok: bool
+) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
     from canpei import settings as canpei_settings

@@ -16,7 +16,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from canpei import cli
 from canpei.accounts.models import (
-    PASSWORD_CHANGE_REQUIRED, TOKEN_EXPIRED, TOKEN_WITHOUT_SECOND_FACTOR, ApiToken, User,
+    PASSWORD_CHANGE_REQUIRED,
+    TOKEN_EXPIRED,
+    TOKEN_WITHOUT_SECOND_FACTOR,
+    ApiToken,
+    User,
 )
 from canpei.accounts.services import token_issue
 from canpei.audit.models import AuditEntry
@@ -42,12 +46,17 @@ def post_token(username: str, password: str, otp: str = "") -> Any:
 
 # Expiry.
 
+
 def test_a_token_expires_after_the_configured_hours(users: Any) -> None:
     with override_settings(TOKEN_HOURS=12):
         raw = post_token("city", PASSWORD).json()["token"]
     token = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
     assert token.expires_at is not None
-    assert dt.timedelta(hours=11, minutes=59) < token.expires_at - timezone.now() <= dt.timedelta(hours=12)
+    assert (
+        dt.timedelta(hours=11, minutes=59)
+        < token.expires_at - timezone.now()
+        <= dt.timedelta(hours=12)
+    )
     assert persons(raw).status_code == 200
     # Eleven hours later it still works; twelve hours and a second later it does not.
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() + dt.timedelta(hours=1))
@@ -73,11 +82,20 @@ def test_a_token_without_an_expiry_is_refused(users: Any) -> None:
     assert persons(raw).status_code == 401
 
 
-@pytest.mark.parametrize("raw, hours, ok", [("12", 12, True), ("1", 1, True), ("0", None, False),
-                                            ("-3", None, False), ("twelve", None, False),
-                                            ("", 12, True)])
-def test_canpei_token_hours_is_parsed_strictly(monkeypatch: pytest.MonkeyPatch, raw: str,
-                                               hours: int | None, ok: bool) -> None:
+@pytest.mark.parametrize(
+    "raw, hours, ok",
+    [
+        ("12", 12, True),
+        ("1", 1, True),
+        ("0", None, False),
+        ("-3", None, False),
+        ("twelve", None, False),
+        ("", 12, True),
+    ],
+)
+def test_canpei_token_hours_is_parsed_strictly(
+    monkeypatch: pytest.MonkeyPatch, raw: str, hours: int | None, ok: bool
+) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
     from canpei import settings as canpei_settings
@@ -91,6 +109,7 @@ def test_canpei_token_hours_is_parsed_strictly(monkeypatch: pytest.MonkeyPatch, 
 
 
 # Revocation by the caller.
+
 
 def test_delete_auth_token_revokes_the_callers_token_only(users: Any) -> None:
     raw = post_token("city", PASSWORD).json()["token"]
@@ -110,11 +129,13 @@ def test_delete_auth_token_needs_a_token(users: Any) -> None:
 
 # Revocation by the security officer and the operator.
 
+
 def test_the_security_officer_revokes_a_users_tokens(users: Any, login: Any) -> None:
     raws = [token_issue(actor=None, user=users.town_staff) for _ in range(2)]
     kept = token_issue(actor=None, user=users.city_admin)
-    response = login(users.security_admin).post(f"/admin/users/{users.town_staff.pk}/tokens/revoke",
-                                                follow=True)
+    response = login(users.security_admin).post(
+        f"/admin/users/{users.town_staff.pk}/tokens/revoke", follow=True
+    )
     assert "已撤销用户 anhai 的 2 个 API 令牌" in response.content.decode()
     assert all(persons(raw).status_code == 401 for raw in raws)
     assert persons(kept).status_code == 200
@@ -132,13 +153,19 @@ def test_canpei_token_revoke_all(users: Any, capsys: Any) -> None:
 
 # Password change and deactivation end the tokens.
 
+
 def test_a_password_change_revokes_all_tokens(users: Any) -> None:
     raw = post_token("city", PASSWORD).json()["token"]
     client = Client()
     client.post("/login", {"username": "city", "password": PASSWORD})
-    response = client.post("/account/password", {"old_password": PASSWORD,
-                                                  "new_password1": "Other-pass-2027",
-                                                  "new_password2": "Other-pass-2027"})
+    response = client.post(
+        "/account/password",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Other-pass-2027",
+            "new_password2": "Other-pass-2027",
+        },
+    )
     assert response.status_code == 302
     assert persons(raw).status_code == 401
     assert post_token("city", "Other-pass-2027").status_code == 200
@@ -147,8 +174,9 @@ def test_a_password_change_revokes_all_tokens(users: Any) -> None:
 def test_deactivation_from_the_system_officers_page_revokes_tokens(users: Any, login: Any) -> None:
     raw = token_issue(actor=None, user=users.town_staff)
     client = login(users.sys_admin)
-    response = client.post(f"/admin/users/{users.town_staff.pk}/active", {"active": "0"},
-                           follow=True)
+    response = client.post(
+        f"/admin/users/{users.town_staff.pk}/active", {"active": "0"}, follow=True
+    )
     assert "已停用用户 anhai" in response.content.decode()
     users.town_staff.refresh_from_db()
     assert not users.town_staff.is_active
@@ -159,8 +187,11 @@ def test_deactivation_from_the_system_officers_page_revokes_tokens(users: Any, l
     assert users.town_staff.is_active
     assert persons(raw).status_code == 401
     assert post_token("anhai", PASSWORD).status_code == 200
-    assert list(AuditEntry.objects.filter(action="user.active").order_by("id").values_list(
-        "changes__diff__is_active", flat=True)) == [[True, False], [False, True]]
+    assert list(
+        AuditEntry.objects.filter(action="user.active")
+        .order_by("id")
+        .values_list("changes__diff__is_active", flat=True)
+    ) == [[True, False], [False, True]]
 
 
 def test_a_deactivated_users_session_ends(users: Any, login: Any) -> None:
@@ -183,6 +214,7 @@ def test_canpei_user_deactivate_and_activate(users: Any, capsys: Any) -> None:
 
 
 # An officer's token issued before TOTP was enforced.
+
 
 def _confirmed_device(user: Any) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
@@ -234,7 +266,10 @@ def test_canpei_token_refuses_an_officer_when_totp_is_required(users: Any, capsy
 
 # Tokens of a user who must change an initial password.
 
-def test_a_user_with_an_initial_password_gets_no_token_and_old_tokens_are_refused(users: Any) -> None:
+
+def test_a_user_with_an_initial_password_gets_no_token_and_old_tokens_are_refused(
+    users: Any,
+) -> None:
     raw = token_issue(actor=None, user=users.city_admin)
     User.objects.filter(pk=users.city_admin.pk).update(must_change_password=True)
     refused = persons(raw)

@@ -76,12 +76,15 @@ def test_an_enrolled_officer_must_give_the_code_after_the_password(users):
     client = password_login(users.security_admin)
     response = client.get("/admin/users")
     assert response.status_code == 302 and response["Location"].startswith("/login/otp")
-    wrong = client.post("/login/otp", {"token": "123456" if code_for(device) != "123456" else "654321"})
+    wrong = client.post(
+        "/login/otp", {"token": "123456" if code_for(device) != "123456" else "654321"}
+    )
     assert wrong.status_code == 422 and otp.TOKEN_INVALID in wrong.content.decode()
     assert client.get("/admin/users").status_code == 302
     # A failure throttles the device for a moment (django-otp); the user would wait a second.
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
-                                                   throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     right = client.post("/login/otp", {"token": code_for(device), "next": "/admin/users"})
     assert right.status_code == 302
     assert client.get("/admin/users").status_code == 200
@@ -105,9 +108,11 @@ def test_an_officer_token_needs_the_code(users):
     client = Client()
 
     def ask(code: str) -> Any:
-        return client.post("/api/v1/auth/token", json.dumps(
-            {"username": "auditadmin", "password": PASSWORD, "otp": code}),
-            content_type="application/json")
+        return client.post(
+            "/api/v1/auth/token",
+            json.dumps({"username": "auditadmin", "password": PASSWORD, "otp": code}),
+            content_type="application/json",
+        )
 
     refused = ask("")
     assert refused.status_code == 401
@@ -117,8 +122,11 @@ def test_an_officer_token_needs_the_code(users):
 
 
 def test_an_officer_without_a_device_gets_no_token(users):
-    response = Client().post("/api/v1/auth/token", json.dumps(
-        {"username": "sysadmin", "password": PASSWORD}), content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token",
+        json.dumps({"username": "sysadmin", "password": PASSWORD}),
+        content_type="application/json",
+    )
     assert response.status_code == 401
     assert response.json()["errors"] == [{"field": "otp", "message": otp.NOT_ENROLLED}]
 

@@ -14,7 +14,6 @@ from django.test import override_settings
 
 from canpei.audit.models import AuditEntry
 from canpei.people.services import person_change_status
-from canpei.training.lookup_limit import LOOKUP_THROTTLED
 from canpei.training.models import Enrollment, LookupWindow
 from tests.conftest import make_id
 from tests.forms import without_csrf_and_id_numbers
@@ -34,10 +33,12 @@ def throttled_entries(user: Any) -> int:
 
 # ---- active persons only -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", ["moved_out", "deceased", "revoked"])
 @pytest.mark.parametrize("who", ["institution_staff", "town_staff", "city_admin"])
-def test_a_non_active_person_answers_exactly_as_an_unknown_number(users, person_in, api,
-                                                                  status, who):
+def test_a_non_active_person_answers_exactly_as_an_unknown_number(
+    users, person_in, api, status, who
+):
     client = api(getattr(users, who))
     assert lookup(client, person_in.id_number).status_code == 200
     person_change_status(actor=users.city_admin, person=person_in, status=status, comment="变更")
@@ -51,19 +52,22 @@ def test_a_non_active_person_answers_exactly_as_an_unknown_number(users, person_
 
 
 def test_the_lookup_page_shows_a_non_active_person_as_not_found(users, person_in, login):
-    person_change_status(actor=users.city_admin, person=person_in, status="moved_out",
-                         comment="迁出")
+    person_change_status(
+        actor=users.city_admin, person=person_in, status="moved_out", comment="迁出"
+    )
     client = login(users.institution_staff)
     hidden = client.post("/persons/lookup", {"id_number": person_in.id_number})
     absent = client.post("/persons/lookup", {"id_number": UNKNOWN})
     assert hidden.status_code == absent.status_code == 200
     assert person_in.name not in hidden.content.decode()
-    assert (without_csrf_and_id_numbers(hidden.content.decode())
-            == without_csrf_and_id_numbers(absent.content.decode()))
+    assert without_csrf_and_id_numbers(hidden.content.decode()) == without_csrf_and_id_numbers(
+        absent.content.decode()
+    )
 
 
 def test_an_institution_cannot_enrol_a_non_active_person_by_a_stale_lookup(
-        users, make_class, trainee_factory, api):
+    users, make_class, trainee_factory, api
+):
     training_class = make_class(trainees=0)
     person = trainee_factory()
     client = api(users.institution_staff)
@@ -76,6 +80,7 @@ def test_an_institution_cannot_enrol_a_non_active_person_by_a_stale_lookup(
 
 # ---- the rate limit ----------------------------------------------------------------------------
 
+
 @override_settings(LOOKUP_RATE=3)
 def test_lookups_past_the_rate_answer_429_in_the_api_shape(users, person_in, api, caplog):
     client = api(users.institution_staff)
@@ -87,8 +92,9 @@ def test_lookups_past_the_rate_answer_429_in_the_api_shape(users, person_in, api
     assert [r.status_code for r in refused] == [429, 429, 429]
     body = refused[0].json()
     assert set(body) == {"detail", "errors"} and body["errors"] == []
-    assert re.fullmatch(r"按身份证号查找过于频繁（每分钟最多 3 次），请 [0-9]+ 秒后再试",
-                        body["detail"])
+    assert re.fullmatch(
+        r"按身份证号查找过于频繁（每分钟最多 3 次），请 [0-9]+ 秒后再试", body["detail"]
+    )
     assert 1 <= int(refused[0]["Retry-After"]) <= 60
     assert person_in.name not in refused[0].content.decode()
     # Nothing was looked up; the refusals are counted, audited once and logged once.
@@ -99,14 +105,17 @@ def test_lookups_past_the_rate_answer_429_in_the_api_shape(users, person_in, api
     entry = AuditEntry.objects.get(action="person.lookup_throttled")
     assert entry.changes["limit"] == 3 and person_in.id_number not in str(entry.changes)
     warnings = [r.getMessage() for r in caplog.records if r.name == "canpei.lookups"]
-    assert warnings == [f"person lookups throttled: user id {users.institution_staff.pk} "
-                        "(institution_staff) exceeded 3 a minute"]
+    assert warnings == [
+        f"person lookups throttled: user id {users.institution_staff.pk} "
+        "(institution_staff) exceeded 3 a minute"
+    ]
     assert person_in.id_number not in caplog.text and person_in.name not in caplog.text
 
 
 @override_settings(LOOKUP_RATE=2)
 def test_the_limit_is_per_user_shared_by_their_clients_and_renewed_each_minute(
-        users, person_in, api, login):
+    users, person_in, api, login
+):
     token_client, page_client = api(users.institution_staff), login(users.institution_staff)
     assert lookup(token_client, person_in.id_number).status_code == 200
     assert lookup(page_client, person_in.id_number).status_code == 200
@@ -129,8 +138,9 @@ def test_the_limit_is_per_user_shared_by_their_clients_and_renewed_each_minute(
 
 
 @override_settings(LOOKUP_RATE=2)
-def test_an_institutions_enrolment_by_id_number_counts_as_a_lookup(users, make_class,
-                                                                   trainee_factory, api, login):
+def test_an_institutions_enrolment_by_id_number_counts_as_a_lookup(
+    users, make_class, trainee_factory, api, login
+):
     training_class = make_class(trainees=0)
     first, second, third = trainee_factory(), trainee_factory(), trainee_factory()
     client = api(users.institution_staff)
@@ -140,13 +150,15 @@ def test_an_institutions_enrolment_by_id_number_counts_as_a_lookup(users, make_c
     # The allowance is spent: neither a lookup nor an enrolment by number goes through ...
     refused = client.post(path, {"person": third.id_number})
     assert refused.status_code == 429 and refused.json()["errors"] == []
-    page = login(users.institution_staff).post(f"/classes/{training_class.pk}/enroll",
-                                               {"enroll-person": third.id_number})
+    page = login(users.institution_staff).post(
+        f"/classes/{training_class.pk}/enroll", {"enroll-person": third.id_number}
+    )
     assert page.status_code == 429 and "按身份证号查找过于频繁" in page.content.decode()
     # ... but the person just looked up is enrolled by id (counted at the lookup).
     assert client.post(path, {"person": str(second.pk)}).status_code == 201
-    assert set(Enrollment.objects.filter(training_class=training_class)
-               .values_list("person_id", flat=True)) == {first.pk, second.pk}
+    assert set(
+        Enrollment.objects.filter(training_class=training_class).values_list("person_id", flat=True)
+    ) == {first.pk, second.pk}
 
 
 @override_settings(LOOKUP_RATE=1)
@@ -154,7 +166,8 @@ def test_the_city_enrolling_by_number_is_not_a_lookup(users, make_class, trainee
     training_class = make_class(trainees=0)
     client = api(users.city_admin)
     for _ in range(3):
-        response = client.post(f"/classes/{training_class.pk}/enrollments",
-                               {"person": trainee_factory().id_number})
+        response = client.post(
+            f"/classes/{training_class.pk}/enrollments", {"person": trainee_factory().id_number}
+        )
         assert response.status_code == 201
     assert not LookupWindow.objects.filter(user=users.city_admin).exists()

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 import schemathesis
@@ -24,9 +25,7 @@ from django.test import Client
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    response_schema_conformance, status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.conftest import CIZAO, make_id, person_data
 
@@ -45,14 +44,17 @@ class InProcessWSGI:
     def __init__(self) -> None:
         self.handler = ClientHandler(enforce_csrf_checks=True)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         response: Any = self.handler(environ)
         headers = list(response.items())
-        headers += [("Set-Cookie", cookie.output(header="").strip())
-                    for cookie in response.cookies.values()]
+        headers += [
+            ("Set-Cookie", cookie.output(header="").strip()) for cookie in response.cookies.values()
+        ]
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
         if response.streaming:
-            return b"".join(response.streaming_content),  # type: ignore[arg-type]
+            return (b"".join(response.streaming_content),)  # type: ignore[arg-type]
         return [response.content]
 
 
@@ -81,11 +83,17 @@ def fuzz_classes(users: Any, make_class: Any, trainee_factory: Any) -> dict[str,
     # Born on a day no other person of these tests is, so their ID numbers never clash.
     running = make_class("running", persons=[trainee_factory(birth="19880808") for _ in range(2)])
     draft = make_class("draft", persons=[trainee_factory(birth="19880808")])
-    inspection = services.inspection_record(actor=users.city_admin, training_class=running,
-                                            data={"present": 1, "rectification_required": True})
-    return {"institution": running.institution_id, "class": {1: running.pk, 2: draft.pk},
-            "enrollment": {1: running.enrollments.first().pk, 2: draft.enrollments.first().pk},
-            "inspection": {1: inspection.pk, 2: inspection.pk}}
+    inspection = services.inspection_record(
+        actor=users.city_admin,
+        training_class=running,
+        data={"present": 1, "rectification_required": True},
+    )
+    return {
+        "institution": running.institution_id,
+        "class": {1: running.pk, 2: draft.pk},
+        "enrollment": {1: running.enrollments.first().pk, 2: draft.enrollments.first().pk},
+        "inspection": {1: inspection.pk, 2: inspection.pk},
+    }
 
 
 def _aim(case: Any, name: str, targets: dict[int, int]) -> None:
@@ -111,13 +119,23 @@ schema = schemathesis.openapi.from_wsgi(OPENAPI, InProcessWSGI())
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
-def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audit_token: str,
-                                                person_in: Any, person_out: Any,
-                                                institution: Any,
-                                                request: pytest.FixtureRequest) -> None:
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_conforms_to_its_schema(
+    case: Any,
+    city_token: str,
+    audit_token: str,
+    person_in: Any,
+    person_out: Any,
+    institution: Any,
+    request: pytest.FixtureRequest,
+) -> None:
     # Random ids almost never exist; point two in three at real records, so that the detail,
     # identity and PATCH operations are fuzzed on the paths that read and write a person.
     person_id = (case.path_parameters or {}).get("person_id")
@@ -125,7 +143,11 @@ def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audi
         case.path_parameters["person_id"] = person_in.pk if person_id % 3 == 1 else person_out.pk
     # The same for institutions: the city's own record, most of the time.
     institution_id = (case.path_parameters or {}).get("institution_id")
-    if isinstance(institution_id, int) and not isinstance(institution_id, bool) and institution_id % 3:
+    if (
+        isinstance(institution_id, int)
+        and not isinstance(institution_id, bool)
+        and institution_id % 3
+    ):
         case.path_parameters["institution_id"] = institution.pk
     # Classes and their roster, register and inspections: built only for those operations.
     if case.operation.path.startswith(("/api/v1/classes/", "/api/v1/enrollments/")):
@@ -136,8 +158,13 @@ def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audi
     if case.operation.path.startswith("/api/v1/classes"):
         today = dt.date.today().isoformat()
         _aim_body(case, {"date": today, "rectified_on": today, "present": 1, "hours": 2})
-        _aim_body(case, {"person": person_in.id_number,
-                         "institution": request.getfixturevalue("fuzz_classes")["institution"]})
+        _aim_body(
+            case,
+            {
+                "person": person_in.id_number,
+                "institution": request.getfixturevalue("fuzz_classes")["institution"],
+            },
+        )
     # city_admin everywhere, except the audit log: only the audit officer gets its 200 answer.
     token = audit_token if case.operation.path == "/api/v1/audit" else city_token
     case.call_and_validate(
@@ -148,17 +175,25 @@ def test_every_operation_conforms_to_its_schema(case: Any, city_token: str, audi
 
 # ---- the document itself ---------------------------------------------------------------------
 
+
 def test_the_openapi_document_is_served_and_covers_the_person_api(db: Any) -> None:
     response = Client().get(OPENAPI)
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.")
-    operations = {(method.upper(), path) for path, item in document["paths"].items()
-                  for method in item}
-    assert {("GET", "/api/v1/persons"), ("POST", "/api/v1/persons"),
-            ("GET", "/api/v1/persons/{person_id}"), ("PATCH", "/api/v1/persons/{person_id}"),
-            ("GET", "/api/v1/persons/{person_id}/identity"), ("POST", "/api/v1/persons/lookup"),
-            ("GET", "/api/v1/audit"), ("POST", "/api/v1/auth/token")} <= operations
+    operations = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item
+    }
+    assert {
+        ("GET", "/api/v1/persons"),
+        ("POST", "/api/v1/persons"),
+        ("GET", "/api/v1/persons/{person_id}"),
+        ("PATCH", "/api/v1/persons/{person_id}"),
+        ("GET", "/api/v1/persons/{person_id}/identity"),
+        ("POST", "/api/v1/persons/lookup"),
+        ("GET", "/api/v1/audit"),
+        ("POST", "/api/v1/auth/token"),
+    } <= operations
     # Every error an operation may answer is declared with the one error shape.
     for path, item in document["paths"].items():
         for method, operation in item.items():
@@ -171,18 +206,44 @@ def test_the_openapi_document_is_served_and_covers_the_person_api(db: Any) -> No
             if operation.get("security"):
                 assert "401" in operation["responses"], (method, path)
     person = document["components"]["schemas"]["PersonOut"]["properties"]
-    assert {"id", "name", "id_number", "cert_number", "gender", "birth_date", "category", "grade",
-            "town", "village", "address", "phone", "education", "hardship", "employment_form",
-            "new_entrant", "registered_unemployed", "entrepreneurship_intention", "status",
-            "working_age"} <= set(person)
+    assert {
+        "id",
+        "name",
+        "id_number",
+        "cert_number",
+        "gender",
+        "birth_date",
+        "category",
+        "grade",
+        "town",
+        "village",
+        "address",
+        "phone",
+        "education",
+        "hardship",
+        "employment_form",
+        "new_entrant",
+        "registered_unemployed",
+        "entrepreneurship_intention",
+        "status",
+        "working_age",
+    } <= set(person)
 
 
 # ---- bad input, one promise at a time ---------------------------------------------------------
 
-def raw(client: Client, method: str, path: str, body: str | bytes, token: str,
-        content_type: str = "application/json") -> Any:
-    return getattr(client, method)("/api/v1" + path, body, content_type=content_type,
-                                   HTTP_AUTHORIZATION=f"Bearer {token}")
+
+def raw(
+    client: Client,
+    method: str,
+    path: str,
+    body: str | bytes,
+    token: str,
+    content_type: str = "application/json",
+) -> Any:
+    return getattr(client, method)(
+        "/api/v1" + path, body, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
 
 
 def assert_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
@@ -197,21 +258,32 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict[s
     return body
 
 
-@pytest.mark.parametrize("method,path", [("post", "/persons"), ("post", "/persons/lookup"),
-                                         ("patch", "/persons/{id}"), ("post", "/auth/token")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("post", "/persons"),
+        ("post", "/persons/lookup"),
+        ("patch", "/persons/{id}"),
+        ("post", "/auth/token"),
+    ],
+)
 @pytest.mark.parametrize("body", ['{"name": ', "not json", "[1, 2", "\xff\xfe", '{"a": 1}}'])
-def test_malformed_json_is_a_400_with_the_error_shape(method: str, path: str, body: str,
-                                                      city_token: str, person_in: Any) -> None:
-    response = raw(Client(), method, path.format(id=person_in.pk), body.encode("latin-1"),
-                   city_token)
+def test_malformed_json_is_a_400_with_the_error_shape(
+    method: str, path: str, body: str, city_token: str, person_in: Any
+) -> None:
+    response = raw(
+        Client(), method, path.format(id=person_in.pk), body.encode("latin-1"), city_token
+    )
     assert_error(response, 400)
 
 
-@pytest.mark.parametrize("method,path", [("post", "/persons"), ("post", "/persons/lookup"),
-                                         ("patch", "/persons/{id}")])
+@pytest.mark.parametrize(
+    "method,path", [("post", "/persons"), ("post", "/persons/lookup"), ("patch", "/persons/{id}")]
+)
 @pytest.mark.parametrize("body", ["[]", '"text"', "42", "null"])
 def test_json_that_is_not_an_object_is_refused_with_the_error_shape(
-        method: str, path: str, body: str, city_token: str, person_in: Any) -> None:
+    method: str, path: str, body: str, city_token: str, person_in: Any
+) -> None:
     response = raw(Client(), method, path.format(id=person_in.pk), body, city_token)
     assert response.status_code in (400, 422)
     assert_error(response, response.status_code)
@@ -236,25 +308,44 @@ def test_page_size_200_is_allowed(users: Any, api: Any) -> None:
     assert api(users.city_admin).get("/persons", page_size=200).status_code == 200
 
 
-@pytest.mark.parametrize("params,field", [
-    ({"page": "abc"}, "page"), ({"page": "0"}, "page"), ({"page": "-1"}, "page"),
-    ({"page": "1.5"}, "page"), ({"page_size": "x"}, "page_size"), ({"page_size": "0"}, "page_size"),
-    ({"town": "anhai"}, "town"), ({"category": "9"}, "category"), ({"grade": "0"}, "grade"),
-    ({"working_age": "maybe"}, "working_age"), ({"status": "gone"}, "status"),
-    ({"employment_form": "8"}, "employment_form"), ({"q": "长" * 31}, "q"),
-])
-def test_wrong_query_values_are_a_422_naming_the_field(params: dict[str, str], field: str,
-                                                       users: Any, api: Any) -> None:
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "1.5"}, "page"),
+        ({"page_size": "x"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"town": "anhai"}, "town"),
+        ({"category": "9"}, "category"),
+        ({"grade": "0"}, "grade"),
+        ({"working_age": "maybe"}, "working_age"),
+        ({"status": "gone"}, "status"),
+        ({"employment_form": "8"}, "employment_form"),
+        ({"q": "长" * 31}, "q"),
+    ],
+)
+def test_wrong_query_values_are_a_422_naming_the_field(
+    params: dict[str, str], field: str, users: Any, api: Any
+) -> None:
     assert_error(api(users.city_admin).get("/persons", **params), 422, field)
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"name": 123}, "name"), ({"category": ["4"]}, "category"), ({"hardship": "dibao"}, "hardship"),
-    ({"new_entrant": "perhaps"}, "new_entrant"), ({"village": {"a": 1}}, "village"),
-    ({"id_number": None}, "id_number"),
-])
-def test_wrong_body_types_are_a_422_naming_the_field(body: dict[str, Any], field: str,
-                                                     users: Any, api: Any) -> None:
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"name": 123}, "name"),
+        ({"category": ["4"]}, "category"),
+        ({"hardship": "dibao"}, "hardship"),
+        ({"new_entrant": "perhaps"}, "new_entrant"),
+        ({"village": {"a": 1}}, "village"),
+        ({"id_number": None}, "id_number"),
+    ],
+)
+def test_wrong_body_types_are_a_422_naming_the_field(
+    body: dict[str, Any], field: str, users: Any, api: Any
+) -> None:
     data = person_data(id_number=make_id("35058219920101011"), cert_number="")
     data.update(body)
     assert_error(api(users.city_admin).post("/persons", data), 422, field)
@@ -262,26 +353,36 @@ def test_wrong_body_types_are_a_422_naming_the_field(body: dict[str, Any], field
 
 def test_missing_required_fields_are_named(users: Any, api: Any) -> None:
     body = assert_error(api(users.city_admin).post("/persons", {}), 422)
-    assert {"name", "id_number", "category", "grade", "town"} <= {e["field"] for e in body["errors"]}
+    assert {"name", "id_number", "category", "grade", "town"} <= {
+        e["field"] for e in body["errors"]
+    }
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"name": 5}, "name"), ({"status": 7}, "status"), ({"new_entrant": "x"}, "new_entrant"),
-    ({"hardship": [1, {}]}, "hardship.0"),
-])
-def test_wrong_patch_types_are_a_422_naming_the_field(body: dict[str, Any], field: str,
-                                                      users: Any, person_in: Any,
-                                                      api: Any) -> None:
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"name": 5}, "name"),
+        ({"status": 7}, "status"),
+        ({"new_entrant": "x"}, "new_entrant"),
+        ({"hardship": [1, {}]}, "hardship.0"),
+    ],
+)
+def test_wrong_patch_types_are_a_422_naming_the_field(
+    body: dict[str, Any], field: str, users: Any, person_in: Any, api: Any
+) -> None:
     response = api(users.city_admin).patch(f"/persons/{person_in.pk}", body)
     error = assert_error(response, 422)
-    assert any(e["field"] == field or e["field"].startswith(field.split(".")[0])
-               for e in error["errors"]), error
+    assert any(
+        e["field"] == field or e["field"].startswith(field.split(".")[0]) for e in error["errors"]
+    ), error
 
 
 def test_a_patch_with_invalid_values_names_every_field_and_changes_nothing(
-        users: Any, person_in: Any, api: Any) -> None:
-    response = api(users.city_admin).patch(f"/persons/{person_in.pk}",
-                                           {"phone": "123", "grade": "9", "town": "999999999999"})
+    users: Any, person_in: Any, api: Any
+) -> None:
+    response = api(users.city_admin).patch(
+        f"/persons/{person_in.pk}", {"phone": "123", "grade": "9", "town": "999999999999"}
+    )
     body = assert_error(response, 422)
     assert {"phone", "grade", "town"} <= {e["field"] for e in body["errors"]}
     from canpei.people.models import Person
@@ -290,27 +391,40 @@ def test_a_patch_with_invalid_values_names_every_field_and_changes_nothing(
     assert (stored.phone, stored.grade) == (person_in.phone, person_in.grade)
 
 
-def test_a_duplicate_id_number_is_a_409_naming_the_field(users: Any, person_out: Any,
-                                                         api: Any) -> None:
+def test_a_duplicate_id_number_is_a_409_naming_the_field(
+    users: Any, person_out: Any, api: Any
+) -> None:
     data = person_data(id_number=person_out.id_number, cert_number="", town=CIZAO)
     assert_error(api(users.city_admin).post("/persons", data), 409, "id_number")
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/persons"), ("post", "/persons"), ("get", "/persons/1"), ("patch", "/persons/1"),
-    ("get", "/persons/1/identity"), ("post", "/persons/lookup"), ("get", "/audit"),
-])
-@pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer nonsense", "Token abc",
-                                           "Bearer " + "x" * 5000, "Basic Y2l0eTpwYXNz"])
-def test_no_or_bad_auth_is_a_401(method: str, path: str, authorization: str | None,
-                                 db: Any) -> None:
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/persons"),
+        ("post", "/persons"),
+        ("get", "/persons/1"),
+        ("patch", "/persons/1"),
+        ("get", "/persons/1/identity"),
+        ("post", "/persons/lookup"),
+        ("get", "/audit"),
+    ],
+)
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer", "Bearer nonsense", "Token abc", "Bearer " + "x" * 5000, "Basic Y2l0eTpwYXNz"],
+)
+def test_no_or_bad_auth_is_a_401(
+    method: str, path: str, authorization: str | None, db: Any
+) -> None:
     headers: dict[str, Any] = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
     client = Client()
     if method == "get":
         response = client.get("/api/v1" + path, **headers)
     else:
-        response = getattr(client, method)("/api/v1" + path, "{}", content_type="application/json",
-                                           **headers)
+        response = getattr(client, method)(
+            "/api/v1" + path, "{}", content_type="application/json", **headers
+        )
     assert_error(response, 401)
 
 
@@ -326,8 +440,11 @@ def test_a_session_write_without_csrf_is_refused(users: Any, person_in: Any) -> 
     client = Client(enforce_csrf_checks=True)
     client.force_login(users.city_admin)
     assert client.get(f"/api/v1/persons/{person_in.pk}").status_code == 200
-    response = client.patch(f"/api/v1/persons/{person_in.pk}", json.dumps({"address": "x"}),
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/persons/{person_in.pk}",
+        json.dumps({"address": "x"}),
+        content_type="application/json",
+    )
     assert response.status_code in (401, 403)
     assert set(response.json()) == ERROR_KEYS
 
@@ -335,15 +452,18 @@ def test_a_session_write_without_csrf_is_refused(users: Any, person_in: Any) -> 
 @pytest.mark.parametrize("person_id", [10**12, 2**63 - 1, 2**63, 10**30, 10**200])
 def test_huge_ids_are_a_404_not_a_500(person_id: int, users: Any, api: Any) -> None:
     client = api(users.city_admin)
-    for response in (client.get(f"/persons/{person_id}"),
-                     client.get(f"/persons/{person_id}/identity"),
-                     client.patch(f"/persons/{person_id}", {"address": "x"})):
+    for response in (
+        client.get(f"/persons/{person_id}"),
+        client.get(f"/persons/{person_id}/identity"),
+        client.patch(f"/persons/{person_id}", {"address": "x"}),
+    ):
         assert_error(response, 404)
 
 
 @pytest.mark.parametrize("person_id", ["-1", "abc", "1.5", "0x10", "%00"])
-def test_ids_that_are_not_integers_answer_with_the_error_shape(person_id: str, users: Any,
-                                                               api: Any) -> None:
+def test_ids_that_are_not_integers_answer_with_the_error_shape(
+    person_id: str, users: Any, api: Any
+) -> None:
     response = api(users.city_admin).get(f"/persons/{person_id}")
     assert response.status_code in (404, 422)
     assert_error(response, response.status_code)
@@ -352,49 +472,77 @@ def test_ids_that_are_not_integers_answer_with_the_error_shape(person_id: str, u
 def test_huge_integers_in_query_and_body_are_refused_not_a_500(users: Any, api: Any) -> None:
     client = api(users.city_admin)
     assert_error(client.get("/persons", page=10**30), 422, "page")
-    assert_error(client.get("/persons", page_size=-10**30), 422, "page_size")
-    response = client.post("/persons", person_data(id_number=make_id("35058219920101029"),
-                                                   cert_number="", category=10**30))
+    assert_error(client.get("/persons", page_size=-(10**30)), 422, "page_size")
+    response = client.post(
+        "/persons",
+        person_data(id_number=make_id("35058219920101029"), cert_number="", category=10**30),
+    )
     assert_error(response, 422, "category")
 
 
 def test_a_wrong_content_type_is_refused_with_the_error_shape(city_token: str) -> None:
-    response = raw(Client(), "post", "/persons", "name=x", city_token,
-                   content_type="application/x-www-form-urlencoded")
+    response = raw(
+        Client(),
+        "post",
+        "/persons",
+        "name=x",
+        city_token,
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code in (400, 415, 422)
     assert_error(response, response.status_code)
 
 
 def test_the_token_endpoint_answers_401_with_the_error_shape(users: Any) -> None:
     client = Client()
-    good = client.post("/api/v1/auth/token", {"username": "city", "password": "Test-pass-2026"},
-                       content_type="application/json")
+    good = client.post(
+        "/api/v1/auth/token",
+        {"username": "city", "password": "Test-pass-2026"},
+        content_type="application/json",
+    )
     assert good.status_code == 200 and good.json()["token"].startswith("cp_")
-    bad = client.post("/api/v1/auth/token", {"username": "city", "password": "wrong"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/auth/token",
+        {"username": "city", "password": "wrong"},
+        content_type="application/json",
+    )
     assert_error(bad, 401)
-    assert_error(client.post("/api/v1/auth/token", {"username": "city"},
-                             content_type="application/json"), 422, "password")
+    assert_error(
+        client.post("/api/v1/auth/token", {"username": "city"}, content_type="application/json"),
+        422,
+        "password",
+    )
 
 
-@pytest.mark.parametrize("method,path", [("delete", "/persons/{id}"), ("put", "/persons"),
-                                         ("post", "/persons/{id}"), ("delete", "/audit"),
-                                         ("get", "/auth/token"), ("put", "/persons/lookup")])
-def test_an_unsupported_method_is_a_405_with_the_error_shape(method: str, path: str,
-                                                             city_token: str,
-                                                             person_in: Any) -> None:
-    response = getattr(Client(), method)("/api/v1" + path.format(id=person_in.pk),
-                                         HTTP_AUTHORIZATION=f"Bearer {city_token}")
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("delete", "/persons/{id}"),
+        ("put", "/persons"),
+        ("post", "/persons/{id}"),
+        ("delete", "/audit"),
+        ("get", "/auth/token"),
+        ("put", "/persons/lookup"),
+    ],
+)
+def test_an_unsupported_method_is_a_405_with_the_error_shape(
+    method: str, path: str, city_token: str, person_in: Any
+) -> None:
+    response = getattr(Client(), method)(
+        "/api/v1" + path.format(id=person_in.pk), HTTP_AUTHORIZATION=f"Bearer {city_token}"
+    )
     assert_error(response, 405)
     assert response["Allow"]
 
 
-@pytest.mark.parametrize("path", ["/nope", "/persons/", "/persons/1/identity/", "/persons/1/x",
-                                  "/v2/persons"])
+@pytest.mark.parametrize(
+    "path", ["/nope", "/persons/", "/persons/1/identity/", "/persons/1/x", "/v2/persons"]
+)
 def test_an_unknown_api_path_is_a_json_404(path: str, city_token: str) -> None:
     for method in ("get", "post"):
-        response = getattr(Client(), method)("/api/v1" + path,
-                                             HTTP_AUTHORIZATION=f"Bearer {city_token}")
+        response = getattr(Client(), method)(
+            "/api/v1" + path, HTTP_AUTHORIZATION=f"Bearer {city_token}"
+        )
         assert_error(response, 404)
 
 
@@ -406,7 +554,7 @@ def test_the_interactive_docs_load_only_our_own_scripts(db: Any) -> None:
     assert "cdn." not in page and "https://" not in page.replace("https://django-ninja.dev", "")
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
     assert scripts
-    for attributes, body in scripts:
+    for attributes, _body in scripts:
         assert "src=" in attributes or 'type="application/json"' in attributes, attributes
         assert "src=" not in attributes or '"/static/' in attributes, attributes
 
@@ -415,19 +563,26 @@ def test_a_locked_out_account_gets_the_api_error_shape_on_the_token_endpoint(use
     client = Client()
     statuses = []
     for _ in range(6):
-        response = client.post("/api/v1/auth/token", {"username": "city", "password": "wrong"},
-                               content_type="application/json")
+        response = client.post(
+            "/api/v1/auth/token",
+            {"username": "city", "password": "wrong"},
+            content_type="application/json",
+        )
         statuses.append(response.status_code)
         assert set(response.json()) == ERROR_KEYS
     assert statuses[0] == 401 and statuses[-1] == 403
     # Locked: even the right password gets no token until the cool-off ends.
-    response = client.post("/api/v1/auth/token", {"username": "city", "password": "Test-pass-2026"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "city", "password": "Test-pass-2026"},
+        content_type="application/json",
+    )
     assert_error(response, 403)
 
 
 def test_text_with_a_nul_character_is_a_422_naming_the_field_not_a_database_error(
-        users: Any, person_in: Any, api: Any) -> None:
+    users: Any, person_in: Any, api: Any
+) -> None:
     """PostgreSQL refuses U+0000 in any text it stores or compares; it must never get that far."""
     city = api(users.city_admin)
     assert_error(city.get("/persons", q="张\x00"), 422, "q")
@@ -436,12 +591,16 @@ def test_text_with_a_nul_character_is_a_422_naming_the_field_not_a_database_erro
     assert_error(api(users.audit_admin).get("/audit", actor="\x00"), 422, "actor")
     data = person_data(id_number=make_id("35058219920101037"), cert_number="", town="\x00")
     assert_error(city.post("/persons", data), 422, "town")
-    assert_error(city.post("/persons", {**data, "town": CIZAO, "hardship": ["dibao\x00"]}), 422,
-                 "hardship")
+    assert_error(
+        city.post("/persons", {**data, "town": CIZAO, "hardship": ["dibao\x00"]}), 422, "hardship"
+    )
     assert_error(city.patch(f"/persons/{person_in.pk}", {"village": "3505\x00"}), 422, "village")
     assert_error(city.post("/persons/lookup", {"id_number": "\x00" * 18}), 422, "id_number")
-    response = Client().post("/api/v1/auth/token", {"username": "city\x00", "password": "x"},
-                             content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token",
+        {"username": "city\x00", "password": "x"},
+        content_type="application/json",
+    )
     assert_error(response, 422, "username")
 
 

@@ -12,7 +12,9 @@ from canpei.audit.services import anchor_parse, audit_verify
 pytestmark = pytest.mark.django_db
 
 
-def test_the_audit_officer_downloads_a_signed_anchor_and_the_download_is_audited(users, login, person_in):
+def test_the_audit_officer_downloads_a_signed_anchor_and_the_download_is_audited(
+    users, login, person_in
+):
     client = login(users.audit_admin)
     page = client.get("/audit").content.decode()
     assert 'action="/audit/anchor"' in page and "下载审计锚点" in page
@@ -25,7 +27,10 @@ def test_the_audit_officer_downloads_a_signed_anchor_and_the_download_is_audited
     assert (entry.actor_username, entry.summary) == ("auditadmin", "下载审计锚点")
     # The anchor covers its own download.
     assert (anchor.count, anchor.last_entry_id, anchor.last_hash) == (
-        AuditEntry.objects.count(), entry.pk, entry.hash)
+        AuditEntry.objects.count(),
+        entry.pk,
+        entry.hash,
+    )
     assert audit_verify(anchor=anchor).ok
 
 

@@ -22,7 +22,10 @@ pytestmark = pytest.mark.django_db
 
 TRIGGERS = {
     "postgresql": ["DROP TRIGGER audit_auditentry_no_update ON audit_auditentry"],
-    "sqlite": ["DROP TRIGGER audit_auditentry_no_update", "DROP TRIGGER audit_auditentry_no_delete"],
+    "sqlite": [
+        "DROP TRIGGER audit_auditentry_no_update",
+        "DROP TRIGGER audit_auditentry_no_delete",
+    ],
 }
 
 
@@ -37,9 +40,16 @@ def write(count: int) -> list[AuditEntry]:
     entries = []
     with transaction.atomic():
         for n in range(count):
-            entries.append(audit_record(actor=None, action=AuditAction.PERSON_UPDATE,
-                                        object_type="test.thing", object_id=n, summary=f"第 {n} 条",
-                                        changes={"diff": {"phone": ["", f"1380000000{n}"]}}))
+            entries.append(
+                audit_record(
+                    actor=None,
+                    action=AuditAction.PERSON_UPDATE,
+                    object_type="test.thing",
+                    object_id=n,
+                    summary=f"第 {n} 条",
+                    changes={"diff": {"phone": ["", f"1380000000{n}"]}},
+                )
+            )
     return entries
 
 
@@ -56,13 +66,22 @@ def test_it_chains_each_entry_to_the_one_before(users):
     assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     for stored in AuditEntry.objects.filter(pk__in=[e.pk for e in entries]):
         assert stored.hash == entry_hash(
-            prev_hash=stored.prev_hash, at_iso=stored.at.isoformat(), actor_id=stored.actor_id,
-            actor_username=stored.actor_username, action=stored.action,
-            object_type=stored.object_type, object_id=stored.object_id, summary=stored.summary,
-            changes=stored.changes)
+            prev_hash=stored.prev_hash,
+            at_iso=stored.at.isoformat(),
+            actor_id=stored.actor_id,
+            actor_username=stored.actor_username,
+            action=stored.action,
+            object_type=stored.object_type,
+            object_id=stored.object_id,
+            summary=stored.summary,
+            changes=stored.changes,
+        )
     head = AuditHead.objects.get(pk=1)
     assert (head.last_entry_id, head.last_hash, head.count) == (
-        entries[-1].pk, entries[-1].hash, head_before.count + 3)
+        entries[-1].pk,
+        entries[-1].hash,
+        head_before.count + 3,
+    )
 
 
 def test_the_first_entry_starts_from_the_genesis_hash():
@@ -88,8 +107,10 @@ def test_audit_record_refuses_to_run_outside_a_transaction():
 
 def test_the_database_refuses_to_update_or_delete_an_entry():
     entry = write(1)[0]
-    for statement in (f"UPDATE audit_auditentry SET summary = 'x' WHERE id = {entry.pk}",
-                      f"DELETE FROM audit_auditentry WHERE id = {entry.pk}"):
+    for statement in (
+        f"UPDATE audit_auditentry SET summary = 'x' WHERE id = {entry.pk}",
+        f"DELETE FROM audit_auditentry WHERE id = {entry.pk}",
+    ):
         with pytest.raises(DatabaseError, match="append-only"):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(statement)
@@ -131,7 +152,8 @@ def test_verify_names_an_entry_whose_changes_were_edited(capsys):
     entries = write(4)
     drop_append_only_triggers()
     AuditEntry.objects.filter(pk=entries[1].pk).update(
-        changes={"diff": {"phone": ["", "13999999999"]}})
+        changes={"diff": {"phone": ["", "13999999999"]}}
+    )
     code, out, err = verify(capsys)
     assert code == 1
     assert f"第一条异常记录 #{entries[1].pk}（content does not match its hash）" in err
@@ -143,9 +165,16 @@ def test_verify_names_the_entry_after_one_rewritten_with_a_fresh_hash(capsys):
     forged = entries[1]
     forged.actor_username = "nobody"
     forged.hash = entry_hash(
-        prev_hash=forged.prev_hash, at_iso=forged.at.isoformat(), actor_id=forged.actor_id,
-        actor_username=forged.actor_username, action=forged.action, object_type=forged.object_type,
-        object_id=forged.object_id, summary=forged.summary, changes=forged.changes)
+        prev_hash=forged.prev_hash,
+        at_iso=forged.at.isoformat(),
+        actor_id=forged.actor_id,
+        actor_username=forged.actor_username,
+        action=forged.action,
+        object_type=forged.object_type,
+        object_id=forged.object_id,
+        summary=forged.summary,
+        changes=forged.changes,
+    )
     AuditEntry.objects.filter(pk=forged.pk).update(actor_username="nobody", hash=forged.hash)
     code, out, err = verify(capsys)
     assert code == 1
@@ -213,10 +242,16 @@ def test_changes_are_stored_as_the_json_they_were_hashed_as(capsys):
 
     with transaction.atomic():
         changes: dict[Any, Any] = {  # an int key on purpose: it must round-trip as a string
-            "date": dt.date(2024, 2, 29), "amount": decimal.Decimal("12.50"), 3: "int key",
-            "nested": {"b": [1, 2.5, None, True], "a": "残培"}}
+            "date": dt.date(2024, 2, 29),
+            "amount": decimal.Decimal("12.50"),
+            3: "int key",
+            "nested": {"b": [1, 2.5, None, True], "a": "残培"},
+        }
         entry = audit_record(actor=None, action=AuditAction.PERSON_UPDATE, changes=changes)
     assert AuditEntry.objects.get(pk=entry.pk).changes == {
-        "date": "2024-02-29", "amount": "12.50", "3": "int key",
-        "nested": {"b": [1, 2.5, None, True], "a": "残培"}}
+        "date": "2024-02-29",
+        "amount": "12.50",
+        "3": "int key",
+        "nested": {"b": [1, 2.5, None, True], "a": "残培"},
+    }
     assert verify(capsys)[0] == 0

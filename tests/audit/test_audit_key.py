@@ -9,14 +9,22 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SHOW = ("import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'canpei.settings'; "
-        "from django.conf import settings; print(settings.AUDIT_KEY)")
+SHOW = (
+    "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'canpei.settings'; "
+    "from django.conf import settings; print(settings.AUDIT_KEY)"
+)
 
 
 def settings_with(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in ("CANPEI_AUDIT_KEY", "DATABASE_URL")}
-    return subprocess.run([sys.executable, "-c", SHOW], env={**base, "CANPEI_VAR_DIR": str(tmp_path), **env},
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", SHOW],
+        env={**base, "CANPEI_VAR_DIR": str(tmp_path), **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_audit_key_is_generated_once_into_the_var_dir(tmp_path):

@@ -29,8 +29,12 @@ from .test_audit_chain import write
 pytestmark = pytest.mark.django_db
 
 HEAD_COLUMNS = ("count", "last_entry_id", "last_hash", "legacy_count", "signature")
-SQLITE_TRIGGERS = ("audit_auditentry_no_update", "audit_auditentry_no_delete",
-                   "audit_audithead_forward_only", "audit_audithead_no_delete")
+SQLITE_TRIGGERS = (
+    "audit_auditentry_no_update",
+    "audit_auditentry_no_delete",
+    "audit_audithead_forward_only",
+    "audit_audithead_no_delete",
+)
 
 
 def sql(*statements: str, params: list[Any] | None = None) -> None:
@@ -43,8 +47,11 @@ def bypass_triggers() -> None:
     """What the database owner can do: switch the triggers off (fails if they are not there)."""
     if connection.vendor == "postgresql":
         # Deferred foreign-key checks of rows written earlier in the test would block ALTER TABLE.
-        sql("SET CONSTRAINTS ALL IMMEDIATE", "ALTER TABLE audit_auditentry DISABLE TRIGGER USER",
-            "ALTER TABLE audit_audithead DISABLE TRIGGER USER")
+        sql(
+            "SET CONSTRAINTS ALL IMMEDIATE",
+            "ALTER TABLE audit_auditentry DISABLE TRIGGER USER",
+            "ALTER TABLE audit_audithead DISABLE TRIGGER USER",
+        )
     else:
         sql(*(f"DROP TRIGGER {name}" for name in SQLITE_TRIGGERS))
 
@@ -74,6 +81,7 @@ def anchor_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
 
 # --- (a) TRUNCATE, and the head reset after it -------------------------------------------
+
 
 def test_truncate_of_the_log_or_its_head_is_refused():
     write(2)
@@ -123,15 +131,21 @@ def test_a_wiped_log_with_its_head_reset_fails_verification(capsys, tmp_path):
 
 # --- (b) the newest entries deleted, the head moved back --------------------------------
 
-def test_deleting_the_newest_entries_and_moving_the_head_back_is_caught_by_the_anchor(capsys, tmp_path):
+
+def test_deleting_the_newest_entries_and_moving_the_head_back_is_caught_by_the_anchor(
+    capsys, tmp_path
+):
     write(3)
     earlier = head()
     entries = write(2)
     anchor = anchor_file(tmp_path, capsys)
     bypass_triggers()
     sql("DELETE FROM audit_auditentry WHERE id >= %s", params=[entries[0].pk])
-    set_head(count=earlier["count"], last_entry_id=earlier["last_entry_id"],
-             last_hash=earlier["last_hash"])
+    set_head(
+        count=earlier["count"],
+        last_entry_id=earlier["last_entry_id"],
+        last_hash=earlier["last_hash"],
+    )
     # Moved back without the key: the head's signature gives it away.
     code, out, err = run(capsys, "audit", "verify")
     assert code == 1 and "the head's signature does not match" in err
@@ -160,6 +174,7 @@ def test_a_log_cut_back_and_grown_again_past_the_anchor_is_caught(capsys, tmp_pa
 
 # --- (c) an entry rewritten, the later hashes recomputed ---------------------------------
 
+
 def test_an_entry_rewritten_with_the_chain_recomputed_in_plain_sha256_is_caught(capsys):
     entries = write(5)
     bypass_triggers()
@@ -168,12 +183,21 @@ def test_an_entry_rewritten_with_the_chain_recomputed_in_plain_sha256_is_caught(
         stored = AuditEntry.objects.get(pk=entry.pk)
         if entry is entries[1]:
             stored.summary = "什么也没发生"
-        digest = entry_hash(prev_hash=prev, at_iso=stored.at.isoformat(), actor_id=stored.actor_id,
-                            actor_username=stored.actor_username, action=stored.action,
-                            object_type=stored.object_type, object_id=stored.object_id,
-                            summary=stored.summary, changes=stored.changes, keyed=False)
-        AuditEntry.objects.filter(pk=entry.pk).update(summary=stored.summary, prev_hash=prev,
-                                                      hash=digest)
+        digest = entry_hash(
+            prev_hash=prev,
+            at_iso=stored.at.isoformat(),
+            actor_id=stored.actor_id,
+            actor_username=stored.actor_username,
+            action=stored.action,
+            object_type=stored.object_type,
+            object_id=stored.object_id,
+            summary=stored.summary,
+            changes=stored.changes,
+            keyed=False,
+        )
+        AuditEntry.objects.filter(pk=entry.pk).update(
+            summary=stored.summary, prev_hash=prev, hash=digest
+        )
         prev = digest
     set_head(last_hash=prev)
     code, out, err = run(capsys, "audit", "verify")
@@ -184,9 +208,17 @@ def test_an_entry_rewritten_with_the_chain_recomputed_in_plain_sha256_is_caught(
 
 def test_the_chain_is_keyed_with_the_audit_key():
     entry = write(1)[0]
-    fields = dict(prev_hash=entry.prev_hash, at_iso=entry.at.isoformat(), actor_id=None,
-                  actor_username="", action=entry.action, object_type=entry.object_type,
-                  object_id=entry.object_id, summary=entry.summary, changes=entry.changes)
+    fields = dict(
+        prev_hash=entry.prev_hash,
+        at_iso=entry.at.isoformat(),
+        actor_id=None,
+        actor_username="",
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        summary=entry.summary,
+        changes=entry.changes,
+    )
     assert entry.hash == entry_hash(**fields) != entry_hash(**fields, keyed=False)
     assert audit_verify().ok
     with override_settings(AUDIT_KEY="another-audit-key-of-at-least-32-chars"):
@@ -196,14 +228,18 @@ def test_the_chain_is_keyed_with_the_audit_key():
 
 # --- (d) the head row ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("change", [
-    {"count": 0, "last_entry_id": 0, "last_hash": GENESIS_HASH},
-    {"count": 1},
-    {"last_entry_id": 1},
-    {"last_hash": "f" * 64},
-    {"legacy_count": 2},
-    {"id": 2},
-])
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"count": 0, "last_entry_id": 0, "last_hash": GENESIS_HASH},
+        {"count": 1},
+        {"last_entry_id": 1},
+        {"last_hash": "f" * 64},
+        {"legacy_count": 2},
+        {"id": 2},
+    ],
+)
 def test_the_head_cannot_be_moved_back_or_rewritten(change):
     write(3)
     before = head()
@@ -220,8 +256,9 @@ def test_the_head_may_move_forward():
     write(2)
     before = head()
     with transaction.atomic():
-        set_head(count=before["count"] + 1, last_entry_id=before["last_entry_id"] + 1,
-                 last_hash="e" * 64)
+        set_head(
+            count=before["count"] + 1, last_entry_id=before["last_entry_id"] + 1, last_hash="e" * 64
+        )
     assert head()["count"] == before["count"] + 1
     # Allowed by the trigger, which cannot know the key; verification still sees it.
     assert not audit_verify().ok
@@ -229,12 +266,17 @@ def test_the_head_may_move_forward():
 
 # --- the anchor ---------------------------------------------------------------------------
 
+
 def test_the_anchor_holds_the_signed_head_and_verifies(capsys, tmp_path):
     entries = write(3)
     code, out, err = run(capsys, "audit", "anchor")
     assert code == 0 and err == ""
     data = json.loads(out)
-    assert (data["count"], data["last_entry_id"], data["last_hash"]) == (3, entries[-1].pk, entries[-1].hash)
+    assert (data["count"], data["last_entry_id"], data["last_hash"]) == (
+        3,
+        entries[-1].pk,
+        entries[-1].hash,
+    )
     assert data["format"] == "canpei-audit-anchor" and data["at"] and len(data["signature"]) == 64
     assert data["key_fingerprint"] == keys.key_fingerprint()
     from django.conf import settings
@@ -269,7 +311,10 @@ def test_an_anchor_with_a_wrong_signature_or_no_anchor_at_all_is_refused(capsys,
     assert code == 1 and "锚点签名无效" in err
     garbage = tmp_path / "garbage.json"
     garbage.write_bytes(b"\xff\xfe not json")
-    for path, message in ((garbage, "锚点文件无法识别"), (tmp_path / "missing.json", "无法读取锚点文件")):
+    for path, message in (
+        (garbage, "锚点文件无法识别"),
+        (tmp_path / "missing.json", "无法读取锚点文件"),
+    ):
         code, out, err = run(capsys, "audit", "verify", "--anchor", str(path))
         assert code == 1 and message in err, err
         assert "Traceback" not in err
@@ -277,8 +322,13 @@ def test_an_anchor_with_a_wrong_signature_or_no_anchor_at_all_is_refused(capsys,
 
 def test_an_anchor_naming_another_entry_at_its_position_fails(capsys, tmp_path):
     entries = write(3)
-    other = Anchor(count=2, last_entry_id=entries[1].pk, last_hash="a" * 64,
-                   at=timezone.now().isoformat(), key_fingerprint=keys.key_fingerprint())
+    other = Anchor(
+        count=2,
+        last_entry_id=entries[1].pk,
+        last_hash="a" * 64,
+        at=timezone.now().isoformat(),
+        key_fingerprint=keys.key_fingerprint(),
+    )
     signed = Anchor(**{**other.__dict__, "signature": keys.anchor_signature(other.fields())})
     path = tmp_path / "other.json"
     path.write_text(signed.to_json())
@@ -289,6 +339,7 @@ def test_an_anchor_naming_another_entry_at_its_position_fails(capsys, tmp_path):
 
 # --- a log from before the chain was keyed ------------------------------------------------
 
+
 def legacy_log(count: int) -> list[AuditEntry]:
     """Entries as an older Canpei wrote them (plain SHA-256), and its head: no legacy_count
     yet, no signature (what migration 0004 finds)."""
@@ -296,12 +347,29 @@ def legacy_log(count: int) -> list[AuditEntry]:
     prev, made = GENESIS_HASH, []
     for n in range(count):
         at = timezone.now()
-        digest = entry_hash(prev_hash=prev, at_iso=at.isoformat(), actor_id=None, actor_username="",
-                            action="old.write", object_type="", object_id=str(n), summary="旧",
-                            changes={"n": n}, keyed=False)
-        made.append(AuditEntry.objects.create(at=at, action="old.write", object_id=str(n),
-                                              summary="旧", changes={"n": n}, prev_hash=prev,
-                                              hash=digest))
+        digest = entry_hash(
+            prev_hash=prev,
+            at_iso=at.isoformat(),
+            actor_id=None,
+            actor_username="",
+            action="old.write",
+            object_type="",
+            object_id=str(n),
+            summary="旧",
+            changes={"n": n},
+            keyed=False,
+        )
+        made.append(
+            AuditEntry.objects.create(
+                at=at,
+                action="old.write",
+                object_id=str(n),
+                summary="旧",
+                changes={"n": n},
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
     set_head(count=count, last_entry_id=made[-1].pk, last_hash=prev, legacy_count=0, signature="")
     return made
@@ -310,7 +378,9 @@ def legacy_log(count: int) -> list[AuditEntry]:
 def start_keyed_chain() -> None:
     from django.apps import apps
 
-    migration = importlib.import_module("canpei.audit.migrations.0004_keyed_chain_and_head_triggers")
+    migration = importlib.import_module(
+        "canpei.audit.migrations.0004_keyed_chain_and_head_triggers"
+    )
     migration.start_keyed_chain(apps, None)
 
 
@@ -338,10 +408,18 @@ def test_the_start_of_the_keyed_chain_cannot_be_moved(capsys):
     # is consistent again, but the head's signature is not.
     prev = entries[0].prev_hash
     for entry in entries:
-        digest = entry_hash(prev_hash=prev, at_iso=entry.at.isoformat(), actor_id=None,
-                            actor_username="", action=entry.action, object_type=entry.object_type,
-                            object_id=entry.object_id, summary=entry.summary,
-                            changes=entry.changes, keyed=False)
+        digest = entry_hash(
+            prev_hash=prev,
+            at_iso=entry.at.isoformat(),
+            actor_id=None,
+            actor_username="",
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            summary=entry.summary,
+            changes=entry.changes,
+            keyed=False,
+        )
         AuditEntry.objects.filter(pk=entry.pk).update(prev_hash=prev, hash=digest)
         prev = digest
     set_head(legacy_count=4, last_hash=prev)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path(os.environ.get("CANPEI_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # The axe-core rule tags that make up WCAG 2.1 level AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -32,13 +38,19 @@ INCOMPLETE_IS_FAILURE = {"aria-valid-attr-value", "aria-valid-attr"}
 
 
 def _require_browser() -> bool:
-    return os.environ.get("CANPEI_REQUIRE_BROWSER", "").strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get("CANPEI_REQUIRE_BROWSER", "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
 
 
 def _unavailable(reason: str) -> None:
     if _require_browser():
-        pytest.fail(f"{reason} (CANPEI_REQUIRE_BROWSER=1, so this is an error, not a skip)",
-                    pytrace=False)
+        pytest.fail(
+            f"{reason} (CANPEI_REQUIRE_BROWSER=1, so this is an error, not a skip)", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -64,8 +76,11 @@ def chromium(_migrated_rows: str) -> Iterator[Any]:
         # launch_persistent_context would need one context for everything; a plain launch
         # already uses a fresh temporary profile, and --user-data-dir is not allowed there.
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, env={**os.environ, "HOME": profile})
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": profile},
+        )
     except Exception:
         playwright.stop()
         shutil.rmtree(profile, ignore_errors=True)
@@ -117,8 +132,9 @@ class BrowserSession:
         client.force_login(user)
         name = settings.SESSION_COOKIE_NAME
         self.context.clear_cookies()
-        self.context.add_cookies([{"name": name, "value": client.cookies[name].value,
-                                   "url": self.base_url}])
+        self.context.add_cookies(
+            [{"name": name, "value": client.cookies[name].value, "url": self.base_url}]
+        )
 
     def goto(self, path: str, status: int = 200) -> Any:
         response = self.page.goto(self.url(path))
@@ -129,16 +145,20 @@ class BrowserSession:
     def axe(self) -> dict[str, Any]:
         from axe_playwright_python.sync_playwright import Axe
 
-        results = Axe().run(self.page, options={
-            "runOnly": {"type": "tag", "values": WCAG_TAGS},
-            "resultTypes": ["violations", "incomplete"],
-        })
+        results = Axe().run(
+            self.page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                "resultTypes": ["violations", "incomplete"],
+            },
+        )
         return dict(results.response)
 
     def axe_violations(self) -> list[dict[str, Any]]:
         response = self.axe()
         return list(response["violations"]) + [
-            v for v in response["incomplete"] if v["id"] in INCOMPLETE_IS_FAILURE]
+            v for v in response["incomplete"] if v["id"] in INCOMPLETE_IS_FAILURE
+        ]
 
     def assert_accessible(self, label: str = "") -> None:
         """0 axe violations and no console errors (CSP, missing CSS) on the current page."""
@@ -150,7 +170,9 @@ class BrowserSession:
                 summary = " ".join(node.get("failureSummary", "").split())
                 lines.append(f"    {node['target']}: {summary}"[:400])
         where = label or self.page.url
-        assert not violations, f"axe found {len(violations)} violation(s) on {where}:\n" + "\n".join(lines)
+        assert not violations, (
+            f"axe found {len(violations)} violation(s) on {where}:\n" + "\n".join(lines)
+        )
         assert not self.problems, "\n".join(self.problems)
 
 

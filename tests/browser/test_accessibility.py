@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _expect() -> Any:
@@ -35,11 +38,22 @@ def test_login_page(browser_session: Any) -> None:
     browser_session.assert_accessible()
 
 
-@pytest.mark.parametrize("role", ["city_admin", "town_staff", "institution_staff",
-                                  "employment_service", "auditor", "sys_admin",
-                                  "security_admin", "audit_admin"])
-def test_dashboard_for_each_role(browser_session: Any, users: Any, person_in: Any,
-                                 person_out: Any, role: str) -> None:
+@pytest.mark.parametrize(
+    "role",
+    [
+        "city_admin",
+        "town_staff",
+        "institution_staff",
+        "employment_service",
+        "auditor",
+        "sys_admin",
+        "security_admin",
+        "audit_admin",
+    ],
+)
+def test_dashboard_for_each_role(
+    browser_session: Any, users: Any, person_in: Any, person_out: Any, role: str
+) -> None:
     browser_session.login_as(users.by_role()[role])
     browser_session.goto("/")
     browser_session.assert_accessible(f"/ as {role}")
@@ -51,8 +65,9 @@ def test_dashboard_with_no_persons(browser_session: Any, users: Any) -> None:
     browser_session.assert_accessible("/ (empty)")
 
 
-def test_person_list_search_and_bad_filters(browser_session: Any, users: Any, person_in: Any,
-                                            person_out: Any) -> None:
+def test_person_list_search_and_bad_filters(
+    browser_session: Any, users: Any, person_in: Any, person_out: Any
+) -> None:
     s = browser_session
     s.login_as(users.city_admin)
     s.goto("/persons")
@@ -66,8 +81,9 @@ def test_person_list_search_and_bad_filters(browser_session: Any, users: Any, pe
     s.assert_accessible("/persons with bad filters")
 
 
-def test_person_list_paginated(browser_session: Any, users: Any, person_in: Any,
-                               person_out: Any) -> None:
+def test_person_list_paginated(
+    browser_session: Any, users: Any, person_in: Any, person_out: Any
+) -> None:
     s = browser_session
     s.login_as(users.city_admin)
     s.goto("/persons?page_size=20")
@@ -102,8 +118,9 @@ def test_person_edit_with_errors(browser_session: Any, users: Any, person_in: An
     s.assert_accessible("edit with errors")
 
 
-def test_person_detail_masked_revealed_and_after_a_status_change(browser_session: Any, users: Any,
-                                                                 person_in: Any) -> None:
+def test_person_detail_masked_revealed_and_after_a_status_change(
+    browser_session: Any, users: Any, person_in: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page
@@ -123,15 +140,17 @@ def test_person_detail_masked_revealed_and_after_a_status_change(browser_session
     s.assert_accessible("/persons/{id} after a status change")
 
 
-def test_person_detail_for_a_read_only_role(browser_session: Any, users: Any,
-                                            person_in: Any) -> None:
+def test_person_detail_for_a_read_only_role(
+    browser_session: Any, users: Any, person_in: Any
+) -> None:
     browser_session.login_as(users.auditor)
     browser_session.goto(f"/persons/{person_in.pk}")
     browser_session.assert_accessible("/persons/{id} as auditor")
 
 
-def test_person_lookup_empty_found_and_not_found(browser_session: Any, users: Any,
-                                                 person_in: Any) -> None:
+def test_person_lookup_empty_found_and_not_found(
+    browser_session: Any, users: Any, person_in: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page
@@ -262,16 +281,27 @@ def survey(users: Any, person_in: Any) -> Any:
 
     from canpei.people.surveys.services import survey_create
 
-    return survey_create(actor=users.city_admin, data={
-        "person": person_in.pk, "year": 2024, "surveyed_on": dt.date(2024, 5, 10),
-        "employment_form": "1", "employer": "甲鞋业公司", "training_need": True,
-        "wanted_types": ["skill_upgrade"], "wanted_skills": ["ecommerce"],
-        "preferred_mode": "remote", "accessibility_needs": ["screen_reader"]})
+    return survey_create(
+        actor=users.city_admin,
+        data={
+            "person": person_in.pk,
+            "year": 2024,
+            "surveyed_on": dt.date(2024, 5, 10),
+            "employment_form": "1",
+            "employer": "甲鞋业公司",
+            "training_need": True,
+            "wanted_types": ["skill_upgrade"],
+            "wanted_skills": ["ecommerce"],
+            "preferred_mode": "remote",
+            "accessibility_needs": ["screen_reader"],
+        },
+    )
 
 
 @pytest.mark.parametrize("role", ["city_admin", "town_staff", "auditor"])
-def test_survey_list_detail_and_person_history(browser_session: Any, users: Any, survey: Any,
-                                               person_out: Any, role: str) -> None:
+def test_survey_list_detail_and_person_history(
+    browser_session: Any, users: Any, survey: Any, person_out: Any, role: str
+) -> None:
     s = browser_session
     s.login_as(users.by_role()[role])
     s.goto("/surveys")
@@ -286,8 +316,9 @@ def test_survey_list_detail_and_person_history(browser_session: Any, users: Any,
     s.assert_accessible(f"/persons/{{id}} with its surveys as {role}")
 
 
-def test_survey_create_empty_with_errors_and_saved(browser_session: Any, users: Any,
-                                                   person_in: Any) -> None:
+def test_survey_create_empty_with_errors_and_saved(
+    browser_session: Any, users: Any, person_in: Any
+) -> None:
     from django.utils import timezone
 
     expect = _expect()
@@ -330,8 +361,9 @@ def test_survey_edit_with_errors(browser_session: Any, users: Any, survey: Any) 
 
 
 @pytest.mark.parametrize("role", ["city_admin", "town_staff"])
-def test_survey_progress_and_a_towns_unsurveyed(browser_session: Any, users: Any, survey: Any,
-                                                person_out: Any, role: str) -> None:
+def test_survey_progress_and_a_towns_unsurveyed(
+    browser_session: Any, users: Any, survey: Any, person_out: Any, role: str
+) -> None:
     from tests.conftest import ANHAI
 
     s = browser_session
@@ -374,7 +406,8 @@ def _import_csv(s: Any, kind: str, text: str, name: str) -> None:
     page = s.page
     page.get_by_label("导入内容").select_option(kind)
     page.get_by_label("文件（.xlsx 或 .csv）").set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")})
+        {"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")}
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="上传并导入").click()
 
@@ -395,9 +428,11 @@ def test_import_upload_and_its_result(browser_session: Any, users: Any) -> None:
     s.assert_accessible("/imports/new with an error")
 
     first, second = make_id("35058219900307031"), make_id("35058219850612043")
-    good = ("姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
-            f"陈淑芬,{first},{first}42,4,2,安海镇\n"
-            f"林建国,{second},,1,3,安海镇\n")
+    good = (
+        "姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
+        f"陈淑芬,{first},{first}42,4,2,安海镇\n"
+        f"林建国,{second},,1,3,安海镇\n"
+    )
     _import_csv(s, "persons", good, "名册.csv")
     assert "/imports/" in page.url and page.url.rstrip("/").split("/")[-1] != "new"
     expect(page.locator("#import-status")).to_contain_text("下载导入报告")
@@ -406,16 +441,20 @@ def test_import_upload_and_its_result(browser_session: Any, users: Any) -> None:
 
     s.goto("/imports/new")
     wrong_check = "1" if first[-1] != "1" else "2"
-    bad = ("姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
-           f"王五,{first[:-1]}{wrong_check},,4,2,安海镇\n")
+    bad = (
+        "姓名,身份证号,残疾证号,残疾类别,残疾等级,所属镇街\n"
+        f"王五,{first[:-1]}{wrong_check},,4,2,安海镇\n"
+    )
     _import_csv(s, "persons", bad, "坏名册.csv")
     expect(page.get_by_role("table")).to_be_visible()
     assert not Person.objects.filter(name="王五").exists()
     s.assert_accessible("/imports/<token> with row errors")
 
     s.goto("/imports/new?kind=surveys")
-    surveys = ("身份证号,姓名,调查日期,就业形式,培训需求,需求技能\n"
-               f"{first},陈淑芬,2024-05-10,按比例就业,是,电子商务\n")
+    surveys = (
+        "身份证号,姓名,调查日期,就业形式,培训需求,需求技能\n"
+        f"{first},陈淑芬,2024-05-10,按比例就业,是,电子商务\n"
+    )
     _import_csv(s, "surveys", surveys, "调查表.csv")
     expect(page.locator("#import-status")).to_contain_text("下载导入报告")
     assert Person.objects.get(name="陈淑芬").surveys.count() == 1

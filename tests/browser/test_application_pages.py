@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _expect() -> Any:
@@ -21,19 +24,37 @@ def _expect() -> Any:
 def application(users: Any, person_in: Any) -> Any:
     from canpei.training.applications.services import application_create, staff_training_create
 
-    staff_training_create(actor=users.town_staff, data={
-        "staff_name": "王丽", "position": "liaison", "course": "残疾人就业政策",
-        "year": dt.date.today().year, "hours": "12"})
-    return application_create(actor=users.town_staff, data={
-        "person": person_in.pk, "kind": "self_directed", "institution_name": "泉州市某职业培训学校",
-        "occupation": "电子商务师", "amount_requested": "1500"})
+    staff_training_create(
+        actor=users.town_staff,
+        data={
+            "staff_name": "王丽",
+            "position": "liaison",
+            "course": "残疾人就业政策",
+            "year": dt.date.today().year,
+            "hours": "12",
+        },
+    )
+    return application_create(
+        actor=users.town_staff,
+        data={
+            "person": person_in.pk,
+            "kind": "self_directed",
+            "institution_name": "泉州市某职业培训学校",
+            "occupation": "电子商务师",
+            "amount_requested": "1500",
+        },
+    )
 
 
 def test_lists_and_their_bad_filters(browser_session: Any, users: Any, application: Any) -> None:
     s = browser_session
     s.login_as(users.city_admin)
-    for path in ("/applications", "/applications?state=submitted&kind=self_directed",
-                 "/staff-training", "/staff-training?year=2000"):
+    for path in (
+        "/applications",
+        "/applications?state=submitted&kind=self_directed",
+        "/staff-training",
+        "/staff-training?year=2000",
+    ):
         s.goto(path)
         s.assert_accessible(path)
     s.goto("/applications?state=open&year=x")
@@ -42,7 +63,8 @@ def test_lists_and_their_bad_filters(browser_session: Any, users: Any, applicati
 
 
 def test_town_staff_submit_an_application_with_the_keyboard_and_errors(
-        browser_session: Any, users: Any, person_in: Any) -> None:
+    browser_session: Any, users: Any, person_in: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page
@@ -70,8 +92,9 @@ def test_town_staff_submit_an_application_with_the_keyboard_and_errors(
     s.assert_accessible("/applications/{id}/edit")
 
 
-def test_the_city_decides_on_the_detail_page(browser_session: Any, users: Any,
-                                             application: Any) -> None:
+def test_the_city_decides_on_the_detail_page(
+    browser_session: Any, users: Any, application: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page

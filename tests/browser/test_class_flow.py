@@ -13,7 +13,10 @@ import pytest
 
 from tests.training.conftest import designated, trainee_factory  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 # Enough Tab presses to cross the header, the navigation and a class page's forms.
 MAX_TABS = 120
@@ -34,7 +37,8 @@ def press_with_keyboard(page: Any, label: str) -> None:
         page.keyboard.press("Tab")
         focused = page.evaluate(
             "() => { const e = document.activeElement;"
-            " return e && e.tagName === 'BUTTON' ? e.textContent.trim() : null; }")
+            " return e && e.tagName === 'BUTTON' ? e.textContent.trim() : null; }"
+        )
         if focused == label:
             with page.expect_navigation():
                 page.keyboard.press("Enter")
@@ -46,8 +50,9 @@ def state_of(page: Any) -> str:
     return page.locator("dl.record div", has_text="状态").first.locator("dd").inner_text().strip()
 
 
-def test_a_class_from_application_to_audit(browser_session: Any, users: Any, designated: Any,
-                                           trainee_factory: Any) -> None:
+def test_a_class_from_application_to_audit(
+    browser_session: Any, users: Any, designated: Any, trainee_factory: Any
+) -> None:
     from django.utils import timezone
 
     from canpei.training.models import Attendance, Inspection, TrainingClass
@@ -95,7 +100,9 @@ def test_a_class_from_application_to_audit(browser_session: Any, users: Any, des
     page.get_by_label("学员身份证号").fill(first.id_number)
     with page.expect_navigation():
         page.get_by_role("button", name="加入花名册").click()
-    expect(page.get_by_role("table", name="学员名单（1 人）")).to_contain_text(first.id_number_masked)
+    expect(page.get_by_role("table", name="学员名单（1 人）")).to_contain_text(
+        first.id_number_masked
+    )
     s.assert_accessible("/classes/{id} with a trainee")
     with page.expect_navigation():
         page.get_by_role("link", name="连续录入多名学员").click()
@@ -205,14 +212,16 @@ def test_a_class_from_application_to_audit(browser_session: Any, users: Any, des
     s.goto(f"/classes/{training_class.pk}")
     press_with_keyboard(page, "结业审核通过")
     assert state_of(page) == "结业审核通过"
-    expect(page.get_by_role("table", name="开班申请、审批、开班、结业与审核的历史")).to_contain_text(
-        "已结业申报 → 结业审核通过")
+    expect(
+        page.get_by_role("table", name="开班申请、审批、开班、结业与审核的历史")
+    ).to_contain_text("已结业申报 → 结业审核通过")
     s.assert_accessible("/classes/{id} audited, as city_admin")
     assert TrainingClass.objects.get().state == "audited"
 
 
 def test_the_class_pages_of_the_readers_and_the_list_with_bad_filters(
-        browser_session: Any, users: Any, designated: Any, trainee_factory: Any) -> None:
+    browser_session: Any, users: Any, designated: Any, trainee_factory: Any
+) -> None:
     from canpei.training.classes import services
     from tests.training.conftest import class_data
 

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _expect() -> Any:
@@ -26,19 +29,30 @@ def designated(institution: Any) -> Any:
 
     today = timezone.localdate()
     Institution.objects.filter(pk=institution.pk).update(
-        designated_from=today - dt.timedelta(days=100), designated_to=today + dt.timedelta(days=700),
-        accessibility=["step_free", "lift"], specialties="电子商务\n计算机操作")
-    Teacher.objects.create(institution=institution, name="许秀英", specialty="电子商务",
-                           qualification="中级电子商务师")
-    DesignationEvent.objects.create(institution=institution, action="designate", from_state="applied",
-                                    to_state="designated", designated_from=today - dt.timedelta(days=100),
-                                    designated_to=today + dt.timedelta(days=700), comment="定点认定")
+        designated_from=today - dt.timedelta(days=100),
+        designated_to=today + dt.timedelta(days=700),
+        accessibility=["step_free", "lift"],
+        specialties="电子商务\n计算机操作",
+    )
+    Teacher.objects.create(
+        institution=institution, name="许秀英", specialty="电子商务", qualification="中级电子商务师"
+    )
+    DesignationEvent.objects.create(
+        institution=institution,
+        action="designate",
+        from_state="applied",
+        to_state="designated",
+        designated_from=today - dt.timedelta(days=100),
+        designated_to=today + dt.timedelta(days=700),
+        comment="定点认定",
+    )
     institution.refresh_from_db()
     return institution
 
 
-def test_institution_list_filters_and_bad_filters(browser_session: Any, users: Any, designated: Any,
-                                                  other_institution: Any) -> None:
+def test_institution_list_filters_and_bad_filters(
+    browser_session: Any, users: Any, designated: Any, other_institution: Any
+) -> None:
     s = browser_session
     s.login_as(users.city_admin)
     s.goto("/institutions")
@@ -52,8 +66,9 @@ def test_institution_list_filters_and_bad_filters(browser_session: Any, users: A
     s.assert_accessible("/institutions with bad filters")
 
 
-def test_institution_list_for_institution_staff(browser_session: Any, users: Any,
-                                                designated: Any) -> None:
+def test_institution_list_for_institution_staff(
+    browser_session: Any, users: Any, designated: Any
+) -> None:
     browser_session.login_as(users.institution_staff)
     browser_session.goto("/institutions")
     browser_session.assert_accessible("/institutions as institution_staff")
@@ -74,8 +89,9 @@ def test_institution_create_form_empty_and_with_errors(browser_session: Any, use
     s.assert_accessible("/institutions/new with errors")
 
 
-def test_institution_detail_with_designation_steps_and_their_errors(browser_session: Any, users: Any,
-                                                                     designated: Any) -> None:
+def test_institution_detail_with_designation_steps_and_their_errors(
+    browser_session: Any, users: Any, designated: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page
@@ -119,8 +135,9 @@ def test_teacher_form_on_the_detail_page(browser_session: Any, users: Any, desig
     s.assert_accessible("/institutions/{id} after adding a teacher")
 
 
-def test_institution_edit_for_institution_staff_with_errors(browser_session: Any, users: Any,
-                                                           designated: Any) -> None:
+def test_institution_edit_for_institution_staff_with_errors(
+    browser_session: Any, users: Any, designated: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page

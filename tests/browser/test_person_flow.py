@@ -9,7 +9,10 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _expect() -> Any:
@@ -19,7 +22,8 @@ def _expect() -> Any:
 
 
 def test_town_staff_finds_a_person_by_initials_and_edits_the_phone_by_keyboard(
-        browser_session: Any, users: Any, person_in: Any) -> None:
+    browser_session: Any, users: Any, person_in: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page
@@ -84,8 +88,9 @@ def test_town_staff_finds_a_person_by_initials_and_edits_the_phone_by_keyboard(
     assert person.address == "安海镇新街 8 号"
 
 
-def test_wrong_password_is_announced_and_the_form_stays_usable(browser_session: Any,
-                                                               users: Any) -> None:
+def test_wrong_password_is_announced_and_the_form_stays_usable(
+    browser_session: Any, users: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page
@@ -101,8 +106,9 @@ def test_wrong_password_is_announced_and_the_form_stays_usable(browser_session: 
     s.assert_accessible("/login with an error")
 
 
-def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_content(browser_session: Any,
-                                                                         users: Any) -> None:
+def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_content(
+    browser_session: Any, users: Any
+) -> None:
     expect = _expect()
     s = browser_session
     page = s.page

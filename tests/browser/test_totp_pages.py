@@ -8,10 +8,15 @@ from typing import Any
 import pytest
 from django_otp.oath import totp
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
-def test_binding_an_authenticator_by_keyboard(browser_session: Any, users: Any, settings: Any) -> None:
+def test_binding_an_authenticator_by_keyboard(
+    browser_session: Any, users: Any, settings: Any
+) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     settings.ADMIN_TOTP_REQUIRED = True
@@ -27,8 +32,9 @@ def test_binding_an_authenticator_by_keyboard(browser_session: Any, users: Any, 
         s.page.keyboard.press("Enter")
     s.assert_accessible("/account/totp with an error")
     # A failure throttles the device for a moment (django-otp); a person would wait a second.
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
-                                                   throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     field = s.page.get_by_label("动态验证码")
     field.fill("")

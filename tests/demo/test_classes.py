@@ -20,10 +20,15 @@ from canpei.demo import demo_load
 from canpei.demo.classes import DEMO_CLASSES
 from canpei.institutions.rules import designation_valid_on
 from canpei.people.rules import PersonStatus, working_age_on
-from canpei.training.classes.selectors import classes_visible_to
 from canpei.training import rules
+from canpei.training.classes.selectors import classes_visible_to
 from canpei.training.models import (
-    ClassEvent, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,
+    ClassEvent,
+    ClassState,
+    Enrollment,
+    EnrollmentStatus,
+    Inspection,
+    TrainingClass,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -69,13 +74,24 @@ def test_each_history_follows_the_transition_table_in_time_order(demo: dict[str,
             state = event.to_state
         assert state == tc.state, tc.name
         # Every step is in the audit log too, at the time the demo took it.
-        assert AuditEntry.objects.filter(object_type="training.trainingclass",
-                                         object_id=str(tc.pk), action__startswith="class.").count() \
+        assert (
+            AuditEntry.objects.filter(
+                object_type="training.trainingclass",
+                object_id=str(tc.pk),
+                action__startswith="class.",
+            ).count()
             == 1 + tc.events.count()
+        )
     # The class whose audit failed over its register was corrected and declared complete again.
     corrected = TrainingClass.objects.get(name="服装缝纫培训班")
     assert list(corrected.events.values_list("action", flat=True)) == [
-        "submit", "approve", "start", "complete", "fail_audit", "complete"]
+        "submit",
+        "approve",
+        "start",
+        "complete",
+        "fail_audit",
+        "complete",
+    ]
 
 
 def test_rosters_keep_the_rules(demo: dict[str, int]) -> None:
@@ -94,9 +110,10 @@ def test_rosters_keep_the_rules(demo: dict[str, int]) -> None:
                 binding[person.pk].append(tc)
     for person, classes in binding.items():
         for i, a in enumerate(classes):
-            for b in classes[i + 1:]:
-                assert not rules.dates_overlap(a.start_date, a.end_date, b.start_date, b.end_date), \
-                    (person, a.name, b.name)
+            for b in classes[i + 1 :]:
+                assert not rules.dates_overlap(
+                    a.start_date, a.end_date, b.start_date, b.end_date
+                ), (person, a.name, b.name)
 
 
 def test_registers_inspections_results_and_certificates(demo: dict[str, int]) -> None:
@@ -106,8 +123,14 @@ def test_registers_inspections_results_and_certificates(demo: dict[str, int]) ->
         assert tc.start_date <= today <= tc.end_date
         assert tc.sessions.exists(), tc.name
         assert all(s.date <= today for s in tc.sessions.all())
-    for tc in TrainingClass.objects.filter(state__in=[ClassState.COMPLETED, ClassState.AUDIT_FAILED,
-                                                      ClassState.AUDITED, ClassState.SETTLED]):
+    for tc in TrainingClass.objects.filter(
+        state__in=[
+            ClassState.COMPLETED,
+            ClassState.AUDIT_FAILED,
+            ClassState.AUDITED,
+            ClassState.SETTLED,
+        ]
+    ):
         assert tc.end_date < today
         rows = list(tc.enrollments.all())
         assert {r.status for r in rows} <= {EnrollmentStatus.COMPLETED, EnrollmentStatus.FAILED}
@@ -119,8 +142,11 @@ def test_registers_inspections_results_and_certificates(demo: dict[str, int]) ->
             assert row.result
             if tc.sessions.exists():
                 assert row.attended_hours == sum(a.hours for a in row.attendance.all())
-            if tc.state != ClassState.AUDIT_FAILED and row.status == EnrollmentStatus.COMPLETED \
-                    and row.appraisal_result in ("", "passed"):
+            if (
+                tc.state != ClassState.AUDIT_FAILED
+                and row.status == EnrollmentStatus.COMPLETED
+                and row.appraisal_result in ("", "passed")
+            ):
                 assert row.certificate_number and row.certificate_type and row.certificate_issuer
                 assert tc.start_date <= row.certificate_date <= today
             else:
@@ -130,7 +156,9 @@ def test_registers_inspections_results_and_certificates(demo: dict[str, int]) ->
     assert withdrawn.withdraw_reason and withdrawn.withdrawn_on < today
     # One inspection still waits for its rectification, one has been rectified.
     assert Inspection.objects.filter(rectification_required=True, rectified_on=None).exists()
-    assert Inspection.objects.filter(rectification_required=True, rectified_on__isnull=False).exists()
+    assert Inspection.objects.filter(
+        rectification_required=True, rectified_on__isnull=False
+    ).exists()
     for inspection in Inspection.objects.select_related("training_class"):
         assert inspection.present <= inspection.on_roster
         assert inspection.training_class.start_date <= inspection.date <= today
@@ -140,20 +168,30 @@ def test_the_audit_chain_verifies_and_a_second_run_adds_no_class(demo: dict[str,
     assert audit_verify().ok
     counts = (TrainingClass.objects.count(), Enrollment.objects.count(), ClassEvent.objects.count())
     assert demo_load(persons=10, seed=2)["classes"] == 0
-    assert (TrainingClass.objects.count(), Enrollment.objects.count(),
-            ClassEvent.objects.count()) == counts
+    assert (
+        TrainingClass.objects.count(),
+        Enrollment.objects.count(),
+        ClassEvent.objects.count(),
+    ) == counts
     assert audit_verify().ok
 
 
 def test_every_state_of_an_individual_application_is_there(demo: dict[str, int]) -> None:
     from canpei.audit.services import audit_verify
-    from canpei.training.models import Application, ApplicationEvent, ApplicationState, StaffTraining
+    from canpei.training.models import (
+        Application,
+        ApplicationEvent,
+        ApplicationState,
+        StaffTraining,
+    )
 
     assert demo["applications"] == Application.objects.count() == 6
     assert set(Application.objects.values_list("state", flat=True)) == set(ApplicationState.values)
     reimbursed = Application.objects.get(state="reimbursed")
-    assert [e.action for e in ApplicationEvent.objects.filter(application=reimbursed)
-            .order_by("at", "id")] == ["approve", "complete", "reimburse"]
+    assert [
+        e.action
+        for e in ApplicationEvent.objects.filter(application=reimbursed).order_by("at", "id")
+    ] == ["approve", "complete", "reimburse"]
     assert reimbursed.certificate_number and reimbursed.amount_reimbursed
     assert demo["staff_trainings"] == StaffTraining.objects.count() == 4
     assert {t.town_id for t in StaffTraining.objects.all()} == {"350582101000", "350582102000"}

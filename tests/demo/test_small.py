@@ -17,7 +17,9 @@ def test_a_tiny_demo_makes_what_classes_it_can(db: Any) -> None:
     # Too few persons for the rosters: classes without trainees are left out, nothing fails.
     summary = demo_load(persons=5, seed=2)
     assert summary["classes"] == TrainingClass.objects.count() < len(DEMO_CLASSES)
-    assert not TrainingClass.objects.exclude(state=ClassState.DRAFT).filter(enrollments=None).exists()
+    assert (
+        not TrainingClass.objects.exclude(state=ClassState.DRAFT).filter(enrollments=None).exists()
+    )
     assert audit_verify().ok
 
 
@@ -36,8 +38,10 @@ def test_the_demo_classes_fit_their_institutions_designation_whatever_the_date()
                 renewals = [step for step in histories[state] if step[0] == "designate"]
                 valid_from, valid_to = _validity(renewals[-1][3])
                 start = today + dt.timedelta(days=spec.start)
-                assert valid_from <= start and start + dt.timedelta(days=spec.days) <= valid_to, \
-                    (today, spec.name)
+                assert valid_from <= start and start + dt.timedelta(days=spec.days) <= valid_to, (
+                    today,
+                    spec.name,
+                )
             for steps in histories.values():
                 assert all(step[3] <= today for step in steps), today
                 assert [step[3] for step in steps] == sorted(step[3] for step in steps), today

@@ -7,18 +7,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from canpei.institutions.rules import (
-    ALPHABET, CREDIT_CODE_CHECKSUM, CREDIT_CODE_FORMAT, credit_code_check_char, credit_code_error,
+    ALPHABET,
+    CREDIT_CODE_CHECKSUM,
+    CREDIT_CODE_FORMAT,
+    credit_code_check_char,
+    credit_code_error,
     normalize_credit_code,
 )
 
 # Codes published by the enterprise credit information system (国家企业信用信息公示系统).
 PUBLISHED = [
     "91350100M000100Y43",
-    "91330100716105852F",   # 阿里巴巴（中国）有限公司
-    "91440300708461136T",   # 深圳市腾讯计算机系统有限公司
-    "914403001922038216",   # 华为技术有限公司
-    "91110108551385082Q",   # 小米科技有限责任公司
-    "91110000802100433B",   # 百度在线网络技术（北京）有限公司
+    "91330100716105852F",  # 阿里巴巴（中国）有限公司
+    "91440300708461136T",  # 深圳市腾讯计算机系统有限公司
+    "914403001922038216",  # 华为技术有限公司
+    "91110108551385082Q",  # 小米科技有限责任公司
+    "91110000802100433B",  # 百度在线网络技术（北京）有限公司
 ]
 
 
@@ -53,9 +57,10 @@ def test_it_accepts_every_code_with_its_check_char(code):
 @given(valid_codes(), st.data())
 def test_it_rejects_every_single_character_change(code, data):
     position = data.draw(st.integers(0, 17), label="position")
-    replacement = data.draw(st.sampled_from([c for c in ALPHABET if c != code[position]]),
-                            label="replacement")
-    changed = code[:position] + replacement + code[position + 1:]
+    replacement = data.draw(
+        st.sampled_from([c for c in ALPHABET if c != code[position]]), label="replacement"
+    )
+    changed = code[:position] + replacement + code[position + 1 :]
     assert credit_code_error(changed) == CREDIT_CODE_CHECKSUM
 
 
@@ -64,18 +69,20 @@ def test_it_rejects_every_single_character_change_of_a_published_code_exhaustive
     for position in range(18):
         for replacement in ALPHABET:
             if replacement != code[position]:
-                changed = code[:position] + replacement + code[position + 1:]
+                changed = code[:position] + replacement + code[position + 1 :]
                 assert credit_code_error(changed) == CREDIT_CODE_CHECKSUM, changed
 
 
 @given(valid_codes(), st.integers(0, 17), st.sampled_from("IOZSV"))
 def test_it_rejects_a_letter_outside_the_alphabet_with_the_format_message(code, position, letter):
-    changed = code[:position] + letter + code[position + 1:]
+    changed = code[:position] + letter + code[position + 1 :]
     assert credit_code_error(changed) == CREDIT_CODE_FORMAT
 
 
-@pytest.mark.parametrize("code", ["", "91350100M000100Y4", "91350100M000100Y433",
-                                  "91350100m000100y43", "91350100M000100Y4-"])
+@pytest.mark.parametrize(
+    "code",
+    ["", "91350100M000100Y4", "91350100M000100Y433", "91350100m000100y43", "91350100M000100Y4-"],
+)
 def test_it_rejects_a_code_that_is_not_eighteen_characters_of_the_alphabet(code):
     assert credit_code_error(code) == CREDIT_CODE_FORMAT
 

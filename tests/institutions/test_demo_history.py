@@ -24,14 +24,19 @@ def test_every_state_is_shown_with_a_history_the_table_allows(db: Any) -> None:
         state = DesignationState.APPLIED
         for event in events:
             assert event.from_state == state, (inst.name, event)
-            assert rules.transition_target(state, event.action) == event.to_state, (inst.name, event)
+            assert rules.transition_target(state, event.action) == event.to_state, (
+                inst.name,
+                event,
+            )
             state = event.to_state
         assert state == inst.state, inst.name
         designations = [e for e in events if e.action == "designate"]
         if designations:
             last = designations[-1]
-            assert (inst.designated_from, inst.designated_to) == (last.designated_from,
-                                                                  last.designated_to)
+            assert (inst.designated_from, inst.designated_to) == (
+                last.designated_from,
+                last.designated_to,
+            )
         else:
             assert inst.designated_from is None and inst.designated_to is None
     # Run again: nothing is added twice.

@@ -37,9 +37,9 @@ ACTIONS = ("designate", "promote", "suspend", "reinstate", "revoke")
 # (state, action) -> the state it leads to; every pair not listed is refused with a 409.
 ALLOWED = {
     ("applied", "designate"): "designated",
-    ("designated", "designate"): "designated",          # renewal of the validity
-    ("demonstration", "designate"): "demonstration",    # renewal keeps the rank
-    ("suspended", "designate"): "designated",           # a fresh designation with new dates
+    ("designated", "designate"): "designated",  # renewal of the validity
+    ("demonstration", "designate"): "demonstration",  # renewal keeps the rank
+    ("suspended", "designate"): "designated",  # a fresh designation with new dates
     ("designated", "promote"): "demonstration",
     ("designated", "suspend"): "suspended",
     ("demonstration", "suspend"): "suspended",
@@ -53,14 +53,20 @@ ALLOWED = {
 _codes = iter(range(10_000, 99_999))
 
 
-def make_institution(state: str, start: dt.date | None = VALID_FROM,
-                     end: dt.date | None = VALID_TO) -> Institution:
+def make_institution(
+    state: str, start: dt.date | None = VALID_FROM, end: dt.date | None = VALID_TO
+) -> Institution:
     if state == "applied":
         start = end = None
     return Institution.objects.create(
-        name=f"测试培训学校{next(_codes)}", credit_code=credit_code(f"91350582MA2{next(_codes):05d}0"[:17]),
-        type="private", town_id="350582101000", state=state, designated_from=start,
-        designated_to=end)
+        name=f"测试培训学校{next(_codes)}",
+        credit_code=credit_code(f"91350582MA2{next(_codes):05d}0"[:17]),
+        type="private",
+        town_id="350582101000",
+        state=state,
+        designated_from=start,
+        designated_to=end,
+    )
 
 
 def step(institution: Institution, actor: Any, action: str, **kwargs: Any) -> Institution:
@@ -72,20 +78,28 @@ def step(institution: Institution, actor: Any, action: str, **kwargs: Any) -> In
 
 
 def history(institution: Institution) -> list[tuple[str, str, str]]:
-    return list(DesignationEvent.objects.filter(institution=institution).order_by("id")
-                .values_list("action", "from_state", "to_state"))
+    return list(
+        DesignationEvent.objects.filter(institution=institution)
+        .order_by("id")
+        .values_list("action", "from_state", "to_state")
+    )
 
 
 def audit_actions(institution: Institution) -> list[str]:
-    return list(AuditEntry.objects.filter(object_type="institutions.institution",
-                                          object_id=str(institution.pk)).order_by("id")
-                .values_list("action", flat=True))
+    return list(
+        AuditEntry.objects.filter(
+            object_type="institutions.institution", object_id=str(institution.pk)
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
 
 
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("state", STATES)
 def test_each_action_in_each_state_is_taken_or_refused_as_the_table_says(
-        state: str, action: str, users: Any) -> None:
+    state: str, action: str, users: Any
+) -> None:
     institution = make_institution(state)
     audit_before = AuditEntry.objects.count()
     target = ALLOWED.get((state, action))
@@ -94,11 +108,15 @@ def test_each_action_in_each_state_is_taken_or_refused_as_the_table_says(
             step(institution, users.city_admin, action)
         labels = dict(rules.Action.choices)
         assert refused.value.message == rules.TRANSITION_NOT_ALLOWED.format(
-            state=dict(rules.DesignationState.choices)[state], action=labels[action])
+            state=dict(rules.DesignationState.choices)[state], action=labels[action]
+        )
         assert labels[action] in refused.value.message
         stored = Institution.objects.get(pk=institution.pk)
         assert (stored.state, stored.designated_from, stored.designated_to) == (
-            state, institution.designated_from, institution.designated_to)
+            state,
+            institution.designated_from,
+            institution.designated_to,
+        )
         assert history(institution) == []
         assert AuditEntry.objects.count() == audit_before
         return
@@ -108,12 +126,17 @@ def test_each_action_in_each_state_is_taken_or_refused_as_the_table_says(
     assert history(institution) == [(action, state, target)]
     event = DesignationEvent.objects.get(institution=institution)
     assert event.actor == users.city_admin and event.comment == "理由"
-    assert (event.designated_from, event.designated_to) == (stored.designated_from, stored.designated_to)
+    assert (event.designated_from, event.designated_to) == (
+        stored.designated_from,
+        stored.designated_to,
+    )
     if action == "designate":
         assert (stored.designated_from, stored.designated_to) == (NEW_FROM, NEW_TO)
     else:
         assert (stored.designated_from, stored.designated_to) == (
-            institution.designated_from, institution.designated_to)
+            institution.designated_from,
+            institution.designated_to,
+        )
     assert audit_actions(institution) == [f"institution.{action}"]
     entry = AuditEntry.objects.latest("id")
     assert entry.actor_username == users.city_admin.username
@@ -122,8 +145,12 @@ def test_each_action_in_each_state_is_taken_or_refused_as_the_table_says(
 
 
 def test_the_table_offers_exactly_the_listed_steps() -> None:
-    offered = {(state, action): rules.transition_target(state, action)
-               for state in STATES for action in ACTIONS if rules.transition_target(state, action)}
+    offered = {
+        (state, action): rules.transition_target(state, action)
+        for state in STATES
+        for action in ACTIONS
+        if rules.transition_target(state, action)
+    }
     assert offered == ALLOWED
     assert rules.actions_from("revoked") == []
 
@@ -133,12 +160,21 @@ def test_a_whole_lifecycle_is_kept_as_history_in_order(users: Any) -> None:
     for action in ("designate", "promote", "suspend", "reinstate", "designate", "revoke"):
         institution = step(institution, users.city_admin, action)
     assert history(institution) == [
-        ("designate", "applied", "designated"), ("promote", "designated", "demonstration"),
-        ("suspend", "demonstration", "suspended"), ("reinstate", "suspended", "designated"),
-        ("designate", "designated", "designated"), ("revoke", "designated", "revoked")]
+        ("designate", "applied", "designated"),
+        ("promote", "designated", "demonstration"),
+        ("suspend", "demonstration", "suspended"),
+        ("reinstate", "suspended", "designated"),
+        ("designate", "designated", "designated"),
+        ("revoke", "designated", "revoked"),
+    ]
     assert audit_actions(institution) == [
-        "institution.designate", "institution.promote", "institution.suspend",
-        "institution.reinstate", "institution.designate", "institution.revoke"]
+        "institution.designate",
+        "institution.promote",
+        "institution.suspend",
+        "institution.reinstate",
+        "institution.designate",
+        "institution.revoke",
+    ]
     for action in ACTIONS:
         with pytest.raises(Conflict):
             step(institution, users.city_admin, action)
@@ -147,21 +183,39 @@ def test_a_whole_lifecycle_is_kept_as_history_in_order(users: Any) -> None:
 
 # ---- dates -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("start,end,errors", [
-    (None, None, [("designated_from", rules.DATES_REQUIRED), ("designated_to", rules.DATES_REQUIRED)]),
-    (NEW_FROM, None, [("designated_to", rules.DATES_REQUIRED)]),
-    (None, NEW_TO, [("designated_from", rules.DATES_REQUIRED)]),
-    (NEW_TO, NEW_FROM, [("designated_to", rules.DATES_ORDER)]),
-    (TODAY - dt.timedelta(days=400), TODAY - dt.timedelta(days=1),
-     [("designated_to", rules.DATES_EXPIRED)]),
-    ("2026-13-01", NEW_TO, [("designated_from", "日期格式须为 YYYY-MM-DD")]),
-])
+
+@pytest.mark.parametrize(
+    "start,end,errors",
+    [
+        (
+            None,
+            None,
+            [("designated_from", rules.DATES_REQUIRED), ("designated_to", rules.DATES_REQUIRED)],
+        ),
+        (NEW_FROM, None, [("designated_to", rules.DATES_REQUIRED)]),
+        (None, NEW_TO, [("designated_from", rules.DATES_REQUIRED)]),
+        (NEW_TO, NEW_FROM, [("designated_to", rules.DATES_ORDER)]),
+        (
+            TODAY - dt.timedelta(days=400),
+            TODAY - dt.timedelta(days=1),
+            [("designated_to", rules.DATES_EXPIRED)],
+        ),
+        ("2026-13-01", NEW_TO, [("designated_from", "日期格式须为 YYYY-MM-DD")]),
+    ],
+)
 def test_designate_requires_both_dates_in_order_and_not_yet_expired(
-        start: Any, end: Any, errors: list[tuple[str, str]], users: Any) -> None:
+    start: Any, end: Any, errors: list[tuple[str, str]], users: Any
+) -> None:
     institution = make_institution("applied")
     with pytest.raises(InvalidInput) as refused:
-        institution_transition(institution=institution, actor=users.city_admin, action="designate",
-                               comment="", designated_from=start, designated_to=end)
+        institution_transition(
+            institution=institution,
+            actor=users.city_admin,
+            action="designate",
+            comment="",
+            designated_from=start,
+            designated_to=end,
+        )
     assert refused.value.errors == errors
     assert Institution.objects.get(pk=institution.pk).state == "applied"
     assert history(institution) == []
@@ -171,7 +225,11 @@ def test_a_designation_of_a_single_day_ending_today_is_allowed(users: Any) -> No
     institution = make_institution("applied")
     step(institution, users.city_admin, "designate", designated_from=TODAY, designated_to=TODAY)
     stored = Institution.objects.get(pk=institution.pk)
-    assert (stored.state, stored.designated_from, stored.designated_to) == ("designated", TODAY, TODAY)
+    assert (stored.state, stored.designated_from, stored.designated_to) == (
+        "designated",
+        TODAY,
+        TODAY,
+    )
     assert stored.designation_valid_on(TODAY)
 
 
@@ -185,12 +243,14 @@ def test_only_designate_takes_dates(action: str, users: Any) -> None:
 
 
 def test_reinstate_is_refused_once_the_validity_has_expired(users: Any) -> None:
-    expired = make_institution("suspended", start=TODAY - dt.timedelta(days=800),
-                               end=TODAY - dt.timedelta(days=1))
+    expired = make_institution(
+        "suspended", start=TODAY - dt.timedelta(days=800), end=TODAY - dt.timedelta(days=1)
+    )
     with pytest.raises(Conflict) as refused:
         step(expired, users.city_admin, "reinstate")
     assert refused.value.message == rules.REINSTATE_EXPIRED.format(
-        date=(TODAY - dt.timedelta(days=1)).isoformat())
+        date=(TODAY - dt.timedelta(days=1)).isoformat()
+    )
     assert Institution.objects.get(pk=expired.pk).state == "suspended"
     assert rules.actions_available(expired, TODAY) == ["designate", "revoke"]
     # ... and a fresh designation with new dates brings it back.
@@ -204,8 +264,9 @@ def test_reinstate_on_the_last_day_of_the_validity_is_allowed(users: Any) -> Non
 
 
 def test_promotion_needs_a_designation_valid_today(users: Any) -> None:
-    expired = make_institution("designated", start=TODAY - dt.timedelta(days=800),
-                               end=TODAY - dt.timedelta(days=1))
+    expired = make_institution(
+        "designated", start=TODAY - dt.timedelta(days=800), end=TODAY - dt.timedelta(days=1)
+    )
     with pytest.raises(Conflict) as refused:
         step(expired, users.city_admin, "promote")
     assert refused.value.message == rules.PROMOTE_NOT_VALID
@@ -234,13 +295,21 @@ def test_an_unknown_action_names_the_field(users: Any) -> None:
 START, END = dt.date(2026, 1, 1), dt.date(2028, 12, 31)
 
 
-@pytest.mark.parametrize("state,on,valid", [
-    ("designated", START, True), ("designated", END, True),
-    ("designated", START - dt.timedelta(days=1), False), ("designated", END + dt.timedelta(days=1), False),
-    ("demonstration", START, True), ("demonstration", END, True),
-    ("demonstration", END + dt.timedelta(days=1), False),
-    ("suspended", START, False), ("revoked", START, False), ("applied", START, False),
-])
+@pytest.mark.parametrize(
+    "state,on,valid",
+    [
+        ("designated", START, True),
+        ("designated", END, True),
+        ("designated", START - dt.timedelta(days=1), False),
+        ("designated", END + dt.timedelta(days=1), False),
+        ("demonstration", START, True),
+        ("demonstration", END, True),
+        ("demonstration", END + dt.timedelta(days=1), False),
+        ("suspended", START, False),
+        ("revoked", START, False),
+        ("applied", START, False),
+    ],
+)
 def test_designation_valid_on_its_boundaries(state: str, on: dt.date, valid: bool) -> None:
     institution = Institution(state=state, designated_from=START, designated_to=END)
     assert rules.designation_valid_on(institution, on) is valid
@@ -250,19 +319,34 @@ def test_designation_valid_on_its_boundaries(state: str, on: dt.date, valid: boo
 def test_a_designation_without_dates_is_never_valid() -> None:
     assert not rules.designation_valid_on(Institution(state="designated"), START)
     assert not rules.designation_valid_on(
-        Institution(state="designated", designated_from=START), START)
+        Institution(state="designated", designated_from=START), START
+    )
 
 
 # ---- who may ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ["town_staff", "institution_staff", "employment_service", "auditor",
-                                  "sys_admin", "security_admin", "audit_admin"])
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "town_staff",
+        "institution_staff",
+        "employment_service",
+        "auditor",
+        "sys_admin",
+        "security_admin",
+        "audit_admin",
+    ],
+)
 def test_only_city_admin_takes_designation_steps(role: str, users: Any, institution: Any) -> None:
     validity = (institution.designated_from, institution.designated_to)
     with pytest.raises(Forbidden):
         step(institution, users.by_role()[role], "suspend")
     stored = Institution.objects.get(pk=institution.pk)
-    assert (stored.state, (stored.designated_from, stored.designated_to)) == ("designated", validity)
+    assert (stored.state, (stored.designated_from, stored.designated_to)) == (
+        "designated",
+        validity,
+    )
     assert history(institution) == []
 
 
@@ -273,6 +357,7 @@ def test_an_institution_that_does_not_exist_is_not_found(users: Any) -> None:
 
 
 # ---- the row lock -----------------------------------------------------------------------------
+
 
 def test_the_state_is_read_again_under_a_row_lock(users: Any) -> None:
     """A caller holding a stale copy cannot take a step the stored state no longer allows."""
@@ -298,11 +383,17 @@ POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 @pytest.mark.skipif(not POSTGRES, reason="SQLite serialises all writers; row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize("action,start,target", [("promote", "designated", "demonstration"),
-                                                 ("suspend", "designated", "suspended"),
-                                                 ("revoke", "suspended", "revoked")])
+@pytest.mark.parametrize(
+    "action,start,target",
+    [
+        ("promote", "designated", "demonstration"),
+        ("suspend", "designated", "suspended"),
+        ("revoke", "suspended", "revoked"),
+    ],
+)
 def test_twenty_identical_concurrent_steps_take_effect_exactly_once(
-        action: str, start: str, target: str) -> None:
+    action: str, start: str, target: str
+) -> None:
     from canpei.accounts.models import User
 
     admin = User.objects.create(username="city-concurrent", role="city_admin")

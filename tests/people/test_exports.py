@@ -26,17 +26,34 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @pytest.fixture
 def evil_person(users):
-    return person_create(actor=users.city_admin, data=person_data(
-        name="王五", id_number=make_id("35058219800101002"), cert_number="", address=EVIL,
-        phone="13800001111"))
+    return person_create(
+        actor=users.city_admin,
+        data=person_data(
+            name="王五",
+            id_number=make_id("35058219800101002"),
+            cert_number="",
+            address=EVIL,
+            phone="13800001111",
+        ),
+    )
 
 
 @pytest.fixture
 def surveys(person_in, person_out, users):
-    return [survey_create(actor=users.city_admin, data={"person": p.pk, "year": 2025,
-                                                        "surveyed_on": "2025-06-30", "training_need": True,
-                                                        "wanted_skills": ["ecommerce"], "employer": EVIL})
-            for p in (person_in, person_out)]
+    return [
+        survey_create(
+            actor=users.city_admin,
+            data={
+                "person": p.pk,
+                "year": 2025,
+                "surveyed_on": "2025-06-30",
+                "training_need": True,
+                "wanted_skills": ["ecommerce"],
+                "employer": EVIL,
+            },
+        )
+        for p in (person_in, person_out)
+    ]
 
 
 def export_persons(actor, **filters) -> list[list[Any]]:
@@ -50,12 +67,23 @@ def test_the_persons_ledger_has_chinese_headers_exporter_and_time(person_in, use
     assert rows[0][0] == "残疾人实名制台账"
     assert rows[1][0].startswith("导出人：city（city）　导出时间：20")
     assert rows[3] == PERSON_HEADERS
-    assert rows[4][:9] == [1, "张三", person_in.id_number, person_in.id_number + "42", "男",
-                           person_in.birth_date, "肢体残疾", "二级", "安海镇"]
+    assert rows[4][:9] == [
+        1,
+        "张三",
+        person_in.id_number,
+        person_in.id_number + "42",
+        "男",
+        person_in.birth_date,
+        "肢体残疾",
+        "二级",
+        "安海镇",
+    ]
 
 
-@pytest.mark.parametrize("role, full", [("city_admin", True), ("town_staff", True),
-                                        ("employment_service", False), ("auditor", False)])
+@pytest.mark.parametrize(
+    "role, full",
+    [("city_admin", True), ("town_staff", True), ("employment_service", False), ("auditor", False)],
+)
 def test_numbers_are_full_only_for_roles_that_may_reveal_them(person_in, users, role, full):
     row = export_persons(getattr(users, role))[4]
     if full:
@@ -65,7 +93,10 @@ def test_numbers_are_full_only_for_roles_that_may_reveal_them(person_in, users, 
         assert "*" in row[2] and person_in.id_number not in str(row)
     entry = AuditEntry.objects.get(action="export.persons")
     assert (entry.actor_id, entry.changes["rows"], entry.changes["full_numbers"]) == (
-        getattr(users, role).pk, 1, full)
+        getattr(users, role).pk,
+        1,
+        full,
+    )
 
 
 def test_town_staff_export_only_their_town(person_in, person_out, users):
@@ -88,7 +119,9 @@ def test_roles_without_the_export_permission_cannot_export(person_in, users):
 def test_no_cell_of_the_persons_ledger_starts_a_formula(evil_person, users):
     rows = export_persons(users.city_admin)
     assert rows[4][9] == "'" + EVIL
-    assert not [c for row in rows for c in row if isinstance(c, str) and c.startswith(FORMULA_START)]
+    assert not [
+        c for row in rows for c in row if isinstance(c, str) and c.startswith(FORMULA_START)
+    ]
 
 
 def test_the_persons_ledger_as_csv(person_in, evil_person, users):
@@ -115,7 +148,10 @@ def test_the_surveys_ledger_is_scoped_masked_neutralised_and_audited(surveys, pe
     assert surveys_export(actor=users.employment_service, out=out, town=ANHAI) == 1
     assert read_back(out.getvalue())[4][2] == person_in.id_number_masked
     entries = AuditEntry.objects.filter(action="export.surveys").order_by("pk")
-    assert [(e.changes["rows"], e.changes["full_numbers"]) for e in entries] == [(1, True), (1, False)]
+    assert [(e.changes["rows"], e.changes["full_numbers"]) for e in entries] == [
+        (1, True),
+        (1, False),
+    ]
 
 
 def test_the_surveys_ledger_as_csv(surveys, users):
@@ -128,9 +164,14 @@ def test_the_surveys_ledger_as_csv(surveys, users):
 
 # --- through the pages -------------------------------------------------------------------
 
+
 def download(client, url: str) -> tuple[int, bytes, str]:
     response = client.get(url)
-    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    body = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
     return response.status_code, body, response.get("Content-Disposition", "")
 
 
@@ -138,7 +179,9 @@ def test_the_export_buttons_download_the_filtered_ledger(person_in, person_out, 
     status, body, disposition = download(login(users.city_admin), f"/persons/export?town={CIZAO}")
     assert status == 200 and "attachment" in disposition and ".xlsx" in disposition
     assert [r[1] for r in read_back(body)[4:]] == ["李四"]
-    status, body, disposition = download(login(users.employment_service), "/persons/export?format=csv")
+    status, body, disposition = download(
+        login(users.employment_service), "/persons/export?format=csv"
+    )
     text = body.decode("utf-8-sig")
     assert status == 200 and ".csv" in disposition
     assert person_in.id_number_masked in text and person_in.id_number not in text
@@ -155,7 +198,9 @@ def test_town_staff_download_only_their_town(person_in, person_out, surveys, use
     assert [r[1] for r in read_back(body)[4:]] == ["张三"]
 
 
-@pytest.mark.parametrize("role", ["institution_staff", "sys_admin", "security_admin", "audit_admin"])
+@pytest.mark.parametrize(
+    "role", ["institution_staff", "sys_admin", "security_admin", "audit_admin"]
+)
 def test_roles_that_may_not_export_get_404(person_in, users, login, role):
     client = login(getattr(users, role))
     assert client.get("/persons/export").status_code == 404

@@ -10,10 +10,25 @@ from hypothesis import strategies as st
 
 from canpei.people import rules
 from canpei.people.rules import (
-    CERT_CATEGORY_MISMATCH, CERT_FORMAT, CERT_GRADE_MISMATCH, CERT_ID_MISMATCH, ID_BIRTH_DATE,
-    ID_CHECKSUM, ID_FORMAT, ID_REGION, ID_REQUIRED, PROVINCE_CODES, Gender, birth_date_from_id,
-    cert_number_error, gender_from_id, id_check_char, id_number_error, mask_cert_number,
-    mask_id_number, normalize_id_number,
+    CERT_CATEGORY_MISMATCH,
+    CERT_FORMAT,
+    CERT_GRADE_MISMATCH,
+    CERT_ID_MISMATCH,
+    ID_BIRTH_DATE,
+    ID_CHECKSUM,
+    ID_FORMAT,
+    ID_REGION,
+    ID_REQUIRED,
+    PROVINCE_CODES,
+    Gender,
+    birth_date_from_id,
+    cert_number_error,
+    gender_from_id,
+    id_check_char,
+    id_number_error,
+    mask_cert_number,
+    mask_id_number,
+    normalize_id_number,
 )
 
 TODAY = dt.date.today()
@@ -58,9 +73,10 @@ def test_it_accepts_every_well_formed_id_number(number):
 @given(valid_ids(), st.data())
 def test_it_rejects_every_single_character_change(number, data):
     position = data.draw(st.integers(0, 17), label="position")
-    replacement = data.draw(st.sampled_from([c for c in ID_ALPHABET if c != number[position]]),
-                            label="replacement")
-    changed = number[:position] + replacement + number[position + 1:]
+    replacement = data.draw(
+        st.sampled_from([c for c in ID_ALPHABET if c != number[position]]), label="replacement"
+    )
+    changed = number[:position] + replacement + number[position + 1 :]
     assert id_number_error(changed) in ID_ERRORS
 
 
@@ -70,14 +86,18 @@ def test_it_rejects_every_single_character_change_of_one_number_exhaustively():
         for replacement in ID_ALPHABET:
             if replacement == number[position]:
                 continue
-            changed = number[:position] + replacement + number[position + 1:]
+            changed = number[:position] + replacement + number[position + 1 :]
             assert id_number_error(changed) is not None, changed
 
 
 @given(valid_ids())
 def test_it_normalises_full_width_digits_and_lower_case_x_to_the_same_number(number):
-    for variant in (number.translate(FULL_WIDTH), number.lower(), f"  {number.lower()}\u3000",
-                    number[:9].translate(FULL_WIDTH) + number[9:].lower()):
+    for variant in (
+        number.translate(FULL_WIDTH),
+        number.lower(),
+        f"  {number.lower()}\u3000",
+        number[:9].translate(FULL_WIDTH) + number[9:].lower(),
+    ):
         assert normalize_id_number(variant) == number
         assert id_number_error(normalize_id_number(variant)) is None
 
@@ -91,27 +111,33 @@ def test_it_treats_a_lower_case_x_check_char_as_x_not_as_a_change():
     assert id_number_error(number[:17] + "x") == ID_FORMAT
 
 
-@pytest.mark.parametrize("look_alike", [
-    "²",          # superscript two
-    "②",          # circled two
-    "𝟐",          # mathematical bold two
-    "٢",          # Arabic-Indic two
-])
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "²",  # superscript two
+        "②",  # circled two
+        "𝟐",  # mathematical bold two
+        "٢",  # Arabic-Indic two
+    ],
+)
 def test_it_rejects_digit_look_alikes_other_than_full_width_digits(look_alike):
     number = make_id("35058219900307002")
     changed = normalize_id_number(number[:16] + look_alike + number[17])
     assert id_number_error(changed) == ID_FORMAT
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("", ID_REQUIRED),
-    ("   ", ID_REQUIRED),
-    ("35058219900307001", ID_FORMAT),             # 17 characters
-    ("3505821990030700123", ID_FORMAT),           # 19 characters
-    ("35058219900307A01X", ID_FORMAT),            # a letter in the body
-    ("X50582199003070011", ID_FORMAT),            # X anywhere but the end
-    ("35058219900307001Y", ID_FORMAT),            # a check char that is not a digit or X
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("", ID_REQUIRED),
+        ("   ", ID_REQUIRED),
+        ("35058219900307001", ID_FORMAT),  # 17 characters
+        ("3505821990030700123", ID_FORMAT),  # 19 characters
+        ("35058219900307A01X", ID_FORMAT),  # a letter in the body
+        ("X50582199003070011", ID_FORMAT),  # X anywhere but the end
+        ("35058219900307001Y", ID_FORMAT),  # a check char that is not a digit or X
+    ],
+)
 def test_it_rejects_malformed_numbers_with_the_format_message(raw, message):
     assert id_number_error(normalize_id_number(raw)) == message
 
@@ -127,15 +153,16 @@ def test_it_rejects_a_wrong_check_char_with_the_checksum_message():
     assert id_number_error(number[:17] + wrong) == ID_CHECKSUM
 
 
-@pytest.mark.parametrize("birth", ["19900230", "19900431", "19901301", "19900000", "20230229",
-                                   "18991231"])
+@pytest.mark.parametrize(
+    "birth", ["19900230", "19900431", "19901301", "19900000", "20230229", "18991231"]
+)
 def test_it_rejects_an_impossible_or_too_early_birth_date(birth):
     assert id_number_error(make_id(f"350582{birth}001")) == ID_BIRTH_DATE
 
 
 def test_it_accepts_29_february_of_a_leap_year():
     assert id_number_error(make_id("35058220000229001")) is None
-    assert id_number_error(make_id("35058219000101001")) is None   # the earliest birth accepted
+    assert id_number_error(make_id("35058219000101001")) is None  # the earliest birth accepted
 
 
 def test_it_rejects_a_birth_date_after_today():
@@ -143,8 +170,10 @@ def test_it_rejects_a_birth_date_after_today():
     assert id_number_error(make_id(f"350582{tomorrow:%Y%m%d}001")) == ID_BIRTH_DATE
     assert id_number_error(make_id(f"350582{TODAY:%Y%m%d}001")) is None
     # `today` is the date the check runs on.
-    assert id_number_error(make_id(f"350582{TODAY:%Y%m%d}001"),
-                           today=TODAY - dt.timedelta(days=1)) == ID_BIRTH_DATE
+    assert (
+        id_number_error(make_id(f"350582{TODAY:%Y%m%d}001"), today=TODAY - dt.timedelta(days=1))
+        == ID_BIRTH_DATE
+    )
 
 
 @given(st.dates(min_value=rules.EARLIEST_BIRTH, max_value=TODAY), st.integers(0, 999))
@@ -155,47 +184,75 @@ def test_it_derives_birth_date_and_gender_from_the_number(birth, sequence):
 
 
 def test_it_reads_the_gender_from_the_seventeenth_digit():
-    assert gender_from_id("11010519491231002X") == Gender.FEMALE   # 2: even
+    assert gender_from_id("11010519491231002X") == Gender.FEMALE  # 2: even
     assert gender_from_id(make_id("35058219900307001")) == Gender.MALE
 
 
 # Certificate numbers: ID + category + grade.
 
+
 @given(valid_ids(), st.sampled_from(rules.Category.values), st.sampled_from(rules.Grade.values))
 def test_it_accepts_a_certificate_number_of_the_id_category_and_grade(number, category, grade):
-    assert cert_number_error(number + category + grade, id_number=number, category=category,
-                             grade=grade) is None
+    assert (
+        cert_number_error(
+            number + category + grade, id_number=number, category=category, grade=grade
+        )
+        is None
+    )
 
 
-@given(valid_ids(), valid_ids(), st.sampled_from(rules.Category.values),
-       st.sampled_from(rules.Grade.values))
+@given(
+    valid_ids(),
+    valid_ids(),
+    st.sampled_from(rules.Category.values),
+    st.sampled_from(rules.Grade.values),
+)
 def test_it_rejects_a_certificate_of_another_id(number, other, category, grade):
     assume(number != other)
-    assert cert_number_error(other + category + grade, id_number=number, category=category,
-                             grade=grade) == CERT_ID_MISMATCH
+    assert (
+        cert_number_error(
+            other + category + grade, id_number=number, category=category, grade=grade
+        )
+        == CERT_ID_MISMATCH
+    )
 
 
-@given(valid_ids(), st.sampled_from(rules.Category.values), st.sampled_from(rules.Category.values),
-       st.sampled_from(rules.Grade.values))
+@given(
+    valid_ids(),
+    st.sampled_from(rules.Category.values),
+    st.sampled_from(rules.Category.values),
+    st.sampled_from(rules.Grade.values),
+)
 def test_it_rejects_a_certificate_of_another_category(number, category, other, grade):
     assume(category != other)
-    assert cert_number_error(number + other + grade, id_number=number, category=category,
-                             grade=grade) == CERT_CATEGORY_MISMATCH
+    assert (
+        cert_number_error(number + other + grade, id_number=number, category=category, grade=grade)
+        == CERT_CATEGORY_MISMATCH
+    )
 
 
-@given(valid_ids(), st.sampled_from(rules.Category.values), st.sampled_from(rules.Grade.values),
-       st.sampled_from(rules.Grade.values))
+@given(
+    valid_ids(),
+    st.sampled_from(rules.Category.values),
+    st.sampled_from(rules.Grade.values),
+    st.sampled_from(rules.Grade.values),
+)
 def test_it_rejects_a_certificate_of_another_grade(number, category, grade, other):
     assume(grade != other)
-    assert cert_number_error(number + category + other, id_number=number, category=category,
-                             grade=grade) == CERT_GRADE_MISMATCH
+    assert (
+        cert_number_error(
+            number + category + other, id_number=number, category=category, grade=grade
+        )
+        == CERT_GRADE_MISMATCH
+    )
 
 
 @pytest.mark.parametrize("suffix", ["", "4", "423", "4A", "X2", "４２"])
 def test_it_rejects_a_certificate_number_not_of_twenty_characters_ending_in_two_digits(suffix):
     number = make_id("35058219900307001")
-    assert cert_number_error(number + suffix, id_number=number, category="4",
-                             grade="2") == CERT_FORMAT
+    assert (
+        cert_number_error(number + suffix, id_number=number, category="4", grade="2") == CERT_FORMAT
+    )
 
 
 def test_it_normalises_a_full_width_certificate_number_before_checking_it():
@@ -206,6 +263,7 @@ def test_it_normalises_a_full_width_certificate_number_before_checking_it():
 
 
 # Masks.
+
 
 def test_it_masks_an_id_number_as_on_a_printed_list():
     assert mask_id_number("35058219900307123X") == "350582********123X"

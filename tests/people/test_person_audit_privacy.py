@@ -15,7 +15,11 @@ from canpei.audit.services import audit_verify
 from canpei.people.imports import persons_import
 from canpei.people.models import Person
 from canpei.people.services import (
-    mask_name, person_create, person_snapshot, person_update, snapshot_diff,
+    mask_name,
+    person_create,
+    person_snapshot,
+    person_update,
+    snapshot_diff,
 )
 from tests.conftest import ANHAI, make_id, person_data
 from tests.spreadsheets.files import PERSON_HEADER, xlsx
@@ -36,8 +40,10 @@ def assert_no_contact_data(entry: AuditEntry, *values: str) -> None:
         assert value not in text, value
 
 
-@pytest.mark.parametrize("name, masked", [
-    ("张小三", "张*三"), ("欧阳小明", "欧**明"), ("张三", "张*"), ("张", "*"), ("", "")])
+@pytest.mark.parametrize(
+    "name, masked",
+    [("张小三", "张*三"), ("欧阳小明", "欧**明"), ("张三", "张*"), ("张", "*"), ("", "")],
+)
 def test_names_are_masked_like_a_printed_list(name, masked):
     assert mask_name(name) == masked
 
@@ -49,15 +55,19 @@ def test_a_diff_of_masked_snapshots_sees_every_change_and_stores_only_the_masks(
     after = person_snapshot(person)
     diff = snapshot_diff(before, after)
     assert set(diff) == {"name", "phone"}
-    assert json.dumps(diff, ensure_ascii=False) == '{"name": ["欧**明", "欧**明"], "phone": ["****", "****"]}'
+    assert (
+        json.dumps(diff, ensure_ascii=False)
+        == '{"name": ["欧**明", "欧**明"], "phone": ["****", "****"]}'
+    )
     # Against nothing (a new person) every field is a change; against the stored text, equal.
     assert {"name", "phone", "address"} <= set(snapshot_diff({}, after))
     assert snapshot_diff(json.loads(json.dumps(after)), after) == {}
 
 
 def test_a_person_create_entry_holds_no_name_address_or_phone(users):
-    person = person_create(actor=users.city_admin, data=person_data(
-        name=NAME, phone=PHONE, address=ADDRESS))
+    person = person_create(
+        actor=users.city_admin, data=person_data(name=NAME, phone=PHONE, address=ADDRESS)
+    )
     entry = AuditEntry.objects.get(action="person.create", object_id=str(person.pk))
     after = entry.changes["after"]
     assert (after["name"], after["phone"], after["address"]) == ("欧**明", "****", "****")
@@ -70,29 +80,41 @@ def test_a_person_create_entry_holds_no_name_address_or_phone(users):
 
 def test_a_person_without_phone_or_address_shows_them_empty(users):
     person = person_create(actor=users.city_admin, data=person_data(name="张小三"))
-    after = AuditEntry.objects.get(action="person.create", object_id=str(person.pk)).changes["after"]
+    after = AuditEntry.objects.get(action="person.create", object_id=str(person.pk)).changes[
+        "after"
+    ]
     assert (after["name"], after["phone"], after["address"]) == ("张*三", "", "")
 
 
 def test_a_person_update_entry_shows_what_changed_without_the_values(users):
-    person = person_create(actor=users.city_admin, data=person_data(
-        name=NAME, phone=PHONE, address=ADDRESS))
-    updated = person_update(actor=users.city_admin, person=person, data={
-        "name": "欧阳大明", "phone": "13700001111", "address": "磁灶镇大埔村"})
+    person = person_create(
+        actor=users.city_admin, data=person_data(name=NAME, phone=PHONE, address=ADDRESS)
+    )
+    updated = person_update(
+        actor=users.city_admin,
+        person=person,
+        data={"name": "欧阳大明", "phone": "13700001111", "address": "磁灶镇大埔村"},
+    )
     # Saved, although every masked value looks the same before and after.
     stored_person = Person.objects.get(pk=updated.pk)
     assert (stored_person.name, stored_person.phone) == ("欧阳大明", "13700001111")
     entry = AuditEntry.objects.get(action="person.update", object_id=str(person.pk))
-    assert entry.changes["diff"] == {"name": ["欧**明", "欧**明"], "phone": ["****", "****"],
-                                     "address": ["****", "****"]}
+    assert entry.changes["diff"] == {
+        "name": ["欧**明", "欧**明"],
+        "phone": ["****", "****"],
+        "address": ["****", "****"],
+    }
     assert_no_contact_data(entry, "欧阳大明", "13700001111", "磁灶镇大埔村", "大埔")
     # Clearing the phone is a change too; saving the same values again is none.
     person_update(actor=users.city_admin, person=stored_person, data={"phone": ""})
     cleared = AuditEntry.objects.filter(action="person.update").latest("id")
     assert cleared.changes["diff"] == {"phone": ["****", ""]}
     before = AuditEntry.objects.count()
-    person_update(actor=users.city_admin, person=Person.objects.get(pk=person.pk),
-                  data={"name": "欧阳大明", "address": "磁灶镇大埔村"})
+    person_update(
+        actor=users.city_admin,
+        person=Person.objects.get(pk=person.pk),
+        data={"name": "欧阳大明", "address": "磁灶镇大埔村"},
+    )
     assert AuditEntry.objects.count() == before
     assert audit_verify().ok
 
@@ -134,8 +156,9 @@ def test_revealing_the_full_numbers_through_the_api_is_audited(users, person_in,
 
 
 def test_a_snapshot_only_written_to_the_log_holds_the_same_text_as_plain_strings(users):
-    person = person_create(actor=users.city_admin, data=person_data(
-        name=NAME, phone=PHONE, address=ADDRESS))
+    person = person_create(
+        actor=users.city_admin, data=person_data(name=NAME, phone=PHONE, address=ADDRESS)
+    )
     comparable, written = person_snapshot(person), person_snapshot(person, comparable=False)
     assert json.dumps(written, ensure_ascii=False) == json.dumps(comparable, ensure_ascii=False)
     assert (written["name"], written["phone"], written["address"]) == ("欧**明", "****", "****")

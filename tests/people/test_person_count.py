@@ -10,14 +10,38 @@ from canpei.people.models import Person
 from canpei.people.selectors import PersonFilters, person_count, person_list
 from tests.conftest import ANHAI, CIZAO
 
-QUERIES = ["", "c", "ch", "chen", "chenzhi", "cz", "czm", "l", "lm", "huang", "h", "zz",
-           "陈", "陈志", "林", "1", "12", "123", "1234", "000X", "nobody", "陈 志", "C Z"]
+QUERIES = [
+    "",
+    "c",
+    "ch",
+    "chen",
+    "chenzhi",
+    "cz",
+    "czm",
+    "l",
+    "lm",
+    "huang",
+    "h",
+    "zz",
+    "陈",
+    "陈志",
+    "林",
+    "1",
+    "12",
+    "123",
+    "1234",
+    "000X",
+    "nobody",
+    "陈 志",
+    "C Z",
+]
 
 
 @pytest.fixture
 def registry(users):
-    Person.objects.bulk_create(generate_persons(400, seed=3, towns=[ANHAI, CIZAO],
-                                                today=timezone.localdate()))
+    Person.objects.bulk_create(
+        generate_persons(400, seed=3, towns=[ANHAI, CIZAO], today=timezone.localdate())
+    )
     return users
 
 

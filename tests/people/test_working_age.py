@@ -18,7 +18,11 @@ from hypothesis import strategies as st
 
 from canpei.people.models import Person
 from canpei.people.rules import (
-    Gender, age_on, latest_birth_for_age, working_age_birth_range, working_age_on,
+    Gender,
+    age_on,
+    latest_birth_for_age,
+    working_age_birth_range,
+    working_age_on,
 )
 from canpei.people.selectors import PersonFilters, person_list, working_age_q
 from canpei.people.services import person_create
@@ -66,11 +70,19 @@ BOUNDARIES = [
     # Born on 29 February.
     pytest.param(MALE, dt.date(2008, 2, 29), dt.date(2024, 2, 28), False, id="feb29-day-before-16"),
     pytest.param(MALE, dt.date(2008, 2, 29), dt.date(2024, 2, 29), True, id="feb29-16th-birthday"),
-    pytest.param(MALE, dt.date(1964, 2, 29), dt.date(2024, 2, 28), True, id="feb29-man-day-before-60"),
-    pytest.param(MALE, dt.date(1964, 2, 29), dt.date(2024, 2, 29), False, id="feb29-man-60th-birthday"),
+    pytest.param(
+        MALE, dt.date(1964, 2, 29), dt.date(2024, 2, 28), True, id="feb29-man-day-before-60"
+    ),
+    pytest.param(
+        MALE, dt.date(1964, 2, 29), dt.date(2024, 2, 29), False, id="feb29-man-60th-birthday"
+    ),
     # 55 falls in a common year: the birthday counts from 1 March.
-    pytest.param(FEMALE, dt.date(1968, 2, 29), dt.date(2023, 2, 28), True, id="feb29-woman-54-on-feb28"),
-    pytest.param(FEMALE, dt.date(1968, 2, 29), dt.date(2023, 3, 1), False, id="feb29-woman-55-on-mar1"),
+    pytest.param(
+        FEMALE, dt.date(1968, 2, 29), dt.date(2023, 2, 28), True, id="feb29-woman-54-on-feb28"
+    ),
+    pytest.param(
+        FEMALE, dt.date(1968, 2, 29), dt.date(2023, 3, 1), False, id="feb29-woman-55-on-mar1"
+    ),
     # Checked on 29 February, against births in a common year.
     pytest.param(FEMALE, dt.date(1969, 2, 28), dt.date(2024, 2, 29), False, id="on-feb29-woman-55"),
     pytest.param(FEMALE, dt.date(1969, 3, 1), dt.date(2024, 2, 29), True, id="on-feb29-woman-54"),
@@ -84,38 +96,49 @@ def test_the_python_rule_puts_the_boundaries_where_the_law_does(gender, birth, o
 
 
 @pytest.mark.parametrize("gender, birth, on, expected", BOUNDARIES)
-def test_the_database_filter_agrees_with_the_python_rule_on_the_boundaries(users, gender, birth, on,
-                                                                          expected):
+def test_the_database_filter_agrees_with_the_python_rule_on_the_boundaries(
+    users, gender, birth, on, expected
+):
     person = register(users, birth, gender)
     assert person.working_age_on(on) is expected
     assert in_working_age_in_db(person, on) is expected
 
 
 def test_the_database_filter_agrees_with_the_python_rule_around_29_february(users):
-    births = [dt.date(year, 2, 25) + dt.timedelta(days=d)
-              for year in (1963, 1964, 1968, 1969, 2007, 2008) for d in range(8)]
+    births = [
+        dt.date(year, 2, 25) + dt.timedelta(days=d)
+        for year in (1963, 1964, 1968, 1969, 2007, 2008)
+        for d in range(8)
+    ]
     persons = [register(users, birth, gender) for birth in births for gender in (MALE, FEMALE)]
     days = [dt.date(year, 2, 26) + dt.timedelta(days=d) for year in (2023, 2024) for d in range(5)]
     for on in days:
         in_db = set(Person.objects.filter(working_age_q(on)).values_list("pk", flat=True))
         in_python = {p.pk for p in persons if p.working_age_on(on)}
         assert in_db == in_python, on
-        assert in_python, on   # the window straddles boundaries: some in, some out
+        assert in_python, on  # the window straddles boundaries: some in, some out
 
 
-@given(st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-       st.dates(dt.date(1950, 1, 1), dt.date(2100, 12, 31)),
-       st.sampled_from([MALE, FEMALE]), st.integers(14, 20), st.integers(50, 70))
-def test_the_birth_range_the_database_filters_on_matches_the_python_rule(birth, on, gender, low,
-                                                                        high):
+@given(
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+    st.dates(dt.date(1950, 1, 1), dt.date(2100, 12, 31)),
+    st.sampled_from([MALE, FEMALE]),
+    st.integers(14, 20),
+    st.integers(50, 70),
+)
+def test_the_birth_range_the_database_filters_on_matches_the_python_rule(
+    birth, on, gender, low, high
+):
     spans = {"male": (low, high), "female": (low, high)}
     with override_settings(WORKING_AGE=spans):
         after, until = working_age_birth_range(gender, on)
         assert (after < birth <= until) == working_age_on(birth=birth, gender=gender, on=on)
 
 
-@given(st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-       st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))
+@given(
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+)
 def test_age_goes_up_by_one_on_the_birthday_only(birth, on):
     if on < birth:
         return
@@ -160,8 +183,10 @@ def test_the_working_age_setting_changes_both_rules(users, settings):
     man_of_30 = register(users, years_before(today, 30), MALE)
 
     def working() -> set[int]:
-        return {p.pk for p in person_list(user=users.city_admin,
-                                          filters=PersonFilters(working_age=True))}
+        return {
+            p.pk
+            for p in person_list(user=users.city_admin, filters=PersonFilters(working_age=True))
+        }
 
     assert working() == {man_of_30.pk}
     assert not man_of_61.working_age and not woman_of_56.working_age

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import python_calamine
 import xlsxwriter
@@ -23,16 +24,24 @@ def an_id(n: int, *, born: str = "19900307") -> str:
 def person_row(n: int, **overrides: Any) -> list[Any]:
     """One valid row under PERSON_HEADER."""
     number = overrides.pop("id_number", None) or an_id(n)
-    values = {"name": overrides.pop("name", "张三丰"), "id_number": number,
-              "cert_number": overrides.pop("cert_number", number + "42"),
-              "category": overrides.pop("category", "4"), "grade": overrides.pop("grade", "2"),
-              "town": overrides.pop("town", ANHAI)}
+    values = {
+        "name": overrides.pop("name", "张三丰"),
+        "id_number": number,
+        "cert_number": overrides.pop("cert_number", number + "42"),
+        "category": overrides.pop("category", "4"),
+        "grade": overrides.pop("grade", "2"),
+        "town": overrides.pop("town", ANHAI),
+    }
     assert not overrides, overrides
     return list(values.values())
 
 
-def xlsx(rows: Sequence[Sequence[Any]], *, formulas: dict[tuple[int, int], str] | None = None,
-         first_column: int = 0) -> bytes:
+def xlsx(
+    rows: Sequence[Sequence[Any]],
+    *,
+    formulas: dict[tuple[int, int], str] | None = None,
+    first_column: int = 0,
+) -> bytes:
     """Rows written as typed cells (strings stay strings); `formulas` maps (row, col), 0-based."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -50,7 +59,11 @@ def xlsx(rows: Sequence[Sequence[Any]], *, formulas: dict[tuple[int, int], str] 
             elif isinstance(value, (int, float)):
                 sheet.write_number(r, col, value)
             elif isinstance(value, (dt.date, dt.datetime)):
-                when = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+                when = (
+                    value
+                    if isinstance(value, dt.datetime)
+                    else dt.datetime(value.year, value.month, value.day)
+                )
                 sheet.write_datetime(r, col, when, date_format)
             else:
                 sheet.write_string(r, col, str(value))
@@ -81,12 +94,16 @@ def zip_bomb(*, expanded_mb: int = 64) -> bytes:
     return buffer.getvalue()
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-       b"\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 # A small PDF is ASCII from end to end: no NUL byte gives it away.
-PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-       b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
 
 
 def read_back(data: bytes | str) -> list[list[Any]]:

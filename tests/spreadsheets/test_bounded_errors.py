@@ -34,7 +34,11 @@ def test_up_to_the_limit_every_error_is_listed():
     errors = ErrorList()
     for row in range(2, ERRORS_PER_COLUMN + 2):
         errors.append(RowError(row, "身份证号", "", "x"))
-    assert (len(errors), errors.found, errors.more_lines()) == (ERRORS_PER_COLUMN, ERRORS_PER_COLUMN, [])
+    assert (len(errors), errors.found, errors.more_lines()) == (
+        ERRORS_PER_COLUMN,
+        ERRORS_PER_COLUMN,
+        [],
+    )
     errors.append(RowError(999, "身份证号", "", "x"))
     errors.append(RowError(0, "", "", "整个文件的问题"))  # the file's own errors are always kept
     assert (len(errors), errors.found) == (ERRORS_PER_COLUMN + 1, ERRORS_PER_COLUMN + 2)
@@ -42,21 +46,30 @@ def test_up_to_the_limit_every_error_is_listed():
 
 
 def test_a_file_wrong_on_every_row_keeps_the_first_errors_of_each_column_and_counts_the_rest(
-        users, monkeypatch):
+    users, monkeypatch
+):
     monkeypatch.setattr(importing, "ERRORS_PER_COLUMN", 10)
     before = db_counts()
-    result = persons_import(actor=users.city_admin, data=xlsx([PERSON_HEADER] + broken(25)), filename="名册.xlsx")
+    result = persons_import(
+        actor=users.city_admin, data=xlsx([PERSON_HEADER] + broken(25)), filename="名册.xlsx"
+    )
     assert db_counts() == before
     assert [(e.row, e.column) for e in result.errors if e.column == "身份证号"] == [
-        (row, "身份证号") for row in range(2, 12)]
+        (row, "身份证号") for row in range(2, 12)
+    ]
     assert len(result.errors) == 20 and result.error_count == 50
     assert result.summary() == "已拒绝：50 处错误，未写入任何数据"
-    assert sorted(result.more_errors()) == ["「残疾等级」另有 15 行同类错误", "「身份证号」另有 15 行同类错误"]
+    assert sorted(result.more_errors()) == [
+        "「残疾等级」另有 15 行同类错误",
+        "「身份证号」另有 15 行同类错误",
+    ]
     assert result.errors[0].message == rules.ID_CHECKSUM
     assert result.as_dict()["error_count"] == 50 and len(result.as_dict()["errors"]) == 20
 
 
-def test_the_command_line_and_the_report_show_the_count_of_the_rest(users, monkeypatch, tmp_path, capsys):
+def test_the_command_line_and_the_report_show_the_count_of_the_rest(
+    users, monkeypatch, tmp_path, capsys
+):
     monkeypatch.setattr(importing, "ERRORS_PER_COLUMN", 3)
     path = tmp_path / "名册.xlsx"
     path.write_bytes(xlsx([PERSON_HEADER] + broken(8)))
@@ -68,7 +81,10 @@ def test_the_command_line_and_the_report_show_the_count_of_the_rest(users, monke
     assert err[-1] == "已拒绝：16 处错误，未写入任何数据"
     rows = read_back(report.read_bytes())
     assert rows[0][0] == "已拒绝：16 处错误，未写入任何数据"
-    assert {rows[1][0], rows[2][0]} == {"「身份证号」另有 5 行同类错误", "「残疾等级」另有 5 行同类错误"}
+    assert {rows[1][0], rows[2][0]} == {
+        "「身份证号」另有 5 行同类错误",
+        "「残疾等级」另有 5 行同类错误",
+    }
     # Every row of the file is in the report; the first three of each column carry their errors.
     assert rows[4][0] == "行号"
     data = rows[5:]
@@ -82,8 +98,13 @@ def test_the_job_page_shows_the_count_of_the_rest(users, login, monkeypatch, set
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(importing, "ERRORS_PER_COLUMN", 2)
     client = login(users.city_admin)
-    response = client.post("/imports/new", {"kind": "persons", "file": SimpleUploadedFile(
-        "名册.xlsx", xlsx([PERSON_HEADER] + broken(5)))})
+    response = client.post(
+        "/imports/new",
+        {
+            "kind": "persons",
+            "file": SimpleUploadedFile("名册.xlsx", xlsx([PERSON_HEADER] + broken(5))),
+        },
+    )
     page = client.get(response["Location"]).content.decode()
     assert "已拒绝：10 处错误，未写入任何数据" in page
     assert "「身份证号」另有 3 行同类错误" in page and "「残疾等级」另有 3 行同类错误" in page

@@ -20,7 +20,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from canpei import cli, settings as canpei_settings
+from canpei import cli
+from canpei import settings as canpei_settings
 from canpei.people import rules
 from canpei.spreadsheets import jobs
 from canpei.spreadsheets.models import ImportJob
@@ -69,9 +70,12 @@ def bad_file() -> bytes:
 
 
 def test_the_upload_waiting_for_the_worker_is_encrypted_and_private(users, var_dir, monkeypatch):
-    monkeypatch.setattr(jobs, "run_import_job", SimpleNamespace(enqueue=lambda job_id: None))  # the worker is away
-    job = jobs.job_start(actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(),
-                         dry_run=False)
+    monkeypatch.setattr(
+        jobs, "run_import_job", SimpleNamespace(enqueue=lambda job_id: None)
+    )  # the worker is away
+    job = jobs.job_start(
+        actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
+    )
     files = assert_no_number_on_disk(var_dir)
     assert [p.name for p in files] == [f"{job.token}.upload.enc"]
     assert stat.S_IMODE((var_dir / "imports").stat().st_mode) == 0o700
@@ -82,7 +86,9 @@ def test_the_upload_waiting_for_the_worker_is_encrypted_and_private(users, var_d
 
 def test_the_report_is_encrypted_and_the_owner_downloads_it_in_clear(users, login, var_dir):
     client = login(users.city_admin)
-    response = client.post("/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())})
+    response = client.post(
+        "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
+    )
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.REJECTED
     files = assert_no_number_on_disk(var_dir)
@@ -99,7 +105,9 @@ def test_the_report_is_encrypted_and_the_owner_downloads_it_in_clear(users, logi
 
 def test_a_report_that_does_not_authenticate_is_not_found(users, login, var_dir):
     client = login(users.city_admin)
-    client.post("/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())})
+    client.post(
+        "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
+    )
     job = ImportJob.objects.get()
     path = jobs.report_path(job)
     data = bytearray(path.read_bytes())
@@ -147,19 +155,24 @@ def test_the_sweep_removes_clear_text_files_of_older_versions_at_once(var_dir):
 
 def test_the_worker_sweeps_after_each_job(users, login, var_dir):
     old = aged(var_dir / "imports" / "h.report.enc", 10)
-    login(users.city_admin).post("/imports/new", {"kind": "persons",
-                                                 "file": SimpleUploadedFile("名册.xlsx", bad_file())})
+    login(users.city_admin).post(
+        "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
+    )
     assert not old.exists() and jobs.report_path(ImportJob.objects.get()).exists()
 
 
 def test_a_swept_report_is_no_longer_offered(users, login, var_dir):
     client = login(users.city_admin)
-    client.post("/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())})
+    client.post(
+        "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
+    )
     job = ImportJob.objects.get()
     assert f"/imports/{job.token}/report" in client.get(f"/imports/{job.token}").content.decode()
     aged(jobs.report_path(job), 8)
     jobs.sweep_import_files()
-    assert f"/imports/{job.token}/report" not in client.get(f"/imports/{job.token}").content.decode()
+    assert (
+        f"/imports/{job.token}/report" not in client.get(f"/imports/{job.token}").content.decode()
+    )
     assert client.get(f"/imports/{job.token}/report").status_code == 404
 
 
@@ -176,6 +189,7 @@ def test_a_bad_retention_setting_stops_start_up(raw):
 
 # --- a worker killed in the middle of a job ------------------------------------------------
 
+
 def dead_worker_tag() -> str:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     tag = jobs._process_tag(child.pid)
@@ -183,25 +197,36 @@ def dead_worker_tag() -> str:
     return tag
 
 
-def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(users, var_dir, monkeypatch):
+def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(
+    users, var_dir, monkeypatch
+):
     monkeypatch.setattr(jobs, "run_import_job", SimpleNamespace(enqueue=lambda job_id: None))
-    crashed = jobs.job_start(actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(),
-                             dry_run=False)
+    crashed = jobs.job_start(
+        actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
+    )
     aged(var_dir / "imports" / f"{crashed.token}.report.enc.part", 0)
-    ImportJob.objects.filter(pk=crashed.pk).update(state=ImportJob.State.RUNNING, worker=dead_worker_tag())
-    running = jobs.job_start(actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(),
-                             dry_run=False)
-    ImportJob.objects.filter(pk=running.pk).update(state=ImportJob.State.RUNNING,
-                                                   worker=jobs._process_tag(os.getpid()))
-    queued = jobs.job_start(actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(),
-                            dry_run=False)
+    ImportJob.objects.filter(pk=crashed.pk).update(
+        state=ImportJob.State.RUNNING, worker=dead_worker_tag()
+    )
+    running = jobs.job_start(
+        actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
+    )
+    ImportJob.objects.filter(pk=running.pk).update(
+        state=ImportJob.State.RUNNING, worker=jobs._process_tag(os.getpid())
+    )
+    queued = jobs.job_start(
+        actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
+    )
     called = []
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: called.append(a))
     monkeypatch.setattr(jobs, "start_periodic_sweep", lambda: None)
     assert cli.main(["worker"]) == 0 and called == [("db_worker",)]
     crashed.refresh_from_db()
     assert crashed.state == ImportJob.State.FAILED and crashed.finished_at is not None
-    assert crashed.result["summary"] == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
+    assert (
+        crashed.result["summary"]
+        == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
+    )
     assert not list((var_dir / "imports").glob(f"{crashed.token}.*"))
     # A job whose worker is alive, and one still queued, are left as they are.
     running.refresh_from_db()
@@ -212,24 +237,54 @@ def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(users
 
 # --- the report the command line writes where the operator asked --------------------------
 
+
 def test_the_command_line_report_masks_numbers_for_whom_may_not_reveal_them(
-        users, make_class, trainee_factory, tmp_path, capsys):
+    users, make_class, trainee_factory, tmp_path, capsys
+):
     draft = make_class("draft", trainees=0)
     person = trainee_factory()
     sheet = tmp_path / "花名册.xlsx"
-    sheet.write_bytes(xlsx([["班级编号", "身份证号", "姓名"], [draft.code, person.id_number, person.name],
-                            [draft.code, bad_id(), "李四"]]))
+    sheet.write_bytes(
+        xlsx(
+            [
+                ["班级编号", "身份证号", "姓名"],
+                [draft.code, person.id_number, person.name],
+                [draft.code, bad_id(), "李四"],
+            ]
+        )
+    )
     report = tmp_path / "报告.xlsx"
-    code = cli.main(["import", "enrollments", str(sheet), "--report", str(report),
-                     "--as", users.institution_staff.username])
+    code = cli.main(
+        [
+            "import",
+            "enrollments",
+            str(sheet),
+            "--report",
+            str(report),
+            "--as",
+            users.institution_staff.username,
+        ]
+    )
     capsys.readouterr()
     assert code == 1
     rows = read_back(report.read_bytes())
-    assert [r[2] for r in rows[3:]] == [rules.mask_id_number(person.id_number), rules.mask_id_number(bad_id())]
+    assert [r[2] for r in rows[3:]] == [
+        rules.mask_id_number(person.id_number),
+        rules.mask_id_number(bad_id()),
+    ]
     assert person.id_number.encode() not in b"".join(readable(report.read_bytes()))
     # City staff may reveal numbers: their report keeps the file as it was.
-    code = cli.main(["import", "enrollments", str(sheet), "--report", str(report),
-                     "--as", users.city_admin.username])
+    code = cli.main(
+        [
+            "import",
+            "enrollments",
+            str(sheet),
+            "--report",
+            str(report),
+            "--as",
+            users.city_admin.username,
+        ]
+    )
     capsys.readouterr()
     assert [r[2] for r in read_back(report.read_bytes())[3:]] == [person.id_number, bad_id()]
 
@@ -245,24 +300,42 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_and_no_file_after_the_ne
 
     root = Path(__file__).resolve().parent.parent.parent
     var = tmp_path / "var"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_TASKS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CANPEI_USER", "CANPEI_TASKS")
+    }
     env.update(CANPEI_VAR_DIR=str(var), CANPEI_PASSWORD=PASSWORD)
 
     def canpei(*argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "canpei", *argv], env=env, cwd=root, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "canpei", *argv],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     assert canpei("migrate").returncode == 0
     assert canpei("createuser", "city", "--role", "city_admin").returncode == 0
     big = tmp_path / "big.xlsx"
     big.write_bytes(xlsx([PERSON_HEADER] + many_rows(20000, town=CIZAO)))
     queued = subprocess.run(
-        [sys.executable, "-c",
-         "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'canpei.settings'; django.setup();"
-         "from canpei.accounts.models import User; from canpei.spreadsheets import jobs;"
-         "job = jobs.job_start(actor=User.objects.get(username='city'), kind='persons', filename='big.xlsx',"
-         f" data=open({str(big)!r}, 'rb').read(), dry_run=False); print(job.token)"],
-        env=env, cwd=root, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'canpei.settings'; django.setup();"
+            "from canpei.accounts.models import User; from canpei.spreadsheets import jobs;"
+            "job = jobs.job_start(actor=User.objects.get(username='city'), kind='persons', filename='big.xlsx',"
+            f" data=open({str(big)!r}, 'rb').read(), dry_run=False); print(job.token)",
+        ],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert queued.returncode == 0, queued.stderr
     token = queued.stdout.strip()
     database = var / "canpei.sqlite3"
@@ -277,19 +350,35 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_and_no_file_after_the_ne
             time.sleep(0.05)
         assert job_state() == state
 
-    worker = subprocess.Popen([sys.executable, "-m", "canpei", "worker"], env=env, cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "canpei", "worker"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for("running")
         time.sleep(0.5)
-        assert job_state() == "running", "the import finished before it could be killed; use a bigger file"
+        assert job_state() == "running", (
+            "the import finished before it could be killed; use a bigger file"
+        )
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-    assert not [p for p in (var / "imports").iterdir() if p.name.startswith(token) and p.name.endswith(".upload.enc")]
+    assert not [
+        p
+        for p in (var / "imports").iterdir()
+        if p.name.startswith(token) and p.name.endswith(".upload.enc")
+    ]
 
-    again = subprocess.Popen([sys.executable, "-m", "canpei", "worker"], env=env, cwd=root,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    again = subprocess.Popen(
+        [sys.executable, "-m", "canpei", "worker"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for("failed")
     finally:
@@ -298,5 +387,8 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_and_no_file_after_the_ne
     with sqlite3.connect(database) as db:
         summary = db.execute("SELECT result FROM spreadsheets_importjob").fetchone()[0]
         assert db.execute("SELECT count(*) FROM people_person").fetchone()[0] == 0
-    assert json.loads(summary)["summary"] == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
+    assert (
+        json.loads(summary)["summary"]
+        == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
+    )
     assert not list((var / "imports").glob(f"{token}.*"))

@@ -7,18 +7,36 @@ import io
 import zipfile
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from canpei.spreadsheets import reader
 from canpei.spreadsheets.reader import (
-    CELL_FORMULA, DATE_INVALID, FILE_CORRUPT, FILE_DUPLICATE_COLUMN, FILE_EMPTY,
-    FILE_MISSING_COLUMNS, FILE_NO_HEADER, FILE_NOT_SPREADSHEET, FILE_TOO_LARGE, FILE_ZIP_BOMB,
-    HEADER_SEARCH_ROWS, SpreadsheetError, cell_date, cell_text, data_rows, find_header, read_sheet,
+    CELL_FORMULA,
+    DATE_INVALID,
+    FILE_CORRUPT,
+    FILE_DUPLICATE_COLUMN,
+    FILE_EMPTY,
+    FILE_MISSING_COLUMNS,
+    FILE_NO_HEADER,
+    FILE_NOT_SPREADSHEET,
+    FILE_TOO_LARGE,
+    FILE_ZIP_BOMB,
+    HEADER_SEARCH_ROWS,
+    SpreadsheetError,
+    cell_date,
+    cell_text,
+    data_rows,
+    find_header,
+    read_sheet,
 )
 from tests.spreadsheets.files import PDF, PNG, csv_text, xlsx, zip_bomb
 
-ALIASES = {"name": ("姓名",), "id_number": ("身份证号", "身份证号码", "公民身份号码"),
-           "town": ("所属镇街", "镇(街道)")}
+ALIASES = {
+    "name": ("姓名",),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
+    "town": ("所属镇街", "镇(街道)"),
+}
 REQUIRED = ("name", "id_number")
 
 
@@ -30,10 +48,19 @@ def rejected(data: bytes, filename: str = "名册.xlsx") -> str:
 
 # --- the file as a whole ------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, filename", [(PNG, "名册.xlsx"), (PNG, "照片.png"), (PDF, "名册.pdf"),
-                                            (PDF, "名册.csv"), (PDF, "名册.xlsx"),
-                                            ("<html><table><tr><td>姓名</td></tr></table></html>".encode(), "名册.xls"),
-                                            (b"just some text", "名册.xlsx")])
+
+@pytest.mark.parametrize(
+    "data, filename",
+    [
+        (PNG, "名册.xlsx"),
+        (PNG, "照片.png"),
+        (PDF, "名册.pdf"),
+        (PDF, "名册.csv"),
+        (PDF, "名册.xlsx"),
+        ("<html><table><tr><td>姓名</td></tr></table></html>".encode(), "名册.xls"),
+        (b"just some text", "名册.xlsx"),
+    ],
+)
 def test_it_rejects_a_file_that_is_not_a_spreadsheet(data, filename):
     assert rejected(data, filename) == FILE_NOT_SPREADSHEET
 
@@ -72,11 +99,15 @@ def test_it_rejects_a_zip_bomb_disguised_as_a_workbook():
 ROWS = [["姓名", "身份证号"], ["张三", "35058219900307001X"], ["李四", "350582198506120038"]]
 
 
-@pytest.mark.parametrize("encode", [
-    lambda text: text.encode("utf-8"),
-    lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
-    lambda text: text.encode("gb18030"),
-], ids=["utf-8", "utf-8-bom", "gb18030"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8"),
+        lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+        lambda text: text.encode("gb18030"),
+    ],
+    ids=["utf-8", "utf-8-bom", "gb18030"],
+)
 def test_it_reads_csv_in_every_encoding_federations_use(encode):
     sheet = read_sheet(encode(csv_text(ROWS)), filename="名册.csv")
     assert sheet.rows == ROWS
@@ -91,8 +122,11 @@ def test_it_reads_tab_and_semicolon_separated_text():
 
 
 def test_it_keeps_doubled_quotes_and_line_breaks_inside_a_csv_cell():
-    rows = [["姓名", "身份证号", "地址"], ["张三", "35058219900307001X", '中山路"1"号\n2栋'],
-            ["李四", "350582198506120038", "a;b;c;d"]]
+    rows = [
+        ["姓名", "身份证号", "地址"],
+        ["张三", "35058219900307001X", '中山路"1"号\n2栋'],
+        ["李四", "350582198506120038", "a;b;c;d"],
+    ]
     sheet = read_sheet(csv_text(rows).encode(), filename="a.csv")
     assert sheet.rows == rows
     # Numbered as Excel shows the records, not by lines of text.
@@ -100,15 +134,37 @@ def test_it_keeps_doubled_quotes_and_line_breaks_inside_a_csv_cell():
 
 
 def test_it_finds_the_header_under_title_rows_and_skips_blank_rows():
-    sheet = read_sheet(xlsx([["晋江市残疾人名册"], ["填报单位：安海镇"], [], ROWS[0], ROWS[1], [], ["", None],
-                             ROWS[2]]))
+    sheet = read_sheet(
+        xlsx(
+            [
+                ["晋江市残疾人名册"],
+                ["填报单位：安海镇"],
+                [],
+                ROWS[0],
+                ROWS[1],
+                [],
+                ["", None],
+                ROWS[2],
+            ]
+        )
+    )
     header = find_header(sheet, ALIASES, REQUIRED)
     assert sheet.rows[header.row_index] == ROWS[0]
     assert [(n, row[:2]) for n, row in data_rows(sheet, header)] == [(5, ROWS[1]), (8, ROWS[2])]
 
 
-@pytest.mark.parametrize("title", ["身份证号", "身份证号码", "公民身份号码", " 身份证号 ", "身份证号（必填）",
-                                   "*身份证号", "身份证号："])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        " 身份证号 ",
+        "身份证号（必填）",
+        "*身份证号",
+        "身份证号：",
+    ],
+)
 def test_it_matches_the_names_federations_give_a_column(title):
     sheet = read_sheet(csv_text([["姓名", title]]).encode(), filename="a.csv")
     assert find_header(sheet, ALIASES, REQUIRED).columns == {"name": 0, "id_number": 1}
@@ -136,7 +192,9 @@ def test_it_rejects_two_columns_for_the_same_field():
 
 
 def test_it_locates_formula_cells_even_when_the_sheet_starts_in_a_later_column():
-    data = xlsx([["姓名", "身份证号"], ["张三", None]], formulas={(1, 1): '="3505"&"82"'}, first_column=2)
+    data = xlsx(
+        [["姓名", "身份证号"], ["张三", None]], formulas={(1, 1): '="3505"&"82"'}, first_column=2
+    )
     sheet = read_sheet(data)
     header = find_header(sheet, ALIASES, REQUIRED)
     assert header.columns == {"name": 0, "id_number": 1}
@@ -146,6 +204,7 @@ def test_it_locates_formula_cells_even_when_the_sheet_starts_in_a_later_column()
 
 # --- cells --------------------------------------------------------------------------------
 
+
 def test_a_cell_is_read_as_trimmed_half_width_text():
     assert cell_text("　３５０５８２１９９００３０７００１ｘ ") == "35058219900307001x"
     assert cell_text("\u200b350582\u200b ") == "350582"
@@ -154,14 +213,31 @@ def test_a_cell_is_read_as_trimmed_half_width_text():
     assert cell_text(dt.datetime(2024, 1, 31, 8, 0)) == "2024-01-31"
 
 
-@pytest.mark.parametrize("value", [45322, 45322.0, 45322.75, "45322", dt.date(2024, 1, 31),
-                                   dt.datetime(2024, 1, 31, 9, 30), "2024-01-31", "2024/1/31", "20240131",
-                                   "2024.01.31", "2024年1月31日", "２０２４－０１－３１", "2024-01-31 00:00:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        45322,
+        45322.0,
+        45322.75,
+        "45322",
+        dt.date(2024, 1, 31),
+        dt.datetime(2024, 1, 31, 9, 30),
+        "2024-01-31",
+        "2024/1/31",
+        "20240131",
+        "2024.01.31",
+        "2024年1月31日",
+        "２０２４－０１－３１",
+        "2024-01-31 00:00:00",
+    ],
+)
 def test_a_date_is_read_from_serials_date_cells_and_text(value):
     assert cell_date(value) == dt.date(2024, 1, 31)
 
 
-@pytest.mark.parametrize("value", ["2024-02-30", "2023-13-01", "明天", "0", -5, 3_000_000, "2024-1-1-1"])
+@pytest.mark.parametrize(
+    "value", ["2024-02-30", "2023-13-01", "明天", "0", -5, 3_000_000, "2024-1-1-1"]
+)
 def test_an_impossible_date_is_an_error(value):
     with pytest.raises(ValueError) as caught:
         cell_date(value)
@@ -172,7 +248,12 @@ def test_an_impossible_date_is_an_error(value):
 def test_every_date_survives_each_way_a_spreadsheet_writes_it(day):
     serial = (day - reader.EXCEL_EPOCH).days
     assert cell_date(serial) == cell_date(float(serial)) == day
-    assert cell_date(day.isoformat()) == cell_date(f"{day:%Y/%m/%d}") == cell_date(f"{day:%Y%m%d}") == day
+    assert (
+        cell_date(day.isoformat())
+        == cell_date(f"{day:%Y/%m/%d}")
+        == cell_date(f"{day:%Y%m%d}")
+        == day
+    )
 
 
 @given(st.text(max_size=40))
@@ -182,9 +263,18 @@ def test_cell_text_is_trimmed_and_stable(text):
     assert cell_text(once) == once
 
 
-@pytest.mark.parametrize("row, blank", [
-    ([], True), ([None, "", "  ", "\t\u3000"], True), ([None, 0], False), (["", False], False),
-    ([" ", "x"], False), (["x", None], False), ([dt.date(2024, 1, 31)], False)])
+@pytest.mark.parametrize(
+    "row, blank",
+    [
+        ([], True),
+        ([None, "", "  ", "\t\u3000"], True),
+        ([None, 0], False),
+        (["", False], False),
+        ([" ", "x"], False),
+        (["x", None], False),
+        ([dt.date(2024, 1, 31)], False),
+    ],
+)
 def test_a_blank_row_holds_nothing_but_empty_or_white_cells(row, blank):
     assert reader.is_blank_row(row) is blank
 

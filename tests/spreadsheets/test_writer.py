@@ -7,14 +7,28 @@ import datetime as dt
 import io
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from canpei.spreadsheets.importing import ImportResult, RowError, write_report
-from canpei.spreadsheets.writer import FORMULA_PREFIXES, csv_bytes, neutralise, write_csv, write_xlsx
+from canpei.spreadsheets.writer import (
+    FORMULA_PREFIXES,
+    csv_bytes,
+    neutralise,
+    write_csv,
+    write_xlsx,
+)
 from tests.spreadsheets.files import read_back
 
 WHEN = dt.datetime(2026, 3, 5, 9, 41)
-DANGEROUS = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"]
+DANGEROUS = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1",
+    "\r=1",
+]
 
 
 def starts_a_formula(value: object) -> bool:
@@ -34,45 +48,78 @@ def test_numbers_pass_neutralise_unchanged():
 
 def test_a_ledger_carries_title_exporter_time_and_chinese_headers():
     out = io.BytesIO()
-    count = write_xlsx(out, title="残疾人实名制台账", headers=["序号", "姓名", "身份证号", "出生日期", "低保", "地址"],
-                       rows=[[1, "张三", "35058219900307001X", dt.date(1990, 3, 7), True, DANGEROUS[0]],
-                             [2, "李四", "350582198506120038", None, False, ""]],
-                       exported_by="陈主任（city）", exported_at=WHEN)
+    count = write_xlsx(
+        out,
+        title="残疾人实名制台账",
+        headers=["序号", "姓名", "身份证号", "出生日期", "低保", "地址"],
+        rows=[
+            [1, "张三", "35058219900307001X", dt.date(1990, 3, 7), True, DANGEROUS[0]],
+            [2, "李四", "350582198506120038", None, False, ""],
+        ],
+        exported_by="陈主任（city）",
+        exported_at=WHEN,
+    )
     assert count == 2
     rows = read_back(out.getvalue())
     assert rows[0][0] == "残疾人实名制台账"
     assert rows[1][0] == "导出人：陈主任（city）　导出时间：2026-03-05 09:41"
     assert rows[3] == ["序号", "姓名", "身份证号", "出生日期", "低保", "地址"]
-    assert rows[4] == [1, "张三", "35058219900307001X", dt.date(1990, 3, 7), "是", "'" + DANGEROUS[0]]
+    assert rows[4] == [
+        1,
+        "张三",
+        "35058219900307001X",
+        dt.date(1990, 3, 7),
+        "是",
+        "'" + DANGEROUS[0],
+    ]
     assert rows[5][:5] == [2, "李四", "350582198506120038", "", "否"]
 
 
 def test_no_cell_of_a_ledger_starts_a_formula():
     out = io.BytesIO()
-    write_xlsx(out, title="=title", headers=["=h", "地址"], rows=[[v, v] for v in DANGEROUS],
-               exported_by="=HYPERLINK(1)", exported_at=WHEN)
+    write_xlsx(
+        out,
+        title="=title",
+        headers=["=h", "地址"],
+        rows=[[v, v] for v in DANGEROUS],
+        exported_by="=HYPERLINK(1)",
+        exported_at=WHEN,
+    )
     cells = [cell for row in read_back(out.getvalue()) for cell in row]
     assert not [c for c in cells if starts_a_formula(c)]
 
 
 def test_a_csv_ledger_is_neutralised_too():
     out = io.StringIO()
-    write_csv(out, headers=["序号", "地址"], rows=[[i, v] for i, v in enumerate(DANGEROUS)], exported_by="城",
-              exported_at=WHEN)
+    write_csv(
+        out,
+        headers=["序号", "地址"],
+        rows=[[i, v] for i, v in enumerate(DANGEROUS)],
+        exported_by="城",
+        exported_at=WHEN,
+    )
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == ["# 导出人：城 导出时间：2026-03-05 09:41"]
     assert rows[1] == ["序号", "地址"]
     assert not [c for row in rows for c in row if starts_a_formula(c)]
-    assert csv_bytes(headers=["a"], rows=[], exported_by="x", exported_at=WHEN).startswith(b"\xef\xbb\xbf")
+    assert csv_bytes(headers=["a"], rows=[], exported_by="x", exported_at=WHEN).startswith(
+        b"\xef\xbb\xbf"
+    )
     assert set(FORMULA_PREFIXES) >= {"=", "+", "-", "@"}
 
 
 def test_the_report_has_the_original_rows_and_an_error_column():
-    result = ImportResult(kind="persons", total=2, header=["姓名", "身份证号"],
-                          source=[(5, ["张三", "35058219900307001X"]), (6, ["李四", "123", "多出的格"])],
-                          # A plain list, as ImportResult also accepts (its `found` counts it).
-                          errors=[RowError(6, "身份证号", "123", "身份证号须为 18 位"),  # type: ignore[arg-type]
-                                  RowError(0, "", "", "整个文件的问题")])
+    result = ImportResult(
+        kind="persons",
+        total=2,
+        header=["姓名", "身份证号"],
+        source=[(5, ["张三", "35058219900307001X"]), (6, ["李四", "123", "多出的格"])],
+        # A plain list, as ImportResult also accepts (its `found` counts it).
+        errors=[
+            RowError(6, "身份证号", "123", "身份证号须为 18 位"),  # type: ignore[arg-type]
+            RowError(0, "", "", "整个文件的问题"),
+        ],
+    )
     out = io.BytesIO()
     write_report(out, result)
     rows = read_back(out.getvalue())

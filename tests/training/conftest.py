@@ -2,7 +2,12 @@
 # conftest (pages, API and import tests use them too); re-exported here for modules that import
 # them by name.
 from tests.training.fixtures import (
-    ANHAI, CIZAO, class_data, designated, make_class, trainee_factory,
+    ANHAI,
+    CIZAO,
+    class_data,
+    designated,
+    make_class,
+    trainee_factory,
 )
 
 __all__ = ["ANHAI", "CIZAO", "class_data", "designated", "make_class", "trainee_factory"]

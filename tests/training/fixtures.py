@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.conftest import ANHAI, CIZAO, Users, make_id, person_data
-
 
 
 @pytest.fixture
@@ -26,11 +26,16 @@ def designated(institution: Any) -> Any:
 def class_data(**overrides: Any) -> dict[str, Any]:
     today = dt.date.today()
     data: dict[str, Any] = {
-        "name": "电子商务培训班", "training_type": "employment_skills", "mode": "centralized",
-        "occupation": "电子商务师", "level": "junior",
+        "name": "电子商务培训班",
+        "training_type": "employment_skills",
+        "mode": "centralized",
+        "occupation": "电子商务师",
+        "level": "junior",
         "start_date": (today - dt.timedelta(days=10)).isoformat(),
         "end_date": (today + dt.timedelta(days=20)).isoformat(),
-        "hours": 40, "capacity": 30, "venue": "晋江市职业技术学校 3 号楼",
+        "hours": 40,
+        "capacity": 30,
+        "venue": "晋江市职业技术学校 3 号楼",
         "subsidy_standard": "1200",
     }
     data.update(overrides)
@@ -51,9 +56,17 @@ def trainee_factory(users: Users) -> Callable[..., Any]:
         if serial > 999:
             raise AssertionError("trainee_factory makes at most 899 trainees per test")
         number = make_id(f"350582{birth}{serial:03d}")
-        data = person_data(id_number=number, cert_number=number + "42", town=town,
-                           name=overrides.pop("name", "学员" + "甲乙丙丁戊己庚辛壬癸"[serial % 10]
-                                              + "一二三四五六七八九十"[serial // 10 % 10]))
+        data = person_data(
+            id_number=number,
+            cert_number=number + "42",
+            town=town,
+            name=overrides.pop(
+                "name",
+                "学员"
+                + "甲乙丙丁戊己庚辛壬癸"[serial % 10]
+                + "一二三四五六七八九十"[serial // 10 % 10],
+            ),
+        )
         data.update(overrides)
         return person_create(actor=users.city_admin, data=data)
 
@@ -61,14 +74,19 @@ def trainee_factory(users: Users) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def make_class(users: Users, designated: Any, trainee_factory: Callable[..., Any]) -> Callable[..., Any]:
+def make_class(
+    users: Users, designated: Any, trainee_factory: Callable[..., Any]
+) -> Callable[..., Any]:
     """A class of the users' institution, walked through the lifecycle to `state` by the roles
     that take each step, with `trainees` persons on its roster (or the given persons)."""
     from canpei.training.classes import services
 
     path = {
-        "draft": [], "submitted": ["submit"], "returned": ["submit", "return"],
-        "approved": ["submit", "approve"], "running": ["submit", "approve", "start"],
+        "draft": [],
+        "submitted": ["submit"],
+        "returned": ["submit", "return"],
+        "approved": ["submit", "approve"],
+        "running": ["submit", "approve", "start"],
         "completed": ["submit", "approve", "start", "complete"],
         "audit_failed": ["submit", "approve", "start", "complete", "fail_audit"],
         "audited": ["submit", "approve", "start", "complete", "pass_audit"],
@@ -76,22 +94,40 @@ def make_class(users: Users, designated: Any, trainee_factory: Callable[..., Any
         "cancelled": ["cancel"],
     }
 
-    def make(state: str = "draft", *, trainees: int = 2, persons: list[Any] | None = None,
-             attended: str | None = None, **data: Any) -> Any:
+    def make(
+        state: str = "draft",
+        *,
+        trainees: int = 2,
+        persons: list[Any] | None = None,
+        attended: str | None = None,
+        **data: Any,
+    ) -> Any:
         actor = users.institution_staff
         training_class = services.class_create(actor=actor, data=class_data(**data))
-        for person in persons if persons is not None else [trainee_factory() for _ in range(trainees)]:
-            services.enrollment_add(actor=actor, training_class=training_class, person=person.id_number)
+        for person in (
+            persons if persons is not None else [trainee_factory() for _ in range(trainees)]
+        ):
+            services.enrollment_add(
+                actor=actor, training_class=training_class, person=person.id_number
+            )
         for action in path[state]:
             if action == "complete":
                 hours = attended if attended is not None else str(training_class.hours)
                 for enrollment in training_class.enrollments.all():
-                    services.enrollment_update(actor=actor, enrollment=enrollment,
-                                               data={"attended_hours": hours})
-            who = users.city_admin if action in ("approve", "return", "pass_audit", "fail_audit",
-                                                 "settle") else actor
-            services.class_transition(training_class=training_class, actor=who, action=action,
-                                      comment="测试" if action in ("return", "fail_audit", "cancel") else "")
+                    services.enrollment_update(
+                        actor=actor, enrollment=enrollment, data={"attended_hours": hours}
+                    )
+            who = (
+                users.city_admin
+                if action in ("approve", "return", "pass_audit", "fail_audit", "settle")
+                else actor
+            )
+            services.class_transition(
+                training_class=training_class,
+                actor=who,
+                action=action,
+                comment="测试" if action in ("return", "fail_audit", "cancel") else "",
+            )
         training_class.refresh_from_db()
         return training_class
 

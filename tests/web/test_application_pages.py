@@ -12,13 +12,21 @@ from openpyxl import load_workbook
 
 from canpei.audit.models import AuditEntry
 from canpei.training import rules
+from canpei.training.applications.services import application_create
 from canpei.training.models import Application, StaffTraining
-from canpei.training.applications.services import application_create, application_transition
 from tests.conftest import ANHAI, CIZAO, make_id, person_data
 from tests.forms import forms_offered
 
-ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
-         "sys_admin", "security_admin", "audit_admin")
+ROLES = (
+    "city_admin",
+    "town_staff",
+    "institution_staff",
+    "employment_service",
+    "auditor",
+    "sys_admin",
+    "security_admin",
+    "audit_admin",
+)
 READERS = {"city_admin", "town_staff", "employment_service", "auditor"}
 TODAY = dt.date.today()
 
@@ -34,8 +42,11 @@ PAGES = [
     ("/staff-training/{staff}", READERS, READERS - {"town_staff"}),
     ("/staff-training/{staff}/edit", {"city_admin", "town_staff"}, {"city_admin"}),
 ]
-CASES = [(p, inside if where == "own" else outside, where) for p, inside, outside in PAGES
-         for where in (("own", "other") if "{" in p else ("own",))]
+CASES = [
+    (p, inside if where == "own" else outside, where)
+    for p, inside, outside in PAGES
+    for where in (("own", "other") if "{" in p else ("own",))
+]
 
 
 def html(response: Any) -> str:
@@ -43,8 +54,13 @@ def html(response: Any) -> str:
 
 
 def app_data(person: Any, **overrides: Any) -> dict[str, Any]:
-    data = {"person": person.pk, "kind": "upgrade", "institution_name": "泉州市某鉴定中心",
-            "occupation": "保健按摩师", "amount_requested": "600"}
+    data = {
+        "person": person.pk,
+        "kind": "upgrade",
+        "institution_name": "泉州市某鉴定中心",
+        "occupation": "保健按摩师",
+        "amount_requested": "600",
+    }
     data.update(overrides)
     return data
 
@@ -56,22 +72,41 @@ def records(users: Any, person_in: Any) -> dict[str, Any]:
     from canpei.training.applications.services import staff_training_create
 
     number = make_id("35058219880808002")
-    other_person = person_create(actor=users.city_admin, data=person_data(
-        name="林五", id_number=number, cert_number=number + "11", town=CIZAO, category="1",
-        grade="1"))
+    other_person = person_create(
+        actor=users.city_admin,
+        data=person_data(
+            name="林五",
+            id_number=number,
+            cert_number=number + "11",
+            town=CIZAO,
+            category="1",
+            grade="1",
+        ),
+    )
     own = application_create(actor=users.town_staff, data=app_data(person_in))
     other = application_create(actor=users.other_town_staff, data=app_data(other_person))
-    staff = {town: staff_training_create(actor=users.city_admin, data={
-        "town": town, "staff_name": name, "position": "liaison", "course": "政策解读",
-        "year": TODAY.year, "hours": "12"}) for town, name in ((ANHAI, "王丽"), (CIZAO, "蔡强"))}
+    staff = {
+        town: staff_training_create(
+            actor=users.city_admin,
+            data={
+                "town": town,
+                "staff_name": name,
+                "position": "liaison",
+                "course": "政策解读",
+                "year": TODAY.year,
+                "hours": "12",
+            },
+        )
+        for town, name in ((ANHAI, "王丽"), (CIZAO, "蔡强"))
+    }
     return {"own": own, "other": other, "staff_own": staff[ANHAI], "staff_other": staff[CIZAO]}
 
 
 @pytest.mark.parametrize("path,allowed,where", CASES, ids=[f"{p} {w}" for p, _a, w in CASES])
 @pytest.mark.parametrize("role", ROLES)
-def test_each_page_opens_only_for_the_roles_that_may(role: str, path: str, allowed: set[str],
-                                                      where: str, users: Any, records: Any,
-                                                      login: Any) -> None:
+def test_each_page_opens_only_for_the_roles_that_may(
+    role: str, path: str, allowed: set[str], where: str, users: Any, records: Any, login: Any
+) -> None:
     app = records["own"] if where == "own" else records["other"]
     staff = records["staff_own"] if where == "own" else records["staff_other"]
     response = login(users.by_role()[role]).get(path.format(app=app.pk, staff=staff.pk))
@@ -83,15 +118,17 @@ def test_each_page_opens_only_for_the_roles_that_may(role: str, path: str, allow
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_navigation_offers_the_new_pages_to_their_readers(role: str, users: Any,
-                                                              login: Any) -> None:
+def test_the_navigation_offers_the_new_pages_to_their_readers(
+    role: str, users: Any, login: Any
+) -> None:
     page = html(login(users.by_role()[role]).get("/"))
     assert ('href="/applications"' in page) is (role in READERS)
     assert ('href="/staff-training"' in page) is (role in READERS)
 
 
-def test_the_list_shows_masked_numbers_and_filters(users: Any, records: Any, login: Any,
-                                                   person_in: Any) -> None:
+def test_the_list_shows_masked_numbers_and_filters(
+    users: Any, records: Any, login: Any, person_in: Any
+) -> None:
     client = login(users.city_admin)
     page = html(client.get("/applications"))
     assert person_in.id_number_masked in page and person_in.id_number not in page
@@ -112,60 +149,87 @@ def test_town_staff_submit_from_the_person_page(users: Any, person_in: Any, logi
     assert "人员名册" in html(client.get("/applications/new"))
     form = client.get(f"/applications/new?person={person_in.pk}")
     assert form.status_code == 200
-    refused = client.post(f"/applications/new?person={person_in.pk}",
-                          {"kind": "", "occupation": "", "amount_requested": "x"})
+    refused = client.post(
+        f"/applications/new?person={person_in.pk}",
+        {"kind": "", "occupation": "", "amount_requested": "x"},
+    )
     assert refused.status_code == 422
     page = html(refused)
-    for message in (rules.APPLICATION_KIND_INVALID, rules.OCCUPATION_REQUIRED,
-                    rules.APPLICATION_INSTITUTION_REQUIRED, rules.AMOUNT_REQUESTED_INVALID):
+    for message in (
+        rules.APPLICATION_KIND_INVALID,
+        rules.OCCUPATION_REQUIRED,
+        rules.APPLICATION_INSTITUTION_REQUIRED,
+        rules.AMOUNT_REQUESTED_INVALID,
+    ):
         assert message in page
     assert not Application.objects.exists()
-    done = client.post(f"/applications/new?person={person_in.pk}", {
-        "kind": "self_directed", "institution_name": "泉州市某职业培训学校",
-        "occupation": "电子商务师", "amount_requested": "1500", "planned_start": "",
-        "planned_end": "", "level": "", "training_type": "", "institution": "", "reason": ""})
+    done = client.post(
+        f"/applications/new?person={person_in.pk}",
+        {
+            "kind": "self_directed",
+            "institution_name": "泉州市某职业培训学校",
+            "occupation": "电子商务师",
+            "amount_requested": "1500",
+            "planned_start": "",
+            "planned_end": "",
+            "level": "",
+            "training_type": "",
+            "institution": "",
+            "reason": "",
+        },
+    )
     application = Application.objects.get()
     assert done.status_code == 302 and done["Location"] == f"/applications/{application.pk}"
     assert (application.state, application.person_id) == ("submitted", person_in.pk)
 
 
 def test_another_towns_person_cannot_be_named(users: Any, person_out: Any, login: Any) -> None:
-    assert login(users.town_staff).get(
-        f"/applications/new?person={person_out.pk}").status_code == 404
+    assert (
+        login(users.town_staff).get(f"/applications/new?person={person_out.pk}").status_code == 404
+    )
 
 
-def test_buttons_follow_role_and_state_and_the_whole_flow(users: Any, records: Any,
-                                                          login: Any) -> None:
+def test_buttons_follow_role_and_state_and_the_whole_flow(
+    users: Any, records: Any, login: Any
+) -> None:
     app = records["own"]
     city, town = login(users.city_admin), login(users.town_staff)
     path = f"/applications/{app.pk}"
     assert forms_offered(html(city.get(path))) == ["approve", "reject"]
     assert forms_offered(html(town.get(path))) == []
     assert forms_offered(html(login(users.auditor).get(path))) == []
-    assert 'href="/applications/%d/edit"' % app.pk in html(town.get(path))
+    assert f'href="/applications/{app.pk}/edit"' in html(town.get(path))
     # Reject without a reason: refused at the field, nothing changes.
     refused = city.post(f"{path}/transitions", {"action": "reject", "reject-comment": ""})
     assert refused.status_code == 422
     assert rules.COMMENT_REQUIRED.format(action="不予批准") in html(refused)
-    ok = city.post(f"{path}/transitions", {"action": "approve", "approve-comment": "同意",
-                                           "approve-amount_approved": "500"})
+    ok = city.post(
+        f"{path}/transitions",
+        {"action": "approve", "approve-comment": "同意", "approve-amount_approved": "500"},
+    )
     assert ok.status_code == 302
     assert forms_offered(html(town.get(path))) == ["complete"]
-    assert 'href="/applications/%d/edit"' % app.pk not in html(town.get(path))
+    assert f'href="/applications/{app.pk}/edit"' not in html(town.get(path))
     no_proof = town.post(f"{path}/transitions", {"action": "complete"})
     assert no_proof.status_code == 422
     assert rules.PROOF_NUMBER_REQUIRED in html(no_proof)
-    town.post(f"{path}/transitions", {
-        "action": "complete", "complete-certificate_type": "training",
-        "complete-certificate_number": "P-2026-1", "complete-certificate_date": TODAY.isoformat(),
-        "complete-certificate_issuer": "泉州市某职业培训学校"})
+    town.post(
+        f"{path}/transitions",
+        {
+            "action": "complete",
+            "complete-certificate_type": "training",
+            "complete-certificate_number": "P-2026-1",
+            "complete-certificate_date": TODAY.isoformat(),
+            "complete-certificate_issuer": "泉州市某职业培训学校",
+        },
+    )
     assert Application.objects.get(pk=app.pk).state == "completed"
-    over = city.post(f"{path}/transitions", {"action": "reimburse",
-                                             "reimburse-amount_reimbursed": "500.01"})
+    over = city.post(
+        f"{path}/transitions", {"action": "reimburse", "reimburse-amount_reimbursed": "500.01"}
+    )
     assert over.status_code == 422
     assert "报销金额不能超过核定金额 500.00 元" in html(over)
-    city.post(f"{path}/transitions", {"action": "reimburse",
-                                      "reimburse-amount_reimbursed": "500"})
+    city.post(f"{path}/transitions", {"action": "reimburse", "reimburse-amount_reimbursed": "500"})
     page = html(city.get(path))
     assert Application.objects.get(pk=app.pk).state == "reimbursed"
     assert forms_offered(page) == []
@@ -176,8 +240,12 @@ def test_buttons_follow_role_and_state_and_the_whole_flow(users: Any, records: A
     assert stale.status_code == 409
     assert rules.application_transition_refusal("reimbursed", "approve") in html(stale)
     # Town staff may not approve even by posting the form.
-    assert town.post(f"/applications/{records['own'].pk}/transitions",
-                     {"action": "approve"}).status_code == 403
+    assert (
+        town.post(
+            f"/applications/{records['own'].pk}/transitions", {"action": "approve"}
+        ).status_code
+        == 403
+    )
 
 
 def test_editing_a_submitted_application(users: Any, records: Any, login: Any) -> None:
@@ -185,10 +253,21 @@ def test_editing_a_submitted_application(users: Any, records: Any, login: Any) -
     client = login(users.town_staff)
     page = client.get(f"/applications/{app.pk}/edit")
     assert page.status_code == 200 and "保健按摩师" in html(page)
-    saved = client.post(f"/applications/{app.pk}/edit", {
-        "kind": "upgrade", "institution_name": "泉州市某鉴定中心", "occupation": "医疗按摩师",
-        "amount_requested": "600.00", "institution": "", "training_type": "", "level": "",
-        "planned_start": "", "planned_end": "", "reason": ""})
+    saved = client.post(
+        f"/applications/{app.pk}/edit",
+        {
+            "kind": "upgrade",
+            "institution_name": "泉州市某鉴定中心",
+            "occupation": "医疗按摩师",
+            "amount_requested": "600.00",
+            "institution": "",
+            "training_type": "",
+            "level": "",
+            "planned_start": "",
+            "planned_end": "",
+            "reason": "",
+        },
+    )
     assert saved.status_code == 302
     assert Application.objects.get(pk=app.pk).occupation == "医疗按摩师"
 
@@ -197,19 +276,36 @@ def test_staff_training_create_and_edit(users: Any, login: Any) -> None:
     client = login(users.town_staff)
     page = html(client.get("/staff-training/new"))
     assert 'name="town"' not in page
-    refused = client.post("/staff-training/new", {"staff_name": "", "year": "1990",
-                                                  "hours": "0"})
+    refused = client.post("/staff-training/new", {"staff_name": "", "year": "1990", "hours": "0"})
     assert refused.status_code == 422
     assert rules.STAFF_NAME_REQUIRED in html(refused) and rules.STAFF_HOURS_INVALID in html(refused)
-    done = client.post("/staff-training/new", {
-        "staff_name": "王丽", "position": "counsellor", "course": "就业指导实务",
-        "year": str(TODAY.year), "hours": "16", "fee_paid": "0", "completed_on": ""})
+    done = client.post(
+        "/staff-training/new",
+        {
+            "staff_name": "王丽",
+            "position": "counsellor",
+            "course": "就业指导实务",
+            "year": str(TODAY.year),
+            "hours": "16",
+            "fee_paid": "0",
+            "completed_on": "",
+        },
+    )
     record = StaffTraining.objects.get()
     assert done.status_code == 302 and record.town_id == ANHAI
-    edited = client.post(f"/staff-training/{record.pk}/edit", {
-        "staff_name": "王丽", "position": "counsellor", "course": "就业指导实务",
-        "year": str(TODAY.year), "hours": "16.0", "fee_paid": "0.00", "completed": "on",
-        "completed_on": TODAY.isoformat()})
+    edited = client.post(
+        f"/staff-training/{record.pk}/edit",
+        {
+            "staff_name": "王丽",
+            "position": "counsellor",
+            "course": "就业指导实务",
+            "year": str(TODAY.year),
+            "hours": "16.0",
+            "fee_paid": "0.00",
+            "completed": "on",
+            "completed_on": TODAY.isoformat(),
+        },
+    )
     assert edited.status_code == 302, html(edited)
     record.refresh_from_db()
     assert (record.completed, record.completed_on) == (True, TODAY)
@@ -218,9 +314,17 @@ def test_staff_training_create_and_edit(users: Any, login: Any) -> None:
 def test_city_staff_choose_the_town(users: Any, login: Any) -> None:
     client = login(users.city_admin)
     assert 'name="town"' in html(client.get("/staff-training/new"))
-    refused = client.post("/staff-training/new", {"town": "", "staff_name": "蔡强",
-                                                  "position": "liaison", "course": "政策",
-                                                  "year": str(TODAY.year), "hours": "8"})
+    refused = client.post(
+        "/staff-training/new",
+        {
+            "town": "",
+            "staff_name": "蔡强",
+            "position": "liaison",
+            "course": "政策",
+            "year": str(TODAY.year),
+            "hours": "8",
+        },
+    )
     assert rules.STAFF_TOWN_REQUIRED in html(refused)
 
 
@@ -229,8 +333,9 @@ def _sheet(response: Any) -> list[tuple[Any, ...]]:
     return list(workbook.active.iter_rows(values_only=True))
 
 
-def test_the_exports_follow_scope_and_filters_and_are_audited(users: Any, records: Any,
-                                                              login: Any, person_in: Any) -> None:
+def test_the_exports_follow_scope_and_filters_and_are_audited(
+    users: Any, records: Any, login: Any, person_in: Any
+) -> None:
     response = login(users.town_staff).get("/applications/export")
     assert response.status_code == 200
     rows = _sheet(response)

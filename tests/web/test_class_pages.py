@@ -13,18 +13,41 @@ from django.utils import timezone
 
 from canpei.training import rules
 from canpei.training.models import (
-    Attendance, ClassEvent, ClassSession, Enrollment, Inspection, TrainingClass,
+    Attendance,
+    ClassEvent,
+    ClassSession,
+    Enrollment,
+    Inspection,
+    TrainingClass,
 )
 from tests.conftest import ANHAI, CIZAO, make_id
 from tests.forms import forms_offered
 from tests.training.conftest import class_data, designated, make_class, trainee_factory  # noqa: F401
 
-ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
-         "sys_admin", "security_admin", "audit_admin")
+ROLES = (
+    "city_admin",
+    "town_staff",
+    "institution_staff",
+    "employment_service",
+    "auditor",
+    "sys_admin",
+    "security_admin",
+    "audit_admin",
+)
 READERS = {"city_admin", "town_staff", "institution_staff", "employment_service", "auditor"}
 EDITORS = {"city_admin", "institution_staff"}
-STATES = ("draft", "submitted", "returned", "approved", "running", "completed", "audit_failed",
-          "audited", "settled", "cancelled")
+STATES = (
+    "draft",
+    "submitted",
+    "returned",
+    "approved",
+    "running",
+    "completed",
+    "audit_failed",
+    "audited",
+    "settled",
+    "cancelled",
+)
 
 # (path, roles that get 200) for a running class of the staff's institution with a trainee of
 # the town staff's town.
@@ -56,62 +79,76 @@ def running(make_class: Any) -> Any:
 
 @pytest.mark.parametrize("path,allowed", PAGES, ids=[p for p, _a in PAGES])
 @pytest.mark.parametrize("role", ROLES)
-def test_each_page_opens_only_for_the_roles_that_may(role: str, path: str, allowed: set[str],
-                                                      users: Any, running: Any, login: Any) -> None:
+def test_each_page_opens_only_for_the_roles_that_may(
+    role: str, path: str, allowed: set[str], users: Any, running: Any, login: Any
+) -> None:
     enrollment = running.enrollments.order_by("id").first()
-    response = login(users.by_role()[role]).get(path.format(id=running.pk,
-                                                            enrollment=enrollment.pk))
+    response = login(users.by_role()[role]).get(
+        path.format(id=running.pk, enrollment=enrollment.pk)
+    )
     assert response.status_code == (200 if role in allowed else 404)
     if "{" in path:
         assert (running.code in html(response)) is (role in allowed)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_navigation_offers_classes_to_the_business_roles(role: str, users: Any,
-                                                             login: Any) -> None:
+def test_the_navigation_offers_classes_to_the_business_roles(
+    role: str, users: Any, login: Any
+) -> None:
     page = html(login(users.by_role()[role]).get("/"))
     assert ('href="/classes"' in page) is (role in READERS)
 
 
-def test_a_class_out_of_scope_looks_exactly_like_an_absent_one(users: Any, make_class: Any,
-                                                               trainee_factory: Any,
-                                                               login: Any) -> None:
+def test_a_class_out_of_scope_looks_exactly_like_an_absent_one(
+    users: Any, make_class: Any, trainee_factory: Any, login: Any
+) -> None:
     # The class has only a 安海镇 trainee: 磁灶镇's staff do not see it at all.
     training_class = make_class("running", persons=[trainee_factory(town=ANHAI)])
     enrollment = training_class.enrollments.get()
     client = login(users.other_town_staff)
     for path in (f"/classes/{training_class.pk}", f"/classes/{training_class.pk}/register"):
-        hidden, absent = client.get(path), client.get(path.replace(
-            str(training_class.pk), str(training_class.pk + 1000)))
+        hidden, absent = (
+            client.get(path),
+            client.get(path.replace(str(training_class.pk), str(training_class.pk + 1000))),
+        )
         assert hidden.status_code == absent.status_code == 404
         assert hidden.content == absent.content
     assert training_class.code not in html(client.get("/classes"))
     # Writes aimed at it are refused the same way and change nothing.
-    assert client.post(f"/classes/{training_class.pk}/transitions",
-                       {"action": "complete"}).status_code == 404
+    assert (
+        client.post(f"/classes/{training_class.pk}/transitions", {"action": "complete"}).status_code
+        == 404
+    )
     assert client.get(f"/enrollments/{enrollment.pk}/edit").status_code == 404
     assert TrainingClass.objects.get(pk=training_class.pk).state == "running"
 
 
-def test_another_institutions_class_is_not_found_for_its_staff(users: Any, make_class: Any,
-                                                               other_institution: Any,
-                                                               login: Any) -> None:
+def test_another_institutions_class_is_not_found_for_its_staff(
+    users: Any, make_class: Any, other_institution: Any, login: Any
+) -> None:
     training_class = make_class("draft", trainees=1)
     enrollment = training_class.enrollments.get()
     TrainingClass.objects.filter(pk=training_class.pk).update(institution=other_institution)
     client = login(users.institution_staff)
-    for path in (f"/classes/{training_class.pk}", f"/classes/{training_class.pk}/edit",
-                 f"/classes/{training_class.pk}/enroll", f"/classes/{training_class.pk}/register",
-                 f"/enrollments/{enrollment.pk}/edit"):
+    for path in (
+        f"/classes/{training_class.pk}",
+        f"/classes/{training_class.pk}/edit",
+        f"/classes/{training_class.pk}/enroll",
+        f"/classes/{training_class.pk}/register",
+        f"/enrollments/{enrollment.pk}/edit",
+    ):
         assert client.get(path).status_code == 404, path
     assert client.post(f"/enrollments/{enrollment.pk}/remove").status_code == 404
-    assert client.post(f"/classes/{training_class.pk}/transitions",
-                       {"action": "submit"}).status_code == 404
+    assert (
+        client.post(f"/classes/{training_class.pk}/transitions", {"action": "submit"}).status_code
+        == 404
+    )
     assert Enrollment.objects.filter(pk=enrollment.pk).exists()
     assert TrainingClass.objects.get(pk=training_class.pk).state == "draft"
 
 
 # ---- list ----------------------------------------------------------------------------------------
+
 
 def test_the_list_shows_each_class_and_filters(users: Any, make_class: Any, login: Any) -> None:
     draft = make_class("draft", trainees=1, name="面点培训班", training_type="rural_practical")
@@ -136,8 +173,9 @@ def test_the_list_shows_each_class_and_filters(users: Any, make_class: Any, logi
     assert 'href="/classes/export?state=draft&amp;type=rural_practical"' in page
 
 
-def test_bad_filters_are_named_and_the_list_still_shows(users: Any, running: Any,
-                                                        login: Any) -> None:
+def test_bad_filters_are_named_and_the_list_still_shows(
+    users: Any, running: Any, login: Any
+) -> None:
     page = html(login(users.city_admin).get("/classes?year=20x6&state=nope&town=1"))
     text = alert(page)
     assert "年度须为" in text and "状态须为" in text and "镇街代码须为" in text
@@ -154,8 +192,9 @@ def test_the_list_is_paginated(users: Any, make_class: Any, login: Any) -> None:
     assert len(codes) == 3
 
 
-def test_institution_staff_see_only_their_classes(users: Any, make_class: Any,
-                                                  other_institution: Any, login: Any) -> None:
+def test_institution_staff_see_only_their_classes(
+    users: Any, make_class: Any, other_institution: Any, login: Any
+) -> None:
     mine, theirs = make_class("draft", trainees=0), make_class("draft", trainees=0)
     TrainingClass.objects.filter(pk=theirs.pk).update(institution=other_institution)
     page = html(login(users.institution_staff).get("/classes"))
@@ -165,10 +204,15 @@ def test_institution_staff_see_only_their_classes(users: Any, make_class: Any,
 
 # ---- the class page -----------------------------------------------------------------------------
 
+
 def test_the_class_page_tells_the_whole_story(users: Any, make_class: Any, login: Any) -> None:
     training_class = make_class("audited", trainees=2, free_for_hardship=True, folk_craft=True)
     page = html(login(users.city_admin).get(f"/classes/{training_class.pk}"))
-    assert "结业审核通过" in page and "短期" in page and "困难残疾人免费、民间工艺/闽南传统文化" in page
+    assert (
+        "结业审核通过" in page
+        and "短期" in page
+        and "困难残疾人免费、民间工艺/闽南传统文化" in page
+    )
     # Every step of the history, with who took it.
     for label in ("提交开班申请", "批准开班", "开班", "结业申报", "结业审核通过"):
         assert f"<td>{label}</td>" in page
@@ -180,10 +224,13 @@ def test_the_class_page_tells_the_whole_story(users: Any, make_class: Any, login
     assert "结业" in page and "40.0" in page
 
 
-def test_town_staff_see_only_their_towns_trainees(users: Any, make_class: Any,
-                                                  trainee_factory: Any, login: Any) -> None:
-    ours, theirs = trainee_factory(town=ANHAI, name="安海学员"), trainee_factory(town=CIZAO,
-                                                                              name="磁灶学员")
+def test_town_staff_see_only_their_towns_trainees(
+    users: Any, make_class: Any, trainee_factory: Any, login: Any
+) -> None:
+    ours, theirs = (
+        trainee_factory(town=ANHAI, name="安海学员"),
+        trainee_factory(town=CIZAO, name="磁灶学员"),
+    )
     training_class = make_class("running", persons=[ours, theirs])
     page = html(login(users.town_staff).get(f"/classes/{training_class.pk}"))
     assert "安海学员" in page and "磁灶学员" not in page
@@ -193,24 +240,29 @@ def test_town_staff_see_only_their_towns_trainees(users: Any, make_class: Any,
     assert "安海学员" in page and "磁灶学员" in page
 
 
-def test_institution_staff_see_no_link_into_the_registry(users: Any, running: Any,
-                                                         login: Any) -> None:
+def test_institution_staff_see_no_link_into_the_registry(
+    users: Any, running: Any, login: Any
+) -> None:
     page = html(login(users.institution_staff).get(f"/classes/{running.pk}"))
     assert not re.search(r'href="/persons/\d+"', page)
-    assert re.search(r'href="/persons/\d+"', html(login(users.city_admin).get(f"/classes/{running.pk}")))
+    assert re.search(
+        r'href="/persons/\d+"', html(login(users.city_admin).get(f"/classes/{running.pk}"))
+    )
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_the_buttons_follow_the_role_and_the_state(state: str, users: Any, make_class: Any,
-                                                   login: Any) -> None:
+def test_the_buttons_follow_the_role_and_the_state(
+    state: str, users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class(state, trainees=1)
     for role in READERS:
         page = html(login(users.by_role()[role]).get(f"/classes/{training_class.pk}"))
         assert forms_offered(page) == rules.actions_for(role, state), (role, state)
     # The roster's own controls: open before submission, withdrawals until completion.
     staff_page = html(login(users.institution_staff).get(f"/classes/{training_class.pk}"))
-    assert ('action="/classes/%d/enroll"' % training_class.pk in staff_page) is (
-        state in rules.ROSTER_OPEN_STATES)
+    assert (f'action="/classes/{training_class.pk}/enroll"' in staff_page) is (
+        state in rules.ROSTER_OPEN_STATES
+    )
     assert ("/remove" in staff_page) is (state in rules.ROSTER_OPEN_STATES)
     auditor_page = html(login(users.auditor).get(f"/classes/{training_class.pk}"))
     assert "/remove" not in auditor_page and "/enroll" not in auditor_page
@@ -223,19 +275,20 @@ def test_a_step_from_the_page(users: Any, make_class: Any, login: Any) -> None:
     training_class = make_class("draft", trainees=1)
     client = login(users.institution_staff)
     path = f"/classes/{training_class.pk}"
-    response = client.post(path + "/transitions", {"action": "submit",
-                                                   "submit-comment": "请审批"})
+    response = client.post(path + "/transitions", {"action": "submit", "submit-comment": "请审批"})
     assert response.status_code == 302 and response["Location"] == path
     assert TrainingClass.objects.get(pk=training_class.pk).state == "submitted"
     page = html(client.get(path))
     assert "已提交开班申请" in page and "请审批" in page and "草稿 → 已申请" in page
 
 
-def test_a_step_without_its_reason_is_refused_beside_the_field(users: Any, make_class: Any,
-                                                               login: Any) -> None:
+def test_a_step_without_its_reason_is_refused_beside_the_field(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("submitted", trainees=1)
-    response = login(users.city_admin).post(f"/classes/{training_class.pk}/transitions",
-                                            {"action": "return", "return-comment": " "})
+    response = login(users.city_admin).post(
+        f"/classes/{training_class.pk}/transitions", {"action": "return", "return-comment": " "}
+    )
     assert response.status_code == 422
     message = rules.COMMENT_REQUIRED.format(action="退回")
     assert message in alert(html(response))
@@ -244,32 +297,39 @@ def test_a_step_without_its_reason_is_refused_beside_the_field(users: Any, make_
     assert not ClassEvent.objects.filter(training_class=training_class, action="return").exists()
 
 
-def test_a_rule_refusal_names_the_rule_and_the_trainee(users: Any, make_class: Any,
-                                                       login: Any) -> None:
+def test_a_rule_refusal_names_the_rule_and_the_trainee(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("running", trainees=1)
     enrollment = training_class.enrollments.select_related("person").get()
     from canpei.training.classes import services
 
-    services.enrollment_update(actor=users.institution_staff, enrollment=enrollment,
-                               data={"attended_hours": "20", "status": "completed"})
-    response = login(users.institution_staff).post(f"/classes/{training_class.pk}/transitions",
-                                                   {"action": "complete"})
+    services.enrollment_update(
+        actor=users.institution_staff,
+        enrollment=enrollment,
+        data={"attended_hours": "20", "status": "completed"},
+    )
+    response = login(users.institution_staff).post(
+        f"/classes/{training_class.pk}/transitions", {"action": "complete"}
+    )
     assert response.status_code == 409
     assert rules.ATTENDANCE_TOO_LOW.format(
-        person=rules.describe_person(enrollment.person), attended="20.0", hours=40,
-        percent=80) in alert(html(response))
+        person=rules.describe_person(enrollment.person), attended="20.0", hours=40, percent=80
+    ) in alert(html(response))
     assert TrainingClass.objects.get(pk=training_class.pk).state == "running"
 
 
 def test_an_empty_roster_cannot_be_submitted(users: Any, make_class: Any, login: Any) -> None:
     training_class = make_class("draft", trainees=0)
-    response = login(users.institution_staff).post(f"/classes/{training_class.pk}/transitions",
-                                                   {"action": "submit"})
+    response = login(users.institution_staff).post(
+        f"/classes/{training_class.pk}/transitions", {"action": "submit"}
+    )
     assert response.status_code == 409 and rules.ROSTER_EMPTY in alert(html(response))
 
 
-def test_out_of_state_and_out_of_role_steps_are_refused(users: Any, make_class: Any,
-                                                        login: Any) -> None:
+def test_out_of_state_and_out_of_role_steps_are_refused(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("draft", trainees=1)
     path = f"/classes/{training_class.pk}/transitions"
     refused = login(users.city_admin).post(path, {"action": "approve"})
@@ -283,6 +343,7 @@ def test_out_of_state_and_out_of_role_steps_are_refused(users: Any, make_class: 
 
 
 # ---- the application form -----------------------------------------------------------------------
+
 
 def _form(**overrides: Any) -> dict[str, Any]:
     data = {key: str(value) for key, value in class_data().items()}
@@ -302,8 +363,9 @@ def test_the_institution_opens_a_class_of_its_own(users: Any, designated: Any, l
     assert created.created_by == users.institution_staff
 
 
-def test_the_city_opens_a_class_for_an_institution(users: Any, designated: Any,
-                                                   other_institution: Any, login: Any) -> None:
+def test_the_city_opens_a_class_for_an_institution(
+    users: Any, designated: Any, other_institution: Any, login: Any
+) -> None:
     client = login(users.city_admin)
     page = html(client.get("/classes/new"))
     assert other_institution.name in page and designated.name in page
@@ -312,29 +374,36 @@ def test_the_city_opens_a_class_for_an_institution(users: Any, designated: Any,
     assert TrainingClass.objects.get().institution_id == other_institution.pk
 
 
-def test_a_bad_form_shows_each_problem_beside_its_field_and_writes_nothing(users: Any,
-                                                                          designated: Any,
-                                                                          login: Any) -> None:
+def test_a_bad_form_shows_each_problem_beside_its_field_and_writes_nothing(
+    users: Any, designated: Any, login: Any
+) -> None:
     client = login(users.institution_staff)
-    response = client.post("/classes/new", _form(name="", hours="12a", capacity="0",
-                                                 end_date="2000-01-01", mode=""))
+    response = client.post(
+        "/classes/new", _form(name="", hours="12a", capacity="0", end_date="2000-01-01", mode="")
+    )
     assert response.status_code == 422
     page = html(response)
-    for field, message in (("name", rules.NAME_REQUIRED), ("hours", rules.HOURS_INVALID),
-                           ("capacity", rules.CAPACITY_INVALID), ("end_date", rules.DATES_ORDER),
-                           ("mode", rules.MODE_INVALID)):
+    for field, message in (
+        ("name", rules.NAME_REQUIRED),
+        ("hours", rules.HOURS_INVALID),
+        ("capacity", rules.CAPACITY_INVALID),
+        ("end_date", rules.DATES_ORDER),
+        ("mode", rules.MODE_INVALID),
+    ):
         assert re.search(rf'id="id_{field}_error"><p>{re.escape(message)}</p>', page), field
     # What was typed is kept.
     assert 'value="12a"' in page
     assert not TrainingClass.objects.exists()
 
 
-def test_a_draft_is_edited_and_only_what_changed_is_written(users: Any, make_class: Any,
-                                                           login: Any) -> None:
+def test_a_draft_is_edited_and_only_what_changed_is_written(
+    users: Any, make_class: Any, login: Any
+) -> None:
     from canpei.institutions.models import Teacher
 
-    teacher = Teacher.objects.create(institution=users.institution_staff.institution,
-                                     name="许秀英", specialty="电子商务")
+    teacher = Teacher.objects.create(
+        institution=users.institution_staff.institution, name="许秀英", specialty="电子商务"
+    )
     training_class = make_class("draft", trainees=0)
     client = login(users.institution_staff)
     page = html(client.get(f"/classes/{training_class.pk}/edit"))
@@ -348,14 +417,16 @@ def test_a_draft_is_edited_and_only_what_changed_is_written(users: Any, make_cla
     assert "许秀英" in html(client.get(f"/classes/{training_class.pk}"))
 
 
-def test_after_submission_only_the_filing_number_can_be_edited(users: Any, make_class: Any,
-                                                               login: Any) -> None:
+def test_after_submission_only_the_filing_number_can_be_edited(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("approved", trainees=1, appraisal=True)
     client = login(users.institution_staff)
     page = html(client.get(f"/classes/{training_class.pk}/edit"))
     assert 'name="filing_number"' in page and 'name="name"' not in page
-    response = client.post(f"/classes/{training_class.pk}/edit",
-                           {"appraisal": "on", "filing_number": "BA2026-001"})
+    response = client.post(
+        f"/classes/{training_class.pk}/edit", {"appraisal": "on", "filing_number": "BA2026-001"}
+    )
     assert response.status_code == 302
     assert TrainingClass.objects.get(pk=training_class.pk).filing_number == "BA2026-001"
     TrainingClass.objects.filter(pk=training_class.pk).update(state="running")
@@ -367,14 +438,17 @@ def test_after_submission_only_the_filing_number_can_be_edited(users: Any, make_
 
 # ---- roster -------------------------------------------------------------------------------------
 
-def test_a_trainee_is_enrolled_by_id_number_from_the_class_page(users: Any, make_class: Any,
-                                                                trainee_factory: Any,
-                                                                login: Any) -> None:
+
+def test_a_trainee_is_enrolled_by_id_number_from_the_class_page(
+    users: Any, make_class: Any, trainee_factory: Any, login: Any
+) -> None:
     training_class = make_class("draft", trainees=0)
     person = trainee_factory(name="陈淑芬")
     client = login(users.institution_staff)
-    response = client.post(f"/classes/{training_class.pk}/enroll",
-                           {"from": "class", "enroll-person": person.id_number.lower()})
+    response = client.post(
+        f"/classes/{training_class.pk}/enroll",
+        {"from": "class", "enroll-person": person.id_number.lower()},
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/classes/{training_class.pk}#roster-heading"
     assert Enrollment.objects.filter(training_class=training_class, person=person).exists()
@@ -383,30 +457,37 @@ def test_a_trainee_is_enrolled_by_id_number_from_the_class_page(users: Any, make
     assert person.id_number_masked in page and person.id_number not in page
 
 
-def test_the_enrol_page_stays_open_for_the_next_trainee(users: Any, make_class: Any,
-                                                        trainee_factory: Any, login: Any) -> None:
+def test_the_enrol_page_stays_open_for_the_next_trainee(
+    users: Any, make_class: Any, trainee_factory: Any, login: Any
+) -> None:
     training_class = make_class("draft", trainees=0)
     client = login(users.institution_staff)
     for person in (trainee_factory(), trainee_factory()):
-        response = client.post(f"/classes/{training_class.pk}/enroll",
-                               {"enroll-person": person.id_number})
+        response = client.post(
+            f"/classes/{training_class.pk}/enroll", {"enroll-person": person.id_number}
+        )
         assert response["Location"] == f"/classes/{training_class.pk}/enroll"
     assert training_class.enrollments.count() == 2
     assert "花名册（2 人）" in html(client.get(f"/classes/{training_class.pk}/enroll"))
 
 
-@pytest.mark.parametrize("typed", [
-    "",
-    "350582199003070019",   # a bad check digit: the person rules' message
-    "12",                   # a short number is never taken for a person's record id
-])
-def test_a_bad_id_number_is_refused_and_nothing_is_enrolled(typed: str, users: Any, make_class: Any,
-                                                            person_in: Any, login: Any) -> None:
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "350582199003070019",  # a bad check digit: the person rules' message
+        "12",  # a short number is never taken for a person's record id
+    ],
+)
+def test_a_bad_id_number_is_refused_and_nothing_is_enrolled(
+    typed: str, users: Any, make_class: Any, person_in: Any, login: Any
+) -> None:
     from canpei.people.rules import id_number_error, normalize_id_number
 
     training_class = make_class("draft", trainees=0)
-    response = login(users.institution_staff).post(f"/classes/{training_class.pk}/enroll",
-                                                   {"from": "class", "enroll-person": typed})
+    response = login(users.institution_staff).post(
+        f"/classes/{training_class.pk}/enroll", {"from": "class", "enroll-person": typed}
+    )
     assert response.status_code == 422
     expected = id_number_error(normalize_id_number(typed))
     assert expected and expected in alert(html(response))
@@ -414,50 +495,56 @@ def test_a_bad_id_number_is_refused_and_nothing_is_enrolled(typed: str, users: A
     assert not training_class.enrollments.exists()
 
 
-def test_an_unknown_person_or_a_second_enrolment_is_refused(users: Any, make_class: Any,
-                                                           login: Any) -> None:
+def test_an_unknown_person_or_a_second_enrolment_is_refused(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("draft", trainees=1)
     enrolled = training_class.enrollments.select_related("person").get().person
     client = login(users.institution_staff)
-    unknown = client.post(f"/classes/{training_class.pk}/enroll",
-                          {"enroll-person": make_id("35058219700101999")})
+    unknown = client.post(
+        f"/classes/{training_class.pk}/enroll", {"enroll-person": make_id("35058219700101999")}
+    )
     # An institution is told no more than of an inactive person; the city that it is unknown.
     assert unknown.status_code == 409 and rules.NOT_ENROLLABLE in alert(html(unknown))
-    unknown = login(users.city_admin).post(f"/classes/{training_class.pk}/enroll",
-                                           {"enroll-person": make_id("35058219700101999")})
+    unknown = login(users.city_admin).post(
+        f"/classes/{training_class.pk}/enroll", {"enroll-person": make_id("35058219700101999")}
+    )
     assert unknown.status_code == 422 and rules.PERSON_NOT_FOUND in alert(html(unknown))
-    again = client.post(f"/classes/{training_class.pk}/enroll",
-                        {"enroll-person": enrolled.id_number})
+    again = client.post(
+        f"/classes/{training_class.pk}/enroll", {"enroll-person": enrolled.id_number}
+    )
     assert again.status_code == 409
     assert rules.ALREADY_ENROLLED.format(person=rules.describe_person(enrolled)) in html(again)
     assert training_class.enrollments.count() == 1
 
 
-def test_a_trainee_outside_working_age_is_refused_with_the_rule(users: Any, make_class: Any,
-                                                                trainee_factory: Any,
-                                                                login: Any) -> None:
+def test_a_trainee_outside_working_age_is_refused_with_the_rule(
+    users: Any, make_class: Any, trainee_factory: Any, login: Any
+) -> None:
     training_class = make_class("draft", trainees=0)
     old = trainee_factory(birth="19500101")
-    response = login(users.institution_staff).post(f"/classes/{training_class.pk}/enroll",
-                                                   {"from": "class",
-                                                    "enroll-person": old.id_number})
+    response = login(users.institution_staff).post(
+        f"/classes/{training_class.pk}/enroll", {"from": "class", "enroll-person": old.id_number}
+    )
     assert response.status_code == 409
     # Named by the masked number typed, not by the registry's name (an unaudited lookup).
     assert rules.TRAINEE_NOT_WORKING_AGE.format(
-        person=old.id_number_masked,
-        date=training_class.start_date.isoformat()) in alert(html(response))
+        person=old.id_number_masked, date=training_class.start_date.isoformat()
+    ) in alert(html(response))
     assert old.name not in html(response)
     assert not training_class.enrollments.exists()
 
 
-def test_the_roster_is_closed_after_submission(users: Any, make_class: Any, trainee_factory: Any,
-                                               login: Any) -> None:
+def test_the_roster_is_closed_after_submission(
+    users: Any, make_class: Any, trainee_factory: Any, login: Any
+) -> None:
     training_class = make_class("submitted", trainees=1)
     client = login(users.institution_staff)
     page = html(client.get(f"/classes/{training_class.pk}/enroll"))
     assert "不能调整花名册" in page and 'name="enroll-person"' not in page
-    response = client.post(f"/classes/{training_class.pk}/enroll",
-                           {"enroll-person": trainee_factory().id_number})
+    response = client.post(
+        f"/classes/{training_class.pk}/enroll", {"enroll-person": trainee_factory().id_number}
+    )
     assert response.status_code == 409
     assert training_class.enrollments.count() == 1
 
@@ -472,8 +559,9 @@ def test_a_draft_trainee_is_removed(users: Any, make_class: Any, login: Any) -> 
     assert training_class.enrollments.count() == 1
 
 
-def test_removing_after_submission_is_refused_with_a_message(users: Any, make_class: Any,
-                                                             login: Any) -> None:
+def test_removing_after_submission_is_refused_with_a_message(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("approved", trainees=1)
     enrollment = training_class.enrollments.get()
     client = login(users.institution_staff)
@@ -487,13 +575,15 @@ def test_a_withdrawal_needs_a_reason(users: Any, running: Any, login: Any) -> No
     client = login(users.institution_staff)
     page = html(client.get(f"/enrollments/{enrollment.pk}/edit"))
     assert 'name="withdraw-withdraw_reason"' in page
-    refused = client.post(f"/enrollments/{enrollment.pk}/withdraw",
-                          {"withdraw-withdraw_reason": ""})
+    refused = client.post(
+        f"/enrollments/{enrollment.pk}/withdraw", {"withdraw-withdraw_reason": ""}
+    )
     assert refused.status_code == 422
     assert rules.WITHDRAW_REASON_REQUIRED in alert(html(refused))
     assert Enrollment.objects.get(pk=enrollment.pk).status == "enrolled"
-    done = client.post(f"/enrollments/{enrollment.pk}/withdraw",
-                       {"withdraw-withdraw_reason": "外出务工"})
+    done = client.post(
+        f"/enrollments/{enrollment.pk}/withdraw", {"withdraw-withdraw_reason": "外出务工"}
+    )
     assert done.status_code == 302
     enrollment.refresh_from_db()
     assert (enrollment.status, enrollment.withdraw_reason) == ("withdrawn", "外出务工")
@@ -505,8 +595,9 @@ def test_results_are_recorded_while_the_class_runs(users: Any, running: Any, log
     client = login(users.institution_staff)
     page = html(client.get(f"/enrollments/{enrollment.pk}/edit"))
     assert 'name="result"' in page and 'name="certificate_number"' not in page
-    response = client.post(f"/enrollments/{enrollment.pk}/edit",
-                           {"result": "优秀", "attended_hours": "38"})
+    response = client.post(
+        f"/enrollments/{enrollment.pk}/edit", {"result": "优秀", "attended_hours": "38"}
+    )
     assert response.status_code == 302
     enrollment.refresh_from_db()
     assert (enrollment.result, enrollment.attended_hours) == ("优秀", Decimal("38.0"))
@@ -516,8 +607,9 @@ def test_results_are_recorded_while_the_class_runs(users: Any, running: Any, log
     assert Enrollment.objects.get(pk=enrollment.pk).attended_hours == Decimal("38.0")
 
 
-def test_a_certificate_is_recorded_after_completion(users: Any, make_class: Any,
-                                                    login: Any) -> None:
+def test_a_certificate_is_recorded_after_completion(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("completed", trainees=1)
     enrollment = training_class.enrollments.get()
     client = login(users.institution_staff)
@@ -527,10 +619,17 @@ def test_a_certificate_is_recorded_after_completion(users: Any, make_class: Any,
     assert rules.CERTIFICATE_FIELDS_INCOMPLETE in alert(html(incomplete))
     assert not Enrollment.objects.get(pk=enrollment.pk).certificate_number
     today = timezone.localdate().isoformat()
-    response = client.post(path, {
-        "appraisal_result": "passed", "certificate_type": "special_ability",
-        "certificate_level": "junior", "certificate_number": "Z-001",
-        "certificate_date": today, "certificate_issuer": "晋江市人社局"})
+    response = client.post(
+        path,
+        {
+            "appraisal_result": "passed",
+            "certificate_type": "special_ability",
+            "certificate_level": "junior",
+            "certificate_number": "Z-001",
+            "certificate_date": today,
+            "certificate_issuer": "晋江市人社局",
+        },
+    )
     assert response.status_code == 302
     enrollment.refresh_from_db()
     assert (enrollment.certificate_number, enrollment.appraisal_result) == ("Z-001", "passed")
@@ -540,21 +639,32 @@ def test_a_certificate_is_recorded_after_completion(users: Any, make_class: Any,
 
 # ---- register -----------------------------------------------------------------------------------
 
-def test_the_register_grid_is_prefilled_and_records_a_session(users: Any, running: Any,
-                                                              login: Any) -> None:
+
+def test_the_register_grid_is_prefilled_and_records_a_session(
+    users: Any, running: Any, login: Any
+) -> None:
     first, second = running.enrollments.order_by("id")
     client = login(users.institution_staff)
     page = html(client.get(f"/classes/{running.pk}/register"))
     for e in (first, second):
         assert re.search(rf'name="att_{e.pk}" value="4"', page)
     day = max(running.start_date, timezone.localdate() - dt.timedelta(days=1)).isoformat()
-    response = client.post(f"/classes/{running.pk}/register", {
-        "date": day, "hours": "4", "topic": "网店开设", f"att_{first.pk}": "4",
-        f"att_{second.pk}": "0"})
+    response = client.post(
+        f"/classes/{running.pk}/register",
+        {
+            "date": day,
+            "hours": "4",
+            "topic": "网店开设",
+            f"att_{first.pk}": "4",
+            f"att_{second.pk}": "0",
+        },
+    )
     assert response.status_code == 302
     session = ClassSession.objects.get(training_class=running)
     assert {a.enrollment_id: a.hours for a in Attendance.objects.filter(session=session)} == {
-        first.pk: Decimal("4.0"), second.pk: Decimal("0.0")}
+        first.pk: Decimal("4.0"),
+        second.pk: Decimal("0.0"),
+    }
     page = html(client.get(f"/classes/{running.pk}/register"))
     assert "网店开设" in page and "1 / 2" in page
     # The next session starts from the hours of the last one, and a session can be reloaded.
@@ -562,28 +672,43 @@ def test_the_register_grid_is_prefilled_and_records_a_session(users: Any, runnin
     assert re.search(rf'name="att_{second.pk}" value="0.0"', page)
 
 
-def test_a_bad_session_is_refused_at_its_fields_and_writes_nothing(users: Any, running: Any,
-                                                                   login: Any) -> None:
+def test_a_bad_session_is_refused_at_its_fields_and_writes_nothing(
+    users: Any, running: Any, login: Any
+) -> None:
     first, second = running.enrollments.order_by("id")
-    response = login(users.institution_staff).post(f"/classes/{running.pk}/register", {
-        "date": "2001-01-01", "hours": "3", f"att_{first.pk}": "5", f"att_{second.pk}": "x"})
+    response = login(users.institution_staff).post(
+        f"/classes/{running.pk}/register",
+        {"date": "2001-01-01", "hours": "3", f"att_{first.pk}": "5", f"att_{second.pk}": "x"},
+    )
     assert response.status_code == 422
     page = html(response)
-    assert rules.SESSION_DATE_OUTSIDE.format(start=running.start_date.isoformat(),
-                                             end=running.end_date.isoformat()) in page
-    assert re.search(rf'id="id_att_{first.pk}_error"><p>'
-                     + re.escape(rules.ATTENDANCE_EXCEEDS_SESSION.format(hours="3.0")), page)
-    assert re.search(rf'id="id_att_{second.pk}_error"><p>'
-                     + re.escape(rules.HOURS_VALUE_INVALID), page)
+    assert (
+        rules.SESSION_DATE_OUTSIDE.format(
+            start=running.start_date.isoformat(), end=running.end_date.isoformat()
+        )
+        in page
+    )
+    assert re.search(
+        rf'id="id_att_{first.pk}_error"><p>'
+        + re.escape(rules.ATTENDANCE_EXCEEDS_SESSION.format(hours="3.0")),
+        page,
+    )
+    assert re.search(
+        rf'id="id_att_{second.pk}_error"><p>' + re.escape(rules.HOURS_VALUE_INVALID), page
+    )
     assert not ClassSession.objects.exists()
 
 
-def test_the_grid_follows_new_session_hours_but_keeps_absentees(users: Any, running: Any,
-                                                                login: Any) -> None:
+def test_the_grid_follows_new_session_hours_but_keeps_absentees(
+    users: Any, running: Any, login: Any
+) -> None:
     first, second = running.enrollments.order_by("id")
-    page = html(login(users.institution_staff).get(
-        f"/classes/{running.pk}/register/grid",
-        {"hours": "3", "prefilled": "4", f"att_{first.pk}": "4", f"att_{second.pk}": "1"}))
+    page = html(
+        login(users.institution_staff).get(
+            f"/classes/{running.pk}/register/grid",
+            {"hours": "3", "prefilled": "4", f"att_{first.pk}": "4", f"att_{second.pk}": "1"},
+        )
+    )
     assert re.search(rf'name="att_{first.pk}" value="3"', page)
     assert re.search(rf'name="att_{second.pk}" value="1"', page)
     assert 'name="prefilled" value="3"' in page
@@ -594,57 +719,80 @@ def test_readers_see_the_register_but_cannot_record(users: Any, running: Any, lo
     client = login(users.auditor)
     page = html(client.get(f"/classes/{running.pk}/register"))
     assert "学员出勤合计" in page and 'name="hours"' not in page
-    response = client.post(f"/classes/{running.pk}/register", {
-        "date": running.start_date.isoformat(), "hours": "4", f"att_{first.pk}": "4"})
+    response = client.post(
+        f"/classes/{running.pk}/register",
+        {"date": running.start_date.isoformat(), "hours": "4", f"att_{first.pk}": "4"},
+    )
     assert response.status_code == 404
     assert not ClassSession.objects.exists()
 
 
-def test_the_register_is_closed_outside_a_running_class(users: Any, make_class: Any,
-                                                        login: Any) -> None:
+def test_the_register_is_closed_outside_a_running_class(
+    users: Any, make_class: Any, login: Any
+) -> None:
     training_class = make_class("approved", trainees=1)
     enrollment = training_class.enrollments.get()
     client = login(users.institution_staff)
     assert 'name="hours"' not in html(client.get(f"/classes/{training_class.pk}/register"))
-    response = client.post(f"/classes/{training_class.pk}/register", {
-        "date": training_class.start_date.isoformat(), "hours": "4",
-        f"att_{enrollment.pk}": "4"})
+    response = client.post(
+        f"/classes/{training_class.pk}/register",
+        {"date": training_class.start_date.isoformat(), "hours": "4", f"att_{enrollment.pk}": "4"},
+    )
     assert response.status_code == 409
     assert rules.ATTENDANCE_CLOSED.format(state="已批准") in html(response)
 
 
 # ---- inspections --------------------------------------------------------------------------------
 
-def test_the_city_records_an_inspection_and_its_rectification(users: Any, running: Any,
-                                                              login: Any) -> None:
+
+def test_the_city_records_an_inspection_and_its_rectification(
+    users: Any, running: Any, login: Any
+) -> None:
     client = login(users.city_admin)
     page = html(client.get(f"/classes/{running.pk}/inspections/new"))
     assert "花名册在训学员 2 人" in page
     today = timezone.localdate().isoformat()
-    response = client.post(f"/classes/{running.pk}/inspections/new", {
-        "date": today, "inspector_name": "王检查", "present": "1", "findings": "一人缺席",
-        "rectification_required": "on"})
+    response = client.post(
+        f"/classes/{running.pk}/inspections/new",
+        {
+            "date": today,
+            "inspector_name": "王检查",
+            "present": "1",
+            "findings": "一人缺席",
+            "rectification_required": "on",
+        },
+    )
     assert response.status_code == 302
     inspection = Inspection.objects.get()
     assert (inspection.on_roster, inspection.present, inspection.rectification_required) == (
-        2, 1, True)
+        2,
+        1,
+        True,
+    )
     page = html(client.get(f"/classes/{running.pk}"))
     assert "一人缺席" in page and "2 / 1" in page and "需要整改，尚未完成" in page
     prefix = f"rectify{inspection.pk}"
-    early = client.post(f"/classes/{running.pk}/inspections/{inspection.pk}/rectified", {
-        f"{prefix}-rectified_on": "2000-01-01", f"{prefix}-rectification_note": "已补课"})
+    early = client.post(
+        f"/classes/{running.pk}/inspections/{inspection.pk}/rectified",
+        {f"{prefix}-rectified_on": "2000-01-01", f"{prefix}-rectification_note": "已补课"},
+    )
     assert early.status_code == 422 and rules.RECTIFICATION_DATE_EARLY in alert(html(early))
-    done = client.post(f"/classes/{running.pk}/inspections/{inspection.pk}/rectified", {
-        f"{prefix}-rectified_on": today, f"{prefix}-rectification_note": "已补课"})
+    done = client.post(
+        f"/classes/{running.pk}/inspections/{inspection.pk}/rectified",
+        {f"{prefix}-rectified_on": today, f"{prefix}-rectification_note": "已补课"},
+    )
     assert done.status_code == 302
     assert Inspection.objects.get().rectified_on == timezone.localdate()
     assert "整改完成：已补课" in html(client.get(f"/classes/{running.pk}"))
 
 
-def test_a_bad_inspection_is_refused_and_nothing_written(users: Any, running: Any,
-                                                         login: Any) -> None:
-    response = login(users.city_admin).post(f"/classes/{running.pk}/inspections/new", {
-        "date": timezone.localdate().isoformat(), "inspector_name": "王检查", "present": "3"})
+def test_a_bad_inspection_is_refused_and_nothing_written(
+    users: Any, running: Any, login: Any
+) -> None:
+    response = login(users.city_admin).post(
+        f"/classes/{running.pk}/inspections/new",
+        {"date": timezone.localdate().isoformat(), "inspector_name": "王检查", "present": "3"},
+    )
     assert response.status_code == 422
     assert rules.PRESENT_INVALID.format(count=2) in alert(html(response))
     assert not Inspection.objects.exists()
@@ -655,8 +803,12 @@ def test_only_a_running_class_is_inspected(users: Any, make_class: Any, login: A
     client = login(users.city_admin)
     response = client.get(f"/classes/{training_class.pk}/inspections/new", follow=True)
     assert rules.INSPECTION_CLOSED in html(response)
-    assert login(users.institution_staff).post(
-        f"/classes/{training_class.pk}/inspections/new", {"present": "1"}).status_code == 404
+    assert (
+        login(users.institution_staff)
+        .post(f"/classes/{training_class.pk}/inspections/new", {"present": "1"})
+        .status_code
+        == 404
+    )
     assert not Inspection.objects.exists()
 
 
@@ -676,12 +828,19 @@ POSTS = [
 
 @pytest.mark.parametrize("path,allowed", POSTS, ids=[p for p, _a in POSTS])
 def test_a_write_by_a_role_without_the_right_is_not_found_and_changes_nothing(
-        path: str, allowed: set[str], users: Any, running: Any, login: Any) -> None:
+    path: str, allowed: set[str], users: Any, running: Any, login: Any
+) -> None:
     enrollment = running.enrollments.order_by("id").first()
     target = path.format(id=running.pk, enrollment=enrollment.pk)
-    data = {"name": "改名", "enroll-person": make_id("35058219700101999"), "present": "1",
-            "date": running.start_date.isoformat(), "hours": "4",
-            "withdraw-withdraw_reason": "外出", f"att_{enrollment.pk}": "4"}
+    data = {
+        "name": "改名",
+        "enroll-person": make_id("35058219700101999"),
+        "present": "1",
+        "date": running.start_date.isoformat(),
+        "hours": "4",
+        "withdraw-withdraw_reason": "外出",
+        f"att_{enrollment.pk}": "4",
+    }
     for role in READERS - allowed:
         assert login(users.by_role()[role]).post(target, data).status_code == 404, role
     assert Enrollment.objects.get(pk=enrollment.pk).status == "enrolled"

@@ -13,8 +13,9 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-def test_town_staff_see_this_years_survey_progress_of_their_town_only(users, person_in, person_out,
-                                                                      login):
+def test_town_staff_see_this_years_survey_progress_of_their_town_only(
+    users, person_in, person_out, login
+):
     today = timezone.localdate()
     survey_create(actor=users.city_admin, data={"person": person_in.pk, "surveyed_on": today})
     page = text_of(login(users.town_staff).get("/"))

@@ -24,11 +24,28 @@ PO = LC_MESSAGES / "django.po"
 MO = LC_MESSAGES / "django.mo"
 
 # Labels of the navigation (canpei/web/context.py) as the city administrator sees them.
-NAV_EN = ["Home", "Person register", "Find by ID card no.", "Needs survey", "Survey progress",
-          "Training institutions", "Training classes", "Individual applications",
-          "Staff online training"]
-NAV_ZH = ["首页", "人员名册", "按身份证号查找", "需求调查", "调查进度", "培训机构", "培训班", "个人申请",
-          "专干远程培训"]
+NAV_EN = [
+    "Home",
+    "Person register",
+    "Find by ID card no.",
+    "Needs survey",
+    "Survey progress",
+    "Training institutions",
+    "Training classes",
+    "Individual applications",
+    "Staff online training",
+]
+NAV_ZH = [
+    "首页",
+    "人员名册",
+    "按身份证号查找",
+    "需求调查",
+    "调查进度",
+    "培训机构",
+    "培训班",
+    "个人申请",
+    "专干远程培训",
+]
 
 
 @dataclass
@@ -36,13 +53,22 @@ class Entry:
     msgid: str = ""
     msgctxt: str | None = None
     msgid_plural: str | None = None
-    msgstr: dict[int, str] = field(default_factory=dict)   # msgstr is index 0
+    msgstr: dict[int, str] = field(default_factory=dict)  # msgstr is index 0
     flags: set[str] = field(default_factory=set)
     obsolete: bool = False
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
-            "f": "\f", "v": "\v"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    '"': '"',
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+}
 
 
 def _unquote(text: str) -> str:
@@ -137,8 +163,11 @@ def test_compiled_catalogue_matches_the_po(po_entries: list[Entry]) -> None:
                 stale.append((e.msgid, e.msgstr[0], got))
         else:
             for n, index in ((1, 0), (2, 1)):
-                got = (mo.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n) if e.msgctxt
-                       else mo.ngettext(e.msgid, e.msgid_plural, n))
+                got = (
+                    mo.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n)
+                    if e.msgctxt
+                    else mo.ngettext(e.msgid, e.msgid_plural, n)
+                )
                 if got != e.msgstr[index]:
                     stale.append((e.msgid, e.msgstr[index], got))
     assert stale == [], f"django.mo is older than django.po: {stale[:5]}"
@@ -152,14 +181,20 @@ def test_django_serves_every_translation(po_entries: list[Entry]) -> None:
     with translation.override("en"):
         for e in entries:
             if e.msgid_plural is None:
-                got = (translation.pgettext(e.msgctxt, e.msgid) if e.msgctxt
-                       else translation.gettext(e.msgid))
+                got = (
+                    translation.pgettext(e.msgctxt, e.msgid)
+                    if e.msgctxt
+                    else translation.gettext(e.msgid)
+                )
                 if got != e.msgstr[0]:
                     wrong.append((e.msgid, e.msgstr[0], got))
             else:
                 for n, index in ((1, 0), (2, 1)):
-                    got = (translation.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n)
-                           if e.msgctxt else translation.ngettext(e.msgid, e.msgid_plural, n))
+                    got = (
+                        translation.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n)
+                        if e.msgctxt
+                        else translation.ngettext(e.msgid, e.msgid_plural, n)
+                    )
                     if got != e.msgstr[index]:
                         wrong.append((e.msgid, e.msgstr[index], got))
     assert wrong == [], f"translations not served (stale django.mo?): {wrong[:5]}"
@@ -169,7 +204,9 @@ def test_placeholders_are_kept(po_entries: list[Entry]) -> None:
     placeholder = re.compile(r"%\(\w+\)[sd]")
     for e in translated(po_entries):
         for text in e.msgstr.values():
-            assert sorted(placeholder.findall(text)) == sorted(placeholder.findall(e.msgid)), e.msgid
+            assert sorted(placeholder.findall(text)) == sorted(placeholder.findall(e.msgid)), (
+                e.msgid
+            )
 
 
 def _page(client: Client, path: str) -> tuple[str, list[str], str]:

@@ -24,7 +24,9 @@ def var_dir(settings, tmp_path):
 
 
 def upload(client, data: bytes, name: str = "名册.xlsx", kind: str = "persons", **extra):
-    return client.post("/imports/new", {"kind": kind, "file": SimpleUploadedFile(name, data), **extra})
+    return client.post(
+        "/imports/new", {"kind": kind, "file": SimpleUploadedFile(name, data), **extra}
+    )
 
 
 def bad_id() -> str:
@@ -32,8 +34,17 @@ def bad_id() -> str:
     return good[:17] + ("0" if good[17] != "0" else "1")
 
 
-@pytest.mark.parametrize("role, status", [("city_admin", 200), ("town_staff", 200), ("employment_service", 404),
-                                          ("auditor", 404), ("institution_staff", 200), ("sys_admin", 404)])
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("city_admin", 200),
+        ("town_staff", 200),
+        ("employment_service", 404),
+        ("auditor", 404),
+        ("institution_staff", 200),
+        ("sys_admin", 404),
+    ],
+)
 def test_the_upload_page_is_for_those_who_may_import(users, login, role, status):
     assert login(getattr(users, role)).get("/imports/new").status_code == status
 
@@ -56,8 +67,10 @@ def test_an_uploaded_file_is_imported_and_its_page_shows_the_result(users, login
 def test_a_rejected_file_shows_its_errors_and_the_report(users, login):
     client = login(users.city_admin)
     before = db_counts()
-    response = upload(client, xlsx([PERSON_HEADER, person_row(11), person_row(13, id_number=bad_id(),
-                                                                              cert_number="")]))
+    response = upload(
+        client,
+        xlsx([PERSON_HEADER, person_row(11), person_row(13, id_number=bad_id(), cert_number="")]),
+    )
     page = client.get(response["Location"]).content.decode()
     assert "已拒绝：1 处错误，未写入任何数据" in page
     assert rules.ID_CHECKSUM in page and rules.mask_id_number(bad_id()) in page
@@ -112,11 +125,14 @@ def kind_options(page: str) -> list[str]:
     return re.findall(r'<option value="([a-z]+)"', select.group(0))
 
 
-@pytest.mark.parametrize("role, kinds", [
-    ("city_admin", ["persons", "surveys", "enrollments", "certificates"]),
-    ("town_staff", ["persons", "surveys"]),
-    ("institution_staff", ["enrollments", "certificates"]),
-])
+@pytest.mark.parametrize(
+    "role, kinds",
+    [
+        ("city_admin", ["persons", "surveys", "enrollments", "certificates"]),
+        ("town_staff", ["persons", "surveys"]),
+        ("institution_staff", ["enrollments", "certificates"]),
+    ],
+)
 def test_the_page_offers_only_the_kinds_the_user_may_import(users, login, role, kinds):
     page = login(getattr(users, role)).get("/imports/new").content.decode()
     assert kind_options(page) == kinds
@@ -141,9 +157,11 @@ def test_an_institution_imports_its_roster_from_the_page(users, login, make_clas
     client = login(users.institution_staff)
     page = client.get("/imports/new?kind=enrollments").content.decode()
     assert '<option value="enrollments" selected>' in page
-    response = upload(client, xlsx([["班级编号", "身份证号", "姓名"],
-                                    [draft.code, person.id_number, person.name]]),
-                      kind="enrollments")
+    response = upload(
+        client,
+        xlsx([["班级编号", "身份证号", "姓名"], [draft.code, person.id_number, person.name]]),
+        kind="enrollments",
+    )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "导入完成：共 1 行，新增 1，更新 0，无变化 0" in page

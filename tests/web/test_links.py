@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterator
 from html import unescape
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,30 +39,57 @@ def test_every_page_url_pattern_is_named() -> None:
 
 
 @pytest.fixture
-def records(users: Any, person_in: Any, person_out: Any,
-            make_class: Callable[..., Any]) -> None:
+def records(users: Any, person_in: Any, person_out: Any, make_class: Callable[..., Any]) -> None:
     """One record of each kind a page shows, so every detail page is reached."""
     today = dt.date.today()
     make_class("running")
     survey_create(actor=users.city_admin, data={"person": person_in.pk, "surveyed_on": today})
-    application_create(actor=users.town_staff, data={
-        "person": person_in.pk, "kind": "self_directed", "institution_name": "泉州市某职业培训学校",
-        "training_type": "employment_skills", "occupation": "电子商务师", "level": "junior",
-        "planned_start": today.isoformat(),
-        "planned_end": (today + dt.timedelta(days=30)).isoformat(),
-        "amount_requested": "1500", "reason": "自主选择培训机构学习电子商务"})
-    staff_training_create(actor=users.town_staff, data={
-        "town": ANHAI, "staff_name": "王丽", "position": "liaison", "course": "残疾人就业政策与服务实务",
-        "year": today.year, "hours": "24", "completed": False, "fee_paid": "0"})
+    application_create(
+        actor=users.town_staff,
+        data={
+            "person": person_in.pk,
+            "kind": "self_directed",
+            "institution_name": "泉州市某职业培训学校",
+            "training_type": "employment_skills",
+            "occupation": "电子商务师",
+            "level": "junior",
+            "planned_start": today.isoformat(),
+            "planned_end": (today + dt.timedelta(days=30)).isoformat(),
+            "amount_requested": "1500",
+            "reason": "自主选择培训机构学习电子商务",
+        },
+    )
+    staff_training_create(
+        actor=users.town_staff,
+        data={
+            "town": ANHAI,
+            "staff_name": "王丽",
+            "position": "liaison",
+            "course": "残疾人就业政策与服务实务",
+            "year": today.year,
+            "hours": "24",
+            "completed": False,
+            "fee_paid": "0",
+        },
+    )
 
 
-ROLES = ["city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
-         "sys_admin", "security_admin", "audit_admin"]
+ROLES = [
+    "city_admin",
+    "town_staff",
+    "institution_staff",
+    "employment_service",
+    "auditor",
+    "sys_admin",
+    "security_admin",
+    "audit_admin",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_a_user_reaches_shows_a_broken_link(role: str, users: Any, records: None,
-                                                     login: Any) -> None:
+def test_no_page_a_user_reaches_shows_a_broken_link(
+    role: str, users: Any, records: None, login: Any
+) -> None:
     client = login(users.by_role()[role])
     queue, visited = ["/"], set()
     opened = 0
@@ -76,14 +104,29 @@ def test_no_page_a_user_reaches_shows_a_broken_link(role: str, users: Any, recor
                 continue
             match = resolve(route)  # Resolver404 names the broken link
             # One page of each kind is enough: a detail page's links do not differ by record.
-            if (attribute == "href" and match.url_name not in NOT_FOLLOWED
-                    and match.url_name not in visited):
+            if (
+                attribute == "href"
+                and match.url_name not in NOT_FOLLOWED
+                and match.url_name not in visited
+            ):
                 visited.add(match.url_name)
                 queue.append(unescape(link).split("#")[0])
     # The crawl did reach the pages it is meant to check, not only the navigation.
     assert visited >= {"dashboard", "password-change"}
     if role == "city_admin":
-        assert visited >= {"person-detail", "person-edit", "survey-detail", "survey-edit",
-                           "class-detail", "class-register", "enrollment-edit", "inspection-create",
-                           "institution-detail", "institution-edit", "application-detail",
-                           "staff-training-detail", "staff-training-edit", "import-new"}
+        assert visited >= {
+            "person-detail",
+            "person-edit",
+            "survey-detail",
+            "survey-edit",
+            "class-detail",
+            "class-register",
+            "enrollment-edit",
+            "inspection-create",
+            "institution-detail",
+            "institution-edit",
+            "application-detail",
+            "staff-training-detail",
+            "staff-training-edit",
+            "import-new",
+        }

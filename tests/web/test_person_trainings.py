@@ -13,9 +13,11 @@ def test_the_person_page_lists_their_classes(users, login, make_class, trainee_f
 
 
 def test_roles_without_classes_see_no_training_section(users, login, person_in):
-    from canpei.accounts.roles import Perm, ROLE_PERMISSIONS
+    from canpei.accounts.roles import ROLE_PERMISSIONS, Perm
 
-    assert all(Perm.CLASS_BROWSE in ROLE_PERMISSIONS[role]
-               for role in ("city_admin", "town_staff", "employment_service", "auditor"))
+    assert all(
+        Perm.CLASS_BROWSE in ROLE_PERMISSIONS[role]
+        for role in ("city_admin", "town_staff", "employment_service", "auditor")
+    )
     page = login(users.city_admin).get(f"/persons/{person_in.pk}").content.decode()
     assert "尚无培训记录" in page

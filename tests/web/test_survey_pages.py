@@ -17,8 +17,16 @@ from canpei.people.surveys import services as services
 from tests.conftest import ANHAI, CIZAO
 from tests.forms import form_data, post_form
 
-ROLES = ("city_admin", "town_staff", "institution_staff", "employment_service", "auditor",
-         "sys_admin", "security_admin", "audit_admin")
+ROLES = (
+    "city_admin",
+    "town_staff",
+    "institution_staff",
+    "employment_service",
+    "auditor",
+    "sys_admin",
+    "security_admin",
+    "audit_admin",
+)
 BROWSERS = {"city_admin", "town_staff", "employment_service", "auditor"}
 EDITORS = {"city_admin", "town_staff"}
 PAST_YEAR = 2024
@@ -26,17 +34,32 @@ PAST_YEAR = 2024
 
 @pytest.fixture
 def survey_in(users: Any, person_in: Person) -> Survey:
-    return services.survey_create(actor=users.city_admin, data={
-        "person": person_in.pk, "year": PAST_YEAR, "surveyed_on": dt.date(2024, 5, 10),
-        "employment_form": "1", "employer": "甲鞋业公司", "training_need": True,
-        "wanted_skills": ["ecommerce"], "wanted_types": ["skill_upgrade"]})
+    return services.survey_create(
+        actor=users.city_admin,
+        data={
+            "person": person_in.pk,
+            "year": PAST_YEAR,
+            "surveyed_on": dt.date(2024, 5, 10),
+            "employment_form": "1",
+            "employer": "甲鞋业公司",
+            "training_need": True,
+            "wanted_skills": ["ecommerce"],
+            "wanted_types": ["skill_upgrade"],
+        },
+    )
 
 
 @pytest.fixture
 def survey_out(users: Any, person_out: Person) -> Survey:
-    return services.survey_create(actor=users.city_admin, data={
-        "person": person_out.pk, "year": PAST_YEAR, "surveyed_on": dt.date(2024, 6, 1),
-        "employer": "乙陶瓷厂"})
+    return services.survey_create(
+        actor=users.city_admin,
+        data={
+            "person": person_out.pk,
+            "year": PAST_YEAR,
+            "surveyed_on": dt.date(2024, 6, 1),
+            "employer": "乙陶瓷厂",
+        },
+    )
 
 
 def html(response: Any) -> str:
@@ -56,16 +79,25 @@ PAGES: list[tuple[str, set[str], set[str]]] = [
     ("/surveys/skills", {"city_admin"}, {"city_admin"}),
     ("/persons/{pid}", BROWSERS, BROWSERS - {"town_staff"}),
 ]
-CASES = [(p, inside if where == "in" else outside, where) for p, inside, outside in PAGES
-         for where in (("in", "out") if "{" in p else ("in",))]
+CASES = [
+    (p, inside if where == "in" else outside, where)
+    for p, inside, outside in PAGES
+    for where in (("in", "out") if "{" in p else ("in",))
+]
 
 
 @pytest.mark.parametrize("path,allowed,where", CASES, ids=[f"{p} {w}" for p, _a, w in CASES])
 @pytest.mark.parametrize("role", ROLES)
-def test_each_survey_page_opens_only_for_the_roles_that_may(role: str, path: str, allowed: set[str],
-                                                            where: str, users: Any,
-                                                            survey_in: Survey, survey_out: Survey,
-                                                            login: Any) -> None:
+def test_each_survey_page_opens_only_for_the_roles_that_may(
+    role: str,
+    path: str,
+    allowed: set[str],
+    where: str,
+    users: Any,
+    survey_in: Survey,
+    survey_out: Survey,
+    login: Any,
+) -> None:
     survey = survey_in if where == "in" else survey_out
     response = login(users.by_role()[role]).get(path.format(sid=survey.pk, pid=survey.person_id))
     assert response.status_code == (200 if role in allowed else 404), html(response)[:300]
@@ -73,12 +105,12 @@ def test_each_survey_page_opens_only_for_the_roles_that_may(role: str, path: str
         assert survey.person.name in html(response)
 
 
-@pytest.mark.parametrize("path", ["/surveys/{sid}", "/surveys/{sid}/edit",
-                                  "/surveys/new?person={pid}", "/persons/{pid}"])
-def test_another_towns_survey_looks_exactly_like_an_absent_one(path: str, users: Any,
-                                                              survey_in: Survey,
-                                                              survey_out: Survey,
-                                                              login: Any) -> None:
+@pytest.mark.parametrize(
+    "path", ["/surveys/{sid}", "/surveys/{sid}/edit", "/surveys/new?person={pid}", "/persons/{pid}"]
+)
+def test_another_towns_survey_looks_exactly_like_an_absent_one(
+    path: str, users: Any, survey_in: Survey, survey_out: Survey, login: Any
+) -> None:
     client = login(users.town_staff)
     hidden = client.get(path.format(sid=survey_out.pk, pid=survey_out.person_id))
     absent = client.get(path.format(sid=survey_out.pk + 1000, pid=survey_out.person_id + 1000))
@@ -87,24 +119,35 @@ def test_another_towns_survey_looks_exactly_like_an_absent_one(path: str, users:
     assert "乙陶瓷厂" not in html(hidden) and survey_out.person.name not in html(hidden)
 
 
-def test_town_staff_cannot_post_to_another_towns_survey_or_person(users: Any, survey_out: Survey,
-                                                                  login: Any) -> None:
+def test_town_staff_cannot_post_to_another_towns_survey_or_person(
+    users: Any, survey_out: Survey, login: Any
+) -> None:
     client = login(users.town_staff)
     entries = AuditEntry.objects.count()
-    assert client.post(f"/surveys/{survey_out.pk}/edit",
-                       {"surveyed_on": "2024-06-01", "employer": "改"}).status_code == 404
-    assert client.post(f"/surveys/new?person={survey_out.person_id}",
-                       {"surveyed_on": "2024-07-01", "year": "2024"}).status_code == 404
+    assert (
+        client.post(
+            f"/surveys/{survey_out.pk}/edit", {"surveyed_on": "2024-06-01", "employer": "改"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/surveys/new?person={survey_out.person_id}",
+            {"surveyed_on": "2024-07-01", "year": "2024"},
+        ).status_code
+        == 404
+    )
     assert Survey.objects.get(pk=survey_out.pk).employer == "乙陶瓷厂"
     assert Survey.objects.count() == 1 and AuditEntry.objects.count() == entries
 
 
-def test_the_list_is_scoped_and_filtered(users: Any, survey_in: Survey, survey_out: Survey,
-                                         login: Any) -> None:
+def test_the_list_is_scoped_and_filtered(
+    users: Any, survey_in: Survey, survey_out: Survey, login: Any
+) -> None:
     mine = html(login(users.town_staff).get("/surveys"))
     assert f'href="/surveys/{survey_in.pk}"' in mine
     assert f'href="/surveys/{survey_out.pk}"' not in mine and survey_out.person.name not in mine
-    assert f'value="{CIZAO}"' not in mine          # no town choice for town staff
+    assert f'value="{CIZAO}"' not in mine  # no town choice for town staff
     city = login(users.city_admin)
     both = html(city.get("/surveys"))
     assert f'href="/surveys/{survey_in.pk}"' in both and f'href="/surveys/{survey_out.pk}"' in both
@@ -115,18 +158,22 @@ def test_the_list_is_scoped_and_filtered(users: Any, survey_in: Survey, survey_o
     assert f'href="/surveys/{survey_in.pk}"' in html(city.get("/surveys?year=2024"))
 
 
-@pytest.mark.parametrize("query", ["?year=abc", "?town=x", "?year=2024&town=1234", "?page=zz",
-                                   "?page=-3", "?year=" + "9" * 50])
-def test_bad_list_filters_are_shown_not_crashed(query: str, users: Any, survey_in: Survey,
-                                                login: Any) -> None:
+@pytest.mark.parametrize(
+    "query",
+    ["?year=abc", "?town=x", "?year=2024&town=1234", "?page=zz", "?page=-3", "?year=" + "9" * 50],
+)
+def test_bad_list_filters_are_shown_not_crashed(
+    query: str, users: Any, survey_in: Survey, login: Any
+) -> None:
     response = login(users.city_admin).get("/surveys" + query)
     assert response.status_code == 200
     if "year=abc" in query or "town=" in query:
         assert 'role="alert"' in html(response)
 
 
-def test_a_survey_is_registered_from_the_persons_page(users: Any, person_in: Person,
-                                                      login: Any) -> None:
+def test_a_survey_is_registered_from_the_persons_page(
+    users: Any, person_in: Person, login: Any
+) -> None:
     client = login(users.town_staff)
     person_page = html(client.get(f"/persons/{person_in.pk}"))
     assert f'href="/surveys/new?person={person_in.pk}"' in person_page
@@ -136,10 +183,17 @@ def test_a_survey_is_registered_from_the_persons_page(users: Any, person_in: Per
     data = form_data(post_form(html(page)))
     today = timezone.localdate()
     assert data["year"] == str(today.year) and data["surveyed_on"] == today.isoformat()
-    data.update(wants_work="on", training_need="on", wanted_types=["employment_skills"],
-                wanted_skills=["ecommerce", "cooking"], preferred_mode="centralized",
-                accessibility_needs=["companion"], employment_form="", not_working_reason="4",
-                surveyor="陈专干")
+    data.update(
+        wants_work="on",
+        training_need="on",
+        wanted_types=["employment_skills"],
+        wanted_skills=["ecommerce", "cooking"],
+        preferred_mode="centralized",
+        accessibility_needs=["companion"],
+        employment_form="",
+        not_working_reason="4",
+        surveyor="陈专干",
+    )
     creates = AuditEntry.objects.filter(action="survey.create").count()
     response = client.post(f"/surveys/new?person={person_in.pk}", data)
     assert response.status_code == 302, html(response)[:2000]
@@ -156,24 +210,28 @@ def test_a_survey_is_registered_from_the_persons_page(users: Any, person_in: Per
         assert text in detail, text
     history = html(client.get(f"/persons/{person_in.pk}"))
     assert "<caption>调查记录</caption>" in history
-    assert f'href="/surveys/{survey.pk}"' in history and f'href="/surveys/{survey.pk}/edit"' in history
+    assert (
+        f'href="/surveys/{survey.pk}"' in history and f'href="/surveys/{survey.pk}/edit"' in history
+    )
     assert "尚无调查记录" not in history
 
 
-@pytest.mark.parametrize("changes,messages", [
-    ({"surveyed_on": ""}, [services.SURVEYED_ON_REQUIRED]),
-    ({"surveyed_on": "2024-02-30"}, [services.SURVEYED_ON_INVALID]),
-    ({"surveyed_on": "2099-01-01", "year": "2099"}, [services.YEAR_INVALID]),
-    ({"surveyed_on": "2023-12-31", "year": "2024"}, [services.SURVEYED_ON_OUTSIDE_YEAR]),
-    ({"wanted_skills": ["ecommerce"]}, [services.NEEDS_WITHOUT_TRAINING]),
-    ({"employment_form": "1", "not_working_reason": "2"}, ["已就业人员不填未就业原因"]),
-    ({"employment_form": "9"}, []),     # not a choice: the form itself refuses it
-    ({"year": "abc"}, []),
-])
-def test_an_invalid_survey_shows_every_error_and_writes_nothing(changes: dict[str, Any],
-                                                                messages: list[str], users: Any,
-                                                                person_in: Person,
-                                                                login: Any) -> None:
+@pytest.mark.parametrize(
+    "changes,messages",
+    [
+        ({"surveyed_on": ""}, [services.SURVEYED_ON_REQUIRED]),
+        ({"surveyed_on": "2024-02-30"}, [services.SURVEYED_ON_INVALID]),
+        ({"surveyed_on": "2099-01-01", "year": "2099"}, [services.YEAR_INVALID]),
+        ({"surveyed_on": "2023-12-31", "year": "2024"}, [services.SURVEYED_ON_OUTSIDE_YEAR]),
+        ({"wanted_skills": ["ecommerce"]}, [services.NEEDS_WITHOUT_TRAINING]),
+        ({"employment_form": "1", "not_working_reason": "2"}, ["已就业人员不填未就业原因"]),
+        ({"employment_form": "9"}, []),  # not a choice: the form itself refuses it
+        ({"year": "abc"}, []),
+    ],
+)
+def test_an_invalid_survey_shows_every_error_and_writes_nothing(
+    changes: dict[str, Any], messages: list[str], users: Any, person_in: Person, login: Any
+) -> None:
     client = login(users.town_staff)
     data = form_data(post_form(html(client.get(f"/surveys/new?person={person_in.pk}"))))
     data.update(changes)
@@ -191,8 +249,9 @@ def test_an_invalid_survey_shows_every_error_and_writes_nothing(changes: dict[st
             assert f'value="{value}"' in page, key
 
 
-def test_a_second_survey_of_the_year_is_refused_on_the_page(users: Any, survey_in: Survey,
-                                                            login: Any) -> None:
+def test_a_second_survey_of_the_year_is_refused_on_the_page(
+    users: Any, survey_in: Survey, login: Any
+) -> None:
     client = login(users.town_staff)
     data = form_data(post_form(html(client.get(f"/surveys/new?person={survey_in.person_id}"))))
     data.update(year="2024", surveyed_on="2024-08-08")
@@ -202,12 +261,16 @@ def test_a_second_survey_of_the_year_is_refused_on_the_page(users: Any, survey_i
     assert Survey.objects.filter(person_id=survey_in.person_id).count() == 1
 
 
-@pytest.mark.parametrize("query", ["", "?person=", "?person=abc", f"?person={10**30}", "?person=-1"])
+@pytest.mark.parametrize(
+    "query", ["", "?person=", "?person=abc", f"?person={10**30}", "?person=-1"]
+)
 def test_the_new_survey_page_needs_a_person_in_scope(query: str, users: Any, login: Any) -> None:
     assert login(users.city_admin).get("/surveys/new" + query).status_code == 404
 
 
-def test_editing_a_survey_saves_only_what_changed(users: Any, survey_in: Survey, login: Any) -> None:
+def test_editing_a_survey_saves_only_what_changed(
+    users: Any, survey_in: Survey, login: Any
+) -> None:
     client = login(users.town_staff)
     page = html(client.get(f"/surveys/{survey_in.pk}/edit"))
     data = form_data(post_form(page))
@@ -255,9 +318,9 @@ def test_editing_keeps_a_skill_retired_since(users: Any, survey_in: Survey, logi
 
 
 @pytest.mark.parametrize("role", sorted(BROWSERS))
-def test_the_detail_shows_the_record_and_edit_links_only_to_editors(role: str, users: Any,
-                                                                    survey_in: Survey,
-                                                                    login: Any) -> None:
+def test_the_detail_shows_the_record_and_edit_links_only_to_editors(
+    role: str, users: Any, survey_in: Survey, login: Any
+) -> None:
     page = html(login(users.by_role()[role]).get(f"/surveys/{survey_in.pk}"))
     for text in ("2024-05-10", "按比例就业", "甲鞋业公司", "电子商务", "岗位技能提升培训"):
         assert text in page, text
@@ -268,11 +331,13 @@ def test_the_detail_shows_the_record_and_edit_links_only_to_editors(role: str, u
     assert (f'href="/surveys/{survey_in.pk}/edit"' in person_page) is (role in EDITORS)
 
 
-def test_a_persons_page_lists_only_their_own_surveys_newest_first(users: Any, survey_in: Survey,
-                                                                  survey_out: Survey,
-                                                                  login: Any) -> None:
-    newer = services.survey_create(actor=users.city_admin, data={
-        "person": survey_in.person_id, "surveyed_on": timezone.localdate()})
+def test_a_persons_page_lists_only_their_own_surveys_newest_first(
+    users: Any, survey_in: Survey, survey_out: Survey, login: Any
+) -> None:
+    newer = services.survey_create(
+        actor=users.city_admin,
+        data={"person": survey_in.person_id, "surveyed_on": timezone.localdate()},
+    )
     page = html(login(users.city_admin).get(f"/persons/{survey_in.person_id}"))
     table = re.search(r"<caption>调查记录</caption>.*?</table>", page, re.S).group(0)
     assert f'/surveys/{survey_out.pk}"' not in table
@@ -281,7 +346,8 @@ def test_a_persons_page_lists_only_their_own_surveys_newest_first(users: Any, su
 
 
 def test_progress_lists_towns_sorts_them_and_opens_a_towns_unsurveyed(
-        users: Any, survey_in: Survey, survey_out: Survey, login: Any) -> None:
+    users: Any, survey_in: Survey, survey_out: Survey, login: Any
+) -> None:
     client = login(users.city_admin)
     page = html(client.get(f"/surveys/progress?year={PAST_YEAR}"))
     assert "安海镇" in page and "磁灶镇" in page and "深沪镇" in page
@@ -298,8 +364,9 @@ def test_progress_lists_towns_sorts_them_and_opens_a_towns_unsurveyed(
     assert "全部已调查" in done
 
 
-def test_town_staff_progress_shows_their_town_only(users: Any, survey_in: Survey,
-                                                   survey_out: Survey, login: Any) -> None:
+def test_town_staff_progress_shows_their_town_only(
+    users: Any, survey_in: Survey, survey_out: Survey, login: Any
+) -> None:
     client = login(users.town_staff)
     page = html(client.get("/surveys/progress"))
     assert "安海镇" in page and "磁灶镇" not in page and "深沪镇" not in page
@@ -308,10 +375,12 @@ def test_town_staff_progress_shows_their_town_only(users: Any, survey_in: Survey
     assert f"/surveys/new?person={survey_out.person_id}" not in other
 
 
-@pytest.mark.parametrize("query", ["?year=abc", "?town=x", "?order=evil", "?town=350582999000",
-                                   f"?town={ANHAI}&page=zz"])
-def test_bad_progress_parameters_are_shown_not_crashed(query: str, users: Any, survey_in: Survey,
-                                                       login: Any) -> None:
+@pytest.mark.parametrize(
+    "query", ["?year=abc", "?town=x", "?order=evil", "?town=350582999000", f"?town={ANHAI}&page=zz"]
+)
+def test_bad_progress_parameters_are_shown_not_crashed(
+    query: str, users: Any, survey_in: Survey, login: Any
+) -> None:
     response = login(users.city_admin).get("/surveys/progress" + query)
     assert response.status_code == 200
     if "abc" in query or "town=x" in query:
@@ -332,14 +401,18 @@ def test_city_staff_add_and_edit_skills_by_code(users: Any, login: Any) -> None:
     assert AuditEntry.objects.filter(action="skill.save").count() == 2
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"code": "Tea Art", "name": "茶艺"}, services.SKILL_CODE_INVALID),
-    ({"code": "tea_art", "name": "电子商务"}, services.SKILL_DUPLICATE),
-    ({"code": "", "name": ""}, None),
-    ({"code": "tea_art", "name": "茶艺", "skill": "abc"}, None),
-])
-def test_a_bad_skill_is_shown_on_the_page(data: dict[str, str], message: str | None, users: Any,
-                                          login: Any) -> None:
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"code": "Tea Art", "name": "茶艺"}, services.SKILL_CODE_INVALID),
+        ({"code": "tea_art", "name": "电子商务"}, services.SKILL_DUPLICATE),
+        ({"code": "", "name": ""}, None),
+        ({"code": "tea_art", "name": "茶艺", "skill": "abc"}, None),
+    ],
+)
+def test_a_bad_skill_is_shown_on_the_page(
+    data: dict[str, str], message: str | None, users: Any, login: Any
+) -> None:
     count = Skill.objects.count()
     response = login(users.city_admin).post("/surveys/skills", data)
     if data.get("skill"):
@@ -354,13 +427,24 @@ def test_a_bad_skill_is_shown_on_the_page(data: dict[str, str], message: str | N
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - {"city_admin"}))
 def test_only_city_staff_may_post_skills(role: str, users: Any, login: Any) -> None:
-    response = login(users.by_role()[role]).post("/surveys/skills", {"code": "tea_art", "name": "茶艺"})
+    response = login(users.by_role()[role]).post(
+        "/surveys/skills", {"code": "tea_art", "name": "茶艺"}
+    )
     assert response.status_code == 404
     assert not Skill.objects.filter(code="tea_art").exists()
 
 
-@pytest.mark.parametrize("path", ["/surveys", "/surveys/new?person=1", "/surveys/1",
-                                  "/surveys/1/edit", "/surveys/progress", "/surveys/skills"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/surveys",
+        "/surveys/new?person=1",
+        "/surveys/1",
+        "/surveys/1/edit",
+        "/surveys/progress",
+        "/surveys/skills",
+    ],
+)
 def test_anonymous_visitors_are_sent_to_login(path: str, db: Any) -> None:
     response = Client().get(path)
     assert response.status_code == 302 and response["Location"].startswith("/login?next=")

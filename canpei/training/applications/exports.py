@@ -3,7 +3,8 @@ stream through the caller's scope and audited."""
 
 from __future__ import annotations
 
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any
+from collections.abc import Iterator, Mapping
 
 from django.utils import timezone
 

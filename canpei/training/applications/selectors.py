@@ -41,7 +41,7 @@ class ApplicationFilters:
     year: int | None = None
 
     @classmethod
-    def from_params(cls, params: Any) -> "ApplicationFilters":
+    def from_params(cls, params: Any) -> ApplicationFilters:
         """Parse query parameters, naming each bad one; unknown parameters are ignored."""
         read = FilterParams(params)
         filters = cls(state=read.choice("state", ApplicationState.values, STATE_INVALID),
@@ -91,7 +91,7 @@ class StaffTrainingFilters:
     year: int | None = None
 
     @classmethod
-    def from_params(cls, params: Any) -> "StaffTrainingFilters":
+    def from_params(cls, params: Any) -> StaffTrainingFilters:
         read = FilterParams(params)
         filters = cls(town=read.town(), year=read.year())
         read.done()

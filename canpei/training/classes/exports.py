@@ -3,7 +3,8 @@ as a stream through the caller's scope and audited like every export."""
 
 from __future__ import annotations
 
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any
+from collections.abc import Iterator, Mapping
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce

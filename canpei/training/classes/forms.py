@@ -3,7 +3,8 @@ checked by the training services, whose field errors the views put back beside t
 
 from __future__ import annotations
 
-from typing import Any, Iterable, cast
+from typing import Any, cast
+from collections.abc import Iterable
 
 from django import forms
 from django.db.models import Q

@@ -16,7 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -674,7 +675,7 @@ def _parse_certificate_row(importer: _Importer, row: _Row,
 
 # The upload page's help on the two training sheets, shown once when either may be run.
 TRAINING_IMPORT_HELP = (
-    _("培训班花名册/考勤：班级编号、身份证号、姓名，可选出勤学时、状态、退学原因，以及以日期为表头的考勤列（如 2026-03-02（4学时）），每格为该学员当次出勤学时。"),
+    _("培训班花名册/考勤：班级编号、身份证号、姓名，可选出勤学时、状态、退学原因，以及以日期为表头的考勤列（如 2026-03-02（4学时）），每格为该学员当次出勤学时。"),  # noqa: E501
     _("培训证书：班级编号、身份证号、姓名、证书类型、证书等级、证书编号、发证日期、发证机构，可选鉴定结果；班级结业申报后、学员已结业才能登记。"),
     _("与系统中相同的行不会重复写入；同一文件导入两次，第二次不会有变化。"),
 )

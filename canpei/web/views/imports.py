@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, cast
+from typing import Any, cast
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.forms import ChoiceField

@@ -23,14 +23,18 @@ PAST_YEAR = 2024
 
 
 def _person(users: Any, first17: str, name: str, town: str = ANHAI) -> Person:
-    return person_create(actor=users.city_admin, data=person_data(
-        name=name, id_number=make_id(first17), cert_number="", town=town))
+    return person_create(
+        actor=users.city_admin,
+        data=person_data(name=name, id_number=make_id(first17), cert_number="", town=town),
+    )
 
 
 def _survey(users: Any, person: Person, year: int) -> None:
     today = timezone.localdate()
     day = today if year == today.year else dt.date(year, 6, 30)
-    survey_create(actor=users.city_admin, data={"person": person.pk, "year": year, "surveyed_on": day})
+    survey_create(
+        actor=users.city_admin, data={"person": person.pk, "year": year, "surveyed_on": day}
+    )
 
 
 @pytest.fixture
@@ -38,8 +42,8 @@ def registry(users: Any, person_in: Person, person_out: Person) -> dict[str, Per
     """安海镇: persons due and not due for every reason; 磁灶镇: person_out (due)."""
     this_year = timezone.localdate().year
     people = {
-        "due_surveyed": person_in,                                          # man, born 1990
-        "due_unsurveyed": _person(users, "35058219950817001", "王五"),       # man, born 1995
+        "due_surveyed": person_in,  # man, born 1990
+        "due_unsurveyed": _person(users, "35058219950817001", "王五"),  # man, born 1995
         "woman_due": _person(users, f"350582{this_year - 40}0101002", "林秀"),
         # A woman of 56 and a man of 61: past working age (54 / 59 by default).
         "woman_too_old": _person(users, f"350582{this_year - 56}0101002", "陈阿婆"),
@@ -50,14 +54,19 @@ def registry(users: Any, person_in: Person, person_out: Person) -> dict[str, Per
         "other_town": person_out,
     }
     _survey(users, people["due_surveyed"], this_year)
-    _survey(users, people["woman_due"], this_year - 1)            # last year's only
-    _survey(users, people["woman_too_old"], this_year)             # surveyed, but not due
-    _survey(users, people["moved_out"], this_year)                 # surveyed before moving
+    _survey(users, people["woman_due"], this_year - 1)  # last year's only
+    _survey(users, people["woman_too_old"], this_year)  # surveyed, but not due
+    _survey(users, people["moved_out"], this_year)  # surveyed before moving
     _survey(users, people["other_town"], this_year)
-    person_change_status(actor=users.city_admin, person=people["moved_out"], status="moved_out",
-                         comment="迁往泉州市区")
-    person_change_status(actor=users.city_admin, person=people["deceased"], status="deceased",
-                         comment="病故")
+    person_change_status(
+        actor=users.city_admin,
+        person=people["moved_out"],
+        status="moved_out",
+        comment="迁往泉州市区",
+    )
+    person_change_status(
+        actor=users.city_admin, person=people["deceased"], status="deceased", comment="病故"
+    )
     return people
 
 
@@ -66,7 +75,8 @@ def _row(rows: list[sel.TownProgress], town: str) -> sel.TownProgress:
 
 
 def test_due_counts_only_active_working_age_persons_and_surveyed_those_of_the_year(
-        users: Any, registry: dict[str, Person]) -> None:
+    users: Any, registry: dict[str, Person]
+) -> None:
     year = timezone.localdate().year
     rows = sel.survey_progress(user=users.city_admin, year=year)
     anhai = _row(rows, ANHAI)
@@ -78,26 +88,29 @@ def test_due_counts_only_active_working_age_persons_and_surveyed_those_of_the_ye
     assert (cizao.due, cizao.surveyed, cizao.ratio) == (1, 1, 1.0)
 
 
-def test_due_follows_the_working_age_rule_of_the_registry(users: Any,
-                                                          registry: dict[str, Person]) -> None:
+def test_due_follows_the_working_age_rule_of_the_registry(
+    users: Any, registry: dict[str, Person]
+) -> None:
     """The same persons as canpei.people.selectors.working_age_q picks, active only."""
     today = timezone.localdate()
     for year, on in ((today.year, today), (PAST_YEAR, dt.date(PAST_YEAR, 12, 31))):
         rows = sel.survey_progress(user=users.city_admin, year=year)
         for town in (ANHAI, CIZAO):
-            expected = Person.objects.filter(Q(town_id=town) & Q(status="active")
-                                             & working_age_q(on)).count()
+            expected = Person.objects.filter(
+                Q(town_id=town) & Q(status="active") & working_age_q(on)
+            ).count()
             assert _row(rows, town).due == expected, (year, town)
 
 
 def test_a_past_year_judges_working_age_at_its_end(users: Any, person_in: Person) -> None:
     """A man who turned 60 after 2024 was still due in 2024."""
-    aged = _person(users, "35058219650301001", "蔡老")   # 59 on 2024-12-31, 60 on 2025-03-01
+    aged = _person(users, "35058219650301001", "蔡老")  # 59 on 2024-12-31, 60 on 2025-03-01
     assert sel.reference_date(PAST_YEAR) == dt.date(PAST_YEAR, 12, 31)
     due_then = {p.pk for p in sel.unsurveyed_persons(user=users.city_admin, year=PAST_YEAR)}
     assert aged.pk in due_then
-    due_now = {p.pk for p in sel.unsurveyed_persons(user=users.city_admin,
-                                                    year=timezone.localdate().year)}
+    due_now = {
+        p.pk for p in sel.unsurveyed_persons(user=users.city_admin, year=timezone.localdate().year)
+    }
     assert aged.pk not in due_now
 
 
@@ -119,25 +132,32 @@ def test_town_staff_see_only_their_town(users: Any, registry: dict[str, Person])
 
 
 @pytest.mark.parametrize("role", ["employment_service", "auditor"])
-def test_city_wide_readers_see_the_same_figures_as_city_staff(role: str, users: Any,
-                                                             registry: dict[str, Person]) -> None:
+def test_city_wide_readers_see_the_same_figures_as_city_staff(
+    role: str, users: Any, registry: dict[str, Person]
+) -> None:
     year = timezone.localdate().year
     mine = sel.survey_progress(user=users.by_role()[role], year=year)
     city = sel.survey_progress(user=users.city_admin, year=year)
-    assert [(r.town, r.due, r.surveyed) for r in mine] == [(r.town, r.due, r.surveyed) for r in city]
+    assert [(r.town, r.due, r.surveyed) for r in mine] == [
+        (r.town, r.due, r.surveyed) for r in city
+    ]
 
 
-@pytest.mark.parametrize("role", ["institution_staff", "sys_admin", "security_admin", "audit_admin"])
-def test_roles_that_do_not_browse_persons_count_nobody(role: str, users: Any,
-                                                       registry: dict[str, Person]) -> None:
+@pytest.mark.parametrize(
+    "role", ["institution_staff", "sys_admin", "security_admin", "audit_admin"]
+)
+def test_roles_that_do_not_browse_persons_count_nobody(
+    role: str, users: Any, registry: dict[str, Person]
+) -> None:
     year = timezone.localdate().year
     rows = sel.survey_progress(user=users.by_role()[role], year=year)
     assert all((r.due, r.surveyed) == (0, 0) for r in rows)
     assert not sel.unsurveyed_persons(user=users.by_role()[role], year=year).exists()
 
 
-def test_unsurveyed_lists_exactly_the_due_but_not_surveyed(users: Any,
-                                                           registry: dict[str, Person]) -> None:
+def test_unsurveyed_lists_exactly_the_due_but_not_surveyed(
+    users: Any, registry: dict[str, Person]
+) -> None:
     year = timezone.localdate().year
     rows = list(sel.unsurveyed_persons(user=users.city_admin, year=year))
     assert [p.pk for p in rows] == sorted([registry["due_unsurveyed"].pk, registry["woman_due"].pk])
@@ -147,16 +167,20 @@ def test_unsurveyed_lists_exactly_the_due_but_not_surveyed(users: Any,
     # Last year: 林秀 was surveyed then; everyone else due that year was not.
     last = {p.pk for p in sel.unsurveyed_persons(user=users.city_admin, year=year - 1)}
     assert registry["woman_due"].pk not in last
-    assert {registry["due_surveyed"].pk, registry["due_unsurveyed"].pk,
-            registry["other_town"].pk} <= last
+    assert {
+        registry["due_surveyed"].pk,
+        registry["due_unsurveyed"].pk,
+        registry["other_town"].pk,
+    } <= last
     # The counts and the list agree.
     for row in sel.survey_progress(user=users.city_admin, year=year):
         listed = sel.unsurveyed_persons(user=users.city_admin, year=year, town=row.town).count()
         assert listed == row.remaining, row.town
 
 
-def test_progress_orders_by_town_ratio_remaining_and_due(users: Any,
-                                                         registry: dict[str, Person]) -> None:
+def test_progress_orders_by_town_ratio_remaining_and_due(
+    users: Any, registry: dict[str, Person]
+) -> None:
     year = timezone.localdate().year
     by_town = sel.survey_progress(user=users.city_admin, year=year)
     assert [r.town for r in by_town] == sorted(r.town for r in by_town)
@@ -170,8 +194,9 @@ def test_progress_orders_by_town_ratio_remaining_and_due(users: Any,
     # Ties keep the town order; an unknown order is the town order.
     zeros = [r.town for r in lowest_first if r.due == 0]
     assert zeros == sorted(zeros)
-    assert [r.town for r in sel.survey_progress(user=users.city_admin, year=year,
-                                                order="drop table")] == [r.town for r in by_town]
+    assert [
+        r.town for r in sel.survey_progress(user=users.city_admin, year=year, order="drop table")
+    ] == [r.town for r in by_town]
 
 
 def test_year_and_town_filters_are_parsed_strictly() -> None:

@@ -38,16 +38,35 @@ def error_pairs(exc: Any) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- create
 
 
-def test_it_creates_a_survey_with_every_field_and_audits_it_once(users: Any, person_in: Any) -> None:
+def test_it_creates_a_survey_with_every_field_and_audits_it_once(
+    users: Any, person_in: Any
+) -> None:
     before = audit_count("survey.create")
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, employment_form="", not_working_reason="4", employer="", wants_work=True,
-        new_entrant=True, registered_unemployed=False, entrepreneurship_intention=True,
-        training_need=True, wanted_types=["entrepreneurship", "employment_skills"],
-        wanted_skills=["ecommerce", "computer"], preferred_mode="remote",
-        accessibility_needs=["screen_reader"], surveyor="陈专干"))
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in,
+            employment_form="",
+            not_working_reason="4",
+            employer="",
+            wants_work=True,
+            new_entrant=True,
+            registered_unemployed=False,
+            entrepreneurship_intention=True,
+            training_need=True,
+            wanted_types=["entrepreneurship", "employment_skills"],
+            wanted_skills=["ecommerce", "computer"],
+            preferred_mode="remote",
+            accessibility_needs=["screen_reader"],
+            surveyor="陈专干",
+        ),
+    )
     stored = Survey.objects.get(pk=survey.pk)
-    assert (stored.person_id, stored.year, stored.surveyed_on) == (person_in.pk, PAST_YEAR, PAST_DAY)
+    assert (stored.person_id, stored.year, stored.surveyed_on) == (
+        person_in.pk,
+        PAST_YEAR,
+        PAST_DAY,
+    )
     assert stored.not_working_reason == "4" and stored.employment_form == ""
     assert stored.wants_work and stored.new_entrant and stored.entrepreneurship_intention
     assert stored.wanted_types == ["employment_skills", "entrepreneurship"]
@@ -68,34 +87,46 @@ def test_the_year_defaults_to_the_year_of_the_survey_date(users: Any, person_in:
     assert survey.year == PAST_DAY.year
 
 
-def test_a_second_survey_for_the_same_person_and_year_is_a_conflict(users: Any,
-                                                                    person_in: Any) -> None:
-    s.survey_create(actor=users.town_staff, data=survey_data(person_in, employer="甲公司",
-                                                            employment_form="1"))
+def test_a_second_survey_for_the_same_person_and_year_is_a_conflict(
+    users: Any, person_in: Any
+) -> None:
+    s.survey_create(
+        actor=users.town_staff, data=survey_data(person_in, employer="甲公司", employment_form="1")
+    )
     surveys, entries = Survey.objects.count(), AuditEntry.objects.count()
     with pytest.raises(Conflict) as exc:
-        s.survey_create(actor=users.city_admin, data=survey_data(
-            person_in, surveyed_on=dt.date(2024, 9, 1), employment_form="3"))
+        s.survey_create(
+            actor=users.city_admin,
+            data=survey_data(person_in, surveyed_on=dt.date(2024, 9, 1), employment_form="3"),
+        )
     message = s.SURVEY_DUPLICATE.format(year=PAST_YEAR)
     assert exc.value.message == message
     assert error_pairs(exc) == [("year", message)]
     assert (Survey.objects.count(), AuditEntry.objects.count()) == (surveys, entries)
     assert Survey.objects.get(person=person_in).employer == "甲公司"
     # Another year is another survey.
-    s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=PAST_YEAR - 1, surveyed_on=dt.date(PAST_YEAR - 1, 6, 1)))
+    s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(person_in, year=PAST_YEAR - 1, surveyed_on=dt.date(PAST_YEAR - 1, 6, 1)),
+    )
     assert Survey.objects.filter(person=person_in).count() == 2
 
 
-def test_moving_a_survey_onto_a_year_already_surveyed_is_a_conflict(users: Any,
-                                                                    person_in: Any) -> None:
+def test_moving_a_survey_onto_a_year_already_surveyed_is_a_conflict(
+    users: Any, person_in: Any
+) -> None:
     s.survey_create(actor=users.town_staff, data=survey_data(person_in))
-    older = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=2023, surveyed_on=dt.date(2023, 3, 1)))
+    older = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(person_in, year=2023, surveyed_on=dt.date(2023, 3, 1)),
+    )
     entries = AuditEntry.objects.count()
     with pytest.raises(Conflict) as exc:
-        s.survey_update(actor=users.town_staff, survey=older,
-                        data={"year": PAST_YEAR, "surveyed_on": dt.date(2024, 3, 1)})
+        s.survey_update(
+            actor=users.town_staff,
+            survey=older,
+            data={"year": PAST_YEAR, "surveyed_on": dt.date(2024, 3, 1)},
+        )
     assert error_pairs(exc) == [("year", s.SURVEY_DUPLICATE.format(year=PAST_YEAR))]
     stored = Survey.objects.get(pk=older.pk)
     assert (stored.year, stored.surveyed_on) == (2023, dt.date(2023, 3, 1))
@@ -117,41 +148,82 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("date missing", {"surveyed_on": ""}, "surveyed_on", s.SURVEYED_ON_REQUIRED),
     ("date impossible", {"surveyed_on": "2024-02-30"}, "surveyed_on", s.SURVEYED_ON_INVALID),
     ("date not a date", {"surveyed_on": "next week"}, "surveyed_on", s.SURVEYED_ON_INVALID),
-    ("date outside the year", {"surveyed_on": dt.date(2023, 12, 31)}, "surveyed_on",
-     s.SURVEYED_ON_OUTSIDE_YEAR),
+    (
+        "date outside the year",
+        {"surveyed_on": dt.date(2023, 12, 31)},
+        "surveyed_on",
+        s.SURVEYED_ON_OUTSIDE_YEAR,
+    ),
     ("employment form", {"employment_form": "8"}, "employment_form", rules.EMPLOYMENT_FORM_INVALID),
-    ("not-working reason", {"not_working_reason": "9"}, "not_working_reason",
-     rules.NOT_WORKING_REASON_INVALID),
-    ("reason with a form", {"employment_form": "1", "not_working_reason": "3"},
-     "not_working_reason", rules.NOT_WORKING_WITH_FORM),
+    (
+        "not-working reason",
+        {"not_working_reason": "9"},
+        "not_working_reason",
+        rules.NOT_WORKING_REASON_INVALID,
+    ),
+    (
+        "reason with a form",
+        {"employment_form": "1", "not_working_reason": "3"},
+        "not_working_reason",
+        rules.NOT_WORKING_WITH_FORM,
+    ),
     ("employer too long", {"employer": "企" * 101}, "employer", s.EMPLOYER_TOO_LONG),
     ("surveyor too long", {"surveyor": "张" * 31}, "surveyor", s.SURVEYOR_TOO_LONG),
     ("boolean", {"wants_work": "maybe"}, "wants_work", s.BOOLEAN_INVALID),
     ("boolean as a number", {"training_need": 2}, "training_need", s.BOOLEAN_INVALID),
-    ("wanted type", {"training_need": True, "wanted_types": ["cooking"]}, "wanted_types",
-     s.WANTED_TYPES_INVALID),
-    ("wanted types not a list", {"training_need": True, "wanted_types": 5}, "wanted_types",
-     s.WANTED_TYPES_INVALID),
-    ("wanted skill", {"training_need": True, "wanted_skills": ["underwater_welding"]},
-     "wanted_skills", s.WANTED_SKILLS_INVALID.format(codes="underwater_welding")),
-    ("wanted skills not a list", {"training_need": True, "wanted_skills": {"a": 1}},
-     "wanted_skills", s.WANTED_SKILLS_INVALID.format(codes="")),
+    (
+        "wanted type",
+        {"training_need": True, "wanted_types": ["cooking"]},
+        "wanted_types",
+        s.WANTED_TYPES_INVALID,
+    ),
+    (
+        "wanted types not a list",
+        {"training_need": True, "wanted_types": 5},
+        "wanted_types",
+        s.WANTED_TYPES_INVALID,
+    ),
+    (
+        "wanted skill",
+        {"training_need": True, "wanted_skills": ["underwater_welding"]},
+        "wanted_skills",
+        s.WANTED_SKILLS_INVALID.format(codes="underwater_welding"),
+    ),
+    (
+        "wanted skills not a list",
+        {"training_need": True, "wanted_skills": {"a": 1}},
+        "wanted_skills",
+        s.WANTED_SKILLS_INVALID.format(codes=""),
+    ),
     ("mode", {"preferred_mode": "evening"}, "preferred_mode", s.PREFERRED_MODE_INVALID),
-    ("accessibility", {"accessibility_needs": ["braille_printer"]}, "accessibility_needs",
-     s.ACCESSIBILITY_INVALID),
-    ("types without a need", {"training_need": False, "wanted_types": ["employment_skills"]},
-     "training_need", s.NEEDS_WITHOUT_TRAINING),
-    ("skills without a need", {"wanted_skills": ["ecommerce"]}, "training_need",
-     s.NEEDS_WITHOUT_TRAINING),
+    (
+        "accessibility",
+        {"accessibility_needs": ["braille_printer"]},
+        "accessibility_needs",
+        s.ACCESSIBILITY_INVALID,
+    ),
+    (
+        "types without a need",
+        {"training_need": False, "wanted_types": ["employment_skills"]},
+        "training_need",
+        s.NEEDS_WITHOUT_TRAINING,
+    ),
+    (
+        "skills without a need",
+        {"wanted_skills": ["ecommerce"]},
+        "training_need",
+        s.NEEDS_WITHOUT_TRAINING,
+    ),
     ("unknown field", {"status": "deceased"}, "status", s.UNKNOWN_FIELD),
 ]
 
 
-@pytest.mark.parametrize("fields,field,message", [case[1:] for case in INVALID],
-                         ids=[case[0] for case in INVALID])
-def test_each_invalid_field_is_named_and_nothing_is_written(fields: dict[str, Any], field: str,
-                                                            message: str, users: Any,
-                                                            person_in: Any) -> None:
+@pytest.mark.parametrize(
+    "fields,field,message", [case[1:] for case in INVALID], ids=[case[0] for case in INVALID]
+)
+def test_each_invalid_field_is_named_and_nothing_is_written(
+    fields: dict[str, Any], field: str, message: str, users: Any, person_in: Any
+) -> None:
     data = survey_data(person_in, **fields)
     entries = AuditEntry.objects.count()
     with pytest.raises(InvalidInput) as exc:
@@ -166,30 +238,55 @@ def test_each_invalid_field_is_named_and_nothing_is_written(fields: dict[str, An
 def test_a_survey_date_in_the_future_is_refused(users: Any, person_in: Any) -> None:
     tomorrow = _today() + dt.timedelta(days=1)
     with pytest.raises(InvalidInput) as exc:
-        s.survey_create(actor=users.town_staff, data=survey_data(
-            person_in, year=tomorrow.year, surveyed_on=tomorrow))
+        s.survey_create(
+            actor=users.town_staff,
+            data=survey_data(person_in, year=tomorrow.year, surveyed_on=tomorrow),
+        )
     assert ("surveyed_on", s.SURVEYED_ON_FUTURE) in error_pairs(exc)
     assert not Survey.objects.exists()
     # Today itself is fine.
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=_today().year, surveyed_on=_today().isoformat()))
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(person_in, year=_today().year, surveyed_on=_today().isoformat()),
+    )
     assert survey.surveyed_on == _today()
 
 
 def test_every_bad_field_is_named_at_once(users: Any, person_in: Any) -> None:
     with pytest.raises(InvalidInput) as exc:
-        s.survey_create(actor=users.town_staff, data=survey_data(
-            person_in, employment_form="0", preferred_mode="x", employer="企" * 101,
-            accessibility_needs=["x"], wants_work="perhaps"))
-    assert {f for f, _m in error_pairs(exc)} == {"employment_form", "preferred_mode", "employer",
-                                                 "accessibility_needs", "wants_work"}
+        s.survey_create(
+            actor=users.town_staff,
+            data=survey_data(
+                person_in,
+                employment_form="0",
+                preferred_mode="x",
+                employer="企" * 101,
+                accessibility_needs=["x"],
+                wants_work="perhaps",
+            ),
+        )
+    assert {f for f, _m in error_pairs(exc)} == {
+        "employment_form",
+        "preferred_mode",
+        "employer",
+        "accessibility_needs",
+        "wants_work",
+    }
     assert not Survey.objects.exists()
 
 
 def test_text_dates_and_labels_from_a_form_are_accepted(users: Any, person_in: Any) -> None:
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, surveyed_on="2024/5/10", wants_work="是", training_need="true",
-        wanted_types="employment_skills，entrepreneurship", wanted_skills="ecommerce、cooking"))
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in,
+            surveyed_on="2024/5/10",
+            wants_work="是",
+            training_need="true",
+            wanted_types="employment_skills，entrepreneurship",
+            wanted_skills="ecommerce、cooking",
+        ),
+    )
     assert survey.surveyed_on == PAST_DAY and survey.wants_work and survey.training_need
     assert survey.wanted_types == ["employment_skills", "entrepreneurship"]
     assert sorted(survey.wanted_skills.values_list("code", flat=True)) == ["cooking", "ecommerce"]
@@ -197,43 +294,67 @@ def test_text_dates_and_labels_from_a_form_are_accepted(users: Any, person_in: A
 
 def test_unknown_skill_codes_are_each_named(users: Any, person_in: Any) -> None:
     with pytest.raises(InvalidInput) as exc:
-        s.survey_create(actor=users.town_staff, data=survey_data(
-            person_in, training_need=True, wanted_skills=["ecommerce", "nope", "nada"]))
-    assert error_pairs(exc) == [("wanted_skills", s.WANTED_SKILLS_INVALID.format(codes="nope、nada"))]
+        s.survey_create(
+            actor=users.town_staff,
+            data=survey_data(
+                person_in, training_need=True, wanted_skills=["ecommerce", "nope", "nada"]
+            ),
+        )
+    assert error_pairs(exc) == [
+        ("wanted_skills", s.WANTED_SKILLS_INVALID.format(codes="nope、nada"))
+    ]
 
 
 def test_a_retired_skill_is_refused_for_a_new_survey(users: Any, person_in: Any) -> None:
     Skill.objects.filter(code="sewing").update(active=False)
     with pytest.raises(InvalidInput) as exc:
-        s.survey_create(actor=users.town_staff, data=survey_data(
-            person_in, training_need=True, wanted_skills=["sewing"]))
+        s.survey_create(
+            actor=users.town_staff,
+            data=survey_data(person_in, training_need=True, wanted_skills=["sewing"]),
+        )
     assert error_pairs(exc) == [("wanted_skills", s.WANTED_SKILLS_INVALID.format(codes="sewing"))]
     assert not Survey.objects.exists()
 
 
 def test_a_survey_keeps_a_skill_retired_after_it_was_chosen(users: Any, person_in: Any) -> None:
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, training_need=True, wanted_skills=["sewing", "cooking"]))
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(person_in, training_need=True, wanted_skills=["sewing", "cooking"]),
+    )
     Skill.objects.filter(code="sewing").update(active=False)
     # Saving the survey as it stands (as the edit page does) keeps what was chosen then…
-    s.survey_update(actor=users.town_staff, survey=survey,
-                    data={"wanted_skills": ["sewing", "cooking"], "employer": "乙厂"})
-    assert sorted(Survey.objects.get(pk=survey.pk).wanted_skills.values_list("code", flat=True)) \
-        == ["cooking", "sewing"]
+    s.survey_update(
+        actor=users.town_staff,
+        survey=survey,
+        data={"wanted_skills": ["sewing", "cooking"], "employer": "乙厂"},
+    )
+    assert sorted(
+        Survey.objects.get(pk=survey.pk).wanted_skills.values_list("code", flat=True)
+    ) == ["cooking", "sewing"]
     # …but a retired skill cannot be added anew.
     Skill.objects.filter(code="cooking").update(active=False)
-    other = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=2023, surveyed_on=dt.date(2023, 1, 5), training_need=True,
-        wanted_skills=["ecommerce"]))
+    other = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in,
+            year=2023,
+            surveyed_on=dt.date(2023, 1, 5),
+            training_need=True,
+            wanted_skills=["ecommerce"],
+        ),
+    )
     with pytest.raises(InvalidInput) as exc:
         s.survey_update(actor=users.town_staff, survey=other, data={"wanted_skills": ["cooking"]})
     assert error_pairs(exc) == [("wanted_skills", s.WANTED_SKILLS_INVALID.format(codes="cooking"))]
 
 
-def test_wanted_types_and_skills_go_with_a_training_need_on_update_too(users: Any,
-                                                                        person_in: Any) -> None:
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, training_need=True, wanted_skills=["ecommerce"]))
+def test_wanted_types_and_skills_go_with_a_training_need_on_update_too(
+    users: Any, person_in: Any
+) -> None:
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(person_in, training_need=True, wanted_skills=["ecommerce"]),
+    )
     entries = AuditEntry.objects.count()
     with pytest.raises(InvalidInput) as exc:
         s.survey_update(actor=users.town_staff, survey=survey, data={"training_need": False})
@@ -241,14 +362,18 @@ def test_wanted_types_and_skills_go_with_a_training_need_on_update_too(users: An
     assert Survey.objects.get(pk=survey.pk).training_need is True
     assert AuditEntry.objects.count() == entries
     # Clearing the need together with what was wanted is fine.
-    s.survey_update(actor=users.town_staff, survey=survey,
-                    data={"training_need": False, "wanted_skills": [], "wanted_types": []})
+    s.survey_update(
+        actor=users.town_staff,
+        survey=survey,
+        data={"training_need": False, "wanted_skills": [], "wanted_types": []},
+    )
     stored = Survey.objects.get(pk=survey.pk)
     assert stored.training_need is False and not stored.wanted_skills.exists()
 
 
-def test_the_person_of_a_survey_cannot_be_changed(users: Any, person_in: Any,
-                                                  person_out: Any) -> None:
+def test_the_person_of_a_survey_cannot_be_changed(
+    users: Any, person_in: Any, person_out: Any
+) -> None:
     survey = s.survey_create(actor=users.city_admin, data=survey_data(person_in))
     with pytest.raises(InvalidInput) as exc:
         s.survey_update(actor=users.city_admin, survey=survey, data={"person": person_out.pk})
@@ -277,15 +402,25 @@ def test_town_staff_cannot_edit_another_towns_survey(users: Any, person_out: Any
     assert Survey.objects.get(pk=survey.pk).employer == "甲"
 
 
-@pytest.mark.parametrize("role", ["institution_staff", "employment_service", "auditor",
-                                  "sys_admin", "security_admin", "audit_admin"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "institution_staff",
+        "employment_service",
+        "auditor",
+        "sys_admin",
+        "security_admin",
+        "audit_admin",
+    ],
+)
 def test_roles_without_survey_rights_write_nothing(role: str, users: Any, person_in: Any) -> None:
     survey = s.survey_create(actor=users.city_admin, data=survey_data(person_in, employer="甲"))
     user = users.by_role()[role]
     entries = AuditEntry.objects.count()
     with pytest.raises(Forbidden):
-        s.survey_create(actor=user, data=survey_data(person_in, year=2023,
-                                                     surveyed_on=dt.date(2023, 1, 1)))
+        s.survey_create(
+            actor=user, data=survey_data(person_in, year=2023, surveyed_on=dt.date(2023, 1, 1))
+        )
     with pytest.raises(Forbidden):
         s.survey_update(actor=user, survey=survey, data={"employer": "乙"})
     assert Survey.objects.count() == 1 and Survey.objects.get().employer == "甲"
@@ -295,11 +430,16 @@ def test_roles_without_survey_rights_write_nothing(role: str, users: Any, person
 # ---------------------------------------------------------------- audit and the registry
 
 
-def test_a_survey_that_changes_the_registry_writes_one_person_update(users: Any,
-                                                                     person_in: Any) -> None:
+def test_a_survey_that_changes_the_registry_writes_one_person_update(
+    users: Any, person_in: Any
+) -> None:
     creates, person_updates = audit_count("survey.create"), audit_count("person.update")
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, employment_form="3", new_entrant=True, entrepreneurship_intention=True))
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in, employment_form="3", new_entrant=True, entrepreneurship_intention=True
+        ),
+    )
     assert audit_count("survey.create") == creates + 1
     assert audit_count("person.update") == person_updates + 1
     entry = AuditEntry.objects.filter(action="person.update").latest("id")
@@ -308,53 +448,83 @@ def test_a_survey_that_changes_the_registry_writes_one_person_update(users: Any,
     assert entry.changes["diff"]["employment_form"] == ["", "3"]
     assert entry.changes["diff"]["new_entrant"] == [False, True]
     stored = Person.objects.get(pk=person_in.pk)
-    assert (stored.employment_form, stored.new_entrant, stored.entrepreneurship_intention) == \
-        ("3", True, True)
+    assert (stored.employment_form, stored.new_entrant, stored.entrepreneurship_intention) == (
+        "3",
+        True,
+        True,
+    )
 
 
-def test_a_survey_that_matches_the_registry_writes_no_person_update(users: Any,
-                                                                    person_in: Any) -> None:
+def test_a_survey_that_matches_the_registry_writes_no_person_update(
+    users: Any, person_in: Any
+) -> None:
     person_updates = audit_count("person.update")
     s.survey_create(actor=users.town_staff, data=survey_data(person_in, wants_work=True))
     assert audit_count("person.update") == person_updates
     assert audit_count("survey.create") >= 1
 
 
-def test_an_update_is_audited_once_with_its_diff_and_a_no_op_not_at_all(users: Any,
-                                                                        person_in: Any) -> None:
-    survey = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, training_need=True, wanted_skills=["ecommerce"]))
+def test_an_update_is_audited_once_with_its_diff_and_a_no_op_not_at_all(
+    users: Any, person_in: Any
+) -> None:
+    survey = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(person_in, training_need=True, wanted_skills=["ecommerce"]),
+    )
     updates = audit_count("survey.update")
-    s.survey_update(actor=users.town_staff, survey=survey,
-                    data={"employer": "晋江某鞋厂", "wanted_skills": ["ecommerce", "computer"]})
+    s.survey_update(
+        actor=users.town_staff,
+        survey=survey,
+        data={"employer": "晋江某鞋厂", "wanted_skills": ["ecommerce", "computer"]},
+    )
     assert audit_count("survey.update") == updates + 1
     entry = AuditEntry.objects.filter(action="survey.update").latest("id")
-    assert entry.changes["diff"] == {"employer": ["", "晋江某鞋厂"],
-                                     "wanted_skills": [["ecommerce"], ["computer", "ecommerce"]]}
+    assert entry.changes["diff"] == {
+        "employer": ["", "晋江某鞋厂"],
+        "wanted_skills": [["ecommerce"], ["computer", "ecommerce"]],
+    }
     # The same values again change nothing and log nothing.
-    s.survey_update(actor=users.town_staff, survey=survey,
-                    data={"employer": "晋江某鞋厂", "wanted_skills": ["computer", "ecommerce"]})
+    s.survey_update(
+        actor=users.town_staff,
+        survey=survey,
+        data={"employer": "晋江某鞋厂", "wanted_skills": ["computer", "ecommerce"]},
+    )
     assert audit_count("survey.update") == updates + 1
 
 
 def test_only_the_latest_years_survey_updates_the_registry(users: Any, person_in: Any) -> None:
-    latest = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, employment_form="1", employer="甲公司"))
+    latest = s.survey_create(
+        actor=users.town_staff, data=survey_data(person_in, employment_form="1", employer="甲公司")
+    )
     assert Person.objects.get(pk=person_in.pk).employment_form == "1"
     person_updates = audit_count("person.update")
 
     # An older year's survey, entered afterwards, does not overwrite the newer picture.
-    older = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=2022, surveyed_on=dt.date(2022, 4, 1), employment_form="",
-        not_working_reason="4", registered_unemployed=True))
+    older = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in,
+            year=2022,
+            surveyed_on=dt.date(2022, 4, 1),
+            employment_form="",
+            not_working_reason="4",
+            registered_unemployed=True,
+        ),
+    )
     stored = Person.objects.get(pk=person_in.pk)
-    assert (stored.employment_form, stored.not_working_reason, stored.registered_unemployed) == \
-        ("1", "", False)
+    assert (stored.employment_form, stored.not_working_reason, stored.registered_unemployed) == (
+        "1",
+        "",
+        False,
+    )
     assert audit_count("person.update") == person_updates
 
     # Nor does editing it.
-    s.survey_update(actor=users.town_staff, survey=older, data={"employment_form": "5",
-                                                                "not_working_reason": ""})
+    s.survey_update(
+        actor=users.town_staff,
+        survey=older,
+        data={"employment_form": "5", "not_working_reason": ""},
+    )
     assert Person.objects.get(pk=person_in.pk).employment_form == "1"
     assert audit_count("person.update") == person_updates
 
@@ -364,15 +534,23 @@ def test_only_the_latest_years_survey_updates_the_registry(users: Any, person_in
     assert audit_count("person.update") == person_updates + 1
 
 
-def test_editing_an_older_survey_leaves_a_later_registry_edit_alone(users: Any,
-                                                                     person_in: Any) -> None:
+def test_editing_an_older_survey_leaves_a_later_registry_edit_alone(
+    users: Any, person_in: Any
+) -> None:
     """The clerk corrected the registry after the latest survey; fixing a typo in an older
     survey must not silently put the survey's values back."""
     s.survey_create(actor=users.town_staff, data=survey_data(person_in, employment_form="1"))
-    older = s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=2023, surveyed_on=dt.date(2023, 4, 1), employment_form="2"))
-    person_update(actor=users.town_staff, person=Person.objects.get(pk=person_in.pk),
-                  data={"employment_form": "4"})
+    older = s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in, year=2023, surveyed_on=dt.date(2023, 4, 1), employment_form="2"
+        ),
+    )
+    person_update(
+        actor=users.town_staff,
+        person=Person.objects.get(pk=person_in.pk),
+        data={"employment_form": "4"},
+    )
     person_updates = audit_count("person.update")
     s.survey_update(actor=users.town_staff, survey=older, data={"employer": "福利厂"})
     assert Person.objects.get(pk=person_in.pk).employment_form == "4"
@@ -380,10 +558,16 @@ def test_editing_an_older_survey_leaves_a_later_registry_edit_alone(users: Any,
 
 
 def test_editing_what_the_registry_does_not_hold_leaves_a_registry_correction_alone(
-        users: Any, person_in: Any) -> None:
-    latest = s.survey_create(actor=users.town_staff, data=survey_data(person_in, employment_form="1"))
-    person_update(actor=users.town_staff, person=Person.objects.get(pk=person_in.pk),
-                  data={"employment_form": "4"})
+    users: Any, person_in: Any
+) -> None:
+    latest = s.survey_create(
+        actor=users.town_staff, data=survey_data(person_in, employment_form="1")
+    )
+    person_update(
+        actor=users.town_staff,
+        person=Person.objects.get(pk=person_in.pk),
+        data={"employment_form": "4"},
+    )
     s.survey_update(actor=users.town_staff, survey=latest, data={"employer": "晋江某鞋厂"})
     assert Person.objects.get(pk=person_in.pk).employment_form == "4"
     s.survey_update(actor=users.town_staff, survey=latest, data={"employment_form": "2"})
@@ -391,13 +575,23 @@ def test_editing_what_the_registry_does_not_hold_leaves_a_registry_correction_al
 
 
 def test_moving_the_latest_survey_to_an_earlier_year_hands_the_registry_to_the_new_latest(
-        users: Any, person_in: Any) -> None:
-    s.survey_create(actor=users.town_staff, data=survey_data(
-        person_in, year=2023, surveyed_on=dt.date(2023, 4, 1), employment_form="2"))
-    latest = s.survey_create(actor=users.town_staff, data=survey_data(person_in, employment_form="1"))
+    users: Any, person_in: Any
+) -> None:
+    s.survey_create(
+        actor=users.town_staff,
+        data=survey_data(
+            person_in, year=2023, surveyed_on=dt.date(2023, 4, 1), employment_form="2"
+        ),
+    )
+    latest = s.survey_create(
+        actor=users.town_staff, data=survey_data(person_in, employment_form="1")
+    )
     assert Person.objects.get(pk=person_in.pk).employment_form == "1"
-    s.survey_update(actor=users.town_staff, survey=latest,
-                    data={"year": 2022, "surveyed_on": dt.date(2022, 5, 1)})
+    s.survey_update(
+        actor=users.town_staff,
+        survey=latest,
+        data={"year": 2022, "surveyed_on": dt.date(2022, 5, 1)},
+    )
     assert Person.objects.get(pk=person_in.pk).employment_form == "2"
 
 
@@ -408,8 +602,9 @@ def test_city_staff_add_edit_and_retire_a_skill_each_audited(users: Any) -> None
     entries = audit_count("skill.save")
     skill = s.skill_save(actor=users.city_admin, code="tea_art", name="茶艺")
     assert Skill.objects.get(code="tea_art").name == "茶艺" and skill.active
-    s.skill_save(actor=users.city_admin, skill=skill, code="tea_art", name="茶艺（闽南）",
-                 active=False)
+    s.skill_save(
+        actor=users.city_admin, skill=skill, code="tea_art", name="茶艺（闽南）", active=False
+    )
     stored = Skill.objects.get(pk=skill.pk)
     assert (stored.name, stored.active) == ("茶艺（闽南）", False)
     assert audit_count("skill.save") == entries + 2
@@ -417,8 +612,18 @@ def test_city_staff_add_edit_and_retire_a_skill_each_audited(users: Any) -> None
     assert entry.changes["before"] == {"code": "tea_art", "name": "茶艺", "active": True}
 
 
-@pytest.mark.parametrize("role", ["town_staff", "institution_staff", "employment_service",
-                                  "auditor", "sys_admin", "security_admin", "audit_admin"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "town_staff",
+        "institution_staff",
+        "employment_service",
+        "auditor",
+        "sys_admin",
+        "security_admin",
+        "audit_admin",
+    ],
+)
 def test_only_city_staff_edit_the_skills_dictionary(role: str, users: Any) -> None:
     count = Skill.objects.count()
     with pytest.raises(Forbidden):

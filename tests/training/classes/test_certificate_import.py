@@ -11,21 +11,46 @@ from canpei.audit.models import AuditEntry
 from canpei.spreadsheets.reader import DATE_INVALID, FILE_MISSING_COLUMNS
 from canpei.training import rules
 from canpei.training.classes.imports import (
-    CERTIFICATE_NUMBER_TWICE_IN_FILE, CLASS_NOT_FOUND, NAME_MISMATCH, NOT_ON_ROSTER,
-    ROW_TWICE_IN_FILE, certificates_import,
+    CERTIFICATE_NUMBER_TWICE_IN_FILE,
+    CLASS_NOT_FOUND,
+    NAME_MISMATCH,
+    NOT_ON_ROSTER,
+    ROW_TWICE_IN_FILE,
+    certificates_import,
 )
 from canpei.training.models import Enrollment, TrainingClass
 from tests.spreadsheets.files import xlsx
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["班级编号", "身份证号", "姓名", "证书类型", "证书等级", "证书编号", "发证日期", "发证机构", "鉴定结果"]
+HEADER = [
+    "班级编号",
+    "身份证号",
+    "姓名",
+    "证书类型",
+    "证书等级",
+    "证书编号",
+    "发证日期",
+    "发证机构",
+    "鉴定结果",
+]
 
 
 def state() -> tuple:
-    return (sorted(Enrollment.objects.values_list(
-        "pk", "certificate_type", "certificate_level", "certificate_number", "certificate_date",
-        "certificate_issuer", "appraisal_result")), AuditEntry.objects.exclude(action="person.lookup").count())
+    return (
+        sorted(
+            Enrollment.objects.values_list(
+                "pk",
+                "certificate_type",
+                "certificate_level",
+                "certificate_number",
+                "certificate_date",
+                "certificate_issuer",
+                "appraisal_result",
+            )
+        ),
+        AuditEntry.objects.exclude(action="person.lookup").count(),
+    )
 
 
 def errors_of(result):
@@ -33,7 +58,9 @@ def errors_of(result):
 
 
 def run(actor, rows, *, header=HEADER, **kwargs):
-    return certificates_import(actor=actor, data=xlsx([header] + rows), filename="证书.xlsx", **kwargs)
+    return certificates_import(
+        actor=actor, data=xlsx([header] + rows), filename="证书.xlsx", **kwargs
+    )
 
 
 def rejected(actor, rows, **kwargs):
@@ -43,25 +70,54 @@ def rejected(actor, rows, **kwargs):
     return errors_of(result)
 
 
-def line(enrollment, number="S2026001", *, kind="职业技能等级证书", level="五级",
-         issued=None, issuer="晋江市人社局", outcome="合格"):
+def line(
+    enrollment,
+    number="S2026001",
+    *,
+    kind="职业技能等级证书",
+    level="五级",
+    issued=None,
+    issuer="晋江市人社局",
+    outcome="合格",
+):
     c, p = enrollment.training_class, enrollment.person
-    return [c.code, p.id_number, p.name, kind, level, number,
-            issued or c.start_date + dt.timedelta(days=1), issuer, outcome]
+    return [
+        c.code,
+        p.id_number,
+        p.name,
+        kind,
+        level,
+        number,
+        issued or c.start_date + dt.timedelta(days=1),
+        issuer,
+        outcome,
+    ]
 
 
 def test_certificates_of_a_completed_class_are_recorded_and_a_second_run_changes_nothing(
-        users, make_class):
+    users, make_class
+):
     completed = make_class("completed", trainees=2)
     first, second = completed.enrollments.order_by("id")
     rows = [line(first, "S2026001"), line(second, "S2026002", kind="training", level="")]
     result = run(users.institution_staff, rows)
     assert errors_of(result) == [] and (result.updated, result.unchanged) == (2, 0)
     first.refresh_from_db()
-    assert (first.certificate_type, first.certificate_level, first.certificate_number,
-            first.certificate_date, first.certificate_issuer, first.appraisal_result) == (
-        "skill_level", "junior", "S2026001", completed.start_date + dt.timedelta(days=1),
-        "晋江市人社局", "passed")
+    assert (
+        first.certificate_type,
+        first.certificate_level,
+        first.certificate_number,
+        first.certificate_date,
+        first.certificate_issuer,
+        first.appraisal_result,
+    ) == (
+        "skill_level",
+        "junior",
+        "S2026001",
+        completed.start_date + dt.timedelta(days=1),
+        "晋江市人社局",
+        "passed",
+    )
     assert Enrollment.objects.get(pk=second.pk).certificate_type == "training"
     before = state()
     again = run(users.institution_staff, rows)
@@ -86,23 +142,36 @@ def test_a_trainee_who_did_not_complete_gets_no_certificate(users, make_class):
     enrollment = completed.enrollments.get()
     assert enrollment.status == "failed"
     errors = rejected(users.institution_staff, [line(enrollment)])
-    assert errors == [(2, "", "", rules.CERTIFICATE_NOT_COMPLETED.format(
-        person=rules.describe_person(enrollment.person)))]
+    assert errors == [
+        (
+            2,
+            "",
+            "",
+            rules.CERTIFICATE_NOT_COMPLETED.format(person=rules.describe_person(enrollment.person)),
+        )
+    ]
 
 
 def test_bad_certificate_fields_are_refused_with_their_columns(users, make_class):
     completed = make_class("completed", trainees=3)
     a, b, c = completed.enrollments.order_by("id")
-    errors = rejected(users.institution_staff, [
-        line(a, kind="荣誉证书"),
-        line(b, "S2", issued="2026-13-45"),
-        line(c, "S3", issued=dt.date.today() + dt.timedelta(days=30)),
-    ])
+    errors = rejected(
+        users.institution_staff,
+        [
+            line(a, kind="荣誉证书"),
+            line(b, "S2", issued="2026-13-45"),
+            line(c, "S3", issued=dt.date.today() + dt.timedelta(days=30)),
+        ],
+    )
     assert errors == [
         (2, "证书类型", "荣誉证书", rules.CERTIFICATE_TYPE_INVALID),
         (3, "发证日期", "2026-13-45", DATE_INVALID),
-        (4, "发证日期", (dt.date.today() + dt.timedelta(days=30)).isoformat(),
-         rules.CERTIFICATE_DATE_FUTURE),
+        (
+            4,
+            "发证日期",
+            (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+            rules.CERTIFICATE_DATE_FUTURE,
+        ),
     ]
 
 
@@ -110,8 +179,9 @@ def test_a_certificate_dated_before_the_class_is_refused(users, make_class):
     completed = make_class("completed", trainees=1)
     early = completed.start_date - dt.timedelta(days=1)
     errors = rejected(users.institution_staff, [line(completed.enrollments.get(), issued=early)])
-    assert [m for _r, _c, _v, m in errors] == [rules.CERTIFICATE_DATE_EARLY.format(
-        date=completed.start_date.isoformat())]
+    assert [m for _r, _c, _v, m in errors] == [
+        rules.CERTIFICATE_DATE_EARLY.format(date=completed.start_date.isoformat())
+    ]
 
 
 def test_duplicates_in_the_file_are_refused(users, make_class):
@@ -125,7 +195,8 @@ def test_duplicates_in_the_file_are_refused(users, make_class):
 
 
 def test_a_person_off_the_roster_another_institutions_class_and_a_wrong_name_are_refused(
-        users, make_class, trainee_factory, other_institution):
+    users, make_class, trainee_factory, other_institution
+):
     completed = make_class("completed", trainees=1)
     enrollment = completed.enrollments.get()
     theirs = make_class("completed", trainees=1)
@@ -133,11 +204,14 @@ def test_a_person_off_the_roster_another_institutions_class_and_a_wrong_name_are
     stranger = trainee_factory()
     row_name = line(enrollment, "S4")
     row_name[2] = "别人"
-    errors = rejected(users.institution_staff, [
-        [completed.code, stranger.id_number, stranger.name] + line(enrollment)[3:],
-        line(theirs.enrollments.get(), "S5"),
-        row_name,
-    ])
+    errors = rejected(
+        users.institution_staff,
+        [
+            [completed.code, stranger.id_number, stranger.name] + line(enrollment)[3:],
+            line(theirs.enrollments.get(), "S5"),
+            row_name,
+        ],
+    )
     assert errors == [
         (2, "身份证号", stranger.id_number_masked, NOT_ON_ROSTER),
         (3, "班级编号", theirs.code, CLASS_NOT_FOUND),

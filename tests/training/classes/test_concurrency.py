@@ -8,7 +8,8 @@ under test are never contended.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,33 +25,45 @@ from tests.training.conftest import class_data
 POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 pytestmark = [
-    pytest.mark.skipif(not POSTGRES, reason="SQLite serialises all writers; row locks need PostgreSQL"),
+    pytest.mark.skipif(
+        not POSTGRES, reason="SQLite serialises all writers; row locks need PostgreSQL"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
 def history(training_class: TrainingClass) -> list[tuple[str, str, str]]:
-    return list(ClassEvent.objects.filter(training_class=training_class).order_by("id")
-                .values_list("action", "from_state", "to_state"))
+    return list(
+        ClassEvent.objects.filter(training_class=training_class)
+        .order_by("id")
+        .values_list("action", "from_state", "to_state")
+    )
 
 
 def audit_actions(training_class: TrainingClass) -> list[str]:
-    return list(AuditEntry.objects.filter(object_type="training.trainingclass",
-                                          object_id=str(training_class.pk)).order_by("id")
-                .values_list("action", flat=True))
+    return list(
+        AuditEntry.objects.filter(
+            object_type="training.trainingclass", object_id=str(training_class.pk)
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
 
 
-@pytest.mark.parametrize("action,start,target", [("approve", "submitted", "approved"),
-                                                 ("settle", "audited", "settled")])
+@pytest.mark.parametrize(
+    "action,start,target", [("approve", "submitted", "approved"), ("settle", "audited", "settled")]
+)
 def test_twenty_identical_concurrent_steps_take_effect_exactly_once(
-        action: str, start: str, target: str, users: Any, make_class: Callable[..., Any]) -> None:
+    action: str, start: str, target: str, users: Any, make_class: Callable[..., Any]
+) -> None:
     training_class = make_class(start, trainees=2)
     steps_before = history(training_class)
     audit_before = audit_actions(training_class)
 
     def step() -> str:
-        services.class_transition(training_class=training_class, actor=users.city_admin,
-                                  action=action, comment="并发测试")
+        services.class_transition(
+            training_class=training_class, actor=users.city_admin, action=action, comment="并发测试"
+        )
         return "ok"
 
     outcomes = all_at_once(step)
@@ -64,7 +77,8 @@ def test_twenty_identical_concurrent_steps_take_effect_exactly_once(
 
 
 def test_twenty_concurrent_creations_get_twenty_consecutive_codes(
-        users: Any, designated: Any) -> None:
+    users: Any, designated: Any
+) -> None:
     def create() -> str:
         return services.class_create(actor=users.institution_staff, data=class_data()).code
 
@@ -81,11 +95,11 @@ def test_twenty_lookups_at_once_spend_the_allowance_exactly(users, settings):
     """The lookup count is a locked database row, not a per-process counter: of twenty lookups
     by one user at once (as from twenty gunicorn workers), exactly CANPEI_LOOKUP_RATE pass, and
     the window is audited as throttled once."""
+    from django.utils import timezone
+
     from canpei.errors import Throttled
     from canpei.training.lookup_limit import lookup_count
     from canpei.training.models import LookupWindow
-
-    from django.utils import timezone
 
     settings.LOOKUP_RATE = 7
     actor = users.institution_staff

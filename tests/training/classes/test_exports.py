@@ -11,11 +11,14 @@ import pytest
 from canpei.audit.models import AuditEntry
 from canpei.errors import Forbidden
 from canpei.training.classes.exports import (
-    CLASS_HEADERS, TRAINEE_HEADERS, classes_export, trainees_export,
+    CLASS_HEADERS,
+    TRAINEE_HEADERS,
+    classes_export,
+    trainees_export,
 )
-from canpei.training.models import TrainingClass
 from canpei.training.classes.selectors import ClassFilters
 from canpei.training.classes.services import enrollment_update
+from canpei.training.models import TrainingClass
 from tests.conftest import ANHAI, CIZAO
 from tests.spreadsheets.files import read_back
 
@@ -34,14 +37,28 @@ def ledger(export, actor, **filters) -> list[list[Any]]:
 def world(users, make_class, trainee_factory, other_institution):
     """A completed class of the users' institution with a trainee of 安海 (certified) and one of
     磁灶, and a running class of another institution with a 磁灶 trainee."""
-    anhai, cizao = trainee_factory(town=ANHAI, name="安海学员"), trainee_factory(town=CIZAO, name="磁灶学员")
+    anhai, cizao = (
+        trainee_factory(town=ANHAI, name="安海学员"),
+        trainee_factory(town=CIZAO, name="磁灶学员"),
+    )
     ours = make_class("completed", persons=[anhai, cizao], name="电子商务培训班")
     certified = ours.enrollments.get(person=anhai)
-    enrollment_update(actor=users.institution_staff, enrollment=certified, data={
-        "certificate": {"type": "skill_level", "level": "junior", "number": EVIL,
-                        "date": ours.start_date.isoformat(), "issuer": "晋江市人社局"}})
-    theirs = make_class("running", persons=[trainee_factory(town=CIZAO, name="外机构学员")],
-                        name="面点培训班")
+    enrollment_update(
+        actor=users.institution_staff,
+        enrollment=certified,
+        data={
+            "certificate": {
+                "type": "skill_level",
+                "level": "junior",
+                "number": EVIL,
+                "date": ours.start_date.isoformat(),
+                "issuer": "晋江市人社局",
+            }
+        },
+    )
+    theirs = make_class(
+        "running", persons=[trainee_factory(town=CIZAO, name="外机构学员")], name="面点培训班"
+    )
     TrainingClass.objects.filter(pk=theirs.pk).update(institution=other_institution)
     return {"ours": ours, "theirs": theirs, "anhai": anhai, "cizao": cizao}
 
@@ -55,8 +72,23 @@ def test_the_classes_ledger_has_a_row_per_class_with_its_counts(users, world):
     by_code = {r[1]: r for r in rows[4:]}
     assert set(by_code) == {ours.code, world["theirs"].code}
     assert by_code[ours.code][2:] == [
-        "电子商务培训班", "晋江市职业技术学校", "就业技能培训", "集中办班", "电子商务师", "初级", "短期",
-        ours.start_date, ours.end_date, 40, 30, 2, 2, 1, "已结业申报", 1200]
+        "电子商务培训班",
+        "晋江市职业技术学校",
+        "就业技能培训",
+        "集中办班",
+        "电子商务师",
+        "初级",
+        "短期",
+        ours.start_date,
+        ours.end_date,
+        40,
+        30,
+        2,
+        2,
+        1,
+        "已结业申报",
+        1200,
+    ]
 
 
 def test_the_trainees_ledger_shows_results_and_certificates_in_full_for_the_city(users, world):
@@ -64,13 +96,31 @@ def test_the_trainees_ledger_shows_results_and_certificates_in_full_for_the_city
     assert rows[0][0] == "培训学员台账" and rows[3] == TRAINEE_HEADERS
     anhai = world["anhai"]
     row = next(r for r in rows[4:] if r[4] == "安海学员")
-    assert row[1:] == [world["ours"].code, "电子商务培训班", "晋江市职业技术学校", "安海学员",
-                       anhai.id_number, "安海镇", "肢体残疾", "二级", "结业", 40, "", "",
-                       "职业技能等级证书", "初级", "'" + EVIL,
-                       world["ours"].start_date, "晋江市人社局"]
+    assert row[1:] == [
+        world["ours"].code,
+        "电子商务培训班",
+        "晋江市职业技术学校",
+        "安海学员",
+        anhai.id_number,
+        "安海镇",
+        "肢体残疾",
+        "二级",
+        "结业",
+        40,
+        "",
+        "",
+        "职业技能等级证书",
+        "初级",
+        "'" + EVIL,
+        world["ours"].start_date,
+        "晋江市人社局",
+    ]
     entry = AuditEntry.objects.get(action="export.trainees")
     assert (entry.actor_id, entry.changes["rows"], entry.changes["full_numbers"]) == (
-        users.city_admin.pk, 3, True)
+        users.city_admin.pk,
+        3,
+        True,
+    )
 
 
 def test_no_cell_starts_a_formula(users, world):
@@ -113,7 +163,8 @@ def test_the_filters_apply(users, world):
     assert len(ledger(classes_export, users.city_admin, year=year)[4:]) == 2
     assert ledger(classes_export, users.city_admin, year=year)[0][0] == f"{year}年度培训班台账"
     assert [r[1] for r in ledger(classes_export, users.city_admin, town=CIZAO)[4:]] == [
-        world["theirs"].code]
+        world["theirs"].code
+    ]
 
 
 @pytest.mark.parametrize("role", ["sys_admin", "security_admin", "audit_admin"])
@@ -125,11 +176,22 @@ def test_the_officers_cannot_export_training_ledgers(users, role):
 
 # ---- the export endpoints ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role, status", [("city_admin", 200), ("institution_staff", 200),
-                                          ("town_staff", 200), ("auditor", 200),
-                                          ("sys_admin", 404), ("audit_admin", 404)])
+
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("city_admin", 200),
+        ("institution_staff", 200),
+        ("town_staff", 200),
+        ("auditor", 200),
+        ("sys_admin", 404),
+        ("audit_admin", 404),
+    ],
+)
 @pytest.mark.parametrize("kind", ["trainees", "classes"])
-def test_the_export_endpoints_are_for_those_who_see_classes(users, world, login, role, status, kind):
+def test_the_export_endpoints_are_for_those_who_see_classes(
+    users, world, login, role, status, kind
+):
     response = login(getattr(users, role)).get(f"/{kind}/export")
     assert response.status_code == status
     if status == 200:
@@ -150,15 +212,23 @@ def test_the_endpoint_takes_the_list_filters_and_csv(users, world, login):
 
 # ---- what a ledger must not tell (issue 8) ---------------------------------------------------------
 
+
 def test_a_towns_classes_ledger_counts_only_its_own_trainees(users, world):
     """The class list counts a town's own trainees; the ledger's completed and certificate
     counts agree with it (both trainees of `ours` completed, only the 安海 one is certified)."""
     ours = world["ours"]
-    enrollment_update(actor=users.institution_staff,
-                      enrollment=ours.enrollments.get(person=world["cizao"]),
-                      data={"certificate": {"type": "training", "number": "CZ-1",
-                                            "date": ours.start_date.isoformat(),
-                                            "issuer": "晋江市残联"}})
+    enrollment_update(
+        actor=users.institution_staff,
+        enrollment=ours.enrollments.get(person=world["cizao"]),
+        data={
+            "certificate": {
+                "type": "training",
+                "number": "CZ-1",
+                "date": ours.start_date.isoformat(),
+                "issuer": "晋江市残联",
+            }
+        },
+    )
     counts = {r[1]: r[13:16] for r in ledger(classes_export, users.city_admin)[4:]}
     assert counts[ours.code] == [2, 2, 2]
     anhai = {r[1]: r[13:16] for r in ledger(classes_export, users.town_staff)[4:]}
@@ -167,6 +237,7 @@ def test_a_towns_classes_ledger_counts_only_its_own_trainees(users, world):
     assert cizao == {ours.code: [1, 1, 1], world["theirs"].code: [1, 0, 0]}
     # As on the class list the town sees.
     from canpei.training.classes.selectors import class_list
+
     # trainee_count is the selector's annotation, which the model's type does not declare.
     assert [vars(c)["trainee_count"] for c in class_list(user=users.town_staff)] == [1]
 
@@ -207,22 +278,42 @@ def test_the_cli_refuses_an_institutions_town_filter(users, world, tmp_path, cap
     from canpei.training.classes.exports import TOWN_FILTER_REFUSED
 
     out = tmp_path / "学员.xlsx"
-    code = cli.main(["export", "trainees", "--out", str(out), "--town", ANHAI,
-                     "--as", users.institution_staff.username])
+    code = cli.main(
+        [
+            "export",
+            "trainees",
+            "--out",
+            str(out),
+            "--town",
+            ANHAI,
+            "--as",
+            users.institution_staff.username,
+        ]
+    )
     _out, err = capsys.readouterr()
     assert code == 1 and TOWN_FILTER_REFUSED in err and not out.exists()
 
 
-def test_town_staff_do_not_see_an_inspections_class_wide_head_counts(users, make_class,
-                                                                    trainee_factory, api, login):
+def test_town_staff_do_not_see_an_inspections_class_wide_head_counts(
+    users, make_class, trainee_factory, api, login
+):
     """An inspection counts the whole class (three trainees, two of other towns here); town staff
     see a class as far as their own trainees, on the page and through the API."""
     from canpei.training.classes.services import inspection_record
 
-    training_class = make_class("running", persons=[
-        trainee_factory(town=ANHAI), trainee_factory(town=CIZAO), trainee_factory(town=CIZAO)])
-    inspection_record(actor=users.city_admin, training_class=training_class,
-                      data={"present": 2, "findings": "正常"})
+    training_class = make_class(
+        "running",
+        persons=[
+            trainee_factory(town=ANHAI),
+            trainee_factory(town=CIZAO),
+            trainee_factory(town=CIZAO),
+        ],
+    )
+    inspection_record(
+        actor=users.city_admin,
+        training_class=training_class,
+        data={"present": 2, "findings": "正常"},
+    )
     path = f"/classes/{training_class.pk}/inspections"
     town = api(users.town_staff).get(path).json()["results"]
     assert [(r["on_roster"], r["present"], r["findings"]) for r in town] == [(None, None, "正常")]

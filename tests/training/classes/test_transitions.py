@@ -16,8 +16,9 @@ from tests.training.conftest import CIZAO
 
 
 def step(training_class: Any, actor: Any, action: str, comment: str = "") -> Any:
-    return services.class_transition(training_class=training_class, actor=actor, action=action,
-                                     comment=comment)
+    return services.class_transition(
+        training_class=training_class, actor=actor, action=action, comment=comment
+    )
 
 
 def test_a_class_walks_from_draft_to_settled_with_a_history_row_per_step(users, make_class):
@@ -25,15 +26,30 @@ def test_a_class_walks_from_draft_to_settled_with_a_history_row_per_step(users, 
     assert training_class.state == "settled"
     events = list(ClassEvent.objects.filter(training_class=training_class).order_by("at", "id"))
     assert [(e.action, e.from_state, e.to_state) for e in events] == [
-        ("submit", "draft", "submitted"), ("approve", "submitted", "approved"),
-        ("start", "approved", "running"), ("complete", "running", "completed"),
-        ("pass_audit", "completed", "audited"), ("settle", "audited", "settled")]
+        ("submit", "draft", "submitted"),
+        ("approve", "submitted", "approved"),
+        ("start", "approved", "running"),
+        ("complete", "running", "completed"),
+        ("pass_audit", "completed", "audited"),
+        ("settle", "audited", "settled"),
+    ]
     assert events[1].actor == users.city_admin
-    actions = list(AuditEntry.objects.filter(object_type="training.trainingclass",
-                                             object_id=str(training_class.pk))
-                   .order_by("id").values_list("action", flat=True))
-    assert actions == ["class.create", "class.submit", "class.approve", "class.start",
-                       "class.complete", "class.pass_audit", "class.settle"]
+    actions = list(
+        AuditEntry.objects.filter(
+            object_type="training.trainingclass", object_id=str(training_class.pk)
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "class.create",
+        "class.submit",
+        "class.approve",
+        "class.start",
+        "class.complete",
+        "class.pass_audit",
+        "class.settle",
+    ]
 
 
 def test_class_codes_are_issued_in_sequence_per_start_year(make_class):
@@ -43,14 +59,25 @@ def test_class_codes_are_issued_in_sequence_per_start_year(make_class):
     assert second.code == f"PX{year}-00002"
 
 
-@pytest.mark.parametrize("state,action", [
-    ("draft", "approve"), ("returned", "start"), ("completed", "settle"), ("running", "cancel"),
-    ("settled", "cancel"), ("submitted", "complete"), ("audited", "fail_audit"),
-])
+@pytest.mark.parametrize(
+    "state,action",
+    [
+        ("draft", "approve"),
+        ("returned", "start"),
+        ("completed", "settle"),
+        ("running", "cancel"),
+        ("settled", "cancel"),
+        ("submitted", "complete"),
+        ("audited", "fail_audit"),
+    ],
+)
 def test_an_out_of_state_action_is_refused_and_changes_nothing(users, make_class, state, action):
     training_class = make_class(state)
-    actor = (users.city_admin if action in ("approve", "settle", "fail_audit")
-             else users.institution_staff)
+    actor = (
+        users.city_admin
+        if action in ("approve", "settle", "fail_audit")
+        else users.institution_staff
+    )
     events = ClassEvent.objects.count()
     with pytest.raises(Conflict) as refused:
         step(training_class, actor, action, comment="原因")
@@ -84,8 +111,9 @@ def test_return_and_fail_audit_and_cancel_need_a_reason(users, make_class):
 
 def test_a_returned_class_can_be_corrected_and_submitted_again(users, make_class):
     training_class = make_class("returned")
-    services.class_update(actor=users.institution_staff, training_class=training_class,
-                          data={"capacity": 25})
+    services.class_update(
+        actor=users.institution_staff, training_class=training_class, data={"capacity": 25}
+    )
     assert step(training_class, users.institution_staff, "submit").state == "submitted"
 
 
@@ -103,8 +131,10 @@ def test_submission_needs_a_designation_valid_on_the_class_dates(users, make_cla
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "submit")
     assert refused.value.message == rules.DESIGNATION_NOT_VALID.format(
-        institution=designated.name, start=training_class.start_date.isoformat(),
-        end=training_class.end_date.isoformat())
+        institution=designated.name,
+        start=training_class.start_date.isoformat(),
+        end=training_class.end_date.isoformat(),
+    )
 
 
 def test_it_rejects_a_trainee_outside_working_age(users, make_class, trainee_factory):
@@ -112,7 +142,8 @@ def test_it_rejects_a_trainee_outside_working_age(users, make_class, trainee_fac
     with pytest.raises(Conflict) as refused:
         make_class(persons=[old])
     assert refused.value.message == rules.TRAINEE_NOT_WORKING_AGE.format(
-        person=old.id_number_masked, date=(dt.date.today() - dt.timedelta(days=10)).isoformat())
+        person=old.id_number_masked, date=(dt.date.today() - dt.timedelta(days=10)).isoformat()
+    )
 
 
 def test_it_rejects_a_trainee_without_a_certificate(users, make_class, trainee_factory):
@@ -124,14 +155,17 @@ def test_it_rejects_a_trainee_without_a_certificate(users, make_class, trainee_f
     # ... the city is.
     training_class = make_class(trainees=0)
     with pytest.raises(Conflict) as refused:
-        services.enrollment_add(actor=users.city_admin, training_class=training_class,
-                                person=person.id_number)
+        services.enrollment_add(
+            actor=users.city_admin, training_class=training_class, person=person.id_number
+        )
     assert refused.value.message == rules.TRAINEE_NO_CERTIFICATE.format(
-        person=rules.describe_person(person))
+        person=rules.describe_person(person)
+    )
 
 
-def test_a_trainee_who_moved_out_after_enrolment_stops_the_submission(users, make_class,
-                                                                     trainee_factory):
+def test_a_trainee_who_moved_out_after_enrolment_stops_the_submission(
+    users, make_class, trainee_factory
+):
     from canpei.people.services import person_change_status
 
     person = trainee_factory()
@@ -141,9 +175,11 @@ def test_a_trainee_who_moved_out_after_enrolment_stops_the_submission(users, mak
         step(training_class, users.institution_staff, "submit")
     # The institution learns that the trainee cannot take part, not the status.
     assert refused.value.message == rules.TRAINEE_NOT_ELIGIBLE.format(
-        person=rules.describe_person(person))
+        person=rules.describe_person(person)
+    )
     assert rules.TRAINEE_NOT_ACTIVE.format(person=rules.describe_person(person), status="迁出") == (
-        f"学员 {rules.describe_person(person)} 的状态为「迁出」，不能参加培训")
+        f"学员 {rules.describe_person(person)} 的状态为「迁出」，不能参加培训"
+    )
 
 
 def test_a_person_cannot_be_in_two_overlapping_classes(users, make_class, trainee_factory):
@@ -152,7 +188,8 @@ def test_a_person_cannot_be_in_two_overlapping_classes(users, make_class, traine
     with pytest.raises(Conflict) as refused:
         make_class(persons=[person], name="第二班")
     assert refused.value.message == rules.OVERLAPPING_CLASS.format(
-        person=rules.describe_person(person), other=f"{first.code} 第一班")
+        person=rules.describe_person(person), other=f"{first.code} 第一班"
+    )
 
 
 def test_a_remote_class_may_overlap(users, make_class, trainee_factory):
@@ -166,8 +203,9 @@ def test_capacity_is_checked_when_enrolling(users, make_class, trainee_factory):
     training_class = make_class(capacity=1, trainees=1)
     person = trainee_factory()
     with pytest.raises(Conflict) as refused:
-        services.enrollment_add(actor=users.institution_staff, training_class=training_class,
-                                person=person.id_number)
+        services.enrollment_add(
+            actor=users.institution_staff, training_class=training_class, person=person.id_number
+        )
     assert refused.value.message == rules.CAPACITY_EXCEEDED.format(count=2, capacity=1)
 
 
@@ -176,30 +214,40 @@ def test_an_appraisal_class_needs_its_filing_number_before_it_runs(users, make_c
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "start")
     assert refused.value.message == rules.FILING_NUMBER_REQUIRED
-    services.class_update(actor=users.institution_staff, training_class=training_class,
-                          data={"filing_number": "BA2026-001"})
+    services.class_update(
+        actor=users.institution_staff,
+        training_class=training_class,
+        data={"filing_number": "BA2026-001"},
+    )
     assert step(training_class, users.institution_staff, "start").state == "running"
 
 
 def test_completion_refuses_a_trainee_marked_complete_below_the_attendance_threshold(
-        users, make_class):
+    users, make_class
+):
     training_class = make_class("running", trainees=1)
     enrollment = training_class.enrollments.get()
-    services.enrollment_update(actor=users.institution_staff, enrollment=enrollment,
-                               data={"attended_hours": "31.5", "status": "completed"})
+    services.enrollment_update(
+        actor=users.institution_staff,
+        enrollment=enrollment,
+        data={"attended_hours": "31.5", "status": "completed"},
+    )
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "complete")
     assert refused.value.message == rules.ATTENDANCE_TOO_LOW.format(
-        person=rules.describe_person(enrollment.person), attended="31.5", hours=40, percent=80)
+        person=rules.describe_person(enrollment.person), attended="31.5", hours=40, percent=80
+    )
 
 
 def test_completion_decides_the_undecided_by_attendance(users, make_class):
     training_class = make_class("running", trainees=2)
     low, enough = training_class.enrollments.order_by("id")
-    services.enrollment_update(actor=users.institution_staff, enrollment=low,
-                               data={"attended_hours": "31.9"})
-    services.enrollment_update(actor=users.institution_staff, enrollment=enough,
-                               data={"attended_hours": "32"})
+    services.enrollment_update(
+        actor=users.institution_staff, enrollment=low, data={"attended_hours": "31.9"}
+    )
+    services.enrollment_update(
+        actor=users.institution_staff, enrollment=enough, data={"attended_hours": "32"}
+    )
     step(training_class, users.institution_staff, "complete")
     low.refresh_from_db()
     enough.refresh_from_db()
@@ -231,13 +279,15 @@ def test_settlement_hooks_run_inside_the_step_and_can_refuse_it(users, make_clas
     assert not ClassEvent.objects.filter(training_class=training_class, action="settle").exists()
 
 
-def test_an_institution_cannot_touch_another_institutions_class(users, make_class,
-                                                                other_institution):
+def test_an_institution_cannot_touch_another_institutions_class(
+    users, make_class, other_institution
+):
     from canpei.accounts.models import User
     from canpei.errors import NotFound
 
-    other = User.objects.create(username="other-school", role="institution_staff",
-                                institution=other_institution)
+    other = User.objects.create(
+        username="other-school", role="institution_staff", institution=other_institution
+    )
     training_class = make_class()
     with pytest.raises(NotFound):
         step(training_class, other, "cancel", comment="不办了")
@@ -256,8 +306,11 @@ def test_town_staff_see_classes_with_their_towns_trainees_only(users, make_class
 
 def test_a_class_does_not_start_before_its_start_date(users, make_class):
     start = dt.date.today() + dt.timedelta(days=3)
-    training_class = make_class("approved", start_date=start.isoformat(),
-                                end_date=(start + dt.timedelta(days=20)).isoformat())
+    training_class = make_class(
+        "approved",
+        start_date=start.isoformat(),
+        end_date=(start + dt.timedelta(days=20)).isoformat(),
+    )
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "start")
     assert refused.value.message == rules.NOT_STARTED_YET.format(date=start.isoformat())
@@ -267,8 +320,11 @@ def test_a_class_does_not_start_before_its_start_date(users, make_class):
 
 def test_start_is_not_offered_before_the_start_date(users, make_class):
     start = dt.date.today() + dt.timedelta(days=3)
-    early = make_class("approved", start_date=start.isoformat(),
-                       end_date=(start + dt.timedelta(days=20)).isoformat())
+    early = make_class(
+        "approved",
+        start_date=start.isoformat(),
+        end_date=(start + dt.timedelta(days=20)).isoformat(),
+    )
     assert services.class_actions_available(early, users.institution_staff) == ["cancel"]
     due = make_class("approved")
     assert services.class_actions_available(due, users.institution_staff) == ["start", "cancel"]

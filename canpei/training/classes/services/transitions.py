@@ -4,7 +4,8 @@ and the audit entry."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.utils import timezone
