@@ -7,6 +7,9 @@ API codes are the stable slugs of INTERFACES.md; labels are the Chinese of the n
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from django.db import models
 
 
@@ -37,3 +40,17 @@ ACCESSIBILITY_NEEDS = {
     "accessible_venue": "无障碍场地",
     "companion": "陪同",
 }
+
+
+def code_table(name: str, table: str) -> type[models.TextChoices]:
+    """A code table kept as data (canpei/data/code_tables.csv: table, code, label, note) as
+    choices; members are named by the upper-cased code (FollowUpMethod.PHONE is "phone"), and
+    code that must be checked by mypy compares with the code string itself."""
+    with (Path(__file__).parent / "data" / "code_tables.csv").open(encoding="utf-8") as f:
+        rows = [(row["code"], row["label"]) for row in csv.DictReader(f) if row["table"] == table]
+    if not rows:
+        raise ValueError(f"code table {table!r} is empty")
+    # Enum's functional API; django-stubs types TextChoices(...) only as a member constructor.
+    choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
+        name, [(code.upper(), (code, label)) for code, label in rows])
+    return choices

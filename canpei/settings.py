@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "canpei.institutions",
     "canpei.people",
     "canpei.training",
+    "canpei.employment",
     "canpei.spreadsheets",
     "canpei.reports",
     "canpei.web",
@@ -332,6 +333,22 @@ def _fraction(name: str, default: str) -> float:
 
 
 ATTENDANCE_THRESHOLD = _fraction("CANPEI_ATTENDANCE_THRESHOLD", "0.8")
+
+
+# Months after the end of a training at which its completers are followed up (PRODUCT.md:
+# 3 and 6), as "3,6": whole months, ascending, between 1 and 36.
+def _followup_months(raw: str) -> tuple[int, ...]:
+    try:
+        months = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CANPEI_FOLLOWUP_MONTHS cannot be parsed: {raw!r}") from exc
+    if not months or list(months) != sorted(set(months)) or not all(1 <= m <= 36 for m in months):
+        raise ImproperlyConfigured(
+            f"CANPEI_FOLLOWUP_MONTHS must be ascending whole months between 1 and 36: {raw!r}")
+    return months
+
+
+FOLLOWUP_MONTHS = _followup_months(os.environ.get("CANPEI_FOLLOWUP_MONTHS") or "3,6")
 
 # Lookups by full ID number (persons/lookup, and an institution's enrolment by ID number) each
 # user may make in a minute; counted in the database, so every app process shares the count.

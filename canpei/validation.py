@@ -233,10 +233,13 @@ def parse_phone(value: Any, field: str, errors: Errors, *,
 _CHOICE_SETS: dict[type[models.Choices], frozenset[str]] = {}
 
 
-def choices_constraint(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
-    """The database's own check that `field` holds one of `choices`, for a model's Meta: a value
-    written around the services (a bulk import, a migration) is refused as well."""
-    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+def choices_constraint(field: str, choices: type[models.Choices], name: str, *,
+                       blank: bool = False) -> models.CheckConstraint:
+    """The database's own check that `field` holds one of `choices` (or is empty, when `blank`),
+    for a model's Meta: a value written around the services (a bulk import, a migration) is
+    refused as well."""
+    values = [*choices.values, ""] if blank else choices.values
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": values}), name=name)
 
 
 def choice_values(choices: type[models.Choices] | Collection[str]) -> Collection[str]:

@@ -4,7 +4,8 @@ module level or inside a function, migrations included.
 Floors, lowest first (a floor may import the ones below it, never one above):
 
     web, api                 pages and the REST API; only canpei/urls.py imports them
-    reports                  dashboards, targets and indicators read across the apps
+    reports                  dashboards, plans, targets and indicators read across the apps
+    employment               follow-ups of completers and employment services
     training                 classes, rosters, applications (reacts to people through hooks)
     people, institutions     the registry and surveys; training institutions
     spreadsheets             reading and writing .xlsx/.csv, the export/import registry
@@ -31,6 +32,7 @@ APPS = {
     "people",
     "institutions",
     "training",
+    "employment",
     "reports",
     "workflows",
     "api",
@@ -40,14 +42,15 @@ FOUNDATIONS = {"errors", "codes", "masking", "hooks", "forms", "bulk", "validati
 
 # module -> the canpei modules it must not import. The README's diagram quotes this table.
 FORBIDDEN: dict[str, set[str]] = {
-    "regions": {"people", "institutions", "training", "spreadsheets", "workflows", "reports"},
-    "accounts": {"people", "training", "spreadsheets", "workflows", "reports"},
-    "audit": {"people", "institutions", "training", "spreadsheets", "workflows", "reports"},
-    "workflows": {"people", "institutions", "training", "spreadsheets", "reports"},
-    "spreadsheets": {"people", "institutions", "training", "reports"},
-    "institutions": {"people", "training", "reports"},
-    "people": {"institutions", "training", "reports"},
-    "training": {"reports"},
+    "regions": {"people", "institutions", "training", "employment", "spreadsheets", "workflows", "reports"},
+    "accounts": {"people", "training", "employment", "spreadsheets", "workflows", "reports"},
+    "audit": {"people", "institutions", "training", "employment", "spreadsheets", "workflows", "reports"},
+    "workflows": {"people", "institutions", "training", "employment", "spreadsheets", "reports"},
+    "spreadsheets": {"people", "institutions", "training", "employment", "reports"},
+    "institutions": {"people", "training", "employment", "reports"},
+    "people": {"institutions", "training", "employment", "reports"},
+    "training": {"employment", "reports"},
+    "employment": {"reports"},
     **{name: APPS for name in FOUNDATIONS},
 }
 # Only the URL configuration wires the pages and the API in; neither imports the other.

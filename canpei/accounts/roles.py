@@ -59,6 +59,12 @@ class Perm:
     APPLICATION_SUBMIT = "application.submit"
     STAFF_TRAINING_BROWSE = "staff_training.browse"
     STAFF_TRAINING_EDIT = "staff_training.edit"
+    FOLLOWUP_BROWSE = "followup.browse"
+    FOLLOWUP_RECORD = "followup.record"
+    SERVICE_BROWSE = "employment_service.browse"
+    SERVICE_RECORD = "employment_service.record"
+    REPORT_READ = "report.read"
+    PLAN_EDIT = "plan.edit"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
@@ -68,6 +74,12 @@ class Perm:
 # Classes: institutions run their own, the city decides and inspects, town staff follow their
 # town's trainees, the others read. Who takes which lifecycle step is in training.rules.
 _CLASS_READ = {Perm.CLASS_BROWSE, Perm.APPLICATION_BROWSE, Perm.STAFF_TRAINING_BROWSE}
+# Employment after training: town staff for their town, the employment service centre (and the
+# city) city-wide; the auditor reads. Institutions see their classes' outcomes only as figures
+# (REPORT_READ), never the follow-up records of persons.
+_EMPLOYMENT_WORK = {Perm.FOLLOWUP_BROWSE, Perm.FOLLOWUP_RECORD, Perm.SERVICE_BROWSE,
+                    Perm.SERVICE_RECORD, Perm.REPORT_READ}
+_EMPLOYMENT_READ = {Perm.FOLLOWUP_BROWSE, Perm.SERVICE_BROWSE, Perm.REPORT_READ}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
@@ -76,19 +88,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                 Perm.INSTITUTION_BROWSE, Perm.INSTITUTION_CREATE,
                                 Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE,
                                 Perm.CLASS_EDIT, Perm.ROSTER_EDIT, Perm.INSPECTION_RECORD,
-                                Perm.STAFF_TRAINING_EDIT, *_CLASS_READ}),
+                                Perm.STAFF_TRAINING_EDIT, Perm.PLAN_EDIT, *_CLASS_READ,
+                                *_EMPLOYMENT_WORK}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                 Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE,
                                 Perm.APPLICATION_SUBMIT, Perm.STAFF_TRAINING_EDIT,
-                                *_CLASS_READ}),
+                                *_CLASS_READ, *_EMPLOYMENT_WORK}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
                                        Perm.INSTITUTION_EDIT, Perm.CLASS_BROWSE, Perm.CLASS_EDIT,
-                                       Perm.ROSTER_EDIT}),
+                                       Perm.ROSTER_EDIT, Perm.REPORT_READ}),
     Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                                        Perm.INSTITUTION_BROWSE, *_CLASS_READ}),
+                                        Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_WORK}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                             Perm.INSTITUTION_BROWSE, *_CLASS_READ}),
+                             Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.ROLE_PROPOSALS}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ, Perm.ROLE_PROPOSALS}),
