@@ -485,15 +485,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     spec = export_spec(args.kind)
     assert spec is not None  # argparse's choices are the registered kinds
+    if args.purpose is not None and not args.full_numbers:
+        print("--purpose 只与 --full-numbers 一起使用", file=sys.stderr)
+        return 1
+    # Asked for full numbers: the purpose is checked (and required) by the ledger itself.
+    purpose = (args.purpose or "") if args.full_numbers else None
     fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
     try:
         if fmt == "csv":
             with open(args.out, "w", encoding="utf-8-sig", newline="") as handle:
                 count = spec.run(actor=actor, out=handle, fmt=fmt, year=args.year,
-                                 town=args.town or "")
+                                 town=args.town or "", purpose=purpose)
         else:
             count = spec.run(actor=actor, out=args.out, fmt=fmt, year=args.year,
-                             town=args.town or "")
+                             town=args.town or "", purpose=purpose)
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         for field, message in exc.errors:
@@ -597,6 +602,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--town", help="12-digit town code")
     exp.add_argument("--as", dest="as_user", metavar="USER",
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")
+    exp.add_argument("--full-numbers", action="store_true",
+                     help="write ID and certificate numbers in full (masked otherwise); needs --purpose "
+                          "and a role that may reveal them; audited with the purpose")
+    exp.add_argument("--purpose", metavar="TEXT", help="why the full numbers are needed (with --full-numbers)")
     exp.set_defaults(func=cmd_export)
 
     _file_command(sub, "backup", cmd_backup,
