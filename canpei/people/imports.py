@@ -156,9 +156,10 @@ def _column_value(field: str, value: str, town_names: dict[str, str]) -> Any:
 
 
 def _row_reader(columns: dict[str, int], town_names: dict[str, str],
-                village_names: dict[tuple[str, str], str] | None = None
-                ) -> Callable[[list[Any]], dict[str, Any]]:
-    """A function turning a row's cells into the data clean_person_input takes.
+                village_names: dict[tuple[str, str], str] | None = None, *,
+                default_town: str | None = None) -> Callable[[list[Any]], dict[str, Any]]:
+    """A function turning a row's cells into the data clean_person_input takes; every row of a
+    file without a town column is of `default_town` when one is given.
 
     Every column but the names, numbers, addresses and phones repeats a handful of values down
     the file (category, grade, town, …): each distinct cell is read once per import, not once
@@ -170,7 +171,7 @@ def _row_reader(columns: dict[str, int], town_names: dict[str, str],
         (field, index, {}) for field, index in columns.items() if (field, index) not in plain]
 
     def read(cells: list[Any]) -> dict[str, Any]:
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = {"town": default_town} if default_town else {}
         length = len(cells)
         for field, index in plain:
             data[field] = cell_text(cells[index]) if index < length else ""
@@ -239,8 +240,12 @@ def persons_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
 
 def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                     progress: Progress) -> ImportResult:
+    # Town staff have one town: their file may leave the town column out (a town it does name
+    # must still be theirs, which clean_person_input checks).
+    own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
+    required = tuple(f for f in REQUIRED if f != "town") if own_town else REQUIRED
     result, opened = import_start("persons", data=data, filename=filename, dry_run=dry_run,
-                                  columns=PERSON_COLUMNS, required=REQUIRED)
+                                  columns=PERSON_COLUMNS, required=required)
     if opened is None:
         return result
     header_row, rows = opened.header_row, opened.rows
@@ -260,8 +265,8 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
     id_col = columns["id_number"]
     cert_col = columns.get("cert_number")
     formulas = opened.formulas
-    own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
-    read_row = _row_reader(columns, town_names, village_names)
+    read_row = _row_reader(columns, town_names, village_names,
+                           default_town=own_town if "town" not in columns else None)
     stream = _Stream.start() if not dry_run else None
     to_create: list[Pending] = []
     to_update: list[tuple[Person, dict[str, Any]]] = []
