@@ -526,7 +526,31 @@ def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Perso
 
 # Registered by PeopleConfig.ready(); the surveys' spec is in people/surveys/imports.py.
 REGISTRY_UPDATE_HELP = _("名册中已有的人员（同一身份证号）会被更新；同一文件导入两次，第二次不会有变化。")
+YES_NO = ("是", "否")
+PERSON_EXAMPLE = {
+    "name": "张三", "id_number": "350582199003071019", "cert_number": "35058219900307101944",
+    "category": "肢体残疾", "grade": "四级", "town": "安海镇", "village": "", "address": "安海镇某村 12 号",
+    "phone": "13800000000", "education": "初中", "hardship": "低保", "employment_form": "灵活就业（社区、居家就业）",
+    "not_working_reason": "", "new_entrant": "否", "registered_unemployed": "否",
+    "entrepreneurship_intention": "是", "status": "在册",
+}
+
+
+def _template_choices() -> dict[str, list[str]]:
+    """The drop-downs of the persons template: the labels the importer reads back."""
+    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code").values_list("name", flat=True)
+    return {"category": [str(label) for _c, label in rules.Category.choices],
+            "grade": [str(label) for _c, label in rules.Grade.choices],
+            "town": list(towns), "education": [str(label) for _c, label in rules.Education.choices],
+            "employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + ["未就业"],
+            "not_working_reason": [str(label) for _c, label in rules.NotWorkingReason.choices],
+            "status": [str(label) for _c, label in rules.PersonStatus.choices],
+            "new_entrant": list(YES_NO), "registered_unemployed": list(YES_NO),
+            "entrepreneurship_intention": list(YES_NO)}
+
+
 IMPORTS = (
     ImportSpec(kind="persons", label="人员名册", permissions=(Perm.IMPORT_RUN, Perm.PERSON_CREATE),
-               columns=PERSON_COLUMNS, run=persons_import, help=(REGISTRY_UPDATE_HELP,)),
+               columns=PERSON_COLUMNS, run=persons_import, help=(REGISTRY_UPDATE_HELP,),
+               required=REQUIRED, choices=_template_choices, example=PERSON_EXAMPLE),
 )

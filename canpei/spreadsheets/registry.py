@@ -96,10 +96,35 @@ class ImportSpec:
     run: ImportRun
     # Lines the upload page shows when the user may run this kind (shared lines shown once).
     help: tuple[str | Promise, ...] = field(default=())
+    # The fields a file must have (marked on the upload page and in the template).
+    required: tuple[str, ...] = ()
+    # The template's drop-downs: field -> the values a clerk picks from, computed when the
+    # template is written (towns and skills come from the database).
+    choices: Callable[[], Mapping[str, Sequence[str]]] | None = None
+    # One example row of the template's instructions sheet: field -> value.
+    example: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def template_headers(self) -> list[str]:
         return [names[0] for names in self.columns.values()]
+
+    def column_help(self) -> list[ColumnHelp]:
+        """Each column as the upload page and the template describe it."""
+        picks = self.choices() if self.choices else {}
+        return [ColumnHelp(field=name, header=names[0], required=name in self.required,
+                           synonyms=tuple(names[1:]), values=tuple(picks.get(name, ())),
+                           example=self.example.get(name, ""))
+                for name, names in self.columns.items()]
+
+
+@dataclass(frozen=True)
+class ColumnHelp:
+    field: str
+    header: str
+    required: bool
+    synonyms: tuple[str, ...]
+    values: tuple[str, ...]
+    example: str
 
 
 _EXPORTS: dict[str, ExportSpec] = {}

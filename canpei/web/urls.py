@@ -44,6 +44,7 @@ urlpatterns = [
     path("surveys/progress", surveys.survey_progress, name="survey-progress"),
     path("surveys/skills", surveys.skills, name="skills"),
     path("imports/new", imports.import_new, name="import-new"),
+    path("imports/template/<slug:kind>", imports.import_template, name="import-template"),
     path("imports/<uuid:token>", imports.import_detail, name="import-detail"),
     path("imports/<uuid:token>/report", imports.import_report, name="import-report"),
     *record_pages("institutions", "institution", "institution_id",
