@@ -87,6 +87,10 @@ class AuditAction(StrEnum):
     STAFF_TRAINING_CREATE = "staff_training.create"
     STAFF_TRAINING_UPDATE = "staff_training.update"
 
+    # Employment services given to persons (就业服务).
+    SERVICE_CREATE = "employment_service.create"
+    SERVICE_UPDATE = "employment_service.update"
+
     # Spreadsheets in and out, one member per registered kind.
     IMPORT_PERSONS = "import.persons"
     IMPORT_SURVEYS = "import.surveys"
@@ -99,3 +103,4 @@ class AuditAction(StrEnum):
     EXPORT_TRAINEES = "export.trainees"
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
+    EXPORT_EMPLOYMENT_SERVICES = "export.employment_services"
