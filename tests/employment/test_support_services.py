@@ -367,3 +367,13 @@ def test_the_service_follows_the_person_when_they_move(
     service.refresh_from_db()
     assert service.town_id == CIZAO
     assert service.kind == S.JOB_REFERRAL
+
+
+def test_a_kind_with_bad_text_is_named_once(users: Any, person_in: Any) -> None:
+    errors = refused(
+        lambda: service_create(
+            actor=users.town_staff, data=data(person_in, kind="job\x00", employer="x")
+        )
+    )
+    assert errors == {"kind": "含有无效字符"}
+    assert not EmploymentService.objects.exists()

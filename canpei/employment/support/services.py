@@ -126,8 +126,8 @@ def clean_service_input(data: dict[str, Any], *, actor: User,
     # A job referral names where the person was sent and what came of it; no other kind does.
     # Checked on the values the record will hold, so that changing the kind of a stored record
     # asks for the referral's fields (or for clearing them).
-    if not f.failed("kind"):
-        kind = f.final("kind")
+    kind = f.final("kind")
+    if not f.failed("kind") and kind in ServiceKind.values:
         for field in REFERRAL_FIELDS:
             if f.failed(field) or field in f.bad:
                 continue
