@@ -29,7 +29,8 @@ CONTENT = {
 }
 KIND_WEIGHTS = {"policy_consultation": 25, "career_guidance": 20, "job_referral": 30,
                 "entrepreneurship": 15, "rights_protection": 10}
-RESULT_WEIGHTS = {"hired": 40, "not_hired": 25, "pending": 35}
+# The results of older referrals, in turn: most are settled, hired more often than not.
+RESULTS = ["hired", "not_hired", "hired", "pending", "hired"]
 # (account, how many services it records): the two towns' staff and the centre city-wide.
 RECORDERS = [("anhai", 14), ("cizao", 10), ("employment", 16)]
 PROVIDERS = {"anhai": "林专干", "cizao": "黄专干", "employment": "王指导员"}
@@ -42,7 +43,7 @@ def demo_employment_services(*, seed: int, today: dt.date) -> int:
     accounts = {u.username: u for u in User.objects.filter(
         username__in=[name for name, _n in RECORDERS])}
     rng = random.Random(f"{seed}:employment-services")
-    made = 0
+    made = referrals = 0
     for username, count in RECORDERS:
         user = accounts.get(username)
         if user is None:
@@ -52,17 +53,25 @@ def demo_employment_services(*, seed: int, today: dt.date) -> int:
             persons = persons.filter(town_id=user.town_id)
         pool = list(persons.order_by("id").values_list("pk", flat=True)[:count * 2])
         for index in range(min(count, len(pool))):
-            kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
-            # Recent referrals are still pending more often than old ones.
+            # Every third service a job referral, the others by weight.
+            kind = ("job_referral" if index % 3 == 0 else
+                    rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0])
             day = today - dt.timedelta(days=rng.randint(0, 330))
             data: dict[str, Any] = {
                 "person": pool[index], "kind": kind, "date": day.isoformat(),
                 "content": rng.choice(CONTENT[kind]), "provider": PROVIDERS[username]}
             if kind == "job_referral":
                 employer, position = rng.choice(EMPLOYERS)
-                result = ("pending" if (today - day).days < 30 else
-                          rng.choices(list(RESULT_WEIGHTS), weights=list(RESULT_WEIGHTS.values()))[0])
-                data.update(employer=employer, position=position, result=result)
+                referrals += 1
+                if referrals % 3 == 1:
+                    # A recent referral, its result still pending: the employment service's
+                    # home page has work to show.
+                    day = today - dt.timedelta(days=rng.randint(0, 20))
+                    result = "pending"
+                else:
+                    result = RESULTS[referrals % len(RESULTS)]
+                data.update(employer=employer, position=position, result=result,
+                            date=day.isoformat())
             service_create(actor=user, data=data)
             made += 1
     return made
