@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from canpei.audit.models import AuditEntry
 from canpei.employment.models import EmploymentService
@@ -377,3 +379,46 @@ def test_a_kind_with_bad_text_is_named_once(users: Any, person_in: Any) -> None:
     )
     assert errors == {"kind": "含有无效字符"}
     assert not EmploymentService.objects.exists()
+
+
+# ---- any input: a record that keeps every rule, or a named refusal and nothing stored ----------
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.text(max_size=40),
+    st.sampled_from(
+        ["job_referral", "policy_consultation", "hired", "pending", "2024-02-29", "1999-12-31"]
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    values=st.fixed_dictionaries(
+        {},
+        optional={
+            name: ANY_VALUE
+            for name in ("kind", "date", "content", "employer", "position", "result", "provider")
+        },
+    )
+)
+def test_any_input_stores_a_valid_record_or_nothing(
+    values: dict[str, Any], users: Any, person_in: Any
+) -> None:
+    before = EmploymentService.objects.count()
+    try:
+        service = service_create(actor=users.town_staff, data={"person": person_in.pk, **values})
+    except InvalidInput as exc:
+        assert exc.errors and all(field and message for field, message in exc.errors)
+        assert EmploymentService.objects.count() == before
+        return
+    service.refresh_from_db()
+    assert service.kind in S.ServiceKind.values
+    assert S.EARLIEST <= service.date <= TODAY
+    referral = (service.employer, service.position, service.result)
+    if service.kind == "job_referral":
+        assert all(referral) and service.result in ("hired", "not_hired", "pending")
+    else:
+        assert referral == ("", "", "")
