@@ -104,10 +104,14 @@ def test_the_list_masks_numbers_filters_and_links_its_export(
     pending = html(client.get("/employment/services?kind=job_referral&result=pending"))
     assert person_in.name in pending and person_out.name not in pending
     assert 'href="/employment-services/export?kind=job_referral&amp;result=pending"' in pending
+    assert "职业介绍结果待定：1 条" in page
+    assert 'href="/employment/services?kind=job_referral&amp;result=pending"' in page
     bad = html(client.get("/employment/services?kind=x&date_from=2025-01-02&date_to=2025-01-01"))
     assert 'role="alert"' in bad and "结束日期不能早于开始日期" in bad and "服务类别须为" in bad
     town_page = html(login(users.town_staff).get("/employment/services"))
     assert person_out.name not in town_page and 'id="f-town"' not in town_page
+    assert "职业介绍结果待定：1 条" in town_page
+    assert "职业介绍结果待定" not in html(login(users.other_town_staff).get("/employment/services"))
     assert 'href="/employment/services/new"' in town_page
     assert 'href="/employment/services/new"' not in html(
         login(users.auditor).get("/employment/services")

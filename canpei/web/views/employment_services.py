@@ -25,6 +25,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
                      selectors.service_list, {
                          "kinds": ServiceKind.choices, "results": ReferralResult.choices,
                          "can_record": has_perm(request.user, Perm.SERVICE_RECORD),
+                         "pending": selectors.referrals_pending(user=signed_in_user(request)),
                      }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
 
 
