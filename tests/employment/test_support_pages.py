@@ -237,3 +237,20 @@ def test_the_person_page_timeline_keeps_to_the_viewers_scope(
     auditor = html(login(users.auditor).get(f"/persons/{person_out.pk}"))
     assert f'href="/employment/services/{records["other"].pk}"' in auditor
     assert person_out.town_id == CIZAO
+
+
+def test_the_pages_speak_english_when_asked(
+    users: Any, records: Any, login: Any, person_in: Any
+) -> None:
+    from django.conf import settings
+
+    client = login(users.town_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    listing = html(client.get("/employment/services"))
+    assert (
+        "Employment services" in listing and "Job referrals with the result pending: 1" in listing
+    )
+    person = html(client.get(f"/persons/{person_in.pk}"))
+    assert "Timeline" in person and "Record an employment service" in person
+    form = html(client.get(f"/employment/services/{records['own'].pk}/edit"))
+    assert "Employer referred to" in form and "Job referrals only, and required for them" in form
