@@ -289,3 +289,16 @@ def test_the_home_page_shows_the_towns_survey_ratio(users, person_in, login):
     page = login(users.town_staff).get("/").content.decode()
     assert f'<progress max="1" value="0" aria-label="{TODAY.year} 年需求调查完成率">' in page
     assert "0 %" in page
+
+
+def test_the_worklist_and_chart_speak_english(users, person_in, login):
+    from django.conf import settings
+
+    client = login(users.city_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    items = worklist(client)
+    assert items["Classes waiting for approval"] == (0, "/classes?state=submitted")
+    page = client.get("/surveys/progress").content.decode()
+    assert "Survey progress by town: data table" in page
+    assert "1 persons are due a survey and 0 have been surveyed (0 %)" in page
+    assert 'aria-label="Survey completion"' in page
