@@ -155,12 +155,20 @@ def test_city_admin_sees_the_decisions_waiting_with_links_to_the_lists(users, wo
     assert_links_match(client, items)
 
 
-def test_the_open_rectification_filter_lists_only_the_class_still_to_rectify(users, world, login):
+def test_the_open_rectification_filter_lists_only_the_class_still_to_rectify(
+    users, world, login, api
+):
     page = login(users.city_admin).get("/classes?rectification=open").content.decode()
     assert f'href="/classes/{world["running"].pk}"' in page
     assert f'href="/classes/{world["running2"].pk}"' not in page
     bad = login(users.city_admin).get("/classes?rectification=yes").content.decode()
     assert "整改筛选须为 open" in bad
+    client = api(users.city_admin)
+    response = client.get("/classes", rectification="open")
+    assert [c["id"] for c in response.json()["results"]] == [world["running"].pk]
+    response = client.get("/classes", rectification="yes")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "rectification", "message": "整改筛选须为 open"}]
 
 
 def test_town_staff_see_their_towns_work_only(users, world, login):
