@@ -157,7 +157,8 @@ def survey_progress(request: HttpRequest) -> HttpResponse:
 def _progress_chart(year: int, towns: list[selectors.TownProgress], due: int,
                     surveyed: int) -> Chart:
     """Surveyed and not yet surveyed per town, stacked to the town's due; a "not yet" bar opens
-    that town's list of the persons not surveyed."""
+    that town's list of the persons not surveyed. Towns with nobody due are left out (the
+    progress table below lists them)."""
     percent = round(100 * surveyed / due) if due else 0
     return Chart(
         key="survey-progress", stacked=True,
@@ -171,7 +172,7 @@ def _progress_chart(year: int, towns: list[selectors.TownProgress], due: int,
             Cell(t.surveyed),
             Cell(t.remaining, url=(f"?{urlencode({'year': year, 'town': t.town})}#missing"
                                    if t.remaining else "")),
-        ]) for t in towns])
+        ]) for t in towns if t.due])
 
 
 @requires(Perm.SKILLS_EDIT)
