@@ -99,3 +99,4 @@ class AuditAction(StrEnum):
     EXPORT_TRAINEES = "export.trainees"
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
+    EXPORT_INDICATORS = "export.indicators"
