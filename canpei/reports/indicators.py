@@ -179,14 +179,32 @@ def parse_filters(params: Any) -> IndicatorFilters:
     return IndicatorFilters.from_params(params)
 
 
-def _filter_q(paths: _Paths, filters: IndicatorFilters) -> Q:
+@dataclass(frozen=True)
+class _Ask:
+    """The filters of one report, with the plan's period read once."""
+
+    filters: IndicatorFilters
+    period: tuple[dt.date, dt.date] | None
+
+    @classmethod
+    def of(cls, filters: IndicatorFilters) -> _Ask:
+        period = None
+        if filters.plan is not None:
+            plan = Plan.objects.filter(pk=filters.plan).values_list(
+                "period_start", "period_end").first()
+            # A plan deleted since the filters were read: a period matching nothing.
+            period = plan or (dt.date.max, dt.date.min)
+        return cls(filters=filters, period=period)
+
+
+def _filter_q(paths: _Paths, ask: _Ask) -> Q:
+    filters = ask.filters
     q = Q(paths.completed)
     if filters.year is not None:
         q &= Q(**{f"{paths.end}__gte": dt.date(filters.year, 1, 1),
                   f"{paths.end}__lte": dt.date(filters.year, 12, 31)})
-    if filters.plan is not None:
-        plan = Plan.objects.only("period_start", "period_end").get(pk=filters.plan)
-        q &= Q(**{f"{paths.end}__gte": plan.period_start, f"{paths.end}__lte": plan.period_end})
+    if ask.period is not None:
+        q &= Q(**{f"{paths.end}__gte": ask.period[0], f"{paths.end}__lte": ask.period[1]})
     if filters.town:
         q &= Q(**{paths.town: filters.town})
     if filters.institution is not None:
@@ -322,13 +340,13 @@ class Indicators:
 
 # ---- queries ----------------------------------------------------------------------------------
 
-def _completions(user: Viewer, filters: IndicatorFilters, extra: str | None
+def _completions(user: Viewer, ask: _Ask, extra: str | None
                  ) -> list[tuple[QuerySet[Any], _Paths]]:
     """The scoped, filtered completions: enrolments and applications, each with its paths."""
     sources: list[tuple[QuerySet[Any], _Paths]] = []
     for scope, paths in ((ENROLLMENT_SCOPE, ENROLLMENT_PATHS),
                          (APPLICATION_SCOPE, APPLICATION_PATHS)):
-        q = _filter_q(paths, filters)
+        q = _filter_q(paths, ask)
         if extra is not None:
             q &= _extra_q(extra, paths)
         sources.append((scope.visible_to(user).filter(q), paths))
@@ -439,13 +457,13 @@ def median_of(values: list[Decimal]) -> Decimal | None:
     return _to_fen(middle)
 
 
-def _followups(user: Viewer, filters: IndicatorFilters, extra: str | None, as_of: dt.date
+def _followups(user: Viewer, ask: _Ask, extra: str | None, as_of: dt.date
                ) -> tuple[QuerySet[FollowUp], _Paths, _Paths]:
     enrollment = ENROLLMENT_PATHS.prefixed("enrollment__", town="town_id")
     application = APPLICATION_PATHS.prefixed("application__", town="town_id")
-    enrollment_q = Q(enrollment__isnull=False) & _filter_q(enrollment, filters)
+    enrollment_q = Q(enrollment__isnull=False) & _filter_q(enrollment, ask)
     application_q = (Q(application__isnull=False)
-                     & _filter_q(application, filters))
+                     & _filter_q(application, ask))
     if extra is not None:
         enrollment_q &= _extra_q(extra, enrollment)
         application_q &= _extra_q(extra, application)
@@ -465,9 +483,9 @@ def _followup_key(breakdown: Breakdown, enrollment: _Paths, application: _Paths)
     return Coalesce(breakdown.key(enrollment), breakdown.key(application))
 
 
-def _employment(user: Viewer, filters: IndicatorFilters, extra: str | None, as_of: dt.date,
+def _employment(user: Viewer, ask: _Ask, extra: str | None, as_of: dt.date,
                 breakdown: Breakdown) -> dict[str, dict[int, Milestone]]:
-    qs, enrollment, application = _followups(user, filters, extra, as_of)
+    qs, enrollment, application = _followups(user, ask, extra, as_of)
     key = _followup_key(breakdown, enrollment, application)
     recorded = Q(date__isnull=False)
     employed = recorded & Q(employed=True)
@@ -498,12 +516,12 @@ def _employment(user: Viewer, filters: IndicatorFilters, extra: str | None, as_o
     return result
 
 
-def _figures(user: Viewer, filters: IndicatorFilters, breakdown: Breakdown, as_of: dt.date,
+def _figures(user: Viewer, ask: _Ask, breakdown: Breakdown, as_of: dt.date,
              extra: str | None = None) -> dict[str, Figures]:
-    sources = _completions(user, filters, extra)
+    sources = _completions(user, ask, extra)
     counts = _completion_counts(sources, breakdown)
     persons = _distinct_persons(sources, breakdown)
-    employment = _employment(user, filters, extra, as_of, breakdown)
+    employment = _employment(user, ask, extra, as_of, breakdown)
     months = tuple(settings.FOLLOWUP_MONTHS)
     figures: dict[str, Figures] = {}
     for key in sorted(set(counts) | set(persons) | set(employment)):
@@ -555,10 +573,11 @@ def indicators(*, user: Viewer, filters: IndicatorFilters, as_of: dt.date) -> In
     """The indicators of the completions `user` may see, narrowed by `filters`, with the
     follow-ups due by `as_of` (the report date: today)."""
     months = tuple(settings.FOLLOWUP_MONTHS)
-    total = _single(_figures(user, filters, _TOTAL, as_of), "合计", months)
-    by = {b.name: _labelled(_figures(user, filters, b, as_of), b) for b in BREAKDOWNS}
-    heritage = _single(_figures(user, filters, _TOTAL, as_of, HERITAGE), HERITAGE_LABEL, months)
-    high = _single(_figures(user, filters, _TOTAL, as_of, HIGH_SKILL), HIGH_SKILL_LABEL, months)
+    ask = _Ask.of(filters)
+    total = _single(_figures(user, ask, _TOTAL, as_of), "合计", months)
+    by = {b.name: _labelled(_figures(user, ask, b, as_of), b) for b in BREAKDOWNS}
+    heritage = _single(_figures(user, ask, _TOTAL, as_of, HERITAGE), HERITAGE_LABEL, months)
+    high = _single(_figures(user, ask, _TOTAL, as_of, HIGH_SKILL), HIGH_SKILL_LABEL, months)
     return Indicators(filters=filters, as_of=as_of, months=months, total=total,
                       by_town=by["town"], by_institution=by["institution"], by_type=by["type"],
                       by_year=by["year"], heritage=heritage, high_skill=high)

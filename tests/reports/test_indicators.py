@@ -258,3 +258,28 @@ def test_bad_filters_are_named(db: Any) -> None:
         "institution": "培训机构须为机构编号",
         "type": "培训类型须为 employment_skills、skill_upgrade、entrepreneurship、rural_practical",
     }
+
+
+def test_the_query_count_does_not_grow_with_the_data(
+    users: Any,
+    data: DataSet,
+    trainee_factory: Any,
+    institution: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan = Plan.objects.create(
+        name="计划", period_start=dt.date(2024, 1, 1), period_end=dt.date(2026, 12, 31)
+    )
+    with CaptureQueriesContext(connection) as before:
+        report(users.city_admin, plan=plan.pk)
+    more = indicator_data.make_class(
+        institution, start="2025-01-01", end="2025-02-01", state="settled", type="rural_practical"
+    )
+    for _ in range(5):
+        indicator_data.enrol(more, trainee_factory(), appraisal_result="passed")
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        after = report(users.city_admin, plan=plan.pk)
+    assert after.total.trainee_times == 11
