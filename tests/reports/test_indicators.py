@@ -283,3 +283,18 @@ def test_the_query_count_does_not_grow_with_the_data(
     with django_assert_max_num_queries(len(before.captured_queries)):
         after = report(users.city_admin, plan=plan.pk)
     assert after.total.trainee_times == 11
+
+
+def test_a_person_who_moved_counts_where_they_live_now(users: Any, data: DataSet) -> None:
+    from canpei.people.services import person_update
+
+    # 丙 (C3) and 己 (A1) move from 磁灶 to 安海: their completions and follow-ups go along.
+    for name in ("丙", "己"):
+        person_update(actor=users.city_admin, person=data.persons[name], data={"town": ANHAI})
+    r = report(users.city_admin)
+    assert [(f.key, f.trained, f.trainee_times) for f in r.by_town] == [(ANHAI, 5, 6)]
+    assert counts(report(users.other_town_staff).total) == (0, 0, 0, 0, 0, 0)
+    assert employment(report(users.town_staff).total) == [
+        (3, 5, 4, 3, Decimal("3000.00")),
+        (6, 5, 4, 4, Decimal("3850.50")),
+    ]
