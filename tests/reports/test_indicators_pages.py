@@ -207,3 +207,19 @@ def test_the_export_gives_the_same_figures_and_is_audited(
     )
     assert sheet[3][:4] == ("分组", "名称", "培训人数", "培训人次")
     assert sheet[4][:4] == ("合计", "合计", 5, 6)
+
+
+def test_canpei_export_indicators_writes_the_operators_scope(
+    users: Any, data: DataSet, tmp_path: Any, capsys: Any
+) -> None:
+    from canpei import cli
+
+    out_file = tmp_path / "指标.csv"
+    code = cli.main(
+        ["export", "indicators", "--out", str(out_file), "--year", "2025", "--as", "anhai"]
+    )
+    assert code == 0, capsys.readouterr()
+    rows = list(csv.reader(out_file.read_text(encoding="utf-8-sig").splitlines()))
+    header = next(r for r in rows if r and r[0] == "分组")
+    total = dict(zip(header, rows[rows.index(header) + 1], strict=True))
+    assert (total["培训人数"], total["培训人次"], total["鉴定合格率（%）"]) == ("3", "3", "100.0")
