@@ -60,6 +60,7 @@ class IndicatorsOut(Schema):
     by_institution: list[FiguresOut]
     by_type: list[FiguresOut]
     by_year: list[FiguresOut]
+    by_plan: list[FiguresOut]
     heritage: FiguresOut
     high_skill: FiguresOut
 
@@ -96,4 +97,5 @@ def indicators(request: HttpRequest, year: Text = "", plan: Text = "", town: Tex
         by_institution=[figures_out(f) for f in report.by_institution],
         by_type=[figures_out(f) for f in report.by_type],
         by_year=[figures_out(f) for f in report.by_year],
+        by_plan=[figures_out(f) for f in report.by_plan],
         heritage=figures_out(report.heritage), high_skill=figures_out(report.high_skill))

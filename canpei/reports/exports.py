@@ -45,7 +45,8 @@ def _rows(report: Indicators) -> Iterator[list[Any]]:
     yield _row("重点项目", report.heritage)
     yield _row("重点项目", report.high_skill)
     for group, figures in (("镇街", report.by_town), ("培训机构", report.by_institution),
-                           ("培训类型", report.by_type), ("年度", report.by_year)):
+                           ("培训类型", report.by_type), ("年度", report.by_year),
+                           ("计划期", report.by_plan)):
         for f in figures:
             yield _row(group, f)
 

@@ -334,6 +334,7 @@ class Indicators:
     by_institution: list[Figures]
     by_type: list[Figures]
     by_year: list[Figures]
+    by_plan: list[Figures]
     heritage: Figures
     high_skill: Figures
 
@@ -580,7 +581,26 @@ def indicators(*, user: Viewer, filters: IndicatorFilters, as_of: dt.date) -> In
     high = _single(_figures(user, ask, _TOTAL, as_of, HIGH_SKILL), HIGH_SKILL_LABEL, months)
     return Indicators(filters=filters, as_of=as_of, months=months, total=total,
                       by_town=by["town"], by_institution=by["institution"], by_type=by["type"],
-                      by_year=by["year"], heritage=heritage, high_skill=high)
+                      by_year=by["year"], by_plan=_by_plan(user, filters, as_of, months),
+                      heritage=heritage, high_skill=high)
+
+
+def _by_plan(user: Viewer, filters: IndicatorFilters, as_of: dt.date, months: tuple[int, ...]
+             ) -> list[Figures]:
+    """One row per plan (the one asked for, or every plan, oldest first): the completions that
+    ended inside its period, under the other filters. Periods may overlap, so the rows need not
+    add up to the total."""
+    plans = Plan.objects.order_by("period_start", "id")
+    if filters.plan is not None:
+        plans = plans.filter(pk=filters.plan)
+    rows = []
+    for plan_id, name, start, end in plans.values_list("pk", "name", "period_start",
+                                                       "period_end"):
+        ask = _Ask(filters=filters, period=(start, end))
+        figures = _single(_figures(user, ask, _TOTAL, as_of), name, months)
+        figures.key = str(plan_id)
+        rows.append(figures)
+    return rows
 
 
 __all__ = ["Breakdown", "Figures", "IndicatorFilters", "Indicators", "InvalidInput", "Milestone",

@@ -181,6 +181,13 @@ def test_by_plan_period(users: Any, data: DataSet) -> None:
     assert counts(report(users.city_admin, plan=seed.pk).total) == (0, 0, 0, 0, 0, 0)
     # C1 ended 2025-06-30 and A1 2025-06-01 (inside), C2 2026-10-31 (inside), C3 2024 (out).
     assert counts(report(users.city_admin, plan=current.pk).total) == (4, 5, 2, 3, 3, 2)
+    # One row per plan, oldest first; with a plan asked for, that plan's row alone.
+    r = report(users.city_admin, town=ANHAI)
+    assert [(f.key, f.label, counts(f)) for f in r.by_plan] == [
+        (str(seed.pk), seed.name, (0, 0, 0, 0, 0, 0)),
+        (str(current.pk), current.name, (3, 4, 2, 2, 3, 2)),
+    ]
+    assert [f.key for f in report(users.city_admin, plan=current.pk).by_plan] == [str(current.pk)]
 
 
 def test_the_heritage_and_high_skill_flags(users: Any, data: DataSet) -> None:

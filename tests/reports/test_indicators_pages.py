@@ -5,6 +5,7 @@ known answers: its follow-ups are all due whatever the day the tests run."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from canpei.audit.models import AuditEntry
+from canpei.reports.models import Plan
 from tests.conftest import ANHAI, CIZAO
 from tests.reports import indicator_data
 from tests.reports.indicator_data import DataSet
@@ -112,6 +114,9 @@ def _page_rows(html: str, breakdown: str) -> list[str]:
 def test_the_page_and_the_api_give_the_same_numbers(
     users: Any, data: DataSet, api: Any, login: Any
 ) -> None:
+    Plan.objects.create(
+        name="2025 年计划", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31)
+    )
     for user, query in (
         (users.city_admin, {}),
         (users.city_admin, {"year": "2025"}),
@@ -143,7 +148,7 @@ def test_the_page_and_the_api_give_the_same_numbers(
             assert (m["median_income"] or "—") in row
             if m["rate"] is not None:
                 assert f"{m['rate'] * 100:.1f}%" in row
-        for name in ("town", "institution", "type", "year"):
+        for name in ("town", "institution", "type", "year", "plan"):
             assert _page_rows(html, name) == [f["key"] for f in body[f"by_{name}"]]
 
 

@@ -39,5 +39,6 @@ def reports(request: HttpRequest) -> HttpResponse:
         "breakdowns": [("town", _("按镇街"), _("镇街"), report.by_town),
                        ("institution", _("按培训机构"), _("培训机构"), report.by_institution),
                        ("type", _("按培训类型"), _("培训类型"), report.by_type),
-                       ("year", _("按年度（培训结束年份）"), _("年度"), report.by_year)],
+                       ("year", _("按年度（培训结束年份）"), _("年度"), report.by_year),
+                       ("plan", _("按计划期"), _("计划"), report.by_plan)],
     })
