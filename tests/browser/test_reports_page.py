@@ -4,6 +4,7 @@ work from the keyboard."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -18,6 +19,13 @@ pytestmark = [
 
 @pytest.fixture
 def data(trainee_factory: Any, institution: Any, other_institution: Any) -> Any:
+    from canpei.reports.models import Plan
+
+    Plan.objects.create(
+        name="残疾人职业技能提升计划（2025-2026年）",
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+    )
     return indicator_data.build(trainee_factory, institution, other_institution)
 
 
