@@ -305,3 +305,19 @@ def test_a_person_who_moved_counts_where_they_live_now(users: Any, data: DataSet
         (3, 5, 4, 3, Decimal("3000.00")),
         (6, 5, 4, 4, Decimal("3850.50")),
     ]
+
+
+def test_a_class_spanning_the_end_of_a_plan_period_counts_in_the_period_it_ended(
+    users: Any, data: DataSet
+) -> None:
+    # C1 ran 2025-03-01..2025-06-30: it started inside this period and ended after it.
+    spring = Plan.objects.create(
+        name="2025 上半年", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 6, 15)
+    )
+    r = report(users.city_admin, plan=spring.pk)
+    # Only 己's application (certificate 2025-06-01) ended inside it.
+    assert counts(r.total) == (1, 1, 0, 1, 0, 0)
+    summer = Plan.objects.create(
+        name="2025 下半年", period_start=dt.date(2025, 6, 16), period_end=dt.date(2025, 12, 31)
+    )
+    assert counts(report(users.city_admin, plan=summer.pk).total) == (3, 3, 1, 1, 2, 2)
