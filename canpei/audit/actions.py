@@ -105,6 +105,7 @@ class AuditAction(StrEnum):
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
     EXPORT_AUDIT = "export.audit"
     EXPORT_EMPLOYMENT_SERVICES = "export.employment_services"
+    EXPORT_INDICATORS = "export.indicators"
 
 
 # What the audit officer reads for each action (the log keeps the value; the page shows this).
@@ -185,6 +186,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.SERVICE_CREATE: "登记就业服务",
     AuditAction.SERVICE_UPDATE: "修改就业服务",
     AuditAction.EXPORT_EMPLOYMENT_SERVICES: "导出就业服务台账",
+    AuditAction.EXPORT_INDICATORS: "导出培训指标",
 }
 
 

@@ -6,8 +6,8 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, employment_services, exports, imports, institutions,
-    people, staff_training, surveys,
+    applications, audit, classes, dashboard, employment_services, exports, imports, indicators,
+    institutions, people, staff_training, surveys,
 )
 
 View = Callable[..., HttpResponse]
@@ -93,6 +93,7 @@ urlpatterns = [
          name="service_detail"),
     path("employment/services/<int:service_id>/edit", employment_services.service_edit,
          name="service_edit"),
+    path("reports", indicators.reports, name="reports"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),
