@@ -66,7 +66,9 @@ def indicators_export(*, actor: User, filters: IndicatorFilters, out: str | IO[A
 
 
 def _indicators_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                    town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                    town: str = "", params: Mapping[str, Any] | None = None,
+                    purpose: str | None = None) -> int:
+    # Figures only: no ID numbers to release, so a purpose changes nothing.
     filters = IndicatorFilters.from_params(params if params is not None
                                            else {"year": year or "", "town": town})
     return indicators_export(actor=actor, filters=filters, out=out, fmt=fmt)

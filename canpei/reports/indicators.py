@@ -101,6 +101,9 @@ PLAN_INVALID = "计划不存在"
 TYPE_INVALID = "培训类型须为 " + "、".join(TrainingType.values)
 INSTITUTION_INVALID = "培训机构须为机构编号"
 
+# The appraisal result that passes (a code of the AppraisalResult table).
+APPRAISAL_PASSED = "passed"
+
 
 @dataclass(frozen=True)
 class _Paths:
@@ -384,7 +387,7 @@ def _completion_counts(sources: list[tuple[QuerySet[Any], _Paths]], breakdown: B
             aggregates["free_hardship"] = Count("pk", filter=hardship)
             aggregates["appraised"] = Count("pk", filter=Q(
                 appraisal_result__in=AppraisalResult.values))
-            aggregates["passed"] = Count("pk", filter=Q(appraisal_result=AppraisalResult.PASSED))
+            aggregates["passed"] = Count("pk", filter=Q(appraisal_result=APPRAISAL_PASSED))
         rows = (qs.annotate(k=breakdown.key(paths)).order_by().values("k")
                 .annotate(**aggregates))
         for row in rows:

@@ -228,3 +228,20 @@ def test_canpei_export_indicators_writes_the_operators_scope(
     header = next(r for r in rows if r and r[0] == "分组")
     total = dict(zip(header, rows[rows.index(header) + 1], strict=True))
     assert (total["培训人数"], total["培训人次"], total["鉴定合格率（%）"]) == ("3", "3", "100.0")
+
+
+def test_the_charts_draw_the_reports_figures_and_link_to_the_report_behind_each_bar(
+    users: Any, data: DataSet, login: Any
+) -> None:
+    page = login(users.city_admin).get("/reports?year=2025").content.decode()
+    for key in ("by-year", "by-type", "followups"):
+        assert f'id="chart-{key}"' in page
+    year_chart = page[page.index('id="chart-by-year"') : page.index('id="chart-by-type"')]
+    # 2025: 4 persons, 4 trainee-times; each bar drills down to the report of its year.
+    assert '<td class="num" data-value="4"><a href="?year=2025">4</a></td>' in year_chart
+    outcomes = page[page.index('id="chart-followups"') :]
+    outcomes = outcomes[: outcomes.index("</figure>")]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', outcomes)
+    cells = [(label, re.findall(r'data-value="(\d+)"', row)) for label, row in rows]
+    # employed, not employed (recorded), not yet followed up — as the milestone table says.
+    assert cells == [("结业后 3 个月", ["2", "1", "1"]), ("结业后 6 个月", ["3", "0", "1"])]

@@ -16,7 +16,40 @@ from canpei.codes import TrainingType
 from canpei.institutions.selectors import institution_list
 from canpei.reports import indicators as selectors
 from canpei.reports.models import Plan
+from canpei.web.charts import Cell, Chart, ChartRow
 from canpei.web.pages import list_filters, requires, town_options
+
+
+def _drill(filters: selectors.IndicatorFilters, **narrower: object) -> str:
+    """The report narrowed further: the list behind a bar of a chart."""
+    return "?" + urlencode({**filters.as_params(), **{k: str(v) for k, v in narrower.items()}})
+
+
+def _charts(report: selectors.Indicators) -> list[Chart]:
+    f = report.filters
+    years = Chart(
+        key="by-year", title=_("各年度培训人数与人次"), category=_("年度"),
+        summary=_("共培训 %(trained)s 人、%(times)s 人次，按培训结束年份分年见下表；点击数字查看该年的指标。")
+        % {"trained": report.total.trained, "times": report.total.trainee_times},
+        series=[_("培训人数"), _("培训人次")],
+        rows=[ChartRow(row.label, [Cell(row.trained, _drill(f, year=row.key)),
+                                   Cell(row.trainee_times, _drill(f, year=row.key))])
+              for row in report.by_year])
+    types = Chart(
+        key="by-type", title=_("各培训类型培训人数与人次"), category=_("培训类型"),
+        summary=_("按培训类型分列的培训人数与人次见下表；点击数字查看该类型的指标。"),
+        series=[_("培训人数"), _("培训人次")],
+        rows=[ChartRow(row.label, [Cell(row.trained, _drill(f, type=row.key)),
+                                   Cell(row.trainee_times, _drill(f, type=row.key))])
+              for row in report.by_type])
+    outcomes = Chart(
+        key="followups", stacked=True, title=_("结业后就业跟踪结果"), category=_("跟踪节点"),
+        summary=_("各跟踪节点应跟踪的结业学员中已就业、未就业与尚未跟踪的人数见下表。"),
+        series=[_("已就业"), _("未就业"), _("尚未跟踪")],
+        rows=[ChartRow(_("结业后 %(months)s 个月") % {"months": m.months},
+                       [Cell(m.employed), Cell(m.recorded - m.employed), Cell(m.unrecorded)])
+              for m in report.total.employment])
+    return [years, types, outcomes]
 
 
 @requires(Perm.REPORT_READ)
@@ -27,6 +60,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     institution_staff = user.role == Role.INSTITUTION_STAFF
     return render(request, "reports/indicators.html", {
         "report": report, "filters": filters, "filter_errors": errors,
+        "charts": _charts(report),
         "export_query": urlencode(filters.as_params()),
         "plans": Plan.objects.order_by("-period_start", "id").values_list("pk", "name"),
         "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
