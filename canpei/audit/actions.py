@@ -99,3 +99,9 @@ class AuditAction(StrEnum):
     EXPORT_TRAINEES = "export.trainees"
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
+    EXPORT_TARGETS = "export.targets"
+    EXPORT_TARGETS_UNCOVERED = "export.targets_uncovered"
+
+    # Plans (计划): their name and period; the targets are computed, never stored.
+    PLAN_CREATE = "plan.create"
+    PLAN_UPDATE = "plan.update"
