@@ -91,8 +91,9 @@ def targets_report(request: HttpRequest, plan: Text = "", year: Text = "",
                    town: Text = "") -> TargetsOut:
     user = api_user(request)
     targets.check_reader(user)
-    chosen = targets.parse_plan(plan, today=timezone.localdate())
-    report = targets.targets_report(user=user, plan=chosen, year=parse_year(year),
+    chosen_year = parse_year(year)
+    chosen = targets.parse_plan(plan, today=timezone.localdate(), year=chosen_year)
+    report = targets.targets_report(user=user, plan=chosen, year=chosen_year,
                                     town=parse_town(town))
     return targets_out(report)
 
@@ -103,10 +104,11 @@ def targets_uncovered(request: HttpRequest, plan: Text = "", target: Text = "", 
                       page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> UncoveredPage:
     user = api_user(request)
     targets.check_reader(user)
-    chosen = targets.parse_plan(plan, today=timezone.localdate())
+    chosen_year = parse_year(year)
+    chosen = targets.parse_plan(plan, today=timezone.localdate(), year=chosen_year)
     which = targets.target_by_number(target)
     qs = targets.uncovered_list(user=user, plan=chosen, target=which, town=parse_town(town),
-                                year=parse_year(year))
+                                year=chosen_year)
     count, rows = paginate(qs, page, page_size)
     return UncoveredPage(count=count, plan=chosen.pk, target=which.number,
                          results=[uncovered_out(s) for s in rows])

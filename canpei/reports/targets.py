@@ -189,9 +189,16 @@ def default_plan(today: dt.date) -> Plan:
     return plan
 
 
-def parse_plan(raw: Any, *, today: dt.date) -> Plan:
+def parse_plan(raw: Any, *, today: dt.date, year: int | None = None) -> Plan:
+    """The plan a request names (`plan=<id>`); without one, the plan whose period holds `year`
+    (the latest begun), else the default plan."""
     text = "" if raw is None else str(raw).strip()
     if not text:
+        if year is not None:
+            plan = (Plan.objects.filter(period_start__year__lte=year, period_end__year__gte=year)
+                    .order_by("-period_start", "id").first())
+            if plan is not None:
+                return plan
         return default_plan(today)
     if not text.isdigit() or len(text) > 18:
         raise InvalidInput([("plan", PLAN_INVALID)])
@@ -299,6 +306,11 @@ class TargetFigure:
     @property
     def ratio(self) -> float:
         return round(self.covered / self.population, 4) if self.population else 0.0
+
+    @property
+    def percent(self) -> str:
+        """The ratio as the page shows it: a percentage with one decimal ("42.9")."""
+        return f"{self.covered * 100 / self.population:.1f}" if self.population else "0.0"
 
 
 def _blank_figures() -> list[TargetFigure]:

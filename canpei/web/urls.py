@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 from canpei.accounts import views as account_views
 from canpei.web.views import (
     applications, audit, classes, dashboard, exports, imports, institutions, people,
-    staff_training, surveys,
+    staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -83,6 +83,9 @@ urlpatterns = [
     *record_pages("staff-training", "staff-training", "record_id",
                   staff_training.staff_training_list, staff_training.staff_training_create,
                   staff_training.staff_training_detail, staff_training.staff_training_edit),
+    path("plans", targets.plan_list, name="plan-list"),
+    path("reports/targets", targets.targets_page, name="reports_targets"),
+    path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),
