@@ -58,10 +58,13 @@ def page_numbers(html: str) -> dict[str, list[tuple[int, int, str]]]:
         cells = row[1:]
         figures = []
         for i in range(3):
-            population = int(re.match(r"\s*([\d,]+)", cells[4 * i]).group(1).replace(",", ""))
+            found = re.match(r"\s*([\d,]+)", cells[4 * i])
+            assert found is not None
+            population = int(found.group(1).replace(",", ""))
             covered = int(cells[4 * i + 1].strip().replace(",", ""))
-            percent = re.search(r"([\d.]+)%", cells[4 * i + 3]).group(1)
-            figures.append((population, covered, percent))
+            shown = re.search(r"([\d.]+)%", cells[4 * i + 3])
+            assert shown is not None
+            figures.append((population, covered, shown.group(1)))
         result[name] = figures
     return result
 
