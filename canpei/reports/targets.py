@@ -372,7 +372,10 @@ def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
     if town:
         visible_towns(user, town)
     enrolled, applied = covering_persons(target, period)
+    # Correlated (NOT EXISTS, an anti-join probing the person's own rows by index), unlike the
+    # report's uncorrelated IN: a town's list reads its own persons, not the city's trainees.
     return (latest_surveys(user, period, town).filter(target.names)
-            .exclude(person_id__in=enrolled).exclude(person_id__in=applied)
+            .exclude(Exists(enrolled.filter(person_id=OuterRef("person_id"))))
+            .exclude(Exists(applied.filter(person_id=OuterRef("person_id"))))
             .select_related("person", "person__town").prefetch_related("wanted_skills")
             .order_by("person__town_id", "person_id"))
