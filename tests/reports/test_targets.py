@@ -146,3 +146,30 @@ def test_every_target_names_its_national_codes_in_its_docstring():
 def test_the_queries_do_not_grow_with_the_persons(users, data, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         targets.targets_report(user=users.city_admin, plan=data["plan"])
+
+
+def test_both_sides_of_each_date_boundary(users, data):
+    from canpei.training.models import Enrollment
+
+    plan = data["plan"]
+    people = data["people"]
+    # a1 alone through K8, which ends on the period's first day: still covered.
+    Enrollment.objects.filter(person=people["a1"], training_class__end_date="2019-06-30").delete()
+    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
+    assert people["a1"].pk not in {s.person_id for s in t1}
+    # c1's class ended the day before the period: uncovered.
+    assert people["c1"].pk in {s.person_id for s in t1}
+    # a3's class ends on period_end: covered; a10's the day after: uncovered.
+    t2 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[1])
+    t3 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[2])
+    assert people["a3"].pk not in {s.person_id for s in t2}
+    assert people["a10"].pk in {s.person_id for s in t3}
+    # Moving the application's completion one day past the end uncovers a11.
+    from canpei.training.models import Application
+
+    Application.objects.filter(person=people["a11"]).update(certificate_date="2021-01-01")
+    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
+    assert people["a11"].pk in {s.person_id for s in t1}
+    Application.objects.filter(person=people["a11"]).update(certificate_date="2020-12-31")
+    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
+    assert people["a11"].pk not in {s.person_id for s in t1}
