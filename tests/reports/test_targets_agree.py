@@ -155,3 +155,21 @@ def test_the_uncovered_entry_shows_what_the_person_asked_for(users, data, login)
     assert "网络远程" in html and "手语翻译" in html
     assert "/classes?type=entrepreneurship" in html
     assert f'/persons/{data["people"]["a10"].pk}"' in html
+
+
+def test_canpei_export_targets_from_the_command_line(users, data, tmp_path, capsys):
+    from canpei import cli
+
+    out_file = tmp_path / "目标.csv"
+    code = cli.main(
+        ["export", "targets", "--out", str(out_file), "--as", "anhai", "--year", "2019"]
+    )
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, ""), err
+    rows = list(csv.reader(io.StringIO(out_file.read_text(encoding="utf-8-sig"))))[2:]
+    assert len(rows) == 1  # town staff: their own town, no city row
+    assert rows[0][:2] == ["安海镇", ANHAI]
+    assert [int(rows[0][2]), int(rows[0][3])] == [5, 2]  # target 1 at the end of 2019
+    code = cli.main(["export", "targets", "--out", str(out_file), "--as", "school"])
+    out, err = capsys.readouterr()
+    assert code == 1
