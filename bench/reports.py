@@ -61,7 +61,7 @@ from canpei.people.models import Person  # noqa: E402
 from canpei.people.rules import Gender, working_age_birth_range  # noqa: E402
 from canpei.reports import targets  # noqa: E402
 from canpei.reports.models import Plan  # noqa: E402
-from canpei.training.models import Application, ApplicationKind, ApplicationState  # noqa: E402
+from canpei.training.models import Application, ApplicationState  # noqa: E402
 
 TARGETS_RATIO_BAR = 2.0
 UNCOVERED_BAR_MS = 50.0
@@ -94,7 +94,7 @@ def ensure_applications(share: float, seed: int) -> None:
         rows.append(
             Application(
                 person_id=person,
-                kind=rng.choice([ApplicationKind.SELF_DIRECTED, ApplicationKind.UPGRADE]),
+                kind=rng.choice(["self_directed", "upgrade"]),
                 training_type=ttype,
                 occupation=BENCH_MARK,
                 level=rng.choice(["junior", "intermediate", "senior", "technician"]),

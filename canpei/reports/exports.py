@@ -108,14 +108,18 @@ def uncovered_export(*, actor: User, plan: Plan, target: targets.Target, year: i
 
 
 def _targets_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                 town: str = "", params: Mapping[str, Any] | None = None,
+                 purpose: str | None = None) -> int:
     chosen = _params(params, year, town)
     return targets_export(actor=actor, plan=chosen.plan, year=chosen.year, town=chosen.town,
                           out=out, fmt=fmt)
 
 
 def _uncovered_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                   town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                   town: str = "", params: Mapping[str, Any] | None = None,
+                   purpose: str | None = None) -> int:
+    # ID numbers are always masked here: the list is for finding and enrolling persons, not a
+    # release of numbers, so a `purpose` asks for nothing more.
     chosen = _params(params, year, town)
     # The CLI has no --target: its ledger is target 1's.
     target = targets.target_by_number((params or {}).get("target") or "1")

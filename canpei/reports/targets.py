@@ -49,7 +49,7 @@ from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.reports.models import Plan
 from canpei.training.models import (
-    Application, ApplicationKind, ApplicationState, Enrollment, EnrollmentStatus,
+    Application, ApplicationState, Enrollment, EnrollmentStatus,
 )
 
 
@@ -70,7 +70,7 @@ FORM_SELF_EMPLOYED = "3"  # 个体就业（含自主创业）
 HIGH_LEVELS = (TrainingLevel.SENIOR, TrainingLevel.TECHNICIAN)
 COMPLETED_APPLICATION = (ApplicationState.COMPLETED, ApplicationState.REIMBURSED)
 # An appraisal alone is not a training; self-directed training and qualification upgrades are.
-TRAINING_APPLICATION_KINDS = (ApplicationKind.SELF_DIRECTED, ApplicationKind.UPGRADE)
+TRAINING_APPLICATION_KINDS = ("self_directed", "upgrade")  # ApplicationKind codes
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ urlpatterns = [
     path("surveys/progress", surveys.survey_progress, name="survey-progress"),
     path("surveys/skills", surveys.skills, name="skills"),
     path("imports/new", imports.import_new, name="import-new"),
+    path("imports/template/<slug:kind>", imports.import_template, name="import-template"),
     path("imports/<uuid:token>", imports.import_detail, name="import-detail"),
     path("imports/<uuid:token>/report", imports.import_report, name="import-report"),
     *record_pages("institutions", "institution", "institution_id",
@@ -83,6 +84,8 @@ urlpatterns = [
     *record_pages("staff-training", "staff-training", "record_id",
                   staff_training.staff_training_list, staff_training.staff_training_create,
                   staff_training.staff_training_detail, staff_training.staff_training_edit),
+    # Before the registry's exports: the audit log's export is the audit officer's own.
+    path("audit/export", audit.audit_export, name="audit-export"),
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
     path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
