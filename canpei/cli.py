@@ -117,6 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<16} {label}")
     print(f"培训班：新增 {summary['classes']} 个，开班流程的每个状态都有示例；"
           f"个人申请 {summary['applications']} 份，专干远程培训 {summary['staff_trainings']} 条。")
+    print(f"就业服务：新增 {summary['employment_services']} 条（含待定的职业介绍）。")
     return 0
 
 

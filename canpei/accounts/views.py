@@ -147,9 +147,15 @@ def users_view(request: HttpRequest, actor: User) -> HttpResponse:
             return redirect("users")
     if form is not None and form.errors and status == 200:
         status = 422
-    users = Paginator(User.objects.select_related("town", "institution").order_by("username"), 50)
+    accounts = User.objects.select_related("town", "institution").order_by("username")
+    # ?role=none: the accounts still waiting for a role (the officers' home page links here).
+    without_role = request.GET.get("role") == "none"
+    if without_role:
+        accounts = accounts.filter(role="")
+    users = Paginator(accounts, 50)
     return render(request, "accounts/users.html", {
         "page": users.get_page(request.GET.get("page")), "form": form, "can_create": can_create,
+        "without_role": without_role, "query": "role=none" if without_role else "",
         "can_set_role": officer_may(actor, OfficerAction.ASSIGN_BUSINESS_ROLE),
         "can_deactivate": officer_may(actor, OfficerAction.DEACTIVATE_USER),
         "can_revoke": officer_may(actor, OfficerAction.REVOKE_TOKENS),
@@ -224,10 +230,18 @@ def user_tokens_view(request: HttpRequest, actor: User, user_id: int) -> HttpRes
 @_officer_page(OfficerAction.CONFIRM_OFFICER_ROLE, "")  # a GET only: no attempt to keep
 def role_proposals_view(request: HttpRequest, actor: User) -> HttpResponse:
     """Officer-role changes proposed by the security officer, for the system or audit officer."""
-    proposals = Paginator(RoleProposal.objects.select_related(
-        "user", "town", "institution", "proposed_by", "decided_by"), 50)
+    rows = RoleProposal.objects.select_related(
+        "user", "town", "institution", "proposed_by", "decided_by")
+    # ?state=pending (or confirmed, rejected): one state only; anything else shows them all.
+    state = request.GET.get("state", "")
+    if state in RoleProposal.State.values:
+        rows = rows.filter(state=state)
+    else:
+        state = ""
+    proposals = Paginator(rows, 50)
     return render(request, "accounts/role_proposals.html", {
-        "page": proposals.get_page(request.GET.get("page"))})
+        "page": proposals.get_page(request.GET.get("page")), "state": state,
+        "query": f"state={state}" if state else ""})
 
 
 @require_POST

@@ -182,15 +182,16 @@ class ClassPatch(ObjectIn):
 @router.get("", response={200: ClassPage, **errors(401, 403, 422)})
 def class_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                year: Text = "", state: Text = "", institution: Text = "", type: Text = "",
-               town: Text = "", q: Text = "") -> ClassPage:
+               town: Text = "", q: Text = "", rectification: Text = "") -> ClassPage:
     """Newest first. Filters: `year` (of the start date), `state`, `institution` (id),
-    `type` (training type), `town` (the institution's town, 12 digits), `q` (code or name prefix)."""
+    `type` (training type), `town` (the institution's town, 12 digits), `q` (code or name prefix),
+    `rectification=open` (an inspection's rectification not yet done)."""
     user = api_user(request)
     if not has_perm(user, Perm.CLASS_BROWSE):
         raise Forbidden(NO_BROWSE)
     filters = selectors.ClassFilters.from_params(
         {"year": year, "state": state, "institution": institution, "type": type, "town": town,
-         "q": q})
+         "q": q, "rectification": rectification})
     count, rows = paginate(selectors.class_list(user=user, filters=filters), page, page_size)
     # Two queries for the whole page, whatever its size.
     prefetch_related_objects(rows, "skill", "teachers")

@@ -87,6 +87,10 @@ class AuditAction(StrEnum):
     STAFF_TRAINING_CREATE = "staff_training.create"
     STAFF_TRAINING_UPDATE = "staff_training.update"
 
+    # Employment services given to persons (就业服务).
+    SERVICE_CREATE = "employment_service.create"
+    SERVICE_UPDATE = "employment_service.update"
+
     # Spreadsheets in and out, one member per registered kind.
     IMPORT_PERSONS = "import.persons"
     IMPORT_SURVEYS = "import.surveys"
@@ -100,6 +104,7 @@ class AuditAction(StrEnum):
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
     EXPORT_AUDIT = "export.audit"
+    EXPORT_EMPLOYMENT_SERVICES = "export.employment_services"
     EXPORT_TARGETS = "export.targets"
     EXPORT_TARGETS_UNCOVERED = "export.targets_uncovered"
 
@@ -183,6 +188,9 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.EXPORT_APPLICATIONS: "导出个人申请台账",
     AuditAction.EXPORT_STAFF_TRAININGS: "导出专干远程培训台账",
     AuditAction.EXPORT_AUDIT: "导出审计日志",
+    AuditAction.SERVICE_CREATE: "登记就业服务",
+    AuditAction.SERVICE_UPDATE: "修改就业服务",
+    AuditAction.EXPORT_EMPLOYMENT_SERVICES: "导出就业服务台账",
     AuditAction.EXPORT_TARGETS: "导出计划目标台账",
     AuditAction.EXPORT_TARGETS_UNCOVERED: "导出目标未覆盖人员",
     AuditAction.PLAN_CREATE: "新建计划",

@@ -26,6 +26,9 @@ OBJECT_LABELS = {
     "training.inspection": "过程检查",
     "training.application": "个人申请",
     "training.stafftraining": "专干远程培训",
+    "employment.followup": "就业跟踪",
+    "employment.employmentservice": "就业服务",
+    "reports.plan": "计划",
 }
 # Keys of `changes` that are not a record's fields.
 KEY_LABELS = {"diff": "变更", "after": "新值", "before": "原值", "rows": "行数", "format": "格式",

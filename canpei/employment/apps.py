@@ -10,3 +10,12 @@ class EmploymentConfig(AppConfig):
         from canpei.employment import receivers
 
         hooks.on_person_moved(receivers.records_follow_town)
+        self._register_services()
+
+    def _register_services(self) -> None:
+        """Employment services (canpei.employment.support): the ledger."""
+        from canpei.employment.support import exports as service_exports
+        from canpei.spreadsheets.registry import register_export
+
+        for spec in service_exports.EXPORTS:
+            register_export(spec)

@@ -24,6 +24,7 @@ NAVIGATION = [
     ("class-list", _("培训班"), Perm.CLASS_BROWSE),
     ("application-list", _("个人申请"), Perm.APPLICATION_BROWSE),
     ("staff-training-list", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
+    ("service_list", _("就业服务"), Perm.SERVICE_BROWSE),
     # The targets' readers are exactly the roles that browse persons (canpei.reports.targets).
     ("reports_targets", _("计划目标"), Perm.PERSON_BROWSE),
     ("plan-list", _("计划"), Perm.REPORT_READ),

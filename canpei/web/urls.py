@@ -6,8 +6,8 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, exports, imports, institutions, people,
-    staff_training, surveys, targets,
+    applications, audit, classes, dashboard, employment_services, exports, imports, institutions,
+    people, staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -86,6 +86,13 @@ urlpatterns = [
                   staff_training.staff_training_detail, staff_training.staff_training_edit),
     # Before the registry's exports: the audit log's export is the audit officer's own.
     path("audit/export", audit.audit_export, name="audit-export"),
+    # Employment services (就业服务); named as the other helpers of issue 10 link to them.
+    path("employment/services", employment_services.service_list, name="service_list"),
+    path("employment/services/new", employment_services.service_new, name="service_new"),
+    path("employment/services/<int:service_id>", employment_services.service_detail,
+         name="service_detail"),
+    path("employment/services/<int:service_id>/edit", employment_services.service_edit,
+         name="service_edit"),
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
     path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),

@@ -43,6 +43,15 @@ STATE_INVALID = "状态须为 " + "、".join(ClassState.values)
 TYPE_INVALID = "培训类型须为 " + "、".join(TrainingType.values)
 INSTITUTION_INVALID = "培训机构须为机构编号"
 QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
+RECTIFICATION_INVALID = "整改筛选须为 open"
+# A class with an inspection that asked for rectification not yet recorded as done.
+RECTIFICATION_OPEN = "open"
+
+
+def rectification_open_q() -> Q:
+    return Q(Exists(Inspection.objects.filter(training_class=OuterRef("pk"),
+                                              rectification_required=True,
+                                              rectified_on__isnull=True)))
 
 
 @dataclass(frozen=True)
@@ -53,10 +62,13 @@ class ClassFilters(ListFilters):
     type: str = ""
     town: str = ""
     q: str = ""
+    rectification: str = ""
 
     @classmethod
     def parse(cls, read: FilterParams) -> dict[str, Any]:
         return {"year": read.year(),
+                "rectification": read.choice("rectification", [RECTIFICATION_OPEN],
+                                             RECTIFICATION_INVALID),
                 "state": read.choice("state", ClassState.values, STATE_INVALID),
                 "type": read.choice("type", TrainingType.values, TYPE_INVALID),
                 "institution": read.record_id("institution", INSTITUTION_INVALID),
@@ -91,6 +103,8 @@ def class_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet
                       institution__town_id=f.town)
     if f.q:
         qs = qs.filter(Q(code__startswith=f.q.upper()) | Q(name__startswith=f.q))
+    if f.rectification == RECTIFICATION_OPEN:
+        qs = qs.filter(rectification_open_q())
     return (qs.select_related("institution")
             .annotate(trainee_count=Coalesce(_enrolled_count(user), 0))
             .order_by("-start_date", "-id"))

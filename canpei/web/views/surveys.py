@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from canpei.accounts.models import signed_in_user
@@ -20,6 +21,7 @@ from canpei.people.selectors import person_get
 from canpei.people.surveys import selectors as selectors
 from canpei.people.surveys import services as services
 from canpei.people.surveys.forms import SkillForm, SurveyForm
+from canpei.web.charts import Cell, Chart, ChartRow
 from canpei.web.pages import record_view, requires, town_options
 from canpei.forms import add_service_errors
 
@@ -145,10 +147,32 @@ def survey_progress(request: HttpRequest) -> HttpResponse:
             errors += exc.errors
     return render(request, "surveys/progress.html", {
         "year": year, "towns": towns, "due": due, "surveyed": surveyed, "order": order,
+        "chart": _progress_chart(year, towns, due, surveyed),
         "ratio": surveyed / due if due else 0, "town": town, "missing": missing,
         "town_name": next((t.town_name for t in towns if t.town == town), ""),
         "filter_errors": errors, "query": urlencode({"year": year, "town": town}),
     })
+
+
+def _progress_chart(year: int, towns: list[selectors.TownProgress], due: int,
+                    surveyed: int) -> Chart:
+    """Surveyed and not yet surveyed per town, stacked to the town's due; a "not yet" bar opens
+    that town's list of the persons not surveyed. Towns with nobody due are left out (the
+    progress table below lists them)."""
+    percent = round(100 * surveyed / due) if due else 0
+    return Chart(
+        key="survey-progress", stacked=True,
+        title=_("各镇街调查进度图"),
+        summary=_("%(year)s 年共应调查 %(due)s 人，已调查 %(surveyed)s 人（%(percent)s %%），"
+                  "未调查 %(remaining)s 人；数据见下表，点击未调查人数查看名单。") % {
+            "year": year, "due": due, "surveyed": surveyed, "percent": percent,
+            "remaining": due - surveyed},
+        category=_("镇街"), series=[_("已调查"), _("未调查")],
+        rows=[ChartRow(t.town_name, [
+            Cell(t.surveyed),
+            Cell(t.remaining, url=(f"?{urlencode({'year': year, 'town': t.town})}#missing"
+                                   if t.remaining else "")),
+        ]) for t in towns if t.due])
 
 
 @requires(Perm.SKILLS_EDIT)
