@@ -18,6 +18,7 @@ from canpei.api import applications
 from canpei.api import classes
 from canpei.api import employment_services
 from canpei.api import indicators
+from canpei.api import plans, reports
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
@@ -91,6 +92,8 @@ api.add_router("/applications", applications.router)
 api.add_router("/staff-trainings", applications.staff_router)
 api.add_router("/employment-services", employment_services.router)
 api.add_router("/reports/indicators", indicators.router)
+api.add_router("/plans", plans.router)
+api.add_router("/reports", reports.router)
 
 
 def _loc_to_field(loc: Any) -> str:

@@ -106,6 +106,12 @@ class AuditAction(StrEnum):
     EXPORT_AUDIT = "export.audit"
     EXPORT_EMPLOYMENT_SERVICES = "export.employment_services"
     EXPORT_INDICATORS = "export.indicators"
+    EXPORT_TARGETS = "export.targets"
+    EXPORT_TARGETS_UNCOVERED = "export.targets_uncovered"
+
+    # Plans (计划): their name and period; the targets are computed, never stored.
+    PLAN_CREATE = "plan.create"
+    PLAN_UPDATE = "plan.update"
 
 
 # What the audit officer reads for each action (the log keeps the value; the page shows this).
@@ -187,6 +193,10 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.SERVICE_UPDATE: "修改就业服务",
     AuditAction.EXPORT_EMPLOYMENT_SERVICES: "导出就业服务台账",
     AuditAction.EXPORT_INDICATORS: "导出培训指标",
+    AuditAction.EXPORT_TARGETS: "导出计划目标台账",
+    AuditAction.EXPORT_TARGETS_UNCOVERED: "导出目标未覆盖人员",
+    AuditAction.PLAN_CREATE: "新建计划",
+    AuditAction.PLAN_UPDATE: "修改计划",
 }
 
 

@@ -26,6 +26,7 @@ from canpei.audit.services import audit_record
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
 from canpei.demo.employment_services import demo_employment_services
+from canpei.demo.plans import demo_plans
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
@@ -288,7 +289,8 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     classes = demo_classes(seed=seed, today=today, institutions=institutions)
     extra = demo_applications(today=today)
     extra["employment_services"] = demo_employment_services(seed=seed, today=today)
-    return {"persons": added, "surveys": surveys, "classes": classes, **extra}
+    plans = demo_plans(today=today)
+    return {"persons": added, "surveys": surveys, "classes": classes, **extra, **plans}
 
 
 NEEDS_BY_CATEGORY = {"1": "screen_reader", "2": "sign_language", "4": "accessible_venue",

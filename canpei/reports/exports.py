@@ -1,81 +1,136 @@
-"""The indicators as a ledger (培训成效指标台账): the same figures as `/reports` and
-`GET /api/v1/reports/indicators`, one row per group, written through the caller's scope."""
+"""Ledgers of the plan's targets: the figures per town and for the city (`targets`), and the
+persons a target names who are not covered yet (`targets-uncovered`, ID numbers masked). Both
+read canpei.reports.targets, as the page and the API do."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import IO, Any
 from collections.abc import Iterator, Mapping
 
-from django.conf import settings
 from django.utils import timezone
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
-from canpei.reports.indicators import Figures, IndicatorFilters, Indicators, indicators
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+from canpei.people.surveys.selectors import parse_town, parse_year
+from canpei.reports import targets
+from canpei.reports.models import Plan
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
 
+# Who may write them: the readers of the targets hold PERSON_BROWSE as well (city-wide readers
+# and town staff); institution staff and the officers do not, so the export page is a 404 to
+# them. targets.check_reader refuses anyone else again.
+PERMISSION = Perm.PERSON_BROWSE
 
-def _headers() -> list[str]:
-    headers = ["分组", "名称", "培训人数", "培训人次", "困难残疾人免费培训（人次）", "取得证书",
-               "参加鉴定", "鉴定合格", "鉴定合格率（%）"]
-    for months in settings.FOLLOWUP_MONTHS:
-        headers += [f"{months}个月应跟踪", f"{months}个月未跟踪", f"{months}个月已就业",
-                    f"{months}个月就业率（%）", f"{months}个月月收入中位数（元）"]
-    return headers
-
-
-INDICATOR_HEADERS = _headers()
-
-
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 1)
+TARGETS_HEADERS = ["镇街", "区划代码"] + [
+    f"目标{n}{what}" for n in ("一", "二", "三") for what in ("应覆盖人数", "已覆盖人数", "覆盖率")]
+TARGETS_WIDTHS = [12, 14] + [12] * 9
+UNCOVERED_HEADERS = ["序号", "姓名", "身份证号", "所属镇街", "调查年度", "需求培训类型", "需求技能",
+                     "期望培训方式", "无障碍需求"]
+UNCOVERED_WIDTHS = [7, 10, 21, 10, 9, 24, 24, 12, 20]
 
 
-def _row(group: str, f: Figures) -> list[Any]:
-    row: list[Any] = [group, f.label, f.trained, f.trainee_times, f.free_hardship, f.certificates,
-                      f.appraised, f.passed, _percent(f.pass_rate)]
-    for m in f.employment:
-        row += [m.due, m.unrecorded, m.employed, _percent(m.rate), m.median_income]
-    return row
+@dataclass(frozen=True)
+class TargetParams:
+    plan: Plan
+    year: int | None
+    town: str
+
+    def as_params(self) -> dict[str, Any]:
+        return {"plan": self.plan.pk, "year": self.year or "", "town": self.town}
 
 
-def _rows(report: Indicators) -> Iterator[list[Any]]:
-    yield _row("合计", report.total)
-    yield _row("重点项目", report.heritage)
-    yield _row("重点项目", report.high_skill)
-    for group, figures in (("镇街", report.by_town), ("培训机构", report.by_institution),
-                           ("培训类型", report.by_type), ("年度", report.by_year),
-                           ("计划期", report.by_plan)):
-        for f in figures:
-            yield _row(group, f)
+def _params(params: Mapping[str, Any] | None, year: int | None, town: str) -> TargetParams:
+    raw = params if params is not None else {"year": year or "", "town": town}
+    chosen_year = parse_year(raw.get("year"))
+    plan = targets.parse_plan(raw.get("plan"), today=timezone.localdate(), year=chosen_year)
+    return TargetParams(plan=plan, year=chosen_year, town=parse_town(raw.get("town")))
 
 
-def indicators_export(*, actor: User, filters: IndicatorFilters, out: str | IO[Any],
-                      fmt: str = "xlsx") -> int:
-    """Write the indicators the actor may see, filtered; the export is audited."""
+def _figure_cells(row: targets.TownTargets) -> list[Any]:
+    cells: list[Any] = []
+    for figure in row.targets:
+        cells += [figure.population, figure.covered, figure.ratio]
+    return cells
+
+
+def targets_rows(report: targets.TargetsReport) -> list[list[Any]]:
+    """One row per town, then the city's (when the reader sees the city)."""
+    rows = [[t.town_name, t.town, *_figure_cells(t)] for t in report.towns]
+    if report.city is not None:
+        rows.append(["全市", "", *_figure_cells(report.city)])
+    return rows
+
+
+def targets_export(*, actor: User, plan: Plan, year: int | None = None, town: str = "",
+                   out: str | IO[Any], fmt: str = "xlsx") -> int:
     def build() -> Ledger:
-        report = indicators(user=actor, filters=filters, as_of=timezone.localdate())
-        return Ledger(title=f"培训成效指标（截至 {report.as_of:%Y-%m-%d}）",
-                      headers=INDICATOR_HEADERS, widths=[10, 24] + [12] * (len(INDICATOR_HEADERS) - 2),
-                      rows=_rows(report), action=AuditAction.EXPORT_INDICATORS,
-                      object_type="reports.indicators", summary="导出培训成效指标",
-                      filters=filters.as_params())
+        report = targets.targets_report(user=actor, plan=plan, year=year, town=town)
+        chosen = TargetParams(plan=plan, year=year, town=town)
+        title = f"{plan.name}目标完成情况" + (f"（截至{year}年底）" if year else "")
+        return Ledger(title=title, headers=TARGETS_HEADERS, widths=TARGETS_WIDTHS,
+                      rows=targets_rows(report), action=AuditAction.EXPORT_TARGETS,
+                      object_type="reports.plan", summary=f"导出计划目标台账（{plan.name}）",
+                      filters=chosen.as_params())
 
-    return ledger_write(actor=actor, permission=Perm.REPORT_READ, ledger=build, out=out, fmt=fmt)
+    return ledger_write(actor=actor, permission=PERMISSION, ledger=build, out=out, fmt=fmt)
 
 
-def _indicators_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                    town: str = "", params: Mapping[str, Any] | None = None,
-                    purpose: str | None = None) -> int:
-    # Figures only: no ID numbers to release, so a purpose changes nothing.
-    filters = IndicatorFilters.from_params(params if params is not None
-                                           else {"year": year or "", "town": town})
-    return indicators_export(actor=actor, filters=filters, out=out, fmt=fmt)
+def _uncovered_rows(actor: User, plan: Plan, target: targets.Target, town: str,
+                    year: int | None) -> Iterator[list[Any]]:
+    types, modes = dict(TrainingType.choices), dict(TrainingMode.choices)
+    qs = targets.uncovered_list(user=actor, plan=plan, target=target, town=town, year=year)
+    for index, survey in enumerate(qs.iterator(chunk_size=2000), start=1):
+        person = survey.person
+        yield [index, person.name, person.id_number_masked, person.town.name, survey.year,
+               "、".join(types.get(t, t) for t in survey.wanted_types),
+               "、".join(s.name for s in survey.wanted_skills.all()),
+               modes.get(survey.preferred_mode, ""),
+               "、".join(ACCESSIBILITY_NEEDS.get(n, n) for n in survey.accessibility_needs)]
+
+
+def uncovered_export(*, actor: User, plan: Plan, target: targets.Target, year: int | None = None,
+                     town: str = "", out: str | IO[Any], fmt: str = "xlsx") -> int:
+    """The uncovered persons of a target, ID numbers always masked."""
+    def build() -> Ledger:
+        targets.check_reader(actor)
+        chosen = TargetParams(plan=plan, year=year, town=town)
+        return Ledger(title=f"{plan.name}目标{target.number}未覆盖人员",
+                      headers=UNCOVERED_HEADERS, widths=UNCOVERED_WIDTHS,
+                      rows=_uncovered_rows(actor, plan, target, town, year),
+                      action=AuditAction.EXPORT_TARGETS_UNCOVERED, object_type="reports.plan",
+                      summary=f"导出目标{target.number}未覆盖人员（{plan.name}）",
+                      filters={**chosen.as_params(), "target": target.number}, full_numbers=False)
+
+    return ledger_write(actor=actor, permission=PERMISSION, ledger=build, out=out, fmt=fmt)
+
+
+def _targets_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                 town: str = "", params: Mapping[str, Any] | None = None,
+                 purpose: str | None = None) -> int:
+    chosen = _params(params, year, town)
+    return targets_export(actor=actor, plan=chosen.plan, year=chosen.year, town=chosen.town,
+                          out=out, fmt=fmt)
+
+
+def _uncovered_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                   town: str = "", params: Mapping[str, Any] | None = None,
+                   purpose: str | None = None) -> int:
+    # ID numbers are always masked here: the list is for finding and enrolling persons, not a
+    # release of numbers, so a `purpose` asks for nothing more.
+    chosen = _params(params, year, town)
+    # The CLI has no --target: its ledger is target 1's.
+    target = targets.target_by_number((params or {}).get("target") or "1")
+    return uncovered_export(actor=actor, plan=chosen.plan, target=target, year=chosen.year,
+                            town=chosen.town, out=out, fmt=fmt)
 
 
 # Registered by ReportsConfig.ready().
 EXPORTS = (
-    ExportSpec(kind="indicators", label="培训成效指标", permission=Perm.REPORT_READ,
-               list_url="/reports", headers=INDICATOR_HEADERS, run=_indicators_run),
+    ExportSpec(kind="targets", label="计划目标", permission=PERMISSION, list_url="/reports/targets",
+               headers=TARGETS_HEADERS, run=_targets_run),
+    ExportSpec(kind="targets-uncovered", label="目标未覆盖人员", permission=PERMISSION,
+               list_url="/reports/targets", headers=UNCOVERED_HEADERS, run=_uncovered_run),
 )

@@ -26,6 +26,9 @@ NAVIGATION = [
     ("staff-training-list", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
     ("service_list", _("就业服务"), Perm.SERVICE_BROWSE),
     ("reports", _("统计报表"), Perm.REPORT_READ),
+    # The targets' readers are exactly the roles that browse persons (canpei.reports.targets).
+    ("reports_targets", _("计划目标"), Perm.PERSON_BROWSE),
+    ("plan-list", _("计划"), Perm.REPORT_READ),
     ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT)),
     ("audit", _("审计日志"), Perm.AUDIT_READ),
     ("users", _("用户管理"), Perm.USERS_MANAGE),

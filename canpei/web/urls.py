@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 from canpei.accounts import views as account_views
 from canpei.web.views import (
     applications, audit, classes, dashboard, employment_services, exports, imports, indicators,
-    institutions, people, staff_training, surveys,
+    institutions, people, staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -94,6 +94,9 @@ urlpatterns = [
     path("employment/services/<int:service_id>/edit", employment_services.service_edit,
          name="service_edit"),
     path("reports", indicators.reports, name="reports"),
+    path("plans", targets.plan_list, name="plan-list"),
+    path("reports/targets", targets.targets_page, name="reports_targets"),
+    path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),

@@ -1,0 +1,124 @@
+"""Pages of the plans and their three targets: /plans, /reports/targets and the uncovered list
+/reports/targets/uncovered. Every figure comes from canpei.reports.targets (as the API's and the
+ledger's do); /reports itself and its charts are another page's."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from canpei.accounts.models import User, signed_in_user
+from canpei.accounts.roles import CITY_WIDE_READERS, Perm, has_perm
+from canpei.errors import InvalidInput
+from canpei.people.surveys.selectors import parse_town, parse_year
+from canpei.reports import plans, targets
+from canpei.reports.forms import PlanForm
+from canpei.reports.models import Plan
+from canpei.web.pages import form_page, requires, saved
+
+UNCOVERED_PAGE_SIZE = 50
+
+
+def _reader(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    if not targets.may_read_targets(user):
+        raise Http404()
+    return user
+
+
+def _choice(request: HttpRequest) -> tuple[Plan | None, int | None, str, list[tuple[str, str]]]:
+    """The plan, year and town the query string asks for, with the filter errors."""
+    errors: list[tuple[str, str]] = []
+    year: int | None = None
+    town = ""
+    try:
+        year = parse_year(request.GET.get("year"))
+    except InvalidInput as exc:
+        errors += exc.errors
+    try:
+        town = parse_town(request.GET.get("town"))
+    except InvalidInput as exc:
+        errors += exc.errors
+    try:
+        plan: Plan | None = targets.parse_plan(request.GET.get("plan"),
+                                               today=timezone.localdate(), year=year)
+    except InvalidInput as exc:
+        errors += exc.errors
+        plan = targets.parse_plan("", today=timezone.localdate())
+    return plan, year, town, errors
+
+
+@requires(Perm.PERSON_BROWSE)
+def targets_page(request: HttpRequest) -> HttpResponse:
+    user = _reader(request)
+    plan, year, town, errors = _choice(request)
+    assert plan is not None
+    try:
+        report = targets.targets_report(user=user, plan=plan, year=year, town=town)
+    except InvalidInput as exc:
+        errors += exc.errors
+        year = None
+        report = targets.targets_report(user=user, plan=plan, town=town)
+    query = {"plan": plan.pk, **({"year": year} if year else {}), **({"town": town} if town else {})}
+    rows = [*report.towns, *([report.city] if report.city else [])]
+    return render(request, "reports/targets.html", {
+        "report": report, "plan": plan, "year": year or "", "town": town, "rows": rows,
+        "targets": targets.TARGETS, "plans": Plan.objects.order_by("-period_start", "id"),
+        "filter_errors": errors, "base_query": urlencode({"plan": plan.pk, **(
+            {"year": year} if year else {})}),
+        "export_query": urlencode(query),
+        "can_edit_plans": has_perm(user, Perm.PLAN_EDIT),
+    })
+
+
+@requires(Perm.PERSON_BROWSE)
+def uncovered_page(request: HttpRequest) -> HttpResponse:
+    user = _reader(request)
+    plan, year, town, errors = _choice(request)
+    assert plan is not None
+    try:
+        target = targets.target_by_number(request.GET.get("target") or "1")
+    except InvalidInput as exc:
+        errors += exc.errors
+        target = targets.TARGETS[0]
+    try:
+        qs = targets.uncovered_list(user=user, plan=plan, target=target, town=town, year=year)
+    except InvalidInput as exc:
+        errors += exc.errors
+        year = None
+        qs = targets.uncovered_list(user=user, plan=plan, target=target, town=town)
+    page = Paginator(qs, UNCOVERED_PAGE_SIZE).get_page(request.GET.get("page"))
+    params: dict[str, Any] = {"plan": plan.pk, "target": target.number,
+                              **({"year": year} if year else {}), **({"town": town} if town else {})}
+    towns = targets.visible_towns(user)
+    return render(request, "reports/uncovered.html", {
+        "plan": plan, "target": target, "targets": targets.TARGETS, "year": year or "",
+        "town": town, "town_name": next((t.name for t in towns if t.code == town), ""),
+        "towns": towns if user.role in CITY_WIDE_READERS else [],
+        "plans": Plan.objects.order_by("-period_start", "id"),
+        "page": page, "query": urlencode(params), "filter_errors": errors,
+        "back_query": urlencode({k: v for k, v in params.items() if k in ("plan", "year")}),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Perm.REPORT_READ)
+def plan_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    can_edit = has_perm(user, Perm.PLAN_EDIT)
+    if request.method == "POST" and not can_edit:
+        raise Http404()
+    form = PlanForm(request.POST or None) if can_edit else None
+    context = {"plans": plans.plan_list(user=user), "can_edit": can_edit,
+               "may_read_targets": targets.may_read_targets(user)}
+    if form is None:
+        return render(request, "reports/plans.html", {"form": None, **context})
+    return form_page(request, form, "reports/plans.html", context,
+                     save=lambda: plans.plan_create(actor=user, data=form.service_data()),
+                     done=lambda plan: saved(request, f"已新建计划 {plan.name}", "plan-list"))

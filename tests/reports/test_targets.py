@@ -1,0 +1,175 @@
+"""The three targets on a hand-built data set (tests/reports/targets_data.py): every target per
+town and for the city, the edge cases of issue 10, both sides of each date boundary, and scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from canpei.errors import Forbidden, InvalidInput, NotFound
+from canpei.reports import targets
+from tests.conftest import ANHAI, CIZAO
+from tests.reports.targets_data import EXPECTED, EXPECTED_2019, UNCOVERED, build, ids
+
+
+@pytest.fixture
+def data(users: Any, institution: Any) -> dict[str, Any]:
+    return build(users, institution)
+
+
+def figures(row: Any) -> list[tuple[int, int]]:
+    return [(f.population, f.covered) for f in row.targets]
+
+
+def test_every_target_per_town_and_city(users, data):
+    report = targets.targets_report(user=users.city_admin, plan=data["plan"])
+    by_town = {t.town: t for t in report.towns}
+    assert figures(by_town[ANHAI]) == EXPECTED[ANHAI]
+    assert figures(by_town[CIZAO]) == EXPECTED[CIZAO]
+    assert report.city is not None
+    assert figures(report.city) == EXPECTED["city"]
+    # Every town of the city is listed, those without a person with zeros.
+    assert len(report.towns) == 19
+    assert all(figures(t) == [(0, 0)] * 3 for t in report.towns if t.town not in (ANHAI, CIZAO))
+    assert report.city.targets[0].ratio == round(3 / 7, 4)
+
+
+def test_the_year_reads_the_plan_as_it_stood_at_that_years_end(users, data):
+    report = targets.targets_report(user=users.city_admin, plan=data["plan"], year=2019)
+    by_town = {t.town: t for t in report.towns}
+    assert report.period.end.isoformat() == "2019-12-31"
+    assert figures(by_town[ANHAI]) == EXPECTED_2019[ANHAI]
+    assert figures(by_town[CIZAO]) == EXPECTED_2019[CIZAO]
+
+
+def test_a_year_outside_the_plan_is_refused(users, data):
+    with pytest.raises(InvalidInput) as exc:
+        targets.targets_report(user=users.city_admin, plan=data["plan"], year=2021)
+    assert exc.value.errors == [("year", "年度须在计划期内（2019—2020 年）")]
+
+
+@pytest.mark.parametrize("number,town", sorted(UNCOVERED))
+def test_the_uncovered_lists(users, data, number, town):
+    rows = targets.uncovered_list(
+        user=users.city_admin, plan=data["plan"], target=targets.target_by_number(number), town=town
+    )
+    assert sorted(s.person_id for s in rows) == ids(data, UNCOVERED[number, town])
+
+
+def test_uncovered_count_is_population_less_covered(users, data):
+    report = targets.targets_report(user=users.city_admin, plan=data["plan"])
+    assert report.city is not None
+    for target in targets.TARGETS:
+        everywhere = targets.uncovered_list(user=users.city_admin, plan=data["plan"], target=target)
+        assert everywhere.count() == report.city.targets[target.number - 1].uncovered
+
+
+def test_the_latest_survey_decides(users, data):
+    # a6 said "entrepreneur" in 2019 and "按比例就业" in 2020: target 2, not target 3.
+    a6 = data["people"]["a6"].pk
+    t2 = targets.uncovered_list(user=users.city_admin, plan=data["plan"], target=targets.TARGETS[1])
+    t3 = targets.uncovered_list(user=users.city_admin, plan=data["plan"], target=targets.TARGETS[2])
+    assert a6 in {s.person_id for s in t2}
+    assert a6 not in {s.person_id for s in t3}
+
+
+def test_a_person_who_left_working_age_during_the_period_is_nowhere(users, data):
+    a7 = data["people"]["a7"]
+    assert a7.working_age_on(data["plan"].period_start)
+    assert not a7.working_age_on(data["plan"].period_end)
+    for target in targets.TARGETS:
+        rows = targets.uncovered_list(user=users.city_admin, plan=data["plan"], target=target)
+        assert a7.pk not in {s.person_id for s in rows}
+    # ... while in 2019 he was still of working age (his survey is of 2020, so still nowhere).
+    report = targets.targets_report(user=users.city_admin, plan=data["plan"], year=2019)
+    assert figures(next(t for t in report.towns if t.town == ANHAI)) == EXPECTED_2019[ANHAI]
+
+
+def test_the_person_who_moved_counts_where_they_live_now(users, data):
+    a9 = data["people"]["a9"]
+    assert a9.town_id == ANHAI
+    report = targets.targets_report(user=users.other_town_staff, plan=data["plan"])
+    assert figures(report.towns[0]) == EXPECTED[CIZAO]
+
+
+def test_town_staff_see_their_own_town_and_no_city(users, data):
+    report = targets.targets_report(user=users.town_staff, plan=data["plan"])
+    assert [t.town for t in report.towns] == [ANHAI]
+    assert report.city is None
+    assert figures(report.towns[0]) == EXPECTED[ANHAI]
+    with pytest.raises(NotFound):
+        targets.targets_report(user=users.town_staff, plan=data["plan"], town=CIZAO)
+    rows = targets.uncovered_list(
+        user=users.town_staff, plan=data["plan"], target=targets.TARGETS[0]
+    )
+    assert sorted(s.person_id for s in rows) == ids(data, UNCOVERED[1, ANHAI])
+    with pytest.raises(NotFound):
+        targets.uncovered_list(
+            user=users.town_staff, plan=data["plan"], target=targets.TARGETS[0], town=CIZAO
+        )
+
+
+@pytest.mark.parametrize("role", ["employment_service", "auditor"])
+def test_city_wide_readers_see_the_city(users, data, role):
+    report = targets.targets_report(user=getattr(users, role), plan=data["plan"])
+    assert figures(report.city) == EXPECTED["city"]
+
+
+@pytest.mark.parametrize(
+    "role", ["institution_staff", "sys_admin", "security_admin", "audit_admin"]
+)
+def test_institutions_and_officers_get_no_targets(users, data, role):
+    user = getattr(users, role)
+    with pytest.raises(Forbidden):
+        targets.targets_report(user=user, plan=data["plan"])
+    with pytest.raises(Forbidden):
+        targets.uncovered_list(user=user, plan=data["plan"], target=targets.TARGETS[0])
+
+
+def test_a_target_number_other_than_1_2_3_is_refused():
+    for bad in ("0", "4", "", "x", None):
+        with pytest.raises(InvalidInput) as exc:
+            targets.target_by_number(bad)
+        assert exc.value.errors == [("target", "目标须为 1、2 或 3")]
+
+
+def test_every_target_names_its_national_codes_in_its_docstring():
+    for function, words in [
+        (targets.new_entrants, ["new_entrant", "registered_unemployed"]),
+        (targets.enterprise_employees, ["1 按比例就业", "2 集中就业", "skill_upgrade"]),
+        (targets.entrepreneurs, ["3 个体就业（含自主创业）", "entrepreneurship"]),
+    ]:
+        assert all(word in (function.__doc__ or "") for word in words)
+
+
+def test_the_queries_do_not_grow_with_the_persons(users, data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        targets.targets_report(user=users.city_admin, plan=data["plan"])
+
+
+def test_both_sides_of_each_date_boundary(users, data):
+    from canpei.training.models import Enrollment
+
+    plan = data["plan"]
+    people = data["people"]
+    # a1 alone through K8, which ends on the period's first day: still covered.
+    Enrollment.objects.filter(person=people["a1"], training_class__end_date="2019-06-30").delete()
+    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
+    assert people["a1"].pk not in {s.person_id for s in t1}
+    # c1's class ended the day before the period: uncovered.
+    assert people["c1"].pk in {s.person_id for s in t1}
+    # a3's class ends on period_end: covered; a10's the day after: uncovered.
+    t2 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[1])
+    t3 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[2])
+    assert people["a3"].pk not in {s.person_id for s in t2}
+    assert people["a10"].pk in {s.person_id for s in t3}
+    # Moving the application's completion one day past the end uncovers a11.
+    from canpei.training.models import Application
+
+    Application.objects.filter(person=people["a11"]).update(certificate_date="2021-01-01")
+    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
+    assert people["a11"].pk in {s.person_id for s in t1}
+    Application.objects.filter(person=people["a11"]).update(certificate_date="2020-12-31")
+    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
+    assert people["a11"].pk not in {s.person_id for s in t1}
