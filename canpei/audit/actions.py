@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     SURVEY_CREATE = "survey.create"
     SURVEY_UPDATE = "survey.update"
     SKILL_SAVE = "skill.save"
+    PERSON_EMPLOYMENT = "person.employment"
 
     # Institutions, their teachers and the designation workflow.
     INSTITUTION_CREATE = "institution.create"
@@ -87,11 +88,17 @@ class AuditAction(StrEnum):
     STAFF_TRAINING_CREATE = "staff_training.create"
     STAFF_TRAINING_UPDATE = "staff_training.update"
 
+    # Follow-ups of completers (就业跟踪).
+    FOLLOWUP_SCHEDULE = "followup.schedule"
+    FOLLOWUP_RECORD = "followup.record"
+    FOLLOWUP_UPDATE = "followup.update"
+
     # Spreadsheets in and out, one member per registered kind.
     IMPORT_PERSONS = "import.persons"
     IMPORT_SURVEYS = "import.surveys"
     IMPORT_ENROLLMENTS = "import.enrollments"
     IMPORT_CERTIFICATES = "import.certificates"
+    IMPORT_FOLLOWUPS = "import.followups"
     EXPORT_PERSONS = "export.persons"
     EXPORT_SURVEYS = "export.surveys"
     EXPORT_INSTITUTIONS = "export.institutions"
@@ -99,3 +106,4 @@ class AuditAction(StrEnum):
     EXPORT_TRAINEES = "export.trainees"
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
+    EXPORT_FOLLOWUPS = "export.followups"

@@ -8,5 +8,13 @@ class EmploymentConfig(AppConfig):
     def ready(self) -> None:
         from canpei import hooks
         from canpei.employment import receivers
+        from canpei.employment.followups import exports, imports
+        from canpei.employment.followups.services import training_completed_receiver
+        from canpei.spreadsheets.registry import register_export, register_import
 
         hooks.on_person_moved(receivers.records_follow_town)
+        hooks.on_training_completed(training_completed_receiver)
+        for export in exports.EXPORTS:
+            register_export(export)
+        for spec in imports.IMPORTS:
+            register_import(spec)
