@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from canpei.api import audit, auth, institutions, persons, surveys
 from canpei.api import applications
 from canpei.api import classes
+from canpei.api import followups
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
@@ -87,6 +88,7 @@ api.add_router("/enrollments", classes.enrollment_router)
 api.add_router("/audit", audit.router)
 api.add_router("/applications", applications.router)
 api.add_router("/staff-trainings", applications.staff_router)
+api.add_router("/followups", followups.router)
 
 
 def _loc_to_field(loc: Any) -> str:
