@@ -24,6 +24,7 @@ NAVIGATION = [
     ("class-list", _("培训班"), Perm.CLASS_BROWSE),
     ("application-list", _("个人申请"), Perm.APPLICATION_BROWSE),
     ("staff-training-list", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
+    ("followup_list", _("就业跟踪"), Perm.FOLLOWUP_BROWSE),
     ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT)),
     ("audit", _("审计日志"), Perm.AUDIT_READ),
     ("users", _("用户管理"), Perm.USERS_MANAGE),

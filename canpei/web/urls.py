@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, exports, imports, institutions, people,
+    applications, audit, classes, dashboard, exports, followups, imports, institutions, people,
     staff_training, surveys,
 )
 
@@ -83,6 +83,11 @@ urlpatterns = [
     *record_pages("staff-training", "staff-training", "record_id",
                   staff_training.staff_training_list, staff_training.staff_training_create,
                   staff_training.staff_training_detail, staff_training.staff_training_edit),
+    path("employment", followups.followup_list, name="followup_list"),
+    path("employment/followups/<int:followup_id>", followups.followup_detail,
+         name="followup_detail"),
+    path("employment/followups/<int:followup_id>/edit", followups.followup_edit,
+         name="followup_edit"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),
