@@ -108,3 +108,15 @@ def test_errors_show_next_to_their_fields_and_nothing_is_stored(
     assert "已就业须填写就业形式" in html
     assert FollowUp.objects.get(pk=followup.pk).date is None
     assert not AuditEntry.objects.filter(action__startswith="followup.").exists()
+
+
+def test_the_worklist_in_english(users: Any, login: Any, followup: FollowUp) -> None:
+    from django.conf import settings
+
+    client = login(users.city_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/employment?status=overdue").content.decode()
+    assert "Employment follow-up" in html and "Due this month" in html
+    assert "Follow-ups (ID numbers masked)" in html
+    edit = client.get(f"/employment/followups/{followup.pk}/edit").content.decode()
+    assert "Follow-up date" in edit and "Monthly income (yuan)" in edit
