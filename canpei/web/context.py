@@ -25,7 +25,7 @@ NAVIGATION = [
     ("application-list", _("个人申请"), Perm.APPLICATION_BROWSE),
     ("staff-training-list", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
     ("followup_list", _("就业跟踪"), Perm.FOLLOWUP_BROWSE),
-    ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT)),
+    ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT, Perm.FOLLOWUP_RECORD)),
     ("audit", _("审计日志"), Perm.AUDIT_READ),
     ("users", _("用户管理"), Perm.USERS_MANAGE),
     ("users", _("角色与范围"), Perm.ROLES_MANAGE),
