@@ -603,7 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a ledger (台账) as .xlsx or .csv")
     exp.add_argument("kind", choices=[spec.kind for spec in export_specs()])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
-    exp.add_argument("--year", type=int, help="survey year (surveys), class start year (trainees, classes)")
+    exp.add_argument("--year", type=int,
+                     help="survey year (surveys), class start year (trainees, classes), year due (followups)")
     exp.add_argument("--town", help="12-digit town code")
     exp.add_argument("--as", dest="as_user", metavar="USER",
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")

@@ -436,3 +436,60 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 - months
     year, month = day.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(day.day, 28))
+
+
+# ---- the people service ----------------------------------------------------------------------
+
+
+def test_person_set_employment_is_scoped_checked_and_audited(users: Any, person_in: Any) -> None:
+    from canpei.people.services import person_set_employment
+
+    with pytest.raises(Forbidden):
+        person_set_employment(
+            actor=users.auditor,
+            person=person_in,
+            employment_form="1",
+            not_working_reason="",
+            source="测试",
+        )
+    with pytest.raises(NotFound):
+        person_set_employment(
+            actor=users.other_town_staff,
+            person=person_in,
+            employment_form="1",
+            not_working_reason="",
+            source="测试",
+        )
+    with pytest.raises(InvalidInput) as exc:
+        person_set_employment(
+            actor=users.employment_service,
+            person=person_in,
+            employment_form="8",
+            not_working_reason="3",
+            source="测试",
+        )
+    assert errors_of(exc) == {
+        "employment_form": "就业形式须为 1 至 7",
+        "not_working_reason": "已就业人员不填未就业原因",
+    }
+    person_set_employment(
+        actor=users.employment_service,
+        person=person_in,
+        employment_form="1",
+        not_working_reason="",
+        source="就业跟踪 #1",
+    )
+    person_set_employment(
+        actor=users.employment_service,
+        person=person_in,
+        employment_form="1",
+        not_working_reason="",
+        source="就业跟踪 #1",
+    )
+    assert Person.objects.get(pk=person_in.pk).employment_form == "1"
+    entries = AuditEntry.objects.filter(action="person.employment")
+    assert entries.count() == 1  # the same values again change nothing
+    assert entries.get().changes == {
+        "diff": {"employment_form": ["", "1"]},
+        "source": "就业跟踪 #1",
+    }
