@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from canpei.audit.models import AuditEntry
 from canpei.employment.followups import selectors, services
@@ -493,3 +495,13 @@ def test_person_set_employment_is_scoped_checked_and_audited(users: Any, person_
         "diff": {"employment_form": ["", "1"]},
         "source": "就业跟踪 #1",
     }
+
+
+@given(
+    day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31)),
+    months=st.integers(min_value=1, max_value=36),
+)
+def test_add_months_keeps_the_day_or_ends_the_month(day: dt.date, months: int) -> None:
+    due = add_months(day, months)
+    assert (due.year - day.year) * 12 + due.month - day.month == months
+    assert due.day == day.day or (due.day < day.day and (due + dt.timedelta(days=1)).day == 1)
