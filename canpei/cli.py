@@ -117,6 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<16} {label}")
     print(f"培训班：新增 {summary['classes']} 个，开班流程的每个状态都有示例；"
           f"个人申请 {summary['applications']} 份，专干远程培训 {summary['staff_trainings']} 条。")
+    print(f"就业服务：新增 {summary['employment_services']} 条（含待定的职业介绍）。")
     return 0
 
 
@@ -423,6 +424,28 @@ def _operator(name: str | None) -> User | None:
     return User.objects.filter(role=Role.CITY_ADMIN, is_active=True).order_by("id").first()
 
 
+def cmd_import_template(args: argparse.Namespace) -> int:
+    from xlsxwriter.exceptions import XlsxWriterException
+
+    from canpei.spreadsheets.registry import import_specs
+    from canpei.spreadsheets.templates import write_template
+
+    specs = {spec.kind: spec for spec in import_specs()}
+    if args.file not in specs:
+        print(f"没有这种导入类型：{args.file}（可选：{'、'.join(specs)}）", file=sys.stderr)
+        return 1
+    if not args.out:
+        print("请用 --out 指定模板文件，如 --out 模板.xlsx", file=sys.stderr)
+        return 1
+    try:
+        write_template(args.out, specs[args.file])
+    except (OSError, XlsxWriterException):
+        print(f"无法写入模板：{args.out}", file=sys.stderr)
+        return 1
+    print(f"已写入{specs[args.file].label}导入模板：{args.out}")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from xlsxwriter.exceptions import XlsxWriterException
 
@@ -431,6 +454,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from canpei.spreadsheets.reader import MAX_FILE_BYTES
     from canpei.spreadsheets.registry import import_spec
 
+    if args.kind == "template":
+        return cmd_import_template(args)
+    if args.out:
+        print("--out 只用于 canpei import template KIND --out FILE", file=sys.stderr)
+        return 1
     actor = _operator(args.as_user)
     if actor is None:
         print("找不到执行导入的用户：请用 --as 指定，或先创建市残联业务管理员", file=sys.stderr)
@@ -485,15 +513,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     spec = export_spec(args.kind)
     assert spec is not None  # argparse's choices are the registered kinds
+    if args.purpose is not None and not args.full_numbers:
+        print("--purpose 只与 --full-numbers 一起使用", file=sys.stderr)
+        return 1
+    # Asked for full numbers: the purpose is checked (and required) by the ledger itself.
+    purpose = (args.purpose or "") if args.full_numbers else None
     fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
     try:
         if fmt == "csv":
             with open(args.out, "w", encoding="utf-8-sig", newline="") as handle:
                 count = spec.run(actor=actor, out=handle, fmt=fmt, year=args.year,
-                                 town=args.town or "")
+                                 town=args.town or "", purpose=purpose)
         else:
             count = spec.run(actor=actor, out=args.out, fmt=fmt, year=args.year,
-                             town=args.town or "")
+                             town=args.town or "", purpose=purpose)
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         for field, message in exc.errors:
@@ -590,10 +623,16 @@ def build_parser() -> argparse.ArgumentParser:
     anchor.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     anchor.set_defaults(func=cmd_audit_anchor)
 
-    imp = sub.add_parser("import", help="import a spreadsheet (.xlsx or .csv): all rows or none")
+    imp = sub.add_parser(
+        "import", help="import a spreadsheet (.xlsx or .csv): all rows or none",
+        description="canpei import KIND FILE: all rows or none. "
+                    "canpei import template KIND --out FILE.xlsx: the template workbook of KIND "
+                    "(header row with required columns marked ＊, drop-downs, instructions and an example).")
     # The kinds the apps registered (canpei.spreadsheets.registry), in INSTALLED_APPS order.
-    imp.add_argument("kind", choices=[spec.kind for spec in import_specs()])
-    imp.add_argument("file")
+    imp.add_argument("kind", choices=[spec.kind for spec in import_specs()] + ["template"],
+                     help="what the file holds, or `template`")
+    imp.add_argument("file", help="the spreadsheet to import (after `template`: the KIND)")
+    imp.add_argument("--out", metavar="FILE.xlsx", help="with `template`: where to write it")
     imp.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     imp.add_argument("--report", metavar="OUT.xlsx", help="write the rows with their errors here")
     imp.add_argument("--as", dest="as_user", metavar="USER",
@@ -608,6 +647,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--town", help="12-digit town code")
     exp.add_argument("--as", dest="as_user", metavar="USER",
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")
+    exp.add_argument("--full-numbers", action="store_true",
+                     help="write ID and certificate numbers in full (masked otherwise); needs --purpose "
+                          "and a role that may reveal them; audited with the purpose")
+    exp.add_argument("--purpose", metavar="TEXT", help="why the full numbers are needed (with --full-numbers)")
     exp.set_defaults(func=cmd_export)
 
     _file_command(sub, "backup", cmd_backup,

@@ -42,15 +42,20 @@ ACCESSIBILITY_NEEDS = {
 }
 
 
-def code_table(name: str, table: str) -> type[models.TextChoices]:
-    """A code table kept as data (canpei/data/code_tables.csv: table, code, label, note) as
-    choices; members are named by the upper-cased code (FollowUpMethod.PHONE is "phone"), and
-    code that must be checked by mypy compares with the code string itself."""
-    with (Path(__file__).parent / "data" / "code_tables.csv").open(encoding="utf-8") as f:
+CODE_TABLES = Path(__file__).parent / "data" / "code_tables.csv"
+
+
+def code_table(name: str, table: str, *, source: Path = CODE_TABLES,
+               member: str = "{upper}") -> type[models.TextChoices]:
+    """A code table kept as data (a CSV of table, code, label, note; by default
+    canpei/data/code_tables.csv) as choices, so each code and label is written once, beside
+    where it comes from. Members are named by `member` ("{upper}": FollowUpMethod.PHONE is
+    "phone"); code checked by mypy compares with the code string itself."""
+    with source.open(encoding="utf-8") as f:
         rows = [(row["code"], row["label"]) for row in csv.DictReader(f) if row["table"] == table]
     if not rows:
         raise ValueError(f"code table {table!r} is empty")
     # Enum's functional API; django-stubs types TextChoices(...) only as a member constructor.
     choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
-        name, [(code.upper(), (code, label)) for code, label in rows])
+        name, [(member.format(code=code, upper=code.upper()), (code, label)) for code, label in rows])
     return choices

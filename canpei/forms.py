@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.errors import ServiceError
+
+CONFIRM_REQUIRED = _("请勾选确认后再%(action)s")
 
 
 def add_service_errors(form: forms.Form, exc: ServiceError) -> None:
@@ -13,3 +18,23 @@ def add_service_errors(form: forms.Form, exc: ServiceError) -> None:
         form.add_error(field if field in form.fields else None, message)
     if not exc.errors:
         form.add_error(None, exc.message)
+
+
+def step_form_setup(form: forms.Form, *, label: Any, comment_required: bool, confirm: bool,
+                    comment_message: str = "") -> None:
+    """What every lifecycle step's form shows: its comment named for the step (「退回原因」,
+    「批准说明」) and, when the step needs one, asked for at once with the workflow's own message
+    (`comment_message`); for a step that undoes work or ends the record, a box to tick first.
+    So a step posted bare is told everything it lacks in one answer."""
+    comment = form.fields.get("comment")
+    if comment is not None:
+        comment.label = (gettext("%(action)s原因") if comment_required
+                         else gettext("%(action)s说明")) % {"action": label}
+        if comment_required and comment_message:
+            comment.required = True
+            comment.error_messages["required"] = comment_message
+    form.confirm = confirm  # type: ignore[attr-defined]
+    if confirm:
+        form.fields["confirm"] = forms.BooleanField(
+            label=gettext("确认%(action)s") % {"action": label}, required=True,
+            error_messages={"required": CONFIRM_REQUIRED % {"action": label}})

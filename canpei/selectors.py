@@ -7,6 +7,7 @@ bad one and refuses them all at once (InvalidInput); unknown parameters are igno
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django.db.models import Model, QuerySet
 from canpei.errors import InvalidInput, NotFound
 
 TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
+DATE_FILTER_INVALID = "日期应为 2026-01-31 这样的格式"
 YEAR_FILTER_INVALID = "年度须为 2000 至 2100 的整数"
 
 M = TypeVar("M", bound=Model)
@@ -54,6 +56,19 @@ class FilterParams:
         if re.fullmatch(r"[0-9]{4}", raw) and 2000 <= int(raw) <= 2100:
             return int(raw)
         self.errors.append(("year", message))
+        return None
+
+    def date(self, key: str, message: str = DATE_FILTER_INVALID) -> dt.date | None:
+        """An ISO date (2026-01-31), or None."""
+        raw = self.text(key)
+        if not raw:
+            return None
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                pass
+        self.errors.append((key, message))
         return None
 
     def record_id(self, key: str, message: str) -> int | None:

@@ -92,13 +92,17 @@ def one_of(values: Sequence[str]) -> str:
 class Step:
     """One row of a lifecycle table: the states an action starts from, where it leads, the roles
     that may take it and whether it must say why. `keep` names the sources the step leaves as
-    they are (a renewed designation keeps a demonstration site's rank)."""
+    they are (a renewed designation keeps a demonstration site's rank); `confirm` marks a step
+    the pages make the user confirm."""
 
     sources: frozenset[str]
     target: str
     roles: frozenset[str]
     comment_required: bool = False
     keep: frozenset[str] = frozenset()
+    # A step that undoes work or ends the record (return, cancel, fail an audit, revoke): its
+    # page asks the user to confirm it first.
+    confirm: bool = False
 
     def target_from(self, state: str) -> str | None:
         if state not in self.sources:

@@ -141,7 +141,7 @@ def test_export_writes_the_ledger_of_the_operators_scope(
     assert (code, err) == (0, "") and out.strip() == f"已导出 2 行到 {out_file}"
     rows = read_back(out_file.read_bytes())
     assert rows[3][:3] == ["序号", "姓名", "身份证号"]
-    assert [r[2] for r in rows[4:]] == [person_in.id_number, person_out.id_number]
+    assert [r[2] for r in rows[4:]] == [person_in.id_number_masked, person_out.id_number_masked]
     code, _out, _err = run(
         capsys, "export", "persons", "--out", str(out_file), "--as", "employment", "--town", CIZAO
     )
@@ -155,6 +155,32 @@ def test_export_writes_the_ledger_of_the_operators_scope(
     rows = list(csv.reader(csv_file.read_text(encoding="utf-8-sig").splitlines()))
     assert code == 0 and rows[2][2] == person_in.id_number_masked
     assert AuditEntry.objects.filter(action="export.persons").count() == 4
+
+
+@pytest.mark.django_db
+def test_export_full_numbers_need_a_purpose_and_a_role_that_may_reveal(
+    person_in, person_out, tmp_path, users, capsys
+):
+    out_file = tmp_path / "台账.xlsx"
+    args = ["export", "persons", "--out", str(out_file)]
+    code, out, err = run(capsys, *args, "--full-numbers", "--purpose", "补贴核对")
+    assert (code, err) == (0, "")
+    assert [r[2] for r in read_back(out_file.read_bytes())[4:]] == [
+        person_in.id_number,
+        person_out.id_number,
+    ]
+    entry = AuditEntry.objects.get(action="export.persons")
+    assert (entry.changes["full_numbers"], entry.changes["purpose"]) == (True, "补贴核对")
+    code, _out, err = run(capsys, *args, "--full-numbers")
+    assert (code, err.strip()) == (
+        1,
+        "输入有误，请检查标出的字段\n  purpose: 导出完整证件号码须填写用途",
+    )
+    code, _out, err = run(capsys, *args, "--purpose", "补贴核对")
+    assert (code, err.strip()) == (1, "--purpose 只与 --full-numbers 一起使用")
+    code, _out, err = run(capsys, *args, "--full-numbers", "--purpose", "核对", "--as", "auditor")
+    assert (code, err.strip()) == (1, "无权导出完整证件号码")
+    assert AuditEntry.objects.filter(action="export.persons").count() == 1
 
 
 @pytest.mark.django_db

@@ -42,9 +42,25 @@ FOUNDATIONS = {"errors", "codes", "masking", "hooks", "forms", "bulk", "validati
 
 # module -> the canpei modules it must not import. The README's diagram quotes this table.
 FORBIDDEN: dict[str, set[str]] = {
-    "regions": {"people", "institutions", "training", "employment", "spreadsheets", "workflows", "reports"},
+    "regions": {
+        "people",
+        "institutions",
+        "training",
+        "employment",
+        "spreadsheets",
+        "workflows",
+        "reports",
+    },
     "accounts": {"people", "training", "employment", "spreadsheets", "workflows", "reports"},
-    "audit": {"people", "institutions", "training", "employment", "spreadsheets", "workflows", "reports"},
+    "audit": {
+        "people",
+        "institutions",
+        "training",
+        "employment",
+        "spreadsheets",
+        "workflows",
+        "reports",
+    },
     "workflows": {"people", "institutions", "training", "employment", "spreadsheets", "reports"},
     "spreadsheets": {"people", "institutions", "training", "employment", "reports"},
     "institutions": {"people", "training", "employment", "reports"},

@@ -17,6 +17,7 @@ from canpei.api import audit, auth, institutions, persons, surveys
 from canpei.api import applications
 from canpei.api import classes
 from canpei.api import followups
+from canpei.api import employment_services
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
@@ -89,6 +90,7 @@ api.add_router("/audit", audit.router)
 api.add_router("/applications", applications.router)
 api.add_router("/staff-trainings", applications.staff_router)
 api.add_router("/followups", followups.router)
+api.add_router("/employment-services", employment_services.router)
 
 
 def _loc_to_field(loc: Any) -> str:

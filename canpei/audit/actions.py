@@ -93,6 +93,10 @@ class AuditAction(StrEnum):
     FOLLOWUP_RECORD = "followup.record"
     FOLLOWUP_UPDATE = "followup.update"
 
+    # Employment services given to persons (就业服务).
+    SERVICE_CREATE = "employment_service.create"
+    SERVICE_UPDATE = "employment_service.update"
+
     # Spreadsheets in and out, one member per registered kind.
     IMPORT_PERSONS = "import.persons"
     IMPORT_SURVEYS = "import.surveys"
@@ -107,3 +111,100 @@ class AuditAction(StrEnum):
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
     EXPORT_FOLLOWUPS = "export.followups"
+    EXPORT_AUDIT = "export.audit"
+    EXPORT_EMPLOYMENT_SERVICES = "export.employment_services"
+
+
+# What the audit officer reads for each action (the log keeps the value; the page shows this).
+LABELS: dict[AuditAction, str] = {
+    AuditAction.AUTH_LOGIN: "登录",
+    AuditAction.AUTH_LOGIN_FAILED: "登录失败",
+    AuditAction.AUTH_LOCKOUT: "账户锁定",
+    AuditAction.AUTH_LOGOUT: "退出登录",
+    AuditAction.AUTH_OTP: "动态口令验证",
+    AuditAction.SECURITY_DENIED: "越权访问被拒绝",
+    AuditAction.TOKEN_ISSUE: "签发 API 令牌",
+    AuditAction.TOKEN_REVOKE: "吊销 API 令牌",
+    AuditAction.TOKEN_REVOKE_ALL: "吊销全部 API 令牌",
+    AuditAction.USER_CREATE: "新建账户",
+    AuditAction.USER_ACTIVE: "停用/启用账户",
+    AuditAction.USER_ROLE: "设置角色与范围",
+    AuditAction.USER_ROLE_PROPOSE: "提议管理员角色",
+    AuditAction.USER_ROLE_REJECT: "驳回角色提议",
+    AuditAction.USER_PASSWORD_CHANGE: "修改密码",
+    AuditAction.USER_TOTP_ENROL: "绑定动态口令",
+    AuditAction.AUDIT_ANCHOR: "下载审计锚点",
+    AuditAction.DEMO_LOAD: "载入演示数据",
+    AuditAction.PERSON_CREATE: "登记人员",
+    AuditAction.PERSON_UPDATE: "修改人员信息",
+    AuditAction.PERSON_STATUS: "变更人员状态",
+    AuditAction.PERSON_REVEAL: "查看完整证件号码",
+    AuditAction.PERSON_LOOKUP: "按身份证号查找人员",
+    AuditAction.PERSON_LOOKUP_THROTTLED: "查找过于频繁被限制",
+    AuditAction.SURVEY_CREATE: "登记需求调查",
+    AuditAction.SURVEY_UPDATE: "修改需求调查",
+    AuditAction.SKILL_SAVE: "保存技能目录",
+    AuditAction.INSTITUTION_CREATE: "登记培训机构",
+    AuditAction.INSTITUTION_UPDATE: "修改培训机构",
+    AuditAction.INSTITUTION_DESIGNATE: "定点认定",
+    AuditAction.INSTITUTION_PROMOTE: "评为示范点",
+    AuditAction.INSTITUTION_SUSPEND: "暂停定点",
+    AuditAction.INSTITUTION_REINSTATE: "恢复定点",
+    AuditAction.INSTITUTION_REVOKE: "撤销定点",
+    AuditAction.TEACHER_CREATE: "登记授课教师",
+    AuditAction.TEACHER_UPDATE: "修改授课教师",
+    AuditAction.CLASS_CREATE: "新建培训班",
+    AuditAction.CLASS_UPDATE: "修改培训班",
+    AuditAction.CLASS_SUBMIT: "提交开班申请",
+    AuditAction.CLASS_APPROVE: "批准开班",
+    AuditAction.CLASS_RETURN: "退回开班申请",
+    AuditAction.CLASS_START: "开班",
+    AuditAction.CLASS_COMPLETE: "结业申报",
+    AuditAction.CLASS_PASS_AUDIT: "结业审核通过",
+    AuditAction.CLASS_FAIL_AUDIT: "结业审核不通过",
+    AuditAction.CLASS_SETTLE: "结算",
+    AuditAction.CLASS_CANCEL: "取消培训班",
+    AuditAction.ENROLLMENT_CREATE: "学员入班",
+    AuditAction.ENROLLMENT_UPDATE: "修改学员记录",
+    AuditAction.ENROLLMENT_DELETE: "移出花名册",
+    AuditAction.ATTENDANCE_RECORD: "登记考勤",
+    AuditAction.INSPECTION_CREATE: "登记过程检查",
+    AuditAction.INSPECTION_RECTIFIED: "整改完成",
+    AuditAction.APPLICATION_CREATE: "提交个人申请",
+    AuditAction.APPLICATION_UPDATE: "修改个人申请",
+    AuditAction.APPLICATION_APPROVE: "批准个人申请",
+    AuditAction.APPLICATION_REJECT: "不予批准个人申请",
+    AuditAction.APPLICATION_COMPLETE: "登记个人申请完成",
+    AuditAction.APPLICATION_REIMBURSE: "个人申请报销",
+    AuditAction.STAFF_TRAINING_CREATE: "登记专干远程培训",
+    AuditAction.STAFF_TRAINING_UPDATE: "修改专干远程培训",
+    AuditAction.IMPORT_PERSONS: "导入人员名册",
+    AuditAction.IMPORT_SURVEYS: "导入需求调查",
+    AuditAction.IMPORT_ENROLLMENTS: "导入花名册/考勤",
+    AuditAction.IMPORT_CERTIFICATES: "导入培训证书",
+    AuditAction.EXPORT_PERSONS: "导出人员台账",
+    AuditAction.EXPORT_SURVEYS: "导出需求调查台账",
+    AuditAction.EXPORT_INSTITUTIONS: "导出培训机构台账",
+    AuditAction.EXPORT_CLASSES: "导出培训班台账",
+    AuditAction.EXPORT_TRAINEES: "导出培训学员台账",
+    AuditAction.EXPORT_APPLICATIONS: "导出个人申请台账",
+    AuditAction.EXPORT_STAFF_TRAININGS: "导出专干远程培训台账",
+    AuditAction.EXPORT_AUDIT: "导出审计日志",
+    AuditAction.SERVICE_CREATE: "登记就业服务",
+    AuditAction.SERVICE_UPDATE: "修改就业服务",
+    AuditAction.EXPORT_EMPLOYMENT_SERVICES: "导出就业服务台账",
+    AuditAction.PERSON_EMPLOYMENT: "更新人员就业情况",
+    AuditAction.FOLLOWUP_SCHEDULE: "补排就业跟踪",
+    AuditAction.FOLLOWUP_RECORD: "登记就业跟踪",
+    AuditAction.FOLLOWUP_UPDATE: "更正就业跟踪",
+    AuditAction.IMPORT_FOLLOWUPS: "导入就业跟踪",
+    AuditAction.EXPORT_FOLLOWUPS: "导出就业跟踪台账",
+}
+
+
+def action_label(value: str) -> str:
+    """The words for a stored action value; a value no member has any more shows as itself."""
+    try:
+        return LABELS[AuditAction(value)]
+    except (ValueError, KeyError):
+        return value

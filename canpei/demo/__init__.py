@@ -25,6 +25,7 @@ from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
+from canpei.demo.employment_services import demo_employment_services
 from canpei.demo.followups import demo_followups
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
@@ -287,9 +288,9 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     surveys = demo_surveys(seed=seed, today=today)
     classes = demo_classes(seed=seed, today=today, institutions=institutions)
     extra = demo_applications(today=today)
-    followups = demo_followups(seed=seed, today=today)
-    return {"persons": added, "surveys": surveys, "classes": classes, **extra,
-            "followups": followups}
+    extra["employment_services"] = demo_employment_services(seed=seed, today=today)
+    extra["followups"] = demo_followups(seed=seed, today=today)
+    return {"persons": added, "surveys": surveys, "classes": classes, **extra}
 
 
 NEEDS_BY_CATEGORY = {"1": "screen_reader", "2": "sign_language", "4": "accessible_venue",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
+from canpei.forms import step_form_setup
 from canpei.institutions import rules
 from canpei.institutions.models import InstitutionType
 from canpei.institutions.services import CITY_ONLY_FIELDS
@@ -93,5 +94,9 @@ class TransitionForm(forms.Form):
             self.required_names |= {"designated_from", "designated_to"}
         if action in rules.COMMENT_REQUIRED_FOR:
             self.required_names.add("comment")
+        step = rules.TRANSITIONS[action]
+        message = rules.DESIGNATION_WORKFLOW.comment_required_message.format(action=self.label)
+        step_form_setup(self, label=self.label, comment_required=step.comment_required,
+                        confirm=step.confirm, comment_message=message)
         for name in self.required_names:
             self.fields[name].widget.attrs["aria-required"] = "true"

@@ -101,9 +101,9 @@ DESIGNATION_WORKFLOW = Workflow(
         Action.DESIGNATE: Step(NOT_FINAL, S.DESIGNATED, CITY, keep=frozenset({S.DEMONSTRATION})),
         Action.PROMOTE: Step(frozenset({S.DESIGNATED}), S.DEMONSTRATION, CITY),
         Action.SUSPEND: Step(frozenset({S.DESIGNATED, S.DEMONSTRATION}), S.SUSPENDED, CITY,
-                             comment_required=True),
+                             comment_required=True, confirm=True),
         Action.REINSTATE: Step(frozenset({S.SUSPENDED}), S.DESIGNATED, CITY),
-        Action.REVOKE: Step(NOT_FINAL, S.REVOKED, CITY, comment_required=True),
+        Action.REVOKE: Step(NOT_FINAL, S.REVOKED, CITY, comment_required=True, confirm=True),
     })
 TRANSITIONS = DESIGNATION_WORKFLOW.steps
 COMMENT_REQUIRED_FOR = frozenset(action for action, step in TRANSITIONS.items()

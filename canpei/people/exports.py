@@ -6,14 +6,14 @@ from typing import IO, Any
 from collections.abc import Iterator, Mapping
 
 from canpei.accounts.models import User
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.selectors import PersonFilters, person_list
 from canpei.regions.models import Region
-from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 
 PERSON_HEADERS = ["序号", "姓名", "身份证号", "残疾证号", "性别", "出生日期", "残疾类别", "残疾等级",
                   "所属镇街", "地址", "联系电话", "文化程度", "困难类型", "就业形式", "未就业原因",
@@ -55,13 +55,15 @@ def _person_rows(actor: User, filters: PersonFilters, reveal: bool) -> Iterator[
 
 
 def persons_export(*, actor: User, filters: PersonFilters, out: str | IO[Any],
-                   fmt: str = "xlsx") -> int:
-    """Write the persons the actor may see, filtered; full numbers only for those who may reveal."""
+                   fmt: str = "xlsx", purpose: str | None = None) -> int:
+    """Write the persons the actor may see, filtered; numbers masked unless asked for with a
+    `purpose` by a role that may reveal them (registry.numbers_released)."""
     def build() -> Ledger:
-        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        reveal = numbers_released(actor, purpose)
         return Ledger(title="残疾人实名制台账", headers=PERSON_HEADERS, widths=PERSON_WIDTHS,
                       rows=_person_rows(actor, filters, reveal), action=AuditAction.EXPORT_PERSONS,
                       object_type="people.person", summary="导出人员台账", full_numbers=reveal,
+                      purpose=purpose or "",
                       filters={k: v for k, v in vars(filters).items() if v not in ("", None)})
 
     return ledger_write(actor=actor, permission=Perm.PERSON_EXPORT, ledger=build, out=out, fmt=fmt)
@@ -92,13 +94,14 @@ def _survey_rows(actor: User, year: int | None, town: str, reveal: bool) -> Iter
 
 
 def surveys_export(*, actor: User, out: str | IO[Any], fmt: str = "xlsx", year: int | None = None,
-                   town: str = "") -> int:
+                   town: str = "", purpose: str | None = None) -> int:
     def build() -> Ledger:
-        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        reveal = numbers_released(actor, purpose)
         title = f"{year}年度残疾人就业培训需求调查台账" if year else "残疾人就业培训需求调查台账"
         return Ledger(title=title, headers=SURVEY_HEADERS, widths=SURVEY_WIDTHS,
                       rows=_survey_rows(actor, year, town, reveal), action=AuditAction.EXPORT_SURVEYS,
                       object_type="people.survey", summary="导出需求调查台账", full_numbers=reveal,
+                      purpose=purpose or "",
                       filters={"year": year, "town": town})
 
     return ledger_write(actor=actor, permission=Perm.PERSON_EXPORT, ledger=build, out=out, fmt=fmt)
@@ -108,20 +111,23 @@ SURVEY_YEAR_INVALID = "年度须为四位数字"
 
 
 def _persons_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                 town: str = "", params: Mapping[str, Any] | None = None,
+                 purpose: str | None = None) -> int:
     filters = PersonFilters.from_params(params if params is not None else {"town": town})
-    return persons_export(actor=actor, filters=filters, out=out, fmt=fmt)
+    return persons_export(actor=actor, filters=filters, out=out, fmt=fmt, purpose=purpose)
 
 
 def _surveys_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                 town: str = "", params: Mapping[str, Any] | None = None,
+                 purpose: str | None = None) -> int:
     from canpei.people.surveys.selectors import parse_town, parse_year
 
     if params is not None:
         year, town = parse_year(params.get("year")), params.get("town", "")
     if year is not None and not 1900 <= year <= 2100:
         raise InvalidInput([("year", SURVEY_YEAR_INVALID)])
-    return surveys_export(actor=actor, out=out, fmt=fmt, year=year, town=parse_town(town))
+    return surveys_export(actor=actor, out=out, fmt=fmt, year=year, town=parse_town(town),
+                          purpose=purpose)
 
 
 # The registry's ledgers need PERSON_EXPORT (registered by PeopleConfig.ready()).

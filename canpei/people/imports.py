@@ -156,9 +156,10 @@ def _column_value(field: str, value: str, town_names: dict[str, str]) -> Any:
 
 
 def _row_reader(columns: dict[str, int], town_names: dict[str, str],
-                village_names: dict[tuple[str, str], str] | None = None
-                ) -> Callable[[list[Any]], dict[str, Any]]:
-    """A function turning a row's cells into the data clean_person_input takes.
+                village_names: dict[tuple[str, str], str] | None = None, *,
+                default_town: str | None = None) -> Callable[[list[Any]], dict[str, Any]]:
+    """A function turning a row's cells into the data clean_person_input takes; every row of a
+    file without a town column is of `default_town` when one is given.
 
     Every column but the names, numbers, addresses and phones repeats a handful of values down
     the file (category, grade, town, …): each distinct cell is read once per import, not once
@@ -170,7 +171,7 @@ def _row_reader(columns: dict[str, int], town_names: dict[str, str],
         (field, index, {}) for field, index in columns.items() if (field, index) not in plain]
 
     def read(cells: list[Any]) -> dict[str, Any]:
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = {"town": default_town} if default_town else {}
         length = len(cells)
         for field, index in plain:
             data[field] = cell_text(cells[index]) if index < length else ""
@@ -239,8 +240,12 @@ def persons_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
 
 def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                     progress: Progress) -> ImportResult:
+    # Town staff have one town: their file may leave the town column out (a town it does name
+    # must still be theirs, which clean_person_input checks).
+    own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
+    required = tuple(f for f in REQUIRED if f != "town") if own_town else REQUIRED
     result, opened = import_start("persons", data=data, filename=filename, dry_run=dry_run,
-                                  columns=PERSON_COLUMNS, required=REQUIRED)
+                                  columns=PERSON_COLUMNS, required=required)
     if opened is None:
         return result
     header_row, rows = opened.header_row, opened.rows
@@ -260,8 +265,8 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
     id_col = columns["id_number"]
     cert_col = columns.get("cert_number")
     formulas = opened.formulas
-    own_town = actor.town_id if actor.role == Role.TOWN_STAFF else None
-    read_row = _row_reader(columns, town_names, village_names)
+    read_row = _row_reader(columns, town_names, village_names,
+                           default_town=own_town if "town" not in columns else None)
     stream = _Stream.start() if not dry_run else None
     to_create: list[Pending] = []
     to_update: list[tuple[Person, dict[str, Any]]] = []
@@ -521,7 +526,31 @@ def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Perso
 
 # Registered by PeopleConfig.ready(); the surveys' spec is in people/surveys/imports.py.
 REGISTRY_UPDATE_HELP = _("名册中已有的人员（同一身份证号）会被更新；同一文件导入两次，第二次不会有变化。")
+YES_NO = ("是", "否")
+PERSON_EXAMPLE = {
+    "name": "张三", "id_number": "350582199003071019", "cert_number": "35058219900307101944",
+    "category": "肢体残疾", "grade": "四级", "town": "安海镇", "village": "", "address": "安海镇某村 12 号",
+    "phone": "13800000000", "education": "初中", "hardship": "低保", "employment_form": "灵活就业（社区、居家就业）",
+    "not_working_reason": "", "new_entrant": "否", "registered_unemployed": "否",
+    "entrepreneurship_intention": "是", "status": "在册",
+}
+
+
+def _template_choices() -> dict[str, list[str]]:
+    """The drop-downs of the persons template: the labels the importer reads back."""
+    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code").values_list("name", flat=True)
+    return {"category": [str(label) for _c, label in rules.Category.choices],
+            "grade": [str(label) for _c, label in rules.Grade.choices],
+            "town": list(towns), "education": [str(label) for _c, label in rules.Education.choices],
+            "employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + ["未就业"],
+            "not_working_reason": [str(label) for _c, label in rules.NotWorkingReason.choices],
+            "status": [str(label) for _c, label in rules.PersonStatus.choices],
+            "new_entrant": list(YES_NO), "registered_unemployed": list(YES_NO),
+            "entrepreneurship_intention": list(YES_NO)}
+
+
 IMPORTS = (
     ImportSpec(kind="persons", label="人员名册", permissions=(Perm.IMPORT_RUN, Perm.PERSON_CREATE),
-               columns=PERSON_COLUMNS, run=persons_import, help=(REGISTRY_UPDATE_HELP,)),
+               columns=PERSON_COLUMNS, run=persons_import, help=(REGISTRY_UPDATE_HELP,),
+               required=REQUIRED, choices=_template_choices, example=PERSON_EXAMPLE),
 )

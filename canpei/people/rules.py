@@ -7,13 +7,13 @@ followed by one digit of category and one of grade.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
 from django.db import models
 
+from canpei.codes import code_table
 from canpei.masking import mask_id_number
 from canpei.validation import PHONE_INVALID  # noqa: F401  (re-exported: the shared message)
 
@@ -60,19 +60,14 @@ class Gender(models.TextChoices):
     FEMALE = "2", "女"
 
 
+# The national code tables (残疾类别, 等级, 就业形式, 未就业原因), read from the package's copy of
+# the national code list (data/national_codes.csv), where their sources are noted. Members are
+# named by code (C1 …): the code, not a name, is what every reader uses.
+NATIONAL_CODES = Path(__file__).parent / "data" / "national_codes.csv"
+
+
 def national_choices(name: str, table: str) -> type[models.TextChoices]:
-    """A national code table (残疾类别, 等级, 就业形式, 未就业原因) as choices, read from the
-    package's copy of the national code list (data/national_codes.csv), so the codes and labels
-    are written once, where their sources are noted."""
-    with (Path(__file__).parent / "data" / "national_codes.csv").open(encoding="utf-8") as f:
-        rows = [(row["code"], row["label"]) for row in csv.DictReader(f) if row["table"] == table]
-    if not rows:
-        raise ValueError(f"national code table {table!r} is empty")
-    # Members are named by code (C1 …): the code, not a name, is what every reader uses.
-    # Enum's functional API; django-stubs types TextChoices(...) only as a member constructor.
-    choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
-        name, [(f"C{code}", (code, label)) for code, label in rows])
-    return choices
+    return code_table(name, table, source=NATIONAL_CODES, member="C{code}")
 
 
 Category = national_choices("Category", "disability_category")
@@ -81,13 +76,7 @@ EmploymentForm = national_choices("EmploymentForm", "employment_form")
 NotWorkingReason = national_choices("NotWorkingReason", "not_working_reason")
 
 
-class Education(models.TextChoices):
-    NONE = "none", "未上过学"
-    PRIMARY = "primary", "小学"
-    JUNIOR_HIGH = "junior_high", "初中"
-    SENIOR_HIGH = "senior_high", "高中/中专"
-    COLLEGE = "college", "大专"
-    BACHELOR = "bachelor", "本科及以上"
+Education = code_table("Education", "education")
 
 
 class PersonStatus(models.TextChoices):

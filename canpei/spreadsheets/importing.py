@@ -33,6 +33,8 @@ class RowError:
         return f"{where}{column}{value}：{self.message}"
 
 
+FOOTERS_SKIPPED = "表尾 {count} 行（第 {rows} 行：合计、签名或备注）未导入"
+
 # Errors kept in full for each column (and for the row as a whole); beyond them only a count.
 ERRORS_PER_COLUMN = 100
 MORE_ERRORS = "另有 {count} 行同类错误"
@@ -93,6 +95,18 @@ class ImportResult:
         return self.source if self.source is not None else []
 
     @property
+    def footers(self) -> list[int]:
+        """Row numbers of the footer lines under the data (合计, 填表人 …), skipped."""
+        return list(getattr(self.source, "footers", []))
+
+    def footer_note(self) -> str:
+        footers = self.footers
+        if not footers:
+            return ""
+        rows = "、".join(str(n) for n in footers[:10]) + ("…" if len(footers) > 10 else "")
+        return FOOTERS_SKIPPED.format(count=len(footers), rows=rows)
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
@@ -108,11 +122,13 @@ class ImportResult:
         return self.ok and not self.dry_run
 
     def summary(self) -> str:
+        note = self.footer_note()
+        note = f"；{note}" if note else ""
         if not self.ok:
-            return f"已拒绝：{self.error_count} 处错误，未写入任何数据"
+            return f"已拒绝：{self.error_count} 处错误，未写入任何数据{note}"
         verb = "校验通过（试导入，未写入）" if self.dry_run else "导入完成"
         return (f"{verb}：共 {self.total} 行，新增 {self.created}，更新 {self.updated}，"
-                f"无变化 {self.unchanged}")
+                f"无变化 {self.unchanged}{note}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "total": self.total, "created": self.created,
@@ -120,7 +136,8 @@ class ImportResult:
                 "ok": self.ok, "summary": self.summary(),
                 "errors": [{"row": e.row, "column": e.column, "value": e.value,
                             "message": e.message} for e in self.errors[:1000]],
-                "error_count": self.error_count, "more_errors": self.more_errors()}
+                "error_count": self.error_count, "more_errors": self.more_errors(),
+                "footer_rows": self.footers}
 
 
 def _masked(value: Any) -> str:
@@ -195,11 +212,15 @@ class SheetRows:
         self._sheet = sheet
         self._header = header
         self._count: int | None = None
+        # The footer rows skipped under the data, known once a pass has reached the end.
+        self.footers: list[int] = []
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         from canpei.spreadsheets.reader import data_rows
 
-        return data_rows(self._sheet, self._header)
+        found: list[int] = []
+        yield from data_rows(self._sheet, self._header, found)
+        self.footers = found
 
     def __len__(self) -> int:
         if self._count is None:

@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from xml.etree import ElementTree
 
 import python_calamine
@@ -508,14 +508,50 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
     return Header(row_index=index, columns=columns, unknown=unknown)
 
 
-def data_rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, list[Cell]]]:
-    """(row number, cells) after the header, blank rows skipped."""
+# How the lines under a ledger's data begin: totals, sign-off lines, notes (表尾).
+FOOTER_STARTS = ("合计", "总计", "小计", "共计", "填表人", "填报人", "制表人", "审核人", "负责人",
+                 "经办人", "联系人", "填表日期", "填报日期", "制表日期", "填表单位", "填报单位", "单位负责人",
+                 "单位盖章", "盖章", "备注", "说明", "注:", "注1", "注 ")
+_FOOTER_STARTS = tuple(unicodedata.normalize("NFKC", start) for start in FOOTER_STARTS)
+
+
+def is_footer_row(row: Sequence[Cell]) -> bool:
+    """Whether a row reads as a ledger's footer: its first filled cell is text beginning with a
+    total, a sign-off or a note (「合计」「填表人：…」「注：…」)."""
+    for cell in row:
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        if not isinstance(cell, str):
+            return False
+        text = cell.strip()
+        if text[:1].isascii():  # every footer begins with a Chinese character
+            return False
+        return unicodedata.normalize("NFKC", text).startswith(_FOOTER_STARTS)
+    return False
+
+
+def data_rows(sheet: Sheet, header: Header,
+              footers: list[int] | None = None) -> Iterator[tuple[int, list[Cell]]]:
+    """(row number, cells) after the header, blank rows skipped, and so are the footer rows
+    after the last data row (totals, sign-off lines, notes; their numbers are added to
+    `footers` once the rows have all been gone through). A footer-like row with data after it
+    is a data row like any other, and is judged as one."""
     numbered = sheet.numbered()
     for _above in itertools.islice(numbered, header.row_index + 1):
         pass
+    held: list[tuple[int, list[Cell]]] = []
     for number, row in numbered:
-        if not is_blank_row(row):
-            yield number, row
+        if is_blank_row(row):
+            continue
+        if is_footer_row(row):
+            held.append((number, row))
+            continue
+        if held:
+            yield from held
+            held.clear()
+        yield number, row
+    if footers is not None:
+        footers.extend(number for number, _row in held)
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)

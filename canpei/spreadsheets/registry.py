@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from canpei.accounts.roles import has_perm
+from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.errors import Forbidden
+from canpei.errors import Forbidden, InvalidInput
 from canpei.spreadsheets.writer import write_csv, write_xlsx
 
 if TYPE_CHECKING:
@@ -32,10 +32,35 @@ if TYPE_CHECKING:
 
 class ExportRun(Protocol):
     """Write a ledger for `actor` to `out`; the CLI passes `year`/`town`, a page its query
-    string as `params`. Returns the number of data rows written."""
+    string as `params`. `purpose` asks for full ID and certificate numbers (`numbers_released`).
+    Returns the number of data rows written."""
 
     def __call__(self, *, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                 town: str = "", params: Mapping[str, Any] | None = None) -> int: ...
+                 town: str = "", params: Mapping[str, Any] | None = None,
+                 purpose: str | None = None) -> int: ...
+
+
+PURPOSE_REQUIRED = "导出完整证件号码须填写用途"
+PURPOSE_TOO_LONG = "用途不能超过 100 个字"
+FULL_NUMBERS_FORBIDDEN = "无权导出完整证件号码"
+PURPOSE_MAX = 100
+
+
+def numbers_released(actor: User, purpose: str | None) -> bool:
+    """Whether a ledger writes ID and certificate numbers in full (INTERFACES.md: masked unless
+    `--full-numbers` with a purpose, by a role that may reveal). Not asked (`purpose` None):
+    masked, for everyone. Asked: the purpose must be given, and the role must hold
+    PERSON_REVEAL; otherwise the export is refused rather than quietly masked."""
+    if purpose is None:
+        return False
+    purpose = purpose.strip()
+    if not purpose:
+        raise InvalidInput([("purpose", PURPOSE_REQUIRED)])
+    if len(purpose) > PURPOSE_MAX:
+        raise InvalidInput([("purpose", PURPOSE_TOO_LONG)])
+    if not has_perm(actor, Perm.PERSON_REVEAL):
+        raise Forbidden(FULL_NUMBERS_FORBIDDEN)
+    return True
 
 
 class ImportRun(Protocol):
@@ -71,10 +96,35 @@ class ImportSpec:
     run: ImportRun
     # Lines the upload page shows when the user may run this kind (shared lines shown once).
     help: tuple[str | Promise, ...] = field(default=())
+    # The fields a file must have (marked on the upload page and in the template).
+    required: tuple[str, ...] = ()
+    # The template's drop-downs: field -> the values a clerk picks from, computed when the
+    # template is written (towns and skills come from the database).
+    choices: Callable[[], Mapping[str, Sequence[str]]] | None = None
+    # One example row of the template's instructions sheet: field -> value.
+    example: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def template_headers(self) -> list[str]:
         return [names[0] for names in self.columns.values()]
+
+    def column_help(self) -> list[ColumnHelp]:
+        """Each column as the upload page and the template describe it."""
+        picks = self.choices() if self.choices else {}
+        return [ColumnHelp(field=name, header=names[0], required=name in self.required,
+                           synonyms=tuple(names[1:]), values=tuple(picks.get(name, ())),
+                           example=self.example.get(name, ""))
+                for name, names in self.columns.items()]
+
+
+@dataclass(frozen=True)
+class ColumnHelp:
+    field: str
+    header: str
+    required: bool
+    synonyms: tuple[str, ...]
+    values: tuple[str, ...]
+    example: str
 
 
 _EXPORTS: dict[str, ExportSpec] = {}
@@ -130,8 +180,9 @@ class Ledger:
     object_type: str
     summary: str  # 导出人员台账: the row count (and masking) is appended
     filters: Mapping[str, Any]
-    # None for a ledger without ID numbers; otherwise whether they are written in full.
+    # None for a ledger without ID numbers; otherwise whether they are written in full, and why.
     full_numbers: bool | None = None
+    purpose: str = ""
     # Extra audit fields some ledgers have always recorded.
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -162,6 +213,9 @@ def ledger_write(*, actor: User, permission: str, ledger: Ledger | Callable[[], 
     if built.full_numbers is not None:
         summary += f"（{'完整证件号' if built.full_numbers else '脱敏'}）"
         changes["full_numbers"] = built.full_numbers
+        if built.full_numbers:
+            summary += f"，用途：{built.purpose.strip()}"
+            changes["purpose"] = built.purpose.strip()
     with transaction.atomic():
         audit_record(actor=actor, action=built.action, object_type=built.object_type,
                      summary=summary, changes=changes)

@@ -27,8 +27,9 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
     """Stream rows into a workbook in constant memory; return the number of data rows.
 
     Row 1 carries the title, row 2 who exported it and when (the export mark of QUALITY.md),
-    row 4 the headers. Every string is written as a string, never as a formula or a number, so
-    an ID number keeps its 18 digits.
+    row 4 the headers, frozen so they stay in view, with an autofilter over the data. Every
+    string is written as a string, never as a formula or a number, so an ID number keeps its
+    18 digits.
     """
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_numbers": False, "strings_to_urls": False,
@@ -42,6 +43,8 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
     sheet.write_string(1, 0, f"导出人：{neutralise(exported_by)}　导出时间：{exported_at:%Y-%m-%d %H:%M}")
     for col, header in enumerate(headers):
         sheet.write_string(3, col, neutralise(str(header)), bold)
+    # Both are worksheet settings, written when the workbook closes: constant memory allows them.
+    sheet.freeze_panes(4, 0)
     count = 0
     row_index = 4
     for row in rows:
@@ -61,6 +64,8 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
                 sheet.write_string(row_index, col, neutralise(str(value)))
         row_index += 1
         count += 1
+    if headers:
+        sheet.autofilter(3, 0, 3 + count, len(headers) - 1)
     workbook.close()
     return count
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from canpei.codes import TrainingLevel, TrainingMode, TrainingType
+from canpei.codes import TrainingLevel, TrainingMode, TrainingType, code_table
 from canpei.timestamps import Timestamped
 from canpei.workflows import WorkflowEvent, state_field
 
@@ -45,10 +45,9 @@ class EnrollmentStatus(models.TextChoices):
     FAILED = "failed", "未结业"
 
 
-class AppraisalResult(models.TextChoices):
-    PASSED = "passed", "鉴定合格"
-    FAILED = "failed", "鉴定不合格"
-    ABSENT = "absent", "缺考"
+AppraisalResult = code_table("AppraisalResult", "appraisal_result")
+ApplicationKind = code_table("ApplicationKind", "application_kind")
+StaffPosition = code_table("StaffPosition", "staff_position")
 
 
 class CertificateType(models.TextChoices):
@@ -291,12 +290,6 @@ class Inspection(models.Model):
 
 # ---- individual applications ---------------------------------------------------------------------
 
-class ApplicationKind(models.TextChoices):
-    SELF_DIRECTED = "self_directed", "自主选择机构培训"
-    APPRAISAL = "appraisal", "职业技能鉴定"
-    UPGRADE = "upgrade", "资格晋级"
-
-
 class ApplicationState(models.TextChoices):
     SUBMITTED = "submitted", "已提交"
     APPROVED = "approved", "已批准"
@@ -380,11 +373,6 @@ class ApplicationEvent(WorkflowEvent):
 
 
 # ---- staff online training ---------------------------------------------------------------------
-
-class StaffPosition(models.TextChoices):
-    LIAISON = "liaison", "联络员"
-    COUNSELLOR = "counsellor", "就业指导员"
-
 
 class StaffTraining(Timestamped):
     """Online training (网上远程培训) of a town's federation liaisons and employment counsellors."""

@@ -118,16 +118,21 @@ CITY = frozenset({Role.CITY_ADMIN})
 CLASS_WORKFLOW = Workflow(noun="班级", actions=ClassAction, states=ClassState, steps={
     A.SUBMIT: Step(frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INSTITUTION),
     A.APPROVE: Step(frozenset({S.SUBMITTED}), S.APPROVED, CITY),
-    A.RETURN: Step(frozenset({S.SUBMITTED}), S.RETURNED, CITY, comment_required=True),
+    A.RETURN: Step(frozenset({S.SUBMITTED}), S.RETURNED, CITY, comment_required=True, confirm=True),
     A.START: Step(frozenset({S.APPROVED}), S.RUNNING, INSTITUTION),
     A.COMPLETE: Step(frozenset({S.RUNNING, S.AUDIT_FAILED}), S.COMPLETED, INSTITUTION),
     A.PASS_AUDIT: Step(frozenset({S.COMPLETED}), S.AUDITED, CITY),
-    A.FAIL_AUDIT: Step(frozenset({S.COMPLETED}), S.AUDIT_FAILED, CITY, comment_required=True),
+    A.FAIL_AUDIT: Step(frozenset({S.COMPLETED}), S.AUDIT_FAILED, CITY, comment_required=True,
+                       confirm=True),
     A.SETTLE: Step(frozenset({S.AUDITED}), S.SETTLED, CITY),
     A.CANCEL: Step(frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED}), S.CANCELLED,
-                   INSTITUTION | CITY, comment_required=True),
+                   INSTITUTION | CITY, comment_required=True, confirm=True),
 })
 CLASS_TRANSITIONS = CLASS_WORKFLOW.steps
+# The way a class normally goes, for the page's step indicator: a returned class stands at its
+# application, one whose audit failed at its completion; a cancelled one is off the path.
+CLASS_MAIN_PATH = (S.DRAFT, S.SUBMITTED, S.APPROVED, S.RUNNING, S.COMPLETED, S.AUDITED, S.SETTLED)
+CLASS_DETOURS: dict[str, str] = {S.RETURNED: S.SUBMITTED, S.AUDIT_FAILED: S.COMPLETED}
 # Derived from the table: "操作须为 submit、approve、… 或 cancel", 「班级当前状态为…」.
 ACTION_INVALID = CLASS_WORKFLOW.action_invalid
 TRANSITION_NOT_ALLOWED = CLASS_WORKFLOW.transition_not_allowed
@@ -196,7 +201,7 @@ TOWN = frozenset({Role.TOWN_STAFF})
 APPLICATION_WORKFLOW = Workflow(noun="申请", actions=ApplicationAction, states=ApplicationState, steps={
     ApplicationAction.APPROVE: Step(frozenset({AS.SUBMITTED}), AS.APPROVED, CITY),
     ApplicationAction.REJECT: Step(frozenset({AS.SUBMITTED}), AS.REJECTED, CITY,
-                                   comment_required=True),
+                                   comment_required=True, confirm=True),
     ApplicationAction.COMPLETE: Step(frozenset({AS.APPROVED}), AS.COMPLETED, TOWN | CITY),
     ApplicationAction.REIMBURSE: Step(frozenset({AS.COMPLETED}), AS.REIMBURSED, CITY),
 })

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("application-list", _("个人申请"), Perm.APPLICATION_BROWSE),
     ("staff-training-list", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
     ("followup_list", _("就业跟踪"), Perm.FOLLOWUP_BROWSE),
+    ("service_list", _("就业服务"), Perm.SERVICE_BROWSE),
     ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT, Perm.FOLLOWUP_RECORD)),
     ("audit", _("审计日志"), Perm.AUDIT_READ),
     ("users", _("用户管理"), Perm.USERS_MANAGE),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, Protocol, TypeVar
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -319,3 +319,23 @@ def register_page(request: HttpRequest, form_class: Callable[..., Any], template
     return create_page(request, form, template, {name: None},
                        lambda data: register(actor=user, data=data),
                        lambda record: f"已登记：{label(record)}", detail, key)
+
+
+@dataclass(frozen=True)
+class LifecycleStep:
+    label: str
+    status: str  # "done", "current" or "todo"
+    note: str = ""  # the detour the record stands on (已退回), at its current step
+
+
+def lifecycle_steps(path: Sequence[str], labels: Mapping[str, str], state: str,
+                    detours: Mapping[str, str]) -> list[LifecycleStep]:
+    """A record's place on its lifecycle's usual path, for a step indicator. A state off the
+    path stands at the step its detour names (a returned class at its application), with its
+    own label as a note; one with no place (cancelled) leaves every step to do."""
+    at = detours.get(state, state)
+    position = path.index(at) if at in path else -1
+    return [LifecycleStep(label=labels[step],
+                          status="done" if i < position else "current" if i == position else "todo",
+                          note=labels[state] if i == position and state != at else "")
+            for i, step in enumerate(path)]

@@ -8,6 +8,8 @@ from canpei.accounts import views as account_views
 from canpei.web.views import (
     applications, audit, classes, dashboard, exports, followups, imports, institutions, people,
     staff_training, surveys,
+    applications, audit, classes, dashboard, employment_services, exports, imports, institutions,
+    people, staff_training, surveys,
 )
 
 View = Callable[..., HttpResponse]
@@ -44,6 +46,7 @@ urlpatterns = [
     path("surveys/progress", surveys.survey_progress, name="survey-progress"),
     path("surveys/skills", surveys.skills, name="skills"),
     path("imports/new", imports.import_new, name="import-new"),
+    path("imports/template/<slug:kind>", imports.import_template, name="import-template"),
     path("imports/<uuid:token>", imports.import_detail, name="import-detail"),
     path("imports/<uuid:token>/report", imports.import_report, name="import-report"),
     *record_pages("institutions", "institution", "institution_id",
@@ -88,6 +91,15 @@ urlpatterns = [
          name="followup_detail"),
     path("employment/followups/<int:followup_id>/edit", followups.followup_edit,
          name="followup_edit"),
+    # Before the registry's exports: the audit log's export is the audit officer's own.
+    path("audit/export", audit.audit_export, name="audit-export"),
+    # Employment services (就业服务); named as the other helpers of issue 10 link to them.
+    path("employment/services", employment_services.service_list, name="service_list"),
+    path("employment/services/new", employment_services.service_new, name="service_new"),
+    path("employment/services/<int:service_id>", employment_services.service_detail,
+         name="service_detail"),
+    path("employment/services/<int:service_id>/edit", employment_services.service_edit,
+         name="service_edit"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),

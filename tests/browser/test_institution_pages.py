@@ -104,6 +104,7 @@ def test_institution_detail_with_designation_steps_and_their_errors(
     expect(page.get_by_role("alert")).to_be_visible()
     s.assert_accessible("/institutions/{id} with a refused step")
     page.locator("#id_suspend-comment").fill("过程检查发现问题，暂停整改")
+    page.locator("#id_suspend-confirm").check()
     with page.expect_navigation():
         page.get_by_role("button", name="暂停", exact=True).click()
     expect(page.locator(".messages")).to_be_visible()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from canpei.audit.models import AuditEntry
-from canpei.errors import Forbidden
+from canpei.errors import Forbidden, InvalidInput
 from canpei.people.exports import PERSON_HEADERS, SURVEY_HEADERS, persons_export, surveys_export
 from canpei.people.selectors import PersonFilters
 from canpei.people.services import person_create
@@ -56,9 +56,9 @@ def surveys(person_in, person_out, users):
     ]
 
 
-def export_persons(actor, **filters) -> list[list[Any]]:
+def export_persons(actor, purpose=None, **filters) -> list[list[Any]]:
     out = io.BytesIO()
-    persons_export(actor=actor, filters=PersonFilters(**filters), out=out)
+    persons_export(actor=actor, filters=PersonFilters(**filters), out=out, purpose=purpose)
     return read_back(out.getvalue())
 
 
@@ -70,8 +70,8 @@ def test_the_persons_ledger_has_chinese_headers_exporter_and_time(person_in, use
     assert rows[4][:9] == [
         1,
         "张三",
-        person_in.id_number,
-        person_in.id_number + "42",
+        person_in.id_number_masked,
+        person_in.cert_number_masked,
         "男",
         person_in.birth_date,
         "肢体残疾",
@@ -80,23 +80,52 @@ def test_the_persons_ledger_has_chinese_headers_exporter_and_time(person_in, use
     ]
 
 
-@pytest.mark.parametrize(
-    "role, full",
-    [("city_admin", True), ("town_staff", True), ("employment_service", False), ("auditor", False)],
-)
-def test_numbers_are_full_only_for_roles_that_may_reveal_them(person_in, users, role, full):
+@pytest.mark.parametrize("role", ["city_admin", "town_staff", "employment_service", "auditor"])
+def test_numbers_are_masked_unless_asked_for(person_in, users, role):
     row = export_persons(getattr(users, role))[4]
-    if full:
-        assert row[2:4] == [person_in.id_number, person_in.cert_number]
-    else:
-        assert row[2:4] == [person_in.id_number_masked, person_in.cert_number_masked]
-        assert "*" in row[2] and person_in.id_number not in str(row)
+    assert row[2:4] == [person_in.id_number_masked, person_in.cert_number_masked]
+    assert "*" in row[2] and person_in.id_number not in str(row)
     entry = AuditEntry.objects.get(action="export.persons")
     assert (entry.actor_id, entry.changes["rows"], entry.changes["full_numbers"]) == (
         getattr(users, role).pk,
         1,
-        full,
+        False,
     )
+    assert entry.summary == "导出人员台账 1 行（脱敏）" and "purpose" not in entry.changes
+
+
+@pytest.mark.parametrize("role", ["city_admin", "town_staff"])
+def test_full_numbers_with_a_purpose_for_roles_that_may_reveal_them(person_in, users, role):
+    row = export_persons(getattr(users, role), purpose="  核对补贴发放名单 ")[4]
+    assert row[2:4] == [person_in.id_number, person_in.cert_number]
+    entry = AuditEntry.objects.get(action="export.persons")
+    assert (entry.changes["full_numbers"], entry.changes["purpose"]) == (True, "核对补贴发放名单")
+    assert entry.summary == "导出人员台账 1 行（完整证件号），用途：核对补贴发放名单"
+
+
+@pytest.mark.parametrize("role", ["employment_service", "auditor"])
+def test_full_numbers_are_refused_to_roles_that_may_not_reveal(person_in, users, role):
+    with pytest.raises(Forbidden) as refused:
+        export_persons(getattr(users, role), purpose="核对")
+    assert refused.value.message == "无权导出完整证件号码"
+    assert not AuditEntry.objects.filter(action="export.persons").exists()
+
+
+@pytest.mark.parametrize(
+    "purpose, message",
+    [
+        ("", "导出完整证件号码须填写用途"),
+        ("   ", "导出完整证件号码须填写用途"),
+        ("字" * 101, "用途不能超过 100 个字"),
+    ],
+)
+def test_full_numbers_need_a_purpose_of_at_most_100_characters(person_in, users, purpose, message):
+    with pytest.raises(InvalidInput) as refused:
+        export_persons(users.city_admin, purpose=purpose)
+    assert refused.value.errors == [("purpose", message)]
+    assert not AuditEntry.objects.filter(action="export.persons").exists()
+    row = export_persons(users.city_admin, purpose="字" * 100)[4]
+    assert row[2] == person_in.id_number
 
 
 def test_town_staff_export_only_their_town(person_in, person_out, users):
@@ -142,16 +171,19 @@ def test_the_surveys_ledger_is_scoped_masked_neutralised_and_audited(surveys, pe
     rows = read_back(out.getvalue())
     assert rows[0][0] == "2025年度残疾人就业培训需求调查台账"
     assert rows[3] == SURVEY_HEADERS
-    assert rows[4][:5] == [1, "张三", person_in.id_number, "安海镇", 2025]
+    assert rows[4][:5] == [1, "张三", person_in.id_number_masked, "安海镇", 2025]
     assert rows[4][8] == "'" + EVIL and rows[4][15] == "电子商务"
     out = io.BytesIO()
     assert surveys_export(actor=users.employment_service, out=out, town=ANHAI) == 1
     assert read_back(out.getvalue())[4][2] == person_in.id_number_masked
     entries = AuditEntry.objects.filter(action="export.surveys").order_by("pk")
     assert [(e.changes["rows"], e.changes["full_numbers"]) for e in entries] == [
-        (1, True),
+        (1, False),
         (1, False),
     ]
+    out = io.BytesIO()
+    assert surveys_export(actor=users.town_staff, out=out, year=2025, purpose="入户核对") == 1
+    assert read_back(out.getvalue())[4][2] == person_in.id_number
 
 
 def test_the_surveys_ledger_as_csv(surveys, users):

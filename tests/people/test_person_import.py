@@ -298,6 +298,53 @@ def test_it_reads_an_xlsx_with_title_rows_above_the_header_and_blank_rows(users)
     assert Person.objects.count() == 2
 
 
+def test_footer_rows_under_the_data_are_skipped_and_named(users):
+    data = xlsx(
+        [
+            ["序号"] + PERSON_HEADER,
+            [1] + person_row(11),
+            [2] + person_row(13),
+            [],
+            ["合计", "2人"],
+            [None, "填表人：林专干", None, "审核人：陈主任"],
+            ["注：残疾等级按证填写"],
+        ]
+    )
+    result = persons_import(actor=users.city_admin, data=data, filename="名册.xlsx")
+    assert errors_of(result) == [] and (result.total, result.created) == (2, 2)
+    assert result.footers == [5, 6, 7]
+    assert result.summary() == (
+        "导入完成：共 2 行，新增 2，更新 0，无变化 0；表尾 3 行（第 5、6、7 行：合计、签名或备注）未导入"
+    )
+    assert result.as_dict()["footer_rows"] == [5, 6, 7]
+
+
+def test_a_footer_like_row_with_data_after_it_is_a_bad_data_row(users):
+    data = xlsx([PERSON_HEADER, person_row(11), ["合计", "2人"], person_row(13)])
+    result = persons_import(actor=users.city_admin, data=data, filename="名册.xlsx")
+    assert not result.ok and result.footers == []
+    assert {e.row for e in result.errors} == {3}
+    assert Person.objects.count() == 0
+
+
+def test_town_staff_may_leave_the_town_column_out(users):
+    header = [h for h in PERSON_HEADER if h != "所属镇街"]
+    rows = [person_row(11)[:-1], person_row(13)[:-1]]
+    result = persons_import(
+        actor=users.town_staff, data=xlsx([header] + rows), filename="名册.xlsx"
+    )
+    assert errors_of(result) == [] and result.created == 2
+    assert set(Person.objects.values_list("town_id", flat=True)) == {ANHAI}
+
+
+def test_the_city_must_still_name_the_town(users):
+    header = [h for h in PERSON_HEADER if h != "所属镇街"]
+    data = xlsx([header, person_row(11)[:-1]])
+    result = persons_import(actor=users.city_admin, data=data, filename="名册.xlsx")
+    assert errors_of(result) == [(0, "", "", FILE_MISSING_COLUMNS.format(columns="所属镇街"))]
+    assert Person.objects.count() == 0
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_it_reads_csv_in_utf8_with_or_without_bom_and_gb18030(users, encoding):
     data = csv_text([PERSON_HEADER, person_row(11, name="陈淑芬", town="安海镇")]).encode(encoding)

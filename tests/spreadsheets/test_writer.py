@@ -9,6 +9,7 @@ import io
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from canpei.spreadsheets.importing import ImportResult, RowError, write_report
 from canpei.spreadsheets.writer import (
@@ -73,6 +74,21 @@ def test_a_ledger_carries_title_exporter_time_and_chinese_headers():
         "'" + DANGEROUS[0],
     ]
     assert rows[5][:5] == [2, "李四", "350582198506120038", "", "否"]
+
+
+def test_a_ledger_keeps_its_header_in_view_and_filters_its_data():
+    out = io.BytesIO()
+    write_xlsx(
+        out,
+        title="台账",
+        headers=["序号", "姓名", "镇街"],
+        rows=[[1, "张三", "安海镇"], [2, "李四", "磁灶镇"]],
+        exported_by="city",
+        exported_at=WHEN,
+    )
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet.freeze_panes == "A5"
+    assert sheet.auto_filter.ref == "A4:C6"
 
 
 def test_no_cell_of_a_ledger_starts_a_formula():

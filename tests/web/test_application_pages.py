@@ -200,7 +200,9 @@ def test_buttons_follow_role_and_state_and_the_whole_flow(
     assert forms_offered(html(login(users.auditor).get(path))) == []
     assert f'href="/applications/{app.pk}/edit"' in html(town.get(path))
     # Reject without a reason: refused at the field, nothing changes.
-    refused = city.post(f"{path}/transitions", {"action": "reject", "reject-comment": ""})
+    refused = city.post(
+        f"{path}/transitions", {"action": "reject", "reject-comment": "", "reject-confirm": "on"}
+    )
     assert refused.status_code == 422
     assert rules.COMMENT_REQUIRED.format(action="不予批准") in html(refused)
     ok = city.post(

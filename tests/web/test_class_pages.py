@@ -287,7 +287,8 @@ def test_a_step_without_its_reason_is_refused_beside_the_field(
 ) -> None:
     training_class = make_class("submitted", trainees=1)
     response = login(users.city_admin).post(
-        f"/classes/{training_class.pk}/transitions", {"action": "return", "return-comment": " "}
+        f"/classes/{training_class.pk}/transitions",
+        {"action": "return", "return-comment": " ", "return-confirm": "on"},
     )
     assert response.status_code == 422
     message = rules.COMMENT_REQUIRED.format(action="退回")
@@ -854,3 +855,45 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(running: Any) -> None:
     for path in ("/classes", f"/classes/{running.pk}", f"/classes/{running.pk}/register"):
         response = Client().get(path)
         assert response.status_code == 302 and response["Location"].startswith("/login"), path
+
+
+def test_a_step_that_undoes_work_must_be_confirmed_and_looks_different(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    training_class = make_class("submitted", trainees=1)
+    client = login(users.city_admin)
+    page = html(client.get(f"/classes/{training_class.pk}"))
+    assert '<button type="submit" class="button-danger">退回</button>' in page
+    assert '<button type="submit">批准开班</button>' in page
+    assert '<label for="id_return-comment">退回原因' in page
+    assert '<label for="id_approve-comment">批准开班说明' in page
+    assert '<label for="id_return-confirm">确认退回</label>' in page
+    path = f"/classes/{training_class.pk}/transitions"
+    unconfirmed = client.post(path, {"action": "return", "return-comment": "材料不全"})
+    assert unconfirmed.status_code == 422 and "请勾选确认后再退回" in html(unconfirmed)
+    assert TrainingClass.objects.get(pk=training_class.pk).state == "submitted"
+    confirmed = client.post(
+        path, {"action": "return", "return-comment": "材料不全", "return-confirm": "on"}
+    )
+    assert confirmed.status_code == 302
+    assert TrainingClass.objects.get(pk=training_class.pk).state == "returned"
+
+
+def test_the_step_indicator_shows_where_the_class_stands(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    returned = make_class("returned", trainees=1)
+    page = html(login(users.city_admin).get(f"/classes/{returned.pk}"))
+    steps = re.findall(r'<li class="step-(\w+)"[^>]*>([^<（]+)(?:（([^）]+)）)?', page)
+    assert [(status, label) for status, label, _note in steps] == [
+        ("done", "草稿"),
+        ("current", "已申请"),
+        ("todo", "已批准"),
+        ("todo", "开班中"),
+        ("todo", "已结业申报"),
+        ("todo", "结业审核通过"),
+        ("todo", "已结算"),
+    ]
+    assert steps[1][2] == "已退回" and 'aria-current="step"' in page
+    listing = html(login(users.city_admin).get("/classes"))
+    assert '<span class="state state-returned">已退回</span>' in listing

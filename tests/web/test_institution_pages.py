@@ -146,7 +146,10 @@ def test_the_designation_buttons_follow_the_role_and_the_state(
 def test_a_designation_step_from_the_page(users: Any, valid_institution: Any, login: Any) -> None:
     client = login(users.city_admin)
     path = f"/institutions/{valid_institution.pk}"
-    response = client.post(path + "/transitions", {"action": "suspend", "suspend-comment": "整改"})
+    response = client.post(
+        path + "/transitions",
+        {"action": "suspend", "suspend-comment": "整改", "suspend-confirm": "on"},
+    )
     assert response.status_code == 302 and response["Location"] == path
     assert Institution.objects.get(pk=valid_institution.pk).state == "suspended"
     page = html(client.get(path))
@@ -158,7 +161,7 @@ def test_a_refused_step_shows_why_and_changes_nothing(
 ) -> None:
     client = login(users.city_admin)
     path = f"/institutions/{valid_institution.pk}/transitions"
-    missing = client.post(path, {"action": "revoke", "revoke-comment": ""})
+    missing = client.post(path, {"action": "revoke", "revoke-comment": "", "revoke-confirm": "on"})
     assert missing.status_code == 422
     assert 'role="alert"' in html(missing) and rules.COMMENT_REQUIRED in html(missing)
     dates = client.post(

@@ -21,7 +21,14 @@ from tests.conftest import ANHAI
 
 LINK = re.compile(r'\b(href|action|hx-get)="(/[^"]*)"')
 # Followed links open pages; these would download a file or sign the user out instead.
-NOT_FOLLOWED = {"logout", "export", "institution-export", "import-report"}
+NOT_FOLLOWED = {
+    "logout",
+    "export",
+    "institution-export",
+    "import-report",
+    "import-template",
+    "audit-export",
+}
 
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:

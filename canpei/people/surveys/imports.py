@@ -262,7 +262,27 @@ def _write(actor: User, creates: list[tuple[Survey, list[Any]]],
                               "updated": result.updated, "unchanged": result.unchanged})
 
 
+SURVEY_EXAMPLE = {
+    "id_number": "350582199003071019", "name": "张三", "year": "2026", "surveyed_on": "2026-03-15",
+    "employment_form": "", "not_working_reason": "无就业技能", "employer": "", "wants_work": "是",
+    "new_entrant": "否", "registered_unemployed": "是", "entrepreneurship_intention": "否",
+    "training_need": "是", "wanted_types": "就业技能培训", "wanted_skills": "电子商务、面点制作",
+    "preferred_mode": "集中办班", "accessibility_needs": "无障碍场地", "surveyor": "林专干",
+}
+
+
+def _template_choices() -> dict[str, list[str]]:
+    """The drop-downs of the survey template (multi-valued columns have none: 、 separates)."""
+    yes_no = ["是", "否"]
+    return {"employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + ["未就业"],
+            "not_working_reason": [str(label) for _c, label in rules.NotWorkingReason.choices],
+            "preferred_mode": [str(label) for _c, label in TrainingMode.choices],
+            **{name: yes_no for name in ("wants_work", "new_entrant", "registered_unemployed",
+                                         "entrepreneurship_intention", "training_need")}}
+
+
 IMPORTS = (
     ImportSpec(kind="surveys", label="需求调查", permissions=(Perm.IMPORT_RUN, Perm.SURVEY_EDIT),
-               columns=SURVEY_COLUMNS, run=surveys_import, help=(REGISTRY_UPDATE_HELP,)),
+               columns=SURVEY_COLUMNS, run=surveys_import, help=(REGISTRY_UPDATE_HELP,),
+               required=REQUIRED, choices=_template_choices, example=SURVEY_EXAMPLE),
 )

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Mapping
 from django.utils import timezone
 
 from canpei.accounts.models import User
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
 from canpei.codes import TrainingLevel, TrainingType
-from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 from canpei.training.applications.selectors import (
     ApplicationFilters, StaffTrainingFilters, application_list, staff_training_list,
 )
@@ -53,16 +53,17 @@ def _application_rows(actor: User, filters: ApplicationFilters,
 
 
 def applications_export(*, actor: User, filters: ApplicationFilters, out: str | IO[Any],
-                        fmt: str = "xlsx") -> int:
-    """The applications the actor may see, filtered; full ID numbers only for those who may
-    reveal them."""
+                        fmt: str = "xlsx", purpose: str | None = None) -> int:
+    """The applications the actor may see, filtered; ID numbers masked unless asked for with a
+    `purpose` by a role that may reveal them."""
     def build() -> Ledger:
-        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        reveal = numbers_released(actor, purpose)
         title = f"{filters.year}年度个人申请台账" if filters.year else "个人申请台账"
         return Ledger(title=title, headers=APPLICATION_HEADERS, widths=APPLICATION_WIDTHS,
                       rows=_application_rows(actor, filters, reveal),
                       action=AuditAction.EXPORT_APPLICATIONS, object_type="training.application",
-                      summary="导出个人申请台账", filters=filters.as_params(), full_numbers=reveal)
+                      summary="导出个人申请台账", filters=filters.as_params(), full_numbers=reveal,
+                      purpose=purpose or "")
 
     return ledger_write(actor=actor, permission=Perm.APPLICATION_BROWSE, ledger=build, out=out,
                         fmt=fmt)
@@ -95,14 +96,16 @@ def _cli_params(year: int | None, town: str) -> dict[str, Any]:
 
 
 def _applications_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                      town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                      town: str = "", params: Mapping[str, Any] | None = None,
+                      purpose: str | None = None) -> int:
     filters = ApplicationFilters.from_params(params if params is not None
                                              else _cli_params(year, town))
-    return applications_export(actor=actor, filters=filters, out=out, fmt=fmt)
+    return applications_export(actor=actor, filters=filters, out=out, fmt=fmt, purpose=purpose)
 
 
 def _staff_trainings_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                         town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                         town: str = "", params: Mapping[str, Any] | None = None,
+                         purpose: str | None = None) -> int:
     filters = StaffTrainingFilters.from_params(params if params is not None
                                                else _cli_params(year, town))
     return staff_trainings_export(actor=actor, filters=filters, out=out, fmt=fmt)

@@ -14,6 +14,8 @@ from canpei.accounts.roles import Role
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.institutions.models import Institution
 from canpei.regions.models import Region
+from canpei.forms import step_form_setup
+from canpei.training import rules
 from canpei.training.models import ApplicationKind, CertificateType, StaffPosition
 from canpei.training.rules import ApplicationAction
 
@@ -96,6 +98,10 @@ class ApplicationTransitionForm(forms.Form):
         for name in list(self.fields):
             if name not in self.STEP_FIELDS[action]:
                 del self.fields[name]
+        step = rules.APPLICATION_TRANSITIONS[action]
+        message = rules.APPLICATION_WORKFLOW.comment_required_message.format(action=self.label)
+        step_form_setup(self, label=self.label, comment_required=step.comment_required,
+                        confirm=step.confirm, comment_message=message)
         _mark_required(self, set(self.REQUIRED[action]))
 
     def service_data(self) -> dict[str, Any]:

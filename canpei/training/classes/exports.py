@@ -21,7 +21,7 @@ from canpei.training.models import (
 from canpei.training.classes.selectors import (
     ClassFilters, class_list, enrollment_list, enrollments_visible_to,
 )
-from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 
 CLASS_HEADERS = ["序号", "班级编号", "班级名称", "培训机构", "培训类型", "培训方式", "职业（工种）/技能",
                  "培训等级", "培训周期", "开班日期", "结业日期", "培训课时", "计划人数", "在册学员",
@@ -98,12 +98,13 @@ def _trainee_rows(actor: User, filters: ClassFilters, reveal: bool,
 
 
 def trainees_export(*, actor: User, filters: ClassFilters, out: str | IO[Any],
-                    fmt: str = "xlsx") -> int:
-    """Trainees of the classes the actor may see (town staff: their town's trainees only). Full ID
-    numbers only for those who may reveal them, as in the persons ledger; an institution sees of
-    a trainee only what its roster shows (name, masked ID, category, grade), so no town."""
+                    fmt: str = "xlsx", purpose: str | None = None) -> int:
+    """Trainees of the classes the actor may see (town staff: their town's trainees only). ID
+    numbers masked unless asked for with a `purpose` by a role that may reveal them, as in the
+    persons ledger; an institution sees of a trainee only what its roster shows (name, masked
+    ID, category, grade), so no town."""
     def build() -> Ledger:
-        reveal = has_perm(actor, Perm.PERSON_REVEAL)
+        reveal = numbers_released(actor, purpose)
         show_town = has_perm(actor, Perm.PERSON_BROWSE)
         if filters.town and not show_town:
             # The filter is where the trainee lives: rows kept or dropped by it would tell an
@@ -113,7 +114,8 @@ def trainees_export(*, actor: User, filters: ClassFilters, out: str | IO[Any],
         return Ledger(title=title, headers=TRAINEE_HEADERS, widths=TRAINEE_WIDTHS,
                       rows=_trainee_rows(actor, filters, reveal, show_town),
                       action=AuditAction.EXPORT_TRAINEES, object_type="training.enrollment",
-                      summary="导出培训学员台账", filters=filters.as_params(), full_numbers=reveal)
+                      summary="导出培训学员台账", filters=filters.as_params(), full_numbers=reveal,
+                      purpose=purpose or "")
 
     return ledger_write(actor=actor, permission=Perm.CLASS_BROWSE, ledger=build, out=out, fmt=fmt)
 
@@ -127,13 +129,15 @@ def class_filters_for_export(year: int | None, town: str,
 
 
 def _trainees_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                  town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                  town: str = "", params: Mapping[str, Any] | None = None,
+                  purpose: str | None = None) -> int:
     return trainees_export(actor=actor, filters=class_filters_for_export(year, town, params),
-                           out=out, fmt=fmt)
+                           out=out, fmt=fmt, purpose=purpose)
 
 
 def _classes_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
-                 town: str = "", params: Mapping[str, Any] | None = None) -> int:
+                 town: str = "", params: Mapping[str, Any] | None = None,
+                 purpose: str | None = None) -> int:
     return classes_export(actor=actor, filters=class_filters_for_export(year, town, params),
                           out=out, fmt=fmt)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
+from canpei.forms import step_form_setup
 from canpei.institutions.models import Institution
 from canpei.institutions.selectors import teacher_list
 from canpei.people.models import Skill
@@ -157,7 +158,9 @@ class ClassTransitionForm(forms.Form):
         self.action = action
         self.label = rules.ClassAction(action).label
         step = rules.CLASS_TRANSITIONS[action]
-        self.fields["comment"].label = _("原因") if step.comment_required else _("说明")
+        message = rules.CLASS_WORKFLOW.comment_required_message.format(action=self.label)
+        step_form_setup(self, label=self.label, comment_required=step.comment_required,
+                        confirm=step.confirm, comment_message=message)
         self.required_names = (_mark_required(self, ["comment"]) if step.comment_required
                                else set())
 

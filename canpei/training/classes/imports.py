@@ -681,11 +681,35 @@ TRAINING_IMPORT_HELP = (
 )
 # Registered by TrainingConfig.ready(). Institutions keep their own classes' rosters and
 # certificates (ROSTER_EDIT) without being registry importers (IMPORT_RUN).
+_EXAMPLE_IDENTITY = {"class_code": "PX2026-00001", "id_number": "350582199003071019", "name": "张三"}
+ENROLLMENT_EXAMPLE = {**_EXAMPLE_IDENTITY, "attended_hours": "36", "status": "在训", "withdraw_reason": ""}
+CERTIFICATE_EXAMPLE = {**_EXAMPLE_IDENTITY, "certificate_type": "职业技能等级证书", "certificate_level": "初级",
+                       "certificate_number": "S000035058200123", "certificate_date": "2026-06-30",
+                       "certificate_issuer": "晋江市人力资源和社会保障局", "appraisal_result": "鉴定合格"}
+
+
+def _labels(choices: Sequence[tuple[Any, Any]]) -> list[str]:
+    return [str(label) for _code, label in choices]
+
+
+def _enrollment_choices() -> dict[str, list[str]]:
+    return {"status": _labels(EnrollmentStatus.choices)}
+
+
+def _certificate_choices() -> dict[str, list[str]]:
+    return {"certificate_type": _labels(CertificateType.choices),
+            "certificate_level": _labels(TrainingLevel.choices),
+            "appraisal_result": _labels(AppraisalResult.choices)}
+
+
 IMPORTS = (
     ImportSpec(kind="enrollments", label="培训班花名册/考勤", permissions=(Perm.ROSTER_EDIT,),
-               columns=ENROLLMENT_COLUMNS, run=enrollments_import, help=TRAINING_IMPORT_HELP),
+               columns=ENROLLMENT_COLUMNS, run=enrollments_import, help=TRAINING_IMPORT_HELP,
+               required=IDENTITY, choices=_enrollment_choices, example=ENROLLMENT_EXAMPLE),
     ImportSpec(kind="certificates", label="培训证书", permissions=(Perm.ROSTER_EDIT,),
-               columns=CERTIFICATE_COLUMNS, run=certificates_import, help=TRAINING_IMPORT_HELP),
+               columns=CERTIFICATE_COLUMNS, run=certificates_import, help=TRAINING_IMPORT_HELP,
+               required=CERTIFICATE_REQUIRED, choices=_certificate_choices,
+               example=CERTIFICATE_EXAMPLE),
 )
 
 __all__ = ["CERTIFICATE_COLUMNS", "ENROLLMENT_COLUMNS", "IMPORTS", "certificates_import",

@@ -38,8 +38,8 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.web.pages import (
-    create_page, list_context, posted_action, requires, saved, step_forms, submit, town_options,
-    without_nul,
+    create_page, lifecycle_steps, list_context, posted_action, requires, saved, step_forms, submit,
+    town_options, without_nul,
 )
 
 S = ClassState
@@ -183,6 +183,8 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         if getattr(training_class, field)]
     return render(request, "classes/class_detail.html", {
         "c": training_class,
+        "steps": lifecycle_steps(rules.CLASS_MAIN_PATH, dict(ClassState.choices), training_class.state,
+                                 rules.CLASS_DETOURS),
         "flags": flags,
         "teachers": list(training_class.teachers.all()),
         "history": selectors.class_history(user=user, training_class=training_class),

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import has_perm
-from canpei.errors import InvalidInput
+from canpei.errors import Forbidden, InvalidInput
 from canpei.spreadsheets import registry
 
 
@@ -25,19 +25,25 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
         raise Http404()
     actor = user
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    # Full ID numbers only when asked for, with a purpose (the list pages' small form).
+    purpose = request.GET.get("purpose", "") if request.GET.get("full_numbers") else None
     # A spooled file: the workbook is written as a stream and sent without holding it in memory.
     spool = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it after streaming)
     try:
         if fmt == "csv":
             text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
-            spec.run(actor=actor, out=text, fmt=fmt, params=request.GET)
+            spec.run(actor=actor, out=text, fmt=fmt, params=request.GET, purpose=purpose)
             text.flush()
             text.detach()
         else:
-            spec.run(actor=actor, out=spool, fmt=fmt, params=request.GET)
+            spec.run(actor=actor, out=spool, fmt=fmt, params=request.GET, purpose=purpose)
     except InvalidInput as exc:
         spool.close()
         messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
+        return redirect(spec.list_url)
+    except Forbidden as exc:
+        spool.close()
+        messages.error(request, exc.message)
         return redirect(spec.list_url)
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

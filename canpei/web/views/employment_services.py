@@ -1,0 +1,85 @@
+"""Pages of employment services (就业服务): list, the choice of a person, form, record."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from canpei.accounts.models import signed_in_user
+from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.employment.models import ReferralResult, ServiceKind
+from canpei.employment.support import selectors, services
+from canpei.employment.support.forms import ServiceForm, service_initial
+from canpei.errors import InvalidInput
+from canpei.people.selectors import PersonFilters, person_get, person_list
+from canpei.web.pages import create_page, edit_page, list_page, requires, without_nul
+
+PICK_LIMIT = 20
+
+
+@requires(Perm.SERVICE_BROWSE)
+def service_list(request: HttpRequest) -> HttpResponse:
+    return list_page(request, "employment/service_list.html", selectors.ServiceFilters,
+                     selectors.service_list, {
+                         "kinds": ServiceKind.choices, "results": ReferralResult.choices,
+                         "can_record": has_perm(request.user, Perm.SERVICE_RECORD),
+                         "pending": selectors.referrals_pending(user=signed_in_user(request)),
+                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
+
+
+def _pick_person(request: HttpRequest) -> HttpResponse:
+    """Find the person first: a search of the registry as far as the user may browse it."""
+    user = signed_in_user(request)
+    params, errors = without_nul(request.GET)
+    q = params.get("q", "").strip()
+    found = None
+    if q and not errors:
+        try:
+            filters = PersonFilters.from_params({"q": q})
+        except InvalidInput as exc:
+            errors += exc.errors
+        else:
+            found = list(person_list(user=user, filters=filters)[:PICK_LIMIT + 1])
+    return render(request, "employment/service_pick_person.html", {
+        "q": q, "errors": errors, "found": found[:PICK_LIMIT] if found is not None else None,
+        "more": found is not None and len(found) > PICK_LIMIT})
+
+
+@requires(Perm.SERVICE_RECORD)
+@require_http_methods(["GET", "POST"])
+def service_new(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if not request.GET.get("person"):
+        return _pick_person(request)
+    # Out of scope, like absent: 404.
+    person = person_get(user=user, person_id=request.GET.get("person", ""))
+    form = ServiceForm(request.POST or None, initial={
+        "date": timezone.localdate().isoformat(),
+        "provider": user.get_full_name()[:30]})
+    return create_page(
+        request, form, "employment/service_form.html", {"person": person, "service": None},
+        lambda data: services.service_create(actor=user, data={**data, "person": person.pk}),
+        lambda _service: f"已登记就业服务：{person.name}", "service_detail", "service_id")
+
+
+@requires(Perm.SERVICE_BROWSE)
+def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = selectors.service_get(user=signed_in_user(request), service_id=service_id)
+    return render(request, "employment/service_detail.html", {
+        "service": service, "person": service.person,
+        "can_edit": has_perm(request.user, Perm.SERVICE_RECORD)})
+
+
+@requires(Perm.SERVICE_RECORD)
+@require_http_methods(["GET", "POST"])
+def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    service = selectors.service_get(user=user, service_id=service_id)
+    form = ServiceForm(request.POST or None, initial=service_initial(service))
+    return edit_page(
+        request, form, "employment/service_form.html",
+        {"person": service.person, "service": service},
+        lambda data: services.service_update(actor=user, service=service, data=data),
+        "service_detail", service_id=service.pk)
