@@ -6,10 +6,8 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, exports, followups, imports, institutions, people,
-    staff_training, surveys,
-    applications, audit, classes, dashboard, employment_services, exports, imports, institutions,
-    people, staff_training, surveys,
+    applications, audit, classes, dashboard, employment_services, exports, followups, imports,
+    institutions, people, staff_training, surveys,
 )
 
 View = Callable[..., HttpResponse]

@@ -167,3 +167,19 @@ def test_the_schedule_command_backfills(audited_class: Any, capsys: Any) -> None
     assert main(["followups", "schedule"]) == 0
     assert "已排定就业跟踪 0 条" in capsys.readouterr().out
     assert FollowUp.objects.count() == 4
+
+
+def test_full_numbers_only_with_a_purpose_by_a_role_that_may_reveal(
+    users: Any, audited_class: Any, tmp_path: Any, capsys: Any
+) -> None:
+    out = tmp_path / "full.csv"
+    persons = [e.person for e in audited_class.enrollments.select_related("person")]
+    argv = ["export", "followups", "--out", str(out), "--full-numbers"]
+    assert main([*argv, "--purpose", "核对就业跟踪", "--as", "city"]) == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert all(p.id_number in text for p in persons)
+    entry = AuditEntry.objects.get(action="export.followups")
+    assert entry.changes["full_numbers"] is True
+    assert main([*argv, "--as", "city"]) == 1  # no purpose
+    assert main([*argv, "--purpose", "核对", "--as", "employment"]) == 1
+    assert AuditEntry.objects.filter(action="export.followups").count() == 1
