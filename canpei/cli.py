@@ -540,6 +540,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_followups_schedule(args: argparse.Namespace) -> int:
+    """Schedule the follow-ups of every final completion that has none yet."""
+    from canpei.employment.followups.services import followup_months, schedule_followups
+
+    created = schedule_followups(actor=None)
+    months = "、".join(str(m) for m in followup_months())
+    print(f"已排定就业跟踪 {created} 条（结业后 {months} 个月）")
+    return 0
+
+
 def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
                   func: Callable[[argparse.Namespace], int], *, help: str) -> argparse.ArgumentParser:
     """The subcommand `name FILE`, run by `func`; its --help describes it with `func`'s docstring
@@ -632,7 +642,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a ledger (台账) as .xlsx or .csv")
     exp.add_argument("kind", choices=[spec.kind for spec in export_specs()])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
-    exp.add_argument("--year", type=int, help="survey year (surveys), class start year (trainees, classes)")
+    exp.add_argument("--year", type=int,
+                     help="survey year (surveys), class start year (trainees, classes), year due (followups)")
     exp.add_argument("--town", help="12-digit town code")
     exp.add_argument("--as", dest="as_user", metavar="USER",
                      help="the account the export runs as (default CANPEI_USER, else the first city admin)")
@@ -649,6 +660,19 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     rs.add_argument("--accept-unsigned", action="store_true",
                     help="restore a backup made before manifests were signed (format 1)")
+
+    followups = sub.add_parser("followups", help="employment follow-ups of completers (就业跟踪)")
+    followups_sub = followups.add_subparsers(dest="followups_command", required=True)
+    followups_sub.add_parser(
+        "schedule",
+        help="schedule the follow-ups due (CANPEI_FOLLOWUP_MONTHS after the end, 3 and 6 by "
+             "default) of every trainee of an audited class and every completed individual "
+             "application that has none yet; safe to run again",
+        description="Backfill the follow-ups (就业跟踪) of every final completion: each completed "
+                    "trainee of a class whose completion the city audited, and each completed "
+                    "individual application, gets one follow-up per CANPEI_FOLLOWUP_MONTHS, due "
+                    "that many calendar months after the end. Idempotent: only missing ones are "
+                    "added.").set_defaults(func=cmd_followups_schedule)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)

@@ -33,3 +33,30 @@ def person_moved(moved: dict[int, str]) -> None:
         raise RuntimeError("person_moved must run inside the transaction that moved the persons")
     for receiver in _person_moved:
         receiver(moved)
+
+
+# What training completed, finally: the enrolments (status completed) of a class whose completion
+# the city has audited, and individual applications registered as completed.
+TrainingCompleted = Callable[[list[int], list[int]], None]
+
+_training_completed: list[TrainingCompleted] = []
+
+
+def on_training_completed(receiver: TrainingCompleted) -> None:
+    """Register `receiver` for `training_completed` (once, however often ready() runs)."""
+    if receiver not in _training_completed:
+        _training_completed.append(receiver)
+
+
+def training_completed(*, enrollments: list[int] | None = None,
+                       applications: list[int] | None = None) -> None:
+    """Tell the receivers that these enrolments and applications are now finally completed. The
+    training services call it inside the transaction of the step (class audit passed, application
+    completed), so what the receivers write (the follow-ups due) commits or rolls back with it."""
+    enrollment_ids, application_ids = list(enrollments or []), list(applications or [])
+    if not enrollment_ids and not application_ids:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("training_completed must run inside the transaction that completed them")
+    for receiver in _training_completed:
+        receiver(enrollment_ids, application_ids)

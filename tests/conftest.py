@@ -21,7 +21,7 @@ hypothesis_settings.load_profile("canpei")
 
 # Fixtures of the training records (designated institution, trainees, classes in any state),
 # used by the training, API, page and import tests alike.
-pytest_plugins = ["tests.training.fixtures"]
+pytest_plugins = ["tests.training.fixtures", "tests.employment.fixtures"]
 
 PASSWORD = "Test-pass-2026"
 

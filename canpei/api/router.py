@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from canpei.api import audit, auth, institutions, persons, surveys
 from canpei.api import applications
 from canpei.api import classes
+from canpei.api import followups
 from canpei.api import employment_services
 from canpei.api import indicators
 from canpei.api import plans, reports
@@ -90,6 +91,7 @@ api.add_router("/enrollments", classes.enrollment_router)
 api.add_router("/audit", audit.router)
 api.add_router("/applications", applications.router)
 api.add_router("/staff-trainings", applications.staff_router)
+api.add_router("/followups", followups.router)
 api.add_router("/employment-services", employment_services.router)
 api.add_router("/reports/indicators", indicators.router)
 api.add_router("/plans", plans.router)

@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     SURVEY_CREATE = "survey.create"
     SURVEY_UPDATE = "survey.update"
     SKILL_SAVE = "skill.save"
+    PERSON_EMPLOYMENT = "person.employment"
 
     # Institutions, their teachers and the designation workflow.
     INSTITUTION_CREATE = "institution.create"
@@ -87,6 +88,11 @@ class AuditAction(StrEnum):
     STAFF_TRAINING_CREATE = "staff_training.create"
     STAFF_TRAINING_UPDATE = "staff_training.update"
 
+    # Follow-ups of completers (就业跟踪).
+    FOLLOWUP_SCHEDULE = "followup.schedule"
+    FOLLOWUP_RECORD = "followup.record"
+    FOLLOWUP_UPDATE = "followup.update"
+
     # Employment services given to persons (就业服务).
     SERVICE_CREATE = "employment_service.create"
     SERVICE_UPDATE = "employment_service.update"
@@ -96,6 +102,7 @@ class AuditAction(StrEnum):
     IMPORT_SURVEYS = "import.surveys"
     IMPORT_ENROLLMENTS = "import.enrollments"
     IMPORT_CERTIFICATES = "import.certificates"
+    IMPORT_FOLLOWUPS = "import.followups"
     EXPORT_PERSONS = "export.persons"
     EXPORT_SURVEYS = "export.surveys"
     EXPORT_INSTITUTIONS = "export.institutions"
@@ -103,6 +110,7 @@ class AuditAction(StrEnum):
     EXPORT_TRAINEES = "export.trainees"
     EXPORT_APPLICATIONS = "export.applications"
     EXPORT_STAFF_TRAININGS = "export.staff_trainings"
+    EXPORT_FOLLOWUPS = "export.followups"
     EXPORT_AUDIT = "export.audit"
     EXPORT_EMPLOYMENT_SERVICES = "export.employment_services"
     EXPORT_INDICATORS = "export.indicators"
@@ -197,6 +205,12 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.EXPORT_TARGETS_UNCOVERED: "导出目标未覆盖人员",
     AuditAction.PLAN_CREATE: "新建计划",
     AuditAction.PLAN_UPDATE: "修改计划",
+    AuditAction.PERSON_EMPLOYMENT: "更新人员就业情况",
+    AuditAction.FOLLOWUP_SCHEDULE: "补排就业跟踪",
+    AuditAction.FOLLOWUP_RECORD: "登记就业跟踪",
+    AuditAction.FOLLOWUP_UPDATE: "更正就业跟踪",
+    AuditAction.IMPORT_FOLLOWUPS: "导入就业跟踪",
+    AuditAction.EXPORT_FOLLOWUPS: "导出就业跟踪台账",
 }
 
 

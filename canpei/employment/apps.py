@@ -10,7 +10,22 @@ class EmploymentConfig(AppConfig):
         from canpei.employment import receivers
 
         hooks.on_person_moved(receivers.records_follow_town)
+        self._register_followups()
         self._register_services()
+
+    def _register_followups(self) -> None:
+        """Follow-ups (canpei.employment.followups): scheduled when training completes finally;
+        the ledger and the sheet."""
+        from canpei import hooks
+        from canpei.employment.followups import exports, imports
+        from canpei.employment.followups.services import training_completed_receiver
+        from canpei.spreadsheets.registry import register_export, register_import
+
+        hooks.on_training_completed(training_completed_receiver)
+        for export in exports.EXPORTS:
+            register_export(export)
+        for spec in imports.IMPORTS:
+            register_import(spec)
 
     def _register_services(self) -> None:
         """Employment services (canpei.employment.support): the ledger."""

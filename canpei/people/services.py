@@ -400,3 +400,49 @@ def person_lookup(*, actor: User, id_number: str) -> Person:
     if person is None:
         raise NotFound(LOOKUP_NOT_FOUND)
     return person
+
+
+EMPLOYMENT_SOURCE_REQUIRED = "须说明就业情况的来源"
+
+
+def person_set_employment(*, actor: User, person: Person, employment_form: str,
+                          not_working_reason: str, source: str) -> Person:
+    """Set the person's current employment form (or, not employed, the reason) from another
+    record that found it out, e.g. a follow-up (`source` names it in the audit entry).
+
+    Narrower than person_update: only these two fields, and open to whoever records follow-ups
+    (FOLLOWUP_RECORD: the employment service centre holds no PERSON_EDIT) as well as to the
+    registry's editors, each within their scope of persons. Call it inside the caller's
+    transaction so both writes commit together; nothing changes (and nothing is audited) when the
+    values are the ones already held.
+    """
+    if not (has_perm(actor, Perm.FOLLOWUP_RECORD) or has_perm(actor, Perm.PERSON_EDIT)):
+        raise Forbidden()
+    errors: list[tuple[str, str]] = []
+    if employment_form and employment_form not in rules.EmploymentForm.values:
+        errors.append(("employment_form", rules.EMPLOYMENT_FORM_INVALID))
+    if not_working_reason and not_working_reason not in rules.NotWorkingReason.values:
+        errors.append(("not_working_reason", rules.NOT_WORKING_REASON_INVALID))
+    if employment_form and not_working_reason:
+        errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
+    if not source.strip():
+        errors.append(("source", EMPLOYMENT_SOURCE_REQUIRED))
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        if not persons_visible_to(actor).filter(pk=person.pk).exists():
+            raise NotFound()
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        changes = {key: [getattr(locked, key), value] for key, value in (
+            ("employment_form", employment_form), ("not_working_reason", not_working_reason))
+            if getattr(locked, key) != value}
+        if not changes:
+            return locked
+        locked.employment_form = employment_form
+        locked.not_working_reason = not_working_reason
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["employment_form", "not_working_reason", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.PERSON_EMPLOYMENT, obj=locked,
+                     summary=f"人员 #{locked.pk} 就业情况更新（{source.strip()[:60]}）",
+                     changes={"diff": changes, "source": source.strip()[:200]})
+    return locked

@@ -6,8 +6,8 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, employment_services, exports, imports, indicators,
-    institutions, people, staff_training, surveys, targets,
+    applications, audit, classes, dashboard, employment_services, exports, followups, imports,
+    indicators, institutions, people, staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -84,6 +84,11 @@ urlpatterns = [
     *record_pages("staff-training", "staff-training", "record_id",
                   staff_training.staff_training_list, staff_training.staff_training_create,
                   staff_training.staff_training_detail, staff_training.staff_training_edit),
+    path("employment", followups.followup_list, name="followup_list"),
+    path("employment/followups/<int:followup_id>", followups.followup_detail,
+         name="followup_detail"),
+    path("employment/followups/<int:followup_id>/edit", followups.followup_edit,
+         name="followup_edit"),
     # Before the registry's exports: the audit log's export is the audit officer's own.
     path("audit/export", audit.audit_export, name="audit-export"),
     # Employment services (就业服务); named as the other helpers of issue 10 link to them.

@@ -21,7 +21,7 @@ def test_every_workflow_step_has_its_audit_action(lifecycle):
 def test_every_registered_import_kind_has_its_audit_action():
     # Exports name their action in their Ledger (typed AuditAction); imports record import.<kind>.
     kinds = [spec.kind for spec in import_specs()]
-    assert kinds == ["persons", "surveys", "enrollments", "certificates"]
+    assert kinds == ["persons", "surveys", "enrollments", "certificates", "followups"]
     for kind in kinds:
         assert f"import.{kind}" in set(AuditAction)
 

@@ -198,3 +198,27 @@ def test_every_state_of_an_individual_application_is_there(demo: dict[str, int])
     assert demo["staff_trainings"] == StaffTraining.objects.count() == 4
     assert {t.town_id for t in StaffTraining.objects.all()} == {"350582101000", "350582102000"}
     assert audit_verify().ok
+
+
+def test_follow_ups_are_scheduled_and_some_recorded_some_late_some_overdue(
+    demo: dict[str, int],
+) -> None:
+    from canpei.employment.models import FollowUp
+
+    today = timezone.localdate()
+    completed = Enrollment.objects.filter(
+        status=EnrollmentStatus.COMPLETED,
+        training_class__state__in=[ClassState.AUDITED, ClassState.SETTLED],
+    ).count()
+    assert completed
+    assert FollowUp.objects.filter(enrollment__isnull=False).count() == completed * len(
+        settings.FOLLOWUP_MONTHS
+    )
+    assert FollowUp.objects.filter(application__isnull=False).exists()
+    recorded = FollowUp.objects.filter(date__isnull=False)
+    assert demo["followups"] == recorded.count() > 0
+    assert FollowUp.objects.filter(date__isnull=True, due_on__lt=today).exists()
+    assert any(f.date - f.due_on > dt.timedelta(days=14) for f in recorded)
+    for f in recorded:
+        assert f.ended_on <= f.date <= today
+        assert (f.employment_form != "") == bool(f.employed)

@@ -39,7 +39,7 @@ def bad_id() -> str:
     [
         ("city_admin", 200),
         ("town_staff", 200),
-        ("employment_service", 404),
+        ("employment_service", 200),  # follow-up sheets
         ("auditor", 404),
         ("institution_staff", 200),
         ("sys_admin", 404),
@@ -128,8 +128,9 @@ def kind_options(page: str) -> list[str]:
 @pytest.mark.parametrize(
     "role, kinds",
     [
-        ("city_admin", ["persons", "surveys", "enrollments", "certificates"]),
-        ("town_staff", ["persons", "surveys"]),
+        ("city_admin", ["persons", "surveys", "enrollments", "certificates", "followups"]),
+        ("town_staff", ["persons", "surveys", "followups"]),
+        ("employment_service", ["followups"]),
         ("institution_staff", ["enrollments", "certificates"]),
     ],
 )

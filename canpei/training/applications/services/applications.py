@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
+from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -308,11 +309,19 @@ def _flatten(data: dict[str, Any] | None) -> dict[str, Any]:
     return flat
 
 
+def _announce_completion(t: Transition[Application]) -> None:
+    """A completed application is final (the city pays it back on the proof): announced to
+    employment (canpei.hooks.training_completed), which schedules its follow-ups."""
+    hooks.training_completed(applications=[t.obj.pk])
+
+
 APPLICATION_LIFECYCLE: Lifecycle[Application] = Lifecycle(
     workflow=rules.APPLICATION_WORKFLOW, audit_name="application", lock=locked_application,
     event_model=ApplicationEvent, event_parent="application",
     describe=lambda application: f"个人申请 #{application.pk}",
-    hooks={action: Hooks(prepare=_step_values) for action in rules.APPLICATION_TRANSITIONS},
+    hooks={action: Hooks(prepare=_step_values,
+                         effects=(_announce_completion,) if action == AA.COMPLETE else ())
+           for action in rules.APPLICATION_TRANSITIONS},
     snapshot=application_snapshot)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.utils import timezone
 
+from canpei import hooks
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import Forbidden
 from canpei.institutions.rules import designation_valid_on
@@ -210,6 +211,16 @@ def _close_roster(t: Transition[TrainingClass]) -> dict[str, Any]:
     return {"results": outcome}
 
 
+def _announce_completion(t: Transition[TrainingClass]) -> None:
+    """Once the city has audited the completion, it is final: the trainees who completed are
+    announced (canpei.hooks.training_completed), so employment schedules their follow-ups in
+    this same transaction. training never imports employment."""
+    completed = list(Enrollment.objects.filter(training_class=t.obj,
+                                               status=EnrollmentStatus.COMPLETED)
+                     .order_by("pk").values_list("pk", flat=True))
+    hooks.training_completed(enrollments=completed)
+
+
 def _run_settlement_hooks(t: Transition[TrainingClass]) -> None:
     for hook in SETTLEMENT_HOOKS:
         hook(training_class=t.obj, actor=t.actor)
@@ -225,7 +236,7 @@ CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
            A.APPROVE: Hooks(checks=(_submission_rules,)),
            A.START: Hooks(checks=(_start_rules,)),
            A.COMPLETE: Hooks(checks=(_completion_rules,), effects=(_close_roster,)),
-           A.PASS_AUDIT: Hooks(checks=(_audit_rules,)),
+           A.PASS_AUDIT: Hooks(checks=(_audit_rules,), effects=(_announce_completion,)),
            A.SETTLE: Hooks(effects=(_run_settlement_hooks,))})
 
 

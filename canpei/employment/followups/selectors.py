@@ -1,0 +1,143 @@
+"""Reads of follow-ups, always from canpei.employment.selectors.followups_visible_to: town staff
+their town's, the city, the employment service centre and the auditor every town's.
+
+The worklist's three statuses, on a given day (`today`):
+
+- due (本月待跟踪): not recorded, due from today to the end of this month;
+- overdue (已逾期): not recorded, due before today;
+- done (已完成): recorded (a date), whenever it was due.
+
+A follow-up due after this month is "upcoming" and in none of the three (the list without a
+status filter shows it).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from canpei.accounts.roles import Role
+from canpei.employment.models import FollowUp
+from canpei.employment.selectors import followups_visible_to
+from canpei.regions.models import Region
+from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
+
+if TYPE_CHECKING:
+    from canpei.regions.scope import Viewer
+
+STATUSES = ("due", "overdue", "done", "upcoming")
+STATUS_INVALID = "状态须为 due（本月待跟踪）、overdue（已逾期）、done（已完成）或 upcoming（以后到期）"
+MONTHS_INVALID = "跟踪节点须为已配置的月数之一"
+
+
+def month_end(today: dt.date) -> dt.date:
+    return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+
+
+def status_q(status: str, today: dt.date) -> Q:
+    if status == "due":
+        return Q(date__isnull=True, due_on__gte=today, due_on__lte=month_end(today))
+    if status == "overdue":
+        return Q(date__isnull=True, due_on__lt=today)
+    if status == "done":
+        return Q(date__isnull=False)
+    if status == "upcoming":
+        return Q(date__isnull=True, due_on__gt=month_end(today))
+    return Q()
+
+
+def followup_status(followup: FollowUp, today: dt.date) -> str:
+    if followup.date is not None:
+        return "done"
+    if followup.due_on < today:
+        return "overdue"
+    return "due" if followup.due_on <= month_end(today) else "upcoming"
+
+
+@dataclass(frozen=True)
+class FollowUpFilters(ListFilters):
+    town: str = ""
+    status: str = ""
+    months: int | None = None
+    year: int | None = None
+
+    @classmethod
+    def parse(cls, read: FilterParams) -> dict[str, Any]:
+        months_raw = read.choice("months", [str(m) for m in settings.FOLLOWUP_MONTHS],
+                                 MONTHS_INVALID)
+        return {"town": read.town(), "status": read.choice("status", STATUSES, STATUS_INVALID),
+                "months": int(months_raw) if months_raw.isdigit() else None,
+                "year": read.year()}
+
+
+def followup_list(*, user: Viewer, filters: FollowUpFilters | None = None,
+                  today: dt.date | None = None) -> QuerySet[FollowUp]:
+    """The follow-ups the user may see, filtered; oldest due first. `year` is the year due."""
+    from django.utils import timezone
+
+    f = filters or FollowUpFilters()
+    day = today or timezone.localdate()
+    qs = filter_given(followups_visible_to(user), town_id=f.town, months=f.months)
+    if f.status:
+        qs = qs.filter(status_q(f.status, day))
+    if f.year:
+        qs = qs.filter(due_on__gte=dt.date(f.year, 1, 1), due_on__lte=dt.date(f.year, 12, 31))
+    return qs.select_related("person", "town", "enrollment__training_class",
+                             "application").order_by("due_on", "id")
+
+
+def followup_get(*, user: Viewer, followup_id: int | str) -> FollowUp:
+    return get_in_scope(followup_list(user=user), followup_id)
+
+
+@dataclass(frozen=True)
+class FollowUpCounts:
+    due_this_month: int
+    overdue: int
+    done: int
+
+
+def _aggregates(today: dt.date) -> dict[str, Any]:
+    return {"due_this_month": Count("id", filter=status_q("due", today)),
+            "overdue": Count("id", filter=status_q("overdue", today)),
+            "done": Count("id", filter=status_q("done", today))}
+
+
+def followup_counts(*, user: Viewer, today: dt.date) -> FollowUpCounts:
+    """The user's worklist in three numbers (home pages link each to /employment?status=…)."""
+    row = followups_visible_to(user).aggregate(**_aggregates(today))
+    return FollowUpCounts(due_this_month=row["due_this_month"], overdue=row["overdue"],
+                          done=row["done"])
+
+
+@dataclass(frozen=True)
+class TownCounts:
+    town: str
+    town_name: str
+    due_this_month: int
+    overdue: int
+    done: int
+
+
+def followup_counts_by_town(*, user: Viewer, today: dt.date) -> list[TownCounts]:
+    """The worklist's counts for each town the user may see (every town for the city-wide
+    roles, their own for town staff), in town code order; towns without follow-ups show 0."""
+    rows: dict[str, Any] = {r["town_id"]: r for r in followups_visible_to(user).values("town_id")
+            .annotate(**_aggregates(today)).order_by()}
+    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
+    role = getattr(user, "role", None)
+    if role == Role.TOWN_STAFF:
+        towns = towns.filter(code=getattr(user, "town_id", ""))
+    elif role not in (Role.CITY_ADMIN, Role.EMPLOYMENT_SERVICE, Role.AUDITOR):
+        return []
+    result = []
+    for town in towns:
+        r: dict[str, Any] = rows.get(town.code, {})
+        result.append(TownCounts(town.code, town.name, r.get("due_this_month", 0),
+                                 r.get("overdue", 0), r.get("done", 0)))
+    return result
