@@ -96,7 +96,7 @@ def test_the_command_line_writes_a_template(users, tmp_path, capsys):
     assert load_workbook(out).worksheets[0]["A1"].value == "身份证号＊"
     assert main(["import", "template", "nope", "--out", str(out)]) == 1
     assert capsys.readouterr().err.strip() == (
-        "没有这种导入类型：nope（可选：persons、surveys、enrollments、certificates）"
+        "没有这种导入类型：nope（可选：persons、surveys、enrollments、certificates、followups）"
     )
     assert main(["import", "template", "surveys"]) == 1
     assert capsys.readouterr().err.strip() == "请用 --out 指定模板文件，如 --out 模板.xlsx"

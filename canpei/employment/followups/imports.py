@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -238,8 +239,29 @@ FOLLOWUP_IMPORT_HELP = (
     _("就业跟踪：身份证号、班级编号（或个人申请编号）、跟踪节点（月）、跟踪日期、跟踪方式、已就业，可选姓名、就业形式、就业单位、岗位、签订劳动合同、缴纳社会保险、月收入（元）、已自主创业、未就业原因、备注；只能登记已结业（结业已审核）学员的跟踪。"),  # noqa: E501
 )
 
+EXAMPLE = {
+    "id_number": "350582199003071019", "name": "张三", "class_code": "PX2026-00001", "application": "",
+    "months": "3", "date": "2026-10-08", "method": "电话回访", "employed": "是",
+    "employment_form": "灵活就业（社区、居家就业）", "employer": "晋江市某电子商务有限公司", "position": "客服",
+    "contract_signed": "是", "social_insurance": "是", "monthly_income": "3200", "business_started": "否",
+    "not_working_reason": "", "note": "",
+}
+
+
+def _template_choices() -> dict[str, list[str]]:
+    """The drop-downs of the follow-up template: the labels the importer reads back."""
+    yes_no = ["是", "否"]
+    return {"method": [str(label) for _c, label in FollowUpMethod.choices],
+            "months": [str(m) for m in settings.FOLLOWUP_MONTHS],
+            "employment_form": [str(label) for _c, label in EmploymentForm.choices],
+            "not_working_reason": [str(label) for _c, label in NotWorkingReason.choices],
+            **{name: yes_no for name in ("employed", "contract_signed", "social_insurance",
+                                         "business_started")}}
+
+
 # Registered by EmploymentConfig.ready().
 IMPORTS = (
     ImportSpec(kind="followups", label="就业跟踪", permissions=(Perm.FOLLOWUP_RECORD,),
-               columns=COLUMNS, run=followups_import, help=FOLLOWUP_IMPORT_HELP),
+               columns=COLUMNS, run=followups_import, help=FOLLOWUP_IMPORT_HELP,
+               required=REQUIRED, choices=_template_choices, example=EXAMPLE),
 )
