@@ -21,12 +21,17 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.models import RoleProposal, User
+from canpei.employment.followups.selectors import followup_counts
+from canpei.employment.support.selectors import referrals_pending
+from canpei.errors import NotFound
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, Perm, Role, has_perm, officer_may
 from canpei.institutions.models import Institution
 from canpei.institutions.selectors import institution_get
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to, working_age_q
 from canpei.people.surveys.selectors import survey_progress
+from canpei.reports.indicators import IndicatorFilters, indicators
+from canpei.reports.targets import TARGETS, default_plan, may_read_targets, targets_report
 from canpei.training.applications.selectors import applications_visible_to
 from canpei.training.classes.selectors import (
     RECTIFICATION_OPEN, classes_visible_to, rectification_open_q,
@@ -242,11 +247,64 @@ def dashboard_for(*, user: User, today: dt.date) -> Dashboard:
     if user.role == Role.INSTITUTION_STAFF and user.institution_id is not None:
         dashboard.institution = institution_get(user=user, institution_id=user.institution_id)
     if user.role == Role.CITY_ADMIN:
-        dashboard.groups = city_worklist(user=user)
+        dashboard.groups = city_worklist(user=user) + targets_worklist(user=user, today=today)
     elif user.role == Role.TOWN_STAFF:
-        dashboard.groups = town_worklist(user=user, today=today, registry=dashboard.registry)
+        dashboard.groups = (town_worklist(user=user, today=today, registry=dashboard.registry)
+                            + followup_worklist(user=user, today=today)
+                            + targets_worklist(user=user, today=today))
     elif user.role == Role.INSTITUTION_STAFF:
         dashboard.groups = institution_worklist(user=user)
-    elif user.role in (Role.AUDITOR, Role.EMPLOYMENT_SERVICE):
-        dashboard.groups = training_figures(user=user)
+    elif user.role == Role.EMPLOYMENT_SERVICE:
+        dashboard.groups = (followup_worklist(user=user, today=today, referrals=True)
+                            + training_figures(user=user))
+    elif user.role == Role.AUDITOR:
+        dashboard.groups = indicator_figures(user=user, today=today) + training_figures(user=user)
     return dashboard
+
+
+def followup_worklist(*, user: User, today: dt.date, referrals: bool = False) -> list[WorkGroup]:
+    """Follow-ups due this month and overdue in the user's scope (a town, or the city), and for
+    the employment service centre the job referrals still pending."""
+    counts = followup_counts(user=user, today=today)
+    group = (WorkGroup(_("就业跟踪与服务"))
+             .add(_("本月应跟踪"), counts.due_this_month, "followup_list", status="due")
+             .add(_("逾期未跟踪"), counts.overdue, "followup_list", status="overdue"))
+    if referrals:
+        group.add(_("职业介绍结果待定"), referrals_pending(user=user), "service_list",
+                  kind="job_referral", result="pending")
+    return [group]
+
+
+def targets_worklist(*, user: User, today: dt.date) -> list[WorkGroup]:
+    """The plan running today: for each of its three targets, the persons of the user's scope
+    not yet covered, linking to their list; the city also gets the table by town."""
+    if not may_read_targets(user):
+        return []
+    try:
+        plan = default_plan(today)
+    except NotFound:
+        return []
+    report = targets_report(user=user, plan=plan)
+    rows = [report.city] if report.city is not None else report.towns
+    group = WorkGroup(_("计划目标尚未覆盖的人员（%(plan)s）") % {"plan": plan.name})
+    for i, target in enumerate(TARGETS):
+        uncovered = sum(row.targets[i].uncovered for row in rows if row is not None)
+        params = {"plan": str(plan.pk), "target": str(target.number)}
+        if user.role == Role.TOWN_STAFF and user.town_id:
+            params["town"] = user.town_id
+        group.add(_("目标%(number)s：%(short)s") % {"number": target.number, "short": target.short},
+                  uncovered, "reports_uncovered", **params)
+    if report.city is not None:
+        group.add(_("各镇街目标完成情况"), None, "reports_targets", plan=plan.pk)
+    return [group]
+
+
+def indicator_figures(*, user: User, today: dt.date) -> list[WorkGroup]:
+    """The auditor's overview: this year's training outcomes, each linking to /reports."""
+    report = indicators(user=user, filters=IndicatorFilters(year=today.year), as_of=today)
+    t = report.total
+    return [WorkGroup(_("%(year)s 年培训成效") % {"year": today.year})
+            .add(_("培训人数"), t.trained, "reports", year=today.year)
+            .add(_("培训人次"), t.trainee_times, "reports", year=today.year)
+            .add(_("取得证书"), t.certificates, "reports", year=today.year)
+            .add(_("鉴定合格"), t.passed, "reports", year=today.year)]

@@ -16,6 +16,7 @@ from canpei.codes import TrainingType
 from canpei.institutions.selectors import institution_list
 from canpei.reports import indicators as selectors
 from canpei.reports.models import Plan
+from canpei.reports.targets import may_read_targets
 from canpei.web.charts import Cell, Chart, ChartRow
 from canpei.web.pages import list_filters, requires, town_options
 
@@ -61,6 +62,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/indicators.html", {
         "report": report, "filters": filters, "filter_errors": errors,
         "charts": _charts(report),
+        "can_read_targets": may_read_targets(user),
         "export_query": urlencode(filters.as_params()),
         "plans": Plan.objects.order_by("-period_start", "id").values_list("pk", "name"),
         "towns": town_options(user, hidden_for=Role.TOWN_STAFF),
