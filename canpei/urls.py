@@ -1,8 +1,13 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from canpei.api.router import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # Browsers ask for /favicon.ico whatever the page links; answer with the icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("canpei/favicon.svg"), permanent=True),
+         name="favicon"),
     path("", include("canpei.web.urls")),
 ]

@@ -255,11 +255,12 @@ def choice_values(choices: type[models.Choices] | Collection[str]) -> Collection
 
 def parse_choice(value: Any, field: str, errors: Errors,
                  choices: type[models.Choices] | Collection[str], message: str, *,
-                 blank: bool = False) -> str | None:
-    """One of the code table's values; blank is "" when `blank` allows it."""
+                 blank: bool = False, missing: str = "") -> str | None:
+    """One of the code table's values; blank is "" when `blank` allows it. A value left out
+    where one is needed says `missing` (「请选择残疾类别」) when given, else `message`."""
     code = text(value)
     if (code or not blank) and code not in choice_values(choices):
-        errors.append((field, message))
+        errors.append((field, missing if missing and not code else message))
         return None
     return code
 
@@ -366,10 +367,11 @@ class Fields:
         return self._keep(field, value, value is not None)
 
     def choice(self, field: str, choices: type[models.Choices] | Collection[str], message: str, *,
-               blank: bool = False, required: bool = False) -> str | None:
+               blank: bool = False, required: bool = False, missing: str = "") -> str | None:
         if not self.runs(field, required):
             return None
-        value = parse_choice(self.data.get(field), field, self.errors, choices, message, blank=blank)
+        value = parse_choice(self.data.get(field), field, self.errors, choices, message, blank=blank,
+                             missing=missing)
         return self._keep(field, value, value is not None)
 
     def date(self, field: str, *, required: bool | str = False, invalid: str = DATE_INVALID,

@@ -169,8 +169,9 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             f.error("id_number", message)
             id_number = None
 
-    f.choice("category", rules.Category, rules.CATEGORY_INVALID, required=True)
-    f.choice("grade", rules.Grade, rules.GRADE_INVALID, required=True)
+    f.choice("category", rules.Category, rules.CATEGORY_INVALID, required=True,
+             missing=rules.CATEGORY_MISSING)
+    f.choice("grade", rules.Grade, rules.GRADE_INVALID, required=True, missing=rules.GRADE_MISSING)
 
     cert_number: str | None = None
     if current is None or not _CERT_INPUTS.isdisjoint(given):

@@ -232,6 +232,9 @@ APPLICANT_NOT_ACTIVE = "申请人 {person} 的状态为「{status}」，不能�
 APPLICANT_NO_CERTIFICATE = "申请人 {person} 没有有效的残疾人证"
 APPLICATION_KIND_INVALID = "申请类型须为 self_directed、appraisal 或 upgrade"
 APPLICATION_INSTITUTION_INVALID = "培训/鉴定机构不存在"
+APPLICATION_INSTITUTION_NOT_VALID = "该机构已暂停或撤销定点，不能选择"
+# Institutions an application may not name: their designation is suspended or revoked.
+INSTITUTION_STATES_REFUSED = frozenset({"suspended", "revoked"})
 APPLICATION_INSTITUTION_REQUIRED = "请选择培训/鉴定机构或填写机构名称"
 APPLICATION_INSTITUTION_NAME_TOO_LONG = "机构名称不能超过 100 字"
 APPLICATION_TYPE_INVALID = ("培训类型须为 employment_skills、skill_upgrade、entrepreneurship "

@@ -209,11 +209,17 @@ def test_it_requires_name_id_category_grade_and_town(users):
     assert dict(caught.value.errors) == {
         "name": rules.NAME_REQUIRED,
         "id_number": rules.ID_REQUIRED,
-        "category": rules.CATEGORY_INVALID,
-        "grade": rules.GRADE_INVALID,
+        "category": rules.CATEGORY_MISSING,
+        "grade": rules.GRADE_MISSING,
         "town": rules.TOWN_REQUIRED,
     }
+    assert (rules.CATEGORY_MISSING, rules.GRADE_MISSING) == ("请选择残疾类别", "请选择残疾等级")
     assert counts() == before
+    # A value given but not in the table still names the codes.
+    with pytest.raises(InvalidInput) as caught:
+        person_create(actor=users.city_admin, data={"category": "9", "grade": "0"})
+    errors = dict(caught.value.errors)
+    assert (errors["category"], errors["grade"]) == (rules.CATEGORY_INVALID, rules.GRADE_INVALID)
 
 
 @pytest.mark.parametrize(

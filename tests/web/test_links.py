@@ -137,3 +137,10 @@ def test_no_page_a_user_reaches_shows_a_broken_link(
             "staff-training-edit",
             "import-new",
         }
+
+
+def test_the_favicon_is_linked_and_favicon_ico_is_not_a_404(client) -> None:
+    page = client.get("/login").content.decode()
+    assert '<link rel="icon" href="/static/canpei/favicon.svg" type="image/svg+xml">' in page
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/canpei/favicon.svg")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.models import User
@@ -51,7 +52,12 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        institutions = Institution.objects.order_by("name").values_list("pk", "name")
+        # Suspended and revoked institutions are not offered, unless the application already
+        # names one (its edit page keeps showing it).
+        current = str(self.initial.get("institution") or "")
+        institutions = (Institution.objects.exclude(
+            Q(state__in=rules.INSTITUTION_STATES_REFUSED) & ~Q(pk=int(current) if current.isdigit() else 0))
+            .order_by("name").values_list("pk", "name"))
         cast(forms.ChoiceField, self.fields["institution"]).choices = _blank(
             (str(pk), name) for pk, name in institutions)
         _mark_required(self, {"kind", "occupation"})

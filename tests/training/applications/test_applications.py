@@ -709,3 +709,34 @@ def test_twenty_concurrent_approvals_take_effect_once(users: Any, trainee_factor
     assert Application.objects.get(pk=application.pk).state == "approved"
     assert ApplicationEvent.objects.filter(application=application).count() == 1
     assert AuditEntry.objects.filter(action="application.approve").count() == 1
+
+
+def test_a_suspended_or_revoked_institution_cannot_be_chosen(
+    users: Any, person_in: Any, institution: Any
+) -> None:
+    from canpei.institutions.models import DesignationState, Institution
+    from canpei.training.applications.forms import ApplicationForm
+
+    assert rules.INSTITUTION_STATES_REFUSED == {
+        DesignationState.SUSPENDED,
+        DesignationState.REVOKED,
+    }
+    for state in ("suspended", "revoked"):
+        Institution.objects.filter(pk=institution.pk).update(state=state)
+        with pytest.raises(InvalidInput) as refused:
+            application_create(
+                actor=users.town_staff, data=app_data(person_in, institution=str(institution.pk))
+            )
+        assert refused.value.errors == [("institution", rules.APPLICATION_INSTITUTION_NOT_VALID)]
+        assert rules.APPLICATION_INSTITUTION_NOT_VALID == "该机构已暂停或撤销定点，不能选择"
+        offered = [value for value, _label in ApplicationForm().fields["institution"].choices]
+        assert str(institution.pk) not in offered
+        # An application that already names it keeps it on its edit page.
+        kept = ApplicationForm(initial={"institution": institution.pk}).fields["institution"]
+        assert str(institution.pk) in [value for value, _label in kept.choices]
+    assert not Application.objects.exists()
+    Institution.objects.filter(pk=institution.pk).update(state="designated")
+    created = application_create(
+        actor=users.town_staff, data=app_data(person_in, institution=str(institution.pk))
+    )
+    assert created.institution_id == institution.pk

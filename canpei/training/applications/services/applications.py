@@ -143,6 +143,9 @@ def clean_application_input(data: dict[str, Any], *, actor: User,
             found = institution_by_id(actor, given)
             if found is None:
                 f.error("institution", rules.APPLICATION_INSTITUTION_INVALID)
+            elif (found.state in rules.INSTITUTION_STATES_REFUSED
+                  and (current is None or current.institution_id != found.pk)):
+                f.error("institution", rules.APPLICATION_INSTITUTION_NOT_VALID)
             else:
                 values["institution"] = found
                 values["institution_name"] = found.name
