@@ -717,10 +717,10 @@ def test_a_suspended_or_revoked_institution_cannot_be_chosen(
     from canpei.institutions.models import DesignationState, Institution
     from canpei.training.applications.forms import ApplicationForm
 
-    assert rules.INSTITUTION_STATES_REFUSED == {
+    assert {
         DesignationState.SUSPENDED,
         DesignationState.REVOKED,
-    }
+    } == rules.INSTITUTION_STATES_REFUSED
     for state in ("suspended", "revoked"):
         Institution.objects.filter(pk=institution.pk).update(state=state)
         with pytest.raises(InvalidInput) as refused:
