@@ -17,7 +17,7 @@ from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.people.surveys.selectors import parse_town, parse_year
 from canpei.reports import targets
 from canpei.reports.models import Plan
-from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write
+from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 
 # Who may write them: the readers of the targets hold PERSON_BROWSE as well (city-wide readers
 # and town staff); institution staff and the officers do not, so the export page is a 404 to
@@ -79,12 +79,13 @@ def targets_export(*, actor: User, plan: Plan, year: int | None = None, town: st
 
 
 def _uncovered_rows(actor: User, plan: Plan, target: targets.Target, town: str,
-                    year: int | None) -> Iterator[list[Any]]:
+                    year: int | None, reveal: bool = False) -> Iterator[list[Any]]:
     types, modes = dict(TrainingType.choices), dict(TrainingMode.choices)
     qs = targets.uncovered_list(user=actor, plan=plan, target=target, town=town, year=year)
     for index, survey in enumerate(qs.iterator(chunk_size=2000), start=1):
         person = survey.person
-        yield [index, person.name, person.id_number_masked, person.town.name, survey.year,
+        number = person.id_number if reveal else person.id_number_masked
+        yield [index, person.name, number, person.town.name, survey.year,
                "、".join(types.get(t, t) for t in survey.wanted_types),
                "、".join(s.name for s in survey.wanted_skills.all()),
                modes.get(survey.preferred_mode, ""),
@@ -92,17 +93,21 @@ def _uncovered_rows(actor: User, plan: Plan, target: targets.Target, town: str,
 
 
 def uncovered_export(*, actor: User, plan: Plan, target: targets.Target, year: int | None = None,
-                     town: str = "", out: str | IO[Any], fmt: str = "xlsx") -> int:
-    """The uncovered persons of a target, ID numbers always masked."""
+                     town: str = "", out: str | IO[Any], fmt: str = "xlsx",
+                     purpose: str | None = None) -> int:
+    """The uncovered persons of a target; ID numbers masked unless asked for with a purpose by a
+    role that may reveal them (registry.numbers_released), as every ledger of persons."""
     def build() -> Ledger:
         targets.check_reader(actor)
+        reveal = numbers_released(actor, purpose)
         chosen = TargetParams(plan=plan, year=year, town=town)
         return Ledger(title=f"{plan.name}目标{target.number}未覆盖人员",
                       headers=UNCOVERED_HEADERS, widths=UNCOVERED_WIDTHS,
-                      rows=_uncovered_rows(actor, plan, target, town, year),
+                      rows=_uncovered_rows(actor, plan, target, town, year, reveal),
                       action=AuditAction.EXPORT_TARGETS_UNCOVERED, object_type="reports.plan",
                       summary=f"导出目标{target.number}未覆盖人员（{plan.name}）",
-                      filters={**chosen.as_params(), "target": target.number}, full_numbers=False)
+                      filters={**chosen.as_params(), "target": target.number}, full_numbers=reveal,
+                      purpose=purpose or "")
 
     return ledger_write(actor=actor, permission=PERMISSION, ledger=build, out=out, fmt=fmt)
 
@@ -118,13 +123,11 @@ def _targets_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None 
 def _uncovered_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
                    town: str = "", params: Mapping[str, Any] | None = None,
                    purpose: str | None = None) -> int:
-    # ID numbers are always masked here: the list is for finding and enrolling persons, not a
-    # release of numbers, so a `purpose` asks for nothing more.
     chosen = _params(params, year, town)
     # The CLI has no --target: its ledger is target 1's.
     target = targets.target_by_number((params or {}).get("target") or "1")
     return uncovered_export(actor=actor, plan=chosen.plan, target=target, year=chosen.year,
-                            town=chosen.town, out=out, fmt=fmt)
+                            town=chosen.town, out=out, fmt=fmt, purpose=purpose)
 
 
 # Registered by ReportsConfig.ready().

@@ -47,6 +47,7 @@ from canpei.people.models import Survey
 from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
+from canpei.reports.indicators import FINAL_CLASS_STATES
 from canpei.reports.models import Plan
 from canpei.training.models import (
     Application, ApplicationState, Enrollment, EnrollmentStatus,
@@ -264,8 +265,10 @@ def covering_persons(target: Target, period: Period) -> tuple[QuerySet[Any], Que
     """The ids of the persons who completed a training covering `target` in the period: from
     class rosters and from individual applications (two uncorrelated subqueries)."""
     classes = _prefixed(target.class_q, "training_class__")
+    # A class whose audit failed has not completed anyone until it completes again: the same
+    # rule as the indicators (indicators.FINAL_CLASS_STATES).
     enrolled = (Enrollment.objects.filter(
-        classes, status=EnrollmentStatus.COMPLETED,
+        classes, status=EnrollmentStatus.COMPLETED, training_class__state__in=FINAL_CLASS_STATES,
         training_class__end_date__gte=period.start, training_class__end_date__lte=period.end)
         .values("person_id"))
     applied = (Application.objects.filter(

@@ -173,3 +173,27 @@ def test_both_sides_of_each_date_boundary(users, data):
     Application.objects.filter(person=people["a11"]).update(certificate_date="2020-12-31")
     t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
     assert people["a11"].pk not in {s.person_id for s in t1}
+
+
+@pytest.mark.parametrize(
+    "state, covered",
+    [
+        ("running", False),
+        ("completed", True),
+        ("audit_failed", False),
+        ("audited", True),
+        ("settled", True),
+        ("cancelled", False),
+    ],
+)
+def test_only_a_class_whose_completion_stands_covers_its_trainees(users, data, state, covered):
+    from canpei.training.models import Enrollment, TrainingClass
+
+    a8 = data["people"]["a8"]  # 甲八: new entrant of 安海镇, failed trainee, not covered
+    k1 = Enrollment.objects.get(person=a8).training_class
+    Enrollment.objects.filter(person=a8).update(status="completed")
+    TrainingClass.objects.filter(pk=k1.pk).update(state=state)
+    uncovered = targets.uncovered_list(
+        user=users.city_admin, plan=data["plan"], target=targets.TARGETS[0], town=ANHAI
+    )
+    assert (a8.pk not in [s.person_id for s in uncovered]) is covered

@@ -90,3 +90,35 @@ def test_others_read_the_plans_without_the_form(users, login):
         == 404
     )
     assert login(users.sys_admin).get("/plans").status_code == 404
+
+
+def test_the_uncovered_export_gives_full_numbers_only_with_a_purpose(users, data, login):
+    from canpei.audit.models import AuditEntry
+
+    plan = data["plan"]
+    client = login(users.city_admin)
+    page = client.get("/reports/targets/uncovered", {"plan": plan.pk, "target": 1}).content.decode()
+    assert 'name="full_numbers" value="1"' in page
+    query = {"plan": plan.pk, "target": 1, "format": "csv"}
+    masked = b"".join(client.get("/targets-uncovered/export", query).streaming_content)
+    full = b"".join(
+        client.get(
+            "/targets-uncovered/export", {**query, "full_numbers": "1", "purpose": "入户动员"}
+        ).streaming_content
+    )
+    masked_ids = [row.split(",")[2] for row in masked.decode("utf-8-sig").splitlines()[2:]]
+    full_ids = [row.split(",")[2] for row in full.decode("utf-8-sig").splitlines()[2:]]
+    assert masked_ids and all("*" in n for n in masked_ids)
+    assert all("*" not in n and len(n) == 18 for n in full_ids)
+    assert (
+        AuditEntry.objects.filter(action="export.targets_uncovered").latest("pk").changes["purpose"]
+        == "入户动员"
+    )
+
+
+def test_an_export_naming_a_town_outside_the_scope_is_not_found(users, data, login):
+    client = login(users.town_staff)
+    for path, extra in (("/targets/export", {}), ("/targets-uncovered/export", {"target": 1})):
+        for town in (CIZAO, "999999999999", "350582000000"):
+            response = client.get(path, {"plan": data["plan"].pk, "town": town, **extra})
+            assert response.status_code == 404, (path, town)

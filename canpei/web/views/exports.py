@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import has_perm
-from canpei.errors import Forbidden, InvalidInput
+from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.spreadsheets import registry
 
 
@@ -45,6 +45,10 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
         spool.close()
         messages.error(request, exc.message)
         return redirect(spec.list_url)
+    except NotFound:
+        # A filter naming a record outside the user's scope (another town): as its page answers.
+        spool.close()
+        raise Http404() from None
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(spool, as_attachment=True, filename=f"{spec.label}台账-{stamp}.{fmt}")
