@@ -35,7 +35,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,18 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from canpei import bulk  # noqa: E402
 from canpei.accounts.models import User  # noqa: E402
 from canpei.accounts.roles import Role  # noqa: E402
 from canpei.accounts.services import token_issue  # noqa: E402
-from canpei.codes import TrainingType  # noqa: E402
+from canpei.codes import TrainingMode, TrainingType  # noqa: E402
+from canpei.demo import demo_load, generate_persons  # noqa: E402
 from canpei.demo.plans import demo_plans  # noqa: E402
-from canpei.people.models import Person  # noqa: E402
+from canpei.employment.followups.services import schedule_followups  # noqa: E402
+from canpei.employment.models import FollowUp  # noqa: E402
+from canpei.people.models import Person, Skill, Survey  # noqa: E402
 from canpei.people.rules import Gender, working_age_birth_range  # noqa: E402
+from canpei.regions.models import Region  # noqa: E402
 from canpei.reports import targets  # noqa: E402
 from canpei.reports.models import Plan  # noqa: E402
 from canpei.training.models import Application, ApplicationState  # noqa: E402
@@ -73,6 +78,172 @@ pct = person_bench.pct
 
 
 # --------------------------------------------------------------------------- data set
+
+
+def ensure_persons(persons: int, seed: int, reset: bool) -> None:
+    """`persons` persons with their surveys. On PostgreSQL in bulk: the demo's institutions,
+    accounts and plans (canpei.demo.demo_load with no persons), the persons generated as the demo
+    generates them (canpei.demo.generate_persons) and COPYed, and their surveys made by one
+    INSERT ... SELECT (the demo's shares: 80 % of last year's working-age persons, 55 % of this
+    year's). About 4 minutes for 1,000,000 persons on a quiet machine; elsewhere, as
+    bench/persons.py loads them (through the demo, a row at a time)."""
+    if connection.vendor != "postgresql":
+        person_bench.ensure_data(persons, seed, reset)
+        return
+    call_command("migrate", verbosity=0, interactive=False)
+    have = Person.objects.count()
+    if have == persons and Survey.objects.exists():
+        log(f"persons table already holds {have:,} persons; reusing it")
+        return
+    name = str(settings.DATABASES["default"]["NAME"])
+    if have and not (reset or "bench" in name.lower()):
+        raise SystemExit(
+            f"refusing to empty {name}: it holds {have:,} persons, not {persons:,}; "
+            "use a database whose name contains 'bench', or pass --reset"
+        )
+    started = time.perf_counter()
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # Everything that hangs off a person goes with them (surveys, rosters, follow-ups ...).
+        cursor.execute(f"TRUNCATE {q(Person._meta.db_table)} RESTART IDENTITY CASCADE")
+    demo_load(persons=0, seed=seed)
+    towns = list(Region.objects.filter(level=Region.Level.TOWN).values_list("code", flat=True))
+    columns, values = bulk.row_values(Person)
+    keep = [i for i, c in enumerate(columns) if c != Person._meta.pk.column]  # type: ignore[union-attr]
+    names = [columns[i] for i in keep]
+    log(f"COPY {persons:,} persons (seed {seed}) ...")
+    chunk: list[Sequence[Any]] = []
+    done = 0
+    for person in generate_persons(persons, seed, towns, timezone.localdate()):
+        row = values(person)
+        chunk.append([row[i] for i in keep])
+        if len(chunk) >= 50_000:
+            with transaction.atomic():
+                bulk.copy_rows(Person, names, chunk)
+            done += len(chunk)
+            chunk.clear()
+            log(f"  {done:,} ({time.perf_counter() - started:.0f} s)")
+    with transaction.atomic():
+        bulk.copy_rows(Person, names, chunk)
+    log("surveys (INSERT ... SELECT) ...")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [((seed * 7919) % 1000) / 1000])
+        cursor.execute(survey_sql(timezone.localdate()))
+        log(f"  {cursor.rowcount:,} surveys")
+        cursor.execute(
+            f"""INSERT INTO {q(Survey.wanted_skills.through._meta.db_table)} (survey_id, skill_id)
+            SELECT s.id, k.id FROM {q(Survey._meta.db_table)} s
+            JOIN LATERAL (SELECT id FROM {q(Skill._meta.db_table)} WHERE active
+                          ORDER BY md5(s.id::text || id::text) LIMIT 1 + s.id % 2) k ON true
+            WHERE s.training_need"""
+        )
+    with connection.cursor() as cursor:
+        for model in (Person, Survey):
+            cursor.execute(f"VACUUM ANALYZE {q(model._meta.db_table)}")
+    log(f"loaded {persons:,} persons and their surveys in {time.perf_counter() - started:.0f} s")
+
+
+def survey_sql(today: dt.date) -> str:
+    """One INSERT ... SELECT making the surveys canpei.demo.demo_surveys would make (its shares,
+    its rules: a survey repeats the person's employment and flags; a need in 45 %)."""
+    q = connection.ops.quote_name
+    parts = []
+    for year, share in ((today.year - 1, 0.8), (today.year, 0.55)):
+        on = today if year == today.year else dt.date(year, 12, 31)
+        ages = " OR ".join(
+            "(p.gender = '{}' AND p.birth_date > '{}' AND p.birth_date <= '{}')".format(
+                gender, *working_age_birth_range(gender, on)
+            )
+            for gender in (Gender.MALE, Gender.FEMALE)
+        )
+        start = dt.date(year, 3, 1)
+        days = max((on - start).days, 0)
+        parts.append(
+            f"""SELECT p.id, {year} AS year, p.employment_form, p.not_working_reason,
+                       random() AS r1, random() AS r2, random() AS r3, random() AS r4,
+                       DATE '{start}' + floor(random() * {days + 1})::int AS surveyed_on
+                FROM {q(Person._meta.db_table)} p
+                WHERE p.status = 'active' AND ({ages}) AND random() < {share}"""
+        )
+    types = "ARRAY[" + ", ".join(f"'{t}'" for t in TrainingType.values) + "]"
+    modes = "ARRAY[" + ", ".join(f"'{m}'" for m in TrainingMode.values) + "]"
+    n_types, n_modes = len(TrainingType.values), len(TrainingMode.values)
+    return f"""
+INSERT INTO {q(Survey._meta.db_table)} (person_id, year, employment_form, not_working_reason,
+    employer, wants_work, new_entrant, registered_unemployed, entrepreneurship_intention,
+    training_need, wanted_types, preferred_mode, accessibility_needs, surveyor, surveyed_on,
+    created_at, updated_at)
+SELECT x.id, x.year, x.employment_form, x.not_working_reason,
+       CASE WHEN x.employment_form IN ('1', '2') THEN '社区工厂' ELSE '' END,
+       x.employment_form = '' AND x.r1 < 0.6, p.new_entrant, p.registered_unemployed,
+       p.entrepreneurship_intention, x.r2 < 0.45,
+       CASE WHEN x.r2 < 0.45
+            THEN jsonb_build_array(({types})[1 + floor(x.r3 * {n_types})::int])
+            ELSE '[]'::jsonb END,
+       CASE WHEN x.r2 < 0.45 THEN ({modes})[1 + floor(x.r4 * {n_modes})::int] ELSE '' END,
+       '[]'::jsonb, '林专干', x.surveyed_on, now(), now()
+FROM ({" UNION ALL ".join(parts)}) x JOIN {q(Person._meta.db_table)} p ON p.id = x.id
+"""
+
+
+def ensure_followups(seed: int) -> None:
+    """The follow-ups of every final completion (as canpei.employment.followups.services
+    schedules them: 3 and 6 months after the end, clamped to the month's last day), two in three
+    of those due by today recorded (60 % employed, with an income), by one INSERT ... SELECT on
+    PostgreSQL; elsewhere through the scheduling service, recorded none."""
+    if FollowUp.objects.exists():
+        return
+    if connection.vendor != "postgresql":
+        schedule_followups()
+        return
+    q = connection.ops.quote_name
+    today = timezone.localdate()
+    months = "ARRAY[" + ", ".join(str(m) for m in settings.FOLLOWUP_MONTHS) + "]"
+    sql = f"""
+INSERT INTO {q(FollowUp._meta.db_table)} (person_id, town_id, enrollment_id, application_id,
+    months, ended_on, due_on, date, method, employed, employment_form, employer, position,
+    contract_signed, social_insurance, monthly_income, business_started, not_working_reason,
+    note, created_at, updated_at)
+SELECT y.person_id, y.town_id, y.enrollment_id, y.application_id, y.months, y.ended, y.due,
+       y.day, CASE WHEN y.day IS NULL THEN '' ELSE (ARRAY['phone', 'visit', 'employer'])[1 + floor(y.r2 * 3)::int] END,
+       CASE WHEN y.day IS NULL THEN NULL ELSE y.r3 < 0.6 END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN (1 + floor(y.r4 * 7)::int)::text ELSE '' END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN '晋江市恒安集团' ELSE '' END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN '包装工' ELSE '' END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN y.r4 < 0.7 END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN y.r5 < 0.6 END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN 1800 + 50 * floor(y.r5 * 84) END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 < 0.6 THEN false END,
+       CASE WHEN y.day IS NOT NULL AND y.r3 >= 0.6
+            THEN (ARRAY['3', '4', '5', '7'])[1 + floor(y.r4 * 4)::int] ELSE '' END,
+       '', now(), now()
+FROM (
+  SELECT x.*, CASE WHEN x.due <= DATE '{today}' AND x.r1 < 0.67
+                   THEN least(greatest(x.due + (floor(x.r2 * 11)::int - 5), x.ended), DATE '{today}')
+              END AS day
+  FROM (
+    SELECT s.*, m AS months, (s.ended + make_interval(months => m))::date AS due,
+           random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5
+    FROM (
+      SELECT e.person_id, p.town_id, e.id AS enrollment_id, NULL::bigint AS application_id,
+             c.end_date AS ended
+      FROM training_enrollment e JOIN training_trainingclass c ON c.id = e.training_class_id
+      JOIN people_person p ON p.id = e.person_id
+      WHERE e.status = 'completed' AND c.state IN ('audited', 'settled')
+      UNION ALL
+      SELECT a.person_id, p.town_id, NULL, a.id, a.certificate_date
+      FROM training_application a JOIN people_person p ON p.id = a.person_id
+      WHERE a.state IN ('completed', 'reimbursed') AND a.certificate_date IS NOT NULL
+    ) s CROSS JOIN unnest({months}) m
+  ) x
+) y
+"""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [((seed * 104729) % 1000) / 1000])
+        cursor.execute(sql)
+        log(f"{cursor.rowcount:,} follow-ups")
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {q(FollowUp._meta.db_table)}")
 
 
 def ensure_applications(share: float, seed: int) -> None:
@@ -296,9 +467,10 @@ def main() -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     fresh = not class_bench.TrainingClass.objects.exists() and not Person.objects.exists()
-    person_bench.ensure_data(args.persons, args.seed, args.reset)
+    ensure_persons(args.persons, args.seed, args.reset)
     class_bench.ensure_classes(classes, enrollments, args.seed, args.reset, fresh)
     ensure_applications(0.01, args.seed)
+    ensure_followups(args.seed)
     plan = ensure_plan()
     period = targets.plan_period(plan)
     city = person_bench.bench_user()
