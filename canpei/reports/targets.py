@@ -37,13 +37,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.errors import Forbidden, InvalidInput, NotFound
-from canpei.people.models import Person, Survey
+from canpei.people.models import Survey
 from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
@@ -260,19 +260,6 @@ def latest_surveys(user: User, period: Period, town: str = "") -> QuerySet[Surve
     return qs
 
 
-def _town_latest_surveys(user: User, period: Period, town: str) -> QuerySet[Survey]:
-    """latest_surveys for one town, read persons first: the town's persons on the registry and of
-    working age (by the person_town_id index), each one's latest survey by the
-    survey_one_per_person_year index (one probe a person, ORDER BY year DESC LIMIT 1), instead of
-    every survey of the city joined to the town's persons. The same rows as latest_surveys."""
-    latest = (Survey.objects.filter(person=OuterRef("pk"), year__lte=period.end.year)
-              .order_by("-year").values("pk")[:1])
-    persons = (Person.objects.filter(Q(town_id=town, status=PersonStatus.ACTIVE)
-                                     & _working_age_on(period.end, ""))
-               .annotate(latest=Subquery(latest)).values("latest"))
-    return SURVEY_TARGET_SCOPE.visible_to(user).filter(pk__in=persons)
-
-
 def covering_persons(target: Target, period: Period) -> tuple[QuerySet[Any], QuerySet[Any]]:
     """The ids of the persons who completed a training covering `target` in the period: from
     class rosters and from individual applications (two uncorrelated subqueries)."""
@@ -385,12 +372,9 @@ def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
     if town:
         visible_towns(user, town)
     enrolled, applied = covering_persons(target, period)
-    town = town or (user.town_id or "" if user.role == Role.TOWN_STAFF else "")
-    surveys = (_town_latest_surveys(user, period, town) if town
-               else latest_surveys(user, period, town))
     # Correlated (NOT EXISTS, an anti-join probing the person's own rows by index), unlike the
     # report's uncorrelated IN: a town's list reads its own persons, not the city's trainees.
-    return (surveys.filter(target.names)
+    return (latest_surveys(user, period, town).filter(target.names)
             .exclude(Exists(enrolled.filter(person_id=OuterRef("person_id"))))
             .exclude(Exists(applied.filter(person_id=OuterRef("person_id"))))
             .select_related("person", "person__town").prefetch_related("wanted_skills")
