@@ -50,8 +50,8 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Aggregate, CharField, Count, DecimalField, Expression, ExpressionWrapper, F, IntegerField, Q,
-    QuerySet, Value,
+    Aggregate, Case, CharField, Count, DecimalField, Expression, ExpressionWrapper, F, IntegerField,
+    Q, QuerySet, Value, When,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
@@ -370,48 +370,33 @@ def _key_out(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _flag(q: Q) -> Case:
+    """1 when `q` holds for the row, else 0 (summed into a count)."""
+    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
 def _completion_counts(sources: list[tuple[QuerySet[Any], _Paths]], breakdown: Breakdown
-                       ) -> dict[str, dict[str, int]]:
-    """trainee_times, free_hardship, certificates, appraised, passed per key (both sources)."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+                       ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Per key: trainee_times, free_hardship, certificates, appraised, passed (both sources), and
+    the distinct persons over both kinds of completion (a person with an enrolment and an
+    application counts once), in one query: COUNT, SUM of 0/1 flags and COUNT(DISTINCT) over a
+    UNION ALL of the two scoped queries."""
     hardship = Q()
     for flag in HARDSHIP:
         hardship |= Q(**{f"person__{flag}": True})
-    for qs, paths in sources:
-        is_class = paths is ENROLLMENT_PATHS
-        aggregates: dict[str, Any] = {
-            "trainee_times": Count("pk"),
-            "certificates": Count("pk", filter=~Q(certificate_number="")),
-        }
-        if is_class:
-            aggregates["free_hardship"] = Count("pk", filter=hardship)
-            aggregates["appraised"] = Count("pk", filter=Q(
-                appraisal_result__in=AppraisalResult.values))
-            aggregates["passed"] = Count("pk", filter=Q(appraisal_result=APPRAISAL_PASSED))
-        rows = (qs.annotate(k=breakdown.key(paths)).order_by().values("k")
-                .annotate(**aggregates))
-        for row in rows:
-            target = counts[_key_out(row.pop("k"))]
-            for name, value in row.items():
-                target[name] += value
-    return counts
-
-
-def _compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
-    return sql, tuple(params)
-
-
-def _distinct_persons(sources: list[tuple[QuerySet[Any], _Paths]], breakdown: Breakdown
-                      ) -> dict[str, int]:
-    """Distinct persons per key over both kinds of completion: COUNT(DISTINCT) over a UNION ALL
-    of the two scoped queries (a person with an enrolment and an application counts once)."""
+    zero = Value(0, output_field=IntegerField())
     parts: list[str] = []
     params: list[Any] = []
     for qs, paths in sources:
-        keyed = (qs.annotate(k=Cast(breakdown.key(paths), output_field=CharField()),
-                             p=F(paths.person))
-                 .order_by().values_list("k", "p"))
+        is_class = paths is ENROLLMENT_PATHS
+        keyed = (qs.annotate(
+            k=Cast(breakdown.key(paths), output_field=CharField()), p=F(paths.person),
+            f_cert=_flag(~Q(certificate_number="")),
+            f_hard=_flag(hardship) if is_class else zero,
+            f_appraised=(_flag(Q(appraisal_result__in=AppraisalResult.values)) if is_class
+                         else zero),
+            f_passed=_flag(Q(appraisal_result=APPRAISAL_PASSED)) if is_class else zero)
+            .order_by().values_list("k", "p", "f_cert", "f_hard", "f_appraised", "f_passed"))
         try:
             sql, part_params = _compiled(keyed)
         except EmptyResultSet:  # nothing in scope (an institution's applications)
@@ -419,12 +404,26 @@ def _distinct_persons(sources: list[tuple[QuerySet[Any], _Paths]], breakdown: Br
         parts.append(sql)
         params.extend(part_params)
     if not parts:
-        return {}
-    sql = ("SELECT u.k, COUNT(DISTINCT u.p) FROM (" + " UNION ALL ".join(parts)
+        return {}, {}
+    sql = ("SELECT u.k, COUNT(*), COUNT(DISTINCT u.p), SUM(u.f_cert), SUM(u.f_hard), "
+           "SUM(u.f_appraised), SUM(u.f_passed) FROM (" + " UNION ALL ".join(parts)
            + ") u GROUP BY u.k")
+    counts: dict[str, dict[str, int]] = {}
+    persons: dict[str, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {_key_out(k): n for k, n in cursor.fetchall()}
+        for k, times, trained, cert, hard, appraised, passed in cursor.fetchall():
+            key = _key_out(k)
+            persons[key] = trained
+            counts[key] = {"trainee_times": times, "certificates": int(cert or 0),
+                           "free_hardship": int(hard or 0), "appraised": int(appraised or 0),
+                           "passed": int(passed or 0)}
+    return counts, persons
+
+
+def _compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    return sql, tuple(params)
 
 
 class _PercentileDisc(Aggregate):
@@ -523,8 +522,7 @@ def _employment(user: Viewer, ask: _Ask, extra: str | None, as_of: dt.date,
 def _figures(user: Viewer, ask: _Ask, breakdown: Breakdown, as_of: dt.date,
              extra: str | None = None) -> dict[str, Figures]:
     sources = _completions(user, ask, extra)
-    counts = _completion_counts(sources, breakdown)
-    persons = _distinct_persons(sources, breakdown)
+    counts, persons = _completion_counts(sources, breakdown)
     employment = _employment(user, ask, extra, as_of, breakdown)
     months = tuple(settings.FOLLOWUP_MONTHS)
     figures: dict[str, Figures] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -27,9 +27,9 @@ from canpei.errors import NotFound
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, Perm, Role, has_perm, officer_may
 from canpei.institutions.models import Institution
 from canpei.institutions.selectors import institution_get
+from canpei.people.models import Survey
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to, working_age_q
-from canpei.people.surveys.selectors import survey_progress
 from canpei.reports.indicators import IndicatorFilters, indicators
 from canpei.reports.targets import TARGETS, default_plan, may_read_targets, targets_report
 from canpei.training.applications.selectors import applications_visible_to
@@ -113,20 +113,22 @@ def registry_overview(*, user: User, today: dt.date) -> RegistryOverview:
     """Persons registered, active and of working age per town the user sees (towns without a
     person are left out), with the town's survey progress of `today`'s year."""
     active = Q(status=PersonStatus.ACTIVE)
-    rows = (persons_visible_to(user).values("town_id", "town__name")
+    # Due a survey this year: active and of working age today (people.surveys.selectors'
+    # survey_progress for today's year, whose reference day is today), counted in the same pass
+    # over the persons; the survey of this year is looked up for those persons only.
+    due = active & working_age_q(today)
+    surveyed = Survey.objects.filter(person=OuterRef("pk"), year=today.year)
+    rows = (persons_visible_to(user).annotate(done=Exists(surveyed))
+            .values("town_id", "town__name")
             .annotate(total=Count("id"), active=Count("id", filter=active),
                       # Not "working_age": Person already has a property of that name.
-                      of_working_age=Count("id", filter=active & working_age_q(today)))
+                      of_working_age=Count("id", filter=due),
+                      surveyed=Count("id", filter=due & Q(done=True)))
             .order_by("town_id"))
-    progress = {p.town: p for p in survey_progress(user=user, year=today.year)}
-    towns = []
-    for row in rows:
-        town_progress = progress.get(row["town_id"])
-        towns.append(TownFigures(
-            town=row["town_id"], town_name=row["town__name"], total=row["total"],
-            active=row["active"], working_age=row["of_working_age"],
-            due=town_progress.due if town_progress else 0,
-            surveyed=town_progress.surveyed if town_progress else 0))
+    towns = [TownFigures(town=row["town_id"], town_name=row["town__name"], total=row["total"],
+                         active=row["active"], working_age=row["of_working_age"],
+                         due=row["of_working_age"], surveyed=row["surveyed"])
+             for row in rows]
     return RegistryOverview(today=today, towns=towns)
 
 
