@@ -65,6 +65,7 @@ from canpei.accounts.services import token_issue  # noqa: E402
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType  # noqa: E402
 from canpei.demo import _credit_code  # noqa: E402
 from canpei.demo.classes import PATHS  # noqa: E402
+from canpei.employment.models import FollowUp  # noqa: E402
 from canpei.institutions.models import DesignationState, Institution, InstitutionType  # noqa: E402
 from canpei.people.models import Person  # noqa: E402
 from canpei.regions.models import Region  # noqa: E402
@@ -111,8 +112,10 @@ OCCUPATIONS = [
 
 
 def _wipe_training() -> None:
-    """Empty the class tables (and nothing else): rosters, registers, inspections, history."""
+    """Empty the class tables (and nothing else): rosters, registers, inspections, history, and
+    the follow-ups of the rosters (they reference enrolments)."""
     models = [
+        FollowUp,
         Attendance,
         ClassSession,
         Inspection,

@@ -303,31 +303,6 @@ def ensure_applications(share: float, seed: int) -> None:
         )
 
 
-def _wipe_training_cascade() -> None:
-    """bench/classes.py's wipe, with CASCADE: the follow-ups (issue 10) reference enrolments, and
-    PostgreSQL refuses to truncate a referenced table alone (SQLite deletes as before)."""
-    if connection.vendor != "postgresql":
-        return _plain_wipe()
-    models = [
-        class_bench.Attendance,
-        class_bench.ClassSession,
-        class_bench.Inspection,
-        class_bench.ClassEvent,
-        class_bench.Enrollment,
-        class_bench.TrainingClass.teachers.through,
-        class_bench.TrainingClass,
-        class_bench.ClassCodeCounter,
-    ]
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    return None
-
-
-_plain_wipe = class_bench._wipe_training
-class_bench._wipe_training = _wipe_training_cascade
-
-
 def ensure_plan() -> Plan:
     demo_plans(today=timezone.localdate())
     return targets.default_plan(timezone.localdate())
