@@ -8,7 +8,7 @@ hook where the rule says, not every save().
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 
@@ -60,3 +60,31 @@ def training_completed(*, enrollments: list[int] | None = None,
         raise RuntimeError("training_completed must run inside the transaction that completed them")
     for receiver in _training_completed:
         receiver(enrollment_ids, application_ids)
+
+
+# What the outcome figures read changed for these persons: a person's own fields (status, birth
+# date, gender, town, hardship flags), their surveys, enrolments (or the classes they sit in),
+# individual applications or follow-ups. The reports keep summaries of the plan's targets and of
+# the indicators per person, updated by their receivers in the writer's transaction.
+OutcomesChanged = Callable[[list[int]], None]
+
+_outcomes_changed: list[OutcomesChanged] = []
+
+
+def on_outcomes_changed(receiver: OutcomesChanged) -> None:
+    """Register `receiver` for `outcomes_changed` (once, however often ready() runs)."""
+    if receiver not in _outcomes_changed:
+        _outcomes_changed.append(receiver)
+
+
+def outcomes_changed(person_ids: Iterable[int]) -> None:
+    """Tell the receivers that what the outcome figures read changed for these persons. Every
+    service writing a person, survey, enrolment, class, application or follow-up calls it inside
+    its transaction (after its writes), so the summaries commit or roll back with the write."""
+    ids = sorted({int(pk) for pk in person_ids})
+    if not ids:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("outcomes_changed must run inside the transaction that wrote them")
+    for receiver in _outcomes_changed:
+        receiver(ids)
