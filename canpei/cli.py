@@ -550,6 +550,29 @@ def cmd_followups_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summaries_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild the reports' summaries (the targets' standings and tallies) from the records."""
+    from canpei.reports.summaries import rebuild_all
+
+    for name, written in rebuild_all().items():
+        print(f"{name}: {written}")
+    return 0
+
+
+def cmd_summaries_check(args: argparse.Namespace) -> int:
+    """Compare the reports' summaries with the live computation; exit 1 naming each difference."""
+    from canpei.reports.summaries import differences
+
+    problems = differences()
+    for problem in problems[:200]:
+        print(problem)
+    if problems:
+        print(f"汇总表与实时计算不一致：{len(problems)} 处（canpei summaries rebuild 可重建）")
+        return 1
+    print("汇总表与实时计算一致")
+    return 0
+
+
 def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
                   func: Callable[[argparse.Namespace], int], *, help: str) -> argparse.ArgumentParser:
     """The subcommand `name FILE`, run by `func`; its --help describes it with `func`'s docstring
@@ -673,6 +696,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "individual application, gets one follow-up per CANPEI_FOLLOWUP_MONTHS, due "
                     "that many calendar months after the end. Idempotent: only missing ones are "
                     "added.").set_defaults(func=cmd_followups_schedule)
+
+    summaries = sub.add_parser("summaries", help="the reports' summary tables (targets by town)")
+    summaries_sub = summaries.add_subparsers(dest="summaries_command", required=True)
+    summaries_sub.add_parser(
+        "rebuild", help="recompute every summary from the records (after a bulk load or restore)",
+        description=cmd_summaries_rebuild.__doc__).set_defaults(func=cmd_summaries_rebuild)
+    summaries_sub.add_parser(
+        "check", help="compare the summaries with the live computation; exit 1 on a difference",
+        description=cmd_summaries_check.__doc__).set_defaults(func=cmd_summaries_check)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)

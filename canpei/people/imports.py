@@ -454,6 +454,8 @@ def _write_rest(*, actor: User, entries: list[AuditItem],
         person.updated_at = now
     Person.objects.bulk_update([p for p, _d in to_update], UPDATE_FIELDS, batch_size=1000)
     hooks.person_moved({p.pk: p.town_id for p, diff in to_update if "town" in diff})
+    # New persons have no survey or training yet: only the updated ones can change a figure.
+    hooks.outcomes_changed(ids)
     updated = [{"id": p.pk, "diff": diff} for p, diff in to_update]
     entries = entries + [_audit_entry(AuditAction.PERSON_UPDATE, "导入修改人员", updated[start:start + AUDIT_BATCH])
                          for start in range(0, len(updated), AUDIT_BATCH)]

@@ -332,6 +332,7 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
         _save_unique(locked)
         if "town" in changes:
             hooks.person_moved({locked.pk: locked.town_id})
+        hooks.outcomes_changed([locked.pk])
         audit_record(actor=actor, action=AuditAction.PERSON_UPDATE, obj=locked,
                      summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
     return locked
@@ -353,6 +354,7 @@ def person_change_status(*, actor: User, person: Person, status: str, comment: s
         locked.status = status
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "updated_at"])
+        hooks.outcomes_changed([locked.pk])
         audit_record(actor=actor, action=AuditAction.PERSON_STATUS, obj=locked,
                      summary=f"人员 #{locked.pk} 状态变更",
                      changes={"diff": {"status": [before, status]}, "comment": comment.strip()})

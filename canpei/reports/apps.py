@@ -6,8 +6,12 @@ class ReportsConfig(AppConfig):
     verbose_name = "统计与报表"
 
     def ready(self) -> None:
+        from canpei import hooks
         from canpei.reports import exports, indicator_exports
+        from canpei.reports.summaries.targets import refresh_target_persons
         from canpei.spreadsheets.registry import register_export
+
+        hooks.on_outcomes_changed(refresh_target_persons)
 
         for export in exports.EXPORTS + indicator_exports.EXPORTS:
             register_export(export)

@@ -25,3 +25,49 @@ class Plan(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---- the targets' summary (canpei.reports.summaries.targets) ------------------------------------
+# Kept by the writers' transactions (hooks.outcomes_changed), so the targets page, the uncovered
+# lists and the home pages read a few rows instead of a million persons. The live computation in
+# canpei.reports.targets stays the definition; tests compare the two after random writes.
+
+class TargetStanding(models.Model):
+    """Where one person stands in one plan's three targets over its whole period: named by a
+    target (`named_N`) and, of those, covered (`covered_N`). Only persons named by at least one
+    target have a row. Person and survey are plain references (no database constraint, nothing
+    cascades): a row disappears only when a refresh finds the person no longer named, so the
+    tallies are always corrected with it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    survey = models.ForeignKey("people.Survey", on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    town = models.CharField(max_length=12)
+    named_1 = models.BooleanField(default=False)
+    named_2 = models.BooleanField(default=False)
+    named_3 = models.BooleanField(default=False)
+    covered_1 = models.BooleanField(default=False)
+    covered_2 = models.BooleanField(default=False)
+    covered_3 = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "person"],
+                                               name="target_standing_once")]
+        indexes = [models.Index(fields=["plan", "town", "person"], name="target_standing_town")]
+
+
+class TargetTally(models.Model):
+    """Per plan, town and target: the population and those of it covered (sums of the
+    standings, kept in step with them by every refresh)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    town = models.CharField(max_length=12)
+    target = models.PositiveSmallIntegerField()
+    population = models.IntegerField(default=0)
+    covered = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "town", "target"],
+                                               name="target_tally_once")]
