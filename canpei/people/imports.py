@@ -515,6 +515,7 @@ def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Perso
                                .values_list("id_hash", "pk"))
                 for person in batch:
                     person.pk = by_hash[person.id_hash]
+            hooks.persons_added(p.pk for p in batch)
             created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1],
                                                              comparable=False)}
                        for p, (_values, numbers) in zip(batch, pending)]

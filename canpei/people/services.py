@@ -299,6 +299,7 @@ def person_create(*, actor: User, data: dict[str, Any]) -> Person:
     with transaction.atomic():
         _check_unique(person)
         _save_unique(person)
+        hooks.persons_added([person.pk])
         audit_record(actor=actor, action=AuditAction.PERSON_CREATE, obj=person,
                      summary=f"登记人员 #{person.pk}", changes={"after": person_snapshot(person)})
     return person

@@ -71,3 +71,35 @@ class TargetTally(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "town", "target"],
                                                name="target_tally_once")]
+
+
+# ---- the registry's summary (canpei.reports.summaries.registry) ---------------------------------
+
+class RegistryStanding(models.Model):
+    """What the registry overview counts of one person, as last summarised: town, gender, month
+    of birth, on the registry or not, and the years they were surveyed ("2025,2026")."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.DO_NOTHING,
+                                  db_constraint=False, primary_key=True, related_name="+")
+    town = models.CharField(max_length=12)
+    gender = models.CharField(max_length=1)
+    birth_month = models.DateField()
+    active = models.BooleanField()
+    years = models.CharField(max_length=200, blank=True)
+
+
+class RegistryCell(models.Model):
+    """Persons per town, gender, month of birth and status (`year` 0), and of them those
+    surveyed in `year`: the registry overview sums these, and counts the two months of birth
+    that straddle the working-age bounds from the persons themselves."""
+
+    town = models.CharField(max_length=12)
+    gender = models.CharField(max_length=1)
+    birth_month = models.DateField()
+    active = models.BooleanField()
+    year = models.PositiveSmallIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["year", "town", "gender", "birth_month", "active"], name="registry_cell_once")]

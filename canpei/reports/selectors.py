@@ -30,7 +30,9 @@ from canpei.institutions.selectors import institution_get
 from canpei.people.models import Survey
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to, working_age_q
+from canpei.regions.models import Region
 from canpei.reports.indicators import IndicatorFilters, indicators
+from canpei.reports.summaries.registry import town_counts
 from canpei.reports.targets import TARGETS, default_plan, may_read_targets, targets_report
 from canpei.training.applications.selectors import applications_visible_to
 from canpei.training.classes.selectors import (
@@ -109,9 +111,18 @@ class Dashboard:
     groups: list[WorkGroup] = field(default_factory=list)
 
 
-def registry_overview(*, user: User, today: dt.date) -> RegistryOverview:
+def registry_overview(*, user: User, today: dt.date, live: bool = False) -> RegistryOverview:
     """Persons registered, active and of working age per town the user sees (towns without a
-    person are left out), with the town's survey progress of `today`'s year."""
+    person are left out), with the town's survey progress of `today`'s year: from the registry's
+    summary (canpei.reports.summaries.registry), or counted from the persons with `live=True`."""
+    if not live:
+        counts = town_counts(user, today)
+        names = dict(Region.objects.filter(code__in=list(counts)).values_list("code", "name"))
+        return RegistryOverview(today=today, towns=[
+            TownFigures(town=code, town_name=names.get(code, code), total=c["total"],
+                        active=c["active"], working_age=c["working_age"], due=c["working_age"],
+                        surveyed=c["surveyed"])
+            for code, c in sorted(counts.items()) if c["total"]])
     active = Q(status=PersonStatus.ACTIVE)
     # Due a survey this year: active and of working age today (people.surveys.selectors'
     # survey_progress for today's year, whose reference day is today), counted in the same pass

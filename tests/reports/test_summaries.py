@@ -15,6 +15,7 @@ import pytest
 
 from canpei.errors import ServiceError
 from canpei.reports import targets
+from canpei.reports.selectors import registry_overview
 from canpei.reports.summaries import differences, rebuild_all
 from tests.conftest import ANHAI, CIZAO
 from tests.employment.fixtures import GOOD_RECORD
@@ -48,6 +49,9 @@ def agree(users: Any, plan: Any) -> None:
     plan.refresh_from_db()  # a step may have moved its period
     assert differences() == []
     for user in (users.city_admin, users.town_staff):
+        kept_registry = registry_overview(user=user, today=TODAY)
+        live_registry = registry_overview(user=user, today=TODAY, live=True)
+        assert kept_registry.towns == live_registry.towns
         assert figures(targets.targets_report(user=user, plan=plan)) == figures(
             targets.targets_report(user=user, plan=plan, live=True)
         )
@@ -257,4 +261,63 @@ def test_a_rebuild_gives_what_the_writes_kept(
     rebuild_all()
     assert tallies() == kept
     assert standings() == kept_standings
+    assert differences() == []
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        dt.date(2026, 1, 31),
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 1),
+        dt.date(2026, 7, 15),
+        dt.date(2024, 2, 29),
+    ],
+)
+def test_the_registry_counts_both_sides_of_the_working_age_bounds(
+    users: Any, today: dt.date
+) -> None:
+    """Persons born on each bound of the working-age range and a day either side, of both
+    genders: the months straddling the bounds are counted from the persons, the rest from the
+    cells, and the total is the live count exactly."""
+    from canpei.people.rules import Gender, working_age_birth_range
+    from canpei.people.services import person_create
+    from canpei.people.surveys.services import survey_create
+    from tests.conftest import make_id, person_data
+
+    serial = iter(range(10, 99))
+    births = []
+    for gender in (Gender.MALE, Gender.FEMALE):
+        after, until = working_age_birth_range(gender, today)
+        for day in (
+            after - dt.timedelta(days=1),
+            after,
+            after + dt.timedelta(days=1),
+            until - dt.timedelta(days=1),
+            until,
+        ):
+            births.append((gender, day))
+        births.append((gender, until + dt.timedelta(days=1)))
+        births.append((gender, dt.date(today.year - 30, today.month, 1)))
+    for n, (gender, day) in enumerate(births):
+        digit = 1 if gender == Gender.MALE else 2
+        number = make_id(f"350582{day:%Y%m%d}{next(serial):02d}{digit}")
+        person = person_create(
+            actor=users.city_admin,
+            data=person_data(
+                id_number=number,
+                cert_number=number + "42",
+                town=ANHAI if n % 2 else CIZAO,
+                name="界" + "一二三四五六七八九十"[n % 10],
+            ),
+        )
+        if n % 3 == 0 and today <= TODAY:
+            survey_create(
+                actor=users.city_admin,
+                data={"person": person.pk, "year": today.year, "surveyed_on": today},
+            )
+    kept = registry_overview(user=users.city_admin, today=today)
+    live = registry_overview(user=users.city_admin, today=today, live=True)
+    assert kept.towns == live.towns
+    assert kept.totals.working_age == live.totals.working_age > 0
     assert differences() == []

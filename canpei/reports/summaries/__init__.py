@@ -11,9 +11,10 @@ from django.db import transaction
 
 
 def _parts() -> list[tuple[str, Callable[[], object], Callable[[], list[str]]]]:
-    from canpei.reports.summaries import targets
+    from canpei.reports.summaries import registry, targets
 
-    return [("targets", targets.rebuild_targets, targets.target_differences)]
+    return [("targets", targets.rebuild_targets, targets.target_differences),
+            ("registry", registry.rebuild_registry, registry.registry_differences)]
 
 
 def rebuild_all() -> dict[str, object]:
