@@ -98,8 +98,14 @@ class RegistryCell(models.Model):
     birth_month = models.DateField()
     active = models.BooleanField()
     year = models.PositiveSmallIntegerField()
+    # Cells come in two grains: by month of birth, and by year of birth (birth_month is then
+    # 1 January), so that a sum over decades of births reads a few rows a town.
+    whole_year = models.BooleanField(default=False)
     n = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["year", "town", "gender", "birth_month", "active"], name="registry_cell_once")]
+            fields=["year", "town", "gender", "birth_month", "active", "whole_year"],
+            name="registry_cell_once")]
+        indexes = [models.Index(fields=["whole_year", "year", "active", "gender", "birth_month"],
+                                name="registry_cell_read")]

@@ -278,7 +278,7 @@ def dashboard_for(*, user: User, today: dt.date) -> Dashboard:
 def followup_worklist(*, user: User, today: dt.date, referrals: bool = False) -> list[WorkGroup]:
     """Follow-ups due this month and overdue in the user's scope (a town, or the city), and for
     the employment service centre the job referrals still pending."""
-    counts = followup_counts(user=user, today=today)
+    counts = followup_counts(user=user, today=today, done=False)
     group = (WorkGroup(_("就业跟踪与服务"))
              .add(_("本月应跟踪"), counts.due_this_month, "followup_list", status="due")
              .add(_("逾期未跟踪"), counts.overdue, "followup_list", status="overdue"))

@@ -108,11 +108,18 @@ def _aggregates(today: dt.date) -> dict[str, Any]:
             "done": Count("id", filter=status_q("done", today))}
 
 
-def followup_counts(*, user: Viewer, today: dt.date) -> FollowUpCounts:
-    """The user's worklist in three numbers (home pages link each to /employment?status=…)."""
-    row = followups_visible_to(user).aggregate(**_aggregates(today))
+def followup_counts(*, user: Viewer, today: dt.date, done: bool = True) -> FollowUpCounts:
+    """The user's worklist in three numbers (home pages link each to /employment?status=…).
+    The open ones are counted over the unrecorded follow-ups due by the month's end only (a
+    partial index holds exactly those); `done=False` leaves the recorded ones uncounted (0),
+    as the home pages, which show only what is left to do, ask."""
+    visible = followups_visible_to(user)
+    # Counting due_on alone, so the partial index answers without reading the rows.
+    row = visible.filter(date__isnull=True, due_on__lte=month_end(today)).aggregate(
+        due_this_month=Count("due_on", filter=Q(due_on__gte=today)),
+        overdue=Count("due_on", filter=Q(due_on__lt=today)))
     return FollowUpCounts(due_this_month=row["due_this_month"], overdue=row["overdue"],
-                          done=row["done"])
+                          done=visible.filter(status_q("done", today)).count() if done else 0)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ PERSONS = 0  # RegistryCell.year of the persons themselves
 CELL_SCOPE = ScopePaths(model=RegistryCell, permission=Perm.PERSON_BROWSE, town="town")
 STANDING_PERSON_SCOPE = ScopePaths(model=Person, permission=Perm.PERSON_BROWSE, town="town_id")
 
-Key = tuple[str, str, dt.date, bool, int]  # town, gender, birth month, active, year
+# town, gender, birth month (1 January of the birth year when whole_year), active, year,
+# whole_year
+Key = tuple[str, str, dt.date, bool, int, bool]
 
 
 def _month(day: dt.date) -> dt.date:
@@ -46,9 +48,19 @@ def _month(day: dt.date) -> dt.date:
 
 
 def _keys(town: str, gender: str, birth_month: dt.date, active: bool, years: str) -> list[Key]:
-    keys: list[Key] = [(town, gender, birth_month, active, PERSONS)]
-    keys += [(town, gender, birth_month, active, int(y)) for y in years.split(",") if y]
-    return keys
+    """The cells a person counts in: by month and by year of birth, as a person and for every
+    year they were surveyed."""
+    counted = [PERSONS] + [int(y) for y in years.split(",") if y]
+    january = birth_month.replace(month=1)
+    return [key for year in counted for key in (
+        (town, gender, birth_month, active, year, False),
+        (town, gender, january, active, year, True))]
+
+
+def _grains(town: str, gender: str, birth_month: dt.date, active: bool, year: int
+            ) -> list[Key]:
+    return [(town, gender, birth_month, active, year, False),
+            (town, gender, birth_month.replace(month=1), active, year, True)]
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -89,8 +101,9 @@ def registry_persons_added(person_ids: Iterable[int]) -> None:
             for row in (RegistryStanding.objects.filter(pk__in=chunk)
                         .values("town", "gender", "birth_month", "active")
                         .annotate(n=Count("pk")).order_by()):
-                delta[(row["town"], row["gender"], row["birth_month"], row["active"],
-                       PERSONS)] += row["n"]
+                for key in _grains(row["town"], row["gender"], row["birth_month"],
+                                   row["active"], PERSONS):
+                    delta[key] += row["n"]
             add_to_cells(delta)
 
 
@@ -150,11 +163,11 @@ def add_to_cells(delta: Counter[Key]) -> None:
     """Add `delta` to the cells, creating the missing ones (one upsert a cell, in key order, so
     two writers never wait on each other's cells in opposite orders)."""
     table = RegistryCell._meta.db_table
-    sql = (f"INSERT INTO {table} (town, gender, birth_month, active, year, n) "  # noqa: S608
-           "VALUES (%s, %s, %s, %s, %s, %s) "
-           "ON CONFLICT (year, town, gender, birth_month, active) "
+    sql = (f"INSERT INTO {table} (town, gender, birth_month, active, year, whole_year, n) "  # noqa: S608
+           "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+           "ON CONFLICT (year, town, gender, birth_month, active, whole_year) "
            f"DO UPDATE SET n = {table}.n + excluded.n")
-    rows = [(*key[:4], key[4], change) for key, change in sorted(delta.items()) if change]
+    rows = [(*key, change) for key, change in sorted(delta.items()) if change]
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
@@ -183,16 +196,20 @@ def rebuild_registry() -> int:
         cells: Counter[Key] = Counter()
         for row in (RegistryStanding.objects.values("town", "gender", "birth_month", "active")
                     .annotate(n=Count("pk")).order_by()):
-            cells[(row["town"], row["gender"], row["birth_month"], row["active"], PERSONS)] = row["n"]
+            for key in _grains(row["town"], row["gender"], row["birth_month"], row["active"],
+                               PERSONS):
+                cells[key] += row["n"]
         for row in (RegistryStanding.objects.filter(person_id__in=Survey.objects.values("person_id"))
                     .values("town", "gender", "birth_month", "active", "years")
                     .annotate(n=Count("pk")).order_by()):
             for year in row["years"].split(","):
                 if year:
-                    cells[(row["town"], row["gender"], row["birth_month"], row["active"],
-                           int(year))] += row["n"]
+                    for key in _grains(row["town"], row["gender"], row["birth_month"],
+                                       row["active"], int(year)):
+                        cells[key] += row["n"]
         RegistryCell.objects.bulk_create(
-            [RegistryCell(town=k[0], gender=k[1], birth_month=k[2], active=k[3], year=k[4], n=n)
+            [RegistryCell(town=k[0], gender=k[1], birth_month=k[2], active=k[3], year=k[4],
+                          whole_year=k[5], n=n)
              for k, n in sorted(cells.items()) if n], batch_size=2000)
     return written
 
@@ -210,7 +227,8 @@ def town_counts(user: Viewer, today: dt.date) -> dict[str, dict[str, int]]:
         counts.setdefault(town, {"total": 0, "active": 0, "working_age": 0, "surveyed": 0})
         counts[town][what] += n
 
-    for row in (cells.filter(year=PERSONS).values("town", "active").annotate(n=Sum("n"))
+    for row in (cells.filter(year=PERSONS, whole_year=True).values("town", "active")
+                .annotate(n=Sum("n"))
                 .order_by()):
         add(row["town"], "total", row["n"])
         if row["active"]:
@@ -222,12 +240,17 @@ def town_counts(user: Viewer, today: dt.date) -> dict[str, dict[str, int]]:
         whole_from = _next_month(after)            # the month after `after`'s own
         whole_to = _month(until) if _is_month_end(until) else _previous_month(until)
         if whole_from <= whole_to:
-            inside |= Q(gender=gender, birth_month__gte=whole_from, birth_month__lte=whole_to)
-        straddling |= Q(gender=gender, birth_date__gt=after, birth_date__lte=until) & (
-            Q(birth_date__lt=whole_from) | Q(birth_date__gt=_month_end(whole_to)))
-    for cell in (cells.filter(inside, active=True, year__in=(PERSONS, today.year))
-                 .values("town", "year").annotate(n=Sum("n")).order_by()):
+            inside |= _whole(gender, whole_from, whole_to)
+        # Plain ranges of the (gender, birth_date) index: after's month from the day after,
+        # and until's month up to until when it does not end it (one range if they coincide).
+        for low, high in _straddling(after, until, whole_from, whole_to):
+            straddling |= Q(gender=gender, birth_date__gt=low, birth_date__lte=high)
+    wanted = (cells.filter(inside, active=True, year__in=(PERSONS, today.year)) if inside
+              else cells.none())
+    for cell in wanted.values("town", "year").annotate(n=Sum("n")).order_by():
         add(cell["town"], "working_age" if cell["year"] == PERSONS else "surveyed", cell["n"])
+    if not straddling:  # both bounds fall on month ends: the cells hold everything
+        return counts
     surveyed = Survey.objects.filter(person=OuterRef("pk"), year=today.year)
     for person in (STANDING_PERSON_SCOPE.visible_to(user).filter(straddling,
                                                                status=PersonStatus.ACTIVE)
@@ -236,6 +259,36 @@ def town_counts(user: Viewer, today: dt.date) -> dict[str, dict[str, int]]:
         add(person["town_id"], "working_age", person["n"])
         add(person["town_id"], "surveyed", person["s"])
     return counts
+
+
+def _whole(gender: str, first: dt.date, last: dt.date) -> Q:
+    """The cells of the whole months [first, last] of birth: whole years by their year cells,
+    the months around them by their month cells."""
+    first_year = first.year if first.month == 1 else first.year + 1
+    last_year = last.year if last.month == 12 else last.year - 1
+    if first_year > last_year:
+        return Q(gender=gender, whole_year=False, birth_month__gte=first, birth_month__lte=last)
+    q = Q(gender=gender, whole_year=True, birth_month__gte=dt.date(first_year, 1, 1),
+          birth_month__lte=dt.date(last_year, 1, 1))
+    if first < dt.date(first_year, 1, 1):
+        q |= Q(gender=gender, whole_year=False, birth_month__gte=first,
+               birth_month__lt=dt.date(first_year, 1, 1))
+    if last >= dt.date(last_year + 1, 1, 1):
+        q |= Q(gender=gender, whole_year=False, birth_month__gte=dt.date(last_year + 1, 1, 1),
+               birth_month__lte=last)
+    return q
+
+
+def _straddling(after: dt.date, until: dt.date, whole_from: dt.date, whole_to: dt.date
+                ) -> list[tuple[dt.date, dt.date]]:
+    """The birth dates in (after, until] outside the whole months [whole_from, end of whole_to],
+    as (exclusive low, inclusive high) ranges."""
+    if whole_from > whole_to:
+        return [(after, until)]
+    ranges = [(after, whole_from - dt.timedelta(days=1))]
+    if _month_end(whole_to) < until:
+        ranges.append((_month_end(whole_to), until))
+    return [(low, high) for low, high in ranges if low < high]
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -270,7 +323,8 @@ def registry_differences() -> list[str]:
             expected[key] += 1
     kept: Counter[Key] = Counter()
     for cell in RegistryCell.objects.all():
-        kept[(cell.town, cell.gender, cell.birth_month, cell.active, cell.year)] += cell.n
+        kept[(cell.town, cell.gender, cell.birth_month, cell.active, cell.year,
+              cell.whole_year)] += cell.n
     return [f"registry cell {key}: kept {kept.get(key, 0)} live {expected.get(key, 0)}"
             for key in sorted(set(expected) | set(kept))
             if kept.get(key, 0) != expected.get(key, 0)]
