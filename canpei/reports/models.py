@@ -43,7 +43,7 @@ class TargetStanding(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False,
                                related_name="+")
     survey = models.ForeignKey("people.Survey", on_delete=models.DO_NOTHING, db_constraint=False,
-                               related_name="+")
+                               related_name="target_standings")
     town = models.CharField(max_length=12)
     named_1 = models.BooleanField(default=False)
     named_2 = models.BooleanField(default=False)
@@ -55,7 +55,12 @@ class TargetStanding(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "person"],
                                                name="target_standing_once")]
-        indexes = [models.Index(fields=["plan", "town", "person"], name="target_standing_town")]
+        indexes = [models.Index(fields=["plan", "town", "person"], name="target_standing_town")] + [
+            # Each target's uncovered persons of a town, in person order: the uncovered lists.
+            models.Index(fields=["plan", "town", "person"],
+                         condition=models.Q(**{f"named_{n}": True, f"covered_{n}": False}),
+                         name=f"target_standing_open_{n}")
+            for n in (1, 2, 3)]
 
 
 class TargetTally(models.Model):

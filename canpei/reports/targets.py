@@ -397,14 +397,20 @@ def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
     if year is None and not live:
         # The plan's standings (kept by every write): the named and uncovered persons' latest
         # surveys, within the reader's scope as ever.
-        standing = TargetStanding.objects.filter(
-            plan=plan, **{f"named_{target.number}": True, f"covered_{target.number}": False})
+        # The scope is applied to the standings, whose town is the person's (kept by every
+        # move): town staff read their own town's, the city-wide readers every town's.
+        # Joined from the standings and ordered by them (town, person: a partial index per
+        # target holds exactly the uncovered, in that order).
+        standing = {"target_standings__plan": plan,
+                    f"target_standings__named_{target.number}": True,
+                    f"target_standings__covered_{target.number}": False}
+        if user.role == Role.TOWN_STAFF:
+            standing["target_standings__town"] = user.town_id or ""
         if town:
-            standing = standing.filter(town=town)
-        return (SURVEY_TARGET_SCOPE.visible_to(user)
-                .filter(pk__in=standing.values("survey_id"))
+            standing["target_standings__town"] = town
+        return (Survey.objects.filter(**standing)
                 .select_related("person", "person__town").prefetch_related("wanted_skills")
-                .order_by("person__town_id", "person_id"))
+                .order_by("target_standings__town", "target_standings__person_id"))
     enrolled, applied = covering_persons(target, period)
     # Correlated (NOT EXISTS, an anti-join probing the person's own rows by index), unlike the
     # report's uncorrelated IN: a town's list reads its own persons, not the city's trainees.
