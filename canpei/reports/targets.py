@@ -28,7 +28,10 @@ The rules, written down once (tests/reports/test_targets.py checks each on a han
   they read reports, get no targets: the targets are lists of persons, and an institution sees
   persons only through its own rosters. The officers see none.
 
-Everything is counted in the database, per town in one aggregate query for the three targets.
+The live count is one aggregate query per town for the three targets (`live=True`, and every
+report of one year of a plan). A plan's whole period is read from its summary
+(canpei.reports.summaries.targets: each named person's standing and per town the tallies), which
+every write keeps equal to the live count in its own transaction.
 """
 
 from __future__ import annotations
