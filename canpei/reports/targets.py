@@ -51,7 +51,7 @@ from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.reports.indicators import FINAL_CLASS_STATES
-from canpei.reports.models import Plan, TargetStanding, TargetTally
+from canpei.reports.models import Plan, TargetTally
 from canpei.training.models import (
     Application, ApplicationState, Enrollment, EnrollmentStatus,
 )
