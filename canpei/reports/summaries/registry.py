@@ -168,8 +168,19 @@ def add_to_cells(delta: Counter[Key]) -> None:
            "ON CONFLICT (year, town, gender, birth_month, active, whole_year) "
            f"DO UPDATE SET n = {table}.n + excluded.n")
     rows = [(*key, change) for key, change in sorted(delta.items()) if change]
-    if rows:
-        with connection.cursor() as cursor:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for them all: the columns as arrays, unnested into rows.
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table} (town, gender, birth_month, active, year, whole_year, n) "  # noqa: S608
+                "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::date[], %s::boolean[], "
+                "%s::smallint[], %s::boolean[], %s::integer[]) "
+                "ON CONFLICT (year, town, gender, birth_month, active, whole_year) "
+                f"DO UPDATE SET n = {table}.n + excluded.n", columns)
+        else:
             cursor.executemany(sql, rows)
 
 
