@@ -6,8 +6,13 @@ class ReportsConfig(AppConfig):
     verbose_name = "统计与报表"
 
     def ready(self) -> None:
+        from canpei import hooks
         from canpei.reports import exports, indicator_exports
+        from canpei.reports.summaries.indicators import refresh_indicator_persons
         from canpei.spreadsheets.registry import register_export
+
+        # The indicators' summary follows every write of what they read, in its transaction.
+        hooks.on_outcomes_changed(refresh_indicator_persons)
 
         for export in exports.EXPORTS + indicator_exports.EXPORTS:
             register_export(export)
