@@ -102,11 +102,20 @@ def test_the_summary_equals_live_on_the_hand_built_set(users: Any, data: DataSet
 
 def test_a_refresh_of_everyone_changes_nothing(users: Any, data: DataSet) -> None:
     rebuild_indicators(as_of=AS_OF)
-    cells = sorted(IndicatorCell.objects.values_list("scope", "year", "breakdown", "key",
-                                                     "trained", "trainee_times"))
+    cells = sorted(
+        IndicatorCell.objects.values_list(
+            "scope", "year", "breakdown", "key", "trained", "trainee_times"
+        )
+    )
     hooks.outcomes_changed([p.pk for p in data.persons.values()])
-    assert sorted(IndicatorCell.objects.values_list("scope", "year", "breakdown", "key",
-                                                    "trained", "trainee_times")) == cells
+    assert (
+        sorted(
+            IndicatorCell.objects.values_list(
+                "scope", "year", "breakdown", "key", "trained", "trainee_times"
+            )
+        )
+        == cells
+    )
 
 
 def test_raw_writes_then_a_refresh_of_their_persons(users: Any, data: DataSet) -> None:
@@ -138,7 +147,9 @@ def test_the_clock_advances_to_the_later_day(users: Any, data: DataSet) -> None:
         assert IndicatorClock.objects.get().as_of == later
         agree(users, later, SHAPES)
     # An earlier day than the clock's is computed live.
-    assert summary_indicators(user=users.city_admin, filters=IndicatorFilters(), as_of=AS_OF) is None
+    assert (
+        summary_indicators(user=users.city_admin, filters=IndicatorFilters(), as_of=AS_OF) is None
+    )
     assert advance_clock(AS_OF) is True and IndicatorClock.objects.get().as_of == later
 
 
@@ -252,8 +263,12 @@ def test_the_summary_stays_equal_to_live_after_random_writes(
         data = (
             good_record(monthly_income=str(rng.choice([1800, 2500, 3200, 4100])))
             if employed
-            else {"method": "phone", "employed": False, "not_working_reason": "4",
-                  "date": today.isoformat()}
+            else {
+                "method": "phone",
+                "employed": False,
+                "not_working_reason": "4",
+                "date": today.isoformat(),
+            }
         )
         followups.followup_record(actor=users.employment_service, followup=followup, data=data)
         _announce([followup.person_id])
@@ -279,20 +294,33 @@ def test_the_summary_stays_equal_to_live_after_random_writes(
         clerk = users.town_staff if person.town_id == ANHAI else users.other_town_staff
         a = application_create(
             actor=clerk,
-            data={"person": person.pk, "kind": "self_directed", "institution_name": "外地学校",
-                  "training_type": "employment_skills", "occupation": "电子商务师",
-                  "level": rng.choice(["junior", "technician"]),
-                  "planned_start": (today - dt.timedelta(days=100)).isoformat(),
-                  "planned_end": (today - dt.timedelta(days=50)).isoformat(),
-                  "amount_requested": "1500", "reason": "自学"},
+            data={
+                "person": person.pk,
+                "kind": "self_directed",
+                "institution_name": "外地学校",
+                "training_type": "employment_skills",
+                "occupation": "电子商务师",
+                "level": rng.choice(["junior", "technician"]),
+                "planned_start": (today - dt.timedelta(days=100)).isoformat(),
+                "planned_end": (today - dt.timedelta(days=50)).isoformat(),
+                "amount_requested": "1500",
+                "reason": "自学",
+            },
         )
-        application_transition(application=a, actor=users.city_admin, action="approve",
-                               comment="", data={})
         application_transition(
-            application=a, actor=clerk, action="complete", comment="",
-            data={"certificate_type": "training", "certificate_number": f"ZS{a.pk}",
-                  "certificate_date": (today - dt.timedelta(days=rng.choice([40, 400]))).isoformat(),
-                  "certificate_issuer": "人社局"},
+            application=a, actor=users.city_admin, action="approve", comment="", data={}
+        )
+        application_transition(
+            application=a,
+            actor=clerk,
+            action="complete",
+            comment="",
+            data={
+                "certificate_type": "training",
+                "certificate_number": f"ZS{a.pk}",
+                "certificate_date": (today - dt.timedelta(days=rng.choice([40, 400]))).isoformat(),
+                "certificate_issuer": "人社局",
+            },
         )
         _announce([person.pk])
 
@@ -300,12 +328,25 @@ def test_the_summary_stays_equal_to_live_after_random_writes(
         plan = Plan.objects.order_by("?").first()
         assert plan is not None
         start = today - dt.timedelta(days=rng.choice([30, 220, 800]))
-        plans.plan_update(actor=users.city_admin, plan=plan,
-                          data={"period_start": start.isoformat(),
-                                "period_end": today.isoformat()})
+        plans.plan_update(
+            actor=users.city_admin,
+            plan=plan,
+            data={"period_start": start.isoformat(), "period_end": today.isoformat()},
+        )
 
-    steps = [new_class, withdraw, complete, audit, audit, record_followup, record_followup, move,
-             hardship, application, plan_edit]
+    steps = [
+        new_class,
+        withdraw,
+        complete,
+        audit,
+        audit,
+        record_followup,
+        record_followup,
+        move,
+        hardship,
+        application,
+        plan_edit,
+    ]
     for _ in range(3):
         new_class()
     taken: list[str] = []
@@ -313,8 +354,12 @@ def test_the_summary_stays_equal_to_live_after_random_writes(
         step = rng.choice(steps)
         step()
         taken.append(step.__name__)
-        for user in (users.city_admin, users.town_staff, users.other_town_staff,
-                     users.institution_staff):
+        for user in (
+            users.city_admin,
+            users.town_staff,
+            users.other_town_staff,
+            users.institution_staff,
+        ):
             for shape in shapes:
                 try:
                     served(user, today, **shape)

@@ -73,7 +73,7 @@ COUNTS = ("trainee_times", "free_hardship", "certificates", "appraised", "passed
 EMPLOYMENT = ("due", "recorded", "employed")
 
 # How many persons one refresh handles at a time (the IN lists stay under every driver's limit).
-CHUNK = 2000
+CHUNK = 10000
 # More median groups than this in one write: recompute every median rather than list them.
 MEDIAN_GROUPS_LISTED = 5000
 
@@ -281,24 +281,34 @@ class _Deltas:
             _write_medians(touched)
 
 
+# The PostgreSQL type of each cell column, for the arrays an upsert sends.
+_PG_TYPES = {"scope": "text", "year": "integer", "breakdown": "text", "key": "text",
+             "months": "integer", "income": "numeric", "median_income": "numeric"}
+
+
 def _upsert(model: type[Any], unique: tuple[str, ...], added: tuple[str, ...],
             rows: list[tuple[Any, ...]], *, replace: bool = False) -> None:
-    """INSERT the rows, or on a clash with an existing cell add them to it (replace: set)."""
+    """INSERT the rows, or on a clash with an existing cell add them to it (replace: set).
+
+    One statement on PostgreSQL, whatever the number of rows (one array per column, unnested:
+    a VALUES list of thousands of placeholders costs more to convert than to run); elsewhere
+    (SQLite, in process) the driver's executemany of a one-row statement."""
     if not rows:
         return
     table = _q(model._meta.db_table)
     columns = unique + added
-    width = len(columns)
     sets = ", ".join(
         f"{_q(c)} = EXCLUDED.{_q(c)}" if replace else f"{_q(c)} = {table}.{_q(c)} + EXCLUDED.{_q(c)}"
         for c in added)
+    head = f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "
+    tail = f" ON CONFLICT ({', '.join(_q(c) for c in unique)}) DO UPDATE SET {sets}"
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, max(1, 5000 // width)):
-            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) VALUES {values} "
-                f"ON CONFLICT ({', '.join(_q(c) for c in unique)}) DO UPDATE SET {sets}",
-                [value for row in chunk for value in row])
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{_PG_TYPES.get(c, 'integer')}[]" for c in columns)
+            cursor.execute(head + f"SELECT * FROM unnest({arrays})" + tail,
+                           [list(column) for column in zip(*rows)])
+        else:
+            cursor.executemany(head + f"VALUES ({', '.join(['%s'] * len(columns))})" + tail, rows)
 
 
 # ---- medians ------------------------------------------------------------------------------------
