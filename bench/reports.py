@@ -84,7 +84,14 @@ from canpei.people.models import Person, Skill, Survey  # noqa: E402
 from canpei.people.rules import Gender, working_age_birth_range  # noqa: E402
 from canpei.regions.models import Region  # noqa: E402
 from canpei.reports import indicators, targets  # noqa: E402
-from canpei.reports.models import CompletionFact, FollowUpFact, Plan  # noqa: E402
+from canpei.reports.models import (  # noqa: E402
+    CompletionFact,
+    EmploymentCell,
+    FollowUpFact,
+    IncomeCell,
+    IndicatorCell,
+    Plan,
+)
 from canpei.reports.summaries import indicators as indicator_summary  # noqa: E402
 from canpei.training.models import Application, ApplicationState  # noqa: E402
 
@@ -576,7 +583,9 @@ def summary_checks(city: User, clerk: User, today: dt.date) -> None:
     print(
         f"{'indicators summary rebuild':<44} {time.perf_counter() - started:8.1f} s  "
         f"({CompletionFact.objects.count():,} completion facts, "
-        f"{FollowUpFact.objects.count():,} follow-up facts)",
+        f"{FollowUpFact.objects.count():,} follow-up facts; cells: "
+        f"{IndicatorCell.objects.count():,} indicator, {EmploymentCell.objects.count():,} "
+        f"employment, {IncomeCell.objects.count():,} income)",
         flush=True,
     )
     institution = role_users(clerk.town_id or "")["institution_staff"]

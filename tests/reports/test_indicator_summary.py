@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
@@ -374,3 +375,38 @@ def test_the_summary_stays_equal_to_live_after_random_writes(
         for user in (users.city_admin, users.town_staff, users.institution_staff):
             for shape in shapes:
                 served(user, later, **shape)
+
+
+def test_the_page_the_api_and_the_home_page_read_alike_from_the_summary(
+    users: Any, data: DataSet, api: Any, login: Any
+) -> None:
+    Plan.objects.create(
+        name="2025 年计划", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31)
+    )
+    asks = [
+        (users.city_admin, "/reports", {}),
+        (users.city_admin, "/reports", {"year": "2025"}),
+        (users.city_admin, "/reports", {"town": CIZAO}),
+        (users.town_staff, "/reports", {}),
+        (users.institution_staff, "/reports", {"year": "2025"}),
+        (users.auditor, "/", {}),
+    ]
+
+    def read() -> list[Any]:
+        found: list[Any] = []
+        for user, url, query in asks:
+            response = login(user).get(url, query)
+            assert response.status_code == 200
+            # The page as shown, but for its per-request CSRF tokens.
+            found.append(
+                re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+            )
+            found.append(api(user).get("/reports/indicators", **query).json())
+        return found
+
+    rebuild_indicators()
+    today = dt.date.today()
+    assert summary_indicators(user=users.auditor, filters=IndicatorFilters(), as_of=today)
+    summary = read()
+    IndicatorClock.objects.all().delete()  # never built: live
+    assert read() == summary
