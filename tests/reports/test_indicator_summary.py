@@ -410,3 +410,20 @@ def test_the_page_the_api_and_the_home_page_read_alike_from_the_summary(
     summary = read()
     IndicatorClock.objects.all().delete()  # never built: live
     assert read() == summary
+
+
+@pytest.mark.slow
+def test_the_demo_builds_the_summary_and_it_equals_live(db: Any) -> None:
+    from canpei.accounts.models import User
+    from canpei.demo import demo_load
+
+    demo_load(persons=600, seed=1)
+    today = dt.date.today()
+    assert IndicatorClock.objects.get().as_of == today
+    city = User.objects.get(username="city")
+    report = served(city, today)
+    assert report.total.trainee_times > 0 and any(m.due for m in report.total.employment)
+    served(city, today, year=today.year)
+    for user in User.objects.filter(role__in=["town_staff", "institution_staff", "auditor"]):
+        served(user, today)
+        served(user, today, year=today.year - 1)
