@@ -114,3 +114,116 @@ class RegistryCell(models.Model):
             name="registry_cell_once")]
         indexes = [models.Index(fields=["whole_year", "year", "active", "gender", "birth_month"],
                                 name="registry_cell_read")]
+
+
+# ---- the indicators' summary (canpei.reports.summaries.indicators) --------------------------
+# What /reports and the home pages read instead of aggregating every completion: the facts (one
+# row per completion and per follow-up of one, as the live computation sees them) and the cells
+# (their sums per scope, year and breakdown group), both kept in the writer's transaction.
+
+class CompletionFact(models.Model):
+    """One completion (a trainee-time) as the indicators count it: an enrolment or an application.
+    Ids are plain numbers, not foreign keys: a fact is a copy, replaced whenever its person is
+    refreshed, and never holds a deletion up."""
+
+    person_id = models.BigIntegerField(db_index=True)
+    enrollment_id = models.BigIntegerField(null=True, unique=True)
+    application_id = models.BigIntegerField(null=True, unique=True)
+    end_date = models.DateField(null=True)
+    year = models.SmallIntegerField(null=True)
+    town = models.CharField(max_length=12)
+    institution_id = models.BigIntegerField(null=True)
+    training_type = models.CharField(max_length=20)
+    # 0/1 flags (small integers, so that the rebuild sums them in SQL on both databases).
+    heritage = models.SmallIntegerField()
+    high_skill = models.SmallIntegerField()
+    certificate = models.SmallIntegerField()
+    hardship = models.SmallIntegerField()
+    appraised = models.SmallIntegerField()
+    passed = models.SmallIntegerField()
+
+
+class FollowUpFact(models.Model):
+    """One follow-up of a completion that counts, at a milestone of settings.FOLLOWUP_MONTHS, with
+    the completion's groups (town: the follow-up's own copied town, as the live scope reads it)."""
+
+    followup_id = models.BigIntegerField(unique=True)
+    person_id = models.BigIntegerField(db_index=True)
+    enrollment_id = models.BigIntegerField(null=True)
+    end_date = models.DateField(null=True)
+    year = models.SmallIntegerField(null=True)
+    town = models.CharField(max_length=12)
+    institution_id = models.BigIntegerField(null=True)
+    training_type = models.CharField(max_length=20)
+    heritage = models.SmallIntegerField()
+    high_skill = models.SmallIntegerField()
+    months = models.PositiveSmallIntegerField()
+    due_on = models.DateField(db_index=True)
+    recorded = models.SmallIntegerField()
+    employed = models.SmallIntegerField()
+    income = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+
+
+class IndicatorCell(models.Model):
+    """The completion counts of one group: scope ("" the city, "t:<town>", "i:<institution>"),
+    year (0 all years), breakdown (total, town, institution, type, year, plan, heritage,
+    high_skill) and key. A row whose trainee_times fell to 0 stays, and is read as absent."""
+
+    scope = models.CharField(max_length=24)
+    year = models.SmallIntegerField()
+    breakdown = models.CharField(max_length=12)
+    key = models.CharField(max_length=24)
+    trained = models.IntegerField(db_default=0)
+    trainee_times = models.IntegerField(db_default=0)
+    free_hardship = models.IntegerField(db_default=0)
+    certificates = models.IntegerField(db_default=0)
+    appraised = models.IntegerField(db_default=0)
+    passed = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "year", "breakdown", "key"],
+                                               name="indicator_cell_group")]
+
+
+class EmploymentCell(models.Model):
+    """The follow-ups of one group at one milestone due by IndicatorClock.as_of, and the median
+    income of those employed (kept from IncomeCell whenever it changes)."""
+
+    scope = models.CharField(max_length=24)
+    year = models.SmallIntegerField()
+    breakdown = models.CharField(max_length=12)
+    key = models.CharField(max_length=24)
+    months = models.PositiveSmallIntegerField()
+    due = models.IntegerField(db_default=0)
+    recorded = models.IntegerField(db_default=0)
+    employed = models.IntegerField(db_default=0)
+    median_income = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["scope", "year", "breakdown", "key", "months"], name="employment_cell_group")]
+
+
+class IncomeCell(models.Model):
+    """The incomes of the employed of one group at one milestone, as a histogram (n per income):
+    the median is read from it in income order."""
+
+    scope = models.CharField(max_length=24)
+    year = models.SmallIntegerField()
+    breakdown = models.CharField(max_length=12)
+    key = models.CharField(max_length=24)
+    months = models.PositiveSmallIntegerField()
+    income = models.DecimalField(max_digits=9, decimal_places=2)
+    n = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["scope", "year", "breakdown", "key", "months", "income"],
+            name="income_cell_group")]
+
+
+class IndicatorClock(models.Model):
+    """The one row saying up to which day the follow-ups due are counted in the cells. No row: the
+    summary was never built, and the indicators are computed live."""
+
+    as_of = models.DateField()
