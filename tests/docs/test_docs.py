@@ -105,6 +105,7 @@ def _commands() -> list[tuple[str, str]]:
             # Environment assignments before the command, and what follows a shell operator.
             code = re.sub(r"^(?:[A-Z_]+=\S+\s+)+", "", code.strip())
             code = re.split(r"\s(?:&&|\||;)\s", code)[0]
+            code = re.sub(r"^(?:ExecStart=)?\S*/\.venv/bin/canpei ", "canpei ", code)
             if code.startswith("canpei "):
                 found.append((_rel(path), code))
     return found
