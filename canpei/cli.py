@@ -95,8 +95,11 @@ def worker_needed(*, no_worker: bool) -> bool:
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    from canpei.health import start_heartbeat
     from canpei.spreadsheets import jobs
 
+    # /healthz reads the heartbeat: beat at once, then every 30 s from a thread of its own.
+    start_heartbeat()
     # Jobs a killed worker left running are failed and their files removed; files past the
     # retention period go, now and every hour (and after each job).
     jobs.recover_interrupted_jobs()
@@ -104,6 +107,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     jobs.start_periodic_sweep()
 
     call_command("db_worker", queue_name="*", interval=1, verbosity=0)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from canpei.docs import write_generated
+
+    for path, changed in write_generated(args.out):
+        print(f"{'已更新' if changed else '未改变'} {path}")
     return 0
 
 
@@ -604,6 +615,11 @@ def build_parser() -> argparse.ArgumentParser:
                    ).set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    docs = sub.add_parser("docs", help="write the generated parts of docs/ (data dictionary, "
+                          "state diagrams) from the registries and workflow tables")
+    docs.add_argument("--out", metavar="DIR", help="the docs/ directory (default: the repository's)")
+    docs.set_defaults(func=cmd_docs)
 
     demo = sub.add_parser("demo", help="deterministic synthetic Jinjiang data and one account per role")
     demo.add_argument("--persons", type=int, default=3000)

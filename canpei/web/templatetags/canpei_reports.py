@@ -31,7 +31,7 @@ def rate(percent: float | None, name: str) -> SafeString:
 def figures_cells(f: Any) -> SafeString:
     """The cells of one group of the indicators (canpei.reports.indicators.Figures)."""
     group = str(f.label)
-    parts = [format_html('<td class="num">{}</td>', intcomma(value))
+    parts: list[str] = [format_html('<td class="num">{}</td>', intcomma(value))
              for value in (f.trained, f.trainee_times, f.free_hardship, f.certificates)]
     parts.append("\n")
     parts.append(format_html('<td class="num">{}</td>', rate(
