@@ -22,10 +22,25 @@ def _setup() -> None:
     django.setup()
 
 
+# The migrations that create the reports' summary tables: a database upgraded past them (one
+# with records already) gets its summaries built right after, as `canpei summaries rebuild`.
+SUMMARY_MIGRATIONS = {("reports", "0003_summaries"), ("reports", "0004_indicator_summary")}
+
+
 def _migrate(verbosity: int = 1) -> None:
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
 
+    before = set(MigrationRecorder(connection).applied_migrations())
     call_command("migrate", interactive=False, verbosity=verbosity)
+    if SUMMARY_MIGRATIONS - before:
+        from canpei.people.models import Person
+        from canpei.reports.summaries import rebuild_all
+
+        if Person.objects.exists():
+            print("新建了统计汇总表：按现有数据重建……", flush=True)
+            rebuild_all()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -321,3 +321,33 @@ def test_the_registry_counts_both_sides_of_the_working_age_bounds(
     assert kept.towns == live.towns
     assert kept.totals.working_age == live.totals.working_age > 0
     assert differences() == []
+
+
+def test_an_upgrade_that_creates_the_summaries_builds_them_from_the_records(
+    users: Any, make_class: Callable[..., Any], monkeypatch: Any, capsys: Any
+) -> None:
+    """A database with records migrated past the summaries' migrations gets them built at once
+    (canpei migrate and canpei run), not a home page of zeros until someone runs a rebuild."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from canpei import cli
+    from canpei.reports.models import RegistryCell
+
+    make_class("audited", trainees=2)
+    RegistryCell.objects.all().delete()
+    assert differences() != []
+    applied = MigrationRecorder.applied_migrations
+    monkeypatch.setattr(
+        MigrationRecorder,
+        "applied_migrations",
+        lambda self: {k: v for k, v in applied(self).items() if k not in cli.SUMMARY_MIGRATIONS},
+    )
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: None)
+    cli._migrate(verbosity=0)
+    assert "新建了统计汇总表：按现有数据重建" in capsys.readouterr().out
+    assert differences() == []
+    # Already past them: nothing is rebuilt.
+    monkeypatch.setattr(MigrationRecorder, "applied_migrations", applied)
+    RegistryCell.objects.all().delete()
+    cli._migrate(verbosity=0)
+    assert differences() != []
