@@ -51,7 +51,7 @@ from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.reports.indicators import FINAL_CLASS_STATES
-from canpei.reports.models import Plan, TargetTally
+from canpei.reports.models import Plan, TargetStanding, TargetTally
 from canpei.training.models import (
     Application, ApplicationState, Enrollment, EnrollmentStatus,
 )
@@ -389,6 +389,28 @@ def targets_report(*, user: User, plan: Plan, year: int | None = None,
     return TargetsReport(plan=plan, period=period, towns=result, city=city)
 
 
+class StandingSurveys(QuerySet[Survey]):
+    """The uncovered persons' surveys, joined from their standings: counted from the standings
+    alone (a partial index holds exactly them), as long as nothing narrows the list further."""
+
+    count_from: QuerySet[TargetStanding] | None = None
+
+    def _clone(self) -> StandingSurveys:
+        clone: StandingSurveys = super()._clone()  # type: ignore[misc]
+        clone.count_from = self.count_from
+        return clone
+
+    def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> StandingSurveys:
+        narrowed: StandingSurveys = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
+        narrowed.count_from = None
+        return narrowed
+
+    def count(self) -> int:
+        if self.count_from is not None and self._result_cache is None:
+            return self.count_from.count()
+        return super().count()
+
+
 def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
                    year: int | None = None, live: bool = False) -> QuerySet[Survey]:
     """The persons `target` names who are not covered yet, as their latest surveys (what they
@@ -411,8 +433,10 @@ def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
             standing["target_standings__town"] = user.town_id or ""
         if town:
             standing["target_standings__town"] = town
-        return (Survey.objects.filter(**standing)
-                .select_related("person", "person__town").prefetch_related("wanted_skills")
+        surveys = StandingSurveys(model=Survey).filter(**standing)
+        surveys.count_from = TargetStanding.objects.filter(
+            **{key.removeprefix("target_standings__"): value for key, value in standing.items()})
+        return (surveys.select_related("person", "person__town").prefetch_related("wanted_skills")
                 .order_by("target_standings__town", "target_standings__person_id"))
     enrolled, applied = covering_persons(target, period)
     # Correlated (NOT EXISTS, an anti-join probing the person's own rows by index), unlike the
