@@ -427,3 +427,13 @@ def test_the_demo_builds_the_summary_and_it_equals_live(db: Any) -> None:
     for user in User.objects.filter(role__in=["town_staff", "institution_staff", "auditor"]):
         served(user, today)
         served(user, today, year=today.year - 1)
+
+
+def test_other_milestones_than_the_summarys_are_computed_live(users: Any, data: DataSet) -> None:
+    rebuild_indicators(as_of=AS_OF)
+    assert IndicatorClock.objects.get().months == "3,6"
+    f = IndicatorFilters()
+    with mock.patch("django.conf.settings.FOLLOWUP_MONTHS", (3,)):
+        assert summary_indicators(user=users.city_admin, filters=f, as_of=AS_OF) is None
+        rebuild_indicators(as_of=AS_OF)
+        assert served(users.city_admin, AS_OF).months == (3,)
