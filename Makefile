@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint ruff bench clean
+.PHONY: run test lint ruff bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # The demo is served over plain HTTP on the loopback address, so its cookies cannot be
 # "Secure", and its officer accounts sign in without the TOTP step; production keeps both
 # defaults (secure cookies behind its TLS proxy, TOTP for the three officers).
+# `make run PORT=8001 HOST=0.0.0.0` serves elsewhere than 127.0.0.1:8000.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: $(VENV)/.installed-run
 	CANPEI_SECURE_COOKIES=$${CANPEI_SECURE_COOKIES:-0} CANPEI_ADMIN_TOTP=$${CANPEI_ADMIN_TOTP:-0} \
-		$(BIN)/canpei run --demo
+		$(BIN)/canpei run --demo --host $(HOST) --port $(PORT)
 
 # ruff (lint everywhere, format on tests/ and bench/: see [tool.ruff.format] for why not canpei/)
 # and mypy over canpei/ and tests/ (pyproject.toml's [tool.mypy]).
@@ -44,6 +48,12 @@ PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The generated parts of docs/ (data dictionary, state diagrams), then the manuals' screenshots,
+# taken by the browser tests marked `screenshots` from the demo data (needs /usr/bin/chromium).
+docs: $(VENV)/.installed-test
+	$(BIN)/canpei docs
+	CANPEI_REQUIRE_BROWSER=1 $(BIN)/pytest -p no:randomly tests/browser/test_help_pages.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/persons.py

@@ -22,10 +22,25 @@ def _setup() -> None:
     django.setup()
 
 
+# The migrations that create the reports' summary tables: a database upgraded past them (one
+# with records already) gets its summaries built right after, as `canpei summaries rebuild`.
+SUMMARY_MIGRATIONS = {("reports", "0003_summaries"), ("reports", "0004_indicator_summary")}
+
+
 def _migrate(verbosity: int = 1) -> None:
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
 
+    before = set(MigrationRecorder(connection).applied_migrations())
     call_command("migrate", interactive=False, verbosity=verbosity)
+    if SUMMARY_MIGRATIONS - before:
+        from canpei.people.models import Person
+        from canpei.reports.summaries import rebuild_all
+
+        if Person.objects.exists():
+            print("新建了统计汇总表：按现有数据重建……", flush=True)
+            rebuild_all()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -95,8 +110,11 @@ def worker_needed(*, no_worker: bool) -> bool:
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    from canpei.health import start_heartbeat
     from canpei.spreadsheets import jobs
 
+    # /healthz reads the heartbeat: beat at once, then every 30 s from a thread of its own.
+    start_heartbeat()
     # Jobs a killed worker left running are failed and their files removed; files past the
     # retention period go, now and every hour (and after each job).
     jobs.recover_interrupted_jobs()
@@ -104,6 +122,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     jobs.start_periodic_sweep()
 
     call_command("db_worker", queue_name="*", interval=1, verbosity=0)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from canpei.docs import write_generated
+
+    for path, changed in write_generated(args.out):
+        print(f"{'已更新' if changed else '未改变'} {path}")
     return 0
 
 
@@ -550,6 +576,29 @@ def cmd_followups_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summaries_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild the reports' summaries (the targets' standings and tallies) from the records."""
+    from canpei.reports.summaries import rebuild_all
+
+    for name, written in rebuild_all().items():
+        print(f"{name}: {written}")
+    return 0
+
+
+def cmd_summaries_check(args: argparse.Namespace) -> int:
+    """Compare the reports' summaries with the live computation; exit 1 naming each difference."""
+    from canpei.reports.summaries import differences
+
+    problems = differences()
+    for problem in problems[:200]:
+        print(problem)
+    if problems:
+        print(f"汇总表与实时计算不一致：{len(problems)} 处（canpei summaries rebuild 可重建）")
+        return 1
+    print("汇总表与实时计算一致")
+    return 0
+
+
 def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
                   func: Callable[[argparse.Namespace], int], *, help: str) -> argparse.ArgumentParser:
     """The subcommand `name FILE`, run by `func`; its --help describes it with `func`'s docstring
@@ -581,6 +630,11 @@ def build_parser() -> argparse.ArgumentParser:
                    ).set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    docs = sub.add_parser("docs", help="write the generated parts of docs/ (data dictionary, "
+                          "state diagrams) from the registries and workflow tables")
+    docs.add_argument("--out", metavar="DIR", help="the docs/ directory (default: the repository's)")
+    docs.set_defaults(func=cmd_docs)
 
     demo = sub.add_parser("demo", help="deterministic synthetic Jinjiang data and one account per role")
     demo.add_argument("--persons", type=int, default=3000)
@@ -673,6 +727,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "individual application, gets one follow-up per CANPEI_FOLLOWUP_MONTHS, due "
                     "that many calendar months after the end. Idempotent: only missing ones are "
                     "added.").set_defaults(func=cmd_followups_schedule)
+
+    summaries = sub.add_parser("summaries", help="the reports' summary tables (targets by town)")
+    summaries_sub = summaries.add_subparsers(dest="summaries_command", required=True)
+    summaries_sub.add_parser(
+        "rebuild", help="recompute every summary from the records (after a bulk load or restore)",
+        description=cmd_summaries_rebuild.__doc__).set_defaults(func=cmd_summaries_rebuild)
+    summaries_sub.add_parser(
+        "check", help="compare the summaries with the live computation; exit 1 on a difference",
+        description=cmd_summaries_check.__doc__).set_defaults(func=cmd_summaries_check)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)

@@ -88,3 +88,28 @@ def outcomes_changed(person_ids: Iterable[int]) -> None:
         raise RuntimeError("outcomes_changed must run inside the transaction that wrote them")
     for receiver in _outcomes_changed:
         receiver(ids)
+
+
+# New persons on the registry (created one by one or imported): only the registry's summary
+# counts them until they are surveyed or trained, which announce outcomes_changed.
+PersonsAdded = Callable[[list[int]], None]
+
+_persons_added: list[PersonsAdded] = []
+
+
+def on_persons_added(receiver: PersonsAdded) -> None:
+    """Register `receiver` for `persons_added` (once, however often ready() runs)."""
+    if receiver not in _persons_added:
+        _persons_added.append(receiver)
+
+
+def persons_added(person_ids: Iterable[int]) -> None:
+    """Tell the receivers that these persons are new on the registry, inside the transaction
+    that created them."""
+    ids = sorted({int(pk) for pk in person_ids})
+    if not ids:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("persons_added must run inside the transaction that created them")
+    for receiver in _persons_added:
+        receiver(ids)

@@ -267,6 +267,9 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The manuals served under /help and written by `canpei docs`: the repository's docs/ (an
+# installation from a clone, `pip install -e .`); CANPEI_DOCS_DIR points elsewhere.
+DOCS_DIR = Path(os.environ.get("CANPEI_DOCS_DIR") or BASE_DIR.parent / "docs").resolve()
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -51,7 +51,7 @@ row and the audit entry — all in one transaction, so a refusal anywhere writes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -63,6 +63,7 @@ from canpei.accounts.roles import Role
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Conflict, Forbidden, InvalidInput
+from canpei.hooks import outcomes_changed
 from canpei.validation import TEXT_INVALID, Errors, bad_text
 
 if TYPE_CHECKING:
@@ -267,6 +268,8 @@ class Lifecycle(Generic[M]):
     hooks: Mapping[str, Hooks[M]] = field(default_factory=dict)
     snapshot: Callable[[M], dict[str, Any]] | None = None
     event_fields: Callable[[M], dict[str, Any]] | None = None
+    # The persons whose outcome figures a step of this record may change (hooks.outcomes_changed)
+    outcomes: Callable[[M], Iterable[int]] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.hooks) - set(self.workflow.steps)
@@ -321,6 +324,8 @@ class Lifecycle(Generic[M]):
             details: dict[str, Any] = {}
             for effect in hooks.effects:
                 details.update(effect(transition) or {})
+            if self.outcomes is not None:
+                outcomes_changed(self.outcomes(locked))
             extra = self.event_fields(locked) if self.event_fields else {}
             # The link and the state columns are the concrete event's own.
             row = {self.event_parent: locked, "from_state": before, "to_state": target, **extra}

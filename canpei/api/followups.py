@@ -90,12 +90,13 @@ class FollowUpIn(FollowUpRecord):
 @router.get("", response={200: FollowUpPage, **errors(401, 403, 422)})
 def followup_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                   page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: Text = "",
-                  status: Text = "", months: Text = "", year: Text = "") -> FollowUpPage:
+                  status: Text = "", months: Text = "", year: Text = "",
+                  outcome: Text = "") -> FollowUpPage:
     user = api_user(request)
     if not has_perm(user, Perm.FOLLOWUP_BROWSE):
         raise Forbidden()
     filters = selectors.FollowUpFilters.from_params(
-        {"town": town, "status": status, "months": months, "year": year})
+        {"town": town, "status": status, "months": months, "year": year, "outcome": outcome})
     count, rows = paginate(selectors.followup_list(user=user, filters=filters), page, page_size)
     return FollowUpPage(count=count, results=[followup_out(f) for f in rows])
 

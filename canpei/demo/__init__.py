@@ -27,8 +27,8 @@ from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
 from canpei.demo.employment_services import demo_employment_services
 from canpei.demo.plans import demo_plans
+from canpei.reports.summaries import rebuild_all
 from canpei.demo.followups import demo_followups
-from canpei.reports.summaries.indicators import rebuild_indicators
 from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
@@ -293,9 +293,8 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     extra["employment_services"] = demo_employment_services(seed=seed, today=today)
     plans = demo_plans(today=today)
     extra["followups"] = demo_followups(seed=seed, today=today)
-    # The demo writes in bulk, past the services' announcements: the indicators' summary is
-    # built (or rebuilt) from what it wrote, so the pages read it as they would in production.
-    rebuild_indicators(today)
+    # The demo writes in bulk, past the services' announcements: its summaries are rebuilt once.
+    rebuild_all()
     return {"persons": added, "surveys": surveys, "classes": classes, **extra, **plans}
 
 

@@ -76,6 +76,11 @@ class FollowUp(Timestamped):
             models.Index(fields=["town", "due_on"], name="followup_town_due"),
             models.Index(fields=["due_on"], name="followup_due"),
             models.Index(fields=["person", "due_on"], name="followup_person_due"),
+            # The open ones only: the home pages count those due this month and overdue.
+            models.Index(fields=["due_on"], condition=models.Q(date__isnull=True),
+                         name="followup_open_due"),
+            models.Index(fields=["town", "due_on"], condition=models.Q(date__isnull=True),
+                         name="followup_open_town_due"),
         ]
 
     def __str__(self) -> str:

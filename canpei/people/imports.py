@@ -454,6 +454,8 @@ def _write_rest(*, actor: User, entries: list[AuditItem],
         person.updated_at = now
     Person.objects.bulk_update([p for p, _d in to_update], UPDATE_FIELDS, batch_size=1000)
     hooks.person_moved({p.pk: p.town_id for p, diff in to_update if "town" in diff})
+    # New persons have no survey or training yet: only the updated ones can change a figure.
+    hooks.outcomes_changed(ids)
     updated = [{"id": p.pk, "diff": diff} for p, diff in to_update]
     entries = entries + [_audit_entry(AuditAction.PERSON_UPDATE, "导入修改人员", updated[start:start + AUDIT_BATCH])
                          for start in range(0, len(updated), AUDIT_BATCH)]
@@ -513,6 +515,7 @@ def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Perso
                                .values_list("id_hash", "pk"))
                 for person in batch:
                     person.pk = by_hash[person.id_hash]
+            hooks.persons_added(p.pk for p in batch)
             created = [{"id": p.pk, "after": person_snapshot(p, id_number=numbers[0], cert_number=numbers[1],
                                                              comparable=False)}
                        for p, (_values, numbers) in zip(batch, pending)]

@@ -299,6 +299,7 @@ def person_create(*, actor: User, data: dict[str, Any]) -> Person:
     with transaction.atomic():
         _check_unique(person)
         _save_unique(person)
+        hooks.persons_added([person.pk])
         audit_record(actor=actor, action=AuditAction.PERSON_CREATE, obj=person,
                      summary=f"登记人员 #{person.pk}", changes={"after": person_snapshot(person)})
     return person
@@ -332,6 +333,7 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
         _save_unique(locked)
         if "town" in changes:
             hooks.person_moved({locked.pk: locked.town_id})
+        hooks.outcomes_changed([locked.pk])
         audit_record(actor=actor, action=AuditAction.PERSON_UPDATE, obj=locked,
                      summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
     return locked
@@ -353,6 +355,7 @@ def person_change_status(*, actor: User, person: Person, status: str, comment: s
         locked.status = status
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "updated_at"])
+        hooks.outcomes_changed([locked.pk])
         audit_record(actor=actor, action=AuditAction.PERSON_STATUS, obj=locked,
                      summary=f"人员 #{locked.pk} 状态变更",
                      changes={"diff": {"status": [before, status]}, "comment": comment.strip()})

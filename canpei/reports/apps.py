@@ -9,10 +9,17 @@ class ReportsConfig(AppConfig):
         from canpei import hooks
         from canpei.reports import exports, indicator_exports
         from canpei.reports.summaries.indicators import refresh_indicator_persons
+        from canpei.reports.summaries.registry import (
+            refresh_registry_persons, registry_persons_added,
+        )
+        from canpei.reports.summaries.targets import refresh_target_persons
         from canpei.spreadsheets.registry import register_export
 
-        # The indicators' summary follows every write of what they read, in its transaction.
+        # The summaries follow every write of what they read, in its transaction.
+        hooks.on_outcomes_changed(refresh_target_persons)
         hooks.on_outcomes_changed(refresh_indicator_persons)
+        hooks.on_outcomes_changed(refresh_registry_persons)
+        hooks.on_persons_added(registry_persons_added)
 
         for export in exports.EXPORTS + indicator_exports.EXPORTS:
             register_export(export)

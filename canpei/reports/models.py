@@ -27,6 +27,95 @@ class Plan(Timestamped):
         return self.name
 
 
+# ---- the targets' summary (canpei.reports.summaries.targets) ------------------------------------
+# Kept by the writers' transactions (hooks.outcomes_changed), so the targets page, the uncovered
+# lists and the home pages read a few rows instead of a million persons. The live computation in
+# canpei.reports.targets stays the definition; tests compare the two after random writes.
+
+class TargetStanding(models.Model):
+    """Where one person stands in one plan's three targets over its whole period: named by a
+    target (`named_N`) and, of those, covered (`covered_N`). Only persons named by at least one
+    target have a row. Person and survey are plain references (no database constraint, nothing
+    cascades): a row disappears only when a refresh finds the person no longer named, so the
+    tallies are always corrected with it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    survey = models.ForeignKey("people.Survey", on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="target_standings")
+    town = models.CharField(max_length=12)
+    named_1 = models.BooleanField(default=False)
+    named_2 = models.BooleanField(default=False)
+    named_3 = models.BooleanField(default=False)
+    covered_1 = models.BooleanField(default=False)
+    covered_2 = models.BooleanField(default=False)
+    covered_3 = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "person"],
+                                               name="target_standing_once")]
+        indexes = [models.Index(fields=["plan", "town", "person"], name="target_standing_town")] + [
+            # Each target's uncovered persons of a town, in person order: the uncovered lists.
+            models.Index(fields=["plan", "town", "person"],
+                         condition=models.Q(**{f"named_{n}": True, f"covered_{n}": False}),
+                         name=f"target_standing_open_{n}")
+            for n in (1, 2, 3)]
+
+
+class TargetTally(models.Model):
+    """Per plan, town and target: the population and those of it covered (sums of the
+    standings, kept in step with them by every refresh)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    town = models.CharField(max_length=12)
+    target = models.PositiveSmallIntegerField()
+    population = models.IntegerField(default=0)
+    covered = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "town", "target"],
+                                               name="target_tally_once")]
+
+
+# ---- the registry's summary (canpei.reports.summaries.registry) ---------------------------------
+
+class RegistryStanding(models.Model):
+    """What the registry overview counts of one person, as last summarised: town, gender, month
+    of birth, on the registry or not, and the years they were surveyed ("2025,2026")."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.DO_NOTHING,
+                                  db_constraint=False, primary_key=True, related_name="+")
+    town = models.CharField(max_length=12)
+    gender = models.CharField(max_length=1)
+    birth_month = models.DateField()
+    active = models.BooleanField()
+    years = models.CharField(max_length=200, blank=True)
+
+
+class RegistryCell(models.Model):
+    """Persons per town, gender, month of birth and status (`year` 0), and of them those
+    surveyed in `year`: the registry overview sums these, and counts the two months of birth
+    that straddle the working-age bounds from the persons themselves."""
+
+    town = models.CharField(max_length=12)
+    gender = models.CharField(max_length=1)
+    birth_month = models.DateField()
+    active = models.BooleanField()
+    year = models.PositiveSmallIntegerField()
+    # Cells come in two grains: by month of birth, and by year of birth (birth_month is then
+    # 1 January), so that a sum over decades of births reads a few rows a town.
+    whole_year = models.BooleanField(default=False)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["year", "town", "gender", "birth_month", "active", "whole_year"],
+            name="registry_cell_once")]
+        indexes = [models.Index(fields=["whole_year", "year", "active", "gender", "birth_month"],
+                                name="registry_cell_read")]
+
+
 # ---- the indicators' summary (canpei.reports.summaries.indicators) --------------------------
 # What /reports and the home pages read instead of aggregating every completion: the facts (one
 # row per completion and per follow-up of one, as the live computation sees them) and the cells

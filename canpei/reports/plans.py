@@ -20,6 +20,7 @@ from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.reports.models import Plan
+from canpei.reports.summaries.targets import rebuild_targets
 from canpei.reports.summaries.indicators import rebuild_plan_cells
 from canpei.validation import Fields, model_update
 
@@ -108,6 +109,7 @@ def plan_create(*, actor: User, data: dict[str, Any]) -> Plan:
         if Plan.objects.select_for_update().filter(name=plan.name).exists():
             raise InvalidInput([("name", NAME_TAKEN)])
         plan.save()
+        rebuild_targets(plan)
         rebuild_plan_cells()
         audit_record(actor=actor, action=AuditAction.PLAN_CREATE, obj=plan,
                      summary=f"新建计划 {plan.name}", changes={"after": plan_snapshot(plan)})
@@ -127,6 +129,7 @@ def plan_update(*, actor: User, plan: Plan, data: dict[str, Any]) -> Plan:
             locked.updated_at = timezone.now()
             locked.save()
             if {"period_start", "period_end"} & set(changes):
+                rebuild_targets(locked)
                 rebuild_plan_cells()
             audit_record(actor=actor, action=AuditAction.PLAN_UPDATE, obj=locked,
                          summary=f"修改计划 {locked.name}", changes={"diff": changes})

@@ -30,7 +30,9 @@ from canpei.institutions.selectors import institution_get
 from canpei.people.models import Survey
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to, working_age_q
+from canpei.regions.models import Region
 from canpei.reports.indicators import IndicatorFilters, indicators
+from canpei.reports.summaries.registry import town_counts
 from canpei.reports.targets import TARGETS, default_plan, may_read_targets, targets_report
 from canpei.training.applications.selectors import applications_visible_to
 from canpei.training.classes.selectors import (
@@ -109,9 +111,18 @@ class Dashboard:
     groups: list[WorkGroup] = field(default_factory=list)
 
 
-def registry_overview(*, user: User, today: dt.date) -> RegistryOverview:
+def registry_overview(*, user: User, today: dt.date, live: bool = False) -> RegistryOverview:
     """Persons registered, active and of working age per town the user sees (towns without a
-    person are left out), with the town's survey progress of `today`'s year."""
+    person are left out), with the town's survey progress of `today`'s year: from the registry's
+    summary (canpei.reports.summaries.registry), or counted from the persons with `live=True`."""
+    if not live:
+        counts = town_counts(user, today)
+        names = dict(Region.objects.filter(code__in=list(counts)).values_list("code", "name"))
+        return RegistryOverview(today=today, towns=[
+            TownFigures(town=code, town_name=names.get(code, code), total=c["total"],
+                        active=c["active"], working_age=c["working_age"], due=c["working_age"],
+                        surveyed=c["surveyed"])
+            for code, c in sorted(counts.items()) if c["total"]])
     active = Q(status=PersonStatus.ACTIVE)
     # Due a survey this year: active and of working age today (people.surveys.selectors'
     # survey_progress for today's year, whose reference day is today), counted in the same pass
@@ -267,7 +278,7 @@ def dashboard_for(*, user: User, today: dt.date) -> Dashboard:
 def followup_worklist(*, user: User, today: dt.date, referrals: bool = False) -> list[WorkGroup]:
     """Follow-ups due this month and overdue in the user's scope (a town, or the city), and for
     the employment service centre the job referrals still pending."""
-    counts = followup_counts(user=user, today=today)
+    counts = followup_counts(user=user, today=today, done=False)
     group = (WorkGroup(_("就业跟踪与服务"))
              .add(_("本月应跟踪"), counts.due_this_month, "followup_list", status="due")
              .add(_("逾期未跟踪"), counts.overdue, "followup_list", status="overdue"))

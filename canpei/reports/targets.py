@@ -28,7 +28,10 @@ The rules, written down once (tests/reports/test_targets.py checks each on a han
   they read reports, get no targets: the targets are lists of persons, and an institution sees
   persons only through its own rosters. The officers see none.
 
-Everything is counted in the database, per town in one aggregate query for the three targets.
+The live count is one aggregate query per town for the three targets (`live=True`, and every
+report of one year of a plan). A plan's whole period is read from its summary
+(canpei.reports.summaries.targets: each named person's standing and per town the tallies), which
+every write keeps equal to the live count in its own transaction.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.reports.indicators import FINAL_CLASS_STATES
-from canpei.reports.models import Plan
+from canpei.reports.models import Plan, TargetTally
 from canpei.training.models import (
     Application, ApplicationState, Enrollment, EnrollmentStatus,
 )
@@ -335,12 +338,8 @@ class TargetsReport:
     city: TownTargets | None  # None for town staff, and when one town was asked for
 
 
-def targets_report(*, user: User, plan: Plan, year: int | None = None,
-                   town: str = "") -> TargetsReport:
-    """Population, covered and ratio of each target per town the user sees, and for the city."""
-    check_reader(user)
-    period = plan_period(plan, year)
-    towns = visible_towns(user, town)
+def _counted(user: User, period: Period, town: str) -> dict[str, dict[str, Any]]:
+    """The live count: per town, `pN` named by target N and `cN` of them covered."""
     aggregates: dict[str, Any] = {}
     for target in TARGETS:
         aggregates[f"p{target.number}"] = Count("id", filter=target.names)
@@ -348,7 +347,31 @@ def targets_report(*, user: User, plan: Plan, year: int | None = None,
                                                 & covered_q(target, period))
     rows = (latest_surveys(user, period, town).values("person__town_id")
             .annotate(**aggregates).order_by())
-    counts: dict[str, dict[str, Any]] = {row["person__town_id"]: dict(row) for row in rows}
+    return {row["person__town_id"]: dict(row) for row in rows}
+
+
+def _tallied(plan: Plan, towns: list[str]) -> dict[str, dict[str, Any]]:
+    """The same counts read from the plan's tallies (TargetTally), for `towns` only."""
+    counts: dict[str, dict[str, Any]] = {}
+    for tally in TargetTally.objects.filter(plan=plan, town__in=towns):
+        row = counts.setdefault(tally.town, {})
+        row[f"p{tally.target}"] = tally.population
+        row[f"c{tally.target}"] = tally.covered
+    return counts
+
+
+def targets_report(*, user: User, plan: Plan, year: int | None = None,
+                   town: str = "", live: bool = False) -> TargetsReport:
+    """Population, covered and ratio of each target per town the user sees, and for the city.
+    A plan's whole period is read from its summary (canpei.reports.summaries.targets, kept by
+    every write); one year of it, or `live=True`, is counted from the records."""
+    check_reader(user)
+    period = plan_period(plan, year)
+    towns = visible_towns(user, town)
+    if year is None and not live:
+        counts = _tallied(plan, [region.code for region in towns])
+    else:
+        counts = _counted(user, period, town)
     result = []
     for region in towns:
         row = counts.get(region.code, {})
@@ -367,13 +390,30 @@ def targets_report(*, user: User, plan: Plan, year: int | None = None,
 
 
 def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
-                   year: int | None = None) -> QuerySet[Survey]:
+                   year: int | None = None, live: bool = False) -> QuerySet[Survey]:
     """The persons `target` names who are not covered yet, as their latest surveys (what they
     asked for: wanted skills and types, preferred mode, accessibility needs), by town and person."""
     check_reader(user)
     period = plan_period(plan, year)
     if town:
         visible_towns(user, town)
+    if year is None and not live:
+        # The plan's standings (kept by every write): the named and uncovered persons' latest
+        # surveys, within the reader's scope as ever.
+        # The scope is applied to the standings, whose town is the person's (kept by every
+        # move): town staff read their own town's, the city-wide readers every town's.
+        # Joined from the standings and ordered by them (town, person: a partial index per
+        # target holds exactly the uncovered, in that order).
+        standing = {"target_standings__plan": plan,
+                    f"target_standings__named_{target.number}": True,
+                    f"target_standings__covered_{target.number}": False}
+        if user.role == Role.TOWN_STAFF:
+            standing["target_standings__town"] = user.town_id or ""
+        if town:
+            standing["target_standings__town"] = town
+        return (Survey.objects.filter(**standing)
+                .select_related("person", "person__town").prefetch_related("wanted_skills")
+                .order_by("target_standings__town", "target_standings__person_id"))
     enrolled, applied = covering_persons(target, period)
     # Correlated (NOT EXISTS, an anti-join probing the person's own rows by index), unlike the
     # report's uncorrelated IN: a town's list reads its own persons, not the city's trainees.

@@ -38,6 +38,28 @@ NAVIGATION = [
 ]
 
 
+# The manual of each role under /help (docs/<page>.md) ...
+HELP_PAGES = {
+    "city_admin": "manual-city-admin", "town_staff": "manual-town-staff",
+    "institution_staff": "manual-institution", "employment_service": "manual-employment",
+    "auditor": "manual-auditor", "sys_admin": "manual-officers", "security_admin": "manual-officers",
+    "audit_admin": "manual-officers",
+}
+# ... and the section a page links to: the first segment of its path, except these.
+HELP_SECTIONS = {"": "home", "help": "top", "enrollments": "classes", "trainees": "classes", "plans": "reports",
+                 "targets": "reports", "targets-uncovered": "reports", "indicators": "reports",
+                 "followups": "employment", "employment-services": "employment"}
+
+
+def help_url(role: str, path: str) -> str:
+    """The /help link of a page's header: the role's manual at the page's section."""
+    page = HELP_PAGES.get(role)
+    if page is None:
+        return reverse("help")
+    first = path.strip("/").split("/", 1)[0]
+    return reverse("help_page", args=[page]) + "#" + HELP_SECTIONS.get(first, first)
+
+
 def nav_allowed(user: Viewer, perm: str | tuple[str, ...] | None) -> bool:
     """Whether a navigation entry shows for `user`: no permission, or any of those given."""
     if perm is None:
@@ -57,4 +79,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     current = max(matches, key=len) if matches else None
     for item in items:
         item["current"] = item["url"] == current
-    return {"nav_items": items}
+    return {"nav_items": items, "help_url": help_url(str(getattr(user, "role", "")), request.path)}

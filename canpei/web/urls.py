@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, employment_services, exports, followups, imports,
+    applications, audit, classes, dashboard, employment_services, exports, followups, help, imports,
     indicators, institutions, people, staff_training, surveys, targets,
 )
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("account/totp", account_views.totp_setup_view, name="totp-setup"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", dashboard.dashboard, name="dashboard"),
+    # The manuals of docs/ (canpei.web.views.help); each page's header links to its section.
+    path("help", help.help_index, name="help"),
+    path("help/img/<str:name>", help.help_image, name="help_image"),
+    path("help/<slug:page>", help.help_page, name="help_page"),
     *record_pages("persons", "person", "person_id",
                   people.person_list, people.person_create,
                   people.person_detail, people.person_edit),

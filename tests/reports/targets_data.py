@@ -61,6 +61,7 @@ def build(users: Any, institution: Any) -> dict[str, Any]:
     from canpei.people.models import Person, Survey
     from canpei.people.services import person_create, person_update
     from canpei.reports.models import Plan
+    from canpei.reports.summaries import rebuild_all
     from canpei.training.models import Application, Enrollment, TrainingClass
 
     city = users.city_admin
@@ -183,6 +184,9 @@ def build(users: Any, institution: Any) -> dict[str, Any]:
     survey(p, 2020, employment_form="2")
 
     plan = Plan.objects.get(name="残疾人职业技能提升计划（2019-2020年）")
+    # Written past the services (so past their announcements): the summaries are rebuilt once,
+    # as after a bulk load (`canpei summaries rebuild`).
+    rebuild_all()
     return {"plan": plan, "people": people}
 
 

@@ -245,3 +245,44 @@ def test_the_charts_draw_the_reports_figures_and_link_to_the_report_behind_each_
     cells = [(label, re.findall(r'data-value="(\d+)"', row)) for label, row in rows]
     # employed, not employed (recorded), not yet followed up — as the milestone table says.
     assert cells == [("结业后 3 个月", ["2", "1", "1"]), ("结业后 6 个月", ["3", "0", "1"])]
+
+
+def test_each_bar_of_the_outcomes_chart_links_to_the_follow_ups_behind_it(
+    users: Any, data: DataSet, login: Any
+) -> None:
+    from tests.web.test_home_pages import rows_behind
+
+    client = login(users.city_admin)
+    page = client.get("/reports").content.decode()
+    outcomes = page[page.index('id="chart-followups"') :]
+    outcomes = outcomes[: outcomes.index("</figure>")]
+    links = re.findall(r'data-value="(\d+)"><a href="([^"]+)">', outcomes)
+    # Three bars a milestone (employed, not employed, not yet followed up), each a link.
+    assert [url for _n, url in links] == [
+        f"/employment?months={m}&amp;outcome={o}"
+        for m in (3, 6)
+        for o in ("employed", "not_employed", "unrecorded")
+    ]
+    for figure, url in links:
+        assert rows_behind(client, url.replace("&amp;", "&")) == int(figure), url
+    # A report narrowed by a year (the year training ended) has no list of follow-ups to match.
+    narrowed = client.get("/reports?year=2025").content.decode()
+    chart = narrowed[narrowed.index('id="chart-followups"') :]
+    assert "/employment?" not in chart[: chart.index("</figure>")]
+    # A bad outcome is refused by name, not ignored.
+    assert (
+        "跟踪结果须为 employed（已就业）、not_employed（未就业）或 unrecorded（应跟踪未跟踪）"
+        in (client.get("/employment?outcome=maybe").content.decode())
+    )
+
+
+def test_the_api_lists_the_follow_ups_by_outcome_as_the_page_does(
+    users: Any, data: DataSet, api: Any
+) -> None:
+    report = api(users.city_admin).get("/reports/indicators").json()["total"]
+    three = next(m for m in report["employment"] if m["months"] == 3)
+    listed = api(users.city_admin).get("/followups", months="3", outcome="employed").json()
+    assert listed["count"] == three["employed"]
+    bad = api(users.city_admin).get("/followups", outcome="maybe")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "outcome"

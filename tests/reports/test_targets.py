@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 
+from canpei import hooks
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.reports import targets
 from tests.conftest import ANHAI, CIZAO
@@ -168,11 +170,21 @@ def test_both_sides_of_each_date_boundary(users, data):
     from canpei.training.models import Application
 
     Application.objects.filter(person=people["a11"]).update(certificate_date="2021-01-01")
-    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
-    assert people["a11"].pk in {s.person_id for s in t1}
+    announce(people["a11"])
+    for live in (False, True):
+        t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0], live=live)
+        assert people["a11"].pk in {s.person_id for s in t1}
     Application.objects.filter(person=people["a11"]).update(certificate_date="2020-12-31")
-    t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0])
-    assert people["a11"].pk not in {s.person_id for s in t1}
+    announce(people["a11"])
+    for live in (False, True):
+        t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0], live=live)
+        assert people["a11"].pk not in {s.person_id for s in t1}
+
+
+def announce(*persons: Any) -> None:
+    """What a service announces after such a write (hooks.outcomes_changed), in its transaction."""
+    with transaction.atomic():
+        hooks.outcomes_changed([p.pk for p in persons])
 
 
 @pytest.mark.parametrize(
@@ -193,7 +205,24 @@ def test_only_a_class_whose_completion_stands_covers_its_trainees(users, data, s
     k1 = Enrollment.objects.get(person=a8).training_class
     Enrollment.objects.filter(person=a8).update(status="completed")
     TrainingClass.objects.filter(pk=k1.pk).update(state=state)
-    uncovered = targets.uncovered_list(
-        user=users.city_admin, plan=data["plan"], target=targets.TARGETS[0], town=ANHAI
-    )
-    assert (a8.pk not in [s.person_id for s in uncovered]) is covered
+    announce(a8)
+    for live in (False, True):
+        uncovered = targets.uncovered_list(
+            user=users.city_admin, plan=data["plan"], target=targets.TARGETS[0], town=ANHAI, live=live
+        )
+        assert (a8.pk not in [s.person_id for s in uncovered]) is covered
+
+
+def test_the_summary_equals_the_live_count_for_every_reader(users, data):
+    from canpei.reports.summaries.targets import target_differences
+
+    assert target_differences() == []
+    for user in (users.city_admin, users.town_staff, users.auditor, users.employment_service):
+        kept = targets.targets_report(user=user, plan=data["plan"])
+        live = targets.targets_report(user=user, plan=data["plan"], live=True)
+        assert [(t.town, figures(t)) for t in kept.towns] == [(t.town, figures(t)) for t in live.towns]
+        assert (kept.city and figures(kept.city)) == (live.city and figures(live.city))
+        for target in targets.TARGETS:
+            shown = targets.uncovered_list(user=user, plan=data["plan"], target=target)
+            counted = targets.uncovered_list(user=user, plan=data["plan"], target=target, live=True)
+            assert [s.pk for s in shown] == [s.pk for s in counted]

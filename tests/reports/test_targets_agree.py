@@ -62,15 +62,16 @@ def page_numbers(html: str) -> dict[str, list[tuple[int, int, str]]]:
             assert found is not None
             population = int(found.group(1).replace(",", ""))
             covered = int(cells[4 * i + 1].strip().replace(",", ""))
-            shown = re.search(r"([\d.]+)%", cells[4 * i + 3])
+            shown = re.search(r"([\d.]+)%|(—)", cells[4 * i + 3])
             assert shown is not None
-            figures.append((population, covered, shown.group(1)))
+            figures.append((population, covered, shown.group(1) or shown.group(2)))
         result[name] = figures
     return result
 
 
 def percent(population: int, covered: int) -> str:
-    return f"{covered * 100 / population:.1f}" if population else "0.0"
+    """As the page shows a ratio: one decimal, or a dash where the target names nobody."""
+    return f"{covered * 100 / population:.1f}" if population else "—"
 
 
 def test_page_api_and_export_agree(users, data, login, api):
@@ -84,6 +85,10 @@ def test_page_api_and_export_agree(users, data, login, api):
     assert page.status_code == 200
     shown = page_numbers(page.content.decode())
     assert {k: shown[k] for k in expected} == expected
+    # The 17 towns nobody in the data set lives in: a dash for each ratio, not 0.0%.
+    empty = [figures for name, figures in shown.items() if name not in expected]
+    assert len(empty) == 17
+    assert all(figures == [(0, 0, "—")] * 3 for figures in empty)
 
     body = api(users.city_admin).get("/reports/targets", plan=plan.pk).json()
     from_api = {t["town_name"]: t for t in body["towns"]}

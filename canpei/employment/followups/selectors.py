@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 STATUSES = ("due", "overdue", "done", "upcoming")
 STATUS_INVALID = "状态须为 due（本月待跟踪）、overdue（已逾期）、done（已完成）或 upcoming（以后到期）"
 MONTHS_INVALID = "跟踪节点须为已配置的月数之一"
+# What became of the follow-ups due by today (the denominator of the employment rate after
+# training, canpei.reports.indicators.Milestone): the list behind each bar of its chart.
+OUTCOMES = ("employed", "not_employed", "unrecorded")
+OUTCOME_INVALID = "跟踪结果须为 employed（已就业）、not_employed（未就业）或 unrecorded（应跟踪未跟踪）"
 
 
 def month_end(today: dt.date) -> dt.date:
@@ -51,6 +55,18 @@ def status_q(status: str, today: dt.date) -> Q:
     return Q()
 
 
+def outcome_q(outcome: str, today: dt.date) -> Q:
+    """The follow-ups due by `today` that came out as `outcome` (see OUTCOMES)."""
+    due = Q(due_on__lte=today)
+    if outcome == "employed":
+        return due & Q(date__isnull=False, employed=True)
+    if outcome == "not_employed":
+        return due & Q(date__isnull=False) & ~Q(employed=True)
+    if outcome == "unrecorded":
+        return due & Q(date__isnull=True)
+    return Q()
+
+
 def followup_status(followup: FollowUp, today: dt.date) -> str:
     if followup.date is not None:
         return "done"
@@ -65,6 +81,7 @@ class FollowUpFilters(ListFilters):
     status: str = ""
     months: int | None = None
     year: int | None = None
+    outcome: str = ""
 
     @classmethod
     def parse(cls, read: FilterParams) -> dict[str, Any]:
@@ -72,7 +89,8 @@ class FollowUpFilters(ListFilters):
                                  MONTHS_INVALID)
         return {"town": read.town(), "status": read.choice("status", STATUSES, STATUS_INVALID),
                 "months": int(months_raw) if months_raw.isdigit() else None,
-                "year": read.year()}
+                "year": read.year(),
+                "outcome": read.choice("outcome", OUTCOMES, OUTCOME_INVALID)}
 
 
 def followup_list(*, user: Viewer, filters: FollowUpFilters | None = None,
@@ -85,6 +103,8 @@ def followup_list(*, user: Viewer, filters: FollowUpFilters | None = None,
     qs = filter_given(followups_visible_to(user), town_id=f.town, months=f.months)
     if f.status:
         qs = qs.filter(status_q(f.status, day))
+    if f.outcome:
+        qs = qs.filter(outcome_q(f.outcome, day))
     if f.year:
         qs = qs.filter(due_on__gte=dt.date(f.year, 1, 1), due_on__lte=dt.date(f.year, 12, 31))
     return qs.select_related("person", "town", "enrollment__training_class",
@@ -108,11 +128,18 @@ def _aggregates(today: dt.date) -> dict[str, Any]:
             "done": Count("id", filter=status_q("done", today))}
 
 
-def followup_counts(*, user: Viewer, today: dt.date) -> FollowUpCounts:
-    """The user's worklist in three numbers (home pages link each to /employment?status=…)."""
-    row = followups_visible_to(user).aggregate(**_aggregates(today))
+def followup_counts(*, user: Viewer, today: dt.date, done: bool = True) -> FollowUpCounts:
+    """The user's worklist in three numbers (home pages link each to /employment?status=…).
+    The open ones are counted over the unrecorded follow-ups due by the month's end only (a
+    partial index holds exactly those); `done=False` leaves the recorded ones uncounted (0),
+    as the home pages, which show only what is left to do, ask."""
+    visible = followups_visible_to(user)
+    # Counting due_on alone, so the partial index answers without reading the rows.
+    row = visible.filter(date__isnull=True, due_on__lte=month_end(today)).aggregate(
+        due_this_month=Count("due_on", filter=Q(due_on__gte=today)),
+        overdue=Count("due_on", filter=Q(due_on__lt=today)))
     return FollowUpCounts(due_this_month=row["due_this_month"], overdue=row["overdue"],
-                          done=row["done"])
+                          done=visible.filter(status_q("done", today)).count() if done else 0)
 
 
 @dataclass(frozen=True)

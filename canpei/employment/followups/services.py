@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -119,7 +120,9 @@ def _insert(rows: list[FollowUp]) -> int:
            if ("enrollment_id", r.enrollment_id, r.months) not in existing
            and ("application_id", r.application_id, r.months) not in existing]
     # ignore_conflicts: a concurrent scheduler that inserted the same row meanwhile is no error.
-    FollowUp.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    with transaction.atomic():
+        FollowUp.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        hooks.outcomes_changed(r.person_id for r in new)
     return len(new)
 
 
@@ -333,6 +336,7 @@ def followup_record(*, actor: User, followup: FollowUp, data: Mapping[str, Any])
                      summary=(f"{'登记' if first else '更正'}就业跟踪 #{locked.pk}"
                               f"（{locked.months} 个月）"),
                      changes={"diff": changes})
+        hooks.outcomes_changed([locked.person_id])
         if _is_latest(locked):
             person_set_employment(
                 actor=actor, person=locked.person,

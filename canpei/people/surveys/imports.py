@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -257,6 +258,7 @@ def _write(actor: User, creates: list[tuple[Survey, list[Any]]],
                     for s, _k, diff in updates]
         audit_record_many(actor=actor, entries=entries)
         refresh_persons_from_latest(actor, person_ids)
+        hooks.outcomes_changed(person_ids)
         audit_record(actor=actor, action=AuditAction.IMPORT_SURVEYS, summary=f"导入调查：{result.summary()}",
                      changes={"file": filename[:100], "created": result.created,
                               "updated": result.updated, "unchanged": result.unchanged})

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -245,6 +246,7 @@ def survey_create(*, actor: User, data: dict[str, Any]) -> Survey:
         # An older year's survey entered late tells nothing about the person now.
         if _is_latest(survey, survey.year):
             refresh_persons_from_latest(actor, [person.pk])
+        hooks.outcomes_changed([person.pk])
     return survey
 
 
@@ -289,6 +291,7 @@ def survey_update(*, actor: User, survey: Survey, data: dict[str, Any]) -> Surve
         touches_person = any(k in diff for k in (*PERSON_FIELDS_FROM_SURVEY, "year"))
         if touches_person and (was_latest or _is_latest(locked, locked.year)):
             refresh_persons_from_latest(actor, [locked.person_id])
+        hooks.outcomes_changed([locked.person_id])
     return locked
 
 

@@ -1,0 +1,56 @@
+"""The reports' summaries: tables kept in step with the records by the writers' transactions
+(canpei.hooks.outcomes_changed), so the pages that read a whole province answer in milliseconds.
+Each summary also rebuilds itself from the records and names where it differs from the live
+computation; `canpei summaries rebuild` and `canpei summaries check` run those."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+
+def _parts() -> list[tuple[str, Callable[[], object], Callable[[], list[str]]]]:
+    from canpei.reports.summaries import indicators, registry, targets
+
+    return [("targets", targets.rebuild_targets, targets.target_differences),
+            ("registry", registry.rebuild_registry, registry.registry_differences),
+            ("indicators", indicators.rebuild_indicators, _indicator_differences)]
+
+
+def _indicator_differences() -> list[str]:
+    """The indicators as the pages read them (summary) against the live computation, for a
+    city-wide reader and each town's staff, with no filter and for this year."""
+    from django.utils import timezone
+
+    from canpei.accounts.models import User
+    from canpei.accounts.roles import CITY_WIDE_READERS, Role
+    from canpei.reports.indicators import IndicatorFilters, indicators
+
+    today = timezone.localdate()
+    readers = list(User.objects.filter(role__in=list(CITY_WIDE_READERS), is_active=True)
+                   .order_by("pk")[:1])
+    seen: dict[str, User] = {}
+    for clerk in User.objects.filter(role=Role.TOWN_STAFF, is_active=True).order_by("pk"):
+        seen.setdefault(clerk.town_id or "", clerk)
+    readers += list(seen.values())
+    problems = []
+    for user in readers:
+        for filters in (IndicatorFilters(), IndicatorFilters(year=today.year)):
+            kept = indicators(user=user, filters=filters, as_of=today)
+            live = indicators(user=user, filters=filters, as_of=today, live=True)
+            if kept != live:
+                shape = "no filter" if filters.year is None else f"year {filters.year}"
+                problems.append(f"{user.username} ({shape}): summary differs from live")
+    return problems
+
+
+def rebuild_all() -> dict[str, object]:
+    """Rebuild every summary from the records, in one transaction; what each wrote."""
+    with transaction.atomic():
+        return {name: rebuild() for name, rebuild, _check in _parts()}
+
+
+def differences() -> list[str]:
+    """Every difference between a summary and the live computation (empty when all agree)."""
+    return [f"{name}: {problem}" for name, _rebuild, check in _parts() for problem in check()]

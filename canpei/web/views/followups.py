@@ -16,6 +16,7 @@ from canpei.web.pages import SAVED, changed_service_data, form_page, list_page, 
 
 TABS = [("", "全部"), ("due", "本月待跟踪"), ("overdue", "已逾期"), ("done", "已完成"),
         ("upcoming", "以后到期")]
+OUTCOMES = [("employed", "已就业"), ("not_employed", "未就业"), ("unrecorded", "应跟踪未跟踪")]
 
 
 @requires(Perm.FOLLOWUP_BROWSE)
@@ -25,7 +26,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.followup_counts(user=user, today=today)
     return list_page(request, "employment/followup_list.html", selectors.FollowUpFilters,
                      selectors.followup_list, {
-                         "tabs": TABS, "counts": counts, "today": today,
+                         "tabs": TABS, "outcomes": OUTCOMES, "counts": counts, "today": today,
                          "town_counts": selectors.followup_counts_by_town(user=user, today=today),
                          "months_choices": services.followup_months(),
                          "can_record": has_perm(user, Perm.FOLLOWUP_RECORD),

@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.models import signed_in_user
-from canpei.accounts.roles import Perm, Role
+from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
 from canpei.institutions.selectors import institution_list
 from canpei.reports import indicators as selectors
@@ -26,7 +27,21 @@ def _drill(filters: selectors.IndicatorFilters, **narrower: object) -> str:
     return "?" + urlencode({**filters.as_params(), **{k: str(v) for k, v in narrower.items()}})
 
 
-def _charts(report: selectors.Indicators) -> list[Chart]:
+def _outcome_link(report: selectors.Indicators, followups: bool, months: int, outcome: str
+                  ) -> str:
+    """The follow-ups behind a bar of the outcomes chart, for a reader who may list them, when
+    the report is narrowed by nothing the follow-up list cannot narrow by (a town at most)."""
+    f = report.filters
+    if not followups or f.year is not None or f.plan is not None or f.institution is not None \
+            or f.type:
+        return ""
+    params = {"months": str(months), "outcome": outcome}
+    if f.town:
+        params["town"] = f.town
+    return reverse("followup_list") + "?" + urlencode(params)
+
+
+def _charts(report: selectors.Indicators, *, followups: bool = False) -> list[Chart]:
     f = report.filters
     years = Chart(
         key="by-year", title=_("各年度培训人数与人次"), category=_("年度"),
@@ -48,7 +63,11 @@ def _charts(report: selectors.Indicators) -> list[Chart]:
         summary=_("各跟踪节点应跟踪的结业学员中已就业、未就业与尚未跟踪的人数见下表。"),
         series=[_("已就业"), _("未就业"), _("尚未跟踪")],
         rows=[ChartRow(_("结业后 %(months)s 个月") % {"months": m.months},
-                       [Cell(m.employed), Cell(m.recorded - m.employed), Cell(m.unrecorded)])
+                       [Cell(m.employed, _outcome_link(report, followups, m.months, "employed")),
+                        Cell(m.recorded - m.employed,
+                             _outcome_link(report, followups, m.months, "not_employed")),
+                        Cell(m.unrecorded,
+                             _outcome_link(report, followups, m.months, "unrecorded"))])
               for m in report.total.employment])
     return [years, types, outcomes]
 
@@ -61,7 +80,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     institution_staff = user.role == Role.INSTITUTION_STAFF
     return render(request, "reports/indicators.html", {
         "report": report, "filters": filters, "filter_errors": errors,
-        "charts": _charts(report),
+        "charts": _charts(report, followups=has_perm(user, Perm.FOLLOWUP_BROWSE)),
         "can_read_targets": may_read_targets(user),
         "export_query": urlencode(filters.as_params()),
         "plans": Plan.objects.order_by("-period_start", "id").values_list("pk", "name"),

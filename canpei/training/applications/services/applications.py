@@ -212,10 +212,12 @@ def application_update(*, actor: User, application: Application,
                 state=ApplicationState(locked.state).label)
             given = sorted(data) or ["state"]
             raise Conflict(message, [(given[0], message)])
+        applicant = locked.person_id
         values = clean_application_input(data, actor=actor, current=locked)
         edit_save(actor=actor, record=locked,
                   changes=model_update(locked, values, snapshot=application_snapshot),
                   action=AuditAction.APPLICATION_UPDATE, summary=f"修改个人申请 #{locked.pk}")
+        hooks.outcomes_changed([applicant, locked.person_id])
     return locked
 
 
@@ -325,7 +327,7 @@ APPLICATION_LIFECYCLE: Lifecycle[Application] = Lifecycle(
     hooks={action: Hooks(prepare=_step_values,
                          effects=(_announce_completion,) if action == AA.COMPLETE else ())
            for action in rules.APPLICATION_TRANSITIONS},
-    snapshot=application_snapshot)
+    snapshot=application_snapshot, outcomes=lambda application: [application.person_id])
 
 
 def application_transition(*, application: Application, actor: User, action: str,

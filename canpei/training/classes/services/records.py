@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.actions import AuditAction
@@ -16,7 +17,7 @@ from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.institutions.models import Institution, Teacher
 from canpei.people.models import Skill
 from canpei.training import rules
-from canpei.training.models import ClassCodeCounter, ClassState, TrainingClass
+from canpei.training.models import ClassCodeCounter, ClassState, Enrollment, TrainingClass
 from canpei.training.classes.selectors import classes_visible_to
 from canpei.training.common import check_occupation, edit_save, institution_by_id
 from canpei.validation import Fields, snapshot_diff, text
@@ -215,4 +216,6 @@ def class_update(*, actor: User, training_class: TrainingClass,
             locked.teachers.clear()
         edit_save(actor=actor, record=locked, changes=snapshot_diff(before, class_snapshot(locked)),
                   action=AuditAction.CLASS_UPDATE, summary=f"修改培训班 {locked.code}")
+        hooks.outcomes_changed(Enrollment.objects.filter(training_class=locked)
+                               .values_list("person_id", flat=True))
     return locked

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.audit.actions import AuditAction
@@ -147,6 +148,7 @@ def enrollment_add(*, actor: User, training_class: TrainingClass, person: Any) -
         audit_record(actor=actor, action=AuditAction.ENROLLMENT_CREATE, obj=enrollment,
                      summary=f"培训班 {locked.code} 加入学员 #{found.pk}",
                      changes={"class": locked.pk, "person": found.pk})
+        hooks.outcomes_changed([found.pk])
     return enrollment
 
 
@@ -175,6 +177,7 @@ def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
                      summary=f"培训班 {locked.code} 移出学员 #{row.person_id}",
                      changes={"class": locked.pk, "person": row.person_id})
         row.delete()
+        hooks.outcomes_changed([row.person_id])
 
 
 def _clean_certificate(data: dict[str, Any], row: Enrollment, errors: Errors) -> dict[str, Any]:
@@ -317,6 +320,7 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
                   action=AuditAction.ENROLLMENT_UPDATE,
                   summary=f"培训班 {locked.code} 学员 #{row.person_id} 记录更新",
                   context={"class": locked.pk})
+        hooks.outcomes_changed([row.person_id])
     return row
 
 

@@ -226,6 +226,13 @@ def _run_settlement_hooks(t: Transition[TrainingClass]) -> None:
         hook(training_class=t.obj, actor=t.actor)
 
 
+def roster_person_ids(training_class: TrainingClass) -> list[int]:
+    """The persons on the class's roster: a step of the class (its completion, its audit) may
+    change their outcome figures (hooks.outcomes_changed)."""
+    return list(Enrollment.objects.filter(training_class=training_class)
+                .values_list("person_id", flat=True))
+
+
 # The rules PRODUCT.md lists, each at the step where it applies, and what a step does besides
 # changing the state.
 CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
@@ -237,7 +244,8 @@ CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
            A.START: Hooks(checks=(_start_rules,)),
            A.COMPLETE: Hooks(checks=(_completion_rules,), effects=(_close_roster,)),
            A.PASS_AUDIT: Hooks(checks=(_audit_rules,), effects=(_announce_completion,)),
-           A.SETTLE: Hooks(effects=(_run_settlement_hooks,))})
+           A.SETTLE: Hooks(effects=(_run_settlement_hooks,))},
+    outcomes=roster_person_ids)
 
 
 def class_transition(*, training_class: TrainingClass, actor: User, action: str,
