@@ -227,3 +227,6 @@ class IndicatorClock(models.Model):
     summary was never built, and the indicators are computed live."""
 
     as_of = models.DateField()
+    # The milestones (settings.FOLLOWUP_MONTHS, "3,6") the cells were built for: another
+    # setting means the summary is stale, and reports are live until it is rebuilt.
+    months = models.CharField(max_length=100, default="")

@@ -379,6 +379,10 @@ def _write_medians(groups: Sequence[tuple[Any, ...]] | None, breakdown: str | No
 
 # ---- refresh: the receiver of canpei.hooks.outcomes_changed -----------------------------------
 
+def _months_stamp() -> str:
+    return ",".join(str(m) for m in settings.FOLLOWUP_MONTHS)
+
+
 def _locked_clock() -> IndicatorClock | None:
     return IndicatorClock.objects.select_for_update().order_by("pk").first()
 
@@ -544,10 +548,9 @@ def rebuild_indicators(as_of: dt.date | None = None) -> None:
                 cursor.execute(sql, params)
         _write_medians(None)
         if clock is None:
-            IndicatorClock.objects.create(as_of=as_of)
-        else:
-            clock.as_of = as_of
-            clock.save(update_fields=["as_of"])
+            clock = IndicatorClock(as_of=as_of)
+        clock.as_of, clock.months = as_of, _months_stamp()
+        clock.save()
 
 
 def rebuild_plan_cells() -> None:
@@ -591,9 +594,10 @@ def summary_indicators(*, user: Viewer, filters: IndicatorFilters, as_of: dt.dat
     scope = _scope(user, filters)
     if scope is None:
         return None
-    clock = IndicatorClock.objects.order_by("pk").values_list("as_of", flat=True).first()
-    if clock is None:
+    found = IndicatorClock.objects.order_by("pk").values_list("as_of", "months").first()
+    if found is None or found[1] != _months_stamp():  # never built, or built for other milestones
         return None
+    clock = found[0]
     if clock < as_of <= timezone.localdate():
         advance_clock(as_of)
     elif clock != as_of:
