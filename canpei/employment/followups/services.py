@@ -38,6 +38,7 @@ from canpei.audit.services import audit_record
 from canpei.employment.models import FollowUp, FollowUpMethod
 from canpei.employment.selectors import followups_visible_to
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.people.models import Person
 from canpei.people.rules import EmploymentForm, NotWorkingReason
 from canpei.people.services import person_set_employment
 from canpei.training.models import (
@@ -320,6 +321,9 @@ def followup_record(*, actor: User, followup: FollowUp, data: Mapping[str, Any])
     today = timezone.localdate()
     with transaction.atomic():
         locked = locked_followup(actor, followup.pk)
+        # The person too, now: recording may update their employment (below), and every lock
+        # is taken before the audit chain's head, as in every other service.
+        Person.objects.select_for_update().filter(pk=locked.person_id).exists()
         first = locked.date is None
         values = clean_followup_input(data, followup=locked, today=today)
         before = followup_snapshot(locked)

@@ -257,6 +257,8 @@ def survey_update(*, actor: User, survey: Survey, data: dict[str, Any]) -> Surve
                   .filter(pk=survey.pk, person__in=persons_visible_to(actor)).first())
         if locked is None:
             raise NotFound()
+        # The person too, before the audit chain's head: the registry may follow this survey.
+        Person.objects.select_for_update().filter(pk=locked.person_id).exists()
         before = survey_snapshot(locked)
         was_latest = _is_latest(locked, locked.year)
         values = clean_survey_input(data, actor=actor, current=locked, today=timezone.localdate())

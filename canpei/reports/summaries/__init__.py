@@ -10,6 +10,20 @@ from collections.abc import Callable
 from django.db import transaction
 
 
+def one_writer_at_a_time(person_ids: list[int]) -> None:
+    """The first receiver of hooks.outcomes_changed and hooks.persons_added: take the audit
+    chain's head lock (canpei.audit.models.AuditHead) before any summary is read or moved.
+
+    Every audited write takes that lock before it commits anyway (one audited writer at a time),
+    so taking it here costs no concurrency; it makes the summaries' refreshes run one at a time
+    (no two subtract a person's old standing), and it puts the summaries' own locks (the
+    indicators' clock, the tallies and cells) after the writer's record locks and the head,
+    always in that order, so no two writers wait on each other in opposite orders."""
+    from canpei.audit.models import AuditHead
+
+    AuditHead.objects.select_for_update().filter(pk=1).exists()
+
+
 def _parts() -> list[tuple[str, Callable[[], object], Callable[[], list[str]]]]:
     from canpei.reports.summaries import indicators, registry, targets
 

@@ -113,7 +113,7 @@ def _month_sql() -> str:
 
 
 def _refresh(ids: list[int]) -> None:
-    persons = {row[0]: row for row in Person.objects.select_for_update().filter(pk__in=ids)
+    persons = {row[0]: row for row in Person.objects.filter(pk__in=ids)
                .order_by("pk").values_list("pk", "town_id", "gender", "birth_date", "status")}
     years: dict[int, list[int]] = {}
     for person_id, year in (Survey.objects.filter(person_id__in=ids)

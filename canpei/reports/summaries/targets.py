@@ -11,9 +11,10 @@ How it stays true:
   `canpei.reports.targets` (the live computation, restricted to those persons), replaces the rows
   that changed, and moves the tallies by the difference. A write that rolls back takes its
   refresh with it.
-* The persons refreshed are locked first (in id order), then the tallies (in plan, town, target
-  order), so two writers touching the same person never both subtract its old standing, and no
-  two refreshes wait on each other in opposite orders.
+* Refreshes run one at a time: the hooks' first receiver (summaries.one_writer_at_a_time)
+  takes the audit chain's head lock, which every audited write takes before it commits anyway,
+  so two writers touching the same person never both subtract its old standing, and the
+  summaries' locks always come after the writers' own record locks and in one order.
 * A plan created or edited is rebuilt whole (`rebuild_targets(plan)`), in the plan service's
   transaction.
 * `canpei summaries rebuild` rebuilds everything; `canpei summaries check` compares the summary
@@ -33,7 +34,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
-from canpei.people.models import Person, Survey
+from canpei.people.models import Survey
 from canpei.people.rules import PersonStatus
 from canpei.regions.models import Region
 from canpei.reports.models import Plan, TargetStanding, TargetTally
@@ -127,10 +128,8 @@ def refresh_target_persons(person_ids: Iterable[int]) -> None:
         return
     with transaction.atomic():
         for chunk in _chunks(ids):
-            # Lock the persons: a concurrent refresh of the same person waits here, then reads
-            # the standing this one wrote.
-            list(Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
-                 .values_list("pk", flat=True))
+            # One refresh at a time: summaries.one_writer_at_a_time, the hooks' first receiver,
+            # holds the audit chain's head lock, so this reads the standings the last one wrote.
             for plan in plans:
                 _refresh(plan, chunk)
 
