@@ -172,12 +172,16 @@ def test_both_sides_of_each_date_boundary(users, data):
     Application.objects.filter(person=people["a11"]).update(certificate_date="2021-01-01")
     announce(people["a11"])
     for live in (False, True):
-        t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0], live=live)
+        t1 = targets.uncovered_list(
+            user=users.city_admin, plan=plan, target=targets.TARGETS[0], live=live
+        )
         assert people["a11"].pk in {s.person_id for s in t1}
     Application.objects.filter(person=people["a11"]).update(certificate_date="2020-12-31")
     announce(people["a11"])
     for live in (False, True):
-        t1 = targets.uncovered_list(user=users.city_admin, plan=plan, target=targets.TARGETS[0], live=live)
+        t1 = targets.uncovered_list(
+            user=users.city_admin, plan=plan, target=targets.TARGETS[0], live=live
+        )
         assert people["a11"].pk not in {s.person_id for s in t1}
 
 
@@ -208,7 +212,11 @@ def test_only_a_class_whose_completion_stands_covers_its_trainees(users, data, s
     announce(a8)
     for live in (False, True):
         uncovered = targets.uncovered_list(
-            user=users.city_admin, plan=data["plan"], target=targets.TARGETS[0], town=ANHAI, live=live
+            user=users.city_admin,
+            plan=data["plan"],
+            target=targets.TARGETS[0],
+            town=ANHAI,
+            live=live,
         )
         assert (a8.pk not in [s.person_id for s in uncovered]) is covered
 
@@ -220,7 +228,9 @@ def test_the_summary_equals_the_live_count_for_every_reader(users, data):
     for user in (users.city_admin, users.town_staff, users.auditor, users.employment_service):
         kept = targets.targets_report(user=user, plan=data["plan"])
         live = targets.targets_report(user=user, plan=data["plan"], live=True)
-        assert [(t.town, figures(t)) for t in kept.towns] == [(t.town, figures(t)) for t in live.towns]
+        assert [(t.town, figures(t)) for t in kept.towns] == [
+            (t.town, figures(t)) for t in live.towns
+        ]
         assert (kept.city and figures(kept.city)) == (live.city and figures(live.city))
         for target in targets.TARGETS:
             shown = targets.uncovered_list(user=user, plan=data["plan"], target=target)

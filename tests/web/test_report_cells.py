@@ -53,7 +53,9 @@ def test_a_rate_rounds_to_one_decimal_and_a_missing_one_is_a_dash() -> None:
         assert str(rate(12.345, "甲")) == (
             '<span class="rate">12.3%</span> <progress max="100" value="12.3" aria-label="甲：12.3%"></progress>'
         )
-        assert '<span class="rate">12.3%</span>' in str(rate(12.25, "甲"))  # half up, as floatformat
+        assert '<span class="rate">12.3%</span>' in str(
+            rate(12.25, "甲")
+        )  # half up, as floatformat
         assert str(rate(None, "甲")) == '—<span class="visually-hidden">无数据</span>'
         assert str(rate(0.0, "<b>")) == (
             '<span class="rate">0.0%</span> <progress max="100" value="0.0" aria-label="&lt;b&gt;：0.0%"></progress>'
