@@ -1,0 +1,156 @@
+"""Edges of the reader that mutation testing found unguarded (issue 18, gaps 7 to 10): the zip
+bomb's limit on the total expanded size, formulas in columns of two letters, row numbers of a
+sheet whose used range starts below row 1, the row limit's boundary and the ends of Excel's
+date serials."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+
+from canpei.spreadsheets import reader
+from canpei.spreadsheets.reader import (
+    DATE_INVALID,
+    FILE_TOO_MANY_ROWS,
+    FILE_ZIP_BOMB,
+    HEADER_SEARCH_ROWS,
+    MAX_ROWS,
+    SpreadsheetError,
+    cell_date,
+    data_rows,
+    find_header,
+    read_sheet,
+)
+from tests.spreadsheets.files import xlsx
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名",),
+    "id_number": ("身份证号",),
+    "town": ("所属镇街",),
+}
+ROWS = [["姓名", "身份证号"], ["张三", "35058219900307001X"], ["李四", "350582198506120038"]]
+
+
+def expanded_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+# ---- 7. the limit on the total expanded size ----------------------------------------------------
+
+
+def test_a_workbook_expanding_beyond_the_total_limit_is_refused(monkeypatch):
+    data = xlsx(ROWS)
+    total = expanded_size(data)
+    # No part alone reaches the limit (nor the ratio's 10 MB): only their sum can break it.
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert max(info.file_size for info in archive.infolist()) < total - 1
+    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", total)
+    assert read_sheet(data).rows == ROWS
+    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", total - 1)
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet(data)
+    assert str(refused.value) == "文件解压后过大，疑似压缩炸弹，已拒绝" == FILE_ZIP_BOMB
+
+
+def test_the_total_limit_is_500_mb_and_the_ratio_limit_200():
+    assert reader.MAX_UNCOMPRESSED_BYTES == 500 * 1024 * 1024
+    assert reader.MAX_COMPRESSION_RATIO == 200
+
+
+# ---- 8. formulas in columns AA and beyond -------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", [25, 26, 27, 51, 52, 701, 702])
+def test_a_formula_is_found_in_its_column_past_z(column):
+    row = ["x"] * (column + 1)
+    data = xlsx([["姓名", "身份证号"], row], formulas={(1, column): "=1+1"})
+    assert read_sheet(data).formula_cells == {(2, column)}
+
+
+def test_column_letters_count_as_excel_counts_them():
+    assert [
+        reader._column_index(letters) for letters in ("A", "Z", "AA", "AZ", "BA", "ZZ", "AAA")
+    ] == [0, 25, 26, 51, 52, 701, 702]
+
+
+# ---- 9. row numbers when the used range starts below row 1 --------------------------------------
+
+
+def test_rows_keep_their_spreadsheet_numbers_below_leading_blank_rows():
+    data = xlsx([[], [], ["姓名", "身份证号"], ["张三", "35058219900307001X"], [], ["李四", "x"]])
+    sheet = read_sheet(data)
+    header = find_header(sheet, ALIASES, ("name", "id_number"))
+    assert header.row_index == 2
+    assert [number for number, _row in data_rows(sheet, header)] == [4, 6]
+
+
+@pytest.mark.django_db
+def test_an_import_error_names_the_row_the_clerk_sees_below_blank_rows(users):
+    from canpei.people.imports import persons_import
+    from tests.spreadsheets.files import PERSON_HEADER, person_row
+
+    rows = [[], [], [], PERSON_HEADER, person_row(11), person_row(13, town="火星镇")]
+    result = persons_import(actor=users.city_admin, data=xlsx(rows), filename="名册.xlsx")
+    assert not result.ok
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(6, "所属镇街", "火星镇")]
+
+
+# ---- 10. the row limit's boundary and the ends of the date serials ------------------------------
+
+
+def test_a_csv_at_the_row_limit_is_read_and_one_row_more_is_refused():
+    limit = MAX_ROWS + HEADER_SEARCH_ROWS
+    body = "姓名,身份证号\r\n" + "张三,1\r\n" * (limit - 1)
+    assert read_sheet(body.encode(), filename="名册.csv").height == limit
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet((body + "李四,2\r\n").encode(), filename="名册.csv")
+    assert (
+        str(refused.value)
+        == "数据超过 100000 行的上限"
+        == FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS)
+    )
+
+
+def test_a_workbook_at_the_row_limit_is_read_and_one_row_more_is_refused(monkeypatch):
+    monkeypatch.setattr(reader, "MAX_ROWS", 5)
+    rows = [["姓名", "身份证号"]] + [["张三", str(n)] for n in range(5 + HEADER_SEARCH_ROWS - 1)]
+    assert len(read_sheet(xlsx(rows)).rows) == 5 + HEADER_SEARCH_ROWS
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet(xlsx(rows + [["李四", "x"]]))
+    assert str(refused.value) == "数据超过 5 行的上限"
+
+
+@pytest.mark.parametrize(
+    "value,day",
+    [
+        (61, dt.date(1900, 3, 1)),
+        (45322, dt.date(2024, 1, 31)),
+        (45322.75, dt.date(2024, 1, 31)),
+        ("45322", dt.date(2024, 1, 31)),
+        (2958465, dt.date(9999, 12, 31)),
+    ],
+)
+def test_excel_serials_up_to_the_last_day_excel_knows(value, day):
+    assert cell_date(value) == day
+
+
+def test_the_first_serial_is_a_date_and_the_ones_outside_the_range_are_errors():
+    assert cell_date(1) in (dt.date(1899, 12, 31), dt.date(1900, 1, 1))
+    for value in (0, 0.5, -1, 2958466, 2958465.5 + 1, "2958466"):
+        with pytest.raises(ValueError) as caught:
+            cell_date(value)
+        assert str(caught.value) == "日期无效，应为 2024-01-31 这样的格式" == DATE_INVALID
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_an_empty_date_cell_is_no_date(value):
+    assert cell_date(value) is None
+
+
+def test_a_blank_text_date_cell_is_an_error_not_a_date():
+    with pytest.raises(ValueError):
+        cell_date("   ")
