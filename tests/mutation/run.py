@@ -4,6 +4,7 @@
     MUTATE_SAMPLE=100 python -m tests.mutation.run   # a seeded random sample of 100 per module
     MUTATE_MODULE=canpei/workflows.py ...          # one module only
     MUTATE_SEED=18, MUTATE_CHILDREN=2              # the sample's seed, mutmut's parallel children
+    python -m tests.mutation.run --table           # the last run's table again (reports kept)
 
 The modules and the tests of each one's area are `[tool.canpei-mutate.modules]` in
 pyproject.toml. Each module gets a fresh `mutants/` and its own mutmut process (Django and the
@@ -11,8 +12,8 @@ mutated module are imported once per process, so two modules cannot share one), 
 tests of its area, and mutmut narrows each mutant further to the tests that call the mutated
 function (`-x`, no browser tests). The table counts, per module: mutants, killed, survived,
 timed out (counted as detected), no tests (no test of the area calls the function), the
-survivors listed in tests/mutation/equivalent.py, and the kill rate raw and with those
-equivalent mutants set aside. Each survivor's diff is written to var/mutate/<module>.json.
+survivors listed in tests/mutation/equivalent.py (equivalent, or out of mutmut's reach), and the
+kill rate raw and with those set aside. Each survivor's diff is written to var/mutate/<module>.json.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def print_table(rows: list[dict[str, Any]], missing: list[str], wall: float) -> 
 
 
 def main() -> int:
-    from tests.mutation.equivalent import EQUIVALENT
+    from tests.mutation.equivalent import EQUIVALENT, OUT_OF_REACH
     from tests.mutation.plugin import remove_copies
 
     table = modules()
@@ -189,11 +190,11 @@ def main() -> int:
         if done.returncode or not report_path.exists():
             failed.append(module)
             continue
-        rows.append(row(json.loads(report_path.read_text()), EQUIVALENT))
+        rows.append(row(json.loads(report_path.read_text()), {**EQUIVALENT, **OUT_OF_REACH}))
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     print()
     print_table(rows, missing, time.monotonic() - started)
-    stale = set(EQUIVALENT) - {
+    stale = (set(EQUIVALENT) | set(OUT_OF_REACH)) - {
         name
         for module in table
         if (OUT / f"{slug(module)}.json").exists()
@@ -206,9 +207,27 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def table_only() -> None:
+    """`--table`: the table of the last run's reports, with equivalent.py as it is now."""
+    from tests.mutation.equivalent import EQUIVALENT, OUT_OF_REACH
+
+    rows, missing, seconds = [], [], 0
+    for module in modules():
+        path = OUT / f"{slug(module)}.json"
+        if not (ROOT / module).exists():
+            missing.append(module)
+        elif path.exists():
+            report = json.loads(path.read_text())
+            seconds += report["seconds"]
+            rows.append(row(report, {**EQUIVALENT, **OUT_OF_REACH}))
+    print_table(rows, missing, seconds)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         os.chdir(ROOT)
         child(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1:2] == ["--table"]:
+        table_only()
     else:
         sys.exit(main())
