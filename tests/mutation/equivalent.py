@@ -20,6 +20,19 @@ EQUIVALENT: dict[str, str] = {
     "canpei.workflows.x_one_of__mutmut_4": (
         "The separator joining fewer than two values: no separator appears in the result."
     ),
+    # canpei/training/rules.py
+    "canpei.training.rules.x__add_months__mutmut_13": (
+        "min(day, 32) for min(day, 31): a day of the month is never above 31."
+    ),
+    "canpei.training.rules.x__add_months__mutmut_28": (
+        "The message of an AssertionError the loop never reaches (28 is always a valid day)."
+    ),
+    "canpei.training.rules.x__add_months__mutmut_29": (
+        "The message of an AssertionError the loop never reaches (28 is always a valid day)."
+    ),
+    "canpei.training.rules.x__add_months__mutmut_30": (
+        "The message of an AssertionError the loop never reaches (28 is always a valid day)."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from canpei.errors import Conflict, Forbidden, InvalidInput
+from canpei.training import rules
 from canpei.training.classes import services
 from canpei.training.models import ClassEvent, Enrollment
 from canpei.training.rules import class_cycle
@@ -199,3 +200,36 @@ def test_the_state_and_role_refusals_read_as_written(users, make_class):
             "操作须为 submit、approve、return、start、complete、pass_audit、fail_audit、settle 或 cancel",
         )
     ]
+
+
+# ---- the overlap rule's helpers (the demo's checks use them) -------------------------------------
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    "a,b,overlap",
+    [
+        ((D(2026, 3, 1), D(2026, 3, 31)), (D(2026, 3, 31), D(2026, 4, 30)), True),
+        ((D(2026, 3, 31), D(2026, 4, 30)), (D(2026, 3, 1), D(2026, 3, 31)), True),
+        ((D(2026, 3, 1), D(2026, 3, 30)), (D(2026, 3, 31), D(2026, 4, 30)), False),
+        ((D(2026, 4, 1), D(2026, 4, 30)), (D(2026, 3, 1), D(2026, 3, 31)), False),
+        ((D(2026, 3, 1), D(2026, 5, 31)), (D(2026, 4, 1), D(2026, 4, 2)), True),
+    ],
+)
+def test_two_date_spans_overlap_when_they_share_a_day(a, b, overlap):
+    assert rules.dates_overlap(*a, *b) is overlap
+
+
+@pytest.mark.parametrize(
+    "modes,exempt",
+    [
+        (("remote", "centralized"), True),
+        (("centralized", "remote"), True),
+        (("remote", "remote"), True),
+        (("centralized", "self_directed"), False),
+        (("centralized", "centralized"), False),
+    ],
+)
+def test_remote_study_is_exempt_from_the_overlap_rule(modes, exempt):
+    assert rules.overlap_exempt(*modes) is exempt
