@@ -33,6 +33,13 @@ EQUIVALENT: dict[str, str] = {
     "canpei.training.rules.x__add_months__mutmut_30": (
         "The message of an AssertionError the loop never reaches (28 is always a valid day)."
     ),
+    # canpei/institutions/rules.py
+    "canpei.institutions.rules.x_credit_code_check_char__mutmut_5": (
+        "rindex for index: each character occurs once in the code's alphabet."
+    ),
+    "canpei.institutions.rules.x_credit_code_error__mutmut_7": (
+        "code[:18] for code[:17]: zip() with the 17 weights drops the 18th character anyway."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
@@ -44,4 +51,14 @@ OUT_OF_REACH: dict[str, str] = {
         "An event's state column without max_length: "
         "test_the_event_rows_state_columns and the migrations check fail."
     ),
+    # canpei/people/rules.py: the national code tables, built when the module is imported.
+    "canpei.people.rules.x_national_choices__mutmut_1": "Table built without its name: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_2": "Table read without its table name: empty, the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_4": "No member pattern: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_6": "The table argument missing: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_7": "Read from the wrong code list: empty, the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_8": "Members named by the default pattern: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_9": "Members named XXC1…: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_10": "Members named c1…: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_11": "A pattern naming {CODE}: the import fails.",
 }
