@@ -57,7 +57,7 @@ OUT_OF_REACH: dict[str, str] = {
     "canpei.people.rules.x_national_choices__mutmut_4": "No member pattern: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_6": "The table argument missing: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_7": "Read from the wrong code list: empty, the import fails.",
-    "canpei.people.rules.x_national_choices__mutmut_8": "Members named by the default pattern: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_8": "Members named 1, 2 …: test_national_code_tables fails.",
     "canpei.people.rules.x_national_choices__mutmut_9": "Members named XXC1…: test_national_code_tables fails.",
     "canpei.people.rules.x_national_choices__mutmut_10": "Members named c1…: test_national_code_tables fails.",
     "canpei.people.rules.x_national_choices__mutmut_11": "A pattern naming {CODE}: the import fails.",
