@@ -40,6 +40,10 @@ EQUIVALENT: dict[str, str] = {
     "canpei.institutions.rules.x_credit_code_error__mutmut_7": (
         "code[:18] for code[:17]: zip() with the 17 weights drops the 18th character anyway."
     ),
+    # canpei/people/rules.py
+    "canpei.people.rules.x_id_number_error__mutmut_23": (
+        "number[:18] for number[:17]: the check zips 17 weights, the 18th character is dropped."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
