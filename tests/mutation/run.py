@@ -2,7 +2,7 @@
 
     python -m tests.mutation.run                  # every mutant of every module
     MUTATE_SAMPLE=100 python -m tests.mutation.run   # a seeded random sample of 100 per module
-    MUTATE_MODULE=canpei/workflows.py ...          # one module only
+    MUTATE_MODULE=canpei/workflows.py,...          # these modules only, in this order
     MUTATE_SEED=18, MUTATE_CHILDREN=2              # the sample's seed, mutmut's parallel children
     python -m tests.mutation.run --table           # the last run's table again (reports kept)
 
@@ -168,9 +168,9 @@ def main() -> int:
     from tests.mutation.plugin import remove_copies
 
     table = modules()
-    only = os.environ.get("MUTATE_MODULE")
+    only = os.environ.get("MUTATE_MODULE", "").replace(",", " ").split()
     if only:
-        table = {only: table[only]}
+        table = {module: table[module] for module in only}
     started = time.monotonic()
     rows, missing, failed = [], [], []
     # One migrated SQLite database that each mutant's pytest run copies (tests/mutation/plugin.py).
