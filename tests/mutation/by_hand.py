@@ -322,6 +322,126 @@ CASES += [
     ),
 ]
 
+ENC = 'encode = make(None, str, json.encoder.encode_basestring, None, ":", ",", True, False, True)'
+ENC_TEST = "tests/audit/test_audit_encoding.py"
+CASES += [
+    (
+        "A tree encoder unsorted",
+        "canpei/audit/services.py",
+        ENC,
+        ENC.replace('",", True,', '",", None,'),
+        ENC_TEST,
+    ),
+    (
+        "A tree encoder sort False",
+        "canpei/audit/services.py",
+        ENC,
+        ENC.replace('",", True,', '",", False,'),
+        ENC_TEST,
+    ),
+    (
+        "A tree encoder separator",
+        "canpei/audit/services.py",
+        ENC,
+        ENC.replace('":", ","', '":", "XX,XX"'),
+        ENC_TEST,
+    ),
+    (
+        "A tree encoder argument missing",
+        "canpei/audit/services.py",
+        ENC,
+        ENC.replace("None, str, ", "None, "),
+        ENC_TEST,
+    ),
+    (
+        "A tree encoder join None",
+        "canpei/audit/services.py",
+        'return "".join(encode(value, 0))',
+        'return "".join(None)',
+        ENC_TEST,
+    ),
+    (
+        "A plain nested dict",
+        "canpei/audit/services.py",
+        "or not (isinstance(item, _SCALARS) or _plain_json(item)):",
+        "or not (isinstance(item, _SCALARS) or _plain_json(None)):",
+        ENC_TEST,
+    ),
+    (
+        "A plain list",
+        "canpei/audit/services.py",
+        "            if not (isinstance(item, _SCALARS) or _plain_json(item)):",
+        "            if (isinstance(item, _SCALARS) or _plain_json(item)):",
+        ENC_TEST,
+    ),
+    (
+        "A bulk summary default",
+        "canpei/audit/services.py",
+        'summary = str(item.get("summary", ""))[:255]',
+        'summary = str(item.get("summary", ))[:255]',
+        ENC_TEST,
+    ),
+]
+
+# PostgreSQL only (DATABASE_URL): the bulk insert through COPY.
+COPY = "tests/audit/test_audit_record_many.py"
+CASES += [
+    (
+        "PG copy ids",
+        "canpei/audit/services.py",
+        "ids = next_ids(AuditEntry, len(entries))",
+        "ids = None",
+        COPY,
+    ),
+    (
+        "PG copy rows",
+        "canpei/audit/services.py",
+        "copy_rows(AuditEntry, _ENTRY_COLUMNS,",
+        "copy_rows(_ENTRY_COLUMNS,",
+        COPY,
+    ),
+    (
+        "PG copy zip",
+        "canpei/audit/services.py",
+        "digest), key in zip(chained(), ids)))",
+        "digest), key in zip(ids, chained())))",
+        COPY,
+    ),
+]
+
+# audit_verify_rows: what a backup's log is checked with before it is restored.
+BACKUP = "tests/test_backup.py"
+CASES += [
+    (
+        "B keyed required or",
+        "canpei/audit/services.py",
+        "if keyed_required and not keyed:",
+        "if keyed_required or not keyed:",
+        BACKUP,
+    ),
+    (
+        "B keyed from head",
+        "canpei/audit/services.py",
+        'keyed = head is not None and "legacy_count" in head',
+        'keyed = head is None and "legacy_count" in head',
+        BACKUP,
+    ),
+    (
+        "B legacy count",
+        "canpei/audit/services.py",
+        "if head is not None and keyed else None)",
+        "if head is None and keyed else None)",
+        BACKUP,
+    ),
+    (
+        "B unsigned message",
+        "canpei/audit/services.py",
+        "return VerifyResult(False, 0, None, HEAD_UNSIGNED)",
+        "return VerifyResult(False, 0, None, None)",
+        BACKUP,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0
