@@ -442,6 +442,35 @@ CASES += [
     ),
 ]
 
+# Survivors of the reader that a test was written for.
+R = "canpei/spreadsheets/reader.py"
+EDGES = "tests/spreadsheets/test_reader_edges.py"
+SHEETS = (
+    'sheets = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))'
+)
+CASES += [
+    ("R sheet part or", R, SHEETS, SHEETS.replace(" and n.endswith", " or n.endswith"), EDGES),
+    ("R sheet part XML", R, SHEETS, SHEETS.replace('".xml"', '".XML"'), EDGES),
+    (
+        "R height from columns",
+        R,
+        "height = (sheet.end or (-1, 0))[0] + 1",
+        "height = (sheet.end or (-1, 0))[1] + 1",
+        EDGES,
+    ),
+    ("R html", R, 'b"<html", b"<!doctype"', 'b"XX<htmlXX", b"<!doctype"', EDGES),
+    ("R csv newline", R, 'encoding=encoding, newline="")', "encoding=encoding, )", EDGES),
+    ("R header >=", R, "hits > best[1]", "hits >= best[1]", EDGES),
+    ("R header hits 2", R, "hits = sum(1 for cell", "hits = sum(2 for cell", EDGES),
+    (
+        "R footer",
+        R,
+        "        if not isinstance(cell, str):\n            return False\n        text = cell.strip()",
+        "        if isinstance(cell, str):\n            return False\n        text = cell.strip()",
+        EDGES,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0

@@ -154,3 +154,76 @@ def test_an_empty_date_cell_is_no_date(value):
 def test_a_blank_text_date_cell_is_an_error_not_a_date():
     with pytest.raises(ValueError):
         cell_date("   ")
+
+
+# ---- survivors of `make mutate` -----------------------------------------------------------------
+
+
+def renamed_sheet(data: bytes, name: str) -> bytes:
+    """The workbook with its sheet part stored under another name (as some tools write it)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                target.writestr(f"xl/worksheets/{name}", body)
+                continue
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"worksheets/sheet1.xml", f"worksheets/{name}".encode())
+            target.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def test_a_formula_is_found_in_a_sheet_part_not_named_sheet1():
+    data = renamed_sheet(xlsx(ROWS, formulas={(1, 1): "=1+1"}), "data.xml")
+    sheet = read_sheet(data)
+    assert sheet.formula_cells == {(2, 1)}
+    assert sheet.rows[0] == ["姓名", "身份证号"]
+
+
+def test_a_sheet_counts_its_rows_not_its_columns():
+    assert read_sheet(xlsx(ROWS)).height == 3
+    assert read_sheet(xlsx([["姓名", "身份证号", "a", "b", "c"]])).height == 1
+
+
+def test_an_html_page_named_csv_is_not_read_as_rows():
+    page = b"<html><body><table><tr><td>\xe5\xa7\x93\xe5\x90\x8d</td></tr></table></body></html>"
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet(page, filename="名册.csv")
+    assert str(refused.value) == "文件不是 Excel（.xlsx/.xls）或 CSV 文件"
+
+
+def test_a_csv_cell_keeps_the_windows_line_break_inside_its_quotes():
+    data = '姓名,地址\r\n张三,"中山路1号\r\n2栋"\r\n'.encode()
+    assert read_sheet(data, filename="名册.csv").rows == [
+        ["姓名", "地址"],
+        ["张三", "中山路1号\r\n2栋"],
+    ]
+
+
+def test_the_first_of_two_rows_naming_the_columns_is_the_header():
+    sheet = read_sheet(xlsx([["姓名", "身份证号"], ["姓名", "身份证号"], ["张三", "x"]]))
+    assert find_header(sheet, ALIASES, ("name", "id_number")).row_index == 0
+
+
+def test_a_row_naming_a_single_known_column_is_no_header():
+    sheet = read_sheet(xlsx([["姓名", "年龄"], ["张三", "30"]]))
+    with pytest.raises(SpreadsheetError) as refused:
+        find_header(sheet, ALIASES, ("name",))
+    assert str(refused.value) == "未找到表头：前 15 行中没有可识别的列名"
+
+
+@pytest.mark.parametrize(
+    "row,footer",
+    [
+        (["合计", 12], True),
+        ([None, " ", "填表人：王五"], True),
+        ([12, "合计"], False),
+        (["张三", "合计"], False),
+        (["Total"], False),
+        ([None, ""], False),
+    ],
+)
+def test_a_footer_row_begins_with_a_total_a_signature_or_a_note(row, footer):
+    assert reader.is_footer_row(row) is footer
