@@ -471,6 +471,37 @@ CASES += [
     ),
 ]
 
+CASES += [
+    (
+        "R ratio floor",
+        R,
+        "and info.file_size > 10 * 1024 * 1024:",
+        "and info.file_size > 10 / 1024 * 1024:",
+        EDGES,
+    ),
+    (
+        "R shared strings name",
+        R,
+        'endswith("sharedstrings.xml")',
+        'endswith("SHAREDSTRINGS.XML")',
+        EDGES,
+    ),
+    (
+        "R xls suffix",
+        R,
+        'if suffix in {".xlsx", ".xls", ".xlsm"}:',
+        'if suffix in {".xlsx", "XX.xlsXX", ".xlsm"}:',
+        EDGES,
+    ),
+    (
+        "R size >=",
+        R,
+        "    if len(data) > MAX_FILE_BYTES:",
+        "    if len(data) >= MAX_FILE_BYTES:",
+        EDGES,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0

@@ -57,6 +57,52 @@ EQUIVALENT: dict[str, str] = {
     "canpei.audit.services.x__plain_json__mutmut_7": (
         "Every dict judged not plain: its changes take the slower path, which stores the same."
     ),
+    # canpei/spreadsheets/reader.py
+    "canpei.spreadsheets.reader.x__cell_extent__mutmut_104": (
+        "(1, 0) for (0, 0) for a part that is not XML: one row of no columns breaks no limit."
+    ),
+    "canpei.spreadsheets.reader.x__cell_extent__mutmut_98": (
+        "Which parsed elements are cleared: memory only, the extent is read at their start."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_6": (
+        "A sheet noted without formulas is parsed anyway: it finds none, only slower."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_20": (
+        "Other elements looked at as cells: none but a cell holds an <f>, the result is the same."
+    ),
+    "canpei.spreadsheets.reader.x__highest_row__mutmut_5": (
+        "The first window starts with "XXXX": no cell reference can match across it."
+    ),
+    "canpei.spreadsheets.reader.x__read_csv__mutmut_9": (
+        "The delimiter guessed from 65,537 bytes instead of 65,536."
+    ),
+    "canpei.spreadsheets.reader.x__read_csv__mutmut_25": (
+        "strict=None for strict=False: both falsy."
+    ),
+    "canpei.spreadsheets.reader.x__read_workbook__mutmut_23": (
+        "(1, 0)[1] for (0, 0)[1]: both 0, for a sheet with no start."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_4": (
+        "A five-byte head instead of four: XML has no NUL and no BOM past the second byte."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_54": (
+        "rfind for find, compared with >= 0: found either way or neither."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_85": (
+        "Cells counted from the window's second byte: a mismatch only sends the part to the exact count."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_113": (
+        "here > 1 for here > 0: a window with one cell leaves the bound for an exact count, same result."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_147": (
+        "cells -= here: the counts disagree, so the part takes the exact (slower) count."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_101": (
+        "Rows of six digits missed by the scan: calamine's own height check refuses them with the same message."
+    ),
+    "canpei.spreadsheets.reader.x__scan_utf16__mutmut_9": (
+        ""UTF-16" for "utf-16": codec names are not case-sensitive."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {

@@ -227,3 +227,42 @@ def test_a_row_naming_a_single_known_column_is_no_header():
 )
 def test_a_footer_row_begins_with_a_total_a_signature_or_a_note(row, footer):
     assert reader.is_footer_row(row) is footer
+
+
+def test_a_small_part_that_compresses_well_is_no_zip_bomb():
+    rows = [["姓名", "地址"]] + [["张三", "安" * 10000 + str(n)] for n in range(40)]
+    data = xlsx(rows)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        ratios = [i.file_size / i.compress_size for i in archive.infolist() if i.compress_size]
+    assert max(ratios) > reader.MAX_COMPRESSION_RATIO
+    assert len(read_sheet(data).rows) == 41
+
+
+def test_shared_strings_over_their_limit_are_refused(monkeypatch):
+    data = xlsx([["姓名", "地址"]] + [["张三", "中山路" + str(n)] for n in range(50)])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        size = archive.getinfo("xl/sharedStrings.xml").file_size
+    monkeypatch.setattr(reader, "MAX_SHARED_STRINGS_BYTES", size)
+    assert len(read_sheet(data).rows) == 51
+    monkeypatch.setattr(reader, "MAX_SHARED_STRINGS_BYTES", size - 1)
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet(data)
+    assert str(refused.value) == (
+        "工作表过大：超过 2000000 个单元格（行数 × 列数）的上限，请删去多余的行列或分成几个文件"
+    )
+
+
+@pytest.mark.parametrize("filename", ["名册.xls", "名册.xlsx", "名册.XLSM"])
+def test_text_named_as_a_workbook_is_refused(filename):
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet("姓名,身份证号\r\n张三,1\r\n".encode(), filename=filename)
+    assert str(refused.value) == "文件不是 Excel（.xlsx/.xls）或 CSV 文件"
+
+
+def test_a_file_of_exactly_the_size_limit_is_read(monkeypatch):
+    data = "姓名,身份证号\r\n张三,1\r\n".encode()
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", len(data))
+    assert read_sheet(data, filename="名册.csv").height == 2
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", len(data) - 1)
+    with pytest.raises(SpreadsheetError):
+        read_sheet(data, filename="名册.csv")
