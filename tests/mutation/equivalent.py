@@ -71,7 +71,7 @@ EQUIVALENT: dict[str, str] = {
         "Other elements looked at as cells: none but a cell holds an <f>, the result is the same."
     ),
     "canpei.spreadsheets.reader.x__highest_row__mutmut_5": (
-        "The first window starts with "XXXX": no cell reference can match across it."
+        "The first window starts with XXXX: no cell reference can match across it."
     ),
     "canpei.spreadsheets.reader.x__read_csv__mutmut_9": (
         "The delimiter guessed from 65,537 bytes instead of 65,536."
@@ -101,7 +101,7 @@ EQUIVALENT: dict[str, str] = {
         "Rows of six digits missed by the scan: calamine's own height check refuses them with the same message."
     ),
     "canpei.spreadsheets.reader.x__scan_utf16__mutmut_9": (
-        ""UTF-16" for "utf-16": codec names are not case-sensitive."
+        "UTF-16 for utf-16: codec names are not case-sensitive."
     ),
 }
 
