@@ -502,6 +502,33 @@ CASES += [
     ),
 ]
 
+# Survivors of the validation toolkit that a test was written for.
+V = "canpei/validation.py"
+VF = "tests/test_validation_fields.py"
+CASES += [
+    (
+        "V date required",
+        V,
+        'stored as None unless `required`."""\n        if not self.runs(field, required):',
+        'stored as None unless `required`."""\n        if not self.runs(field, None):',
+        VF,
+    ),
+    (
+        "V raw default",
+        V,
+        "return self.data.get(field, default)",
+        "return self.data.get(field, )",
+        VF,
+    ),
+    (
+        "V blank choice",
+        V,
+        'values = [*choices.values, ""] if blank else choices.values',
+        'values = [*choices.values, "XXXX"] if blank else choices.values',
+        VF,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0

@@ -103,6 +103,10 @@ EQUIVALENT: dict[str, str] = {
     "canpei.spreadsheets.reader.x__scan_utf16__mutmut_9": (
         "UTF-16 for utf-16: codec names are not case-sensitive."
     ),
+    # canpei/validation.py
+    "canpei.validation.x_bad_text__mutmut_20": (
+        "X added to the allowed line breaks and tabs: X is no control character anyway."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
