@@ -529,6 +529,30 @@ CASES += [
     ),
 ]
 
+CASES += [
+    (
+        "V integer field",
+        V,
+        "required: bool = False) -> int | None:\n        if not self.runs(field, required):",
+        "required: bool = False) -> int | None:\n        if not self.runs(None, required):",
+        VF,
+    ),
+    (
+        "V decimal runs",
+        V,
+        "-> Decimal | None:\n        if not self.runs(field, required):\n            return None\n        value = parse_decimal",
+        "-> Decimal | None:\n        if self.runs(field, required):\n            return None\n        value = parse_decimal",
+        VF,
+    ),
+    (
+        "V choice set cache",
+        V,
+        "found = _CHOICE_SETS[choices] = frozenset(str(v) for v in choices.values)",
+        "found = _CHOICE_SETS[choices] = None",
+        VF,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0
