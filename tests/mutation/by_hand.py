@@ -553,6 +553,30 @@ CASES += [
     ),
 ]
 
+CASES += [
+    (
+        "R nul deep",
+        R,
+        'if "\\x00" in decoder.decode(view[at:at + SCAN_CHUNK]):',
+        'if "XX\\x00XX" in decoder.decode(view[at:at + SCAN_CHUNK]):',
+        EDGES,
+    ),
+    (
+        "R nul message",
+        R,
+        "                    raise SpreadsheetError(FILE_NOT_SPREADSHEET)\n            decoder.decode",
+        "                    raise SpreadsheetError(None)\n            decoder.decode",
+        EDGES,
+    ),
+    (
+        "R formula at a window start",
+        R,
+        'window.find(b"<f", 0, end) >= 0)',
+        'window.find(b"<f", 0, end) >= 1)',
+        EDGES,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0

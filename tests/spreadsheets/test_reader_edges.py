@@ -266,3 +266,17 @@ def test_a_file_of_exactly_the_size_limit_is_read(monkeypatch):
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", len(data) - 1)
     with pytest.raises(SpreadsheetError):
         read_sheet(data, filename="名册.csv")
+
+
+def test_a_nul_deep_in_a_text_file_is_refused():
+    data = ("姓名,身份证号\r\n" + "张三,1\r\n" * 1000).encode() + b"\x00" + "李四,2\r\n".encode()
+    assert b"\x00" not in data[:4096]
+    with pytest.raises(SpreadsheetError) as refused:
+        read_sheet(data, filename="名册.csv")
+    assert str(refused.value) == "文件不是 Excel（.xlsx/.xls）或 CSV 文件"
+
+
+def test_a_formula_is_noted_when_the_scan_reads_one_byte_at_a_time(monkeypatch):
+    monkeypatch.setattr(reader, "SCAN_CHUNK", 1)
+    sheet = read_sheet(xlsx(ROWS, formulas={(2, 1): "=1+1"}))
+    assert sheet.formula_cells == {(3, 1)}
