@@ -577,6 +577,35 @@ CASES += [
     ),
 ]
 
+# The targets' definitions (tests/reports/test_target_definitions.py).
+T = "canpei/reports/targets.py"
+TD = "tests/reports/test_target_definitions.py"
+CASES += [
+    ("D target 2 number", T, 'number=2, label="企业技能岗位', 'number=3, label="企业技能岗位', TD),
+    (
+        "D target 2 high skill and",
+        T,
+        "| Q(level__in=HIGH_LEVELS)\n                 | Q(high_skill=True)),",
+        "| Q(level__in=HIGH_LEVELS)\n                 & Q(high_skill=True)),",
+        TD,
+    ),
+    (
+        "D target 3 wants work",
+        T,
+        "Q(training_need=True, wants_work=True, entrepreneurship_intention=True)",
+        "Q(training_need=True, entrepreneurship_intention=True)",
+        TD,
+    ),
+    (
+        "D target 1 unemployed",
+        T,
+        "names=Q(new_entrant=True) | Q(registered_unemployed=True),",
+        "names=Q(new_entrant=True) | Q(registered_unemployed=None),",
+        TD,
+    ),
+    ("D target 3 short", T, 'short="有创业意愿、已创业",', "short=None,", TD),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0

@@ -113,6 +113,10 @@ EQUIVALENT: dict[str, str] = {
     "canpei.validation.x__all_plain__mutmut_6": (
         "Values joined by XXXX in the fast check: XXXX is printable, the answer is the same."
     ),
+    # canpei/reports/targets.py
+    "canpei.reports.targets.x_target_by_number__mutmut_4": (
+        'No number read as "XXXX" instead of "": neither is a target, both refused alike.'
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
