@@ -606,6 +606,23 @@ CASES += [
     ("D target 3 short", T, 'short="有创业意愿、已创业",', "short=None,", TD),
 ]
 
+CASES += [
+    (
+        "D default plan and",
+        T,
+        '.order_by("-period_start", "id").first()\n            or Plan.objects',
+        '.order_by("-period_start", "id").first()\n            and Plan.objects',
+        TD,
+    ),
+    (
+        "D default plan ID",
+        T,
+        'or Plan.objects.order_by("period_start", "id").first())',
+        'or Plan.objects.order_by("period_start", "ID").first())',
+        TD,
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0

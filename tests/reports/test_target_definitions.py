@@ -3,11 +3,14 @@ covers them, and how it is labelled. A changed filter, number or label fails her
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db.models import Q
 
-from canpei.errors import InvalidInput
+from canpei.errors import InvalidInput, NotFound
 from canpei.reports import targets
+from canpei.reports.models import Plan
 from canpei.reports.targets import Target, target_by_number
 
 EXPECTED = [
@@ -75,3 +78,50 @@ def test_an_unknown_target_number_is_refused(number):
     with pytest.raises(InvalidInput) as refused:
         target_by_number(number)
     assert refused.value.errors[0][0] == "target"
+
+
+def plans(*spans: tuple[str, str]) -> list[Plan]:
+    Plan.objects.all().delete()
+    return [
+        Plan.objects.create(
+            name=f"计划{n}",
+            period_start=dt.date.fromisoformat(start),
+            period_end=dt.date.fromisoformat(end),
+        )
+        for n, (start, end) in enumerate(spans)
+    ]
+
+
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.mark.django_db
+def test_the_default_plan_is_the_one_running_today():
+    old, running, _future = plans(
+        ("2021-01-01", "2025-12-31"), ("2026-01-01", "2030-12-31"), ("2031-01-01", "2035-12-31")
+    )
+    assert targets.default_plan(TODAY) == running
+    assert targets.default_plan(dt.date(2026, 1, 1)) == running
+
+
+@pytest.mark.django_db
+def test_without_a_plan_running_the_latest_begun_then_the_earliest_to_come():
+    older, old, first, later = plans(
+        ("2016-01-01", "2020-12-31"),
+        ("2021-01-01", "2025-12-31"),
+        ("2027-01-01", "2031-12-31"),
+        ("2032-01-01", "2036-12-31"),
+    )
+    assert targets.default_plan(TODAY) == old
+    old.delete()
+    older.delete()
+    assert targets.default_plan(TODAY) == first
+    Plan.objects.all().delete()
+    with pytest.raises(NotFound):
+        targets.default_plan(TODAY)
+
+
+@pytest.mark.django_db
+def test_of_two_plans_running_today_the_default_is_the_one_begun_last():
+    _long, recent = plans(("2021-01-01", "2035-12-31"), ("2026-01-01", "2030-12-31"))
+    assert targets.default_plan(TODAY) == recent
