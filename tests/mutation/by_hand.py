@@ -623,6 +623,24 @@ CASES += [
     ),
 ]
 
+# The ID check character of digits that are not ASCII.
+CASES += [
+    (
+        "I check char fallback None",
+        "canpei/people/rules.py",
+        "total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS))",
+        "total = None",
+        "tests/people/test_id_check_char.py",
+    ),
+    (
+        "I check char fallback weights",
+        "canpei/people/rules.py",
+        "total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS))",
+        "total = sum(int(d) * w for d, w in zip(first17, None))",
+        "tests/people/test_id_check_char.py",
+    ),
+]
+
 
 def main(prefixes: list[str]) -> int:
     bad = 0
