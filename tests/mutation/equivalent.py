@@ -117,6 +117,16 @@ EQUIVALENT: dict[str, str] = {
     "canpei.reports.targets.x_target_by_number__mutmut_4": (
         'No number read as "XXXX" instead of "": neither is a target, both refused alike.'
     ),
+    # canpei/reports/indicators.py
+    "canpei.reports.indicators.x__completion_counts__mutmut_86": (
+        "SQL keywords in lower case (sum, from): SQL does not tell them apart."
+    ),
+    "canpei.reports.indicators.x__completion_counts__mutmut_90": (
+        "union all for UNION ALL: SQL keywords are not case-sensitive."
+    ),
+    "canpei.reports.indicators.x__flag__mutmut_6": (
+        "No output_field: Django infers IntegerField from the Value(1) and Value(0) branches."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
