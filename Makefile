@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint ruff bench docs clean
+.PHONY: run test lint ruff bench docs clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,4 +59,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/persons.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var mutants
+
+# Mutation testing of the rule modules (issue 18): not part of `make test` or CI (it takes long).
+# MUTATE_SAMPLE=N: a seeded random sample of N mutants per module; MUTATE_MODULE=path: one module.
+mutate: $(VENV)/.installed-test
+	nice -n 19 $(BIN)/python -m tests.mutation.run

@@ -1,0 +1,170 @@
+"""Mutants that `make mutate` sets aside in its "rate" column (the "raw" column counts them as
+survivors), each with a one-line reason. A name is mutmut's (`module.x_function__mutmut_N`,
+`module.xǁClassǁmethod__mutmut_N`); it changes when the function is edited, and a full run lists
+names that no longer exist.
+
+EQUIVALENT: the mutant changes nothing a user or the database could see.
+
+OUT_OF_REACH: the mutated code runs only while a module is imported (a model's fields), which
+mutmut does once, before it switches any mutant on, so no test run can see the mutant; each was
+applied by hand instead and the test named fails on it.
+"""
+
+from __future__ import annotations
+
+EQUIVALENT: dict[str, str] = {
+    # canpei/workflows.py
+    "canpei.workflows.xǁLifecycleǁapply__mutmut_6": (
+        'A missing action becomes "XXXX" instead of "": both are unknown, refused with the same 422.'
+    ),
+    "canpei.workflows.x_one_of__mutmut_4": (
+        "The separator joining fewer than two values: no separator appears in the result."
+    ),
+    # canpei/training/rules.py
+    "canpei.training.rules.x__add_months__mutmut_13": (
+        "min(day, 32) for min(day, 31): a day of the month is never above 31."
+    ),
+    "canpei.training.rules.x__add_months__mutmut_28": (
+        "The message of an AssertionError the loop never reaches (28 is always a valid day)."
+    ),
+    "canpei.training.rules.x__add_months__mutmut_29": (
+        "The message of an AssertionError the loop never reaches (28 is always a valid day)."
+    ),
+    "canpei.training.rules.x__add_months__mutmut_30": (
+        "The message of an AssertionError the loop never reaches (28 is always a valid day)."
+    ),
+    # canpei/institutions/rules.py
+    "canpei.institutions.rules.x_credit_code_check_char__mutmut_5": (
+        "rindex for index: each character occurs once in the code's alphabet."
+    ),
+    "canpei.institutions.rules.x_credit_code_error__mutmut_7": (
+        "code[:18] for code[:17]: zip() with the 17 weights drops the 18th character anyway."
+    ),
+    # canpei/people/rules.py
+    "canpei.people.rules.x_id_number_error__mutmut_23": (
+        "number[:18] for number[:17]: the check zips 17 weights, the 18th character is dropped."
+    ),
+    # canpei/audit/services.py: the fast encoder is an optimisation with a fallback.
+    "canpei.audit.services.x__make_tree_encoder__mutmut_2": (
+        "No C encoder found: _canonical_tree falls back to _canonical, which writes the same."
+    ),
+    "canpei.audit.services.x__make_tree_encoder__mutmut_7": (
+        "No C encoder found: _canonical_tree falls back to _canonical, which writes the same."
+    ),
+    "canpei.audit.services.x__make_tree_encoder__mutmut_11": (
+        "No default for values outside JSON: the encoder is only given plain JSON trees."
+    ),
+    "canpei.audit.services.x__plain_json__mutmut_7": (
+        "Every dict judged not plain: its changes take the slower path, which stores the same."
+    ),
+    # canpei/spreadsheets/reader.py
+    "canpei.spreadsheets.reader.x__cell_extent__mutmut_104": (
+        "(1, 0) for (0, 0) for a part that is not XML: one row of no columns breaks no limit."
+    ),
+    "canpei.spreadsheets.reader.x__cell_extent__mutmut_98": (
+        "Which parsed elements are cleared: memory only, the extent is read at their start."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_6": (
+        "A sheet noted without formulas is parsed anyway: it finds none, only slower."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_20": (
+        "Other elements looked at as cells: none but a cell holds an <f>, the result is the same."
+    ),
+    "canpei.spreadsheets.reader.x__highest_row__mutmut_5": (
+        "The first window starts with XXXX: no cell reference can match across it."
+    ),
+    "canpei.spreadsheets.reader.x__read_csv__mutmut_9": (
+        "The delimiter guessed from 65,537 bytes instead of 65,536."
+    ),
+    "canpei.spreadsheets.reader.x__read_csv__mutmut_25": (
+        "strict=None for strict=False: both falsy."
+    ),
+    "canpei.spreadsheets.reader.x__read_workbook__mutmut_23": (
+        "(1, 0)[1] for (0, 0)[1]: both 0, for a sheet with no start."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_4": (
+        "A five-byte head instead of four: XML has no NUL and no BOM past the second byte."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_54": (
+        "rfind for find, compared with >= 0: found either way or neither."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_85": (
+        "Cells counted from the window's second byte: a mismatch only sends the part to the exact count."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_113": (
+        "here > 1 for here > 0: a window with one cell leaves the bound for an exact count, same result."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_147": (
+        "cells -= here: the counts disagree, so the part takes the exact (slower) count."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_101": (
+        "Rows of six digits missed by the scan: calamine's own height check refuses them with the same message."
+    ),
+    "canpei.spreadsheets.reader.x__scan_utf16__mutmut_9": (
+        "UTF-16 for utf-16: codec names are not case-sensitive."
+    ),
+    # canpei/validation.py
+    "canpei.validation.x_bad_text__mutmut_20": (
+        "X added to the allowed line breaks and tabs: X is no control character anyway."
+    ),
+    "canpei.validation.x__all_plain__mutmut_2": (
+        "str - str raises TypeError, read as not plain: the slower check gives the same answer."
+    ),
+    "canpei.validation.x__all_plain__mutmut_6": (
+        "Values joined by XXXX in the fast check: XXXX is printable, the answer is the same."
+    ),
+    # canpei/reports/targets.py
+    "canpei.reports.targets.x_target_by_number__mutmut_4": (
+        'No number read as "XXXX" instead of "": neither is a target, both refused alike.'
+    ),
+    # canpei/reports/indicators.py
+    "canpei.reports.indicators.x__completion_counts__mutmut_86": (
+        "SQL keywords in lower case (sum, from): SQL does not tell them apart."
+    ),
+    "canpei.reports.indicators.x__completion_counts__mutmut_90": (
+        "union all for UNION ALL: SQL keywords are not case-sensitive."
+    ),
+    "canpei.reports.indicators.x__flag__mutmut_6": (
+        "No output_field: Django infers IntegerField from the Value(1) and Value(0) branches."
+    ),
+}
+
+OUT_OF_REACH: dict[str, str] = {
+    "canpei.workflows.x_state_field__mutmut_1": (
+        "An event's state column without its verbose name: "
+        "test_the_event_rows_state_columns and the migrations check fail."
+    ),
+    "canpei.workflows.x_state_field__mutmut_2": (
+        "An event's state column without max_length: "
+        "test_the_event_rows_state_columns and the migrations check fail."
+    ),
+    # canpei/people/rules.py: the national code tables, built when the module is imported.
+    "canpei.people.rules.x_national_choices__mutmut_1": "Table built without its name: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_2": "Table read without its table name: empty, the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_4": "No member pattern: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_6": "The table argument missing: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_7": "Read from the wrong code list: empty, the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_8": "Members named 1, 2 …: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_9": "Members named XXC1…: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_10": "Members named c1…: test_national_code_tables fails.",
+    "canpei.people.rules.x_national_choices__mutmut_11": "A pattern naming {CODE}: the import fails.",
+    # canpei/audit/services.py: the C encoder is made when the module is imported.
+    "canpei.audit.services.x__make_tree_encoder__mutmut_15": "Keys unsorted: test_audit_encoding fails.",
+    "canpei.audit.services.x__make_tree_encoder__mutmut_19": "An argument missing: the import fails.",
+    "canpei.audit.services.x__make_tree_encoder__mutmut_28": "Items joined by XX,XX: test_audit_encoding fails.",
+    "canpei.audit.services.x__make_tree_encoder__mutmut_29": "Keys unsorted: test_audit_encoding fails.",
+    "canpei.audit.services.x__make_tree_encoder__mutmut_33": "join(None): test_audit_encoding fails.",
+    # canpei/audit/services.py: the COPY path runs on PostgreSQL only, `make mutate` on SQLite;
+    # with DATABASE_URL, tests/audit/test_audit_record_many.py fails on 79, 87 and one like 90
+    # (by_hand.py, "PG"), and CI runs it on PostgreSQL.
+    "canpei.audit.services.x_audit_record_many__mutmut_79": "PostgreSQL only: no ids for COPY.",
+    "canpei.audit.services.x_audit_record_many__mutmut_86": "PostgreSQL only: COPY given no rows.",
+    "canpei.audit.services.x_audit_record_many__mutmut_87": "PostgreSQL only: COPY without its model.",
+    "canpei.audit.services.x_audit_record_many__mutmut_88": "PostgreSQL only: COPY without its columns.",
+    "canpei.audit.services.x_audit_record_many__mutmut_89": "PostgreSQL only: COPY given no rows.",
+    "canpei.audit.services.x_audit_record_many__mutmut_90": "PostgreSQL only: COPY given zip(None, ids).",
+    # canpei/validation.py: the set of a code table's values is cached per process, and mutmut's
+    # stats run fills the cache before a mutant's process is forked from it.
+    "canpei.validation.x_choice_values__mutmut_4": "No set cached: test_validation_fields fails.",
+    "canpei.validation.x_choice_values__mutmut_5": "frozenset(None): test_validation_fields fails.",
+}
