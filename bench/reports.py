@@ -90,8 +90,8 @@ from canpei.reports.models import (  # noqa: E402
     FollowUpFact,
     IncomeCell,
     IndicatorCell,
-    IndicatorClock,
     Plan,
+    RegistryStanding,
     TargetTally,
 )
 from canpei.reports.summaries import indicators as indicator_summary  # noqa: E402
@@ -580,10 +580,9 @@ class _RolledBack(Exception):
     pass
 
 
-def summary_checks(city: User, clerk: User, today: dt.date) -> None:
+def summary_checks(city: User, clerk: User, today: dt.date, rebuilt: bool) -> None:
     """Rebuild the indicators' summary, compare it with live for three scopes, time refreshes."""
-    clock = IndicatorClock.objects.values_list("as_of", flat=True).first()
-    if clock == today:  # just built by rebuild_all above: not twice
+    if rebuilt:  # just built by rebuild_all above: not twice
         took = "built above"
     else:
         started = time.perf_counter()
@@ -687,7 +686,12 @@ def main() -> int:
 
     # The summaries (canpei.reports.summaries): built once after a bulk load, as
     # `canpei summaries rebuild` does; the services keep them from then on.
-    if not TargetTally.objects.filter(plan=plan).exists():
+    # A bulk load leaves them behind the records: the registry's standings (one a person) tell.
+    rebuilt = (
+        not TargetTally.objects.filter(plan=plan).exists()
+        or RegistryStanding.objects.count() != Person.objects.count()
+    )
+    if rebuilt:
         started = time.perf_counter()
         written = rebuild_all()
         print(f"summaries rebuilt in {time.perf_counter() - started:.1f} s: {written}", flush=True)
@@ -771,7 +775,7 @@ def main() -> int:
 
     # The indicators' summary: built after the load, then checked against the live computation.
     today = timezone.localdate()
-    summary_checks(city, clerk, today)
+    summary_checks(city, clerk, today, rebuilt)
 
     # The indicators: the selector's totals against one hand-written statement, then the pages.
     report = indicators.indicators(user=city, filters=indicators.IndicatorFilters(), as_of=today)
