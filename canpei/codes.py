@@ -59,3 +59,9 @@ def code_table(name: str, table: str, *, source: Path = CODE_TABLES,
     choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
         name, [(member.format(code=code, upper=code.upper()), (code, label)) for code, label in rows])
     return choices
+
+
+# Shared by competitions (entries' results) and funds (award subsidy standards, budget sources).
+CompetitionLevel = code_table("CompetitionLevel", "competition_level")
+AwardGrade = code_table("AwardGrade", "award_grade")
+FundSource = code_table("FundSource", "fund_source")
