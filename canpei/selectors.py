@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 from collections.abc import Iterable, Mapping
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from canpei.errors import InvalidInput, NotFound
 
@@ -139,3 +139,18 @@ def get_in_scope(records: QuerySet[M], record_id: int | str) -> M:
     if found is None:
         raise NotFound()
     return found
+
+
+def prefixed_q(q: Q, prefix: str) -> Q:
+    """`q` with every lookup read through `prefix` (`Q(state="x")` with "training_class__" is
+    `Q(training_class__state="x")`): one condition written once, applied from another model.
+    Q objects of plain (lookup, value) pairs, nested to any depth."""
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(prefixed_q(child, prefix))
+        else:
+            lookup, value = child  # type: ignore[misc]  # a lookup pair, Q's only other child
+            clone.children.append((prefix + lookup, value))
+    return clone

@@ -63,7 +63,7 @@ from canpei.institutions.models import Institution
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.reports.models import Plan
-from canpei.selectors import FilterParams, ListFilters
+from canpei.selectors import FilterParams, ListFilters, prefixed_q
 from canpei.training.models import (
     AppraisalResult, Application, ApplicationState, ClassState, Enrollment, EnrollmentStatus,
 )
@@ -126,20 +126,7 @@ class _Paths:
         return _Paths(person=prefix + self.person, town=town, institution=prefix + self.institution,
                       type=prefix + self.type, end=prefix + self.end, level=prefix + self.level,
                       folk_craft=p(self.folk_craft), high_skill=p(self.high_skill),
-                      completed=_prefix_q(self.completed, prefix))
-
-
-def _prefix_q(q: Q, prefix: str) -> Q:
-    """`q` with every lookup read from `prefix` (Q objects of plain (lookup, value) pairs)."""
-    prefixed = Q()
-    prefixed.connector, prefixed.negated = q.connector, q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            prefixed.children.append(_prefix_q(child, prefix))
-        else:
-            lookup, value = child  # type: ignore[misc]
-            prefixed.children.append((prefix + lookup, value))
-    return prefixed
+                      completed=prefixed_q(self.completed, prefix))
 
 
 ENROLLMENT_PATHS = _Paths(

@@ -121,42 +121,43 @@ class RegistryCell(models.Model):
 # row per completion and per follow-up of one, as the live computation sees them) and the cells
 # (their sums per scope, year and breakdown group), both kept in the writer's transaction.
 
-class CompletionFact(models.Model):
-    """One completion (a trainee-time) as the indicators count it: an enrolment or an application.
-    Ids are plain numbers, not foreign keys: a fact is a copy, replaced whenever its person is
-    refreshed, and never holds a deletion up."""
+class CompletionGroups(models.Model):
+    """What a fact is counted under: its person, the completion's end and year, and the groups of
+    the breakdowns. Ids are plain numbers, not foreign keys: a fact is a copy, replaced whenever
+    its person is refreshed, and never holds a deletion up. Flags are 0/1 small integers, so that
+    the rebuild sums them in SQL on both databases."""
 
     person_id = models.BigIntegerField(db_index=True)
-    enrollment_id = models.BigIntegerField(null=True, unique=True)
-    application_id = models.BigIntegerField(null=True, unique=True)
     end_date = models.DateField(null=True)
     year = models.SmallIntegerField(null=True)
     town = models.CharField(max_length=12)
     institution_id = models.BigIntegerField(null=True)
     training_type = models.CharField(max_length=20)
-    # 0/1 flags (small integers, so that the rebuild sums them in SQL on both databases).
     heritage = models.SmallIntegerField()
     high_skill = models.SmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class CompletionFact(CompletionGroups):
+    """One completion (a trainee-time) as the indicators count it: an enrolment or an
+    application."""
+
+    enrollment_id = models.BigIntegerField(null=True, unique=True)
+    application_id = models.BigIntegerField(null=True, unique=True)
     certificate = models.SmallIntegerField()
     hardship = models.SmallIntegerField()
     appraised = models.SmallIntegerField()
     passed = models.SmallIntegerField()
 
 
-class FollowUpFact(models.Model):
+class FollowUpFact(CompletionGroups):
     """One follow-up of a completion that counts, at a milestone of settings.FOLLOWUP_MONTHS, with
     the completion's groups (town: the follow-up's own copied town, as the live scope reads it)."""
 
     followup_id = models.BigIntegerField(unique=True)
-    person_id = models.BigIntegerField(db_index=True)
     enrollment_id = models.BigIntegerField(null=True)
-    end_date = models.DateField(null=True)
-    year = models.SmallIntegerField(null=True)
-    town = models.CharField(max_length=12)
-    institution_id = models.BigIntegerField(null=True)
-    training_type = models.CharField(max_length=20)
-    heritage = models.SmallIntegerField()
-    high_skill = models.SmallIntegerField()
     months = models.PositiveSmallIntegerField()
     due_on = models.DateField(db_index=True)
     recorded = models.SmallIntegerField()

@@ -52,6 +52,7 @@ from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.reports.indicators import FINAL_CLASS_STATES
 from canpei.reports.models import Plan, TargetStanding, TargetTally
+from canpei.selectors import prefixed_q
 from canpei.training.models import (
     Application, ApplicationState, Enrollment, EnrollmentStatus,
 )
@@ -267,7 +268,7 @@ def latest_surveys(user: User, period: Period, town: str = "") -> QuerySet[Surve
 def covering_persons(target: Target, period: Period) -> tuple[QuerySet[Any], QuerySet[Any]]:
     """The ids of the persons who completed a training covering `target` in the period: from
     class rosters and from individual applications (two uncorrelated subqueries)."""
-    classes = _prefixed(target.class_q, "training_class__")
+    classes = prefixed_q(target.class_q, "training_class__")
     # A class whose audit failed has not completed anyone until it completes again: the same
     # rule as the indicators (indicators.FINAL_CLASS_STATES).
     enrolled = (Enrollment.objects.filter(
@@ -279,19 +280,6 @@ def covering_persons(target: Target, period: Period) -> tuple[QuerySet[Any], Que
         certificate_date__gte=period.start, certificate_date__lte=period.end)
         .values("person_id"))
     return enrolled, applied
-
-
-def _prefixed(q: Q, prefix: str) -> Q:
-    """`q` with every lookup under `prefix` (a target's class condition read from an enrolment)."""
-    clone = Q()
-    clone.connector, clone.negated = q.connector, q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            clone.children.append(_prefixed(child, prefix))
-        else:
-            key, value = child  # type: ignore[misc]  # a lookup pair, Q's only other child
-            clone.children.append((prefix + key, value))
-    return clone
 
 
 def covered_q(target: Target, period: Period) -> Q:

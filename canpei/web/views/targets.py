@@ -4,7 +4,9 @@ ledger's do); /reports itself and its charts are another page's."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -24,16 +26,34 @@ from canpei.web.pages import form_page, requires, saved
 
 UNCOVERED_PAGE_SIZE = 50
 
+T = TypeVar("T")
 
-def _reader(request: HttpRequest) -> User:
+
+@dataclass
+class _Reading:
+    """Who reads which plan, year and town (from the query string), with the filter errors."""
+
+    user: User
+    plan: Plan
+    year: int | None
+    town: str
+    errors: list[tuple[str, str]]
+
+    def figures(self, compute: Callable[[int | None], T]) -> T:
+        """`compute(year)`; when the service refuses the year (outside the plan's period), the
+        plan's whole period, with the refusal shown among the filter errors."""
+        try:
+            return compute(self.year)
+        except InvalidInput as exc:
+            self.errors += exc.errors
+            self.year = None
+            return compute(None)
+
+
+def _reading(request: HttpRequest) -> _Reading:
     user = signed_in_user(request)
     if not targets.may_read_targets(user):
         raise Http404()
-    return user
-
-
-def _choice(request: HttpRequest) -> tuple[Plan | None, int | None, str, list[tuple[str, str]]]:
-    """The plan, year and town the query string asks for, with the filter errors."""
     errors: list[tuple[str, str]] = []
     year: int | None = None
     town = ""
@@ -51,20 +71,17 @@ def _choice(request: HttpRequest) -> tuple[Plan | None, int | None, str, list[tu
     except InvalidInput as exc:
         errors += exc.errors
         plan = targets.parse_plan("", today=timezone.localdate())
-    return plan, year, town, errors
+    assert plan is not None
+    return _Reading(user, plan, year, town, errors)
 
 
 @requires(Perm.PERSON_BROWSE)
 def targets_page(request: HttpRequest) -> HttpResponse:
-    user = _reader(request)
-    plan, year, town, errors = _choice(request)
-    assert plan is not None
-    try:
-        report = targets.targets_report(user=user, plan=plan, year=year, town=town)
-    except InvalidInput as exc:
-        errors += exc.errors
-        year = None
-        report = targets.targets_report(user=user, plan=plan, town=town)
+    r = _reading(request)
+    user, plan, town, errors = r.user, r.plan, r.town, r.errors
+    report = r.figures(lambda year: targets.targets_report(user=user, plan=plan, year=year,
+                                                           town=town))
+    year = r.year
     query = {"plan": plan.pk, **({"year": year} if year else {}), **({"town": town} if town else {})}
     rows = [*report.towns, *([report.city] if report.city else [])]
     return render(request, "reports/targets.html", {
@@ -79,20 +96,16 @@ def targets_page(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.PERSON_BROWSE)
 def uncovered_page(request: HttpRequest) -> HttpResponse:
-    user = _reader(request)
-    plan, year, town, errors = _choice(request)
-    assert plan is not None
+    r = _reading(request)
+    user, plan, town, errors = r.user, r.plan, r.town, r.errors
     try:
         target = targets.target_by_number(request.GET.get("target") or "1")
     except InvalidInput as exc:
         errors += exc.errors
         target = targets.TARGETS[0]
-    try:
-        qs = targets.uncovered_list(user=user, plan=plan, target=target, town=town, year=year)
-    except InvalidInput as exc:
-        errors += exc.errors
-        year = None
-        qs = targets.uncovered_list(user=user, plan=plan, target=target, town=town)
+    qs = r.figures(lambda year: targets.uncovered_list(user=user, plan=plan, target=target,
+                                                       town=town, year=year))
+    year = r.year
     page = Paginator(qs, UNCOVERED_PAGE_SIZE).get_page(request.GET.get("page"))
     params: dict[str, Any] = {"plan": plan.pk, "target": target.number,
                               **({"year": year} if year else {}), **({"town": town} if town else {})}
