@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "canpei.accounts.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,9 +206,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/"
 
-# Idle timeout: the session expires 30 minutes after the last request.
+# Idle timeout: the session expires 30 minutes after the last request. Its expiry is moved on
+# by canpei.accounts.middleware.SlidingSessionMiddleware at most once a SESSION_RENEW_AFTER
+# seconds (a signed-in user idle for 29-30 minutes is signed out), not by a session write on
+# every request: a page then costs no write and no commit of its own.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_AFTER = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
@@ -11,6 +13,29 @@ from canpei.accounts.otp import confirmed_device, second_factor_required
 
 # Pages an officer may open between the password and the second factor.
 OPEN_PATHS = ("/login", "/logout", "/account/totp", "/static/", "/i18n/")
+
+
+# The session key holding when its expiry was last moved on (seconds since the epoch).
+RENEWED_KEY = "_renewed"
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout: a session in use has its expiry moved on (saved, so the database row's
+    expiry date is now + SESSION_COOKIE_AGE) when it was last moved on SESSION_RENEW_AFTER seconds
+    ago or more; the requests in between write nothing. An empty session (no one signed in) is
+    left alone, as Django leaves it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.modified and not session.is_empty():
+            now = int(time.time())
+            if now - int(session.get(RENEWED_KEY, 0)) >= settings.SESSION_RENEW_AFTER:
+                session[RENEWED_KEY] = now
+        return response
 
 
 class SecondFactorMiddleware:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import string
+import time
 
 import pytest
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from canpei.accounts.middleware import RENEWED_KEY
 from canpei.accounts.models import ApiToken, User
 from canpei.accounts.passwords import PASSWORD_KINDS, CharacterKindsValidator
 from canpei.accounts.views import LOCKED_OUT, LOGIN_FAILED
@@ -179,21 +181,48 @@ def test_a_locked_account_cannot_get_an_api_token_either(users):
 # Idle timeout: 30 minutes after the last request.
 
 
-def test_the_session_idle_timeout_is_thirty_minutes():
+def test_the_session_idle_timeout_is_thirty_minutes_renewed_at_most_once_a_minute():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_RENEW_AFTER == 60
+    # The renewal is the middleware's, not a write on every request.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "canpei.accounts.middleware.SlidingSessionMiddleware" in settings.MIDDLEWARE
 
 
-def test_each_request_extends_the_session_by_thirty_minutes(users):
+def _age_session(client: Client, *, renewed_ago: int, expires_in: dt.timedelta) -> str:
+    """The session as if last renewed `renewed_ago` seconds ago and expiring in `expires_in`."""
+    session = client.session
+    session[RENEWED_KEY] = int(time.time()) - renewed_ago
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + expires_in
+    )
+    return session.session_key
+
+
+def test_a_request_a_minute_after_the_last_renewal_extends_the_session_by_thirty_minutes(users):
     client = Client()
     sign_in(client, "city", PASSWORD)
-    key = client.session.session_key
-    Session.objects.filter(session_key=key).update(
-        expire_date=timezone.now() + dt.timedelta(minutes=1)
-    )
+    key = _age_session(client, renewed_ago=60, expires_in=dt.timedelta(minutes=1))
     assert client.get("/").status_code == 200
     remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
     assert dt.timedelta(minutes=29) < remaining <= dt.timedelta(minutes=30)
+
+
+def test_requests_within_a_minute_of_the_last_renewal_write_no_session(users):
+    client = Client()
+    sign_in(client, "city", PASSWORD)
+    key = _age_session(client, renewed_ago=59, expires_in=dt.timedelta(minutes=20))
+    before = Session.objects.get(session_key=key).expire_date
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == before
+
+
+def test_the_first_request_after_signing_in_starts_the_renewal_clock(users):
+    client = Client()
+    sign_in(client, "city", PASSWORD)
+    assert client.get("/").status_code == 200
+    assert abs(client.session[RENEWED_KEY] - time.time()) < 5
 
 
 def test_a_session_idle_for_thirty_minutes_is_signed_out(users):
