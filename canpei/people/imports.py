@@ -353,7 +353,8 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
         def write() -> None:
             if stream is not None and stream.started:
                 stream.commit(lambda: _write_rest(actor=actor, entries=stream.entries if stream else [],
-                                                  to_update=to_update, result=result, filename=filename))
+                                                  to_update=to_update, result=result, filename=filename,
+                                                  created=stream.created if stream else []))
             else:
                 _write(actor=actor, to_create=to_create, to_update=to_update, result=result,
                        filename=filename)
@@ -383,6 +384,8 @@ class _Stream:
         self._copy: CopyInBackground | None = None
         self.entries: list[AuditItem] = []
         self._audited: list[dict[str, Any]] = []
+        # The keys of the new persons, told to hooks.persons_added in the COPY's transaction.
+        self.created: list[int] = []
 
     @classmethod
     def start(cls) -> _Stream | None:
@@ -402,6 +405,7 @@ class _Stream:
         if self._copy is None:
             self._copy = CopyInBackground(Person, self._columns)
         person.pk = next(self._ids)
+        self.created.append(person.pk)
         person.created_at = person.updated_at = self._now
         self._copy.write(self._values(person))
         self._audited.append({"id": person.pk, "after": person_snapshot(
@@ -443,8 +447,11 @@ def _audit_entry(action: AuditAction, verb: str, persons: list[dict[str, Any]]) 
 
 def _write_rest(*, actor: User, entries: list[AuditItem],
                 to_update: list[tuple[Person, dict[str, Any]]], result: ImportResult,
-                filename: str) -> None:
-    """After the new persons (in their transaction): the updates and every audit entry."""
+                filename: str, created: list[int] | None = None) -> None:
+    """After the new persons (in their transaction): the updates and every audit entry; the
+    new persons `created` (streamed, not yet told to hooks.persons_added) are told first."""
+    if created:
+        hooks.persons_added(created)
     now = timezone.now()
     ids = [p.pk for p, _d in to_update]
     for start in range(0, len(ids), 1000):

@@ -25,6 +25,7 @@ from canpei.people.imports import (
 from canpei.people.models import Person
 from canpei.people.services import person_change_status, person_create, person_snapshot
 from canpei.regions.models import Region
+from canpei.reports.models import RegistryStanding
 from canpei.spreadsheets import reader
 from canpei.spreadsheets.reader import (
     CELL_FORMULA,
@@ -615,6 +616,13 @@ def test_on_postgresql_rows_stream_to_the_database_and_commit_all_or_none():
     assert {e.actor_id for e in AuditEntry.objects.filter(action="person.create")} == {admin.pk}
     verified = audit_verify()
     assert verified.ok, verified.reason
+
+    # The registry's summary (the home pages' counts) learnt of the streamed persons in their
+    # transaction, as it does of persons written any other way.
+    from canpei.reports.summaries import differences
+
+    assert differences() == []
+    assert RegistryStanding.objects.count() == 1500
 
     again = persons_import(actor=admin, data=xlsx([PERSON_HEADER] + rows), filename="a.xlsx")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1500)

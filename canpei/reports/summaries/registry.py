@@ -85,6 +85,8 @@ def registry_persons_added(person_ids: Iterable[int]) -> None:
     by their count."""
     ids = sorted({int(pk) for pk in person_ids})
     standing, person = RegistryStanding._meta.db_table, Person._meta.db_table
+    # The cells are moved once for them all: an import's chunks share most of their cells.
+    delta: Counter[Key] = Counter()
     with transaction.atomic():
         for chunk in _chunks(ids):
             if RegistryStanding.objects.filter(pk__in=chunk).exists() or Survey.objects.filter(
@@ -97,14 +99,13 @@ def registry_persons_added(person_ids: Iterable[int]) -> None:
                     f"INSERT INTO {standing} (person_id, town, gender, birth_month, active, "  # noqa: S608
                     f"years) SELECT p.id, p.town_id, p.gender, {_month_sql()}, p.status = %s, '' "
                     f"FROM {person} p WHERE p.id IN ({marks})", [PersonStatus.ACTIVE, *chunk])
-            delta: Counter[Key] = Counter()
             for row in (RegistryStanding.objects.filter(pk__in=chunk)
                         .values("town", "gender", "birth_month", "active")
                         .annotate(n=Count("pk")).order_by()):
                 for key in _grains(row["town"], row["gender"], row["birth_month"],
                                    row["active"], PERSONS):
                     delta[key] += row["n"]
-            add_to_cells(delta)
+        add_to_cells(delta)
 
 
 def _month_sql() -> str:
