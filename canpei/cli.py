@@ -531,6 +531,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from xlsxwriter.exceptions import XlsxWriterException
 
     from canpei.errors import ServiceError
+    from canpei.replicas import replica_reads
     from canpei.spreadsheets.registry import export_spec
 
     actor = _operator(args.as_user)
@@ -545,14 +546,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     # Asked for full numbers: the purpose is checked (and required) by the ledger itself.
     purpose = (args.purpose or "") if args.full_numbers else None
     fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
+    # A ledger may be read from a replica (canpei/replicas.py), like the pages' exports.
     try:
         if fmt == "csv":
-            with open(args.out, "w", encoding="utf-8-sig", newline="") as handle:
+            with open(args.out, "w", encoding="utf-8-sig", newline="") as handle, replica_reads():
                 count = spec.run(actor=actor, out=handle, fmt=fmt, year=args.year,
                                  town=args.town or "", purpose=purpose)
         else:
-            count = spec.run(actor=actor, out=args.out, fmt=fmt, year=args.year,
-                             town=args.town or "", purpose=purpose)
+            with replica_reads():
+                count = spec.run(actor=actor, out=args.out, fmt=fmt, year=args.year,
+                                 town=args.town or "", purpose=purpose)
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         for field, message in exc.errors:

@@ -185,6 +185,37 @@ else:
     }
 _db["ATOMIC_REQUESTS"] = False
 DATABASES = {"default": _db}
+
+# Read replicas (canpei/replicas.py): CANPEI_REPLICA_URLS, comma-separated PostgreSQL URLs of
+# hot standbys streaming from DATABASE_URL. Safe requests of clients that have not just written
+# read from them; everything else reads and writes the primary.
+_replica_urls = [url.strip() for url in os.environ.get("CANPEI_REPLICA_URLS", "").split(",")
+                 if url.strip()]
+if _replica_urls and _db["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("CANPEI_REPLICA_URLS needs DATABASE_URL to be PostgreSQL")
+REPLICA_ALIASES: list[str] = []
+for _number, _url in enumerate(_replica_urls, start=1):
+    try:
+        _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"CANPEI_REPLICA_URLS entry {_number} cannot be parsed: "
+                                   f"{type(exc).__name__}") from exc
+    # A replica that does not answer quickly is skipped (its reads go to the primary).
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["ATOMIC_REQUESTS"] = False
+    # The test run reads the test database's streamed copy on the replica (only NAME is taken).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    REPLICA_ALIASES.append(f"replica_{_number}")
+DATABASE_ROUTERS = ["canpei.replicas.ReplicaRouter"] if REPLICA_ALIASES else []
+if REPLICA_ALIASES:
+    # Before the session and the user are read: they follow the request's choice too.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                      "canpei.replicas.ReadYourWritesMiddleware")
+# After a client writes, its requests read the primary for this long (read-your-writes).
+REPLICA_PIN_SECONDS = _env_int("CANPEI_REPLICA_PIN_SECONDS", 5, low=0, high=3600)
+# An unreachable replica is tried again after this long.
+REPLICA_RETRY_SECONDS = 30
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
