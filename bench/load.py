@@ -1,0 +1,312 @@
+"""Load benchmark: `canpei run` as shipped, driven by many concurrent clients.
+
+Usage:  DATABASE_URL=postgres://... python bench/load.py [--persons 30000] [--clients 50]
+            [--seconds 60] [--workers N] [--api-share 0.5] [--port 8765]
+
+It prepares the data set as bench/persons.py does (N persons through canpei.demo.demo_load,
+into a database whose name contains "bench" unless --reset), samples towns, person and class
+ids and search terms (Chinese name prefixes, pinyin initials, ID-number tails) from it, creates
+a city administrator with a password, and starts `canpei run --no-worker` (gunicorn, the
+worker count of --workers or canpei run's own default) on 127.0.0.1. Then locust, headless,
+runs bench/locustfile.py: --clients clients (a share --api-share of them on the API with a
+bearer token, the rest signed in through /login like a browser with a session cookie), each
+sending its next request as soon as the last one answered, for --seconds seconds.
+
+It prints, for pages, for the API and for all: requests/s, p50, p95, p99 and errors, and the
+server's CPU time per request (gunicorn's processes, from /proc). The bar of QUALITY.md for a
+mixed read load of 50 clients: >= 300 requests/s, p95 <= 300 ms, 0 errors. This is not a timed
+test: it exits non-zero only when the server does not start or a request fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+import persons as data_set  # noqa: E402  (bench/persons.py: Django set up, the data set)
+
+from canpei.accounts.models import User  # noqa: E402
+from canpei.accounts.roles import Role  # noqa: E402
+from canpei.people.models import Person  # noqa: E402
+from canpei.training.models import TrainingClass  # noqa: E402
+
+LOAD_USER = "bench_load"
+BARS = {"requests/s": 300.0, "p95 ms": 300.0}
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def load_user() -> str:
+    """A city administrator with a fresh random password (no change pending, no TOTP)."""
+    password = "Load-" + secrets.token_urlsafe(12)
+    user = User.objects.filter(username=LOAD_USER).first() or User(
+        username=LOAD_USER, role=Role.CITY_ADMIN, first_name="load benchmark"
+    )
+    user.set_password(password)
+    user.must_change_password = False
+    user.is_active = True
+    user.save()
+    return password
+
+
+def sample(path: str) -> None:
+    """Towns, person and class ids and search terms of the data set, for the locustfile."""
+    persons = list(
+        Person.objects.order_by("?").values_list(
+            "pk", "town_id", "name", "name_initials", "id_tail"
+        )[:2000]
+    )
+    searches = (
+        [name[:1] for _pk, _t, name, _i, _tail in persons[:200]]
+        + [initials for _pk, _t, _n, initials, _tail in persons[:200] if initials]
+        + [tail for _pk, _t, _n, _i, tail in persons[:200] if tail]
+    )
+    chosen = {
+        "towns": sorted({town for _pk, town, _n, _i, _t in persons}),
+        "persons": [pk for pk, *_rest in persons],
+        "classes": list(TrainingClass.objects.order_by("?").values_list("pk", flat=True)[:500]),
+        "searches": searches,
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(chosen, handle, ensure_ascii=False)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` and its children, living and reaped (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids, seen = [pid], 0
+    while seen < len(pids):  # the whole tree: canpei run, gunicorn's master, its workers
+        for task in Path(f"/proc/{pids[seen]}/task").glob("*"):
+            with contextlib.suppress(FileNotFoundError):
+                pids += [int(p) for p in (task / "children").read_text().split()]
+        seen += 1
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        # utime, stime, cutime, cstime: fields 14-17 of stat (0-based 11-14 after the name).
+        total += sum(int(x) for x in fields[11:15]) / ticks
+    return total
+
+
+def wait_until_up(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"canpei run did not answer at {url} within {seconds:.0f} s")
+
+
+def stats_rows(prefix: str) -> list[dict[str, str]]:
+    with open(prefix + "_stats.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _weighted(rows: list[dict[str, str]], column: str) -> float:
+    """A request-weighted mean of the rows' percentiles: an approximation for a kind of several
+    endpoints, exact for "all" (locust's own aggregate row)."""
+    requests = sum(int(r["Request Count"]) for r in rows)
+    return sum(float(r[column] or 0) * int(r["Request Count"]) for r in rows) / requests
+
+
+def summarise(
+    rows: list[dict[str, str]], seconds: float
+) -> list[tuple[str, int, float, float, float, float, int]]:
+    """(kind, requests, requests/s, p50, p95, p99, failures) for pages, API and all, from
+    locust's per-endpoint rows (percentiles of a kind: the largest of its endpoints')."""
+    kinds = {
+        "pages": [
+            r
+            for r in rows
+            if r["Name"] not in ("Aggregated",)
+            and not r["Name"].startswith("/api/")
+            and r["Name"] != "/login"
+        ],
+        "api": [
+            r for r in rows if r["Name"].startswith("/api/") and r["Name"] != "/api/v1/auth/token"
+        ],
+        "all": [r for r in rows if r["Name"] == "Aggregated"],
+    }
+    summary = []
+    for kind, chosen in kinds.items():
+        requests = sum(int(r["Request Count"]) for r in chosen)
+        if not requests:
+            continue
+
+        summary.append(
+            (
+                kind,
+                requests,
+                requests / seconds,
+                _weighted(chosen, "50%"),
+                _weighted(chosen, "95%"),
+                _weighted(chosen, "99%"),
+                sum(int(r["Failure Count"]) for r in chosen),
+            )
+        )
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=30000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (0: canpei run's default)"
+    )
+    parser.add_argument("--api-share", type=float, default=0.5)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--reset", action="store_true", help="allow emptying a database not named *bench*"
+    )
+    args = parser.parse_args()
+
+    data_set.ensure_data(args.persons, args.seed, args.reset)
+    try:
+        # The field key (CANPEI_FIELD_KEY or the var dir's) must be the one the data set was
+        # encrypted with, or every page showing a person fails.
+        Person.objects.order_by("pk").first().id_number  # type: ignore[union-attr]
+    except Exception as exc:
+        raise SystemExit(f"the persons' ID numbers cannot be decrypted with this field key "
+                         f"({type(exc).__name__}): use the CANPEI_VAR_DIR or CANPEI_FIELD_KEY the "
+                         "data set was loaded with, or a fresh database") from None
+    password = load_user()
+    url = f"http://127.0.0.1:{args.port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        sample_path = os.path.join(tmp, "sample.json")
+        sample(sample_path)
+        env = {
+            **os.environ,
+            "CANPEI_SECURE_COOKIES": "0",
+            "CANPEI_ADMIN_TOTP": "0",
+            "CANPEI_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "canpei",
+            "run",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+        ]
+        if args.workers:
+            command += ["--workers", str(args.workers)]
+        log("starting " + " ".join(command[2:]) + " ...")
+        server_log = open(os.path.join(tmp, "server.log"), "wb")  # noqa: SIM115 (closed below)
+        server = subprocess.Popen(
+            command, env=env, start_new_session=True, stdout=server_log, stderr=subprocess.STDOUT
+        )
+        try:
+            try:
+                wait_until_up(url, 60)
+            except SystemExit:
+                server_log.flush()
+                log(Path(server_log.name).read_text(errors="replace")[-3000:])
+                raise
+            cpu_before = cpu_seconds(server.pid)
+            prefix = os.path.join(tmp, "load")
+            log(f"locust: {args.clients} clients for {args.seconds} s ...")
+            started = time.monotonic()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(BENCH / "locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(args.clients),
+                    "--spawn-rate",
+                    str(args.clients),
+                    "--run-time",
+                    f"{args.seconds}s",
+                    "--host",
+                    url,
+                    "--csv",
+                    prefix,
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    "--exit-code-on-error",
+                    "0",
+                ],
+                env={
+                    **env,
+                    "CANPEI_LOAD_SAMPLE": sample_path,
+                    "CANPEI_LOAD_USER": LOAD_USER,
+                    "CANPEI_LOAD_PASSWORD": password,
+                    "CANPEI_LOAD_API_SHARE": str(args.api_share),
+                },
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            elapsed = time.monotonic() - started
+            cpu = cpu_seconds(server.pid) - cpu_before
+            rows = stats_rows(prefix)
+            with open(prefix + "_failures.csv", encoding="utf-8") as handle:
+                failed_rows = list(csv.DictReader(handle))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+            server_log.close()
+
+    summary = summarise(rows, args.seconds)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"# load benchmark: {args.persons:,} persons, {args.clients} clients for {args.seconds} s "
+        f"(ran {elapsed:.0f} s), api share {args.api_share}; load average {load} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'':<8}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    )
+    total = 0
+    failures = 0
+    for kind, requests, rate, p50, p95, p99, failed in summary:
+        print(f"{kind:<8}{requests:>10,}{rate:>9.0f}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}{failed:>8}")
+        if kind == "all":
+            total, failures = requests, failed
+            verdict = (
+                "MET"
+                if rate >= BARS["requests/s"] and p95 <= BARS["p95 ms"] and not failed
+                else "missed"
+            )
+            print(f"bar (>= 300 req/s, p95 <= 300 ms, 0 errors): {verdict}")
+    for row in failed_rows[:10]:
+        print(f"failed: {row['Method']} {row['Name']}: {row['Error'][:120]} ({row['Occurrences']} times)")
+    if total:
+        print(f"server CPU per request: {cpu / total * 1000:.1f} ms ({cpu:.1f} s of CPU)")
+    return 1 if failures or not total else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""The mixed read load of bench/load.py, for locust (run headless by that script).
+
+Two kinds of client, in the proportion bench/load.py gives (--api-share):
+  PageClient  signs in through /login like a browser (the CSRF token from the form, a session
+              cookie) and reads pages;
+  ApiClient   takes a bearer token from /api/v1/auth/token and reads the API.
+Both mix person lists by town, searches (Chinese name prefix, pinyin initials, ID-number tail),
+person details, class lists and class details, on ids the script sampled from the data set
+(CANPEI_LOAD_SAMPLE: a JSON file of towns, person ids, class ids and search terms).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from typing import Any
+
+from locust import HttpUser, between, task
+
+with open(os.environ["CANPEI_LOAD_SAMPLE"], encoding="utf-8") as _sample:
+    SAMPLE: dict[str, list[Any]] = json.load(_sample)
+USERNAME = os.environ["CANPEI_LOAD_USER"]
+PASSWORD = os.environ["CANPEI_LOAD_PASSWORD"]
+API_SHARE = float(os.environ.get("CANPEI_LOAD_API_SHARE", "0.5"))
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def pick(key: str) -> Any:
+    return random.choice(SAMPLE[key])
+
+
+class PageClient(HttpUser):
+    weight = max(1, round((1 - API_SHARE) * 100))
+    wait_time = between(0, 0)
+
+    def on_start(self) -> None:
+        form = self.client.get("/login", name="/login")
+        token = CSRF.search(form.text)
+        if token is None:
+            raise RuntimeError("no CSRF token on /login")
+        signed_in = self.client.post(
+            "/login",
+            {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
+            headers={"Referer": self.host + "/login"},
+            name="/login",
+            allow_redirects=False,
+        )
+        if signed_in.status_code != 302:
+            raise RuntimeError(f"sign-in failed: {signed_in.status_code}")
+
+    @task(3)
+    def persons_by_town(self) -> None:
+        self.client.get(f"/persons?town={pick('towns')}", name="/persons?town=")
+
+    @task(2)
+    def persons_search(self) -> None:
+        self.client.get(f"/persons?q={pick('searches')}", name="/persons?q=")
+
+    @task(3)
+    def person_page(self) -> None:
+        self.client.get(f"/persons/{pick('persons')}", name="/persons/{id}")
+
+    @task(1)
+    def classes(self) -> None:
+        self.client.get("/classes", name="/classes")
+
+    @task(1)
+    def class_page(self) -> None:
+        if SAMPLE["classes"]:
+            self.client.get(f"/classes/{pick('classes')}", name="/classes/{id}")
+
+
+class ApiClient(HttpUser):
+    weight = max(1, round(API_SHARE * 100))
+    wait_time = between(0, 0)
+
+    def on_start(self) -> None:
+        answer = self.client.post(
+            "/api/v1/auth/token",
+            json={"username": USERNAME, "password": PASSWORD},
+            name="/api/v1/auth/token",
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"token refused: {answer.status_code}")
+        self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    @task(3)
+    def persons_by_town(self) -> None:
+        self.client.get(f"/api/v1/persons?town={pick('towns')}", name="/api/v1/persons?town=")
+
+    @task(2)
+    def persons_search(self) -> None:
+        self.client.get(f"/api/v1/persons?q={pick('searches')}", name="/api/v1/persons?q=")
+
+    @task(3)
+    def person(self) -> None:
+        self.client.get(f"/api/v1/persons/{pick('persons')}", name="/api/v1/persons/{id}")
+
+    @task(1)
+    def classes(self) -> None:
+        self.client.get("/api/v1/classes", name="/api/v1/classes")
+
+    @task(1)
+    def training_class(self) -> None:
+        if SAMPLE["classes"]:
+            self.client.get(f"/api/v1/classes/{pick('classes')}", name="/api/v1/classes/{id}")
