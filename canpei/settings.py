@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -184,6 +185,20 @@ else:
                     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
     }
 _db["ATOMIC_REQUESTS"] = False
+# Behind PgBouncer in transaction pooling mode (CANPEI_PGBOUNCER=1): consecutive transactions
+# may run on different server connections, so nothing may outlive a transaction on one — no
+# server-side cursors (QuerySet.iterator() fetches in chunks instead) and no prepared
+# statements (psycopg prepares a query run five times, by default).
+PGBOUNCER = _env_bool("CANPEI_PGBOUNCER", False)
+
+
+def _behind_pgbouncer(database: Any) -> None:  # a DBConfig of dj_database_url
+    if PGBOUNCER and database["ENGINE"] == "django.db.backends.postgresql":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+
+
+_behind_pgbouncer(_db)
 DATABASES = {"default": _db}
 
 # Read replicas (canpei/replicas.py): CANPEI_REPLICA_URLS, comma-separated PostgreSQL URLs of
@@ -203,6 +218,7 @@ for _number, _url in enumerate(_replica_urls, start=1):
     # A replica that does not answer quickly is skipped (its reads go to the primary).
     _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     _replica["ATOMIC_REQUESTS"] = False
+    _behind_pgbouncer(_replica)
     # The test run reads the test database's streamed copy on the replica (only NAME is taken).
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_number}"] = _replica

@@ -6,6 +6,7 @@ the headers a response carries are checked through the test client.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -154,3 +155,74 @@ def test_a_new_var_dir_is_the_running_accounts_only(tmp_path: Path) -> None:
     assert var.stat().st_mode & 0o777 == 0o700
     for key in ("secret.key", "field.key", "audit.key"):
         assert (var / key).stat().st_mode & 0o077 == 0
+
+
+# ---- database layout: PgBouncer, read replicas (issue 14) -----------------------------------------
+
+
+def database_layout(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith("CANPEI_") and k != "DATABASE_URL"
+    }
+    environ.update(
+        {"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings", **env}
+    )
+    code = (
+        "from django.conf import settings as s; import json; "
+        "print(json.dumps({'aliases': list(s.DATABASES), 'routers': s.DATABASE_ROUTERS, "
+        "'middleware': 'canpei.replicas.ReadYourWritesMiddleware' in s.MIDDLEWARE, "
+        "'cursors': {a: d.get('DISABLE_SERVER_SIDE_CURSORS', False) for a, d in s.DATABASES.items()}, "
+        "'prepare': {a: d.get('OPTIONS', {}).get('prepare_threshold', 'default') "
+        "for a, d in s.DATABASES.items()}, "
+        "'mirror': {a: d.get('TEST', {}).get('MIRROR') for a, d in s.DATABASES.items()}}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+PG = "postgres://canpei@db.example/canpei"
+
+
+def test_behind_pgbouncer_no_server_side_cursor_and_no_prepared_statement(tmp_path: Path) -> None:
+    done = database_layout(
+        tmp_path,
+        DATABASE_URL=PG,
+        CANPEI_PGBOUNCER="1",
+        CANPEI_REPLICA_URLS="postgres://canpei@replica.example/canpei",
+    )
+    assert done.returncode == 0, done.stderr
+    layout = json.loads(done.stdout)
+    assert layout["cursors"] == {"default": True, "replica_1": True}
+    assert layout["prepare"] == {"default": None, "replica_1": None}
+    # Without it, both as psycopg and Django have them.
+    plain = json.loads(database_layout(tmp_path, DATABASE_URL=PG).stdout)
+    assert plain["cursors"] == {"default": False}
+    assert plain["prepare"] == {"default": "default"}
+
+
+def test_replica_urls_add_aliases_the_router_and_the_middleware(tmp_path: Path) -> None:
+    done = database_layout(
+        tmp_path,
+        DATABASE_URL=PG,
+        CANPEI_REPLICA_URLS=" postgres://canpei@r1.example/canpei, postgres://canpei@r2.example/canpei ,",
+    )
+    assert done.returncode == 0, done.stderr
+    layout = json.loads(done.stdout)
+    assert layout["aliases"] == ["default", "replica_1", "replica_2"]
+    assert layout["routers"] == ["canpei.replicas.ReplicaRouter"]
+    assert layout["middleware"] is True
+    assert layout["mirror"] == {"default": None, "replica_1": "default", "replica_2": "default"}
+    plain = json.loads(database_layout(tmp_path, DATABASE_URL=PG).stdout)
+    assert (plain["aliases"], plain["routers"], plain["middleware"]) == (["default"], [], False)
+
+
+def test_replicas_need_postgresql(tmp_path: Path) -> None:
+    done = database_layout(tmp_path, CANPEI_REPLICA_URLS="postgres://canpei@r1.example/canpei")
+    assert done.returncode != 0
+    assert "CANPEI_REPLICA_URLS needs DATABASE_URL to be PostgreSQL" in done.stderr
