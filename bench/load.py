@@ -191,11 +191,14 @@ def main() -> int:
     try:
         # The field key (CANPEI_FIELD_KEY or the var dir's) must be the one the data set was
         # encrypted with, or every page showing a person fails.
-        Person.objects.order_by("pk").first().id_number  # type: ignore[union-attr]
+        first = Person.objects.order_by("pk").first()
+        assert first is not None and first.id_number
     except Exception as exc:
-        raise SystemExit(f"the persons' ID numbers cannot be decrypted with this field key "
-                         f"({type(exc).__name__}): use the CANPEI_VAR_DIR or CANPEI_FIELD_KEY the "
-                         "data set was loaded with, or a fresh database") from None
+        raise SystemExit(
+            f"the persons' ID numbers cannot be decrypted with this field key "
+            f"({type(exc).__name__}): use the CANPEI_VAR_DIR or CANPEI_FIELD_KEY the "
+            "data set was loaded with, or a fresh database"
+        ) from None
     password = load_user()
     url = f"http://127.0.0.1:{args.port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -302,7 +305,9 @@ def main() -> int:
             )
             print(f"bar (>= 300 req/s, p95 <= 300 ms, 0 errors): {verdict}")
     for row in failed_rows[:10]:
-        print(f"failed: {row['Method']} {row['Name']}: {row['Error'][:120]} ({row['Occurrences']} times)")
+        print(
+            f"failed: {row['Method']} {row['Name']}: {row['Error'][:120]} ({row['Occurrences']} times)"
+        )
     if total:
         print(f"server CPU per request: {cpu / total * 1000:.1f} ms ({cpu:.1f} s of CPU)")
     return 1 if failures or not total else 0
