@@ -194,10 +194,10 @@ def _age_session(client: Client, *, renewed_ago: int, expires_in: dt.timedelta) 
     session = client.session
     session[RENEWED_KEY] = int(time.time()) - renewed_ago
     session.save()
-    Session.objects.filter(session_key=session.session_key).update(
-        expire_date=timezone.now() + expires_in
-    )
-    return session.session_key
+    key = session.session_key
+    assert key is not None
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + expires_in)
+    return key
 
 
 def test_a_request_a_minute_after_the_last_renewal_extends_the_session_by_thirty_minutes(users):
