@@ -21,14 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 HSTS = "Strict-Transport-Security"
 
 
-def settings_of(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Import canpei.settings with `env` and print the values under test (or fail)."""
+def settings_environ(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without Canpei's variables, with `env` and a fresh var dir."""
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith("CANPEI_") and k != "DATABASE_URL"
     }
     environ.update(
         {"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings", **env}
     )
+    return environ
+
+
+def settings_of(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import canpei.settings with `env` and print the values under test (or fail)."""
+    environ = settings_environ(tmp_path, env)
     code = (
         "from django.conf import settings as s; "
         "print(s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.ALLOWED_HOSTS, sep='|')"
@@ -161,12 +167,7 @@ def test_a_new_var_dir_is_the_running_accounts_only(tmp_path: Path) -> None:
 
 
 def database_layout(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith("CANPEI_") and k != "DATABASE_URL"
-    }
-    environ.update(
-        {"CANPEI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "canpei.settings", **env}
-    )
+    environ = settings_environ(tmp_path, env)
     code = (
         "from django.conf import settings as s; import json; "
         "print(json.dumps({'aliases': list(s.DATABASES), 'routers': s.DATABASE_ROUTERS, "
