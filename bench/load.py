@@ -2,6 +2,7 @@
 
 Usage:  DATABASE_URL=postgres://... python bench/load.py [--persons 30000] [--clients 50]
             [--seconds 60] [--workers N] [--api-share 0.5] [--port 8765]
+            [--restart-db [--restart-after S] [--down-seconds 5]]
 
 It prepares the data set as bench/persons.py does (N persons through canpei.demo.demo_load,
 into a database whose name contains "bench" unless --reset), samples towns, person and class
@@ -16,6 +17,15 @@ It prints, for pages, for the API and for all: requests/s, p50, p95, p99 and err
 server's CPU time per request (gunicorn's processes, from /proc). The bar of QUALITY.md for a
 mixed read load of 50 clients: >= 300 requests/s, p95 <= 300 ms, 0 errors. This is not a timed
 test: it exits non-zero only when the server does not start or a request fails.
+
+--restart-db (QUALITY.md: PostgreSQL restarted under load) stops the local cluster that
+DATABASE_URL names --restart-after seconds into the run (default: 40 % of it), keeps it down
+--down-seconds, and starts it again (bench/dbrestart.py: pg_ctlcluster for a Debian cluster,
+pg_ctl otherwise; run as root, as the cluster's owner). It prints the failures during the outage
+and outside it, how long after the start requests succeeded again, and the slowest request
+against gunicorn's 30 s timeout; it then exits non-zero only for a failure outside the outage,
+no recovery, or a request that reached the timeout. Only on a cluster on this machine: the
+database host must be the loopback address.
 """
 
 from __future__ import annotations
@@ -38,7 +48,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
+import dbrestart  # noqa: E402
 import persons as data_set  # noqa: E402  (bench/persons.py: Django set up, the data set)
+from django.db import connection  # noqa: E402
 
 from canpei.accounts.models import User  # noqa: E402
 from canpei.accounts.roles import Role  # noqa: E402
@@ -47,6 +59,9 @@ from canpei.training.models import TrainingClass  # noqa: E402
 
 LOAD_USER = "bench_load"
 BARS = {"requests/s": 300.0, "p95 ms": 300.0}
+# gunicorn's worker timeout (canpei run keeps its default): a request that takes this long is
+# killed with its worker, so a slowest request below it means none hung.
+REQUEST_TIMEOUT_MS = 30_000.0
 
 
 def log(message: str) -> None:
@@ -171,6 +186,56 @@ def summarise(
     return summary
 
 
+def restart_plan(after: float, down: float) -> dbrestart.Restart:
+    """The restart of the cluster DATABASE_URL names, refused for a database on another host."""
+    if connection.vendor != "postgresql":
+        raise SystemExit("--restart-db needs PostgreSQL (DATABASE_URL)")
+    host = str(connection.settings_dict.get("HOST") or "")
+    if host not in ("", "127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+        raise SystemExit("--restart-db restarts a cluster on this machine only (loopback host)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data_directory = cursor.fetchone()[0]
+        cursor.execute("SHOW config_file")
+        config_file = cursor.fetchone()[0]
+    connection.close()
+    return dbrestart.Restart(
+        cluster=dbrestart.local_cluster(data_directory, config_file), after=after, down=down
+    )
+
+
+def restart_report(
+    restart: dbrestart.Restart, history: list[dict[str, str]], slowest_ms: float
+) -> bool:
+    """Print what the restart did to the run; True when the app came through it as it must."""
+    if restart.errors or not restart.started_at:
+        for error in restart.errors:
+            print(f"restart: {error}")
+        print("restart: the cluster was not restarted")
+        return False
+    result = dbrestart.outcome(history, restart.stopped_at, restart.started_at)
+    print(
+        f"restart: database down {restart.started_at - restart.stopped_at:.1f} s; "
+        f"failures during the outage (and {dbrestart.GRACE_SECONDS:.0f} s after) "
+        f"{result.failures_during}, outside it {result.failures_outside}"
+    )
+    for second, failed in result.outside_seconds[:10]:
+        print(f"restart: {failed} failures {second:+.0f} s from the start")
+    if result.recovered_after is None:
+        print("restart: requests did not succeed again after the database came back")
+    else:
+        print(f"restart: requests succeeded again {result.recovered_after:.1f} s after the start")
+    print(
+        f"restart: slowest request {slowest_ms:,.0f} ms "
+        f"(gunicorn's timeout {REQUEST_TIMEOUT_MS / 1000:.0f} s)"
+    )
+    return (
+        not result.failures_outside
+        and result.recovered_after is not None
+        and slowest_ms < REQUEST_TIMEOUT_MS
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=30000)
@@ -185,6 +250,13 @@ def main() -> int:
     parser.add_argument(
         "--reset", action="store_true", help="allow emptying a database not named *bench*"
     )
+    parser.add_argument(
+        "--restart-db", action="store_true", help="restart the local PostgreSQL cluster mid-run"
+    )
+    parser.add_argument(
+        "--restart-after", type=float, default=None, help="seconds into the run (default 40 %%)"
+    )
+    parser.add_argument("--down-seconds", type=float, default=5.0)
     args = parser.parse_args()
 
     data_set.ensure_data(args.persons, args.seed, args.reset)
@@ -200,6 +272,14 @@ def main() -> int:
             "data set was loaded with, or a fresh database"
         ) from None
     password = load_user()
+    restart = (
+        restart_plan(
+            args.seconds * 0.4 if args.restart_after is None else args.restart_after,
+            args.down_seconds,
+        )
+        if args.restart_db
+        else None
+    )
     url = f"http://127.0.0.1:{args.port}"
     with tempfile.TemporaryDirectory() as tmp:
         sample_path = os.path.join(tmp, "sample.json")
@@ -239,6 +319,8 @@ def main() -> int:
             prefix = os.path.join(tmp, "load")
             log(f"locust: {args.clients} clients for {args.seconds} s ...")
             started = time.monotonic()
+            if restart is not None:
+                restart.begin()
             subprocess.run(
                 [
                     sys.executable,
@@ -258,6 +340,7 @@ def main() -> int:
                     "--csv",
                     prefix,
                     "--only-summary",
+                    "--csv-full-history",
                     "--loglevel",
                     "WARNING",
                     "--exit-code-on-error",
@@ -278,11 +361,31 @@ def main() -> int:
             rows = stats_rows(prefix)
             with open(prefix + "_failures.csv", encoding="utf-8") as handle:
                 failed_rows = list(csv.DictReader(handle))
+            history: list[dict[str, str]] = []
+            if restart is not None:
+                restart.join()
+                with open(prefix + "_stats_history.csv", encoding="utf-8") as handle:
+                    history = list(csv.DictReader(handle))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
             server_log.close()
 
+    total, failures = print_summary(args, rows, failed_rows, elapsed, cpu)
+    if restart is not None:
+        slowest = max(float(r["Max Response Time"] or 0) for r in rows)
+        return 0 if total and restart_report(restart, history, slowest) else 1
+    return 1 if failures or not total else 0
+
+
+def print_summary(
+    args: argparse.Namespace,
+    rows: list[dict[str, str]],
+    failed_rows: list[dict[str, str]],
+    elapsed: float,
+    cpu: float,
+) -> tuple[int, int]:
+    """Print the run's table; (requests, failures) of all requests."""
     summary = summarise(rows, args.seconds)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -310,7 +413,7 @@ def main() -> int:
         )
     if total:
         print(f"server CPU per request: {cpu / total * 1000:.1f} ms ({cpu:.1f} s of CPU)")
-    return 1 if failures or not total else 0
+    return total, failures
 
 
 if __name__ == "__main__":

@@ -14,3 +14,6 @@ urlpatterns = [
          name="favicon"),
     path("", include("canpei.web.urls")),
 ]
+
+# 503 with Retry-After while the database is unreachable (a restart), the 500 page otherwise.
+handler500 = "canpei.web.views.errors.server_error"
