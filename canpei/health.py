@@ -1,22 +1,26 @@
 """The health endpoint `/healthz` for monitoring, and the worker's heartbeat it reads.
 
-`canpei worker` touches `$CANPEI_VAR_DIR/worker.heartbeat` every HEARTBEAT_INTERVAL seconds from
-a thread of its own (the worker and the web server share the var directory already: the import
-files live there). `/healthz` answers 200 when the database answers a query and, with the
-database task backend, the heartbeat is at most HEARTBEAT_STALE seconds old; otherwise 503 with
-the reason. Unauthenticated, and it names no person, account or path: only states and ages.
+`canpei worker` records a beat in the database (WorkerHeartbeat, a row per worker process) every
+HEARTBEAT_INTERVAL seconds from a thread of its own, so that /healthz on any app node sees a
+worker running on another machine. `/healthz` answers 200 when the database answers a query
+and, with the database task backend, the newest beat is at most HEARTBEAT_STALE seconds old;
+otherwise 503 with the reason. Unauthenticated, and it names no person, account or path: only
+states and ages.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import Max
+from django.utils import timezone
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -28,25 +32,29 @@ HEARTBEAT_INTERVAL = 30
 HEARTBEAT_STALE = 120
 
 
-def heartbeat_path() -> Path:
-    return Path(settings.VAR_DIR) / "worker.heartbeat"
+# A worker that has not beaten for this long is gone: its row is removed at the next beat.
+HEARTBEAT_FORGET = timedelta(days=1)
 
 
 def heartbeat_beat() -> None:
-    """Record that the worker is alive now (the file's content and its modification time)."""
-    path = heartbeat_path()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(f"{time.time():.0f}\n", encoding="ascii")
-    tmp.replace(path)
+    """Record that this worker process is alive now, and forget workers long gone."""
+    from canpei.spreadsheets.jobs import process_tag
+    from canpei.spreadsheets.models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(worker=process_tag(os.getpid()),
+                                             defaults={"beat_at": now})
+    WorkerHeartbeat.objects.filter(beat_at__lt=now - HEARTBEAT_FORGET).delete()
 
 
 def heartbeat_age(now: float | None = None) -> float | None:
-    """Seconds since the worker's last beat; None when it never beat."""
-    try:
-        beat = heartbeat_path().stat().st_mtime
-    except OSError:
+    """Seconds since the newest beat of any worker; None when none has beaten."""
+    from canpei.spreadsheets.models import WorkerHeartbeat
+
+    beat = WorkerHeartbeat.objects.aggregate(newest=Max("beat_at"))["newest"]
+    if beat is None:
         return None
-    return max(0.0, (time.time() if now is None else now) - beat)
+    return max(0.0, (time.time() if now is None else now) - beat.timestamp())
 
 
 def start_heartbeat() -> threading.Thread:
@@ -58,8 +66,10 @@ def start_heartbeat() -> threading.Thread:
             time.sleep(HEARTBEAT_INTERVAL)
             try:
                 heartbeat_beat()
-            except OSError:
+            except DatabaseError:
                 logger.error("writing the worker heartbeat failed", exc_info=False)
+            finally:
+                connection.close()  # this thread's own connection: not held between beats
 
     thread = threading.Thread(target=loop, name="worker-heartbeat", daemon=True)
     thread.start()
@@ -84,7 +94,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         body["database"] = "error"
         reasons.append("database unreachable")
-    if worker_expected():
+    if worker_expected() and body["database"] == "ok":
         age = heartbeat_age()
         body["worker_heartbeat_age_seconds"] = None if age is None else int(age)
         if age is None:

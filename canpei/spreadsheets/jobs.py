@@ -8,56 +8,70 @@ import os
 import socket
 import threading
 import time
-from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from canpei.accounts.models import User
 from canpei.spreadsheets.importing import write_report
-from canpei.spreadsheets.models import ImportJob
+from canpei.spreadsheets.models import ImportFile, ImportJob
 from canpei.spreadsheets.registry import import_spec
-from canpei.spreadsheets.sealed import (
-    SealedFileError, SealedWriter, iter_sealed, private_dir, read_sealed, write_sealed,
-)
+from canpei.spreadsheets.sealed import SealedFileError, SealedWriter, iter_sealed, read_sealed, write_sealed
 
 logger = logging.getLogger(__name__)
 
-def job_dir() -> Path:
-    return private_dir(Path(settings.VAR_DIR) / "imports")
-
-
-# An import's files, both sealed (canpei.spreadsheets.sealed): the upload until the worker has
-# read it, the report until the retention period (CANPEI_UPLOAD_RETENTION_DAYS) ends.
-def upload_path(job: ImportJob) -> Path:
-    return job_dir() / f"{job.token}.upload.enc"
-
-
-def report_path(job: ImportJob) -> Path:
-    return job_dir() / f"{job.token}.report.enc"
+# An import's files, both sealed (canpei.spreadsheets.sealed) and kept in the database
+# (ImportFile, a row per segment): the upload until the worker has read it, the report until the
+# retention period (CANPEI_UPLOAD_RETENTION_DAYS) ends.
+UPLOAD = ImportFile.What.UPLOAD
+REPORT = ImportFile.What.REPORT
 
 
 def _purpose(job: ImportJob, what: str) -> str:
     return f"{job.token}.{what}"
 
 
-def remove_files(job: ImportJob) -> None:
-    for path in job_dir().glob(f"{job.token}.*"):
-        path.unlink(missing_ok=True)
+def _sink(job: ImportJob, what: str) -> Callable[[int, bytes], None]:
+    def store(number: int, data: bytes) -> None:
+        ImportFile.objects.create(job=job, what=what, number=number, data=data)
+    return store
+
+
+def _segments(job: ImportJob, what: str) -> Iterator[bytes]:
+    """The stored segments in order, one query each: a report of many megabytes is never in
+    memory whole, with or without server-side cursors (PgBouncer)."""
+    number = 0
+    while True:
+        data = ImportFile.objects.filter(job=job, what=what, number=number).values_list(
+            "data", flat=True).first()
+        if data is None:
+            return
+        yield bytes(data)
+        number += 1
+
+
+def remove_files(job: ImportJob, what: str | None = None) -> None:
+    files = ImportFile.objects.filter(job=job)
+    (files if what is None else files.filter(what=what)).delete()
+
+
+def has_file(job: ImportJob, what: str) -> bool:
+    return ImportFile.objects.filter(job=job, what=what, number=0).exists()
 
 
 def open_report(job: ImportJob) -> Iterator[bytes] | None:
     """The job's report workbook, decrypted as it is read; None when there is none (not
     finished, swept after the retention period, or unreadable with the current field key)."""
-    path = report_path(job)
-    if not job.finished or not path.exists():
+    if not job.finished or not has_file(job, REPORT):
         return None
-    chunks = iter_sealed(path, _purpose(job, "report"))
+    chunks = iter_sealed(_segments(job, REPORT), _purpose(job, REPORT))
     try:
         first = next(chunks, b"")  # authenticates the header and the first segment now
-    except (SealedFileError, OSError):
+    except SealedFileError:
         return None
     return itertools.chain([first], chunks)
 
@@ -66,7 +80,7 @@ JOB_FAILED = "导入出错，未写入任何数据；请联系管理员"
 JOB_INTERRUPTED = "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
 
 
-def _process_tag(pid: int) -> str:
+def process_tag(pid: int) -> str:
     """`pid`, with its start time where /proc tells it, so a reused pid is not taken for the
     process that died: "host:pid:start"."""
     start = ""
@@ -92,7 +106,7 @@ def _alive(tag: str) -> bool:
         return False
     except PermissionError:
         pass
-    return _process_tag(pid) == tag
+    return process_tag(pid) == tag
 
 
 def recover_interrupted_jobs() -> int:
@@ -111,42 +125,47 @@ def recover_interrupted_jobs() -> int:
     return count
 
 
-# Files of imports before they were sealed: clear text, removed at the first sweep.
-_CLEAR_TEXT = (".upload", ".report.xlsx")
-
-
 def sweep_import_files(*, now: float | None = None) -> int:
-    """Remove the imports' files older than the retention period, and any clear-text file an
-    older version left; return how many. The worker runs this at start, after each job and
-    every hour."""
-    cutoff = (time.time() if now is None else now) - settings.UPLOAD_RETENTION_DAYS * 86400
+    """Remove the imports' files stored longer than the retention period; return how many
+    (a file counts once, whatever its segments). The worker runs this at start, after each job
+    and every hour. Files an older version kept in CANPEI_VAR_DIR/imports are removed too."""
+    moment = timezone.now() if now is None else datetime.fromtimestamp(now, tz=UTC)
+    cutoff = moment - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+    old = ImportFile.objects.filter(number=0, created_at__lt=cutoff).values_list("job_id", "what")
     removed = 0
-    for path in job_dir().iterdir():
-        try:
-            if not path.is_file():
-                continue
-            if path.name.endswith(_CLEAR_TEXT) or path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
+    for job_id, what in list(old):
+        ImportFile.objects.filter(job_id=job_id, what=what).delete()
+        removed += 1
+    _remove_legacy_files()
     return removed
+
+
+def _remove_legacy_files() -> None:
+    """Before the import files moved into the database they lay, sealed, in the var directory."""
+    legacy = settings.VAR_DIR / "imports"
+    if legacy.is_dir():
+        for path in legacy.iterdir():
+            if path.is_file():
+                path.unlink(missing_ok=True)
 
 
 SWEEP_INTERVAL = 3600.0
 
 
 def start_periodic_sweep() -> threading.Thread:
-    """Sweep every SWEEP_INTERVAL seconds while the worker waits for jobs (files only: no
-    database connection in this thread)."""
+    """Sweep every SWEEP_INTERVAL seconds while the worker waits for jobs (on this thread's own
+    database connection, closed after each sweep)."""
+    from django.db import connection
 
     def loop() -> None:
         while True:
             time.sleep(SWEEP_INTERVAL)
             try:
                 sweep_import_files()
-            except OSError:
+            except (OSError, DatabaseError):
                 logger.error("sweeping the import files failed", exc_info=False)
+            finally:
+                connection.close()
 
     thread = threading.Thread(target=loop, name="import-file-sweep", daemon=True)
     thread.start()
@@ -158,19 +177,23 @@ def run_job(job_id: int) -> None:
     if job.finished:
         return
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING,
-                                               worker=_process_tag(os.getpid()))
+                                               worker=process_tag(os.getpid()))
 
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(done=done, total=total)
 
     try:
-        data = read_sealed(upload_path(job), _purpose(job, "upload"))
-        upload_path(job).unlink(missing_ok=True)  # read: no longer needed on disk
+        data = read_sealed(_segments(job, UPLOAD), _purpose(job, UPLOAD))
+        remove_files(job, UPLOAD)  # read: no longer needed
         result = import_spec(job.kind).run(actor=job.user, data=data, filename=job.filename,
                                            dry_run=job.dry_run, progress=progress)
         del data
-        with SealedWriter(report_path(job), _purpose(job, "report")) as out:
-            write_report(out, result)
+        try:
+            with SealedWriter(_sink(job, REPORT), _purpose(job, REPORT)) as out:
+                write_report(out, result)
+        except BaseException:
+            remove_files(job, REPORT)  # segments without their last one never open: drop them
+            raise
         state = ImportJob.State.DONE if result.ok else ImportJob.State.REJECTED
         ImportJob.objects.filter(pk=job.pk).update(
             state=state, result=result.as_dict(), done=result.total, total=result.total,
@@ -183,10 +206,10 @@ def run_job(job_id: int) -> None:
             result={"summary": JOB_FAILED})
         remove_files(job)
     finally:
-        upload_path(job).unlink(missing_ok=True)
+        remove_files(job, UPLOAD)
     try:
         sweep_import_files()
-    except OSError:
+    except (OSError, DatabaseError):
         logger.error("sweeping the import files failed", exc_info=False)
 
 
@@ -197,7 +220,9 @@ def run_import_job(job_id: int) -> None:
 
 def job_start(*, actor: User, kind: str, filename: str, data: bytes, dry_run: bool) -> ImportJob:
     """Store the upload and queue the import; the caller shows the job's page."""
-    job = ImportJob.objects.create(kind=kind, user=actor, filename=filename[:200], dry_run=dry_run)
-    write_sealed(upload_path(job), _purpose(job, "upload"), data)
+    with transaction.atomic():
+        job = ImportJob.objects.create(kind=kind, user=actor, filename=filename[:200],
+                                       dry_run=dry_run)
+        write_sealed(_sink(job, UPLOAD), _purpose(job, UPLOAD), data)
     run_import_job.enqueue(job.pk)
     return job

@@ -41,10 +41,38 @@ class ImportJob(models.Model):
 
     @property
     def has_report(self) -> bool:
-        from canpei.spreadsheets.jobs import report_path
-
-        return self.finished and report_path(self).exists()
+        return self.finished and ImportFile.objects.filter(
+            job=self, what=ImportFile.What.REPORT, number=0).exists()
 
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class ImportFile(models.Model):
+    """One segment of an import's sealed file (canpei.spreadsheets.sealed): the upload until the
+    worker has read it, the report until the retention period ends. In the database, so that the
+    node that took the upload, the worker that runs the job and the node that serves the report
+    may be three different machines."""
+
+    class What(models.TextChoices):
+        UPLOAD = "upload", "上传文件"
+        REPORT = "report", "导入报告"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    what = models.CharField(max_length=6, choices=What.choices)
+    number = models.PositiveIntegerField()  # 0: the header; then the sealed segments in order
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "what", "number"],
+                                               name="import_file_segment_once")]
+
+
+class WorkerHeartbeat(models.Model):
+    """When each `canpei worker` last beat (canpei.health): in the database, so that /healthz on
+    any app node sees a worker running on another."""
+
+    worker = models.CharField(max_length=120, unique=True)  # "host:pid:start"
+    beat_at = models.DateTimeField()

@@ -1,24 +1,23 @@
-"""Files an import keeps on disk (the upload until the worker reads it, the report until the
-retention period ends), encrypted: they hold full ID numbers.
+"""What an import keeps (the upload until the worker reads it, the report until the retention
+period ends), encrypted: they hold full ID numbers. canpei.spreadsheets.jobs stores them in the
+database, so that every app node and every worker reads them; this module only seals and
+opens them, as a sequence of segments, whatever stores the segments.
 
 AES-256-GCM with a key derived from CANPEI_FIELD_KEY under its own HKDF label (so it is none
 of the keys of canpei.people.crypto), in segments of SEGMENT bytes so that neither writing nor
-reading needs the whole file in memory. Each segment's nonce is the file's random prefix and
-the segment's number, and the last segment is marked in its associated data, so segments
-cannot be reordered, dropped or cut off unnoticed; the associated data also names the file's
-purpose (e.g. "<token>.report"), so one job's file does not pass for another's.
-
-Files are created with mode 0600 in a directory of mode 0700.
+reading needs the whole file in memory. Segment 0 is the header (MAGIC and the random prefix of
+the nonces); each further segment's nonce is that prefix and the segment's number, and the last
+segment is marked in its associated data, so segments cannot be reordered, dropped or cut off
+unnoticed; the associated data also names the file's purpose (e.g. "<token>.report"), so one
+job's file does not pass for another's.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from pathlib import Path
-from typing import IO
-from collections.abc import Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -47,31 +46,20 @@ def _nonce(prefix: bytes, number: int, last: bool) -> bytes:
     return prefix + struct.pack(">I?", number, last)
 
 
-def private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
-
-
 class SealedWriter:
-    """A write-only binary file that lands encrypted at `path` (mode 0600) on close().
+    """A write-only binary stream whose segments go, sealed, to `sink(number, data)`: segment 0
+    is the header, then one per SEGMENT bytes written, the last one (shorter, possibly empty)
+    on close(). A writer that is discarded or never closed leaves no last segment, so what it
+    stored never opens."""
 
-    It is written under a temporary name and renamed when complete: a crash leaves at most a
-    `.part` file, itself encrypted, which the retention sweep removes.
-    """
-
-    def __init__(self, path: Path, purpose: str) -> None:
-        self._path = path
-        self._part = path.with_name(path.name + ".part")
-        fd = os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        self._file: IO[bytes] = os.fdopen(fd, "wb")
+    def __init__(self, sink: Callable[[int, bytes], None], purpose: str) -> None:
+        self._sink = sink
         self._aad = purpose.encode()
         self._prefix = os.urandom(_PREFIX)
         self._number = 0
         self._buffer = bytearray()
         self._cipher = _cipher(settings.FIELD_KEY)
-        self._file.write(MAGIC + self._prefix)
+        self._sink(0, MAGIC + self._prefix)
         self.closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -83,8 +71,8 @@ class SealedWriter:
 
     def _seal(self, plain: bytes, *, last: bool) -> None:
         nonce = _nonce(self._prefix, self._number, last)
-        self._file.write(self._cipher.encrypt(nonce, plain, self._aad))
         self._number += 1
+        self._sink(self._number, self._cipher.encrypt(nonce, plain, self._aad))
 
     def flush(self) -> None:
         return None
@@ -96,16 +84,10 @@ class SealedWriter:
         # The last segment is always shorter than SEGMENT (possibly empty): a reader knows it.
         self._seal(bytes(self._buffer), last=True)
         self._buffer.clear()
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._part, self._path)
 
     def discard(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._file.close()
-        self._part.unlink(missing_ok=True)
+        self.closed = True
+        self._buffer.clear()
 
     def __enter__(self) -> SealedWriter:
         return self
@@ -117,37 +99,36 @@ class SealedWriter:
             self.discard()
 
 
-def write_sealed(path: Path, purpose: str, data: bytes) -> None:
-    with SealedWriter(path, purpose) as out:
+def write_sealed(sink: Callable[[int, bytes], None], purpose: str, data: bytes) -> None:
+    with SealedWriter(sink, purpose) as out:
         view = memoryview(data)
         for start in range(0, len(view), SEGMENT):
             out.write(view[start:start + SEGMENT])
 
 
-def iter_sealed(path: Path, purpose: str) -> Iterator[bytes]:
-    """The plaintext of a sealed file, segment by segment; SealedFileError when it does not
-    authenticate (changed, cut off, another key, another purpose)."""
+def iter_sealed(segments: Iterable[bytes], purpose: str) -> Iterator[bytes]:
+    """The plaintext of a sealed file from its segments in order (the header first), segment
+    by segment; SealedFileError when it does not authenticate (changed, cut off, another key,
+    another purpose)."""
     cipher = _cipher(settings.FIELD_KEY)
     aad = purpose.encode()
-    with open(path, "rb") as handle:
-        head = handle.read(len(MAGIC) + _PREFIX)
-        if len(head) != len(MAGIC) + _PREFIX or not head.startswith(MAGIC):
-            raise SealedFileError("not a sealed file")
-        prefix = head[len(MAGIC):]
-        number = 0
-        while True:
-            chunk = handle.read(SEGMENT + _TAG)
-            last = len(chunk) < SEGMENT + _TAG
-            try:
-                plain = cipher.decrypt(_nonce(prefix, number, last), chunk, aad)
-            except InvalidTag:
-                raise SealedFileError("sealed file does not authenticate") from None
-            if plain:
-                yield plain
-            if last:
-                return
-            number += 1
+    stored = iter(segments)
+    head = next(stored, b"")
+    if len(head) != len(MAGIC) + _PREFIX or not head.startswith(MAGIC):
+        raise SealedFileError("not a sealed file")
+    prefix = head[len(MAGIC):]
+    for number, chunk in enumerate(stored):
+        last = len(chunk) < SEGMENT + _TAG
+        try:
+            plain = cipher.decrypt(_nonce(prefix, number, last), chunk, aad)
+        except InvalidTag:
+            raise SealedFileError("sealed file does not authenticate") from None
+        if plain:
+            yield plain
+        if last:
+            return
+    raise SealedFileError("sealed file is cut off")
 
 
-def read_sealed(path: Path, purpose: str) -> bytes:
-    return b"".join(iter_sealed(path, purpose))
+def read_sealed(segments: Iterable[bytes], purpose: str) -> bytes:
+    return b"".join(iter_sealed(segments, purpose))

@@ -1,31 +1,34 @@
-"""What an import leaves on disk (issue 8, item 4): the upload and the report are encrypted, mode
-0600, removed after CANPEI_UPLOAD_RETENTION_DAYS by the worker; a job a killed worker left
-running is failed on the next start and its files removed; the owner still downloads the report,
-and `canpei import --report` masks the numbers for whom may not reveal them."""
+"""What an import keeps (issue 8, item 4; issue 14, item 4): the upload and the report are
+sealed (encrypted, bound to their job) and stored in the database, so that any app node and any
+worker reads them, and nothing lands on the local disk; removed after
+CANPEI_UPLOAD_RETENTION_DAYS by the worker; a job a killed worker left running is failed on the
+next start and its files removed; the owner still downloads the report, and
+`canpei import --report` masks the numbers for whom may not reveal them."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
-import stat
 import subprocess
 import sys
 import time
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from canpei import cli
 from canpei import settings as canpei_settings
 from canpei.people import rules
 from canpei.spreadsheets import jobs
-from canpei.spreadsheets.models import ImportJob
-from canpei.spreadsheets.sealed import SealedFileError, read_sealed, write_sealed
+from canpei.spreadsheets.models import ImportFile, ImportJob
+from canpei.spreadsheets.sealed import SEGMENT, SealedFileError, SealedWriter, read_sealed
 from tests.spreadsheets.files import PERSON_HEADER, an_id, person_row, read_back, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
     return tmp_path / "var"
 
 
@@ -46,7 +50,7 @@ NUMBERS = [an_id(11), an_id(11) + "42", bad_id()]
 
 
 def readable(data: bytes) -> list[bytes]:
-    """The file's bytes, and every member's once unzipped when it is a zip (an .xlsx)."""
+    """The bytes, and every member's once unzipped when they are a zip (an .xlsx)."""
     found = [data]
     if zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -54,45 +58,47 @@ def readable(data: bytes) -> list[bytes]:
     return found
 
 
-def assert_no_number_on_disk(var_dir: Path) -> list[Path]:
-    files = [p for p in (var_dir / "imports").rglob("*") if p.is_file()]
-    for path in files:
-        for blob in readable(path.read_bytes()):
-            for number in NUMBERS:
+def stored_files(var_dir: Path) -> list[tuple[str, str]]:
+    """(job token, what) of every file stored, after checking that no segment holds a number in
+    clear and that nothing was written to the local disk."""
+    for token, number, data in ImportFile.objects.values_list("job__token", "number", "data"):
+        for blob in readable(bytes(data)):
+            for number_ in NUMBERS:
                 for encoding in ("utf-8", "utf-16-le"):
-                    assert number.encode(encoding) not in blob, f"{number} readable in {path.name}"
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
-    return files
+                    assert number_.encode(encoding) not in blob, f"{number_} in {token}:{number}"
+    assert [p for p in var_dir.rglob("*") if p.is_file()] == []
+    return sorted(
+        (str(t), w)
+        for t, w in ImportFile.objects.filter(number=0).values_list("job__token", "what")
+    )
 
 
 def bad_file() -> bytes:
     return xlsx([PERSON_HEADER, person_row(11), person_row(13, id_number=bad_id(), cert_number="")])
 
 
-def test_the_upload_waiting_for_the_worker_is_encrypted_and_private(users, var_dir, monkeypatch):
+def test_the_upload_waiting_for_the_worker_is_sealed_in_the_database(users, var_dir, monkeypatch):
     monkeypatch.setattr(
         jobs, "run_import_job", SimpleNamespace(enqueue=lambda job_id: None)
     )  # the worker is away
     job = jobs.job_start(
         actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
     )
-    files = assert_no_number_on_disk(var_dir)
-    assert [p.name for p in files] == [f"{job.token}.upload.enc"]
-    assert stat.S_IMODE((var_dir / "imports").stat().st_mode) == 0o700
-    assert read_sealed(files[0], f"{job.token}.upload") == bad_file()
+    assert stored_files(var_dir) == [(str(job.token), "upload")]
+    segments = list(jobs._segments(job, "upload"))
+    assert read_sealed(segments, f"{job.token}.upload") == bad_file()
     with pytest.raises(SealedFileError):  # bound to its job: not another job's upload
-        read_sealed(files[0], "00000000-0000-0000-0000-000000000000.upload")
+        read_sealed(segments, "00000000-0000-0000-0000-000000000000.upload")
 
 
-def test_the_report_is_encrypted_and_the_owner_downloads_it_in_clear(users, login, var_dir):
+def test_the_report_is_sealed_and_the_owner_downloads_it_in_clear(users, login, var_dir):
     client = login(users.city_admin)
     response = client.post(
         "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
     )
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.REJECTED
-    files = assert_no_number_on_disk(var_dir)
-    assert [p.name for p in files] == [f"{job.token}.report.enc"]  # the upload is gone
+    assert stored_files(var_dir) == [(str(job.token), "report")]  # the upload is gone
     report = client.get(f"/imports/{job.token}/report")
     assert report.status_code == 200 and "attachment" in report["Content-Disposition"]
     rows = read_back(b"".join(report.streaming_content))
@@ -103,72 +109,100 @@ def test_the_report_is_encrypted_and_the_owner_downloads_it_in_clear(users, logi
     assert login(users.town_staff).get(f"/imports/{job.token}/report").status_code == 404
 
 
-def test_a_report_that_does_not_authenticate_is_not_found(users, login, var_dir):
+def test_a_report_that_does_not_authenticate_is_not_found(users, login):
     client = login(users.city_admin)
     client.post(
         "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
     )
     job = ImportJob.objects.get()
-    path = jobs.report_path(job)
-    data = bytearray(path.read_bytes())
-    data[40] ^= 1
-    path.write_bytes(bytes(data))
+    segment = ImportFile.objects.get(job=job, what="report", number=1)
+    data = bytearray(bytes(segment.data))
+    data[20] ^= 1
+    ImportFile.objects.filter(pk=segment.pk).update(data=bytes(data))
     assert client.get(f"/imports/{job.token}/report").status_code == 404
+
+
+def test_segments_are_sealed_in_order_and_a_file_cut_off_does_not_open(settings):
+    stored: dict[int, bytes] = {}
+    data = os.urandom(SEGMENT * 2 + 10)
+    with SealedWriter(stored.__setitem__, "t.report") as out:
+        out.write(data)
+    assert sorted(stored) == [0, 1, 2, 3]  # the header, two full segments, the short last one
+    assert read_sealed([stored[n] for n in range(4)], "t.report") == data
+    with pytest.raises(SealedFileError, match="cut off"):
+        read_sealed([stored[n] for n in range(3)], "t.report")
+    with pytest.raises(SealedFileError):  # reordered
+        read_sealed([stored[0], stored[2], stored[1], stored[3]], "t.report")
+    with pytest.raises(SealedFileError, match="not a sealed file"):
+        read_sealed([], "t.report")
 
 
 # --- retention ---------------------------------------------------------------------------
 
-DAY = 86400
+
+def aged(job: ImportJob, what: str, days: float, *, complete: bool = True) -> ImportJob:
+    """`job`'s file `what`, stored `days` ago (cut off before its last segment if not complete)."""
+    writer = SealedWriter(jobs._sink(job, what), f"{job.token}.{what}")
+    writer.write(b"data")
+    if complete:
+        writer.close()
+    ImportFile.objects.filter(job=job, what=what).update(
+        created_at=timezone.now() - timedelta(days=days)
+    )
+    return job
 
 
-def aged(path: Path, days: float) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        write_sealed(path, "x", b"data")
-    when = time.time() - days * DAY
-    os.utime(path, (when, when))
-    return path
+def a_job(users, state=ImportJob.State.DONE) -> ImportJob:
+    return ImportJob.objects.create(
+        kind="persons", user=users.city_admin, filename="名册.xlsx", state=state
+    )
 
 
-def test_the_sweep_removes_files_past_the_retention_period_and_keeps_newer_ones(var_dir, settings):
+def kept(job: ImportJob, what: str) -> bool:
+    return ImportFile.objects.filter(job=job, what=what).exists()
+
+
+def test_the_sweep_removes_files_past_the_retention_period_and_keeps_newer_ones(users, settings):
     settings.UPLOAD_RETENTION_DAYS = 7
-    imports = var_dir / "imports"
-    old_report = aged(imports / "a.report.enc", 7.01)
-    old_upload = aged(imports / "b.upload.enc", 30)
-    old_part = aged(imports / "c.report.enc.part", 8)
-    kept_report = aged(imports / "d.report.enc", 6.99)
-    kept_upload = aged(imports / "e.upload.enc", 0)
+    old_report = aged(a_job(users), "report", 7.01)
+    old_upload = aged(a_job(users), "upload", 30)
+    old_part = aged(a_job(users), "report", 8, complete=False)
+    kept_report = aged(a_job(users), "report", 6.99)
+    kept_upload = aged(a_job(users), "upload", 0)
     assert jobs.sweep_import_files() == 3
-    assert not any(p.exists() for p in (old_report, old_upload, old_part))
-    assert kept_report.exists() and kept_upload.exists()
+    assert not kept(old_report, "report") and not kept(old_upload, "upload")
+    assert not kept(old_part, "report")
+    assert kept(kept_report, "report") and kept(kept_upload, "upload")
     settings.UPLOAD_RETENTION_DAYS = 1
-    assert jobs.sweep_import_files() == 1 and not kept_report.exists() and kept_upload.exists()
+    assert jobs.sweep_import_files() == 1
+    assert not kept(kept_report, "report") and kept(kept_upload, "upload")
 
 
-def test_the_sweep_removes_clear_text_files_of_older_versions_at_once(var_dir):
+def test_the_sweep_removes_files_older_versions_left_on_the_local_disk(var_dir):
     imports = var_dir / "imports"
-    imports.mkdir(parents=True)
+    imports.mkdir()
     (imports / "f.report.xlsx").write_bytes(xlsx([PERSON_HEADER, person_row(11)]))
-    (imports / "g.upload").write_bytes(b"x")
-    assert jobs.sweep_import_files() == 2 and not list(imports.iterdir())
+    (imports / "g.upload.enc").write_bytes(b"x")
+    assert jobs.sweep_import_files() == 0 and not list(imports.iterdir())
 
 
-def test_the_worker_sweeps_after_each_job(users, login, var_dir):
-    old = aged(var_dir / "imports" / "h.report.enc", 10)
+def test_the_worker_sweeps_after_each_job(users, login):
+    old = aged(a_job(users), "report", 10)
     login(users.city_admin).post(
         "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
     )
-    assert not old.exists() and jobs.report_path(ImportJob.objects.get()).exists()
+    assert not kept(old, "report")
+    assert kept(ImportJob.objects.exclude(pk=old.pk).get(), "report")
 
 
-def test_a_swept_report_is_no_longer_offered(users, login, var_dir):
+def test_a_swept_report_is_no_longer_offered(users, login):
     client = login(users.city_admin)
     client.post(
         "/imports/new", {"kind": "persons", "file": SimpleUploadedFile("名册.xlsx", bad_file())}
     )
     job = ImportJob.objects.get()
     assert f"/imports/{job.token}/report" in client.get(f"/imports/{job.token}").content.decode()
-    aged(jobs.report_path(job), 8)
+    ImportFile.objects.filter(job=job).update(created_at=timezone.now() - timedelta(days=8))
     jobs.sweep_import_files()
     assert (
         f"/imports/{job.token}/report" not in client.get(f"/imports/{job.token}").content.decode()
@@ -192,19 +226,17 @@ def test_a_bad_retention_setting_stops_start_up(raw):
 
 def dead_worker_tag() -> str:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
-    tag = jobs._process_tag(child.pid)
+    tag = jobs.process_tag(child.pid)
     child.wait()
     return tag
 
 
-def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(
-    users, var_dir, monkeypatch
-):
+def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(users, monkeypatch):
     monkeypatch.setattr(jobs, "run_import_job", SimpleNamespace(enqueue=lambda job_id: None))
     crashed = jobs.job_start(
         actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
     )
-    aged(var_dir / "imports" / f"{crashed.token}.report.enc.part", 0)
+    aged(crashed, "report", 0, complete=False)  # killed while writing its report
     ImportJob.objects.filter(pk=crashed.pk).update(
         state=ImportJob.State.RUNNING, worker=dead_worker_tag()
     )
@@ -212,7 +244,7 @@ def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(
         actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
     )
     ImportJob.objects.filter(pk=running.pk).update(
-        state=ImportJob.State.RUNNING, worker=jobs._process_tag(os.getpid())
+        state=ImportJob.State.RUNNING, worker=jobs.process_tag(os.getpid())
     )
     queued = jobs.job_start(
         actor=users.city_admin, kind="persons", filename="名册.xlsx", data=bad_file(), dry_run=False
@@ -220,6 +252,7 @@ def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(
     called = []
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: called.append(a))
     monkeypatch.setattr(jobs, "start_periodic_sweep", lambda: None)
+    monkeypatch.setattr("canpei.health.start_heartbeat", lambda: None)
     assert cli.main(["worker"]) == 0 and called == [("db_worker",)]
     crashed.refresh_from_db()
     assert crashed.state == ImportJob.State.FAILED and crashed.finished_at is not None
@@ -227,12 +260,12 @@ def test_a_job_left_running_by_a_killed_worker_is_failed_on_the_next_start(
         crashed.result["summary"]
         == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
     )
-    assert not list((var_dir / "imports").glob(f"{crashed.token}.*"))
+    assert not ImportFile.objects.filter(job=crashed).exists()
     # A job whose worker is alive, and one still queued, are left as they are.
     running.refresh_from_db()
     queued.refresh_from_db()
     assert (running.state, queued.state) == (ImportJob.State.RUNNING, ImportJob.State.QUEUED)
-    assert jobs.upload_path(running).exists() and jobs.upload_path(queued).exists()
+    assert kept(running, "upload") and kept(queued, "upload")
 
 
 # --- the report the command line writes where the operator asked --------------------------
@@ -366,11 +399,10 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_and_no_file_after_the_ne
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-    assert not [
-        p
-        for p in (var / "imports").iterdir()
-        if p.name.startswith(token) and p.name.endswith(".upload.enc")
-    ]
+    with sqlite3.connect(database) as db:  # the worker read the upload and removed it at once
+        assert db.execute(
+            "SELECT count(*) FROM spreadsheets_importfile WHERE what = 'upload'"
+        ).fetchone() == (0,)
 
     again = subprocess.Popen(
         [sys.executable, "-m", "canpei", "worker"],
@@ -391,4 +423,6 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_and_no_file_after_the_ne
         json.loads(summary)["summary"]
         == "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
     )
-    assert not list((var / "imports").glob(f"{token}.*"))
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM spreadsheets_importfile").fetchone() == (0,)
+    assert token

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import DatabaseError
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from canpei import health
+from canpei.spreadsheets import jobs
+from canpei.spreadsheets.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +107,8 @@ def test_help_serves_the_manuals_pictures(users: Any, tmp_path: Path) -> None:
 # ---- /healthz -------------------------------------------------------------------------------
 
 
-def test_healthz_is_ok_with_a_fresh_heartbeat(tmp_path: Path) -> None:
-    with override_settings(VAR_DIR=tmp_path, TASKS=DATABASE_TASKS):
+def test_healthz_is_ok_with_a_fresh_heartbeat() -> None:
+    with override_settings(TASKS=DATABASE_TASKS):
         health.heartbeat_beat()
         response = Client().get("/healthz")
     assert response.status_code == 200
@@ -117,28 +120,57 @@ def test_healthz_is_ok_with_a_fresh_heartbeat(tmp_path: Path) -> None:
     }
 
 
-def test_healthz_answers_503_when_the_worker_is_silent(tmp_path: Path) -> None:
-    with override_settings(VAR_DIR=tmp_path, TASKS=DATABASE_TASKS):
+def test_healthz_answers_503_when_the_worker_is_silent() -> None:
+    with override_settings(TASKS=DATABASE_TASKS):
         missing = Client().get("/healthz")
         health.heartbeat_beat()
-        old = time.time() - health.HEARTBEAT_STALE - 5
-        os.utime(health.heartbeat_path(), (old, old))
+        WorkerHeartbeat.objects.update(
+            beat_at=timezone.now() - timedelta(seconds=health.HEARTBEAT_STALE + 5)
+        )
         stale = Client().get("/healthz")
     assert missing.status_code == 503
     assert missing.json()["worker"] == "missing" and "never" in missing.json()["reason"]
     assert stale.status_code == 503
     assert stale.json()["worker"] == "stale" and "heartbeat" in stale.json()["reason"]
+    assert stale.json()["worker_heartbeat_age_seconds"] == health.HEARTBEAT_STALE + 5
 
 
-def test_healthz_answers_503_when_the_database_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_healthz_on_any_node_sees_a_worker_beating_on_another_machine() -> None:
+    """The beat is in the database, not on the worker's disk: a web node without a worker of
+    its own reads the newest beat of any worker."""
+    WorkerHeartbeat.objects.create(
+        worker="worker-node-2:4242:99", beat_at=timezone.now() - timedelta(seconds=10)
+    )
+    WorkerHeartbeat.objects.create(
+        worker="worker-node-3:77:12", beat_at=timezone.now() - timedelta(hours=3)
+    )
+    with override_settings(TASKS=DATABASE_TASKS):
+        response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["worker_heartbeat_age_seconds"] == 10
+
+
+def test_a_beat_records_this_worker_once_and_forgets_workers_gone_a_day() -> None:
+    gone = WorkerHeartbeat.objects.create(
+        worker="old-node:1:1", beat_at=timezone.now() - timedelta(days=1, seconds=1)
+    )
+    recent = WorkerHeartbeat.objects.create(
+        worker="other-node:2:2", beat_at=timezone.now() - timedelta(hours=23)
+    )
+    health.heartbeat_beat()
+    health.heartbeat_beat()
+    workers = set(WorkerHeartbeat.objects.values_list("worker", flat=True))
+    assert workers == {recent.worker, jobs.process_tag(os.getpid())}
+    assert gone.worker not in workers
+
+
+def test_healthz_answers_503_when_the_database_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise DatabaseError("connection refused")
 
+    health.heartbeat_beat()
     monkeypatch.setattr(health.connection, "cursor", broken)
-    with override_settings(VAR_DIR=tmp_path, TASKS=DATABASE_TASKS):
-        health.heartbeat_beat()
+    with override_settings(TASKS=DATABASE_TASKS):
         response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "error"
@@ -153,7 +185,6 @@ def test_healthz_without_a_worker_backend_checks_only_the_database() -> None:
 
 def test_the_worker_command_starts_the_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
     from canpei import cli
-    from canpei.spreadsheets import jobs
 
     started = []
     monkeypatch.setattr(health, "start_heartbeat", lambda: started.append(True))
