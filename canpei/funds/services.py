@@ -495,14 +495,16 @@ def _write(actor: User, payment: Payment) -> Disbursement:
 
 
 def _class_payment(actor: User, training_class: TrainingClass, *, year: int | None,
-                   source: str, persons: list[int] | None, note: str = "") -> Payment:
-    errors: Errors = []
-    lines = class_payment_lines(training_class, persons, errors)
+                   source: str, persons: list[int] | None, note: str = "",
+                   errors: Errors | None = None) -> Payment:
+    """The class's payment, or InvalidInput with every reason (with `errors` already found)."""
+    found: Errors = errors if errors is not None else []
+    lines = class_payment_lines(training_class, persons, found)
     if year is not None and year != training_class.year:
-        errors.append(("year", rules.OTHER_YEAR.format(
+        found.append(("year", rules.OTHER_YEAR.format(
             what=f"培训班 {training_class.code}", own=training_class.year, year=year)))
-    if errors:
-        raise InvalidInput(errors)
+    if found:
+        raise InvalidInput(found)
     return Payment(purpose=Purpose.CLASS, year=training_class.year, source=source,
                    amount=sum((line.amount for line in lines), ZERO), lines=lines,
                    training_class=training_class,
@@ -580,12 +582,13 @@ def _class_request(actor: User, f: Fields, data: dict[str, Any], target: int, ye
     persons = _id_list(data.get("trainees"))
     if persons is None:
         f.error("trainees", rules.TRAINEES_INVALID)
-    f.finish()
     training_class = (TrainingClass.objects.select_for_update().filter(pk=target).first())
     if training_class is None:
-        raise InvalidInput([("class", rules.CLASS_NOT_FOUND)])
+        f.error("class", rules.CLASS_NOT_FOUND)
+        f.finish()
+    assert training_class is not None
     return _class_payment(actor, training_class, year=year, source=source, persons=persons,
-                          note=note)
+                          note=note, errors=f.errors)
 
 
 def _application_request(actor: User, f: Fields, data: dict[str, Any], target: int,
