@@ -181,6 +181,11 @@ class Ledger:
     total: LedgerRow = field(default_factory=lambda: LedgerRow("total", "合计"))
 
 
+def _fen(amount: Decimal) -> Decimal:
+    """A sum as money: SQLite's SUM drops the trailing zeros (10000000 for 10000000.00)."""
+    return amount.quantize(ZERO)
+
+
 def _live(qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.filter(reverses__isnull=True, is_reversed=False)
 
@@ -223,16 +228,16 @@ def fund_ledger(*, user: Viewer, year: int) -> Ledger:
     sources = {code: LedgerRow(code, str(label)) for code, label in FundSource.choices}
     uses = {code: LedgerRow(code, label) for code, label in USES}
     for row in Budget.objects.filter(year=year).values("source").annotate(s=Sum("amount")):
-        sources[row["source"]].budget = row["s"]
+        sources[row["source"]].budget = _fen(row["s"])
     for row in (Disbursement.objects.filter(year=year).values("source", "purpose")
                 .annotate(s=Sum("amount")).order_by()):
-        sources[row["source"]].paid += row["s"]
-        uses[row["purpose"]].paid += row["s"]
+        sources[row["source"]].paid += _fen(row["s"])
+        uses[row["purpose"]].paid += _fen(row["s"])
     committed = {Purpose.CLASS: committed_classes(year),
                  Purpose.APPLICATION: committed_applications(year)}
     for use, amount in committed.items():
-        uses[use].committed = amount
-        sources[rules.DEFAULT_SOURCE].committed += amount
+        uses[use].committed = _fen(amount)
+        sources[rules.DEFAULT_SOURCE].committed += _fen(amount)
     ledger = Ledger(year=year, sources=list(sources.values()), uses=list(uses.values()))
     for row in ledger.sources:
         ledger.total.budget += row.budget
@@ -250,7 +255,7 @@ def money_by_town(*, user: Viewer, year: int) -> list[dict[str, Any]]:
                                                       persons=Count("person_id", distinct=True))
             .order_by("town_id"))
     return [{"town": r["town_id"], "town_name": r["town__name"], "persons": r["persons"],
-             "amount": r["amount"]} for r in rows]
+             "amount": _fen(r["amount"])} for r in rows]
 
 
 def ledger_years() -> list[int]:

@@ -94,7 +94,7 @@ def budget_totals(year: int, source: str) -> tuple[Decimal, Decimal]:
     """The year's budget of a source and what has been paid from it (reversals netted)."""
     budget = Budget.objects.filter(year=year, source=source).aggregate(s=Sum("amount"))["s"]
     paid = Disbursement.objects.filter(year=year, source=source).aggregate(s=Sum("amount"))["s"]
-    return budget or ZERO, paid or ZERO
+    return (budget or ZERO).quantize(ZERO), (paid or ZERO).quantize(ZERO)
 
 
 def _lock_budget(year: int, source: str) -> None:
