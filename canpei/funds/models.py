@@ -16,7 +16,6 @@ from django.utils import timezone
 from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import ApplicationKind, ClassCycle
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class BudgetKind(models.TextChoices):
@@ -32,7 +31,7 @@ class Budget(models.Model):
     source = models.CharField("资金来源", max_length=16, choices=FundSource.choices)
     kind = models.CharField("类别", max_length=16, choices=BudgetKind.choices,
                             default=BudgetKind.INITIAL)
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     note = models.CharField("说明", max_length=200, blank=True)
     donation = models.OneToOneField("funds.Donation", null=True, blank=True, editable=False,
                                     on_delete=models.PROTECT, related_name="budget_entry")
@@ -74,7 +73,7 @@ class SubsidyStandard(models.Model):
                                         choices=ApplicationKind.choices, blank=True)
     award_grade = models.CharField("奖项等次", max_length=16, choices=AwardGrade.choices,
                                    blank=True)
-    amount = models.DecimalField("标准（元/人）", **MONEY)
+    amount = models.DecimalField("标准（元/人）", max_digits=14, decimal_places=2)
     effective_from = models.DateField("生效日期")
     effective_to = models.DateField("失效日期", null=True, blank=True)
     note = models.CharField("文件依据", max_length=200, blank=True)
@@ -120,7 +119,7 @@ class Donation(models.Model):
     """A donation received (社会捐赠); recording it adds the amount to the year's donation budget."""
 
     donor = models.CharField("捐赠人", max_length=100)
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     purpose = models.CharField("用途", max_length=200, blank=True)
     date = models.DateField("捐赠日期")
     receipt_number = models.CharField("收据编号", max_length=50, unique=True)
@@ -143,7 +142,7 @@ class Contract(models.Model):
     institution = models.ForeignKey("institutions.Institution", verbose_name="承接机构",
                                     on_delete=models.PROTECT, related_name="contracts")
     number = models.CharField("合同编号", max_length=50, unique=True)
-    amount = models.DecimalField("合同金额（元）", **MONEY)
+    amount = models.DecimalField("合同金额（元）", max_digits=14, decimal_places=2)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
     classes = models.ManyToManyField("training.TrainingClass", verbose_name="涵盖培训班",
@@ -203,7 +202,7 @@ class Disbursement(models.Model):
                                     related_name="+", editable=False)
     year = models.PositiveSmallIntegerField("预算年度")
     source = models.CharField("资金来源", max_length=16, choices=FundSource.choices)
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     reverses = models.OneToOneField("self", verbose_name="冲销的拨付", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="reversal")
     is_reversed = models.BooleanField("已冲销", default=False, editable=False)
@@ -254,7 +253,7 @@ class DisbursementLine(models.Model):
     town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     standard = models.ForeignKey(SubsidyStandard, verbose_name="补贴标准", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["disbursement", "id"]

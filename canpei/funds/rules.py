@@ -8,7 +8,7 @@ from canpei.codes import FundSource
 
 # A class's and an application's payment comes from the employment security fund unless the
 # clerk names another source (PRODUCT.md: it pays institutions for audited classes).
-DEFAULT_SOURCE = FundSource.SECURITY_FUND.value
+DEFAULT_SOURCE = "security_fund"
 
 # The largest amount of one budget entry, donation, contract or payment: more is a typing error.
 AMOUNT_MAX = Decimal("1000000000")

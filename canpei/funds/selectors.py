@@ -239,10 +239,10 @@ def fund_ledger(*, user: Viewer, year: int) -> Ledger:
         uses[use].committed = _fen(amount)
         sources[rules.DEFAULT_SOURCE].committed += _fen(amount)
     ledger = Ledger(year=year, sources=list(sources.values()), uses=list(uses.values()))
-    for row in ledger.sources:
-        ledger.total.budget += row.budget
-        ledger.total.committed += row.committed
-        ledger.total.paid += row.paid
+    for line in ledger.sources:
+        ledger.total.budget += line.budget
+        ledger.total.committed += line.committed
+        ledger.total.paid += line.paid
     return ledger
 
 

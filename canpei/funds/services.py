@@ -279,7 +279,7 @@ def donation_create(*, actor: User, data: dict[str, Any]) -> Donation:
     try:
         with transaction.atomic():
             donation = Donation.objects.create(created_by=actor, **values)
-            source = FundSource.DONATION.value
+            source = "donation"
             _lock_budget(donation.date.year, source)
             Budget.objects.create(year=donation.date.year, source=source, kind=BudgetKind.DONATION,
                                   amount=donation.amount, donation=donation, created_by=actor,
@@ -347,6 +347,7 @@ def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
                 f.error("classes", rules.CLASS_NOT_OF_INSTITUTION.format(code=c.code))
     values = f.finish()
     values.pop("classes", None)
+    assert institution is not None
     try:
         with transaction.atomic():
             contract = Contract.objects.create(institution=institution, created_by=actor, **values)

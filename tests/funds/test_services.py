@@ -278,7 +278,8 @@ def test_the_most_specific_standard_in_force_on_the_start_date_applies(
         },
     )
     # The one of the day after the start is not in force on the start date.
-    assert services.class_standard(training_class).amount == Decimal("1500.00")
+    standard = services.class_standard(training_class)
+    assert standard is not None and standard.amount == Decimal("1500.00")
 
 
 def test_donation_needs_a_donor_and_joins_the_budget(users: Any) -> None:
