@@ -127,7 +127,7 @@ class StandardIn(ObjectIn):
     note: str = ""
 
 
-@standards.get("", response={200: StandardPage, **errors(401, 403)})
+@standards.get("", response={200: StandardPage, **errors(401, 403, 422)})
 def standard_list(request: HttpRequest, page: int = PAGE["page"],
                   page_size: int = PAGE["page_size"]) -> StandardPage:
     count, rows = paginate(selectors.standard_list(user=api_user(request)), page, page_size)
@@ -223,7 +223,7 @@ class ContractIn(ObjectIn):
     note: str = ""
 
 
-@contracts.get("", response={200: ContractPage, **errors(401, 403)})
+@contracts.get("", response={200: ContractPage, **errors(401, 403, 422)})
 def contract_list(request: HttpRequest, page: int = PAGE["page"],
                   page_size: int = PAGE["page_size"]) -> ContractPage:
     count, rows = paginate(selectors.contract_list(user=api_user(request)), page, page_size)
@@ -310,7 +310,7 @@ def disbursement_create(request: HttpRequest, payload: DisbursementIn) -> Status
     return Status(status, body)
 
 
-@disbursements.get("/{disbursement_id}", response={200: dict[str, Any], **errors(401, 404)})
+@disbursements.get("/{disbursement_id}", response={200: dict[str, Any], **errors(401, 404, 422)})
 def disbursement_detail(request: HttpRequest, disbursement_id: int) -> dict[str, Any]:
     user = api_user(request)
     return disbursement_out(user, selectors.disbursement_get(user=user,
@@ -318,7 +318,7 @@ def disbursement_detail(request: HttpRequest, disbursement_id: int) -> dict[str,
 
 
 @disbursements.post("/{disbursement_id}/reversal",
-                    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)})
+                    response={201: dict[str, Any], **errors(400, 401, 403, 404, 409, 422)})
 def disbursement_reverse(request: HttpRequest, disbursement_id: int,
                          payload: ReversalIn) -> Status[dict[str, Any]]:
     """Reverse (冲销) a payment: a new negative entry with the `reason`."""
