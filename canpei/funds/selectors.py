@@ -36,7 +36,7 @@ from canpei.funds.models import (
     ZERO, Budget, Contract, Disbursement, DisbursementLine, Donation, Purpose, StandardPurpose,
     SubsidyStandard,
 )
-from canpei.funds.services import application_day, application_standard, class_standard
+from canpei.funds.services import application_day, class_standard
 from canpei.regions.scope import ScopePaths
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
 from canpei.training.models import Application, ApplicationState, ClassState, TrainingClass
@@ -209,13 +209,22 @@ def committed_classes(year: int) -> Decimal:
 
 
 def committed_applications(year: int) -> Decimal:
-    unpaid = (Application.objects.filter(state__in=COMMITTED_APPLICATION_STATES)
-              .exclude(Exists(_live(Disbursement.objects.filter(application=OuterRef("pk"))))))
+    """Approved or completed applications of the year not paid yet, at their standard (else the
+    approved, else the requested amount). The standards are read once."""
+    of_year = (Q(planned_start__year=year)
+               | Q(planned_start__isnull=True, created_at__year=year))
+    unpaid = (Application.objects.filter(of_year, state__in=COMMITTED_APPLICATION_STATES)
+              .exclude(Exists(_live(Disbursement.objects.filter(application=OuterRef("pk")))))
+              .only("kind", "planned_start", "created_at", "amount_approved",
+                    "amount_requested"))
+    standards = list(SubsidyStandard.objects.filter(purpose=StandardPurpose.APPLICATION)
+                     .order_by("-effective_from"))
     total = ZERO
     for a in unpaid:
-        if application_day(a).year != year:
-            continue
-        standard = application_standard(a)
+        day = application_day(a)
+        standard = next((s for s in standards if s.application_kind == a.kind
+                         and s.effective_from <= day
+                         and (s.effective_to is None or s.effective_to >= day)), None)
         total += (standard.amount if standard is not None
                   else a.amount_approved if a.amount_approved is not None
                   else a.amount_requested)

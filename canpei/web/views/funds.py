@@ -25,6 +25,8 @@ from canpei.training.models import ApplicationKind, ClassCycle
 from canpei.web.pages import requires
 
 DATE = {"type": "date"}
+# The newest payments the page lists; the export has them all.
+PAYMENTS_SHOWN = 50
 
 
 def _blank(choices: Any) -> list[tuple[str, str]]:
@@ -153,7 +155,7 @@ def funds_home(request: HttpRequest) -> HttpResponse:
     context["contracts"] = selectors.contract_list(user=user)[:50]
     filters = selectors.DisbursementFilters(year=year)
     context["payments"] = selectors.disbursement_list(user=user, filters=filters).select_related(
-        "institution")[:200]
+        "institution")[:PAYMENTS_SHOWN]
     return render(request, "funds/home.html", context)
 
 
