@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import FundSource
@@ -36,7 +37,7 @@ from canpei.funds.models import (
     ZERO, Budget, Contract, Disbursement, DisbursementLine, Donation, Purpose, StandardPurpose,
     SubsidyStandard,
 )
-from canpei.funds.services import application_day, class_standard
+from canpei.funds.services import class_standard
 from canpei.regions.scope import ScopePaths
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
 from canpei.training.models import Application, ApplicationState, ClassState, TrainingClass
@@ -191,43 +192,50 @@ def _live(qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def committed_classes(year: int) -> Decimal:
-    """Approved classes of the year not paid yet: active trainees × the standard in force."""
+    """Approved classes of the year not paid yet: active trainees × the standard in force (the
+    class's own figure where none applies). Counted per kind of class and dates, one query."""
     unpaid = (TrainingClass.objects
-              .filter(state__in=COMMITTED_CLASS_STATES, start_date__year=year)
+              .filter(state__in=COMMITTED_CLASS_STATES, start_date__gte=dt.date(year, 1, 1),
+                      start_date__lt=dt.date(year + 1, 1, 1))
               .exclude(Exists(_live(Disbursement.objects.filter(training_class=OuterRef("pk"))))))
-    classes = list(unpaid.annotate(active=Count(
-        "enrollments", filter=Q(enrollments__status__in=("enrolled", "completed")))))
-    if not classes:
+    groups = list(unpaid.values("training_type", "level", "mode", "start_date", "end_date",
+                                "subsidy_standard")
+                  .annotate(active=Count("enrollments", filter=Q(
+                      enrollments__status__in=("enrolled", "completed"))))
+                  .order_by())
+    if not groups:
         return ZERO
     standards = list(SubsidyStandard.objects.filter(purpose=StandardPurpose.CLASS))
     total = ZERO
-    for c in classes:
-        standard = class_standard(c, standards)
-        per_head = standard.amount if standard is not None else c.subsidy_standard
-        total += per_head * c.active
+    for g in groups:
+        per_head = g.pop("subsidy_standard")
+        active = g.pop("active")
+        standard = class_standard(TrainingClass(**g), standards)
+        total += (standard.amount if standard is not None else per_head) * active
     return total
 
 
 def committed_applications(year: int) -> Decimal:
     """Approved or completed applications of the year not paid yet, at their standard (else the
     approved, else the requested amount). The standards are read once."""
-    of_year = (Q(planned_start__year=year)
-               | Q(planned_start__isnull=True, created_at__year=year))
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
+    of_year = (Q(planned_start__gte=dt.date(year, 1, 1), planned_start__lt=dt.date(year + 1, 1, 1))
+               | Q(planned_start__isnull=True, created_at__gte=start, created_at__lt=end))
     unpaid = (Application.objects.filter(of_year, state__in=COMMITTED_APPLICATION_STATES)
               .exclude(Exists(_live(Disbursement.objects.filter(application=OuterRef("pk")))))
-              .only("kind", "planned_start", "created_at", "amount_approved",
-                    "amount_requested"))
+              .values_list("kind", "planned_start", "created_at", "amount_approved",
+                           "amount_requested"))
     standards = list(SubsidyStandard.objects.filter(purpose=StandardPurpose.APPLICATION)
                      .order_by("-effective_from"))
     total = ZERO
-    for a in unpaid:
-        day = application_day(a)
-        standard = next((s for s in standards if s.application_kind == a.kind
+    for kind, planned, created, approved, requested in unpaid:
+        day = planned or timezone.localdate(created)
+        standard = next((s for s in standards if s.application_kind == kind
                          and s.effective_from <= day
                          and (s.effective_to is None or s.effective_to >= day)), None)
         total += (standard.amount if standard is not None
-                  else a.amount_approved if a.amount_approved is not None
-                  else a.amount_requested)
+                  else approved if approved is not None else requested)
     return total
 
 

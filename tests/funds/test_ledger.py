@@ -43,8 +43,10 @@ def assert_ties_out(user: User, year: int) -> None:
         source = row.key
         paid = Disbursement.objects.filter(year=year, source=source).aggregate(s=Sum("amount"))["s"]
         budget = Budget.objects.filter(year=year, source=source).aggregate(s=Sum("amount"))["s"]
-        assert row.paid == (paid or 0)
-        assert row.budget == (budget or 0)
+        # Summed by the database: SQLite keeps decimals as binary floats, so its SUM is read
+        # to the fen (the rows themselves are exact: each written and read as a Decimal).
+        assert row.paid == Decimal(paid or 0).quantize(Decimal("0.01"))
+        assert row.budget == Decimal(budget or 0).quantize(Decimal("0.01"))
         assert row.balance == row.budget - row.committed - row.paid
         figures = [f"{v:.2f}" for v in (row.budget, row.committed, row.paid, row.balance)]
         assert [answered[k] for k in ("budget", "committed", "paid", "balance")] == figures
