@@ -208,10 +208,10 @@ def committed_classes(year: int) -> Decimal:
     standards = list(SubsidyStandard.objects.filter(purpose=StandardPurpose.CLASS))
     total = ZERO
     for g in groups:
-        per_head = g.pop("subsidy_standard")
-        active = g.pop("active")
-        standard = class_standard(TrainingClass(**g), standards)
-        total += (standard.amount if standard is not None else per_head) * active
+        kind = TrainingClass(training_type=g["training_type"], level=g["level"], mode=g["mode"],
+                             start_date=g["start_date"], end_date=g["end_date"])
+        standard = class_standard(kind, standards)
+        total += (standard.amount if standard is not None else g["subsidy_standard"]) * g["active"]
     return total
 
 
