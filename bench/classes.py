@@ -112,9 +112,15 @@ OCCUPATIONS = [
 
 
 def _wipe_training() -> None:
-    """Empty the class tables (and nothing else): rosters, registers, inspections, history, and
-    the follow-ups of the rosters (they reference enrolments)."""
+    """Empty the class tables (and nothing else): rosters, registers, inspections, history, the
+    follow-ups of the rosters (they reference enrolments) and the payments (they reference
+    classes: bench/funds.py pays the settled classes again)."""
+    from canpei.funds.models import Contract, Disbursement, DisbursementLine
+
     models = [
+        DisbursementLine,
+        Disbursement,
+        Contract.classes.through,
         FollowUp,
         Attendance,
         ClassSession,

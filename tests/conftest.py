@@ -3,6 +3,7 @@ roles, one outside it; two towns' persons; an institution; API clients."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -292,3 +293,38 @@ def login() -> Any:
         return client
 
     return _login
+
+
+# Years whose settlements the `funded` fixture pays for.
+FUNDED_YEARS = range(2020, 2031)
+
+
+def fund_settlements(years: Any = FUNDED_YEARS) -> None:
+    """What a class's settlement needs since it pays (canpei.funds): a subsidy standard for each
+    training type (any level, mode and cycle, 1000.00 yuan a trainee, in force since 2000) and
+    an employment security fund budget for each of `years`. Written directly, without audit
+    entries, so the tests that count those see only their own."""
+    from decimal import Decimal
+
+    from canpei.codes import TrainingType
+    from canpei.funds.models import Budget, SubsidyStandard
+
+    for training_type in TrainingType.values:
+        SubsidyStandard.objects.get_or_create(
+            purpose="class",
+            training_type=training_type,
+            level="",
+            mode="",
+            cycle="",
+            effective_from=dt.date(2000, 1, 1),
+            defaults={"amount": Decimal("1000.00")},
+        )
+    for year in years:
+        if not Budget.objects.filter(year=year, source="security_fund").exists():
+            Budget.objects.create(year=year, source="security_fund", amount=Decimal("10000000.00"))
+
+
+@pytest.fixture
+def funded(db: Any) -> None:
+    """Classes settled in the test are paid: standards and budgets (fund_settlements)."""
+    fund_settlements()

@@ -64,6 +64,9 @@ class Perm:
     SERVICE_BROWSE = "employment_service.browse"
     SERVICE_RECORD = "employment_service.record"
     REPORT_READ = "report.read"
+    FUNDS_BROWSE = "funds.browse"
+    FUNDS_LEDGER = "funds.ledger"
+    FUNDS_EDIT = "funds.edit"
     PLAN_EDIT = "plan.edit"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
@@ -81,6 +84,11 @@ _EMPLOYMENT_WORK = {Perm.FOLLOWUP_BROWSE, Perm.FOLLOWUP_RECORD, Perm.SERVICE_BRO
                     Perm.SERVICE_RECORD, Perm.REPORT_READ}
 _EMPLOYMENT_READ = {Perm.FOLLOWUP_BROWSE, Perm.SERVICE_BROWSE, Perm.REPORT_READ}
 
+# Money: only the city writes it; the city and the auditor read the ledger (budgets, standards,
+# donations, the year's figures); town staff see the payments for their town's persons and
+# institution staff the payments to their institution (FUNDS_BROWSE, scoped by canpei.funds).
+_FUNDS_READ = {Perm.FUNDS_BROWSE, Perm.FUNDS_LEDGER}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
@@ -89,19 +97,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                 Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE,
                                 Perm.CLASS_EDIT, Perm.ROSTER_EDIT, Perm.INSPECTION_RECORD,
                                 Perm.STAFF_TRAINING_EDIT, Perm.PLAN_EDIT, *_CLASS_READ,
-                                *_EMPLOYMENT_WORK}),
+                                *_EMPLOYMENT_WORK, *_FUNDS_READ, Perm.FUNDS_EDIT}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                 Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE,
                                 Perm.APPLICATION_SUBMIT, Perm.STAFF_TRAINING_EDIT,
-                                *_CLASS_READ, *_EMPLOYMENT_WORK}),
+                                *_CLASS_READ, *_EMPLOYMENT_WORK, Perm.FUNDS_BROWSE}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
                                        Perm.INSTITUTION_EDIT, Perm.CLASS_BROWSE, Perm.CLASS_EDIT,
-                                       Perm.ROSTER_EDIT, Perm.REPORT_READ}),
+                                       Perm.ROSTER_EDIT, Perm.REPORT_READ, Perm.FUNDS_BROWSE}),
     Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                         Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_WORK}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                             Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ}),
+                             Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ,
+                             *_FUNDS_READ}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.ROLE_PROPOSALS}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ, Perm.ROLE_PROPOSALS}),

@@ -20,6 +20,7 @@ from canpei.api import followups
 from canpei.api import employment_services
 from canpei.api import indicators
 from canpei.api import plans, reports
+from canpei.api import funds
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
@@ -94,6 +95,12 @@ api.add_router("/staff-trainings", applications.staff_router)
 api.add_router("/followups", followups.router)
 api.add_router("/employment-services", employment_services.router)
 api.add_router("/reports/indicators", indicators.router)
+api.add_router("/reports/funds", funds.report)
+api.add_router("/budgets", funds.budgets)
+api.add_router("/subsidy-standards", funds.standards)
+api.add_router("/donations", funds.donations)
+api.add_router("/contracts", funds.contracts)
+api.add_router("/disbursements", funds.disbursements)
 api.add_router("/plans", plans.router)
 api.add_router("/reports", reports.router)
 

@@ -70,6 +70,14 @@ class AuditAction(StrEnum):
     CLASS_PASS_AUDIT = "class.pass_audit"
     CLASS_FAIL_AUDIT = "class.fail_audit"
     CLASS_SETTLE = "class.settle"
+    BUDGET_CREATE = "budget.create"
+    STANDARD_CREATE = "standard.create"
+    DONATION_CREATE = "donation.create"
+    CONTRACT_CREATE = "contract.create"
+    DISBURSEMENT_CREATE = "disbursement.create"
+    DISBURSEMENT_REVERSE = "disbursement.reverse"
+    DISBURSEMENT_REFUSED = "disbursement.refused"
+    EXPORT_FUNDS = "export.funds"
     CLASS_CANCEL = "class.cancel"
     ENROLLMENT_CREATE = "enrollment.create"
     ENROLLMENT_UPDATE = "enrollment.update"
@@ -211,6 +219,14 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.FOLLOWUP_UPDATE: "更正就业跟踪",
     AuditAction.IMPORT_FOLLOWUPS: "导入就业跟踪",
     AuditAction.EXPORT_FOLLOWUPS: "导出就业跟踪台账",
+    AuditAction.BUDGET_CREATE: "登记预算",
+    AuditAction.STANDARD_CREATE: "新增补贴标准",
+    AuditAction.DONATION_CREATE: "登记捐赠",
+    AuditAction.CONTRACT_CREATE: "登记政府购买服务合同",
+    AuditAction.DISBURSEMENT_CREATE: "拨付资金",
+    AuditAction.DISBURSEMENT_REVERSE: "冲销拨付",
+    AuditAction.DISBURSEMENT_REFUSED: "拒绝超预算拨付",
+    AuditAction.EXPORT_FUNDS: "导出资金台账",
 }
 
 

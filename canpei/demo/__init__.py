@@ -25,6 +25,7 @@ from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
+from canpei.demo.funds import demo_funds, demo_funds_setup
 from canpei.demo.employment_services import demo_employment_services
 from canpei.demo.plans import demo_plans
 from canpei.reports.summaries import rebuild_all
@@ -288,8 +289,10 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
         sys.stderr.write("\n")
     added = Person.objects.count() - before
     surveys = demo_surveys(seed=seed, today=today)
+    demo_funds_setup(today=today)
     classes = demo_classes(seed=seed, today=today, institutions=institutions)
     extra = demo_applications(today=today)
+    extra.update(demo_funds(today=today))
     extra["employment_services"] = demo_employment_services(seed=seed, today=today)
     plans = demo_plans(today=today)
     extra["followups"] = demo_followups(seed=seed, today=today)

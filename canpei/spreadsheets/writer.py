@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 from typing import IO, Any
 from collections.abc import Iterable, Sequence
 
@@ -36,6 +37,7 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
                                          "in_memory": False})
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    money_format = workbook.add_format({"num_format": "0.00"})
     sheet = workbook.add_worksheet(title[:31])
     for col, width in enumerate(widths or [16] * len(headers)):
         sheet.set_column(col, col, width)
@@ -55,6 +57,9 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
                 sheet.write_string(row_index, col, "是" if value else "否")
             elif isinstance(value, (int, float)):
                 sheet.write_number(row_index, col, value)
+            elif isinstance(value, Decimal):
+                # Money: the exact decimal text as the cell's number, shown to the fen.
+                sheet.write_number(row_index, col, value, money_format)
             elif isinstance(value, dt.datetime):
                 sheet.write_string(row_index, col, f"{value:%Y-%m-%d %H:%M}")
             elif isinstance(value, dt.date):

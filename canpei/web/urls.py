@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, employment_services, exports, followups, help, imports,
+    applications, audit, classes, funds, dashboard, employment_services, exports, followups, help, imports,
     indicators, institutions, people, staff_training, surveys, targets,
 )
 
@@ -88,6 +88,12 @@ urlpatterns = [
     *record_pages("staff-training", "staff-training", "record_id",
                   staff_training.staff_training_list, staff_training.staff_training_create,
                   staff_training.staff_training_detail, staff_training.staff_training_edit),
+    path("funds", funds.funds_home, name="funds"),
+    path("funds/new/<str:kind>", funds.funds_new, name="funds-new"),
+    path("funds/disbursements/<int:disbursement_id>", funds.disbursement_detail,
+         name="funds-disbursement"),
+    path("funds/disbursements/<int:disbursement_id>/reverse", funds.disbursement_reverse,
+         name="funds-reverse"),
     path("employment", followups.followup_list, name="followup_list"),
     path("employment/followups/<int:followup_id>", followups.followup_detail,
          name="followup_detail"),

@@ -75,10 +75,11 @@ def trainee_factory(users: Users) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_class(
-    users: Users, designated: Any, trainee_factory: Callable[..., Any]
+    users: Users, designated: Any, trainee_factory: Callable[..., Any], funded: None
 ) -> Callable[..., Any]:
     """A class of the users' institution, walked through the lifecycle to `state` by the roles
-    that take each step, with `trainees` persons on its roster (or the given persons)."""
+    that take each step, with `trainees` persons on its roster (or the given persons). Settling
+    pays the class (standards and budgets from `funded`)."""
     from canpei.training.classes import services
 
     path = {

@@ -1,0 +1,278 @@
+"""Funds (资金): budgets by year and source, subsidy standards, donations, procurement contracts
+and disbursements, each disbursement tied to exactly one purpose and never paid twice.
+
+Money rows are never edited: a budget adjustment is a new budget entry, a reversal (冲销) a new
+negative disbursement naming the one it reverses. Amounts are Decimal to the fen.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
+from canpei.training.models import ApplicationKind, ClassCycle
+
+
+
+class BudgetKind(models.TextChoices):
+    INITIAL = "initial", "年初预算"
+    ADJUSTMENT = "adjustment", "预算调整"
+    DONATION = "donation", "捐赠收入"
+
+
+class Budget(models.Model):
+    """One entry of a year's budget for one source; the year's budget is the sum of its entries."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    source = models.CharField("资金来源", max_length=16, choices=FundSource.choices)
+    kind = models.CharField("类别", max_length=16, choices=BudgetKind.choices,
+                            default=BudgetKind.INITIAL)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    note = models.CharField("说明", max_length=200, blank=True)
+    donation = models.OneToOneField("funds.Donation", null=True, blank=True, editable=False,
+                                    on_delete=models.PROTECT, related_name="budget_entry")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-year", "source", "id"]
+        indexes = [models.Index(fields=["year", "source"], name="budget_year_source")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(source__in=FundSource.values),
+                                   name="budget_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_source_display()} {self.amount}"
+
+
+class StandardPurpose(models.TextChoices):
+    CLASS = "class", "培训班"
+    APPLICATION = "application", "个人申请"
+    AWARD = "award", "竞赛奖励"
+
+
+class SubsidyStandard(models.Model):
+    """An amount per trainee (a class), per application kind, or per award grade, in force from
+    `effective_from` to `effective_to` (open when blank). A class standard's level, mode and cycle
+    may be blank, meaning any; the most specific standard in force on the class's start date
+    applies. Two standards of the same key never overlap in time."""
+
+    purpose = models.CharField("适用对象", max_length=16, choices=StandardPurpose.choices)
+    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices,
+                                     blank=True)
+    level = models.CharField("培训等级", max_length=16, choices=TrainingLevel.choices, blank=True)
+    mode = models.CharField("培训方式", max_length=16, choices=TrainingMode.choices, blank=True)
+    cycle = models.CharField("培训周期", max_length=8, choices=ClassCycle.choices, blank=True)
+    application_kind = models.CharField("申请类型", max_length=16,
+                                        choices=ApplicationKind.choices, blank=True)
+    award_grade = models.CharField("奖项等次", max_length=16, choices=AwardGrade.choices,
+                                   blank=True)
+    amount = models.DecimalField("标准（元/人）", max_digits=14, decimal_places=2)
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+    note = models.CharField("文件依据", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["purpose", "training_type", "level", "-effective_from", "id"]
+        indexes = [models.Index(fields=["purpose", "training_type", "effective_from"],
+                                name="standard_key_from")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="standard_positive"),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
+                name="standard_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.describe()} {self.amount} 元"
+
+    def key(self) -> tuple[str, ...]:
+        return (self.purpose, self.training_type, self.level, self.mode, self.cycle,
+                self.application_kind, self.award_grade)
+
+    def describe(self) -> str:
+        """The key in words: 就业技能培训·初级·集中办班 (any where blank)."""
+        parts: list[str] = []
+        if self.purpose == StandardPurpose.CLASS:
+            parts = [self.get_training_type_display(),
+                     self.get_level_display() if self.level else "各等级",
+                     self.get_mode_display() if self.mode else "各方式",
+                     self.get_cycle_display() if self.cycle else "各周期"]
+        elif self.purpose == StandardPurpose.APPLICATION:
+            parts = ["个人申请", self.get_application_kind_display()]
+        else:
+            parts = ["竞赛", self.get_award_grade_display()]
+        return "·".join(str(p) for p in parts)
+
+
+class Donation(models.Model):
+    """A donation received (社会捐赠); recording it adds the amount to the year's donation budget."""
+
+    donor = models.CharField("捐赠人", max_length=100)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    purpose = models.CharField("用途", max_length=200, blank=True)
+    date = models.DateField("捐赠日期")
+    receipt_number = models.CharField("收据编号", max_length=50, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                              name="donation_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.donor} {self.amount}"
+
+
+class Contract(models.Model):
+    """A government procurement contract (政府购买培训服务) with an institution."""
+
+    institution = models.ForeignKey("institutions.Institution", verbose_name="承接机构",
+                                    on_delete=models.PROTECT, related_name="contracts")
+    number = models.CharField("合同编号", max_length=50, unique=True)
+    amount = models.DecimalField("合同金额（元）", max_digits=14, decimal_places=2)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    classes = models.ManyToManyField("training.TrainingClass", verbose_name="涵盖培训班",
+                                     blank=True, related_name="contracts")
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="contract_positive"),
+            models.CheckConstraint(condition=models.Q(start_date__lte=models.F("end_date")),
+                                   name="contract_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Purpose(models.TextChoices):
+    """What a disbursement pays for (INTERFACES.md); PURPOSE_TARGETS in services says which
+    field names the thing paid."""
+
+    CLASS = "class", "培训班补贴"
+    APPLICATION = "application", "个人申请补贴"
+    AWARD = "award", "竞赛奖励"
+    CONTRACT = "contract", "政府购买服务"
+
+
+def _paid_once(field: str, *extra: str) -> models.UniqueConstraint:
+    """One live payment per purpose target: reversals and reversed payments excepted."""
+    return models.UniqueConstraint(
+        fields=[field, *extra], name=f"disbursement_once_per_{field}",
+        condition=models.Q(**{f"{field}__isnull": False}, reverses__isnull=True,
+                           is_reversed=False))
+
+
+class Disbursement(models.Model):
+    """One payment (拨付) for exactly one purpose, or the reversal (冲销) of one: a negative
+    entry with a reason. The lines show how the amount was computed."""
+
+    purpose = models.CharField("用途", max_length=16, choices=Purpose.choices)
+    training_class = models.ForeignKey("training.TrainingClass", verbose_name="培训班",
+                                       null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="disbursements")
+    application = models.ForeignKey("training.Application", verbose_name="个人申请", null=True,
+                                    blank=True, on_delete=models.PROTECT,
+                                    related_name="disbursements")
+    contract = models.ForeignKey(Contract, verbose_name="合同", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="disbursements")
+    instalment = models.PositiveSmallIntegerField("期次", null=True, blank=True)
+    # Copied from the class or contract: an institution sees the payments made to it.
+    institution = models.ForeignKey("institutions.Institution", verbose_name="收款机构",
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", editable=False)
+    year = models.PositiveSmallIntegerField("预算年度")
+    source = models.CharField("资金来源", max_length=16, choices=FundSource.choices)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    reverses = models.OneToOneField("self", verbose_name="冲销的拨付", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reversal")
+    is_reversed = models.BooleanField("已冲销", default=False, editable=False)
+    reason = models.CharField("冲销原因", max_length=200, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["year", "source"], name="disbursement_year_source")]
+        constraints = [
+            _paid_once("training_class"),
+            _paid_once("application"),
+            _paid_once("contract", "instalment"),
+            models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values),
+                                   name="disbursement_purpose_valid"),
+            models.CheckConstraint(condition=models.Q(source__in=FundSource.values),
+                                   name="disbursement_source_valid"),
+            models.CheckConstraint(
+                condition=models.Q(reverses__isnull=True, amount__gt=0)
+                | models.Q(reverses__isnull=False, amount__lt=0),
+                name="disbursement_sign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_purpose_display()} {self.amount}"
+
+    @property
+    def target_label(self) -> str:
+        if self.training_class_id:
+            return str(self.training_class)
+        if self.application_id:
+            return f"个人申请 #{self.application_id}"
+        if self.contract_id:
+            return f"合同 {self.contract} 第 {self.instalment} 期"
+        return ""
+
+
+class DisbursementLine(models.Model):
+    """One line of a disbursement's computation: a trainee, the standard applied, the amount."""
+
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="lines")
+    person = models.ForeignKey("people.Person", verbose_name="学员", on_delete=models.PROTECT,
+                               related_name="+")
+    # Where the person lived when paid: a town sees the money spent on its persons.
+    town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    standard = models.ForeignKey(SubsidyStandard, verbose_name="补贴标准", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["disbursement", "id"]
+        indexes = [models.Index(fields=["town", "disbursement"], name="line_town_disbursement")]
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST carrying an `Idempotency-Key`, per user: a retry gets it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"],
+                                               name="idempotency_one_per_user_key")]
+
+
+ZERO = Decimal("0.00")

@@ -1,0 +1,92 @@
+"""The rules of money and their messages (tests assert these literally)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from canpei.codes import FundSource
+
+# A class's and an application's payment comes from the employment security fund unless the
+# clerk names another source (PRODUCT.md: it pays institutions for audited classes).
+DEFAULT_SOURCE = "security_fund"
+
+# The largest amount of one budget entry, donation, contract or payment: more is a typing error.
+AMOUNT_MAX = Decimal("1000000000")
+STANDARD_MAX = Decimal("100000")
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+NO_EDIT = "只有市残联业务管理员可以登记资金"
+NO_BROWSE = "当前角色不能查看资金"
+NO_LEDGER = "当前角色不能查看资金台账"
+
+YEAR_INVALID = f"年度须为 {YEAR_MIN} 至 {YEAR_MAX} 之间的整数"
+SOURCE_INVALID = "资金来源须为" + "、".join(str(label) for label in FundSource.labels) + "之一"
+AMOUNT_INVALID = "金额须为 0.01 至 {high} 元，最多两位小数"
+ADJUSTMENT_INVALID = "调整金额须为非零金额（可为负数），绝对值不超过 {high} 元，最多两位小数"
+NOTE_REQUIRED = "预算调整须写明说明（文件依据或原因）"
+NOTE_TOO_LONG = "说明不能超过 200 个字符"
+KIND_INVALID = "类别须为 initial（年初预算）或 adjustment（预算调整）"
+BUDGET_BELOW_PAID = ("调整后 {year} 年{source}预算为 {after} 元，低于已拨付的 {paid} 元")
+
+PURPOSE_INVALID = "适用对象须为 class、application 或 award"
+TYPE_REQUIRED = "培训班标准须选择培训类型"
+KIND_REQUIRED = "个人申请标准须选择申请类型"
+GRADE_REQUIRED = "竞赛奖励标准须选择奖项等次"
+FIELD_NOT_FOR_PURPOSE = "{purpose}标准不填此项"
+CHOICE_INVALID = "取值不在可选范围内"
+FROM_REQUIRED = "请填写生效日期"
+TO_BEFORE_FROM = "失效日期不能早于生效日期"
+STANDARD_OVERLAP = "与已有标准 #{id}（{start} 至 {end}）的有效期重叠"
+OPEN_END = "长期"
+
+DONOR_REQUIRED = "请填写捐赠人"
+DONOR_TOO_LONG = "捐赠人不能超过 100 个字符"
+PURPOSE_TOO_LONG = "用途不能超过 200 个字符"
+DATE_REQUIRED = "请填写日期"
+DATE_FUTURE = "日期不能晚于今天"
+RECEIPT_REQUIRED = "请填写收据编号"
+RECEIPT_TOO_LONG = "收据编号不能超过 50 个字符"
+RECEIPT_TAKEN = "收据编号 {number} 已登记"
+
+INSTITUTION_REQUIRED = "请选择承接机构"
+INSTITUTION_NOT_FOUND = "承接机构不存在"
+NUMBER_REQUIRED = "请填写合同编号"
+NUMBER_TOO_LONG = "合同编号不能超过 50 个字符"
+NUMBER_TAKEN = "合同编号 {number} 已登记"
+START_REQUIRED = "请填写开始日期"
+END_REQUIRED = "请填写结束日期"
+END_BEFORE_START = "结束日期不能早于开始日期"
+CLASSES_INVALID = "涵盖培训班须为培训班编号的列表"
+CLASS_NOT_OF_INSTITUTION = "培训班 {code} 不属于承接机构"
+
+DISBURSEMENT_PURPOSE_INVALID = "用途须为 class、application、award 或 contract"
+AWARD_NOT_YET = "竞赛奖励的拨付在竞赛模块启用后办理"
+TARGET_REQUIRED = "请选择要拨付的{what}"
+TARGET_NOT_FOR_PURPOSE = "用途为{purpose}时不填此项"
+CLASS_NOT_FOUND = "培训班不存在"
+APPLICATION_NOT_FOUND = "个人申请不存在"
+CONTRACT_NOT_FOUND = "合同不存在"
+CLASS_NOT_AUDITED = "培训班 {code} 尚未通过结业审核（当前状态：{state}），不能拨付"
+APPLICATION_NOT_COMPLETED = "个人申请 #{id} 尚未批准并完成（当前状态：{state}），不能拨付"
+NO_STANDARD = "没有适用于{what}（{key}，{date}）的补贴标准，请先新增补贴标准"
+NO_COMPLETED = "培训班 {code} 没有结业学员，无可拨付金额"
+TRAINEES_INVALID = "学员须为人员编号的列表"
+TRAINEE_WITHDRAWN = "学员 {person} 已退学，不能拨付"
+TRAINEE_NOT_COMPLETED = "学员 {person} 未结业，不能拨付"
+TRAINEE_NOT_ON_ROSTER = "人员 #{id} 不在培训班 {code} 的花名册上"
+AMOUNT_COMPUTED = "已有补贴标准，金额按标准计算，不能填写"
+AMOUNT_REQUIRED = "请填写金额"
+OTHER_YEAR = "{what}属于 {own} 年，不能使用 {year} 年的预算"
+CONTRACT_YEAR = "合同 {number} 的期限为 {start} 至 {end}，不能使用 {year} 年的预算"
+INSTALMENT_INVALID = "期次须为 1 至 99 的整数"
+CONTRACT_EXCEEDED = "合同 {number} 金额 {amount} 元，已拨付 {paid} 元，本次 {this} 元将超出合同金额"
+ALREADY_PAID = "{what}已拨付（拨付单 #{id}），不能重复拨付"
+NO_BUDGET = "{year} 年{source}没有预算，不能拨付 {amount} 元"
+OVER_BUDGET = ("超出预算：{year} 年{source}预算 {budget} 元，已拨付 {paid} 元，"
+               "剩余 {left} 元，本次拨付 {amount} 元")
+REASON_REQUIRED = "冲销须写明原因"
+REASON_TOO_LONG = "冲销原因不能超过 200 个字符"
+ALREADY_REVERSED = "拨付单 #{id} 已冲销"
+REVERSAL_NOT_REVERSIBLE = "冲销记录不能再冲销"
+IDEMPOTENCY_KEY_INVALID = "Idempotency-Key 须为 1 至 200 个可见字符"
+IDEMPOTENCY_KEY_REUSED = "此 Idempotency-Key 已用于另一个请求"
