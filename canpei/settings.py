@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "canpei.people",
     "canpei.training",
     "canpei.employment",
+    "canpei.competitions",
     "canpei.spreadsheets",
     "canpei.reports",
     "canpei.web",
