@@ -26,6 +26,8 @@ NAVIGATION = [
     ("staff-training-list", _("专干远程培训"), Perm.STAFF_TRAINING_BROWSE),
     ("followup_list", _("就业跟踪"), Perm.FOLLOWUP_BROWSE),
     ("service_list", _("就业服务"), Perm.SERVICE_BROWSE),
+    ("competition-list", _("技能竞赛"), Perm.COMPETITION_BROWSE),
+    ("case-list", _("典型案例"), Perm.CASE_BROWSE),
     ("reports", _("统计报表"), Perm.REPORT_READ),
     # The targets' readers are exactly the roles that browse persons (canpei.reports.targets).
     ("reports_targets", _("计划目标"), Perm.PERSON_BROWSE),
