@@ -50,7 +50,8 @@ HELP_PAGES = {
 # ... and the section a page links to: the first segment of its path, except these.
 HELP_SECTIONS = {"": "home", "help": "top", "enrollments": "classes", "trainees": "classes", "plans": "reports",
                  "targets": "reports", "targets-uncovered": "reports", "indicators": "reports",
-                 "followups": "employment", "employment-services": "employment"}
+                 "followups": "employment", "employment-services": "employment",
+                 "cases": "competitions"}
 
 
 def help_url(role: str, path: str) -> str:
