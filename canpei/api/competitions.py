@@ -361,7 +361,7 @@ def case_publish(request: HttpRequest, case_id: int, payload: PublishIn) -> Case
 
 
 @case_router.post("/{case_id}/unpublish",
-                  response={200: CaseOut, **errors(401, 403, 404, 409, 422)})
+                  response={200: CaseOut, **errors(400, 401, 403, 404, 409, 422)})
 def case_unpublish(request: HttpRequest, case_id: int) -> CaseOut:
     _case_edit(request)
     user = api_user(request)

@@ -55,10 +55,10 @@ def demo_competitions(*, today: dt.date) -> dict[str, int]:
         turn = 0
         for clerk in clerks:
             pool = _persons(clerk.town_id or "", 6)[index * 2:index * 2 + 3]
-            for k, person in enumerate(pool):
+            for k, person_id in enumerate(pool):
                 event = list(competition.events.all())[k % len(events)]
                 entry = services.entry_create(actor=clerk, competition=competition,
-                                              data={"event": event.pk, "person": person})
+                                              data={"event": event.pk, "person": person_id})
                 if start < 0:
                     result, award = RESULTS[turn % len(RESULTS)]
                     services.entry_record_result(actor=city, entry=entry,

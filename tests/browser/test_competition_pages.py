@@ -103,7 +103,7 @@ def test_the_city_pages_are_accessible(
     entry = services.entry_create(
         actor=users.city_admin,
         competition=competition,
-        data={"event": competition.events.first().pk, "person": person_in.pk},
+        data={"event": competition.events.get(name="电子商务").pk, "person": person_in.pk},
     )
     s.goto(f"/competitions/{competition.pk}")
     _both_widths(s, "/competitions/{id} as the city")

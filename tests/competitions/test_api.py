@@ -32,7 +32,7 @@ def fields(response: Any) -> dict[str, str]:
 @pytest.fixture
 def entered(users: Any, competition: Competition, person_in: Any, person_out: Any) -> Any:
     """Two entries: one of 安海 (town_staff's), one of 磁灶 (not)."""
-    event = competition.events.first()
+    event = competition.events.get(name="电子商务")
     mine = services.entry_create(
         actor=users.town_staff,
         competition=competition,
@@ -117,7 +117,7 @@ def test_bad_competition_input_names_the_fields(users: Any, api: Any) -> None:
 def test_entering_by_role(
     role: str, users: Any, api: Any, competition: Competition, person_in: Any
 ) -> None:
-    event = competition.events.first()
+    event = competition.events.get(name="电子商务")
     response = api(users.by_role()[role]).post(
         f"/competitions/{competition.pk}/entries", {"event": event.pk, "person": person_in.pk}
     )
@@ -135,7 +135,7 @@ def test_town_staff_cannot_enter_another_towns_person(
     users: Any, api: Any, competition: Competition, person_out: Any, person_in: Any
 ) -> None:
     client = api(users.town_staff)
-    event = competition.events.first()
+    event = competition.events.get(name="电子商务")
     response = client.post(
         f"/competitions/{competition.pk}/entries", {"event": event.pk, "person": person_out.pk}
     )

@@ -24,7 +24,7 @@ def test_the_demo_has_competitions_awards_and_cases(db: Any) -> None:
     assert {c.level for c in held} == {"city", "prefecture"}
     entries = Entry.objects.select_related("entered_by", "event__competition")
     assert {e.town_id for e in entries} == {"350582101000", "350582102000"}
-    assert all(e.town_id == e.entered_by.town_id for e in entries)
+    assert all(e.entered_by is not None and e.town_id == e.entered_by.town_id for e in entries)
     awards = {e.award for e in entries if e.event.competition in held}
     assert {"first", "second", "third", "excellence", ""} <= awards
     assert not any(e.award or e.result for e in entries if e.event.competition not in held)
@@ -32,6 +32,7 @@ def test_the_demo_has_competitions_awards_and_cases(db: Any) -> None:
     assert summary["cases"] == len(cases) == 3
     published, withdrawn, nobody = cases
     assert published.published and published.consent_valid
+    assert published.person is not None
     assert published.person.competition_entries.filter(award="first").exists()
     assert withdrawn.consent_withdrawn_on is not None and not withdrawn.published
     assert nobody.person is None

@@ -23,7 +23,7 @@ def rows_of(path: Path) -> list[list[Any]]:
 
 @pytest.fixture
 def entries(users: Any, competition: Any, person_in: Any, person_out: Any) -> None:
-    event = competition.events.first()
+    event = competition.events.get(name="电子商务")
     for person, award in ((person_in, "first"), (person_out, "")):
         entry = services.entry_create(
             actor=users.city_admin,

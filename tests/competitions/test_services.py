@@ -171,7 +171,7 @@ def test_an_event_of_another_competition_is_refused(
         s.entry_create(
             actor=users.town_staff,
             competition=competition,
-            data={"event": other.events.first().pk, "person": person_in.pk},
+            data={"event": other.events.get(name="电子商务").pk, "person": person_in.pk},
         )
     assert errors_of(exc) == {"event": "请选择本竞赛的项目"}
     with pytest.raises(InvalidInput) as exc:
