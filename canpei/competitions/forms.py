@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from canpei.codes import AwardGrade, CompetitionLevel
 from canpei.competitions.models import CaseChannel, Competition, ConsentMethod, Entry, TypicalCase
+from canpei.forms import ServiceDataForm
 
 DATE = {"type": "date"}
 
@@ -18,24 +19,7 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
     return [("", "—")] + list(choices)
 
 
-class ServiceForm(forms.Form):
-    """Every field optional to the form (the service names what is missing); `required_names`
-    marks the fields shown as required."""
-
-    required_names: set[str] = set()
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            field.required = False
-            if name in self.required_names:
-                field.widget.attrs["aria-required"] = "true"
-
-    def service_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
-
-
-class CompetitionForm(ServiceForm):
+class CompetitionForm(ServiceDataForm):
     required_names = {"name", "level", "start_date", "end_date", "events"}
 
     name = forms.CharField(label=_("竞赛名称"), max_length=100)
@@ -54,7 +38,7 @@ def competition_initial(c: Competition) -> dict[str, Any]:
             "events": "\n".join(e.name for e in c.events.all())}
 
 
-class ResultForm(ServiceForm):
+class ResultForm(ServiceDataForm):
     result = forms.CharField(label=_("比赛成绩"), max_length=50,
                              help_text=_("分数或名次，如「92.5 分」「第 3 名」"))
     award = forms.ChoiceField(label=_("获奖等次"), choices=[("", _("未获奖"))]
@@ -65,7 +49,7 @@ def result_initial(entry: Entry) -> dict[str, Any]:
     return {"result": entry.result, "award": entry.award}
 
 
-class CaseForm(ServiceForm):
+class CaseForm(ServiceDataForm):
     required_names = {"title", "text"}
 
     title = forms.CharField(label=_("标题"), max_length=100)
@@ -81,7 +65,7 @@ def case_initial(case: TypicalCase) -> dict[str, Any]:
             "person": str(case.person_id) if case.person_id else "", "channel": case.channel}
 
 
-class ConsentForm(ServiceForm):
+class ConsentForm(ServiceDataForm):
     required_names = {"date", "method", "scope"}
     prefix = "consent"
 
@@ -91,14 +75,14 @@ class ConsentForm(ServiceForm):
                             help_text=_("同意在哪些渠道、以何种方式使用本人事迹"))
 
 
-class WithdrawForm(ServiceForm):
+class WithdrawForm(ServiceDataForm):
     required_names = {"date"}
     prefix = "withdraw"
 
     date = forms.CharField(label=_("撤回日期"), widget=forms.DateInput(attrs=DATE))
 
 
-class PublishForm(ServiceForm):
+class PublishForm(ServiceDataForm):
     required_names = {"date"}
     prefix = "publish"
 

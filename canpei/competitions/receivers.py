@@ -4,15 +4,10 @@ CompetitionsConfig.ready()."""
 from __future__ import annotations
 
 from canpei.competitions.models import Entry, TypicalCase
+from canpei.hooks import follow_town
 
 
 def records_follow_town(moved: dict[int, str]) -> None:
-    """Copy a moved person's new town onto their entries and cases, in the caller's transaction."""
-    by_town: dict[str, list[int]] = {}
-    for person_id, town in moved.items():
-        by_town.setdefault(town, []).append(person_id)
-    for town, ids in by_town.items():
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start:start + 1000]
-            Entry.objects.filter(person_id__in=chunk).update(town_id=town)
-            TypicalCase.objects.filter(person_id__in=chunk).update(town_id=town)
+    """Copy a moved person's new town onto their entries and the cases about them, in the
+    caller's transaction: the new town's staff now see them, the old town's no longer."""
+    follow_town(moved, Entry, TypicalCase)

@@ -8,20 +8,12 @@ from typing import Any
 
 import pytest
 
+from canpei.accounts.roles import Role
 from canpei.competitions import services
 from canpei.competitions.models import Competition, Entry, TypicalCase
 from tests.competitions.fixtures import TODAY, case_data, competition_data
 
-ROLES = [
-    "city_admin",
-    "town_staff",
-    "institution_staff",
-    "employment_service",
-    "auditor",
-    "sys_admin",
-    "security_admin",
-    "audit_admin",
-]
+ROLES = Role.values
 READERS = {"city_admin", "town_staff", "employment_service", "auditor"}
 
 
