@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.test_accessibility import _at_desktop_and_390px
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -21,14 +23,6 @@ def _expect() -> Any:
     return expect
 
 
-def _both_widths(s: Any, label: str) -> None:
-    s.page.set_viewport_size({"width": 1280, "height": 900})
-    s.assert_accessible(label)
-    s.page.set_viewport_size({"width": 390, "height": 844})
-    s.assert_accessible(f"{label} at 390 px")
-    s.page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_a_clerk_enters_a_person_by_keyboard(
     browser_session: Any, users: Any, competition: Any, person_in: Any
 ) -> None:
@@ -39,15 +33,15 @@ def test_a_clerk_enters_a_person_by_keyboard(
     page = s.page
     s.login_as(users.town_staff)
     s.goto("/competitions")
-    _both_widths(s, "/competitions as town staff")
+    _at_desktop_and_390px(s, "/competitions as town staff")
     s.goto(f"/competitions/{competition.pk}")
-    _both_widths(s, "/competitions/{id} as town staff")
+    _at_desktop_and_390px(s, "/competitions/{id} as town staff")
 
     page.get_by_label("查找人员").focus()
     page.keyboard.type("zhangsan")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    _both_widths(s, "/competitions/{id} with the person picker")
+    _at_desktop_and_390px(s, "/competitions/{id} with the person picker")
     page.get_by_label("查找人员").focus()
     page.keyboard.press("Tab")  # 查找
     page.keyboard.press("Tab")  # the event beside the person found
@@ -62,7 +56,7 @@ def test_a_clerk_enters_a_person_by_keyboard(
     expect(page.get_by_role("status")).to_contain_text(f"已报名：{person_in.name}（盲人保健按摩）")
     entry = Entry.objects.get()
     assert (entry.person_id, entry.event.name) == (person_in.pk, "盲人保健按摩")
-    _both_widths(s, "/competitions/{id} with an entry")
+    _at_desktop_and_390px(s, "/competitions/{id} with an entry")
 
     # The same person in the same event again: refused, said on the page, nothing stored.
     s.goto(f"/competitions/{competition.pk}?q=zhangsan")
@@ -70,11 +64,11 @@ def test_a_clerk_enters_a_person_by_keyboard(
     with page.expect_navigation():
         page.get_by_role("button", name=f"报名 {person_in.name}").click()
     expect(page.get_by_role("alert")).to_contain_text("该人员已报名此项目，不能重复报名")
-    _both_widths(s, "/competitions/{id} with a refused entry")
+    _at_desktop_and_390px(s, "/competitions/{id} with a refused entry")
     assert Entry.objects.count() == 1
 
     s.goto("/cases")
-    _both_widths(s, "/cases as town staff")
+    _at_desktop_and_390px(s, "/cases as town staff")
 
 
 def test_the_city_pages_are_accessible(
@@ -87,7 +81,7 @@ def test_the_city_pages_are_accessible(
     page = s.page
     s.login_as(users.city_admin)
     s.goto("/competitions/new")
-    _both_widths(s, "/competitions/new")
+    _at_desktop_and_390px(s, "/competitions/new")
     page.get_by_label("竞赛名称").fill("泉州市第七届残疾人职业技能竞赛")
     page.get_by_label("开始日期").fill("2026-05-02")
     page.get_by_label("结束日期").fill("2026-05-01")
@@ -97,40 +91,40 @@ def test_the_city_pages_are_accessible(
     expect(alert).to_contain_text("结束日期不能早于开始日期")
     expect(alert).to_contain_text("请选择竞赛级别")
     expect(alert).to_contain_text("请至少填写一个竞赛项目")
-    _both_widths(s, "/competitions/new with errors")
+    _at_desktop_and_390px(s, "/competitions/new with errors")
     s.goto(f"/competitions/{competition.pk}/edit")
-    _both_widths(s, "/competitions/{id}/edit")
+    _at_desktop_and_390px(s, "/competitions/{id}/edit")
     entry = services.entry_create(
         actor=users.city_admin,
         competition=competition,
         data={"event": competition.events.get(name="电子商务").pk, "person": person_in.pk},
     )
     s.goto(f"/competitions/{competition.pk}")
-    _both_widths(s, "/competitions/{id} as the city")
+    _at_desktop_and_390px(s, "/competitions/{id} as the city")
     s.goto(f"/competitions/{competition.pk}/entries/{entry.pk}/result")
-    _both_widths(s, "/competitions/{id}/entries/{id}/result")
+    _at_desktop_and_390px(s, "/competitions/{id}/entries/{id}/result")
 
     s.goto("/cases/new")
-    _both_widths(s, "/cases/new")
+    _at_desktop_and_390px(s, "/cases/new")
     with page.expect_navigation():
         page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("alert")).to_contain_text("请填写案例标题")
-    _both_widths(s, "/cases/new with errors")
+    _at_desktop_and_390px(s, "/cases/new with errors")
     case = services.case_create(
         actor=users.city_admin,
         data={"title": "自强不息的电商创业者", "text": "开设网店。", "person": person_in.pk},
     )
     s.goto(f"/cases/{case.pk}")
-    _both_widths(s, "/cases/{id}")
+    _at_desktop_and_390px(s, "/cases/{id}")
     page.get_by_label("发布日期").fill(dt.date.today().isoformat())
     page.get_by_label("宣传渠道").select_option("wechat")
     with page.expect_navigation():
         page.get_by_role("button", name="发布", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("须先登记本人同意")
-    _both_widths(s, "/cases/{id} with the publication refused")
+    _at_desktop_and_390px(s, "/cases/{id} with the publication refused")
     s.goto(f"/cases/{case.pk}/edit")
-    _both_widths(s, "/cases/{id}/edit")
+    _at_desktop_and_390px(s, "/cases/{id}/edit")
     s.goto("/cases")
-    _both_widths(s, "/cases")
+    _at_desktop_and_390px(s, "/cases")
     s.goto("/competitions?level=bad")
-    _both_widths(s, "/competitions with a bad filter")
+    _at_desktop_and_390px(s, "/competitions with a bad filter")
