@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext, gettext_lazy as _
@@ -10,6 +10,24 @@ from django.utils.translation import gettext, gettext_lazy as _
 from canpei.errors import ServiceError
 
 CONFIRM_REQUIRED = _("请勾选确认后再%(action)s")
+
+
+class ServiceDataForm(forms.Form):
+    """A page's form whose every field is optional to Django: the service checks the input and
+    names each field it refuses. `required_names` are the fields shown (and announced, with
+    aria-required) as required; `service_data` is what the form passes to the service."""
+
+    required_names: ClassVar[set[str]] = set()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = False
+            if name in self.required_names:
+                field.widget.attrs["aria-required"] = "true"
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
 
 
 def add_service_errors(form: forms.Form, exc: ServiceError) -> None:

@@ -8,6 +8,7 @@ hook where the rule says, not every save().
 
 from __future__ import annotations
 
+from typing import Any
 from collections.abc import Callable, Iterable
 
 from django.db import connection
@@ -113,3 +114,16 @@ def persons_added(person_ids: Iterable[int]) -> None:
         raise RuntimeError("persons_added must run inside the transaction that created them")
     for receiver in _persons_added:
         receiver(ids)
+
+
+def follow_town(moved: dict[int, str], *models: type[Any]) -> None:
+    """A `person_moved` receiver's work: copy each moved person's new town onto the `town` of
+    their records of `models` (each with a `person` and a `town`), in the caller's transaction."""
+    by_town: dict[str, list[int]] = {}
+    for person_id, town in moved.items():
+        by_town.setdefault(town, []).append(person_id)
+    for town, ids in by_town.items():
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            for model in models:
+                model._default_manager.filter(person_id__in=chunk).update(town_id=town)

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "canpei.training",
     "canpei.employment",
     "canpei.funds",
+    "canpei.competitions",
     "canpei.spreadsheets",
     "canpei.reports",
     "canpei.web",

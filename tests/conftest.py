@@ -328,3 +328,12 @@ def fund_settlements(years: Any = FUNDED_YEARS) -> None:
 def funded(db: Any) -> None:
     """Classes settled in the test are paid: standards and budgets (fund_settlements)."""
     fund_settlements()
+
+
+@pytest.fixture
+def competition(users: Users) -> Any:
+    """A city competition held ten days ago, with the events 电子商务 and 盲人保健按摩."""
+    from canpei.competitions.services import competition_create
+    from tests.competitions.fixtures import competition_data
+
+    return competition_create(actor=users.city_admin, data=competition_data())

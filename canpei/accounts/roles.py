@@ -63,6 +63,11 @@ class Perm:
     FOLLOWUP_RECORD = "followup.record"
     SERVICE_BROWSE = "employment_service.browse"
     SERVICE_RECORD = "employment_service.record"
+    COMPETITION_BROWSE = "competition.browse"
+    COMPETITION_EDIT = "competition.edit"
+    ENTRY_EDIT = "competition_entry.edit"
+    CASE_BROWSE = "typical_case.browse"
+    CASE_EDIT = "typical_case.edit"
     REPORT_READ = "report.read"
     FUNDS_BROWSE = "funds.browse"
     FUNDS_LEDGER = "funds.ledger"
@@ -89,6 +94,10 @@ _EMPLOYMENT_READ = {Perm.FOLLOWUP_BROWSE, Perm.SERVICE_BROWSE, Perm.REPORT_READ}
 # institution staff the payments to their institution (FUNDS_BROWSE, scoped by canpei.funds).
 _FUNDS_READ = {Perm.FUNDS_BROWSE, Perm.FUNDS_LEDGER}
 
+# Competitions and typical cases: the city runs them; town staff enter their town's persons and
+# read their entries (and the cases about them); the city-wide readers read. Institutions see
+# none: an entry is a person's record, not a class's.
+_COMPETITION_READ = {Perm.COMPETITION_BROWSE, Perm.CASE_BROWSE}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
@@ -97,20 +106,24 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                 Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE,
                                 Perm.CLASS_EDIT, Perm.ROSTER_EDIT, Perm.INSPECTION_RECORD,
                                 Perm.STAFF_TRAINING_EDIT, Perm.PLAN_EDIT, *_CLASS_READ,
-                                *_EMPLOYMENT_WORK, *_FUNDS_READ, Perm.FUNDS_EDIT}),
+                                *_EMPLOYMENT_WORK, *_FUNDS_READ, Perm.FUNDS_EDIT,
+                                *_COMPETITION_READ, Perm.COMPETITION_EDIT, Perm.ENTRY_EDIT,
+                                Perm.CASE_EDIT}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                 Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE,
                                 Perm.APPLICATION_SUBMIT, Perm.STAFF_TRAINING_EDIT,
-                                *_CLASS_READ, *_EMPLOYMENT_WORK, Perm.FUNDS_BROWSE}),
+                                *_CLASS_READ, *_EMPLOYMENT_WORK, Perm.FUNDS_BROWSE,
+                                *_COMPETITION_READ, Perm.ENTRY_EDIT}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
                                        Perm.INSTITUTION_EDIT, Perm.CLASS_BROWSE, Perm.CLASS_EDIT,
                                        Perm.ROSTER_EDIT, Perm.REPORT_READ, Perm.FUNDS_BROWSE}),
     Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                                        Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_WORK}),
+                                        Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_WORK,
+                                        *_COMPETITION_READ}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                              Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ,
-                             *_FUNDS_READ}),
+                             *_FUNDS_READ, *_COMPETITION_READ}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.ROLE_PROPOSALS}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ, Perm.ROLE_PROPOSALS}),

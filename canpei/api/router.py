@@ -18,6 +18,7 @@ from canpei.api import applications
 from canpei.api import classes
 from canpei.api import followups
 from canpei.api import employment_services
+from canpei.api import competitions
 from canpei.api import indicators
 from canpei.api import plans, reports
 from canpei.api import funds
@@ -94,6 +95,9 @@ api.add_router("/applications", applications.router)
 api.add_router("/staff-trainings", applications.staff_router)
 api.add_router("/followups", followups.router)
 api.add_router("/employment-services", employment_services.router)
+api.add_router("/competitions", competitions.router)
+api.add_router("/entries", competitions.entry_router)
+api.add_router("/cases", competitions.case_router)
 api.add_router("/reports/indicators", indicators.router)
 api.add_router("/reports/funds", funds.report)
 api.add_router("/budgets", funds.budgets)

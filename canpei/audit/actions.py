@@ -105,6 +105,20 @@ class AuditAction(StrEnum):
     SERVICE_CREATE = "employment_service.create"
     SERVICE_UPDATE = "employment_service.update"
 
+    # Skill competitions (职业技能竞赛), their entries, and typical cases (典型案例).
+    COMPETITION_CREATE = "competition.create"
+    COMPETITION_UPDATE = "competition.update"
+    ENTRY_CREATE = "competition_entry.create"
+    ENTRY_RESULT = "competition_entry.result"
+    CASE_CREATE = "typical_case.create"
+    CASE_UPDATE = "typical_case.update"
+    CASE_CONSENT = "typical_case.consent"
+    CASE_CONSENT_WITHDRAW = "typical_case.consent_withdraw"
+    CASE_PUBLISH = "typical_case.publish"
+    CASE_UNPUBLISH = "typical_case.unpublish"
+    EXPORT_COMPETITIONS = "export.competitions"
+    EXPORT_CASES = "export.cases"
+
     # Spreadsheets in and out, one member per registered kind.
     IMPORT_PERSONS = "import.persons"
     IMPORT_SURVEYS = "import.surveys"
@@ -207,6 +221,18 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.EXPORT_AUDIT: "导出审计日志",
     AuditAction.SERVICE_CREATE: "登记就业服务",
     AuditAction.SERVICE_UPDATE: "修改就业服务",
+    AuditAction.COMPETITION_CREATE: "登记职业技能竞赛",
+    AuditAction.COMPETITION_UPDATE: "修改职业技能竞赛",
+    AuditAction.ENTRY_CREATE: "竞赛报名",
+    AuditAction.ENTRY_RESULT: "登记竞赛成绩与获奖",
+    AuditAction.CASE_CREATE: "登记典型案例",
+    AuditAction.CASE_UPDATE: "修改典型案例",
+    AuditAction.CASE_CONSENT: "登记典型案例本人同意",
+    AuditAction.CASE_CONSENT_WITHDRAW: "撤回典型案例本人同意",
+    AuditAction.CASE_PUBLISH: "发布典型案例",
+    AuditAction.CASE_UNPUBLISH: "撤下典型案例",
+    AuditAction.EXPORT_COMPETITIONS: "导出职业技能竞赛台账",
+    AuditAction.EXPORT_CASES: "导出典型案例台账",
     AuditAction.EXPORT_EMPLOYMENT_SERVICES: "导出就业服务台账",
     AuditAction.EXPORT_INDICATORS: "导出培训指标",
     AuditAction.EXPORT_TARGETS: "导出计划目标台账",

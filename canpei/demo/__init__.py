@@ -26,6 +26,7 @@ from canpei.audit.services import audit_record
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
 from canpei.demo.funds import demo_funds, demo_funds_setup
+from canpei.demo.competitions import demo_competitions
 from canpei.demo.employment_services import demo_employment_services
 from canpei.demo.plans import demo_plans
 from canpei.reports.summaries import rebuild_all
@@ -296,6 +297,7 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     extra["employment_services"] = demo_employment_services(seed=seed, today=today)
     plans = demo_plans(today=today)
     extra["followups"] = demo_followups(seed=seed, today=today)
+    extra.update(demo_competitions(today=today))
     # The demo writes in bulk, past the services' announcements: its summaries are rebuilt once.
     rebuild_all()
     return {"persons": added, "surveys": surveys, "classes": classes, **extra, **plans}

@@ -27,6 +27,8 @@ NAVIGATION = [
     ("followup_list", _("就业跟踪"), Perm.FOLLOWUP_BROWSE),
     ("service_list", _("就业服务"), Perm.SERVICE_BROWSE),
     ("funds", _("资金"), Perm.FUNDS_BROWSE),
+    ("competition-list", _("技能竞赛"), Perm.COMPETITION_BROWSE),
+    ("case-list", _("典型案例"), Perm.CASE_BROWSE),
     ("reports", _("统计报表"), Perm.REPORT_READ),
     # The targets' readers are exactly the roles that browse persons (canpei.reports.targets).
     ("reports_targets", _("计划目标"), Perm.PERSON_BROWSE),
@@ -49,7 +51,8 @@ HELP_PAGES = {
 # ... and the section a page links to: the first segment of its path, except these.
 HELP_SECTIONS = {"": "home", "help": "top", "enrollments": "classes", "trainees": "classes", "plans": "reports",
                  "targets": "reports", "targets-uncovered": "reports", "indicators": "reports",
-                 "followups": "employment", "employment-services": "employment"}
+                 "followups": "employment", "employment-services": "employment",
+                 "cases": "competitions"}
 
 
 def help_url(role: str, path: str) -> str:

@@ -22,7 +22,7 @@ from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import InvalidInput, NotFound, ServiceError
 from canpei.forms import add_service_errors
-from canpei.people.selectors import town_choices
+from canpei.people.selectors import PersonFilters, person_list, town_choices
 from canpei.regions.models import Region
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -72,6 +72,28 @@ def without_nul(params: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
         else:
             kept[key] = value
     return kept, errors
+
+
+PICK_LIMIT = 20
+
+
+def person_search(request: HttpRequest) -> dict[str, Any]:
+    """A person picker's search (`q`: name, pinyin, initials or ID tail) of the registry as far
+    as the user may browse it: the first PICK_LIMIT found, whether there are more, and the
+    errors of the search. `found` is None before anything is asked."""
+    params, errors = without_nul(request.GET)
+    q = params.get("q", "").strip()
+    found = None
+    if q and not errors:
+        try:
+            filters = PersonFilters.from_params({"q": q})
+        except InvalidInput as exc:
+            errors += exc.errors
+        else:
+            found = list(person_list(user=signed_in_user(request), filters=filters)
+                         [:PICK_LIMIT + 1])
+    return {"q": q, "errors": errors, "found": found[:PICK_LIMIT] if found is not None else None,
+            "more": found is not None and len(found) > PICK_LIMIT}
 
 
 def page_size(request: HttpRequest) -> int:

@@ -6,7 +6,8 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, funds, dashboard, employment_services, exports, followups, help, imports,
+    applications, audit, classes, competitions, dashboard, employment_services, exports, followups,
+    funds, help, imports,
     indicators, institutions, people, staff_training, surveys, targets,
 )
 
@@ -112,6 +113,17 @@ urlpatterns = [
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
     path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
+    # Skill competitions (职业技能竞赛) and typical cases (典型案例).
+    *record_pages("competitions", "competition", "competition_id",
+                  competitions.competition_list, competitions.competition_create,
+                  competitions.competition_detail, competitions.competition_edit),
+    path("competitions/<int:competition_id>/entries", competitions.competition_enter,
+         name="competition-enter"),
+    path("competitions/<int:competition_id>/entries/<int:entry_id>/result",
+         competitions.entry_result, name="entry-result"),
+    *record_pages("cases", "case", "case_id", competitions.case_list, competitions.case_create,
+                  competitions.case_detail, competitions.case_edit),
+    path("cases/<int:case_id>/<slug:step>", competitions.case_step, name="case-step"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),

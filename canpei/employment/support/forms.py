@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
+from canpei.forms import ServiceDataForm
 
 DATE = {"type": "date"}
 
@@ -17,7 +18,9 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
     return [("", "—")] + list(choices)
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(ServiceDataForm):
+    required_names = {"kind", "date"}
+
     kind = forms.ChoiceField(label=_("服务类别"), choices=_blank(ServiceKind.choices))
     date = forms.CharField(label=_("服务日期"), widget=forms.DateInput(attrs=DATE))
     content = forms.CharField(label=_("服务内容"), max_length=2000,
@@ -29,17 +32,6 @@ class ServiceForm(forms.Form):
     result = forms.ChoiceField(label=_("推荐结果"), choices=_blank(ReferralResult.choices),
                                help_text=_("仅职业介绍填写，且必填"))
     provider = forms.CharField(label=_("服务人员"), max_length=30)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.required_names = {"kind", "date"}
-        for name, field in self.fields.items():
-            field.required = False
-            if name in self.required_names:
-                field.widget.attrs["aria-required"] = "true"
-
-    def service_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
 
 
 def service_initial(service: EmploymentService) -> dict[str, Any]:

@@ -12,12 +12,8 @@ from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.employment.models import ReferralResult, ServiceKind
 from canpei.employment.support import selectors, services
 from canpei.employment.support.forms import ServiceForm, service_initial
-from canpei.errors import InvalidInput
-from canpei.people.selectors import PersonFilters, person_get, person_list
-from canpei.web.pages import create_page, edit_page, list_page, requires, without_nul
-
-PICK_LIMIT = 20
-
+from canpei.people.selectors import person_get
+from canpei.web.pages import create_page, edit_page, list_page, person_search, requires
 
 @requires(Perm.SERVICE_BROWSE)
 def service_list(request: HttpRequest) -> HttpResponse:
@@ -31,20 +27,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 def _pick_person(request: HttpRequest) -> HttpResponse:
     """Find the person first: a search of the registry as far as the user may browse it."""
-    user = signed_in_user(request)
-    params, errors = without_nul(request.GET)
-    q = params.get("q", "").strip()
-    found = None
-    if q and not errors:
-        try:
-            filters = PersonFilters.from_params({"q": q})
-        except InvalidInput as exc:
-            errors += exc.errors
-        else:
-            found = list(person_list(user=user, filters=filters)[:PICK_LIMIT + 1])
-    return render(request, "employment/service_pick_person.html", {
-        "q": q, "errors": errors, "found": found[:PICK_LIMIT] if found is not None else None,
-        "more": found is not None and len(found) > PICK_LIMIT})
+    return render(request, "employment/service_pick_person.html", person_search(request))
 
 
 @requires(Perm.SERVICE_RECORD)
