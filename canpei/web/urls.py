@@ -67,6 +67,7 @@ urlpatterns = [
     path("classes/<int:class_id>/transitions", classes.class_transition,
          name="class-transition"),
     path("classes/<int:class_id>/enroll", classes.class_enroll, name="class-enroll"),
+    path("classes/<int:class_id>/results", classes.class_results, name="class-results"),
     path("classes/<int:class_id>/register", classes.class_register, name="class-register"),
     path("classes/<int:class_id>/register/grid", classes.class_register_grid,
          name="class-register-grid"),
