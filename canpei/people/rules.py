@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from canpei.codes import Codes
 
 from canpei.codes import code_table
 from canpei.masking import mask_id_number
@@ -56,7 +57,7 @@ PROVINCE_CODES = frozenset(
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 
-class Gender(models.TextChoices):
+class Gender(Codes):
     # GB/T 2261.1 codes.
     MALE = "1", "男"
     FEMALE = "2", "女"
@@ -81,7 +82,7 @@ NotWorkingReason = national_choices("NotWorkingReason", "not_working_reason")
 Education = code_table("Education", "education")
 
 
-class PersonStatus(models.TextChoices):
+class PersonStatus(Codes):
     ACTIVE = "active", "在册"
     MOVED_OUT = "moved_out", "迁出"
     DECEASED = "deceased", "死亡"

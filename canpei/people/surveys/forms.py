@@ -18,7 +18,7 @@ class SurveyForm(forms.Form):
     surveyed_on = forms.CharField(label=_("调查日期"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     employment_form = forms.ChoiceField(label=_("就业形式"), required=False,
-                                        choices=[("", "未就业")] + list(rules.EmploymentForm.choices))
+                                        choices=[("", _("未就业"))] + list(rules.EmploymentForm.choices))
     not_working_reason = forms.ChoiceField(label=_("未就业原因"), required=False,
                                            choices=[("", "—")] + list(rules.NotWorkingReason.choices))
     employer = forms.CharField(label=_("就业单位"), max_length=100, required=False)
@@ -35,7 +35,8 @@ class SurveyForm(forms.Form):
     preferred_mode = forms.ChoiceField(label=_("期望培训方式"), required=False,
                                        choices=[("", "—")] + list(TrainingMode.choices))
     accessibility_needs = forms.MultipleChoiceField(label=_("无障碍需求"), required=False,
-                                                    choices=list(ACCESSIBILITY_NEEDS.items()),
+                                                    choices=[(code, _(label)) for code, label
+                                                             in ACCESSIBILITY_NEEDS.items()],
                                                     widget=forms.CheckboxSelectMultiple)
     surveyor = forms.CharField(label=_("调查人"), max_length=30, required=False)
 
