@@ -8,6 +8,7 @@ message at the top of the form.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -48,6 +49,8 @@ S = ClassState
 ENROLLMENT_EDIT_STATES = rules.ATTENDANCE_STATES | rules.CERTIFICATE_STATES
 # A register session shows its default hours until the institution has recorded one.
 DEFAULT_SESSION_HOURS = "4"
+# Before a class starts its trainees are signed up (已报名), not yet in training (在训).
+NOT_STARTED = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED})
 # ID numbers pasted onto a roster at once (a class has at most a few dozen trainees).
 MAX_PASTED = 200
 
@@ -203,6 +206,7 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "enroll_form": (enroll_form or EnrollForm()) if (
             can_roster and training_class.state in rules.ROSTER_OPEN_STATES) else None,
         "can_record_attendance": can_roster and training_class.state in rules.ATTENDANCE_STATES,
+        "not_started": training_class.state in NOT_STARTED,
         "can_bulk_results": can_roster and training_class.state in rules.CERTIFICATE_STATES,
         "printable_completion": training_class.state in rules.CERTIFICATE_STATES,
         "sessions": session_list,
@@ -281,6 +285,7 @@ def _render_enroll(request: HttpRequest, training_class: TrainingClass, *, form:
                    outcome: list[dict[str, str]] | None = None) -> HttpResponse:
     return render(request, "classes/class_enroll.html", {
         "c": training_class, "form": form, "pasted": pasted, "outcome": outcome,
+        "not_started": training_class.state in NOT_STARTED,
         "max_pasted": MAX_PASTED,
         "open": training_class.state in rules.ROSTER_OPEN_STATES,
         "roster": selectors.roster(user=signed_in_user(request), training_class=training_class),
@@ -449,9 +454,13 @@ def _register_trainees(request: HttpRequest, training_class: TrainingClass) -> l
             if e.status != EnrollmentStatus.WITHDRAWN]
 
 
-def _default_date(training_class: TrainingClass) -> str:
-    today = timezone.localdate()
-    return min(max(today, training_class.start_date), training_class.end_date).isoformat()
+def _default_date(training_class: TrainingClass, session_list: list[Any]) -> str:
+    """The date a new session starts from: the day after the latest one recorded (so the date
+    moves on as a clerk enters the sessions one after another), else today; within the class's
+    dates."""
+    day = (max(s.date for s in session_list) + dt.timedelta(days=1) if session_list
+           else timezone.localdate())
+    return min(max(day, training_class.start_date), training_class.end_date).isoformat()
 
 
 def _grid_values(form_data: Any, trainees: list[Enrollment], hours: str) -> dict[int, str]:
@@ -484,7 +493,8 @@ def _render_register(request: HttpRequest, training_class: TrainingClass, *,
                     hours_of.get((chosen.pk, enrollment.pk), Decimal("0")))
         else:
             hours = str(session_list[-1].hours) if session_list else DEFAULT_SESSION_HOURS
-            initial = {"date": _default_date(training_class), "hours": hours, "topic": ""}
+            initial = {"date": _default_date(training_class, session_list), "hours": hours,
+                       "topic": ""}
             for enrollment in trainees:
                 initial[SessionForm.trainee_field(enrollment.pk)] = hours
         form = SessionForm(trainees=trainees, initial=initial)

@@ -1,0 +1,69 @@
+"""Small things a clerk stumbled over (issue 13): the register's date moves on after a session is
+saved, a class not yet started shows its trainees as signed up (已报名), not 在训, and a required
+field's marker is never an empty "（）"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from canpei.training.classes import services
+from tests.training.conftest import class_data, designated, make_class, trainee_factory  # noqa: F401
+
+
+def html(response: Any) -> str:
+    return response.content.decode()
+
+
+def _date_offered(page: str) -> str:
+    found = re.search(r'name="date"[^>]*value="([^"]*)"', page) or re.search(
+        r'value="([^"]*)"[^>]*name="date"', page
+    )
+    assert found, "no date field"
+    return found.group(1)
+
+
+def test_the_register_date_moves_on_after_each_session(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    running = make_class("running", trainees=1)
+    client = login(users.institution_staff)
+    first = running.start_date
+    services.session_record(
+        actor=users.institution_staff, training_class=running, date=first, hours="4", attendance={}
+    )
+    page = html(client.get(f"/classes/{running.pk}/register"))
+    assert _date_offered(page) == (first + dt.timedelta(days=1)).isoformat()
+    # Never past the class's last day.
+    services.session_record(
+        actor=users.institution_staff,
+        training_class=running,
+        date=running.end_date,
+        hours="4",
+        attendance={},
+    )
+    page = html(client.get(f"/classes/{running.pk}/register"))
+    assert _date_offered(page) == running.end_date.isoformat()
+
+
+def test_a_class_not_yet_started_has_its_trainees_signed_up(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    client = login(users.institution_staff)
+    for state in ("draft", "submitted", "approved"):
+        training_class = make_class(state, trainees=1)
+        for path in (f"/classes/{training_class.pk}", f"/classes/{training_class.pk}/enroll"):
+            page = html(client.get(path))
+            assert "<td>已报名</td>" in page and "<td>在训</td>" not in page, (state, path)
+    running = make_class("running", trainees=1)
+    assert "<td>在训</td>" in html(client.get(f"/classes/{running.pk}"))
+
+
+def test_the_enrol_page_marks_its_required_field_in_words(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    training_class = make_class("draft", trainees=0)
+    page = html(login(users.institution_staff).get(f"/classes/{training_class.pk}/enroll"))
+    assert "（）" not in page
+    assert '<span class="required">（必填）</span>' in page
