@@ -67,3 +67,21 @@ def test_the_enrol_page_marks_its_required_field_in_words(
     page = html(login(users.institution_staff).get(f"/classes/{training_class.pk}/enroll"))
     assert "（）" not in page
     assert '<span class="required">（必填）</span>' in page
+
+
+def test_an_implausible_age_is_accepted_with_a_warning(users: Any, login: Any) -> None:
+    from django.utils import timezone
+
+    from canpei.people.services import person_create
+    from tests.conftest import make_id, person_data
+
+    year = timezone.localdate().year
+    client = login(users.town_staff)
+    for birth, warned in ((f"{year - 100}0101", False), (f"{year - 101}0101", True)):
+        person = person_create(
+            actor=users.city_admin,
+            data=person_data(id_number=make_id(f"350582{birth}011"), cert_number=""),
+        )
+        page = html(client.get(f"/persons/{person.pk}"))
+        warning = f"年龄 {person.age} 岁，超过 100 岁：请核对身份证号中的出生日期"
+        assert (warning in page) is warned, (birth, person.age)
