@@ -85,3 +85,23 @@ def test_an_implausible_age_is_accepted_with_a_warning(users: Any, login: Any) -
         page = html(client.get(f"/persons/{person.pk}"))
         warning = f"年龄 {person.age} 岁，超过 100 岁：请核对身份证号中的出生日期"
         assert (warning in page) is warned, (birth, person.age)
+
+
+def test_a_new_skill_needs_no_code_typed(users: Any, login: Any) -> None:
+    from canpei.audit.models import AuditEntry
+    from canpei.people.models import Skill
+
+    client = login(users.city_admin)
+    for name, code in (("闽南茶艺", "minnanchayi"), ("闽南茶艺（高级）", "minnanchayigaoji")):
+        response = client.post("/surveys/skills", {"code": "", "name": name, "active": "on"})
+        assert response.status_code == 302, html(response)
+        assert Skill.objects.get(name=name).code == code
+    # A code taken already gets a number; a code typed is kept as typed.
+    Skill.objects.filter(code="minnanchayi").update(name="茶艺旧称")
+    client.post("/surveys/skills", {"code": "", "name": "闽南茶艺", "active": "on"})
+    assert Skill.objects.get(name="闽南茶艺").code == "minnanchayi_2"
+    client.post("/surveys/skills", {"code": "tea_art", "name": "茶道", "active": "on"})
+    assert Skill.objects.get(name="茶道").code == "tea_art"
+    assert AuditEntry.objects.filter(action="skill.save").count() == 4
+    page = html(client.get("/surveys/skills"))
+    assert "按名称的拼音生成" in page

@@ -54,7 +54,8 @@ class SurveyForm(forms.Form):
 
 
 class SkillForm(forms.Form):
-    code = forms.CharField(label=_("代码"), max_length=40, help_text=_("小写字母、数字或下划线，如 ecommerce"))
+    code = forms.CharField(label=_("代码"), max_length=40, required=False,
+                           help_text=_("新增时可不填，按名称的拼音生成；修改已有技能时填写其代码"))
     name = forms.CharField(label=_("名称"), max_length=50)
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
