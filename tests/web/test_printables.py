@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from canpei.accounts.roles import Role
 from canpei.training.classes import services
 from tests.conftest import CIZAO
 from tests.training.conftest import class_data, designated, make_class, trainee_factory  # noqa: F401
@@ -30,19 +31,7 @@ def completed(make_class: Any, trainee_factory: Any) -> Any:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
-@pytest.mark.parametrize(
-    "role",
-    [
-        "city_admin",
-        "town_staff",
-        "institution_staff",
-        "employment_service",
-        "auditor",
-        "sys_admin",
-        "security_admin",
-        "audit_admin",
-    ],
-)
+@pytest.mark.parametrize("role", Role.values)
 def test_each_document_opens_for_whoever_may_read_the_class(
     role: str, document: str, users: Any, completed: Any, login: Any
 ) -> None:
