@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models.enums import ChoicesType
@@ -22,18 +23,22 @@ class TranslatedChoicesType(ChoicesType):
     spreadsheets' code lookups that must not depend on the reader's language."""
 
     @property
-    def choices(cls) -> list[tuple[str, str]]:
+    def choices(cls) -> list[tuple[Any, Any]]:
         return [(value, gettext_lazy(label) if isinstance(label, str) else label)
                 for value, label in super().choices]
 
     @property
-    def labels(cls) -> list[str]:
+    def labels(cls) -> list[Any]:
         # Django derives `labels` from `choices`: here they stay the tables' own Chinese.
         return [label for _value, label in super().choices]
 
 
-class Codes(models.TextChoices, metaclass=TranslatedChoicesType):
-    """Base of every code table: models.TextChoices with translated `choices`."""
+if TYPE_CHECKING:
+    # To mypy (and django-stubs' plugin) a code table is a TextChoices like any other.
+    Codes = models.TextChoices
+else:
+    class Codes(models.TextChoices, metaclass=TranslatedChoicesType):
+        """Base of every code table: models.TextChoices with translated `choices`."""
 
 
 def labels_of(choices: type[models.TextChoices]) -> dict[str, str]:
