@@ -105,3 +105,19 @@ def test_a_new_skill_needs_no_code_typed(users: Any, login: Any) -> None:
     assert AuditEntry.objects.filter(action="skill.save").count() == 4
     page = html(client.get("/surveys/skills"))
     assert "按名称的拼音生成" in page
+
+
+def test_checkbox_groups_are_fieldsets_with_their_legend_first(
+    users: Any, person_in: Any, login: Any
+) -> None:
+    page = html(login(users.town_staff).get(f"/surveys/new?person={person_in.pk}"))
+    for caption, first_choice in (
+        ("需求培训类型", "就业技能培训"),
+        ("需求技能", ""),
+        ("无障碍需求", "手语翻译"),
+    ):
+        group = re.search(rf"<fieldset[^>]*><legend>{caption}</legend>(.*?)</fieldset>", page, re.S)
+        assert group, caption
+        assert 'type="checkbox"' in group.group(1) and first_choice in group.group(1)
+    person_form = html(login(users.town_staff).get("/persons/new"))
+    assert re.search(r"<fieldset[^>]*><legend>困难类型</legend>", person_form)
