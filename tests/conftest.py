@@ -292,3 +292,15 @@ def login() -> Any:
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request with another language (the English
+    pages' tests) leaves it active on its thread, and code tables show their labels in it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

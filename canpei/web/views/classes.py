@@ -423,9 +423,9 @@ def class_results(request: HttpRequest, class_id: int) -> HttpResponse:
     posted: dict[int, str] = {}
     status = 200
     if request.method == "POST":
-        for key, value in request.POST.items():
+        for key in request.POST:
             if key.startswith("result-") and key[7:].isdigit():
-                posted[int(key[7:])] = value
+                posted[int(key[7:])] = request.POST.get(key, "")
         # Only the exceptions go to the service: the rest are "passed" by its own rule.
         exceptions = {key: value for key, value in posted.items() if value != "passed"}
         try:
