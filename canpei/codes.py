@@ -9,24 +9,58 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.enums import ChoicesType
+from django.utils.translation import gettext_lazy
 
 
-class TrainingType(models.TextChoices):
+class TranslatedChoicesType(ChoicesType):
+    """Choices whose `choices` (what model fields, forms and pages show) are translated when
+    shown: each label is the msgid of its English in the catalogue. `.label` and `.labels` stay
+    the Chinese of the national system, for the service messages, audit summaries and the
+    spreadsheets' code lookups that must not depend on the reader's language."""
+
+    @property
+    def choices(cls) -> list[tuple[Any, Any]]:
+        return [(value, gettext_lazy(label) if isinstance(label, str) else label)
+                for value, label in super().choices]
+
+    @property
+    def labels(cls) -> list[Any]:
+        # Django derives `labels` from `choices`: here they stay the tables' own Chinese.
+        return [label for _value, label in super().choices]
+
+
+if TYPE_CHECKING:
+    # To mypy (and django-stubs' plugin) a code table is a TextChoices like any other.
+    Codes = models.TextChoices
+else:
+    class Codes(models.TextChoices, metaclass=TranslatedChoicesType):
+        """Base of every code table: models.TextChoices with translated `choices`."""
+
+
+def labels_of(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Code -> the table's own Chinese label, whatever language is active: the ledgers
+    (exports) keep the national system's wording."""
+    return dict(zip(choices.values, choices.labels, strict=True))
+
+
+class TrainingType(Codes):
     EMPLOYMENT_SKILLS = "employment_skills", "就业技能培训"
     SKILL_UPGRADE = "skill_upgrade", "岗位技能提升培训"
     ENTREPRENEURSHIP = "entrepreneurship", "创业培训"
     RURAL_PRACTICAL = "rural_practical", "农村实用技术培训"
 
 
-class TrainingMode(models.TextChoices):
+class TrainingMode(Codes):
     CENTRALIZED = "centralized", "集中办班"
     SELF_DIRECTED = "self_directed", "自主分散"
     REMOTE = "remote", "网络远程"
 
 
-class TrainingLevel(models.TextChoices):
+class TrainingLevel(Codes):
     SPECIAL = "special", "专项能力"
     JUNIOR = "junior", "初级"
     INTERMEDIATE = "intermediate", "中级"
@@ -56,7 +90,7 @@ def code_table(name: str, table: str, *, source: Path = CODE_TABLES,
     if not rows:
         raise ValueError(f"code table {table!r} is empty")
     # Enum's functional API; django-stubs types TextChoices(...) only as a member constructor.
-    choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
+    choices: type[models.TextChoices] = Codes(  # type: ignore[call-overload]
         name, [(member.format(code=code, upper=code.upper()), (code, label)) for code, label in rows])
     return choices
 

@@ -140,14 +140,14 @@ def workflow_diagrams() -> str:
     from canpei.accounts.roles import Role
     from canpei.workflows import Workflow
 
-    roles = dict(Role.choices)
+    roles = {value: str(label) for value, label in Role.choices}
     out = ["# 工作流状态图 {#top}", "", GENERATED_NOTE, "",
            "每个流程由一张表规定：每个操作从哪些状态出发、到达哪个状态、由谁执行、是否须填写原因、"
            "页面是否要求确认。页面上的按钮、API 接受的操作和拒绝信息都从这张表得出。"
            "下面的状态图（Mermaid）和表格都由这张表生成。", ""]
     for key, title, source, workflow in _workflows():
         assert isinstance(workflow, Workflow)
-        states = dict(workflow.states.choices)
+        states = {value: str(label) for value, label in workflow.states.choices}
         out += [f"## {title} {{#{key}}}", "", f"规则表：{source}。", ""]
         out += ["```mermaid", "stateDiagram-v2"]
         out += [f"    state \"{label}\" as {value}" for value, label in states.items()]

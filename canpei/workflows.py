@@ -62,6 +62,7 @@ from django.utils import timezone
 from canpei.accounts.roles import Role
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
+from canpei.codes import labels_of
 from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.hooks import outcomes_changed
 from canpei.validation import TEXT_INVALID, Errors, bad_text
@@ -147,7 +148,7 @@ class Workflow:
         return TRANSITION_NOT_ALLOWED.format(noun=self.noun)
 
     def label(self, action: str) -> str:
-        return dict(self.actions.choices).get(action, action)
+        return labels_of(self.actions).get(action, action)
 
     def step(self, action: str) -> Step:
         """The step of `action`, or the 422 listing the actions there are."""
@@ -171,7 +172,7 @@ class Workflow:
 
     def state_refusal(self, state: str, action: str) -> str:
         return self.transition_not_allowed.format(
-            state=dict(self.states.choices).get(state, state), action=self.label(action))
+            state=labels_of(self.states).get(state, state), action=self.label(action))
 
     def role_refusal(self, action: str) -> str:
         roles = self.steps[action].roles
@@ -213,7 +214,7 @@ class WorkflowEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        return dict(self.actions.choices).get(self.action, self.action)
+        return labels_of(self.actions).get(self.action, self.action)
 
 
 # ---- applying a step -----------------------------------------------------------------------------

@@ -337,3 +337,15 @@ def competition(users: Users) -> Any:
     from tests.competitions.fixtures import competition_data
 
     return competition_create(actor=users.city_admin, data=competition_data())
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request with another language (the English
+    pages' tests) leaves it active on its thread, and code tables show their labels in it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

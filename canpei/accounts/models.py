@@ -8,8 +8,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.http import HttpRequest
 from django.utils import timezone
+from canpei.codes import Codes
 
 from canpei.accounts.roles import OFFICER_ROLES, Role
 from canpei.errors import ServiceError
@@ -45,7 +47,8 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label if self.role in Role.values else "未分配角色"
+        # Shown on pages in the reader's language (the CLI's is Chinese).
+        return gettext(Role(self.role).label) if self.role in Role.values else gettext("未分配角色")
 
 
 def _digest(raw: str) -> str:
@@ -142,7 +145,7 @@ class RoleProposal(models.Model):
     concerned) confirms, and only then is it applied. Rejected or confirmed, it stays as record.
     """
 
-    class State(models.TextChoices):
+    class State(Codes):
         PENDING = "pending", "待确认"
         CONFIRMED = "confirmed", "已确认"
         REJECTED = "rejected", "已驳回"
@@ -165,7 +168,7 @@ class RoleProposal(models.Model):
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label
+        return gettext(Role(self.role).label)
 
 
 def signed_in_user(request: HttpRequest) -> User:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import models
+from canpei.codes import Codes
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from canpei.accounts.models import User
 
 
-class Role(models.TextChoices):
+class Role(Codes):
     CITY_ADMIN = "city_admin", "市残联业务管理员"
     TOWN_STAFF = "town_staff", "镇街专干"
     INSTITUTION_STAFF = "institution_staff", "培训机构"

@@ -13,6 +13,7 @@ from canpei.audit.actions import AuditAction
 from canpei.institutions.models import DesignationState, InstitutionType
 from canpei.institutions.rules import PREMISES_ACCESSIBILITY
 from canpei.institutions.selectors import InstitutionFilters, institution_list
+from canpei.codes import labels_of
 from canpei.spreadsheets.registry import Ledger, ledger_write
 
 INSTITUTION_HEADERS = ["序号", "机构名称", "统一社会信用代码", "机构类型", "所在镇街", "地址",
@@ -22,8 +23,8 @@ INSTITUTION_WIDTHS = [7, 28, 21, 18, 10, 28, 18, 24, 24, 10, 14, 8, 11, 11, 10]
 
 
 def _rows(actor: User, filters: InstitutionFilters) -> Iterator[list[Any]]:
-    types = dict(InstitutionType.choices)
-    states = dict(DesignationState.choices)
+    types = labels_of(InstitutionType)
+    states = labels_of(DesignationState)
     qs = institution_list(user=actor, filters=filters).annotate(
         active_teachers=Count("teachers", filter=Q(teachers__active=True)))
     for index, inst in enumerate(qs.iterator(chunk_size=2000), start=1):

@@ -4,12 +4,13 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from canpei.codes import Codes
 
 from canpei.timestamps import Timestamped
 from canpei.workflows import WorkflowEvent, state_field
 
 
-class InstitutionType(models.TextChoices):
+class InstitutionType(Codes):
     UNIVERSITY = "university", "高等院校"
     VOCATIONAL_COLLEGE = "vocational_college", "职业院校"
     TECHNICAL_SCHOOL = "technical_school", "技工院校"
@@ -21,7 +22,7 @@ class InstitutionType(models.TextChoices):
     PUBLIC_TRAINING_BASE = "public_training_base", "公共实训基地"
 
 
-class DesignationState(models.TextChoices):
+class DesignationState(Codes):
     APPLIED = "applied", "申请中"
     DESIGNATED = "designated", "定点"
     DEMONSTRATION = "demonstration", "示范点"
@@ -109,7 +110,7 @@ class Teacher(models.Model):
         return self.name
 
 
-class DesignationAction(models.TextChoices):
+class DesignationAction(Codes):
     """The steps of the designation lifecycle; rules.DESIGNATION_WORKFLOW is their table."""
 
     DESIGNATE = "designate", "定点认定"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils import timezone
 
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
@@ -182,4 +183,6 @@ class Survey(Timestamped):
 
     @property
     def accessibility_need_labels(self) -> list[str]:
-        return [ACCESSIBILITY_NEEDS.get(n, n) for n in self.accessibility_needs]
+        # Shown on pages: in the reader's language.
+        return [gettext(ACCESSIBILITY_NEEDS[n]) if n in ACCESSIBILITY_NEEDS else n
+                for n in self.accessibility_needs]

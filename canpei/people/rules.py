@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from canpei.codes import Codes
 
 from canpei.codes import code_table
 from canpei.masking import mask_id_number
@@ -38,6 +39,13 @@ GRADE_MISSING = "请选择残疾等级"
 TOWN_REQUIRED = "请选择所属镇街"
 TOWN_INVALID = "所属镇街不存在"
 TOWN_OUT_OF_SCOPE = "只能登记本镇街的人员"
+# Older than this is possible but rare enough that a typing error in the ID number's birth date
+# is likelier: the person is accepted, and their page asks for the number to be checked.
+PLAUSIBLE_AGE = 100
+
+
+def age_implausible(age: int) -> bool:
+    return age > PLAUSIBLE_AGE
 VILLAGE_INVALID = "村（社区）不属于所选镇街"
 EDUCATION_INVALID = "文化程度不在可选范围内"
 EMPLOYMENT_FORM_INVALID = "就业形式须为 1 至 7"
@@ -56,7 +64,7 @@ PROVINCE_CODES = frozenset(
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 
-class Gender(models.TextChoices):
+class Gender(Codes):
     # GB/T 2261.1 codes.
     MALE = "1", "男"
     FEMALE = "2", "女"
@@ -81,7 +89,7 @@ NotWorkingReason = national_choices("NotWorkingReason", "not_working_reason")
 Education = code_table("Education", "education")
 
 
-class PersonStatus(models.TextChoices):
+class PersonStatus(Codes):
     ACTIVE = "active", "在册"
     MOVED_OUT = "moved_out", "迁出"
     DECEASED = "deceased", "死亡"

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.db import models
 
+from canpei.codes import Codes
+
 
 class Region(models.Model):
     """A national statistical division (12-digit code): city, town/street or village."""
 
-    class Level(models.TextChoices):
+    class Level(Codes):
         CITY = "city", "市/县"
         TOWN = "town", "镇/街道"
         VILLAGE = "village", "村/社区"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
-from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+from canpei.codes import labels_of, ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.people.surveys.selectors import parse_town, parse_year
 from canpei.reports import targets
 from canpei.reports.models import Plan
@@ -80,7 +80,7 @@ def targets_export(*, actor: User, plan: Plan, year: int | None = None, town: st
 
 def _uncovered_rows(actor: User, plan: Plan, target: targets.Target, town: str,
                     year: int | None, reveal: bool = False) -> Iterator[list[Any]]:
-    types, modes = dict(TrainingType.choices), dict(TrainingMode.choices)
+    types, modes = labels_of(TrainingType), labels_of(TrainingMode)
     qs = targets.uncovered_list(user=actor, plan=plan, target=target, town=town, year=year)
     for index, survey in enumerate(qs.iterator(chunk_size=2000), start=1):
         person = survey.person

@@ -5,12 +5,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from canpei.codes import Codes
 
 
 class ImportJob(models.Model):
     """An upload being imported in the background; its page shows progress and the result."""
 
-    class State(models.TextChoices):
+    class State(Codes):
         QUEUED = "queued", "排队中"
         RUNNING = "running", "校验中"
         DONE = "done", "已完成"

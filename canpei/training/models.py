@@ -13,13 +13,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from canpei.codes import Codes
 
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType, code_table
 from canpei.timestamps import Timestamped
 from canpei.workflows import WorkflowEvent, state_field
 
 
-class ClassState(models.TextChoices):
+class ClassState(Codes):
     DRAFT = "draft", "草稿"
     SUBMITTED = "submitted", "已申请"
     RETURNED = "returned", "已退回"
@@ -32,13 +33,13 @@ class ClassState(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
-class ClassCycle(models.TextChoices):
+class ClassCycle(Codes):
     SHORT = "short", "短期"
     MEDIUM = "medium", "中期"
     LONG = "long", "长期"
 
 
-class EnrollmentStatus(models.TextChoices):
+class EnrollmentStatus(Codes):
     ENROLLED = "enrolled", "在训"
     WITHDRAWN = "withdrawn", "退学"
     COMPLETED = "completed", "结业"
@@ -50,7 +51,7 @@ ApplicationKind = code_table("ApplicationKind", "application_kind")
 StaffPosition = code_table("StaffPosition", "staff_position")
 
 
-class CertificateType(models.TextChoices):
+class CertificateType(Codes):
     VOCATIONAL_QUALIFICATION = "vocational_qualification", "职业资格证书"
     SKILL_LEVEL = "skill_level", "职业技能等级证书"
     SPECIAL_ABILITY = "special_ability", "专项职业能力证书"
@@ -139,7 +140,7 @@ class TrainingClass(Timestamped):
         return self.start_date.year
 
 
-class ClassAction(models.TextChoices):
+class ClassAction(Codes):
     """The steps of a class's lifecycle and their labels; rules.CLASS_WORKFLOW is their table."""
 
     SUBMIT = "submit", "提交开班申请"
@@ -290,7 +291,7 @@ class Inspection(models.Model):
 
 # ---- individual applications ---------------------------------------------------------------------
 
-class ApplicationState(models.TextChoices):
+class ApplicationState(Codes):
     SUBMITTED = "submitted", "已提交"
     APPROVED = "approved", "已批准"
     REJECTED = "rejected", "未批准"
@@ -352,7 +353,7 @@ class Application(Timestamped):
         return f"{self.person_id} {self.kind}"
 
 
-class ApplicationAction(models.TextChoices):
+class ApplicationAction(Codes):
     """The steps of an application's workflow; rules.APPLICATION_WORKFLOW is their table."""
 
     APPROVE = "approve", "批准"

@@ -77,9 +77,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items: list[dict[str, Any]] = [{"url": reverse(name), "label": label}
                                    for name, label, perm in NAVIGATION if nav_allowed(user, perm)]
-    # The current page is the longest navigation entry the path starts with.
+    # The current page is the longest navigation entry the path starts with; else the entry of
+    # the same first segment (an import's result page, /imports/<id>, is under 导入 at
+    # /imports/new). The home page is current on itself only, not on every page.
     path = request.path.rstrip("/") or "/"
-    matches: list[str] = [i["url"] for i in items if path == i["url"] or path.startswith(i["url"].rstrip("/") + "/")]
+    matches: list[str] = [i["url"] for i in items if path == i["url"] or (
+        i["url"] != "/" and path.startswith(i["url"].rstrip("/") + "/"))]
+    if not matches:
+        section = path.strip("/").split("/", 1)[0]
+        matches = [i["url"] for i in items
+                   if section and i["url"].strip("/").split("/", 1)[0] == section]
     current = max(matches, key=len) if matches else None
     for item in items:
         item["current"] = item["url"] == current

@@ -7,8 +7,8 @@ from django.views.i18n import set_language
 from canpei.accounts import views as account_views
 from canpei.web.views import (
     applications, audit, classes, competitions, dashboard, employment_services, exports, followups,
-    funds, help, imports,
-    indicators, institutions, people, staff_training, surveys, targets,
+    funds, help, imports, indicators, institutions, people, printables, staff_training, surveys,
+    targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -68,6 +68,15 @@ urlpatterns = [
     path("classes/<int:class_id>/transitions", classes.class_transition,
          name="class-transition"),
     path("classes/<int:class_id>/enroll", classes.class_enroll, name="class-enroll"),
+    path("classes/<int:class_id>/results", classes.class_results, name="class-results"),
+    path("classes/<int:class_id>/print/application", printables.class_application_print,
+         name="print-class-application"),
+    path("classes/<int:class_id>/print/sign-in", printables.sign_in_sheet_print,
+         name="print-sign-in"),
+    path("classes/<int:class_id>/print/completion", printables.completion_list_print,
+         name="print-completion"),
+    path("classes/<int:class_id>/print/certificates", printables.certificates_print,
+         name="print-certificates"),
     path("classes/<int:class_id>/register", classes.class_register, name="class-register"),
     path("classes/<int:class_id>/register/grid", classes.class_register_grid,
          name="class-register-grid"),

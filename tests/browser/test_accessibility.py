@@ -98,7 +98,7 @@ def test_person_create_form_empty_and_with_errors(browser_session: Any, users: A
     s.goto("/persons/new")
     s.assert_accessible("/persons/new")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator(".error").first).to_be_visible()
     s.assert_accessible("/persons/new with errors")
@@ -113,7 +113,7 @@ def test_person_edit_with_errors(browser_session: Any, users: Any, person_in: An
     s.assert_accessible(f"/persons/{person_in.pk}/edit")
     page.get_by_label("联系电话").fill("12")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     s.assert_accessible("edit with errors")
 
@@ -333,7 +333,7 @@ def test_survey_create_empty_with_errors_and_saved(
     page.get_by_label("调查日期").fill("2099-01-01")
     page.get_by_label("电子商务").check()
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator(".error").first).to_be_visible()
     s.assert_accessible("/surveys/new with errors")
@@ -341,7 +341,7 @@ def test_survey_create_empty_with_errors_and_saved(
     page.get_by_label("调查日期").fill(timezone.localdate().isoformat())
     page.get_by_label("有培训需求").check()
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".messages")).to_be_visible()
     s.assert_accessible("/surveys/{id} after saving")
 
@@ -355,7 +355,7 @@ def test_survey_edit_with_errors(browser_session: Any, users: Any, survey: Any) 
     s.assert_accessible("/surveys/{id}/edit")
     page.get_by_label("调查日期").fill("2023-12-31")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     s.assert_accessible("/surveys/{id}/edit with errors")
 
@@ -392,12 +392,12 @@ def test_skills_dictionary_with_and_without_an_error(browser_session: Any, users
     page.get_by_label("代码").fill("Tea Art")
     page.get_by_label("名称").fill("茶艺")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".error").first).to_be_visible()
     s.assert_accessible("/surveys/skills with an error")
     page.get_by_label("代码").fill("tea_art")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("cell", name="tea_art")).to_be_visible()
     s.assert_accessible("/surveys/skills after saving")
 

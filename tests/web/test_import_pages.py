@@ -167,3 +167,14 @@ def test_an_institution_imports_its_roster_from_the_page(users, login, make_clas
     page = client.get(response["Location"]).content.decode()
     assert "导入完成：共 1 行，新增 1，更新 0，无变化 0" in page
     assert draft.enrollments.get().person_id == person.pk
+
+
+def test_an_imports_page_is_under_import_in_the_menu_not_home(users, login):
+    client = login(users.city_admin)
+    response = upload(client, xlsx([PERSON_HEADER, person_row(11)]))
+    page = client.get(response["Location"]).content.decode()
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+    assert current == ["/imports/new"], current
+    # A page no menu entry leads to marks none, and never 首页.
+    home = client.get("/").content.decode()
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', home) == ["/"]

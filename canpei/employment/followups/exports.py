@@ -18,6 +18,7 @@ from canpei.employment.followups.selectors import (
 )
 from canpei.employment.models import FollowUpMethod
 from canpei.people.rules import EmploymentForm, NotWorkingReason
+from canpei.codes import labels_of
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 
 HEADERS = ["序号", "姓名", "身份证号", "所属镇街", "培训班编号", "个人申请编号", "培训内容",
@@ -33,8 +34,8 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _rows(actor: User, filters: FollowUpFilters, reveal: bool) -> Iterator[list[Any]]:
-    methods, forms = dict(FollowUpMethod.choices), dict(EmploymentForm.choices)
-    reasons = dict(NotWorkingReason.choices)
+    methods, forms = labels_of(FollowUpMethod), labels_of(EmploymentForm)
+    reasons = labels_of(NotWorkingReason)
     today = timezone.localdate()
     qs = followup_list(user=actor, filters=filters, today=today)
     for index, f in enumerate(qs.iterator(chunk_size=2000), start=1):

@@ -12,6 +12,7 @@ from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
 from canpei.employment.models import ReferralResult, ServiceKind
 from canpei.employment.support.selectors import ServiceFilters, service_list
+from canpei.codes import labels_of
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 
 HEADERS = ["序号", "姓名", "身份证号", "所属镇街", "服务日期", "服务类别", "服务内容", "推荐单位",
@@ -20,7 +21,7 @@ WIDTHS = [7, 10, 21, 10, 11, 14, 40, 24, 14, 9, 10]
 
 
 def _rows(actor: User, filters: ServiceFilters, reveal: bool) -> Iterator[list[Any]]:
-    kinds, results = dict(ServiceKind.choices), dict(ReferralResult.choices)
+    kinds, results = labels_of(ServiceKind), labels_of(ReferralResult)
     qs = service_list(user=actor, filters=filters)
     for index, s in enumerate(qs.iterator(chunk_size=2000), start=1):
         number = s.person.id_number if reveal else s.person.id_number_masked

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from canpei.employment.models import (
     EmploymentService, FollowUpMethod, ReferralResult, ServiceKind,
@@ -138,14 +139,20 @@ def _label(choices: Any, value: str) -> str:
     return str(dict(choices).get(value, value))
 
 
+def _both(*parts: str) -> str:
+    """Parts of a timeline summary, joined as the language joins clauses (；in Chinese)."""
+    return _("；").join(str(p) for p in parts)
+
+
 def _survey_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
     entries = []
     for s in survey_list(user=user, person=person.pk):
-        form = s.get_employment_form_display() if s.employment_form else "未就业"
-        need = "有培训需求" if s.training_need else "无培训需求"
+        form = s.get_employment_form_display() if s.employment_form else _("未就业")
+        need = _("有培训需求") if s.training_need else _("无培训需求")
         entries.append(TimelineEntry(
-            date=s.surveyed_on, kind="survey", kind_label="需求调查", title=f"{s.year} 年需求调查",
-            summary=f"{form}；{need}", url_name="survey-detail", url_arg=s.pk, order=0))
+            date=s.surveyed_on, kind="survey", kind_label=_("需求调查"),
+            title=_("%(year)s 年需求调查") % {"year": s.year},
+            summary=_both(form, need), url_name="survey-detail", url_arg=s.pk, order=0))
     return entries
 
 
@@ -160,10 +167,11 @@ def _class_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
         c = e.training_class
         shown = c.pk in visible
         entries.append(TimelineEntry(
-            date=c.start_date, kind="class", kind_label="培训班",
-            title=f"{c.code} {c.name}" if shown else "培训班",
-            summary=(f"{c.start_date:%Y-%m-%d} 至 {c.end_date:%Y-%m-%d}；"
-                     f"学员状态：{e.get_status_display()}"),
+            date=c.start_date, kind="class", kind_label=_("培训班"),
+            title=f"{c.code} {c.name}" if shown else _("培训班"),
+            summary=_("%(start)s 至 %(end)s；学员状态：%(status)s") % {
+                "start": f"{c.start_date:%Y-%m-%d}", "end": f"{c.end_date:%Y-%m-%d}",
+                "status": e.get_status_display()},
             url_name="class-detail" if shown else "", url_arg=c.pk if shown else None, order=1))
     return entries
 
@@ -173,8 +181,8 @@ def _application_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
     for a in applications_visible_to(user).filter(person_id=person.pk).order_by("-created_at"):
         entries.append(TimelineEntry(
             date=timezone.localtime(a.created_at).date(), kind="application",
-            kind_label="个人申请", title=_label(ApplicationKind.choices, a.kind),
-            summary=f"{a.occupation}；{_label(ApplicationState.choices, a.state)}",
+            kind_label=_("个人申请"), title=_label(ApplicationKind.choices, a.kind),
+            summary=_both(a.occupation, _label(ApplicationState.choices, a.state)),
             url_name="application-detail", url_arg=a.pk, order=2))
     return entries
 
@@ -183,21 +191,23 @@ def _followup_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
     today = timezone.localdate()
     entries = []
     for f in followups_visible_to(user).filter(person_id=person.pk).order_by("-due_on"):
-        title = f"{f.months} 个月就业跟踪"
+        title = _("%(months)s 个月就业跟踪") % {"months": f.months}
         if f.date is not None:
             parts = [_label(FollowUpMethod.choices, f.method)] if f.method else []
             if f.employed is True:
-                parts.append("已就业" + (f"（{f.employer}）" if f.employer else ""))
+                parts.append(_("已就业（%(employer)s）") % {"employer": f.employer}
+                             if f.employer else _("已就业"))
             elif f.employed is False:
-                parts.append("未就业")
+                parts.append(_("未就业"))
             entries.append(TimelineEntry(
-                date=f.date, kind="followup", kind_label="就业跟踪", title=title,
-                summary="；".join(parts) or "已跟踪", order=3))
+                date=f.date, kind="followup", kind_label=_("就业跟踪"), title=title,
+                summary=_both(*parts) if parts else _("已跟踪"), order=3))
         else:
-            state = "已逾期" if f.due_on < today else "待跟踪"
+            state = _("已逾期") if f.due_on < today else _("待跟踪")
             entries.append(TimelineEntry(
-                date=f.due_on, kind="followup_due", kind_label="就业跟踪", title=title,
-                summary=f"{state}（应于 {f.due_on:%Y-%m-%d} 跟踪）", order=3))
+                date=f.due_on, kind="followup_due", kind_label=_("就业跟踪"), title=title,
+                summary=_("%(state)s（应于 %(date)s 跟踪）") % {
+                    "state": state, "date": f"{f.due_on:%Y-%m-%d}"}, order=3))
     return entries
 
 
@@ -206,13 +216,13 @@ def service_summary(service: EmploymentService) -> str:
     first words of the content."""
     if service.kind == "job_referral":
         result = _label(ReferralResult.choices, service.result) if service.result else ""
-        return f"{service.employer} · {service.position}；{result}"
+        return _both(f"{service.employer} · {service.position}", result)
     content = " ".join(service.content.split())
     return content if len(content) <= 40 else content[:40] + "…"
 
 
 def _service_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
-    return [TimelineEntry(date=s.date, kind="service", kind_label="就业服务",
+    return [TimelineEntry(date=s.date, kind="service", kind_label=_("就业服务"),
                           title=s.get_kind_display(), summary=service_summary(s),
                           url_name="service_detail", url_arg=s.pk, order=4)
             for s in services_visible_to(user).filter(person_id=person.pk)]

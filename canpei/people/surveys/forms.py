@@ -18,7 +18,7 @@ class SurveyForm(forms.Form):
     surveyed_on = forms.CharField(label=_("调查日期"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     employment_form = forms.ChoiceField(label=_("就业形式"), required=False,
-                                        choices=[("", "未就业")] + list(rules.EmploymentForm.choices))
+                                        choices=[("", _("未就业"))] + list(rules.EmploymentForm.choices))
     not_working_reason = forms.ChoiceField(label=_("未就业原因"), required=False,
                                            choices=[("", "—")] + list(rules.NotWorkingReason.choices))
     employer = forms.CharField(label=_("就业单位"), max_length=100, required=False)
@@ -35,7 +35,8 @@ class SurveyForm(forms.Form):
     preferred_mode = forms.ChoiceField(label=_("期望培训方式"), required=False,
                                        choices=[("", "—")] + list(TrainingMode.choices))
     accessibility_needs = forms.MultipleChoiceField(label=_("无障碍需求"), required=False,
-                                                    choices=list(ACCESSIBILITY_NEEDS.items()),
+                                                    choices=[(code, _(label)) for code, label
+                                                             in ACCESSIBILITY_NEEDS.items()],
                                                     widget=forms.CheckboxSelectMultiple)
     surveyor = forms.CharField(label=_("调查人"), max_length=30, required=False)
 
@@ -53,7 +54,8 @@ class SurveyForm(forms.Form):
 
 
 class SkillForm(forms.Form):
-    code = forms.CharField(label=_("代码"), max_length=40, help_text=_("小写字母、数字或下划线，如 ecommerce"))
+    code = forms.CharField(label=_("代码"), max_length=40, required=False,
+                           help_text=_("新增时可不填，按名称的拼音生成；修改已有技能时填写其代码"))
     name = forms.CharField(label=_("名称"), max_length=50)
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 

@@ -17,6 +17,7 @@ from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
+from canpei.people.pinyin import name_pinyin
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
 from canpei.validation import BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, snapshot_diff  # noqa: F401
@@ -302,6 +303,22 @@ SKILL_CODE_INVALID = "代码须为 2 至 40 个小写字母、数字或下划线
 SKILL_DUPLICATE = "技能代码或名称已存在"
 
 
+def _derived_skill_code(name: str) -> str:
+    """电子商务 → "dianzishangwu" (pinyin; Latin letters and digits kept), cut to 36 characters,
+    with "_2", "_3" … while the code is taken."""
+    import re
+
+    full, _initials = name_pinyin(name.replace("/", " "))
+    base = re.sub(r"[^a-z0-9]", "", full.lower())[:36] or "skill"
+    if len(base) < 2:
+        base = f"skill_{base}"
+    code, n = base, 1
+    while Skill.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}_{n}"
+    return code
+
+
 def skill_save(*, actor: User, code: str, name: str, active: bool = True,
                skill: Skill | None = None) -> Skill:
     """Add or edit an entry of the skills dictionary (city staff)."""
@@ -312,6 +329,9 @@ def skill_save(*, actor: User, code: str, name: str, active: bool = True,
     errors = []
     code = (code or "").strip()
     name = (name or "").strip()
+    if not code and skill is None and name:
+        # A new skill needs no code typed: it is derived from the name's pinyin.
+        code = _derived_skill_code(name)
     if not re.fullmatch(r"[a-z0-9_]{2,40}", code):
         errors.append(("code", SKILL_CODE_INVALID))
     if not name or len(name) > 50:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
-from canpei.codes import TrainingLevel, TrainingType
+from canpei.codes import labels_of, TrainingLevel, TrainingType
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 from canpei.training.applications.selectors import (
     ApplicationFilters, StaffTrainingFilters, application_list, staff_training_list,
@@ -36,9 +36,9 @@ def _money(value: Any) -> float | None:
 
 def _application_rows(actor: User, filters: ApplicationFilters,
                       reveal: bool) -> Iterator[list[Any]]:
-    kinds, states = dict(ApplicationKind.choices), dict(ApplicationState.choices)
-    types, levels = dict(TrainingType.choices), dict(TrainingLevel.choices)
-    certificates = dict(CertificateType.choices)
+    kinds, states = labels_of(ApplicationKind), labels_of(ApplicationState)
+    types, levels = labels_of(TrainingType), labels_of(TrainingLevel)
+    certificates = labels_of(CertificateType)
     qs = application_list(user=actor, filters=filters)
     for index, a in enumerate(qs.iterator(chunk_size=2000), start=1):
         person = a.person
@@ -70,7 +70,7 @@ def applications_export(*, actor: User, filters: ApplicationFilters, out: str | 
 
 
 def _staff_rows(actor: User, filters: StaffTrainingFilters) -> Iterator[list[Any]]:
-    positions = dict(StaffPosition.choices)
+    positions = labels_of(StaffPosition)
     qs = staff_training_list(user=actor, filters=filters)
     for index, r in enumerate(qs.iterator(chunk_size=2000), start=1):
         yield [index, r.town.name, r.staff_name, positions.get(r.position, r.position), r.course,

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
-from canpei.codes import TrainingLevel, TrainingMode, TrainingType
+from canpei.codes import labels_of, TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import InvalidInput
 from canpei.people import rules as person_rules
 from canpei.training.models import (
@@ -33,16 +33,16 @@ TRAINEE_HEADERS = ["序号", "班级编号", "班级名称", "培训机构", "�
                    "证书编号", "发证日期", "发证机构"]
 TRAINEE_WIDTHS = [7, 14, 24, 24, 10, 21, 10, 10, 8, 8, 8, 10, 10, 18, 9, 20, 11, 20]
 
-_TYPES = dict(TrainingType.choices)
-_MODES = dict(TrainingMode.choices)
-_LEVELS = dict(TrainingLevel.choices)
-_CYCLES = dict(ClassCycle.choices)
-_STATES = dict(ClassState.choices)
-_STATUSES = dict(EnrollmentStatus.choices)
-_APPRAISALS = dict(AppraisalResult.choices)
-_CERTIFICATES = dict(CertificateType.choices)
-_CATEGORIES = dict(person_rules.Category.choices)
-_GRADES = dict(person_rules.Grade.choices)
+_TYPES = labels_of(TrainingType)
+_MODES = labels_of(TrainingMode)
+_LEVELS = labels_of(TrainingLevel)
+_CYCLES = labels_of(ClassCycle)
+_STATES = labels_of(ClassState)
+_STATUSES = labels_of(EnrollmentStatus)
+_APPRAISALS = labels_of(AppraisalResult)
+_CERTIFICATES = labels_of(CertificateType)
+_CATEGORIES = labels_of(person_rules.Category)
+_GRADES = labels_of(person_rules.Grade)
 
 
 TOWN_FILTER_REFUSED = "培训机构不能按学员所在镇街筛选学员台账"

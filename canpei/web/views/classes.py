@@ -8,6 +8,7 @@ message at the top of the form.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +28,7 @@ from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
+from canpei.masking import mask_id_number
 from canpei.training import rules
 from canpei.training.classes import selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
@@ -35,7 +37,7 @@ from canpei.training.classes.forms import (
     SessionForm, WithdrawForm, class_initial, enrollment_initial,
 )
 from canpei.training.models import (
-    ClassState, Enrollment, EnrollmentStatus, TrainingClass,
+    AppraisalResult, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.web.pages import (
     create_page, lifecycle_steps, list_context, posted_action, requires, saved, step_forms, submit,
@@ -47,6 +49,10 @@ S = ClassState
 ENROLLMENT_EDIT_STATES = rules.ATTENDANCE_STATES | rules.CERTIFICATE_STATES
 # A register session shows its default hours until the institution has recorded one.
 DEFAULT_SESSION_HOURS = "4"
+# Before a class starts its trainees are signed up (已报名), not yet in training (在训).
+NOT_STARTED = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED})
+# ID numbers pasted onto a roster at once (a class has at most a few dozen trainees).
+MAX_PASTED = 200
 
 
 def _to_class_page(class_id: int, section: str) -> HttpResponse:
@@ -200,6 +206,9 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "enroll_form": (enroll_form or EnrollForm()) if (
             can_roster and training_class.state in rules.ROSTER_OPEN_STATES) else None,
         "can_record_attendance": can_roster and training_class.state in rules.ATTENDANCE_STATES,
+        "not_started": training_class.state in NOT_STARTED,
+        "can_bulk_results": can_roster and training_class.state in rules.CERTIFICATE_STATES,
+        "printable_completion": training_class.state in rules.CERTIFICATE_STATES,
         "sessions": session_list,
         "hours_taught": sum((s.hours for s in session_list), Decimal("0")),
         "inspections": inspections,
@@ -250,6 +259,8 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
     """Enrol by ID number, from the class page or from this page (which stays open for the next
     trainee, so a whole roster can be typed in one after another)."""
     training_class = _class(request, class_id)
+    if request.method == "POST" and "numbers" in request.POST:
+        return _enrol_pasted(request, training_class)
     from_page = request.POST.get("from") == "class"
     form = EnrollForm(request.POST or None)
     status = 200
@@ -266,11 +277,46 @@ def class_enroll(request: HttpRequest, class_id: int) -> HttpResponse:
         if from_page:
             training_class = _class(request, class_id)
             return _render_detail(request, training_class, enroll_form=form, status=status)
+    return _render_enroll(request, training_class, form=form, status=status)
+
+
+def _render_enroll(request: HttpRequest, training_class: TrainingClass, *, form: EnrollForm,
+                   status: int = 200, pasted: str = "",
+                   outcome: list[dict[str, str]] | None = None) -> HttpResponse:
     return render(request, "classes/class_enroll.html", {
-        "c": training_class, "form": form,
+        "c": training_class, "form": form, "pasted": pasted, "outcome": outcome,
+        "not_started": training_class.state in NOT_STARTED,
+        "max_pasted": MAX_PASTED,
         "open": training_class.state in rules.ROSTER_OPEN_STATES,
         "roster": selectors.roster(user=signed_in_user(request), training_class=training_class),
     }, status=status)
+
+
+def _enrol_pasted(request: HttpRequest, training_class: TrainingClass) -> HttpResponse:
+    """A column of ID numbers pasted from a ledger, one a line: each is enrolled as if typed alone
+    (its own checks, its own audit entry); the page lists who joined and why each other line was
+    refused, and keeps the refused lines in the box for another try."""
+    lines = [line.strip() for line in request.POST.get("numbers", "").replace("\x00", "").splitlines()]
+    numbers = list(dict.fromkeys(line for line in lines if line))
+    form = EnrollForm()
+    if not numbers or len(numbers) > MAX_PASTED:
+        message = (_("请粘贴身份证号，每行一个") if not numbers else
+                   _("一次最多粘贴 %(count)s 个身份证号") % {"count": MAX_PASTED})
+        return _render_enroll(request, training_class, form=form, status=422,
+                              outcome=[{"line": "", "error": message}])
+    outcome: list[dict[str, str]] = []
+    for number in numbers:
+        try:
+            enrollment = _enrol(request, training_class, number)
+        except ServiceError as exc:
+            outcome.append({"line": mask_id_number(number), "error": _errors_text(exc),
+                            "number": number})
+        else:
+            outcome.append({"line": mask_id_number(number),
+                            "person": rules.describe_person(enrollment.person)})
+    refused = [row["number"] for row in outcome if "error" in row]
+    return _render_enroll(request, training_class, form=form, outcome=outcome,
+                          pasted="\n".join(refused), status=422 if refused else 200)
 
 
 @requires(Perm.ROSTER_EDIT)
@@ -356,6 +402,50 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
     return _render_enrollment(request, enrollment, withdraw_form=form, status=status)
 
 
+# ---- results of the whole roster -----------------------------------------------------------------
+
+def _results_rows(request: HttpRequest, training_class: TrainingClass,
+                  posted: dict[int, str]) -> list[dict[str, Any]]:
+    """The completed trainees, each with the result its drop-down shows (what was posted, else
+    鉴定合格)."""
+    return [{"enrollment": e, "value": posted.get(e.pk, "passed")}
+            for e in selectors.roster(user=signed_in_user(request), training_class=training_class)
+            if e.status == EnrollmentStatus.COMPLETED]
+
+
+@requires(Perm.ROSTER_EDIT)
+@require_http_methods(["GET", "POST"])
+def class_results(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Appraisal results for the whole roster at once: every trainee not yet recorded is 鉴定合格
+    unless the clerk picks otherwise on their row; results already recorded are kept."""
+    training_class = _class(request, class_id)
+    errors: list[str] = []
+    posted: dict[int, str] = {}
+    status = 200
+    if request.method == "POST":
+        for key in request.POST:
+            if key.startswith("result-") and key[7:].isdigit():
+                posted[int(key[7:])] = request.POST.get(key, "")
+        # Only the exceptions go to the service: the rest are "passed" by its own rule.
+        exceptions = {key: value for key, value in posted.items() if value != "passed"}
+        try:
+            outcome = services.appraisal_bulk(actor=signed_in_user(request),
+                                              training_class=training_class,
+                                              exceptions=exceptions)
+        except ServiceError as exc:
+            errors = [message for _field, message in exc.errors] or [exc.message]
+            status = exc.status
+        else:
+            messages.success(request, _("已登记鉴定结果 %(recorded)s 人，已有结果的 %(kept)s 人保持不变")
+                             % outcome)
+            return _to_class_page(training_class.pk, "roster-heading")
+    return render(request, "classes/class_results.html", {
+        "c": training_class, "rows": _results_rows(request, training_class, posted),
+        "open": training_class.state in rules.CERTIFICATE_STATES,
+        "choices": AppraisalResult.choices, "errors": list(dict.fromkeys(errors)),
+    }, status=status)
+
+
 # ---- register ------------------------------------------------------------------------------------
 
 def _register_trainees(request: HttpRequest, training_class: TrainingClass) -> list[Enrollment]:
@@ -364,9 +454,13 @@ def _register_trainees(request: HttpRequest, training_class: TrainingClass) -> l
             if e.status != EnrollmentStatus.WITHDRAWN]
 
 
-def _default_date(training_class: TrainingClass) -> str:
-    today = timezone.localdate()
-    return min(max(today, training_class.start_date), training_class.end_date).isoformat()
+def _default_date(training_class: TrainingClass, session_list: list[Any]) -> str:
+    """The date a new session starts from: the day after the latest one recorded (so the date
+    moves on as a clerk enters the sessions one after another), else today; within the class's
+    dates."""
+    day = (max(s.date for s in session_list) + dt.timedelta(days=1) if session_list
+           else timezone.localdate())
+    return min(max(day, training_class.start_date), training_class.end_date).isoformat()
 
 
 def _grid_values(form_data: Any, trainees: list[Enrollment], hours: str) -> dict[int, str]:
@@ -399,7 +493,8 @@ def _render_register(request: HttpRequest, training_class: TrainingClass, *,
                     hours_of.get((chosen.pk, enrollment.pk), Decimal("0")))
         else:
             hours = str(session_list[-1].hours) if session_list else DEFAULT_SESSION_HOURS
-            initial = {"date": _default_date(training_class), "hours": hours, "topic": ""}
+            initial = {"date": _default_date(training_class, session_list), "hours": hours,
+                       "topic": ""}
             for enrollment in trainees:
                 initial[SessionForm.trainee_field(enrollment.pk)] = hours
         form = SessionForm(trainees=trainees, initial=initial)

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.models import signed_in_user
@@ -56,8 +57,11 @@ def person_identity(request: HttpRequest, person_id: int) -> HttpResponse:
 def _person_page(request: HttpRequest, person: Person,
                  identity: services.Identity | None = None) -> HttpResponse:
     user = signed_in_user(request)
+    age = person.age
     return render(request, "people/person_detail.html", {
         "person": person,
+        "age_warning": _("年龄 %(age)s 岁，超过 %(limit)s 岁：请核对身份证号中的出生日期") % {
+            "age": age, "limit": rules.PLAUSIBLE_AGE} if rules.age_implausible(age) else "",
         "identity": identity,
         "can_edit": has_perm(user, Perm.PERSON_EDIT),
         "can_reveal": has_perm(user, Perm.PERSON_REVEAL),

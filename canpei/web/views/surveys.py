@@ -9,14 +9,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.errors import InvalidInput, ServiceError
-from canpei.people.models import Skill
+from canpei.errors import Conflict, InvalidInput, ServiceError
+from canpei.people.models import Skill, Survey
 from canpei.people.selectors import person_get
 from canpei.people.surveys import selectors as selectors
 from canpei.people.surveys import services as services
@@ -38,14 +39,17 @@ def _year(request: HttpRequest) -> tuple[int, list[tuple[str, str]]]:
 def survey_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     errors: list[tuple[str, str]] = []
+    # A clerk works on this year's round: the list opens on it; `?year=` (empty) lists every year.
+    asked_year = request.GET.get("year", str(timezone.localdate().year))
     try:
-        year = selectors.parse_year(request.GET.get("year"))
+        year = selectors.parse_year(asked_year)
         town = selectors.parse_town(request.GET.get("town"))
     except InvalidInput as exc:
         errors, year, town = exc.errors, None, ""
     qs = selectors.survey_list(user=user, year=year, town=town)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    params = {k: v for k, v in request.GET.items() if k in ("year", "town") and v}
+    params = {k: v for k, v in {"year": asked_year, "town": request.GET.get("town", "")}.items()
+              if v}
     return render(request, "surveys/survey_list.html", {
         "page": page, "year": year, "town": town, "filter_errors": errors,
         "query": urlencode(params),
@@ -79,17 +83,39 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         "new_entrant": person.new_entrant, "registered_unemployed": person.registered_unemployed,
         "entrepreneurship_intention": person.entrepreneurship_intention,
         "surveyor": user.first_name})
+    existing = None
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.survey_create(actor=user,
                                             data={**_form_data(form), "person": person.pk})
+        except Conflict as exc:
+            add_service_errors(form, exc)
+            # The year's survey is already there: offer it instead of a dead end.
+            year = form.cleaned_data.get("year") or str(form.cleaned_data.get("surveyed_on"))[:4]
+            existing = selectors.survey_list(user=user, year=int(year), person=person.pk
+                                             ).first() if str(year).isdigit() else None
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "已登记调查")
+            messages.success(request, _("已登记调查"))
+            if "next" in request.POST:
+                return _next_unsurveyed(request, survey)
             return redirect("survey-detail", survey_id=survey.pk)
-    return render(request, "surveys/survey_form.html", {"form": form, "person": person, "survey": None},
+    return render(request, "surveys/survey_form.html",
+                  {"form": form, "person": person, "survey": None, "existing": existing},
                   status=422 if form.errors else 200)
+
+
+def _next_unsurveyed(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """"保存并登记下一位": the next person of the same town not yet surveyed in the survey's year
+    (after this one in the town's order, else from its start); the progress page once none is left."""
+    user = signed_in_user(request)
+    due = selectors.unsurveyed_persons(user=user, year=survey.year, town=survey.person.town_id)
+    following = due.filter(pk__gt=survey.person_id).first() or due.first()
+    if following is None:
+        messages.info(request, _("%(year)s 年本镇街的应调查人员已全部调查") % {"year": survey.year})
+        return redirect(f"{reverse('survey-progress')}?{urlencode({'year': survey.year})}")
+    return redirect(f"{reverse('survey-create')}?{urlencode({'person': following.pk})}")
 
 
 @requires(Perm.SURVEY_EDIT)

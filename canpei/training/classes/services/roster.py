@@ -407,3 +407,48 @@ def _recount_hours(training_class: TrainingClass) -> None:
             enrollment.attended_hours = total
             enrollment.updated_at = now
             enrollment.save(update_fields=["attended_hours", "updated_at"])
+
+
+# ---- results of a whole roster -------------------------------------------------------------------
+
+APPRAISAL_KEPT = "已登记鉴定结果的学员请在其学员记录中修改"
+
+
+def appraisal_bulk(*, actor: User, training_class: TrainingClass,
+                   exceptions: dict[int, str]) -> dict[str, int]:
+    """"全部合格，再改例外": every completed trainee of the class (as far as the actor sees) whose
+    appraisal result is not yet recorded gets `passed`, or the result `exceptions` gives for their
+    enrolment id. Results already recorded are kept; an exception naming one of those, or a
+    trainee not of this list, is refused. All or nothing, each trainee's change audited."""
+    if not has_perm(actor, Perm.ROSTER_EDIT):
+        raise Forbidden()
+    with transaction.atomic():
+        locked = locked_class(actor, training_class.pk)
+        if locked.state not in rules.CERTIFICATE_STATES:
+            raise Conflict(rules.CERTIFICATE_CLOSED, [("appraisal_result", rules.CERTIFICATE_CLOSED)])
+        visible = enrollments_visible_to(actor).filter(
+            training_class=locked, status=EnrollmentStatus.COMPLETED).values_list("pk", flat=True)
+        rows = list(Enrollment.objects.select_for_update().select_related("person")
+                    .filter(pk__in=list(visible)).order_by("pk"))
+        open_rows = {row.pk: row for row in rows if not row.appraisal_result}
+        errors: Errors = []
+        for key, outcome in exceptions.items():
+            if key not in open_rows:
+                errors.append((f"appraisal_result.{key}", APPRAISAL_KEPT if any(
+                    row.pk == key for row in rows) else rules.PERSON_NOT_FOUND))
+            elif outcome not in AppraisalResult.values:
+                errors.append((f"appraisal_result.{key}", rules.APPRAISAL_RESULT_INVALID))
+        if errors:
+            raise InvalidInput(errors)
+        outcome_counts = {"recorded": 0, "kept": len(rows) - len(open_rows)}
+        for row in open_rows.values():
+            before = enrollment_snapshot(row)
+            row.appraisal_result = exceptions.get(row.pk, "passed")
+            edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),
+                      action=AuditAction.ENROLLMENT_UPDATE,
+                      summary=f"培训班 {locked.code} 学员 #{row.person_id} 鉴定结果（整班登记）",
+                      context={"class": locked.pk})
+            outcome_counts["recorded"] += 1
+        if open_rows:
+            hooks.outcomes_changed([row.person_id for row in open_rows.values()])
+    return outcome_counts
