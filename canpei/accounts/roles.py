@@ -69,6 +69,8 @@ class Perm:
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
     ROLE_PROPOSALS = "role_proposals.decide"
+    ALERT_BROWSE = "alert.browse"
+    ALERT_DECIDE = "alert.decide"
 
 
 # Classes: institutions run their own, the city decides and inspects, town staff follow their
@@ -89,19 +91,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                 Perm.INSTITUTION_EDIT, Perm.INSTITUTION_DESIGNATE,
                                 Perm.CLASS_EDIT, Perm.ROSTER_EDIT, Perm.INSPECTION_RECORD,
                                 Perm.STAFF_TRAINING_EDIT, Perm.PLAN_EDIT, *_CLASS_READ,
-                                *_EMPLOYMENT_WORK}),
+                                *_EMPLOYMENT_WORK, Perm.ALERT_BROWSE, Perm.ALERT_DECIDE}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                 Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE,
                                 Perm.APPLICATION_SUBMIT, Perm.STAFF_TRAINING_EDIT,
-                                *_CLASS_READ, *_EMPLOYMENT_WORK}),
+                                *_CLASS_READ, *_EMPLOYMENT_WORK, Perm.ALERT_BROWSE}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
                                        Perm.INSTITUTION_EDIT, Perm.CLASS_BROWSE, Perm.CLASS_EDIT,
                                        Perm.ROSTER_EDIT, Perm.REPORT_READ}),
     Role.EMPLOYMENT_SERVICE: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                         Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_WORK}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
-                             Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ}),
+                             Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ,
+                             Perm.ALERT_BROWSE}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.ROLE_PROPOSALS}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ, Perm.ROLE_PROPOSALS}),
