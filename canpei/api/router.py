@@ -20,6 +20,7 @@ from canpei.api import followups
 from canpei.api import employment_services
 from canpei.api import indicators
 from canpei.api import plans, reports
+from canpei.api import alerts
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
@@ -96,6 +97,7 @@ api.add_router("/employment-services", employment_services.router)
 api.add_router("/reports/indicators", indicators.router)
 api.add_router("/plans", plans.router)
 api.add_router("/reports", reports.router)
+api.add_router("/alerts", alerts.router)
 
 
 def _loc_to_field(loc: Any) -> str:

@@ -6,8 +6,8 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, dashboard, employment_services, exports, followups, help, imports,
-    indicators, institutions, people, staff_training, surveys, targets,
+    alerts, applications, audit, classes, dashboard, employment_services, exports, followups, help,
+    imports, indicators, institutions, people, staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -106,6 +106,9 @@ urlpatterns = [
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
     path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
+    path("alerts", alerts.alert_list, name="alert_list"),
+    path("alerts/<int:alert_id>", alerts.alert_detail, name="alert_detail"),
+    path("alerts/<int:alert_id>/transitions", alerts.alert_transition, name="alert_transition"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),
