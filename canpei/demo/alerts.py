@@ -18,7 +18,7 @@ from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, working_age_on
 from canpei.supervision.compute import recompute_all
 from canpei.training.models import (
-    Application, ApplicationState, Attendance, ClassSession, ClassState, Enrollment,
+    Attendance, ClassSession, ClassState, Enrollment,
     EnrollmentStatus, Inspection, TrainingClass,
 )
 
@@ -80,21 +80,17 @@ def demo_alerts(*, today: dt.date, institutions: list[Institution]) -> dict[str,
     # Overlap, eligibility, low attendance, double subsidy: a class audited as completed.
     pastry = _class(f"JG{year}-001", "中式面点（一）", a, start, start + dt.timedelta(days=20),
                     ClassState.AUDITED)
-    # Overlapping it at another institution; an inspection found few present.
-    design = _class(f"JG{year}-002", "网店美工", b, start + dt.timedelta(days=10),
-                    start + dt.timedelta(days=30), ClassState.RUNNING, occupation="网店美工")
+    # The same training at another institution, overlapping it (a double subsidy as well); an
+    # inspection found few present.
+    design = _class(f"JG{year}-002", "中式面点（二）", b, start + dt.timedelta(days=10),
+                    start + dt.timedelta(days=30), ClassState.COMPLETED)
     _enroll(pastry, fit[0], EnrollmentStatus.COMPLETED, "36")
-    _enroll(design, fit[0])
+    _enroll(design, fit[0], EnrollmentStatus.COMPLETED, "40")
     _enroll(pastry, old, EnrollmentStatus.COMPLETED, "40")
     _enroll(pastry, fit[1], EnrollmentStatus.COMPLETED, "18")
     _enroll(pastry, fit[2], EnrollmentStatus.COMPLETED, "40")
-    Application.objects.create(person=fit[2], kind="self_directed", occupation="中式面点师",
-                               level="junior", planned_start=start,
-                               planned_end=start + dt.timedelta(days=30),
-                               amount_requested=Decimal("1200.00"), state=ApplicationState.APPROVED,
-                               institution_name="泉州某职业培训学校", reason="提升面点技能")
     for person in fit[3:6]:
-        _enroll(design, person)
+        _enroll(design, person, EnrollmentStatus.COMPLETED, "40")
     Inspection.objects.create(training_class=design, date=start + dt.timedelta(days=12),
                               inspector_name="市残联 陈主任", on_roster=4, present=1)
     # A class for the hardship group with none of it, its register copied session after session,
