@@ -113,8 +113,17 @@ OCCUPATIONS = [
 
 def _wipe_training() -> None:
     """Empty the class tables (and nothing else): rosters, registers, inspections, history, and
-    the follow-ups of the rosters (they reference enrolments)."""
+    the follow-ups of the rosters (they reference enrolments) and the supervision alerts (they
+    reference classes)."""
+    from canpei.supervision.models import Alert, AlertComputation, AlertEvent
+
     models = [
+        Alert.classes.through,
+        Alert.institutions.through,
+        Alert.persons.through,
+        AlertEvent,
+        Alert,
+        AlertComputation,
         FollowUp,
         Attendance,
         ClassSession,
