@@ -246,3 +246,52 @@ def test_export(world: World, login: Any, users: Users) -> None:
     assert any("同时在不同机构" in v for v in flat)
     assert AuditEntry.objects.filter(action="export.alerts").exists()
     assert login(users.institution_staff).get("/alerts/export").status_code == 404
+
+
+# ---- recomputed after the writes that affect them ------------------------------------------------
+
+
+def test_a_roster_write_queues_the_recompute_after_commit(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from canpei import hooks
+
+    p, _a, _b = _overlap(world)
+    assert not Alert.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        from django.db import transaction
+
+        with transaction.atomic():
+            hooks.outcomes_changed([p.pk])
+    assert callbacks  # the job queued once the write committed (run inline in the tests)
+    assert Alert.objects.filter(rule="overlap", state="open").count() == 1
+
+
+def test_no_recompute_queued_when_turned_off(
+    world: World, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from canpei import hooks
+
+    settings.ALERT_AUTO_RECOMPUTE = False
+    p, _a, _b = _overlap(world)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        from django.db import transaction
+
+        with transaction.atomic():
+            hooks.outcomes_changed([p.pk])
+    assert callbacks == []
+    assert not Alert.objects.exists()
+
+
+def test_the_cli_recomputes_a_year(world: World, capsys: Any) -> None:
+    from canpei.cli import main
+
+    _overlap(world)
+    assert main(["alerts", "recompute", "--year", "2026"]) == 0
+    assert main(["alerts", "recompute", "--year", "2026"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "2026 年度：新发现 1 条，消除 0 条，重新出现 0 条，待处理 1 条",
+        "2026 年度：新发现 0 条，消除 0 条，重新出现 0 条，待处理 1 条",
+    ]
+    assert Alert.objects.count() == 1
