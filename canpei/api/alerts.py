@@ -4,7 +4,7 @@ the city confirms or dismisses them (`/transitions`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -57,7 +57,7 @@ class AlertPage(Schema):
     results: list[AlertOut]
 
 
-def _fields(alert: Alert) -> dict[str, object]:
+def _fields(alert: Alert) -> dict[str, Any]:
     rule = RULES.get(alert.rule)
     return {"id": alert.pk, "rule": alert.rule, "rule_label": rule.label if rule else alert.rule,
             "state": alert.state, "summary": alert.summary,

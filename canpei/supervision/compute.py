@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -79,7 +80,7 @@ def _related_sets(alert_ids: list[int]) -> dict[int, tuple[set[int], set[int], s
     return sets
 
 
-def _throughs() -> list[tuple[type, str]]:
+def _throughs() -> list[tuple[Any, str]]:
     return [(Alert.classes.through, "trainingclass_id"),
             (Alert.institutions.through, "institution_id"),
             (Alert.persons.through, "person_id")]
@@ -203,7 +204,13 @@ def queue(years: Iterable[int]) -> None:
     """Queue the job for these years once the current transaction commits."""
     queued_at = timezone.now().isoformat()
     for year in sorted(set(years)):
-        transaction.on_commit(lambda year=year: recompute_alerts.enqueue(year, queued_at))
+        transaction.on_commit(_enqueue(year, queued_at))
+
+
+def _enqueue(year: int, queued_at: str) -> Callable[[], None]:
+    def run() -> None:
+        recompute_alerts.enqueue(year, queued_at)
+    return run
 
 
 def records_changed(person_ids: list[int]) -> None:

@@ -167,16 +167,16 @@ def overlapping_classes(year: int) -> Iterator[Finding]:
         by_person[person_id].append((class_id, start, end, institution_id))
     pairs: list[tuple[int, int, int]] = []
     for person_id, spans in by_person.items():
-        for i, (a, _a_start, a_end, a_inst) in enumerate(spans):
-            for b, b_start, _b_end, b_inst in spans[i + 1:]:
+        for i, (earlier, _a_start, a_end, a_inst) in enumerate(spans):
+            for later, b_start, _b_end, b_inst in spans[i + 1:]:
                 if b_start > a_end:
                     break
                 if a_inst != b_inst and first <= b_start <= last:
-                    pairs.append((person_id, a, b))
+                    pairs.append((person_id, earlier, later))
     if not pairs:
         return
     classes = TrainingClass.objects.select_related("institution").in_bulk(
-        {c for _p, a, b in pairs for c in (a, b)})
+        {c for _p, first_id, second_id in pairs for c in (first_id, second_id)})
     names = dict(Enrollment.objects.filter(person_id__in={p for p, _a, _b in pairs})
                  .values_list("person_id", "person__name").distinct())
     for person_id, a_id, b_id in pairs:
@@ -291,10 +291,10 @@ def double_subsidy(year: int) -> Iterator[Finding]:
                     .filter(planned_start__range=(first, last))
                     .values_list("pk", "person_id", "person__name", "occupation", "level",
                                  "planned_start"))
-    for pk, person_id, name, occupation, level, start in applications.iterator(chunk_size=5000):
+    for pk, person_id, name, occupation, level, planned in applications.iterator(chunk_size=5000):
         names[person_id] = name
         claims[(person_id, occupation.strip(), level)].append(
-            (start, Link("application", pk, f"个人申请 #{pk}"), None))
+            (planned or first, Link("application", pk, f"个人申请 #{pk}"), None))
     levels = dict(TrainingLevel.choices)
     for (person_id, occupation, level), found in claims.items():
         if len(found) < 2:

@@ -34,8 +34,8 @@ def _about_town(town: str) -> Exists:
 def alerts_visible_to(user: Viewer) -> QuerySet[Alert]:
     if not has_perm(user, Perm.ALERT_BROWSE):
         return Alert.objects.none()
-    if user.role == Role.TOWN_STAFF:
-        return Alert.objects.filter(_about_town(user.town_id))
+    if getattr(user, "role", "") == Role.TOWN_STAFF:
+        return Alert.objects.filter(_about_town(str(getattr(user, "town_id", ""))))
     return Alert.objects.all()
 
 
@@ -109,8 +109,10 @@ def alert_history(alert: Alert) -> QuerySet[AlertEvent]:
 
 def alerts_about(*, user: Viewer, kind: str, record_id: int, limit: int = 20) -> list[Alert]:
     """The alerts (newest first) about one class, institution or person, for its page."""
-    key = {"class": "training_class", "institution": "institution", "person": "person"}[kind]
-    return list(alert_list(user=user, filters=AlertFilters(**{key: record_id}))[:limit])
+    filters = {"class": AlertFilters(training_class=record_id),
+               "institution": AlertFilters(institution=record_id),
+               "person": AlertFilters(person=record_id)}[kind]
+    return list(alert_list(user=user, filters=filters)[:limit])
 
 
 def last_computed() -> dt.datetime | None:
