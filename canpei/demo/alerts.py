@@ -96,7 +96,7 @@ def demo_alerts(*, today: dt.date, institutions: list[Institution]) -> dict[str,
     # A class for the hardship group with none of it, its register copied session after session,
     # three of its trainees on one phone number; run before its institution's designation began.
     before = (c.designated_from or today) - dt.timedelta(days=40)
-    focus = _class(f"JG{year}-003", "盲人保健按摩（困难残疾人免费班）", c, before,
+    focus = _class(f"JG{before.year}-003", "盲人保健按摩（困难残疾人免费班）", c, before,
                    before + dt.timedelta(days=14), ClassState.SETTLED, occupation="保健按摩师",
                    free_for_hardship=True)
     rows = [_enroll(focus, person, EnrollmentStatus.COMPLETED, "24") for person in fit[4:10]]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
 from canpei.codes import TrainingLevel
@@ -226,20 +227,27 @@ def low_attendance(year: int) -> Iterator[Finding]:
     """A class's completion was declared with trainees marked completed whose attendance is
     below the threshold (ATTENDANCE_THRESHOLD, 80 % of the class's hours by default)."""
     threshold = settings.ATTENDANCE_THRESHOLD
-    for c in _classes_of(year, COMPLETED_STATES):
-        short = [(e.person_id, e.person.name, e.attended_hours) for e in
-                 Enrollment.objects.filter(training_class=c, status=EnrollmentStatus.COMPLETED)
-                 .select_related("person").only("person__name", "attended_hours")
-                 .order_by("person_id")
-                 if not training_rules.attendance_enough(e.attended_hours, c.hours, threshold)]
-        if not short:
-            continue
-        least = min(hours for _p, _n, hours in short)
+    first, last = _span(year)
+    rows = (Enrollment.objects
+            .filter(status=EnrollmentStatus.COMPLETED,
+                    training_class__state__in=COMPLETED_STATES,
+                    training_class__start_date__range=(first, last))
+            .values_list("training_class_id", "training_class__hours", "person_id",
+                         "person__name", "attended_hours")
+            .order_by("training_class_id", "person_id"))
+    short: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    for class_id, hours, person_id, name, attended in rows.iterator(chunk_size=5000):
+        if not training_rules.attendance_enough(attended, hours, threshold):
+            short[class_id].append((person_id, name, attended))
+    classes = TrainingClass.objects.select_related("institution").in_bulk(list(short))
+    for class_id, found in short.items():
+        c = classes[class_id]
+        least = min(hours for _p, _n, hours in found)
         yield _class_finding(
             c, (c.pk,),
-            f"培训班 {class_label(c)} 结业时 {len(short)} 名学员出勤不足 "
+            f"培训班 {class_label(c)} 结业时 {len(found)} 名学员出勤不足 "
             f"{_threshold_percent(threshold)}%（最少 {least:f} / {c.hours} 学时），仍按结业申报。",
-            extra=[_person_link(p, n) for p, n, _h in short], persons={p for p, _n, _h in short})
+            extra=[_person_link(p, n) for p, n, _h in found], persons={p for p, _n, _h in found})
 
 
 @rule("inspection", "检查实到人数远少于在册人数")
@@ -348,12 +356,20 @@ def outside_focus_group(year: int) -> Iterator[Finding]:
     ALERT_FOCUS_MIN_TRAINEES trainees (5) and more than the share ALERT_FOCUS_OUTSIDE_SHARE
     (50 %) of them belong to none of its groups."""
     share = Decimal(str(settings.ALERT_FOCUS_OUTSIDE_SHARE))
-    for c in _classes_of(year, training_rules.BINDING_STATES):
+    first, last = _span(year)
+    focus = {c.pk: c for c in TrainingClass.objects
+             .filter(state__in=training_rules.BINDING_STATES, start_date__range=(first, last))
+             .filter(Q(free_for_hardship=True) | Q(young_adult_focus=True))
+             .select_related("institution")}
+    rosters: dict[int, list[Enrollment]] = defaultdict(list)
+    for enrollment in (Enrollment.objects
+                       .filter(training_class_id__in=list(focus), status__in=ON_ROSTER)
+                       .select_related("person").order_by("training_class_id", "person_id")
+                       .iterator(chunk_size=5000)):
+        rosters[enrollment.training_class_id].append(enrollment)
+    for class_id, c in sorted(focus.items()):
         groups = _focus_groups(c)
-        if not groups:
-            continue
-        roster = list(Enrollment.objects.filter(training_class=c, status__in=ON_ROSTER)
-                      .select_related("person").order_by("person_id"))
+        roster = rosters[class_id]
         if len(roster) < settings.ALERT_FOCUS_MIN_TRAINEES:
             continue
         outside = [e for e in roster if not any(inside(e) for _label, inside in groups)]
