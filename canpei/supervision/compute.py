@@ -41,6 +41,8 @@ from canpei.training.models import Application, Enrollment, TrainingClass
 
 logger = logging.getLogger(__name__)
 
+CHUNK = 2000  # ids in one IN (...) list
+
 
 def fingerprint(rule: str, year: int, subject: tuple[object, ...]) -> str:
     key = "|".join([rule, str(year), *(str(part) for part in subject)])
@@ -70,13 +72,13 @@ def findings(year: int) -> dict[str, tuple[str, Finding]]:
     return found
 
 
-def _related_sets(alert_ids: list[int]) -> dict[int, tuple[set[int], set[int], set[int]]]:
-    sets: dict[int, tuple[set[int], set[int], set[int]]] = {
-        pk: (set(), set(), set()) for pk in alert_ids}
+def _related_sets(year: int) -> dict[int, tuple[set[int], set[int], set[int]]]:
+    """Each alert of the year: its classes, institutions and persons."""
+    sets: dict[int, tuple[set[int], set[int], set[int]]] = {}
     for index, (through, column) in enumerate(_throughs()):
-        for alert_id, other in through.objects.filter(alert_id__in=alert_ids).values_list(
+        for alert_id, other in through.objects.filter(alert__year=year).values_list(
                 "alert_id", column).iterator(chunk_size=10000):
-            sets[alert_id][index].add(other)
+            sets.setdefault(alert_id, (set(), set(), set()))[index].add(other)
     return sets
 
 
@@ -93,7 +95,8 @@ def _write_related(rows: list[tuple[int, Finding]], *, replace: bool) -> None:
     ids = [pk for pk, _f in rows]
     for through, column in _throughs():
         if replace:
-            through.objects.filter(alert_id__in=ids).delete()
+            for start in range(0, len(ids), CHUNK):
+                through.objects.filter(alert_id__in=ids[start:start + CHUNK]).delete()
         values = {"trainingclass_id": "classes", "institution_id": "institutions",
                   "person_id": "persons"}[column]
         through.objects.bulk_create(
@@ -134,7 +137,7 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
         outcome.raised = len(new_alerts)
 
         kept = [a for fp, a in existing.items() if fp in found]
-        current = _related_sets([a.pk for a in kept])
+        current = _related_sets(year)
         changed: list[Alert] = []
         relink: list[tuple[int, Finding]] = []
         for alert in kept:
@@ -150,7 +153,8 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
                 alert.summary, alert.links, alert.on_date = f.summary, links, f.on_date
                 alert.updated_at = now
                 changed.append(alert)
-            if current[alert.pk] != (f.classes, f.institutions, f.persons):
+            if current.get(alert.pk, (set(), set(), set())) != (f.classes, f.institutions,
+                                                                 f.persons):
                 relink.append((alert.pk, f))
         for fp, alert in existing.items():
             if fp not in found and alert.state == AlertState.OPEN:
