@@ -21,13 +21,13 @@ from canpei.supervision.workflow import DESK_ACTIONS
 router = Router(tags=["alerts"])
 
 
-class LinkOut(Schema):
+class AlertLinkOut(Schema):
     type: str
     id: int
     label: str
 
 
-class EventOut(Schema):
+class AlertEventOut(Schema):
     action: str
     from_state: str
     to_state: str
@@ -42,14 +42,14 @@ class AlertOut(Schema):
     rule_label: str
     state: str
     summary: str
-    links: list[LinkOut]
+    links: list[AlertLinkOut]
     raised_on: dt.date
     on_date: dt.date
     year: int
 
 
 class AlertDetailOut(AlertOut):
-    history: list[EventOut]
+    history: list[AlertEventOut]
 
 
 class AlertPage(Schema):
@@ -61,12 +61,12 @@ def _fields(alert: Alert) -> dict[str, Any]:
     rule = RULES.get(alert.rule)
     return {"id": alert.pk, "rule": alert.rule, "rule_label": rule.label if rule else alert.rule,
             "state": alert.state, "summary": alert.summary,
-            "links": [LinkOut(**link) for link in alert.links], "raised_on": alert.raised_on,
+            "links": [AlertLinkOut(**link) for link in alert.links], "raised_on": alert.raised_on,
             "on_date": alert.on_date, "year": alert.year}
 
 
-def _event(event: AlertEvent) -> EventOut:
-    return EventOut(action=event.action, from_state=event.from_state, to_state=event.to_state,
+def _event(event: AlertEvent) -> AlertEventOut:
+    return AlertEventOut(action=event.action, from_state=event.from_state, to_state=event.to_state,
                     actor=event.actor.username if event.actor else None, at=event.at,
                     comment=event.comment)
 
@@ -76,7 +76,7 @@ def alert_detail_out(alert: Alert) -> AlertDetailOut:
                           history=[_event(e) for e in selectors.alert_history(alert)])
 
 
-class TransitionIn(ObjectIn):
+class AlertTransitionIn(ObjectIn):
     model_config = {"json_schema_extra": {"examples": [
         {"action": "confirm", "comment": "已约谈机构，追回补贴"},
         {"action": "dismiss", "comment": "两班为同一学员的线上、线下课程，核实无误"}]}}
@@ -117,7 +117,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> AlertDetailOut:
 
 @router.post("/{alert_id}/transitions",
              response={200: AlertDetailOut, **errors(400, 401, 403, 404, 409, 422)})
-def alert_transition(request: HttpRequest, alert_id: int, payload: TransitionIn) -> AlertDetailOut:
+def alert_transition(request: HttpRequest, alert_id: int, payload: AlertTransitionIn) -> AlertDetailOut:
     """`confirm` or `dismiss` (a `comment` is required) an open alert; the city only (403
     otherwise); 409 when the alert is no longer open."""
     user = _reader(request)
