@@ -222,10 +222,12 @@ def records_changed(person_ids: list[int]) -> None:
     if not settings.ALERT_AUTO_RECOMPUTE:
         return
     years = {timezone.localdate().year}
-    years |= set(Enrollment.objects.filter(person_id__in=person_ids)
-                 .annotate(y=ExtractYear("training_class__start_date"))
-                 .values_list("y", flat=True).distinct())
-    years |= set(Application.objects.filter(person_id__in=person_ids)
-                 .exclude(planned_start=None).annotate(y=ExtractYear("planned_start"))
-                 .values_list("y", flat=True).distinct())
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start:start + CHUNK]
+        years |= set(Enrollment.objects.filter(person_id__in=chunk)
+                     .annotate(y=ExtractYear("training_class__start_date"))
+                     .values_list("y", flat=True).distinct())
+        years |= set(Application.objects.filter(person_id__in=chunk)
+                     .exclude(planned_start=None).annotate(y=ExtractYear("planned_start"))
+                     .values_list("y", flat=True).distinct())
     queue(years)
