@@ -113,11 +113,19 @@ OCCUPATIONS = [
 
 def _wipe_training() -> None:
     """Empty the class tables (and nothing else): rosters, registers, inspections, history, the
-    follow-ups of the rosters (they reference enrolments) and the payments (they reference
-    classes: bench/funds.py pays the settled classes again)."""
+    follow-ups of the rosters (they reference enrolments), the payments (they reference classes:
+    bench/funds.py pays the settled classes again) and the supervision alerts (they reference
+    classes)."""
     from canpei.funds.models import Contract, Disbursement, DisbursementLine
+    from canpei.supervision.models import Alert, AlertComputation, AlertEvent
 
     models = [
+        Alert.classes.through,
+        Alert.institutions.through,
+        Alert.persons.through,
+        AlertEvent,
+        Alert,
+        AlertComputation,
         DisbursementLine,
         Disbursement,
         Contract.classes.through,

@@ -588,6 +588,17 @@ def cmd_summaries_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts_recompute(args: argparse.Namespace) -> int:
+    """Compute the supervision alerts (监管预警) of a year (every year with data without --year)
+    into their table: new ones raised, corrected ones resolved, decisions kept. Safe to run again."""
+    from canpei.supervision.compute import recompute_all
+
+    for outcome in recompute_all([args.year] if args.year else None):
+        print(f"{outcome.year} 年度：新发现 {outcome.raised} 条，消除 {outcome.resolved} 条，"
+              f"重新出现 {outcome.reopened} 条，待处理 {outcome.open} 条")
+    return 0
+
+
 def cmd_summaries_check(args: argparse.Namespace) -> int:
     """Compare the reports' summaries with the live computation; exit 1 naming each difference."""
     from canpei.reports.summaries import differences
@@ -739,6 +750,14 @@ def build_parser() -> argparse.ArgumentParser:
     summaries_sub.add_parser(
         "check", help="compare the summaries with the live computation; exit 1 on a difference",
         description=cmd_summaries_check.__doc__).set_defaults(func=cmd_summaries_check)
+
+    alerts = sub.add_parser("alerts", help="supervision alerts (监管预警)")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True)
+    recompute = alerts_sub.add_parser(
+        "recompute", help="compute the alerts of a year (every year with data by default) into "
+                          "their table; idempotent", description=cmd_alerts_recompute.__doc__)
+    recompute.add_argument("--year", type=int, help="only this year")
+    recompute.set_defaults(func=cmd_alerts_recompute)
 
     regions = sub.add_parser("regions", help="region tree tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)

@@ -127,13 +127,16 @@ def data_dictionary() -> str:
 
 def _workflows() -> list[tuple[str, str, str, object]]:
     from canpei.institutions.rules import DESIGNATION_WORKFLOW
+    from canpei.supervision.workflow import ALERT_WORKFLOW
     from canpei.training.rules import APPLICATION_WORKFLOW, CLASS_WORKFLOW
 
     return [("class", "培训班", "`CLASS_WORKFLOW`，canpei/training/rules.py", CLASS_WORKFLOW),
             ("application", "个人申请", "`APPLICATION_WORKFLOW`，canpei/training/rules.py",
              APPLICATION_WORKFLOW),
             ("institution", "培训机构认定", "`DESIGNATION_WORKFLOW`，canpei/institutions/rules.py",
-             DESIGNATION_WORKFLOW)]
+             DESIGNATION_WORKFLOW),
+            ("alert", "监管预警", "`ALERT_WORKFLOW`，canpei/supervision/workflow.py",
+             ALERT_WORKFLOW)]
 
 
 def workflow_diagrams() -> str:
@@ -167,7 +170,7 @@ def workflow_diagrams() -> str:
                       [(workflow.label(action), f"`{action}`",
                         "、".join(states[s] for s in sorted(step.sources, key=list(states).index)),
                         states[step.target] + ("（原为示范的保持示范）" if step.keep else ""),
-                        "、".join(roles[r] for r in sorted(step.roles)),
+                        "、".join(roles[r] for r in sorted(step.roles)) or "系统（后台任务）",
                         "是" if step.comment_required else "", "是" if step.confirm else "")
                        for action, step in workflow.steps.items()])
     return "\n".join(out).rstrip() + "\n"

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "canpei.competitions",
     "canpei.spreadsheets",
     "canpei.reports",
+    "canpei.supervision",
     "canpei.web",
 ]
 
@@ -390,6 +391,30 @@ def _fraction(name: str, default: str) -> float:
 
 
 ATTENDANCE_THRESHOLD = _fraction("CANPEI_ATTENDANCE_THRESHOLD", "0.8")
+
+
+def _whole(name: str, default: str, low: int, high: int) -> int:
+    raw = (os.environ.get(name) or default).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}: {raw!r}")
+    return int(raw)
+
+
+# The supervision alerts' thresholds (canpei/supervision/rules.py; README "监管预警").
+# An inspection alerts when fewer than this share of the roster was present.
+ALERT_INSPECTION_PRESENT_RATIO = _fraction("CANPEI_ALERT_INSPECTION_PRESENT_RATIO", "0.6")
+# A focus class alerts when more than this share of its trainees is outside its focus group,
+# once it has at least ALERT_FOCUS_MIN_TRAINEES trainees.
+ALERT_FOCUS_OUTSIDE_SHARE = _fraction("CANPEI_ALERT_FOCUS_OUTSIDE_SHARE", "0.5")
+ALERT_FOCUS_MIN_TRAINEES = _whole("CANPEI_ALERT_FOCUS_MIN_TRAINEES", "5", 1, 1000)
+# The ages (inclusive, on the start date) of a young-adult (青壮年) class's focus group.
+ALERT_YOUNG_ADULT_AGES = (16, 45)
+# This many trainees (or more) sharing one phone number alert.
+ALERT_SHARED_PHONE_MIN = _whole("CANPEI_ALERT_SHARED_PHONE_MIN", "3", 2, 1000)
+# This many consecutive sessions (or more) with the very same register alert.
+ALERT_IDENTICAL_SESSIONS = _whole("CANPEI_ALERT_IDENTICAL_SESSIONS", "5", 2, 1000)
+# Recompute the alerts in the background after the writes that affect them.
+ALERT_AUTO_RECOMPUTE = os.environ.get("CANPEI_ALERT_AUTO_RECOMPUTE", "1").strip() != "0"
 
 
 # Months after the end of a training at which its completers are followed up (PRODUCT.md:

@@ -77,6 +77,8 @@ class Perm:
     USERS_MANAGE = "users.manage"
     ROLES_MANAGE = "roles.manage"
     ROLE_PROPOSALS = "role_proposals.decide"
+    ALERT_BROWSE = "alert.browse"
+    ALERT_DECIDE = "alert.decide"
 
 
 # Classes: institutions run their own, the city decides and inspects, town staff follow their
@@ -108,13 +110,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                 Perm.STAFF_TRAINING_EDIT, Perm.PLAN_EDIT, *_CLASS_READ,
                                 *_EMPLOYMENT_WORK, *_FUNDS_READ, Perm.FUNDS_EDIT,
                                 *_COMPETITION_READ, Perm.COMPETITION_EDIT, Perm.ENTRY_EDIT,
-                                Perm.CASE_EDIT}),
+                                Perm.CASE_EDIT, Perm.ALERT_BROWSE, Perm.ALERT_DECIDE}),
     Role.TOWN_STAFF: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_CREATE, Perm.PERSON_EDIT,
                                 Perm.PERSON_REVEAL, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                                 Perm.SURVEY_EDIT, Perm.IMPORT_RUN, Perm.INSTITUTION_BROWSE,
                                 Perm.APPLICATION_SUBMIT, Perm.STAFF_TRAINING_EDIT,
                                 *_CLASS_READ, *_EMPLOYMENT_WORK, Perm.FUNDS_BROWSE,
-                                *_COMPETITION_READ, Perm.ENTRY_EDIT}),
+                                *_COMPETITION_READ, Perm.ENTRY_EDIT, Perm.ALERT_BROWSE}),
     Role.INSTITUTION_STAFF: frozenset({Perm.PERSON_LOOKUP, Perm.INSTITUTION_BROWSE,
                                        Perm.INSTITUTION_EDIT, Perm.CLASS_BROWSE, Perm.CLASS_EDIT,
                                        Perm.ROSTER_EDIT, Perm.REPORT_READ, Perm.FUNDS_BROWSE}),
@@ -123,7 +125,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                         *_COMPETITION_READ}),
     Role.AUDITOR: frozenset({Perm.PERSON_BROWSE, Perm.PERSON_LOOKUP, Perm.PERSON_EXPORT,
                              Perm.INSTITUTION_BROWSE, *_CLASS_READ, *_EMPLOYMENT_READ,
-                             *_FUNDS_READ, *_COMPETITION_READ}),
+                             *_FUNDS_READ, *_COMPETITION_READ, Perm.ALERT_BROWSE}),
     Role.SYS_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.ROLE_PROPOSALS}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLES_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_READ, Perm.ROLE_PROPOSALS}),

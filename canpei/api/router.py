@@ -22,6 +22,7 @@ from canpei.api import competitions
 from canpei.api import indicators
 from canpei.api import plans, reports
 from canpei.api import funds
+from canpei.api import alerts
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
@@ -107,6 +108,7 @@ api.add_router("/contracts", funds.contracts)
 api.add_router("/disbursements", funds.disbursements)
 api.add_router("/plans", plans.router)
 api.add_router("/reports", reports.router)
+api.add_router("/alerts", alerts.router)
 
 
 def _loc_to_field(loc: Any) -> str:

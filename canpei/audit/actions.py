@@ -143,6 +143,15 @@ class AuditAction(StrEnum):
     PLAN_CREATE = "plan.create"
     PLAN_UPDATE = "plan.update"
 
+    # Supervision alerts (监管预警): the desk's two decisions, the background job's own steps
+    # (resolved when no longer raised, reopened when raised again) and the runs that changed any.
+    ALERT_CONFIRM = "alert.confirm"
+    ALERT_DISMISS = "alert.dismiss"
+    ALERT_RESOLVE = "alert.resolve"
+    ALERT_REOPEN = "alert.reopen"
+    ALERT_RECOMPUTE = "alert.recompute"
+    EXPORT_ALERTS = "export.alerts"
+
 
 # What the audit officer reads for each action (the log keeps the value; the page shows this).
 LABELS: dict[AuditAction, str] = {
@@ -253,6 +262,12 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.DISBURSEMENT_REVERSE: "冲销拨付",
     AuditAction.DISBURSEMENT_REFUSED: "拒绝超预算拨付",
     AuditAction.EXPORT_FUNDS: "导出资金台账",
+    AuditAction.ALERT_CONFIRM: "确认监管预警",
+    AuditAction.ALERT_DISMISS: "排除监管预警",
+    AuditAction.ALERT_RESOLVE: "监管预警消除",
+    AuditAction.ALERT_REOPEN: "监管预警重新出现",
+    AuditAction.ALERT_RECOMPUTE: "重新计算监管预警",
+    AuditAction.EXPORT_ALERTS: "导出监管预警台账",
 }
 
 

@@ -23,6 +23,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
+from canpei.demo.alerts import demo_alerts
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
 from canpei.demo.funds import demo_funds, demo_funds_setup
@@ -298,6 +299,8 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     plans = demo_plans(today=today)
     extra["followups"] = demo_followups(seed=seed, today=today)
     extra.update(demo_competitions(today=today))
+    # Records that break the supervision rules, one of each kind, and the alerts computed.
+    extra.update(demo_alerts(today=today, institutions=institutions))
     # The demo writes in bulk, past the services' announcements: its summaries are rebuilt once.
     rebuild_all()
     return {"persons": added, "surveys": surveys, "classes": classes, **extra, **plans}

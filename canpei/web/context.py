@@ -33,6 +33,7 @@ NAVIGATION = [
     # The targets' readers are exactly the roles that browse persons (canpei.reports.targets).
     ("reports_targets", _("计划目标"), Perm.PERSON_BROWSE),
     ("plan-list", _("计划"), Perm.REPORT_READ),
+    ("alert_list", _("监管预警"), Perm.ALERT_BROWSE),
     ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT, Perm.FOLLOWUP_RECORD)),
     ("audit", _("审计日志"), Perm.AUDIT_READ),
     ("users", _("用户管理"), Perm.USERS_MANAGE),

@@ -6,9 +6,9 @@ from django.views.i18n import set_language
 
 from canpei.accounts import views as account_views
 from canpei.web.views import (
-    applications, audit, classes, competitions, dashboard, employment_services, exports, followups,
-    funds, help, imports, indicators, institutions, people, printables, staff_training, surveys,
-    targets,
+    alerts, applications, audit, classes, competitions, dashboard, employment_services, exports,
+    followups, funds, help, imports, indicators, institutions, people, printables, staff_training,
+    surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -133,6 +133,9 @@ urlpatterns = [
     *record_pages("cases", "case", "case_id", competitions.case_list, competitions.case_create,
                   competitions.case_detail, competitions.case_edit),
     path("cases/<int:case_id>/<slug:step>", competitions.case_step, name="case-step"),
+    path("alerts", alerts.alert_list, name="alert_list"),
+    path("alerts/<int:alert_id>", alerts.alert_detail, name="alert_detail"),
+    path("alerts/<int:alert_id>/transitions", alerts.alert_transition, name="alert_transition"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
     path("audit/anchor", audit.audit_anchor, name="audit-anchor"),

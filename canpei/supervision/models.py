@@ -1,0 +1,80 @@
+"""The alerts table: one row per rule and subject (its fingerprint), kept by the job."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from canpei.supervision.workflow import AlertAction, AlertState
+from canpei.workflows import WorkflowEvent, state_field
+
+
+class Alert(models.Model):
+    """An alert a rule raised: what and why (`summary`, one Chinese sentence), the records it
+    links to, and the desk's decision. `fingerprint` names the rule and its subject (the year,
+    the records), so computing again finds the same row instead of adding one."""
+
+    rule = models.CharField("规则", max_length=32)
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField("年度")
+    summary = models.TextField("说明")
+    # [{"type": "class"|"person"|"institution"|"inspection"|"application", "id": 1,
+    #   "label": "…"}]: what the sentence is about, for the links on the page and in the API.
+    links = models.JSONField("相关记录", default=list)
+    state = models.CharField("状态", max_length=16, choices=AlertState.choices,
+                             default=AlertState.OPEN)
+    raised_on = models.DateField("发现日期", default=timezone.localdate)
+    # The date the alert is about (a class's start, an inspection's date), for the date filter.
+    on_date = models.DateField("业务日期")
+    # What the scopes and filters read: the classes, institutions and persons concerned.
+    classes = models.ManyToManyField("training.TrainingClass", related_name="+", blank=True)
+    institutions = models.ManyToManyField("institutions.Institution", related_name="+",
+                                          blank=True)
+    persons = models.ManyToManyField("people.Person", related_name="+", blank=True)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "监管预警"
+        ordering = ["-on_date", "-id"]
+        indexes = [
+            models.Index(fields=["state", "on_date"], name="alert_state_on"),
+            models.Index(fields=["on_date", "id"], name="alert_on_id"),
+            models.Index(fields=["year", "state"], name="alert_year_state"),
+            models.Index(fields=["rule", "state"], name="alert_rule_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"预警 #{self.pk}"
+
+
+# The event of a newly raised alert (no actor, from no state).
+RAISE = "raise"
+RAISED_LABEL = "发现"
+
+
+class AlertEvent(WorkflowEvent):
+    """One step of an alert: raised (no actor, from the empty state), confirmed, dismissed,
+    resolved, reopened."""
+
+    actions = AlertAction
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField("原状态", max_length=16, choices=AlertState.choices, blank=True)
+    to_state = state_field("新状态", AlertState)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    @property
+    def action_label(self) -> str:
+        # The job's own first step is no action of the table.
+        return RAISED_LABEL if self.action == RAISE else super().action_label
+
+
+class AlertComputation(models.Model):
+    """When the alerts of a year were last computed; its row lock makes runs of one year take
+    turns, and a run queued before the last one started has nothing left to do."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    raised = models.PositiveIntegerField(default=0)

@@ -1,0 +1,46 @@
+"""The alert's lifecycle table (no database access; pages, the API and the docs read it).
+
+A raised alert is open. The city confirms it (a real problem, followed up elsewhere) or dismisses
+it with a reason. The background job resolves an open alert its rule no longer raises (the data
+were corrected) and reopens a resolved one raised again; nobody takes those two steps by hand.
+Confirmed and dismissed alerts keep their decision whatever the data do later.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from canpei.accounts.roles import Role
+from canpei.workflows import Step, Workflow
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", "待处理"
+    CONFIRMED = "confirmed", "已确认"
+    DISMISSED = "dismissed", "已排除"
+    RESOLVED = "resolved", "已消除"
+
+
+class AlertAction(models.TextChoices):
+    CONFIRM = "confirm", "确认"
+    DISMISS = "dismiss", "排除"
+    RESOLVE = "resolve", "消除"
+    REOPEN = "reopen", "重新出现"
+
+
+# The desk's two actions; the API and the buttons offer only these.
+DESK_ACTIONS = (AlertAction.CONFIRM.value, AlertAction.DISMISS.value)
+# The job's steps name no role: no user may take them.
+SYSTEM: frozenset[str] = frozenset()
+
+ALERT_WORKFLOW = Workflow(
+    noun="预警", actions=AlertAction, states=AlertState,
+    comment_required_message="「{action}」预警须填写理由",
+    steps={
+        AlertAction.CONFIRM: Step(frozenset({AlertState.OPEN}), AlertState.CONFIRMED,
+                                  frozenset({Role.CITY_ADMIN})),
+        AlertAction.DISMISS: Step(frozenset({AlertState.OPEN}), AlertState.DISMISSED,
+                                  frozenset({Role.CITY_ADMIN}), comment_required=True),
+        AlertAction.RESOLVE: Step(frozenset({AlertState.OPEN}), AlertState.RESOLVED, SYSTEM),
+        AlertAction.REOPEN: Step(frozenset({AlertState.RESOLVED}), AlertState.OPEN, SYSTEM),
+    })
