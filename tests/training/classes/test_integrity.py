@@ -110,7 +110,7 @@ def test_approval_after_the_start_date_of_a_class_submitted_in_time_needs_a_reas
     with pytest.raises(Conflict) as refused:
         step(draft, users.city_admin, "approve")
     assert refused.value.message == rules.LATE_FILING_REASON_REQUIRED.format(
-        date=day(-1), action="批准"
+        date=day(-1), action="批准开班"
     )
     approved = step(draft, users.city_admin, "approve", "市残联同意补报")
     assert approved.late_filing_reason == "市残联同意补报"
@@ -201,7 +201,7 @@ def _inspected(users: Any, make_class: Any, *, rectified: bool | None) -> Any:
     )
     if rectified:
         services.inspection_rectified(
-            actor=users.institution_staff, inspection=inspection, note="已整改", rectified_on=day(-4)
+            actor=users.city_admin, inspection=inspection, note="已整改", rectified_on=day(-4)
         )
     register_hours(users.institution_staff, running, None)
     return step(running, users.institution_staff, "complete")
