@@ -89,16 +89,17 @@ def session_plan(hours: int, days: int) -> list[Decimal]:
     return plan
 
 
-def register_hours(actor: Any, training_class: Any, attended: str | None) -> None:
+def register_hours(actor: Any, training_class: Any, attended: str | dict[int, str] | None) -> None:
     """Register the class's planned hours, a session a day from its start date, each trainee
-    attending `attended` hours in all (every hour unless told) and getting a result, as an
-    institution does before it declares completion."""
+    attending `attended` hours in all (every hour unless told; or per enrolment id) and getting
+    a result, as an institution does before it declares completion."""
     from canpei.training.classes import services
 
     last = min(training_class.end_date, dt.date.today())
     days = (last - training_class.start_date).days + 1
     roster = list(training_class.enrollments.exclude(status="withdrawn").order_by("pk"))
-    left = {e.pk: Decimal(attended if attended is not None else training_class.hours) for e in roster}
+    given = attended if isinstance(attended, dict) else {e.pk: attended for e in roster}
+    left = {e.pk: Decimal(given.get(e.pk) or training_class.hours) for e in roster}
     for index, hours in enumerate(session_plan(training_class.hours, days)):
         attendance = {}
         for pk in left:
