@@ -22,13 +22,13 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts.models import signed_in_user
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.training import rules
-from canpei.training.classes import selectors, services
+from canpei.training.classes import checks, selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.classes.forms import (
     ClassForm, ClassTransitionForm, EnrollForm, EnrollmentForm, InspectionForm, RectifyForm,
@@ -162,8 +162,9 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                    bound: ClassTransitionForm | None = None, enroll_form: EnrollForm | None = None,
                    rectify_form: RectifyForm | None = None, status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
+    late = rules.filed_late(training_class.start_date, timezone.localdate())
     transition_forms = step_forms(services.class_actions_available(training_class, user), bound,
-                                  lambda action: ClassTransitionForm(action=action))
+                                  lambda action: ClassTransitionForm(action=action, late=late))
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
     can_inspect = has_perm(user, Perm.INSPECTION_RECORD)
     session_list = list(selectors.sessions(user=user, training_class=training_class))
@@ -206,7 +207,17 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "can_inspect": can_inspect and training_class.state == S.RUNNING,
         "rectify_forms": rectify_forms,
         "threshold": round(_threshold() * 100),
+        "checklist": _checklist(user, training_class),
     }, status=status)
+
+
+def _checklist(user: User, training_class: TrainingClass) -> list[checks.CheckResult] | None:
+    """The completion-audit checklist, shown from the time the class runs to whoever sees the
+    whole class: the city reads it before it passes or fails the audit."""
+    if (training_class.state not in checks.CHECKLIST_STATES
+            or not selectors.sees_whole_class(user)):
+        return None
+    return checks.class_checks(user=user, training_class=training_class)
 
 
 def _threshold() -> float:
