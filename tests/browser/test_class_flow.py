@@ -244,7 +244,10 @@ def test_the_class_pages_of_the_readers_and_the_list_with_bad_filters(
     person = trainee_factory()
     services.enrollment_add(actor=staff, training_class=training_class, person=person.id_number)
     for action, actor in (("submit", staff), ("approve", users.city_admin), ("start", staff)):
-        services.class_transition(training_class=training_class, actor=actor, action=action)
+        # Filed after its start date, with the reason (issue 12).
+        services.class_transition(
+            training_class=training_class, actor=actor, action=action, comment="开班后补报"
+        )
     enrollment = training_class.enrollments.get()
 
     s.login_as(users.city_admin)

@@ -55,9 +55,9 @@ def test_defect_completion_on_the_first_day_with_32_of_40_hours_and_future_atten
         assert dict(refused.value.errors)["date"] == rules.SESSION_DATE_FUTURE.format(
             date=day(offset)
         )
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Conflict) as conflict:
         step(running, users.institution_staff, "complete")
-    assert dict(refused.value.errors)["end_date"] == rules.COMPLETION_BEFORE_END.format(
+    assert dict(conflict.value.errors)["end_date"] == rules.COMPLETION_BEFORE_END.format(
         date=day(4)
     )
     running.refresh_from_db()
