@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 from canpei.accounts import views as account_views
 from canpei.web.views import (
     applications, audit, classes, dashboard, employment_services, exports, followups, help, imports,
-    indicators, institutions, people, staff_training, surveys, targets,
+    indicators, institutions, matching, people, staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -105,6 +105,7 @@ urlpatterns = [
     path("reports", indicators.reports, name="reports"),
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
+    path("reports/matching", matching.matching_page, name="reports_matching"),
     path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
     path("<str:kind>/export", exports.export, name="export"),
     path("audit", audit.audit_list, name="audit"),
