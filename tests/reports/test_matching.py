@@ -15,11 +15,23 @@ from tests.conftest import ANHAI, CIZAO
 YEAR = dt.date.today().year
 
 
-def survey(person: Any, skills: list[Skill], *, year: int = YEAR, need: bool = True,
-           mode: str = "centralized", types: tuple[str, ...] = ("employment_skills",)) -> None:
-    row = Survey.objects.create(person=person, year=year, training_need=need,
-                                preferred_mode=mode, wanted_types=list(types),
-                                surveyed_on=dt.date(year, 3, 1))
+def survey(
+    person: Any,
+    skills: list[Skill],
+    *,
+    year: int = YEAR,
+    need: bool = True,
+    mode: str = "centralized",
+    types: tuple[str, ...] = ("employment_skills",),
+) -> None:
+    row = Survey.objects.create(
+        person=person,
+        year=year,
+        training_need=need,
+        preferred_mode=mode,
+        wanted_types=list(types),
+        surveyed_on=dt.date(year, 3, 1),
+    )
     row.wanted_skills.set(skills)
 
 
@@ -76,7 +88,10 @@ def test_the_api_and_the_page(users, world, api, client):
     assert response.status_code == 200, response.content
     first = response.json()["results"][0]
     assert (first["skill_name"], first["demand"], first["places"], first["unmet"]) == (
-        "电子商务", 5, 2, 3
+        "电子商务",
+        5,
+        2,
+        3,
     )
     assert api(users.town_staff).get(f"/reports/matching?town={CIZAO}").status_code == 404
     assert api(users.institution_staff).get("/reports/matching").status_code == 403

@@ -40,7 +40,9 @@ def other_class(users: Any, other_institution: Any, trainee_factory: Any) -> Any
     staff = User(username="base", role="institution_staff", institution=other_institution)
     staff.set_password(PASSWORD)
     staff.save()
-    training_class = services.class_create(actor=staff, data=class_data(name="另一机构的秘密班", start_date=TODAY))
+    training_class = services.class_create(
+        actor=staff, data=class_data(name="另一机构的秘密班", start_date=TODAY)
+    )
     return training_class, staff
 
 

@@ -119,9 +119,7 @@ def test_approval_after_the_start_date_of_a_class_submitted_in_time_needs_a_reas
 # ---- the register: no future date, none outside the class dates ---------------------------------
 
 
-def test_the_register_takes_today_and_refuses_tomorrow_and_the_day_after_the_end(
-    users, make_class
-):
+def test_the_register_takes_today_and_refuses_tomorrow_and_the_day_after_the_end(users, make_class):
     running = make_class("running", start_date=day(-3), end_date=day(0))
     assert session(users, running, TODAY).date == TODAY
     with pytest.raises(InvalidInput) as refused:
