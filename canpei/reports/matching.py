@@ -110,18 +110,18 @@ def matching_report(*, user: User, year: int | None = None, town: str = "") -> l
             types[key].update(survey.wanted_types)
             if survey.preferred_mode:
                 modes[key][survey.preferred_mode] += 1
-    skills = {skill for _, skill in rows}
+    skill_ids = {skill_id for _, skill_id in rows}
     supply = list(TrainingClass.objects
-                  .filter(state__in=SUPPLY_STATES, skill_id__in=skills)
+                  .filter(state__in=SUPPLY_STATES, skill_id__in=skill_ids)
                   .filter(Q(institution__town_id__in=list(names)) | Q(mode=TrainingMode.REMOTE))
                   .select_related("institution")
                   .annotate(on_roster=Count("enrollments", filter=~Q(
                       enrollments__status=EnrollmentStatus.WITHDRAWN)))
                   .order_by("start_date", "pk"))
-    for (where, skill), row in rows.items():
-        row.classes = [c for c in supply if c.skill_id == skill and (
+    for (where, skill_id), row in rows.items():
+        row.classes = [c for c in supply if c.skill_id == skill_id and (
             c.mode == TrainingMode.REMOTE or c.institution.town_id == where)]
         row.places = sum(max(0, c.capacity - getattr(c, "on_roster", 0)) for c in row.classes)
-        row.by_type = dict(types[(where, skill)].most_common())
-        row.by_mode = dict(modes[(where, skill)].most_common())
+        row.by_type = dict(types[(where, skill_id)].most_common())
+        row.by_mode = dict(modes[(where, skill_id)].most_common())
     return sorted(rows.values(), key=lambda r: (-r.unmet, -r.demand, r.town, r.skill))
