@@ -32,7 +32,9 @@ from canpei.people.models import Survey
 from canpei.people.rules import PersonStatus
 from canpei.regions.models import Region
 from canpei.reports.targets import visible_towns
-from canpei.training.models import ClassState, EnrollmentStatus, TrainingClass, TrainingMode
+from canpei.training.models import (
+    ClassState, Enrollment, EnrollmentStatus, TrainingClass, TrainingMode,
+)
 
 NO_MATCHING = "当前角色不能查看供需匹配"
 ADVICE_NONE = "{town}：{demand} 人希望参加{skill}培训，尚无计划开班"
@@ -125,3 +127,34 @@ def matching_report(*, user: User, year: int | None = None, town: str = "") -> l
         row.by_type = dict(types[(where, skill_id)].most_common())
         row.by_mode = dict(modes[(where, skill_id)].most_common())
     return sorted(rows.values(), key=lambda r: (-r.unmet, -r.demand, r.town, r.skill))
+
+
+CANDIDATE_LIMIT = 50
+
+
+def class_candidates(*, user: User, training_class: TrainingClass) -> list[Survey]:
+    """For a class being planned (draft or returned, with a skill): the persons the user sees
+    whose latest survey wants that skill and who have not completed a class of it, nor are on
+    this roster; at most CANDIDATE_LIMIT, by town and name. Empty for a reader of no matching."""
+    from canpei.people.selectors import persons_visible_to
+
+    if (not may_read_matching(user) or training_class.skill_id is None
+            or training_class.state not in (ClassState.DRAFT, ClassState.RETURNED)):
+        return []
+    trained = (Enrollment.objects
+               .filter(Q(training_class=training_class)
+                       | Q(status=EnrollmentStatus.COMPLETED,
+                           training_class__skill_id=training_class.skill_id))
+               .values("person_id"))
+    latest: dict[int, Survey] = {}
+    for survey in (Survey.objects
+                   .filter(person__in=persons_visible_to(user), year__lte=timezone.localdate().year,
+                           person__status=PersonStatus.ACTIVE)
+                   .exclude(person_id__in=trained)
+                   .filter(person__surveys__wanted_skills=training_class.skill_id)
+                   .select_related("person", "person__town").prefetch_related("wanted_skills")
+                   .order_by("person_id", "-year").distinct()):
+        latest.setdefault(survey.person_id, survey)
+    wanted = [s for s in latest.values() if s.training_need
+              and any(k.pk == training_class.skill_id for k in s.wanted_skills.all())]
+    return sorted(wanted, key=lambda s: (s.person.town_id, s.person.name))[:CANDIDATE_LIMIT]

@@ -67,6 +67,8 @@ urlpatterns = [
     path("classes/<int:class_id>/transitions", classes.class_transition,
          name="class-transition"),
     path("classes/<int:class_id>/enroll", classes.class_enroll, name="class-enroll"),
+    path("classes/<int:class_id>/enroll-candidate", classes.class_enroll_candidate,
+         name="class-enroll-candidate"),
     path("classes/<int:class_id>/register", classes.class_register, name="class-register"),
     path("classes/<int:class_id>/register/grid", classes.class_register_grid,
          name="class-register-grid"),

@@ -54,10 +54,10 @@ def world(make_class: Any, trainee_factory: Any, institution: Any) -> dict[str, 
     # Supply: one e-commerce class of an 安海 institution, 3 places of which 1 taken.
     institution.town_id = ANHAI
     institution.save(update_fields=["town"])
-    make_class("draft", trainees=0, persons=[anhai[0]], skill="ecommerce", capacity=3)
+    draft = make_class("draft", trainees=0, persons=[anhai[0]], skill="ecommerce", capacity=3)
     # A cancelled one offers nothing.
     make_class("cancelled", trainees=0, skill="ecommerce", capacity=30)
-    return {"ecommerce": ecommerce, "massage": massage}
+    return {"ecommerce": ecommerce, "massage": massage, "draft": draft, "anhai": anhai}
 
 
 def test_the_known_answer(users, world, institution):
@@ -99,3 +99,23 @@ def test_the_api_and_the_page(users, world, api, client):
     html = client.get("/reports/matching").content.decode()
     assert "安海镇：2 人希望参加盲人保健按摩培训，尚无计划开班" in html
     assert "磁灶镇" not in html
+
+
+def test_a_draft_class_lists_who_wants_its_skill_and_one_press_enrols_them(users, world, client):
+    from canpei.reports.matching import class_candidates
+
+    draft, anhai = world["draft"], world["anhai"]
+    found = class_candidates(user=users.city_admin, training_class=draft)
+    # On the roster already (0) and no longer in need (5) are left out; massage (6) too.
+    assert [s.person_id for s in found] == sorted(
+        [p.pk for p in anhai[1:5]], key=lambda pk: next(p.name for p in anhai if p.pk == pk)
+    )
+    client.force_login(users.city_admin)
+    html = client.get(f"/classes/{draft.pk}").content.decode()
+    assert "希望参加本技能培训的调查对象" in html
+    response = client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[1].pk)})
+    assert response.status_code == 302
+    assert draft.enrollments.filter(person=anhai[1]).exists()
+    assert anhai[1].pk not in [
+        s.person_id for s in class_candidates(user=users.city_admin, training_class=draft)
+    ]

@@ -27,6 +27,7 @@ from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
+from canpei.reports import matching
 from canpei.training import rules
 from canpei.training.classes import checks, selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
@@ -208,6 +209,7 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "rectify_forms": rectify_forms,
         "threshold": round(_threshold() * 100),
         "checklist": _checklist(user, training_class),
+        "candidates": matching.class_candidates(user=user, training_class=training_class),
     }, status=status)
 
 
@@ -253,6 +255,24 @@ def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) 
     enrolment_lookup_count(user, id_number)
     return services.enrollment_add(actor=user, training_class=training_class,
                                    person=id_number)
+
+
+@requires(Perm.ROSTER_EDIT)
+@require_POST
+def class_enroll_candidate(request: HttpRequest, class_id: int) -> HttpResponse:
+    """One press from the class page's list of surveyed persons (canpei.reports.matching): the
+    person by id, through the enrolment service, which checks the scope and the class's rules."""
+    training_class = _class(request, class_id)
+    try:
+        enrollment = services.enrollment_add(actor=signed_in_user(request),
+                                             training_class=training_class,
+                                             person=request.POST.get("person", ""))
+    except ServiceError as exc:
+        messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
+    else:
+        messages.success(request, _("已加入花名册：%(person)s") % {
+            "person": enrollment.person.name})
+    return redirect("class-detail", class_id=training_class.pk)
 
 
 @requires(Perm.ROSTER_EDIT)
