@@ -42,10 +42,7 @@ def test_the_checklist_and_the_matching_page(
 
     person = trainee_factory(town=ANHAI)
     survey = Survey.objects.create(
-        person=person,
-        year=dt.date.today().year,
-        training_need=True,
-        surveyed_on=dt.date.today(),
+        person=person, year=dt.date.today().year, training_need=True, surveyed_on=dt.date.today()
     )
     survey.wanted_skills.set([Skill.objects.get(code="ecommerce")])
     s.login_as(users.town_staff)
