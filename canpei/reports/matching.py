@@ -28,7 +28,7 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import Forbidden
-from canpei.people.models import Survey
+from canpei.people.models import Person, Survey
 from canpei.people.rules import PersonStatus
 from canpei.regions.models import Region
 from canpei.reports.targets import visible_towns
@@ -158,3 +158,28 @@ def class_candidates(*, user: User, training_class: TrainingClass) -> list[Surve
     wanted = [s for s in latest.values() if s.training_need
               and any(k.pk == training_class.skill_id for k in s.wanted_skills.all())]
     return sorted(wanted, key=lambda s: (s.person.town_id, s.person.name))[:CANDIDATE_LIMIT]
+
+
+def classes_for_person(*, user: User, person: Person) -> list[TrainingClass]:
+    """For a person the user sees: the classes still open to enrolment (draft or returned, with
+    places left) that fit their latest survey — a wanted skill, the preferred mode when given,
+    held in their town or remote. Classes record no accessibility features, so the person's
+    accessibility needs are shown beside the list, not matched (issue 12, left for later)."""
+    if not may_read_matching(user):
+        return []
+    survey = (Survey.objects.filter(person=person, year__lte=timezone.localdate().year)
+              .prefetch_related("wanted_skills").order_by("-year").first())
+    if survey is None or not survey.training_need:
+        return []
+    fits = (TrainingClass.objects
+            .filter(state__in=(ClassState.DRAFT, ClassState.RETURNED),
+                    skill__in=survey.wanted_skills.all())
+            .filter(Q(institution__town_id=person.town_id) | Q(mode=TrainingMode.REMOTE))
+            .exclude(enrollments__person=person)
+            .select_related("institution", "skill")
+            .annotate(on_roster=Count("enrollments", filter=~Q(
+                enrollments__status=EnrollmentStatus.WITHDRAWN)))
+            .order_by("start_date", "pk"))
+    if survey.preferred_mode:
+        fits = fits.filter(mode=survey.preferred_mode)
+    return [c for c in fits if getattr(c, "on_roster", 0) < c.capacity]

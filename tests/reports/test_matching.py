@@ -119,3 +119,19 @@ def test_a_draft_class_lists_who_wants_its_skill_and_one_press_enrols_them(users
     assert anhai[1].pk not in [
         s.person_id for s in class_candidates(user=users.city_admin, training_class=draft)
     ]
+
+
+def test_a_persons_page_lists_the_open_classes_that_fit(users, world, client):
+    from canpei.reports.matching import classes_for_person
+
+    draft, anhai = world["draft"], world["anhai"]
+    assert classes_for_person(user=users.city_admin, person=anhai[1]) == [draft]
+    # Prefers remote study: the centralized class does not fit; no longer in need: none.
+    assert classes_for_person(user=users.city_admin, person=anhai[4]) == []
+    assert classes_for_person(user=users.city_admin, person=anhai[5]) == []
+    assert classes_for_person(user=users.institution_staff, person=anhai[1]) == []
+    client.force_login(users.city_admin)
+    html = client.get(f"/persons/{anhai[1].pk}").content.decode()
+    assert "适合的培训班" in html and draft.code in html
+    client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[1].pk)})
+    assert classes_for_person(user=users.city_admin, person=anhai[1]) == []
