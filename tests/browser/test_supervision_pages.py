@@ -56,3 +56,20 @@ def test_the_checklist_and_the_matching_page(
     s.goto("/reports/matching?year=abc")
     expect(s.page.get_by_role("alert")).to_be_visible()
     _at_desktop_and_390px(s, "/reports/matching with a bad year")
+
+    # A draft class of that skill in the person's town: the person's page and the class's
+    # page each offer the other, with one press onto the roster.
+    draft = make_class("draft", trainees=0, skill="ecommerce")
+    type(draft.institution).objects.filter(pk=draft.institution_id).update(town_id=ANHAI)
+    s.login_as(users.city_admin)
+    s.goto(f"/persons/{person.pk}")
+    expect(s.page.get_by_role("region", name="适合的培训班")).to_contain_text(draft.code)
+    _at_desktop_and_390px(s, "/persons/{id} with the classes that fit")
+    s.goto(f"/classes/{draft.pk}")
+    expect(
+        s.page.get_by_role("table", name="最近一次调查需要本技能、尚未完成同技能培训的人员")
+    ).to_contain_text(person.name)
+    _at_desktop_and_390px(s, "/classes/{id} with the surveyed persons who want its skill")
+    with s.page.expect_navigation():
+        s.page.get_by_role("button", name=f"加入花名册 {person.name}").click()
+    expect(s.page.get_by_role("table", name="学员名单（1 人）")).to_contain_text(person.name)
