@@ -135,3 +135,17 @@ def test_a_persons_page_lists_the_open_classes_that_fit(users, world, client):
     assert "适合的培训班" in html and draft.code in html
     client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[1].pk)})
     assert classes_for_person(user=users.city_admin, person=anhai[1]) == []
+
+
+def test_the_one_press_enrolment_is_scope_checked(users, world, client):
+    draft, anhai = world["draft"], world["anhai"]
+    # Town staff keep no rosters; an institution names only a person it has just looked up.
+    client.force_login(users.town_staff)
+    refused = client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[2].pk)})
+    assert refused.status_code in (403, 404)
+    client.force_login(users.institution_staff)
+    response = client.post(
+        f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[2].pk)}, follow=True
+    )
+    assert "未找到该学员" in response.content.decode()
+    assert not draft.enrollments.filter(person=anhai[2]).exists()
