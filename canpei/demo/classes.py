@@ -81,6 +81,8 @@ class DemoClass:
     withdraw: str = ""        # one trainee withdraws with this reason
     town_share: float = 0.0   # share of trainees from the institution's own town
     venue: str = ""
+    # Submitted after its start date, with this late-filing reason (issue 12).
+    late_filing: str = ""
 
 
 # Institution 0 is 晋江市职业技术学校 (the `school` account), 1 the federation's training base
@@ -129,6 +131,7 @@ DEMO_CLASSES: list[DemoClass] = [
     DemoClass(1, "中式面点培训班", "中式面点师", "住宿和餐饮业", "employment_skills",
               TrainingLevel.JUNIOR, S.RUNNING, -12, 45, 120, 15, 12, skill="cooking",
               appraisal=True, filing=True, subsidy="2000", venue="晋江市残疾人就业培训基地 烹饪实训室",
+              late_filing="开班前两名学员的残疾人证换证未完成，确认后于开班次日补报",
               inspections=((4, "实训场地无障碍卫生间未开放，轮椅学员需到隔壁楼层如厕。", True, ""),)),
     DemoClass(1, "闽南传统工艺（木雕、漆线雕）培训班", "木雕工", "文化、体育和娱乐业",
               "employment_skills", TrainingLevel.SPECIAL, S.APPROVED, 8, 40, 100, 12, 8,
@@ -169,6 +172,8 @@ COMMENTS = {
     "settle": "培训补贴已按学员人数拨付", "return": "材料不全，请补充后重新提交",
     "fail_audit": "结业材料与考勤记录不符，请核实后重新申报", "cancel": "报名人数不足，取消开班",
 }
+# A class filed late is submitted the day after its start and approved the day after that.
+LATE_DAYS = {"submit": 1, "approve": 2}
 # Classes whose trainees have their certificates by now.
 CERTIFIED_STATES = frozenset({S.COMPLETED, S.AUDITED, S.SETTLED})
 
@@ -321,15 +326,20 @@ class _Builder:
     def step(self, tc: TrainingClass, action: str, spec: DemoClass, staff: User, clock: _Clock,
              start: dt.date, end: dt.date, again: bool = False) -> TrainingClass:
         actor = self.city if action in CITY_ACTIONS else staff
+        day = _story_day(action, start, end, again)
+        comment = spec.comments.get(action, COMMENTS[action])
+        if spec.late_filing and action in LATE_DAYS:
+            day = start + dt.timedelta(days=LATE_DAYS[action])
+            comment = spec.late_filing if action == "submit" else comment
         tc = services.class_transition(training_class=tc, actor=actor, action=action,
-                                       comment=spec.comments.get(action, COMMENTS[action]))
-        if action in ("submit", "approve") and _story_day(action, start, end, again) <= start:
+                                       comment=comment)
+        if action in ("submit", "approve") and day <= start:
             # The demo takes the step today; in the story it came before the start date, so it
             # was not filed late and the comment is no late-filing reason.
             TrainingClass.objects.filter(pk=tc.pk).update(late_filing_reason="")
             tc.late_filing_reason = ""
         event = ClassEvent.objects.filter(training_class=tc).order_by("-id").values_list("pk", flat=True)[0]
-        ClassEvent.objects.filter(pk=event).update(at=clock.at(_story_day(action, start, end, again)))
+        ClassEvent.objects.filter(pk=event).update(at=clock.at(day))
         return tc
 
     def run(self, tc: TrainingClass, spec: DemoClass, staff: User, start: dt.date, end: dt.date,
