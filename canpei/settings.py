@@ -391,6 +391,9 @@ def _fraction(name: str, default: str) -> float:
 
 
 ATTENDANCE_THRESHOLD = _fraction("CANPEI_ATTENDANCE_THRESHOLD", "0.8")
+# The tolerance on a class's hours at its completion (issue 12): the share of the planned hours
+# the register must hold. 1 (the default) means every planned hour; 0.95 accepts 38 of 40 hours.
+CLASS_HOURS_REQUIRED = _fraction("CANPEI_CLASS_HOURS_REQUIRED", "1")
 
 
 def _whole(name: str, default: str, low: int, high: int) -> int:

@@ -18,7 +18,7 @@ from canpei.api.common import (
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Forbidden
 from canpei.training import rules
-from canpei.training.classes import selectors, services
+from canpei.training.classes import checks, selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.models import (
     AppraisalResult, CertificateType, ClassEvent, ClassSession, Enrollment, EnrollmentStatus,
@@ -498,6 +498,32 @@ def session_list(request: HttpRequest, class_id: int, page: int = PAGE,
                            page, page_size)
     register = selectors.register(user=user, training_class=training_class)
     return SessionPage(count=count, results=[session_out(s, register) for s in rows])
+
+
+class CheckOut(Schema):
+    key: str
+    label: str
+    passed: bool
+    detail: str
+    figures: dict[str, Any]
+
+
+class ChecklistOut(Schema):
+    training_class: int = Field(serialization_alias="class")
+    passed: bool
+    checks: list[CheckOut]
+
+
+@router.get("/{class_id}/checks", by_alias=True,
+            response={200: ChecklistOut, **errors(401, 403, 404, 422)})
+def class_checks(request: HttpRequest, class_id: int) -> ChecklistOut:
+    """The completion-audit checklist: each check with pass/fail and its figures."""
+    user = api_user(request)
+    training_class = selectors.class_get(user=user, class_id=class_id)
+    found = checks.class_checks(user=user, training_class=training_class)
+    return ChecklistOut(training_class=training_class.pk, passed=all(c.passed for c in found),
+                        checks=[CheckOut(key=c.key, label=c.label, passed=c.passed,
+                                         detail=c.detail, figures=c.figures) for c in found])
 
 
 @router.post("/{class_id}/sessions", by_alias=True,

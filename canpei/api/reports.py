@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from canpei.api.common import MAX_PAGE_SIZE, Text, api_user, errors, paginate
 from canpei.people.models import Survey
 from canpei.people.surveys.selectors import parse_town, parse_year
+from canpei.reports import matching
 from canpei.reports import targets as targets
 
 router = Router(tags=["reports"])
@@ -114,3 +115,47 @@ def targets_uncovered(request: HttpRequest, plan: Text = "", target: Text = "", 
                          results=[uncovered_out(s) for s in rows])
 
 # ==== end of the targets block ===================================================================
+
+
+# ==== matching needs to supply (reports/matching) ================================================
+
+class MatchClassOut(Schema):
+    id: int
+    code: str
+    name: str
+    state: str
+    places: int
+
+
+class MatchRowOut(Schema):
+    town: str
+    town_name: str
+    skill: str
+    skill_name: str
+    demand: int
+    places: int
+    unmet: int
+    advice: str
+    by_type: dict[str, int]
+    by_mode: dict[str, int]
+    classes: list[MatchClassOut]
+
+
+class MatchingOut(Schema):
+    year: int
+    results: list[MatchRowOut]
+
+
+@router.get("/matching", response={200: MatchingOut, **errors(401, 403, 404, 422)})
+def matching_report(request: HttpRequest, year: Text = "", town: Text = "") -> MatchingOut:
+    """Demand from the latest surveys against the classes planned or running, most unmet first."""
+    user = api_user(request)
+    chosen = parse_year(year) or timezone.localdate().year
+    rows = matching.matching_report(user=user, year=chosen, town=parse_town(town))
+    return MatchingOut(year=chosen, results=[MatchRowOut(
+        town=r.town, town_name=r.town_name, skill=r.skill, skill_name=r.skill_name,
+        demand=r.demand, places=r.places, unmet=r.unmet, advice=r.advice, by_type=r.by_type,
+        by_mode=r.by_mode, classes=[MatchClassOut(
+            id=c.pk, code=c.code, name=c.name, state=c.state,
+            places=max(0, c.capacity - getattr(c, "on_roster", 0))) for c in r.classes])
+        for r in rows])

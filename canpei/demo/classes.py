@@ -73,15 +73,16 @@ class DemoClass:
     filing: bool = False      # has its filing number (开班备案号) already
     subsidy: str = "1500"
     session_hours: int = 6
-    register: bool = True     # keeps a register; otherwise the institution reports total hours
     flags: tuple[str, ...] = ()
     comments: dict[str, str] = field(default_factory=dict)
-    # A failed audit that the institution corrected (a make-up session) before completing again.
+    # A failed audit that the institution corrected (its trainees' results) before completing again.
     corrected: bool = False
     inspections: tuple[tuple[int, str, bool, str], ...] = ()  # (day, findings, rectify, rectified note)
     withdraw: str = ""        # one trainee withdraws with this reason
     town_share: float = 0.0   # share of trainees from the institution's own town
     venue: str = ""
+    # Submitted after its start date, with this late-filing reason (issue 12).
+    late_filing: str = ""
 
 
 # Institution 0 is 晋江市职业技术学校 (the `school` account), 1 the federation's training base
@@ -90,7 +91,7 @@ class DemoClass:
 DEMO_CLASSES: list[DemoClass] = [
     DemoClass(0, "电子商务（网店运营）培训班", "电子商务师", "批发和零售业", "employment_skills",
               TrainingLevel.JUNIOR, S.SETTLED, -310, 45, 120, 20, 12, skill="ecommerce",
-              appraisal=True, filing=True, subsidy="2400", register=False,
+              appraisal=True, filing=True, subsidy="2400",
               flags=("young_adult_focus",), venue="晋江市职业技术学校 实训楼 3 层电商实训室",
               inspections=((12, "教学进度与计划一致，请假学员均有假条。", False, ""),)),
     DemoClass(0, "计算机操作（办公软件）培训班", "计算机操作员", "信息传输、软件和信息技术服务业",
@@ -100,7 +101,7 @@ DEMO_CLASSES: list[DemoClass] = [
               TrainingLevel.JUNIOR, S.COMPLETED, -115, 40, 100, 15, 10, skill="sewing",
               session_hours=5, subsidy="1800", corrected=True, flags=("free_for_hardship",),
               venue="晋江市职业技术学校 服装实训车间",
-              comments={"fail_audit": "有一次课的考勤未登记，出勤学时与签到表不符，请补录后重新申报结业"}),
+              comments={"fail_audit": "结业考核成绩与考核记录表不符，请核实成绩后重新申报结业"}),
     DemoClass(0, "电子商务（直播带货）培训班", "互联网营销师", "批发和零售业", "employment_skills",
               TrainingLevel.JUNIOR, S.RUNNING, -24, 50, 96, 15, 12, skill="ecommerce",
               subsidy="1800", flags=("young_adult_focus",), withdraw="家中有老人需要照顾，申请退学",
@@ -120,7 +121,7 @@ DEMO_CLASSES: list[DemoClass] = [
               subsidy="1600", venue="晋江市职业技术学校 信息楼 305 机房"),
     DemoClass(1, "盲人保健按摩培训班", "保健按摩师", "居民服务、修理和其他服务业",
               "employment_skills", TrainingLevel.JUNIOR, S.SETTLED, -320, 80, 160, 12, 10,
-              skill="blind_massage", appraisal=True, filing=True, subsidy="3200", register=False,
+              skill="blind_massage", appraisal=True, filing=True, subsidy="3200",
               flags=("free_for_hardship",), venue="晋江市残疾人就业培训基地 按摩实训室"),
     DemoClass(1, "手工编织（居家就业）培训班", "手工编织", "制造业", "employment_skills",
               TrainingLevel.SPECIAL, S.AUDIT_FAILED, -150, 30, 60, 15, 10,
@@ -130,6 +131,7 @@ DEMO_CLASSES: list[DemoClass] = [
     DemoClass(1, "中式面点培训班", "中式面点师", "住宿和餐饮业", "employment_skills",
               TrainingLevel.JUNIOR, S.RUNNING, -12, 45, 120, 15, 12, skill="cooking",
               appraisal=True, filing=True, subsidy="2000", venue="晋江市残疾人就业培训基地 烹饪实训室",
+              late_filing="开班前两名学员的残疾人证换证未完成，确认后于开班次日补报",
               inspections=((4, "实训场地无障碍卫生间未开放，轮椅学员需到隔壁楼层如厕。", True, ""),)),
     DemoClass(1, "闽南传统工艺（木雕、漆线雕）培训班", "木雕工", "文化、体育和娱乐业",
               "employment_skills", TrainingLevel.SPECIAL, S.APPROVED, 8, 40, 100, 12, 8,
@@ -144,7 +146,7 @@ DEMO_CLASSES: list[DemoClass] = [
               subsidy="600", session_hours=2, venue="网络远程（晋江残联培训平台）"),
     DemoClass(2, "盲人保健按摩（中级）培训班", "保健按摩师", "居民服务、修理和其他服务业",
               "skill_upgrade", TrainingLevel.INTERMEDIATE, S.AUDITED, -240, 60, 160, 12, 10,
-              skill="blind_massage", appraisal=True, filing=True, subsidy="3000", register=False,
+              skill="blind_massage", appraisal=True, filing=True, subsidy="3000",
               town_share=0.6, venue="安海镇盲人保健按摩培训中心"),
     DemoClass(2, "盲人医疗按摩提升班", "医疗按摩人员", "卫生和社会工作", "skill_upgrade",
               TrainingLevel.SENIOR, S.SUBMITTED, 20, 45, 120, 10, 8, skill="medical_massage",
@@ -170,6 +172,8 @@ COMMENTS = {
     "settle": "培训补贴已按学员人数拨付", "return": "材料不全，请补充后重新提交",
     "fail_audit": "结业材料与考勤记录不符，请核实后重新申报", "cancel": "报名人数不足，取消开班",
 }
+# A class filed late is submitted the day after its start and approved the day after that.
+LATE_DAYS = {"submit": 1, "approve": 2}
 # Classes whose trainees have their certificates by now.
 CERTIFIED_STATES = frozenset({S.COMPLETED, S.AUDITED, S.SETTLED})
 
@@ -309,40 +313,44 @@ class _Builder:
             reliability = {pk: self.rng.uniform(0.9, 1.0) for pk in rows}
             if len(rows) >= 8:
                 reliability[self.rng.choice(rows)] = 0.6
-            missing = None
             for action in path:
                 tc = self.step(tc, action, spec, staff, clock, start, end)
                 if action == "start":
-                    missing = self.run(tc, spec, staff, start, end, reliability)
+                    self.run(tc, spec, staff, start, end, reliability)
                 elif action == "complete":
-                    if spec.corrected and missing is not None:
-                        tc = self.correct(tc, spec, staff, clock, start, end, missing, reliability)
                     self.results(tc, spec, staff, start, end)
+                    if spec.corrected:
+                        tc = self.correct(tc, spec, staff, clock, start, end)
         return True
 
     def step(self, tc: TrainingClass, action: str, spec: DemoClass, staff: User, clock: _Clock,
              start: dt.date, end: dt.date, again: bool = False) -> TrainingClass:
         actor = self.city if action in CITY_ACTIONS else staff
+        day = _story_day(action, start, end, again)
+        comment = spec.comments.get(action, COMMENTS[action])
+        if spec.late_filing and action in LATE_DAYS:
+            day = start + dt.timedelta(days=LATE_DAYS[action])
+            comment = spec.late_filing if action == "submit" else comment
         tc = services.class_transition(training_class=tc, actor=actor, action=action,
-                                       comment=spec.comments.get(action, COMMENTS[action]))
+                                       comment=comment)
+        if action in ("submit", "approve") and day <= start:
+            # The demo takes the step today; in the story it came before the start date, so it
+            # was not filed late and the comment is no late-filing reason.
+            TrainingClass.objects.filter(pk=tc.pk).update(late_filing_reason="")
+            tc.late_filing_reason = ""
         event = ClassEvent.objects.filter(training_class=tc).order_by("-id").values_list("pk", flat=True)[0]
-        ClassEvent.objects.filter(pk=event).update(at=clock.at(_story_day(action, start, end, again)))
+        ClassEvent.objects.filter(pk=event).update(at=clock.at(day))
         return tc
 
     def run(self, tc: TrainingClass, spec: DemoClass, staff: User, start: dt.date, end: dt.date,
-            reliability: dict[int, float]) -> tuple[dt.date, Decimal, str] | None:
+            reliability: dict[int, float]) -> None:
         """What happens while the class runs (until today for one still running): the register,
-        the city's inspections, a withdrawal. Returns the session left out of the register, for
-        a class whose audit will find it missing."""
+        every planned session (completion needs them all), the city's inspections, a
+        withdrawal."""
         until = min(end, self.today) if spec.state == S.RUNNING else end
-        events: list[tuple[dt.date, int, Any]] = []
-        missing = None
-        if spec.register:
-            recorded = [s for s in _session_plan(start, end, spec.hours, spec.session_hours)
-                        if s[0] <= until]
-            if spec.corrected and len(recorded) > 2:
-                missing = recorded.pop(len(recorded) // 2)
-            events += [(s[0], 1, s) for s in recorded]
+        events: list[tuple[dt.date, int, Any]] = [
+            (s[0], 1, s) for s in _session_plan(start, end, spec.hours, spec.session_hours)
+            if s[0] <= until]
         events += [(start + dt.timedelta(days=i[0]), 0, i) for i in spec.inspections
                    if start + dt.timedelta(days=i[0]) <= until]
         if spec.withdraw:
@@ -354,14 +362,6 @@ class _Builder:
                 self.session(tc, staff, payload, reliability)
             else:
                 self.withdraw(tc, spec, staff, day, reliability)
-        if not spec.register:
-            # No register: the institution reports each trainee's total hours.
-            for row in Enrollment.objects.filter(training_class=tc, status=EnrollmentStatus.ENROLLED):
-                hours = min(Decimal(spec.hours),
-                            Decimal(round(spec.hours * reliability[row.pk] * 2)) / 2)
-                services.enrollment_update(actor=staff, enrollment=row,
-                                           data={"attended_hours": str(hours)})
-        return missing
 
     def session(self, tc: TrainingClass, staff: User, planned: tuple[dt.date, Decimal, str],
                 reliability: dict[int, float]) -> None:
@@ -401,15 +401,11 @@ class _Builder:
         Enrollment.objects.filter(pk=row.pk).update(withdrawn_on=day)
 
     def correct(self, tc: TrainingClass, spec: DemoClass, staff: User, clock: _Clock,
-                start: dt.date, end: dt.date, missing: tuple[dt.date, Decimal, str],
-                reliability: dict[int, float]) -> TrainingClass:
-        """The city fails the audit over a session missing from the register; the institution
-        records it, marks who now has enough hours as completed, and declares completion again."""
+                start: dt.date, end: dt.date) -> TrainingClass:
+        """The city fails the audit over the trainees' results; the institution records them
+        again and declares completion again."""
         tc = self.step(tc, "fail_audit", spec, staff, clock, start, end)
-        self.session(tc, staff, missing, reliability)
-        for row in Enrollment.objects.filter(training_class=tc, status=EnrollmentStatus.FAILED):
-            if row.attended_hours >= Decimal(spec.hours) * Decimal("0.8"):
-                services.enrollment_update(actor=staff, enrollment=row, data={"status": "completed"})
+        self.results(tc, spec, staff, start, end)
         return self.step(tc, "complete", spec, staff, clock, start, end, again=True)
 
     def results(self, tc: TrainingClass, spec: DemoClass, staff: User, start: dt.date,

@@ -95,6 +95,9 @@ class TrainingClass(Timestamped):
     folk_craft = models.BooleanField("民间工艺/闽南传统文化", default=False)
     high_skill = models.BooleanField("高技能人才", default=False)
     young_adult_focus = models.BooleanField("青壮年", default=False)
+    # Given when the class was submitted or approved after its start date (issue 12); also kept
+    # in the history as the step's comment.
+    late_filing_reason = models.TextField("补报原因", blank=True, default="")
     state = models.CharField("状态", max_length=16, choices=ClassState.choices,
                              default=ClassState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

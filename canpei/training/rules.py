@@ -65,6 +65,13 @@ FILING_NUMBER_REQUIRED = "参加技能鉴定的班级须在开班前填写开班
 NOT_ENROLLABLE = "该人员目前不能报名本班，请联系镇街专干"
 TRAINEE_NOT_ELIGIBLE = "学员 {person} 目前不能报名本班，请联系镇街专干"
 NOT_STARTED_YET = "开班日期 {date} 未到，不能开班"
+# Lifecycle integrity (issue 12): each names its rule in the refusal's field.
+LATE_FILING_REASON_REQUIRED = "开班日期 {date} 已过，「{action}」须在说明中填写补报原因"
+COMPLETION_BEFORE_END = "结业日期 {date} 未到，不能结业申报"
+COMPLETION_HOURS_SHORT = "考勤登记课时 {registered}，不足计划课时 {hours}{tolerance}，不能结业申报"
+HOURS_TOLERANCE_NOTE = "的 {percent}%"
+AUDIT_RECTIFICATION_OPEN = "{date} 过程检查要求的整改尚未完成，不能通过审核"
+AUDIT_RESULT_MISSING = "学员 {person} 已结业但未登记培训成绩，不能通过审核"
 
 # Roster, attendance, inspections.
 ALREADY_ENROLLED = "学员 {person} 已在本班花名册中"
@@ -80,6 +87,7 @@ ATTENDANCE_EXCEEDS_CLASS = "出勤学时不能超过班级课时 {hours}"
 HOURS_VALUE_INVALID = "学时须为不小于 0 的数，最多一位小数"
 SESSION_HOURS_INVALID = "本次课时须为 0.5 至 24"
 SESSION_DATE_OUTSIDE = "考勤日期须在开班日期 {start} 至结业日期 {end} 之间"
+SESSION_DATE_FUTURE = "考勤日期 {date} 晚于今天，不能登记未来的考勤"
 SESSION_DUPLICATE = "{date} 已有同一内容的考勤登记"
 TOPIC_TOO_LONG = "内容不能超过 100 字"
 RESULT_TOO_LONG = "培训成绩不能超过 50 字"
@@ -180,6 +188,18 @@ role_refusal = CLASS_WORKFLOW.role_refusal
 def attendance_enough(attended: Decimal, hours: int, threshold: float) -> bool:
     # Compared in exact decimals: 80 % of 45 hours is 36.0, and 36.0 attended is enough.
     return attended >= Decimal(hours) * Decimal(str(threshold))
+
+
+def hours_enough(registered: Decimal, hours: int, required: float) -> bool:
+    """Whether the register holds enough of the planned hours for a completion
+    (settings.CLASS_HOURS_REQUIRED, the tolerance), compared in exact decimals."""
+    return registered >= Decimal(hours) * Decimal(str(required))
+
+
+def filed_late(start: dt.date, today: dt.date) -> bool:
+    """A class is filed late once its start date has passed: submitting or approving it then
+    needs a reason (issue 12)."""
+    return today > start
 
 
 def dates_overlap(a_start: dt.date, a_end: dt.date, b_start: dt.date, b_end: dt.date) -> bool:

@@ -32,6 +32,8 @@ NAVIGATION = [
     ("reports", _("统计报表"), Perm.REPORT_READ),
     # The targets' readers are exactly the roles that browse persons (canpei.reports.targets).
     ("reports_targets", _("计划目标"), Perm.PERSON_BROWSE),
+    # Matching needs to supply: the roles that keep the surveys (canpei.reports.matching).
+    ("reports_matching", _("供需匹配"), Perm.SURVEY_EDIT),
     ("plan-list", _("计划"), Perm.REPORT_READ),
     ("alert_list", _("监管预警"), Perm.ALERT_BROWSE),
     ("import-new", _("导入"), (Perm.IMPORT_RUN, Perm.ROSTER_EDIT, Perm.FOLLOWUP_RECORD)),

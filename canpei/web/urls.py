@@ -7,8 +7,8 @@ from django.views.i18n import set_language
 from canpei.accounts import views as account_views
 from canpei.web.views import (
     alerts, applications, audit, classes, competitions, dashboard, employment_services, exports,
-    followups, funds, help, imports, indicators, institutions, people, printables, staff_training,
-    surveys, targets,
+    followups, funds, help, imports, indicators, institutions, matching, people, printables,
+    staff_training, surveys, targets,
 )
 
 View = Callable[..., HttpResponse]
@@ -77,6 +77,8 @@ urlpatterns = [
          name="print-completion"),
     path("classes/<int:class_id>/print/certificates", printables.certificates_print,
          name="print-certificates"),
+    path("classes/<int:class_id>/enroll-candidate", classes.class_enroll_candidate,
+         name="class-enroll-candidate"),
     path("classes/<int:class_id>/register", classes.class_register, name="class-register"),
     path("classes/<int:class_id>/register/grid", classes.class_register_grid,
          name="class-register-grid"),
@@ -121,6 +123,7 @@ urlpatterns = [
     path("reports", indicators.reports, name="reports"),
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
+    path("reports/matching", matching.matching_page, name="reports_matching"),
     path("reports/targets/uncovered", targets.uncovered_page, name="reports_uncovered"),
     # Skill competitions (职业技能竞赛) and typical cases (典型案例).
     *record_pages("competitions", "competition", "competition_id",

@@ -21,6 +21,7 @@ from canpei.training import rules
 from canpei.training.models import ClassEvent, Enrollment, Inspection, TrainingClass
 from tests.conftest import ANHAI, CIZAO, make_id
 from tests.training.conftest import class_data
+from tests.training.fixtures import register_hours
 
 CLASS_FIELDS = {
     "id",
@@ -276,7 +277,8 @@ def test_a_role_without_edit_rights_gets_the_same_403_for_any_class(role, users,
 
 
 def test_a_class_walks_its_whole_lifecycle_through_the_api(users, make_class, api):
-    training_class = make_class("draft", trainees=2)
+    today = dt.date.today()
+    training_class = make_class("draft", trainees=2, end_date=today.isoformat())
     school, city = api(users.institution_staff), api(users.city_admin)
     path = f"/classes/{training_class.pk}/transitions"
     for client, action, state in (
@@ -287,10 +289,20 @@ def test_a_class_walks_its_whole_lifecycle_through_the_api(users, make_class, ap
         response = client.post(path, {"action": action, "comment": f"{action} 说明"})
         assert response.status_code == 200, (action, response.content)
         assert response.json()["state"] == state
-    for enrollment in training_class.enrollments.all():
-        assert (
-            school.patch(f"/enrollments/{enrollment.pk}", {"attended_hours": 40}).status_code == 200
+    # The register holds every planned hour, and each trainee has a result (issue 12).
+    roster = list(training_class.enrollments.all())
+    for offset in range(5):
+        response = school.post(
+            f"/classes/{training_class.pk}/sessions",
+            {
+                "date": (today - dt.timedelta(days=offset)).isoformat(),
+                "hours": 8,
+                "attendance": {str(e.pk): 8 for e in roster},
+            },
         )
+        assert response.status_code == 201, response.content
+    for enrollment in roster:
+        assert school.patch(f"/enrollments/{enrollment.pk}", {"result": "合格"}).status_code == 200
     for client, action, state in (
         (school, "complete", "completed"),
         (city, "pass_audit", "audited"),
@@ -454,7 +466,7 @@ def test_an_unknown_action_is_a_422_naming_it(users, make_class, api):
 
 
 def test_submitting_an_empty_roster_is_a_409(users, make_class, api):
-    training_class = make_class("draft", trainees=0)
+    training_class = make_class("draft", trainees=0, start_date=dt.date.today().isoformat())
     response = api(users.institution_staff).post(
         f"/classes/{training_class.pk}/transitions", {"action": "submit"}
     )
@@ -464,7 +476,7 @@ def test_submitting_an_empty_roster_is_a_409(users, make_class, api):
 
 
 def test_a_lapsed_designation_is_named_at_submission(users, make_class, designated, api):
-    training_class = make_class("draft", trainees=1)
+    training_class = make_class("draft", trainees=1, start_date=dt.date.today().isoformat())
     designated.designated_to = dt.date.today() - dt.timedelta(days=30)
     designated.save()
     response = api(users.institution_staff).post(
@@ -497,10 +509,10 @@ def test_an_appraisal_class_does_not_start_without_its_filing_number(users, make
 def test_completion_names_each_trainee_marked_complete_without_enough_attendance(
     users, make_class, api
 ):
-    training_class = make_class("running", trainees=1)
+    training_class = make_class("running", trainees=1, end_date=dt.date.today().isoformat())
     enrollment = training_class.enrollments.get()
     school = api(users.institution_staff)
-    school.patch(f"/enrollments/{enrollment.pk}", {"attended_hours": 20})
+    register_hours(users.institution_staff, training_class, "20")
     school.patch(f"/enrollments/{enrollment.pk}", {"status": "completed"})
     response = school.post(f"/classes/{training_class.pk}/transitions", {"action": "complete"})
     assert response.status_code == 409

@@ -627,7 +627,10 @@ class ClassWorld:
         )
         if state == "running":
             for actor, action in ((staff, "submit"), (city, "approve"), (staff, "start")):
-                services.class_transition(training_class=training_class, actor=actor, action=action)
+                # Filed after its start date: with its reason (issue 12).
+                services.class_transition(
+                    training_class=training_class, actor=actor, action=action, comment="开班后补报"
+                )
         self._built[where, state] = training_class
         return training_class
 

@@ -81,7 +81,8 @@ def test_a_class_from_application_to_audit(
     page.get_by_label("职业（工种）/技能").fill("电子商务师")
     page.get_by_label("培训等级").select_option("junior")
     page.get_by_label("开班日期").fill((today - dt.timedelta(days=3)).isoformat())
-    page.get_by_label("结业日期").fill((today + dt.timedelta(days=20)).isoformat())
+    # It started three days ago and ends today: filed late, and completed today (issue 12).
+    page.get_by_label("结业日期").fill(today.isoformat())
     page.get_by_label("培训课时").fill("8")
     page.get_by_label("计划人数").fill("20")
     with page.expect_navigation():
@@ -117,7 +118,12 @@ def test_a_class_from_application_to_audit(
     # -- and applies (开班申请) ---------------------------------------------------------------------
     s.goto(f"/classes/{training_class.pk}")
     press_with_keyboard(page, "提交开班申请")
+    expect(page.get_by_role("alert")).to_contain_text("须在说明中填写补报原因")
+    s.assert_accessible("/classes/{id} filed late without a reason")
+    page.get_by_label("提交开班申请说明").fill("学员报名延迟，开班后补报")
+    press_with_keyboard(page, "提交开班申请")
     assert state_of(page) == "已申请"
+    assert TrainingClass.objects.get().late_filing_reason == "学员报名延迟，开班后补报"
     s.assert_accessible("/classes/{id} submitted, as institution_staff")
 
     # -- the city returns without a reason (refused), then approves -------------------------------
@@ -200,12 +206,19 @@ def test_a_class_from_application_to_audit(
         page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("alert")).to_be_visible()
     s.assert_accessible("/enrollments/{id}/edit with errors")
+    page.get_by_label("培训成绩").fill("合格")
     page.get_by_label("证书类型").select_option("special_ability")
     page.get_by_label("发证日期").fill(today.isoformat())
     page.get_by_label("发证机构").fill("晋江市人力资源和社会保障局")
     with page.expect_navigation():
         page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("table", name="学员名单（2 人）")).to_contain_text("Z-2026-001")
+    with page.expect_navigation():
+        page.get_by_role("link", name="登记成绩/证书 林建国").click()
+    page.get_by_label("培训成绩").fill("良好")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("table", name="学员名单（2 人）")).to_contain_text("良好")
 
     # -- the city passes the audit ---------------------------------------------------------------
     s.login_as(users.city_admin)
@@ -231,7 +244,10 @@ def test_the_class_pages_of_the_readers_and_the_list_with_bad_filters(
     person = trainee_factory()
     services.enrollment_add(actor=staff, training_class=training_class, person=person.id_number)
     for action, actor in (("submit", staff), ("approve", users.city_admin), ("start", staff)):
-        services.class_transition(training_class=training_class, actor=actor, action=action)
+        # Filed after its start date, with the reason (issue 12).
+        services.class_transition(
+            training_class=training_class, actor=actor, action=action, comment="开班后补报"
+        )
     enrollment = training_class.enrollments.get()
 
     s.login_as(users.city_admin)

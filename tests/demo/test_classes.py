@@ -89,7 +89,12 @@ def test_each_history_follows_the_transition_table_in_time_order(demo: dict[str,
             ).count()
             == 1 + tc.events.count()
         )
-    # The class whose audit failed over its register was corrected and declared complete again.
+    # One class was filed after its start date, with its reason kept on it (issue 12); the
+    # others were filed in time and carry none.
+    late = TrainingClass.objects.exclude(late_filing_reason="")
+    assert [tc.name for tc in late] == ["中式面点培训班"]
+    assert late[0].events.get(action="submit").comment == late[0].late_filing_reason
+    # The class whose audit failed over its results was corrected and declared complete again.
     corrected = TrainingClass.objects.get(name="服装缝纫培训班")
     assert list(corrected.events.values_list("action", flat=True)) == [
         "submit",
@@ -139,6 +144,8 @@ def test_registers_inspections_results_and_certificates(demo: dict[str, int]) ->
         ]
     ):
         assert tc.end_date < today
+        # Completion needs every planned hour in the register (issue 12).
+        assert sum(x.hours for x in tc.sessions.all()) >= tc.hours, tc.name
         rows = list(tc.enrollments.all())
         assert {r.status for r in rows} <= {EnrollmentStatus.COMPLETED, EnrollmentStatus.FAILED}
         for row in rows:

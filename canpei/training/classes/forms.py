@@ -147,12 +147,16 @@ def class_initial(training_class: TrainingClass) -> dict[str, Any]:
     }
 
 
+# The steps whose comment is the late-filing reason once the start date has passed.
+LATE_FILING_ACTIONS = frozenset({rules.ClassAction.SUBMIT, rules.ClassAction.APPROVE})
+
+
 class ClassTransitionForm(forms.Form):
     """One lifecycle step; prefixed by its action so each button's form has its own ids."""
 
     comment = forms.CharField(label=_("说明"), required=False, strip=True)
 
-    def __init__(self, *args: Any, action: str, **kwargs: Any):
+    def __init__(self, *args: Any, action: str, late: bool = False, **kwargs: Any):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
@@ -161,6 +165,9 @@ class ClassTransitionForm(forms.Form):
         message = rules.CLASS_WORKFLOW.comment_required_message.format(action=self.label)
         step_form_setup(self, label=self.label, comment_required=step.comment_required,
                         confirm=step.confirm, comment_message=message)
+        if late and action in LATE_FILING_ACTIONS:
+            # The start date has passed: the comment is the late-filing reason (issue 12).
+            self.fields["comment"].help_text = _("开班日期已过，请填写补报原因")
         self.required_names = (_mark_required(self, ["comment"]) if step.comment_required
                                else set())
 

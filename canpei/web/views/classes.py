@@ -23,14 +23,15 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from canpei.accounts.models import signed_in_user
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.masking import mask_id_number
+from canpei.reports import matching
 from canpei.training import rules
-from canpei.training.classes import selectors, services
+from canpei.training.classes import checks, selectors, services
 from canpei.training.lookup_limit import enrolment_lookup_count
 from canpei.training.classes.forms import (
     ClassForm, ClassTransitionForm, EnrollForm, EnrollmentForm, InspectionForm, RectifyForm,
@@ -168,8 +169,9 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                    bound: ClassTransitionForm | None = None, enroll_form: EnrollForm | None = None,
                    rectify_form: RectifyForm | None = None, status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
+    late = rules.filed_late(training_class.start_date, timezone.localdate())
     transition_forms = step_forms(services.class_actions_available(training_class, user), bound,
-                                  lambda action: ClassTransitionForm(action=action))
+                                  lambda action: ClassTransitionForm(action=action, late=late))
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
     can_inspect = has_perm(user, Perm.INSPECTION_RECORD)
     session_list = list(selectors.sessions(user=user, training_class=training_class))
@@ -215,7 +217,18 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "can_inspect": can_inspect and training_class.state == S.RUNNING,
         "rectify_forms": rectify_forms,
         "threshold": round(_threshold() * 100),
+        "checklist": _checklist(user, training_class),
+        "candidates": matching.class_candidates(user=user, training_class=training_class),
     }, status=status)
+
+
+def _checklist(user: User, training_class: TrainingClass) -> list[checks.CheckResult] | None:
+    """The completion-audit checklist, shown from the time the class runs to whoever sees the
+    whole class: the city reads it before it passes or fails the audit."""
+    if (training_class.state not in checks.CHECKLIST_STATES
+            or not selectors.sees_whole_class(user)):
+        return None
+    return checks.class_checks(user=user, training_class=training_class)
 
 
 def _threshold() -> float:
@@ -251,6 +264,24 @@ def _enrol(request: HttpRequest, training_class: TrainingClass, id_number: str) 
     enrolment_lookup_count(user, id_number)
     return services.enrollment_add(actor=user, training_class=training_class,
                                    person=id_number)
+
+
+@requires(Perm.ROSTER_EDIT)
+@require_POST
+def class_enroll_candidate(request: HttpRequest, class_id: int) -> HttpResponse:
+    """One press from the class page's list of surveyed persons (canpei.reports.matching): the
+    person by id, through the enrolment service, which checks the scope and the class's rules."""
+    training_class = _class(request, class_id)
+    try:
+        enrollment = services.enrollment_add(actor=signed_in_user(request),
+                                             training_class=training_class,
+                                             person=request.POST.get("person", ""))
+    except ServiceError as exc:
+        messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
+    else:
+        messages.success(request, _("已加入花名册：%(person)s") % {
+            "person": enrollment.person.name})
+    return redirect("class-detail", class_id=training_class.pk)
 
 
 @requires(Perm.ROSTER_EDIT)

@@ -17,6 +17,7 @@ from canpei.codes import TrainingType
 from canpei.institutions.selectors import institution_list
 from canpei.reports import indicators as selectors
 from canpei.reports.models import Plan
+from canpei.reports.matching import may_read_matching
 from canpei.reports.targets import may_read_targets
 from canpei.web.charts import Cell, Chart, ChartRow
 from canpei.web.pages import list_filters, requires, town_options
@@ -82,6 +83,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "report": report, "filters": filters, "filter_errors": errors,
         "charts": _charts(report, followups=has_perm(user, Perm.FOLLOWUP_BROWSE)),
         "can_read_targets": may_read_targets(user),
+        "can_read_matching": may_read_matching(user),
         "export_query": urlencode(filters.as_params()),
         "plans": Plan.objects.order_by("-period_start", "id").values_list("pk", "name"),
         "towns": town_options(user, hidden_for=Role.TOWN_STAFF),

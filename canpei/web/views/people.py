@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from canpei.reports import matching
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.employment.support.selectors import person_timeline
@@ -73,6 +74,8 @@ def _person_page(request: HttpRequest, person: Person,
         "can_apply": has_perm(user, Perm.APPLICATION_SUBMIT),
         "can_record_service": has_perm(user, Perm.SERVICE_RECORD),
         "timeline": person_timeline(user=user, person=person),
+        "fitting_classes": matching.classes_for_person(user=user, person=person),
+        "can_roster": has_perm(user, Perm.ROSTER_EDIT),
     })
 
 

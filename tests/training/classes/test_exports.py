@@ -111,7 +111,7 @@ def test_the_trainees_ledger_shows_results_and_certificates_in_full_for_the_city
         "二级",
         "结业",
         40,
-        "",
+        "合格",
         "",
         "职业技能等级证书",
         "初级",

@@ -25,6 +25,8 @@ from tests.conftest import PASSWORD, make_id
 from tests.training.fixtures import class_data
 
 GENERIC = "该人员目前不能报名本班，请联系镇街专干"
+# Classes filed in time (no late-filing reason, issue 12): they start today.
+TODAY = dt.date.today().isoformat()
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def other_class(users: Any, other_institution: Any, trainee_factory: Any) -> Any
     staff = User(username="base", role="institution_staff", institution=other_institution)
     staff.set_password(PASSWORD)
     staff.save()
-    training_class = services.class_create(actor=staff, data=class_data(name="另一机构的秘密班"))
+    training_class = services.class_create(
+        actor=staff, data=class_data(name="另一机构的秘密班", start_date=TODAY)
+    )
     return training_class, staff
 
 
@@ -70,7 +74,7 @@ def moved_out(users: Any, person: Any, status: str = "moved_out") -> Any:
 def test_an_institution_is_not_told_a_persons_status(
     users, make_class, trainee_factory, status, label
 ):
-    training_class = make_class(trainees=0)
+    training_class = make_class(trainees=0, start_date=TODAY)
     person = moved_out(users, trainee_factory(), status)
     assert refusal(users.institution_staff, training_class, person.id_number) == (
         "Conflict",
@@ -87,7 +91,7 @@ def test_an_institution_is_not_told_a_persons_status(
 def test_an_unregistered_number_answers_as_an_inactive_person_does(
     users, make_class, trainee_factory
 ):
-    training_class = make_class(trainees=0)
+    training_class = make_class(trainees=0, start_date=TODAY)
     # Outside working age as well: no second message may name the person or their age.
     inactive = moved_out(users, trainee_factory(birth="19500101"))
     unknown = make_id("35058219700101999")
@@ -105,7 +109,7 @@ def test_an_unregistered_number_answers_as_an_inactive_person_does(
 
 
 def test_an_institution_is_not_told_of_a_missing_certificate(users, make_class, trainee_factory):
-    training_class = make_class(trainees=0)
+    training_class = make_class(trainees=0, start_date=TODAY)
     person = trainee_factory(cert_number="")
     assert refusal(users.institution_staff, training_class, person.id_number)[1:] == (
         GENERIC,
@@ -123,7 +127,7 @@ def test_an_institution_is_not_told_of_another_institutions_class(
     person = trainee_factory()
     enrol(staff, theirs, person.id_number)
     approve(theirs, staff, users.city_admin)
-    ours = make_class(trainees=0)
+    ours = make_class(trainees=0, start_date=TODAY)
     kind, message, errors = refusal(users.institution_staff, ours, person.id_number)
     assert (kind, message, errors) == ("Conflict", GENERIC, [("person", GENERIC)])
     assert theirs.code not in message and "秘密班" not in message
@@ -137,7 +141,7 @@ def test_an_institution_is_still_told_of_its_own_overlapping_class(
 ):
     person = trainee_factory()
     first = make_class("approved", persons=[person], name="第一班")
-    second = make_class(trainees=0, name="第二班")
+    second = make_class(trainees=0, name="第二班", start_date=TODAY)
     assert refusal(users.institution_staff, second, person.id_number)[1] == (
         rules.OVERLAPPING_CLASS.format(
             person=rules.describe_person(person), other=f"{first.code} 第一班"
@@ -146,7 +150,7 @@ def test_an_institution_is_still_told_of_its_own_overlapping_class(
 
 
 def test_an_eligible_person_is_enrolled_as_before(users, make_class, trainee_factory):
-    training_class = make_class(trainees=0)
+    training_class = make_class(trainees=0, start_date=TODAY)
     person = trainee_factory()
     assert enrol(users.institution_staff, training_class, person.id_number).person == person
 
@@ -156,7 +160,7 @@ def test_an_eligible_person_is_enrolled_as_before(users, make_class, trainee_fac
 
 def test_submission_names_the_trainee_but_not_their_status(users, make_class, trainee_factory):
     person = trainee_factory()
-    training_class = make_class(persons=[person])
+    training_class = make_class(persons=[person], start_date=TODAY)
     moved_out(users, person)
     with pytest.raises(Conflict) as refused:
         services.class_transition(
@@ -172,7 +176,7 @@ def test_submission_does_not_name_another_institutions_class(
     users, make_class, trainee_factory, other_class
 ):
     person = trainee_factory()
-    ours = make_class(persons=[person])
+    ours = make_class(persons=[person], start_date=TODAY)
     theirs, staff = other_class
     enrol(staff, theirs, person.id_number)
     approve(theirs, staff, users.city_admin)
@@ -188,7 +192,7 @@ def test_submission_does_not_name_another_institutions_class(
 
 def test_the_city_approving_sees_the_reasons(users, make_class, trainee_factory, other_class):
     person = trainee_factory()
-    ours = make_class("submitted", persons=[person])
+    ours = make_class("submitted", persons=[person], start_date=TODAY)
     theirs, staff = other_class
     # The other class was approved with the same person meanwhile (as a class approved before
     # this rule held would be): written directly, since the services refuse to make the clash.
@@ -207,7 +211,7 @@ def test_the_city_approving_sees_the_reasons(users, make_class, trainee_factory,
 def test_the_enrol_page_gives_an_institution_the_generic_refusal(
     users, make_class, trainee_factory, login
 ):
-    training_class = make_class(trainees=0)
+    training_class = make_class(trainees=0, start_date=TODAY)
     person = moved_out(users, trainee_factory())
     for number in (person.id_number, make_id("35058219700101999")):
         response = login(users.institution_staff).post(
@@ -230,7 +234,7 @@ def test_the_api_gives_an_institution_the_generic_refusal(
     enrol(staff, theirs, busy.id_number)
     approve(theirs, staff, users.city_admin)
     gone = moved_out(users, trainee_factory())
-    ours = make_class(trainees=0)
+    ours = make_class(trainees=0, start_date=TODAY)
     for person in (busy, gone):
         response = api(users.institution_staff).post(
             f"/classes/{ours.pk}/enrollments", {"person": person.id_number}
@@ -248,7 +252,7 @@ def test_the_submit_button_gives_an_institution_the_generic_refusal(
     users, make_class, trainee_factory, login
 ):
     person = trainee_factory()
-    training_class = make_class(persons=[person])
+    training_class = make_class(persons=[person], start_date=TODAY)
     moved_out(users, person)
     response = login(users.institution_staff).post(
         f"/classes/{training_class.pk}/transitions", {"action": "submit", "comment": ""}

@@ -13,6 +13,7 @@ from canpei.training import rules
 from canpei.training.classes import services
 from canpei.training.models import ClassEvent, EnrollmentStatus
 from tests.training.conftest import CIZAO
+from tests.training.fixtures import register_hours
 
 
 def step(training_class: Any, actor: Any, action: str, comment: str = "") -> Any:
@@ -118,14 +119,14 @@ def test_a_returned_class_can_be_corrected_and_submitted_again(users, make_class
 
 
 def test_submission_needs_a_roster(users, make_class):
-    training_class = make_class(trainees=0)
+    training_class = make_class(trainees=0, start_date=dt.date.today().isoformat())
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "submit")
     assert refused.value.message == rules.ROSTER_EMPTY
 
 
 def test_submission_needs_a_designation_valid_on_the_class_dates(users, make_class, designated):
-    training_class = make_class()
+    training_class = make_class(start_date=dt.date.today().isoformat())
     designated.designated_to = training_class.end_date - dt.timedelta(days=1)
     designated.save()
     with pytest.raises(Conflict) as refused:
@@ -169,7 +170,7 @@ def test_a_trainee_who_moved_out_after_enrolment_stops_the_submission(
     from canpei.people.services import person_change_status
 
     person = trainee_factory()
-    training_class = make_class(persons=[person])
+    training_class = make_class(persons=[person], start_date=dt.date.today().isoformat())
     person_change_status(actor=users.city_admin, person=person, status="moved_out", comment="迁出")
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "submit")
@@ -225,12 +226,11 @@ def test_an_appraisal_class_needs_its_filing_number_before_it_runs(users, make_c
 def test_completion_refuses_a_trainee_marked_complete_below_the_attendance_threshold(
     users, make_class
 ):
-    training_class = make_class("running", trainees=1)
+    training_class = make_class("running", trainees=1, end_date=dt.date.today().isoformat())
     enrollment = training_class.enrollments.get()
+    register_hours(users.institution_staff, training_class, "31.5")
     services.enrollment_update(
-        actor=users.institution_staff,
-        enrollment=enrollment,
-        data={"attended_hours": "31.5", "status": "completed"},
+        actor=users.institution_staff, enrollment=enrollment, data={"status": "completed"}
     )
     with pytest.raises(Conflict) as refused:
         step(training_class, users.institution_staff, "complete")
@@ -240,14 +240,9 @@ def test_completion_refuses_a_trainee_marked_complete_below_the_attendance_thres
 
 
 def test_completion_decides_the_undecided_by_attendance(users, make_class):
-    training_class = make_class("running", trainees=2)
+    training_class = make_class("running", trainees=2, end_date=dt.date.today().isoformat())
     low, enough = training_class.enrollments.order_by("id")
-    services.enrollment_update(
-        actor=users.institution_staff, enrollment=low, data={"attended_hours": "31.9"}
-    )
-    services.enrollment_update(
-        actor=users.institution_staff, enrollment=enough, data={"attended_hours": "32"}
-    )
+    register_hours(users.institution_staff, training_class, {low.pk: "31.9", enough.pk: "32"})
     step(training_class, users.institution_staff, "complete")
     low.refresh_from_db()
     enough.refresh_from_db()

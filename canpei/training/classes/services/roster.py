@@ -354,6 +354,9 @@ def session_record(*, actor: User, training_class: TrainingClass, date: Any, hou
         if day is not None and not locked.start_date <= day <= locked.end_date:
             errors.append(("date", rules.SESSION_DATE_OUTSIDE.format(
                 start=locked.start_date.isoformat(), end=locked.end_date.isoformat())))
+        elif day is not None and day > timezone.localdate():
+            # A register records what happened: no session for a day still to come (issue 12).
+            errors.append(("date", rules.SESSION_DATE_FUTURE.format(date=day.isoformat())))
         roster = {e.pk: e for e in Enrollment.objects.filter(
             training_class=locked).exclude(status=EnrollmentStatus.WITHDRAWN)}
         per_trainee: dict[int, Decimal] = {}

@@ -4,6 +4,7 @@ and the audit entry."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterable
 
@@ -18,7 +19,7 @@ from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, working_age_on
 from canpei.training import rules
 from canpei.training.models import (
-    ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
+    ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection, TrainingClass,
 )
 from canpei.training.classes.services.records import locked_class
 from canpei.training.common import Errors
@@ -169,6 +170,70 @@ def _submission_rules(t: Transition[TrainingClass]) -> Errors:
                                                      viewer=t.actor)
 
 
+def _late_filing_reason(t: Transition[TrainingClass], errors: Errors) -> dict[str, Any]:
+    """A class submitted or approved after its start date keeps the step's comment as its
+    late-filing reason (the history row keeps it too); a reason already given stays."""
+    if (rules.filed_late(t.obj.start_date, t.today) and t.comment
+            and not t.obj.late_filing_reason):
+        return {"late_filing_reason": t.comment}
+    return {}
+
+
+def late_filing_errors(t: Transition[TrainingClass]) -> Errors:
+    """Submitted or approved after its start date: only with a late-filing reason (补报原因)."""
+    training_class = t.obj
+    if (rules.filed_late(training_class.start_date, t.today) and not t.comment
+            and not training_class.late_filing_reason):
+        return [("late_filing_reason", rules.LATE_FILING_REASON_REQUIRED.format(
+            date=training_class.start_date.isoformat(), action=rules.CLASS_WORKFLOW.label(t.action)))]
+    return []
+
+
+def registered_hours(training_class: TrainingClass) -> Decimal:
+    """The hours the register holds: the sum of the class's sessions."""
+    return sum(ClassSession.objects.filter(training_class=training_class)
+               .values_list("hours", flat=True), Decimal("0"))
+
+
+def hours_errors(training_class: TrainingClass) -> Errors:
+    required = settings.CLASS_HOURS_REQUIRED
+    registered = registered_hours(training_class)
+    if rules.hours_enough(registered, training_class.hours, required):
+        return []
+    tolerance = (rules.HOURS_TOLERANCE_NOTE.format(percent=round(required * 100, 1))
+                 if required < 1 else "")
+    return [("hours", rules.COMPLETION_HOURS_SHORT.format(
+        registered=registered, hours=training_class.hours, tolerance=tolerance))]
+
+
+def end_date_errors(training_class: TrainingClass, today: Any) -> Errors:
+    if today < training_class.end_date:
+        return [("end_date", rules.COMPLETION_BEFORE_END.format(
+            date=training_class.end_date.isoformat()))]
+    return []
+
+
+def open_rectifications(training_class: TrainingClass) -> list[Inspection]:
+    return list(Inspection.objects.filter(training_class=training_class,
+                                          rectification_required=True, rectified_on__isnull=True)
+                .order_by("date", "pk"))
+
+
+def rectification_errors(training_class: TrainingClass) -> Errors:
+    return [("rectification", rules.AUDIT_RECTIFICATION_OPEN.format(date=row.date.isoformat()))
+            for row in open_rectifications(training_class)]
+
+
+def missing_results(roster: Iterable[Enrollment]) -> list[Enrollment]:
+    """Trainees who completed without a result (培训成绩) on record."""
+    return [e for e in roster if e.status == EnrollmentStatus.COMPLETED and not e.result.strip()]
+
+
+def result_errors(roster: Iterable[Enrollment]) -> Errors:
+    return [("result", rules.AUDIT_RESULT_MISSING.format(person=rules.describe_person(e.person)))
+            for e in missing_results(roster)]
+
+
 def _start_rules(t: Transition[TrainingClass]) -> Errors:
     training_class = t.obj
     found = designation_errors(training_class)
@@ -182,7 +247,8 @@ def _start_rules(t: Transition[TrainingClass]) -> Errors:
 
 
 def _completion_rules(t: Transition[TrainingClass]) -> Errors:
-    return attendance_errors(t.obj, _roster(t.obj, lock_persons=False))
+    return (end_date_errors(t.obj, t.today) + hours_errors(t.obj)
+            + attendance_errors(t.obj, _roster(t.obj, lock_persons=False)))
 
 
 def _audit_rules(t: Transition[TrainingClass]) -> Errors:
@@ -192,7 +258,8 @@ def _audit_rules(t: Transition[TrainingClass]) -> Errors:
     roster = _roster(t.obj, lock_persons=True)
     return (designation_errors(t.obj)
             + roster_errors(t.obj, roster, check_status=False, viewer=t.actor)
-            + attendance_errors(t.obj, roster))
+            + attendance_errors(t.obj, roster)
+            + rectification_errors(t.obj) + result_errors(roster))
 
 
 def _close_roster(t: Transition[TrainingClass]) -> dict[str, Any]:
@@ -239,8 +306,8 @@ CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
     workflow=rules.CLASS_WORKFLOW, audit_name="class", lock=locked_class,
     event_model=ClassEvent, event_parent="training_class",
     describe=lambda training_class: f"培训班 {training_class.code}",
-    hooks={A.SUBMIT: Hooks(checks=(_submission_rules,)),
-           A.APPROVE: Hooks(checks=(_submission_rules,)),
+    hooks={A.SUBMIT: Hooks(prepare=_late_filing_reason, checks=(late_filing_errors, _submission_rules)),
+           A.APPROVE: Hooks(prepare=_late_filing_reason, checks=(late_filing_errors, _submission_rules)),
            A.START: Hooks(checks=(_start_rules,)),
            A.COMPLETE: Hooks(checks=(_completion_rules,), effects=(_close_roster,)),
            A.PASS_AUDIT: Hooks(checks=(_audit_rules,), effects=(_announce_completion,)),

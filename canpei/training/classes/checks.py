@@ -1,0 +1,157 @@
+"""The completion-audit checklist (结业审核清单, issue 12): every check the city makes before it
+passes a class's completion, each with pass/fail and the figures behind it.
+
+A check is a function of the class and today that returns one `CheckResult`; `CHECKS` lists
+them in the order the page shows them, so adding a check (the supervision app's "alerts on this
+class", for one) is adding a function to that list. The rules the lifecycle enforces
+(canpei.training.classes.services.transitions) and the checks read the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from canpei.errors import Forbidden
+from canpei.institutions.rules import designation_valid_on
+from canpei.training import rules
+from canpei.training.classes import selectors
+from canpei.training.classes.services.transitions import (
+    ACTIVE_ENROLLMENT, missing_results, open_rectifications, registered_hours,
+)
+from canpei.training.models import ClassState, Enrollment, Inspection, TrainingClass
+
+# Messages of the checklist: each check's name, and the sentence that gives its figures.
+NOT_WHOLE_CLASS = "镇街专干只能查看本镇街学员，不能查看班级的结业审核清单"
+END_DATE_LABEL = "结业日期已到"
+END_DATE_DETAIL = "结业日期 {end}，今天 {today}"
+HOURS_LABEL = "考勤课时达到计划课时"
+HOURS_DETAIL = "计划课时 {planned}，考勤登记 {registered}（须达到 {required}）"
+INSPECTIONS_LABEL = "过程检查实到人数"
+INSPECTIONS_NONE = "尚无过程检查"
+INSPECTION_FIGURE = "{date} 实到 {present} / 在册 {on_roster}"
+INSPECTIONS_RATIO = "（每次实到须达到在册的 {percent}%）"
+RECTIFICATIONS_LABEL = "整改已完成"
+RECTIFICATIONS_DETAIL = "未完成整改 {count} 项"
+RESULTS_LABEL = "结业学员均有培训成绩"
+RESULTS_DETAIL = "结业 {completed} 人，未登记成绩 {missing} 人"
+DESIGNATION_LABEL = "培训期间定点资格有效"
+DESIGNATION_DETAIL = "培训机构「{institution}」{start} 至 {end}：{verdict}"
+DESIGNATION_VALID = "有效"
+DESIGNATION_INVALID = "无效"
+
+# Where a class's checklist means something: from the time it runs to its settlement.
+CHECKLIST_STATES = frozenset({ClassState.RUNNING, ClassState.COMPLETED, ClassState.AUDIT_FAILED,
+                              ClassState.AUDITED, ClassState.SETTLED})
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the checklist: a stable key (the API's), its name, whether it passes, a
+    sentence with its figures and the figures themselves."""
+
+    key: str
+    label: str
+    passed: bool
+    detail: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def _plain(value: Decimal) -> str:
+    """40, 38 or 37.5: a figure without trailing zeros nor an exponent."""
+    return format(value.normalize(), "f")
+
+
+ClassCheck = Callable[[TrainingClass, dt.date], CheckResult]
+
+
+def end_date_reached(training_class: TrainingClass, today: dt.date) -> CheckResult:
+    """Completion is declared once the end date has come (rules.COMPLETION_BEFORE_END)."""
+    return CheckResult(
+        "end_date", END_DATE_LABEL, today >= training_class.end_date,
+        END_DATE_DETAIL.format(end=training_class.end_date.isoformat(), today=today.isoformat()),
+        {"end_date": training_class.end_date.isoformat(), "today": today.isoformat()})
+
+
+def hours_registered(training_class: TrainingClass, today: dt.date) -> CheckResult:
+    """The register holds the planned hours, within settings.CLASS_HOURS_REQUIRED."""
+    registered = registered_hours(training_class)
+    required = _plain(Decimal(training_class.hours) * Decimal(str(settings.CLASS_HOURS_REQUIRED)))
+    return CheckResult(
+        "hours", HOURS_LABEL,
+        rules.hours_enough(registered, training_class.hours, settings.CLASS_HOURS_REQUIRED),
+        HOURS_DETAIL.format(planned=training_class.hours, registered=registered,
+                            required=required),
+        {"planned": training_class.hours, "registered": str(registered),
+         "required": required})
+
+
+def inspections_present(training_class: TrainingClass, today: dt.date) -> CheckResult:
+    """At least one inspection, and at each the trainees present reach the attendance threshold
+    of those on the roster (settings.ATTENDANCE_THRESHOLD)."""
+    threshold = Decimal(str(settings.ATTENDANCE_THRESHOLD))
+    rows = list(Inspection.objects.filter(training_class=training_class).order_by("date", "pk"))
+    figures = [{"date": row.date.isoformat(), "present": row.present,
+                "on_roster": row.on_roster} for row in rows]
+    passed = bool(rows) and all(row.present >= row.on_roster * threshold for row in rows)
+    detail = ("；".join(INSPECTION_FIGURE.format(**f) for f in figures) if figures
+              else INSPECTIONS_NONE) + INSPECTIONS_RATIO.format(percent=round(threshold * 100))
+    return CheckResult("inspections", INSPECTIONS_LABEL, passed, detail, {"inspections": figures})
+
+
+def rectifications_closed(training_class: TrainingClass, today: dt.date) -> CheckResult:
+    """No inspection's rectification is still open (rules.AUDIT_RECTIFICATION_OPEN)."""
+    open_rows = open_rectifications(training_class)
+    return CheckResult(
+        "rectifications", RECTIFICATIONS_LABEL, not open_rows,
+        RECTIFICATIONS_DETAIL.format(count=len(open_rows)),
+        {"open": [row.date.isoformat() for row in open_rows]})
+
+
+def results_recorded(training_class: TrainingClass, today: dt.date) -> CheckResult:
+    """Every trainee who completed has a result (rules.AUDIT_RESULT_MISSING)."""
+    roster = list(Enrollment.objects.filter(training_class=training_class,
+                                            status__in=ACTIVE_ENROLLMENT).select_related("person"))
+    completed = [e for e in roster if e.status == "completed"]
+    missing = missing_results(roster)
+    return CheckResult(
+        "results", RESULTS_LABEL, not missing,
+        RESULTS_DETAIL.format(completed=len(completed), missing=len(missing)),
+        {"completed": len(completed), "without_result": len(missing),
+         "trainees": [rules.describe_person(e.person) for e in missing]})
+
+
+def designation_valid(training_class: TrainingClass, today: dt.date) -> CheckResult:
+    """The institution's designation was valid on the class's first and last day."""
+    institution = training_class.institution
+    valid = (designation_valid_on(institution, training_class.start_date)
+             and designation_valid_on(institution, training_class.end_date))
+    return CheckResult(
+        "designation", DESIGNATION_LABEL, valid,
+        DESIGNATION_DETAIL.format(institution=institution.name,
+                                  start=training_class.start_date.isoformat(),
+                                  end=training_class.end_date.isoformat(),
+                                  verdict=DESIGNATION_VALID if valid else DESIGNATION_INVALID),
+        {"start_date": training_class.start_date.isoformat(),
+         "end_date": training_class.end_date.isoformat()})
+
+
+# The checklist, in the page's order: add a function here to add a check.
+CHECKS: list[ClassCheck] = [end_date_reached, hours_registered, inspections_present,
+                            rectifications_closed, results_recorded, designation_valid]
+
+
+def class_checks(*, user: Any, training_class: TrainingClass) -> list[CheckResult]:
+    """The checklist of a class the user sees whole (town staff see only their town's trainees,
+    so not the class-wide figures); out of scope reads as not found."""
+    training_class = selectors.class_get(user=user, class_id=training_class.pk)
+    if not selectors.sees_whole_class(user):
+        raise Forbidden(NOT_WHOLE_CLASS)
+    today = timezone.localdate()
+    return [check(training_class, today) for check in CHECKS]

@@ -1,0 +1,151 @@
+"""Matching needs to supply (issue 12 item 4) on a hand-built set with a known answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from canpei.errors import Forbidden, NotFound
+from canpei.people.models import Skill, Survey
+from canpei.reports.matching import matching_report
+from tests.conftest import ANHAI, CIZAO
+
+YEAR = dt.date.today().year
+
+
+def survey(
+    person: Any,
+    skills: list[Skill],
+    *,
+    year: int = YEAR,
+    need: bool = True,
+    mode: str = "centralized",
+    types: tuple[str, ...] = ("employment_skills",),
+) -> None:
+    row = Survey.objects.create(
+        person=person,
+        year=year,
+        training_need=need,
+        preferred_mode=mode,
+        wanted_types=list(types),
+        surveyed_on=dt.date(year, 3, 1),
+    )
+    row.wanted_skills.set(skills)
+
+
+@pytest.fixture
+def world(make_class: Any, trainee_factory: Any, institution: Any) -> dict[str, Any]:
+    ecommerce = Skill.objects.get(code="ecommerce")
+    massage = Skill.objects.get(code="blind_massage")
+    # 安海镇: 5 want e-commerce (one of them also massage); one no longer needs training this
+    # year (an older survey said so), one is surveyed only last year and still counts.
+    anhai = [trainee_factory(town=ANHAI) for _ in range(7)]
+    for person in anhai[:4]:
+        survey(person, [ecommerce])
+    survey(anhai[4], [ecommerce, massage], mode="remote")
+    survey(anhai[5], [ecommerce], year=YEAR - 1)
+    survey(anhai[5], [ecommerce], need=False)
+    survey(anhai[6], [massage], year=YEAR - 1)
+    # 磁灶镇: 2 want massage.
+    for person in [trainee_factory(town=CIZAO) for _ in range(2)]:
+        survey(person, [massage])
+    # Supply: one e-commerce class of an 安海 institution, 3 places of which 1 taken.
+    institution.town_id = ANHAI
+    institution.save(update_fields=["town"])
+    draft = make_class("draft", trainees=0, persons=[anhai[0]], skill="ecommerce", capacity=3)
+    # A cancelled one offers nothing.
+    make_class("cancelled", trainees=0, skill="ecommerce", capacity=30)
+    return {"ecommerce": ecommerce, "massage": massage, "draft": draft, "anhai": anhai}
+
+
+def test_the_known_answer(users, world, institution):
+    assert institution.town_id == ANHAI
+    rows = matching_report(user=users.city_admin, year=YEAR)
+    got = [(r.town, r.skill_name, r.demand, r.places, r.unmet) for r in rows]
+    assert got == [
+        (ANHAI, "电子商务", 5, 2, 3),
+        (ANHAI, "盲人保健按摩", 2, 0, 2),
+        (CIZAO, "盲人保健按摩", 2, 0, 2),
+    ]
+    assert rows[0].advice == "安海镇：5 人希望参加电子商务培训，已有 1 个班 2 个名额，尚缺 3 个"
+    assert rows[1].advice == "安海镇：2 人希望参加盲人保健按摩培训，尚无计划开班"
+    assert rows[1].by_mode == {"remote": 1, "centralized": 1}
+
+
+def test_a_town_sees_its_own_town_only(users, world):
+    rows = matching_report(user=users.town_staff, year=YEAR)
+    assert {r.town for r in rows} == {ANHAI}
+    with pytest.raises(NotFound):
+        matching_report(user=users.town_staff, year=YEAR, town=CIZAO)
+    with pytest.raises(Forbidden):
+        matching_report(user=users.institution_staff, year=YEAR)
+
+
+def test_the_api_and_the_page(users, world, api, client):
+    response = api(users.city_admin).get(f"/reports/matching?year={YEAR}&town={ANHAI}")
+    assert response.status_code == 200, response.content
+    first = response.json()["results"][0]
+    assert (first["skill_name"], first["demand"], first["places"], first["unmet"]) == (
+        "电子商务",
+        5,
+        2,
+        3,
+    )
+    assert api(users.town_staff).get(f"/reports/matching?town={CIZAO}").status_code == 404
+    assert api(users.institution_staff).get("/reports/matching").status_code == 403
+    client.force_login(users.town_staff)
+    html = client.get("/reports/matching").content.decode()
+    assert "安海镇：2 人希望参加盲人保健按摩培训，尚无计划开班" in html
+    assert "磁灶镇" not in html
+
+
+def test_a_draft_class_lists_who_wants_its_skill_and_one_press_enrols_them(users, world, client):
+    from canpei.reports.matching import class_candidates
+
+    draft, anhai = world["draft"], world["anhai"]
+    found = class_candidates(user=users.city_admin, training_class=draft)
+    # On the roster already (0) and no longer in need (5) are left out; massage (6) too.
+    assert [s.person_id for s in found] == sorted(
+        [p.pk for p in anhai[1:5]], key=lambda pk: next(p.name for p in anhai if p.pk == pk)
+    )
+    client.force_login(users.city_admin)
+    html = client.get(f"/classes/{draft.pk}").content.decode()
+    assert "希望参加本技能培训的调查对象" in html
+    response = client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[1].pk)})
+    assert response.status_code == 302
+    assert draft.enrollments.filter(person=anhai[1]).exists()
+    assert anhai[1].pk not in [
+        s.person_id for s in class_candidates(user=users.city_admin, training_class=draft)
+    ]
+
+
+def test_a_persons_page_lists_the_open_classes_that_fit(users, world, client):
+    from canpei.reports.matching import classes_for_person
+
+    draft, anhai = world["draft"], world["anhai"]
+    assert classes_for_person(user=users.city_admin, person=anhai[1]) == [draft]
+    # Prefers remote study: the centralized class does not fit; no longer in need: none.
+    assert classes_for_person(user=users.city_admin, person=anhai[4]) == []
+    assert classes_for_person(user=users.city_admin, person=anhai[5]) == []
+    assert classes_for_person(user=users.institution_staff, person=anhai[1]) == []
+    client.force_login(users.city_admin)
+    html = client.get(f"/persons/{anhai[1].pk}").content.decode()
+    assert "适合的培训班" in html and draft.code in html
+    client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[1].pk)})
+    assert classes_for_person(user=users.city_admin, person=anhai[1]) == []
+
+
+def test_the_one_press_enrolment_is_scope_checked(users, world, client):
+    draft, anhai = world["draft"], world["anhai"]
+    # Town staff keep no rosters; an institution names only a person it has just looked up.
+    client.force_login(users.town_staff)
+    refused = client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[2].pk)})
+    assert refused.status_code in (403, 404)
+    client.force_login(users.institution_staff)
+    response = client.post(
+        f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[2].pk)}, follow=True
+    )
+    assert "未找到该学员" in response.content.decode()
+    assert not draft.enrollments.filter(person=anhai[2]).exists()
