@@ -24,7 +24,7 @@ NO_CASE_BROWSE = "当前角色不能查看典型案例"
 DateText = str | dt.date
 
 
-class EventOut(Schema):
+class CompetitionEventOut(Schema):
     id: int
     name: str
 
@@ -37,13 +37,13 @@ class CompetitionOut(Schema):
     end_date: dt.date
     organizer: str
     note: str
-    events: list[EventOut]
+    events: list[CompetitionEventOut]
 
 
 def competition_out(c: Competition) -> CompetitionOut:
     return CompetitionOut(id=c.pk, name=c.name, level=c.level, start_date=c.start_date,
                           end_date=c.end_date, organizer=c.organizer, note=c.note,
-                          events=[EventOut(id=e.pk, name=e.name) for e in c.events.all()])
+                          events=[CompetitionEventOut(id=e.pk, name=e.name) for e in c.events.all()])
 
 
 class CompetitionPage(Schema):

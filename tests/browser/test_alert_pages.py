@@ -57,8 +57,8 @@ def test_the_alert_desk(browser_session: Any, world: World) -> None:  # noqa: F8
     _both_widths(s, "/alerts/{id} refused")
     s.page.get_by_label("排除原因").fill("核实为同一学员的补课记录")
     s.page.get_by_label("排除原因").press("Tab")
-    s.page.keyboard.press("Enter")
-    s.page.wait_for_load_state()
+    with s.page.expect_navigation():
+        s.page.keyboard.press("Enter")
     assert Alert.objects.get().state == "dismissed"
     s.goto(f"/classes/{a.pk}")
     _both_widths(s, "/classes/{id} with its alerts")

@@ -87,13 +87,21 @@ def test_the_survey_progress_chart_renders_and_its_bar_opens_the_list(
     assert option["series"][1]["data"][towns.index("磁灶镇")] == 2
     assert option["series"][0]["data"][towns.index("安海镇")] == 1
     s.assert_accessible("/surveys/progress with its chart")
-    # A real click on 磁灶镇's "not surveyed" bar goes where its table cell links.
+    # A real click on 磁灶镇's "not surveyed" bar goes where its table cell links (the chart in
+    # view first: a click outside the viewport reaches nothing).
+    box.scroll_into_view_if_needed()
     x, y = s.page.evaluate(
         """(i) => document.querySelector('#chart-survey-progress').chart
             .convertToPixel({seriesIndex: 1}, [i, 1])""",
         towns.index("磁灶镇"),
     )
     origin = box.bounding_box()
+    # The bars grow in (ECharts' animation): click once the bar is drawn under the point.
+    s.page.wait_for_function(
+        """([x, y]) => { const h = document.querySelector('#chart-survey-progress').chart
+            .getZr().handler.findHover(x, y); return !!(h && h.target); }""",
+        arg=[x, y],
+    )
     with s.page.expect_navigation():
         s.page.mouse.click(origin["x"] + x, origin["y"] + y)
     assert s.page.url.endswith(f"town={CIZAO}#missing")

@@ -35,16 +35,35 @@ def test_the_register_date_moves_on_after_each_session(
     )
     page = html(client.get(f"/classes/{running.pk}/register"))
     assert _date_offered(page) == (first + dt.timedelta(days=1)).isoformat()
-    # Never past the class's last day.
+    # Never past today (the class runs on: its last day is still to come).
+    today = dt.date.today()
+    assert running.end_date > today
+    services.session_record(
+        actor=users.institution_staff, training_class=running, date=today, hours="4", attendance={}
+    )
+    page = html(client.get(f"/classes/{running.pk}/register"))
+    assert _date_offered(page) == today.isoformat()
+
+
+def test_the_register_date_stops_at_the_class_s_last_day(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    today = dt.date.today()
+    ended = make_class(
+        "running",
+        trainees=1,
+        start_date=(today - dt.timedelta(days=20)).isoformat(),
+        end_date=(today - dt.timedelta(days=3)).isoformat(),
+    )
     services.session_record(
         actor=users.institution_staff,
-        training_class=running,
-        date=running.end_date,
+        training_class=ended,
+        date=ended.end_date,
         hours="4",
         attendance={},
     )
-    page = html(client.get(f"/classes/{running.pk}/register"))
-    assert _date_offered(page) == running.end_date.isoformat()
+    page = html(login(users.institution_staff).get(f"/classes/{ended.pk}/register"))
+    assert _date_offered(page) == ended.end_date.isoformat()
 
 
 def test_a_class_not_yet_started_has_its_trainees_signed_up(

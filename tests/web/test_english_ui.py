@@ -17,7 +17,7 @@ from canpei.institutions.models import Institution
 from canpei.people.models import Person, Skill
 from canpei.people.surveys import services as surveys
 from canpei.regions.models import Region
-from canpei.training.models import TrainingClass
+from canpei.training.models import Enrollment, TrainingClass
 from tests.training.conftest import class_data, designated, make_class, trainee_factory  # noqa: F401
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -42,6 +42,8 @@ def _data() -> list[str]:
     words |= set(Skill.objects.values_list("name", flat=True))
     for row in TrainingClass.objects.values_list("name", "occupation", "venue", "industry"):
         words |= set(row)
+    # The trainees' training results (培训成绩) are free text the institution typed.
+    words |= set(Enrollment.objects.values_list("result", flat=True))
     words |= {"甲鞋业公司"}
     return sorted((w for w in words if w), key=len, reverse=True)
 

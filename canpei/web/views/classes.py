@@ -488,10 +488,11 @@ def _register_trainees(request: HttpRequest, training_class: TrainingClass) -> l
 def _default_date(training_class: TrainingClass, session_list: list[Any]) -> str:
     """The date a new session starts from: the day after the latest one recorded (so the date
     moves on as a clerk enters the sessions one after another), else today; within the class's
-    dates."""
-    day = (max(s.date for s in session_list) + dt.timedelta(days=1) if session_list
-           else timezone.localdate())
-    return min(max(day, training_class.start_date), training_class.end_date).isoformat()
+    dates and never after today (a register records what happened: issue 12)."""
+    today = timezone.localdate()
+    day = max(s.date for s in session_list) + dt.timedelta(days=1) if session_list else today
+    last = min(training_class.end_date, today)
+    return min(max(day, training_class.start_date), last).isoformat()
 
 
 def _grid_values(form_data: Any, trainees: list[Enrollment], hours: str) -> dict[int, str]:
