@@ -245,7 +245,7 @@ def disbursement_out(user: Any, d: Disbursement) -> dict[str, Any]:
               "amount": money_text(line.amount)}
              for line in selectors.lines_visible_to(user, d)]
     return {"id": d.pk, "purpose": d.purpose, "class": d.training_class_id,
-            "application": d.application_id, "contract": d.contract_id,
+            "application": d.application_id, "entry": d.entry_id, "contract": d.contract_id,
             "instalment": d.instalment, "year": d.year, "source": d.source,
             "amount": money_text(d.amount), "reverses": d.reverses_id, "reversed": d.is_reversed,
             "reason": d.reason, "note": d.note, "created_at": d.created_at.isoformat(),
@@ -255,11 +255,13 @@ def disbursement_out(user: Any, d: Disbursement) -> dict[str, Any]:
 class DisbursementIn(ObjectIn):
     model_config = {"json_schema_extra": {"examples": [
         {"purpose": "class", "class": 1, "year": 2026, "source": "security_fund"},
+        {"purpose": "award", "entry": 1},
         {"purpose": "contract", "contract": 1, "instalment": 1, "amount": "50000.00"}]}}
 
     purpose: str = ""
     class_: int | str | None = Field(None, alias="class")
     application: int | str | None = None
+    entry: int | str | None = None
     contract: int | str | None = None
     instalment: int | str | None = None
     year: int | str | None = None
@@ -290,10 +292,11 @@ def disbursement_list(request: HttpRequest, page: int = PAGE["page"],
 @disbursements.post("", response={201: dict[str, Any], **errors(400, 401, 403, 409, 422)})
 def disbursement_create(request: HttpRequest, payload: DisbursementIn) -> Status[dict[str, Any]]:
     """Pay one purpose: `class` (computed from the completers and the standard in force; an
-    audited class), `application` (completed; the standard's amount, else `amount`),
-    `contract` (an `instalment` and its `amount`). A purpose already paid answers 409; over the
-    year's budget for the source, 409 with the figures. With an `Idempotency-Key` header a retry
-    gets the first answer."""
+    audited class), `application` (completed; the standard's amount, else `amount`), `award`
+    (an `entry` with an award grade; the grade's standard, else `amount`), `contract` (an
+    `instalment` and its `amount`). A purpose already paid answers 409; over the year's budget
+    for the source, 409 with the figures. With an `Idempotency-Key` header a retry gets the
+    first answer."""
     user = api_user(request)
     data = payload.dict(by_alias=True, exclude_unset=True)
     data = {k: ("" if v is None else v) for k, v in data.items()}

@@ -26,7 +26,7 @@ from canpei.audit.services import audit_record
 from canpei.demo.alerts import demo_alerts
 from canpei.demo.applications import demo_applications
 from canpei.demo.classes import demo_classes
-from canpei.demo.funds import demo_funds, demo_funds_setup
+from canpei.demo.funds import demo_award_payments, demo_funds, demo_funds_setup
 from canpei.demo.competitions import demo_competitions
 from canpei.demo.employment_services import demo_employment_services
 from canpei.demo.plans import demo_plans
@@ -299,6 +299,7 @@ def demo_load(*, persons: int = 3000, seed: int = 1, progress: bool = False,
     plans = demo_plans(today=today)
     extra["followups"] = demo_followups(seed=seed, today=today)
     extra.update(demo_competitions(today=today))
+    extra.update(demo_award_payments(today=today))
     # Records that break the supervision rules, one of each kind, and the alerts computed.
     extra.update(demo_alerts(today=today, institutions=institutions))
     # The demo writes in bulk, past the services' announcements: its summaries are rebuilt once.

@@ -102,3 +102,26 @@ def demo_funds(*, today: dt.date) -> dict[str, Any]:
         disbursement_create(actor=city, data={"purpose": "application",
                                               "application": application.pk})
     return {"disbursements": Disbursement.objects.count(), "refused_payments": refused}
+
+
+def demo_award_payments(*, today: dt.date) -> dict[str, int]:
+    """Pay the awards of the demo's competitions held in a budget year, each at its grade's
+    standard, through the service (once: an award paid already is left as it is)."""
+    from canpei.competitions.models import Entry
+
+    city = _city()
+    if city is None:
+        return {"award_payments": 0}
+    paid = 0
+    awarded = (Entry.objects.exclude(award="").filter(
+        event__competition__end_date__lt=today,
+        event__competition__end_date__year__gte=today.year - 2)
+        .exclude(disbursements__isnull=False).order_by("pk"))
+    for entry in awarded:
+        try:
+            disbursement_create(actor=city, data={"purpose": "award", "entry": entry.pk,
+                                                  "note": "竞赛获奖奖励"})
+        except Conflict:
+            continue  # over the year's budget: the demo leaves it unpaid
+        paid += 1
+    return {"award_payments": paid}

@@ -196,6 +196,8 @@ class Disbursement(models.Model):
     contract = models.ForeignKey(Contract, verbose_name="合同", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="disbursements")
     instalment = models.PositiveSmallIntegerField("期次", null=True, blank=True)
+    entry = models.ForeignKey("competitions.Entry", verbose_name="获奖参赛记录", null=True,
+                              blank=True, on_delete=models.PROTECT, related_name="disbursements")
     # Copied from the class or contract: an institution sees the payments made to it.
     institution = models.ForeignKey("institutions.Institution", verbose_name="收款机构",
                                     null=True, blank=True, on_delete=models.PROTECT,
@@ -219,6 +221,7 @@ class Disbursement(models.Model):
             _paid_once("training_class"),
             _paid_once("application"),
             _paid_once("contract", "instalment"),
+            _paid_once("entry"),
             models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values),
                                    name="disbursement_purpose_valid"),
             models.CheckConstraint(condition=models.Q(source__in=FundSource.values),
@@ -240,6 +243,8 @@ class Disbursement(models.Model):
             return f"个人申请 #{self.application_id}"
         if self.contract_id:
             return f"合同 {self.contract} 第 {self.instalment} 期"
+        if self.entry_id:
+            return f"竞赛获奖 #{self.entry_id}"
         return ""
 
 

@@ -27,6 +27,7 @@ from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
+from canpei.competitions.models import Entry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from canpei.funds import rules
 from canpei.funds.models import (
@@ -43,16 +44,18 @@ from canpei.validation import Fields, text
 
 Errors = list[tuple[str, str]]
 
-# The purposes a disbursement may pay and the field naming what it pays. The award purpose is
-# stored and reported already; its target (a competition entry) joins this table when the
-# competitions app arrives.
+# The purposes a disbursement may pay and the field naming what it pays.
 PURPOSE_TARGETS: dict[str, str] = {
     Purpose.CLASS: "class",
     Purpose.APPLICATION: "application",
+    Purpose.AWARD: "entry",
     Purpose.CONTRACT: "contract",
 }
-TARGET_FIELDS = ("class", "application", "contract")
-TARGET_WORDS = {"class": "培训班", "application": "个人申请", "contract": "合同"}
+TARGET_FIELDS = ("class", "application", "entry", "contract")
+TARGET_WORDS = {"class": "培训班", "application": "个人申请", "entry": "获奖参赛记录",
+                "contract": "合同"}
+TARGET_NOT_FOUND = {"class": rules.CLASS_NOT_FOUND, "application": rules.APPLICATION_NOT_FOUND,
+                    "entry": rules.ENTRY_NOT_FOUND, "contract": rules.CONTRACT_NOT_FOUND}
 
 PAYABLE_CLASS_STATES = (ClassState.AUDITED, ClassState.SETTLED)
 PAYABLE_APPLICATION_STATES = (ApplicationState.COMPLETED, ApplicationState.REIMBURSED)
@@ -385,6 +388,7 @@ class Payment:
     training_class: TrainingClass | None = None
     application: Application | None = None
     contract: Contract | None = None
+    entry: Entry | None = None
     instalment: int | None = None
     institution_id: int | None = None
     note: str = ""
@@ -458,6 +462,8 @@ def _already_paid(payment: Payment) -> None:
     elif payment.application is not None:
         rows, what = rows.filter(application=payment.application), \
             f"个人申请 #{payment.application.pk}"
+    elif payment.entry is not None:
+        rows, what = rows.filter(entry=payment.entry), f"获奖参赛记录 #{payment.entry.pk}"
     else:
         assert payment.contract is not None
         rows, what = rows.filter(contract=payment.contract, instalment=payment.instalment), \
@@ -478,7 +484,8 @@ def _write(actor: User, payment: Payment) -> Disbursement:
             d = Disbursement.objects.create(
                 purpose=payment.purpose, training_class=payment.training_class,
                 application=payment.application, contract=payment.contract,
-                instalment=payment.instalment, institution_id=payment.institution_id,
+                entry=payment.entry, instalment=payment.instalment,
+                institution_id=payment.institution_id,
                 year=payment.year, source=payment.source, amount=payment.amount,
                 note=payment.note, created_by=actor)
     except IntegrityError:
@@ -537,9 +544,7 @@ def _target(data: dict[str, Any], field: str, errors: Errors) -> int | None:
         errors.append((field, rules.TARGET_REQUIRED.format(what=TARGET_WORDS[field])))
         return None
     if not raw.isdigit() or len(raw) > 12:
-        errors.append((field, {"class": rules.CLASS_NOT_FOUND,
-                               "application": rules.APPLICATION_NOT_FOUND,
-                               "contract": rules.CONTRACT_NOT_FOUND}[field]))
+        errors.append((field, TARGET_NOT_FOUND[field]))
         return None
     return int(raw)
 
@@ -555,8 +560,6 @@ def _payment_from(actor: User, data: dict[str, Any]) -> Payment:
     year = _year(f, required=False)
     source = f.choice("source", FundSource, rules.SOURCE_INVALID) or rules.DEFAULT_SOURCE
     note = f.text("note", max_length=200, too_long=rules.NOTE_TOO_LONG, single_line=True) or ""
-    if purpose == Purpose.AWARD:
-        f.error("purpose", rules.AWARD_NOT_YET)
     target_field = PURPOSE_TARGETS.get(purpose or "")
     for field in TARGET_FIELDS:
         if field != target_field and text(data.get(field)):
@@ -573,6 +576,8 @@ def _payment_from(actor: User, data: dict[str, Any]) -> Payment:
         return _class_request(actor, f, data, target, year, source, note)
     if purpose == Purpose.APPLICATION:
         return _application_request(actor, f, data, target, year, source, note)
+    if purpose == Purpose.AWARD:
+        return _award_request(actor, f, data, target, year, source, note)
     return _contract_request(actor, f, data, target, year, source, note)
 
 
@@ -620,6 +625,44 @@ def _application_request(actor: User, f: Fields, data: dict[str, Any], target: i
                    application=application, note=note)
 
 
+def award_standard(entry: Entry) -> SubsidyStandard | None:
+    """The standard for the entry's award grade in force on the competition's last day."""
+    return _in_force(SubsidyStandard.objects.filter(
+        purpose=StandardPurpose.AWARD, award_grade=entry.award),
+        entry.event.competition.end_date).order_by("-effective_from").first()
+
+
+def _award_request(actor: User, f: Fields, data: dict[str, Any], target: int,
+                   year: int | None, source: str, note: str) -> Payment:
+    """A competition award (竞赛奖励) to the person of an awarded entry: the amount of the
+    standard for its grade where one is in force, typed otherwise; the competition's year."""
+    entry = (Entry.objects.select_for_update().select_related("event__competition", "person")
+             .filter(pk=target).first())
+    if entry is None:
+        f.error("entry", rules.ENTRY_NOT_FOUND)
+        f.finish()
+    assert entry is not None
+    if not entry.award:
+        f.error("entry", rules.ENTRY_NOT_AWARDED.format(id=entry.pk))
+        f.finish()
+    standard = award_standard(entry)
+    if standard is not None:
+        if text(data.get("amount")):
+            f.error("amount", rules.AMOUNT_COMPUTED)
+        amount = standard.amount
+    else:
+        amount = _amount(f, "amount") or ZERO
+    competition = entry.event.competition
+    own = competition.end_date.year
+    if year is not None and year != own:
+        f.error("year", rules.OTHER_YEAR.format(what=f"竞赛「{competition.name}」", own=own,
+                                                year=year))
+    f.finish()
+    return Payment(purpose=Purpose.AWARD, year=own, source=source, amount=amount,
+                   lines=[Line(entry.person_id, entry.person.town_id, standard, amount)],
+                   entry=entry, note=note)
+
+
 def _contract_request(actor: User, f: Fields, data: dict[str, Any], target: int,
                       year: int | None, source: str, note: str) -> Payment:
     contract = Contract.objects.select_for_update().filter(pk=target).first()
@@ -650,7 +693,7 @@ def _contract_request(actor: User, f: Fields, data: dict[str, Any], target: int,
 
 
 def disbursement_create(*, actor: User, data: dict[str, Any]) -> Disbursement:
-    """Pay one purpose (class, application, contract); the amount computed from the standard
+    """Pay one purpose (class, application, award, contract); the amount computed from the standard
     wherever one exists. A refused over-budget payment is written to the audit log after the
     refusal, so the clerk's attempt and its figures stay on record."""
     _require_edit(actor)
@@ -692,7 +735,7 @@ def disbursement_reverse(*, actor: User, disbursement_id: int, reason: Any) -> D
         reversal = Disbursement.objects.create(
             purpose=original.purpose, training_class_id=original.training_class_id,
             application_id=original.application_id, contract_id=original.contract_id,
-            instalment=original.instalment, institution_id=original.institution_id,
+            entry_id=original.entry_id, instalment=original.instalment, institution_id=original.institution_id,
             year=original.year, source=original.source, amount=-original.amount,
             reverses=original, reason=why, created_by=actor)
         DisbursementLine.objects.bulk_create(

@@ -9,7 +9,12 @@ class SupervisionConfig(AppConfig):
         from canpei import hooks
         from canpei.spreadsheets.registry import register_export
         from canpei.supervision import compute, exports
+        from canpei.supervision.checks import alerts_on_class
+        from canpei.training.classes import checks
 
         hooks.on_outcomes_changed(compute.records_changed)
+        # The completion-audit checklist shows the alerts about the class, last.
+        if alerts_on_class not in checks.CHECKS:
+            checks.CHECKS.append(alerts_on_class)
         for spec in exports.EXPORTS:
             register_export(spec)

@@ -472,3 +472,19 @@ def identical_registers(year: int) -> Iterator[Finding]:
             c, (c.pk,),
             f"培训班 {class_label(c)} 连续 {length} 次课（{sessions[begin][1]}至"
             f"{sessions[begin + length - 1][1]}）的考勤登记完全相同。")
+
+
+@rule("late_filing", "开班日期已过才提交或批准开班申请（补报）")
+def late_filing(year: int) -> Iterator[Finding]:
+    """A class whose application was submitted or approved after its start date had passed,
+    with the late-filing reason given at that step (kept on the class,
+    `TrainingClass.late_filing_reason`): classes that may have run before anyone approved them.
+    A cancelled class is left out."""
+    first, last = _span(year)
+    late = (TrainingClass.objects.filter(start_date__range=(first, last))
+            .exclude(late_filing_reason="").exclude(state=ClassState.CANCELLED)
+            .select_related("institution").order_by("pk"))
+    for c in late.iterator(chunk_size=2000):
+        yield _class_finding(
+            c, (c.pk,), f"培训班 {class_label(c)}（{c.start_date}开班）在开班日期之后才提交或批准"
+                        f"开班申请，补报原因：{c.late_filing_reason}")

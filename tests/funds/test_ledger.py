@@ -67,6 +67,8 @@ def test_the_demo_ledger_ties_out_and_shows_a_reversal_and_a_refusal(db: Any) ->
     assert Disbursement.objects.filter(reverses__isnull=False).exists()
     assert Disbursement.objects.filter(purpose="class").exists()
     assert Disbursement.objects.filter(purpose="contract").exists()
+    awards = Disbursement.objects.filter(purpose="award")
+    assert awards.exists() and all(d.entry is not None and d.entry.award for d in awards)
     refusal = AuditEntry.objects.get(action="disbursement.refused")
     assert refusal.summary.startswith("超出预算：") and "剩余 50000.00 元" in refusal.summary
 

@@ -334,9 +334,3 @@ def test_reversal_is_a_negative_entry_and_the_purpose_may_be_paid_again(
     )
     assert again.amount == Decimal("2000.00")
     assert services.budget_totals(training_class.year, "security_fund")[1] == Decimal("2000.00")
-
-
-def test_award_purpose_waits_for_competitions(users: Any) -> None:
-    with pytest.raises(InvalidInput) as exc:
-        services.disbursement_create(actor=users.city_admin, data={"purpose": "award"})
-    assert errors_of(exc) == {"purpose": rules.AWARD_NOT_YET}

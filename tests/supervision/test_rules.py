@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_rule_has_its_docstring() -> None:
-    assert len(RULES) == 9
+    assert len(RULES) == 10
     for spec in RULES.values():
         assert spec.description, spec.code
 
@@ -275,3 +275,21 @@ def test_four_identical_registers_are_no_alert(world: World) -> None:
     rows = [world.enroll(c, world.person()) for _ in range(2)]
     _registers(c, rows, ([["4", "4"]] * 4 + [["4", "3"]]) * 2)
     assert found("identical_registers") == []
+
+
+# ---- late filing ---------------------------------------------------------------------------------
+
+
+def test_a_class_filed_after_its_start_date_is_flagged_with_its_reason(world: World) -> None:
+    c = world.new_class(state="approved", late_filing_reason="机构材料延误，先行开课")
+    world.new_class(state="cancelled", late_filing_reason="已取消的补报")
+    assert found("late_filing") == [
+        f"培训班 {c.code} {c.name}（2026-03-02开班）在开班日期之后才提交或批准开班申请，"
+        "补报原因：机构材料延误，先行开课"
+    ]
+
+
+def test_a_class_filed_in_time_is_not_flagged(world: World) -> None:
+    world.new_class(state="approved")
+    world.new_class(state="running", late_filing_reason="")
+    assert found("late_filing") == []

@@ -101,11 +101,12 @@ class ContractForm(MoneyForm):
 
 class DisbursementForm(MoneyForm):
     required_names = {"purpose"}
-    purpose = forms.ChoiceField(label=_("用途"), choices=_blank(
-        [c for c in Purpose.choices if c[0] != Purpose.AWARD]))
+    purpose = forms.ChoiceField(label=_("用途"), choices=_blank(Purpose.choices))
     class_id = forms.CharField(label=_("培训班记录编号"), max_length=12,
                                help_text=_("用途为培训班补贴时填写；金额按补贴标准计算"))
     application = forms.CharField(label=_("个人申请编号"), max_length=12)
+    entry = forms.CharField(label=_("获奖参赛记录编号"), max_length=12,
+                            help_text=_("用途为竞赛奖励时填写；金额按奖项等次的补贴标准计算"))
     contract = forms.CharField(label=_("合同记录编号"), max_length=12)
     instalment = forms.CharField(label=_("期次"), max_length=2, help_text=_("政府购买服务填写"))
     year = forms.CharField(label=_("预算年度"), max_length=4, help_text=_("不填为拨付对象所属年度"))

@@ -28,7 +28,9 @@ def test_a_completed_class_passes_every_check_with_its_figures(users, make_class
         "rectifications",
         "results",
         "designation",
+        "alerts",
     ]
+    assert found["alerts"].passed and found["alerts"].detail == "待处理 0 条，已确认 0 条"
     assert found["end_date"].passed
     assert found["hours"].passed
     assert found["hours"].detail == "计划课时 40，考勤登记 40.0（须达到 40）"
@@ -91,6 +93,7 @@ def test_the_api_lists_every_check(users, make_class, api):
         ("rectifications", True),
         ("results", True),
         ("designation", True),
+        ("alerts", True),
     ]
     assert api(users.town_staff).get(f"/classes/{completed.pk}/checks").status_code == 403
     assert api(users.city_admin).get("/classes/999999/checks").status_code == 404
