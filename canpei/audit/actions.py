@@ -138,6 +138,7 @@ class AuditAction(StrEnum):
     EXPORT_INDICATORS = "export.indicators"
     EXPORT_TARGETS = "export.targets"
     EXPORT_TARGETS_UNCOVERED = "export.targets_uncovered"
+    EXPORT_MATCHING = "export.matching"
 
     # Plans (计划): their name and period; the targets are computed, never stored.
     PLAN_CREATE = "plan.create"
@@ -246,6 +247,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.EXPORT_INDICATORS: "导出培训指标",
     AuditAction.EXPORT_TARGETS: "导出计划目标台账",
     AuditAction.EXPORT_TARGETS_UNCOVERED: "导出目标未覆盖人员",
+    AuditAction.EXPORT_MATCHING: "导出供需匹配表",
     AuditAction.PLAN_CREATE: "新建计划",
     AuditAction.PLAN_UPDATE: "修改计划",
     AuditAction.PERSON_EMPLOYMENT: "更新人员就业情况",

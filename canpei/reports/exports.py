@@ -15,7 +15,7 @@ from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
 from canpei.codes import labels_of, ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.people.surveys.selectors import parse_town, parse_year
-from canpei.reports import targets
+from canpei.reports import matching, targets
 from canpei.reports.models import Plan
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
 
@@ -130,10 +130,48 @@ def _uncovered_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | Non
                             town=chosen.town, out=out, fmt=fmt, purpose=purpose)
 
 
+MATCHING_HEADERS = ["镇街", "区划代码", "需求技能", "需求人数", "计划或在办培训班", "剩余名额",
+                    "缺口", "建议"]
+MATCHING_WIDTHS = [10, 14, 16, 9, 36, 9, 7, 48]
+
+
+def matching_rows(rows: list[matching.MatchRow]) -> list[list[Any]]:
+    """One row per town and wanted skill, most unmet first, as the page lists them."""
+    return [[r.town_name, r.town, r.skill_name, r.demand,
+             "、".join(f"{c.code} {c.name}" for c in r.classes), r.places, r.unmet, r.advice]
+            for r in rows]
+
+
+def matching_export(*, actor: User, year: int | None = None, town: str = "",
+                    out: str | IO[Any], fmt: str = "xlsx") -> int:
+    """The needs-and-supply table (供需匹配) of a year, for the readers of the page (the city
+    admin, a town's staff for their town)."""
+    def build() -> Ledger:
+        chosen_year = year or timezone.localdate().year
+        report = matching.matching_report(user=actor, year=chosen_year, town=town)
+        return Ledger(title=f"{chosen_year}年培训供需匹配", headers=MATCHING_HEADERS,
+                      widths=MATCHING_WIDTHS, rows=matching_rows(report),
+                      action=AuditAction.EXPORT_MATCHING, object_type="reports.matching",
+                      summary=f"导出供需匹配表（{chosen_year}年）",
+                      filters={"year": chosen_year, "town": town})
+
+    return ledger_write(actor=actor, permission=Perm.SURVEY_EDIT, ledger=build, out=out, fmt=fmt)
+
+
+def _matching_run(*, actor: User, out: str | IO[Any], fmt: str, year: int | None = None,
+                  town: str = "", params: Mapping[str, Any] | None = None,
+                  purpose: str | None = None) -> int:
+    raw = params if params is not None else {"year": year or "", "town": town}
+    return matching_export(actor=actor, year=parse_year(raw.get("year")),
+                           town=parse_town(raw.get("town")), out=out, fmt=fmt)
+
+
 # Registered by ReportsConfig.ready().
 EXPORTS = (
     ExportSpec(kind="targets", label="计划目标", permission=PERMISSION, list_url="/reports/targets",
                headers=TARGETS_HEADERS, run=_targets_run),
     ExportSpec(kind="targets-uncovered", label="目标未覆盖人员", permission=PERMISSION,
                list_url="/reports/targets", headers=UNCOVERED_HEADERS, run=_uncovered_run),
+    ExportSpec(kind="matching", label="供需匹配", permission=Perm.SURVEY_EDIT,
+               list_url="/reports/matching", headers=MATCHING_HEADERS, run=_matching_run),
 )

@@ -149,3 +149,51 @@ def test_the_one_press_enrolment_is_scope_checked(users, world, client):
     )
     assert "未找到该学员" in response.content.decode()
     assert not draft.enrollments.filter(person=anhai[2]).exists()
+
+
+def test_the_table_is_exported_as_the_page_lists_it(users, world, client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from canpei.audit.models import AuditEntry
+    from canpei.reports.exports import matching_export
+
+    out = BytesIO()
+    assert matching_export(actor=users.town_staff, year=YEAR, out=out) == 2
+    sheet = load_workbook(BytesIO(out.getvalue())).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True) if any(r)]
+    header = rows.index(
+        ["镇街", "区划代码", "需求技能", "需求人数", "计划或在办培训班", "剩余名额", "缺口", "建议"]
+    )
+    draft = world["draft"]
+    assert rows[header + 1 :] == [
+        [
+            "安海镇",
+            ANHAI,
+            "电子商务",
+            5,
+            f"{draft.code} {draft.name}",
+            2,
+            3,
+            "安海镇：5 人希望参加电子商务培训，已有 1 个班 2 个名额，尚缺 3 个",
+        ],
+        [
+            "安海镇",
+            ANHAI,
+            "盲人保健按摩",
+            2,
+            None,
+            0,
+            2,
+            "安海镇：2 人希望参加盲人保健按摩培训，尚无计划开班",
+        ],
+    ]
+    assert AuditEntry.objects.filter(action="export.matching").count() == 1
+    # From the page: the link carries the page's year; institutions get no table.
+    client.force_login(users.city_admin)
+    page = client.get(f"/reports/matching?year={YEAR}").content.decode()
+    assert f"/matching/export?year={YEAR}" in page
+    assert client.get(f"/matching/export?year={YEAR}").status_code == 200
+    client.force_login(users.institution_staff)
+    assert client.get("/matching/export").status_code == 404

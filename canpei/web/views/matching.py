@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -36,5 +38,6 @@ def matching_page(request: HttpRequest) -> HttpResponse:
         raise Http404() from exc
     return render(request, "reports/matching.html", {
         "rows": rows, "year": year, "town": town, "filter_errors": errors,
+        "export_query": urlencode({"year": year, "town": town}),
         "towns": visible_towns(user) if user.role in CITY_WIDE_READERS else [],
     })
