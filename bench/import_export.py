@@ -58,6 +58,7 @@ from django.utils import timezone  # noqa: E402
 
 from canpei.accounts.models import User  # noqa: E402
 from canpei.accounts.roles import Role  # noqa: E402
+from canpei.codes import labels_of  # noqa: E402
 from canpei.demo import generate_persons  # noqa: E402
 from canpei.people import rules  # noqa: E402
 from canpei.people.exports import PERSON_HEADERS, _person_rows, persons_export  # noqa: E402
@@ -126,8 +127,8 @@ def empty_persons(reset: bool) -> None:
 def ledger_rows(count: int, seed: int) -> list[list[Any]]:
     """Rows as a town clerk types them: Chinese labels, town names, numbers as text."""
     towns = dict(Region.objects.filter(level=Region.Level.TOWN).values_list("code", "name"))
-    categories, grades = dict(rules.Category.choices), dict(rules.Grade.choices)
-    education, forms = dict(rules.Education.choices), dict(rules.EmploymentForm.choices)
+    categories, grades = labels_of(rules.Category), labels_of(rules.Grade)
+    education, forms = labels_of(rules.Education), labels_of(rules.EmploymentForm)
     rows = []
     for person in generate_persons(count, seed, sorted(towns), timezone.localdate()):
         number = person.id_number

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
-from canpei.codes import AwardGrade, CompetitionLevel
+from canpei.codes import AwardGrade, CompetitionLevel, labels_of
 from canpei.competitions.models import CaseChannel, ConsentMethod
 from canpei.competitions.selectors import CaseFilters, EntryFilters, case_list, entry_list
 from canpei.spreadsheets.registry import ExportSpec, Ledger, ledger_write, numbers_released
@@ -25,7 +25,7 @@ CASE_WIDTHS = [7, 30, 10, 10, 12, 11, 11, 10, 30, 11, 60]
 
 
 def _entry_rows(actor: User, filters: EntryFilters, reveal: bool) -> Iterator[list[Any]]:
-    levels, awards = dict(CompetitionLevel.choices), dict(AwardGrade.choices)
+    levels, awards = labels_of(CompetitionLevel), labels_of(AwardGrade)
     for index, e in enumerate(entry_list(user=actor, filters=filters).iterator(chunk_size=2000),
                               start=1):
         c = e.event.competition
@@ -51,7 +51,7 @@ def competitions_export(*, actor: User, filters: EntryFilters, out: str | IO[Any
 
 
 def _case_rows(actor: User, filters: CaseFilters) -> Iterator[list[Any]]:
-    channels, methods = dict(CaseChannel.choices), dict(ConsentMethod.choices)
+    channels, methods = labels_of(CaseChannel), labels_of(ConsentMethod)
     for index, c in enumerate(case_list(user=actor, filters=filters).iterator(chunk_size=500),
                               start=1):
         yield [index, c.title, c.person.name if c.person else "", c.town.name if c.town else "",

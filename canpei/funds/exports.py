@@ -16,7 +16,7 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
-from canpei.codes import FundSource
+from canpei.codes import FundSource, labels_of
 from canpei.funds.models import Purpose
 from canpei.funds.selectors import DisbursementFilters, disbursement_list, fund_ledger, lines_visible_to
 from canpei.selectors import FilterParams
@@ -37,7 +37,7 @@ def _rows(actor: User, year: int, reveal: bool) -> Iterator[list[Any]]:
                    row.label if section == "用途汇总" else "", *[""] * 9,
                    row.budget if section == "来源汇总" else "", row.committed, row.paid,
                    row.balance if section == "来源汇总" else ""]
-    sources, purposes = dict(FundSource.choices), dict(Purpose.choices)
+    sources, purposes = labels_of(FundSource), labels_of(Purpose)
     filters = DisbursementFilters(year=year)
     for d in disbursement_list(user=actor, filters=filters).order_by("id").select_related(
             "institution").iterator(chunk_size=500):

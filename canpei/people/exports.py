@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
-from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType, labels_of
 from canpei.errors import InvalidInput
 from canpei.people import crypto, rules
 from canpei.people.selectors import PersonFilters, person_list
@@ -21,11 +21,11 @@ PERSON_HEADERS = ["序号", "姓名", "身份证号", "残疾证号", "性别", 
 PERSON_WIDTHS = [7, 10, 21, 23, 5, 11, 10, 8, 10, 24, 13, 10, 14, 16, 12, 8, 8, 8, 8]
 
 _LABELS = {
-    "gender": dict(rules.Gender.choices), "category": dict(rules.Category.choices),
-    "grade": dict(rules.Grade.choices), "education": dict(rules.Education.choices),
-    "employment_form": dict(rules.EmploymentForm.choices),
-    "not_working_reason": dict(rules.NotWorkingReason.choices),
-    "status": dict(rules.PersonStatus.choices),
+    "gender": labels_of(rules.Gender), "category": labels_of(rules.Category),
+    "grade": labels_of(rules.Grade), "education": labels_of(rules.Education),
+    "employment_form": labels_of(rules.EmploymentForm),
+    "not_working_reason": labels_of(rules.NotWorkingReason),
+    "status": labels_of(rules.PersonStatus),
 }
 _COLUMNS = ("name", "id_number_enc", "cert_number_enc", "gender", "birth_date", "category", "grade",
             "town_id", "address", "phone", "education", "hardship_dibao", "hardship_tekun",
@@ -79,8 +79,8 @@ def _survey_rows(actor: User, year: int | None, town: str, reveal: bool) -> Iter
     from canpei.people.surveys.selectors import survey_list
 
     towns = dict(Region.objects.values_list("code", "name"))
-    types = dict(TrainingType.choices)
-    modes = dict(TrainingMode.choices)
+    types = labels_of(TrainingType)
+    modes = labels_of(TrainingMode)
     qs = survey_list(user=actor, year=year, town=town)
     for index, s in enumerate(qs.iterator(chunk_size=2000), start=1):
         number = s.person.id_number if reveal else s.person.id_number_masked

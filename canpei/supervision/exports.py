@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
+from canpei.codes import labels_of
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm
 from canpei.audit.actions import AuditAction
@@ -19,7 +20,7 @@ WIDTHS = [7, 9, 26, 9, 70, 7, 11, 11, 40]
 
 
 def _rows(actor: User, filters: AlertFilters) -> Iterator[list[Any]]:
-    states = dict(AlertState.choices)
+    states = labels_of(AlertState)
     for index, alert in enumerate(alert_list(user=actor, filters=filters).iterator(
             chunk_size=2000), start=1):
         rule = RULES.get(alert.rule)

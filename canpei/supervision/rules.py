@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
-from canpei.codes import TrainingLevel
+from canpei.codes import TrainingLevel, labels_of
 from canpei.people.rules import PersonStatus, age_on, working_age_on
 from canpei.training import rules as training_rules
 from canpei.training.models import (
@@ -303,7 +303,7 @@ def double_subsidy(year: int) -> Iterator[Finding]:
         names[person_id] = name
         claims[(person_id, occupation.strip(), level)].append(
             (planned or first, Link("application", pk, f"个人申请 #{pk}"), None))
-    levels = dict(TrainingLevel.choices)
+    levels = labels_of(TrainingLevel)
     for (person_id, occupation, level), found in claims.items():
         if len(found) < 2:
             continue
