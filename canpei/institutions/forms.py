@@ -32,7 +32,8 @@ class InstitutionForm(forms.Form):
     specialties = forms.CharField(label=_("培训专业"), max_length=1000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     accessibility = forms.MultipleChoiceField(label=_("场所无障碍设施"), required=False,
-                                              choices=list(rules.PREMISES_ACCESSIBILITY.items()),
+                                              choices=[(slug, _(label)) for slug, label
+                                                       in rules.PREMISES_ACCESSIBILITY.items()],
                                               widget=forms.CheckboxSelectMultiple)
     contact_person = forms.CharField(label=_("联系人"), max_length=30, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,

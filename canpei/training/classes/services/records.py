@@ -175,7 +175,7 @@ def class_create(*, actor: User, data: dict[str, Any]) -> TrainingClass:
         training_class.save()
         if teachers:
             training_class.teachers.set(teachers)
-        audit_record(actor=actor, action=AuditAction.CLASS_CREATE, obj=training_class,
+        audit_record(actor=actor, action=AuditAction.CLASS_CREATE, obj=training_class,  # zh-data: audit record
                      summary=f"新建培训班 {training_class.code}",
                      changes={"after": class_snapshot(training_class)})
     return training_class
@@ -214,7 +214,7 @@ def class_update(*, actor: User, training_class: TrainingClass,
             locked.teachers.set(teachers)
         elif "institution" in values:
             locked.teachers.clear()
-        edit_save(actor=actor, record=locked, changes=snapshot_diff(before, class_snapshot(locked)),
+        edit_save(actor=actor, record=locked, changes=snapshot_diff(before, class_snapshot(locked)),  # zh-data: audit record
                   action=AuditAction.CLASS_UPDATE, summary=f"修改培训班 {locked.code}")
         hooks.outcomes_changed(Enrollment.objects.filter(training_class=locked)
                                .values_list("person_id", flat=True))

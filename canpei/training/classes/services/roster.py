@@ -19,6 +19,7 @@ from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import Message as _
 from canpei.people import crypto
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, id_number_error, normalize_id_number
@@ -145,7 +146,7 @@ def enrollment_add(*, actor: User, training_class: TrainingClass, person: Any) -
             except IntegrityError:
                 message = rules.ALREADY_ENROLLED.format(person=rules.describe_person(found))
                 raise Conflict(message, [("person", message)]) from None
-        audit_record(actor=actor, action=AuditAction.ENROLLMENT_CREATE, obj=enrollment,
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_CREATE, obj=enrollment,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 加入学员 #{found.pk}",
                      changes={"class": locked.pk, "person": found.pk})
         hooks.outcomes_changed([found.pk])
@@ -173,7 +174,7 @@ def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
         if row.attendance.exists():
             # Never the case before a class runs; kept as a guard for the register's history.
             raise Conflict(rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label))
-        audit_record(actor=actor, action=AuditAction.ENROLLMENT_DELETE, obj=row,
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_DELETE, obj=row,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 移出学员 #{row.person_id}",
                      changes={"class": locked.pk, "person": row.person_id})
         row.delete()
@@ -316,7 +317,7 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
             raise InvalidInput(errors)
         for key, value in values.items():
             setattr(row, key, value)
-        edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),
+        edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),  # zh-data: audit record
                   action=AuditAction.ENROLLMENT_UPDATE,
                   summary=f"培训班 {locked.code} 学员 #{row.person_id} 记录更新",
                   context={"class": locked.pk})
@@ -391,7 +392,7 @@ def session_record(*, actor: User, training_class: TrainingClass, date: Any, hou
             Attendance(session=session, enrollment_id=pk, hours=per_trainee.get(pk, Decimal("0")))
             for pk in roster)
         _recount_hours(locked)
-        audit_record(actor=actor, action=AuditAction.ATTENDANCE_RECORD, obj=session,
+        audit_record(actor=actor, action=AuditAction.ATTENDANCE_RECORD, obj=session,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 考勤 {day.isoformat()}",
                      changes={"class": locked.pk, "hours": str(session_hours), "topic": topic,
                               "before": before,
@@ -414,7 +415,7 @@ def _recount_hours(training_class: TrainingClass) -> None:
 
 # ---- results of a whole roster -------------------------------------------------------------------
 
-APPRAISAL_KEPT = "已登记鉴定结果的学员请在其学员记录中修改"
+APPRAISAL_KEPT = _("已登记鉴定结果的学员请在其学员记录中修改")
 
 
 def appraisal_bulk(*, actor: User, training_class: TrainingClass,
@@ -447,7 +448,7 @@ def appraisal_bulk(*, actor: User, training_class: TrainingClass,
         for row in open_rows.values():
             before = enrollment_snapshot(row)
             row.appraisal_result = exceptions.get(row.pk, "passed")
-            edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),
+            edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),  # zh-data: audit record
                       action=AuditAction.ENROLLMENT_UPDATE,
                       summary=f"培训班 {locked.code} 学员 #{row.person_id} 鉴定结果（整班登记）",
                       context={"class": locked.pk})

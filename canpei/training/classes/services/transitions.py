@@ -302,7 +302,7 @@ def roster_person_ids(training_class: TrainingClass) -> list[int]:
 
 # The rules PRODUCT.md lists, each at the step where it applies, and what a step does besides
 # changing the state.
-CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
+CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(  # zh-data: audit record
     workflow=rules.CLASS_WORKFLOW, audit_name="class", lock=locked_class,
     event_model=ClassEvent, event_parent="training_class",
     describe=lambda training_class: f"培训班 {training_class.code}",
