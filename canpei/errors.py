@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 
 class Message(str):
@@ -138,6 +138,7 @@ class Throttled(ServiceError):
         self.retry_after = retry_after
 
 
-INVALID_INPUT = gettext_lazy("输入有误，请检查标出的字段")
-NOT_FOUND = gettext_lazy("记录不存在")
-FORBIDDEN = gettext_lazy("无权执行此操作")
+_ = Message
+INVALID_INPUT = _("输入有误，请检查标出的字段")
+NOT_FOUND = _("记录不存在")
+FORBIDDEN = _("无权执行此操作")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
@@ -86,7 +86,7 @@ class TransitionForm(forms.Form):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
-        self.label = rules.Action(action).label
+        self.label = gettext(rules.Action(action).label)
         self.required_names: set[str] = set()
         if action != rules.Action.DESIGNATE:
             del self.fields["designated_from"]

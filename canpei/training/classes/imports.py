@@ -687,9 +687,10 @@ TRAINING_IMPORT_HELP = (
 # The template's example row: values the import itself accepts.
 _EXAMPLE_IDENTITY = {"class_code": "PX2026-00001", "id_number": "350582199003071019", "name": "张三"}  # zh-data
 ENROLLMENT_EXAMPLE = {**_EXAMPLE_IDENTITY, "attended_hours": "36", "status": "在训", "withdraw_reason": ""}  # zh-data
-CERTIFICATE_EXAMPLE = {**_EXAMPLE_IDENTITY, "certificate_type": "职业技能等级证书", "certificate_level": "初级",  # zh-data
-                       "certificate_number": "S000035058200123", "certificate_date": "2026-06-30",
-                       "certificate_issuer": "晋江市人力资源和社会保障局", "appraisal_result": "鉴定合格"}
+CERTIFICATE_EXAMPLE = {  # zh-data
+    **_EXAMPLE_IDENTITY, "certificate_type": "职业技能等级证书", "certificate_level": "初级",
+    "certificate_number": "S000035058200123", "certificate_date": "2026-06-30",
+    "certificate_issuer": "晋江市人力资源和社会保障局", "appraisal_result": "鉴定合格"}
 
 
 def _labels(choices: Sequence[tuple[Any, Any]]) -> list[str]:

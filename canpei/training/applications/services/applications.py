@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -88,7 +89,7 @@ def applicant_errors(person: Person) -> Errors:
     who = rules.describe_person(person)
     if person.status != PersonStatus.ACTIVE:
         return [("person", rules.APPLICANT_NOT_ACTIVE.format(
-            person=who, status=PersonStatus(person.status).label))]
+            person=who, status=gettext(PersonStatus(person.status).label)))]
     if not person.cert_number_enc:
         return [("person", rules.APPLICANT_NO_CERTIFICATE.format(person=who))]
     return []
@@ -210,7 +211,7 @@ def application_update(*, actor: User, application: Application,
         locked = locked_application(actor, application.pk)
         if locked.state != ApplicationState.SUBMITTED:
             message = rules.APPLICATION_NOT_EDITABLE.format(
-                state=ApplicationState(locked.state).label)
+                state=gettext(ApplicationState(locked.state).label))
             given = sorted(data) or ["state"]
             raise Conflict(message, [(given[0], message)])
         applicant = locked.person_id
@@ -231,9 +232,10 @@ def _step_values(t: Transition[Application], errors: Errors) -> dict[str, Any]:
     errors += [(key, rules.TEXT_INVALID) for key in bad]
     data = {key: value for key, value in fields.items() if key not in bad}
     values: dict[str, Any] = {}
-    label = AA(action).label
+    label = gettext(AA(action).label)
     for key in data:
         if key not in STEP_FIELDS[action]:
+            message: str
             if key == "certificate":
                 message = rules.CERTIFICATE_FIELDS_INCOMPLETE
             elif key in ("amount_approved", "amount_reimbursed", *CERTIFICATE_FIELDS):

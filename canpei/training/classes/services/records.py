@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -200,7 +201,7 @@ def class_update(*, actor: User, training_class: TrainingClass,
         given = {key for key in data if key in EDITABLE_FIELDS}
         if locked.state not in rules.EDITABLE_STATES and not (
                 given <= {"filing_number", "appraisal"} and locked.state in FILING_EDITABLE_STATES):
-            message = rules.NOT_EDITABLE_STATE.format(state=ClassState(locked.state).label)
+            message = rules.NOT_EDITABLE_STATE.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [(next(iter(sorted(given)), "state"), message)])
         before = class_snapshot(locked)
         values = clean_class_input(data, actor=actor, current=locked)
@@ -214,7 +215,8 @@ def class_update(*, actor: User, training_class: TrainingClass,
             locked.teachers.set(teachers)
         elif "institution" in values:
             locked.teachers.clear()
-        edit_save(actor=actor, record=locked, changes=snapshot_diff(before, class_snapshot(locked)),  # zh-data: audit record
+        edit_save(actor=actor, record=locked,  # zh-data: audit record
+                  changes=snapshot_diff(before, class_snapshot(locked)),
                   action=AuditAction.CLASS_UPDATE, summary=f"修改培训班 {locked.code}")
         hooks.outcomes_changed(Enrollment.objects.filter(training_class=locked)
                                .values_list("person_id", flat=True))

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -103,7 +104,7 @@ def enrollment_add(*, actor: User, training_class: TrainingClass, person: Any) -
     with transaction.atomic():
         locked = locked_class(actor, training_class.pk)
         if locked.state not in rules.ROSTER_OPEN_STATES:
-            message = rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label)
+            message = rules.ROSTER_CLOSED.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [("person", message)])
         found = _person_for(actor, person)
         hidden = rules.NOT_ENROLLABLE if rules.hides_reasons(actor) else None
@@ -169,11 +170,11 @@ def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
     with transaction.atomic():
         locked, row = _locked_enrollment(actor, enrollment.pk)
         if locked.state not in rules.ROSTER_OPEN_STATES:
-            message = rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label)
+            message = rules.ROSTER_CLOSED.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [("person", message)])
         if row.attendance.exists():
             # Never the case before a class runs; kept as a guard for the register's history.
-            raise Conflict(rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label))
+            raise Conflict(rules.ROSTER_CLOSED.format(state=gettext(ClassState(locked.state).label)))
         audit_record(actor=actor, action=AuditAction.ENROLLMENT_DELETE, obj=row,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 移出学员 #{row.person_id}",
                      changes={"class": locked.pk, "person": row.person_id})
@@ -242,24 +243,24 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
                     reason = one_line(data.get("withdraw_reason"))
                     if row.status != EnrollmentStatus.ENROLLED or state not in rules.WITHDRAW_STATES:
                         message = rules.WITHDRAW_NOT_ALLOWED.format(
-                            status=EnrollmentStatus(row.status).label)
+                            status=gettext(EnrollmentStatus(row.status).label))
                         raise Conflict(message, [("status", message)])
                     if not reason:
                         errors.append(("withdraw_reason", rules.WITHDRAW_REASON_REQUIRED))
                     values.update(status=status, withdraw_reason=reason[:200], withdrawn_on=today)
                 elif status == EnrollmentStatus.ENROLLED:
                     message = rules.WITHDRAW_NOT_ALLOWED.format(
-                        status=EnrollmentStatus(row.status).label)
+                        status=gettext(EnrollmentStatus(row.status).label))
                     raise Conflict(message, [("status", message)])
                 else:
                     if state not in rules.ATTENDANCE_STATES or row.status == EnrollmentStatus.WITHDRAWN:
-                        message = rules.RESULT_CLOSED.format(state=state.label)
+                        message = rules.RESULT_CLOSED.format(state=gettext(state.label))
                         raise Conflict(message, [("status", message)])
                     values["status"] = status
 
         if "attended_hours" in data:
             if state not in rules.ATTENDANCE_STATES:
-                message = rules.ATTENDANCE_CLOSED.format(state=state.label)
+                message = rules.ATTENDANCE_CLOSED.format(state=gettext(state.label))
                 raise Conflict(message, [("attended_hours", message)])
             if ClassSession.objects.filter(training_class=locked).exists():
                 raise Conflict(rules.ATTENDANCE_FROM_REGISTER,
@@ -275,7 +276,7 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
 
         if "result" in data:
             if state not in rules.ATTENDANCE_STATES | {ClassState.COMPLETED}:
-                message = rules.RESULT_CLOSED.format(state=state.label)
+                message = rules.RESULT_CLOSED.format(state=gettext(state.label))
                 raise Conflict(message, [("result", message)])
             result = one_line(data["result"])
             if len(result) > 50:
@@ -350,7 +351,7 @@ def session_record(*, actor: User, training_class: TrainingClass, date: Any, hou
     with transaction.atomic():
         locked = locked_class(actor, training_class.pk)
         if locked.state not in rules.ATTENDANCE_STATES:
-            message = rules.ATTENDANCE_CLOSED.format(state=ClassState(locked.state).label)
+            message = rules.ATTENDANCE_CLOSED.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [("date", message)])
         if day is not None and not locked.start_date <= day <= locked.end_date:
             errors.append(("date", rules.SESSION_DATE_OUTSIDE.format(
