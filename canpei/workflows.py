@@ -11,12 +11,15 @@ here once:
            APPROVE = "approve", "批准"
            REJECT = "reject", "不予批准"
 
-       GRANT_WORKFLOW = Workflow(noun="拨付", actions=GrantAction, states=GrantState, steps={
+       GRANT_WORKFLOW = Workflow(noun=_("拨付"), actions=GrantAction, states=GrantState, steps={
            GrantAction.APPROVE: Step(frozenset({GrantState.SUBMITTED}), GrantState.APPROVED, CITY),
            GrantAction.REJECT: Step(frozenset({GrantState.SUBMITTED}), GrantState.REJECTED, CITY,
                                     comment_required=True),
        })
 
+   The noun and the app's messages are `canpei.errors.Message` constants (imported as `_`):
+   the Chinese msgid as text, translated when a refusal is made, as are the labels of the
+   actions, states and roles a refusal names (the audit summary keeps the Chinese labels).
    The enum gives the actions their labels and symbolic names; the table gives each its step,
    and `Workflow` refuses (at import) a table that does not match the enum action for action, in
    order. The rest derives from the table: the buttons (`actions_for`), the API's allowed values

@@ -82,6 +82,9 @@ class _PremisesChoices(str):
             gettext("%(code)s（%(label)s）") % {"code": slug, "label": gettext(label)}
             for slug, label in PREMISES_ACCESSIBILITY.items())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_PremisesChoices, ())
+
 
 ACCESSIBILITY_INVALID = _("无障碍设施须从以下选择：{choices}", choices=_PremisesChoices())
 CONTACT_TOO_LONG = _("联系人不能超过 30 字")
