@@ -68,7 +68,8 @@ class TrainingLevel(Codes):
     TECHNICIAN = "technician", "技师"
 
 
-ACCESSIBILITY_NEEDS = {
+# Labels translated where shown (the survey form); the ledgers keep the Chinese.
+ACCESSIBILITY_NEEDS = {  # zh-msgid
     "sign_language": "手语翻译",
     "screen_reader": "读屏/盲文材料",
     "accessible_venue": "无障碍场地",

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Model, Q, QuerySet
 
 from canpei.errors import InvalidInput, NotFound
+from canpei.errors import Message as _
 
-TOWN_FILTER_INVALID = "镇街代码须为 12 位数字"
-DATE_FILTER_INVALID = "日期应为 2026-01-31 这样的格式"
-YEAR_FILTER_INVALID = "年度须为 2000 至 2100 的整数"
+TOWN_FILTER_INVALID = _("镇街代码须为 12 位数字")
+DATE_FILTER_INVALID = _("日期应为 2026-01-31 这样的格式")
+YEAR_FILTER_INVALID = _("年度须为 2000 至 2100 的整数")
 
 M = TypeVar("M", bound=Model)
 

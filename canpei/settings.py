@@ -284,7 +284,8 @@ CSRF_TRUSTED_ORIGINS = _env_list("CANPEI_CSRF_TRUSTED_ORIGINS", [])
 
 # TOTP second factor for the three officers (等保 2.0). Only a local demo turns it off.
 ADMIN_TOTP_REQUIRED = _env_bool("CANPEI_ADMIN_TOTP", True)
-OTP_TOTP_ISSUER = "残培 Canpei"
+# The product's name as an authenticator app lists the account, the same in every language.
+OTP_TOTP_ISSUER = "残培 Canpei"  # zh-data
 
 
 # API tokens expire this many hours after issue.
@@ -320,7 +321,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Each language named in itself, as the language switcher offers it.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # zh-data
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The manuals served under /help and written by `canpei docs`: the repository's docs/ (an
 # installation from a clone, `pip install -e .`); CANPEI_DOCS_DIR points elsewhere.

@@ -20,20 +20,21 @@ from typing import Any
 from django.db import models
 
 from canpei.errors import InvalidInput
+from canpei.errors import Message as _
 
 Errors = list[tuple[str, str]]
 
 # ---- shared messages (tests assert against these constants) -----------------------------------
 
-UNKNOWN_FIELD = "不能修改此字段"
-TEXT_INVALID = "含有无效字符"
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
-BOOLEAN_INVALID = "只能为是或否"
-DATE_REQUIRED = "请填写日期"
-DATE_INVALID = "日期格式须为 YYYY-MM-DD"
-PHONE_INVALID = "联系电话须为 11 位手机号或带区号的固定电话"
-MONEY_INVALID = "金额须为 {low} 至 {high} 元，最多两位小数"
-MONEY_REQUIRED = "请填写金额"
+UNKNOWN_FIELD = _("不能修改此字段")
+TEXT_INVALID = _("含有无效字符")
+NUL_IN_TEXT = _("不能包含空字符（U+0000）")
+BOOLEAN_INVALID = _("只能为是或否")
+DATE_REQUIRED = _("请填写日期")
+DATE_INVALID = _("日期格式须为 YYYY-MM-DD")
+PHONE_INVALID = _("联系电话须为 11 位手机号或带区号的固定电话")
+MONEY_INVALID = _("金额须为 {low} 至 {high} 元，最多两位小数")
+MONEY_REQUIRED = _("请填写金额")
 
 # The largest amount any form takes: a subsidy, a fee or a reimbursement of one person.
 MONEY_MAX = Decimal("100000")
@@ -48,8 +49,8 @@ _SPACES = re.compile(r"\s+")
 # than read, and so are the non-ASCII digits Decimal() and int() would accept.
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-_TRUE_WORDS = frozenset({"true", "1", "是", "on"})
-_FALSE_WORDS = frozenset({"false", "0", "否", "off", ""})
+_TRUE_WORDS = frozenset({"true", "1", "是", "on"})  # zh-data: the words a form or a file may say
+_FALSE_WORDS = frozenset({"false", "0", "否", "off", ""})  # zh-data
 
 
 # ---- text --------------------------------------------------------------------------------------

@@ -11,12 +11,15 @@ here once:
            APPROVE = "approve", "批准"
            REJECT = "reject", "不予批准"
 
-       GRANT_WORKFLOW = Workflow(noun="拨付", actions=GrantAction, states=GrantState, steps={
+       GRANT_WORKFLOW = Workflow(noun=_("拨付"), actions=GrantAction, states=GrantState, steps={
            GrantAction.APPROVE: Step(frozenset({GrantState.SUBMITTED}), GrantState.APPROVED, CITY),
            GrantAction.REJECT: Step(frozenset({GrantState.SUBMITTED}), GrantState.REJECTED, CITY,
                                     comment_required=True),
        })
 
+   The noun and the app's messages are `canpei.errors.Message` constants (imported as `_`):
+   the Chinese msgid as text, translated when a refusal is made, as are the labels of the
+   actions, states and roles a refusal names (the audit summary keeps the Chinese labels).
    The enum gives the actions their labels and symbolic names; the table gives each its step,
    and `Workflow` refuses (at import) a table that does not match the enum action for action, in
    order. The rest derives from the table: the buttons (`actions_for`), the API's allowed values
@@ -58,36 +61,62 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from canpei.accounts.roles import Role
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import labels_of
 from canpei.errors import Conflict, Forbidden, InvalidInput
+from canpei.errors import Message as _
 from canpei.hooks import outcomes_changed
 from canpei.validation import TEXT_INVALID, Errors, bad_text
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from canpei.accounts.models import User
 
 # Messages every workflow shares; the noun, the action and the roles come from the table.
-ACTION_INVALID = "操作须为 {actions}"
-TRANSITION_NOT_ALLOWED = "{noun}当前状态为「{{state}}」，不能执行「{{action}}」"
-ROLE_NOT_ALLOWED = "「{action}」须由{role}执行"
-COMMENT_REQUIRED = "「{action}」须填写原因"
-COMMENT_TOO_LONG = "说明不能超过 500 字"
+# The action, the state and the roles are translated when the refusal is made (labels_of keeps
+# the Chinese for the audit; gettext gives the reader's language).
+ACTION_INVALID = _("操作须为 {actions}")
+TRANSITION_NOT_ALLOWED = _("{noun}当前状态为「{{state}}」，不能执行「{{action}}」")
+ROLE_NOT_ALLOWED = _("「{action}」须由{role}执行")
+COMMENT_REQUIRED = _("「{action}」须填写原因")
+COMMENT_TOO_LONG = _("说明不能超过 500 字")
 COMMENT_MAX_LENGTH = 500
 
-# How a refusal names the roles that may take a step.
-ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.TOWN_STAFF: "镇街专干",
+# How a refusal names the roles that may take a step (msgids, translated in role_refusal).
+ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.TOWN_STAFF: "镇街专干",  # zh-msgid
                                Role.CITY_ADMIN: "市残联"}
 
 
+ONE_OF = _("{values} 或 {last}")
+
+
 def one_of(values: Sequence[str]) -> str:
-    """"a、b 或 c": how a message lists the values a field accepts."""
+    """"a、b 或 c": how a message lists the values a field accepts (in the active language)."""
     if len(values) < 2:
         return "".join(values)
-    return f"{'、'.join(values[:-1])} 或 {values[-1]}"
+    return ONE_OF.format(values=gettext("、").join(values[:-1]), last=values[-1])
+
+
+class _OneOf(str):
+    """`one_of(values)` as a message constant's part: the Chinese as text, translated when
+    shown (see canpei.errors.Message)."""
+
+    values: tuple[str, ...]
+
+    def __new__(cls, values: Sequence[str]) -> _OneOf:
+        text = ("".join(values) if len(values) < 2 else
+                ONE_OF.msgid.format(values="、".join(values[:-1]), last=values[-1]))
+        listed = super().__new__(cls, text)
+        listed.values = tuple(values)
+        return listed
+
+    def __str__(self) -> str:
+        return one_of(self.values)
 
 
 @dataclass(frozen=True)
@@ -141,11 +170,12 @@ class Workflow:
 
     @property
     def action_invalid(self) -> str:
-        return ACTION_INVALID.format(actions=one_of(self.action_values))
+        # The values are codes, the same in every language; the Chinese text keeps 、 and 或.
+        return _(ACTION_INVALID.msgid, actions=_OneOf(self.action_values))
 
     @property
     def transition_not_allowed(self) -> str:
-        return TRANSITION_NOT_ALLOWED.format(noun=self.noun)
+        return _(TRANSITION_NOT_ALLOWED.msgid, noun=self.noun)
 
     def label(self, action: str) -> str:
         return labels_of(self.actions).get(action, action)
@@ -172,12 +202,14 @@ class Workflow:
 
     def state_refusal(self, state: str, action: str) -> str:
         return self.transition_not_allowed.format(
-            state=labels_of(self.states).get(state, state), action=self.label(action))
+            state=gettext(labels_of(self.states).get(state, state)),
+            action=gettext(self.label(action)))
 
     def role_refusal(self, action: str) -> str:
         roles = self.steps[action].roles
-        return ROLE_NOT_ALLOWED.format(action=self.label(action),
-                                       role="或".join(ROLE_LABELS.get(r, r) for r in sorted(roles)))
+        return ROLE_NOT_ALLOWED.format(
+            action=gettext(self.label(action)),
+            role=gettext("或").join(gettext(ROLE_LABELS.get(r, r)) for r in sorted(roles)))
 
     def comment_errors(self, action: str, comment: str) -> Errors:
         """The comment's own rules: clean text, at most 500 characters, given where required."""
@@ -186,13 +218,15 @@ class Workflow:
         if len(comment) > COMMENT_MAX_LENGTH:
             return [("comment", COMMENT_TOO_LONG)]
         if self.steps[action].comment_required and not comment:
-            return [("comment", self.comment_required_message.format(action=self.label(action)))]
+            return [("comment", self.comment_required_message.format(
+                action=gettext(self.label(action))))]
         return []
 
 
 # ---- the event rows ------------------------------------------------------------------------------
 
-def state_field(verbose_name: str, states: type[models.TextChoices]) -> models.CharField[str, str]:
+def state_field(verbose_name: StrOrPromise,
+                states: type[models.TextChoices]) -> models.CharField[str, str]:
     """A state column of an event row, with its workflow's states as choices."""
     return models.CharField(verbose_name, max_length=16, choices=states.choices)
 
@@ -203,11 +237,11 @@ class WorkflowEvent(models.Model):
 
     actions: type[models.TextChoices]
 
-    action = models.CharField("操作", max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
+    action = models.CharField(gettext_lazy("操作"), max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("操作人"),
+                              null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(gettext_lazy("时间"), default=timezone.now)
+    comment = models.TextField(gettext_lazy("说明"), blank=True)
 
     class Meta:
         abstract = True

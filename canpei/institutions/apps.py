@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InstitutionsConfig(AppConfig):
     name = "canpei.institutions"
-    verbose_name = "培训机构"
+    verbose_name = _("培训机构")

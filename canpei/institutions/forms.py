@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
@@ -32,7 +32,8 @@ class InstitutionForm(forms.Form):
     specialties = forms.CharField(label=_("培训专业"), max_length=1000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     accessibility = forms.MultipleChoiceField(label=_("场所无障碍设施"), required=False,
-                                              choices=list(rules.PREMISES_ACCESSIBILITY.items()),
+                                              choices=[(slug, _(label)) for slug, label
+                                                       in rules.PREMISES_ACCESSIBILITY.items()],
                                               widget=forms.CheckboxSelectMultiple)
     contact_person = forms.CharField(label=_("联系人"), max_length=30, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
@@ -85,7 +86,7 @@ class TransitionForm(forms.Form):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
-        self.label = rules.Action(action).label
+        self.label = gettext(rules.Action(action).label)
         self.required_names: set[str] = set()
         if action != rules.Action.DESIGNATE:
             del self.fields["designated_from"]

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 from canpei.codes import Codes
 
 from canpei.timestamps import Timestamped
@@ -37,22 +38,22 @@ class Institution(Timestamped):
     writes a DesignationEvent for every step.
     """
 
-    name = models.CharField("名称", max_length=100)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
-    type = models.CharField("类型", max_length=32, choices=InstitutionType.choices)
-    town = models.ForeignKey("regions.Region", verbose_name="所在镇街", on_delete=models.PROTECT,
+    name = models.CharField(_("名称"), max_length=100)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    type = models.CharField(_("类型"), max_length=32, choices=InstitutionType.choices)
+    town = models.ForeignKey("regions.Region", verbose_name=_("所在镇街"), on_delete=models.PROTECT,
                              related_name="institutions")
-    address = models.CharField("地址", max_length=200, blank=True)
-    license_number = models.CharField("办学许可证号", max_length=50, blank=True)
-    specialties = models.TextField("培训专业", blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    license_number = models.CharField(_("办学许可证号"), max_length=50, blank=True)
+    specialties = models.TextField(_("培训专业"), blank=True)
     # Slugs of rules.PREMISES_ACCESSIBILITY.
-    accessibility = models.JSONField("场所无障碍设施", default=list, blank=True)
-    contact_person = models.CharField("联系人", max_length=30, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    state = models.CharField("状态", max_length=16, choices=DesignationState.choices,
+    accessibility = models.JSONField(_("场所无障碍设施"), default=list, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=30, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=DesignationState.choices,
                              default=DesignationState.APPLIED)
-    designated_from = models.DateField("定点起始", null=True, blank=True)
-    designated_to = models.DateField("定点截止", null=True, blank=True)
+    designated_from = models.DateField(_("定点起始"), null=True, blank=True)
+    designated_to = models.DateField(_("定点截止"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -89,7 +90,7 @@ class Institution(Timestamped):
     def accessibility_labels(self) -> list[str]:
         from canpei.institutions.rules import PREMISES_ACCESSIBILITY
 
-        return [PREMISES_ACCESSIBILITY.get(slug, slug) for slug in self.accessibility or []]
+        return [gettext(PREMISES_ACCESSIBILITY.get(slug, slug)) for slug in self.accessibility or []]
 
 
 class Teacher(models.Model):
@@ -97,10 +98,10 @@ class Teacher(models.Model):
     classes will name them."""
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="teachers")
-    name = models.CharField("姓名", max_length=30)
-    specialty = models.CharField("专业", max_length=50, blank=True)
-    qualification = models.CharField("资格", max_length=100, blank=True)
-    active = models.BooleanField("在岗", default=True)
+    name = models.CharField(_("姓名"), max_length=30)
+    specialty = models.CharField(_("专业"), max_length=50, blank=True)
+    qualification = models.CharField(_("资格"), max_length=100, blank=True)
+    active = models.BooleanField(_("在岗"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -128,10 +129,10 @@ class DesignationEvent(WorkflowEvent):
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT,
                                     related_name="designation_events")
-    from_state = state_field("原状态", DesignationState)
-    to_state = state_field("新状态", DesignationState)
-    designated_from = models.DateField("定点起始", null=True, blank=True)
-    designated_to = models.DateField("定点截止", null=True, blank=True)
+    from_state = state_field(_("原状态"), DesignationState)
+    to_state = state_field(_("新状态"), DesignationState)
+    designated_from = models.DateField(_("定点起始"), null=True, blank=True)
+    designated_to = models.DateField(_("定点截止"), null=True, blank=True)
 
     class Meta:
         ordering = ["institution", "at", "id"]

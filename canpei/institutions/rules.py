@@ -8,8 +8,11 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
+from django.utils.translation import gettext
+
 from canpei import workflows
 from canpei.accounts.roles import Role
+from canpei.errors import Message as _
 from canpei.institutions.models import DesignationAction, DesignationState
 from canpei.workflows import Step, Workflow
 # The shared messages, re-exported: the tests assert rules.X.
@@ -21,8 +24,8 @@ from canpei.validation import (  # noqa: F401
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-CREDIT_CODE_FORMAT = "统一社会信用代码须为 18 位数字或大写字母（不含 I、O、Z、S、V）"
-CREDIT_CODE_CHECKSUM = "统一社会信用代码校验位不正确"
+CREDIT_CODE_FORMAT = _("统一社会信用代码须为 18 位数字或大写字母（不含 I、O、Z、S、V）")
+CREDIT_CODE_CHECKSUM = _("统一社会信用代码校验位不正确")
 
 
 def normalize_credit_code(raw: str) -> str:
@@ -43,7 +46,9 @@ def credit_code_error(code: str) -> str | None:
 
 
 # Premises accessibility (场所无障碍设施): stable slugs in the API, labels in the UI.
-PREMISES_ACCESSIBILITY = {
+# The labels are msgids, translated where shown (the form, the page, ACCESSIBILITY_INVALID); the
+# ledger keeps the Chinese.
+PREMISES_ACCESSIBILITY = {  # zh-msgid
     "step_free": "无障碍通道",
     "accessible_toilet": "无障碍卫生间",
     "lift": "电梯",
@@ -52,34 +57,52 @@ PREMISES_ACCESSIBILITY = {
 }
 
 # Messages (shown to users; tests assert against these constants).
-NAME_REQUIRED = "请填写机构名称"
-NAME_TOO_LONG = "机构名称不能超过 100 字"
-CREDIT_CODE_REQUIRED = "请填写统一社会信用代码"
-CREDIT_CODE_DUPLICATE = "该统一社会信用代码已登记"
-TYPE_INVALID = "机构类型不在可选范围内"
-TOWN_REQUIRED = "请选择所在镇街"
-TOWN_INVALID = "所在镇街不存在"
-ADDRESS_TOO_LONG = "地址不能超过 200 字"
-LICENSE_TOO_LONG = "办学许可证号不能超过 50 个字符"
-SPECIALTIES_TOO_LONG = "培训专业不能超过 1000 字"
-ACCESSIBILITY_INVALID = "无障碍设施须从以下选择：" + "、".join(
-    f"{slug}（{label}）" for slug, label in PREMISES_ACCESSIBILITY.items())
-CONTACT_TOO_LONG = "联系人不能超过 30 字"
-DESIGNATION_FIELD = "状态与定点有效期只能通过定点流程（designate、promote 等）变更"
-CITY_ONLY_FIELD = "统一社会信用代码、机构类型和所在镇街由市残联维护"
-TEACHER_NAME_REQUIRED = "请填写教师姓名"
-TEACHER_NAME_TOO_LONG = "教师姓名不能超过 30 字"
-TEACHER_SPECIALTY_TOO_LONG = "专业不能超过 50 字"
-TEACHER_QUALIFICATION_TOO_LONG = "资格不能超过 100 字"
+NAME_REQUIRED = _("请填写机构名称")
+NAME_TOO_LONG = _("机构名称不能超过 100 字")
+CREDIT_CODE_REQUIRED = _("请填写统一社会信用代码")
+CREDIT_CODE_DUPLICATE = _("该统一社会信用代码已登记")
+TYPE_INVALID = _("机构类型不在可选范围内")
+TOWN_REQUIRED = _("请选择所在镇街")
+TOWN_INVALID = _("所在镇街不存在")
+ADDRESS_TOO_LONG = _("地址不能超过 200 字")
+LICENSE_TOO_LONG = _("办学许可证号不能超过 50 个字符")
+SPECIALTIES_TOO_LONG = _("培训专业不能超过 1000 字")
 
-DATES_REQUIRED = "定点认定须填写有效期起止日期"
-DATES_ORDER = "定点起始日期不能晚于截止日期"
-DATES_EXPIRED = "定点截止日期不能早于今天"
-DATES_ONLY_FOR_DESIGNATE = "只有定点认定填写有效期"
-COMMENT_REQUIRED = "暂停或撤销须填写原因"
+
+class _PremisesChoices(str):
+    """The choices ACCESSIBILITY_INVALID lists, "slug（label）、…": the Chinese as text, the
+    labels translated when shown (see canpei.errors.Message)."""
+
+    def __new__(cls) -> _PremisesChoices:
+        return super().__new__(cls, "、".join(
+            f"{slug}（{label}）" for slug, label in PREMISES_ACCESSIBILITY.items()))
+
+    def __str__(self) -> str:
+        return gettext("、").join(
+            gettext("%(code)s（%(label)s）") % {"code": slug, "label": gettext(label)}
+            for slug, label in PREMISES_ACCESSIBILITY.items())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_PremisesChoices, ())
+
+
+ACCESSIBILITY_INVALID = _("无障碍设施须从以下选择：{choices}", choices=_PremisesChoices())
+CONTACT_TOO_LONG = _("联系人不能超过 30 字")
+DESIGNATION_FIELD = _("状态与定点有效期只能通过定点流程（designate、promote 等）变更")
+CITY_ONLY_FIELD = _("统一社会信用代码、机构类型和所在镇街由市残联维护")
+TEACHER_NAME_REQUIRED = _("请填写教师姓名")
+TEACHER_NAME_TOO_LONG = _("教师姓名不能超过 30 字")
+TEACHER_SPECIALTY_TOO_LONG = _("专业不能超过 50 字")
+TEACHER_QUALIFICATION_TOO_LONG = _("资格不能超过 100 字")
+
+DATES_REQUIRED = _("定点认定须填写有效期起止日期")
+DATES_ORDER = _("定点起始日期不能晚于截止日期")
+DATES_EXPIRED = _("定点截止日期不能早于今天")
+DATES_ONLY_FOR_DESIGNATE = _("只有定点认定填写有效期")
+COMMENT_REQUIRED = _("暂停或撤销须填写原因")
 COMMENT_TOO_LONG = workflows.COMMENT_TOO_LONG
-REINSTATE_EXPIRED = "定点有效期已于 {date} 届满，不能恢复；请重新定点认定"
-PROMOTE_NOT_VALID = "定点有效期不在今天之内，不能评为示范点"
+REINSTATE_EXPIRED = _("定点有效期已于 {date} 届满，不能恢复；请重新定点认定")
+PROMOTE_NOT_VALID = _("定点有效期不在今天之内，不能评为示范点")
 
 
 Action = DesignationAction
@@ -96,7 +119,7 @@ NOT_FINAL = frozenset({S.APPLIED, S.DESIGNATED, S.DEMONSTRATION, S.SUSPENDED})
 # by `promote`, not restored. Revoked is final; an institution revoked applies anew. Suspending
 # and revoking must say why.
 DESIGNATION_WORKFLOW = Workflow(
-    noun="机构", actions=Action, states=DesignationState,
+    noun=_("机构"), actions=Action, states=DesignationState,
     comment_required_message=COMMENT_REQUIRED, steps={
         Action.DESIGNATE: Step(NOT_FINAL, S.DESIGNATED, CITY, keep=frozenset({S.DEMONSTRATION})),
         Action.PROMOTE: Step(frozenset({S.DESIGNATED}), S.DEMONSTRATION, CITY),

@@ -13,6 +13,7 @@ from canpei.institutions.models import (
     DesignationEvent, DesignationState, Institution, InstitutionType, Teacher,
 )
 from canpei.regions.scope import ScopePaths, any_town
+from canpei.errors import Message as _
 from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
 
 if TYPE_CHECKING:
@@ -25,9 +26,9 @@ INSTITUTION_SCOPE = ScopePaths(model=Institution, permission=Perm.INSTITUTION_BR
 institutions_visible_to = INSTITUTION_SCOPE.visible_to
 
 
-STATE_FILTER_INVALID = "状态须为 applied、designated、demonstration、suspended 或 revoked"
-TYPE_FILTER_INVALID = "机构类型不在可选范围内"
-QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
+STATE_FILTER_INVALID = _("状态须为 applied、designated、demonstration、suspended 或 revoked")
+TYPE_FILTER_INVALID = _("机构类型不在可选范围内")
+QUERY_TOO_LONG = _("搜索内容不能超过 50 个字符")
 
 
 @dataclass(frozen=True)

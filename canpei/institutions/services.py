@@ -137,7 +137,7 @@ def institution_create(*, actor: User, data: dict[str, Any]) -> Institution:
     with transaction.atomic():
         _check_unique(institution)
         _save_unique(institution)
-        audit_record(actor=actor, action=AuditAction.INSTITUTION_CREATE, obj=institution,
+        audit_record(actor=actor, action=AuditAction.INSTITUTION_CREATE, obj=institution,  # zh-data: audit record
                      summary=f"登记培训机构 #{institution.pk} {institution.name}",
                      changes={"after": institution_snapshot(institution)})
     return institution
@@ -168,7 +168,7 @@ def institution_update(*, actor: User, institution: Institution,
         locked.updated_at = timezone.now()
         _check_unique(locked)
         _save_unique(locked)
-        audit_record(actor=actor, action=AuditAction.INSTITUTION_UPDATE, obj=locked,
+        audit_record(actor=actor, action=AuditAction.INSTITUTION_UPDATE, obj=locked,  # zh-data: audit record
                      summary=f"修改培训机构 #{locked.pk}", changes={"diff": changes})
     return locked
 
@@ -194,7 +194,7 @@ def _dates_allow(t: Transition[Institution]) -> Errors:
 
 DESIGNATION_HOOKS: Hooks[Institution] = Hooks(prepare=_designation_dates, checks=(_dates_allow,))
 
-DESIGNATION_LIFECYCLE: Lifecycle[Institution] = Lifecycle(
+DESIGNATION_LIFECYCLE: Lifecycle[Institution] = Lifecycle(  # zh-data: audit record
     workflow=rules.DESIGNATION_WORKFLOW, audit_name="institution", lock=_locked,
     event_model=DesignationEvent, event_parent="institution",
     describe=lambda institution: f"培训机构 #{institution.pk}",
@@ -247,7 +247,7 @@ def teacher_add(*, actor: User, institution: Institution, data: dict[str, Any]) 
     with transaction.atomic():
         locked = _locked(actor, institution.pk)
         teacher = Teacher.objects.create(institution=locked, **values)
-        audit_record(actor=actor, action=AuditAction.TEACHER_CREATE, obj=teacher,
+        audit_record(actor=actor, action=AuditAction.TEACHER_CREATE, obj=teacher,  # zh-data: audit record
                      summary=f"培训机构 #{locked.pk} 添加教师 #{teacher.pk}",
                      changes={"institution": locked.pk, "after": _teacher_snapshot(teacher)})
     return teacher
@@ -265,7 +265,7 @@ def teacher_update(*, actor: User, teacher: Teacher, data: dict[str, Any]) -> Te
         if not changes:
             return locked
         locked.save()
-        audit_record(actor=actor, action=AuditAction.TEACHER_UPDATE, obj=locked,
+        audit_record(actor=actor, action=AuditAction.TEACHER_UPDATE, obj=locked,  # zh-data: audit record
                      summary=f"修改教师 #{locked.pk}",
                      changes={"institution": locked.institution_id, "diff": changes})
     return locked

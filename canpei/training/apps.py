@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
     name = "canpei.training"
-    verbose_name = "培训"
+    verbose_name = _("培训")
 
     def ready(self) -> None:
         from canpei import hooks

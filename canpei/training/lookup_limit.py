@@ -25,11 +25,12 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
+from canpei.errors import Message as _
 from canpei.errors import Throttled
 from canpei.training import rules
 from canpei.training.models import LookupWindow
 
-LOOKUP_THROTTLED = "按身份证号查找过于频繁（每分钟最多 {rate} 次），请 {seconds} 秒后再试"
+LOOKUP_THROTTLED = _("按身份证号查找过于频繁（每分钟最多 {rate} 次），请 {seconds} 秒后再试")
 
 logger = logging.getLogger("canpei.lookups")
 
@@ -64,7 +65,7 @@ def lookup_count(actor: User, *, now: dt.datetime | None = None) -> None:
         else:
             row.refused += 1
             if row.refused == 1:
-                audit_record(actor=actor, action=AuditAction.PERSON_LOOKUP_THROTTLED,
+                audit_record(actor=actor, action=AuditAction.PERSON_LOOKUP_THROTTLED,  # zh-data: audit record
                              object_type="accounts.user", object_id=actor.pk,
                              summary=f"按身份证号查找超过每分钟 {rate} 次，本分钟内的查找被拒绝",
                              changes={"limit": rate, "window": start.isoformat()})

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from canpei.codes import Codes
 
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType, code_table
@@ -69,36 +70,36 @@ class ClassCodeCounter(models.Model):
 class TrainingClass(Timestamped):
     """A training class (培训班) of a designated institution."""
 
-    code = models.CharField("班级编号", max_length=20, unique=True, editable=False)
-    name = models.CharField("班级名称", max_length=100)
-    institution = models.ForeignKey("institutions.Institution", verbose_name="培训机构",
+    code = models.CharField(_("班级编号"), max_length=20, unique=True, editable=False)
+    name = models.CharField(_("班级名称"), max_length=100)
+    institution = models.ForeignKey("institutions.Institution", verbose_name=_("培训机构"),
                                     on_delete=models.PROTECT, related_name="classes")
-    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices)
-    mode = models.CharField("培训方式", max_length=16, choices=TrainingMode.choices)
-    occupation = models.CharField("职业（工种）/技能", max_length=50)
-    skill = models.ForeignKey("people.Skill", verbose_name="技能目录", null=True, blank=True,
+    training_type = models.CharField(_("培训类型"), max_length=20, choices=TrainingType.choices)
+    mode = models.CharField(_("培训方式"), max_length=16, choices=TrainingMode.choices)
+    occupation = models.CharField(_("职业（工种）/技能"), max_length=50)
+    skill = models.ForeignKey("people.Skill", verbose_name=_("技能目录"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="classes")
-    industry = models.CharField("所属行业", max_length=50, blank=True)
-    level = models.CharField("培训等级", max_length=16, choices=TrainingLevel.choices)
-    appraisal = models.BooleanField("参加职业技能鉴定", default=False)
-    filing_number = models.CharField("开班备案号", max_length=50, blank=True)
-    start_date = models.DateField("开班日期")
-    end_date = models.DateField("结业日期")
-    hours = models.PositiveIntegerField("培训课时")
-    capacity = models.PositiveIntegerField("计划人数")
-    venue = models.CharField("培训地点", max_length=200, blank=True)
-    teachers = models.ManyToManyField("institutions.Teacher", verbose_name="授课教师", blank=True,
+    industry = models.CharField(_("所属行业"), max_length=50, blank=True)
+    level = models.CharField(_("培训等级"), max_length=16, choices=TrainingLevel.choices)
+    appraisal = models.BooleanField(_("参加职业技能鉴定"), default=False)
+    filing_number = models.CharField(_("开班备案号"), max_length=50, blank=True)
+    start_date = models.DateField(_("开班日期"))
+    end_date = models.DateField(_("结业日期"))
+    hours = models.PositiveIntegerField(_("培训课时"))
+    capacity = models.PositiveIntegerField(_("计划人数"))
+    venue = models.CharField(_("培训地点"), max_length=200, blank=True)
+    teachers = models.ManyToManyField("institutions.Teacher", verbose_name=_("授课教师"), blank=True,
                                       related_name="classes")
-    subsidy_standard = models.DecimalField("补贴标准（元/人）", max_digits=10, decimal_places=2,
+    subsidy_standard = models.DecimalField(_("补贴标准（元/人）"), max_digits=10, decimal_places=2,
                                            default=Decimal("0"))
-    free_for_hardship = models.BooleanField("困难残疾人免费", default=False)
-    folk_craft = models.BooleanField("民间工艺/闽南传统文化", default=False)
-    high_skill = models.BooleanField("高技能人才", default=False)
-    young_adult_focus = models.BooleanField("青壮年", default=False)
+    free_for_hardship = models.BooleanField(_("困难残疾人免费"), default=False)
+    folk_craft = models.BooleanField(_("民间工艺/闽南传统文化"), default=False)
+    high_skill = models.BooleanField(_("高技能人才"), default=False)
+    young_adult_focus = models.BooleanField(_("青壮年"), default=False)
     # Given when the class was submitted or approved after its start date (issue 12); also kept
     # in the history as the step's comment.
-    late_filing_reason = models.TextField("补报原因", blank=True, default="")
-    state = models.CharField("状态", max_length=16, choices=ClassState.choices,
+    late_filing_reason = models.TextField(_("补报原因"), blank=True, default="")
+    state = models.CharField(_("状态"), max_length=16, choices=ClassState.choices,
                              default=ClassState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -164,8 +165,8 @@ class ClassEvent(WorkflowEvent):
 
     training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
                                        related_name="events")
-    from_state = state_field("原状态", ClassState)
-    to_state = state_field("新状态", ClassState)
+    from_state = state_field(_("原状态"), ClassState)
+    to_state = state_field(_("新状态"), ClassState)
 
     class Meta:
         ordering = ["training_class", "at", "id"]
@@ -175,33 +176,33 @@ class ClassEvent(WorkflowEvent):
 class Enrollment(models.Model):
     """A person on a class's roster (花名册), with attendance, result and certificate."""
 
-    training_class = models.ForeignKey(TrainingClass, verbose_name="培训班", on_delete=models.PROTECT,
+    training_class = models.ForeignKey(TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT,
                                        related_name="enrollments")
-    person = models.ForeignKey("people.Person", verbose_name="学员", on_delete=models.PROTECT,
+    person = models.ForeignKey("people.Person", verbose_name=_("学员"), on_delete=models.PROTECT,
                                related_name="enrollments")
     # Where the trainee lives now, copied from the person and kept in step by the person
     # services: town staff see classes as far as their town's trainees are in them, and at the
     # province's 600,000 enrolments that test must not join every person of the town.
     town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
                              editable=False)
-    status = models.CharField("状态", max_length=16, choices=EnrollmentStatus.choices,
+    status = models.CharField(_("状态"), max_length=16, choices=EnrollmentStatus.choices,
                               default=EnrollmentStatus.ENROLLED)
     # The sum of the register's hours (Attendance) while the class keeps one; otherwise the total
     # the institution reports.
-    attended_hours = models.DecimalField("出勤学时", max_digits=6, decimal_places=1,
+    attended_hours = models.DecimalField(_("出勤学时"), max_digits=6, decimal_places=1,
                                          default=Decimal("0"))
-    result = models.CharField("培训成绩", max_length=50, blank=True)
-    appraisal_result = models.CharField("鉴定结果", max_length=16, choices=AppraisalResult.choices,
+    result = models.CharField(_("培训成绩"), max_length=50, blank=True)
+    appraisal_result = models.CharField(_("鉴定结果"), max_length=16, choices=AppraisalResult.choices,
                                         blank=True)
-    certificate_type = models.CharField("证书类型", max_length=32, choices=CertificateType.choices,
+    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
                                         blank=True)
-    certificate_level = models.CharField("证书等级", max_length=16, choices=TrainingLevel.choices,
+    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
                                          blank=True)
-    certificate_number = models.CharField("证书编号", max_length=50, blank=True)
-    certificate_date = models.DateField("发证日期", null=True, blank=True)
-    certificate_issuer = models.CharField("发证机构", max_length=100, blank=True)
-    withdrawn_on = models.DateField("退学日期", null=True, blank=True)
-    withdraw_reason = models.CharField("退学原因", max_length=200, blank=True)
+    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
+    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
+    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
+    withdrawn_on = models.DateField(_("退学日期"), null=True, blank=True)
+    withdraw_reason = models.CharField(_("退学原因"), max_length=200, blank=True)
     enrolled_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -234,9 +235,9 @@ class ClassSession(models.Model):
 
     training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
                                        related_name="sessions")
-    date = models.DateField("日期")
-    hours = models.DecimalField("学时", max_digits=4, decimal_places=1)
-    topic = models.CharField("内容", max_length=100, blank=True)
+    date = models.DateField(_("日期"))
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1)
+    topic = models.CharField(_("内容"), max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -253,7 +254,7 @@ class Attendance(models.Model):
 
     session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendance")
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendance")
-    hours = models.DecimalField("出勤学时", max_digits=4, decimal_places=1)
+    hours = models.DecimalField(_("出勤学时"), max_digits=4, decimal_places=1)
 
     class Meta:
         constraints = [
@@ -270,17 +271,17 @@ class Inspection(models.Model):
 
     training_class = models.ForeignKey(TrainingClass, on_delete=models.PROTECT,
                                        related_name="inspections")
-    date = models.DateField("检查日期")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="检查人", null=True,
+    date = models.DateField(_("检查日期"))
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("检查人"), null=True,
                                   blank=True, on_delete=models.SET_NULL, related_name="+")
-    inspector_name = models.CharField("检查人", max_length=30)
+    inspector_name = models.CharField(_("检查人"), max_length=30)
     # Trainees on the roster at the time, counted by the service, against those found present.
-    on_roster = models.PositiveIntegerField("在册人数")
-    present = models.PositiveIntegerField("实到人数")
-    findings = models.TextField("检查情况", blank=True)
-    rectification_required = models.BooleanField("需要整改", default=False)
-    rectification_note = models.TextField("整改情况", blank=True)
-    rectified_on = models.DateField("整改完成日期", null=True, blank=True)
+    on_roster = models.PositiveIntegerField(_("在册人数"))
+    present = models.PositiveIntegerField(_("实到人数"))
+    findings = models.TextField(_("检查情况"), blank=True)
+    rectification_required = models.BooleanField(_("需要整改"), default=False)
+    rectification_note = models.TextField(_("整改情况"), blank=True)
+    rectified_on = models.DateField(_("整改完成日期"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -306,35 +307,35 @@ class Application(Timestamped):
     """An individual application (个人申请) for training that is not a class, submitted by the
     town staff for a person of their town."""
 
-    person = models.ForeignKey("people.Person", verbose_name="申请人", on_delete=models.PROTECT,
+    person = models.ForeignKey("people.Person", verbose_name=_("申请人"), on_delete=models.PROTECT,
                                related_name="applications")
-    kind = models.CharField("申请类型", max_length=16, choices=ApplicationKind.choices)
-    institution = models.ForeignKey("institutions.Institution", verbose_name="培训/鉴定机构",
+    kind = models.CharField(_("申请类型"), max_length=16, choices=ApplicationKind.choices)
+    institution = models.ForeignKey("institutions.Institution", verbose_name=_("培训/鉴定机构"),
                                     null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="applications")
-    institution_name = models.CharField("机构名称", max_length=100, blank=True)
-    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices,
+    institution_name = models.CharField(_("机构名称"), max_length=100, blank=True)
+    training_type = models.CharField(_("培训类型"), max_length=20, choices=TrainingType.choices,
                                      blank=True)
-    occupation = models.CharField("职业（工种）/技能", max_length=50)
-    level = models.CharField("等级", max_length=16, choices=TrainingLevel.choices, blank=True)
-    planned_start = models.DateField("计划开始日期", null=True, blank=True)
-    planned_end = models.DateField("计划结束日期", null=True, blank=True)
-    amount_requested = models.DecimalField("申请金额（元）", max_digits=10, decimal_places=2,
+    occupation = models.CharField(_("职业（工种）/技能"), max_length=50)
+    level = models.CharField(_("等级"), max_length=16, choices=TrainingLevel.choices, blank=True)
+    planned_start = models.DateField(_("计划开始日期"), null=True, blank=True)
+    planned_end = models.DateField(_("计划结束日期"), null=True, blank=True)
+    amount_requested = models.DecimalField(_("申请金额（元）"), max_digits=10, decimal_places=2,
                                            default=Decimal("0"))
-    amount_approved = models.DecimalField("核定金额（元）", max_digits=10, decimal_places=2,
+    amount_approved = models.DecimalField(_("核定金额（元）"), max_digits=10, decimal_places=2,
                                           null=True, blank=True)
-    reason = models.TextField("申请理由", blank=True)
-    state = models.CharField("状态", max_length=16, choices=ApplicationState.choices,
+    reason = models.TextField(_("申请理由"), blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=ApplicationState.choices,
                              default=ApplicationState.SUBMITTED)
     # Proof of completion: the certificate earned.
-    certificate_type = models.CharField("证书类型", max_length=32, choices=CertificateType.choices,
+    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
                                         blank=True)
-    certificate_level = models.CharField("证书等级", max_length=16, choices=TrainingLevel.choices,
+    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
                                          blank=True)
-    certificate_number = models.CharField("证书编号", max_length=50, blank=True)
-    certificate_date = models.DateField("发证日期", null=True, blank=True)
-    certificate_issuer = models.CharField("发证机构", max_length=100, blank=True)
-    amount_reimbursed = models.DecimalField("报销金额（元）", max_digits=10, decimal_places=2,
+    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
+    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
+    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
+    amount_reimbursed = models.DecimalField(_("报销金额（元）"), max_digits=10, decimal_places=2,
                                             null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -369,8 +370,8 @@ class ApplicationEvent(WorkflowEvent):
     actions = ApplicationAction
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
-    from_state = state_field("原状态", ApplicationState)
-    to_state = state_field("新状态", ApplicationState)
+    from_state = state_field(_("原状态"), ApplicationState)
+    to_state = state_field(_("新状态"), ApplicationState)
 
     class Meta:
         ordering = ["application", "at", "id"]
@@ -381,16 +382,16 @@ class ApplicationEvent(WorkflowEvent):
 class StaffTraining(Timestamped):
     """Online training (网上远程培训) of a town's federation liaisons and employment counsellors."""
 
-    town = models.ForeignKey("regions.Region", verbose_name="所属镇街", on_delete=models.PROTECT,
+    town = models.ForeignKey("regions.Region", verbose_name=_("所属镇街"), on_delete=models.PROTECT,
                              related_name="+")
-    staff_name = models.CharField("姓名", max_length=30)
-    position = models.CharField("岗位", max_length=16, choices=StaffPosition.choices)
-    course = models.CharField("课程", max_length=100)
-    year = models.PositiveSmallIntegerField("年度")
-    hours = models.DecimalField("学时", max_digits=5, decimal_places=1)
-    completed = models.BooleanField("已完成", default=False)
-    completed_on = models.DateField("完成日期", null=True, blank=True)
-    fee_paid = models.DecimalField("已缴费用（元）", max_digits=10, decimal_places=2,
+    staff_name = models.CharField(_("姓名"), max_length=30)
+    position = models.CharField(_("岗位"), max_length=16, choices=StaffPosition.choices)
+    course = models.CharField(_("课程"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
+    completed = models.BooleanField(_("已完成"), default=False)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    fee_paid = models.DecimalField(_("已缴费用（元）"), max_digits=10, decimal_places=2,
                                    default=Decimal("0"))
 
     class Meta:

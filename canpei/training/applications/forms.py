@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
@@ -100,7 +100,7 @@ class ApplicationTransitionForm(forms.Form):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
-        self.label = ApplicationAction(action).label
+        self.label = gettext(ApplicationAction(action).label)
         for name in list(self.fields):
             if name not in self.STEP_FIELDS[action]:
                 del self.fields[name]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from canpei.accounts.roles import Perm
 from canpei.regions.scope import ScopePaths
 from canpei.selectors import FilterParams, filter_given, filters_as_params, get_in_scope
+from canpei.errors import Listed, Message as _
 from canpei.training.models import (
     Application, ApplicationEvent, ApplicationKind, ApplicationState, StaffTraining,
 )
@@ -29,8 +30,8 @@ applications_visible_to = APPLICATION_SCOPE.visible_to
 staff_trainings_visible_to = STAFF_TRAINING_SCOPE.visible_to
 
 
-STATE_INVALID = "状态须为 " + "、".join(ApplicationState.values)
-KIND_INVALID = "申请类型须为 " + "、".join(ApplicationKind.values)
+STATE_INVALID = _("状态须为 {values}", values=Listed(ApplicationState.values))
+KIND_INVALID = _("申请类型须为 {values}", values=Listed(ApplicationKind.values))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from django.utils.translation import gettext
+
 from canpei.errors import Forbidden
+from canpei.errors import Message as _
 from canpei.institutions.rules import designation_valid_on
 from canpei.training import rules
 from canpei.training.classes import selectors
@@ -28,23 +31,23 @@ from canpei.training.classes.services.transitions import (
 from canpei.training.models import ClassState, Enrollment, Inspection, TrainingClass
 
 # Messages of the checklist: each check's name, and the sentence that gives its figures.
-NOT_WHOLE_CLASS = "镇街专干只能查看本镇街学员，不能查看班级的结业审核清单"
-END_DATE_LABEL = "结业日期已到"
-END_DATE_DETAIL = "结业日期 {end}，今天 {today}"
-HOURS_LABEL = "考勤课时达到计划课时"
-HOURS_DETAIL = "计划课时 {planned}，考勤登记 {registered}（须达到 {required}）"
-INSPECTIONS_LABEL = "过程检查实到人数"
-INSPECTIONS_NONE = "尚无过程检查"
-INSPECTION_FIGURE = "{date} 实到 {present} / 在册 {on_roster}"
-INSPECTIONS_RATIO = "（每次实到须达到在册的 {percent}%）"
-RECTIFICATIONS_LABEL = "整改已完成"
-RECTIFICATIONS_DETAIL = "未完成整改 {count} 项"
-RESULTS_LABEL = "结业学员均有培训成绩"
-RESULTS_DETAIL = "结业 {completed} 人，未登记成绩 {missing} 人"
-DESIGNATION_LABEL = "培训期间定点资格有效"
-DESIGNATION_DETAIL = "培训机构「{institution}」{start} 至 {end}：{verdict}"
-DESIGNATION_VALID = "有效"
-DESIGNATION_INVALID = "无效"
+NOT_WHOLE_CLASS = _("镇街专干只能查看本镇街学员，不能查看班级的结业审核清单")
+END_DATE_LABEL = _("结业日期已到")
+END_DATE_DETAIL = _("结业日期 {end}，今天 {today}")
+HOURS_LABEL = _("考勤课时达到计划课时")
+HOURS_DETAIL = _("计划课时 {planned}，考勤登记 {registered}（须达到 {required}）")
+INSPECTIONS_LABEL = _("过程检查实到人数")
+INSPECTIONS_NONE = _("尚无过程检查")
+INSPECTION_FIGURE = _("{date} 实到 {present} / 在册 {on_roster}")
+INSPECTIONS_RATIO = _("（每次实到须达到在册的 {percent}%）")
+RECTIFICATIONS_LABEL = _("整改已完成")
+RECTIFICATIONS_DETAIL = _("未完成整改 {count} 项")
+RESULTS_LABEL = _("结业学员均有培训成绩")
+RESULTS_DETAIL = _("结业 {completed} 人，未登记成绩 {missing} 人")
+DESIGNATION_LABEL = _("培训期间定点资格有效")
+DESIGNATION_DETAIL = _("培训机构「{institution}」{start} 至 {end}：{verdict}")
+DESIGNATION_VALID = _("有效")
+DESIGNATION_INVALID = _("无效")
 
 # Where a class's checklist means something: from the time it runs to its settlement.
 CHECKLIST_STATES = frozenset({ClassState.RUNNING, ClassState.COMPLETED, ClassState.AUDIT_FAILED,
@@ -61,6 +64,11 @@ class CheckResult:
     passed: bool
     detail: str
     figures: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A check's texts in the reader's language, now: the API sends them as they are.
+        object.__setattr__(self, "label", str(self.label))
+        object.__setattr__(self, "detail", str(self.detail))
 
 
 def _plain(value: Decimal) -> str:
@@ -100,8 +108,8 @@ def inspections_present(training_class: TrainingClass, today: dt.date) -> CheckR
     figures = [{"date": row.date.isoformat(), "present": row.present,
                 "on_roster": row.on_roster} for row in rows]
     passed = bool(rows) and all(row.present >= row.on_roster * threshold for row in rows)
-    detail = ("；".join(INSPECTION_FIGURE.format(**f) for f in figures) if figures
-              else INSPECTIONS_NONE) + INSPECTIONS_RATIO.format(percent=round(threshold * 100))
+    detail = (gettext("；").join(INSPECTION_FIGURE.format(**f) for f in figures) if figures
+              else str(INSPECTIONS_NONE)) + INSPECTIONS_RATIO.format(percent=round(threshold * 100))
     return CheckResult("inspections", INSPECTIONS_LABEL, passed, detail, {"inspections": figures})
 
 

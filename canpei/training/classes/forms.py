@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
@@ -160,7 +160,7 @@ class ClassTransitionForm(forms.Form):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
-        self.label = rules.ClassAction(action).label
+        self.label = gettext(rules.ClassAction(action).label)
         step = rules.CLASS_TRANSITIONS[action]
         message = rules.CLASS_WORKFLOW.comment_required_message.format(action=self.label)
         step_form_setup(self, label=self.label, comment_required=step.comment_required,

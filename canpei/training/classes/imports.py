@@ -20,7 +20,6 @@ from typing import Any
 from collections.abc import Callable, Sequence
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -28,6 +27,7 @@ from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel
 from canpei.errors import Conflict, Forbidden, ServiceError
+from canpei.errors import Message as _
 from canpei.people import crypto
 from canpei.people import rules as person_rules
 from canpei.people.models import Person
@@ -52,39 +52,40 @@ from canpei.training.classes.services.roster import (
 
 # ---- messages (tests assert against these) -------------------------------------------------------
 
-CLASS_CODE_REQUIRED = "请填写班级编号"
-CLASS_NOT_FOUND = "未找到该班级编号对应的培训班"
-PERSON_NOT_FOUND = "未在残疾人名册中找到该身份证号"
-NAME_REQUIRED = "请填写姓名"
-NAME_MISMATCH = "姓名与残疾人名册不一致（名册为 {name}）"
+CLASS_CODE_REQUIRED = _("请填写班级编号")
+CLASS_NOT_FOUND = _("未找到该班级编号对应的培训班")
+PERSON_NOT_FOUND = _("未在残疾人名册中找到该身份证号")
+NAME_REQUIRED = _("请填写姓名")
+NAME_MISMATCH = _("姓名与残疾人名册不一致（名册为 {name}）")
 # To an institution, for a person not yet on the row's class: an unregistered number, an inactive
 # person and a name that differs answer alike, and the registry's name is not shown (issue 8).
-PERSON_NOT_MATCHED = "未在残疾人名册中找到身份证号与姓名相符的人员"
-ROW_TWICE_IN_FILE = "与第 {row} 行是同一班级的同一学员"
-NOT_ON_ROSTER = "该学员不在本班花名册中"
-WITHDRAW_NOT_ON_ROSTER = "该学员不在本班花名册中，不能登记退学"
-WITHDRAWN_NO_ATTENDANCE = "学员已退学，不能登记考勤"
-STATUS_LABEL_INVALID = "状态须为在训、退学、结业或未结业"
-SESSION_HOURS_UNKNOWN = "无法确定 {date} 的本次课时，请在表头的日期后注明，如「{date}（4学时）」"
-DATE_COLUMN_TWICE = "考勤日期列重复：{date}"
-DATE_COLUMN_INVALID = "表头的考勤日期无效：{value}"
-CERTIFICATE_NUMBER_TWICE_IN_FILE = "证书编号与第 {row} 行重复"
+PERSON_NOT_MATCHED = _("未在残疾人名册中找到身份证号与姓名相符的人员")
+ROW_TWICE_IN_FILE = _("与第 {row} 行是同一班级的同一学员")
+NOT_ON_ROSTER = _("该学员不在本班花名册中")
+WITHDRAW_NOT_ON_ROSTER = _("该学员不在本班花名册中，不能登记退学")
+WITHDRAWN_NO_ATTENDANCE = _("学员已退学，不能登记考勤")
+STATUS_LABEL_INVALID = _("状态须为在训、退学、结业或未结业")
+SESSION_HOURS_UNKNOWN = _("无法确定 {date} 的本次课时，请在表头的日期后注明，如「{date}（4学时）」")
+DATE_COLUMN_TWICE = _("考勤日期列重复：{date}")
+DATE_COLUMN_INVALID = _("表头的考勤日期无效：{value}")
+CERTIFICATE_NUMBER_TWICE_IN_FILE = _("证书编号与第 {row} 行重复")
 
 # ---- columns, as federations and institutions write them -----------------------------------------
 
-_IDENTITY_COLUMNS: dict[str, tuple[str, ...]] = {
+# Header synonyms a clerk's sheet may use, and the words the code lookups accept: data.
+_IDENTITY_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     "class_code": ("班级编号", "班级代码", "培训班编号", "培训班代码", "班级号", "开班编号"),
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
     "name": ("姓名", "学员姓名"),
 }
-ENROLLMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+ENROLLMENT_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     **_IDENTITY_COLUMNS,
     "attended_hours": ("出勤学时", "出勤课时", "实际出勤学时", "累计出勤学时", "出勤学时合计",
                        "合计学时", "出勤时数"),
     "status": ("状态", "学员状态", "在训状态"),
     "withdraw_reason": ("退学原因", "退训原因"),
 }
-CERTIFICATE_COLUMNS: dict[str, tuple[str, ...]] = {
+CERTIFICATE_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     **_IDENTITY_COLUMNS,
     "certificate_type": ("证书类型", "证书种类", "证书名称"),
     "certificate_level": ("证书等级", "技能等级", "职业资格等级", "等级"),
@@ -97,19 +98,19 @@ IDENTITY = ("class_code", "id_number", "name")
 CERTIFICATE_REQUIRED = (*IDENTITY, "certificate_type", "certificate_number", "certificate_date",
                         "certificate_issuer")
 
-STATUS_CODES = codes.code_lookup(EnrollmentStatus.choices, ("enrolled", "在读"),
+STATUS_CODES = codes.code_lookup(EnrollmentStatus.choices, ("enrolled", "在读"),  # zh-data
                                  ("withdrawn", "退训"), ("withdrawn", "中途退学"),
                                  ("completed", "已结业"), ("failed", "不合格"))
-CERTIFICATE_TYPE_CODES = codes.code_lookup(
+CERTIFICATE_TYPE_CODES = codes.code_lookup(  # zh-data
     CertificateType.choices, ("vocational_qualification", "职业资格证"),
     ("skill_level", "技能等级证书"), ("special_ability", "专项能力证书"),
     ("training", "培训合格证书"), ("training", "结业证书"))
 # The national skill levels are also written as 五级 (初级工) … 二级 (技师).
-LEVEL_CODES = codes.code_lookup(TrainingLevel.choices, ("special", "专项"), ("junior", "五级"),
+LEVEL_CODES = codes.code_lookup(TrainingLevel.choices, ("special", "专项"), ("junior", "五级"),  # zh-data
                                 ("junior", "初级工"), ("intermediate", "四级"),
                                 ("intermediate", "中级工"), ("senior", "三级"), ("senior", "高级工"),
                                 ("technician", "二级"))
-APPRAISAL_CODES = codes.code_lookup(AppraisalResult.choices, ("passed", "合格"),
+APPRAISAL_CODES = codes.code_lookup(AppraisalResult.choices, ("passed", "合格"),  # zh-data
                                     ("passed", "通过"), ("failed", "不合格"),
                                     ("failed", "未通过"), ("absent", "缺席"))
 
@@ -248,7 +249,7 @@ class _Importer:
             # lookups (whether each is a registered disabled person), and is audited as
             # persons/lookup is, whether or not the import is then written.
             with transaction.atomic():
-                audit_record(actor=self.actor, action=AuditAction.PERSON_LOOKUP,
+                audit_record(actor=self.actor, action=AuditAction.PERSON_LOOKUP,  # zh-data
                              summary=f"导入时按身份证号查找 {len(hashes)} 人，找到 {len(persons)} 人",
                              changes={"file": self.filename[:100], "searched": len(hashes),
                                       "found": sorted(p.pk for p in persons.values())})
@@ -303,7 +304,7 @@ class _Importer:
             with transaction.atomic():
                 write(rows)
                 if not result.errors and not result.dry_run:
-                    audit_record(actor=self.actor, action=AuditAction(f"import.{self.kind}"),
+                    audit_record(actor=self.actor, action=AuditAction(f"import.{self.kind}"),  # zh-data
                                  summary=f"导入{_KIND_TITLES[self.kind]}：{result.summary()}",
                                  changes={"file": self.filename[:100], "created": result.created,
                                           "updated": result.updated,
@@ -318,7 +319,8 @@ class _Importer:
         return result
 
 
-_KIND_TITLES = {"enrollments": "花名册/考勤", "certificates": "证书"}
+# How the audit summary names each kind (a record, kept in Chinese).
+_KIND_TITLES = {"enrollments": "花名册/考勤", "certificates": "证书"}  # zh-data
 # Each kind's columns and those a sheet cannot do without.
 _SHEETS: dict[str, tuple[dict[str, tuple[str, ...]], Sequence[str]]] = {
     "enrollments": (ENROLLMENT_COLUMNS, IDENTITY),
@@ -352,10 +354,11 @@ def _decimal(value: Any) -> Decimal | None:
 
 # ---- the roster and attendance sheet ---------------------------------------------------------------
 
-_HEADER_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(.*)$")
-_HEADER_HOURS_BRACKETED = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*(?:学时|课时|小时|h)?\s*[）)]",
+# How a clerk writes a date and its hours in a column header (data, not a message).
+_HEADER_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(.*)$")  # zh-data
+_HEADER_HOURS_BRACKETED = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*(?:学时|课时|小时|h)?\s*[）)]",  # zh-data
                                      re.IGNORECASE)
-_HEADER_HOURS_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:学时|课时|小时)")
+_HEADER_HOURS_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:学时|课时|小时)")  # zh-data
 # Excel serials of 2000-01-01 .. 2100-12-31: a header number in this range is a date whose cell
 # lost its format.
 _SERIAL_RANGE = (36526, 73415)
@@ -681,11 +684,13 @@ TRAINING_IMPORT_HELP = (
 )
 # Registered by TrainingConfig.ready(). Institutions keep their own classes' rosters and
 # certificates (ROSTER_EDIT) without being registry importers (IMPORT_RUN).
-_EXAMPLE_IDENTITY = {"class_code": "PX2026-00001", "id_number": "350582199003071019", "name": "张三"}
-ENROLLMENT_EXAMPLE = {**_EXAMPLE_IDENTITY, "attended_hours": "36", "status": "在训", "withdraw_reason": ""}
-CERTIFICATE_EXAMPLE = {**_EXAMPLE_IDENTITY, "certificate_type": "职业技能等级证书", "certificate_level": "初级",
-                       "certificate_number": "S000035058200123", "certificate_date": "2026-06-30",
-                       "certificate_issuer": "晋江市人力资源和社会保障局", "appraisal_result": "鉴定合格"}
+# The template's example row: values the import itself accepts.
+_EXAMPLE_IDENTITY = {"class_code": "PX2026-00001", "id_number": "350582199003071019", "name": "张三"}  # zh-data
+ENROLLMENT_EXAMPLE = {**_EXAMPLE_IDENTITY, "attended_hours": "36", "status": "在训", "withdraw_reason": ""}  # zh-data
+CERTIFICATE_EXAMPLE = {  # zh-data
+    **_EXAMPLE_IDENTITY, "certificate_type": "职业技能等级证书", "certificate_level": "初级",
+    "certificate_number": "S000035058200123", "certificate_date": "2026-06-30",
+    "certificate_issuer": "晋江市人力资源和社会保障局", "appraisal_result": "鉴定合格"}
 
 
 def _labels(choices: Sequence[tuple[Any, Any]]) -> list[str]:
@@ -703,10 +708,10 @@ def _certificate_choices() -> dict[str, list[str]]:
 
 
 IMPORTS = (
-    ImportSpec(kind="enrollments", label="培训班花名册/考勤", permissions=(Perm.ROSTER_EDIT,),
+    ImportSpec(kind="enrollments", label=_("培训班花名册/考勤"), permissions=(Perm.ROSTER_EDIT,),
                columns=ENROLLMENT_COLUMNS, run=enrollments_import, help=TRAINING_IMPORT_HELP,
                required=IDENTITY, choices=_enrollment_choices, example=ENROLLMENT_EXAMPLE),
-    ImportSpec(kind="certificates", label="培训证书", permissions=(Perm.ROSTER_EDIT,),
+    ImportSpec(kind="certificates", label=_("培训证书"), permissions=(Perm.ROSTER_EDIT,),
                columns=CERTIFICATE_COLUMNS, run=certificates_import, help=TRAINING_IMPORT_HELP,
                required=CERTIFICATE_REQUIRED, choices=_certificate_choices,
                example=CERTIFICATE_EXAMPLE),

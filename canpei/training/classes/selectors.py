@@ -14,6 +14,7 @@ from canpei.accounts.roles import Perm, Role
 from canpei.codes import TrainingType
 from canpei.regions.scope import ScopePaths
 from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
+from canpei.errors import Listed, Message as _
 from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
     TrainingClass,
@@ -39,11 +40,11 @@ classes_visible_to = CLASS_SCOPE.visible_to
 enrollments_visible_to = ENROLLMENT_SCOPE.visible_to
 
 
-STATE_INVALID = "状态须为 " + "、".join(ClassState.values)
-TYPE_INVALID = "培训类型须为 " + "、".join(TrainingType.values)
-INSTITUTION_INVALID = "培训机构须为机构编号"
-QUERY_TOO_LONG = "搜索内容不能超过 50 个字符"
-RECTIFICATION_INVALID = "整改筛选须为 open"
+STATE_INVALID = _("状态须为 {values}", values=Listed(ClassState.values))
+TYPE_INVALID = _("培训类型须为 {values}", values=Listed(TrainingType.values))
+INSTITUTION_INVALID = _("培训机构须为机构编号")
+QUERY_TOO_LONG = _("搜索内容不能超过 50 个字符")
+RECTIFICATION_INVALID = _("整改筛选须为 open")
 # A class with an inspection that asked for rectification not yet recorded as done.
 RECTIFICATION_OPEN = "open"
 

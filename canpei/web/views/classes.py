@@ -127,7 +127,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
     training_class = _class(request, class_id)
     if not ClassForm.editable(training_class):
         messages.error(request, rules.NOT_EDITABLE_STATE.format(
-            state=ClassState(training_class.state).label))
+            state=_(ClassState(training_class.state).label)))
         return redirect("class-detail", class_id=training_class.pk)
     form = ClassForm(request.POST or None, user=user, training_class=training_class,
                      institutions=_institutions(request), initial=class_initial(training_class))

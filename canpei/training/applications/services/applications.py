@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -24,6 +25,7 @@ from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import Message as _
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
@@ -87,7 +89,7 @@ def applicant_errors(person: Person) -> Errors:
     who = rules.describe_person(person)
     if person.status != PersonStatus.ACTIVE:
         return [("person", rules.APPLICANT_NOT_ACTIVE.format(
-            person=who, status=PersonStatus(person.status).label))]
+            person=who, status=gettext(PersonStatus(person.status).label)))]
     if not person.cert_number_enc:
         return [("person", rules.APPLICANT_NO_CERTIFICATE.format(person=who))]
     return []
@@ -184,7 +186,7 @@ def application_create(*, actor: User, data: dict[str, Any]) -> Application:
         values["person"] = person
         application = Application.objects.create(state=ApplicationState.SUBMITTED,
                                                  created_by=actor, **values)
-        audit_record(actor=actor, action=AuditAction.APPLICATION_CREATE, obj=application,
+        audit_record(actor=actor, action=AuditAction.APPLICATION_CREATE, obj=application,  # zh-data: audit record
                      summary=f"提交个人申请 #{application.pk}",
                      changes={"after": application_snapshot(application)})
     return application
@@ -209,12 +211,12 @@ def application_update(*, actor: User, application: Application,
         locked = locked_application(actor, application.pk)
         if locked.state != ApplicationState.SUBMITTED:
             message = rules.APPLICATION_NOT_EDITABLE.format(
-                state=ApplicationState(locked.state).label)
+                state=gettext(ApplicationState(locked.state).label))
             given = sorted(data) or ["state"]
             raise Conflict(message, [(given[0], message)])
         applicant = locked.person_id
         values = clean_application_input(data, actor=actor, current=locked)
-        edit_save(actor=actor, record=locked,
+        edit_save(actor=actor, record=locked,  # zh-data: audit record
                   changes=model_update(locked, values, snapshot=application_snapshot),
                   action=AuditAction.APPLICATION_UPDATE, summary=f"修改个人申请 #{locked.pk}")
         hooks.outcomes_changed([applicant, locked.person_id])
@@ -230,9 +232,10 @@ def _step_values(t: Transition[Application], errors: Errors) -> dict[str, Any]:
     errors += [(key, rules.TEXT_INVALID) for key in bad]
     data = {key: value for key, value in fields.items() if key not in bad}
     values: dict[str, Any] = {}
-    label = AA(action).label
+    label = gettext(AA(action).label)
     for key in data:
         if key not in STEP_FIELDS[action]:
+            message: str
             if key == "certificate":
                 message = rules.CERTIFICATE_FIELDS_INCOMPLETE
             elif key in ("amount_approved", "amount_reimbursed", *CERTIFICATE_FIELDS):
@@ -289,9 +292,9 @@ def _step_values(t: Transition[Application], errors: Errors) -> dict[str, Any]:
                                    message=rules.AMOUNT_REIMBURSED_INVALID)
             # Never more than the city approved, or, where it set no amount, than was asked for.
             if locked.amount_approved is not None:
-                basis, ceiling = "核定金额", locked.amount_approved
+                basis, ceiling = _("核定金额"), locked.amount_approved
             else:
-                basis, ceiling = "申请金额", locked.amount_requested
+                basis, ceiling = _("申请金额"), locked.amount_requested
             if amount is not None and amount > ceiling:
                 errors.append(("amount_reimbursed", rules.AMOUNT_REIMBURSED_EXCEEDS.format(
                     basis=basis, amount=ceiling)))
@@ -320,7 +323,7 @@ def _announce_completion(t: Transition[Application]) -> None:
     hooks.training_completed(applications=[t.obj.pk])
 
 
-APPLICATION_LIFECYCLE: Lifecycle[Application] = Lifecycle(
+APPLICATION_LIFECYCLE: Lifecycle[Application] = Lifecycle(  # zh-data: audit record
     workflow=rules.APPLICATION_WORKFLOW, audit_name="application", lock=locked_application,
     event_model=ApplicationEvent, event_parent="application",
     describe=lambda application: f"个人申请 #{application.pk}",

@@ -105,7 +105,7 @@ def staff_training_create(*, actor: User, data: dict[str, Any]) -> StaffTraining
     record = StaffTraining(**values)
     with transaction.atomic():
         record.save()
-        audit_record(actor=actor, action=AuditAction.STAFF_TRAINING_CREATE, obj=record,
+        audit_record(actor=actor, action=AuditAction.STAFF_TRAINING_CREATE, obj=record,  # zh-data: audit record
                      summary=f"登记专干远程培训 #{record.pk}",
                      changes={"after": staff_training_snapshot(record)})
     return record
@@ -122,7 +122,7 @@ def staff_training_update(*, actor: User, record: StaffTraining,
         # committed (completed and its date are checked together).
         locked = StaffTraining.objects.select_for_update().get(pk=record.pk)
         values = clean_staff_training_input(data, actor=actor, current=locked)
-        edit_save(actor=actor, record=locked,
+        edit_save(actor=actor, record=locked,  # zh-data: audit record
                   changes=model_update(locked, values, snapshot=staff_training_snapshot),
                   action=AuditAction.STAFF_TRAINING_UPDATE,
                   summary=f"修改专干远程培训 #{locked.pk}")

@@ -70,7 +70,7 @@ def inspection_record(*, actor: User, training_class: TrainingClass,
             training_class=locked, date=day, inspector=actor if actor.pk else None,
             inspector_name=inspector[:30], on_roster=on_roster, present=present,
             findings=findings, rectification_required=bool(required))
-        audit_record(actor=actor, action=AuditAction.INSPECTION_CREATE, obj=inspection,
+        audit_record(actor=actor, action=AuditAction.INSPECTION_CREATE, obj=inspection,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 过程检查",
                      changes={"class": locked.pk, "after": inspection_snapshot(inspection)})
     return inspection
@@ -104,7 +104,7 @@ def inspection_rectified(*, actor: User, inspection: Inspection, note: str,
         row.rectification_note = note
         row.rectified_on = day
         row.save(update_fields=["rectification_note", "rectified_on"])
-        audit_record(actor=actor, action=AuditAction.INSPECTION_RECTIFIED, obj=row,
+        audit_record(actor=actor, action=AuditAction.INSPECTION_RECTIFIED, obj=row,  # zh-data: audit record
                      summary=f"过程检查 #{row.pk} 整改完成",
                      changes={"before": before, "after": inspection_snapshot(row)})
     return row

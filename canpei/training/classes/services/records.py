@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -175,7 +176,7 @@ def class_create(*, actor: User, data: dict[str, Any]) -> TrainingClass:
         training_class.save()
         if teachers:
             training_class.teachers.set(teachers)
-        audit_record(actor=actor, action=AuditAction.CLASS_CREATE, obj=training_class,
+        audit_record(actor=actor, action=AuditAction.CLASS_CREATE, obj=training_class,  # zh-data: audit record
                      summary=f"新建培训班 {training_class.code}",
                      changes={"after": class_snapshot(training_class)})
     return training_class
@@ -200,7 +201,7 @@ def class_update(*, actor: User, training_class: TrainingClass,
         given = {key for key in data if key in EDITABLE_FIELDS}
         if locked.state not in rules.EDITABLE_STATES and not (
                 given <= {"filing_number", "appraisal"} and locked.state in FILING_EDITABLE_STATES):
-            message = rules.NOT_EDITABLE_STATE.format(state=ClassState(locked.state).label)
+            message = rules.NOT_EDITABLE_STATE.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [(next(iter(sorted(given)), "state"), message)])
         before = class_snapshot(locked)
         values = clean_class_input(data, actor=actor, current=locked)
@@ -214,7 +215,8 @@ def class_update(*, actor: User, training_class: TrainingClass,
             locked.teachers.set(teachers)
         elif "institution" in values:
             locked.teachers.clear()
-        edit_save(actor=actor, record=locked, changes=snapshot_diff(before, class_snapshot(locked)),
+        edit_save(actor=actor, record=locked,  # zh-data: audit record
+                  changes=snapshot_diff(before, class_snapshot(locked)),
                   action=AuditAction.CLASS_UPDATE, summary=f"修改培训班 {locked.code}")
         hooks.outcomes_changed(Enrollment.objects.filter(training_class=locked)
                                .values_list("person_id", flat=True))

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -19,6 +20,7 @@ from canpei.audit.models import AuditEntry
 from canpei.audit.services import audit_record
 from canpei.codes import TrainingLevel
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import Message as _
 from canpei.people import crypto
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus, id_number_error, normalize_id_number
@@ -102,7 +104,7 @@ def enrollment_add(*, actor: User, training_class: TrainingClass, person: Any) -
     with transaction.atomic():
         locked = locked_class(actor, training_class.pk)
         if locked.state not in rules.ROSTER_OPEN_STATES:
-            message = rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label)
+            message = rules.ROSTER_CLOSED.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [("person", message)])
         found = _person_for(actor, person)
         hidden = rules.NOT_ENROLLABLE if rules.hides_reasons(actor) else None
@@ -145,7 +147,7 @@ def enrollment_add(*, actor: User, training_class: TrainingClass, person: Any) -
             except IntegrityError:
                 message = rules.ALREADY_ENROLLED.format(person=rules.describe_person(found))
                 raise Conflict(message, [("person", message)]) from None
-        audit_record(actor=actor, action=AuditAction.ENROLLMENT_CREATE, obj=enrollment,
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_CREATE, obj=enrollment,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 加入学员 #{found.pk}",
                      changes={"class": locked.pk, "person": found.pk})
         hooks.outcomes_changed([found.pk])
@@ -168,12 +170,12 @@ def enrollment_remove(*, actor: User, enrollment: Enrollment) -> None:
     with transaction.atomic():
         locked, row = _locked_enrollment(actor, enrollment.pk)
         if locked.state not in rules.ROSTER_OPEN_STATES:
-            message = rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label)
+            message = rules.ROSTER_CLOSED.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [("person", message)])
         if row.attendance.exists():
             # Never the case before a class runs; kept as a guard for the register's history.
-            raise Conflict(rules.ROSTER_CLOSED.format(state=ClassState(locked.state).label))
-        audit_record(actor=actor, action=AuditAction.ENROLLMENT_DELETE, obj=row,
+            raise Conflict(rules.ROSTER_CLOSED.format(state=gettext(ClassState(locked.state).label)))
+        audit_record(actor=actor, action=AuditAction.ENROLLMENT_DELETE, obj=row,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 移出学员 #{row.person_id}",
                      changes={"class": locked.pk, "person": row.person_id})
         row.delete()
@@ -241,24 +243,24 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
                     reason = one_line(data.get("withdraw_reason"))
                     if row.status != EnrollmentStatus.ENROLLED or state not in rules.WITHDRAW_STATES:
                         message = rules.WITHDRAW_NOT_ALLOWED.format(
-                            status=EnrollmentStatus(row.status).label)
+                            status=gettext(EnrollmentStatus(row.status).label))
                         raise Conflict(message, [("status", message)])
                     if not reason:
                         errors.append(("withdraw_reason", rules.WITHDRAW_REASON_REQUIRED))
                     values.update(status=status, withdraw_reason=reason[:200], withdrawn_on=today)
                 elif status == EnrollmentStatus.ENROLLED:
                     message = rules.WITHDRAW_NOT_ALLOWED.format(
-                        status=EnrollmentStatus(row.status).label)
+                        status=gettext(EnrollmentStatus(row.status).label))
                     raise Conflict(message, [("status", message)])
                 else:
                     if state not in rules.ATTENDANCE_STATES or row.status == EnrollmentStatus.WITHDRAWN:
-                        message = rules.RESULT_CLOSED.format(state=state.label)
+                        message = rules.RESULT_CLOSED.format(state=gettext(state.label))
                         raise Conflict(message, [("status", message)])
                     values["status"] = status
 
         if "attended_hours" in data:
             if state not in rules.ATTENDANCE_STATES:
-                message = rules.ATTENDANCE_CLOSED.format(state=state.label)
+                message = rules.ATTENDANCE_CLOSED.format(state=gettext(state.label))
                 raise Conflict(message, [("attended_hours", message)])
             if ClassSession.objects.filter(training_class=locked).exists():
                 raise Conflict(rules.ATTENDANCE_FROM_REGISTER,
@@ -274,7 +276,7 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
 
         if "result" in data:
             if state not in rules.ATTENDANCE_STATES | {ClassState.COMPLETED}:
-                message = rules.RESULT_CLOSED.format(state=state.label)
+                message = rules.RESULT_CLOSED.format(state=gettext(state.label))
                 raise Conflict(message, [("result", message)])
             result = one_line(data["result"])
             if len(result) > 50:
@@ -316,7 +318,7 @@ def enrollment_update(*, actor: User, enrollment: Enrollment, data: dict[str, An
             raise InvalidInput(errors)
         for key, value in values.items():
             setattr(row, key, value)
-        edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),
+        edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),  # zh-data: audit record
                   action=AuditAction.ENROLLMENT_UPDATE,
                   summary=f"培训班 {locked.code} 学员 #{row.person_id} 记录更新",
                   context={"class": locked.pk})
@@ -349,7 +351,7 @@ def session_record(*, actor: User, training_class: TrainingClass, date: Any, hou
     with transaction.atomic():
         locked = locked_class(actor, training_class.pk)
         if locked.state not in rules.ATTENDANCE_STATES:
-            message = rules.ATTENDANCE_CLOSED.format(state=ClassState(locked.state).label)
+            message = rules.ATTENDANCE_CLOSED.format(state=gettext(ClassState(locked.state).label))
             raise Conflict(message, [("date", message)])
         if day is not None and not locked.start_date <= day <= locked.end_date:
             errors.append(("date", rules.SESSION_DATE_OUTSIDE.format(
@@ -391,7 +393,7 @@ def session_record(*, actor: User, training_class: TrainingClass, date: Any, hou
             Attendance(session=session, enrollment_id=pk, hours=per_trainee.get(pk, Decimal("0")))
             for pk in roster)
         _recount_hours(locked)
-        audit_record(actor=actor, action=AuditAction.ATTENDANCE_RECORD, obj=session,
+        audit_record(actor=actor, action=AuditAction.ATTENDANCE_RECORD, obj=session,  # zh-data: audit record
                      summary=f"培训班 {locked.code} 考勤 {day.isoformat()}",
                      changes={"class": locked.pk, "hours": str(session_hours), "topic": topic,
                               "before": before,
@@ -414,7 +416,7 @@ def _recount_hours(training_class: TrainingClass) -> None:
 
 # ---- results of a whole roster -------------------------------------------------------------------
 
-APPRAISAL_KEPT = "已登记鉴定结果的学员请在其学员记录中修改"
+APPRAISAL_KEPT = _("已登记鉴定结果的学员请在其学员记录中修改")
 
 
 def appraisal_bulk(*, actor: User, training_class: TrainingClass,
@@ -447,7 +449,7 @@ def appraisal_bulk(*, actor: User, training_class: TrainingClass,
         for row in open_rows.values():
             before = enrollment_snapshot(row)
             row.appraisal_result = exceptions.get(row.pk, "passed")
-            edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),
+            edit_save(actor=actor, record=row, changes=diff(before, enrollment_snapshot(row)),  # zh-data: audit record
                       action=AuditAction.ENROLLMENT_UPDATE,
                       summary=f"培训班 {locked.code} 学员 #{row.person_id} 鉴定结果（整班登记）",
                       context={"class": locked.pk})

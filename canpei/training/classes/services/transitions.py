@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from canpei import hooks
 from canpei.accounts.roles import Perm, has_perm
@@ -74,7 +75,7 @@ def trainee_errors(training_class: TrainingClass, person: Person, *,
     if check_status and person.status != PersonStatus.ACTIVE:
         found.append(("roster", hidden.format(person=who) if hidden else
                       rules.TRAINEE_NOT_ACTIVE.format(
-                          person=who, status=PersonStatus(person.status).label)))
+                          person=who, status=gettext(PersonStatus(person.status).label))))
     elif check_status and not person.cert_number_enc:
         found.append(("roster", hidden.format(person=who) if hidden else
                       rules.TRAINEE_NO_CERTIFICATE.format(person=who)))
@@ -185,7 +186,7 @@ def late_filing_errors(t: Transition[TrainingClass]) -> Errors:
     if (rules.filed_late(training_class.start_date, t.today) and not t.comment
             and not training_class.late_filing_reason):
         return [("late_filing_reason", rules.LATE_FILING_REASON_REQUIRED.format(
-            date=training_class.start_date.isoformat(), action=rules.CLASS_WORKFLOW.label(t.action)))]
+            date=training_class.start_date.isoformat(), action=gettext(rules.CLASS_WORKFLOW.label(t.action))))]
     return []
 
 
@@ -302,7 +303,7 @@ def roster_person_ids(training_class: TrainingClass) -> list[int]:
 
 # The rules PRODUCT.md lists, each at the step where it applies, and what a step does besides
 # changing the state.
-CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(
+CLASS_LIFECYCLE: Lifecycle[TrainingClass] = Lifecycle(  # zh-data: audit record
     workflow=rules.CLASS_WORKFLOW, audit_name="class", lock=locked_class,
     event_model=ClassEvent, event_parent="training_class",
     describe=lambda training_class: f"培训班 {training_class.code}",
