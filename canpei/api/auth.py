@@ -3,6 +3,7 @@ from __future__ import annotations
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import Router, Schema
 
 from canpei.accounts.models import PasswordChangeRequired, password_change_pending
@@ -15,7 +16,7 @@ from canpei.errors import ServiceError
 
 router = Router(tags=["auth"])
 
-LOGIN_FAILED = "用户名或密码错误"
+LOGIN_FAILED = gettext_lazy("用户名或密码错误")
 
 
 class _Unauthorized(ServiceError):

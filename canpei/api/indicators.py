@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from ninja import Router, Schema
 
 from canpei.accounts.roles import Perm, has_perm
@@ -17,7 +18,7 @@ from canpei.reports import indicators as selectors
 
 router = Router(tags=["reports"])
 
-NO_REPORTS = "当前角色不能查看统计报表"
+NO_REPORTS = gettext_lazy("当前角色不能查看统计报表")
 
 
 class MilestoneOut(Schema):

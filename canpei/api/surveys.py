@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -16,7 +17,7 @@ from canpei.people.surveys import services as services
 
 router = Router(tags=["surveys"])
 
-NO_BROWSE = "当前角色不能查看需求调查"
+NO_BROWSE = gettext_lazy("当前角色不能查看需求调查")
 
 
 class SurveyOut(Schema):
