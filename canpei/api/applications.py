@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.models import User
@@ -23,9 +23,9 @@ from canpei.training.models import Application, ApplicationEvent, StaffTraining
 router = Router(tags=["applications"])
 staff_router = Router(tags=["staff-trainings"])
 
-NO_BROWSE = gettext_lazy("当前角色不能查看个人申请")
-NO_SUBMIT = gettext_lazy("个人申请由镇街专干提交")
-NO_STAFF_BROWSE = gettext_lazy("当前角色不能查看专干远程培训")
+NO_BROWSE = gettext_noop("当前角色不能查看个人申请")
+NO_SUBMIT = gettext_noop("个人申请由镇街专干提交")
+NO_STAFF_BROWSE = gettext_noop("当前角色不能查看专干远程培训")
 
 # Amounts arrive as JSON numbers or strings ("1200.50"); the service parses and bounds them.
 Amount = str | int | float
@@ -180,7 +180,7 @@ def application_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
                      year: Text = "") -> ApplicationPage:
     user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.ApplicationFilters.from_params(
         {"state": state, "kind": kind, "town": town, "year": year})
     count, rows = paginate(selectors.application_list(user=user, filters=filters), page, page_size)
@@ -192,7 +192,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[A
     """Submitted by the town staff for a person of their town (active, with a certificate)."""
     user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_SUBMIT):
-        raise Forbidden(NO_SUBMIT)
+        raise Forbidden(gettext(NO_SUBMIT))
     data = payload.dict()
     if data.get("institution") is None:
         data.pop("institution")
@@ -216,7 +216,7 @@ def application_update(request: HttpRequest, application_id: int,
     user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
     if not has_perm(user, Perm.APPLICATION_SUBMIT):
-        raise Forbidden(NO_SUBMIT)
+        raise Forbidden(gettext(NO_SUBMIT))
     application = selectors.application_get(user=user, application_id=application_id)
     application = services.application_update(actor=user, application=application,
                                               data=payload.dict(exclude_unset=True))
@@ -246,7 +246,7 @@ def application_transition(request: HttpRequest, application_id: int,
     allow the step; 403 when the role may not take it."""
     user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     application = selectors.application_get(user=user, application_id=application_id)
     data = payload.dict(exclude_unset=True)
     action, comment = data.pop("action"), data.pop("comment", "")
@@ -320,7 +320,7 @@ def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int =
                         town: Text = "", year: Text = "") -> StaffTrainingPage:
     user = api_user(request)
     if not has_perm(user, Perm.STAFF_TRAINING_BROWSE):
-        raise Forbidden(NO_STAFF_BROWSE)
+        raise Forbidden(gettext(NO_STAFF_BROWSE))
     filters = selectors.StaffTrainingFilters.from_params({"town": town, "year": year})
     count, rows = paginate(selectors.staff_training_list(user=user, filters=filters),
                            page, page_size)

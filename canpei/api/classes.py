@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 
 from canpei.accounts.models import User
@@ -29,7 +29,7 @@ from canpei.training.models import (
 router = Router(tags=["classes"])
 enrollment_router = Router(tags=["classes"])
 
-NO_BROWSE = gettext_lazy("当前角色不能查看培训班")
+NO_BROWSE = gettext_noop("当前角色不能查看培训班")
 
 
 def _codes(values: list[str], *, blank: bool = False) -> Any:
@@ -189,7 +189,7 @@ def class_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZ
     `rectification=open` (an inspection's rectification not yet done)."""
     user = api_user(request)
     if not has_perm(user, Perm.CLASS_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.ClassFilters.from_params(
         {"year": year, "state": state, "institution": institution, "type": type, "town": town,
          "q": q, "rectification": rectification})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -19,8 +19,8 @@ router = Router(tags=["competitions"])
 entry_router = Router(tags=["competitions"])
 case_router = Router(tags=["cases"])
 
-NO_BROWSE = gettext_lazy("当前角色不能查看职业技能竞赛")
-NO_CASE_BROWSE = gettext_lazy("当前角色不能查看典型案例")
+NO_BROWSE = gettext_noop("当前角色不能查看职业技能竞赛")
+NO_CASE_BROWSE = gettext_noop("当前角色不能查看典型案例")
 
 DateText = str | dt.date
 
@@ -120,7 +120,7 @@ class EntryPatch(ObjectIn):
 
 def _browse(request: HttpRequest) -> None:
     if not has_perm(api_user(request), Perm.COMPETITION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
 
 
 def _edit(request: HttpRequest) -> None:
@@ -283,7 +283,7 @@ class PublishIn(ObjectIn):
 
 def _case_browse(request: HttpRequest) -> None:
     if not has_perm(api_user(request), Perm.CASE_BROWSE):
-        raise Forbidden(NO_CASE_BROWSE)
+        raise Forbidden(gettext(NO_CASE_BROWSE))
 
 
 def _case_edit(request: HttpRequest) -> None:

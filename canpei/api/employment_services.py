@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -16,7 +16,7 @@ from canpei.errors import Forbidden
 
 router = Router(tags=["employment-services"])
 
-NO_BROWSE = gettext_lazy("当前角色不能查看就业服务")
+NO_BROWSE = gettext_noop("当前角色不能查看就业服务")
 
 # Dates arrive as text and are read by the service, which names the field of a bad one.
 DateText = str | dt.date
@@ -86,7 +86,7 @@ class ServicePatch(ObjectIn):
 
 def _browse(request: HttpRequest) -> None:
     if not has_perm(api_user(request), Perm.SERVICE_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
 
 
 @router.get("", response={200: ServicePage, **errors(401, 403, 422)})

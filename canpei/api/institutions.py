@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -17,7 +17,7 @@ from canpei.institutions.models import DesignationEvent, Institution, Teacher
 
 router = Router(tags=["institutions"])
 
-NO_BROWSE = gettext_lazy("当前角色不能查看培训机构")
+NO_BROWSE = gettext_noop("当前角色不能查看培训机构")
 
 
 class InstitutionOut(Schema):
@@ -177,7 +177,7 @@ def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
                      q: Text = "") -> InstitutionPage:
     user = api_user(request)
     if not has_perm(user, Perm.INSTITUTION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.InstitutionFilters.from_params(
         {"town": town, "state": state, "type": type, "q": q})
     count, rows = paginate(selectors.institution_list(user=user, filters=filters), page, page_size)

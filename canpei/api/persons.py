@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -19,7 +19,7 @@ router = Router(tags=["persons"])
 
 # The note stored on the person's status history when a client gives none: the record's data.
 CHANGED_BY_API = "通过接口变更"  # zh-data
-NO_BROWSE = gettext_lazy("当前角色不能浏览人员名册")
+NO_BROWSE = gettext_noop("当前角色不能浏览人员名册")
 
 
 class PersonOut(Schema):
@@ -144,7 +144,7 @@ def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                 working_age: Text = "", status: Text = "") -> PersonPage:
     user = api_user(request)
     if not has_perm(user, Perm.PERSON_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.PersonFilters.from_params({
         "town": town, "q": q, "category": category, "grade": grade,
         "employment_form": employment_form, "working_age": working_age, "status": status})

@@ -201,7 +201,7 @@ def edit_page(request: HttpRequest, form: Any, template: str, context: dict[str,
     update service); then SAVED, and back to the record's page, named `detail`."""
     return form_page(request, form, template, context,
                      save=lambda: update(changed_service_data(form)),
-                     done=lambda _record: saved(request, SAVED, detail, **detail_kwargs))
+                     done=lambda _record: saved(request, str(SAVED), detail, **detail_kwargs))
 
 
 @dataclass

@@ -196,7 +196,7 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
     form = form_class(request.POST)
     done = submit(form, lambda: service(actor=user, case=case, data=form.service_data()))
     if done.saved:
-        return saved(request, message, "case-detail", case_id=case.pk)
+        return saved(request, str(message), "case-detail", case_id=case.pk)
     case.refresh_from_db()
     return _case_page(request, case, form, status=done.status)
 

@@ -67,5 +67,5 @@ def followup_edit(request: HttpRequest, followup_id: int) -> HttpResponse:
 
     return form_page(request, form, "employment/followup_form.html",
                      _context(request, followup), save=save,
-                     done=lambda _f: saved(request, SAVED, "followup_detail",
+                     done=lambda _f: saved(request, str(SAVED), "followup_detail",
                                            followup_id=followup.pk))
