@@ -564,7 +564,7 @@ CASES += [
     (
         "R nul message",
         R,
-        "                    raise SpreadsheetError(FILE_NOT_SPREADSHEET)\n            decoder.decode",
+        "                    raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))\n            decoder.decode",
         "                    raise SpreadsheetError(None)\n            decoder.decode",
         EDGES,
     ),
