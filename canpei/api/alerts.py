@@ -77,7 +77,7 @@ def alert_detail_out(alert: Alert) -> AlertDetailOut:
 
 
 class AlertTransitionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"action": "confirm", "comment": "已约谈机构，追回补贴"},
         {"action": "dismiss", "comment": "两班为同一学员的线上、线下课程，核实无误"}]}}
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.models import User
@@ -22,9 +23,9 @@ from canpei.training.models import Application, ApplicationEvent, StaffTraining
 router = Router(tags=["applications"])
 staff_router = Router(tags=["staff-trainings"])
 
-NO_BROWSE = "当前角色不能查看个人申请"
-NO_SUBMIT = "个人申请由镇街专干提交"
-NO_STAFF_BROWSE = "当前角色不能查看专干远程培训"
+NO_BROWSE = gettext_noop("当前角色不能查看个人申请")
+NO_SUBMIT = gettext_noop("个人申请由镇街专干提交")
+NO_STAFF_BROWSE = gettext_noop("当前角色不能查看专干远程培训")
 
 # Amounts arrive as JSON numbers or strings ("1200.50"); the service parses and bounds them.
 Amount = str | int | float
@@ -92,7 +93,7 @@ class ApplicationPage(Schema):
 
 
 class ApplicationIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "person": 1, "kind": "self_directed", "institution_name": "泉州市某职业培训学校",
         "training_type": "employment_skills", "occupation": "电子商务师", "level": "junior",
         "planned_start": "2026-03-01", "planned_end": "2026-04-30", "amount_requested": "1500",
@@ -128,7 +129,7 @@ class ApplicationPatch(ObjectIn):
 
 
 class ApplicationTransitionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"action": "approve", "comment": "符合自主择校培训补贴条件", "amount_approved": "1200"},
         {"action": "reject", "comment": "该职业不在补贴目录内"},
         {"action": "complete", "certificate_type": "skill_level", "certificate_level": "junior",
@@ -179,7 +180,7 @@ def application_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
                      year: Text = "") -> ApplicationPage:
     user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.ApplicationFilters.from_params(
         {"state": state, "kind": kind, "town": town, "year": year})
     count, rows = paginate(selectors.application_list(user=user, filters=filters), page, page_size)
@@ -191,7 +192,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[A
     """Submitted by the town staff for a person of their town (active, with a certificate)."""
     user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_SUBMIT):
-        raise Forbidden(NO_SUBMIT)
+        raise Forbidden(gettext(NO_SUBMIT))
     data = payload.dict()
     if data.get("institution") is None:
         data.pop("institution")
@@ -215,7 +216,7 @@ def application_update(request: HttpRequest, application_id: int,
     user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
     if not has_perm(user, Perm.APPLICATION_SUBMIT):
-        raise Forbidden(NO_SUBMIT)
+        raise Forbidden(gettext(NO_SUBMIT))
     application = selectors.application_get(user=user, application_id=application_id)
     application = services.application_update(actor=user, application=application,
                                               data=payload.dict(exclude_unset=True))
@@ -245,7 +246,7 @@ def application_transition(request: HttpRequest, application_id: int,
     allow the step; 403 when the role may not take it."""
     user = api_user(request)
     if not has_perm(user, Perm.APPLICATION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     application = selectors.application_get(user=user, application_id=application_id)
     data = payload.dict(exclude_unset=True)
     action, comment = data.pop("action"), data.pop("comment", "")
@@ -285,7 +286,7 @@ class StaffTrainingPage(Schema):
 
 
 class StaffTrainingIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "town": "350582101000", "staff_name": "王丽", "position": "liaison",
         "course": "残疾人就业政策与服务实务", "year": 2026, "hours": "24", "completed": True,
         "completed_on": "2026-06-30", "fee_paid": "120"}]}}
@@ -319,7 +320,7 @@ def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int =
                         town: Text = "", year: Text = "") -> StaffTrainingPage:
     user = api_user(request)
     if not has_perm(user, Perm.STAFF_TRAINING_BROWSE):
-        raise Forbidden(NO_STAFF_BROWSE)
+        raise Forbidden(gettext(NO_STAFF_BROWSE))
     filters = selectors.StaffTrainingFilters.from_params({"town": town, "year": year})
     count, rows = paginate(selectors.staff_training_list(user=user, filters=filters),
                            page, page_size)

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 
 from canpei.accounts.roles import Perm, has_perm
@@ -37,7 +38,7 @@ def audit_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                actor: Text = Query("", max_length=150)) -> AuditPage:
     user = api_user(request)
     if not has_perm(user, Perm.AUDIT_READ):
-        raise Forbidden("只有审计管理员可以查看审计日志")
+        raise Forbidden(gettext("只有审计管理员可以查看审计日志"))
     count, rows = paginate(audit_entries(user=user, action=action, actor=actor), page, page_size)
     return AuditPage(count=count, results=[
         AuditEntryOut(id=e.pk, at=e.at, actor=e.actor_username, action=e.action,

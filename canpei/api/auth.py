@@ -3,6 +3,7 @@ from __future__ import annotations
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, gettext_noop
 from ninja import Router, Schema
 
 from canpei.accounts.models import PasswordChangeRequired, password_change_pending
@@ -15,7 +16,7 @@ from canpei.errors import ServiceError
 
 router = Router(tags=["auth"])
 
-LOGIN_FAILED = "用户名或密码错误"
+LOGIN_FAILED = gettext_noop("用户名或密码错误")
 
 
 class _Unauthorized(ServiceError):
@@ -39,7 +40,7 @@ def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     except AxesBackendPermissionDenied:
         user = None
     if user is None or not user.is_active:
-        raise _Unauthorized(LOGIN_FAILED)
+        raise _Unauthorized(gettext(LOGIN_FAILED))
     second_factor = second_factor_required(user)
     if second_factor:
         # An officer's token needs the second factor as much as a browser session does.

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 
 from canpei.accounts.models import User
@@ -28,7 +29,7 @@ from canpei.training.models import (
 router = Router(tags=["classes"])
 enrollment_router = Router(tags=["classes"])
 
-NO_BROWSE = "当前角色不能查看培训班"
+NO_BROWSE = gettext_noop("当前角色不能查看培训班")
 
 
 def _codes(values: list[str], *, blank: bool = False) -> Any:
@@ -121,7 +122,7 @@ class ClassPage(Schema):
 
 
 class ClassIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "name": "2026 年盲人保健按摩初级班", "training_type": "employment_skills",
         "mode": "centralized", "occupation": "保健按摩师", "skill": "blind_massage",
         "industry": "居民服务业", "level": "junior", "appraisal": True,
@@ -188,7 +189,7 @@ def class_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZ
     `rectification=open` (an inspection's rectification not yet done)."""
     user = api_user(request)
     if not has_perm(user, Perm.CLASS_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.ClassFilters.from_params(
         {"year": year, "state": state, "institution": institution, "type": type, "town": town,
          "q": q, "rectification": rectification})
@@ -227,7 +228,7 @@ def class_update(request: HttpRequest, class_id: int, payload: ClassPatch) -> Cl
 # ---- the lifecycle -------------------------------------------------------------------------------
 
 class ClassTransitionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"action": "submit", "comment": "花名册已核对"},
         {"action": "return", "comment": "学员张三不在就业年龄段，请调整花名册"}]}}
 
@@ -366,7 +367,7 @@ class CertificateIn(ObjectIn):
 
 
 class EnrollmentPatch(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"status": "withdrawn", "withdraw_reason": "外出务工"},
         {"attended_hours": 36.5, "result": "合格"},
         {"appraisal_result": "passed", "certificate": {
@@ -476,7 +477,7 @@ class SessionPage(Schema):
 
 
 class SessionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "date": "2026-03-02", "hours": 4, "topic": "经络与腧穴",
         "attendance": {"101": 4, "102": 3.5, "103": 0}}]}}
 
@@ -577,7 +578,7 @@ class InspectionPage(Schema):
 
 
 class InspectionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "date": "2026-03-10", "present": 18, "findings": "实到 18 人，2 人请假，签到表齐全",
         "rectification_required": False}]}}
 

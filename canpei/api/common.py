@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Schema
 from ninja.errors import AuthenticationError
 from ninja.schema import DjangoGetter
@@ -38,7 +39,7 @@ class ActiveSessionAuth(SessionAuth):
 AUTH = [BearerAuth(), ActiveSessionAuth()]
 
 
-NOT_AN_OBJECT = "请求体须为 JSON 对象"
+NOT_AN_OBJECT = gettext_noop("请求体须为 JSON 对象")
 
 
 def _contains_nul(value: Any) -> bool:
@@ -79,7 +80,7 @@ class ObjectIn(Schema):
         # Schema's own (outer) validator has already wrapped the input in a DjangoGetter.
         raw = value._obj if isinstance(value, DjangoGetter) else value
         if not isinstance(raw, dict):
-            raise ValueError(NOT_AN_OBJECT)
+            raise ValueError(gettext(NOT_AN_OBJECT))
         return value
 
     @field_validator("*", mode="after")

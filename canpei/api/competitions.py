@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -18,8 +19,8 @@ router = Router(tags=["competitions"])
 entry_router = Router(tags=["competitions"])
 case_router = Router(tags=["cases"])
 
-NO_BROWSE = "当前角色不能查看职业技能竞赛"
-NO_CASE_BROWSE = "当前角色不能查看典型案例"
+NO_BROWSE = gettext_noop("当前角色不能查看职业技能竞赛")
+NO_CASE_BROWSE = gettext_noop("当前角色不能查看典型案例")
 
 DateText = str | dt.date
 
@@ -52,7 +53,7 @@ class CompetitionPage(Schema):
 
 
 class CompetitionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"name": "晋江市第三届残疾人职业技能竞赛", "level": "city", "start_date": "2026-05-20",
          "end_date": "2026-05-21", "organizer": "晋江市残联", "events": ["电子商务", "盲人按摩"]}]}}
 
@@ -110,7 +111,8 @@ class EntryIn(ObjectIn):
 
 
 class EntryPatch(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{"result": "92.5 分", "award": "first"}]}}
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
+        {"result": "92.5 分", "award": "first"}]}}
 
     result: str | None = None
     award: str | None = None
@@ -118,7 +120,7 @@ class EntryPatch(ObjectIn):
 
 def _browse(request: HttpRequest) -> None:
     if not has_perm(api_user(request), Perm.COMPETITION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
 
 
 def _edit(request: HttpRequest) -> None:
@@ -242,7 +244,7 @@ class CasePage(Schema):
 
 
 class CaseIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"title": "自强不息的电商创业者", "text": "……", "person": 1, "channel": "wechat"}]}}
 
     title: str = ""
@@ -259,7 +261,7 @@ class CasePatch(ObjectIn):
 
 
 class ConsentIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"date": "2026-03-01", "method": "written", "scope": "微信公众号和宣传册，可用真实姓名"}]}}
 
     date: DateText = ""
@@ -281,7 +283,7 @@ class PublishIn(ObjectIn):
 
 def _case_browse(request: HttpRequest) -> None:
     if not has_perm(api_user(request), Perm.CASE_BROWSE):
-        raise Forbidden(NO_CASE_BROWSE)
+        raise Forbidden(gettext(NO_CASE_BROWSE))
 
 
 def _case_edit(request: HttpRequest) -> None:

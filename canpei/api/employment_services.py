@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -15,7 +16,7 @@ from canpei.errors import Forbidden
 
 router = Router(tags=["employment-services"])
 
-NO_BROWSE = "当前角色不能查看就业服务"
+NO_BROWSE = gettext_noop("当前角色不能查看就业服务")
 
 # Dates arrive as text and are read by the service, which names the field of a bad one.
 DateText = str | dt.date
@@ -53,7 +54,7 @@ class ServicePage(Schema):
 
 
 class ServiceIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"person": 1, "kind": "job_referral", "date": "2026-03-02", "content": "推荐面试",
          "employer": "晋江恒安集团", "position": "包装工", "result": "pending",
          "provider": "王指导员"},
@@ -85,7 +86,7 @@ class ServicePatch(ObjectIn):
 
 def _browse(request: HttpRequest) -> None:
     if not has_perm(api_user(request), Perm.SERVICE_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
 
 
 @router.get("", response={200: ServicePage, **errors(401, 403, 422)})

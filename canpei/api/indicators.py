@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from ninja import Router, Schema
 
 from canpei.accounts.roles import Perm, has_perm
@@ -17,7 +18,7 @@ from canpei.reports import indicators as selectors
 
 router = Router(tags=["reports"])
 
-NO_REPORTS = "当前角色不能查看统计报表"
+NO_REPORTS = gettext_noop("当前角色不能查看统计报表")
 
 
 class MilestoneOut(Schema):
@@ -84,7 +85,7 @@ def indicators(request: HttpRequest, year: Text = "", plan: Text = "", town: Tex
                institution: Text = "", type: Text = "") -> IndicatorsOut:  # noqa: A002
     user = api_user(request)
     if not has_perm(user, Perm.REPORT_READ):
-        raise Forbidden(NO_REPORTS)
+        raise Forbidden(gettext(NO_REPORTS))
     filters = selectors.parse_filters({"year": year, "plan": plan, "town": town,
                                        "institution": institution, "type": type})
     report = selectors.indicators(user=user, filters=filters, as_of=timezone.localdate())

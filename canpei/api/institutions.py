@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -16,7 +17,7 @@ from canpei.institutions.models import DesignationEvent, Institution, Teacher
 
 router = Router(tags=["institutions"])
 
-NO_BROWSE = "当前角色不能查看培训机构"
+NO_BROWSE = gettext_noop("当前角色不能查看培训机构")
 
 
 class InstitutionOut(Schema):
@@ -57,7 +58,7 @@ class InstitutionPage(Schema):
 
 
 class InstitutionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "name": "晋江市残疾人职业技能培训中心", "credit_code": "91350582MA2XXXXX0U",
         "type": "private", "town": "350582101000", "address": "晋江市安海镇安平路 8 号",
         "license_number": "135058270000123", "specialties": "盲人保健按摩、电子商务",
@@ -94,7 +95,7 @@ class InstitutionPatch(ObjectIn):
 
 
 class TransitionIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"json_schema_extra": {"examples": [  # zh-data: example
         {"action": "designate", "comment": "2026 年度定点认定", "designated_from": "2026-01-01",
          "designated_to": "2028-12-31"},
         {"action": "suspend", "comment": "过程检查发现出勤造假，暂停整改"}]}}
@@ -151,7 +152,7 @@ class TeacherPage(Schema):
 
 
 class TeacherIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "name": "许秀英", "specialty": "盲人保健按摩", "qualification": "高级保健按摩师"}]}}
 
     name: str
@@ -176,7 +177,7 @@ def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
                      q: Text = "") -> InstitutionPage:
     user = api_user(request)
     if not has_perm(user, Perm.INSTITUTION_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.InstitutionFilters.from_params(
         {"town": town, "state": state, "type": type, "q": q})
     count, rows = paginate(selectors.institution_list(user=user, filters=filters), page, page_size)

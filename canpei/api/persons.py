@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -16,7 +17,9 @@ from canpei.training.lookup_limit import lookup_count
 
 router = Router(tags=["persons"])
 
-NO_BROWSE = "当前角色不能浏览人员名册"
+# The note stored on the person's status history when a client gives none: the record's data.
+CHANGED_BY_API = "通过接口变更"  # zh-data
+NO_BROWSE = gettext_noop("当前角色不能浏览人员名册")
 
 
 class PersonOut(Schema):
@@ -65,7 +68,7 @@ class PersonPage(Schema):
 
 
 class PersonIn(ObjectIn):
-    model_config = {"json_schema_extra": {"examples": [{
+    model_config = {"json_schema_extra": {"examples": [{  # zh-data: example
         "name": "陈阿明", "id_number": "350582199505050015", "cert_number": "35058219950505001542",
         "category": "4", "grade": "2", "town": "350582101000", "address": "晋江市安海镇安平路 1 号",
         "phone": "13905951234", "education": "junior_high", "hardship": ["dibao"],
@@ -141,7 +144,7 @@ def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                 working_age: Text = "", status: Text = "") -> PersonPage:
     user = api_user(request)
     if not has_perm(user, Perm.PERSON_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.PersonFilters.from_params({
         "town": town, "q": q, "category": category, "grade": grade,
         "employment_form": employment_form, "working_age": working_age, "status": status})
@@ -191,7 +194,7 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
             person = services.person_update(actor=user, person=person, data=data)
         if status is not None:
             person = services.person_change_status(actor=user, person=person, status=status,
-                                                   comment=comment or "通过接口变更")
+                                                   comment=comment or CHANGED_BY_API)
     return person_out(selectors.person_get(user=user, person_id=person.pk))
 
 

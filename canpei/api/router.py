@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
+from django.utils.translation import gettext as _, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -26,17 +27,17 @@ from canpei.api import alerts
 from canpei.api.common import AUTH
 from canpei.errors import ServiceError, Throttled
 
-METHOD_NOT_ALLOWED = "不支持此请求方法"
-NOT_FOUND = "记录不存在"
-BODY_TOO_LARGE = "请求体过大（超过 2.5 MB）"
-TOO_MANY_FIELDS = "请求体的字段或文件过多"
+METHOD_NOT_ALLOWED = gettext_noop("不支持此请求方法")
+NOT_FOUND = gettext_noop("记录不存在")
+BODY_TOO_LARGE = gettext_noop("请求体过大（超过 2.5 MB）")
+TOO_MANY_FIELDS = gettext_noop("请求体的字段或文件过多")
 
 
 def _body_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A body Django refuses to read (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields) would
     otherwise become Django's HTML 400 page: 413 or 400 in the API's shape instead."""
-    message, status = ((BODY_TOO_LARGE, 413) if isinstance(exc, RequestDataTooBig)
-                       else (TOO_MANY_FIELDS, 400))
+    message, status = ((_(BODY_TOO_LARGE), 413) if isinstance(exc, RequestDataTooBig)
+                       else (_(TOO_MANY_FIELDS), 400))
     return api.create_response(request, {"detail": message,
                                          "errors": [{"field": "body", "message": message}]},
                                status=status)
@@ -55,7 +56,7 @@ def _json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
                 "application/json"):
             allowed = response.get("Allow", "")
-            response = api.create_response(request, {"detail": METHOD_NOT_ALLOWED, "errors": []},
+            response = api.create_response(request, {"detail": _(METHOD_NOT_ALLOWED), "errors": []},
                                            status=405)
             response["Allow"] = allowed
         return response
@@ -74,10 +75,10 @@ class CanpeiAPI(NinjaAPI):
         return patterns
 
     def _unknown_path(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.create_response(request, {"detail": NOT_FOUND, "errors": []}, status=404)
+        return self.create_response(request, {"detail": _(NOT_FOUND), "errors": []}, status=404)
 
 
-api = CanpeiAPI(
+api = CanpeiAPI(  # zh-data: the OpenAPI description, the Chinese product name
     title="Canpei API",
     version="1",
     description="残培：残疾人职业技能培训管理系统 REST API",
@@ -116,8 +117,9 @@ def _loc_to_field(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
-# Chinese for the validation errors a client meets most; others keep pydantic's own text.
-VALIDATION_MESSAGES = {
+# Chinese for the validation errors a client meets most (msgids, translated where they are
+# answered); others keep pydantic's own text.
+VALIDATION_MESSAGES = {  # zh-msgid
     "extra_forbidden": "不能识别的字段",
     "missing": "缺少必填字段",
     "string_type": "须为文本",
@@ -136,15 +138,28 @@ VALIDATION_MESSAGES = {
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = [{"field": _loc_to_field(e.get("loc")),
-               "message": VALIDATION_MESSAGES.get(str(e.get("type")), str(e.get("msg", "")))}
-              for e in exc.errors]
-    return api.create_response(request, {"detail": "请求参数有误", "errors": fields}, status=422)
+               "message": _message(e)} for e in exc.errors]
+    return api.create_response(request, {"detail": _("请求参数有误"), "errors": fields},
+                               status=422)
+
+
+def _message(error: dict[str, Any]) -> str:
+    known = VALIDATION_MESSAGES.get(str(error.get("type")))
+    return _(known) if known else str(error.get("msg", ""))
+
+
+def _translated(message: Any) -> str:
+    text = str(message)
+    return _(text) if text else text  # gettext("") is the catalogue's header
 
 
 @api.exception_handler(ServiceError)
 def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    body = {"detail": exc.message,
-            "errors": [{"field": field, "message": message} for field, message in exc.errors]}
+    # A service's message is translated where it is raised; one kept as a bare msgid (a
+    # gettext_noop constant) is translated here, so no error reaches a client untranslated.
+    body = {"detail": _translated(exc.message),
+            "errors": [{"field": field, "message": _translated(message)}
+                       for field, message in exc.errors]}
     response = api.create_response(request, body, status=exc.status)
     if isinstance(exc, Throttled):
         response["Retry-After"] = str(exc.retry_after)
@@ -160,15 +175,15 @@ def body_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": "未登录或令牌无效", "errors": []}, status=401)
+    return api.create_response(request, {"detail": _("未登录或令牌无效"), "errors": []}, status=401)
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    detail = "请求体不是有效的 JSON" if exc.status_code == 400 else str(exc)
+    detail = _("请求体不是有效的 JSON") if exc.status_code == 400 else str(exc)
     return api.create_response(request, {"detail": detail, "errors": []}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": NOT_FOUND, "errors": []}, status=404)
+    return api.create_response(request, {"detail": _(NOT_FOUND), "errors": []}, status=404)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -16,7 +17,7 @@ from canpei.people.surveys import services as services
 
 router = Router(tags=["surveys"])
 
-NO_BROWSE = "当前角色不能查看需求调查"
+NO_BROWSE = gettext_noop("当前角色不能查看需求调查")
 
 
 class SurveyOut(Schema):
@@ -132,7 +133,7 @@ class UnsurveyedPage(Schema):
 def _browse(request: HttpRequest) -> Any:
     user = api_user(request)
     if not has_perm(user, Perm.PERSON_BROWSE):
-        raise Forbidden(NO_BROWSE)
+        raise Forbidden(gettext(NO_BROWSE))
     return user
 
 

@@ -6,20 +6,27 @@ import re
 from functools import lru_cache
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.utils import translation
+
 from canpei.spreadsheets.reader import normalize_header
 
-CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7"}
+# The ways a clerk writes a digit, yes and no: Chinese by design.
+CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7"}  # zh-data
 
-TRUE_WORDS = {"是", "有", "√", "✓", "y", "yes", "true", "1", "t"}
-FALSE_WORDS = {"否", "无", "没有", "×", "n", "no", "false", "0", "f", ""}
+TRUE_WORDS = {"是", "有", "√", "✓", "y", "yes", "true", "1", "t"}  # zh-data
+FALSE_WORDS = {"否", "无", "没有", "×", "n", "no", "false", "0", "f", ""}  # zh-data
 
 
 def code_lookup(choices: Iterable[tuple[str, str]], *extra: tuple[str, str]) -> dict[str, str]:
     """Map every way of writing a code to the code: '4', '肢体残疾', '肢体', '四级' …"""
     table: dict[str, str] = {}
     for code, label in list(choices) + list(extra):
-        label = str(label)
-        for key in {code, label, normalize_header(label), label.removesuffix("残疾"),
+        # A table's labels translate themselves: a sheet is read in the national (Chinese)
+        # wording whatever language is active when the lookup is built.
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(label)
+        for key in {code, label, normalize_header(label), label.removesuffix("残疾"),  # zh-data
                     label.removesuffix("级")}:
             if key:
                 table[normalize_header(key).lower()] = code
@@ -41,7 +48,7 @@ def to_code(value: str, table: dict[str, str]) -> str:
     if key in table:
         return table[key]
     # 2级, 4类
-    return table.get(key.removesuffix("级").removesuffix("类"), value.strip())
+    return table.get(key.removesuffix("级").removesuffix("类"), value.strip())  # zh-data
 
 
 def to_bool(value: str) -> bool | str:

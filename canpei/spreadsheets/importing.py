@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import xlsxwriter
 from django.db import IntegrityError
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.spreadsheets.writer import neutralise
 
@@ -27,17 +28,17 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 行" if self.row else "文件"
+        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("文件")
         column = f"「{self.column}」" if self.column else ""
         value = f"（{self.value}）" if self.value else ""
         return f"{where}{column}{value}：{self.message}"
 
 
-FOOTERS_SKIPPED = "表尾 {count} 行（第 {rows} 行：合计、签名或备注）未导入"
+FOOTERS_SKIPPED = gettext_noop("表尾 {count} 行（第 {rows} 行：合计、签名或备注）未导入")
 
 # Errors kept in full for each column (and for the row as a whole); beyond them only a count.
 ERRORS_PER_COLUMN = 100
-MORE_ERRORS = "另有 {count} 行同类错误"
+MORE_ERRORS = gettext_noop("另有 {count} 行同类错误")
 
 
 class ErrorList(list[RowError]):
@@ -70,7 +71,7 @@ class ErrorList(list[RowError]):
 
     def more_lines(self) -> list[str]:
         """'「身份证号」另有 N 行同类错误' for each column with errors beyond those kept."""
-        return [(f"「{column}」" if column else "") + MORE_ERRORS.format(count=count)
+        return [(f"「{column}」" if column else "") + _(MORE_ERRORS).format(count=count)
                 for column, count in self.more.items()]
 
 
@@ -104,7 +105,7 @@ class ImportResult:
         if not footers:
             return ""
         rows = "、".join(str(n) for n in footers[:10]) + ("…" if len(footers) > 10 else "")
-        return FOOTERS_SKIPPED.format(count=len(footers), rows=rows)
+        return _(FOOTERS_SKIPPED).format(count=len(footers), rows=rows)
 
     @property
     def ok(self) -> bool:
@@ -125,10 +126,16 @@ class ImportResult:
         note = self.footer_note()
         note = f"；{note}" if note else ""
         if not self.ok:
-            return f"已拒绝：{self.error_count} 处错误，未写入任何数据{note}"
-        verb = "校验通过（试导入，未写入）" if self.dry_run else "导入完成"
-        return (f"{verb}：共 {self.total} 行，新增 {self.created}，更新 {self.updated}，"
-                f"无变化 {self.unchanged}{note}")
+            return _("已拒绝：%(count)s 处错误，未写入任何数据") % {"count": self.error_count} + note
+        counts = {"total": self.total, "created": self.created, "updated": self.updated,
+                  "unchanged": self.unchanged}
+        if self.dry_run:
+            text = _("校验通过（试导入，未写入）：共 %(total)s 行，新增 %(created)s，"
+                     "更新 %(updated)s，无变化 %(unchanged)s")
+        else:
+            text = _("导入完成：共 %(total)s 行，新增 %(created)s，更新 %(updated)s，"
+                     "无变化 %(unchanged)s")
+        return text % counts + note
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "total": self.total, "created": self.created,
@@ -166,7 +173,7 @@ def write_report(out: str | IO[bytes] | Any, result: ImportResult, *, mask_numbe
                                          "strings_to_numbers": False, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True})
     red = workbook.add_format({"font_color": "#B00020"})
-    sheet = workbook.add_worksheet("导入结果")
+    sheet = workbook.add_worksheet(_("导入结果"))
     sheet.write_string(0, 0, result.summary(), bold)
     row_index = 1
     for message in file_errors + result.more_errors():
@@ -175,8 +182,8 @@ def write_report(out: str | IO[bytes] | Any, result: ImportResult, *, mask_numbe
     row_index += 1
     # The error column comes after the widest row: a CSV row may be longer than its header.
     width = max([len(result.header)] + [len(cells) for _n, cells in result.rows])
-    header = ["行号"] + ["" if h is None else str(h) for h in result.header]
-    header += [""] * (width + 1 - len(header)) + ["错误"]
+    header = [_("行号")] + ["" if h is None else str(h) for h in result.header]
+    header += [""] * (width + 1 - len(header)) + [_("错误")]
     for col, title in enumerate(header):
         if title:
             sheet.write_string(row_index, col, neutralise(title), bold)
@@ -201,7 +208,7 @@ def write_report(out: str | IO[bytes] | Any, result: ImportResult, *, mask_numbe
     workbook.close()
 
 
-NO_DATA_ROWS = "表头下没有数据行"
+NO_DATA_ROWS = gettext_noop("表头下没有数据行")
 
 
 class SheetRows:
@@ -293,7 +300,7 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
     result.number_columns = [index for name, index in header.columns.items()
                              if name in ("id_number", "cert_number")]
     if not rows:
-        result.errors.append(RowError(0, "", "", NO_DATA_ROWS))
+        result.errors.append(RowError(0, "", "", _(NO_DATA_ROWS)))
         return None
     if count:
         result.total = len(rows)

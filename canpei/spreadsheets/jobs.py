@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tasks import task
+from django.utils.translation import gettext_noop
 
 from canpei.accounts.models import User
 from canpei.spreadsheets.importing import write_report
@@ -76,8 +77,9 @@ def open_report(job: ImportJob) -> Iterator[bytes] | None:
     return itertools.chain([first], chunks)
 
 
-JOB_FAILED = "导入出错，未写入任何数据；请联系管理员"
-JOB_INTERRUPTED = "导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入"
+# Stored as the job's summary in the source language; its page translates them when shown.
+JOB_FAILED = gettext_noop("导入出错，未写入任何数据；请联系管理员")
+JOB_INTERRUPTED = gettext_noop("导入被中断（后台进程意外停止），未写入任何数据；请重新上传导入")
 
 
 def process_tag(pid: int) -> str:

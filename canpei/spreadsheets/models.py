@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from canpei.codes import Codes
 
 
@@ -57,8 +58,8 @@ class ImportFile(models.Model):
     may be three different machines."""
 
     class What(models.TextChoices):
-        UPLOAD = "upload", "上传文件"
-        REPORT = "report", "导入报告"
+        UPLOAD = "upload", _("上传文件")
+        REPORT = "report", _("导入报告")
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
     what = models.CharField(max_length=6, choices=What.choices)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from xml.etree import ElementTree
 
 import python_calamine
+from django.utils.translation import gettext as _, gettext_noop
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # An .xlsx is a zip: refuse archives that expand beyond this, or by more than this ratio.
@@ -40,20 +41,21 @@ MAX_CELLS = 2_000_000
 MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
 HEADER_SEARCH_ROWS = 15
 
-FILE_EMPTY = "文件是空的"
-FILE_TOO_LARGE = "文件超过 {limit} MB 的上限"
-FILE_NOT_SPREADSHEET = "文件不是 Excel（.xlsx/.xls）或 CSV 文件"
-FILE_CORRUPT = "文件已损坏或无法读取"
-FILE_ZIP_BOMB = "文件解压后过大，疑似压缩炸弹，已拒绝"
-FILE_ENCODING = "CSV 文件编码无法识别，请另存为 UTF-8 或 GB18030"
-FILE_NO_HEADER = "未找到表头：前 {rows} 行中没有可识别的列名"
-FILE_MISSING_COLUMNS = "缺少必需的列：{columns}"
-FILE_DUPLICATE_COLUMN = "列名重复：{column}"
-FILE_TOO_MANY_ROWS = "数据超过 {limit} 行的上限"
-CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
-FILE_PASSWORD = "文件有密码保护，请取消密码后再导入"
-FILE_DTD = "文件含有 DTD 声明（<!DOCTYPE 或 <!ENTITY），可能是恶意构造的文件，已拒绝；请在 Excel 中另存为 .xlsx 后再导入"  # noqa: E501
-FILE_TOO_MANY_CELLS = "工作表过大：超过 {limit} 个单元格（行数 × 列数）的上限，请删去多余的行列或分成几个文件"
+FILE_EMPTY = gettext_noop("文件是空的")
+FILE_TOO_LARGE = gettext_noop("文件超过 {limit} MB 的上限")
+FILE_NOT_SPREADSHEET = gettext_noop("文件不是 Excel（.xlsx/.xls）或 CSV 文件")
+FILE_CORRUPT = gettext_noop("文件已损坏或无法读取")
+FILE_ZIP_BOMB = gettext_noop("文件解压后过大，疑似压缩炸弹，已拒绝")
+FILE_ENCODING = gettext_noop("CSV 文件编码无法识别，请另存为 UTF-8 或 GB18030")
+FILE_NO_HEADER = gettext_noop("未找到表头：前 {rows} 行中没有可识别的列名")
+FILE_MISSING_COLUMNS = gettext_noop("缺少必需的列：{columns}")
+FILE_DUPLICATE_COLUMN = gettext_noop("列名重复：{column}")
+FILE_TOO_MANY_ROWS = gettext_noop("数据超过 {limit} 行的上限")
+CELL_FORMULA = gettext_noop("单元格含公式，请复制后“粘贴为数值”再导入")
+FILE_PASSWORD = gettext_noop("文件有密码保护，请取消密码后再导入")
+FILE_DTD = gettext_noop("文件含有 DTD 声明（<!DOCTYPE 或 <!ENTITY），可能是恶意构造的文件，已拒绝；请在 Excel 中另存为 .xlsx 后再导入")  # noqa: E501
+FILE_TOO_MANY_CELLS = gettext_noop(
+    "工作表过大：超过 {limit} 个单元格（行数 × 列数）的上限，请删去多余的行列或分成几个文件")
 
 
 class SpreadsheetError(ValueError):
@@ -123,28 +125,28 @@ def _check_zip(data: bytes) -> set[str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise SpreadsheetError(FILE_CORRUPT) from None
+        raise SpreadsheetError(_(FILE_CORRUPT)) from None
     with archive:
         total = 0
         for info in archive.infolist():
             total += info.file_size
             if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO \
                     and info.file_size > 10 * 1024 * 1024:
-                raise SpreadsheetError(FILE_ZIP_BOMB)
+                raise SpreadsheetError(_(FILE_ZIP_BOMB))
             if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
                 # python-calamine holds every shared string in memory before the first row.
-                raise SpreadsheetError(FILE_TOO_MANY_CELLS.format(limit=MAX_CELLS))
+                raise SpreadsheetError(_(FILE_TOO_MANY_CELLS).format(limit=MAX_CELLS))
         if total > MAX_UNCOMPRESSED_BYTES:
-            raise SpreadsheetError(FILE_ZIP_BOMB)
+            raise SpreadsheetError(_(FILE_ZIP_BOMB))
         if "xl/workbook.xml" not in archive.namelist():
-            raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+            raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))
         with_formulas: set[str] = set()
         try:
             for info in archive.infolist():
                 if not info.is_dir() and _scan_part(archive, info.filename):
                     with_formulas.add(info.filename)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-            raise SpreadsheetError(FILE_CORRUPT) from None
+            raise SpreadsheetError(_(FILE_CORRUPT)) from None
         return with_formulas
 
 
@@ -191,7 +193,7 @@ def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
             tail = window[end:]
 
             if window.find(b"!", 0, end) >= 0 and _DTD.search(window, 0, end):
-                raise SpreadsheetError(FILE_DTD)
+                raise SpreadsheetError(_(FILE_DTD))
             prefixed = _PREFIXED.search(window, 0, end) is not None
             opened = window.count(b"<c", 0, end)  # cells, and <col>, <cfRule> … if any
             if opened or prefixed:
@@ -216,7 +218,7 @@ def _scan_part(archive: zipfile.ZipFile, name: str) -> bool:
                     prefixed or window.find(b"<f", 0, end) >= 0) and _FORMULA.search(window, 0, end):
                 formula = True
         if _DTD.search(tail):
-            raise SpreadsheetError(FILE_DTD)
+            raise SpreadsheetError(_(FILE_DTD))
     if tagged != cells:
         max_row, width = _cell_extent(archive, name)
     elif not max_row and short_rows:
@@ -253,10 +255,10 @@ def _scan_utf16(archive: zipfile.ZipFile, name: str) -> None:
         for chunk in iter(lambda: handle.read(SCAN_CHUNK), b""):
             window = tail + decoder.decode(chunk)
             if _DTD_TEXT.search(window):
-                raise SpreadsheetError(FILE_DTD)
+                raise SpreadsheetError(_(FILE_DTD))
             tail = window[-16:]
         if _DTD_TEXT.search(tail + decoder.decode(b"", final=True)):
-            raise SpreadsheetError(FILE_DTD)
+            raise SpreadsheetError(_(FILE_DTD))
     _check_extent(*_cell_extent(archive, name))
 
 
@@ -292,9 +294,9 @@ def _cell_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int]:
 
 def _check_extent(rows: int, columns: int) -> None:
     if rows > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+        raise SpreadsheetError(_(FILE_TOO_MANY_ROWS).format(limit=MAX_ROWS))
     if rows * columns > MAX_CELLS:
-        raise SpreadsheetError(FILE_TOO_MANY_CELLS.format(limit=MAX_CELLS))
+        raise SpreadsheetError(_(FILE_TOO_MANY_CELLS).format(limit=MAX_CELLS))
 
 
 _CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
@@ -342,18 +344,18 @@ def _read_workbook(data: bytes) -> Sheet:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
-            raise SpreadsheetError(FILE_EMPTY)
+            raise SpreadsheetError(_(FILE_EMPTY))
         sheet = workbook.get_sheet_by_index(0)
         height = (sheet.end or (-1, 0))[0] + 1
         if height > MAX_ROWS + HEADER_SEARCH_ROWS:  # an .xls, which the zip scan did not see
-            raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            raise SpreadsheetError(_(FILE_TOO_MANY_ROWS).format(limit=MAX_ROWS))
         first_column = (sheet.start or (0, 0))[1]
     except python_calamine.PasswordError:
-        raise SpreadsheetError(FILE_PASSWORD) from None
+        raise SpreadsheetError(_(FILE_PASSWORD)) from None
     except SpreadsheetError:
         raise
     except Exception:  # calamine raises several error types for damaged files
-        raise SpreadsheetError(FILE_CORRUPT) from None
+        raise SpreadsheetError(_(FILE_CORRUPT)) from None
 
     # python-calamine yields every row from the sheet's first (row 1), the empty ones above
     # the used range included, so a row's number is its place in the iteration.
@@ -372,12 +374,12 @@ def _csv_encoding(data: bytes) -> str:
         try:
             for at in range(0, len(view), SCAN_CHUNK):
                 if "\x00" in decoder.decode(view[at:at + SCAN_CHUNK]):
-                    raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+                    raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
         return "utf-8-sig" if start else encoding
-    raise SpreadsheetError(FILE_ENCODING)
+    raise SpreadsheetError(_(FILE_ENCODING))
 
 
 def _delimiter(text: str) -> str:
@@ -411,18 +413,18 @@ def _read_csv(data: bytes) -> Sheet:
         for _row in source():
             height += 1
             if height > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+                raise SpreadsheetError(_(FILE_TOO_MANY_ROWS).format(limit=MAX_ROWS))
     except csv.Error:
-        raise SpreadsheetError(FILE_CORRUPT) from None
+        raise SpreadsheetError(_(FILE_CORRUPT)) from None
     return Sheet(source=source, height=height)
 
 
 def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
     """Read the first sheet of an .xlsx/.xls or a .csv, by content (the name only breaks ties)."""
     if not data:
-        raise SpreadsheetError(FILE_EMPTY)
+        raise SpreadsheetError(_(FILE_EMPTY))
     if len(data) > MAX_FILE_BYTES:
-        raise SpreadsheetError(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
+        raise SpreadsheetError(_(FILE_TOO_LARGE).format(limit=MAX_FILE_BYTES // (1024 * 1024)))
     head = data[:8]
     if _is_zip(head):
         with_formulas = _check_zip(data)
@@ -433,20 +435,20 @@ def read_sheet(data: bytes, *, filename: str = "") -> Sheet:
     if _is_ole(head):
         return _read_workbook(data)
     if _is_other_format(data):
-        raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+        raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))
     suffix = Path(filename).suffix.lower()
     if suffix in {".xlsx", ".xls", ".xlsm"}:
-        raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+        raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))
     # Anything else must be text: binary formats (PDF, images) fail to decode or hold NULs.
     if b"\x00" in data[:4096]:
-        raise SpreadsheetError(FILE_NOT_SPREADSHEET)
+        raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))
     return _read_csv(data)
 
 
 def read_sheet_from_path(path: str | Path) -> Sheet:
     target = Path(path)
     if target.stat().st_size > MAX_FILE_BYTES:
-        raise SpreadsheetError(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
+        raise SpreadsheetError(_(FILE_TOO_LARGE).format(limit=MAX_FILE_BYTES // (1024 * 1024)))
     return read_sheet(target.read_bytes(), filename=target.name)
 
 
@@ -487,7 +489,7 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
         if hits and (best is None or hits > best[1]):
             best = (index, hits)
     if best is None or best[1] < 2:
-        raise SpreadsheetError(FILE_NO_HEADER.format(rows=HEADER_SEARCH_ROWS))
+        raise SpreadsheetError(_(FILE_NO_HEADER).format(rows=HEADER_SEARCH_ROWS))
     index = best[0]
     columns: dict[str, int] = {}
     unknown: list[str] = []
@@ -500,16 +502,17 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
             unknown.append(str(cell))
             continue
         if name in columns:
-            raise SpreadsheetError(FILE_DUPLICATE_COLUMN.format(column=str(cell).strip()))
+            raise SpreadsheetError(_(FILE_DUPLICATE_COLUMN).format(column=str(cell).strip()))
         columns[name] = col
     missing = [aliases[name][0] for name in required if name not in columns]
     if missing:
-        raise SpreadsheetError(FILE_MISSING_COLUMNS.format(columns="、".join(missing)))
+        raise SpreadsheetError(_(FILE_MISSING_COLUMNS).format(columns="、".join(missing)))
     return Header(row_index=index, columns=columns, unknown=unknown)
 
 
 # How the lines under a ledger's data begin: totals, sign-off lines, notes (表尾).
-FOOTER_STARTS = ("合计", "总计", "小计", "共计", "填表人", "填报人", "制表人", "审核人", "负责人",
+FOOTER_STARTS = (  # zh-data: the words a ledger's footer begins with
+                 "合计", "总计", "小计", "共计", "填表人", "填报人", "制表人", "审核人", "负责人",
                  "经办人", "联系人", "填表日期", "填报日期", "制表日期", "填表单位", "填报单位", "单位负责人",
                  "单位盖章", "盖章", "备注", "说明", "注:", "注1", "注 ")
 _FOOTER_STARTS = tuple(unicodedata.normalize("NFKC", start) for start in FOOTER_STARTS)
@@ -557,7 +560,9 @@ def data_rows(sheet: Sheet, header: Header,
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_TEXT = re.compile(r"^[0-9]{1,5}(\.[0-9]+)?$")
 _TIME_SUFFIX = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
-DATE_INVALID = "日期无效，应为 2024-01-31 这样的格式"
+# The ways a date is written in a clerk's sheet.
+DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")  # zh-data
+DATE_INVALID = gettext_noop("日期无效，应为 2024-01-31 这样的格式")
 
 
 # Zero-width characters come along when a number is copied from a web page or a chat.
@@ -591,16 +596,16 @@ def cell_date(value: Cell) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 1 <= value < 2958466:  # Excel's serial range: 1900-01-01 .. 9999-12-31
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        raise ValueError(DATE_INVALID)
+        raise ValueError(_(DATE_INVALID))
     text = cell_text(value)
     if _SERIAL_TEXT.match(text):
         # A serial pasted as text, or a CSV saved from a sheet whose date column had no format.
         return cell_date(float(text))
     # A date written with its time (2024-01-31 00:00:00, 2024-01-31T08:30): the day counts.
     text = _TIME_SUFFIX.sub("", text)
-    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"):
+    for pattern in DATE_PATTERNS:
         try:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(DATE_INVALID)
+    raise ValueError(_(DATE_INVALID))

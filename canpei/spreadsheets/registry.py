@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -40,9 +41,9 @@ class ExportRun(Protocol):
                  purpose: str | None = None) -> int: ...
 
 
-PURPOSE_REQUIRED = "导出完整证件号码须填写用途"
-PURPOSE_TOO_LONG = "用途不能超过 100 个字"
-FULL_NUMBERS_FORBIDDEN = "无权导出完整证件号码"
+PURPOSE_REQUIRED = gettext_noop("导出完整证件号码须填写用途")
+PURPOSE_TOO_LONG = gettext_noop("用途不能超过 100 个字")
+FULL_NUMBERS_FORBIDDEN = gettext_noop("无权导出完整证件号码")
 PURPOSE_MAX = 100
 
 
@@ -55,11 +56,11 @@ def numbers_released(actor: User, purpose: str | None) -> bool:
         return False
     purpose = purpose.strip()
     if not purpose:
-        raise InvalidInput([("purpose", PURPOSE_REQUIRED)])
+        raise InvalidInput([("purpose", _(PURPOSE_REQUIRED))])
     if len(purpose) > PURPOSE_MAX:
-        raise InvalidInput([("purpose", PURPOSE_TOO_LONG)])
+        raise InvalidInput([("purpose", _(PURPOSE_TOO_LONG))])
     if not has_perm(actor, Perm.PERSON_REVEAL):
-        raise Forbidden(FULL_NUMBERS_FORBIDDEN)
+        raise Forbidden(_(FULL_NUMBERS_FORBIDDEN))
     return True
 
 
@@ -207,14 +208,15 @@ def ledger_write(*, actor: User, permission: str, ledger: Ledger | Callable[[], 
     else:
         count = write_xlsx(out, title=built.title, headers=built.headers, rows=built.rows,
                            exported_by=exported_by(actor), exported_at=now, widths=built.widths)
-    summary = f"{built.summary} {count} 行"
+    # The audit entry's summary is stored in the log's own language (Chinese).
+    summary = f"{built.summary} {count} 行"  # zh-data
     changes: dict[str, Any] = {"filters": dict(built.filters), "rows": count, "format": fmt,
                                **built.extra}
     if built.full_numbers is not None:
-        summary += f"（{'完整证件号' if built.full_numbers else '脱敏'}）"
+        summary += f"（{'完整证件号' if built.full_numbers else '脱敏'}）"  # zh-data
         changes["full_numbers"] = built.full_numbers
         if built.full_numbers:
-            summary += f"，用途：{built.purpose.strip()}"
+            summary += f"，用途：{built.purpose.strip()}"  # zh-data
             changes["purpose"] = built.purpose.strip()
     with transaction.atomic():
         audit_record(actor=actor, action=built.action, object_type=built.object_type,

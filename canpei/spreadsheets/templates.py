@@ -13,6 +13,7 @@ import re
 from typing import IO, Any
 
 import xlsxwriter
+from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
 from canpei.spreadsheets.registry import ImportSpec
@@ -23,7 +24,10 @@ TEMPLATE_ROWS = 2000
 REQUIRED_MARK = "＊"
 # Columns Excel must keep as text (long digit strings).
 TEXT_FIELDS = {"id_number", "cert_number", "phone", "certificate_number", "class_code"}
-INSTRUCTION_HEADERS = ["列名", "是否必填", "也可写作", "可选值", "示例"]
+INSTRUCTION_HEADERS = [  # zh-msgid: translated where written
+    "列名", "是否必填", "也可写作", "可选值", "示例"]
+# The hidden sheet of values the drop-downs read, named in their formulas.
+LISTS_SHEET = "代码表"  # zh-data
 
 
 def write_template(out: str | IO[bytes], spec: ImportSpec) -> None:
@@ -34,8 +38,8 @@ def write_template(out: str | IO[bytes], spec: ImportSpec) -> None:
     text = workbook.add_format({"num_format": "@"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     sheet = workbook.add_worksheet(re.sub(r"[\[\]:*?/\\]", "、", spec.label)[:31])
-    lists = workbook.add_worksheet("代码表")
-    guide = workbook.add_worksheet("填写说明")
+    lists = workbook.add_worksheet(LISTS_SHEET)
+    guide = workbook.add_worksheet(_("填写说明"))
     for col, column in enumerate(columns):
         header = column.header + (REQUIRED_MARK if column.required else "")
         sheet.write_string(0, col, header, bold)
@@ -47,26 +51,27 @@ def write_template(out: str | IO[bytes], spec: ImportSpec) -> None:
             lists.write_string(0, col, column.header)
             for row, value in enumerate(column.values, start=1):
                 lists.write_string(row, col, neutralise(value))
-            source = f"='代码表'!${letter}$2:${letter}${len(column.values) + 1}"
+            source = f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(column.values) + 1}"
             sheet.data_validation(1, col, TEMPLATE_ROWS, col, {
                 "validate": "list", "source": source, "ignore_blank": True,
                 "error_type": "warning", "error_title": column.header,
-                "error_message": "请从下拉列表中选择"})
+                "error_message": _("请从下拉列表中选择")})
     sheet.freeze_panes(1, 0)
     lists.hide()
 
-    guide.write_string(0, 0, f"{spec.label}导入模板：填写说明", bold)
-    guide.write_string(1, 0, "标＊的列必填；列的顺序可以调整；表头之上可以有标题行；数据之下的合计、签名行不会导入。")
+    guide.write_string(0, 0, _("%(label)s导入模板：填写说明") % {"label": spec.label}, bold)
+    guide.write_string(1, 0, _("标＊的列必填；列的顺序可以调整；表头之上可以有标题行；"
+                               "数据之下的合计、签名行不会导入。"))
     for col, title in enumerate(INSTRUCTION_HEADERS):
-        guide.write_string(3, col, title, bold)
+        guide.write_string(3, col, _(title), bold)
     for row, column in enumerate(columns, start=4):
-        cells: list[Any] = [column.header, "必填" if column.required else "可选",
+        cells: list[Any] = [column.header, _("必填") if column.required else _("可选"),
                             "、".join(column.synonyms), "、".join(column.values[:30])
                             + ("……" if len(column.values) > 30 else ""), column.example]
         for col, value in enumerate(cells):
             guide.write_string(row, col, neutralise(value), wrap)
     below = 4 + len(columns) + 1
-    guide.write_string(below, 0, "示例行（按第一张表的列）：", bold)
+    guide.write_string(below, 0, _("示例行（按第一张表的列）："), bold)
     for col, column in enumerate(columns):
         guide.write_string(below + 1, col, column.header, bold)
         guide.write_string(below + 2, col, neutralise(column.example))

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 import xlsxwriter
 
 # A cell starting with one of these is run as a formula by Excel or LibreOffice (CSV injection).
+# How a ledger writes a yes/no cell: the federation's forms are Chinese whatever the language.
+YES, NO = "是", "否"  # zh-data
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 
@@ -42,7 +44,8 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
     for col, width in enumerate(widths or [16] * len(headers)):
         sheet.set_column(col, col, width)
     sheet.write_string(0, 0, neutralise(title), bold)
-    sheet.write_string(1, 0, f"导出人：{neutralise(exported_by)}　导出时间：{exported_at:%Y-%m-%d %H:%M}")
+    # The ledgers keep the federation's Chinese forms whatever the reader's language.
+    sheet.write_string(1, 0, f"导出人：{neutralise(exported_by)}　导出时间：{exported_at:%Y-%m-%d %H:%M}")  # zh-data  # noqa: E501
     for col, header in enumerate(headers):
         sheet.write_string(3, col, neutralise(str(header)), bold)
     # Both are worksheet settings, written when the workbook closes: constant memory allows them.
@@ -54,7 +57,7 @@ def write_xlsx(out: str | IO[bytes], *, title: str, headers: Sequence[str],
             if value is None or value == "":
                 continue
             if isinstance(value, bool):
-                sheet.write_string(row_index, col, "是" if value else "否")
+                sheet.write_string(row_index, col, YES if value else NO)
             elif isinstance(value, (int, float)):
                 sheet.write_number(row_index, col, value)
             elif isinstance(value, Decimal):
@@ -79,11 +82,11 @@ def write_csv(out: IO[str], *, headers: Sequence[str], rows: Iterable[Sequence[A
               exported_by: str, exported_at: dt.datetime) -> int:
     """CSV with a BOM-less UTF-8 stream expected from the caller; formula cells neutralised."""
     writer = csv.writer(out)
-    writer.writerow([f"# 导出人：{exported_by} 导出时间：{exported_at:%Y-%m-%d %H:%M}"])
+    writer.writerow([f"# 导出人：{exported_by} 导出时间：{exported_at:%Y-%m-%d %H:%M}"])  # zh-data
     writer.writerow([neutralise(h) for h in headers])
     count = 0
     for row in rows:
-        writer.writerow(["" if v is None else neutralise(v if not isinstance(v, bool) else ("是" if v else "否"))
+        writer.writerow(["" if v is None else neutralise(v if not isinstance(v, bool) else (YES if v else NO))
                          for v in row])
         count += 1
     return count

@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _, gettext_lazy, gettext_noop
 
 from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -27,7 +28,7 @@ from canpei.regions.models import Region
 
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-NUL_IN_TEXT = "不能包含空字符（U+0000）"
+NUL_IN_TEXT = gettext_noop("不能包含空字符（U+0000）")
 
 
 def requires(perm: str) -> Callable[..., Any]:
@@ -68,7 +69,7 @@ def without_nul(params: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
     errors: list[tuple[str, str]] = []
     for key, value in params.items():
         if "\x00" in key or "\x00" in value:
-            errors.append((key.replace("\x00", ""), NUL_IN_TEXT))
+            errors.append((key.replace("\x00", ""), _(NUL_IN_TEXT)))
         else:
             kept[key] = value
     return kept, errors
@@ -190,7 +191,7 @@ def create_page(request: HttpRequest, form: Any, template: str, context: dict[st
                                                **{key: record.pk}))
 
 
-SAVED = "已保存"
+SAVED = gettext_lazy("已保存")
 
 
 def edit_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any],
@@ -200,7 +201,7 @@ def edit_page(request: HttpRequest, form: Any, template: str, context: dict[str,
     update service); then SAVED, and back to the record's page, named `detail`."""
     return form_page(request, form, template, context,
                      save=lambda: update(changed_service_data(form)),
-                     done=lambda _record: saved(request, SAVED, detail, **detail_kwargs))
+                     done=lambda _record: saved(request, str(SAVED), detail, **detail_kwargs))
 
 
 @dataclass
@@ -340,7 +341,7 @@ def register_page(request: HttpRequest, form_class: Callable[..., Any], template
     form = form_class(request.POST or None, user=user, initial=initial)
     return create_page(request, form, template, {name: None},
                        lambda data: register(actor=user, data=data),
-                       lambda record: f"已登记：{label(record)}", detail, key)
+                       lambda record: _("已登记：%(label)s") % {"label": label(record)}, detail, key)
 
 
 @dataclass(frozen=True)

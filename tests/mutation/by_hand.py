@@ -141,8 +141,8 @@ CASES: list[tuple[str, str, str, str, str]] = [
     (
         "10a csv rows >=",
         "canpei/spreadsheets/reader.py",
-        "            if height > MAX_ROWS + HEADER_SEARCH_ROWS:\n                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))\n    except csv.Error",
-        "            if height >= MAX_ROWS + HEADER_SEARCH_ROWS:\n                raise SpreadsheetError(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))\n    except csv.Error",
+        "            if height > MAX_ROWS + HEADER_SEARCH_ROWS:\n                raise SpreadsheetError(_(FILE_TOO_MANY_ROWS).format(limit=MAX_ROWS))\n    except csv.Error",
+        "            if height >= MAX_ROWS + HEADER_SEARCH_ROWS:\n                raise SpreadsheetError(_(FILE_TOO_MANY_ROWS).format(limit=MAX_ROWS))\n    except csv.Error",
         "tests/spreadsheets/test_reader_edges.py::test_a_csv_at_the_row_limit_is_read_and_one_row_more_is_refused",
     ),
     (
@@ -564,7 +564,7 @@ CASES += [
     (
         "R nul message",
         R,
-        "                    raise SpreadsheetError(FILE_NOT_SPREADSHEET)\n            decoder.decode",
+        "                    raise SpreadsheetError(_(FILE_NOT_SPREADSHEET))\n            decoder.decode",
         "                    raise SpreadsheetError(None)\n            decoder.decode",
         EDGES,
     ),

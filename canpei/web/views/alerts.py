@@ -77,7 +77,7 @@ def alert_transition(request: HttpRequest, alert_id: int) -> HttpResponse:
     submission = submit(form, lambda: services.alert_transition(
         alert=alert, actor=user, action=action, comment=form.cleaned_data.get("comment", "")))
     if submission.saved:
-        messages.success(request, f"已{ALERT_WORKFLOW.label(action)}")
+        messages.success(request, _("已%(action)s") % {"action": ALERT_WORKFLOW.label(action)})
         return redirect("alert_detail", alert_id=alert.pk)
     alert = selectors.alert_get(user=user, alert_id=alert_id)
     return _render_detail(request, alert, bound=form, status=submission.status)

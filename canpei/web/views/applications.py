@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -49,7 +50,8 @@ def application_create(request: HttpRequest) -> HttpResponse:
         request, form, "applications/application_form.html",
         {"person": person, "application": None},
         lambda data: services.application_create(actor=user, data={**data, "person": person.pk}),
-        lambda _application: f"已提交个人申请：{person.name}", "application-detail", "application_id")
+        lambda _application: _("已提交个人申请：%(name)s") % {"name": person.name},
+        "application-detail", "application_id")
 
 
 def _initial(application: Application) -> dict[str, Any]:
@@ -111,7 +113,7 @@ def application_transition(request: HttpRequest, application_id: int) -> HttpRes
         application=application, actor=user, action=action,
         comment=form.cleaned_data.get("comment", ""), data=form.service_data()))
     if submission.saved:
-        messages.success(request, f"已{rules.ApplicationAction(action).label}")
+        messages.success(request, _("已%(action)s") % {"action": rules.ApplicationAction(action).label})
         return redirect("application-detail", application_id=application.pk)
     application = selectors.application_get(user=user, application_id=application_id)
     return _render_detail(request, application, bound=form, status=submission.status)

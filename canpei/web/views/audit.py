@@ -25,7 +25,8 @@ from canpei.errors import InvalidInput
 from canpei.spreadsheets.registry import Ledger, ledger_write
 from canpei.web.pages import requires, without_nul
 
-AUDIT_HEADERS = ["编号", "时间", "操作人", "账户", "角色", "操作", "对象", "摘要", "变更"]
+# The export is a ledger: its form is Chinese whatever the reader's language.
+AUDIT_HEADERS = ["编号", "时间", "操作人", "账户", "角色", "操作", "对象", "摘要", "变更"]  # zh-data
 AUDIT_WIDTHS = [8, 18, 12, 12, 14, 18, 18, 40, 60]
 
 
@@ -67,13 +68,13 @@ def audit_export(request: HttpRequest) -> HttpResponse | FileResponse:
         return redirect("audit")
     user = signed_in_user(request)
     spool = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it after streaming)
-    ledger_write(actor=user, permission=Perm.AUDIT_READ, out=spool, ledger=Ledger(
+    ledger_write(actor=user, permission=Perm.AUDIT_READ, out=spool, ledger=Ledger(  # zh-data
         title="审计日志", headers=AUDIT_HEADERS, widths=AUDIT_WIDTHS,
         rows=_rows(audit_entries(user=user, filters=filters)), action=AuditAction.EXPORT_AUDIT,
         object_type="audit.auditentry", summary="导出审计日志", filters=filters.as_params()))
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(spool, as_attachment=True, filename=f"审计日志-{stamp}.xlsx")
+    return FileResponse(spool, as_attachment=True, filename=f"审计日志-{stamp}.xlsx")  # zh-data
 
 
 @requires(Perm.AUDIT_READ)

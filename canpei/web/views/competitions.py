@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _, gettext_lazy
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -41,7 +42,7 @@ def competition_create(request: HttpRequest) -> HttpResponse:
     form = CompetitionForm(request.POST or None)
     return create_page(request, form, "competitions/competition_form.html", {"competition": None},
                        lambda data: services.competition_create(actor=user, data=data),
-                       lambda c: f"已登记：{c.name}", "competition-detail", "competition_id")
+                       lambda c: _("已登记：%(label)s") % {"label": c.name}, "competition-detail", "competition_id")
 
 
 def _detail(request: HttpRequest, competition_id: int, *, enter_form: dict[str, Any] | None = None,
@@ -93,7 +94,8 @@ def competition_enter(request: HttpRequest, competition_id: int) -> HttpResponse
         return _detail(request, competition_id, enter_form={"errors": errors,
                                                             "event": data["event"]},
                        status=exc.status)
-    return saved(request, f"已报名：{entry.person.name}（{entry.event.name}）",
+    return saved(request, _("已报名：%(name)s（%(event)s）") % {"name": entry.person.name,
+                                                          "event": entry.event.name},
                  "competition-detail", competition_id=competition.pk)
 
 
@@ -130,13 +132,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
     form = CaseForm(request.POST or None, initial={"person": request.GET.get("person", "")})
     return create_page(request, form, "competitions/case_form.html", {"case": None},
                        lambda data: services.case_create(actor=user, data=data),
-                       lambda c: f"已登记：{c.title}", "case-detail", "case_id")
+                       lambda c: _("已登记：%(label)s") % {"label": c.title}, "case-detail", "case_id")
 
 
 CASE_STEPS = {
-    "consent": (ConsentForm, services.case_record_consent, "已登记本人同意"),
-    "withdraw": (WithdrawForm, services.case_withdraw_consent, "已登记撤回同意，案例已撤下"),
-    "publish": (PublishForm, services.case_publish, "已发布"),
+    "consent": (ConsentForm, services.case_record_consent, gettext_lazy("已登记本人同意")),
+    "withdraw": (WithdrawForm, services.case_withdraw_consent,
+                 gettext_lazy("已登记撤回同意，案例已撤下")),
+    "publish": (PublishForm, services.case_publish, gettext_lazy("已发布")),
 }
 
 
@@ -186,14 +189,14 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
             return _case_page(request, case, status=exc.status)
-        return saved(request, "已撤下", "case-detail", case_id=case.pk)
+        return saved(request, _("已撤下"), "case-detail", case_id=case.pk)
     if step not in CASE_STEPS:
         raise Http404()
     form_class, service, message = CASE_STEPS[step]
     form = form_class(request.POST)
     done = submit(form, lambda: service(actor=user, case=case, data=form.service_data()))
     if done.saved:
-        return saved(request, message, "case-detail", case_id=case.pk)
+        return saved(request, str(message), "case-detail", case_id=case.pk)
     case.refresh_from_db()
     return _case_page(request, case, form, status=done.status)
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -44,7 +45,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     return create_page(
         request, form, "employment/service_form.html", {"person": person, "service": None},
         lambda data: services.service_create(actor=user, data={**data, "person": person.pk}),
-        lambda _service: f"已登记就业服务：{person.name}", "service_detail", "service_id")
+        lambda _service: _("已登记就业服务：%(name)s") % {"name": person.name}, "service_detail", "service_id")
 
 
 @requires(Perm.SERVICE_BROWSE)

@@ -14,9 +14,11 @@ from canpei.employment.followups.forms import FollowUpForm
 from canpei.employment.models import FollowUp
 from canpei.web.pages import SAVED, changed_service_data, form_page, list_page, requires, saved
 
-TABS = [("", "全部"), ("due", "本月待跟踪"), ("overdue", "已逾期"), ("done", "已完成"),
+# Labels translated where the page shows them.
+TABS = [("", "全部"), ("due", "本月待跟踪"), ("overdue", "已逾期"), ("done", "已完成"),  # zh-msgid
         ("upcoming", "以后到期")]
-OUTCOMES = [("employed", "已就业"), ("not_employed", "未就业"), ("unrecorded", "应跟踪未跟踪")]
+OUTCOMES = [("employed", "已就业"), ("not_employed", "未就业"),  # zh-msgid
+            ("unrecorded", "应跟踪未跟踪")]
 
 
 @requires(Perm.FOLLOWUP_BROWSE)
@@ -65,5 +67,5 @@ def followup_edit(request: HttpRequest, followup_id: int) -> HttpResponse:
 
     return form_page(request, form, "employment/followup_form.html",
                      _context(request, followup), save=save,
-                     done=lambda _f: saved(request, SAVED, "followup_detail",
+                     done=lambda _f: saved(request, str(SAVED), "followup_detail",
                                            followup_id=followup.pk))

@@ -190,7 +190,7 @@ def _create(request: HttpRequest, form: MoneyForm, title: Any, create: Callable[
             add_service_errors(form, exc)
             status = 409 if exc.status == 409 else 422
         else:
-            messages.success(request, f"{title}：已保存")
+            messages.success(request, _("%(title)s：已保存") % {"title": title})
             return redirect("funds")
     return render(request, "funds/form.html", {"title": title, "form": form}, status=status)
 
@@ -206,6 +206,6 @@ def disbursement_reverse(request: HttpRequest, disbursement_id: int) -> HttpResp
     except ServiceError as exc:
         messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
         return redirect("funds-disbursement", disbursement_id=disbursement_id)
-    messages.success(request, f"已冲销，冲销单 #{reversal.pk}")
+    messages.success(request, _("已冲销，冲销单 #%(number)s") % {"number": reversal.pk})
     return redirect("funds-disbursement", disbursement_id=reversal.pk)
 

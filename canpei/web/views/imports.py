@@ -13,18 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
 
 from canpei.accounts.models import signed_in_user
 from canpei.people.surveys.forms import ImportForm
 from canpei.spreadsheets import jobs, registry
 from canpei.spreadsheets.models import ImportJob
-from canpei.spreadsheets.reader import MAX_FILE_BYTES
+from canpei.spreadsheets.reader import FILE_TOO_LARGE, MAX_FILE_BYTES
 from canpei.spreadsheets.templates import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-FILE_TOO_LARGE = "文件超过 {limit} MB 的上限"
 
 
 def _may_import(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,7 +50,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
-            form.add_error("file", FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
+            form.add_error("file", _(FILE_TOO_LARGE).format(limit=MAX_FILE_BYTES // (1024 * 1024)))
         else:
             kind = form.cleaned_data["kind"]
             job = jobs.job_start(actor=user, kind=kind, filename=upload.name,
@@ -90,7 +88,8 @@ def import_report(request: HttpRequest, token: str) -> StreamingHttpResponse:
         raise Http404()
     response = StreamingHttpResponse(
         chunks, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(True, f"导入报告-{job.pk}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("导入报告-%(number)s.xlsx") % {"number": job.pk})
     return response
 
 
@@ -104,5 +103,6 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     out = io.BytesIO()
     write_template(out, spec)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, f"{spec.label}导入模板.xlsx")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("%(label)s导入模板.xlsx") % {"label": spec.label})
     return response

@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -47,7 +48,7 @@ def institution_export(request: HttpRequest) -> HttpResponse | FileResponse:
     institutions_export(actor=signed_in_user(request), filters=filters, out=spool)
     spool.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")
+    return FileResponse(spool, as_attachment=True, filename=f"培训机构台账-{stamp}.xlsx")  # zh-data: a ledger
 
 
 
@@ -120,7 +121,7 @@ def institution_transition(request: HttpRequest, institution_id: int) -> HttpRes
         designated_from=form.cleaned_data.get("designated_from"),
         designated_to=form.cleaned_data.get("designated_to")))
     if submission.saved:
-        messages.success(request, f"已{rules.Action(action).label}")
+        messages.success(request, _("已%(action)s") % {"action": rules.Action(action).label})
         return redirect("institution-detail", institution_id=institution.pk)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
     return _render_detail(request, institution, bound=form, status=submission.status)
@@ -139,7 +140,7 @@ def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"已添加教师：{teacher.name}")
+            messages.success(request, _("已添加教师：%(name)s") % {"name": teacher.name})
             return redirect("institution-detail", institution_id=institution.pk)
     return _render_detail(request, institution, teacher_form=form, status=422)
 
@@ -152,5 +153,6 @@ def teacher_active(request: HttpRequest, institution_id: int, teacher_id: int) -
     teacher = selectors.teacher_get(user=user, institution=institution, teacher_id=teacher_id)
     active = request.POST.get("active") == "1"
     services.teacher_update(actor=user, teacher=teacher, data={"active": active})
-    messages.success(request, f"{teacher.name}：{'已恢复在岗' if active else '已停用'}")
+    done = _("%(name)s：已恢复在岗") if active else _("%(name)s：已停用")
+    messages.success(request, done % {"name": teacher.name})
     return redirect("institution-detail", institution_id=institution.pk)

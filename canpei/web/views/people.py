@@ -131,9 +131,9 @@ def person_status(request: HttpRequest, person_id: int) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, "；".join(m for _f, m in exc.errors) or exc.message)
         else:
-            messages.success(request, "状态已变更")
+            messages.success(request, _("状态已变更"))
     else:
-        messages.error(request, "变更状态须选择状态并填写说明")
+        messages.error(request, _("变更状态须选择状态并填写说明"))
     return redirect("person-detail", person_id=person.pk)
 
 

@@ -140,7 +140,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("survey-detail", survey_id=survey.pk)
     return render(request, "surveys/survey_form.html",
                   {"form": form, "person": survey.person, "survey": survey},
@@ -213,7 +213,7 @@ def skills(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "技能目录已保存")
+            messages.success(request, _("技能目录已保存"))
             return redirect("skills")
     return render(request, "surveys/skills.html",
                   {"form": form, "skills": Skill.objects.all()}, status=422 if form.errors else 200)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
 
 from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, has_perm
@@ -134,4 +135,4 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/plans.html", {"form": None, **context})
     return form_page(request, form, "reports/plans.html", context,
                      save=lambda: plans.plan_create(actor=user, data=form.service_data()),
-                     done=lambda plan: saved(request, f"已新建计划 {plan.name}", "plan-list"))
+                     done=lambda plan: saved(request, _("已新建计划 %(name)s") % {"name": plan.name}, "plan-list"))
