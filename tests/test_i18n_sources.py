@@ -80,33 +80,7 @@ PENDING_A: set[str] = {
     "validation.py",
     "workflows.py",
 }
-PENDING_B: set[str] = {
-    "accounts/apps.py",
-    "accounts/middleware.py",
-    "accounts/models.py",
-    "accounts/otp.py",
-    "accounts/passwords.py",
-    "accounts/services.py",
-    "accounts/views.py",
-    "audit/actions.py",
-    "audit/apps.py",
-    "audit/readable.py",
-    "audit/selectors.py",
-    "audit/services.py",
-    "people/apps.py",
-    "people/forms.py",
-    "people/imports.py",
-    "people/models.py",
-    "people/rules.py",
-    "people/selectors.py",
-    "people/services.py",
-    "people/surveys/forms.py",
-    "people/surveys/imports.py",
-    "people/surveys/selectors.py",
-    "people/surveys/services.py",
-    "regions/apps.py",
-    "regions/services.py",
-}
+PENDING_B: set[str] = set()
 PENDING_C: set[str] = set()
 PENDING_D: set[str] = {
     "api/alerts.py",

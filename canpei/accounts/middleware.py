@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from canpei.accounts.models import password_change_pending
 from canpei.accounts.otp import confirmed_device, second_factor_required
@@ -49,7 +50,7 @@ class SecondFactorMiddleware:
         if (user is not None and user.is_authenticated and second_factor_required(user)
                 and not user.is_verified() and not request.path.startswith(OPEN_PATHS)):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "须先完成双因素认证", "errors": []}, status=401)
+                return JsonResponse({"detail": _("须先完成双因素认证"), "errors": []}, status=401)
             target = "/login/otp" if confirmed_device(user) else "/account/totp"
             return redirect(f"{target}?next={quote(request.get_full_path())}")
         return self.get_response(request)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy as _, gettext_noop
 from django.http import HttpRequest
 from django.utils import timezone
 from canpei.codes import Codes
@@ -22,15 +22,15 @@ class User(AbstractUser):
 
     # Empty: an account the system officer created, waiting for the security officer to give
     # it a role and scope; it sees nothing until then.
-    role = models.CharField("角色", max_length=24, choices=Role.choices, blank=True, default="")
-    town = models.ForeignKey("regions.Region", verbose_name="所属镇街", null=True, blank=True,
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices, blank=True, default="")
+    town = models.ForeignKey("regions.Region", verbose_name=_("所属镇街"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
-    institution = models.ForeignKey("institutions.Institution", verbose_name="所属机构", null=True,
+    institution = models.ForeignKey("institutions.Institution", verbose_name=_("所属机构"), null=True,
                                     blank=True, on_delete=models.PROTECT, related_name="staff")
     # Set for an account created with an initial password: every page but the change-password
     # page is closed to it, and its API tokens are refused, until the user chooses their own.
-    must_change_password = models.BooleanField("须更改密码", default=False)
-    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    must_change_password = models.BooleanField(_("须更改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -55,10 +55,12 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-TOKEN_EXPIRED = "API 令牌已过期，请重新获取"
-TOKEN_WITHOUT_SECOND_FACTOR = "该令牌签发时未经动态验证码认证，已失效；请以用户名、密码和动态验证码重新获取"
-PASSWORD_CHANGE_REQUIRED = "须先在网页上修改初始密码（/account/password），之后才能使用 API"
-PASSWORD_EXPIRED = "密码已过期，须先在网页上更改密码（/account/password），之后才能使用 API"
+# Messages, translated where they are raised (the constants stay Chinese for the tests).
+TOKEN_EXPIRED = gettext_noop("API 令牌已过期，请重新获取")
+TOKEN_WITHOUT_SECOND_FACTOR = gettext_noop(
+    "该令牌签发时未经动态验证码认证，已失效；请以用户名、密码和动态验证码重新获取")
+PASSWORD_CHANGE_REQUIRED = gettext_noop("须先在网页上修改初始密码（/account/password），之后才能使用 API")
+PASSWORD_EXPIRED = gettext_noop("密码已过期，须先在网页上更改密码（/account/password），之后才能使用 API")
 
 
 class TokenRefused(ServiceError):
@@ -83,9 +85,9 @@ def password_expired(user: User) -> bool:
 def password_change_pending(user: User) -> str:
     """Why the user must change their password before anything else ('' when they need not)."""
     if user.must_change_password:
-        return PASSWORD_CHANGE_REQUIRED
+        return gettext(PASSWORD_CHANGE_REQUIRED)
     if password_expired(user):
-        return PASSWORD_EXPIRED
+        return gettext(PASSWORD_EXPIRED)
     return ""
 
 
@@ -105,9 +107,9 @@ class ApiTokenManager(models.Manager["ApiToken"]):
         if token is None or not token.user.is_active:
             return None
         if token.expires_at is None or token.expires_at <= timezone.now():
-            raise TokenRefused(TOKEN_EXPIRED)
+            raise TokenRefused(gettext(TOKEN_EXPIRED))
         if second_factor_required(token.user) and not token.second_factor:
-            raise TokenRefused(TOKEN_WITHOUT_SECOND_FACTOR)
+            raise TokenRefused(gettext(TOKEN_WITHOUT_SECOND_FACTOR))
         reason = password_change_pending(token.user)
         if reason:
             raise PasswordChangeRequired(reason)
@@ -151,7 +153,7 @@ class RoleProposal(models.Model):
         REJECTED = "rejected", "已驳回"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_proposals")
-    role = models.CharField("角色", max_length=24, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
     town = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
     institution = models.ForeignKey("institutions.Institution", null=True, blank=True,

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from canpei.accounts.models import ApiToken, User, signed_in_user
@@ -16,9 +17,10 @@ from canpei.accounts.roles import SECOND_FACTOR_ROLES
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 
-TOKEN_INVALID = "动态验证码不正确或已过期"
-TOKEN_FORMAT = "动态验证码为 6 位数字"
-NOT_ENROLLED = "请先在网页上绑定动态验证码（双因素认证）"
+# Messages, translated where they are shown (the constants stay Chinese for the tests).
+TOKEN_INVALID = gettext_noop("动态验证码不正确或已过期")
+TOKEN_FORMAT = gettext_noop("动态验证码为 6 位数字")
+NOT_ENROLLED = gettext_noop("请先在网页上绑定动态验证码（双因素认证）")
 
 
 def second_factor_required(user: User) -> bool:
@@ -64,7 +66,7 @@ def totp_enrol(*, actor: User, token: str) -> TOTPDevice | None:
         # replaced) end with the binding.
         revoked = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(
             revoked_at=timezone.now())
-        audit_record(actor=actor, action=AuditAction.USER_TOTP_ENROL, obj=actor,
+        audit_record(actor=actor, action=AuditAction.USER_TOTP_ENROL, obj=actor,  # zh-data
                      summary=f"用户 {actor.username} 绑定动态验证码",
                      changes={"tokens_revoked": revoked})
     return device

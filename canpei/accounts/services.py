@@ -15,6 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.accounts.models import ApiToken, RoleProposal, User
 from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, Role, officer_may
@@ -24,27 +25,29 @@ from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.institutions.models import Institution
 from canpei.regions.models import Region
 
-USERNAME_INVALID = "用户名须为 3 至 150 个字母、数字或 . _ - 字符"
-USERNAME_TAKEN = "用户名已存在"
-ROLE_INVALID = "角色不在可选范围内"
-TOWN_REQUIRED_FOR_ROLE = "镇街专干须指定所属镇街"
-INSTITUTION_REQUIRED_FOR_ROLE = "培训机构用户须指定所属机构"
-SCOPE_NOT_ALLOWED = "该角色不设范围"
-TOWN_UNKNOWN = "镇街不存在"
-INSTITUTION_UNKNOWN = "机构不存在"
-OFFICER_ROLE_AT_CREATION = "系统管理员只能创建未分配角色的账户；角色与范围由安全管理员分配"
-OWN_ROLE = "不能变更自己的角色或范围"
-OFFICER_NEEDS_TWO = ("管理员角色（系统、安全、审计管理员）的授予或变更须经双人程序："
-                     "安全管理员提出，系统管理员或审计管理员确认")
-PROPOSAL_NOT_PENDING = "该申请已处理"
-PROPOSAL_SELF = "不能确认与自己账户有关的角色变更"
-PROPOSAL_DUPLICATE = "该用户已有待确认的角色变更申请"
-OWN_ACCOUNT_ACTIVE = "不能停用或启用自己的账户"
-OFFICER_ACTIVE = "管理员账户的停用与启用只能由运维人员在命令行执行（canpei user deactivate）"
-OLD_PASSWORD_WRONG = "原密码不正确"
-PASSWORD_MISMATCH = "两次输入的新密码不一致"
-PASSWORD_UNCHANGED = "新密码不能与原密码相同"
-LAST_OFFICER = "「{role}」只剩这一个在用账户，不能变更其角色；请先为该角色另设一名管理员"
+# Messages, translated where they are raised: the constants stay Chinese (the tests', and
+# the audit log's, which keeps a refusal's reason as written).
+USERNAME_INVALID = gettext_noop("用户名须为 3 至 150 个字母、数字或 . _ - 字符")
+USERNAME_TAKEN = gettext_noop("用户名已存在")
+ROLE_INVALID = gettext_noop("角色不在可选范围内")
+TOWN_REQUIRED_FOR_ROLE = gettext_noop("镇街专干须指定所属镇街")
+INSTITUTION_REQUIRED_FOR_ROLE = gettext_noop("培训机构用户须指定所属机构")
+SCOPE_NOT_ALLOWED = gettext_noop("该角色不设范围")
+TOWN_UNKNOWN = gettext_noop("镇街不存在")
+INSTITUTION_UNKNOWN = gettext_noop("机构不存在")
+OFFICER_ROLE_AT_CREATION = gettext_noop("系统管理员只能创建未分配角色的账户；角色与范围由安全管理员分配")
+OWN_ROLE = gettext_noop("不能变更自己的角色或范围")
+OFFICER_NEEDS_TWO = gettext_noop("管理员角色（系统、安全、审计管理员）的授予或变更须经双人程序："
+                                 "安全管理员提出，系统管理员或审计管理员确认")
+PROPOSAL_NOT_PENDING = gettext_noop("该申请已处理")
+PROPOSAL_SELF = gettext_noop("不能确认与自己账户有关的角色变更")
+PROPOSAL_DUPLICATE = gettext_noop("该用户已有待确认的角色变更申请")
+OWN_ACCOUNT_ACTIVE = gettext_noop("不能停用或启用自己的账户")
+OFFICER_ACTIVE = gettext_noop("管理员账户的停用与启用只能由运维人员在命令行执行（canpei user deactivate）")
+OLD_PASSWORD_WRONG = gettext_noop("原密码不正确")
+PASSWORD_MISMATCH = gettext_noop("两次输入的新密码不一致")
+PASSWORD_UNCHANGED = gettext_noop("新密码不能与原密码相同")
+LAST_OFFICER = gettext_noop("「{role}」只剩这一个在用账户，不能变更其角色；请先为该角色另设一名管理员")
 
 
 def record_denied(*, actor: User, attempt: str, target: User | None, reason: str = "") -> None:
@@ -54,7 +57,7 @@ def record_denied(*, actor: User, attempt: str, target: User | None, reason: str
     callers record outside their own transaction for the same reason."""
     name = actor.username
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.SECURITY_DENIED, obj=target,
+        audit_record(actor=actor, action=AuditAction.SECURITY_DENIED, obj=target,  # zh-data
                      object_type="" if target is not None else "accounts.user",
                      summary=f"已拒绝 {name} 的操作：{attempt}" + (f"（{reason}）" if reason else ""),
                      changes={"attempt": attempt, "reason": reason})
@@ -63,7 +66,7 @@ def record_denied(*, actor: User, attempt: str, target: User | None, reason: str
 def _deny(actor: User, attempt: str, target: User | None, reason: str = "") -> Forbidden:
     """Record the refused attempt, then give the Forbidden error for the caller to raise."""
     record_denied(actor=actor, attempt=attempt, target=target, reason=reason)
-    return Forbidden(reason) if reason else Forbidden()
+    return Forbidden(_(reason)) if reason else Forbidden()
 
 
 def _scope(role: str, town: str | None, institution: int | str | None
@@ -71,27 +74,27 @@ def _scope(role: str, town: str | None, institution: int | str | None
     errors: list[tuple[str, str]] = []
     region = inst = None
     if role not in Role.values:
-        return None, None, [("role", ROLE_INVALID)]
+        return None, None, [("role", _(ROLE_INVALID))]
     if role == Role.TOWN_STAFF:
         region = Region.objects.filter(code=str(town or ""), level=Region.Level.TOWN).first()
         if not town:
-            errors.append(("town", TOWN_REQUIRED_FOR_ROLE))
+            errors.append(("town", _(TOWN_REQUIRED_FOR_ROLE)))
         elif region is None:
-            errors.append(("town", TOWN_UNKNOWN))
+            errors.append(("town", _(TOWN_UNKNOWN)))
     elif town:
-        errors.append(("town", SCOPE_NOT_ALLOWED))
+        errors.append(("town", _(SCOPE_NOT_ALLOWED)))
     if role == Role.INSTITUTION_STAFF:
         if not institution:
-            errors.append(("institution", INSTITUTION_REQUIRED_FOR_ROLE))
+            errors.append(("institution", _(INSTITUTION_REQUIRED_FOR_ROLE)))
         else:
             try:
                 inst = Institution.objects.filter(pk=int(institution)).first()
             except (TypeError, ValueError):
                 inst = None
             if inst is None:
-                errors.append(("institution", INSTITUTION_UNKNOWN))
+                errors.append(("institution", _(INSTITUTION_UNKNOWN)))
     elif institution:
-        errors.append(("institution", SCOPE_NOT_ALLOWED))
+        errors.append(("institution", _(SCOPE_NOT_ALLOWED)))
     return region, inst, errors
 
 
@@ -115,15 +118,15 @@ def user_create(*, actor: User | None, username: str, password: str, role: str =
     """
     if actor is not None:
         if not officer_may(actor, OfficerAction.CREATE_USER):
-            raise _deny(actor, "创建账户", None)
+            raise _deny(actor, "创建账户", None)  # zh-data
         if role in OFFICER_ROLES and not officer_may(actor, OfficerAction.CREATE_OFFICER):
-            raise _deny(actor, f"创建带角色 {role} 的账户", None, OFFICER_ROLE_AT_CREATION)
+            raise _deny(actor, f"创建带角色 {role} 的账户", None, OFFICER_ROLE_AT_CREATION)  # zh-data
         if role or town or institution:
-            raise _deny(actor, f"创建带角色或范围的账户（{role or '-'}）", None,
+            raise _deny(actor, f"创建带角色或范围的账户（{role or '-'}）", None,  # zh-data
                         OFFICER_ROLE_AT_CREATION)
     errors: list[tuple[str, str]] = []
     if not re.fullmatch(r"[A-Za-z0-9._-]{3,150}", username or ""):
-        errors.append(("username", USERNAME_INVALID))
+        errors.append(("username", _(USERNAME_INVALID)))
     region = inst = None
     if role or actor is None:
         region, inst, scope_errors = _scope(role, town, institution)
@@ -133,12 +136,12 @@ def user_create(*, actor: User | None, username: str, password: str, role: str =
         raise InvalidInput(errors)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise Conflict(USERNAME_TAKEN, [("username", USERNAME_TAKEN)])
+            raise Conflict(_(USERNAME_TAKEN), [("username", _(USERNAME_TAKEN))])
         user = User(username=username, role=role, town=region, institution=inst,
                     first_name=full_name[:150], must_change_password=True)
         user.set_password(password)
         user.save()
-        audit_record(actor=actor, action=AuditAction.USER_CREATE, obj=user, summary=f"创建用户 {username}",
+        audit_record(actor=actor, action=AuditAction.USER_CREATE, obj=user, summary=f"创建用户 {username}",  # zh-data
                      changes={"after": {"username": username, "role": role,
                                         "town": region.code if region else None,
                                         "institution": inst.pk if inst else None}})
@@ -155,11 +158,11 @@ def _check_role_change(actor: User | None, user: User, role: str, town: str | No
     if actor is not None:
         if actor.pk == user.pk and not officer_may(
                 actor, OfficerAction.CHANGE_OWN_ROLE):
-            raise _deny(actor, f"变更自己的角色为 {role}", user, OWN_ROLE)
+            raise _deny(actor, f"变更自己的角色为 {role}", user, OWN_ROLE)  # zh-data
         if not officer_may(actor, action):
-            raise _deny(actor, f"变更用户 {user.username} 的角色为 {role}", user)
+            raise _deny(actor, f"变更用户 {user.username} 的角色为 {role}", user)  # zh-data
         if _officer_change(user, role) and action == OfficerAction.ASSIGN_BUSINESS_ROLE:
-            raise _deny(actor, f"单人变更用户 {user.username} 的角色为 {role}", user,
+            raise _deny(actor, f"单人变更用户 {user.username} 的角色为 {role}", user,  # zh-data
                         OFFICER_NEEDS_TWO)
     region, inst, errors = _scope(role, town, institution)
     if errors:
@@ -177,7 +180,7 @@ def _last_officer_error(user: User, role: str) -> Conflict | None:
                    .order_by("pk").values_list("pk", flat=True))
     if any(pk != user.pk for pk in holders):
         return None
-    return Conflict(LAST_OFFICER.format(role=Role(user.role).label))
+    return Conflict(_(LAST_OFFICER).format(role=Role(user.role).label))
 
 
 def _apply_role(actor: User | None, locked: User, role: str, region: Any, inst: Any,
@@ -203,8 +206,8 @@ def user_set_role(*, actor: User | None, user: User, role: str, town: str | None
         locked = User.objects.select_for_update().get(pk=user.pk)
         # Checked again under the lock: the role may have changed since the check above.
         if actor is not None and _officer_change(locked, role):
-            raise Forbidden(OFFICER_NEEDS_TWO)
-        _apply_role(actor, locked, role, region, inst, f"变更用户 {locked.username} 角色")
+            raise Forbidden(_(OFFICER_NEEDS_TWO))
+        _apply_role(actor, locked, role, region, inst, f"变更用户 {locked.username} 角色")  # zh-data
     return locked
 
 
@@ -217,13 +220,13 @@ def role_propose(*, actor: User, user: User, role: str, town: str | None = None,
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if RoleProposal.objects.filter(user=locked, state=RoleProposal.State.PENDING).exists():
-            raise Conflict(PROPOSAL_DUPLICATE)
+            raise Conflict(_(PROPOSAL_DUPLICATE))
         last = _last_officer_error(locked, role)
         if last is not None:
             raise last
         proposal = RoleProposal.objects.create(user=locked, role=role, town=region,
                                                institution=inst, proposed_by=actor)
-        audit_record(actor=actor, action=AuditAction.USER_ROLE_PROPOSE, obj=locked,
+        audit_record(actor=actor, action=AuditAction.USER_ROLE_PROPOSE, obj=locked,  # zh-data
                      summary=f"提出变更用户 {locked.username} 角色（待确认）",
                      changes={"proposal": proposal.pk,
                               "before": {"role": locked.role, "town": locked.town_id,
@@ -236,16 +239,16 @@ def role_propose(*, actor: User, user: User, role: str, town: str | None = None,
 def role_decide(*, actor: User, proposal: RoleProposal, confirm: bool) -> RoleProposal:
     """Second step: the system or audit officer confirms (the change is applied) or rejects."""
     if not officer_may(actor, OfficerAction.CONFIRM_OFFICER_ROLE):
-        raise _deny(actor, f"处理角色变更申请 {proposal.pk}", proposal.user)
+        raise _deny(actor, f"处理角色变更申请 {proposal.pk}", proposal.user)  # zh-data
     if actor.pk in (proposal.user_id, proposal.proposed_by_id):
-        raise _deny(actor, f"处理与自己账户有关的角色变更申请 {proposal.pk}", proposal.user,
+        raise _deny(actor, f"处理与自己账户有关的角色变更申请 {proposal.pk}", proposal.user,  # zh-data
                     PROPOSAL_SELF)
     with transaction.atomic():
         locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.state != RoleProposal.State.PENDING:
-            raise Conflict(PROPOSAL_NOT_PENDING)
+            raise Conflict(_(PROPOSAL_NOT_PENDING))
         if actor.pk in (locked.user_id, locked.proposed_by_id):
-            raise Forbidden(PROPOSAL_SELF)
+            raise Forbidden(_(PROPOSAL_SELF))
         target = User.objects.select_for_update().get(pk=locked.user_id)
         last = _last_officer_error(target, locked.role) if confirm else None
         if last is not None:
@@ -254,11 +257,11 @@ def role_decide(*, actor: User, proposal: RoleProposal, confirm: bool) -> RolePr
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.save(update_fields=["state", "decided_by", "decided_at"])
         if confirm:
-            _apply_role(actor, target, locked.role, locked.town, locked.institution,
+            _apply_role(actor, target, locked.role, locked.town, locked.institution,  # zh-data
                         f"确认变更用户 {target.username} 角色（双人程序）",
                         {"proposal": locked.pk, "proposed_by": locked.proposed_by_id})
         else:
-            audit_record(actor=actor, action=AuditAction.USER_ROLE_REJECT, obj=target,
+            audit_record(actor=actor, action=AuditAction.USER_ROLE_REJECT, obj=target,  # zh-data
                          summary=f"驳回用户 {target.username} 的角色变更申请",
                          changes={"proposal": locked.pk, "role": locked.role})
     return locked
@@ -267,7 +270,7 @@ def role_decide(*, actor: User, proposal: RoleProposal, confirm: bool) -> RolePr
 def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
     """Deactivate (which ends the user's API tokens) or reactivate an account."""
     if actor is not None:
-        attempt = f"{'启用' if active else '停用'}用户 {user.username}"
+        attempt = f"{'启用' if active else '停用'}用户 {user.username}"  # zh-data
         if not officer_may(actor, OfficerAction.DEACTIVATE_USER):
             raise _deny(actor, attempt, user)
         if actor.pk == user.pk:
@@ -277,12 +280,12 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if actor is not None and locked.role in OFFICER_ROLES:
-            raise Forbidden(OFFICER_ACTIVE)
+            raise Forbidden(_(OFFICER_ACTIVE))
         before = locked.is_active
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         revoked = 0 if active else _revoke_all(locked)
-        audit_record(actor=actor, action=AuditAction.USER_ACTIVE, obj=locked,
+        audit_record(actor=actor, action=AuditAction.USER_ACTIVE, obj=locked,  # zh-data
                      summary=f"{'启用' if active else '停用'}用户 {locked.username}",
                      changes={"diff": {"is_active": [before, active]}, "tokens_revoked": revoked})
     return locked
@@ -294,11 +297,11 @@ def password_change(*, actor: User, old: str, new: str, repeat: str) -> User:
     Ends every API token of the user and lifts the first-sign-in obligation."""
     errors: list[tuple[str, str]] = []
     if not actor.check_password(old or ""):
-        errors.append(("old_password", OLD_PASSWORD_WRONG))
+        errors.append(("old_password", _(OLD_PASSWORD_WRONG)))
     if new != repeat:
-        errors.append(("new_password2", PASSWORD_MISMATCH))
+        errors.append(("new_password2", _(PASSWORD_MISMATCH)))
     elif new == old:
-        errors.append(("new_password1", PASSWORD_UNCHANGED))
+        errors.append(("new_password1", _(PASSWORD_UNCHANGED)))
     else:
         errors += _validated_password(new, actor.username, "new_password1")
     if errors:
@@ -310,7 +313,7 @@ def password_change(*, actor: User, old: str, new: str, repeat: str) -> User:
         locked.password_changed_at = timezone.now()
         locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
         revoked = _revoke_all(locked)
-        audit_record(actor=locked, action=AuditAction.USER_PASSWORD_CHANGE, obj=locked,
+        audit_record(actor=locked, action=AuditAction.USER_PASSWORD_CHANGE, obj=locked,  # zh-data
                      summary=f"用户 {locked.username} 更改密码",
                      changes={"tokens_revoked": revoked})
     return locked
@@ -326,11 +329,11 @@ def tokens_revoke_all(*, actor: User | None, user: User) -> int:
     """End all of a user's API tokens: the security officer, or the operator (`canpei token
     NAME --revoke-all`)."""
     if actor is not None and not officer_may(actor, OfficerAction.REVOKE_TOKENS):
-        raise _deny(actor, f"撤销用户 {user.username} 的 API 令牌", user)
+        raise _deny(actor, f"撤销用户 {user.username} 的 API 令牌", user)  # zh-data
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         revoked = _revoke_all(locked)
-        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE_ALL, obj=locked,
+        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE_ALL, obj=locked,  # zh-data
                      summary=f"撤销用户 {locked.username} 的全部 API 令牌",
                      changes={"tokens_revoked": revoked})
     return revoked
@@ -346,7 +349,7 @@ def token_revoke(*, actor: User, raw: str) -> bool:
             return False
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE, obj=token,
+        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE, obj=token,  # zh-data
                      summary=f"用户 {actor.username} 撤销自己的 API 令牌")
     return True
 
@@ -360,7 +363,7 @@ def token_issue(*, actor: User | None, user: User, second_factor: bool = False) 
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, digest=digest, created_at=now,
                                         expires_at=expires, second_factor=second_factor)
-        audit_record(actor=actor, action=AuditAction.TOKEN_ISSUE, obj=token,
+        audit_record(actor=actor, action=AuditAction.TOKEN_ISSUE, obj=token,  # zh-data
                      summary=f"为用户 {user.username} 签发 API 令牌",
                      changes={"expires_at": expires.isoformat(),
                               "second_factor": second_factor})
@@ -382,20 +385,20 @@ def safe_username(raw: Any) -> str:
 
 def record_login(user: User, *, channel: str, second_factor: bool = False) -> None:
     with transaction.atomic():
-        audit_record(actor=user, action=AuditAction.AUTH_LOGIN, obj=user,
+        audit_record(actor=user, action=AuditAction.AUTH_LOGIN, obj=user,  # zh-data
                      summary=f"用户 {user.username} 登录（{channel}）",
                      changes={"channel": channel, "second_factor": second_factor})
 
 
 def record_second_factor(user: User) -> None:
     with transaction.atomic():
-        audit_record(actor=user, action=AuditAction.AUTH_OTP, obj=user,
+        audit_record(actor=user, action=AuditAction.AUTH_OTP, obj=user,  # zh-data
                      summary=f"用户 {user.username} 通过动态验证码认证")
 
 
 def record_logout(user: User) -> None:
     with transaction.atomic():
-        audit_record(actor=user, action=AuditAction.AUTH_LOGOUT, obj=user,
+        audit_record(actor=user, action=AuditAction.AUTH_LOGOUT, obj=user,  # zh-data
                      summary=f"用户 {user.username} 退出登录")
 
 
@@ -405,7 +408,7 @@ def _record_typed_account(action: AuditAction, username: Any, request: Any, summ
     A username that names no account is not logged: it is often a password typed into the
     wrong field. `summary` has `{name}` and `{channel}` to fill in."""
     user = User.objects.filter(username=str(username or "")[:150]).first() if username else None
-    name = safe_username(user.username) if user else "（未知用户名）"
+    name = safe_username(user.username) if user else "（未知用户名）"  # zh-data
     channel = _channel(request)
     with transaction.atomic():
         audit_record(actor=None, action=action, object_type="accounts.user",
@@ -415,9 +418,10 @@ def _record_typed_account(action: AuditAction, username: Any, request: Any, summ
 
 
 def record_login_failed(username: Any, request: Any) -> None:
-    _record_typed_account(AuditAction.AUTH_LOGIN_FAILED, username, request, "登录失败：用户名 {name}（{channel}）")
+    _record_typed_account(AuditAction.AUTH_LOGIN_FAILED, username, request,  # zh-data
+                          "登录失败：用户名 {name}（{channel}）")
 
 
 def record_lockout(username: Any, request: Any) -> None:
-    _record_typed_account(AuditAction.AUTH_LOCKOUT, username, request,
+    _record_typed_account(AuditAction.AUTH_LOCKOUT, username, request,  # zh-data
                           "账户 {name} 因连续登录失败被锁定（{channel}）")

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts import otp, services
@@ -26,18 +26,26 @@ from canpei.accounts.roles import OFFICER_ROLES, OfficerAction, officer_may
 from canpei.errors import ServiceError
 from canpei.forms import add_service_errors
 
-LOGIN_FAILED = "用户名或密码错误"
-LOCKED_OUT = "登录失败次数过多，账户已锁定 30 分钟"
+# Messages, translated where they are shown (the constants stay Chinese for the tests).
+LOGIN_FAILED = gettext_noop("用户名或密码错误")
+LOCKED_OUT = gettext_noop("登录失败次数过多，账户已锁定 30 分钟")
+# What a refused officer tried, as the audit log keeps it (Chinese, like every stored summary).
+ATTEMPT_CREATE = "创建账户"  # zh-data
+ATTEMPT_ROLE = "变更用户 {user_id} 的角色"  # zh-data
+ATTEMPT_OWN_ROLE = "变更自己的角色"  # zh-data
+ATTEMPT_ACTIVE = "停用或启用用户 {user_id}"  # zh-data
+ATTEMPT_TOKENS = "撤销用户 {user_id} 的 API 令牌"  # zh-data
+ATTEMPT_DECIDE = "处理角色变更申请 {proposal_id}"  # zh-data
 
 
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     if request.path.startswith("/api/"):
         # POST /api/v1/auth/token: the API's own error shape and a status its contract lists.
-        return JsonResponse({"detail": LOCKED_OUT, "errors": []}, status=403,
+        return JsonResponse({"detail": _(LOCKED_OUT), "errors": []}, status=403,
                             json_dumps_params={"ensure_ascii": False})
     form = LoginForm(request.POST or None)
     form.errors.clear()
-    return render(request, "accounts/login.html", {"form": form, "error": LOCKED_OUT}, status=429)
+    return render(request, "accounts/login.html", {"form": form, "error": _(LOCKED_OUT)}, status=429)
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,9 +68,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(target)
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
-        error = LOGIN_FAILED
+        error = _(LOGIN_FAILED)
     elif request.method == "POST":
-        error = LOGIN_FAILED
+        error = _(LOGIN_FAILED)
     return render(request, "accounts/login.html",
                   {"form": form, "error": error, "next": request.GET.get("next", "")},
                   status=401 if error else 200)
@@ -120,11 +128,11 @@ def _officer_page(action: str, attempt: str) -> Callable[[OfficerView], OfficerV
 
 
 @require_http_methods(["GET", "POST"])
-@_officer_page(OfficerAction.LIST_USERS, "创建账户")
+@_officer_page(OfficerAction.LIST_USERS, ATTEMPT_CREATE)
 def users_view(request: HttpRequest, actor: User) -> HttpResponse:
     can_create = officer_may(actor, OfficerAction.CREATE_USER)
     if request.method == "POST" and not can_create:
-        raise _refuse_post(request, actor, "创建账户")
+        raise _refuse_post(request, actor, ATTEMPT_CREATE)
     form = UserCreateForm(request.POST or None) if can_create else None
     status = 200
     if request.method == "POST" and form is not None and form.is_valid():
@@ -164,17 +172,17 @@ def users_view(request: HttpRequest, actor: User) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_officer_page(OfficerAction.ASSIGN_BUSINESS_ROLE, "变更用户 {user_id} 的角色")
+@_officer_page(OfficerAction.ASSIGN_BUSINESS_ROLE, ATTEMPT_ROLE)
 def user_role_view(request: HttpRequest, actor: User, user_id: int) -> HttpResponse:
     """The security officer's role and scope page. A change that makes or unmakes an officer
     becomes a proposal for the system or audit officer to confirm (the two-officer procedure)."""
     target = get_object_or_404(User, pk=user_id)
     if target.pk == actor.pk:
         if request.method == "POST":
-            services.record_denied(actor=actor, attempt="变更自己的角色", target=target,
+            services.record_denied(actor=actor, attempt=ATTEMPT_OWN_ROLE, target=target,
                                    reason=services.OWN_ROLE)
         return render(request, "accounts/user_role.html", {
-            "target": target, "form": None, "refusal": services.OWN_ROLE}, status=403)
+            "target": target, "form": None, "refusal": _(services.OWN_ROLE)}, status=403)
     form = RoleForm(request.POST or None, initial={
         "role": target.role, "town": target.town_id or "",
         "institution": str(target.institution_id or "")})
@@ -205,7 +213,7 @@ def user_role_view(request: HttpRequest, actor: User, user_id: int) -> HttpRespo
 
 
 @require_POST
-@_officer_page(OfficerAction.DEACTIVATE_USER, "停用或启用用户 {user_id}")
+@_officer_page(OfficerAction.DEACTIVATE_USER, ATTEMPT_ACTIVE)
 def user_active_view(request: HttpRequest, actor: User, user_id: int) -> HttpResponse:
     """The system officer deactivates (ending the API tokens) or reactivates an account."""
     target = get_object_or_404(User, pk=user_id)
@@ -216,7 +224,7 @@ def user_active_view(request: HttpRequest, actor: User, user_id: int) -> HttpRes
 
 
 @require_POST
-@_officer_page(OfficerAction.REVOKE_TOKENS, "撤销用户 {user_id} 的 API 令牌")
+@_officer_page(OfficerAction.REVOKE_TOKENS, ATTEMPT_TOKENS)
 def user_tokens_view(request: HttpRequest, actor: User, user_id: int) -> HttpResponse:
     """The security officer ends all API tokens of a user."""
     target = get_object_or_404(User, pk=user_id)
@@ -245,7 +253,7 @@ def role_proposals_view(request: HttpRequest, actor: User) -> HttpResponse:
 
 
 @require_POST
-@_officer_page(OfficerAction.CONFIRM_OFFICER_ROLE, "处理角色变更申请 {proposal_id}")
+@_officer_page(OfficerAction.CONFIRM_OFFICER_ROLE, ATTEMPT_DECIDE)
 def role_decide_view(request: HttpRequest, actor: User, proposal_id: int) -> HttpResponse:
     proposal = get_object_or_404(RoleProposal, pk=proposal_id)
     confirm = request.POST.get("decision") == "confirm"
@@ -306,7 +314,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if otp.totp_login(request, form.cleaned_data["token"]):
             services.record_second_factor(request.user)
             return redirect(_next_target(request))
-        form.add_error("token", otp.TOKEN_INVALID)
+        form.add_error("token", _(otp.TOKEN_INVALID))
     return render(request, "accounts/otp.html", {"form": form, "next": _next_target(request)},
                   status=422 if form.errors else 200)
 
@@ -328,9 +336,9 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
         if confirmed is not None:
             # The code just proved the user holds the device; it marks this session verified.
             django_otp.login(request, confirmed)
-            messages.success(request, "动态验证码已绑定")
+            messages.success(request, _("动态验证码已绑定"))
             return redirect(_next_target(request))
-        form.add_error("token", otp.TOKEN_INVALID)
+        form.add_error("token", _(otp.TOKEN_INVALID))
     return render(request, "accounts/totp_setup.html", {
         "form": form, "secret": otp.secret_base32(device), "config_url": device.config_url,
         "next": _next_target(request)}, status=422 if form.errors else 200)

@@ -9,32 +9,35 @@ from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.audit.actions import action_label
 from canpei.audit.models import AuditEntry
 
 # The records the services audit, in words (model names are English); others by verbose name.
-OBJECT_LABELS = {
-    "accounts.user": "账户",
-    "people.person": "人员",
-    "people.survey": "需求调查",
-    "people.skill": "技能",
-    "institutions.institution": "培训机构",
-    "institutions.teacher": "授课教师",
-    "training.trainingclass": "培训班",
-    "training.enrollment": "学员",
-    "training.inspection": "过程检查",
-    "training.application": "个人申请",
-    "training.stafftraining": "专干远程培训",
-    "employment.followup": "就业跟踪",
-    "employment.employmentservice": "就业服务",
-    "reports.plan": "计划",
+OBJECT_LABELS: dict[str, str | Promise] = {
+    "accounts.user": _("账户"),
+    "people.person": _("人员"),
+    "people.survey": _("需求调查"),
+    "people.skill": _("技能"),
+    "institutions.institution": _("培训机构"),
+    "institutions.teacher": _("授课教师"),
+    "training.trainingclass": _("培训班"),
+    "training.enrollment": _("学员"),
+    "training.inspection": _("过程检查"),
+    "training.application": _("个人申请"),
+    "training.stafftraining": _("专干远程培训"),
+    "employment.followup": _("就业跟踪"),
+    "employment.employmentservice": _("就业服务"),
+    "reports.plan": _("计划"),
 }
 # Keys of `changes` that are not a record's fields.
-KEY_LABELS = {"diff": "变更", "after": "新值", "before": "原值", "rows": "行数", "format": "格式",
-              "filters": "筛选条件", "full_numbers": "完整证件号码", "purpose": "用途",
-              "file": "文件", "class": "培训班", "person": "人员", "comment": "说明",
-              "attempt": "尝试", "reason": "原因", "from": "原状态", "to": "新状态"}
+KEY_LABELS: dict[str, str | Promise] = {
+    "diff": _("变更"), "after": _("新值"), "before": _("原值"), "rows": _("行数"), "format": _("格式"),
+    "filters": _("筛选条件"), "full_numbers": _("完整证件号码"), "purpose": _("用途"),
+    "file": _("文件"), "class": _("培训班"), "person": _("人员"), "comment": _("说明"),
+    "attempt": _("尝试"), "reason": _("原因"), "from": _("原状态"), "to": _("新状态")}
 EMPTY = "—"
 
 
@@ -45,15 +48,22 @@ class Change:
     after: str
 
 
+def _named(f: Any) -> bool:
+    """A field given a verbose name of its own (a lazy one, or a plain one other than Django's
+    default, the name with spaces), judged without translating it."""
+    verbose = getattr(f, "verbose_name", None)
+    return isinstance(verbose, Promise) or bool(verbose) and verbose != f.name.replace("_", " ")
+
+
+# The labels are kept lazy and translated when shown: the caches outlive a request's language.
 @lru_cache(maxsize=1)
-def field_labels() -> dict[str, str]:
-    """Every model field's name → its Chinese verbose name (the first model to name it wins)."""
-    labels: dict[str, str] = {}
+def field_labels() -> dict[str, str | Promise]:
+    """Every model field's name → its verbose name (the first model to name it wins)."""
+    labels: dict[str, str | Promise] = {}
     for model in apps.get_models():
         for f in model._meta.get_fields():
-            verbose = str(getattr(f, "verbose_name", "") or "")
-            if verbose and verbose != f.name.replace("_", " ") and f.name not in labels:
-                labels[f.name] = verbose
+            if _named(f) and f.name not in labels:
+                labels[f.name] = f.verbose_name  # type: ignore[union-attr]
     return {**labels, **KEY_LABELS}
 
 
@@ -61,7 +71,7 @@ def object_label(object_type: str) -> str:
     if not object_type:
         return ""
     if object_type in OBJECT_LABELS:
-        return OBJECT_LABELS[object_type]
+        return str(OBJECT_LABELS[object_type])
     try:
         return str(apps.get_model(object_type)._meta.verbose_name)
     except (LookupError, ValueError):
@@ -73,9 +83,9 @@ def shown(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if value is True:
-        return "是"
+        return gettext("是")
     if value is False:
-        return "否"
+        return gettext("否")
     if isinstance(value, list):
         return "、".join(shown(v) for v in value)
     if isinstance(value, dict):
@@ -83,21 +93,21 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def _label_of(key: str, model_labels: dict[str, str] | None = None) -> str:
+def _label_of(key: str, model_labels: dict[str, str | Promise] | None = None) -> str:
     if model_labels and key in model_labels:
-        return model_labels[key]
-    return field_labels().get(key, key)
+        return str(model_labels[key])
+    return str(field_labels().get(key, key))
 
 
 @lru_cache(maxsize=64)
-def model_field_labels(object_type: str) -> dict[str, str]:
+def model_field_labels(object_type: str) -> dict[str, str | Promise]:
     """The fields of the entry's own model first: "name" is 姓名 on a person, 名称 elsewhere."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
         return {}
-    return {f.name: str(f.verbose_name) for f in model._meta.get_fields()
-            if getattr(f, "verbose_name", None) and str(f.verbose_name) != f.name.replace("_", " ")}
+    return {f.name: f.verbose_name for f in model._meta.get_fields()  # type: ignore[union-attr]
+            if _named(f)}
 
 
 def _pair(value: Any) -> bool:
@@ -152,7 +162,7 @@ def readable(entry: AuditEntry) -> ReadableEntry:
         name = actor.get_full_name() or actor.username
         role = str(actor.get_role_display()) if actor.role else ""
     else:
-        name, role = entry.actor_username or "系统", ""
+        name, role = entry.actor_username or gettext("系统"), ""
     what = object_label(entry.object_type)
     return ReadableEntry(entry=entry, action=action_label(entry.action),
                          object=f"{what} #{entry.object_id}" if what and entry.object_id else what,

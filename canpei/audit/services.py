@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.audit import keys
 from canpei.audit.actions import AuditAction
@@ -283,12 +284,12 @@ def audit_anchor_download(*, actor: User | AnonymousUser) -> Anchor:
     if not isinstance(actor, User) or not has_perm(actor, Perm.AUDIT_READ):
         raise NotFound()
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.AUDIT_ANCHOR, summary="下载审计锚点")
+        audit_record(actor=actor, action=AuditAction.AUDIT_ANCHOR, summary="下载审计锚点")  # zh-data
         return audit_anchor()
 
 
-ANCHOR_UNREADABLE = "锚点文件无法识别：不是残培审计锚点"
-ANCHOR_BAD_SIGNATURE = "锚点签名无效：锚点文件被改动，或当前审计密钥不是生成锚点时的密钥"
+ANCHOR_UNREADABLE = gettext_noop("锚点文件无法识别：不是残培审计锚点")
+ANCHOR_BAD_SIGNATURE = gettext_noop("锚点签名无效：锚点文件被改动，或当前审计密钥不是生成锚点时的密钥")
 
 
 def anchor_parse(text: str) -> Anchor:
@@ -296,18 +297,18 @@ def anchor_parse(text: str) -> Anchor:
     try:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != ANCHOR_FORMAT or data.get("version") != 1:
-            raise AnchorError(ANCHOR_UNREADABLE)
+            raise AnchorError(_(ANCHOR_UNREADABLE))
         anchor = Anchor(count=data["count"], last_entry_id=data["last_entry_id"],
                         last_hash=data["last_hash"], at=data["at"],
                         key_fingerprint=data["key_fingerprint"], signature=data["signature"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise AnchorError(ANCHOR_UNREADABLE) from exc
+        raise AnchorError(_(ANCHOR_UNREADABLE)) from exc
     if not (type(anchor.count) is int and type(anchor.last_entry_id) is int
             and all(isinstance(v, str) for v in (anchor.last_hash, anchor.at,
                                                  anchor.key_fingerprint, anchor.signature))):
-        raise AnchorError(ANCHOR_UNREADABLE)
+        raise AnchorError(_(ANCHOR_UNREADABLE))
     if not keys.same(keys.anchor_signature(anchor.fields()), anchor.signature):
-        raise AnchorError(ANCHOR_BAD_SIGNATURE)
+        raise AnchorError(_(ANCHOR_BAD_SIGNATURE))
     return anchor
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "canpei.people"
-    verbose_name = "人员"
+    verbose_name = _("人员")
 
     def ready(self) -> None:
         from canpei.people import exports, imports

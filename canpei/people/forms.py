@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from canpei.accounts.models import User
 
 
-def _blank(choices: Any, label: str = "—") -> list[tuple[str, str]]:
+def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
     return [("", label)] + list(choices)
 
 
@@ -35,10 +35,11 @@ class PersonForm(forms.Form):
     education = forms.ChoiceField(label=_("文化程度"), choices=_blank(rules.Education.choices),
                                   required=False)
     hardship = forms.MultipleChoiceField(label=_("困难类型"), required=False,
-                                         choices=list(rules.HARDSHIP_FLAGS.items()),
+                                         choices=[(flag, _(label)) for flag, label
+                                                  in rules.HARDSHIP_FLAGS.items()],
                                          widget=forms.CheckboxSelectMultiple)
     employment_form = forms.ChoiceField(label=_("就业形式"), required=False,
-                                        choices=_blank(rules.EmploymentForm.choices, "未就业"))
+                                        choices=_blank(rules.EmploymentForm.choices, _("未就业")))
     not_working_reason = forms.ChoiceField(label=_("未就业原因"), required=False,
                                            choices=_blank(rules.NotWorkingReason.choices))
     new_entrant = forms.BooleanField(label=_("新成长劳动力"), required=False)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, gettext_noop
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -39,7 +39,7 @@ from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
 
 # The names federations use for each column, the canonical one first.
-PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
+PERSON_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     "name": ("姓名", "名字", "残疾人姓名"),
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码", "公民身份证号码"),
     "cert_number": ("残疾证号", "残疾人证号", "残疾证号码", "残疾人证号码", "第二代残疾人证号", "残疾证"),
@@ -60,27 +60,35 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "id_number", "category", "grade", "town")
 
-ID_TWICE_IN_FILE = "身份证号与第 {row} 行重复"
-ID_AS_NUMBER = "身份证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写"
-CERT_AS_NUMBER = "残疾证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写"
-REGISTRY_CHANGED = "导入期间名册被他人修改（同一身份证号或残疾证号已登记），未写入任何数据；请重新导入"
+# Row errors shown to the clerk: Chinese here, translated where they are raised.
+ID_TWICE_IN_FILE = gettext_noop("身份证号与第 {row} 行重复")
+ID_AS_NUMBER = gettext_noop("身份证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写")
+CERT_AS_NUMBER = gettext_noop("残疾证号被 Excel 存成了数字，后几位已丢失；请把该列设为文本后重新填写")
+REGISTRY_CHANGED = gettext_noop("导入期间名册被他人修改（同一身份证号或残疾证号已登记），未写入任何数据；请重新导入")
 # A person of another town: the answer registering them by hand gives (the number is taken),
 # never where they are registered (issue 8, item 9).
 PERSON_OTHER_TOWN = rules.ID_DUPLICATE
-CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
+CELL_FORMULA = gettext_noop("单元格含公式，请复制后“粘贴为数值”再导入")
 
-CATEGORY_CODES = codes.code_lookup(rules.Category.choices, ("1", "视残"), ("2", "听残"),
+# The words a clerk's file may use for a code, besides the code tables' own labels.
+
+CATEGORY_CODES = codes.code_lookup(  # zh-data
+    rules.Category.choices, ("1", "视残"), ("2", "听残"),
                                    ("3", "言残"), ("4", "肢残"), ("5", "智残"), ("6", "精残"),
                                    ("7", "多残"))
 GRADE_CODES = codes.code_lookup(rules.Grade.choices)
-EDUCATION_CODES = codes.code_lookup(rules.Education.choices, ("senior_high", "高中"),
+EDUCATION_CODES = codes.code_lookup(  # zh-data
+    rules.Education.choices, ("senior_high", "高中"),
                                     ("senior_high", "中专"), ("bachelor", "本科"),
                                     ("bachelor", "研究生"), ("none", "文盲"))
-FORM_CODES = codes.code_lookup(rules.EmploymentForm.choices, ("3", "个体就业"), ("3", "自主创业"),
+FORM_CODES = codes.code_lookup(  # zh-data
+    rules.EmploymentForm.choices, ("3", "个体就业"), ("3", "自主创业"),
                                ("7", "灵活就业"))
 REASON_CODES = codes.code_lookup(rules.NotWorkingReason.choices)
-STATUS_CODES = codes.code_lookup(rules.PersonStatus.choices, ("revoked", "注销"))
-HARDSHIP_CODES = codes.code_lookup(list(rules.HARDSHIP_FLAGS.items()),
+STATUS_CODES = codes.code_lookup(  # zh-data
+    rules.PersonStatus.choices, ("revoked", "注销"))
+HARDSHIP_CODES = codes.code_lookup(  # zh-data
+    list(rules.HARDSHIP_FLAGS.items()),
                                    ("poverty_monitoring", "建档立卡"),
                                    ("poverty_monitoring", "防返贫监测"))
 
@@ -95,7 +103,7 @@ def _town_lookup() -> tuple[dict[str, Region], dict[str, str]]:
     for region in towns.values():
         names[region.name] = region.code
         # 安海 for 安海镇, 青阳 for 青阳街道
-        for suffix in ("街道", "镇", "乡"):
+        for suffix in ("街道", "镇", "乡"):  # zh-data
             if region.name.endswith(suffix):
                 names.setdefault(region.name.removesuffix(suffix), region.code)
     return towns, names
@@ -108,7 +116,7 @@ def _village_lookup() -> tuple[dict[str, Region], dict[tuple[str, str], str]]:
     for region in villages.values():
         if region.parent_id:
             names[(region.parent_id, region.name)] = region.code
-            for suffix in ("村委会", "居委会", "社区", "村"):
+            for suffix in ("村委会", "居委会", "社区", "村"):  # zh-data
                 if region.name.endswith(suffix) and len(region.name) > len(suffix) + 1:
                     names.setdefault((region.parent_id, region.name.removesuffix(suffix)), region.code)
     return villages, names
@@ -145,13 +153,13 @@ def _column_value(field: str, value: str, town_names: dict[str, str]) -> Any:
     if kind == _TOWN:
         return town_names.get(value, value)
     if kind == _FORM:
-        return codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""
+        return codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""  # zh-data
     if kind == _STATUS:
         # A blank status leaves the registry's as it is (a new person is 在册): a ledger
         # without it must not bring the deceased back.
         return codes.to_code(value, STATUS_CODES) if value else _ABSENT
     if kind == _HARDSHIP:
-        return [codes.to_code(v, HARDSHIP_CODES) for v in codes.to_list(value) if v not in ("无", "否")]
+        return [codes.to_code(v, HARDSHIP_CODES) for v in codes.to_list(value) if v not in ("无", "否")]  # zh-data
     return codes.to_bool(value)
 
 
@@ -286,20 +294,21 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                 for col in formulas.get(number, ()):
                     result.errors.append(RowError(number, column_label(header_row, col),
                                                   cell_text(cells[col]) if col < len(cells) else "",
-                                                  CELL_FORMULA))
+                                                  gettext(CELL_FORMULA)))
                 raw_id = cells[id_col] if id_col < len(cells) else ""
                 if _is_lost_number(raw_id):
-                    result.errors.append(RowError(number, label["id_number"], cell_text(raw_id), ID_AS_NUMBER))
+                    result.errors.append(RowError(number, label["id_number"], cell_text(raw_id),
+                                                  gettext(ID_AS_NUMBER)))
                     continue
                 if cert_col is not None and cert_col < len(cells) and _is_lost_number(cells[cert_col]):
                     result.errors.append(RowError(number, label["cert_number"], cell_text(cells[cert_col]),
-                                                  CERT_AS_NUMBER))
+                                                  gettext(CERT_AS_NUMBER)))
                     continue
                 row = read_row(cells)
                 number_norm = rules.normalize_id_number(row.get("id_number", ""))
                 if number_norm in first_row_of and number_norm:
                     result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(number_norm),
-                                                  ID_TWICE_IN_FILE.format(row=first_row_of[number_norm])))
+                                                  gettext(ID_TWICE_IN_FILE).format(row=first_row_of[number_norm])))
                     continue
                 first_row_of[number_norm] = number
                 # The hash finds the person on the registry; the rules check the number in pass 3.
@@ -317,7 +326,7 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                 current = existing.get(id_hash) if id_hash else None
                 if current is not None and own_town and current.town_id != own_town:
                     result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(number_norm),
-                                                  PERSON_OTHER_TOWN))
+                                                  gettext(PERSON_OTHER_TOWN)))
                     continue
                 try:
                     before = person_snapshot(current) if current is not None else None
@@ -360,7 +369,7 @@ def _persons_import(*, actor: User, data: bytes, filename: str, dry_run: bool,
                        filename=filename)
 
         return import_finish(result, created=created, updated=updated, write=write,
-                             changed_meanwhile=REGISTRY_CHANGED, progress=progress)
+                             changed_meanwhile=gettext(REGISTRY_CHANGED), progress=progress)
     finally:
         if stream is not None:
             stream.abort()  # a no-op once committed
@@ -415,7 +424,7 @@ class _Stream:
 
     def _audit_batch(self) -> None:
         # Encoded here, while the database is busy with the rows, instead of at the end.
-        self.entries.append(_audit_entry(AuditAction.PERSON_CREATE, "导入登记人员", self._audited))
+        self.entries.append(_audit_entry(AuditAction.PERSON_CREATE, "导入登记人员", self._audited))  # zh-data
         self._audited = []
 
     def commit(self, then: Callable[[], None]) -> None:
@@ -440,7 +449,8 @@ def _audit_entry(action: AuditAction, verb: str, persons: list[dict[str, Any]]) 
     span = f"#{first}" if len(persons) == 1 else f"#{first} … #{last}"
     # Person snapshots and their diffs: string keys and plain values, encoded without the walk
     # that checks an arbitrary entry.
-    return AuditItem(action=action, object_type="people.person", object_id=first if len(persons) == 1 else "",
+    return AuditItem(action=action, object_type="people.person",  # zh-data
+                object_id=first if len(persons) == 1 else "",
                 summary=f"{verb} {len(persons)} 人（{span}）",
                 changes=audit_prepare_changes({"persons": persons}, plain=True))
 
@@ -464,10 +474,11 @@ def _write_rest(*, actor: User, entries: list[AuditItem],
     # New persons have no survey or training yet: only the updated ones can change a figure.
     hooks.outcomes_changed(ids)
     updated = [{"id": p.pk, "diff": diff} for p, diff in to_update]
-    entries = entries + [_audit_entry(AuditAction.PERSON_UPDATE, "导入修改人员", updated[start:start + AUDIT_BATCH])
-                         for start in range(0, len(updated), AUDIT_BATCH)]
+    entries = entries + [  # zh-data
+        _audit_entry(AuditAction.PERSON_UPDATE, "导入修改人员", updated[start:start + AUDIT_BATCH])
+        for start in range(0, len(updated), AUDIT_BATCH)]
     audit_record_many(actor=actor, entries=entries)
-    audit_record(actor=actor, action=AuditAction.IMPORT_PERSONS, summary=f"导入人员：{result.summary()}",
+    audit_record(actor=actor, action=AuditAction.IMPORT_PERSONS, summary=f"导入人员：{result.summary()}",  # zh-data
                  changes={"file": filename[:100], "created": result.created,
                           "updated": result.updated, "unchanged": result.unchanged})
 
@@ -528,7 +539,7 @@ def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Perso
                        for p, (_values, numbers) in zip(batch, pending)]
             # Audited with their batch (the same chain, in the same transaction): the entries
             # of every new person are never held at once.
-            audit_record_many(actor=actor, entries=[
+            audit_record_many(actor=actor, entries=[  # zh-data
                 _audit_entry(AuditAction.PERSON_CREATE, "导入登记人员", created[at:at + AUDIT_BATCH])
                 for at in range(0, len(created), AUDIT_BATCH)])
         _write_rest(actor=actor, entries=[], to_update=to_update, result=result, filename=filename)
@@ -536,8 +547,10 @@ def _write(*, actor: User, to_create: list[Pending], to_update: list[tuple[Perso
 
 # Registered by PeopleConfig.ready(); the surveys' spec is in people/surveys/imports.py.
 REGISTRY_UPDATE_HELP = _("名册中已有的人员（同一身份证号）会被更新；同一文件导入两次，第二次不会有变化。")
-YES_NO = ("是", "否")
-PERSON_EXAMPLE = {
+# The template file's drop-downs and example row: what the importer reads back, in Chinese.
+YES_NO = ("是", "否")  # zh-data
+NOT_EMPLOYED = "未就业"  # zh-data
+PERSON_EXAMPLE = {  # zh-data
     "name": "张三", "id_number": "350582199003071019", "cert_number": "35058219900307101944",
     "category": "肢体残疾", "grade": "四级", "town": "安海镇", "village": "", "address": "安海镇某村 12 号",
     "phone": "13800000000", "education": "初中", "hardship": "低保", "employment_form": "灵活就业（社区、居家就业）",
@@ -552,14 +565,15 @@ def _template_choices() -> dict[str, list[str]]:
     return {"category": [str(label) for _c, label in rules.Category.choices],
             "grade": [str(label) for _c, label in rules.Grade.choices],
             "town": list(towns), "education": [str(label) for _c, label in rules.Education.choices],
-            "employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + ["未就业"],
+            "employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + [NOT_EMPLOYED],
             "not_working_reason": [str(label) for _c, label in rules.NotWorkingReason.choices],
             "status": [str(label) for _c, label in rules.PersonStatus.choices],
             "new_entrant": list(YES_NO), "registered_unemployed": list(YES_NO),
             "entrepreneurship_intention": list(YES_NO)}
 
 
-IMPORTS = (
+# The label is translated where the upload page shows it; the template file keeps it.
+IMPORTS = (  # zh-msgid
     ImportSpec(kind="persons", label="人员名册", permissions=(Perm.IMPORT_RUN, Perm.PERSON_CREATE),
                columns=PERSON_COLUMNS, run=persons_import, help=(REGISTRY_UPDATE_HELP,),
                required=REQUIRED, choices=_template_choices, example=PERSON_EXAMPLE),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy as _
 from django.utils import timezone
 
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
@@ -19,7 +19,7 @@ from canpei.validation import choices_constraint
 class Person(Timestamped):
     """A disabled person on the real-name registry (实名制), one per ID number city-wide."""
 
-    name = models.CharField("姓名", max_length=30)
+    name = models.CharField(_("姓名"), max_length=30)
     # Search columns, derived from the name by the service that writes it.
     name_pinyin = models.CharField(max_length=120, editable=False)
     name_initials = models.CharField(max_length=30, editable=False)
@@ -31,30 +31,30 @@ class Person(Timestamped):
     cert_number_enc = models.CharField(max_length=120, blank=True, editable=False)
     cert_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)
 
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices, editable=False)
-    birth_date = models.DateField("出生日期", editable=False)
-    category = models.CharField("残疾类别", max_length=1, choices=Category.choices)
-    grade = models.CharField("残疾等级", max_length=1, choices=Grade.choices)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    category = models.CharField(_("残疾类别"), max_length=1, choices=Category.choices)
+    grade = models.CharField(_("残疾等级"), max_length=1, choices=Grade.choices)
     # No index of its own: every index of Meta.indexes that starts with the town serves its
     # lookups, and each index more is work on every row an import writes.
-    town = models.ForeignKey("regions.Region", verbose_name="所属镇街", on_delete=models.PROTECT,
+    town = models.ForeignKey("regions.Region", verbose_name=_("所属镇街"), on_delete=models.PROTECT,
                              related_name="persons", db_index=False)
-    village = models.ForeignKey("regions.Region", verbose_name="村（社区）", null=True, blank=True,
+    village = models.ForeignKey("regions.Region", verbose_name=_("村（社区）"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="village_persons")
-    address = models.CharField("地址", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    education = models.CharField("文化程度", max_length=16, choices=Education.choices, blank=True)
-    hardship_dibao = models.BooleanField("低保", default=False)
-    hardship_tekun = models.BooleanField("特困", default=False)
-    hardship_poverty_monitoring = models.BooleanField("建档立卡/防返贫监测", default=False)
-    employment_form = models.CharField("就业形式", max_length=1, choices=EmploymentForm.choices,
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    education = models.CharField(_("文化程度"), max_length=16, choices=Education.choices, blank=True)
+    hardship_dibao = models.BooleanField(_("低保"), default=False)
+    hardship_tekun = models.BooleanField(_("特困"), default=False)
+    hardship_poverty_monitoring = models.BooleanField(_("建档立卡/防返贫监测"), default=False)
+    employment_form = models.CharField(_("就业形式"), max_length=1, choices=EmploymentForm.choices,
                                        blank=True)
-    not_working_reason = models.CharField("未就业原因", max_length=1,
+    not_working_reason = models.CharField(_("未就业原因"), max_length=1,
                                           choices=NotWorkingReason.choices, blank=True)
-    new_entrant = models.BooleanField("新成长劳动力", default=False)
-    registered_unemployed = models.BooleanField("城镇登记失业", default=False)
-    entrepreneurship_intention = models.BooleanField("有创业意愿", default=False)
-    status = models.CharField("状态", max_length=16, choices=PersonStatus.choices,
+    new_entrant = models.BooleanField(_("新成长劳动力"), default=False)
+    registered_unemployed = models.BooleanField(_("城镇登记失业"), default=False)
+    entrepreneurship_intention = models.BooleanField(_("有创业意愿"), default=False)
+    status = models.CharField(_("状态"), max_length=16, choices=PersonStatus.choices,
                               default=PersonStatus.ACTIVE)
 
     class Meta:
@@ -112,7 +112,7 @@ class Person(Timestamped):
 
     @property
     def hardship_labels(self) -> list[str]:
-        return [HARDSHIP_FLAGS[flag] for flag in self.hardship]
+        return [gettext(HARDSHIP_FLAGS[flag]) for flag in self.hardship]
 
     def working_age_on(self, on: dt.date) -> bool:
         return working_age_on(birth=self.birth_date, gender=self.gender, on=on)
@@ -131,10 +131,10 @@ class Person(Timestamped):
 class Skill(models.Model):
     """The skills dictionary (技能目录) that surveys and classes choose from; city staff edit it."""
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=50, unique=True)
-    active = models.BooleanField("启用", default=True)
-    sort_order = models.PositiveIntegerField("排序", default=0)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -146,25 +146,25 @@ class Survey(Timestamped):
     """The annual employment and training needs survey (就业培训需求调查): one per person per year."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="surveys")
-    year = models.PositiveSmallIntegerField("调查年度")
-    employment_form = models.CharField("就业形式", max_length=1, choices=EmploymentForm.choices,
+    year = models.PositiveSmallIntegerField(_("调查年度"))
+    employment_form = models.CharField(_("就业形式"), max_length=1, choices=EmploymentForm.choices,
                                        blank=True)
-    not_working_reason = models.CharField("未就业原因", max_length=1,
+    not_working_reason = models.CharField(_("未就业原因"), max_length=1,
                                           choices=NotWorkingReason.choices, blank=True)
-    employer = models.CharField("就业单位", max_length=100, blank=True)
-    wants_work = models.BooleanField("有就业意愿", default=False)
-    new_entrant = models.BooleanField("新成长劳动力", default=False)
-    registered_unemployed = models.BooleanField("城镇登记失业", default=False)
-    entrepreneurship_intention = models.BooleanField("有创业意愿", default=False)
-    training_need = models.BooleanField("有培训需求", default=False)
-    wanted_types = models.JSONField("需求培训类型", default=list, blank=True)
-    wanted_skills = models.ManyToManyField(Skill, verbose_name="需求技能", blank=True,
+    employer = models.CharField(_("就业单位"), max_length=100, blank=True)
+    wants_work = models.BooleanField(_("有就业意愿"), default=False)
+    new_entrant = models.BooleanField(_("新成长劳动力"), default=False)
+    registered_unemployed = models.BooleanField(_("城镇登记失业"), default=False)
+    entrepreneurship_intention = models.BooleanField(_("有创业意愿"), default=False)
+    training_need = models.BooleanField(_("有培训需求"), default=False)
+    wanted_types = models.JSONField(_("需求培训类型"), default=list, blank=True)
+    wanted_skills = models.ManyToManyField(Skill, verbose_name=_("需求技能"), blank=True,
                                            related_name="surveys")
-    preferred_mode = models.CharField("期望培训方式", max_length=16, choices=TrainingMode.choices,
+    preferred_mode = models.CharField(_("期望培训方式"), max_length=16, choices=TrainingMode.choices,
                                       blank=True)
-    accessibility_needs = models.JSONField("无障碍需求", default=list, blank=True)
-    surveyor = models.CharField("调查人", max_length=30, blank=True)
-    surveyed_on = models.DateField("调查日期")
+    accessibility_needs = models.JSONField(_("无障碍需求"), default=list, blank=True)
+    surveyor = models.CharField(_("调查人"), max_length=30, blank=True)
+    surveyed_on = models.DateField(_("调查日期"))
 
     class Meta:
         ordering = ["-year", "id"]

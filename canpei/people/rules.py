@@ -12,33 +12,35 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _, gettext_noop
 from canpei.codes import Codes
 
 from canpei.codes import code_table
 from canpei.masking import mask_id_number
 from canpei.validation import PHONE_INVALID  # noqa: F401  (re-exported: the shared message)
 
-# Messages (shown to users; tests assert against these constants).
-ID_REQUIRED = "请填写身份证号"
-ID_FORMAT = "身份证号须为 18 位：17 位数字加 1 位数字或 X"
-ID_CHECKSUM = "身份证号校验位不正确"
-ID_BIRTH_DATE = "身份证号中的出生日期无效"
-ID_REGION = "身份证号中的地区代码无效"
-ID_DUPLICATE = "该身份证号已登记"
-CERT_FORMAT = "残疾证号须为 20 位：身份证号加残疾类别、等级各 1 位"
-CERT_ID_MISMATCH = "残疾证号前 18 位须与身份证号一致"
-CERT_CATEGORY_MISMATCH = "残疾证号第 19 位须与残疾类别一致"
-CERT_GRADE_MISMATCH = "残疾证号第 20 位须与残疾等级一致"
-CERT_DUPLICATE = "该残疾证号已登记"
-NAME_REQUIRED = "请填写姓名"
-NAME_INVALID = "姓名须为 2 至 30 个字，不含数字或符号"
-CATEGORY_INVALID = "残疾类别须为 1 至 7"
-GRADE_INVALID = "残疾等级须为 1 至 4"
-CATEGORY_MISSING = "请选择残疾类别"
-GRADE_MISSING = "请选择残疾等级"
-TOWN_REQUIRED = "请选择所属镇街"
-TOWN_INVALID = "所属镇街不存在"
-TOWN_OUT_OF_SCOPE = "只能登记本镇街的人员"
+# Messages (shown to users; tests assert against these constants): Chinese, translated where
+# they are raised.
+ID_REQUIRED = gettext_noop("请填写身份证号")
+ID_FORMAT = gettext_noop("身份证号须为 18 位：17 位数字加 1 位数字或 X")
+ID_CHECKSUM = gettext_noop("身份证号校验位不正确")
+ID_BIRTH_DATE = gettext_noop("身份证号中的出生日期无效")
+ID_REGION = gettext_noop("身份证号中的地区代码无效")
+ID_DUPLICATE = gettext_noop("该身份证号已登记")
+CERT_FORMAT = gettext_noop("残疾证号须为 20 位：身份证号加残疾类别、等级各 1 位")
+CERT_ID_MISMATCH = gettext_noop("残疾证号前 18 位须与身份证号一致")
+CERT_CATEGORY_MISMATCH = gettext_noop("残疾证号第 19 位须与残疾类别一致")
+CERT_GRADE_MISMATCH = gettext_noop("残疾证号第 20 位须与残疾等级一致")
+CERT_DUPLICATE = gettext_noop("该残疾证号已登记")
+NAME_REQUIRED = gettext_noop("请填写姓名")
+NAME_INVALID = gettext_noop("姓名须为 2 至 30 个字，不含数字或符号")
+CATEGORY_INVALID = gettext_noop("残疾类别须为 1 至 7")
+GRADE_INVALID = gettext_noop("残疾等级须为 1 至 4")
+CATEGORY_MISSING = gettext_noop("请选择残疾类别")
+GRADE_MISSING = gettext_noop("请选择残疾等级")
+TOWN_REQUIRED = gettext_noop("请选择所属镇街")
+TOWN_INVALID = gettext_noop("所属镇街不存在")
+TOWN_OUT_OF_SCOPE = gettext_noop("只能登记本镇街的人员")
 # Older than this is possible but rare enough that a typing error in the ID number's birth date
 # is likelier: the person is accepted, and their page asks for the number to be checked.
 PLAUSIBLE_AGE = 100
@@ -46,14 +48,14 @@ PLAUSIBLE_AGE = 100
 
 def age_implausible(age: int) -> bool:
     return age > PLAUSIBLE_AGE
-VILLAGE_INVALID = "村（社区）不属于所选镇街"
-EDUCATION_INVALID = "文化程度不在可选范围内"
-EMPLOYMENT_FORM_INVALID = "就业形式须为 1 至 7"
-NOT_WORKING_REASON_INVALID = "未就业原因须为 1 至 7"
-NOT_WORKING_WITH_FORM = "已就业人员不填未就业原因"
-HARDSHIP_INVALID = "困难类型须为 dibao（低保）、tekun（特困）或 poverty_monitoring（防返贫监测）"
-STATUS_INVALID = "状态不在可选范围内"
-ADDRESS_TOO_LONG = "地址不能超过 200 字"
+VILLAGE_INVALID = gettext_noop("村（社区）不属于所选镇街")
+EDUCATION_INVALID = gettext_noop("文化程度不在可选范围内")
+EMPLOYMENT_FORM_INVALID = gettext_noop("就业形式须为 1 至 7")
+NOT_WORKING_REASON_INVALID = gettext_noop("未就业原因须为 1 至 7")
+NOT_WORKING_WITH_FORM = gettext_noop("已就业人员不填未就业原因")
+HARDSHIP_INVALID = gettext_noop("困难类型须为 dibao（低保）、tekun（特困）或 poverty_monitoring（防返贫监测）")
+STATUS_INVALID = gettext_noop("状态不在可选范围内")
+ADDRESS_TOO_LONG = gettext_noop("地址不能超过 200 字")
 
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -96,7 +98,8 @@ class PersonStatus(Codes):
     REVOKED = "revoked", "证件注销"
 
 
-HARDSHIP_FLAGS = {
+# Translated where shown (pages); the ledgers and the import keep the Chinese.
+HARDSHIP_FLAGS = {  # zh-msgid
     "dibao": "低保",
     "tekun": "特困",
     "poverty_monitoring": "建档立卡/防返贫监测",
@@ -134,20 +137,20 @@ def id_check_char(first17: str) -> str:
 def id_number_error(number: str, *, today: dt.date | None = None) -> str | None:
     """Return the message for an invalid, already normalised, ID number; None when valid."""
     if not number:
-        return ID_REQUIRED
+        return _(ID_REQUIRED)
     if len(number) != 18 or not number[:17].isdigit() or not number[:17].isascii() \
             or not (number[17].isdigit() and number[17].isascii() or number[17] == "X"):
-        return ID_FORMAT
+        return _(ID_FORMAT)
     if number[:2] not in PROVINCE_CODES:
-        return ID_REGION
+        return _(ID_REGION)
     if id_check_char(number[:17]) != number[17]:
-        return ID_CHECKSUM
+        return _(ID_CHECKSUM)
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return ID_BIRTH_DATE
+        return _(ID_BIRTH_DATE)
     if birth < EARLIEST_BIRTH or birth > (today or dt.date.today()):
-        return ID_BIRTH_DATE
+        return _(ID_BIRTH_DATE)
     return None
 
 
@@ -162,13 +165,13 @@ def gender_from_id(number: str) -> str:
 
 def cert_number_error(cert: str, *, id_number: str, category: str, grade: str) -> str | None:
     if len(cert) != 20 or not cert[18:].isdigit() or not cert[18:].isascii():
-        return CERT_FORMAT
+        return _(CERT_FORMAT)
     if cert[:18] != id_number:
-        return CERT_ID_MISMATCH
+        return _(CERT_ID_MISMATCH)
     if cert[18] != category:
-        return CERT_CATEGORY_MISMATCH
+        return _(CERT_CATEGORY_MISMATCH)
     if cert[19] != grade:
-        return CERT_GRADE_MISMATCH
+        return _(CERT_GRADE_MISMATCH)
     return None
 
 

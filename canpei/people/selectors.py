@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.accounts.roles import Perm, Role
 from canpei.people import crypto
@@ -28,8 +29,8 @@ PERSON_SCOPE = ScopePaths(model=Person, permission=Perm.PERSON_BROWSE, town="tow
 persons_visible_to = PERSON_SCOPE.visible_to
 
 
-WORKING_AGE_FILTER_INVALID = "working_age 只能为 true 或 false"
-QUERY_TOO_LONG = "搜索内容不能超过 30 个字符"
+WORKING_AGE_FILTER_INVALID = gettext_noop("working_age 只能为 true 或 false")
+QUERY_TOO_LONG = gettext_noop("搜索内容不能超过 30 个字符")
 
 ID_TAIL = re.compile(r"^[0-9]{1,3}[0-9X]$|^[0-9]$")
 PINYIN = re.compile(r"^[a-z]+$")
@@ -49,7 +50,7 @@ class PersonFilters(ListFilters):
     def parse(cls, read: FilterParams) -> dict[str, Any]:
         values = {
             "town": read.town(),
-            "q": read.search(limit=30, message=QUERY_TOO_LONG),
+            "q": read.search(limit=30, message=_(QUERY_TOO_LONG)),
             "category": read.choice("category", Category.values, CATEGORY_INVALID),
             "grade": read.choice("grade", Grade.values, GRADE_INVALID),
             "employment_form": read.choice("employment_form", EmploymentForm.values + ["none"],
@@ -63,7 +64,7 @@ class PersonFilters(ListFilters):
         elif raw_age in {"false", "0", "no"}:
             working_age = False
         elif raw_age:
-            read.errors.append(("working_age", WORKING_AGE_FILTER_INVALID))
+            read.errors.append(("working_age", _(WORKING_AGE_FILTER_INVALID)))
         return {**values, "working_age": working_age}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -155,9 +156,9 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
     if f.wanted("name"):
         name = one_line(given.get("name"))
         if not name:
-            f.error("name", rules.NAME_REQUIRED)
+            f.error("name", _(rules.NAME_REQUIRED))
         elif not NAME_PATTERN.match(name):
-            f.error("name", rules.NAME_INVALID)
+            f.error("name", _(rules.NAME_INVALID))
         else:
             values["name"] = name
 
@@ -169,9 +170,9 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             f.error("id_number", message)
             id_number = None
 
-    f.choice("category", rules.Category, rules.CATEGORY_INVALID, required=True,
-             missing=rules.CATEGORY_MISSING)
-    f.choice("grade", rules.Grade, rules.GRADE_INVALID, required=True, missing=rules.GRADE_MISSING)
+    f.choice("category", rules.Category, _(rules.CATEGORY_INVALID), required=True,
+             missing=_(rules.CATEGORY_MISSING))
+    f.choice("grade", rules.Grade, _(rules.GRADE_INVALID), required=True, missing=_(rules.GRADE_MISSING))
 
     cert_number: str | None = None
     if current is None or not _CERT_INPUTS.isdisjoint(given):
@@ -193,7 +194,7 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
                 else:
                     cert_number = cert
             elif len(cert) != 20:
-                f.error("cert_number", rules.CERT_FORMAT)
+                f.error("cert_number", _(rules.CERT_FORMAT))
 
     if f.wanted("town"):
         code = text(given.get("town"))
@@ -203,11 +204,11 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             town = Region.objects.filter(code=code, level=Region.Level.TOWN).first() if code else None
         allowed = town_codes_writable_by(actor)
         if not code:
-            f.error("town", rules.TOWN_REQUIRED)
+            f.error("town", _(rules.TOWN_REQUIRED))
         elif town is None:
-            f.error("town", rules.TOWN_INVALID)
+            f.error("town", _(rules.TOWN_INVALID))
         elif allowed is not None and town.code not in allowed:
-            f.error("town", rules.TOWN_OUT_OF_SCOPE)
+            f.error("town", _(rules.TOWN_OUT_OF_SCOPE))
         else:
             values["town"] = town
 
@@ -225,30 +226,30 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
                 village = Region.objects.filter(code=code, level=Region.Level.VILLAGE,
                                                 parent_id=town_code).first()
             if village is None:
-                f.error("village", rules.VILLAGE_INVALID)
+                f.error("village", _(rules.VILLAGE_INVALID))
             else:
                 values["village"] = village
         else:
             values["village"] = None
 
-    f.text("address", max_length=200, too_long=rules.ADDRESS_TOO_LONG)
+    f.text("address", max_length=200, too_long=_(rules.ADDRESS_TOO_LONG))
     f.phone("phone", message=rules.PHONE_INVALID)
-    f.choice("education", rules.Education, rules.EDUCATION_INVALID, blank=True)
+    f.choice("education", rules.Education, _(rules.EDUCATION_INVALID), blank=True)
     if "hardship" in given:
         flags = given["hardship"] or []
         if isinstance(flags, str):
             flags = [flag for flag in re.split(r"[,，\s]+", flags) if flag]
         if not isinstance(flags, (list, tuple)) or any(flag not in rules.HARDSHIP_FLAGS for flag in flags):
-            f.error("hardship", rules.HARDSHIP_INVALID)
+            f.error("hardship", _(rules.HARDSHIP_INVALID))
         else:
             for flag in rules.HARDSHIP_FLAGS:
                 values[f"hardship_{flag}"] = flag in flags
-    f.choice("employment_form", rules.EmploymentForm, rules.EMPLOYMENT_FORM_INVALID, blank=True)
-    f.choice("not_working_reason", rules.NotWorkingReason, rules.NOT_WORKING_REASON_INVALID,
+    f.choice("employment_form", rules.EmploymentForm, _(rules.EMPLOYMENT_FORM_INVALID), blank=True)
+    f.choice("not_working_reason", rules.NotWorkingReason, _(rules.NOT_WORKING_REASON_INVALID),
              blank=True)
-    f.choice("status", rules.PersonStatus, rules.STATUS_INVALID)
+    f.choice("status", rules.PersonStatus, _(rules.STATUS_INVALID))
     if final("employment_form") and final("not_working_reason"):
-        f.error("not_working_reason", rules.NOT_WORKING_WITH_FORM)
+        f.error("not_working_reason", _(rules.NOT_WORKING_WITH_FORM))
     for key in BOOLEAN_FIELDS:
         f.boolean(key)
     return _Cleaned(values=f.finish(), id_number=id_number, cert_number=cert_number)
@@ -274,9 +275,9 @@ def apply_person_input(person: Person, cleaned: _Cleaned, *, id_hash: str = "") 
 def _check_unique(person: Person) -> None:
     others = Person.objects.exclude(pk=person.pk) if person.pk else Person.objects.all()
     if others.filter(id_hash=person.id_hash).exists():
-        raise Conflict(rules.ID_DUPLICATE, [("id_number", rules.ID_DUPLICATE)])
+        raise Conflict(_(rules.ID_DUPLICATE), [("id_number", _(rules.ID_DUPLICATE))])
     if person.cert_hash and others.filter(cert_hash=person.cert_hash).exists():
-        raise Conflict(rules.CERT_DUPLICATE, [("cert_number", rules.CERT_DUPLICATE)])
+        raise Conflict(_(rules.CERT_DUPLICATE), [("cert_number", _(rules.CERT_DUPLICATE))])
 
 
 def _save_unique(person: Person) -> None:
@@ -300,7 +301,7 @@ def person_create(*, actor: User, data: dict[str, Any]) -> Person:
         _check_unique(person)
         _save_unique(person)
         hooks.persons_added([person.pk])
-        audit_record(actor=actor, action=AuditAction.PERSON_CREATE, obj=person,
+        audit_record(actor=actor, action=AuditAction.PERSON_CREATE, obj=person,  # zh-data
                      summary=f"登记人员 #{person.pk}", changes={"after": person_snapshot(person)})
     return person
 
@@ -334,19 +335,19 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
         if "town" in changes:
             hooks.person_moved({locked.pk: locked.town_id})
         hooks.outcomes_changed([locked.pk])
-        audit_record(actor=actor, action=AuditAction.PERSON_UPDATE, obj=locked,
+        audit_record(actor=actor, action=AuditAction.PERSON_UPDATE, obj=locked,  # zh-data
                      summary=f"修改人员 #{locked.pk}", changes={"diff": changes})
     return locked
 
 
-STATUS_COMMENT_REQUIRED = "变更状态须填写说明"
+STATUS_COMMENT_REQUIRED = gettext_noop("变更状态须填写说明")
 
 
 def person_change_status(*, actor: User, person: Person, status: str, comment: str) -> Person:
     if status not in rules.PersonStatus.values:
-        raise InvalidInput([("status", rules.STATUS_INVALID)])
+        raise InvalidInput([("status", _(rules.STATUS_INVALID))])
     if not comment.strip():
-        raise InvalidInput([("comment", STATUS_COMMENT_REQUIRED)])
+        raise InvalidInput([("comment", _(STATUS_COMMENT_REQUIRED))])
     with transaction.atomic():
         locked = _locked_for_edit(actor, person.pk)
         if locked.status == status:
@@ -356,7 +357,7 @@ def person_change_status(*, actor: User, person: Person, status: str, comment: s
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "updated_at"])
         hooks.outcomes_changed([locked.pk])
-        audit_record(actor=actor, action=AuditAction.PERSON_STATUS, obj=locked,
+        audit_record(actor=actor, action=AuditAction.PERSON_STATUS, obj=locked,  # zh-data
                      summary=f"人员 #{locked.pk} 状态变更",
                      changes={"diff": {"status": [before, status]}, "comment": comment.strip()})
     return locked
@@ -377,18 +378,18 @@ def person_reveal_identity(*, actor: User, person_id: int | str) -> Identity:
             person = persons_visible_to(actor).get(pk=int(person_id))
         except (Person.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
-        audit_record(actor=actor, action=AuditAction.PERSON_REVEAL, obj=person,
+        audit_record(actor=actor, action=AuditAction.PERSON_REVEAL, obj=person,  # zh-data
                      summary=f"查看人员 #{person.pk} 完整证件号")
     return Identity(id_number=person.id_number, cert_number=person.cert_number)
 
 
-LOOKUP_NOT_FOUND = "未找到该身份证号对应的在册人员"
+LOOKUP_NOT_FOUND = gettext_noop("未找到该身份证号对应的在册人员")
 
 
 def person_lookup(*, actor: User, id_number: str) -> Person:
     """Exact lookup by full ID number (enrolment). Audited: it tells whether someone is disabled."""
     if not has_perm(actor, Perm.PERSON_LOOKUP):
-        raise NotFound(LOOKUP_NOT_FOUND)
+        raise NotFound(_(LOOKUP_NOT_FOUND))
     number = rules.normalize_id_number(id_number or "")
     message = rules.id_number_error(number)
     if message:
@@ -398,15 +399,15 @@ def person_lookup(*, actor: User, id_number: str) -> Person:
     base = lookup_candidates(user=actor)
     with transaction.atomic():
         person = base.select_related("town").filter(id_hash=crypto.lookup_hash(number)).first()
-        audit_record(actor=actor, action=AuditAction.PERSON_LOOKUP, object_type="people.person",
+        audit_record(actor=actor, action=AuditAction.PERSON_LOOKUP, object_type="people.person",  # zh-data
                      object_id=person.pk if person else "",
                      summary="按身份证号查找人员" + ("" if person else "（未找到）"))
     if person is None:
-        raise NotFound(LOOKUP_NOT_FOUND)
+        raise NotFound(_(LOOKUP_NOT_FOUND))
     return person
 
 
-EMPLOYMENT_SOURCE_REQUIRED = "须说明就业情况的来源"
+EMPLOYMENT_SOURCE_REQUIRED = gettext_noop("须说明就业情况的来源")
 
 
 def person_set_employment(*, actor: User, person: Person, employment_form: str,
@@ -424,13 +425,13 @@ def person_set_employment(*, actor: User, person: Person, employment_form: str,
         raise Forbidden()
     errors: list[tuple[str, str]] = []
     if employment_form and employment_form not in rules.EmploymentForm.values:
-        errors.append(("employment_form", rules.EMPLOYMENT_FORM_INVALID))
+        errors.append(("employment_form", _(rules.EMPLOYMENT_FORM_INVALID)))
     if not_working_reason and not_working_reason not in rules.NotWorkingReason.values:
-        errors.append(("not_working_reason", rules.NOT_WORKING_REASON_INVALID))
+        errors.append(("not_working_reason", _(rules.NOT_WORKING_REASON_INVALID)))
     if employment_form and not_working_reason:
-        errors.append(("not_working_reason", rules.NOT_WORKING_WITH_FORM))
+        errors.append(("not_working_reason", _(rules.NOT_WORKING_WITH_FORM)))
     if not source.strip():
-        errors.append(("source", EMPLOYMENT_SOURCE_REQUIRED))
+        errors.append(("source", _(EMPLOYMENT_SOURCE_REQUIRED)))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -446,7 +447,7 @@ def person_set_employment(*, actor: User, person: Person, employment_form: str,
         locked.not_working_reason = not_working_reason
         locked.updated_at = timezone.now()
         locked.save(update_fields=["employment_form", "not_working_reason", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.PERSON_EMPLOYMENT, obj=locked,
+        audit_record(actor=actor, action=AuditAction.PERSON_EMPLOYMENT, obj=locked,  # zh-data
                      summary=f"人员 #{locked.pk} 就业情况更新（{source.strip()[:60]}）",
                      changes={"diff": changes, "source": source.strip()[:200]})
     return locked

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from canpei.regions.models import Region
 
@@ -24,7 +25,7 @@ def parse_region_csv(text: str) -> list[dict[str, str]]:
     """Validate the whole file first: a region file is loaded completely or not at all."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if reader.fieldnames is None or not {"code", "name", "level", "parent"} <= set(reader.fieldnames):
-        raise RegionFileError("区划文件须有表头 code,name,level,parent")
+        raise RegionFileError(_("区划文件须有表头 code,name,level,parent"))
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     for line_no, row in enumerate(reader, start=2):
@@ -33,19 +34,20 @@ def parse_region_csv(text: str) -> list[dict[str, str]]:
         level = (row["level"] or "").strip()
         parent = (row["parent"] or "").strip()
         if not CODE_PATTERN.match(code):
-            raise RegionFileError(f"第 {line_no} 行：区划代码须为 12 位数字")
+            raise RegionFileError(_("第 %(line)s 行：区划代码须为 12 位数字") % {"line": line_no})
         if code in seen:
-            raise RegionFileError(f"第 {line_no} 行：区划代码重复")
+            raise RegionFileError(_("第 %(line)s 行：区划代码重复") % {"line": line_no})
         if not name:
-            raise RegionFileError(f"第 {line_no} 行：名称不能为空")
+            raise RegionFileError(_("第 %(line)s 行：名称不能为空") % {"line": line_no})
         if level not in LEVELS:
-            raise RegionFileError(f"第 {line_no} 行：级别须为 city、town 或 village")
+            raise RegionFileError(_("第 %(line)s 行：级别须为 city、town 或 village") % {"line": line_no})
         if parent and parent not in seen and not Region.objects.filter(code=parent).exists():
-            raise RegionFileError(f"第 {line_no} 行：上级区划 {parent} 须在本行之前出现")
+            raise RegionFileError(_("第 %(line)s 行：上级区划 %(parent)s 须在本行之前出现")
+                                  % {"line": line_no, "parent": parent})
         seen.add(code)
         rows.append({"code": code, "name": name, "level": level, "parent": parent})
     if not rows:
-        raise RegionFileError("区划文件没有数据行")
+        raise RegionFileError(_("区划文件没有数据行"))
     return rows
 
 

@@ -49,7 +49,8 @@ class SurveyForm(forms.Form):
         choices = [(s.code, s.name) for s in Skill.objects.filter(active=True)]
         # Skills the survey already holds stay choosable after they were retired.
         offered = {code for code, _name in choices}
-        choices += [(s.code, f"{s.name}（已停用）") for s in kept_skills if s.code not in offered]
+        choices += [(s.code, _("%(name)s（已停用）") % {"name": s.name}) for s in kept_skills
+                    if s.code not in offered]
         field.choices = choices
 
 
@@ -61,6 +62,7 @@ class SkillForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("导入内容"), choices=[("persons", "人员名册"), ("surveys", "需求调查")])
+    kind = forms.ChoiceField(label=_("导入内容"), choices=[("persons", _("人员名册")),
+                                                                   ("surveys", _("需求调查"))])
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
     dry_run = forms.BooleanField(label=_("只校验，不写入（试导入）"), required=False)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -17,7 +18,7 @@ from canpei.audit.services import AuditItem, audit_record, audit_record_many
 from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
 from canpei.errors import Forbidden, InvalidInput
 from canpei.people import crypto, rules
-from canpei.people.imports import FORM_CODES, REASON_CODES, REGISTRY_UPDATE_HELP
+from canpei.people.imports import FORM_CODES, NOT_EMPLOYED, REASON_CODES, REGISTRY_UPDATE_HELP
 from canpei.people.models import Person, Survey
 from canpei.people.surveys.services import (
     clean_survey_input, refresh_persons_from_latest, skills_by_code, survey_snapshot,
@@ -30,7 +31,8 @@ from canpei.spreadsheets.importing import (
 from canpei.spreadsheets.reader import cell_text
 from canpei.spreadsheets.registry import ImportSpec
 
-SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {
+# The names federations use for each column, the canonical one first.
+SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
     "name": ("姓名",),
     "year": ("调查年度", "年度"),
@@ -51,18 +53,24 @@ SURVEY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("id_number", "surveyed_on")
 
-PERSON_NOT_FOUND = "未在本镇街名册中找到该身份证号"
-SURVEY_TWICE_IN_FILE = "与第 {row} 行是同一人员同一年度"
-NAME_MISMATCH = "姓名与名册不一致（名册为 {name}）"
-CELL_FORMULA = "单元格含公式，请复制后“粘贴为数值”再导入"
-REGISTRY_CHANGED = "导入期间调查记录被他人修改（同一人员同一年度已有调查），未写入任何数据；请重新导入"
+# Row errors shown to the clerk: Chinese here, translated where they are raised.
+PERSON_NOT_FOUND = gettext_noop("未在本镇街名册中找到该身份证号")
+SURVEY_TWICE_IN_FILE = gettext_noop("与第 {row} 行是同一人员同一年度")
+NAME_MISMATCH = gettext_noop("姓名与名册不一致（名册为 {name}）")
+CELL_FORMULA = gettext_noop("单元格含公式，请复制后“粘贴为数值”再导入")
+REGISTRY_CHANGED = gettext_noop("导入期间调查记录被他人修改（同一人员同一年度已有调查），未写入任何数据；请重新导入")
 
-TYPE_CODES = codes.code_lookup(TrainingType.choices, ("employment_skills", "就业技能"),
+# The words a clerk's file may use for a code, besides the code tables' own labels.
+
+TYPE_CODES = codes.code_lookup(  # zh-data
+    TrainingType.choices, ("employment_skills", "就业技能"),
                                ("skill_upgrade", "岗位技能提升"), ("entrepreneurship", "创业"),
                                ("rural_practical", "农村实用技术"))
-MODE_CODES = codes.code_lookup(TrainingMode.choices, ("centralized", "集中"),
+MODE_CODES = codes.code_lookup(  # zh-data
+    TrainingMode.choices, ("centralized", "集中"),
                                ("self_directed", "分散"), ("remote", "远程"))
-NEED_CODES = codes.code_lookup(list(ACCESSIBILITY_NEEDS.items()), ("sign_language", "手语"),
+NEED_CODES = codes.code_lookup(  # zh-data
+    list(ACCESSIBILITY_NEEDS.items()), ("sign_language", "手语"),
                                ("screen_reader", "读屏"), ("screen_reader", "盲文"),
                                ("accessible_venue", "无障碍"))
 
@@ -87,7 +95,7 @@ def _row_data(cells: list[Any], columns: dict[str, int], skill_table: dict[str, 
             continue
         value = cell_text(raw)
         if field == "employment_form":
-            value = codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""
+            value = codes.to_code(value, FORM_CODES) if value and value not in ("未就业", "无") else ""  # zh-data
         elif field == "not_working_reason":
             value = codes.to_code(value, REASON_CODES) if value else ""
         elif field == "preferred_mode":
@@ -95,7 +103,7 @@ def _row_data(cells: list[Any], columns: dict[str, int], skill_table: dict[str, 
         elif field in ("wanted_types", "wanted_skills", "accessibility_needs"):
             table = {"wanted_types": TYPE_CODES, "wanted_skills": skill_table,
                      "accessibility_needs": NEED_CODES}[field]
-            data[field] = [codes.to_code(v, table) for v in codes.to_list(value) if v not in ("无", "否")]
+            data[field] = [codes.to_code(v, table) for v in codes.to_list(value) if v not in ("无", "否")]  # zh-data
             continue
         elif field in ("wants_work", "new_entrant", "registered_unemployed",
                        "entrepreneurship_intention", "training_need"):
@@ -136,7 +144,8 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
         parsed: list[tuple[int, dict[str, Any], str, list[Any]]] = []
         for number, cells in chunk:
             for col in formulas.get(number, ()):
-                result.errors.append(RowError(number, column_label(header_row, col), "", CELL_FORMULA))
+                result.errors.append(RowError(number, column_label(header_row, col), "",
+                                              gettext(CELL_FORMULA)))
             row = _row_data(cells, columns, skill_table)
             id_number = rules.normalize_id_number(str(row.pop("id_number", "")))
             message = rules.id_number_error(id_number, today=today)
@@ -162,12 +171,13 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
             found = persons.get(crypto.lookup_hash(id_number))
             if found is None:
                 result.errors.append(RowError(number, label["id_number"], rules.mask_id_number(id_number),
-                                              PERSON_NOT_FOUND))
+                                              gettext(PERSON_NOT_FOUND)))
                 continue
             person = found
             name = row.pop("name", None)
             if name and name.replace(" ", "") != person.name.replace(" ", ""):
-                result.errors.append(RowError(number, label["name"], name, NAME_MISMATCH.format(name=person.name)))
+                result.errors.append(RowError(number, label["name"], name,
+                                              gettext(NAME_MISMATCH).format(name=person.name)))
                 continue
             try:
                 if "year" not in row or row["year"] in ("", None):
@@ -185,7 +195,7 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
             key = (person.pk, values.get("year", current.year if current else 0))
             if key in seen:
                 result.errors.append(RowError(number, label.get("year", label["surveyed_on"]), str(key[1]),
-                                              SURVEY_TWICE_IN_FILE.format(row=seen[key])))
+                                              gettext(SURVEY_TWICE_IN_FILE).format(row=seen[key])))
                 continue
             seen[key] = number
             skill_objs = values.pop("wanted_skills", None)
@@ -214,7 +224,7 @@ def surveys_import(*, actor: User, data: bytes, filename: str = "", dry_run: boo
             creates, updates = [], []
         progress(min(result.total, estimate), estimate)
     return import_finish(result, created=created, updated=updated, progress=progress,
-                         changed_meanwhile=REGISTRY_CHANGED,
+                         changed_meanwhile=gettext(REGISTRY_CHANGED),
                          write=lambda: _write(actor, creates, updates, result, filename))
 
 
@@ -249,22 +259,23 @@ def _write(actor: User, creates: list[tuple[Survey, list[Any]]],
         through.objects.filter(survey_id__in=[s.pk for s, _k in changed]).delete()
         links += [through(survey_id=s.pk, skill_id=k.pk) for s, skills in changed for k in skills or []]
         through.objects.bulk_create(links, batch_size=2000)
-        entries = [AuditItem(action=AuditAction.SURVEY_CREATE, object_type="people.survey", object_id=s.pk,
+        entries = [AuditItem(action=AuditAction.SURVEY_CREATE, object_type="people.survey", object_id=s.pk,  # zh-data
                         summary=f"导入人员 #{s.person_id} {s.year} 年调查",
                         changes={"after": survey_snapshot(s, sorted(k.code for k in skills))})
                    for s, skills in creates]
-        entries += [AuditItem(action=AuditAction.SURVEY_UPDATE, object_type="people.survey", object_id=s.pk,
+        entries += [AuditItem(action=AuditAction.SURVEY_UPDATE, object_type="people.survey", object_id=s.pk,  # zh-data
                          summary=f"导入修改调查 #{s.pk}", changes={"diff": diff})
                     for s, _k, diff in updates]
         audit_record_many(actor=actor, entries=entries)
         refresh_persons_from_latest(actor, person_ids)
         hooks.outcomes_changed(person_ids)
-        audit_record(actor=actor, action=AuditAction.IMPORT_SURVEYS, summary=f"导入调查：{result.summary()}",
+        audit_record(actor=actor, action=AuditAction.IMPORT_SURVEYS, summary=f"导入调查：{result.summary()}",  # zh-data
                      changes={"file": filename[:100], "created": result.created,
                               "updated": result.updated, "unchanged": result.unchanged})
 
 
-SURVEY_EXAMPLE = {
+# The template file's example row and drop-downs: what the importer reads back, in Chinese.
+SURVEY_EXAMPLE = {  # zh-data
     "id_number": "350582199003071019", "name": "张三", "year": "2026", "surveyed_on": "2026-03-15",
     "employment_form": "", "not_working_reason": "无就业技能", "employer": "", "wants_work": "是",
     "new_entrant": "否", "registered_unemployed": "是", "entrepreneurship_intention": "否",
@@ -275,15 +286,16 @@ SURVEY_EXAMPLE = {
 
 def _template_choices() -> dict[str, list[str]]:
     """The drop-downs of the survey template (multi-valued columns have none: 、 separates)."""
-    yes_no = ["是", "否"]
-    return {"employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + ["未就业"],
+    yes_no = ["是", "否"]  # zh-data
+    return {"employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + [NOT_EMPLOYED],
             "not_working_reason": [str(label) for _c, label in rules.NotWorkingReason.choices],
             "preferred_mode": [str(label) for _c, label in TrainingMode.choices],
             **{name: yes_no for name in ("wants_work", "new_entrant", "registered_unemployed",
                                          "entrepreneurship_intention", "training_need")}}
 
 
-IMPORTS = (
+# The label is translated where the upload page shows it; the template file keeps it.
+IMPORTS = (  # zh-msgid
     ImportSpec(kind="surveys", label="需求调查", permissions=(Perm.IMPORT_RUN, Perm.SURVEY_EDIT),
                columns=SURVEY_COLUMNS, run=surveys_import, help=(REGISTRY_UPDATE_HELP,),
                required=REQUIRED, choices=_template_choices, example=SURVEY_EXAMPLE),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.accounts.roles import Role
 from canpei.errors import InvalidInput
@@ -21,7 +22,7 @@ from canpei.selectors import TOWN_FILTER_INVALID, get_in_scope
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
-YEAR_FILTER_INVALID = "年度须为四位数字"
+YEAR_FILTER_INVALID = gettext_noop("年度须为四位数字")
 
 
 def parse_year(raw: Any, *, default: int | None = None) -> int | None:
@@ -29,7 +30,7 @@ def parse_year(raw: Any, *, default: int | None = None) -> int | None:
     if not text:
         return default
     if not re.fullmatch(r"(19|20)[0-9]{2}", text):
-        raise InvalidInput([("year", YEAR_FILTER_INVALID)])
+        raise InvalidInput([("year", _(YEAR_FILTER_INVALID))])
     return int(text)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_noop
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -22,22 +23,24 @@ from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
 from canpei.validation import BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, snapshot_diff  # noqa: F401
 
-SURVEY_DUPLICATE = "该人员 {year} 年已有调查记录"
-PERSON_REQUIRED = "请选择被调查人员"
-PERSON_UNKNOWN = "人员不存在或不在本镇街"
-YEAR_INVALID = "调查年度须为 2000 年至明年之间的年份"
-SURVEYED_ON_REQUIRED = "请填写调查日期"
-SURVEYED_ON_INVALID = "调查日期无效"
-SURVEYED_ON_FUTURE = "调查日期不能晚于今天"
-SURVEYED_ON_OUTSIDE_YEAR = "调查日期须在调查年度内"
-EMPLOYER_TOO_LONG = "就业单位不能超过 100 字"
-SURVEYOR_TOO_LONG = "调查人不能超过 30 字"
-WANTED_TYPES_INVALID = "需求培训类型须为 employment_skills、skill_upgrade、entrepreneurship 或 rural_practical"
-WANTED_SKILLS_INVALID = "需求技能不在技能目录中：{codes}"
-PREFERRED_MODE_INVALID = "期望培训方式须为 centralized（集中）、self_directed（分散）或 remote（远程）"
-ACCESSIBILITY_INVALID = "无障碍需求须为 sign_language、screen_reader、accessible_venue 或 companion"
-NEEDS_WITHOUT_TRAINING = "无培训需求时不填需求培训类型和技能"
-PERSON_NOT_CHANGEABLE = "调查记录的人员不能更改"
+# Messages, translated where they are raised (the constants stay Chinese for the tests).
+SURVEY_DUPLICATE = gettext_noop("该人员 {year} 年已有调查记录")
+PERSON_REQUIRED = gettext_noop("请选择被调查人员")
+PERSON_UNKNOWN = gettext_noop("人员不存在或不在本镇街")
+YEAR_INVALID = gettext_noop("调查年度须为 2000 年至明年之间的年份")
+SURVEYED_ON_REQUIRED = gettext_noop("请填写调查日期")
+SURVEYED_ON_INVALID = gettext_noop("调查日期无效")
+SURVEYED_ON_FUTURE = gettext_noop("调查日期不能晚于今天")
+SURVEYED_ON_OUTSIDE_YEAR = gettext_noop("调查日期须在调查年度内")
+EMPLOYER_TOO_LONG = gettext_noop("就业单位不能超过 100 字")
+SURVEYOR_TOO_LONG = gettext_noop("调查人不能超过 30 字")
+WANTED_TYPES_INVALID = gettext_noop(
+    "需求培训类型须为 employment_skills、skill_upgrade、entrepreneurship 或 rural_practical")
+WANTED_SKILLS_INVALID = gettext_noop("需求技能不在技能目录中：{codes}")
+PREFERRED_MODE_INVALID = gettext_noop("期望培训方式须为 centralized（集中）、self_directed（分散）或 remote（远程）")
+ACCESSIBILITY_INVALID = gettext_noop("无障碍需求须为 sign_language、screen_reader、accessible_venue 或 companion")
+NEEDS_WITHOUT_TRAINING = gettext_noop("无培训需求时不填需求培训类型和技能")
+PERSON_NOT_CHANGEABLE = gettext_noop("调查记录的人员不能更改")
 
 SURVEY_FIELDS = ("person", "year", "employment_form", "not_working_reason", "employer", "wants_work",
                  "new_entrant", "registered_unemployed", "entrepreneurship_intention",
@@ -77,25 +80,25 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
         if person is None:
             raw = data.get("person")
             if raw in (None, ""):
-                f.error("person", PERSON_REQUIRED)
+                f.error("person", _(PERSON_REQUIRED))
             else:
                 try:
                     person = persons_visible_to(actor).filter(pk=int(raw)).first()
                 except (TypeError, ValueError):
                     person = None
                 if person is None:
-                    f.error("person", PERSON_UNKNOWN)
+                    f.error("person", _(PERSON_UNKNOWN))
         values["person"] = person
     elif "person" in data and str(data["person"]) != str(current.person_id):
-        f.error("person", PERSON_NOT_CHANGEABLE)
+        f.error("person", _(PERSON_NOT_CHANGEABLE))
 
     surveyed_on: dt.date | None = current.surveyed_on if current else None
     if f.wanted("surveyed_on"):
         # cell_date takes date cells, datetimes, Excel serials and text alike.
-        surveyed_on = f.date("surveyed_on", required=SURVEYED_ON_REQUIRED,
-                             invalid=SURVEYED_ON_INVALID, reader=cell_date)
+        surveyed_on = f.date("surveyed_on", required=_(SURVEYED_ON_REQUIRED),
+                             invalid=_(SURVEYED_ON_INVALID), reader=cell_date)
         if surveyed_on and surveyed_on > today:
-            f.error("surveyed_on", SURVEYED_ON_FUTURE)
+            f.error("surveyed_on", _(SURVEYED_ON_FUTURE))
             values.pop("surveyed_on")
             surveyed_on = None
     year: int | None = current.year if current else None
@@ -103,32 +106,32 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
         if data.get("year") in (None, "") and surveyed_on:
             year = values["year"] = surveyed_on.year
         else:
-            year = f.integer("year", low=2000, high=today.year + 1, message=YEAR_INVALID,
+            year = f.integer("year", low=2000, high=today.year + 1, message=_(YEAR_INVALID),
                              required=True)
     if year and surveyed_on and surveyed_on.year != year:
-        f.error("surveyed_on", SURVEYED_ON_OUTSIDE_YEAR)
+        f.error("surveyed_on", _(SURVEYED_ON_OUTSIDE_YEAR))
 
-    f.choice("employment_form", rules.EmploymentForm, rules.EMPLOYMENT_FORM_INVALID, blank=True)
-    f.choice("not_working_reason", rules.NotWorkingReason, rules.NOT_WORKING_REASON_INVALID,
+    f.choice("employment_form", rules.EmploymentForm, _(rules.EMPLOYMENT_FORM_INVALID), blank=True)
+    f.choice("not_working_reason", rules.NotWorkingReason, _(rules.NOT_WORKING_REASON_INVALID),
              blank=True)
-    f.choice("preferred_mode", TrainingMode, PREFERRED_MODE_INVALID, blank=True)
+    f.choice("preferred_mode", TrainingMode, _(PREFERRED_MODE_INVALID), blank=True)
     if f.final("employment_form") and f.final("not_working_reason"):
-        f.error("not_working_reason", rules.NOT_WORKING_WITH_FORM)
-    f.text("employer", max_length=100, too_long=EMPLOYER_TOO_LONG)
-    f.text("surveyor", max_length=30, too_long=SURVEYOR_TOO_LONG)
+        f.error("not_working_reason", _(rules.NOT_WORKING_WITH_FORM))
+    f.text("employer", max_length=100, too_long=_(EMPLOYER_TOO_LONG))
+    f.text("surveyor", max_length=30, too_long=_(SURVEYOR_TOO_LONG))
     for key in SURVEY_BOOLEANS:
         f.boolean(key)
     if "wanted_types" in data:
         types = _as_list(data["wanted_types"])
         if types is None or any(t not in TrainingType.values for t in types):
-            f.error("wanted_types", WANTED_TYPES_INVALID)
+            f.error("wanted_types", _(WANTED_TYPES_INVALID))
         else:
             values["wanted_types"] = sorted(set(types))
     if "wanted_skills" in data:
         codes = _as_list(data["wanted_skills"])
         table = skills if skills is not None else skills_by_code()
         if codes is None:
-            f.error("wanted_skills", WANTED_SKILLS_INVALID.format(codes=""))
+            f.error("wanted_skills", _(WANTED_SKILLS_INVALID).format(codes=""))
         else:
             unknown = [c for c in codes if c not in table]
             if unknown and current is not None and current.pk:
@@ -139,13 +142,13 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
                 table = {**table, **kept}
                 unknown = [c for c in unknown if c not in kept]
             if unknown:
-                f.error("wanted_skills", WANTED_SKILLS_INVALID.format(codes="、".join(unknown[:5])))
+                f.error("wanted_skills", _(WANTED_SKILLS_INVALID).format(codes="、".join(unknown[:5])))
             else:
                 values["wanted_skills"] = [table[c] for c in dict.fromkeys(codes)]
     if "accessibility_needs" in data:
         needs = _as_list(data["accessibility_needs"])
         if needs is None or any(n not in ACCESSIBILITY_NEEDS for n in needs):
-            f.error("accessibility_needs", ACCESSIBILITY_INVALID)
+            f.error("accessibility_needs", _(ACCESSIBILITY_INVALID))
         else:
             values["accessibility_needs"] = sorted(set(needs))
     if "training_need" in data or "wanted_types" in data or "wanted_skills" in data:
@@ -158,7 +161,7 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
             else:
                 has_skills = bool(current and current.pk and list(current.wanted_skills.all()))
             if wanted_types or has_skills:
-                f.error("training_need", NEEDS_WITHOUT_TRAINING)
+                f.error("training_need", _(NEEDS_WITHOUT_TRAINING))
     return f.finish()
 
 
@@ -210,7 +213,7 @@ def refresh_persons_from_latest(actor: User, person_ids: list[int]) -> None:
             if diff:
                 person.updated_at = now
                 changed.append(person)
-                entries.append(AuditItem(action=AuditAction.PERSON_UPDATE, object_type="people.person",
+                entries.append(AuditItem(action=AuditAction.PERSON_UPDATE, object_type="people.person",  # zh-data
                                     object_id=person.pk, changes={"diff": diff, "survey": survey.pk},
                                     summary=f"按 {survey.year} 年调查更新人员 #{person.pk} 就业情况"))
     Person.objects.bulk_update(changed, [*PERSON_FIELDS_FROM_SURVEY, "updated_at"], batch_size=1000)
@@ -231,17 +234,17 @@ def survey_create(*, actor: User, data: dict[str, Any]) -> Survey:
         # Lock the person: two clerks entering the same survey must not both pass the check.
         Person.objects.select_for_update().filter(pk=person.pk).exists()
         if Survey.objects.filter(person=person, year=values["year"]).exists():
-            message = SURVEY_DUPLICATE.format(year=values["year"])
+            message = _(SURVEY_DUPLICATE).format(year=values["year"])
             raise Conflict(message, [("year", message)])
         survey = Survey(person=person, **values)
         try:
             with transaction.atomic():
                 survey.save()
         except IntegrityError:
-            message = SURVEY_DUPLICATE.format(year=values["year"])
+            message = _(SURVEY_DUPLICATE).format(year=values["year"])
             raise Conflict(message, [("year", message)]) from None
         survey.wanted_skills.set(skills)
-        audit_record(actor=actor, action=AuditAction.SURVEY_CREATE, obj=survey,
+        audit_record(actor=actor, action=AuditAction.SURVEY_CREATE, obj=survey,  # zh-data
                      summary=f"登记人员 #{person.pk} {survey.year} 年调查",
                      changes={"after": survey_snapshot(survey, sorted(s.code for s in skills))})
         # An older year's survey entered late tells nothing about the person now.
@@ -267,7 +270,7 @@ def survey_update(*, actor: User, survey: Survey, data: dict[str, Any]) -> Surve
         values.pop("person", None)
         if "year" in values and values["year"] != locked.year and Survey.objects.filter(
                 person_id=locked.person_id, year=values["year"]).exclude(pk=locked.pk).exists():
-            message = SURVEY_DUPLICATE.format(year=values["year"])
+            message = _(SURVEY_DUPLICATE).format(year=values["year"])
             raise Conflict(message, [("year", message)])
         for key, value in values.items():
             setattr(locked, key, value)
@@ -281,11 +284,11 @@ def survey_update(*, actor: User, survey: Survey, data: dict[str, Any]) -> Surve
                 locked.save()
         except IntegrityError:
             # Another clerk took that year between the check above and this save.
-            message = SURVEY_DUPLICATE.format(year=locked.year)
+            message = _(SURVEY_DUPLICATE).format(year=locked.year)
             raise Conflict(message, [("year", message)]) from None
         if skills is not None:
             locked.wanted_skills.set(skills)
-        audit_record(actor=actor, action=AuditAction.SURVEY_UPDATE, obj=locked,
+        audit_record(actor=actor, action=AuditAction.SURVEY_UPDATE, obj=locked,  # zh-data
                      summary=f"修改调查 #{locked.pk}", changes={"diff": diff})
         # Only the latest year speaks for the person now, and only through what it says about
         # employment: editing an older survey, or the employer of the latest, must not put the
@@ -298,9 +301,9 @@ def survey_update(*, actor: User, survey: Survey, data: dict[str, Any]) -> Surve
     return locked
 
 
-SKILL_NAME_REQUIRED = "请填写技能名称"
-SKILL_CODE_INVALID = "代码须为 2 至 40 个小写字母、数字或下划线"
-SKILL_DUPLICATE = "技能代码或名称已存在"
+SKILL_NAME_REQUIRED = gettext_noop("请填写技能名称")
+SKILL_CODE_INVALID = gettext_noop("代码须为 2 至 40 个小写字母、数字或下划线")
+SKILL_DUPLICATE = gettext_noop("技能代码或名称已存在")
 
 
 def _derived_skill_code(name: str) -> str:
@@ -333,9 +336,9 @@ def skill_save(*, actor: User, code: str, name: str, active: bool = True,
         # A new skill needs no code typed: it is derived from the name's pinyin.
         code = _derived_skill_code(name)
     if not re.fullmatch(r"[a-z0-9_]{2,40}", code):
-        errors.append(("code", SKILL_CODE_INVALID))
+        errors.append(("code", _(SKILL_CODE_INVALID)))
     if not name or len(name) > 50:
-        errors.append(("name", SKILL_NAME_REQUIRED))
+        errors.append(("name", _(SKILL_NAME_REQUIRED)))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -343,11 +346,11 @@ def skill_save(*, actor: User, code: str, name: str, active: bool = True,
         if skill is not None:
             clash = clash.exclude(pk=skill.pk)
         if clash.exists():
-            raise Conflict(SKILL_DUPLICATE, [("code", SKILL_DUPLICATE)])
+            raise Conflict(_(SKILL_DUPLICATE), [("code", _(SKILL_DUPLICATE))])
         before = {"code": skill.code, "name": skill.name, "active": skill.active} if skill else None
         target = skill or Skill()
         target.code, target.name, target.active = code, name, active
         target.save()
-        audit_record(actor=actor, action=AuditAction.SKILL_SAVE, obj=target, summary=f"技能目录：{name}",
+        audit_record(actor=actor, action=AuditAction.SKILL_SAVE, obj=target, summary=f"技能目录：{name}",  # zh-data
                      changes={"before": before, "after": {"code": code, "name": name, "active": active}})
     return target
