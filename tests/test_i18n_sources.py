@@ -50,58 +50,15 @@ EXEMPT: dict[str, str] = {
 # national labels (labels_of) whatever the reader's language.
 EXEMPT_SUFFIXES = ("exports.py",)
 
-# Modules not yet converted, in four groups worked on side by side. A module leaves its group
-# when it passes; the groups are to end empty.
-PENDING_A: set[str] = set()
-PENDING_B: set[str] = set()
-PENDING_C: set[str] = {
-    "competitions/apps.py",
-    "competitions/forms.py",
-    "competitions/models.py",
-    "competitions/selectors.py",
-    "competitions/services.py",
-    "employment/apps.py",
-    "employment/followups/imports.py",
-    "employment/followups/selectors.py",
-    "employment/followups/services.py",
-    "employment/models.py",
-    "employment/support/selectors.py",
-    "employment/support/services.py",
-    "funds/apps.py",
-    "funds/models.py",
-    "funds/rules.py",
-    "funds/selectors.py",
-    "funds/services.py",
-    "reports/apps.py",
-    "reports/indicators.py",
-    "reports/matching.py",
-    "reports/models.py",
-    "reports/plans.py",
-    "reports/summaries/indicators.py",
-    "reports/targets.py",
-    "supervision/apps.py",
-    "supervision/checks.py",
-    "supervision/compute.py",
-    "supervision/models.py",
-    "supervision/rules.py",
-    "supervision/selectors.py",
-    "supervision/services.py",
-    "supervision/workflow.py",
-}
-PENDING_D: set[str] = set()
-PENDING = PENDING_A | PENDING_B | PENDING_C | PENDING_D
-
 
 def _relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
 def _exempt(relative: str) -> bool:
-    return (
-        any(relative == key or relative.startswith(key + "/") for key in EXEMPT)
-        or relative.endswith(EXEMPT_SUFFIXES)
-        or relative in PENDING
-    )
+    return any(
+        relative == key or relative.startswith(key + "/") for key in EXEMPT
+    ) or relative.endswith(EXEMPT_SUFFIXES)
 
 
 def _modules() -> Iterator[Path]:
@@ -192,7 +149,6 @@ def test_every_message_has_its_english() -> None:
     missing = [
         f"{_relative(path)}:{line}: {text!r}"
         for path in _modules()
-        if _relative(path) not in PENDING
         for line, text in _gettext_literals(path)
         if text not in english
     ]
@@ -200,8 +156,8 @@ def test_every_message_has_its_english() -> None:
 
 
 def test_the_exemptions_are_still_real() -> None:
-    """A module listed as exempt or pending that no longer exists is a stale entry."""
-    for key in [*EXEMPT, *PENDING]:
+    """A module listed as exempt that no longer exists is a stale entry."""
+    for key in EXEMPT:
         assert (ROOT / key).exists(), key
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CompetitionsConfig(AppConfig):
     name = "canpei.competitions"
-    verbose_name = "职业技能竞赛与典型案例"
+    verbose_name = _("职业技能竞赛与典型案例")
 
     def ready(self) -> None:
         from canpei import hooks

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.text import format_lazy as lazy_format
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Perm
 from canpei.codes import AwardGrade, CompetitionLevel
@@ -20,6 +23,11 @@ from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_sco
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+format_lazy = cast("Callable[..., str]", lazy_format)
+
 COMPETITION_SCOPE = ScopePaths(model=Competition, permission=Perm.COMPETITION_BROWSE,
                                town=any_town)
 ENTRY_SCOPE = ScopePaths(model=Entry, permission=Perm.COMPETITION_BROWSE, town="town_id")
@@ -29,11 +37,11 @@ competitions_visible_to = COMPETITION_SCOPE.visible_to
 entries_visible_to = ENTRY_SCOPE.visible_to
 cases_visible_to = CASE_SCOPE.visible_to
 
-LEVEL_FILTER_INVALID = "竞赛级别须为 " + "、".join(CompetitionLevel.values)
-AWARD_FILTER_INVALID = "获奖等次须为 " + "、".join(AwardGrade.values) + " 或 any"
-CHANNEL_FILTER_INVALID = "宣传渠道须为 " + "、".join(CaseChannel.values)
-PUBLISHED_FILTER_INVALID = "发布状态须为 yes 或 no"
-QUERY_TOO_LONG = "搜索内容不能超过 30 个字符"
+LEVEL_FILTER_INVALID = format_lazy(_("竞赛级别须为 {values}"), values="、".join(CompetitionLevel.values))
+AWARD_FILTER_INVALID = format_lazy(_("获奖等次须为 {values} 或 any"), values="、".join(AwardGrade.values))
+CHANNEL_FILTER_INVALID = format_lazy(_("宣传渠道须为 {values}"), values="、".join(CaseChannel.values))
+PUBLISHED_FILTER_INVALID = _("发布状态须为 yes 或 no")
+QUERY_TOO_LONG = _("搜索内容不能超过 30 个字符")
 
 
 def _year_q(year: int | None, field: str) -> Q:

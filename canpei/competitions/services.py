@@ -11,16 +11,20 @@ withdrawn; withdrawing consent unpublishes the case in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy as lazy_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.codes import AwardGrade, CompetitionLevel
+from canpei.codes import AwardGrade, Codes, CompetitionLevel
 from canpei.competitions.models import (
     CaseChannel, Competition, ConsentMethod, Entry, Event, TypicalCase,
 )
@@ -33,65 +37,75 @@ from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+format_lazy = cast("Callable[..., str]", lazy_format)
+
 EARLIEST = dt.date(2000, 1, 1)
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
 
-NO_COMPETITION_EDIT = "当前角色不能登记或修改职业技能竞赛"
-NO_ENTRY_EDIT = "当前角色不能为人员报名竞赛"
-NO_CASE_EDIT = "当前角色不能登记或修改典型案例"
-NAME_REQUIRED = "请填写竞赛名称"
-NAME_TOO_LONG = "竞赛名称不能超过 100 个字符"
-LEVEL_REQUIRED = "请选择竞赛级别"
-LEVEL_INVALID = "竞赛级别须为" + "、".join(str(label) for label in CompetitionLevel.labels) + "之一"
-START_REQUIRED = "请填写开始日期"
-END_REQUIRED = "请填写结束日期"
-DATE_INVALID = "日期格式须为 YYYY-MM-DD"
-DATE_TOO_EARLY = "日期不能早于 2000-01-01"
-DATES_ORDER = "结束日期不能早于开始日期"
-ORGANIZER_TOO_LONG = "主办单位不能超过 100 个字符"
-NOTE_TOO_LONG = "备注不能超过 200 个字符"
-EVENTS_REQUIRED = "请至少填写一个竞赛项目"
-EVENTS_INVALID = "竞赛项目须为项目名称的列表"
-EVENT_TOO_LONG = "竞赛项目名称不能超过 50 个字符：{name}"
-EVENT_TWICE = "竞赛项目重复：{name}"
-EVENT_HAS_ENTRIES = "项目「{name}」已有报名，不能删除"
+def _labels(table: type[Codes]) -> str:
+    """A code table's labels in the active language, as a refusal lists them."""
+    return "、".join(str(label) for _code, label in table.choices)
 
-EVENT_REQUIRED = "请选择竞赛项目"
-EVENT_NOT_FOUND = "请选择本竞赛的项目"
-PERSON_REQUIRED = "请选择参赛人员"
-PERSON_NOT_FOUND = "人员不存在或不属于本人管辖范围"
-PERSON_NOT_ACTIVE = "只能为在册人员报名"
-ENTERED_TWICE = "该人员已报名此项目，不能重复报名"
-RESULT_TOO_LONG = "比赛成绩不能超过 50 个字符"
-AWARD_INVALID = "获奖等次须为" + "、".join(str(label) for label in AwardGrade.labels) + "之一"
-RESULT_BEFORE_START = "竞赛开始后才能登记成绩和获奖等次"
 
-TITLE_REQUIRED = "请填写案例标题"
-TITLE_TOO_LONG = "案例标题不能超过 100 个字符"
-TEXT_REQUIRED = "请填写案例正文"
-TEXT_TOO_LONG = "案例正文不能超过 10000 个字符"
-CHANNEL_INVALID = "宣传渠道须为" + "、".join(str(label) for label in CaseChannel.labels) + "之一"
-CASE_PERSON_FIXED = "案例已发布或已登记本人同意，不能更换案例人物"
-CONSENT_NO_PERSON = "案例未关联人物，无需登记本人同意"
-CONSENT_DATE_REQUIRED = "请填写同意日期"
-CONSENT_FUTURE = "同意日期不能晚于今天"
-METHOD_REQUIRED = "请选择同意方式"
-METHOD_INVALID = "同意方式须为" + "、".join(str(label) for label in ConsentMethod.labels) + "之一"
-SCOPE_REQUIRED = "请填写同意范围（同意在哪些渠道、以何种方式使用本人事迹）"
-SCOPE_TOO_LONG = "同意范围不能超过 200 个字符"
-NO_CONSENT_TO_WITHDRAW = "尚未登记本人同意或已撤回，无需撤回"
-WITHDRAW_DATE_REQUIRED = "请填写撤回日期"
-WITHDRAW_BEFORE_CONSENT = "撤回日期不能早于同意日期"
-WITHDRAW_FUTURE = "撤回日期不能晚于今天"
-ALREADY_PUBLISHED = "案例已发布"
-NOT_PUBLISHED = "案例尚未发布"
-PUBLISH_DATE_REQUIRED = "请填写发布日期"
-PUBLISH_FUTURE = "发布日期不能晚于今天"
-PUBLISH_BEFORE_CONSENT = "发布日期不能早于本人同意日期"
-CHANNEL_REQUIRED = "发布前请选择宣传渠道"
+NO_COMPETITION_EDIT = _("当前角色不能登记或修改职业技能竞赛")
+NO_ENTRY_EDIT = _("当前角色不能为人员报名竞赛")
+NO_CASE_EDIT = _("当前角色不能登记或修改典型案例")
+NAME_REQUIRED = _("请填写竞赛名称")
+NAME_TOO_LONG = _("竞赛名称不能超过 100 个字符")
+LEVEL_REQUIRED = _("请选择竞赛级别")
+LEVEL_INVALID = format_lazy(_("竞赛级别须为{values}之一"), values=lazy(_labels, str)(CompetitionLevel))
+START_REQUIRED = _("请填写开始日期")
+END_REQUIRED = _("请填写结束日期")
+DATE_INVALID = _("日期格式须为 YYYY-MM-DD")
+DATE_TOO_EARLY = _("日期不能早于 2000-01-01")
+DATES_ORDER = _("结束日期不能早于开始日期")
+ORGANIZER_TOO_LONG = _("主办单位不能超过 100 个字符")
+NOTE_TOO_LONG = _("备注不能超过 200 个字符")
+EVENTS_REQUIRED = _("请至少填写一个竞赛项目")
+EVENTS_INVALID = _("竞赛项目须为项目名称的列表")
+EVENT_TOO_LONG = _("竞赛项目名称不能超过 50 个字符：{name}")
+EVENT_TWICE = _("竞赛项目重复：{name}")
+EVENT_HAS_ENTRIES = _("项目「{name}」已有报名，不能删除")
+
+EVENT_REQUIRED = _("请选择竞赛项目")
+EVENT_NOT_FOUND = _("请选择本竞赛的项目")
+PERSON_REQUIRED = _("请选择参赛人员")
+PERSON_NOT_FOUND = _("人员不存在或不属于本人管辖范围")
+PERSON_NOT_ACTIVE = _("只能为在册人员报名")
+ENTERED_TWICE = _("该人员已报名此项目，不能重复报名")
+RESULT_TOO_LONG = _("比赛成绩不能超过 50 个字符")
+AWARD_INVALID = format_lazy(_("获奖等次须为{values}之一"), values=lazy(_labels, str)(AwardGrade))
+RESULT_BEFORE_START = _("竞赛开始后才能登记成绩和获奖等次")
+
+TITLE_REQUIRED = _("请填写案例标题")
+TITLE_TOO_LONG = _("案例标题不能超过 100 个字符")
+TEXT_REQUIRED = _("请填写案例正文")
+TEXT_TOO_LONG = _("案例正文不能超过 10000 个字符")
+CHANNEL_INVALID = format_lazy(_("宣传渠道须为{values}之一"), values=lazy(_labels, str)(CaseChannel))
+CASE_PERSON_FIXED = _("案例已发布或已登记本人同意，不能更换案例人物")
+CONSENT_NO_PERSON = _("案例未关联人物，无需登记本人同意")
+CONSENT_DATE_REQUIRED = _("请填写同意日期")
+CONSENT_FUTURE = _("同意日期不能晚于今天")
+METHOD_REQUIRED = _("请选择同意方式")
+METHOD_INVALID = format_lazy(_("同意方式须为{values}之一"), values=lazy(_labels, str)(ConsentMethod))
+SCOPE_REQUIRED = _("请填写同意范围（同意在哪些渠道、以何种方式使用本人事迹）")
+SCOPE_TOO_LONG = _("同意范围不能超过 200 个字符")
+NO_CONSENT_TO_WITHDRAW = _("尚未登记本人同意或已撤回，无需撤回")
+WITHDRAW_DATE_REQUIRED = _("请填写撤回日期")
+WITHDRAW_BEFORE_CONSENT = _("撤回日期不能早于同意日期")
+WITHDRAW_FUTURE = _("撤回日期不能晚于今天")
+ALREADY_PUBLISHED = _("案例已发布")
+NOT_PUBLISHED = _("案例尚未发布")
+PUBLISH_DATE_REQUIRED = _("请填写发布日期")
+PUBLISH_FUTURE = _("发布日期不能晚于今天")
+PUBLISH_BEFORE_CONSENT = _("发布日期不能早于本人同意日期")
+CHANNEL_REQUIRED = _("发布前请选择宣传渠道")
 # The rule a publication breaks, named in the API's errors as the field `consent`.
-PUBLISH_WITHOUT_CONSENT = "案例涉及个人，须先登记本人同意（且未撤回）才能发布"
+PUBLISH_WITHOUT_CONSENT = _("案例涉及个人，须先登记本人同意（且未撤回）才能发布")
 
 
 def _id(value: Any) -> int | None:
@@ -190,7 +204,7 @@ def competition_create(*, actor: User, data: dict[str, Any]) -> Competition:
     with transaction.atomic():
         competition = Competition.objects.create(**values)
         _set_events(actor, competition, events or [])
-        audit_record(actor=actor, action=AuditAction.COMPETITION_CREATE, obj=competition,
+        audit_record(actor=actor, action=AuditAction.COMPETITION_CREATE, obj=competition,  # zh-data: audit words
                      summary=f"登记职业技能竞赛 #{competition.pk}",
                      changes={"after": {**competition_snapshot(competition),
                                         "events": events}})
@@ -215,7 +229,7 @@ def competition_update(*, actor: User, competition: Competition,
         if changes:
             locked.updated_at = timezone.now()
             locked.save()
-            audit_record(actor=actor, action=AuditAction.COMPETITION_UPDATE, obj=locked,
+            audit_record(actor=actor, action=AuditAction.COMPETITION_UPDATE, obj=locked,  # zh-data: audit words
                          summary=f"修改职业技能竞赛 #{locked.pk}", changes={"diff": changes})
     return locked
 
@@ -264,7 +278,7 @@ def entry_create(*, actor: User, competition: Competition, data: dict[str, Any])
                                              entered_by=actor)
         except IntegrityError:
             raise Conflict(ENTERED_TWICE, [("person", ENTERED_TWICE)]) from None
-        audit_record(actor=actor, action=AuditAction.ENTRY_CREATE, obj=entry,
+        audit_record(actor=actor, action=AuditAction.ENTRY_CREATE, obj=entry,  # zh-data: audit words
                      summary=f"竞赛报名 #{entry.pk}（{competition.name} · {event.name}）",
                      changes={"after": entry_snapshot(entry)})
     return entry
@@ -290,7 +304,7 @@ def entry_record_result(*, actor: User, entry: Entry, data: dict[str, Any]) -> E
         if changes:
             locked.updated_at = timezone.now()
             locked.save()
-            audit_record(actor=actor, action=AuditAction.ENTRY_RESULT, obj=locked,
+            audit_record(actor=actor, action=AuditAction.ENTRY_RESULT, obj=locked,  # zh-data: audit words
                          summary=f"登记竞赛成绩 #{locked.pk}", changes={"diff": changes})
     return locked
 
@@ -351,7 +365,7 @@ def case_create(*, actor: User, data: dict[str, Any]) -> TypicalCase:
     person = values.get("person")
     with transaction.atomic():
         case = TypicalCase.objects.create(town_id=person.town_id if person else None, **values)
-        audit_record(actor=actor, action=AuditAction.CASE_CREATE, obj=case,
+        audit_record(actor=actor, action=AuditAction.CASE_CREATE, obj=case,  # zh-data: audit words
                      summary=f"登记典型案例 #{case.pk}", changes={"after": case_snapshot(case)})
     return case
 
@@ -368,7 +382,7 @@ def case_update(*, actor: User, case: TypicalCase, data: dict[str, Any]) -> Typi
         if changes:
             locked.updated_at = timezone.now()
             locked.save()
-            audit_record(actor=actor, action=AuditAction.CASE_UPDATE, obj=locked,
+            audit_record(actor=actor, action=AuditAction.CASE_UPDATE, obj=locked,  # zh-data: audit words
                          summary=f"修改典型案例 #{locked.pk}", changes={"diff": changes})
     return locked
 
@@ -394,7 +408,7 @@ def case_record_consent(*, actor: User, case: TypicalCase, data: dict[str, Any])
         if changes:
             locked.updated_at = timezone.now()
             locked.save()
-            audit_record(actor=actor, action=AuditAction.CASE_CONSENT, obj=locked,
+            audit_record(actor=actor, action=AuditAction.CASE_CONSENT, obj=locked,  # zh-data: audit words
                          summary=f"登记典型案例 #{locked.pk} 本人同意", changes={"diff": changes})
     return locked
 
@@ -419,11 +433,11 @@ def case_withdraw_consent(*, actor: User, case: TypicalCase,
         locked.published_on = None
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor, action=AuditAction.CASE_CONSENT_WITHDRAW, obj=locked,
+        audit_record(actor=actor, action=AuditAction.CASE_CONSENT_WITHDRAW, obj=locked,  # zh-data: audit words
                      summary=f"典型案例 #{locked.pk} 本人撤回同意",
                      changes={"before": before, "after": case_snapshot(locked)})
         if was_published is not None:
-            audit_record(actor=actor, action=AuditAction.CASE_UNPUBLISH, obj=locked,
+            audit_record(actor=actor, action=AuditAction.CASE_UNPUBLISH, obj=locked,  # zh-data: audit words
                          summary=f"典型案例 #{locked.pk} 因本人撤回同意而撤下",
                          changes={"published_on": was_published.isoformat(),
                                   "reason": "consent_withdrawn"})
@@ -454,7 +468,7 @@ def case_publish(*, actor: User, case: TypicalCase, data: dict[str, Any]) -> Typ
         locked.channel = channel
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor, action=AuditAction.CASE_PUBLISH, obj=locked,
+        audit_record(actor=actor, action=AuditAction.CASE_PUBLISH, obj=locked,  # zh-data: audit words
                      summary=f"发布典型案例 #{locked.pk}",
                      changes={"before": before, "after": case_snapshot(locked)})
     return locked
@@ -470,7 +484,7 @@ def case_unpublish(*, actor: User, case: TypicalCase) -> TypicalCase:
         locked.published_on = None
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor, action=AuditAction.CASE_UNPUBLISH, obj=locked,
+        audit_record(actor=actor, action=AuditAction.CASE_UNPUBLISH, obj=locked,  # zh-data: audit words
                      summary=f"撤下典型案例 #{locked.pk}",
                      changes={"before": before, "after": case_snapshot(locked)})
     return locked

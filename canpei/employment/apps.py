@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EmploymentConfig(AppConfig):
     name = "canpei.employment"
-    verbose_name = "就业跟踪与服务"
+    verbose_name = _("就业跟踪与服务")
 
     def ready(self) -> None:
         from canpei import hooks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from canpei.codes import code_table
 from canpei.people.rules import EmploymentForm, NotWorkingReason
@@ -26,34 +27,34 @@ class FollowUp(Timestamped):
     """One follow-up of a completer, `months` after the end of what they completed: a class
     (`enrollment`) or an individual application (`application`), exactly one of the two."""
 
-    person = models.ForeignKey("people.Person", verbose_name="学员", on_delete=models.PROTECT,
+    person = models.ForeignKey("people.Person", verbose_name=_("学员"), on_delete=models.PROTECT,
                                related_name="followups")
     town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
                              editable=False)
-    enrollment = models.ForeignKey("training.Enrollment", verbose_name="培训班学员", null=True,
+    enrollment = models.ForeignKey("training.Enrollment", verbose_name=_("培训班学员"), null=True,
                                    blank=True, on_delete=models.PROTECT, related_name="followups")
-    application = models.ForeignKey("training.Application", verbose_name="个人申请", null=True,
+    application = models.ForeignKey("training.Application", verbose_name=_("个人申请"), null=True,
                                     blank=True, on_delete=models.PROTECT, related_name="followups")
-    months = models.PositiveSmallIntegerField("跟踪节点（月）")
-    ended_on = models.DateField("培训结束日期")
-    due_on = models.DateField("应跟踪日期")
+    months = models.PositiveSmallIntegerField(_("跟踪节点（月）"))
+    ended_on = models.DateField(_("培训结束日期"))
+    due_on = models.DateField(_("应跟踪日期"))
 
     # The record; `date` is empty until the follow-up is made.
-    date = models.DateField("跟踪日期", null=True, blank=True)
-    method = models.CharField("跟踪方式", max_length=16, choices=FollowUpMethod.choices, blank=True)
-    employed = models.BooleanField("已就业", null=True, blank=True)
-    employment_form = models.CharField("就业形式", max_length=1, choices=EmploymentForm.choices,
+    date = models.DateField(_("跟踪日期"), null=True, blank=True)
+    method = models.CharField(_("跟踪方式"), max_length=16, choices=FollowUpMethod.choices, blank=True)
+    employed = models.BooleanField(_("已就业"), null=True, blank=True)
+    employment_form = models.CharField(_("就业形式"), max_length=1, choices=EmploymentForm.choices,
                                        blank=True)
-    employer = models.CharField("就业单位", max_length=100, blank=True)
-    position = models.CharField("岗位", max_length=50, blank=True)
-    contract_signed = models.BooleanField("签订劳动合同", null=True, blank=True)
-    social_insurance = models.BooleanField("缴纳社会保险", null=True, blank=True)
-    monthly_income = models.DecimalField("月收入（元）", max_digits=9, decimal_places=2, null=True,
+    employer = models.CharField(_("就业单位"), max_length=100, blank=True)
+    position = models.CharField(_("岗位"), max_length=50, blank=True)
+    contract_signed = models.BooleanField(_("签订劳动合同"), null=True, blank=True)
+    social_insurance = models.BooleanField(_("缴纳社会保险"), null=True, blank=True)
+    monthly_income = models.DecimalField(_("月收入（元）"), max_digits=9, decimal_places=2, null=True,
                                          blank=True)
-    business_started = models.BooleanField("已自主创业", null=True, blank=True)
-    not_working_reason = models.CharField("未就业原因", max_length=1,
+    business_started = models.BooleanField(_("已自主创业"), null=True, blank=True)
+    not_working_reason = models.CharField(_("未就业原因"), max_length=1,
                                           choices=NotWorkingReason.choices, blank=True)
-    note = models.CharField("备注", max_length=200, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
 
@@ -95,18 +96,18 @@ class EmploymentService(Timestamped):
     """One employment service given to a person (就业服务): consultation, guidance, a job
     referral with its result, entrepreneurship support, rights protection."""
 
-    person = models.ForeignKey("people.Person", verbose_name="服务对象", on_delete=models.PROTECT,
+    person = models.ForeignKey("people.Person", verbose_name=_("服务对象"), on_delete=models.PROTECT,
                                related_name="employment_services")
     town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
                              editable=False)
-    kind = models.CharField("服务类别", max_length=24, choices=ServiceKind.choices)
-    date = models.DateField("服务日期")
-    content = models.TextField("服务内容", blank=True)
+    kind = models.CharField(_("服务类别"), max_length=24, choices=ServiceKind.choices)
+    date = models.DateField(_("服务日期"))
+    content = models.TextField(_("服务内容"), blank=True)
     # A job referral's employer, position and result; empty for the other kinds.
-    employer = models.CharField("推荐单位", max_length=100, blank=True)
-    position = models.CharField("推荐岗位", max_length=50, blank=True)
-    result = models.CharField("推荐结果", max_length=16, choices=ReferralResult.choices, blank=True)
-    provider = models.CharField("服务人员", max_length=30, blank=True)
+    employer = models.CharField(_("推荐单位"), max_length=100, blank=True)
+    position = models.CharField(_("推荐岗位"), max_length=50, blank=True)
+    result = models.CharField(_("推荐结果"), max_length=16, choices=ReferralResult.choices, blank=True)
+    provider = models.CharField(_("服务人员"), max_length=30, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
 

@@ -12,13 +12,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
-from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
+from canpei.codes import AwardGrade, Codes, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import ApplicationKind, ClassCycle
 
 
 
-class BudgetKind(models.TextChoices):
+class BudgetKind(Codes):
     INITIAL = "initial", "年初预算"
     ADJUSTMENT = "adjustment", "预算调整"
     DONATION = "donation", "捐赠收入"
@@ -27,12 +28,12 @@ class BudgetKind(models.TextChoices):
 class Budget(models.Model):
     """One entry of a year's budget for one source; the year's budget is the sum of its entries."""
 
-    year = models.PositiveSmallIntegerField("年度")
-    source = models.CharField("资金来源", max_length=16, choices=FundSource.choices)
-    kind = models.CharField("类别", max_length=16, choices=BudgetKind.choices,
+    year = models.PositiveSmallIntegerField(_("年度"))
+    source = models.CharField(_("资金来源"), max_length=16, choices=FundSource.choices)
+    kind = models.CharField(_("类别"), max_length=16, choices=BudgetKind.choices,
                             default=BudgetKind.INITIAL)
-    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
-    note = models.CharField("说明", max_length=200, blank=True)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     donation = models.OneToOneField("funds.Donation", null=True, blank=True, editable=False,
                                     on_delete=models.PROTECT, related_name="budget_entry")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -51,7 +52,7 @@ class Budget(models.Model):
         return f"{self.year} {self.get_source_display()} {self.amount}"
 
 
-class StandardPurpose(models.TextChoices):
+class StandardPurpose(Codes):
     CLASS = "class", "培训班"
     APPLICATION = "application", "个人申请"
     AWARD = "award", "竞赛奖励"
@@ -63,20 +64,20 @@ class SubsidyStandard(models.Model):
     may be blank, meaning any; the most specific standard in force on the class's start date
     applies. Two standards of the same key never overlap in time."""
 
-    purpose = models.CharField("适用对象", max_length=16, choices=StandardPurpose.choices)
-    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices,
+    purpose = models.CharField(_("适用对象"), max_length=16, choices=StandardPurpose.choices)
+    training_type = models.CharField(_("培训类型"), max_length=20, choices=TrainingType.choices,
                                      blank=True)
-    level = models.CharField("培训等级", max_length=16, choices=TrainingLevel.choices, blank=True)
-    mode = models.CharField("培训方式", max_length=16, choices=TrainingMode.choices, blank=True)
-    cycle = models.CharField("培训周期", max_length=8, choices=ClassCycle.choices, blank=True)
-    application_kind = models.CharField("申请类型", max_length=16,
+    level = models.CharField(_("培训等级"), max_length=16, choices=TrainingLevel.choices, blank=True)
+    mode = models.CharField(_("培训方式"), max_length=16, choices=TrainingMode.choices, blank=True)
+    cycle = models.CharField(_("培训周期"), max_length=8, choices=ClassCycle.choices, blank=True)
+    application_kind = models.CharField(_("申请类型"), max_length=16,
                                         choices=ApplicationKind.choices, blank=True)
-    award_grade = models.CharField("奖项等次", max_length=16, choices=AwardGrade.choices,
+    award_grade = models.CharField(_("奖项等次"), max_length=16, choices=AwardGrade.choices,
                                    blank=True)
-    amount = models.DecimalField("标准（元/人）", max_digits=14, decimal_places=2)
-    effective_from = models.DateField("生效日期")
-    effective_to = models.DateField("失效日期", null=True, blank=True)
-    note = models.CharField("文件依据", max_length=200, blank=True)
+    amount = models.DecimalField(_("标准（元/人）"), max_digits=14, decimal_places=2)
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    note = models.CharField(_("文件依据"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -94,7 +95,8 @@ class SubsidyStandard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.describe()} {self.amount} 元"
+        return gettext("%(standard)s %(amount)s 元") % {"standard": self.describe(),
+                                                     "amount": self.amount}
 
     def key(self) -> tuple[str, ...]:
         return (self.purpose, self.training_type, self.level, self.mode, self.cycle,
@@ -105,24 +107,24 @@ class SubsidyStandard(models.Model):
         parts: list[str] = []
         if self.purpose == StandardPurpose.CLASS:
             parts = [self.get_training_type_display(),
-                     self.get_level_display() if self.level else "各等级",
-                     self.get_mode_display() if self.mode else "各方式",
-                     self.get_cycle_display() if self.cycle else "各周期"]
+                     self.get_level_display() if self.level else gettext("各等级"),
+                     self.get_mode_display() if self.mode else gettext("各方式"),
+                     self.get_cycle_display() if self.cycle else gettext("各周期")]
         elif self.purpose == StandardPurpose.APPLICATION:
-            parts = ["个人申请", self.get_application_kind_display()]
+            parts = [gettext("个人申请"), self.get_application_kind_display()]
         else:
-            parts = ["竞赛", self.get_award_grade_display()]
+            parts = [gettext("竞赛"), self.get_award_grade_display()]
         return "·".join(str(p) for p in parts)
 
 
 class Donation(models.Model):
     """A donation received (社会捐赠); recording it adds the amount to the year's donation budget."""
 
-    donor = models.CharField("捐赠人", max_length=100)
-    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
-    purpose = models.CharField("用途", max_length=200, blank=True)
-    date = models.DateField("捐赠日期")
-    receipt_number = models.CharField("收据编号", max_length=50, unique=True)
+    donor = models.CharField(_("捐赠人"), max_length=100)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    date = models.DateField(_("捐赠日期"))
+    receipt_number = models.CharField(_("收据编号"), max_length=50, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -139,15 +141,15 @@ class Donation(models.Model):
 class Contract(models.Model):
     """A government procurement contract (政府购买培训服务) with an institution."""
 
-    institution = models.ForeignKey("institutions.Institution", verbose_name="承接机构",
+    institution = models.ForeignKey("institutions.Institution", verbose_name=_("承接机构"),
                                     on_delete=models.PROTECT, related_name="contracts")
-    number = models.CharField("合同编号", max_length=50, unique=True)
-    amount = models.DecimalField("合同金额（元）", max_digits=14, decimal_places=2)
-    start_date = models.DateField("开始日期")
-    end_date = models.DateField("结束日期")
-    classes = models.ManyToManyField("training.TrainingClass", verbose_name="涵盖培训班",
+    number = models.CharField(_("合同编号"), max_length=50, unique=True)
+    amount = models.DecimalField(_("合同金额（元）"), max_digits=14, decimal_places=2)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    classes = models.ManyToManyField("training.TrainingClass", verbose_name=_("涵盖培训班"),
                                      blank=True, related_name="contracts")
-    note = models.CharField("说明", max_length=200, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -164,7 +166,7 @@ class Contract(models.Model):
         return self.number
 
 
-class Purpose(models.TextChoices):
+class Purpose(Codes):
     """What a disbursement pays for (INTERFACES.md); PURPOSE_TARGETS in services says which
     field names the thing paid."""
 
@@ -186,30 +188,30 @@ class Disbursement(models.Model):
     """One payment (拨付) for exactly one purpose, or the reversal (冲销) of one: a negative
     entry with a reason. The lines show how the amount was computed."""
 
-    purpose = models.CharField("用途", max_length=16, choices=Purpose.choices)
-    training_class = models.ForeignKey("training.TrainingClass", verbose_name="培训班",
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    training_class = models.ForeignKey("training.TrainingClass", verbose_name=_("培训班"),
                                        null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="disbursements")
-    application = models.ForeignKey("training.Application", verbose_name="个人申请", null=True,
+    application = models.ForeignKey("training.Application", verbose_name=_("个人申请"), null=True,
                                     blank=True, on_delete=models.PROTECT,
                                     related_name="disbursements")
-    contract = models.ForeignKey(Contract, verbose_name="合同", null=True, blank=True,
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="disbursements")
-    instalment = models.PositiveSmallIntegerField("期次", null=True, blank=True)
-    entry = models.ForeignKey("competitions.Entry", verbose_name="获奖参赛记录", null=True,
+    instalment = models.PositiveSmallIntegerField(_("期次"), null=True, blank=True)
+    entry = models.ForeignKey("competitions.Entry", verbose_name=_("获奖参赛记录"), null=True,
                               blank=True, on_delete=models.PROTECT, related_name="disbursements")
     # Copied from the class or contract: an institution sees the payments made to it.
-    institution = models.ForeignKey("institutions.Institution", verbose_name="收款机构",
+    institution = models.ForeignKey("institutions.Institution", verbose_name=_("收款机构"),
                                     null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", editable=False)
-    year = models.PositiveSmallIntegerField("预算年度")
-    source = models.CharField("资金来源", max_length=16, choices=FundSource.choices)
-    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
-    reverses = models.OneToOneField("self", verbose_name="冲销的拨付", null=True, blank=True,
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    source = models.CharField(_("资金来源"), max_length=16, choices=FundSource.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    reverses = models.OneToOneField("self", verbose_name=_("冲销的拨付"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="reversal")
-    is_reversed = models.BooleanField("已冲销", default=False, editable=False)
-    reason = models.CharField("冲销原因", max_length=200, blank=True)
-    note = models.CharField("说明", max_length=200, blank=True)
+    is_reversed = models.BooleanField(_("已冲销"), default=False, editable=False)
+    reason = models.CharField(_("冲销原因"), max_length=200, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -240,11 +242,12 @@ class Disbursement(models.Model):
         if self.training_class_id:
             return str(self.training_class)
         if self.application_id:
-            return f"个人申请 #{self.application_id}"
+            return gettext("个人申请 #%(id)s") % {"id": self.application_id}
         if self.contract_id:
-            return f"合同 {self.contract} 第 {self.instalment} 期"
+            return gettext("合同 %(contract)s 第 %(instalment)s 期") % {
+                "contract": self.contract, "instalment": self.instalment}
         if self.entry_id:
-            return f"竞赛获奖 #{self.entry_id}"
+            return gettext("竞赛获奖 #%(id)s") % {"id": self.entry_id}
         return ""
 
 
@@ -252,13 +255,13 @@ class DisbursementLine(models.Model):
     """One line of a disbursement's computation: a trainee, the standard applied, the amount."""
 
     disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="lines")
-    person = models.ForeignKey("people.Person", verbose_name="学员", on_delete=models.PROTECT,
+    person = models.ForeignKey("people.Person", verbose_name=_("学员"), on_delete=models.PROTECT,
                                related_name="+")
     # Where the person lived when paid: a town sees the money spent on its persons.
     town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    standard = models.ForeignKey(SubsidyStandard, verbose_name="补贴标准", null=True, blank=True,
+    standard = models.ForeignKey(SubsidyStandard, verbose_name=_("补贴标准"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["disbursement", "id"]

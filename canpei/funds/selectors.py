@@ -24,10 +24,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.text import format_lazy as lazy_format
+from django.utils.translation import gettext, gettext_lazy
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import FundSource
@@ -43,7 +46,14 @@ from canpei.selectors import FilterParams, ListFilters, get_in_scope
 from canpei.training.models import Application, ApplicationState, ClassState, TrainingClass
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from canpei.regions.scope import Viewer
+
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+format_lazy = cast("Callable[..., str]", lazy_format)
 
 
 def _line_of_town(town: str) -> Q:
@@ -76,10 +86,10 @@ def lines_visible_to(user: Viewer, disbursement: Disbursement) -> QuerySet[Disbu
     return lines
 
 
-CLASS_FILTER_INVALID = "培训班须为培训班编号"
-APPLICATION_FILTER_INVALID = "个人申请须为申请编号"
-PURPOSE_FILTER_INVALID = "用途须为 " + "、".join(Purpose.values)
-SOURCE_FILTER_INVALID = "资金来源须为 " + "、".join(FundSource.values)
+CLASS_FILTER_INVALID = _("培训班须为培训班编号")
+APPLICATION_FILTER_INVALID = _("个人申请须为申请编号")
+PURPOSE_FILTER_INVALID = format_lazy(_("用途须为 {values}"), values="、".join(Purpose.values))
+SOURCE_FILTER_INVALID = format_lazy(_("资金来源须为 {values}"), values="、".join(FundSource.values))
 
 
 @dataclass(frozen=True)
@@ -152,9 +162,9 @@ def contract_list(*, user: Viewer) -> QuerySet[Contract]:
 
 # ---- the ledger -------------------------------------------------------------------------------
 
-USES: tuple[tuple[str, str], ...] = (
-    (Purpose.CLASS, "培训班"), (Purpose.APPLICATION, "个人申请"),
-    (Purpose.AWARD, "竞赛"), (Purpose.CONTRACT, "政府购买服务"))
+USES: tuple[tuple[str, StrOrPromise], ...] = (
+    (Purpose.CLASS, _("培训班")), (Purpose.APPLICATION, _("个人申请")),
+    (Purpose.AWARD, _("竞赛")), (Purpose.CONTRACT, _("政府购买服务")))
 
 COMMITTED_CLASS_STATES = (ClassState.APPROVED, ClassState.RUNNING, ClassState.COMPLETED,
                           ClassState.AUDITED)
@@ -179,7 +189,7 @@ class Ledger:
     year: int
     sources: list[LedgerRow]
     uses: list[LedgerRow]
-    total: LedgerRow = field(default_factory=lambda: LedgerRow("total", "合计"))
+    total: LedgerRow = field(default_factory=lambda: LedgerRow("total", gettext("合计")))
 
 
 def _fen(amount: Decimal) -> Decimal:
@@ -243,7 +253,7 @@ def fund_ledger(*, user: Viewer, year: int) -> Ledger:
     """The year's budget, committed, paid and balance by source and by use."""
     require_ledger(user)
     sources = {code: LedgerRow(code, str(label)) for code, label in FundSource.choices}
-    uses = {code: LedgerRow(code, label) for code, label in USES}
+    uses = {code: LedgerRow(code, str(label)) for code, label in USES}
     for row in Budget.objects.filter(year=year).values("source").annotate(s=Sum("amount")):
         sources[row["source"]].budget = _fen(row["s"])
     for row in (Disbursement.objects.filter(year=year).values("source", "purpose")

@@ -16,11 +16,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, override
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -42,6 +44,10 @@ from canpei.training.models import (
 )
 from canpei.validation import Fields, text
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
 Errors = list[tuple[str, str]]
 
 # The purposes a disbursement may pay and the field naming what it pays.
@@ -52,8 +58,10 @@ PURPOSE_TARGETS: dict[str, str] = {
     Purpose.CONTRACT: "contract",
 }
 TARGET_FIELDS = ("class", "application", "entry", "contract")
-TARGET_WORDS = {"class": "培训班", "application": "个人申请", "entry": "获奖参赛记录",
-                "contract": "合同"}
+TARGET_WORDS = {"class": _("培训班"), "application": _("个人申请"), "entry": _("获奖参赛记录"),
+                "contract": _("合同")}
+# Stored on the payment a settlement makes, as a clerk's note would be.
+SETTLEMENT_NOTE = "结算时拨付"  # zh-data: stored note
 TARGET_NOT_FOUND = {"class": rules.CLASS_NOT_FOUND, "application": rules.APPLICATION_NOT_FOUND,
                     "entry": rules.ENTRY_NOT_FOUND, "contract": rules.CONTRACT_NOT_FOUND}
 
@@ -136,11 +144,11 @@ def budget_create(*, actor: User, data: dict[str, Any]) -> Budget:
         budget, paid = budget_totals(year, source)
         if budget + amount < paid:
             message = rules.BUDGET_BELOW_PAID.format(
-                year=year, source=FundSource(source).label, after=money_text(budget + amount),
+                year=year, source=gettext(FundSource(source).label), after=money_text(budget + amount),
                 paid=money_text(paid))
             raise InvalidInput([("amount", message)])
         entry = Budget.objects.create(created_by=actor, **values)
-        audit_record(actor=actor, action=AuditAction.BUDGET_CREATE, obj=entry,
+        audit_record(actor=actor, action=AuditAction.BUDGET_CREATE, obj=entry,  # zh-data: audit words
                      summary=f"登记 {year} 年{FundSource(source).label}"
                              f"{BudgetKind(kind).label} {money_text(amount)} 元",
                      changes={"after": {"year": year, "source": source, "kind": kind,
@@ -185,7 +193,7 @@ def standard_create(*, actor: User, data: dict[str, Any]) -> SubsidyStandard:
         for field in KEY_CHOICES:
             if field not in own and text(data.get(field)):
                 f.error(field, rules.FIELD_NOT_FOR_PURPOSE.format(
-                    purpose=StandardPurpose(purpose).label))
+                    purpose=gettext(StandardPurpose(purpose).label)))
             elif field in KEY_REQUIRED and field in own and not text(data.get(field)) \
                     and not f.failed(field):
                 f.error(field, KEY_REQUIRED[field])
@@ -208,8 +216,10 @@ def standard_create(*, actor: User, data: dict[str, Any]) -> SubsidyStandard:
                 id=clash.pk, start=clash.effective_from.isoformat(),
                 end=clash.effective_to.isoformat() if clash.effective_to else rules.OPEN_END))])
         standard = SubsidyStandard.objects.create(created_by=actor, **values)
-        audit_record(actor=actor, action=AuditAction.STANDARD_CREATE, obj=standard,
-                     summary=f"新增补贴标准 {standard}",
+        with override(settings.LANGUAGE_CODE):
+            described = str(standard)
+        audit_record(actor=actor, action=AuditAction.STANDARD_CREATE, obj=standard,  # zh-data: audit words
+                     summary=f"新增补贴标准 {described}",
                      changes={"after": {**key, "amount": money_text(standard.amount),
                                         "effective_from": start.isoformat(),
                                         "effective_to": end.isoformat() if end else None}})
@@ -258,9 +268,18 @@ def application_standard(application: Application) -> SubsidyStandard | None:
 
 
 def class_key_words(training_class: TrainingClass) -> str:
-    return "·".join([TrainingType(training_class.training_type).label,
-                     TrainingLevel(training_class.level).label,
-                     TrainingMode(training_class.mode).label, training_class.cycle_label])
+    """The class's standard key in words, in the active language (the labels are msgids)."""
+    return "·".join(gettext(label) for label in [
+        TrainingType(training_class.training_type).label, TrainingLevel(training_class.level).label,
+        TrainingMode(training_class.mode).label, training_class.cycle_label])
+
+
+def _class_words(training_class: TrainingClass) -> str:
+    return gettext("培训班 %(code)s") % {"code": training_class.code}
+
+
+def _application_words(application_id: int) -> str:
+    return gettext("个人申请 #%(id)s") % {"id": application_id}
 
 
 # ---- donations and contracts ------------------------------------------------------------------
@@ -284,10 +303,12 @@ def donation_create(*, actor: User, data: dict[str, Any]) -> Donation:
             donation = Donation.objects.create(created_by=actor, **values)
             source = "donation"
             _lock_budget(donation.date.year, source)
+            # The budget entry's note is stored, as a clerk's note would be.
+            note = f"{donation.donor} 捐赠（收据 {donation.receipt_number}）"  # zh-data
             Budget.objects.create(year=donation.date.year, source=source, kind=BudgetKind.DONATION,
                                   amount=donation.amount, donation=donation, created_by=actor,
-                                  note=f"{donation.donor} 捐赠（收据 {donation.receipt_number}）")
-            audit_record(actor=actor, action=AuditAction.DONATION_CREATE, obj=donation,
+                                  note=note)
+            audit_record(actor=actor, action=AuditAction.DONATION_CREATE, obj=donation,  # zh-data: audit words
                          summary=f"登记捐赠 {donation.donor} {money_text(donation.amount)} 元",
                          changes={"after": {"donor": donation.donor,
                                             "amount": money_text(donation.amount),
@@ -355,7 +376,7 @@ def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
         with transaction.atomic():
             contract = Contract.objects.create(institution=institution, created_by=actor, **values)
             contract.classes.set(classes)
-            audit_record(actor=actor, action=AuditAction.CONTRACT_CREATE, obj=contract,
+            audit_record(actor=actor, action=AuditAction.CONTRACT_CREATE, obj=contract,  # zh-data: audit words
                          summary=f"登记政府购买服务合同 {contract.number}",
                          changes={"after": {"institution": contract.institution_id,
                                             "number": contract.number,
@@ -404,12 +425,12 @@ def class_payment_lines(training_class: TrainingClass, persons: list[int] | None
     at the standard in force on the start date. Appends why not to `errors`."""
     if training_class.state not in PAYABLE_CLASS_STATES:
         errors.append(("class", rules.CLASS_NOT_AUDITED.format(
-            code=training_class.code, state=ClassState(training_class.state).label)))
+            code=training_class.code, state=training_class.get_state_display())))
         return []
     standard = class_standard(training_class)
     if standard is None:
         errors.append(("class", rules.NO_STANDARD.format(
-            what=f"培训班 {training_class.code}", key=class_key_words(training_class),
+            what=_class_words(training_class), key=class_key_words(training_class),
             date=training_class.start_date.isoformat())))
         return []
     roster = {e.person_id: e for e in Enrollment.objects.filter(training_class=training_class)
@@ -441,7 +462,7 @@ def _check_budget(payment: Payment) -> None:
     budget of its source. The budget entries are locked first."""
     _lock_budget(payment.year, payment.source)
     budget, paid = budget_totals(payment.year, payment.source)
-    source = FundSource(payment.source).label
+    source = gettext(FundSource(payment.source).label)
     if budget <= 0 and paid == 0:
         message = rules.NO_BUDGET.format(year=payment.year, source=source,
                                          amount=money_text(payment.amount))
@@ -458,16 +479,18 @@ def _already_paid(payment: Payment) -> None:
     rows = _live(Disbursement.objects.all())
     if payment.training_class is not None:
         rows, what = rows.filter(training_class=payment.training_class), \
-            f"培训班 {payment.training_class.code}"
+            _class_words(payment.training_class)
     elif payment.application is not None:
         rows, what = rows.filter(application=payment.application), \
-            f"个人申请 #{payment.application.pk}"
+            _application_words(payment.application.pk)
     elif payment.entry is not None:
-        rows, what = rows.filter(entry=payment.entry), f"获奖参赛记录 #{payment.entry.pk}"
+        rows, what = rows.filter(entry=payment.entry), \
+            gettext("获奖参赛记录 #%(id)s") % {"id": payment.entry.pk}
     else:
         assert payment.contract is not None
         rows, what = rows.filter(contract=payment.contract, instalment=payment.instalment), \
-            f"合同 {payment.contract.number} 第 {payment.instalment} 期"
+            gettext("合同 %(number)s 第 %(instalment)s 期") % {
+                "number": payment.contract.number, "instalment": payment.instalment}
     first = rows.order_by("pk").first()
     if first is not None:
         message = rules.ALREADY_PAID.format(what=what, id=first.pk)
@@ -494,8 +517,10 @@ def _write(actor: User, payment: Payment) -> Disbursement:
     DisbursementLine.objects.bulk_create(
         DisbursementLine(disbursement=d, person_id=line.person_id, town_id=line.town_id,
                          standard=line.standard, amount=line.amount) for line in payment.lines)
-    audit_record(actor=actor, action=AuditAction.DISBURSEMENT_CREATE, obj=d,
-                 summary=f"拨付 {d.target_label} {money_text(d.amount)} 元"
+    with override(settings.LANGUAGE_CODE):
+        target = d.target_label
+    audit_record(actor=actor, action=AuditAction.DISBURSEMENT_CREATE, obj=d,  # zh-data: audit words
+                 summary=f"拨付 {target} {money_text(d.amount)} 元"
                          f"（{d.year} 年{FundSource(d.source).label}）",
                  changes={"after": {"purpose": d.purpose, "year": d.year, "source": d.source,
                                     "amount": money_text(d.amount), "lines": len(payment.lines)}})
@@ -510,7 +535,7 @@ def _class_payment(actor: User, training_class: TrainingClass, *, year: int | No
     lines = class_payment_lines(training_class, persons, found)
     if year is not None and year != training_class.year:
         found.append(("year", rules.OTHER_YEAR.format(
-            what=f"培训班 {training_class.code}", own=training_class.year, year=year)))
+            what=_class_words(training_class), own=training_class.year, year=year)))
     if found:
         raise InvalidInput(found)
     return Payment(purpose=Purpose.CLASS, year=training_class.year, source=source,
@@ -532,7 +557,7 @@ def settle_class_payment(*, training_class: TrainingClass, actor: User) -> None:
     try:
         payment = _class_payment(actor, training_class, year=None,
                                  source=rules.DEFAULT_SOURCE, persons=None,
-                                 note="结算时拨付")
+                                 note=SETTLEMENT_NOTE)
         _write(actor, payment)
     except InvalidInput as exc:
         raise Conflict(exc.errors[0][1], exc.errors) from exc
@@ -564,10 +589,10 @@ def _payment_from(actor: User, data: dict[str, Any]) -> Payment:
     for field in TARGET_FIELDS:
         if field != target_field and text(data.get(field)):
             f.error(field, rules.TARGET_NOT_FOR_PURPOSE.format(
-                purpose=Purpose(purpose).label if purpose else ""))
+                purpose=gettext(Purpose(purpose).label) if purpose else ""))
     if purpose != Purpose.CLASS and data.get("trainees") not in (None, "", []):
         f.error("trainees", rules.TARGET_NOT_FOR_PURPOSE.format(
-            purpose=Purpose(purpose).label if purpose else ""))
+            purpose=gettext(Purpose(purpose).label) if purpose else ""))
     target = _target(data, target_field, f.errors) if target_field else None
     if target_field is None or target is None or f.errors:
         f.finish()
@@ -606,7 +631,7 @@ def _application_request(actor: User, f: Fields, data: dict[str, Any], target: i
     assert application is not None
     if application.state not in PAYABLE_APPLICATION_STATES:
         f.error("application", rules.APPLICATION_NOT_COMPLETED.format(
-            id=application.pk, state=ApplicationState(application.state).label))
+            id=application.pk, state=application.get_state_display()))
     standard = application_standard(application)
     if standard is not None:
         if text(data.get("amount")):
@@ -616,7 +641,7 @@ def _application_request(actor: User, f: Fields, data: dict[str, Any], target: i
         amount = _amount(f, "amount") or ZERO
     own = application_day(application).year
     if year is not None and year != own:
-        f.error("year", rules.OTHER_YEAR.format(what=f"个人申请 #{application.pk}", own=own,
+        f.error("year", rules.OTHER_YEAR.format(what=_application_words(application.pk), own=own,
                                                 year=year))
     f.finish()
     person = application.person
@@ -655,7 +680,7 @@ def _award_request(actor: User, f: Fields, data: dict[str, Any], target: int,
     competition = entry.event.competition
     own = competition.end_date.year
     if year is not None and year != own:
-        f.error("year", rules.OTHER_YEAR.format(what=f"竞赛「{competition.name}」", own=own,
+        f.error("year", rules.OTHER_YEAR.format(what=gettext("竞赛「%(name)s」") % {"name": competition.name}, own=own,
                                                 year=year))
     f.finish()
     return Payment(purpose=Purpose.AWARD, year=own, source=source, amount=amount,
@@ -742,7 +767,7 @@ def disbursement_reverse(*, actor: User, disbursement_id: int, reason: Any) -> D
             DisbursementLine(disbursement=reversal, person_id=line.person_id, town_id=line.town_id,
                              standard_id=line.standard_id, amount=-line.amount)
             for line in original.lines.all())
-        audit_record(actor=actor, action=AuditAction.DISBURSEMENT_REVERSE, obj=reversal,
+        audit_record(actor=actor, action=AuditAction.DISBURSEMENT_REVERSE, obj=reversal,  # zh-data: audit words
                      summary=f"冲销拨付单 #{original.pk} {money_text(original.amount)} 元：{why}",
                      changes={"reverses": original.pk, "amount": money_text(reversal.amount)})
     return reversal

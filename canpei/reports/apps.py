@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "canpei.reports"
-    verbose_name = "统计与报表"
+    verbose_name = _("统计与报表")
 
     def ready(self) -> None:
         from canpei import hooks

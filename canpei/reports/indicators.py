@@ -44,7 +44,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -54,6 +54,8 @@ from django.db.models import (
     Q, QuerySet, Value, When,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.utils.text import format_lazy as lazy_format
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Perm
 from canpei.codes import TrainingLevel, TrainingType
@@ -69,7 +71,14 @@ from canpei.training.models import (
 )
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from canpei.regions.scope import Viewer
+
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+format_lazy = cast("Callable[..., str]", lazy_format)
 
 # ---- scope ------------------------------------------------------------------------------------
 
@@ -92,14 +101,15 @@ COMPLETED_APPLICATION_STATES = (ApplicationState.COMPLETED, ApplicationState.REI
 HIGH_SKILL_LEVELS = (TrainingLevel.SENIOR, TrainingLevel.TECHNICIAN)
 HARDSHIP = ("hardship_dibao", "hardship_tekun", "hardship_poverty_monitoring")
 
-OTHER_INSTITUTION = "其他机构"
-NO_TYPE = "未分类"
-HERITAGE_LABEL = "民间工艺/闽南文化传承"
-HIGH_SKILL_LABEL = "高技能"
+OTHER_INSTITUTION = _("其他机构")
+NO_TYPE = _("未分类")
+HERITAGE_LABEL = _("民间工艺/闽南文化传承")
+HIGH_SKILL_LABEL = _("高技能")
+TOTAL_LABEL = _("合计")
 
-PLAN_INVALID = "计划不存在"
-TYPE_INVALID = "培训类型须为 " + "、".join(TrainingType.values)
-INSTITUTION_INVALID = "培训机构须为机构编号"
+PLAN_INVALID = _("计划不存在")
+TYPE_INVALID = format_lazy(_("培训类型须为 {values}"), values="、".join(TrainingType.values))
+INSTITUTION_INVALID = _("培训机构须为机构编号")
 
 # The appraisal result that passes (a code of the AppraisalResult table).
 APPRAISAL_PASSED = "passed"
@@ -228,11 +238,11 @@ def _year_key(paths: _Paths) -> Expression:
     return ExtractYear(paths.end)
 
 
-BY_TOWN = Breakdown("town", "镇街", lambda p: F(p.town))
-BY_INSTITUTION = Breakdown("institution", "培训机构", lambda p: F(p.institution))
-BY_TYPE = Breakdown("type", "培训类型", lambda p: F(p.type))
-BY_YEAR = Breakdown("year", "年度", _year_key)
-_TOTAL = Breakdown("total", "合计", lambda p: Value("", output_field=CharField()))
+BY_TOWN = Breakdown("town", _("镇街"), lambda p: F(p.town))
+BY_INSTITUTION = Breakdown("institution", _("培训机构"), lambda p: F(p.institution))
+BY_TYPE = Breakdown("type", _("培训类型"), lambda p: F(p.type))
+BY_YEAR = Breakdown("year", _("年度"), _year_key)
+_TOTAL = Breakdown("total", _("合计"), lambda p: Value("", output_field=CharField()))
 BREAKDOWNS = (BY_TOWN, BY_INSTITUTION, BY_TYPE, BY_YEAR)
 
 
@@ -537,7 +547,7 @@ def _labelled(figures: dict[str, Figures], breakdown: Breakdown) -> list[Figures
         names = {str(pk): name for pk, name in
                  Institution.objects.filter(pk__in=ids).values_list("pk", "name")}
         for f in rows:
-            f.label = names.get(f.key, OTHER_INSTITUTION)
+            f.label = names.get(f.key) or str(OTHER_INSTITUTION)
         rows.sort(key=lambda f: (f.key == "", f.label))
     elif breakdown is BY_TYPE:
         labels = dict(TrainingType.choices)
@@ -550,11 +560,11 @@ def _labelled(figures: dict[str, Figures], breakdown: Breakdown) -> list[Figures
     return rows
 
 
-def _single(figures: dict[str, Figures], label: str, months: Iterable[int]) -> Figures:
+def _single(figures: dict[str, Figures], label: StrOrPromise, months: Iterable[int]) -> Figures:
     found = figures.get("")
     if found is None:
-        found = Figures(key="", label=label, employment=[Milestone(months=m) for m in months])
-    found.label = label
+        found = Figures(key="", label=str(label), employment=[Milestone(months=m) for m in months])
+    found.label = str(label)
     return found
 
 
@@ -579,7 +589,7 @@ def live_indicators(*, user: Viewer, filters: IndicatorFilters, as_of: dt.date) 
     """The indicators computed live from the records (the definition: 21 aggregate queries)."""
     months = tuple(settings.FOLLOWUP_MONTHS)
     ask = _Ask.of(filters)
-    total = _single(_figures(user, ask, _TOTAL, as_of), "合计", months)
+    total = _single(_figures(user, ask, _TOTAL, as_of), TOTAL_LABEL, months)
     by = {b.name: _labelled(_figures(user, ask, b, as_of), b) for b in BREAKDOWNS}
     heritage = _single(_figures(user, ask, _TOTAL, as_of, HERITAGE), HERITAGE_LABEL, months)
     high = _single(_figures(user, ask, _TOTAL, as_of, HIGH_SKILL), HIGH_SKILL_LABEL, months)

@@ -19,11 +19,15 @@ The rules, written down once (tests/reports/test_matching.py checks them on a ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -36,10 +40,14 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass, TrainingMode,
 )
 
-NO_MATCHING = "当前角色不能查看供需匹配"
-ADVICE_NONE = "{town}：{demand} 人希望参加{skill}培训，尚无计划开班"
-ADVICE_SHORT = "{town}：{demand} 人希望参加{skill}培训，已有 {classes} 个班 {places} 个名额，尚缺 {unmet} 个"
-ADVICE_MET = "{town}：{demand} 人希望参加{skill}培训，已有 {classes} 个班 {places} 个名额，可满足"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
+NO_MATCHING = _("当前角色不能查看供需匹配")
+ADVICE_NONE = _("{town}：{demand} 人希望参加{skill}培训，尚无计划开班")
+ADVICE_SHORT = _("{town}：{demand} 人希望参加{skill}培训，已有 {classes} 个班 {places} 个名额，尚缺 {unmet} 个")
+ADVICE_MET = _("{town}：{demand} 人希望参加{skill}培训，已有 {classes} 个班 {places} 个名额，可满足")
 
 
 # Classes that are still to run or running: their places are supply.

@@ -4,6 +4,7 @@ targets are computed from the records (canpei.reports.targets), never typed in."
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from canpei.timestamps import Timestamped
 
@@ -11,10 +12,10 @@ from canpei.timestamps import Timestamped
 class Plan(Timestamped):
     """A plan period, such as the seed plan 残疾人职业技能提升计划（2019-2020年）."""
 
-    name = models.CharField("计划名称", max_length=100, unique=True)
-    period_start = models.DateField("开始日期")
-    period_end = models.DateField("结束日期")
-    document = models.CharField("文号", max_length=50, blank=True)
+    name = models.CharField(_("计划名称"), max_length=100, unique=True)
+    period_start = models.DateField(_("开始日期"))
+    period_end = models.DateField(_("结束日期"))
+    document = models.CharField(_("文号"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["-period_start", "id"]

@@ -8,11 +8,13 @@ audited. The targets of a plan are computed (canpei.reports.targets), never stor
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -27,17 +29,21 @@ from canpei.validation import Fields, model_update
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
 EDITABLE_FIELDS = ("name", "period_start", "period_end", "document")
-NAME_REQUIRED = "请填写计划名称"
-NAME_TOO_LONG = "计划名称不能超过 100 个字"
-NAME_TAKEN = "已有同名计划"
-DOCUMENT_TOO_LONG = "文号不能超过 50 个字"
-START_REQUIRED = "请填写开始日期"
-END_REQUIRED = "请填写结束日期"
-PERIOD_ORDER = "结束日期不能早于开始日期"
-PERIOD_TOO_LONG = "计划期不能超过 10 年"
-PERIOD_RANGE = "日期须在 2000 年至 2099 年之间"
-NO_PLANS = "当前角色不能查看计划"
+NAME_REQUIRED = _("请填写计划名称")
+NAME_TOO_LONG = _("计划名称不能超过 100 个字")
+NAME_TAKEN = _("已有同名计划")
+DOCUMENT_TOO_LONG = _("文号不能超过 50 个字")
+START_REQUIRED = _("请填写开始日期")
+END_REQUIRED = _("请填写结束日期")
+PERIOD_ORDER = _("结束日期不能早于开始日期")
+PERIOD_TOO_LONG = _("计划期不能超过 10 年")
+PERIOD_RANGE = _("日期须在 2000 年至 2099 年之间")
+NO_PLANS = _("当前角色不能查看计划")
 
 
 def may_read_plans(user: Viewer) -> bool:
@@ -111,7 +117,7 @@ def plan_create(*, actor: User, data: dict[str, Any]) -> Plan:
         plan.save()
         rebuild_targets(plan)
         rebuild_plan_cells()
-        audit_record(actor=actor, action=AuditAction.PLAN_CREATE, obj=plan,
+        audit_record(actor=actor, action=AuditAction.PLAN_CREATE, obj=plan,  # zh-data: audit words
                      summary=f"新建计划 {plan.name}", changes={"after": plan_snapshot(plan)})
     return plan
 
@@ -131,6 +137,6 @@ def plan_update(*, actor: User, plan: Plan, data: dict[str, Any]) -> Plan:
             if {"period_start", "period_end"} & set(changes):
                 rebuild_targets(locked)
                 rebuild_plan_cells()
-            audit_record(actor=actor, action=AuditAction.PLAN_UPDATE, obj=locked,
+            audit_record(actor=actor, action=AuditAction.PLAN_UPDATE, obj=locked,  # zh-data: audit words
                          summary=f"修改计划 {locked.name}", changes={"diff": changes})
     return locked

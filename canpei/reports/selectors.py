@@ -227,10 +227,10 @@ def training_figures(*, user: User) -> list[WorkGroup]:
     class_group, application_group = WorkGroup(_("培训班")), WorkGroup(_("个人申请"))
     for state in (ClassState.SUBMITTED, ClassState.APPROVED, ClassState.RUNNING,
                   ClassState.COMPLETED, ClassState.AUDITED, ClassState.SETTLED):
-        class_group.add(state.label, classes.get(state, 0), "class-list", state=state)
+        class_group.add(_(str(state.label)), classes.get(state, 0), "class-list", state=state)
     for a_state in (ApplicationState.SUBMITTED, ApplicationState.APPROVED,
                     ApplicationState.COMPLETED, ApplicationState.REIMBURSED):
-        application_group.add(a_state.label, applications.get(a_state, 0), "application-list",
+        application_group.add(_(str(a_state.label)), applications.get(a_state, 0), "application-list",
                               state=a_state)
     return [class_group, application_group]
 

@@ -38,9 +38,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
@@ -57,12 +59,18 @@ from canpei.training.models import (
     Application, ApplicationState, Enrollment, EnrollmentStatus,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-NO_TARGETS = "当前角色不能查看计划目标"
-TARGET_INVALID = "目标须为 1、2 或 3"
-PLAN_INVALID = "计划不存在"
-NO_PLAN = "尚无计划"
-YEAR_OUTSIDE_PLAN = "年度须在计划期内（{start}—{end} 年）"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
+NO_TARGETS = _("当前角色不能查看计划目标")
+TARGET_INVALID = _("目标须为 1、2 或 3")
+PLAN_INVALID = _("计划不存在")
+NO_PLAN = _("尚无计划")
+YEAR_OUTSIDE_PLAN = _("年度须在计划期内（{start}—{end} 年）")
 
 # Whose surveys a targets reader sees: by the person's current town; institutions have no path.
 SURVEY_TARGET_SCOPE = ScopePaths(model=Survey, permission=Perm.REPORT_READ, town="person__town_id")
@@ -85,8 +93,8 @@ class Target:
     Application); `wanted_type` is the training type offered when enrolling the uncovered."""
 
     number: int
-    label: str
-    short: str
+    label: StrOrPromise
+    short: StrOrPromise
     names: Q
     class_q: Q
     application_q: Q
@@ -106,8 +114,8 @@ def new_entrants() -> Target:
     application of kind self_directed or upgrade.
     """
     return Target(
-        number=1, label="新进入人力资源市场的残疾人至少接受一次职业技能培训",
-        short="新成长劳动力、城镇登记失业",
+        number=1, label=_("新进入人力资源市场的残疾人至少接受一次职业技能培训"),
+        short=_("新成长劳动力、城镇登记失业"),
         names=Q(new_entrant=True) | Q(registered_unemployed=True),
         class_q=Q(), application_q=~Q(training_type=""),
         wanted_type=TrainingType.EMPLOYMENT_SKILLS)
@@ -122,8 +130,8 @@ def enterprise_employees() -> Target:
     senior 高级 / technician 技师), or a class flagged high_skill (高技能人才).
     """
     return Target(
-        number=2, label="企业技能岗位的残疾人得到一次以上岗位技能提升培训或高技能人才培训",
-        short="按比例就业、集中就业",
+        number=2, label=_("企业技能岗位的残疾人得到一次以上岗位技能提升培训或高技能人才培训"),
+        short=_("按比例就业、集中就业"),
         names=Q(employment_form__in=(FORM_PROPORTIONAL, FORM_CENTRALIZED)),
         class_q=(Q(training_type=TrainingType.SKILL_UPGRADE) | Q(level__in=HIGH_LEVELS)
                  | Q(high_skill=True)),
@@ -140,8 +148,8 @@ def entrepreneurs() -> Target:
     3 个体就业（含自主创业）. Covered by: TrainingType entrepreneurship (创业培训).
     """
     return Target(
-        number=3, label="有培训需求、就业愿望、具备创业条件或已创业的残疾人接受创业培训",
-        short="有创业意愿、已创业",
+        number=3, label=_("有培训需求、就业愿望、具备创业条件或已创业的残疾人接受创业培训"),
+        short=_("有创业意愿、已创业"),
         names=(Q(training_need=True, wants_work=True, entrepreneurship_intention=True)
                | Q(employment_form=FORM_SELF_EMPLOYED)),
         class_q=Q(training_type=TrainingType.ENTREPRENEURSHIP),
@@ -369,7 +377,7 @@ def targets_report(*, user: User, plan: Plan, year: int | None = None,
     city = None
     if user.role in CITY_WIDE_READERS and not town:
         # Every person lives in exactly one town: the city's figures are the towns' sums.
-        city = TownTargets(town="", town_name="全市", targets=[
+        city = TownTargets(town="", town_name=gettext("全市"), targets=[
             TargetFigure(target=t.number,
                          population=sum(r.targets[i].population for r in result),
                          covered=sum(r.targets[i].covered for r in result))

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SupervisionConfig(AppConfig):
     name = "canpei.supervision"
-    verbose_name = "培训监管"
+    verbose_name = _("培训监管")
 
     def ready(self) -> None:
         from canpei import hooks

@@ -5,6 +5,11 @@ supervision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
+from django.utils.translation import gettext_lazy
+
 import datetime as dt
 
 from canpei.supervision.models import Alert
@@ -12,8 +17,12 @@ from canpei.supervision.workflow import AlertState
 from canpei.training.classes.checks import CheckResult
 from canpei.training.models import TrainingClass
 
-ALERTS_LABEL = "无待处理或已确认的监管预警"
-ALERTS_DETAIL = "待处理 {open} 条，已确认 {confirmed} 条"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
+ALERTS_LABEL = _("无待处理或已确认的监管预警")
+ALERTS_DETAIL = _("待处理 {open} 条，已确认 {confirmed} 条")
 
 
 def alerts_on_class(training_class: TrainingClass, today: dt.date) -> CheckResult:
@@ -24,6 +33,6 @@ def alerts_on_class(training_class: TrainingClass, today: dt.date) -> CheckResul
                   .values_list("state", flat=True))
     open_count = states.count(AlertState.OPEN)
     confirmed = states.count(AlertState.CONFIRMED)
-    return CheckResult("alerts", ALERTS_LABEL, not states,
+    return CheckResult("alerts", str(ALERTS_LABEL), not states,
                        ALERTS_DETAIL.format(open=open_count, confirmed=confirmed),
                        {"open": open_count, "confirmed": confirmed})

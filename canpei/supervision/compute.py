@@ -172,7 +172,7 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
         run.raised = len(found)
         run.save()
         if outcome.changed:
-            audit_record(actor=None, action=AuditAction.ALERT_RECOMPUTE,
+            audit_record(actor=None, action=AuditAction.ALERT_RECOMPUTE,  # zh-data: audit words
                          object_type="supervision.alert", object_id=year,
                          summary=(f"{year} 年度监管预警：新发现 {outcome.raised} 条，"
                                   f"消除 {outcome.resolved} 条，重新出现 {outcome.reopened} 条"),

@@ -24,7 +24,7 @@ def _rows(actor: User, filters: AlertFilters) -> Iterator[list[Any]]:
     for index, alert in enumerate(alert_list(user=actor, filters=filters).iterator(
             chunk_size=2000), start=1):
         rule = RULES.get(alert.rule)
-        yield [index, alert.pk, rule.label if rule else alert.rule, states[alert.state],
+        yield [index, alert.pk, rule.title if rule else alert.rule, states[alert.state],
                alert.summary, alert.year, alert.on_date, alert.raised_on,
                "；".join(str(link.get("label", "")) for link in alert.links)]
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from canpei.supervision.workflow import AlertAction, AlertState
 from canpei.workflows import WorkflowEvent, state_field
+
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
 
 
 class Alert(models.Model):
@@ -14,18 +22,18 @@ class Alert(models.Model):
     links to, and the desk's decision. `fingerprint` names the rule and its subject (the year,
     the records), so computing again finds the same row instead of adding one."""
 
-    rule = models.CharField("规则", max_length=32)
+    rule = models.CharField(_("规则"), max_length=32)
     fingerprint = models.CharField(max_length=64, unique=True, editable=False)
-    year = models.PositiveSmallIntegerField("年度")
-    summary = models.TextField("说明")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    summary = models.TextField(_("说明"))
     # [{"type": "class"|"person"|"institution"|"inspection"|"application", "id": 1,
     #   "label": "…"}]: what the sentence is about, for the links on the page and in the API.
-    links = models.JSONField("相关记录", default=list)
-    state = models.CharField("状态", max_length=16, choices=AlertState.choices,
+    links = models.JSONField(_("相关记录"), default=list)
+    state = models.CharField(_("状态"), max_length=16, choices=AlertState.choices,
                              default=AlertState.OPEN)
-    raised_on = models.DateField("发现日期", default=timezone.localdate)
+    raised_on = models.DateField(_("发现日期"), default=timezone.localdate)
     # The date the alert is about (a class's start, an inspection's date), for the date filter.
-    on_date = models.DateField("业务日期")
+    on_date = models.DateField(_("业务日期"))
     # What the scopes and filters read: the classes, institutions and persons concerned.
     classes = models.ManyToManyField("training.TrainingClass", related_name="+", blank=True)
     institutions = models.ManyToManyField("institutions.Institution", related_name="+",
@@ -34,7 +42,7 @@ class Alert(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        verbose_name = "监管预警"
+        verbose_name = _("监管预警")
         ordering = ["-on_date", "-id"]
         indexes = [
             models.Index(fields=["state", "on_date"], name="alert_state_on"),
@@ -44,12 +52,12 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"预警 #{self.pk}"
+        return gettext("预警 #%(id)s") % {"id": self.pk}
 
 
 # The event of a newly raised alert (no actor, from no state).
 RAISE = "raise"
-RAISED_LABEL = "发现"
+RAISED_LABEL = _("发现")
 
 
 class AlertEvent(WorkflowEvent):
@@ -58,8 +66,8 @@ class AlertEvent(WorkflowEvent):
 
     actions = AlertAction
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField("原状态", max_length=16, choices=AlertState.choices, blank=True)
-    to_state = state_field("新状态", AlertState)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=AlertState.choices, blank=True)
+    to_state = state_field(_("新状态"), AlertState)
 
     class Meta:
         ordering = ["at", "id"]

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, gettext_noop
 
 from canpei.codes import TrainingLevel, labels_of
 from canpei.people.rules import PersonStatus, age_on, working_age_on
@@ -60,7 +61,12 @@ class Link:
 
 @dataclass
 class Finding:
-    """What a rule found about one subject."""
+    """What a rule found about one subject.
+
+    The summary is written and stored in Chinese, the language of the federation's records: it
+    is the alert's record of what the job found (kept, like the audit log, in one language), so
+    the statements that write it are marked `# zh-data`. The rule's name (`Rule.label`) is
+    translated where shown."""
 
     subject: tuple[object, ...]
     summary: str
@@ -76,9 +82,16 @@ Finder = Callable[[int], Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: `title` is its Chinese name (the msgid; the ledger's wording), `label`
+    the name in the active language."""
+
     code: str
-    label: str
+    title: str
     find: Finder
+
+    @property
+    def label(self) -> str:
+        return gettext(self.title)
 
     @property
     def description(self) -> str:
@@ -89,12 +102,13 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, label: str) -> Callable[[Finder], Finder]:
-    """Register a rule: `code` is stored on its alerts and used by the filters and the API."""
+def rule(code: str, title: str) -> Callable[[Finder], Finder]:
+    """Register a rule: `code` is stored on its alerts and used by the filters and the API;
+    `title` is marked with gettext_noop, translated where shown (`Rule.label`)."""
     def register(find: Finder) -> Finder:
         if code in RULES:
             raise ValueError(f"rule {code} registered twice")
-        RULES[code] = Rule(code=code, label=label, find=find)
+        RULES[code] = Rule(code=code, title=title, find=find)
         return find
     return register
 
@@ -148,7 +162,7 @@ def _class_finding(c: TrainingClass, subject: tuple[object, ...], summary: str,
 
 # ---- the rules -----------------------------------------------------------------------------------
 
-@rule("overlap", "同一人员参加日期重叠的不同机构培训班")
+@rule("overlap", gettext_noop("同一人员参加日期重叠的不同机构培训班"))
 def overlapping_classes(year: int) -> Iterator[Finding]:
     """A person is on the rosters of two classes of different institutions whose dates overlap
     (remote classes excepted, as at enrolment); flagged in the year the later class starts.
@@ -183,7 +197,7 @@ def overlapping_classes(year: int) -> Iterator[Finding]:
     for person_id, a_id, b_id in pairs:
         a, b = classes[a_id], classes[b_id]
         name = names[person_id]
-        yield Finding(
+        yield Finding(  # zh-data
             subject=(person_id, a_id, b_id), on_date=b.start_date,
             summary=(f"{name} 同时在不同机构的两个培训班：{class_label(a)}（{a.institution.name}，"
                      f"{a.start_date}至{a.end_date}）与 {class_label(b)}（{b.institution.name}，"
@@ -193,7 +207,7 @@ def overlapping_classes(year: int) -> Iterator[Finding]:
             persons={person_id})
 
 
-@rule("eligibility", "学员不在就业年龄段或无有效残疾人证")
+@rule("eligibility", gettext_noop("学员不在就业年龄段或无有效残疾人证"))
 def ineligible_trainees(year: int) -> Iterator[Finding]:
     """A trainee of a class (submitted onwards) is outside working age on the class's start date,
     or has no valid disability certificate (no certificate number, or the certificate revoked)."""
@@ -211,18 +225,18 @@ def ineligible_trainees(year: int) -> Iterator[Finding]:
         person, c = enrollment.person, enrollment.training_class
         reasons = []
         if not working_age_on(birth=person.birth_date, gender=person.gender, on=c.start_date):
-            reasons.append(f"不在就业年龄段（{age_on(person.birth_date, c.start_date)} 周岁）")
+            reasons.append(f"不在就业年龄段（{age_on(person.birth_date, c.start_date)} 周岁）")  # zh-data
         if person.status == PersonStatus.REVOKED or not person.cert_number_enc:
-            reasons.append("没有有效的残疾人证")
+            reasons.append("没有有效的残疾人证")  # zh-data
         if reasons:
-            yield _class_finding(
+            yield _class_finding(  # zh-data
                 c, (person.pk, c.pk),
                 f"学员 {person.name} 在培训班 {class_label(c)} 开班日（{c.start_date}）"
                 f"{'，且'.join(reasons)}。",
                 extra=[_person_link(person.pk, person.name)], persons={person.pk})
 
 
-@rule("attendance", "结业学员出勤不足")
+@rule("attendance", gettext_noop("结业学员出勤不足"))
 def low_attendance(year: int) -> Iterator[Finding]:
     """A class's completion was declared with trainees marked completed whose attendance is
     below the threshold (ATTENDANCE_THRESHOLD, 80 % of the class's hours by default)."""
@@ -243,14 +257,14 @@ def low_attendance(year: int) -> Iterator[Finding]:
     for class_id, found in short.items():
         c = classes[class_id]
         least = min(hours for _p, _n, hours in found)
-        yield _class_finding(
+        yield _class_finding(  # zh-data
             c, (c.pk,),
             f"培训班 {class_label(c)} 结业时 {len(found)} 名学员出勤不足 "
             f"{_threshold_percent(threshold)}%（最少 {least:f} / {c.hours} 学时），仍按结业申报。",
             extra=[_person_link(p, n) for p, n, _h in found], persons={p for p, _n, _h in found})
 
 
-@rule("inspection", "检查实到人数远少于在册人数")
+@rule("inspection", gettext_noop("检查实到人数远少于在册人数"))
 def inspection_absence(year: int) -> Iterator[Finding]:
     """An inspection found fewer trainees present than the share ALERT_INSPECTION_PRESENT_RATIO
     (60 % by default) of those on the roster."""
@@ -262,7 +276,7 @@ def inspection_absence(year: int) -> Iterator[Finding]:
         if Decimal(inspection.present) >= ratio * inspection.on_roster:
             continue
         c = inspection.training_class
-        finding = _class_finding(
+        finding = _class_finding(  # zh-data
             c, (inspection.pk,),
             f"{inspection.date} 检查培训班 {class_label(c)}：在册 {inspection.on_roster} 人，"
             f"实到 {inspection.present} 人（{_percent(inspection.present, inspection.on_roster)}%），"
@@ -272,7 +286,7 @@ def inspection_absence(year: int) -> Iterator[Finding]:
         yield finding
 
 
-@rule("double_subsidy", "同一人员同一年度重复享受同一培训补贴")
+@rule("double_subsidy", gettext_noop("同一人员同一年度重复享受同一培训补贴"))
 def double_subsidy(year: int) -> Iterator[Finding]:
     """A person claims the subsidy for the same training (occupation and level) twice in a year:
     on two class rosters, or on a roster and in an individual application (approved onwards;
@@ -291,7 +305,7 @@ def double_subsidy(year: int) -> Iterator[Finding]:
     for person_id, name, class_id, code, class_name, occupation, level, start, inst in (
             enrollments.iterator(chunk_size=5000)):
         names[person_id] = name
-        claims[(person_id, occupation.strip(), level)].append(
+        claims[(person_id, occupation.strip(), level)].append(  # zh-data
             (start, Link("class", class_id, f"培训班 {code} {class_name}"), inst))
     applications = (Application.objects
                     .filter(state__in=CLAIMING_APPLICATIONS)
@@ -301,7 +315,7 @@ def double_subsidy(year: int) -> Iterator[Finding]:
                                  "planned_start"))
     for pk, person_id, name, occupation, level, planned in applications.iterator(chunk_size=5000):
         names[person_id] = name
-        claims[(person_id, occupation.strip(), level)].append(
+        claims[(person_id, occupation.strip(), level)].append(  # zh-data
             (planned or first, Link("application", pk, f"个人申请 #{pk}"), None))
     levels = labels_of(TrainingLevel)
     for (person_id, occupation, level), found in claims.items():
@@ -310,7 +324,7 @@ def double_subsidy(year: int) -> Iterator[Finding]:
         found.sort(key=lambda claim: (claim[0], claim[1].type, claim[1].id))
         name = names[person_id]
         what = f"{occupation}·{levels.get(level, level)}" if level else occupation
-        yield Finding(
+        yield Finding(  # zh-data
             subject=(person_id, occupation, level), on_date=found[-1][0],
             summary=(f"{name} 在 {year} 年就同一培训（{what}）享受了 {len(found)} 次补贴："
                      f"{'、'.join(link.label for _d, link, _i in found)}。"),
@@ -320,19 +334,19 @@ def double_subsidy(year: int) -> Iterator[Finding]:
             persons={person_id})
 
 
-@rule("designation", "培训班开班时机构定点认定无效")
+@rule("designation", gettext_noop("培训班开班时机构定点认定无效"))
 def designation_invalid(year: int) -> Iterator[Finding]:
     """A class ran (started at least) while its institution had no designation, or on dates
     outside the designation's period (from `designated_from` to `designated_to`)."""
     for c in _classes_of(year, RAN_STATES):
         institution = c.institution
         valid_from, valid_to = institution.designated_from, institution.designated_to
-        dates = f"{class_label(c)}（{c.start_date}至{c.end_date}）"
+        dates = f"{class_label(c)}（{c.start_date}至{c.end_date}）"  # zh-data
         if valid_from is None:
-            summary = f"培训班 {dates}开班时，机构 {institution.name} 没有定点认定。"
+            summary = f"培训班 {dates}开班时，机构 {institution.name} 没有定点认定。"  # zh-data
         elif c.start_date < valid_from or (valid_to is not None and c.end_date > valid_to):
-            period = f"{valid_from}至{valid_to or '长期'}"
-            summary = (f"培训班 {dates}不在机构 {institution.name} 的定点有效期"
+            period = f"{valid_from}至{valid_to or '长期'}"  # zh-data
+            summary = (f"培训班 {dates}不在机构 {institution.name} 的定点有效期"  # zh-data
                        f"（{period}）内。")
         else:
             continue
@@ -343,14 +357,14 @@ def _focus_groups(c: TrainingClass) -> list[tuple[str, Callable[[Enrollment], bo
     low, high = settings.ALERT_YOUNG_ADULT_AGES
     groups: list[tuple[str, Callable[[Enrollment], bool]]] = []
     if c.free_for_hardship:
-        groups.append(("困难残疾人", lambda e: bool(e.person.hardship)))
+        groups.append(("困难残疾人", lambda e: bool(e.person.hardship)))  # zh-data
     if c.young_adult_focus:
-        groups.append((f"青壮年（{low}至{high}周岁）",
+        groups.append((f"青壮年（{low}至{high}周岁）",  # zh-data
                        lambda e: low <= age_on(e.person.birth_date, c.start_date) <= high))
     return groups
 
 
-@rule("focus_group", "培训班学员多数不属于其面向群体")
+@rule("focus_group", gettext_noop("培训班学员多数不属于其面向群体"))
 def outside_focus_group(year: int) -> Iterator[Finding]:
     """A class for a focus group (困难残疾人 free of charge, 青壮年) has at least
     ALERT_FOCUS_MIN_TRAINEES trainees (5) and more than the share ALERT_FOCUS_OUTSIDE_SHARE
@@ -375,7 +389,7 @@ def outside_focus_group(year: int) -> Iterator[Finding]:
         outside = [e for e in roster if not any(inside(e) for _label, inside in groups)]
         if Decimal(len(outside)) <= share * len(roster):
             continue
-        yield _class_finding(
+        yield _class_finding(  # zh-data
             c, (c.pk,),
             f"培训班 {class_label(c)} 面向{'、'.join(label for label, _i in groups)}，"
             f"但 {len(roster)} 名学员中有 {len(outside)} 名"
@@ -393,7 +407,7 @@ def _phone_digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
-@rule("shared_phone", "多名学员登记同一手机号")
+@rule("shared_phone", gettext_noop("多名学员登记同一手机号"))
 def shared_phone(year: int) -> Iterator[Finding]:
     """At least ALERT_SHARED_PHONE_MIN (3) trainees of the year's classes registered the same
     phone number. The number is personal data: the sentence gives only the count and links the
@@ -423,7 +437,7 @@ def shared_phone(year: int) -> Iterator[Finding]:
             wanted = {c for d, p in by_phone.items() if len(p) >= minimum for c in classes[d]}
             labels = {c.pk: class_label(c) for c in TrainingClass.objects.filter(pk__in=wanted)}
         held = classes[digits]
-        yield Finding(
+        yield Finding(  # zh-data
             subject=(phone_key(digits),), on_date=min(start for start, _i in held.values()),
             summary=(f"{len(persons)} 名学员登记了同一手机号（涉及 {len(held)} 个培训班）。"),
             links=[*(_person_link(p, n) for p, n in sorted(persons.items())),
@@ -432,7 +446,7 @@ def shared_phone(year: int) -> Iterator[Finding]:
             persons=set(persons))
 
 
-@rule("identical_registers", "考勤登记逐次完全相同")
+@rule("identical_registers", gettext_noop("考勤登记逐次完全相同"))
 def identical_registers(year: int) -> Iterator[Finding]:
     """A class's register (who attended, for how many hours) is exactly the same for at least
     ALERT_IDENTICAL_SESSIONS (5) sessions in a row, as registers filled in by copying are."""
@@ -468,13 +482,13 @@ def identical_registers(year: int) -> Iterator[Finding]:
         if length < needed:
             continue
         c = TrainingClass.objects.select_related("institution").get(pk=class_id)
-        yield _class_finding(
+        yield _class_finding(  # zh-data
             c, (c.pk,),
             f"培训班 {class_label(c)} 连续 {length} 次课（{sessions[begin][1]}至"
             f"{sessions[begin + length - 1][1]}）的考勤登记完全相同。")
 
 
-@rule("late_filing", "开班日期已过才提交或批准开班申请（补报）")
+@rule("late_filing", gettext_noop("开班日期已过才提交或批准开班申请（补报）"))
 def late_filing(year: int) -> Iterator[Finding]:
     """A class whose application was submitted or approved after its start date had passed,
     with the late-filing reason given at that step (kept on the class,
@@ -485,6 +499,6 @@ def late_filing(year: int) -> Iterator[Finding]:
             .exclude(late_filing_reason="").exclude(state=ClassState.CANCELLED)
             .select_related("institution").order_by("pk"))
     for c in late.iterator(chunk_size=2000):
-        yield _class_finding(
+        yield _class_finding(  # zh-data
             c, (c.pk,), f"培训班 {class_label(c)}（{c.start_date}开班）在开班日期之后才提交或批准"
                         f"开班申请，补报原因：{c.late_filing_reason}")

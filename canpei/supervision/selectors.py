@@ -4,9 +4,11 @@ staff the alerts about at least one person of their town; nobody else any (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
@@ -19,11 +21,15 @@ if TYPE_CHECKING:
 
     from canpei.regions.scope import Viewer
 
-RULE_INVALID = "规则须为 {rules} 之一"
-STATE_INVALID = "状态须为 open（待处理）、confirmed（已确认）、dismissed（已排除）或 resolved（已消除）"
-CLASS_INVALID = "培训班须为培训班的编号（数字）"
-INSTITUTION_INVALID = "培训机构须为机构的编号（数字）"
-PERSON_INVALID = "人员须为人员的编号（数字）"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
+RULE_INVALID = _("规则须为 {rules} 之一")
+STATE_INVALID = _("状态须为 open（待处理）、confirmed（已确认）、dismissed（已排除）或 resolved（已消除）")
+CLASS_INVALID = _("培训班须为培训班的编号（数字）")
+INSTITUTION_INVALID = _("培训机构须为机构的编号（数字）")
+PERSON_INVALID = _("人员须为人员的编号（数字）")
 
 
 def _about_town(town: str) -> Exists:

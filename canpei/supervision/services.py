@@ -3,26 +3,34 @@ city; the workflow engine locks, checks, writes the event row and the audit entr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from django.utils.translation import gettext_lazy
 
 from canpei.errors import InvalidInput
 from canpei.selectors import get_in_scope
 from canpei.supervision.models import Alert, AlertEvent
 from canpei.supervision.selectors import alerts_visible_to
 from canpei.supervision.workflow import ALERT_WORKFLOW, DESK_ACTIONS
-from canpei.workflows import Lifecycle, one_of
+from canpei.workflows import Lifecycle
 
 if TYPE_CHECKING:
     from canpei.accounts.models import User
 
-ACTION_INVALID = f"操作须为 {one_of(list(DESK_ACTIONS))}"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
+# The desk's actions (DESK_ACTIONS), as the API names them.
+ACTION_INVALID = _("操作须为 confirm 或 dismiss")
 
 
 def locked_alert(user: User, alert_id: int) -> Alert:
     return get_in_scope(alerts_visible_to(user).select_for_update(), alert_id)
 
 
-ALERT_LIFECYCLE: Lifecycle[Alert] = Lifecycle(
+ALERT_LIFECYCLE: Lifecycle[Alert] = Lifecycle(  # zh-data: describe() words the audit log
     workflow=ALERT_WORKFLOW, audit_name="alert", lock=locked_alert, event_model=AlertEvent,
     event_parent="alert", describe=lambda alert: f"监管预警 #{alert.pk}")
 

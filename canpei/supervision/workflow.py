@@ -8,20 +8,28 @@ Confirmed and dismissed alerts keep their decision whatever the data do later.
 
 from __future__ import annotations
 
-from django.db import models
+from collections.abc import Callable
+from typing import cast
+
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Role
+from canpei.codes import Codes
 from canpei.workflows import Step, Workflow
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
 
-class AlertState(models.TextChoices):
+
+class AlertState(Codes):
     OPEN = "open", "待处理"
     CONFIRMED = "confirmed", "已确认"
     DISMISSED = "dismissed", "已排除"
     RESOLVED = "resolved", "已消除"
 
 
-class AlertAction(models.TextChoices):
+class AlertAction(Codes):
     CONFIRM = "confirm", "确认"
     DISMISS = "dismiss", "排除"
     RESOLVE = "resolve", "消除"
@@ -34,8 +42,8 @@ DESK_ACTIONS = (AlertAction.CONFIRM.value, AlertAction.DISMISS.value)
 SYSTEM: frozenset[str] = frozenset()
 
 ALERT_WORKFLOW = Workflow(
-    noun="预警", actions=AlertAction, states=AlertState,
-    comment_required_message="「{action}」预警须填写理由",
+    noun=_("预警"), actions=AlertAction, states=AlertState,
+    comment_required_message=_("「{action}」预警须填写理由"),
     steps={
         AlertAction.CONFIRM: Step(frozenset({AlertState.OPEN}), AlertState.CONFIRMED,
                                   frozenset({Role.CITY_ADMIN})),

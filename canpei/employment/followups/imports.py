@@ -13,12 +13,13 @@ transaction: any bad row, and nothing is written.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -38,14 +39,19 @@ from canpei.spreadsheets.importing import (
 from canpei.spreadsheets.reader import CELL_FORMULA, DATE_INVALID, cell_date, cell_text
 from canpei.spreadsheets.registry import ImportSpec
 
-SOURCE_REQUIRED = "请填写班级编号或个人申请编号"
-MONTHS_REQUIRED = "请填写跟踪节点（月）"
-FOLLOWUP_NOT_FOUND = "未找到该人员在该培训下应做的就业跟踪（须已结业且结业已审核）"
-NAME_MISMATCH = "姓名与残疾人名册不一致"
-ROW_TWICE_IN_FILE = "与第 {row} 行是同一次跟踪"
-BOOL_INVALID = "只能填写是或否"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
 
-COLUMNS: dict[str, tuple[str, ...]] = {
+SOURCE_REQUIRED = _("请填写班级编号或个人申请编号")
+MONTHS_REQUIRED = _("请填写跟踪节点（月）")
+FOLLOWUP_NOT_FOUND = _("未找到该人员在该培训下应做的就业跟踪（须已结业且结业已审核）")
+NAME_MISMATCH = _("姓名与残疾人名册不一致")
+ROW_TWICE_IN_FILE = _("与第 {row} 行是同一次跟踪")
+BOOL_INVALID = _("只能填写是或否")
+
+# The headers a clerk's file may use.
+COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
     "name": ("姓名", "学员姓名"),
     "class_code": ("班级编号", "培训班编号", "班级代码", "开班编号"),
@@ -66,7 +72,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("id_number", "months", "date", "method", "employed")
 
-METHOD_CODES = codes.code_lookup(FollowUpMethod.choices, ("phone", "电话"), ("visit", "走访"),
+# The words a clerk may write for a method, besides its labels.
+METHOD_CODES = codes.code_lookup(FollowUpMethod.choices, ("phone", "电话"), ("visit", "走访"),  # zh-data
                                  ("visit", "上门"), ("employer", "单位"))
 FORM_CODES = codes.code_lookup(EmploymentForm.choices)
 REASON_CODES = codes.code_lookup(NotWorkingReason.choices)
@@ -99,7 +106,7 @@ def _row_data(opened: Any, cells: list[Any], errors: list[tuple[str, str]]) -> d
             if isinstance(found, bool) or found == "":
                 data[name] = found
             else:
-                errors.append((name, BOOL_INVALID))
+                errors.append((name, str(BOOL_INVALID)))
         elif name == "method":
             data[name] = codes.to_code(value, METHOD_CODES) if value else ""
         elif name == "employment_form":
@@ -123,7 +130,8 @@ def followups_import(*, actor: User, data: bytes, filename: str = "", dry_run: b
     allowed = services.followup_months()
 
     def error(number: int, name: str, value: str, message: str) -> None:
-        result.errors.append(RowError(number, opened.column_of(name), value, message))
+        # In the language active now: the result is stored (JSON) and written to the report.
+        result.errors.append(RowError(number, opened.column_of(name), value, str(message)))
 
     # Pass 1: identify each row's follow-up.
     parsed: list[tuple[int, list[Any], str, str, str, str, int]] = []
@@ -147,7 +155,8 @@ def followups_import(*, actor: User, data: bytes, filename: str = "", dry_run: b
         if not code and not application:
             error(number, "class_code", "", SOURCE_REQUIRED)
             bad = True
-        raw_months = cell("months").removesuffix("个月").removesuffix("月").strip()
+        # A clerk may write "3个月" or "3月".
+        raw_months = cell("months").removesuffix("个月").removesuffix("月").strip()  # zh-data
         months = int(raw_months) if raw_months.isdigit() else 0
         if not raw_months:
             error(number, "months", "", MONTHS_REQUIRED)
@@ -194,7 +203,7 @@ def followups_import(*, actor: User, data: bytes, filename: str = "", dry_run: b
             services.clean_followup_input(record, followup=followup,
                                           today=timezone.localdate())
         except ServiceError as exc:
-            cell_errors += exc.errors
+            cell_errors += [(field, str(message)) for field, message in exc.errors]
         if cell_errors:
             result.errors.extend(opened.refusals(number, cells, cell_errors))
             continue
@@ -211,8 +220,9 @@ def followups_import(*, actor: User, data: bytes, filename: str = "", dry_run: b
                 try:
                     saved = services.followup_record(actor=actor, followup=followup, data=record)
                 except ServiceError as exc:
-                    result.errors.extend(opened.refusals(number, cells, exc.errors or [
-                        ("id_number", exc.message)]))
+                    result.errors.extend(opened.refusals(number, cells, [
+                        (field, str(message))
+                        for field, message in exc.errors or [("id_number", exc.message)]]))
                     continue
                 if first:
                     result.created += 1
@@ -222,7 +232,7 @@ def followups_import(*, actor: User, data: bytes, filename: str = "", dry_run: b
                     result.unchanged += 1
             if result.errors or dry_run:
                 raise _Rollback()
-            audit_record(actor=actor, action=AuditAction.IMPORT_FOLLOWUPS,
+            audit_record(actor=actor, action=AuditAction.IMPORT_FOLLOWUPS,  # zh-data: audit words
                          summary=f"导入就业跟踪：{result.summary()}",
                          changes={"file": filename[:100], "created": result.created,
                                   "updated": result.updated, "unchanged": result.unchanged})
@@ -239,7 +249,8 @@ FOLLOWUP_IMPORT_HELP = (
     _("就业跟踪：身份证号、班级编号（或个人申请编号）、跟踪节点（月）、跟踪日期、跟踪方式、已就业，可选姓名、就业形式、就业单位、岗位、签订劳动合同、缴纳社会保险、月收入（元）、已自主创业、未就业原因、备注；只能登记已结业（结业已审核）学员的跟踪。"),  # noqa: E501
 )
 
-EXAMPLE = {
+# The template's filled-in example row: a clerk's Chinese file.
+EXAMPLE = {  # zh-data
     "id_number": "350582199003071019", "name": "张三", "class_code": "PX2026-00001", "application": "",
     "months": "3", "date": "2026-10-08", "method": "电话回访", "employed": "是",
     "employment_form": "灵活就业（社区、居家就业）", "employer": "晋江市某电子商务有限公司", "position": "客服",
@@ -250,7 +261,7 @@ EXAMPLE = {
 
 def _template_choices() -> dict[str, list[str]]:
     """The drop-downs of the follow-up template: the labels the importer reads back."""
-    yes_no = ["是", "否"]
+    yes_no = ["是", "否"]  # zh-data: the words the importer reads back
     return {"method": [str(label) for _c, label in FollowUpMethod.choices],
             "months": [str(m) for m in settings.FOLLOWUP_MONTHS],
             "employment_form": [str(label) for _c, label in EmploymentForm.choices],
@@ -261,7 +272,7 @@ def _template_choices() -> dict[str, list[str]]:
 
 # Registered by EmploymentConfig.ready().
 IMPORTS = (
-    ImportSpec(kind="followups", label="就业跟踪", permissions=(Perm.FOLLOWUP_RECORD,),
+    ImportSpec(kind="followups", label=gettext_noop("就业跟踪"), permissions=(Perm.FOLLOWUP_RECORD,),
                columns=COLUMNS, run=followups_import, help=FOLLOWUP_IMPORT_HELP,
                required=REQUIRED, choices=_template_choices, example=EXAMPLE),
 )

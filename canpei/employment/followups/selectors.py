@@ -16,10 +16,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Role
 from canpei.employment.models import FollowUp
@@ -30,13 +32,17 @@ from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_sco
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
 STATUSES = ("due", "overdue", "done", "upcoming")
-STATUS_INVALID = "状态须为 due（本月待跟踪）、overdue（已逾期）、done（已完成）或 upcoming（以后到期）"
-MONTHS_INVALID = "跟踪节点须为已配置的月数之一"
+STATUS_INVALID = _("状态须为 due（本月待跟踪）、overdue（已逾期）、done（已完成）或 upcoming（以后到期）")
+MONTHS_INVALID = _("跟踪节点须为已配置的月数之一")
 # What became of the follow-ups due by today (the denominator of the employment rate after
 # training, canpei.reports.indicators.Milestone): the list behind each bar of its chart.
 OUTCOMES = ("employed", "not_employed", "unrecorded")
-OUTCOME_INVALID = "跟踪结果须为 employed（已就业）、not_employed（未就业）或 unrecorded（应跟踪未跟踪）"
+OUTCOME_INVALID = _("跟踪结果须为 employed（已就业）、not_employed（未就业）或 unrecorded（应跟踪未跟踪）")
 
 
 def month_end(today: dt.date) -> dt.date:

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from canpei import hooks
 from canpei.accounts.models import User
@@ -46,31 +47,35 @@ from canpei.training.models import (
 )
 from canpei.validation import Errors, Fields, model_update, snapshot_diff, text
 
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+
 # ---- messages (tests assert against these) -------------------------------------------------------
 
-DATE_REQUIRED = "请填写跟踪日期"
-DATE_BEFORE_END = "跟踪日期不能早于培训结束日期（{date}）"
-DATE_IN_FUTURE = "跟踪日期不能晚于今天"
-METHOD_REQUIRED = "请选择跟踪方式"
-METHOD_INVALID = "跟踪方式须为电话回访、入户走访或单位核实"
-EMPLOYED_REQUIRED = "请填写是否已就业"
-FORM_INVALID = "就业形式须为国家标准代码 1 至 7"
-FORM_REQUIRED = "已就业须填写就业形式"
-FORM_NOT_EMPLOYED = "未就业不填就业形式"
-REASON_INVALID = "未就业原因须为国家标准代码 1 至 7"
-REASON_EMPLOYED = "已就业不填未就业原因"
-EMPLOYER_TOO_LONG = "就业单位不能超过 100 个字"
-EMPLOYER_NOT_EMPLOYED = "未就业不填就业单位"
-POSITION_TOO_LONG = "岗位不能超过 50 个字"
-POSITION_NOT_EMPLOYED = "未就业不填岗位"
-INCOME_INVALID = "月收入（元）须为 0 至 200000 元，最多两位小数"
-NOTE_TOO_LONG = "备注不能超过 200 个字"
-SOURCE_REQUIRED = "请指定培训班学员（enrollment）或个人申请（application）之一"
-SOURCE_BOTH = "培训班学员和个人申请只能指定其一"
-ENROLLMENT_NOT_COMPLETED = "该学员未结业或培训班尚未通过结业审核，不能登记就业跟踪"
-APPLICATION_NOT_COMPLETED = "该个人申请尚未完成，不能登记就业跟踪"
-MONTHS_INVALID = "跟踪节点须为 {months} 个月之一"
-ALREADY_RECORDED = "该次跟踪已登记，如需更正请修改原记录"
+DATE_REQUIRED = _("请填写跟踪日期")
+DATE_BEFORE_END = _("跟踪日期不能早于培训结束日期（{date}）")
+DATE_IN_FUTURE = _("跟踪日期不能晚于今天")
+METHOD_REQUIRED = _("请选择跟踪方式")
+METHOD_INVALID = _("跟踪方式须为电话回访、入户走访或单位核实")
+EMPLOYED_REQUIRED = _("请填写是否已就业")
+FORM_INVALID = _("就业形式须为国家标准代码 1 至 7")
+FORM_REQUIRED = _("已就业须填写就业形式")
+FORM_NOT_EMPLOYED = _("未就业不填就业形式")
+REASON_INVALID = _("未就业原因须为国家标准代码 1 至 7")
+REASON_EMPLOYED = _("已就业不填未就业原因")
+EMPLOYER_TOO_LONG = _("就业单位不能超过 100 个字")
+EMPLOYER_NOT_EMPLOYED = _("未就业不填就业单位")
+POSITION_TOO_LONG = _("岗位不能超过 50 个字")
+POSITION_NOT_EMPLOYED = _("未就业不填岗位")
+INCOME_INVALID = _("月收入（元）须为 0 至 200000 元，最多两位小数")
+NOTE_TOO_LONG = _("备注不能超过 200 个字")
+SOURCE_REQUIRED = _("请指定培训班学员（enrollment）或个人申请（application）之一")
+SOURCE_BOTH = _("培训班学员和个人申请只能指定其一")
+ENROLLMENT_NOT_COMPLETED = _("该学员未结业或培训班尚未通过结业审核，不能登记就业跟踪")
+APPLICATION_NOT_COMPLETED = _("该个人申请尚未完成，不能登记就业跟踪")
+MONTHS_INVALID = _("跟踪节点须为 {months} 个月之一")
+ALREADY_RECORDED = _("该次跟踪已登记，如需更正请修改原记录")
 
 # The largest monthly income taken as real: anything above is a typing slip (yuan, not fen).
 INCOME_MAX = Decimal("200000")
@@ -188,7 +193,7 @@ def schedule_followups(*, actor: User | None = None) -> int:
                         .values_list("pk", flat=True).iterator(chunk_size=5000))
         created += schedule_for_applications(applications)
         if created:
-            audit_record(actor=actor, action=AuditAction.FOLLOWUP_SCHEDULE,
+            audit_record(actor=actor, action=AuditAction.FOLLOWUP_SCHEDULE,  # zh-data: audit words
                          object_type="employment.followup",
                          summary=f"补排就业跟踪 {created} 条",
                          changes={"created": created, "months": list(followup_months())})
@@ -334,7 +339,7 @@ def followup_record(*, actor: User, followup: FollowUp, data: Mapping[str, Any])
         locked.recorded_by = actor
         locked.updated_at = timezone.now()
         locked.save()
-        audit_record(actor=actor,
+        audit_record(actor=actor,  # zh-data: audit words
                      action=AuditAction.FOLLOWUP_RECORD if first else AuditAction.FOLLOWUP_UPDATE,
                      obj=locked,
                      summary=(f"{'登记' if first else '更正'}就业跟踪 #{locked.pk}"
@@ -342,7 +347,7 @@ def followup_record(*, actor: User, followup: FollowUp, data: Mapping[str, Any])
                      changes={"diff": changes})
         hooks.outcomes_changed([locked.person_id])
         if _is_latest(locked):
-            person_set_employment(
+            person_set_employment(  # zh-data: the source is stored, as audit words
                 actor=actor, person=locked.person,
                 employment_form=locked.employment_form if locked.employed else "",
                 not_working_reason="" if locked.employed else locked.not_working_reason,

@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy as lazy_format
+from django.utils.translation import gettext as _, gettext_lazy as lazy_text
 
 from canpei.employment.models import (
     EmploymentService, FollowUpMethod, ReferralResult, ServiceKind,
@@ -29,12 +31,17 @@ from canpei.training.models import ApplicationKind, ApplicationState
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
-KIND_FILTER_INVALID = "服务类别须为 " + "、".join(ServiceKind.values)
-RESULT_FILTER_INVALID = "推荐结果须为 " + "、".join(ReferralResult.values)
-DATE_FILTER_INVALID = "日期须为 YYYY-MM-DD"
-DATE_RANGE_INVALID = "结束日期不能早于开始日期"
-PERSON_FILTER_INVALID = "服务对象须为人员编号"
-QUERY_TOO_LONG = "搜索内容不能超过 30 个字符"
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+gettext_lazy = cast("Callable[[str], str]", lazy_text)
+format_lazy = cast("Callable[..., str]", lazy_format)
+
+KIND_FILTER_INVALID = format_lazy(gettext_lazy("服务类别须为 {values}"), values="、".join(ServiceKind.values))
+RESULT_FILTER_INVALID = format_lazy(gettext_lazy("推荐结果须为 {values}"), values="、".join(ReferralResult.values))
+DATE_FILTER_INVALID = gettext_lazy("日期须为 YYYY-MM-DD")
+DATE_RANGE_INVALID = gettext_lazy("结束日期不能早于开始日期")
+PERSON_FILTER_INVALID = gettext_lazy("服务对象须为人员编号")
+QUERY_TOO_LONG = gettext_lazy("搜索内容不能超过 30 个字符")
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy as lazy_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
+from canpei.codes import Codes
 from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
 from canpei.employment.selectors import services_visible_to
 from canpei.errors import Forbidden, NotFound
 from canpei.people.models import Person
 from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
+
+# Messages translate when shown; typed as the str they stand for, which the shared helpers
+# (canpei.errors, canpei.validation, canpei.workflows) take.
+_ = cast("Callable[[str], str]", gettext_lazy)
+format_lazy = cast("Callable[..., str]", lazy_format)
 
 JOB_REFERRAL = "job_referral"
 REFERRAL_FIELDS = ("employer", "position", "result")
@@ -34,27 +43,32 @@ EARLIEST = dt.date(2000, 1, 1)
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
 
-NO_RECORD = "当前角色不能登记就业服务"
-PERSON_REQUIRED = "请选择服务对象"
-PERSON_NOT_FOUND = "服务对象不存在或不属于本人管辖范围"
-PERSON_FIXED = "服务对象登记后不能更换"
-KIND_REQUIRED = "请选择服务类别"
-KIND_INVALID = "服务类别须为" + "、".join(str(label) for label in ServiceKind.labels) + "之一"
-DATE_REQUIRED = "请填写服务日期"
-DATE_INVALID = "服务日期格式须为 YYYY-MM-DD"
-DATE_FUTURE = "服务日期不能晚于今天"
-DATE_TOO_EARLY = "服务日期不能早于 2000-01-01"
-CONTENT_TOO_LONG = "服务内容不能超过 2000 个字符"
-EMPLOYER_REQUIRED = "职业介绍须填写推荐单位"
-EMPLOYER_TOO_LONG = "推荐单位不能超过 100 个字符"
-POSITION_REQUIRED = "职业介绍须填写推荐岗位"
-POSITION_TOO_LONG = "推荐岗位不能超过 50 个字符"
-RESULT_REQUIRED = "职业介绍须选择推荐结果（已录用、未录用或待定）"
-RESULT_INVALID = "推荐结果须为" + "、".join(str(label) for label in ReferralResult.labels) + "之一"
-PROVIDER_TOO_LONG = "服务人员不能超过 30 个字符"
+def _labels(table: type[Codes]) -> str:
+    """A code table's labels in the active language, as a refusal lists them."""
+    return "、".join(str(label) for _code, label in table.choices)
+
+
+NO_RECORD = _("当前角色不能登记就业服务")
+PERSON_REQUIRED = _("请选择服务对象")
+PERSON_NOT_FOUND = _("服务对象不存在或不属于本人管辖范围")
+PERSON_FIXED = _("服务对象登记后不能更换")
+KIND_REQUIRED = _("请选择服务类别")
+KIND_INVALID = format_lazy(_("服务类别须为{values}之一"), values=lazy(_labels, str)(ServiceKind))
+DATE_REQUIRED = _("请填写服务日期")
+DATE_INVALID = _("服务日期格式须为 YYYY-MM-DD")
+DATE_FUTURE = _("服务日期不能晚于今天")
+DATE_TOO_EARLY = _("服务日期不能早于 2000-01-01")
+CONTENT_TOO_LONG = _("服务内容不能超过 2000 个字符")
+EMPLOYER_REQUIRED = _("职业介绍须填写推荐单位")
+EMPLOYER_TOO_LONG = _("推荐单位不能超过 100 个字符")
+POSITION_REQUIRED = _("职业介绍须填写推荐岗位")
+POSITION_TOO_LONG = _("推荐岗位不能超过 50 个字符")
+RESULT_REQUIRED = _("职业介绍须选择推荐结果（已录用、未录用或待定）")
+RESULT_INVALID = format_lazy(_("推荐结果须为{values}之一"), values=lazy(_labels, str)(ReferralResult))
+PROVIDER_TOO_LONG = _("服务人员不能超过 30 个字符")
 # A referral's fields given with another kind of service: "推荐单位仅用于职业介绍，政策咨询不填".
-NOT_FOR_KIND = "{field}仅用于职业介绍，{kind}不填"
-REFERRAL_LABELS = {"employer": "推荐单位", "position": "推荐岗位", "result": "推荐结果"}
+NOT_FOR_KIND = _("{field}仅用于职业介绍，{kind}不填")
+REFERRAL_LABELS = {"employer": _("推荐单位"), "position": _("推荐岗位"), "result": _("推荐结果")}
 REQUIRED_FOR_REFERRAL = {"employer": EMPLOYER_REQUIRED, "position": POSITION_REQUIRED,
                          "result": RESULT_REQUIRED}
 
@@ -136,7 +150,7 @@ def clean_service_input(data: dict[str, Any], *, actor: User,
                 f.error(field, REQUIRED_FOR_REFERRAL[field])
             elif kind != JOB_REFERRAL and value:
                 f.error(field, NOT_FOR_KIND.format(field=REFERRAL_LABELS[field],
-                                                   kind=ServiceKind(kind).label))
+                                                   kind=gettext(ServiceKind(kind).label)))
     return f.finish()
 
 
@@ -152,7 +166,7 @@ def service_create(*, actor: User, data: dict[str, Any]) -> EmploymentService:
         values["person"] = person
         service = EmploymentService.objects.create(town_id=person.town_id, recorded_by=actor,
                                                    **values)
-        audit_record(actor=actor, action=AuditAction.SERVICE_CREATE, obj=service,
+        audit_record(actor=actor, action=AuditAction.SERVICE_CREATE, obj=service,  # zh-data: audit words
                      summary=f"登记就业服务 #{service.pk}（{ServiceKind(service.kind).label}）",
                      changes={"after": service_snapshot(service)})
     return service
@@ -177,6 +191,6 @@ def service_update(*, actor: User, service: EmploymentService,
         if changes:
             locked.updated_at = timezone.now()
             locked.save()
-            audit_record(actor=actor, action=AuditAction.SERVICE_UPDATE, obj=locked,
+            audit_record(actor=actor, action=AuditAction.SERVICE_UPDATE, obj=locked,  # zh-data: audit words
                          summary=f"修改就业服务 #{locked.pk}", changes={"diff": changes})
     return locked

@@ -49,7 +49,7 @@ from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 from canpei.employment.models import FollowUp
 from canpei.reports.indicators import (
     APPLICATION_PATHS, APPRAISAL_PASSED, BY_INSTITUTION, BY_TOWN, BY_TYPE, BY_YEAR, ENROLLMENT_PATHS,
-    HARDSHIP, HERITAGE_LABEL, HIGH_SKILL_LABEL, Figures, IndicatorFilters, Indicators, Milestone,
+    HARDSHIP, HERITAGE_LABEL, HIGH_SKILL_LABEL, TOTAL_LABEL, Figures, IndicatorFilters, Indicators, Milestone,
     _flag, _heritage_q, _high_skill_q, _labelled, _single, _to_fen,
 )
 from canpei.reports.models import (
@@ -647,7 +647,7 @@ def _read(scope: str, filters: IndicatorFilters, as_of: dt.date) -> Indicators:
         by_plan.append(row)
     return Indicators(
         filters=filters, as_of=as_of, months=months,
-        total=_single(table("total"), "合计", months),
+        total=_single(table("total"), TOTAL_LABEL, months),
         by_town=_labelled(table("town"), BY_TOWN),
         by_institution=_labelled(table("institution"), BY_INSTITUTION),
         by_type=_labelled(table("type"), BY_TYPE), by_year=_labelled(table("year"), BY_YEAR),
