@@ -248,7 +248,8 @@ class WorkflowEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        return labels_of(self.actions).get(self.action, self.action)
+        """The step's name in the reader's language (the history on the pages)."""
+        return gettext(labels_of(self.actions).get(self.action, self.action))
 
 
 # ---- applying a step -----------------------------------------------------------------------------

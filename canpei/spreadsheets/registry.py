@@ -106,6 +106,11 @@ class ImportSpec:
     example: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def display_label(self) -> str:
+        """The label in the reader's language (`label` stays the Chinese msgid)."""
+        return _(self.label)
+
+    @property
     def template_headers(self) -> list[str]:
         return [names[0] for names in self.columns.values()]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from canpei.forms import step_form_setup
 from canpei.supervision.workflow import ALERT_WORKFLOW
@@ -21,7 +21,7 @@ class AlertStepForm(forms.Form):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
-        self.label = ALERT_WORKFLOW.label(action)
+        self.label = gettext(ALERT_WORKFLOW.label(action))
         step = ALERT_WORKFLOW.steps[action]
         self.required_names: set[str] = {"comment"} if step.comment_required else set()
         step_form_setup(self, label=self.label, comment_required=step.comment_required,

@@ -383,106 +383,6 @@ PAGE_VARIANTS = {
     "service_new": ["", "person"],
 }
 
-# Pages whose remaining Chinese comes from modules another group is converting (PENDING_A, B
-# and C of tests/test_i18n_sources.py; "A data/code_tables.csv" is the code tables' labels,
-# read by canpei/codes.py), each with those modules ("group module"): expected to fail until
-# that work lands; then the strict xfail fails, and the page leaves this table.
-# A class's page before it starts (its state and history), and once it runs (its checks, its
-# alerts and its money too); a typical case's form.
-CLASS_PLANNED = ["A training/models", "B audit/actions"]
-CLASS_STARTED = [
-    *CLASS_PLANNED,
-    "A training/classes/checks",
-    "A training/classes/forms",
-    "B audit/readable",
-    "C supervision/rules",
-    "C supervision/checks",
-    "C reports/indicators",
-]
-CASE_FORM = [
-    "A data/code_tables.csv",
-    "C competitions/forms",
-    "C employment/support/selectors",
-    "C competitions/models",
-]
-PENDING_PAGES: dict[str, list[str]] = {
-    "alert_detail": ["C supervision/workflow", "C supervision/models", "C supervision/rules"],
-    "alert_list": ["B accounts/models", "C supervision/rules", "C supervision/workflow"],
-    "application-detail": ["A training/models"],
-    "audit": [
-        "B audit/actions",
-        "B audit/readable",
-        "C competitions/models",
-        "C competitions/forms",
-        "C funds/models",
-    ],
-    "case-create": CASE_FORM,
-    "case-detail": ["A data/code_tables.csv", "C competitions/forms"],
-    "case-edit": CASE_FORM,
-    "case-list": ["A data/code_tables.csv"],
-    "class-detail[approved]": CLASS_PLANNED,
-    "class-detail[audit_failed]": CLASS_STARTED,
-    "class-detail[audited]": CLASS_STARTED,
-    "class-detail[cancelled]": CLASS_PLANNED,
-    "class-detail[completed]": CLASS_STARTED,
-    "class-detail[draft]": CLASS_PLANNED,
-    "class-detail[returned]": CLASS_PLANNED,
-    "class-detail[running]": CLASS_STARTED,
-    "class-detail[settled]": CLASS_STARTED,
-    "class-detail[submitted]": CLASS_PLANNED,
-    "competition-create": ["C competitions/forms"],
-    "competition-edit": ["C competitions/forms"],
-    "dashboard": ["A training/models", "B audit/actions", "C reports/targets"],
-    "entry-result": ["C competitions/forms"],
-    "funds-disbursement": [
-        "B audit/readable",
-        "C funds/models",
-        "C funds/services",
-        "C employment/models",
-    ],
-    "funds-new[budget]": ["C funds/models"],
-    "funds-new[disbursement]": ["A data/code_tables.csv", "C funds/models", "C funds/selectors"],
-    "funds-new[standard]": [
-        "B audit/readable",
-        "C funds/models",
-        "C employment/support/selectors",
-        "C funds/services",
-    ],
-    "funds": [
-        "A data/code_tables.csv",
-        "B audit/readable",
-        "C funds/models",
-        "C funds/services",
-        "C funds/selectors",
-    ],
-    "import-detail": ["B people/imports", "B people/surveys/forms"],
-    "import-new": [
-        "A training/classes/imports",
-        "B people/surveys/forms",
-        "B audit/readable",
-        "B people/imports",
-        "C employment/support/selectors",
-        "C employment/followups/imports",
-    ],
-    "institution-create": ["A institutions/rules"],
-    "institution-detail": [
-        "A institutions/rules",
-        "A institutions/models",
-        "B audit/actions",
-        "C supervision/rules",
-        "C supervision/workflow",
-    ],
-    "institution-edit": ["A institutions/rules", "A institutions/models"],
-    "password-change": ["B accounts/passwords", "B people/surveys/services"],
-    "person-create": ["B people/imports", "B people/models", "B people/rules"],
-    "person-detail": ["B people/models", "B people/rules"],
-    "person-edit": ["B people/imports", "B people/models", "B people/rules"],
-    "reports": ["A institutions/rules", "C reports/indicators"],
-    "reports_matching": ["C reports/matching"],
-    "reports_targets": ["C reports/targets"],
-    "reports_uncovered": ["C reports/targets"],
-}
-
 
 def _page_names() -> list[str]:
     from canpei.web import urls
@@ -498,12 +398,7 @@ def _page_params() -> list[Any]:
         variants = PAGE_VARIANTS.get(name, [""])
         for variant in variants:
             page = f"{name}[{variant}]" if variant else name
-            marks = []
-            if page in PENDING_PAGES or name in PENDING_PAGES:
-                modules = PENDING_PAGES.get(page) or PENDING_PAGES[name]
-                reason = "Chinese from modules pending in groups: " + ", ".join(modules)
-                marks = [pytest.mark.xfail(strict=True, reason=reason)]
-            params.append(pytest.param(name, variant, marks=marks, id=page))
+            params.append(pytest.param(name, variant, id=page))
     return params
 
 

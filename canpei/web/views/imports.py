@@ -46,7 +46,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None,
                       initial={"kind": wanted if wanted in kinds else kinds[0]})
     # The page offers only the kinds this user may run; another kind posted is an invalid choice.
-    cast(ChoiceField, form.fields["kind"]).choices = [(spec.kind, spec.label) for spec in specs]
+    cast(ChoiceField, form.fields["kind"]).choices = [(spec.kind, spec.display_label) for spec in specs]
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
@@ -76,7 +76,7 @@ def import_detail(request: HttpRequest, token: str) -> HttpResponse:
     job = _own_job(request, token)
     template = "imports/_status.html" if request.headers.get("HX-Request") else "imports/import_detail.html"
     spec = next((s for s in registry.import_specs() if s.kind == job.kind), None)
-    return render(request, template, {"job": job, "kind_label": spec.label if spec else job.kind})
+    return render(request, template, {"job": job, "kind_label": spec.display_label if spec else job.kind})
 
 
 @_may_import
@@ -104,5 +104,5 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     write_template(out, spec)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
-        True, _("%(label)s导入模板.xlsx") % {"label": spec.label})
+        True, _("%(label)s导入模板.xlsx") % {"label": spec.display_label})
     return response
