@@ -234,9 +234,10 @@ def visible_towns(user: User, town: str = "") -> list[Region]:
         towns = towns.filter(code=user.town_id or "")
     if town:
         towns = towns.filter(code=town)
-        if not towns.exists():
-            raise NotFound()
-    return list(towns)
+    found = list(towns)  # one query: the same list answers whether `town` is visible
+    if town and not found:
+        raise NotFound()
+    return found
 
 
 # ---- the queries ---------------------------------------------------------------------------------
