@@ -7,11 +7,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate
+from canpei.api.common import (
+    MAX_PAGE_SIZE, ObjectIn, OneOf, PlainOut, Text, api_user, errors, paginate,
+)
 from canpei.errors import Forbidden
 from canpei.supervision import selectors, services
 from canpei.supervision.models import Alert, AlertEvent
@@ -21,13 +23,13 @@ from canpei.supervision.workflow import DESK_ACTIONS
 router = Router(tags=["alerts"])
 
 
-class AlertLinkOut(Schema):
+class AlertLinkOut(PlainOut):
     type: str
     id: int
     label: str
 
 
-class AlertEventOut(Schema):
+class AlertEventOut(PlainOut):
     action: str
     from_state: str
     to_state: str
@@ -36,7 +38,7 @@ class AlertEventOut(Schema):
     comment: str
 
 
-class AlertOut(Schema):
+class AlertOut(PlainOut):
     id: int
     rule: str
     rule_label: str
@@ -52,7 +54,7 @@ class AlertDetailOut(AlertOut):
     history: list[AlertEventOut]
 
 
-class AlertPage(Schema):
+class AlertPage(PlainOut):
     count: int
     results: list[AlertOut]
 

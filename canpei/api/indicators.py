@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
-from ninja import Router, Schema
+from ninja import Router
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import Text, api_user, errors
+from canpei.api.common import PlainOut, Text, api_user, errors
 from canpei.errors import Forbidden
 from canpei.reports import indicators as selectors
 
@@ -21,7 +21,7 @@ router = Router(tags=["reports"])
 NO_REPORTS = gettext_noop("当前角色不能查看统计报表")
 
 
-class MilestoneOut(Schema):
+class MilestoneOut(PlainOut):
     months: int
     due: int
     recorded: int
@@ -31,7 +31,7 @@ class MilestoneOut(Schema):
     median_income: Decimal | None
 
 
-class FiguresOut(Schema):
+class FiguresOut(PlainOut):
     key: str
     label: str
     trained: int
@@ -44,7 +44,7 @@ class FiguresOut(Schema):
     employment: list[MilestoneOut]
 
 
-class FiltersOut(Schema):
+class FiltersOut(PlainOut):
     year: int | None
     plan: int | None
     town: str
@@ -52,7 +52,7 @@ class FiltersOut(Schema):
     type: str
 
 
-class IndicatorsOut(Schema):
+class IndicatorsOut(PlainOut):
     as_of: dt.date
     filters: FiltersOut
     months: list[int]

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from canpei.api.common import MAX_PAGE_SIZE, Text, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, PlainOut, Text, api_user, errors, paginate
 from canpei.people.models import Survey
 from canpei.people.surveys.selectors import parse_town, parse_year
 from canpei.reports import matching
@@ -20,20 +20,20 @@ router = Router(tags=["reports"])
 
 # ==== the plan's three targets (reports/targets, reports/targets/uncovered) =======================
 
-class TargetFigureOut(Schema):
+class TargetFigureOut(PlainOut):
     target: int
     population: int
     covered: int
     ratio: float
 
 
-class TownTargetsOut(Schema):
+class TownTargetsOut(PlainOut):
     town: str
     town_name: str
     targets: list[TargetFigureOut]
 
 
-class TargetsOut(Schema):
+class TargetsOut(PlainOut):
     plan: int
     plan_name: str
     period_start: str
@@ -43,7 +43,7 @@ class TargetsOut(Schema):
     city: TownTargetsOut | None
 
 
-class UncoveredOut(Schema):
+class UncoveredOut(PlainOut):
     id: int
     name: str
     id_number: str
@@ -56,7 +56,7 @@ class UncoveredOut(Schema):
     accessibility_needs: list[str]
 
 
-class UncoveredPage(Schema):
+class UncoveredPage(PlainOut):
     count: int
     plan: int
     target: int

@@ -20,9 +20,13 @@ class EmploymentConfig(AppConfig):
         from canpei import hooks
         from canpei.employment.followups import exports, imports
         from canpei.employment.followups.services import training_completed_receiver
+        from canpei.employment.followups.summary import refresh_open_followups
         from canpei.spreadsheets.registry import register_export, register_import
 
         hooks.on_training_completed(training_completed_receiver)
+        # Every writer of a follow-up (and every move) tells outcomes_changed: the open
+        # follow-ups' summary follows in its transaction.
+        hooks.on_outcomes_changed(refresh_open_followups)
         for export in exports.EXPORTS:
             register_export(export)
         for spec in imports.IMPORTS:

@@ -92,6 +92,21 @@ class FollowUp(Timestamped):
         return self.date is not None
 
 
+class OpenFollowUpCell(models.Model):
+    """The unrecorded follow-ups of one town falling due in one month (`month`: its first day).
+    The home pages count "overdue" from these for the months before the current one, and from
+    the follow-ups themselves for the current month only (canpei.employment.followups.summary
+    keeps them in every writer's transaction; tests compare them with the follow-ups)."""
+
+    town = models.CharField(max_length=12)
+    month = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "town"],
+                                               name="open_followup_cell_once")]
+
+
 class EmploymentService(Timestamped):
     """One employment service given to a person (就业服务): consultation, guidance, a job
     referral with its result, entrepreneurship support, rights protection."""

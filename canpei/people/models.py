@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext, gettext_lazy as _
 from django.utils import timezone
 
-from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType, shown_label
 from canpei.people import crypto
 from canpei.people.rules import (
     HARDSHIP_FLAGS, Category, Education, EmploymentForm, Gender, Grade, NotWorkingReason,
@@ -178,8 +178,7 @@ class Survey(Timestamped):
 
     @property
     def wanted_type_labels(self) -> list[str]:
-        labels = dict(TrainingType.choices)
-        return [labels.get(t, t) for t in self.wanted_types]
+        return [shown_label(TrainingType, t) for t in self.wanted_types]
 
     @property
     def accessibility_need_labels(self) -> list[str]:

@@ -25,14 +25,14 @@ from typing import cast
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import Forbidden
-from canpei.people.models import Person, Survey
+from canpei.people.models import Person, Skill, Survey
 from canpei.people.rules import PersonStatus
 from canpei.regions.models import Region
 from canpei.reports.targets import visible_towns
@@ -87,16 +87,15 @@ def may_read_matching(user: User) -> bool:
     return user.is_authenticated and has_perm(user, Perm.SURVEY_EDIT)
 
 
-def latest_needs(towns: list[Region], year: int) -> list[Survey]:
-    """Each active person's latest survey up to `year`, where it says they need training."""
-    latest: dict[int, Survey] = {}
-    for survey in (Survey.objects
-                   .filter(person__status=PersonStatus.ACTIVE, year__lte=year,
-                           person__town_id__in=[t.code for t in towns])
-                   .select_related("person").prefetch_related("wanted_skills")
-                   .order_by("person_id", "-year")):
-        latest.setdefault(survey.person_id, survey)
-    return [s for s in latest.values() if s.training_need]
+def latest_needs(towns: list[Region], year: int) -> QuerySet[Survey]:
+    """Each active person's latest survey up to `year`, where it says they need training: a
+    survey with no later one of a year up to `year` (an anti-join on the person's own surveys)."""
+    later = Survey.objects.filter(person=OuterRef("person"), year__gt=OuterRef("year"),
+                                  year__lte=year)
+    return (Survey.objects
+            .filter(person__status=PersonStatus.ACTIVE, year__lte=year, training_need=True,
+                    person__town_id__in=[t.code for t in towns])
+            .exclude(Exists(later)))
 
 
 def matching_report(*, user: User, year: int | None = None, town: str = "") -> list[MatchRow]:
@@ -109,17 +108,24 @@ def matching_report(*, user: User, year: int | None = None, town: str = "") -> l
     rows: dict[tuple[str, int], MatchRow] = {}
     types: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     modes: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
-    for survey in latest_needs(towns, year):
-        where = survey.person.town_id
-        for skill in survey.wanted_skills.all():
-            key = (where, skill.pk)
-            row = rows.get(key)
-            if row is None:
-                row = rows[key] = MatchRow(where, names[where], skill.code, skill.name, 0, [], 0)
-            row.demand += 1
-            types[key].update(survey.wanted_types)
-            if survey.preferred_mode:
-                modes[key][survey.preferred_mode] += 1
+    # Counted in the database, per town, wanted skill, wanted types and mode: a town of fifty
+    # thousand persons is a few hundred groups, not its surveys one by one.
+    groups = list(latest_needs(towns, year).filter(wanted_skills__isnull=False)
+                  .values_list("person__town_id", "wanted_skills", "wanted_types",
+                               "preferred_mode")
+                  .annotate(n=Count("id")).order_by())
+    skills = {k.pk: k for k in Skill.objects.filter(pk__in={g[1] for g in groups})}
+    for where, skill_id, wanted_types, mode, n in groups:
+        key = (where, skill_id)
+        row = rows.get(key)
+        if row is None:
+            skill = skills[skill_id]
+            row = rows[key] = MatchRow(where, names[where], skill.code, skill.name, 0, [], 0)
+        row.demand += n
+        for wanted in wanted_types or []:
+            types[key][wanted] += n
+        if mode:
+            modes[key][mode] += n
     skill_ids = {skill_id for _, skill_id in rows}
     supply = list(TrainingClass.objects
                   .filter(state__in=SUPPLY_STATES, skill_id__in=skill_ids)

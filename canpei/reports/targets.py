@@ -242,9 +242,10 @@ def visible_towns(user: User, town: str = "") -> list[Region]:
         towns = towns.filter(code=user.town_id or "")
     if town:
         towns = towns.filter(code=town)
-        if not towns.exists():
-            raise NotFound()
-    return list(towns)
+    found = list(towns)  # one query: the same list answers whether `town` is visible
+    if town and not found:
+        raise NotFound()
+    return found
 
 
 # ---- the queries ---------------------------------------------------------------------------------
@@ -413,8 +414,8 @@ def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
     asked for: wanted skills and types, preferred mode, accessibility needs), by town and person."""
     check_reader(user)
     period = plan_period(plan, year)
-    if town:
-        visible_towns(user, town)
+    if town and not (user.role == Role.TOWN_STAFF and town == user.town_id):
+        visible_towns(user, town)  # another town than the clerk's own: found, and in scope?
     if year is None and not live:
         # The plan's standings (kept by every write): the named and uncovered persons' latest
         # surveys, within the reader's scope as ever.

@@ -14,6 +14,7 @@ class SupervisionConfig(AppConfig):
         from canpei.training.classes import checks
 
         hooks.on_outcomes_changed(compute.records_changed)
+        hooks.on_person_moved(compute.alerts_follow_town)
         # The completion-audit checklist shows the alerts about the class, last.
         if alerts_on_class not in checks.CHECKS:
             checks.CHECKS.append(alerts_on_class)

@@ -34,7 +34,7 @@ from django_tasks import task
 
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.supervision.models import RAISE, Alert, AlertComputation, AlertEvent
+from canpei.supervision.models import RAISE, Alert, AlertComputation, AlertEvent, AlertTown
 from canpei.supervision.rules import RULES, Finding
 from canpei.supervision.workflow import ALERT_WORKFLOW, AlertAction, AlertState
 from canpei.training.models import Application, Enrollment, TrainingClass
@@ -102,6 +102,32 @@ def _write_related(rows: list[tuple[int, Finding]], *, replace: bool) -> None:
         through.objects.bulk_create(
             [through(alert_id=pk, **{column: other})
              for pk, f in rows for other in sorted(getattr(f, values))], batch_size=5000)
+    write_towns(ids, replace=replace)
+
+
+def write_towns(alert_ids: Iterable[int], *, replace: bool = True) -> None:
+    """Set the towns of these alerts (AlertTown) from their persons' current towns."""
+    ids = sorted(set(alert_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        if replace:
+            AlertTown.objects.filter(alert_id__in=chunk).delete()
+        pairs = set(Alert.persons.through.objects.filter(alert_id__in=chunk)
+                    .values_list("alert_id", "person__town_id"))
+        AlertTown.objects.bulk_create([AlertTown(alert_id=alert, town=town)
+                                       for alert, town in sorted(pairs)], batch_size=5000)
+
+
+def alerts_follow_town(moved: dict[int, str]) -> None:
+    """The receiver of hooks.person_moved: the alerts about a moved person now concern their
+    new town (and still any other town one of their persons lives in), in the mover's
+    transaction: the new town's staff see them at once, the old town's no longer."""
+    person_ids = sorted(moved)
+    alerts: set[int] = set()
+    for start in range(0, len(person_ids), CHUNK):
+        alerts |= set(Alert.persons.through.objects.filter(
+            person_id__in=person_ids[start:start + CHUNK]).values_list("alert_id", flat=True))
+    write_towns(alerts)
 
 
 def _event(alert: Alert, action: str, before: str, now: dt.datetime) -> AlertEvent:

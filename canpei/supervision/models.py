@@ -55,6 +55,21 @@ class Alert(models.Model):
         return gettext("预警 #%(id)s") % {"id": self.pk}
 
 
+class AlertTown(models.Model):
+    """A town an alert is about: the current town of at least one of its persons. What the town
+    filter and town staff's scope read (one index range), instead of joining every alert's
+    persons to the registry. Kept by the job whenever it sets an alert's persons, and by every
+    move (hooks.person_moved) in the mover's transaction; tests compare it with the persons'
+    towns after random moves."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="towns")
+    town = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "town"], name="alert_town_once")]
+        indexes = [models.Index(fields=["town", "alert"], name="alert_town_alert")]
+
+
 # The event of a newly raised alert (no actor, from no state).
 RAISE = "raise"
 RAISED_LABEL = _("发现")

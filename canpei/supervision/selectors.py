@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
-from canpei.supervision.models import Alert, AlertComputation, AlertEvent
+from canpei.supervision.models import Alert, AlertComputation, AlertEvent, AlertTown
 from canpei.supervision.rules import RULES
 from canpei.supervision.workflow import AlertState
 
@@ -33,8 +33,9 @@ PERSON_INVALID = _("人员须为人员的编号（数字）")
 
 
 def _about_town(town: str) -> Exists:
-    return Exists(Alert.persons.through.objects.filter(alert_id=OuterRef("pk"),
-                                                       person__town_id=town))
+    # The alert's towns (AlertTown, its persons' current towns, kept by the job and by moves):
+    # one index range, not every alert's persons joined to the registry.
+    return Exists(AlertTown.objects.filter(alert_id=OuterRef("pk"), town=town))
 
 
 def alerts_visible_to(user: Viewer) -> QuerySet[Alert]:

@@ -35,6 +35,12 @@ def test_town_staff_read_their_own_town_only(users, data, api):
     ).status_code == 404
     mine = client.get("/reports/targets/uncovered", plan=data["plan"].pk, target=1).json()
     assert sorted(r["id"] for r in mine["results"]) == ids(data, UNCOVERED[1, ANHAI])
+    named = client.get("/reports/targets/uncovered", plan=data["plan"].pk, target=1, town=ANHAI)
+    assert named.json() == mine
+    unknown = client.get(
+        "/reports/targets/uncovered", plan=data["plan"].pk, target=1, town="350582999000"
+    )
+    assert unknown.status_code == 404
 
 
 def test_a_city_reader_may_ask_for_one_town(users, data, api):

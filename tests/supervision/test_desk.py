@@ -295,3 +295,17 @@ def test_the_cli_recomputes_a_year(world: World, capsys: Any) -> None:
         "2026 年度：新发现 0 条，消除 0 条，重新出现 0 条，待处理 1 条",
     ]
     assert Alert.objects.count() == 1
+
+
+def test_the_institution_filter_offers_every_institution_and_keeps_the_choice(
+    world: World, login: Any
+) -> None:
+    from django.utils.html import escape
+
+    chosen, other = world.other_institution, world.institution
+    page = login(world.users.city_admin).get("/alerts", {"institution": chosen.pk})
+    html = page.content.decode()
+    assert f'<option value="{chosen.pk}" selected>{escape(chosen.name)}</option>' in html
+    assert f'<option value="{other.pk}">{escape(other.name)}</option>' in html
+    town_page = login(world.users.town_staff).get("/alerts").content.decode()
+    assert 'id="f-institution"' not in town_page

@@ -20,10 +20,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from canpei.accounts.roles import Role
+from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
+from canpei.employment.followups.summary import month_of, open_before
 from canpei.employment.models import FollowUp
 from canpei.employment.selectors import followups_visible_to
 from canpei.regions.models import Region
@@ -140,11 +142,21 @@ def followup_counts(*, user: Viewer, today: dt.date, done: bool = True) -> Follo
     partial index holds exactly those); `done=False` leaves the recorded ones uncounted (0),
     as the home pages, which show only what is left to do, ask."""
     visible = followups_visible_to(user)
+    # The months before this one from the open follow-ups' summary (one town's cells, or every
+    # town's) when the user's scope is a whole town or the city; this month from the records.
+    role = getattr(user, "role", None)
+    allowed = not isinstance(user, AnonymousUser) and has_perm(user, Perm.FOLLOWUP_BROWSE)
+    town = str(getattr(user, "town_id", "") or "") if role == Role.TOWN_STAFF else None
+    since = (month_of(today) if allowed and (role in CITY_WIDE_READERS or town is not None)
+             else None)
     # Counting due_on alone, so the partial index answers without reading the rows.
-    row = visible.filter(date__isnull=True, due_on__lte=month_end(today)).aggregate(
-        due_this_month=Count("due_on", filter=Q(due_on__gte=today)),
-        overdue=Count("due_on", filter=Q(due_on__lt=today)))
-    return FollowUpCounts(due_this_month=row["due_this_month"], overdue=row["overdue"],
+    open_ones = visible.filter(date__isnull=True, due_on__lte=month_end(today))
+    if since is not None:
+        open_ones = open_ones.filter(due_on__gte=since)
+    row = open_ones.aggregate(due_this_month=Count("due_on", filter=Q(due_on__gte=today)),
+                              overdue=Count("due_on", filter=Q(due_on__lt=today)))
+    earlier = open_before(since, town) if since is not None else 0
+    return FollowUpCounts(due_this_month=row["due_this_month"], overdue=row["overdue"] + earlier,
                           done=visible.filter(status_q("done", today)).count() if done else 0)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from canpei.accounts.roles import Perm, has_perm
@@ -38,3 +40,12 @@ def alerts_about(context: dict[str, Any], kind: str, record: Any) -> dict[str, A
 def rule_label(code: str) -> str:
     rule = RULES.get(code)
     return rule.label if rule else code
+
+
+@register.simple_tag
+def institution_options(institutions: Any, chosen: int | None) -> SafeString:
+    """The desk's institution filter, (id, name) pairs as <option>s rendered in one pass: the
+    province has hundreds of institutions, and the template loop cost milliseconds a page."""
+    return format_html_join("", '<option value="{}"{}>{}</option>',
+                            ((pk, " selected" if pk == chosen else "", name)
+                             for pk, name in institutions))

@@ -39,7 +39,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, "supervision/alert_list.html", selectors.AlertFilters,
                      selectors.alert_list, {
                          "rules": list(RULES.values()), "states": AlertState.choices,
-                         "institutions": Institution.objects.order_by("name")
+                         "institutions": Institution.objects.order_by("name").values_list("pk", "name")
                          if user.role != Role.TOWN_STAFF else [],
                          "computed_at": selectors.last_computed(),
                      }, towns_hidden_for=Role.TOWN_STAFF, exported=True)

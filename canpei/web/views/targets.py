@@ -12,13 +12,16 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django.utils.translation import gettext as _
 
 from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, has_perm
+from canpei.codes import TrainingMode, shown_label
 from canpei.errors import InvalidInput
+from canpei.people.models import Survey
 from canpei.people.surveys.selectors import parse_town, parse_year
 from canpei.reports import plans, targets
 from canpei.reports.forms import PlanForm
@@ -108,6 +111,7 @@ def uncovered_page(request: HttpRequest) -> HttpResponse:
                                                        town=town, year=year))
     year = r.year
     page = Paginator(qs, UNCOVERED_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_uncovered_row(s) for s in page]
     params: dict[str, Any] = {"plan": plan.pk, "target": target.number,
                               **({"year": year} if year else {}), **({"town": town} if town else {})}
     towns = targets.visible_towns(user)
@@ -116,9 +120,34 @@ def uncovered_page(request: HttpRequest) -> HttpResponse:
         "town": town, "town_name": next((t.name for t in towns if t.code == town), ""),
         "towns": towns if user.role in CITY_WIDE_READERS else [],
         "plans": Plan.objects.order_by("-period_start", "id"),
-        "page": page, "query": urlencode(params), "filter_errors": errors,
+        "page": page, "rows": rows, "query": urlencode(params), "filter_errors": errors,
+        "find_classes": reverse("class-list") + "?" + urlencode({"type": target.wanted_type}),
         "back_query": urlencode({k: v for k, v in params.items() if k in ("plan", "year")}),
     })
+
+
+@dataclass(frozen=True)
+class _UncoveredRow:
+    """One line of the uncovered list, its cells computed once (the template only prints)."""
+
+    person_url: str
+    name: str
+    id_number: str
+    town_name: str
+    year: int
+    skills: list[str]
+    types: list[str]
+    mode: str
+    needs: list[str]
+
+
+def _uncovered_row(survey: Survey) -> _UncoveredRow:
+    person = survey.person
+    return _UncoveredRow(
+        person_url=reverse("person-detail", args=[person.pk]), name=person.name,
+        id_number=person.id_number_masked, town_name=person.town.name, year=survey.year,
+        skills=[k.name for k in survey.wanted_skills.all()], types=survey.wanted_type_labels,
+        mode=shown_label(TrainingMode, survey.preferred_mode), needs=survey.accessibility_need_labels)
 
 
 @require_http_methods(["GET", "POST"])
