@@ -25,11 +25,13 @@ def one_writer_at_a_time(person_ids: list[int]) -> None:
 
 
 def _parts() -> list[tuple[str, Callable[[], object], Callable[[], list[str]]]]:
+    from canpei.funds.summaries import rebuild_town_paid, town_paid_differences
     from canpei.reports.summaries import indicators, registry, targets
 
     return [("targets", targets.rebuild_targets, targets.target_differences),
             ("registry", registry.rebuild_registry, registry.registry_differences),
-            ("indicators", indicators.rebuild_indicators, _indicator_differences)]
+            ("indicators", indicators.rebuild_indicators, _indicator_differences),
+            ("money by town", rebuild_town_paid, town_paid_differences)]
 
 
 def _indicator_differences() -> list[str]:
