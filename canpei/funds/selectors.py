@@ -368,9 +368,21 @@ def money_by_town(*, user: Viewer, year: int, live: bool = False) -> list[dict[s
             for town, name, persons, amount in rows]
 
 
+def _distinct_years(model: type[Budget] | type[Disbursement]) -> set[int]:
+    """The distinct years of a table by its (year, ...) index, one smallest-year-after look-up
+    per year (a recursive statement, both databases), not by reading every row."""
+    connection = connections[router.db_for_read(model)]
+    table, q = model._meta.db_table, connection.ops.quote_name
+    sql = (f"WITH RECURSIVE y(v) AS (SELECT MIN(year) FROM {q(table)} UNION ALL "
+           f"SELECT (SELECT MIN(year) FROM {q(table)} WHERE year > y.v) FROM y "
+           f"WHERE y.v IS NOT NULL) SELECT v FROM y WHERE v IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return {int(v) for (v,) in cursor.fetchall()}
+
+
 def ledger_years() -> list[int]:
-    """The years with a budget entry or a payment, and this year, newest first (one statement)."""
-    years = set(Budget.objects.order_by().values_list("year", flat=True).union(
-        Disbursement.objects.order_by().values_list("year", flat=True)))
+    """The years with a budget entry or a payment, and this year, newest first."""
+    years = _distinct_years(Budget) | _distinct_years(Disbursement)
     years.add(dt.date.today().year)
     return sorted(years, reverse=True)

@@ -261,3 +261,14 @@ def test_the_summary_rebuilds_from_the_lines_and_names_a_difference(
     ]
     assert rebuild_town_paid() == 2
     assert town_paid_differences() == []
+
+
+def test_the_years_offered_are_those_with_a_budget_or_a_payment_and_this_year(
+    users: Any, institution: Any
+) -> None:
+    assert selectors.ledger_years() == [dt.date.today().year]
+    for year, source in ((2016, "budget"), (2018, "security_fund"), (2018, "budget")):
+        services.budget_create(
+            actor=users.city_admin, data={"year": year, "source": source, "amount": "5000"}
+        )
+    assert selectors.ledger_years() == [dt.date.today().year, 2018, 2016]
