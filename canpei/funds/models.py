@@ -218,7 +218,9 @@ class Disbursement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["year", "source"], name="disbursement_year_source")]
+        # The ledger sums a year's payments by source and use from this index alone.
+        indexes = [models.Index(fields=["year", "source", "purpose", "amount"],
+                                name="disbursement_year_paid")]
         constraints = [
             _paid_once("training_class"),
             _paid_once("application"),
