@@ -368,21 +368,24 @@ def money_by_town(*, user: Viewer, year: int, live: bool = False) -> list[dict[s
             for town, name, persons, amount in rows]
 
 
-def _distinct_years(model: type[Budget] | type[Disbursement]) -> set[int]:
-    """The distinct years of a table by its (year, ...) index, one smallest-year-after look-up
-    per year (a recursive statement, both databases), not by reading every row."""
-    connection = connections[router.db_for_read(model)]
-    table, q = model._meta.db_table, connection.ops.quote_name
-    sql = (f"WITH RECURSIVE y(v) AS (SELECT MIN(year) FROM {q(table)} UNION ALL "
-           f"SELECT (SELECT MIN(year) FROM {q(table)} WHERE year > y.v) FROM y "
-           f"WHERE y.v IS NOT NULL) SELECT v FROM y WHERE v IS NOT NULL")
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return {int(v) for (v,) in cursor.fetchall()}
+def _years_of(table: str, name: str) -> str:
+    """A recursive step list of a table's distinct years, one smallest-year-after look-up on its
+    (year, ...) index per year, rather than reading every row."""
+    return (f"{name}(v) AS (SELECT MIN(year) FROM {table} UNION ALL "
+            f"SELECT (SELECT MIN(year) FROM {table} WHERE year > {name}.v) FROM {name} "
+            f"WHERE {name}.v IS NOT NULL)")
 
 
 def ledger_years() -> list[int]:
-    """The years with a budget entry or a payment, and this year, newest first."""
-    years = _distinct_years(Budget) | _distinct_years(Disbursement)
+    """The years with a budget entry or a payment, and this year, newest first (one statement,
+    both databases)."""
+    connection = connections[router.db_for_read(Disbursement)]
+    q = connection.ops.quote_name
+    sql = (f"WITH RECURSIVE {_years_of(q(Budget._meta.db_table), 'b')}, "
+           f"{_years_of(q(Disbursement._meta.db_table), 'd')} "
+           "SELECT v FROM b WHERE v IS NOT NULL UNION SELECT v FROM d WHERE v IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        years = {int(v) for (v,) in cursor.fetchall()}
     years.add(dt.date.today().year)
     return sorted(years, reverse=True)
