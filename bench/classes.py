@@ -113,10 +113,10 @@ OCCUPATIONS = [
 
 def _wipe_training() -> None:
     """Empty the class tables (and nothing else): rosters, registers, inspections, history, the
-    follow-ups of the rosters (they reference enrolments), the payments (they reference classes:
-    bench/funds.py pays the settled classes again) and the supervision alerts (they reference
-    classes)."""
-    from canpei.funds.models import Contract, Disbursement, DisbursementLine
+    follow-ups of the rosters (they reference enrolments), the payments and their money-by-town
+    summary (they reference classes: bench/funds.py pays the settled classes again) and the
+    supervision alerts (they reference classes)."""
+    from canpei.funds.models import Contract, Disbursement, DisbursementLine, TownYearPaid
     from canpei.supervision.models import Alert, AlertComputation, AlertEvent
 
     models = [
@@ -126,6 +126,7 @@ def _wipe_training() -> None:
         AlertEvent,
         Alert,
         AlertComputation,
+        TownYearPaid,
         DisbursementLine,
         Disbursement,
         Contract.classes.through,

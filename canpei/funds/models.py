@@ -17,6 +17,8 @@ from django.utils.translation import gettext, gettext_lazy as _
 from canpei.codes import AwardGrade, Codes, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.training.models import ApplicationKind, ClassCycle
 
+ZERO = Decimal("0.00")
+
 
 
 class BudgetKind(Codes):
@@ -218,7 +220,9 @@ class Disbursement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["year", "source"], name="disbursement_year_source")]
+        # The ledger sums a year's payments by source and use from this index alone.
+        indexes = [models.Index(fields=["year", "source", "purpose", "amount"],
+                                name="disbursement_year_paid")]
         constraints = [
             _paid_once("training_class"),
             _paid_once("application"),
@@ -283,4 +287,17 @@ class IdempotencyKey(models.Model):
                                                name="idempotency_one_per_user_key")]
 
 
-ZERO = Decimal("0.00")
+
+class TownYearPaid(models.Model):
+    """The money paid for the persons of a town in a year (its lines, reversals netted) and how
+    many persons: the money-by-town report's summary, moved by each payment's and reversal's
+    transaction (canpei.funds.summaries), rebuilt and checked by `canpei summaries`."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    persons = models.PositiveIntegerField("人数", default=0)
+    amount = models.DecimalField("金额（元）", max_digits=16, decimal_places=2, default=ZERO)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "town"],
+                                               name="town_year_paid_once")]

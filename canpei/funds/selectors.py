@@ -22,12 +22,19 @@ By use (class training, individual, competition, contract) the same committed an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db import connections, router
+from django.db.models import (
+    Case, CharField, Count, DecimalField, Exists, ExpressionWrapper, F, IntegerField, OrderBy,
+    OuterRef, Q, QuerySet, Subquery, Sum, Value, When,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncDate
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.text import format_lazy as lazy_format
 from django.utils.translation import gettext, gettext_lazy
@@ -35,15 +42,17 @@ from django.utils.translation import gettext, gettext_lazy
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import FundSource
 from canpei.errors import Forbidden
-from canpei.funds import rules
+from canpei.funds import rules, summaries
 from canpei.funds.models import (
     ZERO, Budget, Contract, Disbursement, DisbursementLine, Donation, Purpose, StandardPurpose,
-    SubsidyStandard,
+    SubsidyStandard, TownYearPaid,
 )
-from canpei.funds.services import class_standard
+from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
-from canpei.training.models import Application, ApplicationState, ClassState, TrainingClass
+from canpei.training.models import (
+    Application, ApplicationState, ClassCycle, ClassState, Enrollment, TrainingClass,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -201,70 +210,149 @@ def _live(qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.filter(reverses__isnull=True, is_reversed=False)
 
 
-def committed_classes(year: int) -> Decimal:
-    """Approved classes of the year not paid yet: active trainees × the standard in force (the
-    class's own figure where none applies). Counted per kind of class and dates, one query."""
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _day_key(day: str) -> Any:
+    """A date as the number (year × 12 + month) × 100 + day: later dates have larger keys, and a
+    key + 100 × k is the same day k months later (or past that month's last day)."""
+    return (ExtractYear(day) * 12 + ExtractMonth(day)) * 100 + ExtractDay(day)
+
+
+def class_cycle_expression() -> Case:
+    """training.rules.class_cycle in SQL: short when the end date is no later than the same day a
+    month after the start (or that month's last day), medium within six months, else long."""
+    apart = _day_key("end_date") - _day_key("start_date")
+    return Case(When(LessThanOrEqual(apart, Value(100)), then=Value(ClassCycle.SHORT)),
+                When(LessThanOrEqual(apart, Value(600)), then=Value(ClassCycle.MEDIUM)),
+                default=Value(ClassCycle.LONG), output_field=CharField())
+
+
+def _named_first(field: str) -> OrderBy:
+    return Case(When(**{field: ""}, then=Value(0)), default=Value(1)).desc()
+
+
+def class_standard_amount() -> Subquery:
+    """services.class_standard in SQL, for an outer class query annotated with its
+    `cycle_code`: the amount of the most specific standard in force on its start date (a level
+    named beats any level, then the mode, then the cycle; two standards of one key never overlap
+    in time)."""
+    on = OuterRef("start_date")
+    standards = (SubsidyStandard.objects
+                 .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+                         purpose=StandardPurpose.CLASS, training_type=OuterRef("training_type"),
+                         effective_from__lte=on, level__in=["", OuterRef("level")],
+                         mode__in=["", OuterRef("mode")], cycle__in=["", OuterRef("cycle_code")])
+                 .order_by(_named_first("level"), _named_first("mode"), _named_first("cycle"))
+                 .values("amount")[:1])
+    return Subquery(standards, output_field=MONEY)
+
+
+def _one_row(rows: QuerySet[Any], tag: str, amount: Any) -> QuerySet[Any]:
+    """The sum of `amount` over `rows` as one row (source, purpose, s) of the ledger's UNION,
+    `tag` naming it."""
+    return (rows.order_by().values(source=Value(tag), purpose=Value(tag))
+            .annotate(s=Sum(amount, output_field=MONEY)))
+
+
+def committed_classes_query(year: int) -> QuerySet[Any]:
+    """Approved classes of the year not paid yet, each at its active trainees × the standard in
+    force (the class's own figure where none applies): one row, tagged COMMITTED_CLASSES."""
+    active = (Enrollment.objects.filter(training_class=OuterRef("pk"),
+                                        status__in=("enrolled", "completed"))
+              .order_by().values("training_class").annotate(n=Count("pk")).values("n"))
     unpaid = (TrainingClass.objects
               .filter(state__in=COMMITTED_CLASS_STATES, start_date__gte=dt.date(year, 1, 1),
                       start_date__lt=dt.date(year + 1, 1, 1))
-              .exclude(Exists(_live(Disbursement.objects.filter(training_class=OuterRef("pk"))))))
-    groups = list(unpaid.values("training_type", "level", "mode", "start_date", "end_date",
-                                "subsidy_standard")
-                  .annotate(active=Count("enrollments", filter=Q(
-                      enrollments__status__in=("enrolled", "completed"))))
-                  .order_by())
-    if not groups:
-        return ZERO
-    standards = list(SubsidyStandard.objects.filter(purpose=StandardPurpose.CLASS))
-    total = ZERO
-    for g in groups:
-        kind = TrainingClass(training_type=g["training_type"], level=g["level"], mode=g["mode"],
-                             start_date=g["start_date"], end_date=g["end_date"])
-        standard = class_standard(kind, standards)
-        total += (standard.amount if standard is not None else g["subsidy_standard"]) * g["active"]
-    return total
+              .exclude(Exists(_live(Disbursement.objects.filter(training_class=OuterRef("pk")))))
+              .annotate(cycle_code=class_cycle_expression()))
+    each = ExpressionWrapper(
+        Coalesce(class_standard_amount(), F("subsidy_standard"), output_field=MONEY)
+        * Coalesce(Subquery(active, output_field=IntegerField()), Value(0)), output_field=MONEY)
+    return _one_row(unpaid, COMMITTED_CLASSES, each)
 
 
-def committed_applications(year: int) -> Decimal:
-    """Approved or completed applications of the year not paid yet, at their standard (else the
-    approved, else the requested amount). The standards are read once."""
+def committed_applications_query(year: int) -> QuerySet[Any]:
+    """Approved or completed applications of the year not paid yet, each at the standard in
+    force on its day (else the approved, else the requested amount): one row, tagged
+    COMMITTED_APPLICATIONS."""
     start = timezone.make_aware(dt.datetime(year, 1, 1))
     end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
     of_year = (Q(planned_start__gte=dt.date(year, 1, 1), planned_start__lt=dt.date(year + 1, 1, 1))
                | Q(planned_start__isnull=True, created_at__gte=start, created_at__lt=end))
     unpaid = (Application.objects.filter(of_year, state__in=COMMITTED_APPLICATION_STATES)
               .exclude(Exists(_live(Disbursement.objects.filter(application=OuterRef("pk")))))
-              .values_list("kind", "planned_start", "created_at", "amount_approved",
-                           "amount_requested"))
-    standards = list(SubsidyStandard.objects.filter(purpose=StandardPurpose.APPLICATION)
-                     .order_by("-effective_from"))
-    total = ZERO
-    for kind, planned, created, approved, requested in unpaid:
-        day = planned or timezone.localdate(created)
-        standard = next((s for s in standards if s.application_kind == kind
-                         and s.effective_from <= day
-                         and (s.effective_to is None or s.effective_to >= day)), None)
-        total += (standard.amount if standard is not None
-                  else approved if approved is not None else requested)
-    return total
+              .annotate(day=Coalesce("planned_start", TruncDate("created_at"))))
+    on = OuterRef("day")
+    standard = (SubsidyStandard.objects
+                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+                        purpose=StandardPurpose.APPLICATION,
+                        application_kind=OuterRef("kind"), effective_from__lte=on)
+                .order_by("-effective_from").values("amount")[:1])
+    each = Coalesce(Subquery(standard, output_field=MONEY), "amount_approved",
+                    "amount_requested", output_field=MONEY)
+    return _one_row(unpaid, COMMITTED_APPLICATIONS, each)
+
+
+def committed_classes(year: int) -> Decimal:
+    return _fen(committed_classes_query(year).get()["s"] or ZERO)
+
+
+def committed_applications(year: int) -> Decimal:
+    return _fen(committed_applications_query(year).get()["s"] or ZERO)
+
+
+# The tags of the ledger statement's rows that are not a source's: budget, committed.
+BUDGET, COMMITTED_CLASSES, COMMITTED_APPLICATIONS = "=budget", "=classes", "=applications"
+COMMITTED_USES = {COMMITTED_CLASSES: Purpose.CLASS, COMMITTED_APPLICATIONS: Purpose.APPLICATION}
+
+
+def ledger_query(year: int) -> QuerySet[Any]:
+    """The ledger in one statement, rows (source, purpose, s): the budget by source (purpose
+    BUDGET), the payments by source and use, and the two committed sums (tagged)."""
+    budget = (Budget.objects.filter(year=year).order_by().values("source")
+              .annotate(purpose=Value(BUDGET), s=Sum("amount")))
+    paid = (Disbursement.objects.filter(year=year).order_by().values("source", "purpose")
+            .annotate(s=Sum("amount")))
+    return budget.union(paid, committed_classes_query(year), committed_applications_query(year),
+                        all=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _ledger_statement(alias: str, year: int, zone: str) -> tuple[str, tuple[Any, ...]]:
+    """ledger_query's SQL and parameters, compiled once per database, year and time zone (the
+    ORM takes several times longer to compile it than the database to answer it)."""
+    sql, params = ledger_query(year).query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params)
+
+
+def _money(value: Any) -> Decimal:
+    """A sum read raw: a Decimal (PostgreSQL) or SQLite's int or float, to the fen."""
+    if value is None:
+        return ZERO
+    return _fen(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
 def fund_ledger(*, user: Viewer, year: int) -> Ledger:
-    """The year's budget, committed, paid and balance by source and by use."""
+    """The year's budget, committed, paid and balance by source and by use, in one statement."""
     require_ledger(user)
     sources = {code: LedgerRow(code, str(label)) for code, label in FundSource.choices}
     uses = {code: LedgerRow(code, str(label)) for code, label in USES}
-    for row in Budget.objects.filter(year=year).values("source").annotate(s=Sum("amount")):
-        sources[row["source"]].budget = _fen(row["s"])
-    for row in (Disbursement.objects.filter(year=year).values("source", "purpose")
-                .annotate(s=Sum("amount")).order_by()):
-        sources[row["source"]].paid += _fen(row["s"])
-        uses[row["purpose"]].paid += _fen(row["s"])
-    committed = {Purpose.CLASS: committed_classes(year),
-                 Purpose.APPLICATION: committed_applications(year)}
-    for use, amount in committed.items():
-        uses[use].committed = _fen(amount)
-        sources[rules.DEFAULT_SOURCE].committed += _fen(amount)
+    alias = router.db_for_read(Budget)
+    sql, params = _ledger_statement(alias, year, timezone.get_current_timezone_name())
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for source, purpose, total in rows:
+        amount = _money(total)
+        if purpose == BUDGET:
+            sources[source].budget = amount
+        elif source in COMMITTED_USES:
+            uses[COMMITTED_USES[source]].committed = amount
+            sources[rules.DEFAULT_SOURCE].committed += amount
+        else:
+            sources[source].paid += amount
+            uses[purpose].paid += amount
     ledger = Ledger(year=year, sources=list(sources.values()), uses=list(uses.values()))
     for line in ledger.sources:
         ledger.total.budget += line.budget
@@ -273,20 +361,41 @@ def fund_ledger(*, user: Viewer, year: int) -> Ledger:
     return ledger
 
 
-def money_by_town(*, user: Viewer, year: int) -> list[dict[str, Any]]:
+def money_by_town(*, user: Viewer, year: int, live: bool = False) -> list[dict[str, Any]]:
     """Money paid for the persons of each town in a year (class and application lines,
-    reversals netted): town code, name, persons, amount."""
+    reversals netted): town code, name, persons, amount. Read from the summary the payments
+    keep (canpei.funds.summaries); `live` sums the lines instead."""
     require_ledger(user)
-    rows = (DisbursementLine.objects.filter(disbursement__year=year)
-            .values("town_id", "town__name").annotate(amount=Sum("amount"),
-                                                      persons=Count("person_id", distinct=True))
-            .order_by("town_id"))
-    return [{"town": r["town_id"], "town_name": r["town__name"], "persons": r["persons"],
-             "amount": _fen(r["amount"])} for r in rows]
+    if live:
+        found = list(summaries.live_town_paid(year))
+        names = dict(Region.objects.filter(code__in=[r["town_id"] for r in found])
+                     .values_list("code", "name"))
+        return [{"town": r["town_id"], "town_name": names[r["town_id"]],
+                 "persons": r["persons"], "amount": _fen(r["amount"])} for r in found]
+    rows = (TownYearPaid.objects.filter(year=year).order_by("town_id")
+            .values_list("town_id", "town__name", "persons", "amount"))
+    return [{"town": town, "town_name": name, "persons": persons, "amount": _fen(amount)}
+            for town, name, persons, amount in rows]
+
+
+def _years_of(table: str, name: str) -> str:
+    """A recursive step list of a table's distinct years, one smallest-year-after look-up on its
+    (year, ...) index per year, rather than reading every row."""
+    return (f"{name}(v) AS (SELECT MIN(year) FROM {table} UNION ALL "
+            f"SELECT (SELECT MIN(year) FROM {table} WHERE year > {name}.v) FROM {name} "
+            f"WHERE {name}.v IS NOT NULL)")
 
 
 def ledger_years() -> list[int]:
-    years = set(Budget.objects.values_list("year", flat=True).distinct())
-    years |= set(Disbursement.objects.values_list("year", flat=True).distinct())
+    """The years with a budget entry or a payment, and this year, newest first (one statement,
+    both databases)."""
+    connection = connections[router.db_for_read(Disbursement)]
+    q = connection.ops.quote_name
+    sql = (f"WITH RECURSIVE {_years_of(q(Budget._meta.db_table), 'b')}, "
+           f"{_years_of(q(Disbursement._meta.db_table), 'd')} "
+           "SELECT v FROM b WHERE v IS NOT NULL UNION SELECT v FROM d WHERE v IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        years = {int(v) for (v,) in cursor.fetchall()}
     years.add(dt.date.today().year)
     return sorted(years, reverse=True)

@@ -31,7 +31,7 @@ from canpei.audit.services import audit_record
 from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.competitions.models import Entry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
-from canpei.funds import rules
+from canpei.funds import rules, summaries
 from canpei.funds.models import (
     ZERO, Budget, BudgetKind, Contract, Disbursement, DisbursementLine, Donation, IdempotencyKey,
     Purpose, StandardPurpose, SubsidyStandard,
@@ -517,6 +517,7 @@ def _write(actor: User, payment: Payment) -> Disbursement:
     DisbursementLine.objects.bulk_create(
         DisbursementLine(disbursement=d, person_id=line.person_id, town_id=line.town_id,
                          standard=line.standard, amount=line.amount) for line in payment.lines)
+    summaries.lines_written(year=d.year, disbursement_id=d.pk)
     with override(settings.LANGUAGE_CODE):
         target = d.target_label
     audit_record(actor=actor, action=AuditAction.DISBURSEMENT_CREATE, obj=d,  # zh-data: audit words
@@ -767,6 +768,7 @@ def disbursement_reverse(*, actor: User, disbursement_id: int, reason: Any) -> D
             DisbursementLine(disbursement=reversal, person_id=line.person_id, town_id=line.town_id,
                              standard_id=line.standard_id, amount=-line.amount)
             for line in original.lines.all())
+        summaries.lines_written(year=reversal.year, disbursement_id=reversal.pk)
         audit_record(actor=actor, action=AuditAction.DISBURSEMENT_REVERSE, obj=reversal,  # zh-data: audit words
                      summary=f"冲销拨付单 #{original.pk} {money_text(original.amount)} 元：{why}",
                      changes={"reverses": original.pk, "amount": money_text(reversal.amount)})

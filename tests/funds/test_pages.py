@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from canpei.funds.models import Budget, Disbursement
 
@@ -82,3 +84,29 @@ def test_export_funds_ties_out(users: Any, make_class: Callable[..., Any], tmp_p
     assert fund[17] == "2000.00"
     assert [r[12] for r in rows if r[0] == "拨付明细"] == ["1000.00", "1000.00"]
     assert [r[12] for r in rows if r[0] == "拨付合计"] == ["2000.00"]
+
+
+def test_the_payments_list_names_what_each_paid_and_its_reversal(
+    login: Any, users: Any, make_class: Callable[..., Any]
+) -> None:
+    from canpei.funds import services
+
+    training_class = make_class("settled", trainees=2)
+    paid = Disbursement.objects.get()
+    reversal = services.disbursement_reverse(
+        actor=users.city_admin, disbursement_id=paid.pk, reason="核对"
+    )
+    client = login(users.city_admin)
+    with CaptureQueriesContext(connection) as queries:
+        text = client.get("/funds", {"year": training_class.year}).content.decode()
+    # One query for the list, none per row (a deferred column read later would be one more).
+    listed = [
+        q for q in queries.captured_queries if q["sql"].startswith('SELECT "funds_disbursement"')
+    ]
+    assert len(listed) == 1
+    rows = text.split('aria-labelledby="payments"')[1].split("</tbody>")[0].split("<tr>")[2:]
+    assert [r.split("</tr>")[0].count("<td") for r in rows] == [5, 5]
+    newest, first = rows
+    assert f"#{reversal.pk}</a> 冲销" in newest and "-2000.00" in newest
+    assert f"#{paid.pk}</a> （已冲销）" in first and "2000.00" in first
+    assert f"{training_class.code} {training_class.name}" in first

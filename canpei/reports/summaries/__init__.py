@@ -26,13 +26,15 @@ def one_writer_at_a_time(person_ids: list[int]) -> None:
 
 def _parts() -> list[tuple[str, Callable[[], object], Callable[[], list[str]]]]:
     from canpei.employment.followups import summary as followups
+    from canpei.funds.summaries import rebuild_town_paid, town_paid_differences
     from canpei.reports.summaries import indicators, registry, targets
 
     return [("targets", targets.rebuild_targets, targets.target_differences),
             ("registry", registry.rebuild_registry, registry.registry_differences),
             ("indicators", indicators.rebuild_indicators, _indicator_differences),
             ("open follow-ups", followups.rebuild_open_followups,
-             followups.open_followup_differences)]
+             followups.open_followup_differences),
+            ("money by town", rebuild_town_paid, town_paid_differences)]
 
 
 def _indicator_differences() -> list[str]:

@@ -27,6 +27,9 @@ from canpei.web.pages import requires
 DATE = {"type": "date"}
 # The newest payments the page lists; the export has them all.
 PAYMENTS_SHOWN = 50
+PAYMENT_COLUMNS = ("purpose", "training_class__code", "training_class__name", "application_id",
+                   "contract__number", "instalment", "entry_id", "year", "source", "amount",
+                   "reverses_id", "is_reversed", "created_at")
 
 
 def _blank(choices: Any) -> list[tuple[str, str]]:
@@ -155,8 +158,11 @@ def funds_home(request: HttpRequest) -> HttpResponse:
                        donations=selectors.donation_list(user=user, year=year)[:50])
     context["contracts"] = selectors.contract_list(user=user)[:50]
     filters = selectors.DisbursementFilters(year=year)
-    context["payments"] = selectors.disbursement_list(user=user, filters=filters).select_related(
-        "institution")[:PAYMENTS_SHOWN]
+    # Only what the list shows (Disbursement.target_label: the class's code and name, the
+    # contract's number), not the whole rows the selector joins for the API.
+    context["payments"] = (selectors.disbursement_list(user=user, filters=filters)
+                           .select_related(None).select_related("training_class", "contract")
+                           .only(*PAYMENT_COLUMNS)[:PAYMENTS_SHOWN])
     return render(request, "funds/home.html", context)
 
 
