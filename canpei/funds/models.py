@@ -287,16 +287,15 @@ class IdempotencyKey(models.Model):
                                                name="idempotency_one_per_user_key")]
 
 
-
 class TownYearPaid(models.Model):
     """The money paid for the persons of a town in a year (its lines, reversals netted) and how
     many persons: the money-by-town report's summary, moved by each payment's and reversal's
     transaction (canpei.funds.summaries), rebuilt and checked by `canpei summaries`."""
 
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField(_("年度"))
     town = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    persons = models.PositiveIntegerField("人数", default=0)
-    amount = models.DecimalField("金额（元）", max_digits=16, decimal_places=2, default=ZERO)
+    persons = models.PositiveIntegerField(_("人数"), default=0)
+    amount = models.DecimalField(_("金额（元）"), max_digits=16, decimal_places=2, default=ZERO)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "town"],
