@@ -66,6 +66,7 @@ from canpei.people.imports import persons_import  # noqa: E402
 from canpei.people.models import Person  # noqa: E402
 from canpei.people.selectors import PersonFilters  # noqa: E402
 from canpei.regions.models import Region  # noqa: E402
+from canpei.reports.models import RegistryCell, RegistryStanding  # noqa: E402
 from canpei.spreadsheets.reader import MAX_ROWS  # noqa: E402
 
 IMPORT_BAR = 10.0
@@ -112,13 +113,21 @@ def empty_persons(reset: bool) -> None:
             "name contains 'bench' or ends in '_io', or pass --reset"
         )
     log(f"emptying the persons table ({have:,} persons) ...")
+    # The registry overview's summaries go with the persons: they hold no foreign key that
+    # TRUNCATE ... CASCADE would follow, and left behind they would count persons that are gone
+    # under the keys the import hands out again (RESTART IDENTITY), so the import would take
+    # their "not new after all" path.
+    summaries = [RegistryStanding, RegistryCell]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             table = connection.ops.quote_name(Person._meta.db_table)
-            cursor.execute(f"TRUNCATE {table} RESTART IDENTITY CASCADE")
+            others = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in summaries)
+            cursor.execute(f"TRUNCATE {table}, {others} RESTART IDENTITY CASCADE")
             cursor.execute(f"VACUUM ANALYZE {table}")
     else:
         Person.objects.all().delete()
+        for model in summaries:
+            model._default_manager.all().delete()
 
 
 # --------------------------------------------------------------------------- the file

@@ -15,7 +15,7 @@ from typing import Any
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, JSONField, Model, QuerySet
+from django.db.models import BooleanField, JSONField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 
@@ -49,6 +49,20 @@ def filter_in(queryset: QuerySet[Any], column: str, keys: Sequence[str]) -> Iter
         return
     for start in range(0, len(keys), 1000):
         yield from queryset.filter(**{f"{column}__in": keys[start:start + 1000]})
+
+
+def among(model: type[Model], column: str, keys: Sequence[int]) -> Any:
+    """A filter: `column` (an integer column of `model`) holds one of `keys`.
+
+    `column__in` binds one parameter a key, and Django and psycopg take about 20 µs a key to
+    build and send the statement: for the 2,000 new persons a chunk of an import, more than the
+    database takes to run it. On PostgreSQL the keys go as one array.
+    """
+    if uses_copy():
+        table = connection.ops.quote_name(model._meta.db_table)
+        return RawSQL(f"{table}.{connection.ops.quote_name(column)} = ANY(%s::bigint[])",
+                      [list(keys)], output_field=BooleanField())
+    return Q(**{f"{column}__in": keys})
 
 
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

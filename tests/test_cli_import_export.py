@@ -19,7 +19,7 @@ from canpei.audit.models import AuditEntry
 from canpei.people import rules
 from canpei.people.imports import ID_TWICE_IN_FILE
 from canpei.people.models import Person
-from canpei.spreadsheets.reader import FILE_NOT_SPREADSHEET
+from canpei.spreadsheets.reader import FILE_MISSING_COLUMNS, FILE_NOT_SPREADSHEET
 from tests.conftest import ANHAI, CIZAO, PASSWORD
 from tests.people.test_person_import import many_rows
 from tests.spreadsheets.files import (
@@ -73,6 +73,25 @@ def test_a_rejected_import_lists_row_column_value_and_message_and_exits_1(bad_fi
         == f"第 5 行「身份证号」（{rules.mask_id_number(an_id(11))}）：{ID_TWICE_IN_FILE.format(row=3)}"
     )
     assert lines[-1] == "已拒绝：2 处错误，未写入任何数据"
+    assert db_counts() == before
+
+
+@pytest.mark.django_db
+def test_a_missing_column_is_reported_with_the_row_errors(tmp_path, users, capsys):
+    """Issue 13: one run names the missing column and the rows' errors; nothing written."""
+    bad = an_id(13)[:17] + ("0" if an_id(13)[17] != "0" else "1")
+    header = [h for h in PERSON_HEADER if h != "残疾等级"]
+    rows = [row[:4] + row[5:] for row in (person_row(11), person_row(13, id_number=bad))]
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(xlsx([header] + rows))
+    before = db_counts()
+    code, out, err = run(capsys, "import", "persons", str(path))
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"文件：{FILE_MISSING_COLUMNS.format(columns='残疾等级')}",
+        f"第 3 行「身份证号」（{rules.mask_id_number(bad)}）：{rules.ID_CHECKSUM}",
+        "已拒绝：2 处错误，未写入任何数据",
+    ]
     assert db_counts() == before
 
 

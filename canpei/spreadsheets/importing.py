@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 from typing import IO, Any
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -51,9 +52,14 @@ class ErrorList(list[RowError]):
         super().__init__(*args)
         self.per_column: dict[str, int] = {}
         self.more: dict[str, int] = {}  # column -> errors found beyond those kept
+        # Required columns the file lacks: the file's error names them, their rows' blanks are
+        # not errors of their own.
+        self.absent: set[str] = set()
 
     def append(self, error: RowError) -> None:
         if error.row:
+            if error.column in self.absent:
+                return
             seen = self.per_column.get(error.column, 0)
             self.per_column[error.column] = seen + 1
             if seen >= ERRORS_PER_COLUMN:
@@ -209,6 +215,9 @@ def write_report(out: str | IO[bytes] | Any, result: ImportResult, *, mask_numbe
 
 
 NO_DATA_ROWS = gettext_noop("表头下没有数据行")
+# Where a required column the file lacks is read from: past the end of every row, so each of
+# its cells reads as blank.
+ABSENT_COLUMN = sys.maxsize
 
 
 class SheetRows:
@@ -249,7 +258,7 @@ class OpenedSheet:
 
     sheet: Any
     header_row: list[Any]
-    columns: dict[str, int]                 # field -> column index
+    columns: dict[str, int]                 # field -> column index (ABSENT_COLUMN: missing)
     rows: SheetRows                         # (row number, cells), blank rows skipped
     label: dict[str, str]                   # field -> the header as written in the file
     formulas: dict[int, list[int]]          # row number -> its columns holding a formula
@@ -285,11 +294,13 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
 
     None when the file as a whole cannot be imported; the reason is then in result.errors.
     """
-    from canpei.spreadsheets.reader import SpreadsheetError, find_header, read_sheet
+    from canpei.spreadsheets.reader import (
+        FILE_MISSING_COLUMNS, SpreadsheetError, find_header, read_sheet,
+    )
 
     try:
         sheet = read_sheet(data, filename=filename)
-        header = find_header(sheet, columns, required)
+        header = find_header(sheet, columns, required, missing_ok=True)
     except SpreadsheetError as exc:
         result.errors.append(RowError(0, "", "", str(exc)))
         return None
@@ -299,6 +310,18 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
     result.source = rows
     result.number_columns = [index for name, index in header.columns.items()
                              if name in ("id_number", "cert_number")]
+    label = {field: column_label(header_row, index) for field, index in header.columns.items()}
+    found = header.columns
+    if header.missing:
+        # Reported with the rows' errors, not instead of them (issue 13): the rows are checked
+        # with a missing column read as blank, whose errors the file's one stands for. The
+        # file error alone refuses the import.
+        result.errors.append(RowError(0, "", "", _(FILE_MISSING_COLUMNS).format(
+            columns="、".join(header.missing.values()))))
+        if isinstance(result.errors, ErrorList):
+            result.errors.absent.update(header.missing.values())
+        label.update(header.missing)
+        found = {**found, **dict.fromkeys(header.missing, ABSENT_COLUMN)}
     if not rows:
         result.errors.append(RowError(0, "", "", _(NO_DATA_ROWS)))
         return None
@@ -307,10 +330,8 @@ def open_for_import(result: ImportResult, *, data: bytes, filename: str,
     formulas: dict[int, list[int]] = {}
     for row_no, col in sorted(sheet.formula_cells):
         formulas.setdefault(row_no, []).append(col)
-    return OpenedSheet(sheet=sheet, header_row=header_row, columns=header.columns, rows=rows,
-                       label={field: column_label(header_row, index)
-                              for field, index in header.columns.items()},
-                       formulas=formulas, spec=columns)
+    return OpenedSheet(sheet=sheet, header_row=header_row, columns=found, rows=rows,
+                       label=label, formulas=formulas, spec=columns)
 
 
 def import_start(kind: str, *, data: bytes, filename: str, dry_run: bool,

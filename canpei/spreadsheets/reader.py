@@ -474,12 +474,16 @@ class Header:
     row_index: int                 # index into Sheet.rows
     columns: dict[str, int]        # field -> column index
     unknown: list[str]
+    missing: dict[str, str] = field(default_factory=dict)  # required field -> its usual header
 
 
-def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Iterable[str]) -> Header:
+def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Iterable[str], *,
+                missing_ok: bool = False) -> Header:
     """Find the header row among the first rows (title rows above it are common).
 
-    `aliases` maps each field to the column names federations use for it.
+    `aliases` maps each field to the column names federations use for it. A required column
+    the header lacks is an error, or with `missing_ok` listed in `Header.missing` (the import
+    then reports it along with the rows' errors).
     """
     lookup = {normalize_header(alias): name for name, names in aliases.items() for alias in names}
     best: tuple[int, int] | None = None
@@ -504,10 +508,10 @@ def find_header(sheet: Sheet, aliases: dict[str, tuple[str, ...]], required: Ite
         if name in columns:
             raise SpreadsheetError(_(FILE_DUPLICATE_COLUMN).format(column=str(cell).strip()))
         columns[name] = col
-    missing = [aliases[name][0] for name in required if name not in columns]
-    if missing:
-        raise SpreadsheetError(_(FILE_MISSING_COLUMNS).format(columns="、".join(missing)))
-    return Header(row_index=index, columns=columns, unknown=unknown)
+    missing = {name: aliases[name][0] for name in required if name not in columns}
+    if missing and not missing_ok:
+        raise SpreadsheetError(_(FILE_MISSING_COLUMNS).format(columns="、".join(missing.values())))
+    return Header(row_index=index, columns=columns, unknown=unknown, missing=missing)
 
 
 # How the lines under a ledger's data begin: totals, sign-off lines, notes (表尾).

@@ -14,8 +14,7 @@ import datetime as dt
 
 from canpei.supervision.models import Alert
 from canpei.supervision.workflow import AlertState
-from canpei.training.classes.checks import CheckResult
-from canpei.training.models import TrainingClass
+from canpei.training.classes.checks import CheckResult, ClassFacts
 
 # Messages translate when shown; typed as the str they stand for, which the shared helpers
 # (canpei.errors, canpei.validation, canpei.workflows) take.
@@ -25,10 +24,10 @@ ALERTS_LABEL = _("无待处理或已确认的监管预警")
 ALERTS_DETAIL = _("待处理 {open} 条，已确认 {confirmed} 条")
 
 
-def alerts_on_class(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def alerts_on_class(facts: ClassFacts, today: dt.date) -> CheckResult:
     """Passes when no alert about the class is open or confirmed (dismissed and resolved ones
     are settled)."""
-    states = list(Alert.objects.filter(classes=training_class,
+    states = list(Alert.objects.filter(classes=facts.training_class,
                                        state__in=[AlertState.OPEN, AlertState.CONFIRMED])
                   .values_list("state", flat=True))
     open_count = states.count(AlertState.OPEN)

@@ -683,3 +683,45 @@ def test_a_number_excel_stored_as_a_number_is_recognised(raw, lost):
     from canpei.people.imports import _is_lost_number
 
     assert _is_lost_number(raw) is lost
+
+
+def test_a_missing_column_and_the_row_errors_are_reported_at_once(registry, users):
+    """Issue 13: a ledger without a required column is refused with that column named AND the
+    errors of its other columns, row by row, so the clerk fixes everything in one round; a
+    missing column's own blanks are not reported again on each row, and nothing is written."""
+    header = [h for h in PERSON_HEADER if h != "残疾等级"]
+    good = an_id(11)
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+
+    def without_grade(row: list[Any]) -> list[Any]:
+        return row[:4] + row[5:]
+
+    rows = [
+        without_grade(person_row(11)),
+        without_grade(person_row(13, id_number=bad, cert_number="")),
+        without_grade(person_row(15, town="火星镇")),
+    ]
+    before = db_counts()
+    result = persons_import(
+        actor=users.city_admin, data=xlsx([header] + rows), filename="名册.xlsx"
+    )
+    assert errors_of(result) == [
+        (0, "", "", FILE_MISSING_COLUMNS.format(columns="残疾等级")),
+        (3, "身份证号", rules.mask_id_number(bad), rules.ID_CHECKSUM),
+        (4, "所属镇街", "火星镇", rules.TOWN_INVALID),
+    ]
+    assert not result.written and result.created == result.updated == 0
+    assert db_counts() == before
+
+
+def test_a_file_missing_a_column_with_good_rows_still_imports_nothing(users):
+    header = [h for h in PERSON_HEADER if h not in ("身份证号", "残疾类别")]
+    rows = [[row[0], row[2], row[4], row[5]] for row in (person_row(11), person_row(13))]
+    before = db_counts()
+    result = persons_import(
+        actor=users.city_admin, data=xlsx([header] + rows), filename="名册.xlsx"
+    )
+    assert errors_of(result) == [
+        (0, "", "", FILE_MISSING_COLUMNS.format(columns="身份证号、残疾类别"))
+    ]
+    assert result.created == 0 and db_counts() == before

@@ -897,3 +897,45 @@ def test_the_step_indicator_shows_where_the_class_stands(
     assert steps[1][2] == "已退回" and 'aria-current="step"' in page
     listing = html(login(users.city_admin).get("/classes"))
     assert '<span class="state state-returned">已退回</span>' in listing
+
+
+# The class page's queries: the session and user, the class (with who created it), its register,
+# inspections, teachers, roster and history, the alerts line of the checklist and the alerts about the class. The
+# checklist reads what the page has read (issue 12's regression: it read the class, the
+# inspections and the roster again), and no query is made per trainee or per inspection.
+CLASS_PAGE_QUERIES = 10
+
+
+def test_the_class_page_reads_each_thing_once_however_big_the_class(
+    users: Any, make_class: Any, login: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from canpei.training.classes import services
+
+    small, big = make_class("running", trainees=1), make_class("running", trainees=6)
+    today = timezone.localdate()
+    for training_class, inspections in ((small, 1), (big, 3)):
+        for days in range(inspections):
+            services.inspection_record(
+                actor=users.city_admin,
+                training_class=training_class,
+                data={
+                    "date": (today - dt.timedelta(days=days)).isoformat(),
+                    "inspector_name": "王检查",
+                    "present": "1",
+                    "rectification_required": days == 0,
+                },
+            )
+    client = login(users.city_admin)
+    client.get("/classes")  # the session's first request writes it
+    counts, pages = [], []
+    for training_class in (small, big):
+        with CaptureQueriesContext(connection) as captured:
+            pages.append(html(client.get(f"/classes/{training_class.pk}")))
+        counts.append(len(captured.captured_queries))
+    assert counts == [CLASS_PAGE_QUERIES, CLASS_PAGE_QUERIES], counts
+    # The checklist is the one of the class, from what the page read.
+    assert "未完成整改 1 项" in pages[0] and "未完成整改 1 项" in pages[1]
+    assert "1 / 1" in pages[0] and "6 / 1" in pages[1]

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from canpei.people import rules
 from canpei.people.models import Person
 from canpei.spreadsheets.models import ImportJob
+from canpei.spreadsheets.reader import FILE_MISSING_COLUMNS
 from canpei.web.views import imports
 from tests.spreadsheets.files import PERSON_HEADER, an_id, db_counts, person_row, read_back, xlsx
 
@@ -83,6 +84,25 @@ def test_a_rejected_file_shows_its_errors_and_the_report(users, login):
     assert report.status_code == 200 and "attachment" in report["Content-Disposition"]
     rows = read_back(b"".join(report.streaming_content))
     assert rows[-1][0] == 3 and rows[-1][-1] == f"「身份证号」{rules.ID_CHECKSUM}"
+
+
+def test_a_missing_column_and_the_row_errors_show_on_the_page_at_once(users, login):
+    """Issue 13: the clerk sees the missing column and the other columns' row errors in one
+    round, on the page and in the report, and nothing is written."""
+    client = login(users.city_admin)
+    before = db_counts()
+    header = [h for h in PERSON_HEADER if h != "残疾等级"]
+    rows = [row[:4] + row[5:] for row in (person_row(11), person_row(13, id_number=bad_id()))]
+    response = upload(client, xlsx([header] + rows))
+    page = client.get(response["Location"]).content.decode()
+    assert "已拒绝：2 处错误，未写入任何数据" in page
+    assert FILE_MISSING_COLUMNS.format(columns="残疾等级") in page
+    assert rules.ID_CHECKSUM in page and rules.mask_id_number(bad_id()) in page
+    assert db_counts() == before
+    job = ImportJob.objects.get()
+    report = read_back(b"".join(client.get(f"/imports/{job.token}/report").streaming_content))
+    assert report[1][0] == FILE_MISSING_COLUMNS.format(columns="残疾等级")
+    assert report[-1][0] == 3 and report[-1][-1] == f"「身份证号」{rules.ID_CHECKSUM}"
 
 
 def test_a_file_that_is_not_a_spreadsheet_is_rejected_on_its_page(users, login):

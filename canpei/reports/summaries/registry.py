@@ -19,11 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from canpei.accounts.roles import Perm
+from canpei.bulk import among
 from canpei.people.models import Person, Survey
 from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.scope import ScopePaths
@@ -89,17 +90,20 @@ def registry_persons_added(person_ids: Iterable[int]) -> None:
     delta: Counter[Key] = Counter()
     with transaction.atomic():
         for chunk in _chunks(ids):
-            if RegistryStanding.objects.filter(pk__in=chunk).exists() or Survey.objects.filter(
-                    person_id__in=chunk).exists():
+            # The chunk's keys as one array on PostgreSQL (bulk.among), not a parameter each.
+            if (RegistryStanding.objects.filter(among(RegistryStanding, "person_id", chunk)).exists()
+                    or Survey.objects.filter(among(Survey, "person_id", chunk)).exists()):
                 _refresh(chunk)  # not new after all: the general way
                 continue
-            marks = ", ".join(["%s"] * len(chunk))
+            keys: list[Any] = [chunk] if connection.vendor == "postgresql" else list(chunk)
+            chosen = ("p.id = ANY(%s::bigint[])" if connection.vendor == "postgresql"
+                      else f"p.id IN ({', '.join(['%s'] * len(chunk))})")
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {standing} (person_id, town, gender, birth_month, active, "  # noqa: S608
                     f"years) SELECT p.id, p.town_id, p.gender, {_month_sql()}, p.status = %s, '' "
-                    f"FROM {person} p WHERE p.id IN ({marks})", [PersonStatus.ACTIVE, *chunk])
-            for row in (RegistryStanding.objects.filter(pk__in=chunk)
+                    f"FROM {person} p WHERE {chosen}", [PersonStatus.ACTIVE, *keys])
+            for row in (RegistryStanding.objects.filter(among(RegistryStanding, "person_id", chunk))
                         .values("town", "gender", "birth_month", "active")
                         .annotate(n=Count("pk")).order_by()):
                 for key in _grains(row["town"], row["gender"], row["birth_month"],

@@ -1,16 +1,19 @@
 """The completion-audit checklist (结业审核清单, issue 12): every check the city makes before it
 passes a class's completion, each with pass/fail and the figures behind it.
 
-A check is a function of the class and today that returns one `CheckResult`; `CHECKS` lists
-them in the order the page shows them, so adding a check (the supervision app's "alerts on this
-class", for one) is adding a function to that list. The rules the lifecycle enforces
-(canpei.training.classes.services.transitions) and the checks read the same figures.
+A check is a function of the class's facts (`ClassFacts`) and today that returns one
+`CheckResult`; `CHECKS` lists them in the order the page shows them, so adding a check (the
+supervision app's "alerts on this class", for one) is adding a function to that list. The rules
+the lifecycle enforces (canpei.training.classes.services.transitions) and the checks read the same
+figures. The facts are read once for the whole checklist, and a caller that has read them already
+(the class page: its register, inspections and roster) passes them in rather than have each check
+read them again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,10 +28,8 @@ from canpei.errors import Message as _
 from canpei.institutions.rules import designation_valid_on
 from canpei.training import rules
 from canpei.training.classes import selectors
-from canpei.training.classes.services.transitions import (
-    ACTIVE_ENROLLMENT, missing_results, open_rectifications, registered_hours,
-)
-from canpei.training.models import ClassState, Enrollment, Inspection, TrainingClass
+from canpei.training.classes.services.transitions import ACTIVE_ENROLLMENT, missing_results
+from canpei.training.models import ClassSession, ClassState, Enrollment, Inspection, TrainingClass
 
 # Messages of the checklist: each check's name, and the sentence that gives its figures.
 NOT_WHOLE_CLASS = _("镇街专干只能查看本镇街学员，不能查看班级的结业审核清单")
@@ -71,25 +72,73 @@ class CheckResult:
         object.__setattr__(self, "detail", str(self.detail))
 
 
+class ClassFacts:
+    """What the checks read of a class, each read at most once: the hours of its register, its
+    inspections (by date) and its roster with the persons (by enrolment, withdrawals included).
+    A caller that has read some of them for the same class passes them in; the others are read
+    when a check first needs them."""
+
+    def __init__(self, training_class: TrainingClass, *,
+                 session_hours: Iterable[Decimal] | None = None,
+                 inspections: Iterable[Inspection] | None = None,
+                 roster: Iterable[Enrollment] | None = None) -> None:
+        self.training_class = training_class
+        self._session_hours = None if session_hours is None else list(session_hours)
+        self._inspections = None if inspections is None else list(inspections)
+        self._roster = None if roster is None else list(roster)
+
+    @property
+    def registered_hours(self) -> Decimal:
+        """The hours the register holds: the sum of the class's sessions (as
+        transitions.registered_hours)."""
+        if self._session_hours is None:
+            self._session_hours = list(ClassSession.objects.filter(
+                training_class=self.training_class).values_list("hours", flat=True))
+        return sum(self._session_hours, Decimal("0"))
+
+    @property
+    def inspections(self) -> list[Inspection]:
+        if self._inspections is None:
+            self._inspections = list(Inspection.objects.filter(
+                training_class=self.training_class).order_by("date", "pk"))
+        return self._inspections
+
+    @property
+    def open_rectifications(self) -> list[Inspection]:
+        """The inspections whose rectification is still open (as transitions.open_rectifications)."""
+        return [row for row in self.inspections
+                if row.rectification_required and row.rectified_on is None]
+
+    @property
+    def active_roster(self) -> list[Enrollment]:
+        """The trainees enrolled or completed, with their persons."""
+        if self._roster is None:
+            self._roster = list(Enrollment.objects.filter(training_class=self.training_class)
+                                .select_related("person").order_by("pk"))
+        return [e for e in self._roster if e.status in ACTIVE_ENROLLMENT]
+
+
 def _plain(value: Decimal) -> str:
     """40, 38 or 37.5: a figure without trailing zeros nor an exponent."""
     return format(value.normalize(), "f")
 
 
-ClassCheck = Callable[[TrainingClass, dt.date], CheckResult]
+ClassCheck = Callable[[ClassFacts, dt.date], CheckResult]
 
 
-def end_date_reached(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def end_date_reached(facts: ClassFacts, today: dt.date) -> CheckResult:
     """Completion is declared once the end date has come (rules.COMPLETION_BEFORE_END)."""
+    training_class = facts.training_class
     return CheckResult(
         "end_date", END_DATE_LABEL, today >= training_class.end_date,
         END_DATE_DETAIL.format(end=training_class.end_date.isoformat(), today=today.isoformat()),
         {"end_date": training_class.end_date.isoformat(), "today": today.isoformat()})
 
 
-def hours_registered(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def hours_registered(facts: ClassFacts, today: dt.date) -> CheckResult:
     """The register holds the planned hours, within settings.CLASS_HOURS_REQUIRED."""
-    registered = registered_hours(training_class)
+    training_class = facts.training_class
+    registered = facts.registered_hours
     required = _plain(Decimal(training_class.hours) * Decimal(str(settings.CLASS_HOURS_REQUIRED)))
     return CheckResult(
         "hours", HOURS_LABEL,
@@ -100,11 +149,11 @@ def hours_registered(training_class: TrainingClass, today: dt.date) -> CheckResu
          "required": required})
 
 
-def inspections_present(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def inspections_present(facts: ClassFacts, today: dt.date) -> CheckResult:
     """At least one inspection, and at each the trainees present reach the attendance threshold
     of those on the roster (settings.ATTENDANCE_THRESHOLD)."""
     threshold = Decimal(str(settings.ATTENDANCE_THRESHOLD))
-    rows = list(Inspection.objects.filter(training_class=training_class).order_by("date", "pk"))
+    rows = facts.inspections
     figures = [{"date": row.date.isoformat(), "present": row.present,
                 "on_roster": row.on_roster} for row in rows]
     passed = bool(rows) and all(row.present >= row.on_roster * threshold for row in rows)
@@ -113,19 +162,18 @@ def inspections_present(training_class: TrainingClass, today: dt.date) -> CheckR
     return CheckResult("inspections", INSPECTIONS_LABEL, passed, detail, {"inspections": figures})
 
 
-def rectifications_closed(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def rectifications_closed(facts: ClassFacts, today: dt.date) -> CheckResult:
     """No inspection's rectification is still open (rules.AUDIT_RECTIFICATION_OPEN)."""
-    open_rows = open_rectifications(training_class)
+    open_rows = facts.open_rectifications
     return CheckResult(
         "rectifications", RECTIFICATIONS_LABEL, not open_rows,
         RECTIFICATIONS_DETAIL.format(count=len(open_rows)),
         {"open": [row.date.isoformat() for row in open_rows]})
 
 
-def results_recorded(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def results_recorded(facts: ClassFacts, today: dt.date) -> CheckResult:
     """Every trainee who completed has a result (rules.AUDIT_RESULT_MISSING)."""
-    roster = list(Enrollment.objects.filter(training_class=training_class,
-                                            status__in=ACTIVE_ENROLLMENT).select_related("person"))
+    roster = facts.active_roster
     completed = [e for e in roster if e.status == "completed"]
     missing = missing_results(roster)
     return CheckResult(
@@ -135,8 +183,9 @@ def results_recorded(training_class: TrainingClass, today: dt.date) -> CheckResu
          "trainees": [rules.describe_person(e.person) for e in missing]})
 
 
-def designation_valid(training_class: TrainingClass, today: dt.date) -> CheckResult:
+def designation_valid(facts: ClassFacts, today: dt.date) -> CheckResult:
     """The institution's designation was valid on the class's first and last day."""
+    training_class = facts.training_class
     institution = training_class.institution
     valid = (designation_valid_on(institution, training_class.start_date)
              and designation_valid_on(institution, training_class.end_date))
@@ -161,5 +210,12 @@ def class_checks(*, user: Any, training_class: TrainingClass) -> list[CheckResul
     training_class = selectors.class_get(user=user, class_id=training_class.pk)
     if not selectors.sees_whole_class(user):
         raise Forbidden(NOT_WHOLE_CLASS)
+    return checklist(ClassFacts(training_class))
+
+
+def checklist(facts: ClassFacts) -> list[CheckResult]:
+    """Every check of `facts`, today. The caller has read the class in the user's scope and
+    made sure the user sees the whole class (class_checks does both; the class page reads the
+    class, its register, inspections and roster through the selectors and passes them in)."""
     today = timezone.localdate()
-    return [check(training_class, today) for check in CHECKS]
+    return [check(facts, today) for check in CHECKS]

@@ -113,7 +113,8 @@ def class_list(*, user: Viewer, filters: ClassFilters | None = None) -> QuerySet
 
 def class_get(*, user: Viewer, class_id: int | str) -> TrainingClass:
     return get_in_scope(
-        classes_visible_to(user).select_related("institution", "institution__town", "skill")
+        classes_visible_to(user).select_related("institution", "institution__town", "skill",
+                                                "created_by")
         .annotate(trainee_count=Coalesce(_enrolled_count(user), 0)),
         class_id)
 

@@ -29,6 +29,7 @@ from canpei.codes import TrainingType
 from canpei.errors import ServiceError
 from canpei.institutions.selectors import institution_list
 from canpei.masking import mask_id_number
+from canpei.people.models import Person
 from canpei.reports import matching
 from canpei.training import rules
 from canpei.training.classes import checks, selectors, services
@@ -38,7 +39,7 @@ from canpei.training.classes.forms import (
     SessionForm, WithdrawForm, class_initial, enrollment_initial,
 )
 from canpei.training.models import (
-    AppraisalResult, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
+    AppraisalResult, ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
 from canpei.web.pages import (
     create_page, lifecycle_steps, list_context, posted_action, requires, saved, step_forms, submit,
@@ -145,24 +146,51 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
 
 # ---- the class page ------------------------------------------------------------------------------
 
-def _roster_rows(request: HttpRequest, training_class: TrainingClass) -> list[dict[str, Any]]:
-    user = signed_in_user(request)
+def _labels(model: Any, name: str) -> dict[Any, Any]:
+    """A coded field's labels in the reader's language, read once a page: get_FOO_display, once
+    a cell, translates and hashes every label of the table each time."""
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+
+
+def _roster_rows(user: User, training_class: TrainingClass,
+                 enrollments: list[Enrollment]) -> list[dict[str, Any]]:
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
     state = training_class.state
+    can_remove = can_roster and state in rules.ROSTER_OPEN_STATES
+    # Before submission a mistake is removed, not withdrawn.
+    may_withdraw = (can_roster and state in rules.WITHDRAW_STATES
+                    and state not in rules.ROSTER_OPEN_STATES)
+    may_edit = can_roster and state in ENROLLMENT_EDIT_STATES
+    category, grade = _labels(Person, "category"), _labels(Person, "grade")
+    status, appraisal = _labels(Enrollment, "status"), _labels(Enrollment, "appraisal_result")
+    certificate, level = (_labels(Enrollment, "certificate_type"),
+                          _labels(Enrollment, "certificate_level"))
     rows = []
-    for enrollment in selectors.roster(user=user, training_class=training_class):
-        enrolled = enrollment.status == EnrollmentStatus.ENROLLED
+    for enrollment in enrollments:
+        person = enrollment.person
         rows.append({
             "enrollment": enrollment,
-            "person": enrollment.person,
-            "can_remove": can_roster and state in rules.ROSTER_OPEN_STATES,
-            # Before submission a mistake is removed, not withdrawn.
-            "can_withdraw": (can_roster and enrolled and state in rules.WITHDRAW_STATES
-                             and state not in rules.ROSTER_OPEN_STATES),
-            "can_edit": (can_roster and state in ENROLLMENT_EDIT_STATES
-                         and enrollment.status != EnrollmentStatus.WITHDRAWN),
+            "person": person,
+            "category": category.get(person.category, person.category),
+            "grade": grade.get(person.grade, person.grade),
+            "status": status.get(enrollment.status, enrollment.status),
+            "appraisal": appraisal.get(enrollment.appraisal_result, enrollment.appraisal_result),
+            "certificate_type": certificate.get(enrollment.certificate_type,
+                                                enrollment.certificate_type),
+            "certificate_level": level.get(enrollment.certificate_level,
+                                           enrollment.certificate_level),
+            "can_remove": can_remove,
+            "can_withdraw": may_withdraw and enrollment.status == EnrollmentStatus.ENROLLED,
+            "can_edit": may_edit and enrollment.status != EnrollmentStatus.WITHDRAWN,
         })
     return rows
+
+
+def _history_rows(user: User, training_class: TrainingClass) -> list[dict[str, Any]]:
+    states = _labels(ClassEvent, "from_state")
+    return [{"event": event, "from_state": states.get(event.from_state, event.from_state),
+             "to_state": states.get(event.to_state, event.to_state)}
+            for event in selectors.class_history(user=user, training_class=training_class)]
 
 
 def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
@@ -176,6 +204,7 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
     can_inspect = has_perm(user, Perm.INSPECTION_RECORD)
     session_list = list(selectors.sessions(user=user, training_class=training_class))
     inspections = list(selectors.inspections(user=user, training_class=training_class))
+    enrollments = list(selectors.roster(user=user, training_class=training_class))
     rectify_forms = []
     if can_inspect:
         for inspection in inspections:
@@ -195,8 +224,8 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
                                  rules.CLASS_DETOURS),
         "flags": flags,
         "teachers": list(training_class.teachers.all()),
-        "history": selectors.class_history(user=user, training_class=training_class),
-        "roster": _roster_rows(request, training_class),
+        "history": _history_rows(user, training_class),
+        "roster": _roster_rows(user, training_class, enrollments),
         "transition_forms": transition_forms,
         "bound": bound,
         "can_edit": has_perm(user, Perm.CLASS_EDIT) and ClassForm.editable(training_class),
@@ -217,18 +246,23 @@ def _render_detail(request: HttpRequest, training_class: TrainingClass, *,
         "can_inspect": can_inspect and training_class.state == S.RUNNING,
         "rectify_forms": rectify_forms,
         "threshold": round(_threshold() * 100),
-        "checklist": _checklist(user, training_class),
+        # The checklist reads what the page has read: the register, inspections and roster.
+        "checklist": _checklist(user, checks.ClassFacts(
+            training_class, session_hours=(s.hours for s in session_list),
+            inspections=inspections, roster=enrollments)),
         "candidates": matching.class_candidates(user=user, training_class=training_class),
     }, status=status)
 
 
-def _checklist(user: User, training_class: TrainingClass) -> list[checks.CheckResult] | None:
+def _checklist(user: User, facts: checks.ClassFacts) -> list[checks.CheckResult] | None:
     """The completion-audit checklist, shown from the time the class runs to whoever sees the
-    whole class: the city reads it before it passes or fails the audit."""
-    if (training_class.state not in checks.CHECKLIST_STATES
+    whole class: the city reads it before it passes or fails the audit. The class, its register,
+    inspections and roster were read in the user's scope, and whoever sees the whole class sees
+    the whole roster."""
+    if (facts.training_class.state not in checks.CHECKLIST_STATES
             or not selectors.sees_whole_class(user)):
         return None
-    return checks.class_checks(user=user, training_class=training_class)
+    return checks.checklist(facts)
 
 
 def _threshold() -> float:
