@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_action_has_its_words():
     assert set(LABELS) == set(AuditAction)
-    assert all(LABELS[a] and not LABELS[a].isascii() for a in AuditAction)
+    assert all(str(LABELS[a]) and not str(LABELS[a]).isascii() for a in AuditAction)
     assert action_label("class.settle") == "结算"
     assert action_label("no.such") == "no.such"
 
