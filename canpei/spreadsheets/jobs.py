@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 from django.utils.translation import gettext_noop
 
@@ -187,15 +187,16 @@ def run_job(job_id: int) -> None:
     try:
         data = read_sealed(_segments(job, UPLOAD), _purpose(job, UPLOAD))
         remove_files(job, UPLOAD)  # read: no longer needed
-        result = import_spec(job.kind).run(actor=job.user, data=data, filename=job.filename,
-                                           dry_run=job.dry_run, progress=progress)
-        del data
-        try:
-            with SealedWriter(_sink(job, REPORT), _purpose(job, REPORT)) as out:
-                write_report(out, result)
-        except BaseException:
-            remove_files(job, REPORT)  # segments without their last one never open: drop them
-            raise
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            result = import_spec(job.kind).run(actor=job.user, data=data, filename=job.filename,
+                                               dry_run=job.dry_run, progress=progress)
+            del data
+            try:
+                with SealedWriter(_sink(job, REPORT), _purpose(job, REPORT)) as out:
+                    write_report(out, result)
+            except BaseException:
+                remove_files(job, REPORT)  # segments without their last one never open: drop them
+                raise
         state = ImportJob.State.DONE if result.ok else ImportJob.State.REJECTED
         ImportJob.objects.filter(pk=job.pk).update(
             state=state, result=result.as_dict(), done=result.total, total=result.total,
@@ -224,7 +225,7 @@ def job_start(*, actor: User, kind: str, filename: str, data: bytes, dry_run: bo
     """Store the upload and queue the import; the caller shows the job's page."""
     with transaction.atomic():
         job = ImportJob.objects.create(kind=kind, user=actor, filename=filename[:200],
-                                       dry_run=dry_run)
+                                       dry_run=dry_run, language=translation.get_language() or "")
         write_sealed(_sink(job, UPLOAD), _purpose(job, UPLOAD), data)
     run_import_job.enqueue(job.pk)
     return job

@@ -33,6 +33,9 @@ class ImportJob(models.Model):
     # The worker process running the job ("host:pid:start"): a job left running by a worker
     # that has died is marked failed when the next one starts.
     worker = models.CharField(max_length=120, blank=True, default="")
+    # The language of the page the file was uploaded from: the worker writes the row errors and
+    # the report in it ("" for jobs from before it was kept: the default language).
+    language = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]

@@ -198,3 +198,20 @@ def test_an_imports_page_is_under_import_in_the_menu_not_home(users, login):
     # A page no menu entry leads to marks none, and never 首页.
     home = client.get("/").content.decode()
     assert re.findall(r'<a href="([^"]+)" aria-current="page">', home) == ["/"]
+
+
+def test_a_file_uploaded_in_english_is_reported_in_english(users, login, settings):
+    """The job runs in the worker, after the request: the row errors and the report come in
+    the language of the page the file was uploaded from, and a Chinese page gets Chinese."""
+    for language, checksum in (
+        ("en", "The check digit of the ID number is wrong"),
+        ("zh-hans", "身份证号校验位不正确"),
+    ):
+        client = login(users.city_admin)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = upload(client, xlsx([PERSON_HEADER, person_row(13, id_number=bad_id())]))
+        job = ImportJob.objects.get(token=response["Location"].rsplit("/", 1)[1])
+        assert job.language == language
+        assert checksum in client.get(response["Location"]).content.decode()
+        report = read_back(b"".join(client.get(f"/imports/{job.token}/report").streaming_content))
+        assert checksum in report[-1][-1]
