@@ -114,12 +114,15 @@ OCCUPATIONS = [
 def _wipe_training() -> None:
     """Empty the class tables (and nothing else): rosters, registers, inspections, history, the
     follow-ups of the rosters (they reference enrolments), the payments and their money-by-town
-    summary (they reference classes: bench/funds.py pays the settled classes again) and the
-    supervision alerts (they reference classes)."""
+    summary (they reference classes: bench/funds.py pays the settled classes again), the open
+    follow-ups' summary (it counts those follow-ups) and the supervision alerts with their towns
+    (they reference classes)."""
+    from canpei.employment.models import OpenFollowUpCell
     from canpei.funds.models import Contract, Disbursement, DisbursementLine, TownYearPaid
-    from canpei.supervision.models import Alert, AlertComputation, AlertEvent
+    from canpei.supervision.models import Alert, AlertComputation, AlertEvent, AlertTown
 
     models = [
+        AlertTown,
         Alert.classes.through,
         Alert.institutions.through,
         Alert.persons.through,
@@ -130,6 +133,7 @@ def _wipe_training() -> None:
         DisbursementLine,
         Disbursement,
         Contract.classes.through,
+        OpenFollowUpCell,
         FollowUp,
         Attendance,
         ClassSession,
