@@ -11,12 +11,10 @@ withdrawn; withdrawing consent unpublishes the case in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -30,14 +28,12 @@ from canpei.competitions.selectors import (
     cases_visible_to, competitions_visible_to, entries_visible_to,
 )
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 EARLIEST = dt.date(2000, 1, 1)
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
-
-from django.utils.text import format_lazy as lazy_format
-from django.utils.translation import gettext_lazy
-
 from decimal import Decimal
 
 from canpei.codes import FundSource, one_of_labels
+from canpei.errors import lazy_message as _
+from canpei.errors import lazy_format as format_lazy
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
 # A class's and an application's payment comes from the employment security fund unless the
 # clerk names another source (PRODUCT.md: it pays institutions for audited classes).

@@ -16,13 +16,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, override
+from django.utils.translation import gettext, override
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -31,6 +31,7 @@ from canpei.audit.services import audit_record
 from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.competitions.models import Entry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from canpei.errors import lazy_message as _
 from canpei.funds import rules, summaries
 from canpei.funds.models import (
     ZERO, Budget, BudgetKind, Contract, Disbursement, DisbursementLine, Donation, IdempotencyKey,
@@ -44,9 +45,6 @@ from canpei.training.models import (
 )
 from canpei.validation import Fields, text
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 Errors = list[tuple[str, str]]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -25,13 +25,11 @@ from canpei.codes import one_of_labels
 from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
 from canpei.employment.selectors import services_visible_to
 from canpei.errors import Forbidden, NotFound
+from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 JOB_REFERRAL = "job_referral"
 REFERRAL_FIELDS = ("employer", "position", "result")
