@@ -35,7 +35,6 @@ from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
 
 
-EARLIEST = dt.date(2000, 1, 1)
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
 
@@ -103,15 +102,8 @@ def _id(value: Any) -> int | None:
 
 def _date_checks(f: Fields, field: str, required: str, *, future: str | None = None
                  ) -> dt.date | None:
-    day = f.date(field, required=required, invalid=DATE_INVALID)
-    if day is not None:
-        if day < EARLIEST:
-            f.error(field, DATE_TOO_EARLY)
-            return None
-        if future is not None and day > timezone.localdate():
-            f.error(field, future)
-            return None
-    return day
+    return f.day_since(field, required=required, invalid=DATE_INVALID, too_early=DATE_TOO_EARLY,
+                       future=future)
 
 
 # ---- competitions ------------------------------------------------------------------------------

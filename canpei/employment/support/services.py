@@ -9,7 +9,6 @@ row lock with its audit entry in the same transaction; page, API and demo share 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,6 @@ from canpei.validation import Fields, model_update, text
 JOB_REFERRAL = "job_referral"
 REFERRAL_FIELDS = ("employer", "position", "result")
 EDITABLE_FIELDS = ("kind", "date", "content", *REFERRAL_FIELDS, "provider")
-EARLIEST = dt.date(2000, 1, 1)
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
 
@@ -114,12 +112,8 @@ def clean_service_input(data: dict[str, Any], *, actor: User,
         else:
             f.choice("kind", ServiceKind, KIND_INVALID)
 
-    day = f.date("date", required=DATE_REQUIRED, invalid=DATE_INVALID)
-    if day is not None:
-        if day > timezone.localdate():
-            f.error("date", DATE_FUTURE)
-        elif day < EARLIEST:
-            f.error("date", DATE_TOO_EARLY)
+    f.day_since("date", required=DATE_REQUIRED, invalid=DATE_INVALID, too_early=DATE_TOO_EARLY,
+                future=DATE_FUTURE)
 
     f.text("content", max_length=2000, too_long=CONTENT_TOO_LONG)
     f.text("provider", max_length=30, too_long=PROVIDER_TOO_LONG, single_line=True)
