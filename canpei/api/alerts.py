@@ -12,7 +12,8 @@ from ninja import Query, Router
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, PlainOut, Text, api_user, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, PlainOut, Text, WorkflowEventOut, api_user, errors, paginate,
+    workflow_event_fields,
 )
 from canpei.errors import Forbidden
 from canpei.supervision import selectors, services
@@ -29,13 +30,8 @@ class AlertLinkOut(PlainOut):
     label: str
 
 
-class AlertEventOut(PlainOut):
-    action: str
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    comment: str
+class AlertEventOut(WorkflowEventOut):
+    """A step of the alert's handling (confirm, dismiss, resolve, reopen)."""
 
 
 class AlertOut(PlainOut):
@@ -68,9 +64,7 @@ def _fields(alert: Alert) -> dict[str, Any]:
 
 
 def _event(event: AlertEvent) -> AlertEventOut:
-    return AlertEventOut(action=event.action, from_state=event.from_state, to_state=event.to_state,
-                    actor=event.actor.username if event.actor else None, at=event.at,
-                    comment=event.comment)
+    return AlertEventOut(**workflow_event_fields(event))
 
 
 def alert_detail_out(alert: Alert) -> AlertDetailOut:
