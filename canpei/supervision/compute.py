@@ -153,6 +153,7 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
         today = timezone.localdate()
         events: list[AlertEvent] = []
         new_alerts = [Alert(rule=code, fingerprint=fp, year=year, summary=f.summary,
+                            message=f.message, params=f.params,
                             links=[link.as_json() for link in f.links], on_date=f.on_date,
                             raised_on=today, updated_at=now)
                       for fp, (code, f) in found.items() if fp not in existing]
@@ -174,9 +175,12 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
                 alert.state = ALERT_WORKFLOW.target(before, AlertAction.REOPEN) or before
                 events.append(_event(alert, AlertAction.REOPEN, before, now))
                 outcome.reopened += 1
-            if (alert.state != before or alert.summary != f.summary or alert.links != links
+            summary, params = f.summary, f.params
+            if (alert.state != before or alert.summary != summary or alert.links != links
+                    or alert.message != f.message or alert.params != params
                     or alert.on_date != f.on_date):
-                alert.summary, alert.links, alert.on_date = f.summary, links, f.on_date
+                alert.summary, alert.links, alert.on_date = summary, links, f.on_date
+                alert.message, alert.params = f.message, params
                 alert.updated_at = now
                 changed.append(alert)
             if current.get(alert.pk, (set(), set(), set())) != (f.classes, f.institutions,
@@ -189,8 +193,8 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
                 changed.append(alert)
                 events.append(_event(alert, AlertAction.RESOLVE, AlertState.OPEN, now))
                 outcome.resolved += 1
-        Alert.objects.bulk_update(changed, ["state", "summary", "links", "on_date", "updated_at"],
-                                  batch_size=2000)
+        Alert.objects.bulk_update(changed, ["state", "summary", "message", "params", "links",
+                                            "on_date", "updated_at"], batch_size=2000)
         _write_related(relink, replace=True)
         AlertEvent.objects.bulk_create(events, batch_size=5000)
         outcome.open = Alert.objects.filter(year=year, state=AlertState.OPEN).count()
