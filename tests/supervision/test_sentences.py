@@ -14,8 +14,8 @@ from django.utils import translation
 from canpei.supervision.compute import recompute
 from canpei.supervision.models import Alert
 from canpei.supervision.rules import RULES
-from tests.supervision.conftest import World, day
-from tests.supervision.test_rules import _application, _inspect, _registers
+from tests.supervision.conftest import World, day, overlapping
+from tests.supervision.test_rules import _inspect, _registers, claimed_twice, past_the_designation
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +46,7 @@ def test_every_rule_is_covered_here() -> None:
 
 
 def test_overlap(world: World) -> None:
-    p = world.person(name="王五")
-    a = world.new_class(start=day(3, 2), end=day(3, 20))
-    b = world.new_class(institution=world.other_institution, start=day(3, 20), end=day(4, 5))
-    world.enroll(a, p)
-    world.enroll(b, p)
+    a, b = overlapping(world)
     assert _shown("overlap") == [
         (
             f"王五 同时在不同机构的两个培训班：{a.code} {a.name}（晋江市职业技术学校，2026-03-02至"
@@ -111,10 +107,7 @@ def test_inspection(world: World) -> None:
 
 
 def test_double_subsidy(world: World) -> None:
-    p = world.person(name="重复")
-    c = world.new_class()
-    world.enroll(c, p)
-    application = _application(p)
+    c, application = claimed_twice(world)
     assert _shown("double_subsidy") == [
         (
             f"重复 在 2026 年就同一培训（电子商务师·初级）享受了 2 次补贴：培训班 {c.code} {c.name}、"
@@ -158,9 +151,7 @@ def test_designation(world: World) -> None:
 
 
 def test_designation_with_an_end_date(world: World) -> None:
-    c = world.new_class(start=day(12, 20), end=day(1, 10, 2028))
-    world.institution.designated_to = day(12, 31)
-    world.institution.save()
+    c = past_the_designation(world)
     assert _shown("designation") == [
         (
             f"培训班 {c.code} {c.name}（2026-12-20至2028-01-10）不在机构 晋江市职业技术学校 的"
@@ -246,10 +237,7 @@ def test_a_row_without_its_message_code_shows_its_stored_sentence(world: World) 
 def test_the_english_desk_page_and_api_show_english_sentences(
     world: World, login: Any, api: Any
 ) -> None:
-    c = world.new_class(state="approved", late_filing_reason="补报")
-    p = world.person(name="重复")
-    world.enroll(c, p)
-    application = _application(p)
+    c, application = claimed_twice(world, state="approved", late_filing_reason="补报")
     recompute(2026)
     english_sentence = (
         f"Class {c.code} {c.name} (starting 2026-03-02) was submitted or approved after its "
