@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from canpei.audit.actions import AuditAction
@@ -140,7 +140,8 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
     `queued_at`: when the job was queued; a run started since then has already seen the writes
     that queued it, and this one returns at once."""
     outcome = Outcome(year=year)
-    with transaction.atomic():
+    # The alerts keep each sentence's Chinese (summary): rendered under the source language.
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         AlertComputation.objects.get_or_create(year=year)
         run = AlertComputation.objects.select_for_update().get(year=year)
         if queued_at is not None and run.started_at is not None and run.started_at > queued_at:

@@ -56,7 +56,10 @@ def render(msgid: str, params: Mapping[str, Any]) -> str:
 
 
 def chinese(msgid: str, params: Mapping[str, Any]) -> str:
-    """The message in the source language (Simplified Chinese)."""
+    """The message in the source language (Simplified Chinese). The job renders every finding
+    under that language already (compute.recompute), which spares an override each."""
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return render(msgid, params)
     with translation.override(settings.LANGUAGE_CODE):
         return render(msgid, params)
 
