@@ -58,8 +58,9 @@ class AlertPage(PlainOut):
 def _fields(alert: Alert) -> dict[str, Any]:
     rule = RULES.get(alert.rule)
     return {"id": alert.pk, "rule": alert.rule, "rule_label": rule.label if rule else alert.rule,
-            "state": alert.state, "summary": alert.summary,
-            "links": [AlertLinkOut(**link) for link in alert.links], "raised_on": alert.raised_on,
+            "state": alert.state, "summary": alert.sentence(),
+            "links": [AlertLinkOut(**link) for link in alert.shown_links()],
+            "raised_on": alert.raised_on,
             "on_date": alert.on_date, "year": alert.year}
 
 

@@ -54,7 +54,7 @@ def _render_detail(request: HttpRequest, alert: Alert, *, bound: AlertStepForm |
     links = [{"label": link["label"], "type": LINK_TYPES.get(str(link["type"]), ""),
               "url": reverse(LINK_ROUTES[str(link["type"])], args=[
                   link["id"] if link["type"] != "inspection" else _class_of(alert)])}
-             for link in alert.links if str(link.get("type")) in LINK_ROUTES]
+             for link in alert.shown_links() if str(link.get("type")) in LINK_ROUTES]
     return render(request, "supervision/alert_detail.html", {
         "alert": alert, "rule": rule, "step_forms": forms, "bound": bound, "links": links,
         "history": selectors.alert_history(alert)}, status=status)
