@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from canpei.people.models import Person, Survey
@@ -128,14 +128,25 @@ def _refresh(ids: list[int]) -> None:
         return
     MatchNeed.objects.filter(person_id__in=changed).delete()
     MatchNeed.objects.bulk_create(fresh, batch_size=1000)
-    for key, change in sorted(delta.items()):
-        if not change:
-            continue
-        town, skill, types, mode, from_year, to_year = key
-        group = {"town": town, "skill_id": skill, "types": types, "mode": mode,
-                 "from_year": from_year, "to_year": to_year}
-        if not MatchDemandCell.objects.filter(**group).update(n=F("n") + change):
-            MatchDemandCell.objects.create(**group, n=change)
+    _move_cells({key: change for key, change in delta.items() if change})
+
+
+CELL_KEY = ("town", "skill_id", "types", "mode", "from_year", "to_year")
+
+
+def _move_cells(delta: dict[Key, int]) -> None:
+    """Move the cells by `delta`: their counts read (the refreshes run one at a time, so none
+    moves meanwhile), then written back in one upsert, whatever the number of cells."""
+    if not delta:
+        return
+    have = {tuple(row[:-1]): row[-1] for row in MatchDemandCell.objects.filter(
+        town__in={key[0] for key in delta}, skill_id__in={key[1] for key in delta},
+    ).values_list(*CELL_KEY, "n")}
+    MatchDemandCell.objects.bulk_create(
+        [MatchDemandCell(**dict(zip(CELL_KEY, key, strict=True)), n=have.get(key, 0) + change)
+         for key, change in sorted(delta.items())],
+        update_conflicts=True, update_fields=["n"],
+        unique_fields=["town", "from_year", "to_year", "skill", "types", "mode"], batch_size=1000)
 
 
 def _key(row: tuple[Any, ...]) -> Key:
@@ -172,11 +183,13 @@ def rebuild_matching() -> int:
 def demand_groups(towns: list[str], year: int) -> list[tuple[str, int, list[str], str, int]] | None:
     """The demand of `year` in these towns from the cells: (town, skill id, wanted types, mode,
     persons) per group, as matching_report counts it live; None when the summary is not built."""
-    if not is_built():
+    cells = list(MatchDemandCell.objects
+                 .filter(town__in=towns, from_year__lte=year, to_year__gte=year, n__gt=0)
+                 .values_list("town", "skill_id", "types", "mode").annotate(total=Sum("n"))
+                 .order_by())
+    # Cells are written only once the summary is built: asked only when there are none.
+    if not cells and not is_built():
         return None
-    cells = (MatchDemandCell.objects
-             .filter(town__in=towns, from_year__lte=year, to_year__gte=year, n__gt=0)
-             .values_list("town", "skill_id", "types", "mode").annotate(total=Sum("n")).order_by())
     return [(town, skill, json.loads(types), mode, int(total))
             for town, skill, types, mode, total in cells]
 
