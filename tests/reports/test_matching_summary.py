@@ -192,3 +192,23 @@ def test_a_write_past_the_services_is_named_by_the_check(
     )
     rebuild_matching()
     assert matching_differences() == []
+
+
+def test_the_command_rebuilds_the_matching_summary_alone(
+    capsys: Any, trainee_factory: Callable[..., Any]
+) -> None:
+    from canpei import cli
+    from canpei.people.models import Skill, Survey
+    from canpei.reports.models import TargetTally
+
+    person = trainee_factory(town=ANHAI)
+    survey = Survey.objects.create(
+        person=person, year=YEAR, training_need=True, surveyed_on=dt.date.today()
+    )
+    survey.wanted_skills.set([Skill.objects.get(code="cooking")])
+    assert cli.main(["summaries", "rebuild", "--only", "matching"]) == 0
+    assert capsys.readouterr().out == "matching: 1\n"
+    assert is_built() and MatchNeed.objects.get().person_id == person.pk
+    assert not TargetTally.objects.exists()  # the other summaries were left alone
+    assert cli.main(["summaries", "rebuild", "--only", "nothing"]) == 2
+    assert "没有名为 nothing 的汇总表" in capsys.readouterr().err
