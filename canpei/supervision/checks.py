@@ -5,20 +5,14 @@ supervision."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
-
-from django.utils.translation import gettext_lazy
 
 import datetime as dt
 
+from canpei.errors import lazy_message as _
 from canpei.supervision.models import Alert
 from canpei.supervision.workflow import AlertState
 from canpei.training.classes.checks import CheckResult, ClassFacts
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 ALERTS_LABEL = _("无待处理或已确认的监管预警")
 ALERTS_DETAIL = _("待处理 {open} 条，已确认 {confirmed} 条")

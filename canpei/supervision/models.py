@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
+from canpei.errors import lazy_message as _
 from canpei.supervision.sentences import render, shown_links
 from canpei.supervision.workflow import AlertAction, AlertState
 from canpei.workflows import WorkflowEvent, state_field
-
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 
 class Alert(models.Model):

@@ -4,12 +4,11 @@ staff the alerts about at least one person of their town; nobody else any (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils.translation import gettext_lazy
 
+from canpei.errors import lazy_message as _
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
 from canpei.supervision.models import Alert, AlertComputation, AlertEvent, AlertTown
@@ -21,9 +20,6 @@ if TYPE_CHECKING:
 
     from canpei.regions.scope import Viewer
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 RULE_INVALID = _("规则须为 {rules} 之一")
 STATE_INVALID = _("状态须为 open（待处理）、confirmed（已确认）、dismissed（已排除）或 resolved（已消除）")

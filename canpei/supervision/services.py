@@ -3,11 +3,10 @@ city; the workflow engine locks, checks, writes the event row and the audit entr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext_lazy
 
+from canpei.errors import lazy_message as _
 from canpei.errors import InvalidInput
 from canpei.selectors import get_in_scope
 from canpei.supervision.models import Alert, AlertEvent
@@ -18,9 +17,6 @@ from canpei.workflows import Lifecycle
 if TYPE_CHECKING:
     from canpei.accounts.models import User
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 # The desk's actions (DESK_ACTIONS), as the API names them.
 ACTION_INVALID = _("操作须为 confirm 或 dismiss")

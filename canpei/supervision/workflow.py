@@ -8,18 +8,11 @@ Confirmed and dismissed alerts keep their decision whatever the data do later.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
 
-from django.utils.translation import gettext_lazy
-
+from canpei.errors import lazy_message as _
 from canpei.accounts.roles import Role
 from canpei.codes import Codes
 from canpei.workflows import Step, Workflow
-
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 
 class AlertState(Codes):

@@ -13,14 +13,14 @@ transaction: any bad row, and nothing is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
+from canpei.errors import lazy_message as _
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -39,9 +39,6 @@ from canpei.spreadsheets.importing import (
 from canpei.spreadsheets.reader import CELL_FORMULA, DATE_INVALID, cell_date, cell_text
 from canpei.spreadsheets.registry import ImportSpec
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 SOURCE_REQUIRED = _("请填写班级编号或个人申请编号")
 MONTHS_REQUIRED = _("请填写跟踪节点（月）")

@@ -16,14 +16,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext_lazy
 
+from canpei.errors import lazy_message as _
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 from canpei.employment.followups.summary import month_of, open_before
 from canpei.employment.models import FollowUp
@@ -34,9 +33,6 @@ from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_sco
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 STATUSES = ("due", "overdue", "done", "upcoming")
 STATUS_INVALID = _("状态须为 due（本月待跟踪）、overdue（已逾期）、done（已完成）或 upcoming（以后到期）")
