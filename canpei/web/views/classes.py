@@ -205,15 +205,14 @@ def _roster_html(request: HttpRequest, rows: list[dict[str, Any]], *, can_roster
         status = signed_up if not_started and e.status == "enrolled" else row["status"]
         if e.withdraw_reason:
             status = format_html("{}（{}）", status, e.withdraw_reason)
+        certificate: str = "—"
         if e.certificate_number:
             level = format_html(" {}", row["certificate_level"]) if e.certificate_level else ""
             certificate = format_html('{}{} <span class="mono">{}</span>（{}，{}）',
                                       row["certificate_type"], level, e.certificate_number,
                                       date_filter(e.certificate_date, "Y-m-d"),
                                       e.certificate_issuer)
-        else:
-            certificate = "—"
-        actions = ""
+        actions: str = ""
         if can_roster:
             removing = format_html(
                 '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken"'
