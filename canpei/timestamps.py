@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from canpei.codes import CodedDisplay
 
-class Timestamped(models.Model):
+
+class Timestamped(CodedDisplay, models.Model):
     """A record's creation time and its last change. No `auto_now`: the services that change a
     record set `updated_at` themselves, and only when something did change.
 

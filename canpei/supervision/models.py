@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from canpei.codes import CodedDisplay
 from canpei.supervision.workflow import AlertAction, AlertState
 from canpei.workflows import WorkflowEvent, state_field
 
@@ -17,7 +18,7 @@ from canpei.workflows import WorkflowEvent, state_field
 _ = cast("Callable[[str], str]", gettext_lazy)
 
 
-class Alert(models.Model):
+class Alert(CodedDisplay, models.Model):
     """An alert a rule raised: what and why (`summary`, one Chinese sentence), the records it
     links to, and the desk's decision. `fingerprint` names the rule and its subject (the year,
     the records), so computing again finds the same row instead of adding one."""
