@@ -37,7 +37,8 @@ def test_wanted_type_labels_in_the_readers_language() -> None:
 def test_get_display_translates_only_the_label_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
     """canpei.codes.CodedDisplay: Django's get_FOO_display hashed (so translated) every label of
     the field on each call; a list page of 50 rows made some 1,300 catalogue lookups."""
-    from django.utils.translation import _trans
+    # gettext_lazy's proxies call django.utils.translation.gettext, which goes through _trans.
+    from django.utils.translation import _trans  # type: ignore[attr-defined]
 
     from canpei.training.models import Enrollment
 
