@@ -24,7 +24,8 @@ def _setup() -> None:
 
 # The migrations that create the reports' summary tables: a database upgraded past them (one
 # with records already) gets its summaries built right after, as `canpei summaries rebuild`.
-SUMMARY_MIGRATIONS = {("reports", "0003_summaries"), ("reports", "0004_indicator_summary")}
+SUMMARY_MIGRATIONS = {("reports", "0003_summaries"), ("reports", "0004_indicator_summary"),
+                      ("reports", "0006_matching_summary")}
 
 
 def _migrate(verbosity: int = 1) -> None:
@@ -581,9 +582,12 @@ def cmd_followups_schedule(args: argparse.Namespace) -> int:
 
 def cmd_summaries_rebuild(args: argparse.Namespace) -> int:
     """Rebuild the reports' summaries (the targets' standings and tallies) from the records."""
-    from canpei.reports.summaries import rebuild_all
+    from canpei.reports.summaries import rebuild_all, summary_names
 
-    for name, written in rebuild_all().items():
+    if args.only is not None and args.only not in summary_names():
+        print(f"没有名为 {args.only} 的汇总表：{'、'.join(summary_names())}", file=sys.stderr)
+        return 2
+    for name, written in rebuild_all(args.only).items():
         print(f"{name}: {written}")
     return 0
 
@@ -744,9 +748,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     summaries = sub.add_parser("summaries", help="the reports' summary tables (targets by town)")
     summaries_sub = summaries.add_subparsers(dest="summaries_command", required=True)
-    summaries_sub.add_parser(
+    rebuild = summaries_sub.add_parser(
         "rebuild", help="recompute every summary from the records (after a bulk load or restore)",
-        description=cmd_summaries_rebuild.__doc__).set_defaults(func=cmd_summaries_rebuild)
+        description=cmd_summaries_rebuild.__doc__)
+    rebuild.add_argument("--only", default=None, metavar="NAME",
+                         help="rebuild this summary only (a new summary table, a repair), e.g. "
+                              "matching")
+    rebuild.set_defaults(func=cmd_summaries_rebuild)
     summaries_sub.add_parser(
         "check", help="compare the summaries with the live computation; exit 1 on a difference",
         description=cmd_summaries_check.__doc__).set_defaults(func=cmd_summaries_check)

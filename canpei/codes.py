@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django.db.models.enums import ChoicesType
 from django.utils.encoding import force_str
+from django.utils.functional import lazy
 from django.utils.hashable import make_hashable
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
 
@@ -102,6 +104,17 @@ def shown_label(choices: type[models.TextChoices], code: str) -> str:
     rows spent a third of its time there)."""
     label = _labels(choices).get(code)
     return gettext(label) if label else code
+
+
+def listed_labels(table: type[models.TextChoices]) -> str:
+    """A code table's labels in the active language, as a refusal lists them (「市级、省级」)."""
+    return "、".join(str(label) for _code, label in table.choices)
+
+
+def one_of_labels(message: str, table: type[models.TextChoices]) -> str:
+    """A lazy refusal naming the values a field accepts: `message` with `{values}` filled by the
+    table's labels in the reader's language when the refusal is shown."""
+    return cast(str, format_lazy(message, values=lazy(listed_labels, str)(table)))
 
 
 @functools.cache

@@ -8,9 +8,17 @@ text built at raise time.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
-from django.utils.translation import gettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
+
+# A module's message constants that translate when shown, typed as the str they stand for,
+# which the shared helpers (canpei.errors, canpei.validation, canpei.workflows) take: imported
+# as `_` (and `format_lazy`) where a module's messages are lazy msgids rather than `Message`s.
+lazy_message = cast("Callable[[str], str]", gettext_lazy)
+lazy_format = cast("Callable[..., str]", format_lazy)
 
 
 class Message(str):

@@ -1,7 +1,10 @@
-"""The creation and last-change times most business records carry."""
+"""The creation and last-change times most business records carry, and who wrote a record."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -19,3 +22,10 @@ class Timestamped(CodedDisplay, models.Model):
 
     class Meta:
         abstract = True
+
+
+def written_by() -> models.ForeignKey[Any, Any]:
+    """The account that created or recorded a record (`created_by`, `recorded_by`): kept with
+    the record when the account goes (SET_NULL), with no reverse accessor on the user."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")

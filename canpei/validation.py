@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from canpei.errors import InvalidInput
 from canpei.errors import Message as _
@@ -38,6 +39,8 @@ MONEY_REQUIRED = _("请填写金额")
 
 # The largest amount any form takes: a subsidy, a fee or a reimbursement of one person.
 MONEY_MAX = Decimal("100000")
+# The earliest day a record's date may name: before it is a typing error.
+EARLIEST_DAY = dt.date(2000, 1, 1)
 
 # Mainland mobile numbers (11 digits from 13x) and landlines with their area code (GB/T 19000
 # numbering: 0 + 2-3 digits, then 7-8 digits), the hyphen optional.
@@ -384,6 +387,21 @@ class Fields:
         value = parse_date(self.data.get(field), field, self.errors, required=required,
                            invalid=invalid, reader=reader)
         return self._keep(field, value, len(self.errors) == before)
+
+    def day_since(self, field: str, *, required: bool | str, invalid: str, too_early: str,
+                  future: str | None = None, earliest: dt.date = EARLIEST_DAY) -> dt.date | None:
+        """A date of a record: refused (`too_early`) before `earliest` and, when `future` is
+        given, after today; a refused date is returned as None."""
+        day = self.date(field, required=required, invalid=invalid)
+        if day is None:
+            return None
+        if day < earliest:
+            self.error(field, too_early)
+            return None
+        if future is not None and day > timezone.localdate():
+            self.error(field, future)
+            return None
+        return day
 
     def integer(self, field: str, *, low: int, high: int, message: str,
                 required: bool = False) -> int | None:

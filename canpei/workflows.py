@@ -206,10 +206,11 @@ class Workflow:
             action=gettext(self.label(action)))
 
     def role_refusal(self, action: str) -> str:
-        roles = self.steps[action].roles
+        roles = [gettext(ROLE_LABELS.get(r, r)) for r in sorted(self.steps[action].roles)]
+        # Two roles: "a或b" ("a or b"); more: "a、b 或 c" ("a, b or c").
         return ROLE_NOT_ALLOWED.format(
             action=gettext(self.label(action)),
-            role=gettext("或").join(gettext(ROLE_LABELS.get(r, r)) for r in sorted(roles)))
+            role=gettext("或").join(roles) if len(roles) < 3 else one_of(roles))
 
     def comment_errors(self, action: str, comment: str) -> Errors:
         """The comment's own rules: clean text, at most 500 characters, given where required."""

@@ -264,3 +264,33 @@ def test_a_service_error_is_text_in_the_language_it_was_raised_in(users, make_cl
     with translation.override("en"):
         found = checks.class_checks(user=users.city_admin, training_class=running)
     assert all(type(line.label) is str and type(line.detail) is str for line in found)
+
+
+def test_a_refusal_lists_values_and_roles_in_english_as_a_b_or_c() -> None:
+    """The separators of a listed refusal are translated: "、" as ", " and "或" as " or "."""
+    from dataclasses import replace
+
+    from canpei.accounts.roles import Role
+    from canpei.supervision.workflow import ALERT_WORKFLOW
+    from canpei.workflows import Step, one_of
+
+    def shared(*roles: str) -> Any:
+        steps = dict(ALERT_WORKFLOW.steps)
+        steps["confirm"] = Step(steps["confirm"].sources, steps["confirm"].target, frozenset(roles))
+        return replace(ALERT_WORKFLOW, steps=steps)
+
+    three = shared(Role.CITY_ADMIN, Role.TOWN_STAFF, Role.INSTITUTION_STAFF)
+    two = shared(Role.CITY_ADMIN, Role.TOWN_STAFF)
+    with translation.override("en"):
+        assert one_of(["a", "b", "c"]) == "a, b or c"
+        assert one_of(["a", "b"]) == "a or b"
+        assert three.role_refusal("confirm") == (
+            "“Confirm” may be taken by: City federation, Training institutions or Town staff"
+        )
+        assert two.role_refusal("confirm") == (
+            "“Confirm” may be taken by: City federation or Town staff"
+        )
+    with translation.override("zh-hans"):
+        assert one_of(["a", "b", "c"]) == "a、b 或 c"
+        assert three.role_refusal("confirm") == "「确认」须由市残联、培训机构 或 镇街专干执行"
+        assert two.role_refusal("confirm") == "「确认」须由市残联或镇街专干执行"

@@ -12,7 +12,8 @@ from ninja import Query, Router
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, PlainOut, Text, api_user, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, PlainOut, Text, WorkflowEventOut, api_user, errors, paginate,
+    workflow_event_fields,
 )
 from canpei.errors import Forbidden
 from canpei.supervision import selectors, services
@@ -29,13 +30,8 @@ class AlertLinkOut(PlainOut):
     label: str
 
 
-class AlertEventOut(PlainOut):
-    action: str
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    comment: str
+class AlertEventOut(WorkflowEventOut):
+    """A step of the alert's handling (confirm, dismiss, resolve, reopen)."""
 
 
 class AlertOut(PlainOut):
@@ -62,15 +58,14 @@ class AlertPage(PlainOut):
 def _fields(alert: Alert) -> dict[str, Any]:
     rule = RULES.get(alert.rule)
     return {"id": alert.pk, "rule": alert.rule, "rule_label": rule.label if rule else alert.rule,
-            "state": alert.state, "summary": alert.summary,
-            "links": [AlertLinkOut(**link) for link in alert.links], "raised_on": alert.raised_on,
+            "state": alert.state, "summary": alert.sentence(),
+            "links": [AlertLinkOut(**link) for link in alert.shown_links()],
+            "raised_on": alert.raised_on,
             "on_date": alert.on_date, "year": alert.year}
 
 
 def _event(event: AlertEvent) -> AlertEventOut:
-    return AlertEventOut(action=event.action, from_state=event.from_state, to_state=event.to_state,
-                    actor=event.actor.username if event.actor else None, at=event.at,
-                    comment=event.comment)
+    return AlertEventOut(**workflow_event_fields(event))
 
 
 def alert_detail_out(alert: Alert) -> AlertDetailOut:

@@ -13,7 +13,8 @@ from ninja import Query, Router, Schema, Status
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
+    workflow_event_fields,
 )
 from canpei.errors import Forbidden
 from canpei.training import rules
@@ -148,21 +149,12 @@ class ApplicationTransitionIn(ObjectIn):
     certificate_issuer: str | None = None
 
 
-class ApplicationEventOut(Schema):
+class ApplicationEventOut(WorkflowEventOut):
     id: int
-    action: str
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    comment: str
 
 
 def event_out(event: ApplicationEvent) -> ApplicationEventOut:
-    return ApplicationEventOut(id=event.pk, action=event.action, from_state=event.from_state,
-                               to_state=event.to_state,
-                               actor=event.actor.username if event.actor else None, at=event.at,
-                               comment=event.comment)
+    return ApplicationEventOut(id=event.pk, **workflow_event_fields(event))
 
 
 class ApplicationEventPage(Schema):
@@ -230,9 +222,9 @@ def application_history(request: HttpRequest, application_id: int, page: int = P
                         page_size: int = PAGE_SIZE) -> ApplicationEventPage:
     user = api_user(request)
     application = selectors.application_get(user=user, application_id=application_id)
-    count, rows = paginate(selectors.application_history(user=user, application=application),
-                           page, page_size)
-    return ApplicationEventPage(count=count, results=[event_out(e) for e in rows])
+    return page_of(
+        ApplicationEventPage, selectors.application_history(user=user, application=application),
+        page, page_size, event_out)
 
 
 @router.post("/{application_id}/transitions",
@@ -322,9 +314,9 @@ def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int =
     if not has_perm(user, Perm.STAFF_TRAINING_BROWSE):
         raise Forbidden(gettext(NO_STAFF_BROWSE))
     filters = selectors.StaffTrainingFilters.from_params({"town": town, "year": year})
-    count, rows = paginate(selectors.staff_training_list(user=user, filters=filters),
-                           page, page_size)
-    return StaffTrainingPage(count=count, results=[staff_training_out(r) for r in rows])
+    return page_of(
+        StaffTrainingPage, selectors.staff_training_list(user=user, filters=filters),
+        page, page_size, staff_training_out)
 
 
 @staff_router.post("", response={201: StaffTrainingOut, **errors(400, 401, 403, 422)})

@@ -14,7 +14,8 @@ from ninja import Field, Query, Router, Schema, Status
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
+    workflow_event_fields,
 )
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import Forbidden
@@ -236,22 +237,14 @@ class ClassTransitionIn(ObjectIn):
     comment: str = ""
 
 
-class ClassEventOut(Schema):
+class ClassEventOut(WorkflowEventOut):
     id: int
-    action: str
     action_label: str
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    comment: str
 
 
 def class_event_out(event: ClassEvent) -> ClassEventOut:
-    return ClassEventOut(id=event.pk, action=event.action, action_label=event.action_label,
-                         from_state=event.from_state, to_state=event.to_state,
-                         actor=event.actor.username if event.actor else None, at=event.at,
-                         comment=event.comment)
+    return ClassEventOut(id=event.pk, action_label=event.action_label,
+                         **workflow_event_fields(event))
 
 
 class ClassEventPage(Schema):
@@ -265,9 +258,9 @@ def class_history(request: HttpRequest, class_id: int, page: int = PAGE,
     """Every step the class has taken: who, when, from what to what, and why; oldest first."""
     user = api_user(request)
     training_class = selectors.class_get(user=user, class_id=class_id)
-    count, rows = paginate(selectors.class_history(user=user, training_class=training_class),
-                           page, page_size)
-    return ClassEventPage(count=count, results=[class_event_out(e) for e in rows])
+    return page_of(
+        ClassEventPage, selectors.class_history(user=user, training_class=training_class),
+        page, page_size, class_event_out)
 
 
 @router.post("/{class_id}/transitions",
@@ -389,9 +382,9 @@ def enrollment_list(request: HttpRequest, class_id: int, page: int = PAGE,
     """The roster (花名册). Town staff see only their own town's trainees on it."""
     user = api_user(request)
     training_class = selectors.class_get(user=user, class_id=class_id)
-    count, rows = paginate(selectors.roster(user=user, training_class=training_class),
-                           page, page_size)
-    return EnrollmentPage(count=count, results=[enrollment_out(e) for e in rows])
+    return page_of(
+        EnrollmentPage, selectors.roster(user=user, training_class=training_class),
+        page, page_size, enrollment_out)
 
 
 @router.post("/{class_id}/enrollments", by_alias=True,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol, TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -100,6 +102,42 @@ class PlainOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class WorkflowEventOut(PlainOut):
+    """One step of a lifecycle's history (a canpei.workflows.WorkflowEvent row), as each workflow's
+    API shows it; a workflow adds what its own events carry."""
+
+    action: str
+    from_state: str
+    to_state: str
+    actor: str | None
+    at: dt.datetime
+    comment: str
+
+
+class _Event(Protocol):
+    """What every workflow's event row has (its model adds the states to WorkflowEvent's)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def from_state(self) -> str: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def actor(self) -> User | None: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def comment(self) -> str: ...
+
+
+def workflow_event_fields(event: _Event) -> dict[str, Any]:
+    """The values of WorkflowEventOut's fields, read from an event row."""
+    return {"action": event.action, "from_state": event.from_state, "to_state": event.to_state,
+            "actor": event.actor.username if event.actor else None, "at": event.at,
+            "comment": event.comment}
+
+
 class FieldError(Schema):
     field: str
     message: str
@@ -134,6 +172,17 @@ def paginate(qs: QuerySet[Any], page: int, page_size: int,
         count = qs.count()
     start = (page - 1) * page_size
     return count, list(qs[start:start + page_size])
+
+
+P = TypeVar("P")
+
+
+def page_of(page_class: Callable[..., P], qs: QuerySet[Any], page: int, page_size: int,
+            out: Callable[[Any], Any]) -> P:
+    """A list endpoint's answer: the exact count of `qs` and its page's rows, each through
+    `out` (the row's response schema)."""
+    count, rows = paginate(qs, page, page_size)
+    return page_class(count=count, results=[out(row) for row in rows])
 
 
 @dataclass(frozen=True)

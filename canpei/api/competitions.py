@@ -10,7 +10,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of, paginate
 from canpei.competitions import selectors, services
 from canpei.competitions.models import Competition, Entry, TypicalCase
 from canpei.errors import Forbidden
@@ -136,9 +136,9 @@ def competition_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_0
     `province`, `national`), `q` (name)."""
     _browse(request)
     filters = selectors.CompetitionFilters.from_params({"year": year, "level": level, "q": q})
-    count, rows = paginate(selectors.competition_list(user=api_user(request), filters=filters)
-                           .prefetch_related("events"), page, page_size)
-    return CompetitionPage(count=count, results=[competition_out(c) for c in rows])
+    competitions = selectors.competition_list(user=api_user(request), filters=filters)
+    return page_of(CompetitionPage, competitions.prefetch_related("events"), page, page_size,
+                   competition_out)
 
 
 @router.post("", response={201: CompetitionOut, **errors(400, 401, 403, 422)})
@@ -178,9 +178,9 @@ def entry_list(request: HttpRequest, competition_id: int,
     user = api_user(request)
     competition = selectors.competition_get(user=user, competition_id=competition_id)
     filters = selectors.EntryFilters.from_params({"award": award, "town": town})
-    count, rows = paginate(selectors.entry_list(user=user, competition_id=competition.pk,
-                                                filters=filters), page, page_size)
-    return EntryPage(count=count, results=[entry_out(e) for e in rows])
+    return page_of(
+        EntryPage, selectors.entry_list(user=user, competition_id=competition.pk, filters=filters),
+        page, page_size, entry_out)
 
 
 @router.post("/{competition_id}/entries",

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of
 from canpei.employment.followups import selectors, services
 from canpei.employment.models import FollowUp
 from canpei.errors import Forbidden
@@ -97,8 +97,9 @@ def followup_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000)
         raise Forbidden()
     filters = selectors.FollowUpFilters.from_params(
         {"town": town, "status": status, "months": months, "year": year, "outcome": outcome})
-    count, rows = paginate(selectors.followup_list(user=user, filters=filters), page, page_size)
-    return FollowUpPage(count=count, results=[followup_out(f) for f in rows])
+    return page_of(
+        FollowUpPage, selectors.followup_list(user=user, filters=filters),
+        page, page_size, followup_out)
 
 
 def _given(payload: ObjectIn) -> dict[str, Any]:

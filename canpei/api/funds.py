@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
+from canpei.accounts.models import User
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of, paginate
 from canpei.funds import selectors, services
 from canpei.funds.models import Budget, Contract, Disbursement, Donation, SubsidyStandard
 from canpei.funds.services import money_text
@@ -71,9 +72,9 @@ class BudgetIn(ObjectIn):
 def budget_list(request: HttpRequest, page: int = PAGE["page"],
                 page_size: int = PAGE["page_size"], year: Text = "") -> BudgetPage:
     """Budget entries, newest year first; `year` filters. Adjustments are entries of their own."""
-    count, rows = paginate(selectors.budget_list(user=api_user(request), year=_year(year)),
-                           page, page_size)
-    return BudgetPage(count=count, results=[budget_out(b) for b in rows])
+    return page_of(
+        BudgetPage, selectors.budget_list(user=api_user(request), year=_year(year)),
+        page, page_size, budget_out)
 
 
 @budgets.post("", response={201: BudgetOut, **errors(400, 401, 403, 422)})
@@ -130,8 +131,9 @@ class StandardIn(ObjectIn):
 @standards.get("", response={200: StandardPage, **errors(401, 403, 422)})
 def standard_list(request: HttpRequest, page: int = PAGE["page"],
                   page_size: int = PAGE["page_size"]) -> StandardPage:
-    count, rows = paginate(selectors.standard_list(user=api_user(request)), page, page_size)
-    return StandardPage(count=count, results=[standard_out(s) for s in rows])
+    return page_of(
+        StandardPage, selectors.standard_list(user=api_user(request)),
+        page, page_size, standard_out)
 
 
 @standards.post("", response={201: StandardOut, **errors(400, 401, 403, 422)})
@@ -175,9 +177,9 @@ class DonationIn(ObjectIn):
 @donations.get("", response={200: DonationPage, **errors(401, 403, 422)})
 def donation_list(request: HttpRequest, page: int = PAGE["page"],
                   page_size: int = PAGE["page_size"], year: Text = "") -> DonationPage:
-    count, rows = paginate(selectors.donation_list(user=api_user(request), year=_year(year)),
-                           page, page_size)
-    return DonationPage(count=count, results=[donation_out(d) for d in rows])
+    return page_of(
+        DonationPage, selectors.donation_list(user=api_user(request), year=_year(year)),
+        page, page_size, donation_out)
 
 
 @donations.post("", response={201: DonationOut, **errors(400, 401, 403, 422)})
@@ -226,8 +228,9 @@ class ContractIn(ObjectIn):
 @contracts.get("", response={200: ContractPage, **errors(401, 403, 422)})
 def contract_list(request: HttpRequest, page: int = PAGE["page"],
                   page_size: int = PAGE["page_size"]) -> ContractPage:
-    count, rows = paginate(selectors.contract_list(user=api_user(request)), page, page_size)
-    return ContractPage(count=count, results=[contract_out(c) for c in rows])
+    return page_of(
+        ContractPage, selectors.contract_list(user=api_user(request)),
+        page, page_size, contract_out)
 
 
 @contracts.post("", response={201: ContractOut, **errors(400, 401, 403, 422)})
@@ -238,7 +241,7 @@ def contract_create(request: HttpRequest, payload: ContractIn) -> Status[Contrac
 
 # ---- disbursements ----------------------------------------------------------------------------
 
-def disbursement_out(user: Any, d: Disbursement) -> dict[str, Any]:
+def disbursement_out(user: User, d: Disbursement) -> dict[str, Any]:
     lines = [{"person": line.person_id, "person_name": line.person.name, "town": line.town_id,
               "standard": line.standard_id,
               "standard_label": str(line.standard) if line.standard else "",

@@ -9,7 +9,8 @@ from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, api_user, errors, paginate,
+    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, WorkflowEventOut, api_user, errors, page_of,
+    workflow_event_fields,
 )
 from canpei.errors import Forbidden
 from canpei.institutions import rules, selectors, services
@@ -106,24 +107,15 @@ class TransitionIn(ObjectIn):
     designated_to: dt.date | None = None
 
 
-class EventOut(Schema):
+class EventOut(WorkflowEventOut):
     id: int
-    action: str
-    from_state: str
-    to_state: str
     designated_from: dt.date | None
     designated_to: dt.date | None
-    actor: str | None
-    at: dt.datetime
-    comment: str
 
 
 def event_out(event: DesignationEvent) -> EventOut:
-    return EventOut(id=event.pk, action=event.action, from_state=event.from_state,
-                    to_state=event.to_state, designated_from=event.designated_from,
-                    designated_to=event.designated_to,
-                    actor=event.actor.username if event.actor else None, at=event.at,
-                    comment=event.comment)
+    return EventOut(id=event.pk, designated_from=event.designated_from,
+                    designated_to=event.designated_to, **workflow_event_fields(event))
 
 
 class EventPage(Schema):
@@ -180,8 +172,9 @@ def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
         raise Forbidden(gettext(NO_BROWSE))
     filters = selectors.InstitutionFilters.from_params(
         {"town": town, "state": state, "type": type, "q": q})
-    count, rows = paginate(selectors.institution_list(user=user, filters=filters), page, page_size)
-    return InstitutionPage(count=count, results=[institution_out(i) for i in rows])
+    return page_of(
+        InstitutionPage, selectors.institution_list(user=user, filters=filters),
+        page, page_size, institution_out)
 
 
 @router.post("", response={201: InstitutionOut, **errors(400, 401, 403, 409, 422)})
@@ -216,9 +209,9 @@ def institution_history(request: HttpRequest, institution_id: int, page: int = P
                         page_size: int = PAGE_SIZE) -> EventPage:
     user = api_user(request)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
-    count, rows = paginate(selectors.designation_history(user=user, institution=institution),
-                           page, page_size)
-    return EventPage(count=count, results=[event_out(e) for e in rows])
+    return page_of(
+        EventPage, selectors.designation_history(user=user, institution=institution),
+        page, page_size, event_out)
 
 
 @router.post("/{institution_id}/transitions",
@@ -241,9 +234,9 @@ def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
                  page_size: int = PAGE_SIZE) -> TeacherPage:
     user = api_user(request)
     institution = selectors.institution_get(user=user, institution_id=institution_id)
-    count, rows = paginate(selectors.teacher_list(user=user, institution=institution),
-                           page, page_size)
-    return TeacherPage(count=count, results=[teacher_out(t) for t in rows])
+    return page_of(
+        TeacherPage, selectors.teacher_list(user=user, institution=institution),
+        page, page_size, teacher_out)
 
 
 @router.post("/{institution_id}/teachers",

@@ -7,7 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, api_user, errors, page_of
 from canpei.reports import plans as plans
 from canpei.reports.models import Plan
 
@@ -49,8 +49,7 @@ def plan_out(plan: Plan) -> PlanOut:
 @router.get("", response={200: PlanPage, **errors(401, 403, 422)})
 def plan_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
               page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> PlanPage:
-    count, rows = paginate(plans.plan_list(user=api_user(request)), page, page_size)
-    return PlanPage(count=count, results=[plan_out(p) for p in rows])
+    return page_of(PlanPage, plans.plan_list(user=api_user(request)), page, page_size, plan_out)
 
 
 @router.post("", response={201: PlanOut, **errors(400, 401, 403, 422)})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of
 from canpei.errors import Forbidden
 from canpei.people.models import Person, Survey
 from canpei.people.surveys import selectors as selectors
@@ -144,8 +144,7 @@ def survey_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
     user = _browse(request)
     qs = selectors.survey_list(user=user, year=selectors.parse_year(year),
                                town=selectors.parse_town(town), person=person)
-    count, rows = paginate(qs, page, page_size)
-    return SurveyPage(count=count, results=[survey_out(s) for s in rows])
+    return page_of(SurveyPage, qs, page, page_size, survey_out)
 
 
 @router.post("", response={201: SurveyOut, **errors(400, 401, 403, 409, 422)})
@@ -179,8 +178,7 @@ def survey_unsurveyed(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_
     user = _browse(request)
     target = selectors.parse_year(year, default=timezone.localdate().year) or timezone.localdate().year
     qs = selectors.unsurveyed_persons(user=user, year=target, town=selectors.parse_town(town))
-    count, rows = paginate(qs, page, page_size)
-    return UnsurveyedPage(count=count, results=[_unsurveyed(p) for p in rows])
+    return page_of(UnsurveyedPage, qs, page, page_size, _unsurveyed)
 
 
 def _unsurveyed(person: Person) -> UnsurveyedOut:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _, gettext_noop
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.models import AuditEntry
-from canpei.selectors import FilterParams, ListFilters
+from canpei.selectors import FilterParams, ListFilters, filter_given
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -55,15 +55,9 @@ def audit_entries(*, user: User | AnonymousUser, filters: AuditFilters | None = 
     if not has_perm(user, Perm.AUDIT_READ):
         return AuditEntry.objects.none()
     f = filters or AuditFilters(action=action, actor=actor)
-    qs = AuditEntry.objects.select_related("actor").order_by("-id")
-    if f.action:
-        qs = qs.filter(action=f.action)
-    if f.actor:
-        qs = qs.filter(actor_username=f.actor)
-    if f.object_type:
-        qs = qs.filter(object_type=f.object_type)
-    if f.object_id:
-        qs = qs.filter(object_id=f.object_id)
+    qs = filter_given(AuditEntry.objects.select_related("actor").order_by("-id"),
+                      action=f.action, actor_username=f.actor, object_type=f.object_type,
+                      object_id=f.object_id)
     zone = timezone.get_current_timezone()
     if f.date_from:
         qs = qs.filter(at__gte=dt.datetime.combine(f.date_from, dt.time.min, zone))

@@ -7,26 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.text import format_lazy as lazy_format
-from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Perm
 from canpei.codes import AwardGrade, CompetitionLevel
 from canpei.competitions.models import CaseChannel, Competition, Entry, TypicalCase
+from canpei.errors import lazy_message as _
+from canpei.errors import lazy_format as format_lazy
 from canpei.regions.scope import ScopePaths, any_town
 from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
 COMPETITION_SCOPE = ScopePaths(model=Competition, permission=Perm.COMPETITION_BROWSE,
                                town=any_town)

@@ -11,20 +11,16 @@ withdrawn; withdrawing consent unpublishes the case in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import format_lazy as lazy_format
-from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.codes import AwardGrade, Codes, CompetitionLevel
+from canpei.codes import AwardGrade, CompetitionLevel, one_of_labels
 from canpei.competitions.models import (
     CaseChannel, Competition, ConsentMethod, Entry, Event, TypicalCase,
 )
@@ -32,24 +28,15 @@ from canpei.competitions.selectors import (
     cases_visible_to, competitions_visible_to, entries_visible_to,
 )
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
-EARLIEST = dt.date(2000, 1, 1)
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
-
-def _labels(table: type[Codes]) -> str:
-    """A code table's labels in the active language, as a refusal lists them."""
-    return "、".join(str(label) for _code, label in table.choices)
-
 
 NO_COMPETITION_EDIT = _("当前角色不能登记或修改职业技能竞赛")
 NO_ENTRY_EDIT = _("当前角色不能为人员报名竞赛")
@@ -57,7 +44,7 @@ NO_CASE_EDIT = _("当前角色不能登记或修改典型案例")
 NAME_REQUIRED = _("请填写竞赛名称")
 NAME_TOO_LONG = _("竞赛名称不能超过 100 个字符")
 LEVEL_REQUIRED = _("请选择竞赛级别")
-LEVEL_INVALID = format_lazy(_("竞赛级别须为{values}之一"), values=lazy(_labels, str)(CompetitionLevel))
+LEVEL_INVALID = one_of_labels(_("竞赛级别须为{values}之一"), CompetitionLevel)
 START_REQUIRED = _("请填写开始日期")
 END_REQUIRED = _("请填写结束日期")
 DATE_INVALID = _("日期格式须为 YYYY-MM-DD")
@@ -78,20 +65,20 @@ PERSON_NOT_FOUND = _("人员不存在或不属于本人管辖范围")
 PERSON_NOT_ACTIVE = _("只能为在册人员报名")
 ENTERED_TWICE = _("该人员已报名此项目，不能重复报名")
 RESULT_TOO_LONG = _("比赛成绩不能超过 50 个字符")
-AWARD_INVALID = format_lazy(_("获奖等次须为{values}之一"), values=lazy(_labels, str)(AwardGrade))
+AWARD_INVALID = one_of_labels(_("获奖等次须为{values}之一"), AwardGrade)
 RESULT_BEFORE_START = _("竞赛开始后才能登记成绩和获奖等次")
 
 TITLE_REQUIRED = _("请填写案例标题")
 TITLE_TOO_LONG = _("案例标题不能超过 100 个字符")
 TEXT_REQUIRED = _("请填写案例正文")
 TEXT_TOO_LONG = _("案例正文不能超过 10000 个字符")
-CHANNEL_INVALID = format_lazy(_("宣传渠道须为{values}之一"), values=lazy(_labels, str)(CaseChannel))
+CHANNEL_INVALID = one_of_labels(_("宣传渠道须为{values}之一"), CaseChannel)
 CASE_PERSON_FIXED = _("案例已发布或已登记本人同意，不能更换案例人物")
 CONSENT_NO_PERSON = _("案例未关联人物，无需登记本人同意")
 CONSENT_DATE_REQUIRED = _("请填写同意日期")
 CONSENT_FUTURE = _("同意日期不能晚于今天")
 METHOD_REQUIRED = _("请选择同意方式")
-METHOD_INVALID = format_lazy(_("同意方式须为{values}之一"), values=lazy(_labels, str)(ConsentMethod))
+METHOD_INVALID = one_of_labels(_("同意方式须为{values}之一"), ConsentMethod)
 SCOPE_REQUIRED = _("请填写同意范围（同意在哪些渠道、以何种方式使用本人事迹）")
 SCOPE_TOO_LONG = _("同意范围不能超过 200 个字符")
 NO_CONSENT_TO_WITHDRAW = _("尚未登记本人同意或已撤回，无需撤回")
@@ -115,15 +102,8 @@ def _id(value: Any) -> int | None:
 
 def _date_checks(f: Fields, field: str, required: str, *, future: str | None = None
                  ) -> dt.date | None:
-    day = f.date(field, required=required, invalid=DATE_INVALID)
-    if day is not None:
-        if day < EARLIEST:
-            f.error(field, DATE_TOO_EARLY)
-            return None
-        if future is not None and day > timezone.localdate():
-            f.error(field, future)
-            return None
-    return day
+    return f.day_since(field, required=required, invalid=DATE_INVALID, too_early=DATE_TOO_EARLY,
+                       future=future)
 
 
 # ---- competitions ------------------------------------------------------------------------------

@@ -9,13 +9,12 @@ person moves (like `Enrollment.town`): town staff see their town's records by th
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from canpei.codes import code_table
 from canpei.people.rules import EmploymentForm, NotWorkingReason
-from canpei.timestamps import Timestamped
+from canpei.timestamps import Timestamped, written_by
 from canpei.validation import choices_constraint
 
 FollowUpMethod = code_table("FollowUpMethod", "followup_method")
@@ -55,8 +54,7 @@ class FollowUp(Timestamped):
     not_working_reason = models.CharField(_("未就业原因"), max_length=1,
                                           choices=NotWorkingReason.choices, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = written_by()
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -123,8 +121,7 @@ class EmploymentService(Timestamped):
     position = models.CharField(_("推荐岗位"), max_length=50, blank=True)
     result = models.CharField(_("推荐结果"), max_length=16, choices=ReferralResult.choices, blank=True)
     provider = models.CharField(_("服务人员"), max_length=30, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = written_by()
 
     class Meta:
         ordering = ["-date", "-id"]

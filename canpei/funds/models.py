@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from canpei.codes import (
     AwardGrade, CodedDisplay, Codes, FundSource, TrainingLevel, TrainingMode, TrainingType,
 )
+from canpei.timestamps import written_by
 from canpei.training.models import ApplicationKind, ClassCycle
 
 ZERO = Decimal("0.00")
@@ -40,8 +41,7 @@ class Budget(CodedDisplay, models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     donation = models.OneToOneField("funds.Donation", null=True, blank=True, editable=False,
                                     on_delete=models.PROTECT, related_name="budget_entry")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -82,8 +82,7 @@ class SubsidyStandard(CodedDisplay, models.Model):
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     note = models.CharField(_("文件依据"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -129,8 +128,7 @@ class Donation(models.Model):
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
     date = models.DateField(_("捐赠日期"))
     receipt_number = models.CharField(_("收据编号"), max_length=50, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -154,8 +152,7 @@ class Contract(models.Model):
     classes = models.ManyToManyField("training.TrainingClass", verbose_name=_("涵盖培训班"),
                                      blank=True, related_name="contracts")
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -216,8 +213,7 @@ class Disbursement(CodedDisplay, models.Model):
     is_reversed = models.BooleanField(_("已冲销"), default=False, editable=False)
     reason = models.CharField(_("冲销原因"), max_length=200, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
-
-from django.utils.functional import lazy
-from django.utils.text import format_lazy as lazy_format
-from django.utils.translation import gettext_lazy
-
 from decimal import Decimal
 
-from canpei.codes import Codes, FundSource
+from canpei.codes import FundSource, one_of_labels
+from canpei.errors import lazy_message as _
+from canpei.errors import lazy_format as format_lazy
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
 # A class's and an application's payment comes from the employment security fund unless the
 # clerk names another source (PRODUCT.md: it pays institutions for audited classes).
@@ -34,12 +25,7 @@ NO_LEDGER = _("当前角色不能查看资金台账")
 YEAR_INVALID = format_lazy(_("年度须为 {low} 至 {high} 之间的整数"), low=YEAR_MIN, high=YEAR_MAX)
 
 
-def _labels(table: type[Codes]) -> str:
-    """A code table's labels in the active language, as a refusal lists them."""
-    return "、".join(str(label) for _code, label in table.choices)
-
-
-SOURCE_INVALID = format_lazy(_("资金来源须为{values}之一"), values=lazy(_labels, str)(FundSource))
+SOURCE_INVALID = one_of_labels(_("资金来源须为{values}之一"), FundSource)
 AMOUNT_INVALID = _("金额须为 0.01 至 {high} 元，最多两位小数")
 ADJUSTMENT_INVALID = _("调整金额须为非零金额（可为负数），绝对值不超过 {high} 元，最多两位小数")
 NOTE_REQUIRED = _("预算调整须写明说明（文件依据或原因）")

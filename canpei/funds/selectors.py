@@ -25,8 +25,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, router
 from django.db.models import (
@@ -36,12 +35,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncDate
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
-from django.utils.text import format_lazy as lazy_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import FundSource
 from canpei.errors import Forbidden
+from canpei.errors import lazy_message as _
+from canpei.errors import lazy_format as format_lazy
 from canpei.funds import rules, summaries
 from canpei.funds.models import (
     ZERO, Budget, Contract, Disbursement, DisbursementLine, Donation, Purpose, StandardPurpose,
@@ -58,11 +58,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from canpei.regions.scope import Viewer
-
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
 
 def _line_of_town(town: str) -> Q:

@@ -16,13 +16,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, override
+from django.utils.translation import gettext, override
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
@@ -31,6 +31,7 @@ from canpei.audit.services import audit_record
 from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.competitions.models import Entry
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from canpei.errors import lazy_message as _
 from canpei.funds import rules, summaries
 from canpei.funds.models import (
     ZERO, Budget, BudgetKind, Contract, Disbursement, DisbursementLine, Donation, IdempotencyKey,
@@ -44,9 +45,6 @@ from canpei.training.models import (
 )
 from canpei.validation import Fields, text
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 Errors = list[tuple[str, str]]
 
@@ -623,6 +621,23 @@ def _class_request(actor: User, f: Fields, data: dict[str, Any], target: int, ye
                           note=note, errors=f.errors)
 
 
+def _standard_or_typed(f: Fields, data: dict[str, Any], standard: SubsidyStandard | None
+                       ) -> Decimal:
+    """A payment to one person: the amount of the standard in force (typing one is refused),
+    or the amount typed where no standard applies."""
+    if standard is None:
+        return _amount(f, "amount") or ZERO
+    if text(data.get("amount")):
+        f.error("amount", rules.AMOUNT_COMPUTED)
+    return standard.amount
+
+
+def _check_own_year(f: Fields, year: int | None, own: int, *, what: str) -> None:
+    """A payment's year is its purpose's own: a year given must be that one."""
+    if year is not None and year != own:
+        f.error("year", rules.OTHER_YEAR.format(what=what, own=own, year=year))
+
+
 def _application_request(actor: User, f: Fields, data: dict[str, Any], target: int,
                          year: int | None, source: str, note: str) -> Payment:
     application = (Application.objects.select_for_update().filter(pk=target).first())
@@ -634,16 +649,9 @@ def _application_request(actor: User, f: Fields, data: dict[str, Any], target: i
         f.error("application", rules.APPLICATION_NOT_COMPLETED.format(
             id=application.pk, state=application.get_state_display()))
     standard = application_standard(application)
-    if standard is not None:
-        if text(data.get("amount")):
-            f.error("amount", rules.AMOUNT_COMPUTED)
-        amount = standard.amount
-    else:
-        amount = _amount(f, "amount") or ZERO
+    amount = _standard_or_typed(f, data, standard)
     own = application_day(application).year
-    if year is not None and year != own:
-        f.error("year", rules.OTHER_YEAR.format(what=_application_words(application.pk), own=own,
-                                                year=year))
+    _check_own_year(f, year, own, what=_application_words(application.pk))
     f.finish()
     person = application.person
     return Payment(purpose=Purpose.APPLICATION, year=own, source=source, amount=amount,
@@ -672,17 +680,10 @@ def _award_request(actor: User, f: Fields, data: dict[str, Any], target: int,
         f.error("entry", rules.ENTRY_NOT_AWARDED.format(id=entry.pk))
         f.finish()
     standard = award_standard(entry)
-    if standard is not None:
-        if text(data.get("amount")):
-            f.error("amount", rules.AMOUNT_COMPUTED)
-        amount = standard.amount
-    else:
-        amount = _amount(f, "amount") or ZERO
+    amount = _standard_or_typed(f, data, standard)
     competition = entry.event.competition
     own = competition.end_date.year
-    if year is not None and year != own:
-        f.error("year", rules.OTHER_YEAR.format(what=gettext("竞赛「%(name)s」") % {"name": competition.name}, own=own,
-                                                year=year))
+    _check_own_year(f, year, own, what=gettext("竞赛「%(name)s」") % {"name": competition.name})
     f.finish()
     return Payment(purpose=Purpose.AWARD, year=own, source=source, amount=amount,
                    lines=[Line(entry.person_id, entry.person.town_id, standard, amount)],

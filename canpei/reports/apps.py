@@ -11,6 +11,7 @@ class ReportsConfig(AppConfig):
         from canpei.reports import exports, indicator_exports
         from canpei.reports.summaries import one_writer_at_a_time
         from canpei.reports.summaries.indicators import refresh_indicator_persons
+        from canpei.reports.summaries.matching import refresh_matching_persons
         from canpei.reports.summaries.registry import (
             refresh_registry_persons, registry_persons_added,
         )
@@ -24,6 +25,7 @@ class ReportsConfig(AppConfig):
         hooks.on_outcomes_changed(refresh_target_persons)
         hooks.on_outcomes_changed(refresh_indicator_persons)
         hooks.on_outcomes_changed(refresh_registry_persons)
+        hooks.on_outcomes_changed(refresh_matching_persons)
         hooks.on_persons_added(registry_persons_added)
 
         for export in exports.EXPORTS + indicator_exports.EXPORTS:

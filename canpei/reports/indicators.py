@@ -44,7 +44,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -54,13 +54,13 @@ from django.db.models import (
     Q, QuerySet, Value, When,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractYear
-from django.utils.text import format_lazy as lazy_format
-from django.utils.translation import gettext_lazy
 
 from canpei.accounts.roles import Perm
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.employment.models import FollowUp
 from canpei.errors import InvalidInput
+from canpei.errors import lazy_message as _
+from canpei.errors import lazy_format as format_lazy
 from canpei.institutions.models import Institution
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
@@ -75,10 +75,6 @@ if TYPE_CHECKING:
 
     from canpei.regions.scope import Viewer
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
 # ---- scope ------------------------------------------------------------------------------------
 

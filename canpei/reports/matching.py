@@ -98,8 +98,22 @@ def latest_needs(towns: list[Region], year: int) -> QuerySet[Survey]:
             .exclude(Exists(later)))
 
 
-def matching_report(*, user: User, year: int | None = None, town: str = "") -> list[MatchRow]:
-    """Demand against supply per town and wanted skill, most unmet first (see the module)."""
+def live_demand_groups(towns: list[Region], year: int) -> list[tuple[str, int, list[str], str, int]]:
+    """The demand counted from the records (the definition): (town, skill id, wanted types,
+    mode, persons) per group. Counted in the database: a town of fifty thousand persons is a
+    few hundred groups, not its surveys one by one."""
+    return list(latest_needs(towns, year).filter(wanted_skills__isnull=False)
+                .values_list("person__town_id", "wanted_skills", "wanted_types", "preferred_mode")
+                .annotate(n=Count("id")).order_by())
+
+
+def matching_report(*, user: User, year: int | None = None, town: str = "",
+                    live: bool = False) -> list[MatchRow]:
+    """Demand against supply per town and wanted skill, most unmet first (see the module). The
+    demand is read from the summary kept by canpei.reports.summaries.matching (identical by
+    construction and by test) once it is built; `live=True`, or no summary, counts it live."""
+    from canpei.reports.summaries.matching import demand_groups
+
     if not may_read_matching(user):
         raise Forbidden(NO_MATCHING)
     year = year or timezone.localdate().year
@@ -108,12 +122,9 @@ def matching_report(*, user: User, year: int | None = None, town: str = "") -> l
     rows: dict[tuple[str, int], MatchRow] = {}
     types: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     modes: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
-    # Counted in the database, per town, wanted skill, wanted types and mode: a town of fifty
-    # thousand persons is a few hundred groups, not its surveys one by one.
-    groups = list(latest_needs(towns, year).filter(wanted_skills__isnull=False)
-                  .values_list("person__town_id", "wanted_skills", "wanted_types",
-                               "preferred_mode")
-                  .annotate(n=Count("id")).order_by())
+    groups = None if live else demand_groups(list(names), year)
+    if groups is None:
+        groups = live_demand_groups(towns, year)
     skills = {k.pk: k for k in Skill.objects.filter(pk__in={g[1] for g in groups})}
     for where, skill_id, wanted_types, mode, n in groups:
         key = (where, skill_id)

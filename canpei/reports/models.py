@@ -232,3 +232,55 @@ class IndicatorClock(models.Model):
     # The milestones (settings.FOLLOWUP_MONTHS, "3,6") the cells were built for: another
     # setting means the summary is stale, and reports are live until it is rebuilt.
     months = models.CharField(max_length=100, default="")
+
+
+# ---- the matching summary (canpei.reports.summaries.matching) -----------------------------------
+# The demand side of 供需匹配 (canpei.reports.matching): per person the wanted skills of each
+# survey with the years it is their latest for, and per town the sums the page reads.
+
+MATCH_OPEN_YEAR = 9999  # to_year of a person's latest survey: it stays their latest for good
+
+
+class MatchNeed(models.Model):
+    """One wanted skill of one survey that says its active person needs training, with the
+    years `year` for which it is the person's latest survey up to `year` (from its own year to
+    the year before their next survey). The person's old state for a refresh; plain references
+    (no database constraint, nothing cascades)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    survey = models.ForeignKey("people.Survey", on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    skill = models.ForeignKey("people.Skill", on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    town = models.CharField(max_length=12)
+    types = models.TextField()  # the survey's wanted_types as the database writes the JSON
+    mode = models.CharField(max_length=16, blank=True)
+    from_year = models.PositiveSmallIntegerField()
+    to_year = models.PositiveSmallIntegerField()
+
+
+class MatchDemandCell(models.Model):
+    """Per town, wanted skill, wanted types, mode and span of years: how many MatchNeed rows
+    (kept equal to their count by every refresh; a cell fallen to 0 stays, read as absent)."""
+
+    town = models.CharField(max_length=12)
+    skill = models.ForeignKey("people.Skill", on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    types = models.TextField()
+    mode = models.CharField(max_length=16, blank=True)
+    from_year = models.PositiveSmallIntegerField()
+    to_year = models.PositiveSmallIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["town", "from_year", "to_year", "skill", "types", "mode"],
+            name="match_demand_cell_group")]
+
+
+class MatchSummaryBuilt(models.Model):
+    """The one row saying the matching summary was built. No row: a fresh database or most
+    tests; refreshes do nothing and the matching page is computed live."""
+
+    built_at = models.DateTimeField()

@@ -8,19 +8,18 @@ audited. The targets of a plan are computed (canpei.reports.targets), never stor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.errors import Forbidden, InvalidInput, NotFound
+from canpei.errors import lazy_message as _
 from canpei.reports.models import Plan
 from canpei.reports.summaries.targets import rebuild_targets
 from canpei.reports.summaries.indicators import rebuild_plan_cells
@@ -29,9 +28,6 @@ from canpei.validation import Fields, model_update
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 EDITABLE_FIELDS = ("name", "period_start", "period_end", "document")
 NAME_REQUIRED = _("请填写计划名称")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from canpei.audit.actions import AuditAction
@@ -140,7 +140,8 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
     `queued_at`: when the job was queued; a run started since then has already seen the writes
     that queued it, and this one returns at once."""
     outcome = Outcome(year=year)
-    with transaction.atomic():
+    # The alerts keep each sentence's Chinese (summary): rendered under the source language.
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         AlertComputation.objects.get_or_create(year=year)
         run = AlertComputation.objects.select_for_update().get(year=year)
         if queued_at is not None and run.started_at is not None and run.started_at > queued_at:
@@ -153,6 +154,7 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
         today = timezone.localdate()
         events: list[AlertEvent] = []
         new_alerts = [Alert(rule=code, fingerprint=fp, year=year, summary=f.summary,
+                            message=f.message, params=f.params,
                             links=[link.as_json() for link in f.links], on_date=f.on_date,
                             raised_on=today, updated_at=now)
                       for fp, (code, f) in found.items() if fp not in existing]
@@ -174,9 +176,12 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
                 alert.state = ALERT_WORKFLOW.target(before, AlertAction.REOPEN) or before
                 events.append(_event(alert, AlertAction.REOPEN, before, now))
                 outcome.reopened += 1
-            if (alert.state != before or alert.summary != f.summary or alert.links != links
+            summary, params = f.summary, f.params
+            if (alert.state != before or alert.summary != summary or alert.links != links
+                    or alert.message != f.message or alert.params != params
                     or alert.on_date != f.on_date):
-                alert.summary, alert.links, alert.on_date = f.summary, links, f.on_date
+                alert.summary, alert.links, alert.on_date = summary, links, f.on_date
+                alert.message, alert.params = f.message, params
                 alert.updated_at = now
                 changed.append(alert)
             if current.get(alert.pk, (set(), set(), set())) != (f.classes, f.institutions,
@@ -189,8 +194,8 @@ def recompute(year: int, *, queued_at: dt.datetime | None = None) -> Outcome:
                 changed.append(alert)
                 events.append(_event(alert, AlertAction.RESOLVE, AlertState.OPEN, now))
                 outcome.resolved += 1
-        Alert.objects.bulk_update(changed, ["state", "summary", "links", "on_date", "updated_at"],
-                                  batch_size=2000)
+        Alert.objects.bulk_update(changed, ["state", "summary", "message", "params", "links",
+                                            "on_date", "updated_at"], batch_size=2000)
         _write_related(relink, replace=True)
         AlertEvent.objects.bulk_create(events, batch_size=5000)
         outcome.open = Alert.objects.filter(year=year, state=AlertState.OPEN).count()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from canpei.codes import CodedDisplay
+from canpei.supervision.sentences import render, shown_links
 from canpei.supervision.workflow import AlertAction, AlertState
 from canpei.workflows import WorkflowEvent, state_field
 
@@ -19,16 +20,25 @@ _ = cast("Callable[[str], str]", gettext_lazy)
 
 
 class Alert(CodedDisplay, models.Model):
-    """An alert a rule raised: what and why (`summary`, one Chinese sentence), the records it
-    links to, and the desk's decision. `fingerprint` names the rule and its subject (the year,
-    the records), so computing again finds the same row instead of adding one."""
+    """An alert a rule raised: what and why (`message` and `params`, one sentence as its msgid
+    and parameters, shown in the viewer's language by `sentence`; `summary`, its Chinese, which
+    the ledger prints), the records it links to, and the desk's decision. `fingerprint` names
+    the rule and its subject (the year, the records), so computing again finds the same row
+    instead of adding one."""
 
     rule = models.CharField(_("规则"), max_length=32)
     fingerprint = models.CharField(max_length=64, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     summary = models.TextField(_("说明"))
+    # The sentence as a msgid (a rule's gettext_noop) and its parameters (data as they are,
+    # product words as {"msgid", "params"} or {"join", "sep"}: canpei.supervision.sentences).
+    # Empty on a row written before they were kept: its `summary` is shown until the job
+    # finds the alert again and writes them.
+    message = models.TextField(_("说明（消息代码）"), blank=True, default="")
+    params = models.JSONField(_("说明参数"), blank=True, default=dict)
     # [{"type": "class"|"person"|"institution"|"inspection"|"application", "id": 1,
-    #   "label": "…"}]: what the sentence is about, for the links on the page and in the API.
+    #   "label": "…", "says"?: {"msgid", "params"}}]: what the sentence is about, for the links
+    #   on the page and in the API; `says` names the record in the viewer's language.
     links = models.JSONField(_("相关记录"), default=list)
     state = models.CharField(_("状态"), max_length=16, choices=AlertState.choices,
                              default=AlertState.OPEN)
@@ -54,6 +64,15 @@ class Alert(CodedDisplay, models.Model):
 
     def __str__(self) -> str:
         return gettext("预警 #%(id)s") % {"id": self.pk}
+
+    def sentence(self) -> str:
+        """The sentence in the active language (the stored Chinese for a row without its
+        message code)."""
+        return render(self.message, self.params) if self.message else self.summary
+
+    def shown_links(self) -> list[dict[str, Any]]:
+        """The links, each label in the active language."""
+        return shown_links(self.links)
 
 
 class AlertTown(models.Model):

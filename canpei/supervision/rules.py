@@ -1,7 +1,8 @@
 """The supervision rules (监管预警规则): one function per rule, registered with `@rule`.
 
-Each rule reads the records of one year and yields a `Finding` per subject it flags: one Chinese
-sentence saying what is wrong (the figures included), the records it links to, and the subject's
+Each rule reads the records of one year and yields a `Finding` per subject it flags: one
+sentence saying what is wrong (the figures included; a msgid and its parameters, see
+`canpei.supervision.sentences`), the records it links to, and the subject's
 key (which records, never personal data), from which the alert's fingerprint is made, so that
 computing again finds the same alert. Adding a rule is adding a function here; its docstring is
 what the README and the alert page say about it. The thresholds are settings (ALERT_*).
@@ -17,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -24,6 +26,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, gettext_noop
 
 from canpei.codes import TrainingLevel, labels_of
+from canpei.supervision.sentences import AND_SEP, chinese, joined, phrase
 from canpei.people.rules import PersonStatus, age_on, working_age_on
 from canpei.training import rules as training_rules
 from canpei.training.models import (
@@ -49,32 +52,54 @@ APPRAISAL_KIND = "appraisal"
 @dataclass(frozen=True)
 class Link:
     """A record an alert links to: its type (`person`, `class`, `institution`, `inspection`,
-    `application`), id and how the page names it."""
+    `application`), id and how the page names it: `label` (data, or the Chinese of `says`)
+    and, when the name is made of the product's words, `says`, the phrase shown in the
+    viewer's language."""
 
     type: str
     id: int
     label: str
+    says: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"type": self.type, "id": self.id, "label": self.label}
+        found: dict[str, object] = {"type": self.type, "id": self.id, "label": self.label}
+        if self.says is not None:
+            found["says"] = self.says
+        return found
+
+
+def _said_link(type_: str, pk: int, says: dict[str, Any]) -> Link:
+    return Link(type_, pk, chinese(says["msgid"], says["params"]), says)
 
 
 @dataclass
 class Finding:
     """What a rule found about one subject.
 
-    The summary is written and stored in Chinese, the language of the federation's records: it
-    is the alert's record of what the job found (kept, like the audit log, in one language), so
-    the statements that write it are marked `# zh-data`. The rule's name (`Rule.label`) is
-    translated where shown."""
+    `said` is the sentence as a msgid (marked with gettext_noop) and its parameters
+    (`sentences.phrase`), stored on the alert and shown in the viewer's language; `summary` is
+    its Chinese, which the alert keeps too (the ledger's column, and what old rows show). The
+    rule's name (`Rule.label`) is translated where shown."""
 
     subject: tuple[object, ...]
-    summary: str
+    said: dict[str, Any]
     on_date: dt.date
     links: list[Link]
     classes: set[int] = field(default_factory=set)
     institutions: set[int] = field(default_factory=set)
     persons: set[int] = field(default_factory=set)
+
+    @property
+    def message(self) -> str:
+        return str(self.said["msgid"])
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.said["params"])
+
+    @property
+    def summary(self) -> str:
+        return chinese(self.message, self.params)
 
 
 Finder = Callable[[int], Iterable[Finding]]
@@ -153,9 +178,9 @@ def _classes_of(year: int, states: Iterable[str]) -> Iterator[TrainingClass]:
             .select_related("institution").order_by("pk").iterator(chunk_size=2000))
 
 
-def _class_finding(c: TrainingClass, subject: tuple[object, ...], summary: str,
+def _class_finding(c: TrainingClass, subject: tuple[object, ...], said: dict[str, Any],
                    extra: Sequence[Link] = (), persons: Iterable[int] = ()) -> Finding:
-    return Finding(subject=subject, summary=summary, on_date=c.start_date,
+    return Finding(subject=subject, said=said, on_date=c.start_date,
                    links=[_class_link(c), _institution_link(c), *extra], classes={c.pk},
                    institutions={c.institution_id}, persons=set(persons))
 
@@ -197,11 +222,15 @@ def overlapping_classes(year: int) -> Iterator[Finding]:
     for person_id, a_id, b_id in pairs:
         a, b = classes[a_id], classes[b_id]
         name = names[person_id]
-        yield Finding(  # zh-data
+        yield Finding(
             subject=(person_id, a_id, b_id), on_date=b.start_date,
-            summary=(f"{name} 同时在不同机构的两个培训班：{class_label(a)}（{a.institution.name}，"
-                     f"{a.start_date}至{a.end_date}）与 {class_label(b)}（{b.institution.name}，"
-                     f"{b.start_date}至{b.end_date}），日期重叠。"),
+            said=phrase(gettext_noop(
+                "%(name)s 同时在不同机构的两个培训班：%(class_a)s（%(institution_a)s，%(start_a)s至"
+                "%(end_a)s）与 %(class_b)s（%(institution_b)s，%(start_b)s至%(end_b)s），日期重叠。"),
+                name=name, class_a=class_label(a), institution_a=a.institution.name,
+                start_a=str(a.start_date), end_a=str(a.end_date), class_b=class_label(b),
+                institution_b=b.institution.name, start_b=str(b.start_date),
+                end_b=str(b.end_date)),
             links=[_person_link(person_id, name), _class_link(a), _class_link(b)],
             classes={a_id, b_id}, institutions={a.institution_id, b.institution_id},
             persons={person_id})
@@ -225,14 +254,16 @@ def ineligible_trainees(year: int) -> Iterator[Finding]:
         person, c = enrollment.person, enrollment.training_class
         reasons = []
         if not working_age_on(birth=person.birth_date, gender=person.gender, on=c.start_date):
-            reasons.append(f"不在就业年龄段（{age_on(person.birth_date, c.start_date)} 周岁）")  # zh-data
+            reasons.append(phrase(gettext_noop("不在就业年龄段（%(age)s 周岁）"),
+                                  age=age_on(person.birth_date, c.start_date)))
         if person.status == PersonStatus.REVOKED or not person.cert_number_enc:
-            reasons.append("没有有效的残疾人证")  # zh-data
+            reasons.append(phrase(gettext_noop("没有有效的残疾人证")))
         if reasons:
-            yield _class_finding(  # zh-data
+            yield _class_finding(
                 c, (person.pk, c.pk),
-                f"学员 {person.name} 在培训班 {class_label(c)} 开班日（{c.start_date}）"
-                f"{'，且'.join(reasons)}。",
+                phrase(gettext_noop("学员 %(name)s 在培训班 %(training_class)s 开班日（%(start)s）%(reasons)s。"),
+                       name=person.name, training_class=class_label(c), start=str(c.start_date),
+                       reasons=joined(reasons, AND_SEP)),
                 extra=[_person_link(person.pk, person.name)], persons={person.pk})
 
 
@@ -257,10 +288,12 @@ def low_attendance(year: int) -> Iterator[Finding]:
     for class_id, found in short.items():
         c = classes[class_id]
         least = min(hours for _p, _n, hours in found)
-        yield _class_finding(  # zh-data
+        yield _class_finding(
             c, (c.pk,),
-            f"培训班 {class_label(c)} 结业时 {len(found)} 名学员出勤不足 "
-            f"{_threshold_percent(threshold)}%（最少 {least:f} / {c.hours} 学时），仍按结业申报。",
+            phrase(gettext_noop("培训班 %(training_class)s 结业时 %(count)s 名学员出勤不足 %(threshold)s%%"
+                                "（最少 %(least)s / %(hours)s 学时），仍按结业申报。"),
+                   training_class=class_label(c), count=len(found),
+                   threshold=_threshold_percent(threshold), least=f"{least:f}", hours=c.hours),
             extra=[_person_link(p, n) for p, n, _h in found], persons={p for p, _n, _h in found})
 
 
@@ -276,12 +309,16 @@ def inspection_absence(year: int) -> Iterator[Finding]:
         if Decimal(inspection.present) >= ratio * inspection.on_roster:
             continue
         c = inspection.training_class
-        finding = _class_finding(  # zh-data
+        finding = _class_finding(
             c, (inspection.pk,),
-            f"{inspection.date} 检查培训班 {class_label(c)}：在册 {inspection.on_roster} 人，"
-            f"实到 {inspection.present} 人（{_percent(inspection.present, inspection.on_roster)}%），"
-            f"低于 {_threshold_percent(float(ratio))}%。",
-            extra=[Link("inspection", inspection.pk, f"{inspection.date} 检查")])
+            phrase(gettext_noop("%(date)s 检查培训班 %(training_class)s：在册 %(on_roster)s 人，实到 "
+                                "%(present)s 人（%(percent)s%%），低于 %(threshold)s%%。"),
+                   date=str(inspection.date), training_class=class_label(c),
+                   on_roster=inspection.on_roster, present=inspection.present,
+                   percent=_percent(inspection.present, inspection.on_roster),
+                   threshold=_threshold_percent(float(ratio))),
+            extra=[_said_link("inspection", inspection.pk,
+                              phrase(gettext_noop("%(date)s 检查"), date=str(inspection.date)))])
         finding.on_date = inspection.date
         yield finding
 
@@ -305,8 +342,9 @@ def double_subsidy(year: int) -> Iterator[Finding]:
     for person_id, name, class_id, code, class_name, occupation, level, start, inst in (
             enrollments.iterator(chunk_size=5000)):
         names[person_id] = name
-        claims[(person_id, occupation.strip(), level)].append(  # zh-data
-            (start, Link("class", class_id, f"培训班 {code} {class_name}"), inst))
+        claims[(person_id, occupation.strip(), level)].append(
+            (start, _said_link("class", class_id, phrase(gettext_noop("培训班 %(code)s %(name)s"),
+                                                         code=code, name=class_name)), inst))
     applications = (Application.objects
                     .filter(state__in=CLAIMING_APPLICATIONS)
                     .exclude(kind=APPRAISAL_KIND)
@@ -315,19 +353,24 @@ def double_subsidy(year: int) -> Iterator[Finding]:
                                  "planned_start"))
     for pk, person_id, name, occupation, level, planned in applications.iterator(chunk_size=5000):
         names[person_id] = name
-        claims[(person_id, occupation.strip(), level)].append(  # zh-data
-            (planned or first, Link("application", pk, f"个人申请 #{pk}"), None))
+        claims[(person_id, occupation.strip(), level)].append(
+            (planned or first,
+             _said_link("application", pk, phrase(gettext_noop("个人申请 #%(id)s"), id=pk)), None))
     levels = labels_of(TrainingLevel)
     for (person_id, occupation, level), found in claims.items():
         if len(found) < 2:
             continue
         found.sort(key=lambda claim: (claim[0], claim[1].type, claim[1].id))
         name = names[person_id]
-        what = f"{occupation}·{levels.get(level, level)}" if level else occupation
-        yield Finding(  # zh-data
+        what: object = (phrase(gettext_noop("%(occupation)s·%(level)s"), occupation=occupation,
+                               level=phrase(levels.get(level, level)))
+                        if level else occupation)
+        yield Finding(
             subject=(person_id, occupation, level), on_date=found[-1][0],
-            summary=(f"{name} 在 {year} 年就同一培训（{what}）享受了 {len(found)} 次补贴："
-                     f"{'、'.join(link.label for _d, link, _i in found)}。"),
+            said=phrase(gettext_noop("%(name)s 在 %(year)s 年就同一培训（%(training)s）享受了 "
+                                     "%(count)s 次补贴：%(claims)s。"),
+                        name=name, year=year, training=what, count=len(found),
+                        claims=joined(link.says or link.label for _d, link, _i in found)),
             links=[_person_link(person_id, name), *(link for _d, link, _i in found)],
             classes={link.id for _d, link, _i in found if link.type == "class"},
             institutions={inst for _d, _l, inst in found if inst is not None},
@@ -341,25 +384,31 @@ def designation_invalid(year: int) -> Iterator[Finding]:
     for c in _classes_of(year, RAN_STATES):
         institution = c.institution
         valid_from, valid_to = institution.designated_from, institution.designated_to
-        dates = f"{class_label(c)}（{c.start_date}至{c.end_date}）"  # zh-data
+        dates = {"training_class": class_label(c), "start": str(c.start_date), "end": str(c.end_date),
+                 "institution": institution.name}
         if valid_from is None:
-            summary = f"培训班 {dates}开班时，机构 {institution.name} 没有定点认定。"  # zh-data
+            said = phrase(gettext_noop("培训班 %(training_class)s（%(start)s至%(end)s）开班时，机构 "
+                                       "%(institution)s 没有定点认定。"), **dates)
         elif c.start_date < valid_from or (valid_to is not None and c.end_date > valid_to):
-            period = f"{valid_from}至{valid_to or '长期'}"  # zh-data
-            summary = (f"培训班 {dates}不在机构 {institution.name} 的定点有效期"  # zh-data
-                       f"（{period}）内。")
+            period = (phrase(gettext_noop("%(valid_from)s至%(valid_to)s"),
+                             valid_from=str(valid_from), valid_to=str(valid_to))
+                      if valid_to is not None
+                      else phrase(gettext_noop("%(valid_from)s至长期"), valid_from=str(valid_from)))
+            said = phrase(gettext_noop("培训班 %(training_class)s（%(start)s至%(end)s）不在机构 "
+                                       "%(institution)s 的定点有效期（%(period)s）内。"),
+                          **dates, period=period)
         else:
             continue
-        yield _class_finding(c, (c.pk,), summary)
+        yield _class_finding(c, (c.pk,), said)
 
 
-def _focus_groups(c: TrainingClass) -> list[tuple[str, Callable[[Enrollment], bool]]]:
+def _focus_groups(c: TrainingClass) -> list[tuple[dict[str, Any], Callable[[Enrollment], bool]]]:
     low, high = settings.ALERT_YOUNG_ADULT_AGES
-    groups: list[tuple[str, Callable[[Enrollment], bool]]] = []
+    groups: list[tuple[dict[str, Any], Callable[[Enrollment], bool]]] = []
     if c.free_for_hardship:
-        groups.append(("困难残疾人", lambda e: bool(e.person.hardship)))  # zh-data
+        groups.append((phrase(gettext_noop("困难残疾人")), lambda e: bool(e.person.hardship)))
     if c.young_adult_focus:
-        groups.append((f"青壮年（{low}至{high}周岁）",  # zh-data
+        groups.append((phrase(gettext_noop("青壮年（%(low)s至%(high)s周岁）"), low=low, high=high),
                        lambda e: low <= age_on(e.person.birth_date, c.start_date) <= high))
     return groups
 
@@ -389,11 +438,13 @@ def outside_focus_group(year: int) -> Iterator[Finding]:
         outside = [e for e in roster if not any(inside(e) for _label, inside in groups)]
         if Decimal(len(outside)) <= share * len(roster):
             continue
-        yield _class_finding(  # zh-data
+        yield _class_finding(
             c, (c.pk,),
-            f"培训班 {class_label(c)} 面向{'、'.join(label for label, _i in groups)}，"
-            f"但 {len(roster)} 名学员中有 {len(outside)} 名"
-            f"（{_percent(len(outside), len(roster))}%）不属于该群体。",
+            phrase(gettext_noop("培训班 %(training_class)s 面向%(groups)s，但 %(count)s 名学员中有 "
+                                "%(outside)s 名（%(percent)s%%）不属于该群体。"),
+                   training_class=class_label(c), groups=joined(label for label, _i in groups),
+                   count=len(roster), outside=len(outside),
+                   percent=_percent(len(outside), len(roster))),
             extra=[_person_link(e.person_id, e.person.name) for e in outside],
             persons={e.person_id for e in outside})
 
@@ -437,9 +488,10 @@ def shared_phone(year: int) -> Iterator[Finding]:
             wanted = {c for d, p in by_phone.items() if len(p) >= minimum for c in classes[d]}
             labels = {c.pk: class_label(c) for c in TrainingClass.objects.filter(pk__in=wanted)}
         held = classes[digits]
-        yield Finding(  # zh-data
+        yield Finding(
             subject=(phone_key(digits),), on_date=min(start for start, _i in held.values()),
-            summary=(f"{len(persons)} 名学员登记了同一手机号（涉及 {len(held)} 个培训班）。"),
+            said=phrase(gettext_noop("%(persons)s 名学员登记了同一手机号（涉及 %(classes)s 个培训班）。"),
+                        persons=len(persons), classes=len(held)),
             links=[*(_person_link(p, n) for p, n in sorted(persons.items())),
                    *(Link("class", c, labels[c]) for c in sorted(held))],
             classes=set(held), institutions={inst for _s, inst in held.values()},
@@ -482,10 +534,12 @@ def identical_registers(year: int) -> Iterator[Finding]:
         if length < needed:
             continue
         c = TrainingClass.objects.select_related("institution").get(pk=class_id)
-        yield _class_finding(  # zh-data
+        yield _class_finding(
             c, (c.pk,),
-            f"培训班 {class_label(c)} 连续 {length} 次课（{sessions[begin][1]}至"
-            f"{sessions[begin + length - 1][1]}）的考勤登记完全相同。")
+            phrase(gettext_noop("培训班 %(training_class)s 连续 %(length)s 次课（%(first)s至%(last)s）的"
+                                "考勤登记完全相同。"),
+                   training_class=class_label(c), length=length, first=str(sessions[begin][1]),
+                   last=str(sessions[begin + length - 1][1])))
 
 
 @rule("late_filing", gettext_noop("开班日期已过才提交或批准开班申请（补报）"))
@@ -499,6 +553,9 @@ def late_filing(year: int) -> Iterator[Finding]:
             .exclude(late_filing_reason="").exclude(state=ClassState.CANCELLED)
             .select_related("institution").order_by("pk"))
     for c in late.iterator(chunk_size=2000):
-        yield _class_finding(  # zh-data
-            c, (c.pk,), f"培训班 {class_label(c)}（{c.start_date}开班）在开班日期之后才提交或批准"
-                        f"开班申请，补报原因：{c.late_filing_reason}")
+        yield _class_finding(
+            c, (c.pk,),
+            phrase(gettext_noop("培训班 %(training_class)s（%(start)s开班）在开班日期之后才提交或批准开班申请，"
+                                "补报原因：%(reason)s"),
+                   training_class=class_label(c), start=str(c.start_date),
+                   reason=c.late_filing_reason))

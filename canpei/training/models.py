@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from canpei.codes import CodedDisplay, Codes
 
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType, code_table
-from canpei.timestamps import Timestamped
+from canpei.timestamps import Timestamped, written_by
 from canpei.workflows import WorkflowEvent, state_field
 
 
@@ -101,8 +101,7 @@ class TrainingClass(Timestamped):
     late_filing_reason = models.TextField(_("补报原因"), blank=True, default="")
     state = models.CharField(_("状态"), max_length=16, choices=ClassState.choices,
                              default=ClassState.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -337,8 +336,7 @@ class Application(Timestamped):
     certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
     amount_reimbursed = models.DecimalField(_("报销金额（元）"), max_digits=10, decimal_places=2,
                                             null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = written_by()
 
     class Meta:
         ordering = ["-created_at", "-id"]

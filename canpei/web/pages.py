@@ -29,6 +29,7 @@ from canpei.regions.models import Region
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 NUL_IN_TEXT = gettext_noop("不能包含空字符（U+0000）")
+T = TypeVar("T")
 
 
 def requires(perm: str) -> Callable[..., Any]:
@@ -97,6 +98,16 @@ def person_search(request: HttpRequest) -> dict[str, Any]:
             "more": found is not None and len(found) > PICK_LIMIT}
 
 
+def parsed_or(errors: list[tuple[str, str]], parse: Callable[[], T], default: T) -> T:
+    """A page's filter: `parse()`, or, when it refuses the value, `default`, with the refusal
+    added to the filter errors the page shows (one bad filter does not blank the page)."""
+    try:
+        return parse()
+    except InvalidInput as exc:
+        errors += exc.errors
+        return default
+
+
 def page_size(request: HttpRequest) -> int:
     """The page size asked for, if it is one of PAGE_SIZES; the default otherwise."""
     try:
@@ -157,7 +168,6 @@ def town_options(user: User, *, hidden_for: Role) -> list[Region]:
     return [] if user.role == hidden_for else list(town_choices())
 
 
-T = TypeVar("T")
 
 
 def form_page(request: HttpRequest, form: Any, template: str, context: dict[str, Any], *,
@@ -235,6 +245,27 @@ def posted_action(request: HttpRequest, actions: Container[str]) -> str:
     if action not in actions:
         raise Http404()
     return action
+
+
+M = TypeVar("M", bound=Model)
+
+
+def step_page(request: HttpRequest, *, get: Callable[[], M], actions: Container[str],
+              form_class: Callable[..., Any], apply: Callable[[M, str, Any], object],
+              label: Callable[[str], str], render_detail: Callable[..., HttpResponse],
+              detail: str, key: str) -> HttpResponse:
+    """A lifecycle step posted from a record's page: `get()` reads the record in the user's
+    scope, `apply(record, action, form)` calls the workflow's service. Saved: 「已…」 and back to
+    the record's page (named `detail`, its pk as `key`); refused: the page again, read anew,
+    with the posted form and its errors, answering the refusal's status."""
+    record = get()
+    action = posted_action(request, actions)
+    form = form_class(request.POST, action=action)
+    submission = submit(form, lambda: apply(record, action, form))
+    if submission.saved:
+        messages.success(request, _("已%(action)s") % {"action": label(action)})
+        return redirect(detail, **{key: record.pk})
+    return render_detail(request, get(), bound=form, status=submission.status)
 
 
 class StepForm(Protocol):

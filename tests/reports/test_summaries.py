@@ -19,6 +19,7 @@ from canpei.reports.selectors import registry_overview
 from canpei.reports.summaries import differences, rebuild_all
 from tests.conftest import ANHAI, CIZAO
 from tests.employment.fixtures import GOOD_RECORD
+from tests.reports.person_writes import flip_status, move_between_towns
 
 TODAY = dt.date.today()
 FLAGS: list[dict[str, Any]] = [
@@ -71,7 +72,6 @@ def test_the_summaries_follow_random_writes(
 ) -> None:
     from canpei.employment.followups.services import followup_record
     from canpei.employment.models import FollowUp
-    from canpei.people.services import person_change_status, person_update
     from canpei.people.surveys.services import survey_create, survey_update
     from canpei.reports.plans import plan_create, plan_update
     from canpei.training.classes.services import class_transition, enrollment_update
@@ -127,17 +127,10 @@ def test_the_summaries_follow_random_writes(
             )
 
     def move(person: Any) -> None:
-        person.refresh_from_db()
-        person_update(
-            actor=users.city_admin,
-            person=person,
-            data={"town": CIZAO if person.town_id == ANHAI else ANHAI},
-        )
+        move_between_towns(users, person)
 
     def status(person: Any) -> None:
-        person.refresh_from_db()
-        new = "deceased" if person.status == "active" else "active"
-        person_change_status(actor=users.city_admin, person=person, status=new, comment="测试")
+        flip_status(users, person)
 
     def a_class(state: str) -> Any:
         start = TODAY - dt.timedelta(days=rng.choice([40, 120, 400]))

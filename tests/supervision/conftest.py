@@ -90,6 +90,16 @@ def world(
     )
 
 
+def overlapping(world: World) -> tuple[Any, Any]:
+    """王五 on the rosters of two classes of different institutions that share 2026-03-20."""
+    p = world.person(name="王五")
+    a = world.new_class(start=day(3, 2), end=day(3, 20))
+    b = world.new_class(institution=world.other_institution, start=day(3, 20), end=day(4, 5))
+    world.enroll(a, p)
+    world.enroll(b, p)
+    return a, b
+
+
 def found(rule: str, year: int = YEAR) -> list[str]:
     """The sentences `rule` finds in `year`, in order."""
     from canpei.supervision.rules import RULES

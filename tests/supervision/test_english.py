@@ -1,6 +1,6 @@
 """The alert desk in English (issue 13): the rules' names and the states are translated where
-shown; the ledger keeps the federation's Chinese names; the alert's sentence is stored, and
-shown, in Chinese (it is the record of what the job found)."""
+shown; the ledger keeps the federation's Chinese names. The alert's sentence in English:
+tests/supervision/test_sentences.py."""
 
 from __future__ import annotations
 

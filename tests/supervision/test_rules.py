@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from canpei.supervision.rules import RULES, phone_key
-from tests.supervision.conftest import World, day, found
+from tests.supervision.conftest import World, day, found, overlapping
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,7 @@ def test_every_rule_has_its_docstring() -> None:
 
 
 def test_overlapping_classes_of_different_institutions(world: World) -> None:
-    p = world.person(name="王五")
-    a = world.new_class(start=day(3, 2), end=day(3, 20))
-    b = world.new_class(institution=world.other_institution, start=day(3, 20), end=day(4, 5))
-    world.enroll(a, p)
-    world.enroll(b, p)
+    a, b = overlapping(world)
     assert found("overlap") == [
         f"王五 同时在不同机构的两个培训班：{a.code} {a.name}（晋江市职业技术学校，2026-03-02至"
         f"2026-03-20）与 {b.code} {b.name}（另一培训机构，2026-03-20至2026-04-05），日期重叠。"
@@ -144,11 +140,16 @@ def _application(person: Any, state: str = "approved", **fields: Any) -> Any:
     return Application.objects.create(**values)
 
 
-def test_class_and_application_for_the_same_training(world: World) -> None:
+def claimed_twice(world: World, **fields: Any) -> tuple[Any, Any]:
+    """重复 on a class's roster and in an approved application for the same training."""
     p = world.person(name="重复")
-    c = world.new_class()
+    c = world.new_class(**fields)
     world.enroll(c, p)
-    application = _application(p)
+    return c, _application(p)
+
+
+def test_class_and_application_for_the_same_training(world: World) -> None:
+    c, application = claimed_twice(world)
     assert found("double_subsidy") == [
         f"重复 在 2026 年就同一培训（电子商务师·初级）享受了 2 次补贴：培训班 {c.code} {c.name}、"
         f"个人申请 #{application.pk}。"
@@ -168,10 +169,16 @@ def test_another_level_year_or_a_refused_application_is_no_double(world: World) 
 # ---- designation ---------------------------------------------------------------------------------
 
 
-def test_class_outside_the_designation(world: World) -> None:
+def past_the_designation(world: World) -> Any:
+    """A class that ends after its institution's designation (2025-01-01 to 2026-12-31)."""
     c = world.new_class(start=day(12, 20), end=day(1, 10, 2028))
     world.institution.designated_to = day(12, 31)
     world.institution.save()
+    return c
+
+
+def test_class_outside_the_designation(world: World) -> None:
+    c = past_the_designation(world)
     assert found("designation") == [
         f"培训班 {c.code} {c.name}（2026-12-20至2028-01-10）不在机构 晋江市职业技术学校 的定点有效期"
         "（2025-01-01至2026-12-31）内。"

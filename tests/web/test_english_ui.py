@@ -158,6 +158,12 @@ NOT_PAGES: dict[str, str] = {
 }
 
 
+# Records whose texts are no words of their own: an alert's sentence and its links' labels
+# are rendered in the reader's language from its message code (their data, names and classes,
+# are other records' words).
+NOT_RECORD_WORDS = {"supervision.alert"}
+
+
 def _han_words_of_records() -> list[str]:
     """Every text a record holds (its char, text and JSON fields), the records' own words."""
     from django.apps import apps
@@ -178,6 +184,8 @@ def _han_words_of_records() -> list[str]:
                 collect(item)
 
     for model in apps.get_models():
+        if model._meta.label_lower in NOT_RECORD_WORDS:
+            continue
         fields = [
             f.name
             for f in model._meta.concrete_fields

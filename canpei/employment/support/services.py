@@ -9,51 +9,39 @@ row lock with its audit entry in the same transaction; page, API and demo share 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy as lazy_format
-from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.codes import Codes
+from canpei.codes import one_of_labels
 from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
 from canpei.employment.selectors import services_visible_to
 from canpei.errors import Forbidden, NotFound
+from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.selectors import persons_visible_to
 from canpei.validation import Fields, model_update, text
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
-format_lazy = cast("Callable[..., str]", lazy_format)
 
 JOB_REFERRAL = "job_referral"
 REFERRAL_FIELDS = ("employer", "position", "result")
 EDITABLE_FIELDS = ("kind", "date", "content", *REFERRAL_FIELDS, "provider")
-EARLIEST = dt.date(2000, 1, 1)
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
-
-def _labels(table: type[Codes]) -> str:
-    """A code table's labels in the active language, as a refusal lists them."""
-    return "、".join(str(label) for _code, label in table.choices)
-
 
 NO_RECORD = _("当前角色不能登记就业服务")
 PERSON_REQUIRED = _("请选择服务对象")
 PERSON_NOT_FOUND = _("服务对象不存在或不属于本人管辖范围")
 PERSON_FIXED = _("服务对象登记后不能更换")
 KIND_REQUIRED = _("请选择服务类别")
-KIND_INVALID = format_lazy(_("服务类别须为{values}之一"), values=lazy(_labels, str)(ServiceKind))
+KIND_INVALID = one_of_labels(_("服务类别须为{values}之一"), ServiceKind)
 DATE_REQUIRED = _("请填写服务日期")
 DATE_INVALID = _("服务日期格式须为 YYYY-MM-DD")
 DATE_FUTURE = _("服务日期不能晚于今天")
@@ -64,7 +52,7 @@ EMPLOYER_TOO_LONG = _("推荐单位不能超过 100 个字符")
 POSITION_REQUIRED = _("职业介绍须填写推荐岗位")
 POSITION_TOO_LONG = _("推荐岗位不能超过 50 个字符")
 RESULT_REQUIRED = _("职业介绍须选择推荐结果（已录用、未录用或待定）")
-RESULT_INVALID = format_lazy(_("推荐结果须为{values}之一"), values=lazy(_labels, str)(ReferralResult))
+RESULT_INVALID = one_of_labels(_("推荐结果须为{values}之一"), ReferralResult)
 PROVIDER_TOO_LONG = _("服务人员不能超过 30 个字符")
 # A referral's fields given with another kind of service: "推荐单位仅用于职业介绍，政策咨询不填".
 NOT_FOR_KIND = _("{field}仅用于职业介绍，{kind}不填")
@@ -124,12 +112,8 @@ def clean_service_input(data: dict[str, Any], *, actor: User,
         else:
             f.choice("kind", ServiceKind, KIND_INVALID)
 
-    day = f.date("date", required=DATE_REQUIRED, invalid=DATE_INVALID)
-    if day is not None:
-        if day > timezone.localdate():
-            f.error("date", DATE_FUTURE)
-        elif day < EARLIEST:
-            f.error("date", DATE_TOO_EARLY)
+    f.day_since("date", required=DATE_REQUIRED, invalid=DATE_INVALID, too_early=DATE_TOO_EARLY,
+                future=DATE_FUTURE)
 
     f.text("content", max_length=2000, too_long=CONTENT_TOO_LONG)
     f.text("provider", max_length=30, too_long=PROVIDER_TOO_LONG, single_line=True)

@@ -27,14 +27,15 @@ def one_writer_at_a_time(person_ids: list[int]) -> None:
 def _parts() -> list[tuple[str, Callable[[], object], Callable[[], list[str]]]]:
     from canpei.employment.followups import summary as followups
     from canpei.funds.summaries import rebuild_town_paid, town_paid_differences
-    from canpei.reports.summaries import indicators, registry, targets
+    from canpei.reports.summaries import indicators, matching, registry, targets
 
     return [("targets", targets.rebuild_targets, targets.target_differences),
             ("registry", registry.rebuild_registry, registry.registry_differences),
             ("indicators", indicators.rebuild_indicators, _indicator_differences),
             ("open follow-ups", followups.rebuild_open_followups,
              followups.open_followup_differences),
-            ("money by town", rebuild_town_paid, town_paid_differences)]
+            ("money by town", rebuild_town_paid, town_paid_differences),
+            ("matching", matching.rebuild_matching, matching.matching_differences)]
 
 
 def _indicator_differences() -> list[str]:
@@ -64,10 +65,15 @@ def _indicator_differences() -> list[str]:
     return problems
 
 
-def rebuild_all() -> dict[str, object]:
-    """Rebuild every summary from the records, in one transaction; what each wrote."""
+def summary_names() -> list[str]:
+    return [name for name, _rebuild, _check in _parts()]
+
+
+def rebuild_all(only: str | None = None) -> dict[str, object]:
+    """Rebuild every summary (or the one named `only`) from the records, in one transaction;
+    what each wrote."""
     with transaction.atomic():
-        return {name: rebuild() for name, rebuild, _check in _parts()}
+        return {name: rebuild() for name, rebuild, _check in _parts() if only in (None, name)}
 
 
 def differences() -> list[str]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from django.utils.translation import gettext
 
+from canpei.accounts.models import User
 from canpei.errors import Forbidden
 from canpei.errors import Message as _
 from canpei.institutions.rules import designation_valid_on
@@ -204,7 +205,7 @@ CHECKS: list[ClassCheck] = [end_date_reached, hours_registered, inspections_pres
                             rectifications_closed, results_recorded, designation_valid]
 
 
-def class_checks(*, user: Any, training_class: TrainingClass) -> list[CheckResult]:
+def class_checks(*, user: User, training_class: TrainingClass) -> list[CheckResult]:
     """The checklist of a class the user sees whole (town staff see only their town's trainees,
     so not the class-wide figures); out of scope reads as not found."""
     training_class = selectors.class_get(user=user, class_id=training_class.pk)

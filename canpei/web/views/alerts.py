@@ -3,9 +3,8 @@ history, and the city's confirm / dismiss."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -18,7 +17,7 @@ from canpei.supervision.forms import AlertStepForm
 from canpei.supervision.models import Alert
 from canpei.supervision.rules import RULES
 from canpei.supervision.workflow import ALERT_WORKFLOW, DESK_ACTIONS, AlertState
-from canpei.web.pages import list_page, posted_action, requires, submit
+from canpei.web.pages import list_page, requires, step_page
 
 # Where each kind of link goes.
 LINK_ROUTES = {"person": "person-detail", "class": "class-detail",
@@ -55,7 +54,7 @@ def _render_detail(request: HttpRequest, alert: Alert, *, bound: AlertStepForm |
     links = [{"label": link["label"], "type": LINK_TYPES.get(str(link["type"]), ""),
               "url": reverse(LINK_ROUTES[str(link["type"])], args=[
                   link["id"] if link["type"] != "inspection" else _class_of(alert)])}
-             for link in alert.links if str(link.get("type")) in LINK_ROUTES]
+             for link in alert.shown_links() if str(link.get("type")) in LINK_ROUTES]
     return render(request, "supervision/alert_detail.html", {
         "alert": alert, "rule": rule, "step_forms": forms, "bound": bound, "links": links,
         "history": selectors.alert_history(alert)}, status=status)
@@ -71,13 +70,10 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 def alert_transition(request: HttpRequest, alert_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    alert = selectors.alert_get(user=user, alert_id=alert_id)
-    action = posted_action(request, DESK_ACTIONS)
-    form = AlertStepForm(request.POST, action=action)
-    submission = submit(form, lambda: services.alert_transition(
-        alert=alert, actor=user, action=action, comment=form.cleaned_data.get("comment", "")))
-    if submission.saved:
-        messages.success(request, _("已%(action)s") % {"action": ALERT_WORKFLOW.label(action)})
-        return redirect("alert_detail", alert_id=alert.pk)
-    alert = selectors.alert_get(user=user, alert_id=alert_id)
-    return _render_detail(request, alert, bound=form, status=submission.status)
+    return step_page(
+        request, get=lambda: selectors.alert_get(user=user, alert_id=alert_id),
+        actions=DESK_ACTIONS, form_class=AlertStepForm,
+        apply=lambda alert, action, form: services.alert_transition(
+            alert=alert, actor=user, action=action, comment=form.cleaned_data.get("comment", "")),
+        label=ALERT_WORKFLOW.label, render_detail=_render_detail, detail="alert_detail",
+        key="alert_id")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,7 @@ from canpei.training.models import (
     Application, ApplicationKind, ApplicationState,
 )
 from canpei.web.pages import (
-    create_page, edit_page, list_page, posted_action, requires, step_forms, submit,
+    create_page, edit_page, list_page, requires, step_forms, step_page,
 )
 
 
@@ -106,14 +105,11 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 @require_POST
 def application_transition(request: HttpRequest, application_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    application = selectors.application_get(user=user, application_id=application_id)
-    action = posted_action(request, rules.APPLICATION_TRANSITIONS)
-    form = ApplicationTransitionForm(request.POST, action=action)
-    submission = submit(form, lambda: services.application_transition(
-        application=application, actor=user, action=action,
-        comment=form.cleaned_data.get("comment", ""), data=form.service_data()))
-    if submission.saved:
-        messages.success(request, _("已%(action)s") % {"action": rules.ApplicationAction(action).label})
-        return redirect("application-detail", application_id=application.pk)
-    application = selectors.application_get(user=user, application_id=application_id)
-    return _render_detail(request, application, bound=form, status=submission.status)
+    return step_page(
+        request, get=lambda: selectors.application_get(user=user, application_id=application_id),
+        actions=rules.APPLICATION_TRANSITIONS, form_class=ApplicationTransitionForm,
+        apply=lambda application, action, form: services.application_transition(
+            application=application, actor=user, action=action,
+            comment=form.cleaned_data.get("comment", ""), data=form.service_data()),
+        label=lambda action: rules.ApplicationAction(action).label,
+        render_detail=_render_detail, detail="application-detail", key="application_id")

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from canpei.accounts.models import signed_in_user
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, has_perm
 from canpei.codes import AwardGrade, FundSource, TrainingLevel, TrainingMode, TrainingType
 from canpei.errors import ServiceError
-from canpei.forms import add_service_errors
+from canpei.forms import ServiceDataForm, add_service_errors
 from canpei.funds import selectors, services
 from canpei.funds.models import BudgetKind, Purpose, StandardPurpose
 from canpei.training.models import ApplicationKind, ClassCycle
@@ -36,17 +36,9 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
     return [("", "—"), *choices]
 
 
-class MoneyForm(forms.Form):
-    """A form that only shapes the page: the services check every rule and name the field."""
-
-    required_names: set[str] = set()
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            field.required = False
-            if name in self.required_names:
-                field.widget.attrs["aria-required"] = "true"
+class MoneyForm(ServiceDataForm):
+    """A form that only shapes the page: the services check every rule and name the field.
+    What the clerk left blank is not passed at all (the services read a missing key as unset)."""
 
     def service_data(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
@@ -187,7 +179,7 @@ def funds_new(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _create(request: HttpRequest, form: MoneyForm, title: Any, create: Callable[..., Any],
-            user: Any) -> HttpResponse:
+            user: User) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

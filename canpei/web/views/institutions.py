@@ -22,8 +22,7 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    edit_page, list_filters, list_page, posted_action, register_page, requires, step_forms,
-    submit,
+    edit_page, list_filters, list_page, register_page, requires, step_forms, step_page,
 )
 
 
@@ -112,19 +111,16 @@ def institution_detail(request: HttpRequest, institution_id: int) -> HttpRespons
 @require_POST
 def institution_transition(request: HttpRequest, institution_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
-    action = posted_action(request, rules.TRANSITIONS)
-    form = TransitionForm(request.POST, action=action)
-    submission = submit(form, lambda: services.institution_transition(
-        institution=institution, actor=user, action=action,
-        comment=form.cleaned_data.get("comment", ""),
-        designated_from=form.cleaned_data.get("designated_from"),
-        designated_to=form.cleaned_data.get("designated_to")))
-    if submission.saved:
-        messages.success(request, _("已%(action)s") % {"action": rules.Action(action).label})
-        return redirect("institution-detail", institution_id=institution.pk)
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
-    return _render_detail(request, institution, bound=form, status=submission.status)
+    return step_page(
+        request, get=lambda: selectors.institution_get(user=user, institution_id=institution_id),
+        actions=rules.TRANSITIONS, form_class=TransitionForm,
+        apply=lambda institution, action, form: services.institution_transition(
+            institution=institution, actor=user, action=action,
+            comment=form.cleaned_data.get("comment", ""),
+            designated_from=form.cleaned_data.get("designated_from"),
+            designated_to=form.cleaned_data.get("designated_to")),
+        label=lambda action: rules.Action(action).label,
+        render_detail=_render_detail, detail="institution-detail", key="institution_id")
 
 
 @requires(Perm.INSTITUTION_EDIT)

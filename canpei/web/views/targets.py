@@ -26,7 +26,7 @@ from canpei.people.surveys.selectors import parse_town, parse_year
 from canpei.reports import plans, targets
 from canpei.reports.forms import PlanForm
 from canpei.reports.models import Plan
-from canpei.web.pages import form_page, requires, saved
+from canpei.web.pages import form_page, parsed_or, requires, saved
 
 UNCOVERED_PAGE_SIZE = 50
 
@@ -59,23 +59,13 @@ def _reading(request: HttpRequest) -> _Reading:
     if not targets.may_read_targets(user):
         raise Http404()
     errors: list[tuple[str, str]] = []
-    year: int | None = None
-    town = ""
-    try:
-        year = parse_year(request.GET.get("year"))
-    except InvalidInput as exc:
-        errors += exc.errors
-    try:
-        town = parse_town(request.GET.get("town"))
-    except InvalidInput as exc:
-        errors += exc.errors
-    try:
-        plan: Plan | None = targets.parse_plan(request.GET.get("plan"),
-                                               today=timezone.localdate(), year=year)
-    except InvalidInput as exc:
-        errors += exc.errors
-        plan = targets.parse_plan("", today=timezone.localdate())
-    assert plan is not None
+    year = parsed_or(errors, lambda: parse_year(request.GET.get("year")), None)
+    town = parsed_or(errors, lambda: parse_town(request.GET.get("town")), "")
+    today = timezone.localdate()
+    plan = parsed_or(errors, lambda: targets.parse_plan(request.GET.get("plan"), today=today,
+                                                        year=year), None)
+    if plan is None:
+        plan = targets.parse_plan("", today=today)
     return _Reading(user, plan, year, town, errors)
 
 
@@ -102,11 +92,8 @@ def targets_page(request: HttpRequest) -> HttpResponse:
 def uncovered_page(request: HttpRequest) -> HttpResponse:
     r = _reading(request)
     user, plan, town, errors = r.user, r.plan, r.town, r.errors
-    try:
-        target = targets.target_by_number(request.GET.get("target") or "1")
-    except InvalidInput as exc:
-        errors += exc.errors
-        target = targets.TARGETS[0]
+    target = parsed_or(errors, lambda: targets.target_by_number(request.GET.get("target") or "1"),
+                       targets.TARGETS[0])
     qs = r.figures(lambda year: targets.uncovered_list(user=user, plan=plan, target=target,
                                                        town=town, year=year))
     year = r.year
