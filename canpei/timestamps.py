@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from canpei.codes import CodedDisplay
 
-class Timestamped(models.Model):
+
+class Timestamped(CodedDisplay, models.Model):
     """A record's creation time and its last change. No `auto_now`: the services that change a
     record set `updated_at` themselves, and only when something did change.
 

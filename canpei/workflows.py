@@ -66,7 +66,7 @@ from django.utils.translation import gettext, gettext_lazy
 from canpei.accounts.roles import Role
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.codes import labels_of
+from canpei.codes import CodedDisplay, labels_of
 from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.errors import Message as _
 from canpei.hooks import outcomes_changed
@@ -232,7 +232,7 @@ def state_field(verbose_name: StrOrPromise,
     return models.CharField(verbose_name, max_length=16, choices=states.choices)
 
 
-class WorkflowEvent(models.Model):
+class WorkflowEvent(CodedDisplay, models.Model):
     """One step a record took: who, when, from what to what, why. A concrete event adds the link
     to its record, `from_state`/`to_state` with its states (`state_field`) and `actions`."""
 

@@ -32,3 +32,30 @@ def test_wanted_type_labels_in_the_readers_language() -> None:
     with translation.override("zh-hans"):
         assert survey.wanted_type_labels == ["创业培训", "unknown_type"]
     assert shown_label(TrainingType, "entrepreneurship") == "创业培训"
+
+
+def test_get_display_translates_only_the_label_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """canpei.codes.CodedDisplay: Django's get_FOO_display hashed (so translated) every label of
+    the field on each call; a list page of 50 rows made some 1,300 catalogue lookups."""
+    # gettext_lazy's proxies call django.utils.translation.gettext, which goes through _trans.
+    from django.utils.translation import _trans  # type: ignore[attr-defined]
+
+    from canpei.training.models import Enrollment
+
+    looked_up: list[str] = []
+    real = _trans.gettext
+
+    def counting(message: str) -> str:
+        looked_up.append(message)
+        return real(message)
+
+    monkeypatch.setattr(_trans, "gettext", counting)
+    with translation.override("en"):
+        assert Survey(preferred_mode="centralized").get_preferred_mode_display() == (
+            "Classroom (centralised)"
+        )
+        assert Survey(preferred_mode="by_pigeon").get_preferred_mode_display() == "by_pigeon"
+        assert Enrollment(status="completed").get_status_display() == "Completed"
+    assert looked_up == ["集中办班", "结业"]
+    with translation.override("zh-hans"):
+        assert Enrollment(status="completed").get_status_display() == "结业"

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext, gettext_lazy as _, gettext_noop
 from django.http import HttpRequest
 from django.utils import timezone
-from canpei.codes import Codes
+from canpei.codes import CodedDisplay, Codes
 
 from canpei.accounts.roles import OFFICER_ROLES, Role
 from canpei.errors import ServiceError
@@ -140,7 +140,7 @@ class ApiToken(models.Model):
         return _digest(raw)
 
 
-class RoleProposal(models.Model):
+class RoleProposal(CodedDisplay, models.Model):
     """The two-officer procedure: a change of role that makes or unmakes an officer.
 
     The security officer proposes; the system officer or the audit officer (not the account

@@ -14,7 +14,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
-from canpei.codes import AwardGrade, Codes, FundSource, TrainingLevel, TrainingMode, TrainingType
+from canpei.codes import (
+    AwardGrade, CodedDisplay, Codes, FundSource, TrainingLevel, TrainingMode, TrainingType,
+)
 from canpei.timestamps import written_by
 from canpei.training.models import ApplicationKind, ClassCycle
 
@@ -28,7 +30,7 @@ class BudgetKind(Codes):
     DONATION = "donation", "捐赠收入"
 
 
-class Budget(models.Model):
+class Budget(CodedDisplay, models.Model):
     """One entry of a year's budget for one source; the year's budget is the sum of its entries."""
 
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -60,7 +62,7 @@ class StandardPurpose(Codes):
     AWARD = "award", "竞赛奖励"
 
 
-class SubsidyStandard(models.Model):
+class SubsidyStandard(CodedDisplay, models.Model):
     """An amount per trainee (a class), per application kind, or per award grade, in force from
     `effective_from` to `effective_to` (open when blank). A class standard's level, mode and cycle
     may be blank, meaning any; the most specific standard in force on the class's start date
@@ -183,7 +185,7 @@ def _paid_once(field: str, *extra: str) -> models.UniqueConstraint:
                            is_reversed=False))
 
 
-class Disbursement(models.Model):
+class Disbursement(CodedDisplay, models.Model):
     """One payment (拨付) for exactly one purpose, or the reversal (冲销) of one: a negative
     entry with a reason. The lines show how the amount was computed."""
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.db import models
 
-from canpei.codes import Codes
+from canpei.codes import CodedDisplay, Codes
 
 
-class Region(models.Model):
+class Region(CodedDisplay, models.Model):
     """A national statistical division (12-digit code): city, town/street or village."""
 
     class Level(Codes):

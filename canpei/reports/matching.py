@@ -185,15 +185,23 @@ def class_candidates(*, user: User, training_class: TrainingClass) -> list[Surve
     return sorted(wanted, key=lambda s: (s.person.town_id, s.person.name))[:CANDIDATE_LIMIT]
 
 
-def classes_for_person(*, user: User, person: Person) -> list[TrainingClass]:
+def classes_for_person(*, user: User, person: Person,
+                       surveys: list[Survey] | None = None) -> list[TrainingClass]:
     """For a person the user sees: the classes still open to enrolment (draft or returned, with
     places left) that fit their latest survey — a wanted skill, the preferred mode when given,
     held in their town or remote. Classes record no accessibility features, so the person's
-    accessibility needs are shown beside the list, not matched (issue 12, left for later)."""
+    accessibility needs are shown beside the list, not matched (issue 12, left for later).
+    `surveys`: all the person's surveys with their wanted skills, when the caller has read them
+    (the person page: every survey of a person the user sees is visible to them)."""
     if not may_read_matching(user):
         return []
-    survey = (Survey.objects.filter(person=person, year__lte=timezone.localdate().year)
-              .prefetch_related("wanted_skills").order_by("-year").first())
+    this_year = timezone.localdate().year
+    if surveys is None:
+        survey = (Survey.objects.filter(person=person, year__lte=this_year)
+                  .prefetch_related("wanted_skills").order_by("-year").first())
+    else:
+        survey = max((s for s in surveys if s.year <= this_year), key=lambda s: s.year,
+                     default=None)
     if survey is None or not survey.training_need:
         return []
     fits = (TrainingClass.objects

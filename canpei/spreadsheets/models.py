@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from canpei.codes import Codes
+from canpei.codes import CodedDisplay, Codes
 
 
-class ImportJob(models.Model):
+class ImportJob(CodedDisplay, models.Model):
     """An upload being imported in the background; its page shows progress and the result."""
 
     class State(Codes):
@@ -54,7 +54,7 @@ class ImportJob(models.Model):
         return int(100 * self.done / self.total) if self.total else 0
 
 
-class ImportFile(models.Model):
+class ImportFile(CodedDisplay, models.Model):
     """One segment of an import's sealed file (canpei.spreadsheets.sealed): the upload until the
     worker has read it, the report until the retention period ends. In the database, so that the
     node that took the upload, the worker that runs the job and the node that serves the report

@@ -8,13 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from canpei.codes import CodedDisplay
 from canpei.errors import lazy_message as _
 from canpei.supervision.sentences import render, shown_links
 from canpei.supervision.workflow import AlertAction, AlertState
 from canpei.workflows import WorkflowEvent, state_field
 
 
-class Alert(models.Model):
+class Alert(CodedDisplay, models.Model):
     """An alert a rule raised: what and why (`message` and `params`, one sentence as its msgid
     and parameters, shown in the viewer's language by `sentence`; `summary`, its Chinese, which
     the ledger prints), the records it links to, and the desk's decision. `fingerprint` names

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from canpei.codes import Codes
+from canpei.codes import CodedDisplay, Codes
 
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType, code_table
 from canpei.timestamps import Timestamped, written_by
@@ -172,7 +172,7 @@ class ClassEvent(WorkflowEvent):
         indexes = [models.Index(fields=["training_class", "at"], name="class_event_class_at")]
 
 
-class Enrollment(models.Model):
+class Enrollment(CodedDisplay, models.Model):
     """A person on a class's roster (花名册), with attendance, result and certificate."""
 
     training_class = models.ForeignKey(TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT,

@@ -197,3 +197,34 @@ def test_the_table_is_exported_as_the_page_lists_it(users, world, client):
     assert client.get(f"/matching/export?year={YEAR}").status_code == 200
     client.force_login(users.institution_staff)
     assert client.get("/matching/export").status_code == 404
+
+
+# The person page's queries (issue 14): the session and the user, the person, their surveys with
+# the wanted skills (read once for the table, the timeline and the fitting classes), their
+# enrolments (once for the trainings table and the timeline), applications, follow-ups,
+# services, the fitting classes and the alerts about the person. Town staff also check which of
+# the classes they may open, and the header names their town.
+PERSON_PAGE_QUERIES = {"city_admin": 11, "town_staff": 13}
+
+
+@pytest.mark.parametrize("role", sorted(PERSON_PAGE_QUERIES))
+def test_the_person_page_reads_each_thing_once(users, world, make_class, login, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person, draft = world["anhai"][1], world["draft"]
+    survey(person, [world["massage"]], year=YEAR - 1, need=False)
+    running = make_class("running", persons=[person])
+    client = login(getattr(users, role))
+    client.get("/persons")  # the session's first request writes it
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(f"/persons/{person.pk}").content.decode()
+    assert len(captured.captured_queries) == PERSON_PAGE_QUERIES[role], [
+        q["sql"][:150] for q in captured.captured_queries
+    ]
+    # The surveys (both years), the class taken, the fitting class and the timeline are shown.
+    assert f"/surveys/{person.surveys.get(year=YEAR).pk}" in html
+    assert f"/surveys/{person.surveys.get(year=YEAR - 1).pk}" in html
+    assert f'href="/classes/{running.pk}"' in html and running.code in html
+    assert "适合的培训班" in html and draft.code in html
+    assert f"{YEAR} 年需求调查" in html and f"{YEAR - 1} 年需求调查" in html

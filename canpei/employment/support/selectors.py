@@ -29,7 +29,9 @@ from canpei.training.classes.selectors import classes_visible_to, person_trainin
 from canpei.training.models import ApplicationKind, ApplicationState
 
 if TYPE_CHECKING:
+    from canpei.people.models import Survey
     from canpei.regions.scope import Viewer
+    from canpei.training.models import Enrollment
 
 # Messages translate when shown; typed as the str they stand for, which the shared helpers
 # (canpei.errors, canpei.validation, canpei.workflows) take.
@@ -151,9 +153,10 @@ def _both(*parts: str) -> str:
     return _("；").join(str(p) for p in parts)
 
 
-def _survey_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
+def _survey_entries(user: Viewer, person: Person,
+                    surveys: list[Survey] | None) -> list[TimelineEntry]:
     entries = []
-    for s in survey_list(user=user, person=person.pk):
+    for s in survey_list(user=user, person=person.pk) if surveys is None else surveys:
         form = s.get_employment_form_display() if s.employment_form else _("未就业")
         need = _("有培训需求") if s.training_need else _("无培训需求")
         entries.append(TimelineEntry(
@@ -163,12 +166,17 @@ def _survey_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
     return entries
 
 
-def _class_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
-    enrolments = list(person_trainings(user=user, person_id=person.pk))
+def _class_entries(user: Viewer, person: Person,
+                   trainings: list[Enrollment] | None) -> list[TimelineEntry]:
+    enrolments = (list(person_trainings(user=user, person_id=person.pk)) if trainings is None
+                  else trainings)
     # A class page only where the viewer may open it (town staff: a class with a trainee of
     # their town; the enrolment alone does not say so once the person has moved).
-    visible = set(classes_visible_to(user).filter(
-        pk__in=[e.training_class_id for e in enrolments]).values_list("pk", flat=True))
+    # A scope without a condition (the city-wide roles) sees every class: no query for that.
+    scope = classes_visible_to(user)
+    class_ids = [e.training_class_id for e in enrolments]
+    visible = (set(scope.filter(pk__in=class_ids).values_list("pk", flat=True))
+               if scope.query.has_filters() else set(class_ids))
     entries = []
     for e in enrolments:
         c = e.training_class
@@ -235,12 +243,14 @@ def _service_entries(user: Viewer, person: Person) -> list[TimelineEntry]:
             for s in services_visible_to(user).filter(person_id=person.pk)]
 
 
-def person_timeline(*, user: Viewer, person: Person) -> list[TimelineEntry]:
+def person_timeline(*, user: Viewer, person: Person, surveys: list[Survey] | None = None,
+                    trainings: list[Enrollment] | None = None) -> list[TimelineEntry]:
     """Everything the viewer may see of a person's path, newest first: surveys, classes (the
     enrolment with its status), individual applications, follow-ups (recorded, or due) and
     employment services. Each kind is read through its own scope, so the timeline shows no
-    more than the lists do."""
-    entries = [*_survey_entries(user, person), *_class_entries(user, person),
+    more than the lists do. A page that has already read the person's surveys (survey_list)
+    or enrolments (person_trainings) for the same user passes them instead of reading again."""
+    entries = [*_survey_entries(user, person, surveys), *_class_entries(user, person, trainings),
                *_application_entries(user, person), *_followup_entries(user, person),
                *_service_entries(user, person)]
     entries.sort(key=lambda e: (e.date, e.order), reverse=True)

@@ -59,6 +59,11 @@ def _person_page(request: HttpRequest, person: Person,
                  identity: services.Identity | None = None) -> HttpResponse:
     user = signed_in_user(request)
     age = person.age
+    # Read once and shared: the surveys feed the table, the timeline and the fitting classes;
+    # the enrolments the trainings table and the timeline.
+    surveys = list(survey_list(user=user, person=person.pk))
+    trainings = (list(person_trainings(user=user, person_id=person.pk))
+                 if has_perm(user, Perm.CLASS_BROWSE) else None)
     return render(request, "people/person_detail.html", {
         "person": person,
         "age_warning": _("年龄 %(age)s 岁，超过 %(limit)s 岁：请核对身份证号中的出生日期") % {
@@ -67,14 +72,14 @@ def _person_page(request: HttpRequest, person: Person,
         "can_edit": has_perm(user, Perm.PERSON_EDIT),
         "can_reveal": has_perm(user, Perm.PERSON_REVEAL),
         "status_form": StatusForm(initial={"status": person.status}),
-        "surveys": survey_list(user=user, person=person.pk),
+        "surveys": surveys,
         "can_survey": has_perm(user, Perm.SURVEY_EDIT),
-        "trainings": (person_trainings(user=user, person_id=person.pk)
-                      if has_perm(user, Perm.CLASS_BROWSE) else None),
+        "trainings": trainings,
         "can_apply": has_perm(user, Perm.APPLICATION_SUBMIT),
         "can_record_service": has_perm(user, Perm.SERVICE_RECORD),
-        "timeline": person_timeline(user=user, person=person),
-        "fitting_classes": matching.classes_for_person(user=user, person=person),
+        "timeline": person_timeline(user=user, person=person, surveys=surveys,
+                                    trainings=trainings),
+        "fitting_classes": matching.classes_for_person(user=user, person=person, surveys=surveys),
         "can_roster": has_perm(user, Perm.ROSTER_EDIT),
     })
 
