@@ -67,7 +67,7 @@ from canpei.demo import _credit_code  # noqa: E402
 from canpei.demo.classes import PATHS  # noqa: E402
 from canpei.employment.models import FollowUp  # noqa: E402
 from canpei.institutions.models import DesignationState, Institution, InstitutionType  # noqa: E402
-from canpei.people.models import Person  # noqa: E402
+from canpei.people.models import Person, Skill  # noqa: E402
 from canpei.regions.models import Region  # noqa: E402
 from canpei.training.classes import selectors  # noqa: E402
 from canpei.training.models import (  # noqa: E402
@@ -231,6 +231,11 @@ def load_classes(classes: int, enrollments: int, seed: int) -> None:
             sizes[i] += step
             diff -= step
     span = (today + dt.timedelta(days=90)) - dt.date(today.year - 5, 1, 1)
+    # Each class teaches one of the catalogue's skills, as real classes do (the matching page
+    # reads the classes of the skills a town wants). Its own stream, so the rest of the data set
+    # stays what the seed made it before classes had skills.
+    skills = list(Skill.objects.filter(active=True).order_by("pk").values_list("pk", flat=True))
+    skill_rng = random.Random(f"bench-class-skills:{seed}")
     rows: list[TrainingClass] = []
     counters: dict[int, int] = {}
     for i in range(classes):
@@ -259,6 +264,7 @@ def load_classes(classes: int, enrollments: int, seed: int) -> None:
                 mode=rng.choices(TrainingMode.values, [80, 12, 8])[0],
                 occupation=occupation,
                 industry=industry,
+                skill_id=skill_rng.choice(skills) if skills else None,
                 level=rng.choice(TrainingLevel.values),
                 appraisal=appraisal,
                 filing_number=f"350582{start:%Y}{i:06d}" if appraisal else "",
