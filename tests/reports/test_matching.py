@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from canpei.errors import Forbidden, NotFound
 from canpei.people.models import Skill, Survey
@@ -72,6 +73,17 @@ def test_the_known_answer(users, world, institution):
     assert rows[0].advice == "安海镇：5 人希望参加电子商务培训，已有 1 个班 2 个名额，尚缺 3 个"
     assert rows[1].advice == "安海镇：2 人希望参加盲人保健按摩培训，尚无计划开班"
     assert rows[1].by_mode == {"remote": 1, "centralized": 1}
+
+
+def test_the_advice_in_english_names_no_plural_it_cannot_agree(users, world):
+    # Town and skill names are data and stay as recorded; the counts stand alone after a
+    # colon, so "1" never reads as "1 classes".
+    rows = matching_report(user=users.city_admin, year=YEAR)
+    with translation.override("en"):
+        assert rows[0].advice == (
+            "安海镇: training in 电子商务 wanted: 5; classes: 1, places: 2; short: 3"
+        )
+        assert rows[1].advice == "安海镇: training in 盲人保健按摩 wanted: 2; no class is planned"
 
 
 def test_a_town_sees_its_own_town_only(users, world):
