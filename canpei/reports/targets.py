@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext, gettext_lazy
 
 from canpei.accounts.models import User
@@ -387,25 +387,42 @@ def targets_report(*, user: User, plan: Plan, year: int | None = None,
 
 
 class StandingSurveys(QuerySet[Survey]):
-    """The uncovered persons' surveys, joined from their standings: counted from the standings
-    alone (a partial index holds exactly them), as long as nothing narrows the list further."""
+    """The uncovered persons' surveys, joined from their standings. As long as nothing narrows
+    the list further, it is counted from the tallies (a town's population less its covered: one
+    row a town, kept equal to its standings) and a page is chosen on the standings alone (a
+    partial index holds exactly them, in the list's order) before anything is joined."""
 
-    count_from: QuerySet[TargetStanding] | None = None
+    standings: QuerySet[TargetStanding] | None = None
+    tallies: QuerySet[TargetTally] | None = None
 
     def _clone(self) -> StandingSurveys:
         clone: StandingSurveys = super()._clone()  # type: ignore[misc]
-        clone.count_from = self.count_from
+        clone.standings, clone.tallies = self.standings, self.tallies
         return clone
 
     def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> StandingSurveys:
         narrowed: StandingSurveys = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
-        narrowed.count_from = None
+        narrowed.standings = narrowed.tallies = None
         return narrowed
 
     def count(self) -> int:
-        if self.count_from is not None and self._result_cache is None:
-            return self.count_from.count()
+        if self.tallies is not None and self._result_cache is None:
+            left = self.tallies.aggregate(n=Sum(F("population") - F("covered")))["n"]
+            return int(left or 0)
         return super().count()
+
+    def __getitem__(self, k: Any) -> Any:
+        """A page (`[start:stop]`) is chosen on the standings alone, in their order (town,
+        person), and only its persons' surveys are joined: OFFSET no longer joins every skipped
+        row to its survey, person and town first."""
+        if (isinstance(k, slice) and k.step is None and k.stop is not None
+                and self.standings is not None and self._result_cache is None):
+            page = (self.standings.order_by("town", "person_id")
+                    .values("person_id")[k.start or 0:k.stop])
+            # survey.person_id is the standing's person (the standing holds their survey), so
+            # this narrows the one join the list already makes; the order stays the list's.
+            return self.filter(person_id__in=page)
+        return super().__getitem__(k)
 
 
 def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
@@ -431,8 +448,12 @@ def uncovered_list(*, user: User, plan: Plan, target: Target, town: str = "",
         if town:
             standing["target_standings__town"] = town
         surveys = StandingSurveys(model=Survey).filter(**standing)
-        surveys.count_from = TargetStanding.objects.filter(
+        surveys.standings = TargetStanding.objects.filter(
             **{key.removeprefix("target_standings__"): value for key, value in standing.items()})
+        surveys.tallies = TargetTally.objects.filter(
+            plan=plan, target=target.number,
+            **({"town": standing["target_standings__town"]}
+               if "target_standings__town" in standing else {}))
         return (surveys.select_related("person", "person__town").prefetch_related("wanted_skills")
                 .order_by("target_standings__town", "target_standings__person_id"))
     enrolled, applied = covering_persons(target, period)

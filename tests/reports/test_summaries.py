@@ -316,6 +316,26 @@ def test_the_registry_counts_both_sides_of_the_working_age_bounds(
     assert differences() == []
 
 
+@pytest.mark.parametrize(
+    "today", [dt.date(2026, 7, 15), dt.date(2025, 3, 10), dt.date(2024, 11, 2)]
+)
+def test_the_registry_overview_is_four_statements_whatever_the_ranges(
+    users: Any, person_in: Any, today: dt.date, django_assert_num_queries: Any
+) -> None:
+    """On a day inside a month (the bounds cut the births into several ranges): the totals, the
+    cells of every range of births (one UNION ALL of plain ranges), the persons of the months
+    straddling the bounds (another), the towns' names: four statements."""
+    with django_assert_num_queries(4) as captured:
+        kept = registry_overview(user=users.city_admin, today=today)
+    assert [q["sql"].count("UNION ALL") > 0 for q in captured.captured_queries] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert kept.towns == registry_overview(user=users.city_admin, today=today, live=True).towns
+
+
 def test_an_upgrade_that_creates_the_summaries_builds_them_from_the_records(
     users: Any, make_class: Callable[..., Any], monkeypatch: Any, capsys: Any
 ) -> None:

@@ -240,3 +240,35 @@ def test_the_summary_equals_the_live_count_for_every_reader(users, data):
             assert shown.count() == len(counted)
             men = shown.filter(person__gender="1")
             assert men.count() == len([s for s in counted if s.person.gender == "1"])
+
+
+def test_a_page_of_the_uncovered_list_is_the_same_slice_as_the_live_list(
+    users, data, django_assert_num_queries
+):
+    """A page is chosen on the standings alone (their partial index), then joined: every slice
+    holds the persons of the live list's slice, in its order, and costs one query (and one for
+    the wanted skills), whichever page it is."""
+    target = targets.TARGETS[0]  # the city's four uncovered persons: a2, a8, a12, c1
+    shown = targets.uncovered_list(user=users.city_admin, plan=data["plan"], target=target)
+    live = [
+        s.pk
+        for s in targets.uncovered_list(
+            user=users.city_admin, plan=data["plan"], target=target, live=True
+        )
+    ]
+    assert len(live) == 4
+    for size in (1, 2, 3, 50):
+        for start in range(0, 6):
+            # An empty page has no wanted skills to fetch.
+            with django_assert_num_queries(2 if start < len(live) else 1) as captured:
+                page = list(shown[start : start + size])
+            # The limit and offset are the standings' (in the subquery), not the joined rows'.
+            outer = captured.captured_queries[0]["sql"].rsplit(")", 1)[-1]
+            assert "LIMIT" not in outer and "OFFSET" not in outer
+            assert [s.pk for s in page] == live[start : start + size]
+            # What the rows show is loaded with them: no query per row.
+            with django_assert_num_queries(0):
+                _ = [(s.person.name, s.person.town.name, list(s.wanted_skills.all())) for s in page]
+    # Narrowed further, a slice is still the narrowed list's.
+    anhai = shown.filter(person__town_id=ANHAI)
+    assert [s.pk for s in anhai[1:3]] == [s.pk for s in list(anhai)[1:3]]

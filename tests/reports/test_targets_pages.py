@@ -122,3 +122,21 @@ def test_an_export_naming_a_town_outside_the_scope_is_not_found(users, data, log
         for town in (CIZAO, "999999999999", "350582000000"):
             response = client.get(path, {"plan": data["plan"].pk, "town": town, **extra})
             assert response.status_code == 404, (path, town)
+
+
+def test_a_clerks_uncovered_list_is_eight_statements(users, data, login, django_assert_num_queries):
+    """Session, user, plan, the count (from the tallies), the page, its wanted skills, the
+    clerk's town (for the heading and the page header alike) and the plan picker: eight, the
+    same for a list of three persons as for one of thousands."""
+    client = login(users.town_staff)
+    params = {"plan": data["plan"].pk, "target": 1, "town": ANHAI}
+    client.get("/reports/targets/uncovered", params)
+    with django_assert_num_queries(8):
+        html = client.get("/reports/targets/uncovered", params).content.decode()
+    assert "目标1：尚未覆盖的人员" in html
+    assert "（安海镇）</h1>" in html
+    # Without the town, no town in the heading; the clerk's own town still in the header.
+    html = client.get("/reports/targets/uncovered", {"plan": data["plan"].pk, "target": 1})
+    text = html.content.decode()
+    assert "（安海镇）</h1>" not in text
+    assert "安海镇" in text

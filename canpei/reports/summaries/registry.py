@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from canpei.accounts.roles import Perm
 from canpei.bulk import among
@@ -249,50 +249,61 @@ def town_counts(user: Viewer, today: dt.date) -> dict[str, dict[str, int]]:
         add(row["town"], "total", row["n"])
         if row["active"]:
             add(row["town"], "active", row["n"])
-    inside = Q()
-    straddling = Q()
+    # Each range of births is its own branch of one UNION ALL, not a term of one OR: a branch
+    # is a plain range of a covering index and reads the index alone, where an OR of ranges is
+    # planned as a bitmap scan visiting a heap page for every few rows.
+    inside: list[Q] = []
+    straddling: list[Q] = []
     for gender in (Gender.MALE, Gender.FEMALE):
         after, until = working_age_birth_range(gender, today)
         whole_from = _next_month(after)            # the month after `after`'s own
         whole_to = _month(until) if _is_month_end(until) else _previous_month(until)
         if whole_from <= whole_to:
-            inside |= _whole(gender, whole_from, whole_to)
+            inside += _whole(gender, whole_from, whole_to)
         # Plain ranges of the (gender, birth_date) index: after's month from the day after,
         # and until's month up to until when it does not end it (one range if they coincide).
         for low, high in _straddling(after, until, whole_from, whole_to):
-            straddling |= Q(gender=gender, birth_date__gt=low, birth_date__lte=high)
-    wanted = (cells.filter(inside, active=True, year__in=(PERSONS, today.year)) if inside
-              else cells.none())
-    for cell in wanted.values("town", "year").annotate(n=Sum("n")).order_by():
+            straddling.append(Q(gender=gender, birth_date__gt=low, birth_date__lte=high))
+    wanted = [cells.filter(branch, active=True, year__in=(PERSONS, today.year))
+              .values("town", "year").annotate(n=Sum("n")).order_by() for branch in inside]
+    for cell in _union_all(wanted):
         add(cell["town"], "working_age" if cell["year"] == PERSONS else "surveyed", cell["n"])
     if not straddling:  # both bounds fall on month ends: the cells hold everything
         return counts
     surveyed = Survey.objects.filter(person=OuterRef("pk"), year=today.year)
-    for person in (STANDING_PERSON_SCOPE.visible_to(user).filter(straddling,
-                                                               status=PersonStatus.ACTIVE)
-                .annotate(done=Exists(surveyed)).values("town_id")
-                .annotate(n=Count("pk"), s=Count("pk", filter=Q(done=True))).order_by()):
+    persons = [STANDING_PERSON_SCOPE.visible_to(user).filter(branch, status=PersonStatus.ACTIVE)
+               .annotate(done=Exists(surveyed)).values("town_id")
+               .annotate(n=Count("pk"), s=Count("pk", filter=Q(done=True))).order_by()
+               for branch in straddling]
+    for person in _union_all(persons):
         add(person["town_id"], "working_age", person["n"])
         add(person["town_id"], "surveyed", person["s"])
     return counts
 
 
-def _whole(gender: str, first: dt.date, last: dt.date) -> Q:
+def _whole(gender: str, first: dt.date, last: dt.date) -> list[Q]:
     """The cells of the whole months [first, last] of birth: whole years by their year cells,
-    the months around them by their month cells."""
+    the months around them by their month cells (each a plain range, alternatives to add)."""
     first_year = first.year if first.month == 1 else first.year + 1
     last_year = last.year if last.month == 12 else last.year - 1
     if first_year > last_year:
-        return Q(gender=gender, whole_year=False, birth_month__gte=first, birth_month__lte=last)
-    q = Q(gender=gender, whole_year=True, birth_month__gte=dt.date(first_year, 1, 1),
-          birth_month__lte=dt.date(last_year, 1, 1))
+        return [Q(gender=gender, whole_year=False, birth_month__gte=first, birth_month__lte=last)]
+    ranges = [Q(gender=gender, whole_year=True, birth_month__gte=dt.date(first_year, 1, 1),
+                birth_month__lte=dt.date(last_year, 1, 1))]
     if first < dt.date(first_year, 1, 1):
-        q |= Q(gender=gender, whole_year=False, birth_month__gte=first,
-               birth_month__lt=dt.date(first_year, 1, 1))
+        ranges.append(Q(gender=gender, whole_year=False, birth_month__gte=first,
+                        birth_month__lt=dt.date(first_year, 1, 1)))
     if last >= dt.date(last_year + 1, 1, 1):
-        q |= Q(gender=gender, whole_year=False, birth_month__gte=dt.date(last_year + 1, 1, 1),
-               birth_month__lte=last)
-    return q
+        ranges.append(Q(gender=gender, whole_year=False,
+                        birth_month__gte=dt.date(last_year + 1, 1, 1), birth_month__lte=last))
+    return ranges
+
+
+def _union_all(parts: list[QuerySet[Any]]) -> list[dict[str, Any]]:
+    """The rows of every part, in one statement (the caller adds up rows of the same group)."""
+    if not parts:
+        return []
+    return list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
 
 
 def _straddling(after: dt.date, until: dt.date, whole_from: dt.date, whole_to: dt.date

@@ -101,11 +101,17 @@ def uncovered_page(request: HttpRequest) -> HttpResponse:
     rows = [_uncovered_row(s) for s in page]
     params: dict[str, Any] = {"plan": plan.pk, "target": target.number,
                               **({"year": year} if year else {}), **({"town": town} if town else {})}
-    towns = targets.visible_towns(user)
+    if user.role in CITY_WIDE_READERS:
+        towns = targets.visible_towns(user)
+        town_name = next((t.name for t in towns if t.code == town), "")
+    else:
+        # Town staff see their own town only (another was refused above): its name is the one
+        # the page's header shows beside theirs (user.town, loaded once for both), no list.
+        towns = []
+        town_name = user.town.name if town and town == user.town_id and user.town else ""
     return render(request, "reports/uncovered.html", {
         "plan": plan, "target": target, "targets": targets.TARGETS, "year": year or "",
-        "town": town, "town_name": next((t.name for t in towns if t.code == town), ""),
-        "towns": towns if user.role in CITY_WIDE_READERS else [],
+        "town": town, "town_name": town_name, "towns": towns,
         "plans": Plan.objects.order_by("-period_start", "id"),
         "page": page, "rows": rows, "query": urlencode(params), "filter_errors": errors,
         "find_classes": reverse("class-list") + "?" + urlencode({"type": target.wanted_type}),
