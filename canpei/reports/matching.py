@@ -19,19 +19,16 @@ The rules, written down once (tests/reports/test_matching.py checks them on a ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
-
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.errors import Forbidden
+from canpei.errors import lazy_message as _
 from canpei.people.models import Person, Skill, Survey
 from canpei.people.rules import PersonStatus
 from canpei.regions.models import Region
@@ -40,9 +37,6 @@ from canpei.training.models import (
     ClassState, Enrollment, EnrollmentStatus, TrainingClass, TrainingMode,
 )
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 NO_MATCHING = _("当前角色不能查看供需匹配")
 ADVICE_NONE = _("{town}：{demand} 人希望参加{skill}培训，尚无计划开班")

@@ -38,16 +38,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 from canpei.codes import TrainingLevel, TrainingType
 from canpei.errors import Forbidden, InvalidInput, NotFound
+from canpei.errors import lazy_message as _
 from canpei.people.models import Survey
 from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
@@ -62,9 +62,6 @@ from canpei.training.models import (
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# Messages translate when shown; typed as the str they stand for, which the shared helpers
-# (canpei.errors, canpei.validation, canpei.workflows) take.
-_ = cast("Callable[[str], str]", gettext_lazy)
 
 NO_TARGETS = _("当前角色不能查看计划目标")
 TARGET_INVALID = _("目标须为 1、2 或 3")

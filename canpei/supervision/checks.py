@@ -5,7 +5,6 @@ supervision."""
 
 from __future__ import annotations
 
-
 import datetime as dt
 
 from canpei.errors import lazy_message as _

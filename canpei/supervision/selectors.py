@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from canpei.errors import lazy_message as _
 from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.errors import lazy_message as _
 from canpei.selectors import FilterParams, ListFilters, get_in_scope
 from canpei.supervision.models import Alert, AlertComputation, AlertEvent, AlertTown
 from canpei.supervision.rules import RULES

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 
-from canpei.errors import lazy_message as _
 from canpei.errors import InvalidInput
+from canpei.errors import lazy_message as _
 from canpei.selectors import get_in_scope
 from canpei.supervision.models import Alert, AlertEvent
 from canpei.supervision.selectors import alerts_visible_to

@@ -8,10 +8,9 @@ Confirmed and dismissed alerts keep their decision whatever the data do later.
 
 from __future__ import annotations
 
-
-from canpei.errors import lazy_message as _
 from canpei.accounts.roles import Role
 from canpei.codes import Codes
+from canpei.errors import lazy_message as _
 from canpei.workflows import Step, Workflow
 
 

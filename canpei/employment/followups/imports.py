@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from canpei.errors import lazy_message as _
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -29,6 +28,7 @@ from canpei.employment.followups import services
 from canpei.employment.models import FollowUp, FollowUpMethod
 from canpei.employment.selectors import followups_visible_to
 from canpei.errors import Forbidden, ServiceError
+from canpei.errors import lazy_message as _
 from canpei.people import crypto
 from canpei.people import rules as person_rules
 from canpei.people.rules import EmploymentForm, NotWorkingReason

@@ -22,11 +22,11 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
-from canpei.errors import lazy_message as _
 from canpei.accounts.roles import CITY_WIDE_READERS, Perm, Role, has_perm
 from canpei.employment.followups.summary import month_of, open_before
 from canpei.employment.models import FollowUp
 from canpei.employment.selectors import followups_visible_to
+from canpei.errors import lazy_message as _
 from canpei.regions.models import Region
 from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
 

@@ -31,7 +31,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from canpei import hooks
-from canpei.errors import lazy_message as _
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
@@ -39,6 +38,7 @@ from canpei.audit.services import audit_record
 from canpei.employment.models import FollowUp, FollowUpMethod
 from canpei.employment.selectors import followups_visible_to
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
+from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.rules import EmploymentForm, NotWorkingReason
 from canpei.people.services import person_set_employment
