@@ -154,15 +154,6 @@ OUT_OF_REACH: dict[str, str] = {
     "canpei.audit.services.x__make_tree_encoder__mutmut_28": "Items joined by XX,XX: test_audit_encoding fails.",
     "canpei.audit.services.x__make_tree_encoder__mutmut_29": "Keys unsorted: test_audit_encoding fails.",
     "canpei.audit.services.x__make_tree_encoder__mutmut_33": "join(None): test_audit_encoding fails.",
-    # canpei/audit/services.py: the COPY path runs on PostgreSQL only, `make mutate` on SQLite;
-    # with DATABASE_URL, tests/audit/test_audit_record_many.py fails on 79, 87 and one like 90
-    # (by_hand.py, "PG"), and CI runs it on PostgreSQL.
-    "canpei.audit.services.x_audit_record_many__mutmut_79": "PostgreSQL only: no ids for COPY.",
-    "canpei.audit.services.x_audit_record_many__mutmut_86": "PostgreSQL only: COPY given no rows.",
-    "canpei.audit.services.x_audit_record_many__mutmut_87": "PostgreSQL only: COPY without its model.",
-    "canpei.audit.services.x_audit_record_many__mutmut_88": "PostgreSQL only: COPY without its columns.",
-    "canpei.audit.services.x_audit_record_many__mutmut_89": "PostgreSQL only: COPY given no rows.",
-    "canpei.audit.services.x_audit_record_many__mutmut_90": "PostgreSQL only: COPY given zip(None, ids).",
     # canpei/validation.py: the set of a code table's values is cached per process, and mutmut's
     # stats run fills the cache before a mutant's process is forked from it.
     "canpei.validation.x_choice_values__mutmut_4": "No set cached: test_validation_fields fails.",
