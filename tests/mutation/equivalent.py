@@ -103,6 +103,27 @@ EQUIVALENT: dict[str, str] = {
     "canpei.spreadsheets.reader.x__scan_utf16__mutmut_9": (
         "UTF-16 for utf-16: codec names are not case-sensitive."
     ),
+    "canpei.spreadsheets.reader.x__delimiter__mutmut_6": (
+        "Best score starting at (1, 0): a delimiter found on any line scores (1, n >= 1), above both."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_11": (
+        "iterparse(events=None): its default is the end events alone, as given."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_39": (
+        'A missing reference read as "XXXX" instead of "": neither matches a cell reference.'
+    ),
+    "canpei.spreadsheets.reader.x__highest_row__mutmut_15": (
+        "The window never cut at its last tag: each read searches all before it again, slower, same highest row."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_103": (
+        "Long rows also sought past the last tag end: that tail is sought again in the next read."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_229": (
+        "Rows x columns == MAX_CELLS counted exactly: the bound passes there, as any count below it."
+    ),
+    "canpei.spreadsheets.reader.x__scan_utf16__mutmut_22": (
+        "UTF-16-BE for utf-16-be: codec names are not case-sensitive."
+    ),
     # canpei/validation.py
     "canpei.validation.x_bad_text__mutmut_20": (
         "X added to the allowed line breaks and tabs: X is no control character anyway."

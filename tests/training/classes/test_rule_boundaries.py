@@ -62,12 +62,7 @@ def test_a_class_is_filed_late_only_after_its_start_date(today, late):
 
 @pytest.mark.parametrize(
     "role,hidden",
-    [
-        ("institution_staff", True),
-        ("city_admin", False),
-        ("town_staff", False),
-        ("auditor", False),
-    ],
+    [("institution_staff", True), ("city_admin", False), ("town_staff", False), ("auditor", False)],
 )
 def test_only_an_institution_is_not_told_a_persons_reasons(role, hidden):
     assert rules.hides_reasons(SimpleNamespace(role=role)) is hidden
