@@ -37,6 +37,18 @@ def fake_copy_rows(
     model.objects.bulk_create(made)
 
 
+ENTRIES: tuple[services.AuditItem, ...] = (
+    {
+        "changes": {"after": {"name": "张三"}},
+        "summary": "导入人员 张三",
+        "object_id": 7,
+        "object_type": "people.person",
+        "action": AuditAction.PERSON_CREATE,
+    },
+    {"summary": "导入人员 李四", "object_id": 8, "action": AuditAction.PERSON_UPDATE},
+)
+
+
 def test_the_copy_path_sends_every_column_of_every_entry_with_ids_in_order(users, monkeypatch):
     monkeypatch.setattr(services, "uses_copy", lambda: True)
     monkeypatch.setattr(services, "next_ids", fake_next_ids)
@@ -44,19 +56,7 @@ def test_the_copy_path_sends_every_column_of_every_entry_with_ids_in_order(users
     before = AuditHead.objects.get(pk=1).count
     top = AuditEntry.objects.aggregate(top=Max("pk"))["top"] or 0
     with transaction.atomic():
-        added = audit_record_many(
-            actor=users.city_admin,
-            entries=[
-                dict(
-                    action=AuditAction.PERSON_CREATE,
-                    object_type="people.person",
-                    object_id=7,
-                    summary="导入人员 张三",
-                    changes={"after": {"name": "张三"}},
-                ),
-                dict(action=AuditAction.PERSON_UPDATE, object_id=8, summary="导入人员 李四"),
-            ],
-        )
+        added = audit_record_many(actor=users.city_admin, entries=list(ENTRIES))
     assert added == 2
     first, second = AuditEntry.objects.filter(pk__gt=top).order_by("pk")
     assert [first.pk, second.pk] == [top + 1, top + 2]

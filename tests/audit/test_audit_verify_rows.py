@@ -36,21 +36,17 @@ def head_row(*, keyed: bool = True) -> dict[str, Any]:
     return dict(AuditHead.objects.filter(pk=1).values(*columns).get())
 
 
+# The entry's columns as ChainCheck.feed names them (besides id and at_iso).
+FED = ("actor_id", "actor_username", "action", "object_type", "object_id", "summary", "changes")
+
+
 def entry_rows() -> list[dict[str, Any]]:
     return [
-        dict(
-            id=entry.pk,
-            at_iso=entry.at.isoformat(),
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            summary=entry.summary,
-            changes=entry.changes,
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
-        )
+        {
+            "id": entry.pk,
+            "at_iso": entry.at.isoformat(),
+            **{name: getattr(entry, name) for name in (*FED, "prev_hash", "hash")},
+        }
         for entry in AuditEntry.objects.order_by("pk")
     ]
 
