@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from canpei.accounts.models import User
 from canpei.training import rules
 
 
@@ -65,7 +66,7 @@ def test_a_class_is_filed_late_only_after_its_start_date(today, late):
     [("institution_staff", True), ("city_admin", False), ("town_staff", False), ("auditor", False)],
 )
 def test_only_an_institution_is_not_told_a_persons_reasons(role, hidden):
-    assert rules.hides_reasons(SimpleNamespace(role=role)) is hidden
+    assert rules.hides_reasons(User(role=role)) is hidden
 
 
 def test_nobody_acting_is_told_the_reasons():
