@@ -138,6 +138,9 @@ EQUIVALENT: dict[str, str] = {
     "canpei.reports.targets.x_target_by_number__mutmut_4": (
         'No number read as "XXXX" instead of "": neither is a target, both refused alike.'
     ),
+    "canpei.reports.targets.x_parse_plan__mutmut_27": (
+        "19 digits let through to the lookup: Django finds no row for an out-of-range id, same refusal."
+    ),
     # canpei/reports/indicators.py
     "canpei.reports.indicators.x__completion_counts__mutmut_86": (
         "SQL keywords in lower case (sum, from): SQL does not tell them apart."
