@@ -44,6 +44,9 @@ EQUIVALENT: dict[str, str] = {
     "canpei.people.rules.x_id_number_error__mutmut_23": (
         "number[:18] for number[:17]: the check zips 17 weights, the 18th character is dropped."
     ),
+    "canpei.people.rules.x_id_number_error__mutmut_26": (
+        "id_check_char(number[:18]): it zips 17 weights, the 18th character is dropped."
+    ),
     # canpei/audit/services.py: the fast encoder is an optimisation with a fallback.
     "canpei.audit.services.x__make_tree_encoder__mutmut_2": (
         "No C encoder found: _canonical_tree falls back to _canonical, which writes the same."
@@ -166,6 +169,7 @@ OUT_OF_REACH: dict[str, str] = {
     "canpei.people.rules.x_national_choices__mutmut_1": "Table built without its name: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_2": "Table read without its table name: empty, the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_4": "No member pattern: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_5": "code_table without its name: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_6": "The table argument missing: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_7": "Read from the wrong code list: empty, the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_8": "Members named 1, 2 …: test_national_code_tables fails.",
