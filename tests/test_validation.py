@@ -366,3 +366,23 @@ def test_model_update_sets_the_values_and_returns_the_snapshot_diff():
     assert changes == {"day": ["2026-01-01", "2026-02-01"]}
     assert record.day == dt.date(2026, 2, 1)
     assert v.model_update(record, {}, snapshot=snapshot) == {}
+
+
+@pytest.mark.parametrize(
+    "parser,value,options,written",
+    [
+        (v.parse_money, "12.5", {}, "12.50"),
+        (v.parse_money, 7, {}, "7.00"),
+        (v.parse_money, "", {}, "0.00"),
+        (
+            v.parse_decimal,
+            "3",
+            {"low": Decimal(0), "high": Decimal(24), "places": 1, "message": "m"},
+            "3.0",
+        ),
+    ],
+)
+def test_a_number_comes_back_with_exactly_its_fields_places(parser, value, options, written):
+    # What the database stores and a page shows: 12.50, not 12.5.
+    result, messages = run(parser, value, **options)
+    assert (str(result), messages) == (written, [])

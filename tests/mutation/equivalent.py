@@ -44,6 +44,9 @@ EQUIVALENT: dict[str, str] = {
     "canpei.people.rules.x_id_number_error__mutmut_23": (
         "number[:18] for number[:17]: the check zips 17 weights, the 18th character is dropped."
     ),
+    "canpei.people.rules.x_id_number_error__mutmut_26": (
+        "id_check_char(number[:18]): it zips 17 weights, the 18th character is dropped."
+    ),
     # canpei/audit/services.py: the fast encoder is an optimisation with a fallback.
     "canpei.audit.services.x__make_tree_encoder__mutmut_2": (
         "No C encoder found: _canonical_tree falls back to _canonical, which writes the same."
@@ -103,6 +106,27 @@ EQUIVALENT: dict[str, str] = {
     "canpei.spreadsheets.reader.x__scan_utf16__mutmut_9": (
         "UTF-16 for utf-16: codec names are not case-sensitive."
     ),
+    "canpei.spreadsheets.reader.x__delimiter__mutmut_6": (
+        "Best score starting at (1, 0): a delimiter found on any line scores (1, n >= 1), above both."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_11": (
+        "iterparse(events=None): its default is the end events alone, as given."
+    ),
+    "canpei.spreadsheets.reader.x__formula_cells__mutmut_39": (
+        'A missing reference read as "XXXX" instead of "": neither matches a cell reference.'
+    ),
+    "canpei.spreadsheets.reader.x__highest_row__mutmut_15": (
+        "The window never cut at its last tag: each read searches all before it again, slower, same highest row."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_103": (
+        "Long rows also sought past the last tag end: that tail is sought again in the next read."
+    ),
+    "canpei.spreadsheets.reader.x__scan_part__mutmut_229": (
+        "Rows x columns == MAX_CELLS counted exactly: the bound passes there, as any count below it."
+    ),
+    "canpei.spreadsheets.reader.x__scan_utf16__mutmut_22": (
+        "UTF-16-BE for utf-16-be: codec names are not case-sensitive."
+    ),
     # canpei/validation.py
     "canpei.validation.x_bad_text__mutmut_20": (
         "X added to the allowed line breaks and tabs: X is no control character anyway."
@@ -116,6 +140,9 @@ EQUIVALENT: dict[str, str] = {
     # canpei/reports/targets.py
     "canpei.reports.targets.x_target_by_number__mutmut_4": (
         'No number read as "XXXX" instead of "": neither is a target, both refused alike.'
+    ),
+    "canpei.reports.targets.x_parse_plan__mutmut_27": (
+        "19 digits let through to the lookup: Django finds no row for an out-of-range id, same refusal."
     ),
     # canpei/reports/indicators.py
     "canpei.reports.indicators.x__completion_counts__mutmut_86": (
@@ -142,6 +169,7 @@ OUT_OF_REACH: dict[str, str] = {
     "canpei.people.rules.x_national_choices__mutmut_1": "Table built without its name: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_2": "Table read without its table name: empty, the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_4": "No member pattern: the import fails.",
+    "canpei.people.rules.x_national_choices__mutmut_5": "code_table without its name: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_6": "The table argument missing: the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_7": "Read from the wrong code list: empty, the import fails.",
     "canpei.people.rules.x_national_choices__mutmut_8": "Members named 1, 2 …: test_national_code_tables fails.",
@@ -154,15 +182,6 @@ OUT_OF_REACH: dict[str, str] = {
     "canpei.audit.services.x__make_tree_encoder__mutmut_28": "Items joined by XX,XX: test_audit_encoding fails.",
     "canpei.audit.services.x__make_tree_encoder__mutmut_29": "Keys unsorted: test_audit_encoding fails.",
     "canpei.audit.services.x__make_tree_encoder__mutmut_33": "join(None): test_audit_encoding fails.",
-    # canpei/audit/services.py: the COPY path runs on PostgreSQL only, `make mutate` on SQLite;
-    # with DATABASE_URL, tests/audit/test_audit_record_many.py fails on 79, 87 and one like 90
-    # (by_hand.py, "PG"), and CI runs it on PostgreSQL.
-    "canpei.audit.services.x_audit_record_many__mutmut_79": "PostgreSQL only: no ids for COPY.",
-    "canpei.audit.services.x_audit_record_many__mutmut_86": "PostgreSQL only: COPY given no rows.",
-    "canpei.audit.services.x_audit_record_many__mutmut_87": "PostgreSQL only: COPY without its model.",
-    "canpei.audit.services.x_audit_record_many__mutmut_88": "PostgreSQL only: COPY without its columns.",
-    "canpei.audit.services.x_audit_record_many__mutmut_89": "PostgreSQL only: COPY given no rows.",
-    "canpei.audit.services.x_audit_record_many__mutmut_90": "PostgreSQL only: COPY given zip(None, ids).",
     # canpei/validation.py: the set of a code table's values is cached per process, and mutmut's
     # stats run fills the cache before a mutant's process is forked from it.
     "canpei.validation.x_choice_values__mutmut_4": "No set cached: test_validation_fields fails.",

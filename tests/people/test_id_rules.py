@@ -21,6 +21,7 @@ from canpei.people.rules import (
     ID_REQUIRED,
     PROVINCE_CODES,
     Gender,
+    age_implausible,
     birth_date_from_id,
     cert_number_error,
     gender_from_id,
@@ -284,3 +285,8 @@ def test_it_masks_a_certificate_number_like_its_id_number(number, category, grad
 def test_it_masks_a_malformed_number_entirely():
     assert mask_id_number("12345") == "*****"
     assert mask_cert_number("1234567") == "*******"
+
+
+@pytest.mark.parametrize("age,implausible", [(0, False), (100, False), (101, True), (130, True)])
+def test_an_age_is_implausible_only_above_a_hundred(age, implausible):
+    assert age_implausible(age) is implausible

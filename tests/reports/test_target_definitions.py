@@ -125,3 +125,26 @@ def test_without_a_plan_running_the_latest_begun_then_the_earliest_to_come():
 def test_of_two_plans_running_today_the_default_is_the_one_begun_last():
     _long, recent = plans(("2021-01-01", "2035-12-31"), ("2026-01-01", "2030-12-31"))
     assert targets.default_plan(TODAY) == recent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ["abc", "1.5", "-1", "9" * 19, "99999999"])
+def test_a_plan_number_that_names_no_plan_is_refused_on_the_plan_field(raw):
+    # 19 nines: past any database's integer, and still the same refusal.
+    with pytest.raises(InvalidInput) as refused:
+        targets.parse_plan(raw, today=dt.date(2025, 6, 1))
+    assert [(field, str(message)) for field, message in refused.value.errors] == [
+        ("plan", "计划不存在")
+    ]
+
+
+@pytest.mark.django_db
+def test_without_a_plan_number_the_latest_begun_plan_holding_the_year_is_taken():
+    made = plans(
+        ("2024-01-01", "2024-12-31"),
+        ("2025-01-01", "2026-12-31"),
+        ("2026-01-01", "2026-12-31"),
+        ("2027-01-01", "2027-12-31"),
+    )
+    assert targets.parse_plan(None, today=dt.date(2026, 6, 1), year=2026) == made[2]
+    assert targets.parse_plan("", today=dt.date(2026, 6, 1), year=2025) == made[1]
