@@ -16,6 +16,7 @@ from canpei.employment.support import services as S
 from canpei.employment.support.services import service_create, service_update
 from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.people.services import person_update
+from canpei.validation import EARLIEST_DAY
 from tests.conftest import ANHAI, CIZAO
 
 TODAY = dt.date.today()
@@ -416,7 +417,7 @@ def test_any_input_stores_a_valid_record_or_nothing(
         return
     service.refresh_from_db()
     assert service.kind in S.ServiceKind.values
-    assert S.EARLIEST <= service.date <= TODAY
+    assert EARLIEST_DAY <= service.date <= TODAY
     referral = (service.employer, service.position, service.result)
     if service.kind == "job_referral":
         assert all(referral) and service.result in ("hired", "not_hired", "pending")
