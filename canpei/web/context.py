@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from canpei.accounts.roles import Perm, has_perm
@@ -74,12 +74,27 @@ def nav_allowed(user: Viewer, perm: str | tuple[str, ...] | None) -> bool:
     return any(has_perm(user, p) for p in (perm if isinstance(perm, tuple) else (perm,)))
 
 
+_NAV_URLS: dict[tuple[str | None, str], tuple[str, ...]] = {}
+
+
+def _nav_urls() -> tuple[str, ...]:
+    """The navigation's paths, in NAVIGATION's order: reversed once per URL configuration and
+    script prefix (the same for every request a process serves), not about 25 times a page."""
+    key = (get_urlconf(), get_script_prefix())
+    urls = _NAV_URLS.get(key)
+    if urls is None:
+        urls = _NAV_URLS[key] = tuple(reverse(name) for name, _label, _perm in NAVIGATION)
+    return urls
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items: list[dict[str, Any]] = [{"url": reverse(name), "label": label}
-                                   for name, label, perm in NAVIGATION if nav_allowed(user, perm)]
+    items: list[dict[str, Any]] = [
+        {"url": url, "label": label}
+        for url, (_name, label, perm) in zip(_nav_urls(), NAVIGATION, strict=True)
+        if nav_allowed(user, perm)]
     # The current page is the longest navigation entry the path starts with; else the entry of
     # the same first segment (an import's result page, /imports/<id>, is under 导入 at
     # /imports/new). The home page is current on itself only, not on every page.

@@ -58,6 +58,13 @@ def survey_list(*, user: Viewer, year: int | None = None, town: str = "",
         .order_by("-year", "id")
 
 
+def person_surveys(person: Person) -> QuerySet[Survey]:
+    """The surveys of a person the caller already read through a scoped selector (`person_get`),
+    newest first: no second scope check and no join back to the person, whose row each survey
+    shares (the related manager sets it)."""
+    return person.surveys.prefetch_related("wanted_skills").order_by("-year", "id")
+
+
 def survey_get(*, user: Viewer, survey_id: int | str) -> Survey:
     return get_in_scope(survey_list(user=user), survey_id)
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext as _
@@ -104,6 +104,17 @@ def _renderer() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=256)
+def _rendered(path: Path, _mtime_ns: int, _language: str | None, _urlconf: str | None,
+              _prefix: str) -> tuple[str, str]:
+    """A document's title and HTML, rendered once per file version, language (the rules
+    translate) and URL configuration (they reverse): parsing took about half a help page's time.
+    The arguments after `path` are only the cache's key; the rules read them from the request."""
+    text = path.read_text(encoding="utf-8")
+    # Raw HTML is off in the parser: the documents cannot carry markup of their own.
+    return _title(text), mark_safe(_renderer().render(text))
+
+
 def _source(page: str) -> tuple[Path, bool] | None:
     """The Markdown file of `page` and whether it is the English version."""
     root = Path(settings.DOCS_DIR)
@@ -130,11 +141,10 @@ def _render_page(request: HttpRequest, page: str) -> HttpResponse:
     if found is None:
         raise Http404
     path, english = found
-    text = path.read_text(encoding="utf-8")
-    # Raw HTML is off in the parser: the documents cannot carry markup of their own.
-    body = mark_safe(_renderer().render(text))
+    title, body = _rendered(path, path.stat().st_mtime_ns, get_language(), get_urlconf(),
+                            get_script_prefix())
     return render(request, "web/help.html", {
-        "title": _title(text), "body": body,
+        "title": title, "body": body,
         "english": english, "page": page, "is_index": page == INDEX,
     })
 

@@ -20,7 +20,7 @@ from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
 from canpei.people import rules, selectors, services
 from canpei.people.forms import LookupForm, PersonForm, StatusForm
 from canpei.people.models import Person
-from canpei.people.surveys.selectors import survey_list
+from canpei.people.surveys.selectors import person_surveys
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.classes.selectors import person_trainings
 from canpei.web.pages import (
@@ -61,7 +61,7 @@ def _person_page(request: HttpRequest, person: Person,
     age = person.age
     # Read once and shared: the surveys feed the table, the timeline and the fitting classes;
     # the enrolments the trainings table and the timeline.
-    surveys = list(survey_list(user=user, person=person.pk))
+    surveys = list(person_surveys(person))
     trainings = (list(person_trainings(user=user, person_id=person.pk))
                  if has_perm(user, Perm.CLASS_BROWSE) else None)
     return render(request, "people/person_detail.html", {
