@@ -3,6 +3,8 @@ given ones, and fetching one record in scope.
 
 Every app's `*Filters.from_params` reads its parameters through `FilterParams`, which names each
 bad one and refuses them all at once (InvalidInput); unknown parameters are ignored everywhere.
+A filters class declares how each of its fields is read (`town_filter()`, `choice_filter(…)`, …
+below) and the reading follows from the declarations.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Self, TypeVar
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.db.models import Model, Q, QuerySet
 
@@ -100,16 +102,59 @@ def filters_as_params(filters: object) -> dict[str, str]:
     return {key: str(value) for key, value in vars(filters).items() if value not in ("", None)}
 
 
+# How a filter field is read: the query parameters and the parameter's name.
+Reader = Callable[[FilterParams, str], Any]
+
+
+def read_as(reader: Reader, default: Any = "", *, key: str = "") -> Any:
+    """A ListFilters field read by `reader` from the query parameter `key` (the field's own name
+    when not given); `default` when the parameter is absent or refused."""
+    return field(default=default, metadata={"reader": reader, "key": key})
+
+
+def town_filter() -> str:
+    """`town`: a 12-digit town code."""
+    return read_as(lambda read, _key: read.town())
+
+
+def year_filter() -> int | None:
+    """`year`: a year from 2000 to 2100."""
+    return read_as(lambda read, _key: read.year(), None)
+
+
+def choice_filter(allowed: Iterable[str], message: str, *, key: str = "") -> str:
+    """One of `allowed`; anything else is refused with `message`."""
+    return read_as(lambda read, name: read.choice(name, allowed, message), key=key)
+
+
+def search_filter(*, limit: int, message: str) -> str:
+    """`q`, the search box (FilterParams.search)."""
+    return read_as(lambda read, _key: read.search(limit=limit, message=message))
+
+
+def record_filter(message: str, *, key: str = "") -> int | None:
+    """The id of a record (FilterParams.record_id)."""
+    return read_as(lambda read, name: read.record_id(name, message), None, key=key)
+
+
+def date_filter() -> dt.date | None:
+    """An ISO date (FilterParams.date)."""
+    return read_as(lambda read, name: read.date(name), None)
+
+
 @dataclass(frozen=True)
 class ListFilters:
-    """A list's filters, as a frozen dataclass subclassing this one. The subclass says in `parse`
-    how each of its fields is read from the query parameters; `from_params` then reads them all
-    and refuses the bad ones together, and `as_params` gives back the ones given."""
+    """A list's filters, as a frozen dataclass subclassing this one. Each field declares how it
+    is read from the query parameters (`read_as` and the helpers built on it); `from_params`
+    reads them all, in the order of the fields, and refuses the bad ones together, and
+    `as_params` gives back the ones given. A subclass with a field read its own way (or with a
+    check across fields) extends `parse`."""
 
     @classmethod
     def parse(cls, read: FilterParams) -> dict[str, Any]:
-        """The fields' values read from `read`, which collects the bad ones."""
-        raise NotImplementedError
+        """The declared fields' values read from `read`, which collects the bad ones."""
+        return {f.name: f.metadata["reader"](read, f.metadata["key"] or f.name)
+                for f in fields(cls) if "reader" in f.metadata}
 
     @classmethod
     def from_params(cls, params: Any) -> Self:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_noop
@@ -13,8 +13,8 @@ from ninja import Query, Router, Schema, Status
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
-    workflow_event_fields,
+    MAX_PAGE_SIZE, ObjectIn, Page, OneOf, PersonRecordOut, Text, WorkflowEventOut, api_user, errors,
+    page_of, paginate, patch_of, workflow_event_fields,
 )
 from canpei.errors import Forbidden
 from canpei.training import rules
@@ -36,13 +36,7 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-class ApplicationOut(Schema):
-    id: int
-    person: int
-    person_name: str
-    person_id_number: str
-    town: str
-    town_name: str
+class ApplicationOut(PersonRecordOut):
     kind: str
     institution: int | None
     institution_name: str
@@ -88,9 +82,8 @@ def application_out(application: Application, user: User) -> ApplicationOut:
     )
 
 
-class ApplicationPage(Schema):
-    count: int
-    results: list[ApplicationOut]
+class ApplicationPage(Page[ApplicationOut]):
+    pass
 
 
 class ApplicationIn(ObjectIn):
@@ -113,20 +106,13 @@ class ApplicationIn(ObjectIn):
     reason: str = ""
 
 
-class ApplicationPatch(ObjectIn):
-    kind: str | None = None
-    institution: int | None = None
-    institution_name: str | None = None
-    training_type: str | None = None
-    occupation: str | None = None
-    level: str | None = None
-    planned_start: dt.date | None = None
-    planned_end: dt.date | None = None
-    amount_requested: Amount | None = None
-    reason: str | None = None
-    # Refused with a 422 naming them: the applicant is fixed, the state has its own workflow.
-    person: int | None = None
-    state: str | None = None
+if TYPE_CHECKING:
+    ApplicationPatch = ObjectIn  # what mypy sees: a body, read with .dict()
+else:
+    # `person` and `state` are refused with a 422 naming them: the applicant is fixed, the state
+    # has its own workflow.
+    ApplicationPatch = patch_of(ApplicationIn, "ApplicationPatch",
+                                refused={"person": int, "state": str})
 
 
 class ApplicationTransitionIn(ObjectIn):
@@ -157,9 +143,8 @@ def event_out(event: ApplicationEvent) -> ApplicationEventOut:
     return ApplicationEventOut(id=event.pk, **workflow_event_fields(event))
 
 
-class ApplicationEventPage(Schema):
-    count: int
-    results: list[ApplicationEventOut]
+class ApplicationEventPage(Page[ApplicationEventOut]):
+    pass
 
 
 PAGE = Query(1, ge=1, le=1_000_000)
@@ -272,9 +257,8 @@ def staff_training_out(record: StaffTraining) -> StaffTrainingOut:
                             fee_paid=str(record.fee_paid))
 
 
-class StaffTrainingPage(Schema):
-    count: int
-    results: list[StaffTrainingOut]
+class StaffTrainingPage(Page[StaffTrainingOut]):
+    pass
 
 
 class StaffTrainingIn(ObjectIn):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, Text, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, Page, Text, api_user, errors, paginate
 from canpei.audit.selectors import audit_entries
 from canpei.errors import Forbidden
 
@@ -26,9 +26,8 @@ class AuditEntryOut(Schema):
     changes: dict[str, Any]
 
 
-class AuditPage(Schema):
-    count: int
-    results: list[AuditEntryOut]
+class AuditPage(Page[AuditEntryOut]):
+    pass
 
 
 @router.get("", response={200: AuditPage, **errors(401, 403, 422)})

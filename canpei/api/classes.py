@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
+    MAX_PAGE_SIZE, ObjectIn, Page, OneOf, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
     workflow_event_fields,
 )
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
@@ -117,9 +117,8 @@ def _class_answer(user: User, class_id: int) -> ClassOut:
     return class_out(training_class, user)
 
 
-class ClassPage(Schema):
-    count: int
-    results: list[ClassOut]
+class ClassPage(Page[ClassOut]):
+    pass
 
 
 class ClassIn(ObjectIn):
@@ -247,9 +246,8 @@ def class_event_out(event: ClassEvent) -> ClassEventOut:
                          **workflow_event_fields(event))
 
 
-class ClassEventPage(Schema):
-    count: int
-    results: list[ClassEventOut]
+class ClassEventPage(Page[ClassEventOut]):
+    pass
 
 
 @router.get("/{class_id}/transitions", response={200: ClassEventPage, **errors(401, 404, 422)})
@@ -337,9 +335,8 @@ def enrollment_out(enrollment: Enrollment) -> EnrollmentOut:
         withdraw_reason=enrollment.withdraw_reason)
 
 
-class EnrollmentPage(Schema):
-    count: int
-    results: list[EnrollmentOut]
+class EnrollmentPage(Page[EnrollmentOut]):
+    pass
 
 
 class EnrollmentIn(ObjectIn):
@@ -464,9 +461,8 @@ def session_out(session: ClassSession, register: dict[tuple[int, int], Any]) -> 
                     if session_id == session.pk})
 
 
-class SessionPage(Schema):
-    count: int
-    results: list[SessionOut]
+class SessionPage(Page[SessionOut]):
+    pass
 
 
 class SessionIn(ObjectIn):
@@ -565,9 +561,8 @@ def inspection_out(inspection: Inspection, user: User) -> InspectionOut:
         rectification_note=inspection.rectification_note, rectified_on=inspection.rectified_on)
 
 
-class InspectionPage(Schema):
-    count: int
-    results: list[InspectionOut]
+class InspectionPage(Page[InspectionOut]):
+    pass
 
 
 class InspectionIn(ObjectIn):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import Annotated, Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Generic, Protocol, TypeVar, get_type_hints
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,7 +15,8 @@ from ninja.errors import AuthenticationError
 from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, field_validator, model_validator,
+    AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, create_model, field_validator,
+    model_validator,
 )
 from pydantic_core import core_schema
 
@@ -91,6 +92,31 @@ class ObjectIn(Schema):
     @classmethod
     def _text_without_nul(cls, value: Any) -> Any:
         return _no_nul(value)
+
+
+def patch_of(schema: type[ObjectIn], name: str, *, refused: Mapping[str, Any]) -> type[ObjectIn]:
+    """A PATCH body of `schema`'s record: each of its fields (but those `refused` names) of its
+    own type or null, and left out when not sent, followed by the `refused` fields (name: type),
+    which the body may hold only for the service to refuse them with a 422 naming each."""
+    hints = get_type_hints(schema, include_extras=True)
+    fields: dict[str, Any] = {key: (hints[key] | None, None) for key in schema.model_fields
+                              if key not in refused}
+    fields.update({key: (kind | None, None) for key, kind in refused.items()})
+    patch: type[ObjectIn] = create_model(name, __base__=ObjectIn, __module__=schema.__module__,
+                                         **fields)
+    return patch
+
+
+class PersonRecordOut(Schema):
+    """The first fields of a record about one person (an application, an employment service):
+    the person, masked ID number, and the town the record counts in."""
+
+    id: int
+    person: int
+    person_name: str
+    person_id_number: str
+    town: str
+    town_name: str
 
 
 class PlainOut(BaseModel):
@@ -175,6 +201,15 @@ def paginate(qs: QuerySet[Any], page: int, page_size: int,
 
 
 P = TypeVar("P")
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    """A list endpoint's answer: the exact count and one page of rows. Each list names its own,
+    `class ThingPage(Page[ThingOut])`, which the document shows under that name."""
+
+    count: int
+    results: list[T]
 
 
 def page_of(page_class: Callable[..., P], qs: QuerySet[Any], page: int, page_size: int,

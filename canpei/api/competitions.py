@@ -10,7 +10,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, page_of, paginate
 from canpei.competitions import selectors, services
 from canpei.competitions.models import Competition, Entry, TypicalCase
 from canpei.errors import Forbidden
@@ -47,9 +47,8 @@ def competition_out(c: Competition) -> CompetitionOut:
                           events=[CompetitionEventOut(id=e.pk, name=e.name) for e in c.events.all()])
 
 
-class CompetitionPage(Schema):
-    count: int
-    results: list[CompetitionOut]
+class CompetitionPage(Page[CompetitionOut]):
+    pass
 
 
 class CompetitionIn(ObjectIn):
@@ -98,9 +97,8 @@ def entry_out(e: Entry) -> EntryOut:
                     town_name=e.town.name, result=e.result, award=e.award)
 
 
-class EntryPage(Schema):
-    count: int
-    results: list[EntryOut]
+class EntryPage(Page[EntryOut]):
+    pass
 
 
 class EntryIn(ObjectIn):
@@ -238,9 +236,8 @@ def case_out(c: TypicalCase) -> CaseOut:
                    consent_withdrawn_on=c.consent_withdrawn_on)
 
 
-class CasePage(Schema):
-    count: int
-    results: list[CaseOut]
+class CasePage(Page[CaseOut]):
+    pass
 
 
 class CaseIn(ObjectIn):

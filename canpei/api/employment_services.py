@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_noop
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
+from canpei.api.common import (
+    MAX_PAGE_SIZE, ObjectIn, Page, PersonRecordOut, Text, api_user, errors, paginate, patch_of,
+)
 from canpei.employment.models import EmploymentService
 from canpei.employment.support import selectors, services
 from canpei.errors import Forbidden
@@ -22,13 +25,7 @@ NO_BROWSE = gettext_noop("当前角色不能查看就业服务")
 DateText = str | dt.date
 
 
-class ServiceOut(Schema):
-    id: int
-    person: int
-    person_name: str
-    person_id_number: str
-    town: str
-    town_name: str
+class ServiceOut(PersonRecordOut):
     kind: str
     date: dt.date
     content: str
@@ -48,9 +45,8 @@ def service_out(service: EmploymentService) -> ServiceOut:
         result=service.result, provider=service.provider)
 
 
-class ServicePage(Schema):
-    count: int
-    results: list[ServiceOut]
+class ServicePage(Page[ServiceOut]):
+    pass
 
 
 class ServiceIn(ObjectIn):
@@ -72,16 +68,11 @@ class ServiceIn(ObjectIn):
     provider: str = ""
 
 
-class ServicePatch(ObjectIn):
-    kind: str | None = None
-    date: DateText | None = None
-    content: str | None = None
-    employer: str | None = None
-    position: str | None = None
-    result: str | None = None
-    provider: str | None = None
-    # Refused with a 422 naming it: the person of a service is fixed.
-    person: int | None = None
+if TYPE_CHECKING:
+    ServicePatch = ObjectIn  # what mypy sees: a body, read with .dict()
+else:
+    # `person` is refused with a 422 naming it: the person of a service is fixed.
+    ServicePatch = patch_of(ServiceIn, "ServicePatch", refused={"person": int})
 
 
 def _browse(request: HttpRequest) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from pydantic import create_model
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, page_of
 from canpei.employment.followups import selectors, services
 from canpei.employment.models import FollowUp
 from canpei.errors import Forbidden
@@ -59,26 +60,18 @@ def followup_out(f: FollowUp) -> FollowUpOut:
         note=f.note)
 
 
-class FollowUpPage(Schema):
-    count: int
-    results: list[FollowUpOut]
+class FollowUpPage(Page[FollowUpOut]):
+    pass
 
 
 # Values are taken as sent (text, numbers, booleans) and judged by the service, which names the
-# field of each refusal in Chinese; the schema only shapes the body.
-class FollowUpRecord(ObjectIn):
-    date: Any = None
-    method: Any = None
-    employed: Any = None
-    employment_form: Any = None
-    employer: Any = None
-    position: Any = None
-    contract_signed: Any = None
-    social_insurance: Any = None
-    monthly_income: Any = None
-    business_started: Any = None
-    not_working_reason: Any = None
-    note: Any = None
+# field of each refusal in Chinese; the schema only shapes the body: the fields the service
+# records, each optional.
+if TYPE_CHECKING:
+    FollowUpRecord = ObjectIn
+else:
+    FollowUpRecord = create_model("FollowUpRecord", __base__=ObjectIn,
+                                  **dict.fromkeys(services.RECORD_FIELDS, (Any, None)))
 
 
 class FollowUpIn(FollowUpRecord):

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from canpei.accounts.models import User
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, page_of, paginate
 from canpei.funds import selectors, services
 from canpei.funds.models import Budget, Contract, Disbursement, Donation, SubsidyStandard
 from canpei.funds.services import money_text
@@ -55,9 +55,8 @@ def budget_out(b: Budget) -> BudgetOut:
                      amount=money_text(b.amount), note=b.note, created_at=b.created_at)
 
 
-class BudgetPage(Schema):
-    count: int
-    results: list[BudgetOut]
+class BudgetPage(Page[BudgetOut]):
+    pass
 
 
 class BudgetIn(ObjectIn):
@@ -109,9 +108,8 @@ def standard_out(s: SubsidyStandard) -> StandardOut:
                        effective_from=s.effective_from, effective_to=s.effective_to, note=s.note)
 
 
-class StandardPage(Schema):
-    count: int
-    results: list[StandardOut]
+class StandardPage(Page[StandardOut]):
+    pass
 
 
 class StandardIn(ObjectIn):
@@ -161,9 +159,8 @@ def donation_out(d: Donation) -> DonationOut:
                        date=d.date, receipt_number=d.receipt_number)
 
 
-class DonationPage(Schema):
-    count: int
-    results: list[DonationOut]
+class DonationPage(Page[DonationOut]):
+    pass
 
 
 class DonationIn(ObjectIn):
@@ -210,9 +207,8 @@ def contract_out(c: Contract) -> ContractOut:
                        classes=sorted(c.classes.values_list("pk", flat=True)))
 
 
-class ContractPage(Schema):
-    count: int
-    results: list[ContractOut]
+class ContractPage(Page[ContractOut]):
+    pass
 
 
 class ContractIn(ObjectIn):

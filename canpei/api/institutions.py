@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, OneOf, Text, WorkflowEventOut, api_user, errors, page_of,
+    MAX_PAGE_SIZE, ObjectIn, Page, OneOf, Text, WorkflowEventOut, api_user, errors, page_of,
     workflow_event_fields,
 )
 from canpei.errors import Forbidden
@@ -53,9 +53,8 @@ def institution_out(institution: Institution) -> InstitutionOut:
     )
 
 
-class InstitutionPage(Schema):
-    count: int
-    results: list[InstitutionOut]
+class InstitutionPage(Page[InstitutionOut]):
+    pass
 
 
 class InstitutionIn(ObjectIn):
@@ -118,9 +117,8 @@ def event_out(event: DesignationEvent) -> EventOut:
                     designated_to=event.designated_to, **workflow_event_fields(event))
 
 
-class EventPage(Schema):
-    count: int
-    results: list[EventOut]
+class EventPage(Page[EventOut]):
+    pass
 
 
 class TeacherOut(Schema):
@@ -138,9 +136,8 @@ def teacher_out(teacher: Teacher) -> TeacherOut:
                       active=teacher.active)
 
 
-class TeacherPage(Schema):
-    count: int
-    results: list[TeacherOut]
+class TeacherPage(Page[TeacherOut]):
+    pass
 
 
 class TeacherIn(ObjectIn):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, paginate
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, paginate
 from canpei.errors import Forbidden
 from canpei.people import selectors, services
 from canpei.people.models import Person
@@ -62,9 +62,8 @@ def person_out(person: Person) -> PersonOut:
     )
 
 
-class PersonPage(Schema):
-    count: int
-    results: list[PersonOut]
+class PersonPage(Page[PersonOut]):
+    pass
 
 
 class PersonIn(ObjectIn):

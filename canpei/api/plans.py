@@ -7,7 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, api_user, errors, page_of
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, api_user, errors, page_of
 from canpei.reports import plans as plans
 from canpei.reports.models import Plan
 
@@ -22,9 +22,8 @@ class PlanOut(Schema):
     document: str
 
 
-class PlanPage(Schema):
-    count: int
-    results: list[PlanOut]
+class PlanPage(Page[PlanOut]):
+    pass
 
 
 class PlanIn(ObjectIn):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Text, api_user, errors, page_of
+from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, page_of
 from canpei.errors import Forbidden
 from canpei.people.models import Person, Survey
 from canpei.people.surveys import selectors as selectors
@@ -57,9 +57,8 @@ def survey_out(survey: Survey) -> SurveyOut:
     )
 
 
-class SurveyPage(Schema):
-    count: int
-    results: list[SurveyOut]
+class SurveyPage(Page[SurveyOut]):
+    pass
 
 
 class SurveyIn(ObjectIn):
@@ -125,9 +124,8 @@ class UnsurveyedOut(Schema):
     age: int
 
 
-class UnsurveyedPage(Schema):
-    count: int
-    results: list[UnsurveyedOut]
+class UnsurveyedPage(Page[UnsurveyedOut]):
+    pass
 
 
 def _browse(request: HttpRequest) -> Any:

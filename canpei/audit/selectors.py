@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.models import AuditEntry
-from canpei.selectors import FilterParams, ListFilters, filter_given
+from canpei.errors import Message as _
+from canpei.selectors import FilterParams, ListFilters, choice_filter, date_filter, filter_given
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -19,33 +19,30 @@ if TYPE_CHECKING:
     from canpei.accounts.models import User
 
 # Messages, translated where they are raised (the constants stay Chinese for the tests).
-ACTION_FILTER_INVALID = gettext_noop("请从列表中选择操作")
-TEXT_FILTER_TOO_LONG = gettext_noop("不能超过 64 个字")
-DATES_REVERSED = gettext_noop("结束日期不能早于开始日期")
+ACTION_FILTER_INVALID = _("请从列表中选择操作")
+TEXT_FILTER_TOO_LONG = _("不能超过 64 个字")
+DATES_REVERSED = _("结束日期不能早于开始日期")
 
 
 @dataclass(frozen=True)
 class AuditFilters(ListFilters):
-    action: str = ""
+    action: str = choice_filter({a.value for a in AuditAction}, ACTION_FILTER_INVALID)
     actor: str = ""          # the account's user name, as logged
     object_type: str = ""    # people.person …
     object_id: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: dt.date | None = date_filter()
+    date_to: dt.date | None = date_filter()
 
     @classmethod
     def parse(cls, read: FilterParams) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "action": read.choice("action", {a.value for a in AuditAction},
-                                  _(ACTION_FILTER_INVALID)),
-            "actor": read.text("actor")[:150],
-            "date_from": read.date("date_from"), "date_to": read.date("date_to")}
+        values = super().parse(read)
+        values["actor"] = read.text("actor")[:150]
         for key in ("object_type", "object_id"):
             values[key] = read.text(key)
             if len(values[key]) > 64:
-                read.errors.append((key, _(TEXT_FILTER_TOO_LONG)))
+                read.errors.append((key, TEXT_FILTER_TOO_LONG))
         if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
-            read.errors.append(("date_to", _(DATES_REVERSED)))
+            read.errors.append(("date_to", DATES_REVERSED))
         return values
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
@@ -17,7 +17,10 @@ from canpei.competitions.models import CaseChannel, Competition, Entry, TypicalC
 from canpei.errors import lazy_message as _
 from canpei.errors import lazy_format as format_lazy
 from canpei.regions.scope import ScopePaths, any_town
-from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
+from canpei.selectors import (
+    ListFilters, choice_filter, filter_given, get_in_scope, search_filter, town_filter,
+    year_filter,
+)
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -49,15 +52,9 @@ def _year_q(year: int | None, field: str) -> Q:
 class CompetitionFilters(ListFilters):
     """The year (of the start date), the level and a search of the name."""
 
-    year: int | None = None
-    level: str = ""
-    q: str = ""
-
-    @classmethod
-    def parse(cls, read: FilterParams) -> dict[str, Any]:
-        return {"year": read.year(),
-                "level": read.choice("level", CompetitionLevel.values, LEVEL_FILTER_INVALID),
-                "q": read.search(limit=30, message=QUERY_TOO_LONG)}
+    year: int | None = year_filter()
+    level: str = choice_filter(CompetitionLevel.values, LEVEL_FILTER_INVALID)
+    q: str = search_filter(limit=30, message=QUERY_TOO_LONG)
 
 
 def competition_list(*, user: Viewer,
@@ -84,17 +81,10 @@ def competition_get(*, user: Viewer, competition_id: int | str) -> Competition:
 class EntryFilters(ListFilters):
     """The year (of the competition's start), its level, the award (a grade, or `any`), town."""
 
-    year: int | None = None
-    level: str = ""
-    award: str = ""
-    town: str = ""
-
-    @classmethod
-    def parse(cls, read: FilterParams) -> dict[str, Any]:
-        return {"year": read.year(),
-                "level": read.choice("level", CompetitionLevel.values, LEVEL_FILTER_INVALID),
-                "award": read.choice("award", [*AwardGrade.values, "any"], AWARD_FILTER_INVALID),
-                "town": read.town()}
+    year: int | None = year_filter()
+    level: str = choice_filter(CompetitionLevel.values, LEVEL_FILTER_INVALID)
+    award: str = choice_filter([*AwardGrade.values, "any"], AWARD_FILTER_INVALID)
+    town: str = town_filter()
 
 
 def entry_list(*, user: Viewer, competition_id: int | None = None,
@@ -127,17 +117,10 @@ def awarded_entries(user: Viewer, year: int | None = None) -> QuerySet[Entry]:
 class CaseFilters(ListFilters):
     """Published or not, the channel, the year (of publication) and a search of the title."""
 
-    published: str = ""
-    channel: str = ""
-    year: int | None = None
-    q: str = ""
-
-    @classmethod
-    def parse(cls, read: FilterParams) -> dict[str, Any]:
-        return {"published": read.choice("published", ["yes", "no"], PUBLISHED_FILTER_INVALID),
-                "channel": read.choice("channel", CaseChannel.values, CHANNEL_FILTER_INVALID),
-                "year": read.year(),
-                "q": read.search(limit=30, message=QUERY_TOO_LONG)}
+    published: str = choice_filter(["yes", "no"], PUBLISHED_FILTER_INVALID)
+    channel: str = choice_filter(CaseChannel.values, CHANNEL_FILTER_INVALID)
+    year: int | None = year_filter()
+    q: str = search_filter(limit=30, message=QUERY_TOO_LONG)
 
 
 def case_list(*, user: Viewer, filters: CaseFilters | None = None) -> QuerySet[TypicalCase]:

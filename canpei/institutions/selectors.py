@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -14,7 +14,9 @@ from canpei.institutions.models import (
 )
 from canpei.regions.scope import ScopePaths, any_town
 from canpei.errors import Message as _
-from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
+from canpei.selectors import (
+    ListFilters, choice_filter, filter_given, get_in_scope, search_filter, town_filter,
+)
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -33,17 +35,10 @@ QUERY_TOO_LONG = _("搜索内容不能超过 50 个字符")
 
 @dataclass(frozen=True)
 class InstitutionFilters(ListFilters):
-    town: str = ""
-    state: str = ""
-    type: str = ""
-    q: str = ""
-
-    @classmethod
-    def parse(cls, read: FilterParams) -> dict[str, Any]:
-        return {"town": read.town(),
-                "state": read.choice("state", DesignationState.values, STATE_FILTER_INVALID),
-                "type": read.choice("type", InstitutionType.values, TYPE_FILTER_INVALID),
-                "q": read.search(limit=50, message=QUERY_TOO_LONG)}
+    town: str = town_filter()
+    state: str = choice_filter(DesignationState.values, STATE_FILTER_INVALID)
+    type: str = choice_filter(InstitutionType.values, TYPE_FILTER_INVALID)
+    q: str = search_filter(limit=50, message=QUERY_TOO_LONG)
 
 
 def institution_list(*, user: Viewer, filters: InstitutionFilters | None = None) -> QuerySet[Institution]:

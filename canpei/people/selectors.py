@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_noop
 
 from canpei.accounts.roles import Perm, Role
 from canpei.people import crypto
@@ -17,9 +16,13 @@ from canpei.people.rules import (
     CATEGORY_INVALID, EMPLOYMENT_FORM_INVALID, GRADE_INVALID, STATUS_INVALID, Category,
     EmploymentForm, Gender, Grade, PersonStatus, normalize_id_number, working_age_birth_range,
 )
+from canpei.errors import Message as _
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
-from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
+from canpei.selectors import (
+    FilterParams, ListFilters, choice_filter, filter_given, get_in_scope, search_filter,
+    town_filter,
+)
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -29,8 +32,8 @@ PERSON_SCOPE = ScopePaths(model=Person, permission=Perm.PERSON_BROWSE, town="tow
 persons_visible_to = PERSON_SCOPE.visible_to
 
 
-WORKING_AGE_FILTER_INVALID = gettext_noop("working_age 只能为 true 或 false")
-QUERY_TOO_LONG = gettext_noop("搜索内容不能超过 30 个字符")
+WORKING_AGE_FILTER_INVALID = _("working_age 只能为 true 或 false")
+QUERY_TOO_LONG = _("搜索内容不能超过 30 个字符")
 
 ID_TAIL = re.compile(r"^[0-9]{1,3}[0-9X]$|^[0-9]$")
 PINYIN = re.compile(r"^[a-z]+$")
@@ -38,25 +41,18 @@ PINYIN = re.compile(r"^[a-z]+$")
 
 @dataclass(frozen=True)
 class PersonFilters(ListFilters):
-    town: str = ""
-    q: str = ""
-    category: str = ""
-    grade: str = ""
-    employment_form: str = ""
-    working_age: bool | None = None
-    status: str = ""
+    town: str = town_filter()
+    q: str = search_filter(limit=30, message=QUERY_TOO_LONG)
+    category: str = choice_filter(Category.values, CATEGORY_INVALID)
+    grade: str = choice_filter(Grade.values, GRADE_INVALID)
+    employment_form: str = choice_filter(EmploymentForm.values + ["none"],
+                                         EMPLOYMENT_FORM_INVALID)
+    working_age: bool | None = None  # read below, after the declared fields
+    status: str = choice_filter(PersonStatus.values, STATUS_INVALID)
 
     @classmethod
     def parse(cls, read: FilterParams) -> dict[str, Any]:
-        values = {
-            "town": read.town(),
-            "q": read.search(limit=30, message=_(QUERY_TOO_LONG)),
-            "category": read.choice("category", Category.values, CATEGORY_INVALID),
-            "grade": read.choice("grade", Grade.values, GRADE_INVALID),
-            "employment_form": read.choice("employment_form", EmploymentForm.values + ["none"],
-                                           EMPLOYMENT_FORM_INVALID),
-            "status": read.choice("status", PersonStatus.values, STATUS_INVALID),
-        }
+        values = super().parse(read)
         working_age: bool | None = None
         raw_age = read.text("working_age").lower()
         if raw_age in {"true", "1", "yes"}:
@@ -64,7 +60,7 @@ class PersonFilters(ListFilters):
         elif raw_age in {"false", "0", "no"}:
             working_age = False
         elif raw_age:
-            read.errors.append(("working_age", _(WORKING_AGE_FILTER_INVALID)))
+            read.errors.append(("working_age", WORKING_AGE_FILTER_INVALID))
         return {**values, "working_age": working_age}
 
 

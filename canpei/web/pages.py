@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _, gettext_lazy, gettext_noop
+from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
@@ -250,22 +251,66 @@ def posted_action(request: HttpRequest, actions: Container[str]) -> str:
 M = TypeVar("M", bound=Model)
 
 
-def step_page(request: HttpRequest, *, get: Callable[[], M], actions: Container[str],
-              form_class: Callable[..., Any], apply: Callable[[M, str, Any], object],
+def on_record(perm: str, get: Callable[..., M], *, methods: Sequence[str] = ("POST",)
+              ) -> Callable[[Callable[[HttpRequest, User, M], HttpResponse]],
+                            Callable[..., HttpResponse]]:
+    """A view of one record, behind `perm` (as `requires`) and answering only `methods`: it is
+    called with the signed-in user and the record that `get`, the record's scoped selector,
+    reads with the URL's key (out of scope: 404)."""
+    def decorator(view: Callable[[HttpRequest, User, M], HttpResponse]
+                  ) -> Callable[..., HttpResponse]:
+        @requires(perm)
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def wrapped(request: HttpRequest, **key: int) -> HttpResponse:
+            user = signed_in_user(request)
+            return view(request, user, get(user=user, **key))
+        return wrapped
+    return decorator
+
+
+def step_view(perm: str, get: Callable[..., M], *, actions: Container[str],
+              form_class: Callable[..., Any], apply: Callable[[M, str, Any, User], object],
               label: Callable[[str], str], render_detail: Callable[..., HttpResponse],
-              detail: str, key: str) -> HttpResponse:
-    """A lifecycle step posted from a record's page: `get()` reads the record in the user's
-    scope, `apply(record, action, form)` calls the workflow's service. Saved: 「已…」 and back to
-    the record's page (named `detail`, its pk as `key`); refused: the page again, read anew,
-    with the posted form and its errors, answering the refusal's status."""
-    record = get()
-    action = posted_action(request, actions)
-    form = form_class(request.POST, action=action)
-    submission = submit(form, lambda: apply(record, action, form))
-    if submission.saved:
-        messages.success(request, _("已%(action)s") % {"action": label(action)})
-        return redirect(detail, **{key: record.pk})
-    return render_detail(request, get(), bound=form, status=submission.status)
+              detail: str) -> Callable[..., HttpResponse]:
+    """The view of a lifecycle step posted from a record's page, behind `perm`: `get`, the
+    record's scoped selector, reads the record with the URL's key, `apply(record, action, form,
+    user)` calls the workflow's service. Saved: 「已…」 and back to the record's page (named
+    `detail`, the same key); refused: the page again, read anew, with the posted form and its
+    errors, answering the refusal's status."""
+    @requires(perm)
+    @require_POST
+    def view(request: HttpRequest, **key: int) -> HttpResponse:
+        user = signed_in_user(request)
+        record = get(user=user, **key)
+        action = posted_action(request, actions)
+        form = form_class(request.POST, action=action)
+        submission = submit(form, lambda: apply(record, action, form, user))
+        if submission.saved:
+            messages.success(request, _("已%(action)s") % {"action": label(action)})
+            return redirect(detail, **{name: record.pk for name in key})
+        return render_detail(request, get(user=user, **key), bound=form,
+                             status=submission.status)
+    return view
+
+
+def edit_view(perm: str, get: Callable[..., M], template: str, *,
+              form: Callable[[Any, M, User], Any], context: Callable[[M], dict[str, Any]],
+              update: Callable[[User, M, dict[str, Any]], object],
+              detail: str) -> Callable[..., HttpResponse]:
+    """The view of a record's edit page (see edit_page), behind `perm`: `get`, the record's
+    scoped selector, reads the record with the URL's key; `form(data, record, user)` builds
+    the form, `context(record)` the template's own context, and `update(user, record,
+    changed)` calls the record's update service; then back to the page named `detail`."""
+    @requires(perm)
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, **key: int) -> HttpResponse:
+        user = signed_in_user(request)
+        record = get(user=user, **key)
+        return edit_page(request, form(request.POST or None, record, user), template,
+                         context(record), lambda data: update(user, record, data), detail,
+                         **key)
+    return view
 
 
 class StepForm(Protocol):
@@ -315,6 +360,25 @@ class Exportable(Protocol):
     """Filters that can be written back as the query of the list's export link."""
 
     def as_params(self) -> dict[str, str]: ...
+
+
+def list_view(perm: str, template: str, filters_class: type[F], records: ScopedRecords[F], *,
+              towns_hidden_for: Role, context: Mapping[str, Any] | None = None,
+              perms: Mapping[str, str] | None = None,
+              extra: Callable[[HttpRequest], dict[str, Any]] | None = None,
+              count: ScopedRecords[F] | None = None,
+              exported: bool = False) -> Callable[..., HttpResponse]:
+    """The view of a list page (see list_page), behind `perm`. The view's own context: the
+    fixed `context` (the choices its filters offer), for each name of `perms` whether the user
+    holds that permission (`can_create`…), and what `extra(request)` reads for the request."""
+    @requires(perm)
+    def view(request: HttpRequest) -> HttpResponse:
+        own = {**(context or {}),
+               **{name: has_perm(request.user, held) for name, held in (perms or {}).items()},
+               **(extra(request) if extra is not None else {})}
+        return list_page(request, template, filters_class, records, own,
+                         towns_hidden_for=towns_hidden_for, count=count, exported=exported)
+    return view
 
 
 def list_page(request: HttpRequest, template: str, filters_class: type[F],

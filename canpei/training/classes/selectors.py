@@ -13,7 +13,10 @@ from django.db.models.functions import Coalesce
 from canpei.accounts.roles import Perm, Role
 from canpei.codes import TrainingType
 from canpei.regions.scope import ScopePaths
-from canpei.selectors import FilterParams, ListFilters, filter_given, get_in_scope
+from canpei.selectors import (
+    ListFilters, choice_filter, filter_given, get_in_scope, record_filter, search_filter,
+    town_filter, year_filter,
+)
 from canpei.errors import Listed, Message as _
 from canpei.training.models import (
     Attendance, ClassEvent, ClassSession, ClassState, Enrollment, EnrollmentStatus, Inspection,
@@ -57,23 +60,13 @@ def rectification_open_q() -> Q:
 
 @dataclass(frozen=True)
 class ClassFilters(ListFilters):
-    year: int | None = None
-    state: str = ""
-    institution: int | None = None
-    type: str = ""
-    town: str = ""
-    q: str = ""
-    rectification: str = ""
-
-    @classmethod
-    def parse(cls, read: FilterParams) -> dict[str, Any]:
-        return {"year": read.year(),
-                "rectification": read.choice("rectification", [RECTIFICATION_OPEN],
-                                             RECTIFICATION_INVALID),
-                "state": read.choice("state", ClassState.values, STATE_INVALID),
-                "type": read.choice("type", TrainingType.values, TYPE_INVALID),
-                "institution": read.record_id("institution", INSTITUTION_INVALID),
-                "town": read.town(), "q": read.search(limit=50, message=QUERY_TOO_LONG)}
+    year: int | None = year_filter()
+    state: str = choice_filter(ClassState.values, STATE_INVALID)
+    institution: int | None = record_filter(INSTITUTION_INVALID)
+    type: str = choice_filter(TrainingType.values, TYPE_INVALID)
+    town: str = town_filter()
+    q: str = search_filter(limit=50, message=QUERY_TOO_LONG)
+    rectification: str = choice_filter([RECTIFICATION_OPEN], RECTIFICATION_INVALID)
 
 
 def _enrolled_count(user: Viewer) -> Subquery:

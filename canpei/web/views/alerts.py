@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from canpei.accounts.models import signed_in_user
 from canpei.accounts.roles import Perm, Role
@@ -17,7 +16,7 @@ from canpei.supervision.forms import AlertStepForm
 from canpei.supervision.models import Alert
 from canpei.supervision.rules import RULES
 from canpei.supervision.workflow import ALERT_WORKFLOW, DESK_ACTIONS, AlertState
-from canpei.web.pages import list_page, requires, step_page
+from canpei.web.pages import list_view, requires, step_view
 
 # Where each kind of link goes.
 LINK_ROUTES = {"person": "person-detail", "class": "class-detail",
@@ -32,16 +31,17 @@ def _class_of(alert: Alert) -> int:
     return next(int(str(link["id"])) for link in alert.links if link["type"] == "class")
 
 
-@requires(Perm.ALERT_BROWSE)
-def alert_list(request: HttpRequest) -> HttpResponse:
+def _list_context(request: HttpRequest) -> dict[str, object]:
     user = signed_in_user(request)
-    return list_page(request, "supervision/alert_list.html", selectors.AlertFilters,
-                     selectors.alert_list, {
-                         "rules": list(RULES.values()), "states": AlertState.choices,
-                         "institutions": Institution.objects.order_by("name").values_list("pk", "name")
-                         if user.role != Role.TOWN_STAFF else [],
-                         "computed_at": selectors.last_computed(),
-                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
+    return {"rules": list(RULES.values()), "states": AlertState.choices,
+            "institutions": Institution.objects.order_by("name").values_list("pk", "name")
+            if user.role != Role.TOWN_STAFF else [],
+            "computed_at": selectors.last_computed()}
+
+
+alert_list = list_view(Perm.ALERT_BROWSE, "supervision/alert_list.html", selectors.AlertFilters,
+                       selectors.alert_list, towns_hidden_for=Role.TOWN_STAFF, exported=True,
+                       extra=_list_context)
 
 
 def _render_detail(request: HttpRequest, alert: Alert, *, bound: AlertStepForm | None = None,
@@ -66,14 +66,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     return _render_detail(request, alert)
 
 
-@requires(Perm.ALERT_DECIDE)
-@require_POST
-def alert_transition(request: HttpRequest, alert_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    return step_page(
-        request, get=lambda: selectors.alert_get(user=user, alert_id=alert_id),
-        actions=DESK_ACTIONS, form_class=AlertStepForm,
-        apply=lambda alert, action, form: services.alert_transition(
-            alert=alert, actor=user, action=action, comment=form.cleaned_data.get("comment", "")),
-        label=ALERT_WORKFLOW.label, render_detail=_render_detail, detail="alert_detail",
-        key="alert_id")
+alert_transition = step_view(
+    Perm.ALERT_DECIDE, selectors.alert_get, actions=DESK_ACTIONS, form_class=AlertStepForm,
+    apply=lambda alert, action, form, user: services.alert_transition(
+        alert=alert, actor=user, action=action, comment=form.cleaned_data.get("comment", "")),
+    label=ALERT_WORKFLOW.label, render_detail=_render_detail, detail="alert_detail")

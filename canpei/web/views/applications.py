@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from django.utils.translation import gettext as _
 
 from canpei.accounts.models import signed_in_user
@@ -21,19 +21,17 @@ from canpei.training.models import (
     Application, ApplicationKind, ApplicationState,
 )
 from canpei.web.pages import (
-    create_page, edit_page, list_page, requires, step_forms, step_page,
+    create_page, edit_view, list_view, requires, step_forms, step_view,
 )
 
 
 # ---- applications --------------------------------------------------------------------------------
 
-@requires(Perm.APPLICATION_BROWSE)
-def application_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "applications/application_list.html",
-                     selectors.ApplicationFilters, selectors.application_list, {
-                         "states": ApplicationState.choices, "kinds": ApplicationKind.choices,
-                         "can_submit": has_perm(request.user, Perm.APPLICATION_SUBMIT),
-                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
+application_list = list_view(
+    Perm.APPLICATION_BROWSE, "applications/application_list.html", selectors.ApplicationFilters,
+    selectors.application_list, towns_hidden_for=Role.TOWN_STAFF, exported=True,
+    context={"states": ApplicationState.choices, "kinds": ApplicationKind.choices},
+    perms={"can_submit": Perm.APPLICATION_SUBMIT})
 
 
 @requires(Perm.APPLICATION_SUBMIT)
@@ -66,18 +64,13 @@ def _initial(application: Application) -> dict[str, Any]:
     }
 
 
-@requires(Perm.APPLICATION_SUBMIT)
-@require_http_methods(["GET", "POST"])
-def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    application = selectors.application_get(user=user, application_id=application_id)
-    form = ApplicationForm(request.POST or None, initial=_initial(application))
-    return edit_page(
-        request, form, "applications/application_form.html",
-        {"person": application.person, "application": application},
-        lambda data: services.application_update(actor=user, application=application,
-                                                 data=data),
-        "application-detail", application_id=application.pk)
+application_edit = edit_view(
+    Perm.APPLICATION_SUBMIT, selectors.application_get, "applications/application_form.html",
+    form=lambda data, application, _user: ApplicationForm(data, initial=_initial(application)),
+    context=lambda application: {"person": application.person, "application": application},
+    update=lambda user, application, changed: services.application_update(
+        actor=user, application=application, data=changed),
+    detail="application-detail")
 
 
 def _render_detail(request: HttpRequest, application: Application, *,
@@ -101,15 +94,11 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
                                                              application_id=application_id))
 
 
-@requires(Perm.APPLICATION_BROWSE)
-@require_POST
-def application_transition(request: HttpRequest, application_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    return step_page(
-        request, get=lambda: selectors.application_get(user=user, application_id=application_id),
-        actions=rules.APPLICATION_TRANSITIONS, form_class=ApplicationTransitionForm,
-        apply=lambda application, action, form: services.application_transition(
-            application=application, actor=user, action=action,
-            comment=form.cleaned_data.get("comment", ""), data=form.service_data()),
-        label=lambda action: rules.ApplicationAction(action).label,
-        render_detail=_render_detail, detail="application-detail", key="application_id")
+application_transition = step_view(
+    Perm.APPLICATION_BROWSE, selectors.application_get,
+    actions=rules.APPLICATION_TRANSITIONS, form_class=ApplicationTransitionForm,
+    apply=lambda application, action, form, user: services.application_transition(
+        application=application, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""), data=form.service_data()),
+    label=lambda action: rules.ApplicationAction(action).label,
+    render_detail=_render_detail, detail="application-detail")

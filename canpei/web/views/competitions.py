@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django.utils.translation import gettext as _, gettext_lazy
 
-from canpei.accounts.models import signed_in_user
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.codes import CompetitionLevel
 from canpei.competitions import selectors, services
@@ -19,20 +19,17 @@ from canpei.competitions.forms import (
     CaseForm, CompetitionForm, ConsentForm, PublishForm, ResultForm, WithdrawForm, case_initial,
     competition_initial, result_initial,
 )
-from canpei.competitions.models import CaseChannel, TypicalCase
+from canpei.competitions.models import CaseChannel, Competition, TypicalCase
 from canpei.errors import ServiceError
 from canpei.web.pages import (
-    create_page, edit_page, list_page, person_search, requires, saved, submit,
+    create_page, edit_page, edit_view, list_view, on_record, person_search, requires, saved, submit,
 )
 
 
-@requires(Perm.COMPETITION_BROWSE)
-def competition_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "competitions/competition_list.html", selectors.CompetitionFilters,
-                     selectors.competition_list, {
-                         "levels": CompetitionLevel.choices,
-                         "can_edit": has_perm(request.user, Perm.COMPETITION_EDIT),
-                     }, towns_hidden_for=Role.TOWN_STAFF)
+competition_list = list_view(
+    Perm.COMPETITION_BROWSE, "competitions/competition_list.html", selectors.CompetitionFilters,
+    selectors.competition_list, towns_hidden_for=Role.TOWN_STAFF,
+    context={"levels": CompetitionLevel.choices}, perms={"can_edit": Perm.COMPETITION_EDIT})
 
 
 @requires(Perm.COMPETITION_EDIT)
@@ -67,31 +64,25 @@ def competition_detail(request: HttpRequest, competition_id: int) -> HttpRespons
     return _detail(request, competition_id)
 
 
-@requires(Perm.COMPETITION_EDIT)
-@require_http_methods(["GET", "POST"])
-def competition_edit(request: HttpRequest, competition_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    competition = selectors.competition_get(user=user, competition_id=competition_id)
-    form = CompetitionForm(request.POST or None, initial=competition_initial(competition))
-    return edit_page(request, form, "competitions/competition_form.html",
-                     {"competition": competition},
-                     lambda data: services.competition_update(actor=user, competition=competition,
-                                                              data=data),
-                     "competition-detail", competition_id=competition.pk)
+competition_edit = edit_view(
+    Perm.COMPETITION_EDIT, selectors.competition_get, "competitions/competition_form.html",
+    form=lambda data, competition, _user: CompetitionForm(
+        data, initial=competition_initial(competition)),
+    context=lambda competition: {"competition": competition},
+    update=lambda user, competition, changed: services.competition_update(
+        actor=user, competition=competition, data=changed),
+    detail="competition-detail")
 
 
-@requires(Perm.ENTRY_EDIT)
-@require_POST
-def competition_enter(request: HttpRequest, competition_id: int) -> HttpResponse:
+@on_record(Perm.ENTRY_EDIT, selectors.competition_get)
+def competition_enter(request: HttpRequest, user: User, competition: Competition) -> HttpResponse:
     """Enter the person picked on the competition's page in the event chosen beside them."""
-    user = signed_in_user(request)
-    competition = selectors.competition_get(user=user, competition_id=competition_id)
     data = {"event": request.POST.get("event", ""), "person": request.POST.get("person", "")}
     try:
         entry = services.entry_create(actor=user, competition=competition, data=data)
     except ServiceError as exc:
         errors = exc.errors or [("", exc.message)]
-        return _detail(request, competition_id, enter_form={"errors": errors,
+        return _detail(request, competition.pk, enter_form={"errors": errors,
                                                             "event": data["event"]},
                        status=exc.status)
     return saved(request, _("已报名：%(name)s（%(event)s）") % {"name": entry.person.name,
@@ -116,13 +107,10 @@ def entry_result(request: HttpRequest, competition_id: int, entry_id: int) -> Ht
 
 # ---- typical cases -----------------------------------------------------------------------------
 
-@requires(Perm.CASE_BROWSE)
-def case_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "competitions/case_list.html", selectors.CaseFilters,
-                     selectors.case_list, {
-                         "channels": CaseChannel.choices,
-                         "can_edit": has_perm(request.user, Perm.CASE_EDIT),
-                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
+case_list = list_view(
+    Perm.CASE_BROWSE, "competitions/case_list.html", selectors.CaseFilters, selectors.case_list,
+    towns_hidden_for=Role.TOWN_STAFF, exported=True,
+    context={"channels": CaseChannel.choices}, perms={"can_edit": Perm.CASE_EDIT})
 
 
 @requires(Perm.CASE_EDIT)
@@ -166,15 +154,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_page(request, selectors.case_get(user=signed_in_user(request), case_id=case_id))
 
 
-@requires(Perm.CASE_EDIT)
-@require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    case = selectors.case_get(user=user, case_id=case_id)
-    form = CaseForm(request.POST or None, initial=case_initial(case))
-    return edit_page(request, form, "competitions/case_form.html", {"case": case},
-                     lambda data: services.case_update(actor=user, case=case, data=data),
-                     "case-detail", case_id=case.pk)
+case_edit = edit_view(
+    Perm.CASE_EDIT, selectors.case_get, "competitions/case_form.html",
+    form=lambda data, case, _user: CaseForm(data, initial=case_initial(case)),
+    context=lambda case: {"case": case},
+    update=lambda user, case, changed: services.case_update(actor=user, case=case, data=changed),
+    detail="case-detail")
 
 
 @requires(Perm.CASE_EDIT)

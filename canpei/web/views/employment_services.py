@@ -14,16 +14,14 @@ from canpei.employment.models import ReferralResult, ServiceKind
 from canpei.employment.support import selectors, services
 from canpei.employment.support.forms import ServiceForm, service_initial
 from canpei.people.selectors import person_get
-from canpei.web.pages import create_page, edit_page, list_page, person_search, requires
+from canpei.web.pages import create_page, edit_view, list_view, person_search, requires
 
-@requires(Perm.SERVICE_BROWSE)
-def service_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "employment/service_list.html", selectors.ServiceFilters,
-                     selectors.service_list, {
-                         "kinds": ServiceKind.choices, "results": ReferralResult.choices,
-                         "can_record": has_perm(request.user, Perm.SERVICE_RECORD),
-                         "pending": selectors.referrals_pending(user=signed_in_user(request)),
-                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
+service_list = list_view(
+    Perm.SERVICE_BROWSE, "employment/service_list.html", selectors.ServiceFilters,
+    selectors.service_list, towns_hidden_for=Role.TOWN_STAFF, exported=True,
+    context={"kinds": ServiceKind.choices, "results": ReferralResult.choices},
+    perms={"can_record": Perm.SERVICE_RECORD},
+    extra=lambda request: {"pending": selectors.referrals_pending(user=signed_in_user(request))})
 
 
 def _pick_person(request: HttpRequest) -> HttpResponse:
@@ -56,14 +54,10 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
         "can_edit": has_perm(request.user, Perm.SERVICE_RECORD)})
 
 
-@requires(Perm.SERVICE_RECORD)
-@require_http_methods(["GET", "POST"])
-def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    service = selectors.service_get(user=user, service_id=service_id)
-    form = ServiceForm(request.POST or None, initial=service_initial(service))
-    return edit_page(
-        request, form, "employment/service_form.html",
-        {"person": service.person, "service": service},
-        lambda data: services.service_update(actor=user, service=service, data=data),
-        "service_detail", service_id=service.pk)
+service_edit = edit_view(
+    Perm.SERVICE_RECORD, selectors.service_get, "employment/service_form.html",
+    form=lambda data, service, _user: ServiceForm(data, initial=service_initial(service)),
+    context=lambda service: {"person": service.person, "service": service},
+    update=lambda user, service, changed: services.service_update(actor=user, service=service,
+                                                                  data=changed),
+    detail="service_detail")

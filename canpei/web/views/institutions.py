@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django.utils.translation import gettext as _
 
-from canpei.accounts.models import signed_in_user
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.errors import ServiceError
 from canpei.institutions import rules, selectors, services
@@ -22,18 +22,16 @@ from canpei.institutions.forms import InstitutionForm, TeacherForm, TransitionFo
 from canpei.institutions.models import DesignationState, Institution, InstitutionType
 from canpei.forms import add_service_errors
 from canpei.web.pages import (
-    edit_page, list_filters, list_page, register_page, requires, step_forms, step_page,
+    edit_view, list_filters, list_view, on_record, register_page, requires, step_forms, step_view,
 )
 
 
-@requires(Perm.INSTITUTION_BROWSE)
-def institution_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "institutions/institution_list.html",
-                     selectors.InstitutionFilters, selectors.institution_list, {
-                         "states": DesignationState.choices, "types": InstitutionType.choices,
-                         "can_create": has_perm(request.user, Perm.INSTITUTION_CREATE),
-                         "today": timezone.localdate(),
-                     }, towns_hidden_for=Role.INSTITUTION_STAFF, exported=True)
+institution_list = list_view(
+    Perm.INSTITUTION_BROWSE, "institutions/institution_list.html", selectors.InstitutionFilters,
+    selectors.institution_list, towns_hidden_for=Role.INSTITUTION_STAFF, exported=True,
+    context={"states": DesignationState.choices, "types": InstitutionType.choices},
+    perms={"can_create": Perm.INSTITUTION_CREATE},
+    extra=lambda _request: {"today": timezone.localdate()})
 
 
 @requires(Perm.INSTITUTION_BROWSE)
@@ -60,19 +58,16 @@ def institution_create(request: HttpRequest) -> HttpResponse:
                          "institution_id", label=lambda institution: institution.name)
 
 
-@requires(Perm.INSTITUTION_EDIT)
-@require_http_methods(["GET", "POST"])
-def institution_edit(request: HttpRequest, institution_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+institution_edit = edit_view(
+    Perm.INSTITUTION_EDIT, selectors.institution_get, "institutions/institution_form.html",
     # The record's own values: the designation fields are not on the form (they have steps).
-    initial = model_to_dict(institution, fields=list(InstitutionForm.base_fields))
-    form = InstitutionForm(request.POST or None, user=user, editing=True, initial=initial)
-    return edit_page(
-        request, form, "institutions/institution_form.html", {"institution": institution},
-        lambda data: services.institution_update(actor=user, institution=institution,
-                                                 data=data),
-        "institution-detail", institution_id=institution.pk)
+    form=lambda data, institution, user: InstitutionForm(
+        data, user=user, editing=True,
+        initial=model_to_dict(institution, fields=list(InstitutionForm.base_fields))),
+    context=lambda institution: {"institution": institution},
+    update=lambda user, institution, changed: services.institution_update(
+        actor=user, institution=institution, data=changed),
+    detail="institution-detail")
 
 
 def _render_detail(request: HttpRequest, institution: Institution, *,
@@ -107,27 +102,20 @@ def institution_detail(request: HttpRequest, institution_id: int) -> HttpRespons
     return _render_detail(request, institution)
 
 
-@requires(Perm.INSTITUTION_DESIGNATE)
-@require_POST
-def institution_transition(request: HttpRequest, institution_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    return step_page(
-        request, get=lambda: selectors.institution_get(user=user, institution_id=institution_id),
-        actions=rules.TRANSITIONS, form_class=TransitionForm,
-        apply=lambda institution, action, form: services.institution_transition(
-            institution=institution, actor=user, action=action,
-            comment=form.cleaned_data.get("comment", ""),
-            designated_from=form.cleaned_data.get("designated_from"),
-            designated_to=form.cleaned_data.get("designated_to")),
-        label=lambda action: rules.Action(action).label,
-        render_detail=_render_detail, detail="institution-detail", key="institution_id")
+institution_transition = step_view(
+    Perm.INSTITUTION_DESIGNATE, selectors.institution_get,
+    actions=rules.TRANSITIONS, form_class=TransitionForm,
+    apply=lambda institution, action, form, user: services.institution_transition(
+        institution=institution, actor=user, action=action,
+        comment=form.cleaned_data.get("comment", ""),
+        designated_from=form.cleaned_data.get("designated_from"),
+        designated_to=form.cleaned_data.get("designated_to")),
+    label=lambda action: rules.Action(action).label,
+    render_detail=_render_detail, detail="institution-detail")
 
 
-@requires(Perm.INSTITUTION_EDIT)
-@require_POST
-def teacher_add(request: HttpRequest, institution_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+@on_record(Perm.INSTITUTION_EDIT, selectors.institution_get)
+def teacher_add(request: HttpRequest, user: User, institution: Institution) -> HttpResponse:
     form = TeacherForm(request.POST)
     if form.is_valid():
         try:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from canpei.reports import matching
-from canpei.accounts.models import signed_in_user
+from canpei.accounts.models import User, signed_in_user
 from canpei.accounts.roles import Perm, Role, has_perm
 from canpei.employment.support.selectors import person_timeline
 from canpei.errors import InvalidInput, NotFound, ServiceError, Throttled
@@ -24,20 +24,17 @@ from canpei.people.surveys.selectors import person_surveys
 from canpei.training.lookup_limit import lookup_count
 from canpei.training.classes.selectors import person_trainings
 from canpei.web.pages import (
-    edit_page, list_page, register_page, requires,
+    edit_view, list_view, on_record, register_page, requires,
 )
 
 
-@requires(Perm.PERSON_BROWSE)
-def person_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "people/person_list.html",
-                     selectors.PersonFilters, selectors.person_list, {
-                         "categories": rules.Category.choices,
-                         "grades": rules.Grade.choices,
-                         "employment_forms": rules.EmploymentForm.choices,
-                         "statuses": rules.PersonStatus.choices,
-                         "can_create": has_perm(request.user, Perm.PERSON_CREATE),
-                     }, towns_hidden_for=Role.TOWN_STAFF, count=selectors.person_count)
+person_list = list_view(
+    Perm.PERSON_BROWSE, "people/person_list.html", selectors.PersonFilters,
+    selectors.person_list, towns_hidden_for=Role.TOWN_STAFF, count=selectors.person_count,
+    context={"categories": rules.Category.choices, "grades": rules.Grade.choices,
+             "employment_forms": rules.EmploymentForm.choices,
+             "statuses": rules.PersonStatus.choices},
+    perms={"can_create": Perm.PERSON_CREATE})
 
 
 @requires(Perm.PERSON_BROWSE)
@@ -110,23 +107,17 @@ def _initial(person: Person) -> dict[str, Any]:
     }
 
 
-@requires(Perm.PERSON_EDIT)
-@require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    person = selectors.person_get(user=user, person_id=person_id)
-    form = PersonForm(request.POST or None, user=user, initial=_initial(person))
-    return edit_page(
-        request, form, "people/person_form.html", {"person": person},
-        lambda data: services.person_update(actor=user, person=person, data=data),
-        "person-detail", person_id=person.pk)
+person_edit = edit_view(
+    Perm.PERSON_EDIT, selectors.person_get, "people/person_form.html",
+    form=lambda data, person, user: PersonForm(data, user=user, initial=_initial(person)),
+    context=lambda person: {"person": person},
+    update=lambda user, person, changed: services.person_update(actor=user, person=person,
+                                                                data=changed),
+    detail="person-detail")
 
 
-@requires(Perm.PERSON_EDIT)
-@require_POST
-def person_status(request: HttpRequest, person_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    person = selectors.person_get(user=user, person_id=person_id)
+@on_record(Perm.PERSON_EDIT, selectors.person_get)
+def person_status(request: HttpRequest, user: User, person: Person) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         try:

@@ -9,21 +9,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from canpei.accounts.models import signed_in_user
-from canpei.accounts.roles import Perm, Role, has_perm
+from canpei.accounts.roles import Perm, Role
 from canpei.training.applications import selectors, services
 from canpei.training.applications.forms import StaffTrainingForm
 from canpei.training.models import StaffTraining
 from canpei.web.pages import (
-    edit_page, list_page, record_view, register_page, requires,
+    edit_page, list_view, record_view, register_page, requires,
 )
 
 
-@requires(Perm.STAFF_TRAINING_BROWSE)
-def staff_training_list(request: HttpRequest) -> HttpResponse:
-    return list_page(request, "applications/staff_training_list.html",
-                     selectors.StaffTrainingFilters, selectors.staff_training_list, {
-                         "can_edit": has_perm(request.user, Perm.STAFF_TRAINING_EDIT),
-                     }, towns_hidden_for=Role.TOWN_STAFF, exported=True)
+staff_training_list = list_view(
+    Perm.STAFF_TRAINING_BROWSE, "applications/staff_training_list.html",
+    selectors.StaffTrainingFilters, selectors.staff_training_list,
+    towns_hidden_for=Role.TOWN_STAFF, exported=True,
+    perms={"can_edit": Perm.STAFF_TRAINING_EDIT})
 
 
 @requires(Perm.STAFF_TRAINING_EDIT)
