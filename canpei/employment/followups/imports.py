@@ -38,6 +38,7 @@ from canpei.spreadsheets.importing import (
 )
 from canpei.spreadsheets.reader import CELL_FORMULA, DATE_INVALID, cell_date, cell_text
 from canpei.spreadsheets.registry import ImportSpec
+from canpei.training.classes.imports import TRAINEE_COLUMNS
 
 
 SOURCE_REQUIRED = _("请填写班级编号或个人申请编号")
@@ -49,8 +50,7 @@ BOOL_INVALID = _("只能填写是或否")
 
 # The headers a clerk's file may use.
 COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
-    "name": ("姓名", "学员姓名"),
+    **TRAINEE_COLUMNS,
     "class_code": ("班级编号", "培训班编号", "班级代码", "开班编号"),
     "application": ("个人申请编号", "申请编号"),
     "months": ("跟踪节点（月）", "跟踪节点", "跟踪月数", "结业后月数"),
