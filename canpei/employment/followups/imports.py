@@ -74,7 +74,7 @@ METHOD_CODES = codes.code_lookup(FollowUpMethod.choices, ("phone", "电话"), ("
                                  ("visit", "上门"), ("employer", "单位"))
 FORM_CODES = codes.code_lookup(EmploymentForm.choices)
 REASON_CODES = codes.code_lookup(NotWorkingReason.choices)
-BOOL_FIELDS = ("employed", "contract_signed", "social_insurance", "business_started")
+BOOL_FIELDS = ("employed", *services.OPTIONAL_BOOLEANS)
 
 
 class _Rollback(Exception):
@@ -263,8 +263,7 @@ def _template_choices() -> dict[str, list[str]]:
             "months": [str(m) for m in settings.FOLLOWUP_MONTHS],
             "employment_form": [str(label) for _c, label in EmploymentForm.choices],
             "not_working_reason": [str(label) for _c, label in NotWorkingReason.choices],
-            **{name: yes_no for name in ("employed", "contract_signed", "social_insurance",
-                                         "business_started")}}
+            **{name: yes_no for name in BOOL_FIELDS}}
 
 
 # Registered by EmploymentConfig.ready().

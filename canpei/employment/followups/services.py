@@ -78,6 +78,8 @@ ALREADY_RECORDED = _("该次跟踪已登记，如需更正请修改原记录")
 # The largest monthly income taken as real: anything above is a typing slip (yuan, not fen).
 INCOME_MAX = Decimal("200000")
 
+# The yes/no facts of a follow-up that may stay blank (whether employed may not).
+OPTIONAL_BOOLEANS = ("contract_signed", "social_insurance", "business_started")
 RECORD_FIELDS = ("date", "method", "employed", "employment_form", "employer", "position",
                  "contract_signed", "social_insurance", "monthly_income", "business_started",
                  "not_working_reason", "note")
@@ -258,7 +260,7 @@ def clean_followup_input(data: Mapping[str, Any], *, followup: FollowUp,
     f.text("employer", max_length=100, too_long=EMPLOYER_TOO_LONG, single_line=True)
     f.text("position", max_length=50, too_long=POSITION_TOO_LONG, single_line=True)
     f.text("note", max_length=200, too_long=NOTE_TOO_LONG)
-    for field in ("contract_signed", "social_insurance", "business_started"):
+    for field in OPTIONAL_BOOLEANS:
         _optional_bool(f, field)
     if "monthly_income" in f.data:
         raw = f.data["monthly_income"]
