@@ -33,11 +33,11 @@ from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
-from canpei.validation import Fields, model_update, text
-# The shared messages, re-exported: the tests assert services.X.
-from canpei.validation import (  # noqa: F401
+# The shared date messages, under the names the tests assert (services.X).
+from canpei.validation import (
     DATE_INVALID, END_REQUIRED, START_REQUIRED, END_BEFORE_START as DATES_ORDER,
 )
+from canpei.validation import Fields, model_update, text
 
 
 
