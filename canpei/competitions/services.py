@@ -19,6 +19,7 @@ from django.utils import timezone
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
+from canpei.audit.edits import edit_save
 from canpei.audit.services import audit_record
 from canpei.codes import AwardGrade, CompetitionLevel, one_of_labels
 from canpei.competitions.models import (
@@ -32,6 +33,10 @@ from canpei.errors import lazy_message as _
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
+# The shared date messages, under the names the tests assert (services.X).
+from canpei.validation import (
+    DATE_INVALID, END_REQUIRED, START_REQUIRED, END_BEFORE_START as DATES_ORDER,
+)
 from canpei.validation import Fields, model_update, text
 
 
@@ -45,11 +50,7 @@ NAME_REQUIRED = _("请填写竞赛名称")
 NAME_TOO_LONG = _("竞赛名称不能超过 100 个字符")
 LEVEL_REQUIRED = _("请选择竞赛级别")
 LEVEL_INVALID = one_of_labels(_("竞赛级别须为{values}之一"), CompetitionLevel)
-START_REQUIRED = _("请填写开始日期")
-END_REQUIRED = _("请填写结束日期")
-DATE_INVALID = _("日期格式须为 YYYY-MM-DD")
 DATE_TOO_EARLY = _("日期不能早于 2000-01-01")
-DATES_ORDER = _("结束日期不能早于开始日期")
 ORGANIZER_TOO_LONG = _("主办单位不能超过 100 个字符")
 NOTE_TOO_LONG = _("备注不能超过 200 个字符")
 EVENTS_REQUIRED = _("请至少填写一个竞赛项目")
@@ -206,11 +207,8 @@ def competition_update(*, actor: User, competition: Competition,
             moved = _set_events(actor, locked, events)
             if moved["added"] or moved["removed"]:
                 changes["events"] = moved
-        if changes:
-            locked.updated_at = timezone.now()
-            locked.save()
-            audit_record(actor=actor, action=AuditAction.COMPETITION_UPDATE, obj=locked,  # zh-data: audit words
-                         summary=f"修改职业技能竞赛 #{locked.pk}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked, changes=changes,  # zh-data: audit words
+                  action=AuditAction.COMPETITION_UPDATE, summary=f"修改职业技能竞赛 #{locked.pk}")
     return locked
 
 
@@ -280,12 +278,9 @@ def entry_record_result(*, actor: User, entry: Entry, data: dict[str, Any]) -> E
         if values and locked.event.competition.start_date > timezone.localdate():
             raise Conflict(RESULT_BEFORE_START, [("award" if "award" in values else "result",
                                                   RESULT_BEFORE_START)])
-        changes = model_update(locked, values, snapshot=entry_snapshot)
-        if changes:
-            locked.updated_at = timezone.now()
-            locked.save()
-            audit_record(actor=actor, action=AuditAction.ENTRY_RESULT, obj=locked,  # zh-data: audit words
-                         summary=f"登记竞赛成绩 #{locked.pk}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked,  # zh-data: audit words
+                  changes=model_update(locked, values, snapshot=entry_snapshot),
+                  action=AuditAction.ENTRY_RESULT, summary=f"登记竞赛成绩 #{locked.pk}")
     return locked
 
 
@@ -339,6 +334,15 @@ def _case_edit(actor: User) -> None:
         raise Forbidden(NO_CASE_EDIT)
 
 
+def _case_step_save(actor: User, locked: TypicalCase, before: dict[str, Any],
+                    action: AuditAction, summary: str) -> None:
+    """Save a case a step changed (publication, withdrawal) and audit it whole, before and after."""
+    locked.updated_at = timezone.now()
+    locked.save()
+    audit_record(actor=actor, action=action, obj=locked, summary=summary,
+                 changes={"before": before, "after": case_snapshot(locked)})
+
+
 def case_create(*, actor: User, data: dict[str, Any]) -> TypicalCase:
     _case_edit(actor)
     values = _case_input(data, actor, None)
@@ -358,12 +362,9 @@ def case_update(*, actor: User, case: TypicalCase, data: dict[str, Any]) -> Typi
         if "person" in values:
             person = values["person"]
             values["town_id"] = person.town_id if person else None
-        changes = model_update(locked, values, snapshot=case_snapshot)
-        if changes:
-            locked.updated_at = timezone.now()
-            locked.save()
-            audit_record(actor=actor, action=AuditAction.CASE_UPDATE, obj=locked,  # zh-data: audit words
-                         summary=f"修改典型案例 #{locked.pk}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked,  # zh-data: audit words
+                  changes=model_update(locked, values, snapshot=case_snapshot),
+                  action=AuditAction.CASE_UPDATE, summary=f"修改典型案例 #{locked.pk}")
     return locked
 
 
@@ -385,11 +386,8 @@ def case_record_consent(*, actor: User, case: TypicalCase, data: dict[str, Any])
                                         "consent_scope": values["scope"],
                                         "consent_withdrawn_on": None},
                                snapshot=case_snapshot)
-        if changes:
-            locked.updated_at = timezone.now()
-            locked.save()
-            audit_record(actor=actor, action=AuditAction.CASE_CONSENT, obj=locked,  # zh-data: audit words
-                         summary=f"登记典型案例 #{locked.pk} 本人同意", changes={"diff": changes})
+        edit_save(actor=actor, record=locked, changes=changes,  # zh-data: audit words
+                  action=AuditAction.CASE_CONSENT, summary=f"登记典型案例 #{locked.pk} 本人同意")
     return locked
 
 
@@ -411,11 +409,8 @@ def case_withdraw_consent(*, actor: User, case: TypicalCase,
         before = case_snapshot(locked)
         locked.consent_withdrawn_on = day
         locked.published_on = None
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor, action=AuditAction.CASE_CONSENT_WITHDRAW, obj=locked,  # zh-data: audit words
-                     summary=f"典型案例 #{locked.pk} 本人撤回同意",
-                     changes={"before": before, "after": case_snapshot(locked)})
+        _case_step_save(actor, locked, before, AuditAction.CASE_CONSENT_WITHDRAW,  # zh-data: audit words
+                        f"典型案例 #{locked.pk} 本人撤回同意")
         if was_published is not None:
             audit_record(actor=actor, action=AuditAction.CASE_UNPUBLISH, obj=locked,  # zh-data: audit words
                          summary=f"典型案例 #{locked.pk} 因本人撤回同意而撤下",
@@ -446,11 +441,8 @@ def case_publish(*, actor: User, case: TypicalCase, data: dict[str, Any]) -> Typ
         before = case_snapshot(locked)
         locked.published_on = day
         locked.channel = channel
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor, action=AuditAction.CASE_PUBLISH, obj=locked,  # zh-data: audit words
-                     summary=f"发布典型案例 #{locked.pk}",
-                     changes={"before": before, "after": case_snapshot(locked)})
+        _case_step_save(actor, locked, before, AuditAction.CASE_PUBLISH,  # zh-data: audit words
+                        f"发布典型案例 #{locked.pk}")
     return locked
 
 
@@ -462,9 +454,6 @@ def case_unpublish(*, actor: User, case: TypicalCase) -> TypicalCase:
             raise Conflict(NOT_PUBLISHED)
         before = case_snapshot(locked)
         locked.published_on = None
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor, action=AuditAction.CASE_UNPUBLISH, obj=locked,  # zh-data: audit words
-                     summary=f"撤下典型案例 #{locked.pk}",
-                     changes={"before": before, "after": case_snapshot(locked)})
+        _case_step_save(actor, locked, before, AuditAction.CASE_UNPUBLISH,  # zh-data: audit words
+                        f"撤下典型案例 #{locked.pk}")
     return locked

@@ -7,6 +7,11 @@ from decimal import Decimal
 from canpei.codes import FundSource, one_of_labels
 from canpei.errors import lazy_message as _
 from canpei.errors import lazy_format as format_lazy
+# The shared messages, re-exported: the tests and the funds services assert rules.X.
+from canpei.validation import (  # noqa: F401
+    DATE_REQUIRED, END_BEFORE_START, END_REQUIRED, START_REQUIRED,
+    MONEY_REQUIRED as AMOUNT_REQUIRED,
+)
 
 
 # A class's and an application's payment comes from the employment security fund unless the
@@ -47,7 +52,6 @@ OPEN_END = _("长期")
 DONOR_REQUIRED = _("请填写捐赠人")
 DONOR_TOO_LONG = _("捐赠人不能超过 100 个字符")
 PURPOSE_TOO_LONG = _("用途不能超过 200 个字符")
-DATE_REQUIRED = _("请填写日期")
 DATE_FUTURE = _("日期不能晚于今天")
 RECEIPT_REQUIRED = _("请填写收据编号")
 RECEIPT_TOO_LONG = _("收据编号不能超过 50 个字符")
@@ -58,9 +62,6 @@ INSTITUTION_NOT_FOUND = _("承接机构不存在")
 NUMBER_REQUIRED = _("请填写合同编号")
 NUMBER_TOO_LONG = _("合同编号不能超过 50 个字符")
 NUMBER_TAKEN = _("合同编号 {number} 已登记")
-START_REQUIRED = _("请填写开始日期")
-END_REQUIRED = _("请填写结束日期")
-END_BEFORE_START = _("结束日期不能早于开始日期")
 CLASSES_INVALID = _("涵盖培训班须为培训班编号的列表")
 CLASS_NOT_OF_INSTITUTION = _("培训班 {code} 不属于承接机构")
 
@@ -81,15 +82,13 @@ TRAINEE_WITHDRAWN = _("学员 {person} 已退学，不能拨付")
 TRAINEE_NOT_COMPLETED = _("学员 {person} 未结业，不能拨付")
 TRAINEE_NOT_ON_ROSTER = _("人员 #{id} 不在培训班 {code} 的花名册上")
 AMOUNT_COMPUTED = _("已有补贴标准，金额按标准计算，不能填写")
-AMOUNT_REQUIRED = _("请填写金额")
 OTHER_YEAR = _("{what}属于 {own} 年，不能使用 {year} 年的预算")
 CONTRACT_YEAR = _("合同 {number} 的期限为 {start} 至 {end}，不能使用 {year} 年的预算")
 INSTALMENT_INVALID = _("期次须为 1 至 99 的整数")
 CONTRACT_EXCEEDED = _("合同 {number} 金额 {amount} 元，已拨付 {paid} 元，本次 {this} 元将超出合同金额")
 ALREADY_PAID = _("{what}已拨付（拨付单 #{id}），不能重复拨付")
 NO_BUDGET = _("{year} 年{source}没有预算，不能拨付 {amount} 元")
-OVER_BUDGET = _("超出预算：{year} 年{source}预算 {budget} 元，已拨付 {paid} 元，"
-               "剩余 {left} 元，本次拨付 {amount} 元")
+OVER_BUDGET = _("超出预算：{year} 年{source}预算 {budget} 元，已拨付 {paid} 元，剩余 {left} 元，本次拨付 {amount} 元")
 REASON_REQUIRED = _("冲销须写明原因")
 REASON_TOO_LONG = _("冲销原因不能超过 200 个字符")
 ALREADY_REVERSED = _("拨付单 #{id} 已冲销")

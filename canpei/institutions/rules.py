@@ -10,12 +10,14 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from canpei import workflows
 from canpei.accounts.roles import Role
 from canpei.errors import Message as _
-from canpei.institutions.models import DesignationAction, DesignationState
+from canpei.institutions.models import DesignationState
+# The lifecycle table below names its actions and states shortly.
+from canpei.institutions.models import DesignationAction as Action, DesignationState as S
 from canpei.workflows import Step, Workflow
 # The shared messages, re-exported: the tests assert rules.X.
+from canpei.workflows import COMMENT_TOO_LONG  # noqa: F401
 from canpei.validation import (  # noqa: F401
     BOOLEAN_INVALID, PHONE_INVALID, TEXT_INVALID, UNKNOWN_FIELD,
 )
@@ -100,13 +102,10 @@ DATES_ORDER = _("定点起始日期不能晚于截止日期")
 DATES_EXPIRED = _("定点截止日期不能早于今天")
 DATES_ONLY_FOR_DESIGNATE = _("只有定点认定填写有效期")
 COMMENT_REQUIRED = _("暂停或撤销须填写原因")
-COMMENT_TOO_LONG = workflows.COMMENT_TOO_LONG
 REINSTATE_EXPIRED = _("定点有效期已于 {date} 届满，不能恢复；请重新定点认定")
 PROMOTE_NOT_VALID = _("定点有效期不在今天之内，不能评为示范点")
 
 
-Action = DesignationAction
-S = DesignationState
 CITY = frozenset({Role.CITY_ADMIN})
 NOT_FINAL = frozenset({S.APPLIED, S.DESIGNATED, S.DEMONSTRATION, S.SUSPENDED})
 

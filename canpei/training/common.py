@@ -3,17 +3,11 @@ import, the institution and occupation checks, and the saving of an edit with it
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.utils import timezone
-
 from canpei.accounts.models import User
-from canpei.audit.actions import AuditAction
-from canpei.audit.services import audit_record
+from canpei.audit.edits import edit_save  # noqa: F401  (re-exported for the training services)
 from canpei.institutions.models import Institution
 from canpei.institutions.selectors import institutions_visible_to
 from canpei.training import rules
-from canpei.training.models import Application, Enrollment, StaffTraining, TrainingClass
 from canpei.validation import (  # noqa: F401  (re-exported for the training services)
     Errors, bad_text, one_line, parse_bool, parse_date, parse_decimal, parse_int, text,
 )
@@ -33,17 +27,3 @@ def check_occupation(fields: Fields) -> str | None:
     """The occupation (职业（工种）/技能) a class or an application trains for: one line, required."""
     return fields.text("occupation", max_length=50, too_long=rules.OCCUPATION_TOO_LONG,
                        required=rules.OCCUPATION_REQUIRED, single_line=True)
-
-
-def edit_save(*, actor: User, record: TrainingClass | Enrollment | Application | StaffTraining,
-              changes: dict[str, list[Any]], action: AuditAction, summary: str,
-              context: dict[str, Any] | None = None) -> None:
-    """Save an edited record and audit its diff (under "diff", after `context`) in the caller's
-    transaction. An edit that changed nothing writes nothing: no save, no entry, and updated_at
-    keeps telling when the record last really changed."""
-    if not changes:
-        return
-    record.updated_at = timezone.now()
-    record.save()
-    audit_record(actor=actor, action=action, obj=record, summary=summary,
-                 changes={**(context or {}), "diff": changes})

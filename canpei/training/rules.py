@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from canpei import workflows
 from canpei.accounts.models import User
 from canpei.accounts.roles import Role
 from canpei.errors import Message as _
@@ -16,6 +15,7 @@ from canpei.training.models import (
 )
 from canpei.workflows import Step, Workflow
 # The shared messages, re-exported: the tests assert rules.X.
+from canpei.workflows import COMMENT_REQUIRED, COMMENT_TOO_LONG, ROLE_NOT_ALLOWED  # noqa: F401
 from canpei.validation import (  # noqa: F401
     BOOLEAN_INVALID, DATE_INVALID, DATE_REQUIRED, TEXT_INVALID, UNKNOWN_FIELD,
 )
@@ -45,10 +45,6 @@ SUBSIDY_INVALID = _("补贴标准须为 0 至 100000 元，最多两位小数")
 TEACHERS_INVALID = _("授课教师须为本机构在岗教师")
 STATE_FIELD = _("状态只能通过开班流程（submit、approve 等）变更")
 NOT_EDITABLE_STATE = _("班级当前状态为「{state}」，不能修改；只有草稿或已退回的班级可以修改")
-
-ROLE_NOT_ALLOWED = workflows.ROLE_NOT_ALLOWED
-COMMENT_REQUIRED = workflows.COMMENT_REQUIRED
-COMMENT_TOO_LONG = workflows.COMMENT_TOO_LONG
 
 # Rules a submission, approval, start, completion and audit check (PRODUCT.md, "Training class").
 DESIGNATION_NOT_VALID = _("培训机构「{institution}」在 {start} 至 {end} 期间不是有效的定点机构")
@@ -95,8 +91,7 @@ RESULT_TOO_LONG = _("培训成绩不能超过 50 字")
 RESULT_CLOSED = _("班级当前状态为「{state}」，不能登记成绩")
 STATUS_INVALID = _("学员状态须为 enrolled、withdrawn、completed 或 failed")
 APPRAISAL_RESULT_INVALID = _("鉴定结果须为 passed、failed 或 absent")
-CERTIFICATE_TYPE_INVALID = _("证书类型须为 vocational_qualification、skill_level、"
-                              "special_ability 或 training")
+CERTIFICATE_TYPE_INVALID = _("证书类型须为 vocational_qualification、skill_level、special_ability 或 training")
 CERTIFICATE_LEVEL_INVALID = _("证书等级须为 special、junior、intermediate、senior 或 technician")
 CERTIFICATE_NUMBER_REQUIRED = _("请填写证书编号")
 CERTIFICATE_NUMBER_TOO_LONG = _("证书编号不能超过 50 个字符")
@@ -230,6 +225,10 @@ APPLICATION_TRANSITIONS = APPLICATION_WORKFLOW.steps
 
 
 application_actions_for = APPLICATION_WORKFLOW.actions_for
+application_transition_refusal = APPLICATION_WORKFLOW.state_refusal
+application_role_refusal = APPLICATION_WORKFLOW.role_refusal
+APPLICATION_ACTION_INVALID = APPLICATION_WORKFLOW.action_invalid
+APPLICATION_TRANSITION_NOT_ALLOWED = APPLICATION_WORKFLOW.transition_not_allowed
 
 
 def hides_reasons(actor: User | None) -> bool:
@@ -258,8 +257,7 @@ APPLICATION_INSTITUTION_NOT_VALID = _("该机构已暂停或撤销定点，不�
 INSTITUTION_STATES_REFUSED = frozenset({"suspended", "revoked"})
 APPLICATION_INSTITUTION_REQUIRED = _("请选择培训/鉴定机构或填写机构名称")
 APPLICATION_INSTITUTION_NAME_TOO_LONG = _("机构名称不能超过 100 字")
-APPLICATION_TYPE_INVALID = _("培训类型须为 employment_skills、skill_upgrade、entrepreneurship "
-                              "或 rural_practical")
+APPLICATION_TYPE_INVALID = TYPE_INVALID
 APPLICATION_LEVEL_INVALID = _("等级须为 special、junior、intermediate、senior 或 technician")
 PLANNED_DATES_ORDER = _("计划结束日期不能早于计划开始日期")
 AMOUNT_REQUESTED_INVALID = _("申请金额须为 0 至 100000 元，最多两位小数")
@@ -270,8 +268,6 @@ AMOUNT_REIMBURSED_EXCEEDS = _("报销金额不能超过{basis} {amount} 元")
 REASON_TOO_LONG = _("申请理由不能超过 2000 字")
 APPLICATION_STATE_FIELD = _("状态只能通过审批流程（approve、reject、complete、reimburse）变更")
 APPLICATION_NOT_EDITABLE = _("申请当前状态为「{state}」，不能修改；只有已提交的申请可以修改")
-APPLICATION_ACTION_INVALID = APPLICATION_WORKFLOW.action_invalid
-APPLICATION_TRANSITION_NOT_ALLOWED = APPLICATION_WORKFLOW.transition_not_allowed
 FIELD_NOT_FOR_ACTION = _("「{action}」不填写此项")
 # Completion needs its proof (PRODUCT.md: "completed (with proof: certificate)").
 PROOF_TYPE_REQUIRED = _("登记完成须选择证书类型")
@@ -296,6 +292,3 @@ STAFF_COMPLETED_ON_REQUIRED = _("已完成的培训须填写完成日期")
 STAFF_COMPLETED_ON_UNEXPECTED = _("未完成的培训不填完成日期")
 STAFF_COMPLETED_ON_FUTURE = _("完成日期不能晚于今天")
 STAFF_COMPLETED_ON_EARLY = _("完成日期不能早于 {year} 年")
-
-application_transition_refusal = APPLICATION_WORKFLOW.state_refusal
-application_role_refusal = APPLICATION_WORKFLOW.role_refusal

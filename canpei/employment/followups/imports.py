@@ -38,6 +38,7 @@ from canpei.spreadsheets.importing import (
 )
 from canpei.spreadsheets.reader import CELL_FORMULA, DATE_INVALID, cell_date, cell_text
 from canpei.spreadsheets.registry import ImportSpec
+from canpei.training.classes.imports import TRAINEE_COLUMNS
 
 
 SOURCE_REQUIRED = _("请填写班级编号或个人申请编号")
@@ -49,8 +50,7 @@ BOOL_INVALID = _("只能填写是或否")
 
 # The headers a clerk's file may use.
 COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
-    "name": ("姓名", "学员姓名"),
+    **TRAINEE_COLUMNS,
     "class_code": ("班级编号", "培训班编号", "班级代码", "开班编号"),
     "application": ("个人申请编号", "申请编号"),
     "months": ("跟踪节点（月）", "跟踪节点", "跟踪月数", "结业后月数"),
@@ -74,7 +74,7 @@ METHOD_CODES = codes.code_lookup(FollowUpMethod.choices, ("phone", "电话"), ("
                                  ("visit", "上门"), ("employer", "单位"))
 FORM_CODES = codes.code_lookup(EmploymentForm.choices)
 REASON_CODES = codes.code_lookup(NotWorkingReason.choices)
-BOOL_FIELDS = ("employed", "contract_signed", "social_insurance", "business_started")
+BOOL_FIELDS = ("employed", *services.OPTIONAL_BOOLEANS)
 
 
 class _Rollback(Exception):
@@ -263,8 +263,7 @@ def _template_choices() -> dict[str, list[str]]:
             "months": [str(m) for m in settings.FOLLOWUP_MONTHS],
             "employment_form": [str(label) for _c, label in EmploymentForm.choices],
             "not_working_reason": [str(label) for _c, label in NotWorkingReason.choices],
-            **{name: yes_no for name in ("employed", "contract_signed", "social_insurance",
-                                         "business_started")}}
+            **{name: yes_no for name in BOOL_FIELDS}}
 
 
 # Registered by EmploymentConfig.ready().

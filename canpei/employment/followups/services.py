@@ -34,6 +34,7 @@ from canpei import hooks
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
+from canpei.audit.edits import edit_save
 from canpei.audit.services import audit_record
 from canpei.employment.models import FollowUp, FollowUpMethod
 from canpei.employment.selectors import followups_visible_to
@@ -45,7 +46,7 @@ from canpei.people.services import person_set_employment
 from canpei.training.models import (
     Application, ApplicationEvent, ApplicationState, ClassState, Enrollment, EnrollmentStatus,
 )
-from canpei.validation import Errors, Fields, model_update, snapshot_diff, text
+from canpei.validation import Errors, Fields, model_update, text
 
 
 # ---- messages (tests assert against these) -------------------------------------------------------
@@ -77,6 +78,8 @@ ALREADY_RECORDED = _("该次跟踪已登记，如需更正请修改原记录")
 # The largest monthly income taken as real: anything above is a typing slip (yuan, not fen).
 INCOME_MAX = Decimal("200000")
 
+# The yes/no facts of a follow-up that may stay blank (whether employed may not).
+OPTIONAL_BOOLEANS = ("contract_signed", "social_insurance", "business_started")
 RECORD_FIELDS = ("date", "method", "employed", "employment_form", "employer", "position",
                  "contract_signed", "social_insurance", "monthly_income", "business_started",
                  "not_working_reason", "note")
@@ -257,7 +260,7 @@ def clean_followup_input(data: Mapping[str, Any], *, followup: FollowUp,
     f.text("employer", max_length=100, too_long=EMPLOYER_TOO_LONG, single_line=True)
     f.text("position", max_length=50, too_long=POSITION_TOO_LONG, single_line=True)
     f.text("note", max_length=200, too_long=NOTE_TOO_LONG)
-    for field in ("contract_signed", "social_insurance", "business_started"):
+    for field in OPTIONAL_BOOLEANS:
         _optional_bool(f, field)
     if "monthly_income" in f.data:
         raw = f.data["monthly_income"]
@@ -328,20 +331,14 @@ def followup_record(*, actor: User, followup: FollowUp, data: Mapping[str, Any])
         Person.objects.select_for_update().filter(pk=locked.person_id).exists()
         first = locked.date is None
         values = clean_followup_input(data, followup=locked, today=today)
-        before = followup_snapshot(locked)
-        model_update(locked, values, snapshot=followup_snapshot)
-        changes = snapshot_diff(before, followup_snapshot(locked))
+        changes = model_update(locked, values, snapshot=followup_snapshot)
         if not changes:
             return locked
         locked.recorded_by = actor
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=actor,  # zh-data: audit words
-                     action=AuditAction.FOLLOWUP_RECORD if first else AuditAction.FOLLOWUP_UPDATE,
-                     obj=locked,
-                     summary=(f"{'登记' if first else '更正'}就业跟踪 #{locked.pk}"
-                              f"（{locked.months} 个月）"),
-                     changes={"diff": changes})
+        edit_save(actor=actor, record=locked, changes=changes,  # zh-data: audit words
+                  action=AuditAction.FOLLOWUP_RECORD if first else AuditAction.FOLLOWUP_UPDATE,
+                  summary=(f"{'登记' if first else '更正'}就业跟踪 #{locked.pk}"
+                           f"（{locked.months} 个月）"))
         hooks.outcomes_changed([locked.person_id])
         if _is_latest(locked):
             person_set_employment(  # zh-data: the source is stored, as audit words

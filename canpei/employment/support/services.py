@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
+from canpei.audit.edits import edit_save
 from canpei.audit.services import audit_record
 from canpei.codes import one_of_labels
 from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
@@ -171,10 +171,7 @@ def service_update(*, actor: User, service: EmploymentService,
     with transaction.atomic():
         locked = locked_service(actor, service.pk)
         values = clean_service_input(data, actor=actor, current=locked)
-        changes = model_update(locked, values, snapshot=service_snapshot)
-        if changes:
-            locked.updated_at = timezone.now()
-            locked.save()
-            audit_record(actor=actor, action=AuditAction.SERVICE_UPDATE, obj=locked,  # zh-data: audit words
-                         summary=f"修改就业服务 #{locked.pk}", changes={"diff": changes})
+        edit_save(actor=actor, record=locked,  # zh-data: audit words
+                  changes=model_update(locked, values, snapshot=service_snapshot),
+                  action=AuditAction.SERVICE_UPDATE, summary=f"修改就业服务 #{locked.pk}")
     return locked

@@ -21,7 +21,8 @@ from canpei.people import crypto, rules
 from canpei.people.imports import FORM_CODES, NOT_EMPLOYED, REASON_CODES, REGISTRY_UPDATE_HELP
 from canpei.people.models import Person, Survey
 from canpei.people.surveys.services import (
-    clean_survey_input, refresh_persons_from_latest, skills_by_code, survey_snapshot,
+    SURVEY_BOOLEANS, clean_survey_input, refresh_persons_from_latest, skills_by_code,
+    survey_snapshot,
 )
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets import codes
@@ -105,8 +106,7 @@ def _row_data(cells: list[Any], columns: dict[str, int], skill_table: dict[str, 
                      "accessibility_needs": NEED_CODES}[field]
             data[field] = [codes.to_code(v, table) for v in codes.to_list(value) if v not in ("无", "否")]  # zh-data
             continue
-        elif field in ("wants_work", "new_entrant", "registered_unemployed",
-                       "entrepreneurship_intention", "training_need"):
+        elif field in SURVEY_BOOLEANS:
             data[field] = codes.to_bool(value)
             continue
         data[field] = value
@@ -290,8 +290,7 @@ def _template_choices() -> dict[str, list[str]]:
     return {"employment_form": [str(label) for _c, label in rules.EmploymentForm.choices] + [NOT_EMPLOYED],
             "not_working_reason": [str(label) for _c, label in rules.NotWorkingReason.choices],
             "preferred_mode": [str(label) for _c, label in TrainingMode.choices],
-            **{name: yes_no for name in ("wants_work", "new_entrant", "registered_unemployed",
-                                         "entrepreneurship_intention", "training_need")}}
+            **{name: yes_no for name in SURVEY_BOOLEANS}}
 
 
 # The label is translated where the upload page shows it; the template file keeps it.

@@ -73,10 +73,14 @@ CERTIFICATE_NUMBER_TWICE_IN_FILE = _("证书编号与第 {row} 行重复")
 # ---- columns, as federations and institutions write them -----------------------------------------
 
 # Header synonyms a clerk's sheet may use, and the words the code lookups accept: data.
-_IDENTITY_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
-    "class_code": ("班级编号", "班级代码", "培训班编号", "培训班代码", "班级号", "开班编号"),
+# A trainee, as this sheet and the employment follow-up sheet name one.
+TRAINEE_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
     "name": ("姓名", "学员姓名"),
+}
+_IDENTITY_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
+    "class_code": ("班级编号", "班级代码", "培训班编号", "培训班代码", "班级号", "开班编号"),
+    **TRAINEE_COLUMNS,
 }
 ENROLLMENT_COLUMNS: dict[str, tuple[str, ...]] = {  # zh-data
     **_IDENTITY_COLUMNS,
