@@ -29,6 +29,17 @@ def last_audit(action: str) -> AuditEntry:
     return AuditEntry.objects.filter(action=action).latest("id")
 
 
+def audited(action: str, actor: Any, object_type: str, obj: Any) -> AuditEntry:
+    """The newest entry of `action`, checked to name its actor and the object written."""
+    entry = last_audit(action)
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+        actor.pk,
+        object_type,
+        str(obj.pk),
+    )
+    return entry
+
+
 def budget(users: Any, **data: Any) -> Budget:
     return services.budget_create(
         actor=users.city_admin, data={"year": 2026, "source": "security_fund", **data}
@@ -38,14 +49,17 @@ def budget(users: Any, **data: Any) -> Budget:
 @pytest.fixture
 def contract(users: Any, institution: Any) -> Contract:
     budget(users, amount="100000.00")
+    return make_contract(users, institution, number="HT-9", amount="9000.00")
+
+
+def make_contract(users: Any, institution: Any, **data: Any) -> Contract:
     return services.contract_create(
         actor=users.city_admin,
         data={
             "institution": str(institution.pk),
-            "number": "HT-9",
-            "amount": "9000.00",
             "start_date": "2026-01-01",
             "end_date": "2026-12-31",
+            **data,
         },
     )
 
@@ -78,12 +92,7 @@ def test_a_budget_year_is_2000_to_2100(users: Any, year: int, ok: bool) -> None:
 
 def test_a_budget_entry_is_audited_with_its_figures(users: Any) -> None:
     entry = budget(users, amount="1234.50", note="年初")
-    audit = last_audit("budget.create")
-    assert (audit.actor_id, audit.object_type, audit.object_id) == (
-        users.city_admin.pk,
-        "funds.budget",
-        str(entry.pk),
-    )
+    audit = audited("budget.create", users.city_admin, "funds.budget", entry)
     assert audit.summary == "登记 2026 年残疾人就业保障金年初预算 1234.50 元"
     assert audit.changes == {
         "after": {
@@ -152,16 +161,14 @@ def test_an_adjustment_with_a_note_too_long_names_only_that(users: Any) -> None:
 
 
 def test_a_standard_keeps_its_note_and_is_audited(users: Any) -> None:
-    made = services.standard_create(
-        actor=users.city_admin,
-        data={
-            "purpose": "award",
-            "award_grade": "first",
-            "amount": "3000",
-            "effective_from": "2026-01-01",
-            "note": "市文件",
-        },
-    )
+    data = {
+        "purpose": "award",
+        "award_grade": "first",
+        "amount": "3000",
+        "effective_from": "2026-01-01",
+        "note": "市文件",
+    }
+    made = services.standard_create(actor=users.city_admin, data=data)
     stored = SubsidyStandard.objects.get()
     assert (stored.pk, stored.note, stored.amount, stored.created_by_id) == (
         made.pk,
@@ -169,25 +176,13 @@ def test_a_standard_keeps_its_note_and_is_audited(users: Any) -> None:
         Decimal("3000.00"),
         users.city_admin.pk,
     )
-    audit = last_audit("standard.create")
-    assert (audit.actor_id, audit.object_type, audit.object_id) == (
-        users.city_admin.pk,
-        "funds.subsidystandard",
-        str(made.pk),
-    )
+    audit = audited("standard.create", users.city_admin, "funds.subsidystandard", made)
     assert audit.changes["after"]["amount"] == "3000.00"
     assert audit.changes["after"]["award_grade"] == "first"
     assert audit.changes["after"]["effective_to"] is None
     with pytest.raises(InvalidInput) as exc:
         services.standard_create(
-            actor=users.city_admin,
-            data={
-                "purpose": "award",
-                "award_grade": "second",
-                "amount": "3000",
-                "effective_from": "2026-01-01",
-                "note": "文" * 201,
-            },
+            actor=users.city_admin, data={**data, "award_grade": "second", "note": "文" * 201}
         )
     assert errors_of(exc) == {"note": NOTE_TOO_LONG}
 
@@ -204,12 +199,7 @@ def test_a_donation_is_audited_and_its_purpose_kept_on_one_line(users: Any) -> N
         },
     )
     assert Donation.objects.get().purpose == "助残 培训"
-    audit = last_audit("donation.create")
-    assert (audit.actor_id, audit.object_type, audit.object_id) == (
-        users.city_admin.pk,
-        "funds.donation",
-        str(donation.pk),
-    )
+    audit = audited("donation.create", users.city_admin, "funds.donation", donation)
     assert audit.summary == "登记捐赠 爱心企业 500.00 元"
     assert audit.changes == {
         "after": {
@@ -235,12 +225,7 @@ def test_a_receipt_number_taken_by_a_racing_clerk_is_named(users: Any) -> None:
 def test_a_contract_is_audited_with_its_figures(
     users: Any, contract: Contract, make_class: Callable[..., Any]
 ) -> None:
-    audit = last_audit("contract.create")
-    assert (audit.actor_id, audit.object_type, audit.object_id) == (
-        users.city_admin.pk,
-        "funds.contract",
-        str(contract.pk),
-    )
+    audit = audited("contract.create", users.city_admin, "funds.contract", contract)
     assert audit.summary == "登记政府购买服务合同 HT-9"
     assert audit.changes == {
         "after": {
@@ -271,16 +256,7 @@ def test_a_contract_needs_its_dates_and_a_note_of_at_most_200(users: Any, instit
 
 
 def test_a_contract_number_is_kept_on_one_line(users: Any, institution: Any) -> None:
-    made = services.contract_create(
-        actor=users.city_admin,
-        data={
-            "institution": str(institution.pk),
-            "number": "HT\n2",
-            "amount": "1",
-            "start_date": "2026-01-01",
-            "end_date": "2026-01-31",
-        },
-    )
+    made = make_contract(users, institution, number="HT\n2", amount="1")
     assert Contract.objects.get(pk=made.pk).number == "HT 2"
 
 
@@ -290,12 +266,7 @@ def test_a_contract_number_is_kept_on_one_line(users: Any, institution: Any) -> 
 def test_a_payment_is_audited_and_written_by_its_clerk(users: Any, contract: Contract) -> None:
     paid = pay_contract(users, contract, amount="250.00")
     assert (paid.created_by_id, paid.note) == (users.city_admin.pk, "")
-    audit = last_audit("disbursement.create")
-    assert (audit.actor_id, audit.object_type, audit.object_id) == (
-        users.city_admin.pk,
-        "funds.disbursement",
-        str(paid.pk),
-    )
+    audit = audited("disbursement.create", users.city_admin, "funds.disbursement", paid)
     assert audit.summary == "拨付 合同 HT-9 第 1 期 250.00 元（2026 年残疾人就业保障金）"
     assert audit.changes == {
         "after": {
@@ -349,16 +320,7 @@ def test_an_unknown_contract_is_named(users: Any, contract: Contract) -> None:
 def test_the_first_instalment_of_each_contract_is_paid(
     users: Any, contract: Contract, institution: Any
 ) -> None:
-    other = services.contract_create(
-        actor=users.city_admin,
-        data={
-            "institution": str(institution.pk),
-            "number": "HT-10",
-            "amount": "500.00",
-            "start_date": "2026-01-01",
-            "end_date": "2026-12-31",
-        },
-    )
+    other = make_contract(users, institution, number="HT-10", amount="500.00")
     pay_contract(users, contract)
     second = pay_contract(users, other)
     assert (second.contract_id, second.instalment) == (other.pk, 1)
