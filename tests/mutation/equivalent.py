@@ -159,6 +159,12 @@ EQUIVALENT: dict[str, str] = {
         "Live rows ordered by year only: their readers (rebuild, the differences, which sort, and "
         "money_by_town(live=True), the tests' reference) never show this order; pages read the summary."
     ),
+    "canpei.funds.services.x_class_standard__mutmut_21": (
+        "Start rank (-1, -1, -2) for (-1, -1, -1): every standard's rank is of 0s and 1s, above both."
+    ),
+    "canpei.funds.services.x_standard_create__mutmut_116": (
+        "The assertion's and for or: f.finish() has already refused a request missing either."
+    ),
     # ---- end mut3 ----
 }
 
