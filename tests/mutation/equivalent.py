@@ -159,6 +159,9 @@ EQUIVALENT: dict[str, str] = {
         "Live rows ordered by year only: their readers (rebuild, the differences, which sort, and "
         "money_by_town(live=True), the tests' reference) never show this order; pages read the summary."
     ),
+    "canpei.funds.summaries.x_lines_written__mutmut_47": (
+        "Locks and reads every town's row of the year, not only the payment's: only those are used."
+    ),
     "canpei.funds.services.x_class_standard__mutmut_21": (
         "Start rank (-1, -1, -2) for (-1, -1, -1): every standard's rank is of 0s and 1s, above both."
     ),
