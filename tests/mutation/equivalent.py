@@ -162,6 +162,9 @@ EQUIVALENT: dict[str, str] = {
     "canpei.funds.summaries.x_lines_written__mutmut_47": (
         "Locks and reads every town's row of the year, not only the payment's: only those are used."
     ),
+    "canpei.funds.summaries.x_lines_written__mutmut_67": (
+        "save() of every field, not only persons and amount: the others are the row's own, unchanged."
+    ),
     "canpei.funds.services.x_class_standard__mutmut_21": (
         "Start rank (-1, -1, -2) for (-1, -1, -1): every standard's rank is of 0s and 1s, above both."
     ),
