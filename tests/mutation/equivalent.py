@@ -155,6 +155,10 @@ EQUIVALENT: dict[str, str] = {
         "No output_field: Django infers IntegerField from the Value(1) and Value(0) branches."
     ),
     # ---- mut3 (issue 18): the money computations, canpei/funds/services.py and summaries.py ----
+    "canpei.funds.summaries.x_live_town_paid__mutmut_7": (
+        "Live rows ordered by town only: rebuild ignores the order, the differences sort, and "
+        "money_by_town(live=True) (the tests' reference) reads one year; pages read the summary."
+    ),
     "canpei.funds.summaries.x_live_town_paid__mutmut_8": (
         "Live rows ordered by year only: their readers (rebuild, the differences, which sort, and "
         "money_by_town(live=True), the tests' reference) never show this order; pages read the summary."
