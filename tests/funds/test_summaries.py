@@ -263,6 +263,23 @@ def test_the_summary_rebuilds_from_the_lines_and_names_a_difference(
     assert town_paid_differences() == []
 
 
+def test_a_summary_row_missing_or_left_over_is_named(
+    users: Any, audited_classes: list[Any]
+) -> None:
+    services.disbursement_create(
+        actor=users.city_admin, data={"purpose": "class", "class": audited_classes[2].pk}
+    )
+    year = audited_classes[2].year
+    TownYearPaid.objects.filter(town_id=ANHAI).delete()
+    TownYearPaid.objects.create(year=year - 1, town_id=CIZAO, persons=1, amount=Decimal("5.00"))
+    assert town_paid_differences() == [
+        f"money by town {year - 1} {CIZAO}: summary (1, Decimal('5.00')), lines None",
+        f"money by town {year} {ANHAI}: summary None, lines (1, Decimal('1000.00'))",
+    ]
+    assert rebuild_town_paid() == 2
+    assert town_paid_differences() == []
+
+
 def test_the_years_offered_are_those_with_a_budget_or_a_payment_and_this_year(
     users: Any, institution: Any
 ) -> None:

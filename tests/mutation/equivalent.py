@@ -154,6 +154,28 @@ EQUIVALENT: dict[str, str] = {
     "canpei.reports.indicators.x__flag__mutmut_6": (
         "No output_field: Django infers IntegerField from the Value(1) and Value(0) branches."
     ),
+    # ---- mut3 (issue 18): the money computations, canpei/funds/services.py and summaries.py ----
+    "canpei.funds.summaries.x_live_town_paid__mutmut_7": (
+        "Live rows ordered by town only: rebuild ignores the order, the differences sort, and "
+        "money_by_town(live=True) (the tests' reference) reads one year; pages read the summary."
+    ),
+    "canpei.funds.summaries.x_live_town_paid__mutmut_8": (
+        "Live rows ordered by year only: their readers (rebuild, the differences, which sort, and "
+        "money_by_town(live=True), the tests' reference) never show this order; pages read the summary."
+    ),
+    "canpei.funds.summaries.x_lines_written__mutmut_47": (
+        "Locks and reads every town's row of the year, not only the payment's: only those are used."
+    ),
+    "canpei.funds.summaries.x_lines_written__mutmut_67": (
+        "save() of every field, not only persons and amount: the others are the row's own, unchanged."
+    ),
+    "canpei.funds.services.x_class_standard__mutmut_21": (
+        "Start rank (-1, -1, -2) for (-1, -1, -1): every standard's rank is of 0s and 1s, above both."
+    ),
+    "canpei.funds.services.x_standard_create__mutmut_116": (
+        "The assertion's and for or: f.finish() has already refused a request missing either."
+    ),
+    # ---- end mut3 ----
 }
 
 OUT_OF_REACH: dict[str, str] = {
