@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mypy.nodes import GDEF, MDEF, CallExpr, StrExpr, SymbolTableNode, Var
+from mypy.nodes import GDEF, MDEF, CallExpr, StrExpr, SymbolTableNode, TypeInfo, Var
 from mypy.plugin import DynamicClassDefContext, Plugin, ReportConfigContext
 
 CODE_TABLE = "canpei.codes.code_table"
@@ -48,6 +48,11 @@ def members(table: str, member: str = "{upper}", source: Path = CODE_TABLES) -> 
 
 
 def declare_code_table(ctx: DynamicClassDefContext) -> None:
+    existing = ctx.api.lookup_fully_qualified_or_none(ctx.api.qualified_name(ctx.name))
+    if existing is not None and isinstance(existing.node, TypeInfo):
+        # Declared on an earlier pass over the module: declaring it again would count as
+        # progress, and a module that waits on something else would be analysed without end.
+        return
     arguments = _literal_arguments(ctx.call)
     if arguments is None or "table" not in arguments or set(arguments) - {"name", "table", "member"}:
         return
@@ -80,7 +85,8 @@ class CodeTablesPlugin(Plugin):
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         # A module calling code_table is checked again when the CSV changes (mypy's cache keys
         # on the module's own source only).
-        if not ctx.path or "code_table(" not in Path(ctx.path).read_text(encoding="utf-8"):
+        if (not ctx.id.startswith("canpei.") or not ctx.path
+                or "code_table(" not in Path(ctx.path).read_text(encoding="utf-8")):
             return None
         return hashlib.sha256(CODE_TABLES.read_bytes()).hexdigest()
 
