@@ -130,7 +130,23 @@ class ClassEvent(WorkflowEvent):
         indexes = [models.Index(fields=["training_class", "at"], name="class_event_class_at")]
 
 
-class Enrollment(CodedDisplay, models.Model):
+class CertificateEarned(models.Model):
+    """The certificate a completion earned: an enrolment's, or an individual application's (its
+    proof of completion)."""
+
+    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
+                                        blank=True)
+    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
+                                         blank=True)
+    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
+    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
+    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Enrollment(CodedDisplay, CertificateEarned):
     """A person on a class's roster (花名册), with attendance, result and certificate."""
 
     training_class = models.ForeignKey(TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT,
@@ -151,13 +167,6 @@ class Enrollment(CodedDisplay, models.Model):
     result = models.CharField(_("培训成绩"), max_length=50, blank=True)
     appraisal_result = models.CharField(_("鉴定结果"), max_length=16, choices=AppraisalResult.choices,
                                         blank=True)
-    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
-                                        blank=True)
-    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
-                                         blank=True)
-    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
-    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
-    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
     withdrawn_on = models.DateField(_("退学日期"), null=True, blank=True)
     withdraw_reason = models.CharField(_("退学原因"), max_length=200, blank=True)
     enrolled_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -256,7 +265,7 @@ ApplicationState = code_table("ApplicationState", "application_state")
 ApplicationKind = code_table("ApplicationKind", "application_kind")
 
 
-class Application(Timestamped):
+class Application(Timestamped, CertificateEarned):
     """An individual application (个人申请) for training that is not a class, submitted by the
     town staff for a person of their town."""
 
@@ -280,14 +289,6 @@ class Application(Timestamped):
     reason = models.TextField(_("申请理由"), blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=ApplicationState.choices,
                              default=ApplicationState.SUBMITTED)
-    # Proof of completion: the certificate earned.
-    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
-                                        blank=True)
-    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
-                                         blank=True)
-    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
-    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
-    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
     amount_reimbursed = models.DecimalField(_("报销金额（元）"), max_digits=10, decimal_places=2,
                                             null=True, blank=True)
     created_by = written_by()
