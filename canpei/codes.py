@@ -67,27 +67,6 @@ def labels_of(choices: type[models.TextChoices]) -> dict[str, str]:
     return dict(zip(choices.values, choices.labels, strict=True))
 
 
-class TrainingType(Codes):
-    EMPLOYMENT_SKILLS = "employment_skills", "就业技能培训"
-    SKILL_UPGRADE = "skill_upgrade", "岗位技能提升培训"
-    ENTREPRENEURSHIP = "entrepreneurship", "创业培训"
-    RURAL_PRACTICAL = "rural_practical", "农村实用技术培训"
-
-
-class TrainingMode(Codes):
-    CENTRALIZED = "centralized", "集中办班"
-    SELF_DIRECTED = "self_directed", "自主分散"
-    REMOTE = "remote", "网络远程"
-
-
-class TrainingLevel(Codes):
-    SPECIAL = "special", "专项能力"
-    JUNIOR = "junior", "初级"
-    INTERMEDIATE = "intermediate", "中级"
-    SENIOR = "senior", "高级"
-    TECHNICIAN = "technician", "技师"
-
-
 # Labels translated where shown (the survey form); the ledgers keep the Chinese.
 ACCESSIBILITY_NEEDS = {  # zh-msgid
     "sign_language": "手语翻译",
@@ -131,7 +110,8 @@ def code_table(name: str, table: str, *, source: Path = CODE_TABLES,
     """A code table kept as data (a CSV of table, code, label, note; by default
     canpei/data/code_tables.csv) as choices, so each code and label is written once, beside
     where it comes from. Members are named by `member` ("{upper}": FollowUpMethod.PHONE is
-    "phone"); code checked by mypy compares with the code string itself."""
+    "phone"). mypy sees the members too: canpei/codes_mypy.py reads the same CSV where a module
+    assigns `code_table(...)` called with literal arguments."""
     with source.open(encoding="utf-8") as f:
         rows = [(row["code"], row["label"]) for row in csv.DictReader(f) if row["table"] == table]
     if not rows:
@@ -142,6 +122,10 @@ def code_table(name: str, table: str, *, source: Path = CODE_TABLES,
     return choices
 
 
+# Shared by surveys (what persons want) and classes (what is offered).
+TrainingType = code_table("TrainingType", "training_type")
+TrainingMode = code_table("TrainingMode", "training_mode")
+TrainingLevel = code_table("TrainingLevel", "training_level")
 # Shared by competitions (entries' results) and funds (award subsidy standards, budget sources).
 CompetitionLevel = code_table("CompetitionLevel", "competition_level")
 AwardGrade = code_table("AwardGrade", "award_grade")

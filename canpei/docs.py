@@ -52,10 +52,8 @@ def _choices_rows(choices: type[models.TextChoices]) -> list[tuple[str, str]]:
 def data_dictionary() -> str:
     from canpei import codes
     from canpei.accounts.roles import Role
-    from canpei.institutions.models import DesignationState, InstitutionType
     from canpei.people import rules as people_rules
     from canpei.spreadsheets.registry import export_specs, import_specs
-    from canpei.training.models import ApplicationState, ClassState, EnrollmentStatus
 
     out = ["# 数据字典 {#top}", "", GENERATED_NOTE, "",
            "台账（导出）的列、导入文件接受的列名及同义列名、国家标准代码和系统代码表。"
@@ -105,17 +103,8 @@ def data_dictionary() -> str:
 
     fixed: list[tuple[str, str, list[tuple[str, str]]]] = [
         ("gender", "性别（GB/T 2261.1）", _choices_rows(people_rules.Gender)),
-        ("person_status", "人员状态", _choices_rows(people_rules.PersonStatus)),
         ("hardship", "困难类别", list(people_rules.HARDSHIP_FLAGS.items())),
-        ("training_type", "培训类型", _choices_rows(codes.TrainingType)),
-        ("training_mode", "培训方式", _choices_rows(codes.TrainingMode)),
-        ("training_level", "培训等级", _choices_rows(codes.TrainingLevel)),
         ("accessibility", "无障碍需求", list(codes.ACCESSIBILITY_NEEDS.items())),
-        ("institution_type", "机构类型", _choices_rows(InstitutionType)),
-        ("designation_state", "机构认定状态", _choices_rows(DesignationState)),
-        ("class_state", "培训班状态", _choices_rows(ClassState)),
-        ("enrollment_status", "学员状态", _choices_rows(EnrollmentStatus)),
-        ("application_state", "个人申请状态", _choices_rows(ApplicationState)),
         ("role", "角色", _choices_rows(Role)),
     ]
     out += ["## 系统代码 {#enums}", "", "写在代码中的代码（API 和导出使用代码，页面显示名称）。", ""]

@@ -59,3 +59,20 @@ def test_get_display_translates_only_the_label_it_shows(monkeypatch: pytest.Monk
     assert looked_up == ["集中办班", "结业"]
     with translation.override("zh-hans"):
         assert Enrollment(status="completed").get_status_display() == "结业"
+
+
+def test_mypy_names_the_members_of_a_table_kept_as_data_as_code_table_does() -> None:
+    """canpei/codes_mypy.py declares to mypy the members `code_table` makes at run time (so
+    `ClassState.DRAFT` type-checks and a misspelt member does not): the same names, in order."""
+    import csv
+
+    from canpei.codes import CODE_TABLES, code_table
+    from canpei.codes_mypy import members
+    from canpei.training.models import ClassState
+
+    tables = {row["table"] for row in csv.DictReader(CODE_TABLES.open(encoding="utf-8"))}
+    assert {"class_state", "training_type", "person_status", "followup_method"} <= tables
+    for table in sorted(tables):
+        assert members(table) == list(code_table("Table", table).__members__), table
+    assert members("class_state")[:2] == ["DRAFT", "SUBMITTED"] == ClassState.names[:2]
+    assert members("class_state", "C{code}")[0] == "Cdraft"

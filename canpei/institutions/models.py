@@ -5,30 +5,14 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
-from canpei.codes import Codes
 
+from canpei.codes import code_table
 from canpei.timestamps import Timestamped
 from canpei.workflows import WorkflowEvent, state_field
 
 
-class InstitutionType(Codes):
-    UNIVERSITY = "university", "高等院校"
-    VOCATIONAL_COLLEGE = "vocational_college", "职业院校"
-    TECHNICAL_SCHOOL = "technical_school", "技工院校"
-    SPECIAL_EDUCATION_SCHOOL = "special_education_school", "特教学校"
-    ENTERPRISE = "enterprise", "企业培训机构"
-    PRIVATE = "private", "民办职业培训机构"
-    FEDERATION_BASE = "federation_base", "残联就业培训基地"
-    RURAL_BASE = "rural_base", "农村种养殖实用技术培训基地"
-    PUBLIC_TRAINING_BASE = "public_training_base", "公共实训基地"
-
-
-class DesignationState(Codes):
-    APPLIED = "applied", "申请中"
-    DESIGNATED = "designated", "定点"
-    DEMONSTRATION = "demonstration", "示范点"
-    SUSPENDED = "suspended", "暂停"
-    REVOKED = "revoked", "撤销"
+InstitutionType = code_table("InstitutionType", "institution_type")
+DesignationState = code_table("DesignationState", "designation_state")
 
 
 class Institution(Timestamped):
@@ -111,14 +95,8 @@ class Teacher(models.Model):
         return self.name
 
 
-class DesignationAction(Codes):
-    """The steps of the designation lifecycle; rules.DESIGNATION_WORKFLOW is their table."""
-
-    DESIGNATE = "designate", "定点认定"
-    PROMOTE = "promote", "评为示范点"
-    SUSPEND = "suspend", "暂停"
-    REINSTATE = "reinstate", "恢复"
-    REVOKE = "revoke", "撤销"
+# The steps of the designation lifecycle; rules.DESIGNATION_WORKFLOW is their table.
+DesignationAction = code_table("DesignationAction", "designation_action")
 
 
 class DesignationEvent(WorkflowEvent):

@@ -72,6 +72,9 @@ class Gender(Codes):
     FEMALE = "2", "女"
 
 
+PersonStatus = code_table("PersonStatus", "person_status")
+
+
 # The national code tables (残疾类别, 等级, 就业形式, 未就业原因), read from the package's copy of
 # the national code list (data/national_codes.csv), where their sources are noted. Members are
 # named by code (C1 …): the code, not a name, is what every reader uses.
@@ -89,13 +92,6 @@ NotWorkingReason = national_choices("NotWorkingReason", "not_working_reason")
 
 
 Education = code_table("Education", "education")
-
-
-class PersonStatus(Codes):
-    ACTIVE = "active", "在册"
-    MOVED_OUT = "moved_out", "迁出"
-    DECEASED = "deceased", "死亡"
-    REVOKED = "revoked", "证件注销"
 
 
 # Translated where shown (pages); the ledgers and the import keep the Chinese.

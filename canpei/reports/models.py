@@ -168,15 +168,23 @@ class FollowUpFact(CompletionGroups):
     income = models.DecimalField(max_digits=9, decimal_places=2, null=True)
 
 
-class IndicatorCell(models.Model):
-    """The completion counts of one group: scope ("" the city, "t:<town>", "i:<institution>"),
-    year (0 all years), breakdown (total, town, institution, type, year, plan, heritage,
-    high_skill) and key. A row whose trainee_times fell to 0 stays, and is read as absent."""
+class SummaryGroup(models.Model):
+    """What a cell sums: scope ("" the city, "t:<town>", "i:<institution>"), year (0 all years),
+    breakdown (total, town, institution, type, year, plan, heritage, high_skill) and key."""
 
     scope = models.CharField(max_length=24)
     year = models.SmallIntegerField()
     breakdown = models.CharField(max_length=12)
     key = models.CharField(max_length=24)
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorCell(SummaryGroup):
+    """The completion counts of one group. A row whose trainee_times fell to 0 stays, and is read
+    as absent."""
+
     trained = models.IntegerField(db_default=0)
     trainee_times = models.IntegerField(db_default=0)
     free_hardship = models.IntegerField(db_default=0)
@@ -189,14 +197,10 @@ class IndicatorCell(models.Model):
                                                name="indicator_cell_group")]
 
 
-class EmploymentCell(models.Model):
+class EmploymentCell(SummaryGroup):
     """The follow-ups of one group at one milestone due by IndicatorClock.as_of, and the median
     income of those employed (kept from IncomeCell whenever it changes)."""
 
-    scope = models.CharField(max_length=24)
-    year = models.SmallIntegerField()
-    breakdown = models.CharField(max_length=12)
-    key = models.CharField(max_length=24)
     months = models.PositiveSmallIntegerField()
     due = models.IntegerField(db_default=0)
     recorded = models.IntegerField(db_default=0)
@@ -208,14 +212,10 @@ class EmploymentCell(models.Model):
             fields=["scope", "year", "breakdown", "key", "months"], name="employment_cell_group")]
 
 
-class IncomeCell(models.Model):
+class IncomeCell(SummaryGroup):
     """The incomes of the employed of one group at one milestone, as a histogram (n per income):
     the median is read from it in income order."""
 
-    scope = models.CharField(max_length=24)
-    year = models.SmallIntegerField()
-    breakdown = models.CharField(max_length=12)
-    key = models.CharField(max_length=24)
     months = models.PositiveSmallIntegerField()
     income = models.DecimalField(max_digits=9, decimal_places=2)
     n = models.IntegerField(db_default=0)

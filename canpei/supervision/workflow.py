@@ -9,23 +9,13 @@ Confirmed and dismissed alerts keep their decision whatever the data do later.
 from __future__ import annotations
 
 from canpei.accounts.roles import Role
-from canpei.codes import Codes
+from canpei.codes import code_table
 from canpei.errors import lazy_message as _
 from canpei.workflows import Step, Workflow
 
 
-class AlertState(Codes):
-    OPEN = "open", "待处理"
-    CONFIRMED = "confirmed", "已确认"
-    DISMISSED = "dismissed", "已排除"
-    RESOLVED = "resolved", "已消除"
-
-
-class AlertAction(Codes):
-    CONFIRM = "confirm", "确认"
-    DISMISS = "dismiss", "排除"
-    RESOLVE = "resolve", "消除"
-    REOPEN = "reopen", "重新出现"
+AlertState = code_table("AlertState", "alert_state")
+AlertAction = code_table("AlertAction", "alert_action")
 
 
 # The desk's two actions; the API and the buttons offer only these.

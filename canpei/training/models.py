@@ -14,49 +14,17 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from canpei.codes import CodedDisplay, Codes
 
-from canpei.codes import TrainingLevel, TrainingMode, TrainingType, code_table
+from canpei.codes import CodedDisplay, TrainingLevel, TrainingMode, TrainingType, code_table
 from canpei.timestamps import Timestamped, written_by
 from canpei.workflows import WorkflowEvent, state_field
 
 
-class ClassState(Codes):
-    DRAFT = "draft", "草稿"
-    SUBMITTED = "submitted", "已申请"
-    RETURNED = "returned", "已退回"
-    APPROVED = "approved", "已批准"
-    RUNNING = "running", "开班中"
-    COMPLETED = "completed", "已结业申报"
-    AUDIT_FAILED = "audit_failed", "审核未通过"
-    AUDITED = "audited", "结业审核通过"
-    SETTLED = "settled", "已结算"
-    CANCELLED = "cancelled", "已取消"
-
-
-class ClassCycle(Codes):
-    SHORT = "short", "短期"
-    MEDIUM = "medium", "中期"
-    LONG = "long", "长期"
-
-
-class EnrollmentStatus(Codes):
-    ENROLLED = "enrolled", "在训"
-    WITHDRAWN = "withdrawn", "退学"
-    COMPLETED = "completed", "结业"
-    FAILED = "failed", "未结业"
-
-
+ClassState = code_table("ClassState", "class_state")
+ClassCycle = code_table("ClassCycle", "class_cycle")
+EnrollmentStatus = code_table("EnrollmentStatus", "enrollment_status")
 AppraisalResult = code_table("AppraisalResult", "appraisal_result")
-ApplicationKind = code_table("ApplicationKind", "application_kind")
-StaffPosition = code_table("StaffPosition", "staff_position")
-
-
-class CertificateType(Codes):
-    VOCATIONAL_QUALIFICATION = "vocational_qualification", "职业资格证书"
-    SKILL_LEVEL = "skill_level", "职业技能等级证书"
-    SPECIAL_ABILITY = "special_ability", "专项职业能力证书"
-    TRAINING = "training", "培训合格证"
+CertificateType = code_table("CertificateType", "certificate_type")
 
 
 class ClassCodeCounter(models.Model):
@@ -143,18 +111,8 @@ class TrainingClass(Timestamped):
         return self.start_date.year
 
 
-class ClassAction(Codes):
-    """The steps of a class's lifecycle and their labels; rules.CLASS_WORKFLOW is their table."""
-
-    SUBMIT = "submit", "提交开班申请"
-    APPROVE = "approve", "批准开班"
-    RETURN = "return", "退回"
-    START = "start", "开班"
-    COMPLETE = "complete", "结业申报"
-    PASS_AUDIT = "pass_audit", "结业审核通过"
-    FAIL_AUDIT = "fail_audit", "结业审核不通过"
-    SETTLE = "settle", "结算"
-    CANCEL = "cancel", "取消"
+# The steps of a class's lifecycle and their labels; rules.CLASS_WORKFLOW is their table.
+ClassAction = code_table("ClassAction", "class_action")
 
 
 class ClassEvent(WorkflowEvent):
@@ -172,7 +130,23 @@ class ClassEvent(WorkflowEvent):
         indexes = [models.Index(fields=["training_class", "at"], name="class_event_class_at")]
 
 
-class Enrollment(CodedDisplay, models.Model):
+class CertificateEarned(models.Model):
+    """The certificate a completion earned: an enrolment's, or an individual application's (its
+    proof of completion)."""
+
+    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
+                                        blank=True)
+    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
+                                         blank=True)
+    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
+    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
+    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Enrollment(CodedDisplay, CertificateEarned):
     """A person on a class's roster (花名册), with attendance, result and certificate."""
 
     training_class = models.ForeignKey(TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT,
@@ -193,13 +167,6 @@ class Enrollment(CodedDisplay, models.Model):
     result = models.CharField(_("培训成绩"), max_length=50, blank=True)
     appraisal_result = models.CharField(_("鉴定结果"), max_length=16, choices=AppraisalResult.choices,
                                         blank=True)
-    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
-                                        blank=True)
-    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
-                                         blank=True)
-    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
-    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
-    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
     withdrawn_on = models.DateField(_("退学日期"), null=True, blank=True)
     withdraw_reason = models.CharField(_("退学原因"), max_length=200, blank=True)
     enrolled_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -294,15 +261,11 @@ class Inspection(models.Model):
 
 # ---- individual applications ---------------------------------------------------------------------
 
-class ApplicationState(Codes):
-    SUBMITTED = "submitted", "已提交"
-    APPROVED = "approved", "已批准"
-    REJECTED = "rejected", "未批准"
-    COMPLETED = "completed", "已完成"
-    REIMBURSED = "reimbursed", "已报销"
+ApplicationState = code_table("ApplicationState", "application_state")
+ApplicationKind = code_table("ApplicationKind", "application_kind")
 
 
-class Application(Timestamped):
+class Application(Timestamped, CertificateEarned):
     """An individual application (个人申请) for training that is not a class, submitted by the
     town staff for a person of their town."""
 
@@ -326,14 +289,6 @@ class Application(Timestamped):
     reason = models.TextField(_("申请理由"), blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=ApplicationState.choices,
                              default=ApplicationState.SUBMITTED)
-    # Proof of completion: the certificate earned.
-    certificate_type = models.CharField(_("证书类型"), max_length=32, choices=CertificateType.choices,
-                                        blank=True)
-    certificate_level = models.CharField(_("证书等级"), max_length=16, choices=TrainingLevel.choices,
-                                         blank=True)
-    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
-    certificate_date = models.DateField(_("发证日期"), null=True, blank=True)
-    certificate_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
     amount_reimbursed = models.DecimalField(_("报销金额（元）"), max_digits=10, decimal_places=2,
                                             null=True, blank=True)
     created_by = written_by()
@@ -355,13 +310,8 @@ class Application(Timestamped):
         return f"{self.person_id} {self.kind}"
 
 
-class ApplicationAction(Codes):
-    """The steps of an application's workflow; rules.APPLICATION_WORKFLOW is their table."""
-
-    APPROVE = "approve", "批准"
-    REJECT = "reject", "不予批准"
-    COMPLETE = "complete", "登记完成"
-    REIMBURSE = "reimburse", "报销"
+# The steps of an application's workflow; rules.APPLICATION_WORKFLOW is their table.
+ApplicationAction = code_table("ApplicationAction", "application_action")
 
 
 class ApplicationEvent(WorkflowEvent):
@@ -376,6 +326,9 @@ class ApplicationEvent(WorkflowEvent):
 
 
 # ---- staff online training ---------------------------------------------------------------------
+
+StaffPosition = code_table("StaffPosition", "staff_position")
+
 
 class StaffTraining(Timestamped):
     """Online training (网上远程培训) of a town's federation liaisons and employment counsellors."""
