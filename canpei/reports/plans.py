@@ -23,7 +23,8 @@ from canpei.errors import lazy_message as _
 from canpei.reports.models import Plan
 from canpei.reports.summaries.targets import rebuild_targets
 from canpei.reports.summaries.indicators import rebuild_plan_cells
-from canpei.validation import Fields, model_update
+from canpei.validation import END_BEFORE_START as PERIOD_ORDER
+from canpei.validation import END_REQUIRED, START_REQUIRED, Fields, model_update
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -34,9 +35,6 @@ NAME_REQUIRED = _("请填写计划名称")
 NAME_TOO_LONG = _("计划名称不能超过 100 个字")
 NAME_TAKEN = _("已有同名计划")
 DOCUMENT_TOO_LONG = _("文号不能超过 50 个字")
-START_REQUIRED = _("请填写开始日期")
-END_REQUIRED = _("请填写结束日期")
-PERIOD_ORDER = _("结束日期不能早于开始日期")
 PERIOD_TOO_LONG = _("计划期不能超过 10 年")
 PERIOD_RANGE = _("日期须在 2000 年至 2099 年之间")
 NO_PLANS = _("当前角色不能查看计划")
