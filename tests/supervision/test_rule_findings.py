@@ -58,6 +58,23 @@ def test_a_rule_registered_twice_is_refused() -> None:
     assert before == RULES
 
 
+def test_a_rule_is_registered_under_its_code() -> None:
+    def find(year: int) -> list[Finding]:
+        return []
+
+    try:
+        assert rule("test_only", "测试规则")(find) is find
+        registered = RULES["test_only"]
+        assert (registered.code, registered.title, registered.find) == (
+            "test_only",
+            "测试规则",
+            find,
+        )
+        assert list(RULES)[-1] == "test_only"
+    finally:
+        RULES.pop("test_only", None)
+
+
 def test_the_rules_names_and_descriptions() -> None:
     # The alert page shows the description in HTML, where the docstring's indentation collapses.
     def shown(code: str) -> str:
@@ -237,6 +254,15 @@ def test_inspections_of_the_year_with_someone_on_the_roster(world: World) -> Non
     assert [f["on_date"] for f in findings("inspection")] == [day(1, 1), day(12, 31)]
 
 
+def test_an_inspection_at_the_ratio_does_not_hide_the_next_one(world: World) -> None:
+    c = world.new_class()
+    _inspect(c, 40, 24)
+    _inspect(c, 40, 23)
+    assert found("inspection") == [
+        f"2026-03-05 检查培训班 {c.code} {c.name}：在册 40 人，实到 23 人（58%），低于 60%。"
+    ]
+
+
 # ---- double subsidy ------------------------------------------------------------------------------
 
 
@@ -370,6 +396,13 @@ def test_young_adults_aged_16_and_45_are_in_the_group(world: World) -> None:
     # 16 and 45 on 2026-03-02 (in), 46 (out): 2 of 5 outside.
     for birth in ("20100302", "20100302", "19800303", "19800302", "19800302"):
         world.enroll(c, world.person(birth=birth))
+    assert found("focus_group") == []
+
+
+def test_a_focus_class_exactly_half_outside_its_group_is_no_alert(world: World) -> None:
+    c = world.new_class(free_for_hardship=True)
+    for hardship in ([], [], [], ["dibao"], ["dibao"], ["dibao"]):
+        world.enroll(c, world.person(hardship=hardship))
     assert found("focus_group") == []
 
 
