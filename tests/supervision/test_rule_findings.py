@@ -47,6 +47,25 @@ def person(p: Any) -> dict[str, Any]:
     return {"type": "person", "id": p.pk, "label": p.name}
 
 
+def about_class(c: Any, summary: str, **more: Any) -> dict[str, Any]:
+    """The whole finding about class `c` alone, filed under its start date; `more` overrides."""
+    finding = {
+        "summary": summary,
+        "subject": (c.pk,),
+        "on_date": c.start_date,
+        "links": [klass(c), institution(c.institution)],
+        "classes": {c.pk},
+        "institutions": {c.institution_id},
+        "persons": set(),
+    }
+    finding.update(more)
+    return finding
+
+
+# The year's first and last days, and the days either side.
+EDGES = [day(12, 31, 2025), day(1, 1), day(12, 31), day(1, 1, 2027)]
+
+
 # ---- the registry --------------------------------------------------------------------------------
 
 
@@ -150,29 +169,22 @@ def test_eligibility_finding_whole_with_both_reasons(world: World) -> None:
     world.enroll(c, revoked)
     head = f"在培训班 {c.code} {c.name} 开班日（2026-03-02）"
     assert findings("eligibility") == [
-        {
-            "summary": f"学员 老赵 {head}不在就业年龄段（60 周岁），且没有有效的残疾人证。",
-            "subject": (old.pk, c.pk),
-            "on_date": day(3, 2),
-            "links": [klass(c), institution(world.institution), person(old)],
-            "classes": {c.pk},
-            "institutions": {world.institution.pk},
-            "persons": {old.pk},
-        },
-        {
-            "summary": f"学员 撤证 {head}没有有效的残疾人证。",
-            "subject": (revoked.pk, c.pk),
-            "on_date": day(3, 2),
-            "links": [klass(c), institution(world.institution), person(revoked)],
-            "classes": {c.pk},
-            "institutions": {world.institution.pk},
-            "persons": {revoked.pk},
-        },
+        about_class(
+            c,
+            f"学员 {p.name} {head}{reasons}",
+            subject=(p.pk, c.pk),
+            links=[klass(c), institution(world.institution), person(p)],
+            persons={p.pk},
+        )
+        for p, reasons in (
+            (old, "不在就业年龄段（60 周岁），且没有有效的残疾人证。"),
+            (revoked, "没有有效的残疾人证。"),
+        )
     ]
 
 
 def test_eligibility_reads_the_classes_starting_within_the_year(world: World) -> None:
-    starts = [day(12, 31, 2025), day(1, 1), day(12, 31), day(1, 1, 2027)]
+    starts = EDGES
     classes = [world.new_class(start=start, end=start + dt.timedelta(days=10)) for start in starts]
     for c in classes:
         world.enroll(c, world.person(cert_number=""))
@@ -343,23 +355,18 @@ def test_designation_finding_whole_and_its_first_day(world: World) -> None:
     early = world.new_class(start=day(3, 2), end=day(3, 20))
     world.new_class(start=day(3, 3), end=day(3, 20))
     assert findings("designation") == [
-        {
-            "summary": f"培训班 {early.code} {early.name}（2026-03-02至2026-03-20）不在机构 "
+        about_class(
+            early,
+            f"培训班 {early.code} {early.name}（2026-03-02至2026-03-20）不在机构 "
             "晋江市职业技术学校 的定点有效期（2026-03-03至长期）内。",
-            "subject": (early.pk,),
-            "on_date": day(3, 2),
-            "links": [klass(early), institution(world.institution)],
-            "classes": {early.pk},
-            "institutions": {world.institution.pk},
-            "persons": set(),
-        }
+        )
     ]
 
 
 def test_designation_reads_the_classes_that_ran_in_the_year(world: World) -> None:
     world.other_institution.designated_from = None
     world.other_institution.save()
-    starts = [day(12, 31, 2025), day(1, 1), day(12, 31), day(1, 1, 2027)]
+    starts = EDGES
     classes = [
         world.new_class(institution=world.other_institution, start=s, end=s + dt.timedelta(days=5))
         for s in starts
@@ -407,7 +414,7 @@ def test_a_focus_class_exactly_half_outside_its_group_is_no_alert(world: World) 
 
 
 def test_focus_classes_of_the_year_only(world: World) -> None:
-    starts = [day(12, 31, 2025), day(1, 1), day(12, 31), day(1, 1, 2027)]
+    starts = EDGES
     classes = []
     for s in starts:
         c = world.new_class(free_for_hardship=True, start=s, end=s + dt.timedelta(days=5))
@@ -495,7 +502,7 @@ def test_sessions_without_a_register_are_not_identical_registers(world: World) -
 
 
 def test_late_filing_finding_whole_and_the_years_edges(world: World) -> None:
-    starts = [day(12, 31, 2025), day(1, 1), day(12, 31), day(1, 1, 2027)]
+    starts = EDGES
     classes = [
         world.new_class(
             state="approved", start=s, end=s + dt.timedelta(days=5), late_filing_reason="补报"
@@ -503,16 +510,11 @@ def test_late_filing_finding_whole_and_the_years_edges(world: World) -> None:
         for s in starts
     ]
     first = classes[1]
-    assert findings("late_filing")[0] == {
-        "summary": f"培训班 {first.code} {first.name}（2026-01-01开班）在开班日期之后才提交或批准开班申请，"
+    assert findings("late_filing")[0] == about_class(
+        first,
+        f"培训班 {first.code} {first.name}（2026-01-01开班）在开班日期之后才提交或批准开班申请，"
         "补报原因：补报",
-        "subject": (first.pk,),
-        "on_date": day(1, 1),
-        "links": [klass(first), institution(world.institution)],
-        "classes": {first.pk},
-        "institutions": {world.institution.pk},
-        "persons": set(),
-    }
+    )
     assert [f["classes"] for f in findings("late_filing")] == [{first.pk}, {classes[2].pk}]
 
 
