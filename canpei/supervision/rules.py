@@ -1,11 +1,14 @@
-"""The supervision rules (监管预警规则): one function per rule, registered with `@rule`.
+"""The supervision rules (监管预警规则): one function per rule, registered with `rule` below it.
 
 Each rule reads the records of one year and yields a `Finding` per subject it flags: one
 sentence saying what is wrong (the figures included; a msgid and its parameters, see
 `canpei.supervision.sentences`), the records it links to, and the subject's
 key (which records, never personal data), from which the alert's fingerprint is made, so that
 computing again finds the same alert. Adding a rule is adding a function here; its docstring is
-what the README and the alert page say about it. The thresholds are settings (ALERT_*).
+what the README and the alert page say about it. A rule is registered by a call after its
+function (`rule(code, title)(function)`), not with decorator syntax: mutmut leaves decorated
+functions unmutated, and `make mutate` is to change the rules themselves (issue 18). The
+thresholds are settings (ALERT_*).
 
 A year's records: classes that start in it (and their rosters, sessions and inspections),
 individual applications planned (or filed) in it, inspections made in it.
@@ -187,7 +190,6 @@ def _class_finding(c: TrainingClass, subject: tuple[object, ...], said: dict[str
 
 # ---- the rules -----------------------------------------------------------------------------------
 
-@rule("overlap", gettext_noop("同一人员参加日期重叠的不同机构培训班"))
 def overlapping_classes(year: int) -> Iterator[Finding]:
     """A person is on the rosters of two classes of different institutions whose dates overlap
     (remote classes excepted, as at enrolment); flagged in the year the later class starts.
@@ -236,7 +238,9 @@ def overlapping_classes(year: int) -> Iterator[Finding]:
             persons={person_id})
 
 
-@rule("eligibility", gettext_noop("学员不在就业年龄段或无有效残疾人证"))
+rule("overlap", gettext_noop("同一人员参加日期重叠的不同机构培训班"))(overlapping_classes)
+
+
 def ineligible_trainees(year: int) -> Iterator[Finding]:
     """A trainee of a class (submitted onwards) is outside working age on the class's start date,
     or has no valid disability certificate (no certificate number, or the certificate revoked)."""
@@ -267,7 +271,9 @@ def ineligible_trainees(year: int) -> Iterator[Finding]:
                 extra=[_person_link(person.pk, person.name)], persons={person.pk})
 
 
-@rule("attendance", gettext_noop("结业学员出勤不足"))
+rule("eligibility", gettext_noop("学员不在就业年龄段或无有效残疾人证"))(ineligible_trainees)
+
+
 def low_attendance(year: int) -> Iterator[Finding]:
     """A class's completion was declared with trainees marked completed whose attendance is
     below the threshold (ATTENDANCE_THRESHOLD, 80 % of the class's hours by default)."""
@@ -297,7 +303,9 @@ def low_attendance(year: int) -> Iterator[Finding]:
             extra=[_person_link(p, n) for p, n, _h in found], persons={p for p, _n, _h in found})
 
 
-@rule("inspection", gettext_noop("检查实到人数远少于在册人数"))
+rule("attendance", gettext_noop("结业学员出勤不足"))(low_attendance)
+
+
 def inspection_absence(year: int) -> Iterator[Finding]:
     """An inspection found fewer trainees present than the share ALERT_INSPECTION_PRESENT_RATIO
     (60 % by default) of those on the roster."""
@@ -323,7 +331,9 @@ def inspection_absence(year: int) -> Iterator[Finding]:
         yield finding
 
 
-@rule("double_subsidy", gettext_noop("同一人员同一年度重复享受同一培训补贴"))
+rule("inspection", gettext_noop("检查实到人数远少于在册人数"))(inspection_absence)
+
+
 def double_subsidy(year: int) -> Iterator[Finding]:
     """A person claims the subsidy for the same training (occupation and level) twice in a year:
     on two class rosters, or on a roster and in an individual application (approved onwards;
@@ -377,7 +387,9 @@ def double_subsidy(year: int) -> Iterator[Finding]:
             persons={person_id})
 
 
-@rule("designation", gettext_noop("培训班开班时机构定点认定无效"))
+rule("double_subsidy", gettext_noop("同一人员同一年度重复享受同一培训补贴"))(double_subsidy)
+
+
 def designation_invalid(year: int) -> Iterator[Finding]:
     """A class ran (started at least) while its institution had no designation, or on dates
     outside the designation's period (from `designated_from` to `designated_to`)."""
@@ -402,6 +414,9 @@ def designation_invalid(year: int) -> Iterator[Finding]:
         yield _class_finding(c, (c.pk,), said)
 
 
+rule("designation", gettext_noop("培训班开班时机构定点认定无效"))(designation_invalid)
+
+
 def _focus_groups(c: TrainingClass) -> list[tuple[dict[str, Any], Callable[[Enrollment], bool]]]:
     low, high = settings.ALERT_YOUNG_ADULT_AGES
     groups: list[tuple[dict[str, Any], Callable[[Enrollment], bool]]] = []
@@ -413,7 +428,6 @@ def _focus_groups(c: TrainingClass) -> list[tuple[dict[str, Any], Callable[[Enro
     return groups
 
 
-@rule("focus_group", gettext_noop("培训班学员多数不属于其面向群体"))
 def outside_focus_group(year: int) -> Iterator[Finding]:
     """A class for a focus group (困难残疾人 free of charge, 青壮年) has at least
     ALERT_FOCUS_MIN_TRAINEES trainees (5) and more than the share ALERT_FOCUS_OUTSIDE_SHARE
@@ -449,6 +463,9 @@ def outside_focus_group(year: int) -> Iterator[Finding]:
             persons={e.person_id for e in outside})
 
 
+rule("focus_group", gettext_noop("培训班学员多数不属于其面向群体"))(outside_focus_group)
+
+
 def phone_key(phone: str) -> str:
     """A phone number as the alert's subject: keyed, so the table never holds the number."""
     return salted_hmac("canpei.supervision.phone", phone).hexdigest()[:32]
@@ -458,7 +475,6 @@ def _phone_digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
-@rule("shared_phone", gettext_noop("多名学员登记同一手机号"))
 def shared_phone(year: int) -> Iterator[Finding]:
     """At least ALERT_SHARED_PHONE_MIN (3) trainees of the year's classes registered the same
     phone number. The number is personal data: the sentence gives only the count and links the
@@ -498,7 +514,9 @@ def shared_phone(year: int) -> Iterator[Finding]:
             persons=set(persons))
 
 
-@rule("identical_registers", gettext_noop("考勤登记逐次完全相同"))
+rule("shared_phone", gettext_noop("多名学员登记同一手机号"))(shared_phone)
+
+
 def identical_registers(year: int) -> Iterator[Finding]:
     """A class's register (who attended, for how many hours) is exactly the same for at least
     ALERT_IDENTICAL_SESSIONS (5) sessions in a row, as registers filled in by copying are."""
@@ -542,7 +560,9 @@ def identical_registers(year: int) -> Iterator[Finding]:
                    last=str(sessions[begin + length - 1][1])))
 
 
-@rule("late_filing", gettext_noop("开班日期已过才提交或批准开班申请（补报）"))
+rule("identical_registers", gettext_noop("考勤登记逐次完全相同"))(identical_registers)
+
+
 def late_filing(year: int) -> Iterator[Finding]:
     """A class whose application was submitted or approved after its start date had passed,
     with the late-filing reason given at that step (kept on the class,
@@ -559,3 +579,6 @@ def late_filing(year: int) -> Iterator[Finding]:
                                 "补报原因：%(reason)s"),
                    training_class=class_label(c), start=str(c.start_date),
                    reason=c.late_filing_reason))
+
+
+rule("late_filing", gettext_noop("开班日期已过才提交或批准开班申请（补报）"))(late_filing)

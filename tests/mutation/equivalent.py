@@ -176,6 +176,25 @@ EQUIVALENT: dict[str, str] = {
         "The assertion's and for or: f.finish() has already refused a request missing either."
     ),
     # ---- end mut3 ----
+    # ---- mut2 (issue 18): canpei/supervision/rules.py, the alert rules -------------------------
+    "canpei.supervision.rules.x_identical_registers__mutmut_22": (
+        "iterator(chunk_size=10001) for 10000: rows fetched in other batches, the same rows."
+    ),
+    "canpei.supervision.rules.x_identical_registers__mutmut_64": (
+        "The best run starting at length 1: a run is reported from ALERT_IDENTICAL_SESSIONS (at least 2)."
+    ),
+    "canpei.supervision.rules.x_identical_registers__mutmut_70": (
+        "The loop also at i=0: the first session is compared with itself, a run of 0 is never the best."
+    ),
+    "canpei.supervision.rules.x_ineligible_trainees__mutmut_17": (
+        "person__gender left out of only(): the gender is loaded when read, the same value."
+    ),
+    "canpei.supervision.rules.x_outside_focus_group__mutmut_7": (
+        "select_related(None): each class's institution is loaded when read, the same name."
+    ),
+    "canpei.supervision.rules.x_shared_phone__mutmut_43": (
+        "iterator(chunk_size=None): Django's default batch (no prefetch here), the same rows."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
