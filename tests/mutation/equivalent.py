@@ -7,7 +7,9 @@ EQUIVALENT: the mutant changes nothing a user or the database could see.
 
 OUT_OF_REACH: the mutated code runs only while a module is imported (a model's fields), which
 mutmut does once, before it switches any mutant on, so no test run can see the mutant; each was
-applied by hand instead and the test named fails on it.
+applied by hand instead and the test named fails on it. So are mutants of code or orderings that
+only PostgreSQL reads or shows (mutmut's runs use SQLite): each was applied by hand and the test
+named fails on it under DATABASE_URL=postgres://….
 """
 
 from __future__ import annotations
@@ -154,6 +156,18 @@ EQUIVALENT: dict[str, str] = {
     "canpei.reports.indicators.x__flag__mutmut_6": (
         "No output_field: Django infers IntegerField from the Value(1) and Value(0) branches."
     ),
+    "canpei.reports.indicators.xǁ_Pathsǁprefixed__mutmut_5": (
+        "A follow-up's prefixed paths without the person: nothing reads that path (persons are person_id)."
+    ),
+    "canpei.reports.indicators.x__figures__mutmut_37": (
+        "No {} for a key without completions: every key with follow-ups has completions of its own."
+    ),
+    "canpei.reports.indicators.x__figures__mutmut_63": (
+        "No 0 for a key without completions: every key with follow-ups has completions of its own."
+    ),
+    "canpei.reports.indicators.x__figures__mutmut_65": (
+        "No 0 for a key without completions: every key with follow-ups has completions of its own."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
@@ -186,4 +200,14 @@ OUT_OF_REACH: dict[str, str] = {
     # stats run fills the cache before a mutant's process is forked from it.
     "canpei.validation.x_choice_values__mutmut_4": "No set cached: test_validation_fields fails.",
     "canpei.validation.x_choice_values__mutmut_5": "frozenset(None): test_validation_fields fails.",
+    # canpei/reports/indicators.py: the median on PostgreSQL (SQLite takes the ordered column).
+    "canpei.reports.indicators.x__median_pg__mutmut_2": (
+        "PERCENTILE_DISC over no column: test_the_city_totals fails on PostgreSQL."
+    ),
+    "canpei.reports.indicators.x__median_pg__mutmut_21": (
+        "The median without its output field: test_the_city_totals fails on PostgreSQL."
+    ),
+    "canpei.reports.indicators.x__employment__mutmut_50": (
+        "No median aggregate on PostgreSQL: test_the_city_totals fails on PostgreSQL."
+    ),
 }
