@@ -4,6 +4,7 @@ event rows' state columns are what the migrations made."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from typing import Any
@@ -130,14 +131,12 @@ def _recording_lifecycle(seen: list[tuple[str, str, str]]) -> Lifecycle[Institut
         seen.append(("effect", t.before, t.obj.state))
         return {"before": t.before}
 
-    return Lifecycle(
-        workflow=TINY,
-        audit_name="institution",
-        lock=lock,
-        event_model=DesignationEvent,
-        event_parent="institution",
-        describe=str,
+    # The tiny lifecycle with these hooks alone (no snapshot, no extra event fields).
+    return dataclasses.replace(
+        TINY_LIFECYCLE,
         hooks={TinyAction.RENEW: Hooks(prepare=prepare, checks=(check,), effects=(effect,))},
+        snapshot=None,
+        event_fields=None,
     )
 
 

@@ -3,6 +3,7 @@ town and for the city, the edge cases of issue 10, both sides of each date bound
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -281,15 +282,12 @@ def test_an_appraisal_alone_is_no_training(users, data, kind, covered):
     from canpei.training.models import Application
 
     a12 = data["people"]["a12"]
-    Application.objects.create(
-        person=a12,
-        kind=kind,
-        training_type="employment_skills",
-        occupation="电子商务",
-        state="completed",
-        certificate_number="C-12",
-        certificate_date="2020-03-01",
-    )
+    # a11's completed application, copied for a12 with another kind and date.
+    application = Application.objects.get(person=data["people"]["a11"])
+    application.pk = None
+    application.person, application.kind = a12, kind
+    application.certificate_date = dt.date(2020, 3, 1)
+    application.save()
     announce(a12)
     population, before = EXPECTED[ANHAI][0]
     for live in (False, True):
