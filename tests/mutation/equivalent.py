@@ -22,6 +22,9 @@ EQUIVALENT: dict[str, str] = {
     "canpei.workflows.x_one_of__mutmut_4": (
         "The separator joining fewer than two values: no separator appears in the result."
     ),
+    "canpei.workflows.xǁLifecycleǁapply__mutmut_112": (
+        "A full save of the row just read under its lock: no hook sets fields on it, the rest is unchanged."
+    ),
     # canpei/training/rules.py
     "canpei.training.rules.x__add_months__mutmut_13": (
         "min(day, 32) for min(day, 31): a day of the month is never above 31."
