@@ -154,6 +154,7 @@ def test_the_hooks_are_given_the_state_the_step_starts_from(users):
     assert (stored.state, stored.address) == ("designated", "由designated起")
     entry = AuditEntry.objects.get(action="institution.reinstate", object_id=str(row.pk))
     assert entry.changes["before"] == "designated"
+    assert entry.actor_id == users.city_admin.pk
     assert (entry.changes["from"], entry.changes["to"]) == ("designated", "designated")
 
 
