@@ -188,3 +188,15 @@ def test_of_two_plans_holding_the_year_alike_the_lower_number_is_taken():
     first, later = twin_plans("2025-01-01", "2026-12-31")
     assert targets.parse_plan(None, today=TODAY, year=2025) == first
     assert targets.parse_plan(" 200 ", today=TODAY, year=2025) == later
+
+
+@pytest.mark.django_db
+def test_a_plan_number_of_18_digits_is_looked_up():
+    # 18 digits still fit a database id: looked up, found or refused on the plan field.
+    plans()
+    plan = Plan.objects.create(
+        pk=10**17, name="计划", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31)
+    )
+    assert targets.parse_plan("1" + "0" * 17, today=TODAY) == plan
+    with pytest.raises(InvalidInput):
+        targets.parse_plan("1" + "0" * 16 + "1", today=TODAY)
