@@ -4,15 +4,19 @@ event rows' state columns are what the migrations made."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 
+from canpei.accounts.roles import Role
+from canpei.audit.models import AuditEntry
 from canpei.institutions.models import DesignationEvent, Institution
 from canpei.training.models import ApplicationEvent, ClassEvent
-from canpei.workflows import Hooks, Lifecycle, Step, Workflow, one_of
+from canpei.workflows import Errors, Hooks, Lifecycle, Step, Transition, Workflow, one_of
 from tests.test_workflows import TINY, TINY_LIFECYCLE, S, TinyAction, lock, make_row
 
 
@@ -90,3 +94,81 @@ def test_a_step_stamps_the_record_as_updated(users):
     stored = Institution.objects.get(pk=row.pk)
     assert stored.state == "designated"
     assert stored.updated_at > long_ago + dt.timedelta(days=365)
+
+
+def test_a_state_or_role_missing_from_the_label_tables_is_named_by_its_code():
+    # A state the workflow's enum does not label (a record written before a state was renamed).
+    assert (
+        TINY.state_refusal("archived", "create") == "试点当前状态为「archived」，不能执行「开办」"
+    )
+    # Roles that ROLE_LABELS does not name show as their codes, the known ones by their labels.
+    steps = dict(TINY.steps)
+    steps[TinyAction.OPEN] = Step(
+        frozenset({S.APPLIED}), S.DESIGNATED, frozenset({Role.AUDITOR, Role.CITY_ADMIN})
+    )
+    steps[TinyAction.CLOSE] = Step(
+        frozenset({S.DESIGNATED}),
+        S.REVOKED,
+        frozenset({Role.EMPLOYMENT_SERVICE, Role.TOWN_STAFF, Role.INSTITUTION_STAFF}),
+    )
+    wider = Workflow(noun="试点", actions=TinyAction, states=S, steps=steps)
+    assert wider.role_refusal("create") == "「开办」须由auditor或市残联执行"
+    assert (
+        wider.role_refusal("revoke") == "「关闭」须由employment_service、培训机构 或 镇街专干执行"
+    )
+
+
+def _recording_lifecycle(seen: list[tuple[str, str, str]]) -> Lifecycle[Institution]:
+    def prepare(t: Transition[Institution], errors: Errors) -> dict[str, Any]:
+        seen.append(("prepare", t.before, t.obj.state))
+        return {"address": f"由{t.before}起"}
+
+    def check(t: Transition[Institution]) -> Errors:
+        seen.append(("check", t.before, t.obj.state))
+        return []
+
+    def effect(t: Transition[Institution]) -> dict[str, Any]:
+        seen.append(("effect", t.before, t.obj.state))
+        return {"before": t.before}
+
+    # The tiny lifecycle with these hooks alone (no snapshot, no extra event fields).
+    return dataclasses.replace(
+        TINY_LIFECYCLE,
+        hooks={TinyAction.RENEW: Hooks(prepare=prepare, checks=(check,), effects=(effect,))},
+        snapshot=None,
+        event_fields=None,
+    )
+
+
+@pytest.mark.django_db
+def test_the_hooks_are_given_the_state_the_step_starts_from(users):
+    seen: list[tuple[str, str, str]] = []
+    row = make_row("designated")
+    _recording_lifecycle(seen).apply(obj=row, actor=users.city_admin, action="reinstate")
+    assert seen == [
+        ("prepare", "designated", "designated"),
+        ("check", "designated", "designated"),
+        ("effect", "designated", "designated"),
+    ]
+    stored = Institution.objects.get(pk=row.pk)
+    assert (stored.state, stored.address) == ("designated", "由designated起")
+    entry = AuditEntry.objects.get(action="institution.reinstate", object_id=str(row.pk))
+    assert entry.changes["before"] == "designated"
+    assert entry.actor_id == users.city_admin.pk
+    assert (entry.changes["from"], entry.changes["to"]) == ("designated", "designated")
+
+
+@pytest.mark.django_db
+def test_a_step_taken_by_the_system_records_no_actor(users):
+    """An actor that is no stored account (a job acting for the system): the event row and the
+    audit entry name nobody."""
+    from canpei.accounts.models import User
+
+    row = make_row()
+    system = User(username="system", role=Role.CITY_ADMIN)
+    TINY_LIFECYCLE.apply(obj=row, actor=system, action="create", data={})
+    event = DesignationEvent.objects.get(institution=row)
+    assert (event.actor_id, event.from_state, event.to_state) == (None, "applied", "designated")
+    entry = AuditEntry.objects.get(action="institution.create", object_id=str(row.pk))
+    assert entry.actor_id is None
+    assert Institution.objects.get(pk=row.pk).state == "designated"

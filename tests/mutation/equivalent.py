@@ -7,7 +7,9 @@ EQUIVALENT: the mutant changes nothing a user or the database could see.
 
 OUT_OF_REACH: the mutated code runs only while a module is imported (a model's fields), which
 mutmut does once, before it switches any mutant on, so no test run can see the mutant; each was
-applied by hand instead and the test named fails on it.
+applied by hand instead and the test named fails on it. So are mutants of code or orderings that
+only PostgreSQL reads or shows (mutmut's runs use SQLite): each was applied by hand and the test
+named fails on it under DATABASE_URL=postgres://….
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ EQUIVALENT: dict[str, str] = {
     ),
     "canpei.workflows.x_one_of__mutmut_4": (
         "The separator joining fewer than two values: no separator appears in the result."
+    ),
+    "canpei.workflows.xǁLifecycleǁapply__mutmut_112": (
+        "A full save of the row just read under its lock: no hook sets fields on it, the rest is unchanged."
     ),
     # canpei/training/rules.py
     "canpei.training.rules.x__add_months__mutmut_13": (
@@ -144,6 +149,9 @@ EQUIVALENT: dict[str, str] = {
     "canpei.reports.targets.x_parse_plan__mutmut_27": (
         "19 digits let through to the lookup: Django finds no row for an out-of-range id, same refusal."
     ),
+    "canpei.reports.targets.x_targets_report__mutmut_25": (
+        "One town asked for, counted for every town: only that town's row is read, the same figures."
+    ),
     # canpei/reports/indicators.py
     "canpei.reports.indicators.x__completion_counts__mutmut_86": (
         "SQL keywords in lower case (sum, from): SQL does not tell them apart."
@@ -195,6 +203,18 @@ EQUIVALENT: dict[str, str] = {
     "canpei.supervision.rules.x_shared_phone__mutmut_43": (
         "iterator(chunk_size=None): Django's default batch (no prefetch here), the same rows."
     ),
+    "canpei.reports.indicators.xǁ_Pathsǁprefixed__mutmut_5": (
+        "A follow-up's prefixed paths without the person: nothing reads that path (persons are person_id)."
+    ),
+    "canpei.reports.indicators.x__figures__mutmut_37": (
+        "No {} for a key without completions: every key with follow-ups has completions of its own."
+    ),
+    "canpei.reports.indicators.x__figures__mutmut_63": (
+        "No 0 for a key without completions: every key with follow-ups has completions of its own."
+    ),
+    "canpei.reports.indicators.x__figures__mutmut_65": (
+        "No 0 for a key without completions: every key with follow-ups has completions of its own."
+    ),
 }
 
 OUT_OF_REACH: dict[str, str] = {
@@ -204,6 +224,10 @@ OUT_OF_REACH: dict[str, str] = {
     ),
     "canpei.workflows.x_state_field__mutmut_2": (
         "An event's state column without max_length: "
+        "test_the_event_rows_state_columns and the migrations check fail."
+    ),
+    "canpei.workflows.x_state_field__mutmut_7": (
+        "An event's state column of max_length 17: "
         "test_the_event_rows_state_columns and the migrations check fail."
     ),
     # canpei/people/rules.py: the national code tables, built when the module is imported.
@@ -227,4 +251,23 @@ OUT_OF_REACH: dict[str, str] = {
     # stats run fills the cache before a mutant's process is forked from it.
     "canpei.validation.x_choice_values__mutmut_4": "No set cached: test_validation_fields fails.",
     "canpei.validation.x_choice_values__mutmut_5": "frozenset(None): test_validation_fields fails.",
+    # canpei/reports/targets.py: plans alike in their dates; SQLite returns them in id order anyway.
+    "canpei.reports.targets.x_default_plan__mutmut_28": (
+        "Plans to come alike without the id tie-break: "
+        "test_of_two_plans_alike_the_default_is_the_one_with_the_lower_number fails on PostgreSQL."
+    ),
+    "canpei.reports.targets.x_parse_plan__mutmut_13": (
+        "Plans holding the year alike without the id tie-break: "
+        "test_of_two_plans_holding_the_year_alike_the_lower_number_is_taken fails on PostgreSQL."
+    ),
+    # canpei/reports/indicators.py: the median on PostgreSQL (SQLite takes the ordered column).
+    "canpei.reports.indicators.x__median_pg__mutmut_2": (
+        "PERCENTILE_DISC over no column: test_the_city_totals fails on PostgreSQL."
+    ),
+    "canpei.reports.indicators.x__median_pg__mutmut_21": (
+        "The median without its output field: test_the_city_totals fails on PostgreSQL."
+    ),
+    "canpei.reports.indicators.x__employment__mutmut_50": (
+        "No median aggregate on PostgreSQL: test_the_city_totals fails on PostgreSQL."
+    ),
 }

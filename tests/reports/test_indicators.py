@@ -319,3 +319,14 @@ def test_a_class_spanning_the_end_of_a_plan_period_counts_in_the_period_it_ended
         name="2025 下半年", period_start=dt.date(2025, 6, 16), period_end=dt.date(2025, 12, 31)
     )
     assert counts(report(users.city_admin, plan=summer.pk).total) == (3, 3, 1, 1, 2, 2)
+
+
+def test_a_groups_milestone_is_found_by_its_months(users: Any, data: DataSet) -> None:
+    total = report(users.city_admin).total
+    three = total.milestone(3)
+    six = total.milestone(6)
+    assert three is not None and six is not None
+    assert (three.months, three.due, three.recorded, three.employed) == (3, 5, 4, 3)
+    assert (six.months, six.due, six.recorded, six.employed) == (6, 5, 4, 4)
+    assert total.milestone(12) is None
+    assert Figures(key="", label="").milestone(3) is None

@@ -148,3 +148,55 @@ def test_without_a_plan_number_the_latest_begun_plan_holding_the_year_is_taken()
     )
     assert targets.parse_plan(None, today=dt.date(2026, 6, 1), year=2026) == made[2]
     assert targets.parse_plan("", today=dt.date(2026, 6, 1), year=2025) == made[1]
+
+
+def twin_plans(start: str, end: str) -> tuple[Plan, Plan]:
+    """Two plans of the same period, the second stored with the lower id."""
+    Plan.objects.all().delete()
+    later = Plan.objects.create(
+        pk=200,
+        name="后建",
+        period_start=dt.date.fromisoformat(start),
+        period_end=dt.date.fromisoformat(end),
+    )
+    first = Plan.objects.create(
+        pk=100,
+        name="先建",
+        period_start=dt.date.fromisoformat(start),
+        period_end=dt.date.fromisoformat(end),
+    )
+    return first, later
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        ("2026-01-01", "2030-12-31"),  # running today
+        ("2021-01-01", "2025-12-31"),  # the latest begun
+        ("2027-01-01", "2031-12-31"),  # the earliest to come
+    ],
+)
+def test_of_two_plans_alike_the_default_is_the_one_with_the_lower_number(start, end):
+    first, _later = twin_plans(start, end)
+    assert targets.default_plan(TODAY) == first
+    assert targets.parse_plan("", today=TODAY) == first
+
+
+@pytest.mark.django_db
+def test_of_two_plans_holding_the_year_alike_the_lower_number_is_taken():
+    first, later = twin_plans("2025-01-01", "2026-12-31")
+    assert targets.parse_plan(None, today=TODAY, year=2025) == first
+    assert targets.parse_plan(" 200 ", today=TODAY, year=2025) == later
+
+
+@pytest.mark.django_db
+def test_a_plan_number_of_18_digits_is_looked_up():
+    # 18 digits still fit a database id: looked up, found or refused on the plan field.
+    plans()
+    plan = Plan.objects.create(
+        pk=10**17, name="计划", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31)
+    )
+    assert targets.parse_plan("1" + "0" * 17, today=TODAY) == plan
+    with pytest.raises(InvalidInput):
+        targets.parse_plan("1" + "0" * 16 + "1", today=TODAY)

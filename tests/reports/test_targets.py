@@ -3,6 +3,7 @@ town and for the city, the edge cases of issue 10, both sides of each date bound
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -272,3 +273,60 @@ def test_a_page_of_the_uncovered_list_is_the_same_slice_as_the_live_list(
     # Narrowed further, a slice is still the narrowed list's.
     anhai = shown.filter(person__town_id=ANHAI)
     assert [s.pk for s in anhai[1:3]] == [s.pk for s in list(anhai)[1:3]]
+
+
+@pytest.mark.parametrize(("kind", "covered"), [("appraisal", False), ("upgrade", True)])
+def test_an_appraisal_alone_is_no_training(users, data, kind, covered):
+    """a12 (新成长劳动力 of 安海镇, uncovered) gets a completed application with its certificate
+    inside the period: a qualification upgrade covers him, an appraisal alone does not."""
+    from canpei.training.models import Application
+
+    a12 = data["people"]["a12"]
+    # a11's completed application, copied for a12 with another kind and date.
+    application = Application.objects.get(person=data["people"]["a11"])
+    application.pk = None
+    application.person, application.kind = a12, kind
+    application.certificate_date = dt.date(2020, 3, 1)
+    application.save()
+    announce(a12)
+    population, before = EXPECTED[ANHAI][0]
+    for live in (False, True):
+        report = targets.targets_report(user=users.city_admin, plan=data["plan"], live=live)
+        anhai = next(t for t in report.towns if t.town == ANHAI)
+        assert figures(anhai)[0] == (population, before + covered)
+        uncovered = targets.uncovered_list(
+            user=users.city_admin, plan=data["plan"], target=targets.TARGETS[0], live=live
+        )
+        assert (a12.pk not in {s.person_id for s in uncovered}) is covered
+    # The year 2020 is counted live: the same answer.
+    report = targets.targets_report(user=users.city_admin, plan=data["plan"], year=2020)
+    anhai = next(t for t in report.towns if t.town == ANHAI)
+    assert figures(anhai)[0] == (population, before + covered)
+
+
+def test_the_plans_whole_period_is_read_from_its_tallies_unless_live(users, data):
+    """Without a year the report reads the plan's tallies (kept by every write); `live=True`
+    counts from the records. A tally changed past the services shows the difference."""
+    from canpei.reports.models import TargetTally
+
+    TargetTally.objects.filter(plan=data["plan"], town=ANHAI, target=1).update(
+        population=60, covered=30
+    )
+    kept = targets.targets_report(user=users.city_admin, plan=data["plan"])
+    assert figures(next(t for t in kept.towns if t.town == ANHAI))[0] == (60, 30)
+    counted = targets.targets_report(user=users.city_admin, plan=data["plan"], live=True)
+    assert figures(next(t for t in counted.towns if t.town == ANHAI)) == EXPECTED[ANHAI]
+    # One year of the plan is always counted live.
+    year = targets.targets_report(user=users.city_admin, plan=data["plan"], year=2020)
+    assert figures(next(t for t in year.towns if t.town == ANHAI)) == EXPECTED[ANHAI]
+
+
+@pytest.mark.parametrize("town", [ANHAI, CIZAO])
+def test_one_town_asked_for_live(users, data, town):
+    for live, year in ((True, None), (False, 2020)):
+        report = targets.targets_report(
+            user=users.city_admin, plan=data["plan"], town=town, live=live, year=year
+        )
+        assert [t.town for t in report.towns] == [town]
+        assert figures(report.towns[0]) == EXPECTED[town]
+        assert report.city is None
