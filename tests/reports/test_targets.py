@@ -330,3 +330,18 @@ def test_one_town_asked_for_live(users, data, town):
         assert [t.town for t in report.towns] == [town]
         assert figures(report.towns[0]) == EXPECTED[town]
         assert report.city is None
+
+
+def test_the_live_list_loads_what_its_rows_show_with_it(users, data, django_assert_num_queries):
+    """The live list (a year's, or `live=True`) reads its rows and their wanted skills in two
+    queries, however many rows: the person, town and skills each row shows come with them."""
+    target = targets.TARGETS[0]
+    with django_assert_num_queries(2):
+        rows = list(
+            targets.uncovered_list(
+                user=users.city_admin, plan=data["plan"], target=target, live=True
+            )
+        )
+    assert len(rows) == 4
+    with django_assert_num_queries(0):
+        _ = [(s.person.name, s.person.town.name, list(s.wanted_skills.all())) for s in rows]
