@@ -19,6 +19,10 @@ EQUIVALENT: dict[str, str] = {
     "canpei.workflows.xǁLifecycleǁapply__mutmut_6": (
         'A missing action becomes "XXXX" instead of "": both are unknown, refused with the same 422.'
     ),
+    "canpei.workflows.xǁLifecycleǁapply__mutmut_152": (
+        "or for and: the snapshot before is taken exactly when the table has a snapshot, so both "
+        "are None or neither is."
+    ),
     "canpei.workflows.x_one_of__mutmut_4": (
         "The separator joining fewer than two values: no separator appears in the result."
     ),
