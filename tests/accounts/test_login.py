@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import string
 import time
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -189,10 +191,12 @@ def test_the_session_idle_timeout_is_thirty_minutes_renewed_at_most_once_a_minut
     assert "canpei.accounts.middleware.SlidingSessionMiddleware" in settings.MIDDLEWARE
 
 
-def _age_session(client: Client, *, renewed_ago: int, expires_in: dt.timedelta) -> str:
+def _age_session(
+    client: Client, *, renewed_ago: int, expires_in: dt.timedelta, now: int | None = None
+) -> str:
     """The session as if last renewed `renewed_ago` seconds ago and expiring in `expires_in`."""
     session = client.session
-    session[RENEWED_KEY] = int(time.time()) - renewed_ago
+    session[RENEWED_KEY] = (int(time.time()) if now is None else now) - renewed_ago
     session.save()
     key = session.session_key
     assert key is not None
@@ -212,9 +216,13 @@ def test_a_request_a_minute_after_the_last_renewal_extends_the_session_by_thirty
 def test_requests_within_a_minute_of_the_last_renewal_write_no_session(users):
     client = Client()
     sign_in(client, "city", PASSWORD)
-    key = _age_session(client, renewed_ago=59, expires_in=dt.timedelta(minutes=20))
+    # The clock stands still for the request: 59 seconds must not become 60 on a slow machine
+    # (or across a second's boundary, the renewal time being whole seconds).
+    now = int(time.time())
+    key = _age_session(client, renewed_ago=59, expires_in=dt.timedelta(minutes=20), now=now)
     before = Session.objects.get(session_key=key).expire_date
-    assert client.get("/").status_code == 200
+    with mock.patch("canpei.accounts.middleware.time", SimpleNamespace(time=lambda: float(now))):
+        assert client.get("/").status_code == 200
     assert Session.objects.get(session_key=key).expire_date == before
 
 

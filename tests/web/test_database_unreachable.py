@@ -25,7 +25,7 @@ def client_of(user: Any) -> Client:
 def test_a_page_says_the_database_is_unreachable_and_when_to_retry(
     users: Any, error: Exception
 ) -> None:
-    with mock.patch("canpei.people.selectors.person_list", side_effect=error):
+    with mock.patch("canpei.people.selectors.persons_visible_to", side_effect=error):
         response = client_of(users.city_admin).get("/persons")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -46,7 +46,7 @@ def test_the_api_answers_503_in_json(users: Any) -> None:
 
 
 def test_any_other_error_is_still_the_server_error_page(users: Any) -> None:
-    with mock.patch("canpei.people.selectors.person_list", side_effect=ValueError("bug")):
+    with mock.patch("canpei.people.selectors.persons_visible_to", side_effect=ValueError("bug")):
         response = client_of(users.city_admin).get("/persons")
     assert response.status_code == 500
     assert "Retry-After" not in response
