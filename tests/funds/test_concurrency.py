@@ -96,6 +96,7 @@ def test_concurrent_application_payments_never_pay_beyond_the_budget(
 
     from canpei.funds.models import Budget
     from canpei.training.applications.services import application_create, application_transition
+    from tests.funds.test_application_payments import standard
     from tests.training.applications.test_applications import PROOF, app_data
 
     year = dt.date.today().year
@@ -103,15 +104,7 @@ def test_concurrent_application_payments_never_pay_beyond_the_budget(
     funds.budget_create(
         actor=users.city_admin, data={"year": year, "source": "security_fund", "amount": "2000"}
     )
-    funds.standard_create(
-        actor=users.city_admin,
-        data={
-            "purpose": "application",
-            "application_kind": "self_directed",
-            "amount": "1000.00",
-            "effective_from": dt.date(year, 1, 1).isoformat(),
-        },
-    )
+    standard(users, "1000.00", dt.date(year, 1, 1))
     queue = []
     for _ in range(4):
         application = application_create(actor=users.town_staff, data=app_data(trainee_factory()))
