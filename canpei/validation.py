@@ -19,8 +19,10 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import lazy
 
-from canpei.errors import InvalidInput
+from canpei.codes import listed_labels
+from canpei.errors import InvalidInput, Message
 from canpei.errors import Message as _
 
 Errors = list[tuple[str, str]]
@@ -39,6 +41,18 @@ END_BEFORE_START = _("结束日期不能早于开始日期")
 PHONE_INVALID = _("联系电话须为 11 位手机号或带区号的固定电话")
 MONEY_INVALID = _("金额须为 {low} 至 {high} 元，最多两位小数")
 MONEY_REQUIRED = _("请填写金额")
+
+# Messages made from a field's label: a field declared with its label (`f.text("title",
+# label=TITLE, max_length=100, required=True)`) says 「请填写案例标题」 and 「案例标题不能超过 100 个
+# 字符」 without a constant of its own. The label is a msgid of its own, so each language says the
+# whole sentence its way; the Chinese text is the sentence itself, as a written constant's is.
+FILL_IN = _("请填写{label}")
+CHOOSE = _("请选择{label}")
+TOO_LONG = _("{label}不能超过 {max} 个字符")
+ONE_OF = _("{label}须为{values}之一")
+NOT_AFTER_TODAY = _("{label}不能晚于今天")
+NOT_BEFORE = _("{label}不能早于 {day}")
+DATE_FORMAT = _("{label}格式须为 YYYY-MM-DD")
 
 # The largest amount any form takes: a subsidy, a fee or a reimbursement of one person.
 MONEY_MAX = Decimal("100000")
@@ -97,6 +111,61 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(has_nul(k) or has_nul(v) for k, v in value.items())
     return False
+
+
+# ---- messages from labels --------------------------------------------------------------------
+
+def fill_in(label: str) -> str:
+    """「请填写{label}」: a blank field that must be written."""
+    return Message(FILL_IN.msgid, label=label)
+
+
+def choose(label: str) -> str:
+    """「请选择{label}」: a blank field that must be chosen."""
+    return Message(CHOOSE.msgid, label=label)
+
+
+def too_long_for(label: str, max_length: int) -> str:
+    """「{label}不能超过 N 个字符」."""
+    return Message(TOO_LONG.msgid, label=label, max=max_length)
+
+
+def one_of(label: str, table: type[models.TextChoices]) -> str:
+    """「{label}须为市级、省级之一」: the table's labels, in the reader's language when shown."""
+    return Message(ONE_OF.msgid, label=label, values=lazy(listed_labels, str)(table))
+
+
+def not_after_today(label: str) -> str:
+    """「{label}不能晚于今天」."""
+    return Message(NOT_AFTER_TODAY.msgid, label=label)
+
+
+def not_before(label: str, day: dt.date = EARLIEST_DAY) -> str:
+    """「{label}不能早于 2000-01-01」."""
+    return Message(NOT_BEFORE.msgid, label=label, day=day.isoformat())
+
+
+def date_format(label: str) -> str:
+    """「{label}格式须为 YYYY-MM-DD」."""
+    return Message(DATE_FORMAT.msgid, label=label)
+
+
+def _required(required: bool | str | None, label: str | None, message: Callable[[str], str],
+              ) -> str | None:
+    """The message for a blank required field: the one given, else the label's."""
+    if required is True:
+        if label is None:
+            raise TypeError("required=True needs the field's label")
+        return message(label)
+    return required or None
+
+
+def _labelled(given: str | None, label: str | None, message: Callable[[str], str]) -> str:
+    if given is not None:
+        return given
+    if label is None:
+        raise TypeError("a field without its message needs its label")
+    return message(label)
 
 
 # ---- parsers -----------------------------------------------------------------------------------
@@ -365,18 +434,33 @@ class Fields:
 
     # -- declared checks: each records the value when it is good and returns it (None on error) -
 
-    def text(self, field: str, *, max_length: int, too_long: str, required: str | None = None,
+    def text(self, field: str, *, max_length: int, too_long: str | None = None,
+             required: bool | str | None = None, label: str | None = None,
              single_line: bool = False) -> str | None:
+        """Text of at most `max_length` characters; the messages not given are the `label`'s
+        (「请填写{label}」 when `required` is True, 「{label}不能超过 N 个字符」)."""
         if not self.runs(field, required):
             return None
         value = parse_text(self.data.get(field), field, self.errors, max_length=max_length,
-                           too_long=too_long, required=required, single_line=single_line)
+                           too_long=_labelled(too_long, label,
+                                              lambda name: too_long_for(name, max_length)),
+                           required=_required(required, label, fill_in), single_line=single_line)
         return self._keep(field, value, value is not None)
 
-    def choice(self, field: str, choices: type[models.Choices] | Collection[str], message: str, *,
-               blank: bool = False, required: bool = False, missing: str = "") -> str | None:
+    def choice(self, field: str, choices: type[models.Choices] | Collection[str],
+               message: str | None = None, *, label: str | None = None, blank: bool = False,
+               required: bool = False, missing: str = "") -> str | None:
+        """One of `choices`; the messages not given are the `label`'s (「{label}须为…之一」 for a
+        code table, and 「请选择{label}」 for a required one left blank)."""
         if not self.runs(field, required):
             return None
+        if message is None:
+            if label is None or not isinstance(choices, type) \
+                    or not issubclass(choices, models.TextChoices):
+                raise TypeError("a choice without its message needs its label and code table")
+            message = one_of(label, choices)
+            if required and not missing:
+                missing = choose(label)
         value = parse_choice(self.data.get(field), field, self.errors, choices, message, blank=blank,
                              missing=missing)
         return self._keep(field, value, value is not None)
@@ -391,18 +475,24 @@ class Fields:
                            invalid=invalid, reader=reader)
         return self._keep(field, value, len(self.errors) == before)
 
-    def day_since(self, field: str, *, required: bool | str, invalid: str, too_early: str,
-                  future: str | None = None, earliest: dt.date = EARLIEST_DAY) -> dt.date | None:
+    def day_since(self, field: str, *, required: bool | str, invalid: str | None = None,
+                  too_early: str | None = None, future: bool | str | None = None,
+                  earliest: dt.date = EARLIEST_DAY, label: str | None = None) -> dt.date | None:
         """A date of a record: refused (`too_early`) before `earliest` and, when `future` is
-        given, after today; a refused date is returned as None."""
-        day = self.date(field, required=required, invalid=invalid)
+        given (True: the label's 「{label}不能晚于今天」), after today; a refused date is returned
+        as None. The messages not given are the `label`'s."""
+        if label is not None:  # else True says DATE_REQUIRED, 「请填写日期」
+            required = _required(required, label, fill_in) or False
+        day = self.date(field, required=required,
+                        invalid=_labelled(invalid, label, date_format))
         if day is None:
             return None
         if day < earliest:
-            self.error(field, too_early)
+            self.error(field, _labelled(too_early, label, lambda name: not_before(name, earliest)))
             return None
-        if future is not None and day > timezone.localdate():
-            self.error(field, future)
+        if future and day > timezone.localdate():
+            self.error(field, _labelled(None if future is True else future, label,
+                                        not_after_today))
             return None
         return day
 
