@@ -21,7 +21,7 @@ from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.edits import edit_save
 from canpei.audit.services import audit_record
-from canpei.codes import AwardGrade, CompetitionLevel, one_of_labels
+from canpei.codes import AwardGrade, CompetitionLevel
 from canpei.competitions.models import (
     CaseChannel, Competition, ConsentMethod, Entry, Event, TypicalCase,
 )
@@ -29,7 +29,7 @@ from canpei.competitions.selectors import (
     cases_visible_to, competitions_visible_to, entries_visible_to,
 )
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
-from canpei.errors import lazy_message as _
+from canpei.errors import Message as _
 from canpei.people.models import Person
 from canpei.people.rules import PersonStatus
 from canpei.people.selectors import persons_visible_to
@@ -37,59 +37,54 @@ from canpei.people.selectors import persons_visible_to
 from canpei.validation import (
     DATE_INVALID, END_REQUIRED, START_REQUIRED, END_BEFORE_START as DATES_ORDER,
 )
-from canpei.validation import Fields, model_update, text
+from canpei.validation import Fields, choose, model_update, text
 
 
+# ---- labels (a field declared with its label is refused in its words: 「请填写竞赛名称」,
+# 「竞赛名称不能超过 100 个字符」, canpei.validation) ----------------------------------------------
+
+NAME = _("竞赛名称")
+LEVEL = _("竞赛级别")
+ORGANIZER = _("主办单位")
+NOTE = _("备注")
+EVENT = _("竞赛项目")
+PERSON = _("参赛人员")
+RESULT = _("比赛成绩")
+AWARD = _("获奖等次")
+TITLE = _("案例标题")
+TEXT = _("案例正文")
+CHANNEL = _("宣传渠道")
+CONSENT_DATE = _("同意日期")
+METHOD = _("同意方式")
+SCOPE = _("同意范围")
+WITHDRAW_DATE = _("撤回日期")
+PUBLISH_DATE = _("发布日期")
 
 # ---- messages (tests assert these literally) ---------------------------------------------------
 
 NO_COMPETITION_EDIT = _("当前角色不能登记或修改职业技能竞赛")
 NO_ENTRY_EDIT = _("当前角色不能为人员报名竞赛")
 NO_CASE_EDIT = _("当前角色不能登记或修改典型案例")
-NAME_REQUIRED = _("请填写竞赛名称")
-NAME_TOO_LONG = _("竞赛名称不能超过 100 个字符")
-LEVEL_REQUIRED = _("请选择竞赛级别")
-LEVEL_INVALID = one_of_labels(_("竞赛级别须为{values}之一"), CompetitionLevel)
 DATE_TOO_EARLY = _("日期不能早于 2000-01-01")
-ORGANIZER_TOO_LONG = _("主办单位不能超过 100 个字符")
-NOTE_TOO_LONG = _("备注不能超过 200 个字符")
 EVENTS_REQUIRED = _("请至少填写一个竞赛项目")
 EVENTS_INVALID = _("竞赛项目须为项目名称的列表")
 EVENT_TOO_LONG = _("竞赛项目名称不能超过 50 个字符：{name}")
 EVENT_TWICE = _("竞赛项目重复：{name}")
 EVENT_HAS_ENTRIES = _("项目「{name}」已有报名，不能删除")
 
-EVENT_REQUIRED = _("请选择竞赛项目")
 EVENT_NOT_FOUND = _("请选择本竞赛的项目")
-PERSON_REQUIRED = _("请选择参赛人员")
 PERSON_NOT_FOUND = _("人员不存在或不属于本人管辖范围")
 PERSON_NOT_ACTIVE = _("只能为在册人员报名")
 ENTERED_TWICE = _("该人员已报名此项目，不能重复报名")
-RESULT_TOO_LONG = _("比赛成绩不能超过 50 个字符")
-AWARD_INVALID = one_of_labels(_("获奖等次须为{values}之一"), AwardGrade)
 RESULT_BEFORE_START = _("竞赛开始后才能登记成绩和获奖等次")
 
-TITLE_REQUIRED = _("请填写案例标题")
-TITLE_TOO_LONG = _("案例标题不能超过 100 个字符")
-TEXT_REQUIRED = _("请填写案例正文")
-TEXT_TOO_LONG = _("案例正文不能超过 10000 个字符")
-CHANNEL_INVALID = one_of_labels(_("宣传渠道须为{values}之一"), CaseChannel)
 CASE_PERSON_FIXED = _("案例已发布或已登记本人同意，不能更换案例人物")
 CONSENT_NO_PERSON = _("案例未关联人物，无需登记本人同意")
-CONSENT_DATE_REQUIRED = _("请填写同意日期")
-CONSENT_FUTURE = _("同意日期不能晚于今天")
-METHOD_REQUIRED = _("请选择同意方式")
-METHOD_INVALID = one_of_labels(_("同意方式须为{values}之一"), ConsentMethod)
 SCOPE_REQUIRED = _("请填写同意范围（同意在哪些渠道、以何种方式使用本人事迹）")
-SCOPE_TOO_LONG = _("同意范围不能超过 200 个字符")
 NO_CONSENT_TO_WITHDRAW = _("尚未登记本人同意或已撤回，无需撤回")
-WITHDRAW_DATE_REQUIRED = _("请填写撤回日期")
 WITHDRAW_BEFORE_CONSENT = _("撤回日期不能早于同意日期")
-WITHDRAW_FUTURE = _("撤回日期不能晚于今天")
 ALREADY_PUBLISHED = _("案例已发布")
 NOT_PUBLISHED = _("案例尚未发布")
-PUBLISH_DATE_REQUIRED = _("请填写发布日期")
-PUBLISH_FUTURE = _("发布日期不能晚于今天")
 PUBLISH_BEFORE_CONSENT = _("发布日期不能早于本人同意日期")
 CHANNEL_REQUIRED = _("发布前请选择宣传渠道")
 # The rule a publication breaks, named in the API's errors as the field `consent`.
@@ -101,10 +96,12 @@ def _id(value: Any) -> int | None:
     return int(given) if given.isdigit() and len(given) <= 12 else None
 
 
-def _date_checks(f: Fields, field: str, required: str, *, future: str | None = None
-                 ) -> dt.date | None:
-    return f.day_since(field, required=required, invalid=DATE_INVALID, too_early=DATE_TOO_EARLY,
-                       future=future)
+def _date_checks(f: Fields, field: str, *, label: str | None = None, required: str | bool = True,
+                 future: bool = False) -> dt.date | None:
+    """A record's date with the shared date messages: a blank one refused with `required` (True:
+    the label's 「请填写{label}」), and with `future` a day after today (「{label}不能晚于今天」)."""
+    return f.day_since(field, label=label, required=required, invalid=DATE_INVALID,
+                       too_early=DATE_TOO_EARLY, future=future)
 
 
 # ---- competitions ------------------------------------------------------------------------------
@@ -147,13 +144,12 @@ def clean_competition_input(data: dict[str, Any], *, current: Competition | None
     """Every given field checked at once; the values to set and the events (None: unchanged)."""
     f = Fields(data, allowed=("name", "level", "start_date", "end_date", "organizer", "note",
                               "events"), current=current)
-    f.text("name", max_length=100, too_long=NAME_TOO_LONG, required=NAME_REQUIRED,
-           single_line=True)
-    f.choice("level", CompetitionLevel, LEVEL_INVALID, required=True, missing=LEVEL_REQUIRED)
-    start = _date_checks(f, "start_date", START_REQUIRED)
-    end = _date_checks(f, "end_date", END_REQUIRED)
-    f.text("organizer", max_length=100, too_long=ORGANIZER_TOO_LONG, single_line=True)
-    f.text("note", max_length=200, too_long=NOTE_TOO_LONG, single_line=True)
+    f.text("name", label=NAME, max_length=100, required=True, single_line=True)
+    f.choice("level", CompetitionLevel, label=LEVEL, required=True)
+    start = _date_checks(f, "start_date", required=START_REQUIRED)
+    end = _date_checks(f, "end_date", required=END_REQUIRED)
+    f.text("organizer", label=ORGANIZER, max_length=100, single_line=True)
+    f.text("note", label=NOTE, max_length=200, single_line=True)
     events = _event_names(f)
     if not f.failed("start_date", "end_date") and (start is not None or end is not None):
         first, last = f.final("start_date", None), f.final("end_date", None)
@@ -226,7 +222,7 @@ def entry_create(*, actor: User, competition: Competition, data: dict[str, Any])
     f = Fields(data, allowed=("event", "person"))
     event = person = None
     if text(f.raw("event")) == "":
-        f.error("event", EVENT_REQUIRED)
+        f.error("event", choose(EVENT))
     else:
         event_id = _id(f.raw("event"))
         event = (competition.events.filter(pk=event_id).first() if event_id is not None
@@ -234,7 +230,7 @@ def entry_create(*, actor: User, competition: Competition, data: dict[str, Any])
         if event is None:
             f.error("event", EVENT_NOT_FOUND)
     if text(f.raw("person")) == "":
-        f.error("person", PERSON_REQUIRED)
+        f.error("person", choose(PERSON))
     else:
         person_id = _id(f.raw("person"))
         person = (persons_visible_to(actor).filter(pk=person_id).first()
@@ -272,8 +268,8 @@ def entry_record_result(*, actor: User, entry: Entry, data: dict[str, Any]) -> E
         locked = Entry.objects.select_for_update().select_related(
             "event__competition").get(pk=entry.pk)
         f = Fields(data, allowed=("result", "award"), current=locked)
-        f.text("result", max_length=50, too_long=RESULT_TOO_LONG, single_line=True)
-        f.choice("award", AwardGrade, AWARD_INVALID, blank=True)
+        f.text("result", label=RESULT, max_length=50, single_line=True)
+        f.choice("award", AwardGrade, label=AWARD, blank=True)
         values = f.finish()
         if values and locked.event.competition.start_date > timezone.localdate():
             raise Conflict(RESULT_BEFORE_START, [("award" if "award" in values else "result",
@@ -304,10 +300,9 @@ def _case_input(data: dict[str, Any], actor: User, current: TypicalCase | None) 
         return None
     f = Fields(data, allowed=("title", "text", "person", "channel"), current=current,
                refuse=refuse)
-    f.text("title", max_length=100, too_long=TITLE_TOO_LONG, required=TITLE_REQUIRED,
-           single_line=True)
-    f.text("text", max_length=10000, too_long=TEXT_TOO_LONG, required=TEXT_REQUIRED)
-    f.choice("channel", CaseChannel, CHANNEL_INVALID, blank=True)
+    f.text("title", label=TITLE, max_length=100, required=True, single_line=True)
+    f.text("text", label=TEXT, max_length=10000, required=True)
+    f.choice("channel", CaseChannel, label=CHANNEL, blank=True)
     if "person" in f.data and "person" not in f.bad and not f.failed("person"):
         raw = f.raw("person")
         if raw is None or text(raw) == "":
@@ -377,10 +372,9 @@ def case_record_consent(*, actor: User, case: TypicalCase, data: dict[str, Any])
         if locked.person_id is None:
             raise Conflict(CONSENT_NO_PERSON, [("person", CONSENT_NO_PERSON)])
         f = Fields(data, allowed=("date", "method", "scope"))
-        day = _date_checks(f, "date", CONSENT_DATE_REQUIRED, future=CONSENT_FUTURE)
-        f.choice("method", ConsentMethod, METHOD_INVALID, required=True, missing=METHOD_REQUIRED)
-        f.text("scope", max_length=200, too_long=SCOPE_TOO_LONG, required=SCOPE_REQUIRED,
-               single_line=True)
+        day = _date_checks(f, "date", label=CONSENT_DATE, future=True)
+        f.choice("method", ConsentMethod, label=METHOD, required=True)
+        f.text("scope", label=SCOPE, max_length=200, required=SCOPE_REQUIRED, single_line=True)
         values = f.finish()
         changes = model_update(locked, {"consent_on": day, "consent_method": values["method"],
                                         "consent_scope": values["scope"],
@@ -401,7 +395,7 @@ def case_withdraw_consent(*, actor: User, case: TypicalCase,
         if not locked.consent_valid:
             raise Conflict(NO_CONSENT_TO_WITHDRAW, [("consent", NO_CONSENT_TO_WITHDRAW)])
         f = Fields(data, allowed=("date",))
-        day = _date_checks(f, "date", WITHDRAW_DATE_REQUIRED, future=WITHDRAW_FUTURE)
+        day = _date_checks(f, "date", label=WITHDRAW_DATE, future=True)
         if day is not None and locked.consent_on is not None and day < locked.consent_on:
             f.error("date", WITHDRAW_BEFORE_CONSENT)
         f.finish()
@@ -430,8 +424,8 @@ def case_publish(*, actor: User, case: TypicalCase, data: dict[str, Any]) -> Typ
         if locked.person_id is not None and not locked.consent_valid:
             raise Conflict(PUBLISH_WITHOUT_CONSENT, [("consent", PUBLISH_WITHOUT_CONSENT)])
         f = Fields(data, allowed=("date", "channel"))
-        day = _date_checks(f, "date", PUBLISH_DATE_REQUIRED, future=PUBLISH_FUTURE)
-        f.choice("channel", CaseChannel, CHANNEL_INVALID, blank=True)
+        day = _date_checks(f, "date", label=PUBLISH_DATE, future=True)
+        f.choice("channel", CaseChannel, label=CHANNEL, blank=True)
         if day is not None and locked.consent_on is not None and day < locked.consent_on:
             f.error("date", PUBLISH_BEFORE_CONSENT)
         channel = text(f.raw("channel")) or locked.channel

@@ -43,7 +43,7 @@ from canpei.training.models import (
     Application, ApplicationKind, ApplicationState, ClassCycle, ClassState, Enrollment,
     EnrollmentStatus, TrainingClass,
 )
-from canpei.validation import Fields, text
+from canpei.validation import Fields, choose, one_of, text, too_long_for
 
 
 Errors = list[tuple[str, str]]
@@ -119,12 +119,13 @@ def budget_create(*, actor: User, data: dict[str, Any]) -> Budget:
     _require_edit(actor)
     f = Fields(data, allowed=("year", "source", "kind", "amount", "note"))
     year = _year(f)
-    source = f.choice("source", FundSource, rules.SOURCE_INVALID, required=True)
+    # A blank source is refused as a wrong one is, naming the sources.
+    source = f.choice("source", FundSource, one_of(rules.SOURCE, FundSource), required=True)
     kind = text(data.get("kind")) or BudgetKind.INITIAL
     if kind not in (BudgetKind.INITIAL, BudgetKind.ADJUSTMENT):
         f.error("kind", rules.KIND_INVALID)
     f.values["kind"] = kind
-    note = f.text("note", max_length=200, too_long=rules.NOTE_TOO_LONG, single_line=True)
+    note = f.text("note", max_length=200, label=rules.NOTE, single_line=True)
     if kind == BudgetKind.ADJUSTMENT:
         low, message = -rules.AMOUNT_MAX, rules.ADJUSTMENT_INVALID
         amount = f.money("amount", min=low, max=rules.AMOUNT_MAX, required=rules.AMOUNT_REQUIRED,
@@ -141,10 +142,10 @@ def budget_create(*, actor: User, data: dict[str, Any]) -> Budget:
         _lock_budget(year, source)
         budget, paid = budget_totals(year, source)
         if budget + amount < paid:
-            message = rules.BUDGET_BELOW_PAID.format(
+            below = rules.BUDGET_BELOW_PAID.format(
                 year=year, source=gettext(FundSource(source).label), after=money_text(budget + amount),
                 paid=money_text(paid))
-            raise InvalidInput([("amount", message)])
+            raise InvalidInput([("amount", below)])
         entry = Budget.objects.create(created_by=actor, **values)
         audit_record(actor=actor, action=AuditAction.BUDGET_CREATE, obj=entry,  # zh-data: audit words
                      summary=f"登记 {year} 年{FundSource(source).label}"
@@ -202,7 +203,7 @@ def standard_create(*, actor: User, data: dict[str, Any]) -> SubsidyStandard:
     end = f.date("effective_to")
     if start is not None and end is not None and end < start:
         f.error("effective_to", rules.TO_BEFORE_FROM)
-    f.text("note", max_length=200, too_long=rules.NOTE_TOO_LONG, single_line=True)
+    f.text("note", max_length=200, label=rules.NOTE, single_line=True)
     values = f.finish()
     assert purpose is not None and start is not None
     key = {"purpose": purpose, **{field: values.get(field) or "" for field in KEY_CHOICES}}
@@ -286,13 +287,12 @@ def donation_create(*, actor: User, data: dict[str, Any]) -> Donation:
     """A donation received; its amount joins the year's donation (社会捐赠) budget."""
     _require_edit(actor)
     f = Fields(data, allowed=("donor", "amount", "purpose", "date", "receipt_number"))
-    f.text("donor", max_length=100, too_long=rules.DONOR_TOO_LONG, required=rules.DONOR_REQUIRED,
-           single_line=True)
+    f.text("donor", label=rules.DONOR, max_length=100, required=True, single_line=True)
     _amount(f, "amount")
-    f.text("purpose", max_length=200, too_long=rules.PURPOSE_TOO_LONG, single_line=True)
+    f.text("purpose", label=rules.DONATION_PURPOSE, max_length=200, single_line=True)
     _not_future(f, "date", rules.DATE_REQUIRED)
-    number = f.text("receipt_number", max_length=50, too_long=rules.RECEIPT_TOO_LONG,
-                    required=rules.RECEIPT_REQUIRED, single_line=True)
+    number = f.text("receipt_number", label=rules.RECEIPT, max_length=50, required=True,
+                    single_line=True)
     if number and Donation.objects.filter(receipt_number=number).exists():
         f.error("receipt_number", rules.RECEIPT_TAKEN.format(number=number))
     values = f.finish()
@@ -341,13 +341,13 @@ def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
     institution = None
     raw = text(data.get("institution"))
     if not raw:
-        f.error("institution", rules.INSTITUTION_REQUIRED)
+        f.error("institution", choose(rules.INSTITUTION))
     elif not raw.isdigit() or len(raw) > 12 or not Institution.objects.filter(pk=raw).exists():
         f.error("institution", rules.INSTITUTION_NOT_FOUND)
     else:
         institution = Institution.objects.get(pk=raw)
-    number = f.text("number", max_length=50, too_long=rules.NUMBER_TOO_LONG,
-                    required=rules.NUMBER_REQUIRED, single_line=True)
+    number = f.text("number", label=rules.CONTRACT_NUMBER, max_length=50, required=True,
+                    single_line=True)
     if number and Contract.objects.filter(number=number).exists():
         f.error("number", rules.NUMBER_TAKEN.format(number=number))
     _amount(f, "amount")
@@ -355,7 +355,7 @@ def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
     end = f.date("end_date", required=rules.END_REQUIRED)
     if start and end and end < start:
         f.error("end_date", rules.END_BEFORE_START)
-    f.text("note", max_length=200, too_long=rules.NOTE_TOO_LONG, single_line=True)
+    f.text("note", label=rules.NOTE, max_length=200, single_line=True)
     ids = _id_list(data.get("classes"))
     classes: list[TrainingClass] = []
     if ids is None:
@@ -582,8 +582,8 @@ def _payment_from(actor: User, data: dict[str, Any]) -> Payment:
     f = Fields(data, allowed=DISBURSEMENT_FIELDS, text_check=None)
     purpose = f.choice("purpose", Purpose, rules.DISBURSEMENT_PURPOSE_INVALID, required=True)
     year = _year(f, required=False)
-    source = f.choice("source", FundSource, rules.SOURCE_INVALID) or rules.DEFAULT_SOURCE
-    note = f.text("note", max_length=200, too_long=rules.NOTE_TOO_LONG, single_line=True) or ""
+    source = f.choice("source", FundSource, label=rules.SOURCE) or rules.DEFAULT_SOURCE
+    note = f.text("note", label=rules.NOTE, max_length=200, single_line=True) or ""
     target_field = PURPOSE_TARGETS.get(purpose or "")
     for field in TARGET_FIELDS:
         if field != target_field and text(data.get(field)):
@@ -746,7 +746,7 @@ def disbursement_reverse(*, actor: User, disbursement_id: int, reason: Any) -> D
     if not why:
         errors.append(("reason", rules.REASON_REQUIRED))
     elif len(why) > 200:
-        errors.append(("reason", rules.REASON_TOO_LONG))
+        errors.append(("reason", too_long_for(rules.REASON, 200)))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

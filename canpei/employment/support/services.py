@@ -20,43 +20,42 @@ from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.edits import edit_save
 from canpei.audit.services import audit_record
-from canpei.codes import one_of_labels
 from canpei.employment.models import EmploymentService, ReferralResult, ServiceKind
 from canpei.employment.selectors import services_visible_to
 from canpei.errors import Forbidden, NotFound
-from canpei.errors import lazy_message as _
+from canpei.errors import Message as _
 from canpei.people.models import Person
 from canpei.people.selectors import persons_visible_to
-from canpei.validation import Fields, model_update, text
+from canpei.validation import Fields, choose, model_update, text
 
 
 JOB_REFERRAL = "job_referral"
 REFERRAL_FIELDS = ("employer", "position", "result")
 EDITABLE_FIELDS = ("kind", "date", "content", *REFERRAL_FIELDS, "provider")
 
+# ---- labels (a field declared with its label is refused in its words: 「请选择服务类别」,
+# 「服务日期不能晚于今天」, 「推荐单位不能超过 100 个字符」, canpei.validation) ---------------------
+
+PERSON = _("服务对象")
+KIND = _("服务类别")
+DATE = _("服务日期")
+CONTENT = _("服务内容")
+EMPLOYER = _("推荐单位")
+POSITION = _("推荐岗位")
+RESULT = _("推荐结果")
+PROVIDER = _("服务人员")
+
 # ---- messages (tests assert these literally) ---------------------------------------------------
 
 NO_RECORD = _("当前角色不能登记就业服务")
-PERSON_REQUIRED = _("请选择服务对象")
 PERSON_NOT_FOUND = _("服务对象不存在或不属于本人管辖范围")
 PERSON_FIXED = _("服务对象登记后不能更换")
-KIND_REQUIRED = _("请选择服务类别")
-KIND_INVALID = one_of_labels(_("服务类别须为{values}之一"), ServiceKind)
-DATE_REQUIRED = _("请填写服务日期")
-DATE_INVALID = _("服务日期格式须为 YYYY-MM-DD")
-DATE_FUTURE = _("服务日期不能晚于今天")
-DATE_TOO_EARLY = _("服务日期不能早于 2000-01-01")
-CONTENT_TOO_LONG = _("服务内容不能超过 2000 个字符")
 EMPLOYER_REQUIRED = _("职业介绍须填写推荐单位")
-EMPLOYER_TOO_LONG = _("推荐单位不能超过 100 个字符")
 POSITION_REQUIRED = _("职业介绍须填写推荐岗位")
-POSITION_TOO_LONG = _("推荐岗位不能超过 50 个字符")
 RESULT_REQUIRED = _("职业介绍须选择推荐结果（已录用、未录用或待定）")
-RESULT_INVALID = one_of_labels(_("推荐结果须为{values}之一"), ReferralResult)
-PROVIDER_TOO_LONG = _("服务人员不能超过 30 个字符")
 # A referral's fields given with another kind of service: "推荐单位仅用于职业介绍，政策咨询不填".
 NOT_FOR_KIND = _("{field}仅用于职业介绍，{kind}不填")
-REFERRAL_LABELS = {"employer": _("推荐单位"), "position": _("推荐岗位"), "result": _("推荐结果")}
+REFERRAL_LABELS = {"employer": EMPLOYER, "position": POSITION, "result": RESULT}
 REQUIRED_FOR_REFERRAL = {"employer": EMPLOYER_REQUIRED, "position": POSITION_REQUIRED,
                          "result": RESULT_REQUIRED}
 
@@ -98,7 +97,7 @@ def clean_service_input(data: dict[str, Any], *, actor: User,
 
     if current is None and "person" not in f.bad:
         if text(f.raw("person")) == "":
-            f.error("person", PERSON_REQUIRED)
+            f.error("person", choose(PERSON))
         else:
             person = _person(actor, f.raw("person"))
             if person is None:
@@ -106,20 +105,14 @@ def clean_service_input(data: dict[str, Any], *, actor: User,
             else:
                 values["person"] = person
 
-    if f.runs("kind", True) and "kind" not in f.bad:
-        if text(f.raw("kind")) == "":
-            f.error("kind", KIND_REQUIRED)
-        else:
-            f.choice("kind", ServiceKind, KIND_INVALID)
-
-    f.day_since("date", required=DATE_REQUIRED, invalid=DATE_INVALID, too_early=DATE_TOO_EARLY,
-                future=DATE_FUTURE)
-
-    f.text("content", max_length=2000, too_long=CONTENT_TOO_LONG)
-    f.text("provider", max_length=30, too_long=PROVIDER_TOO_LONG, single_line=True)
-    f.text("employer", max_length=100, too_long=EMPLOYER_TOO_LONG, single_line=True)
-    f.text("position", max_length=50, too_long=POSITION_TOO_LONG, single_line=True)
-    f.choice("result", ReferralResult, RESULT_INVALID, blank=True)
+    if "kind" not in f.bad:  # else the stored kind still asks for the referral's fields
+        f.choice("kind", ServiceKind, label=KIND, required=True)
+    f.day_since("date", label=DATE, required=True, future=True)
+    f.text("content", label=CONTENT, max_length=2000)
+    f.text("provider", label=PROVIDER, max_length=30, single_line=True)
+    f.text("employer", label=EMPLOYER, max_length=100, single_line=True)
+    f.text("position", label=POSITION, max_length=50, single_line=True)
+    f.choice("result", ReferralResult, label=RESULT, blank=True)
 
     # A job referral names where the person was sent and what came of it; no other kind does.
     # Checked on the values the record will hold, so that changing the kind of a stored record
