@@ -11,7 +11,15 @@ import pytest
 from django.db import models
 
 from canpei.errors import InvalidInput
-from canpei.validation import TEXT_INVALID, UNKNOWN_FIELD, Fields, bad_text, choices_constraint
+from canpei.validation import (
+    TEXT_INVALID,
+    UNKNOWN_FIELD,
+    Fields,
+    bad_text,
+    choice_values,
+    choices_constraint,
+    parse_text,
+)
 
 ALLOWED = {"name", "day", "count", "hours", "amount", "flag", "phone", "kind"}
 
@@ -149,3 +157,35 @@ def test_the_database_check_of_a_choice_allows_blank_only_where_told():
     assert choices_constraint("kind", Kind, "k", blank=True).condition == models.Q(
         kind__in=["a", "b", ""]
     )
+
+
+def test_a_code_tables_values_are_built_once_and_shared():
+    first = choice_values(Kind)
+    assert first == {"a", "b"}
+    assert choice_values(Kind) is first
+    assert choice_values(["x", "y"]) == ["x", "y"]
+
+
+def test_text_keeps_its_line_breaks_unless_told_to_fold_them():
+    errors: list[tuple[str, str]] = []
+    assert parse_text(" 一\n二  三 ", "note", errors, max_length=10, too_long="长") == "一\n二  三"
+    assert (
+        parse_text(" 一\n二  三 ", "note", errors, max_length=10, too_long="长", single_line=True)
+        == "一 二 三"
+    )
+    assert errors == []
+
+
+def test_a_refused_field_is_not_checked_again():
+    """The refusal is the field's one message: its declared check does not run on the value."""
+    fields = Fields(
+        {"name": "太长的名字", "day": "2020-01-01"},
+        allowed=ALLOWED,
+        current=SimpleNamespace(name="甲"),
+        refuse=lambda key: "名称登记后不能修改" if key == "name" else None,
+    )
+    fields.text("name", max_length=3, too_long="名称过长")
+    fields.date("day")
+    with pytest.raises(InvalidInput) as caught:
+        fields.finish()
+    assert caught.value.errors == [("name", "名称登记后不能修改")]

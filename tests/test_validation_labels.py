@@ -80,9 +80,9 @@ def test_a_given_message_wins_over_the_labels():
 
 
 def test_a_text_field_without_label_or_message_is_a_programming_error():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^a field without its message needs its label$"):
         Fields({"title": "x"}, allowed={"title"}).text("title", max_length=3)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^required=True needs the field's label$"):
         Fields({"title": ""}, allowed={"title"}).text(
             "title", max_length=3, too_long="太长", required=True
         )
@@ -107,9 +107,10 @@ def test_an_optional_choice_left_blank_says_the_values_not_choose():
 
 
 def test_a_choice_without_a_message_needs_a_label_and_a_code_table():
-    with pytest.raises(TypeError):
+    message = "^a choice without its message needs its label and code table$"
+    with pytest.raises(TypeError, match=message):
         Fields({"grade": "x"}, allowed={"grade"}).choice("grade", Grade)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=message):
         Fields({"grade": "x"}, allowed={"grade"}).choice("grade", {"a"}, label=TITLE)
 
 
@@ -148,3 +149,21 @@ def test_a_day_without_label_keeps_the_shared_date_required_message():
 
     assert refusals({"day": ""}, declare) == {"day": DATE_REQUIRED}
     assert DATE_REQUIRED == "请填写日期"
+
+
+@mock.patch("django.utils.timezone.localdate", return_value=dt.date(2026, 5, 10))
+def test_a_day_with_messages_of_its_own_says_them(_today):
+    def declare(f):
+        f.day_since(
+            "day", required="要日期", invalid="坏日期", too_early="太早", future="不能是将来"
+        )
+
+    assert refusals({"day": ""}, declare) == {"day": "要日期"}
+    assert refusals({"day": "x"}, declare) == {"day": "坏日期"}
+    assert refusals({"day": "1999-12-31"}, declare) == {"day": "太早"}
+    assert refusals({"day": "2026-05-11"}, declare) == {"day": "不能是将来"}
+
+    def labelled(f):
+        f.day_since("day", label=DAY, required=True, future="不能是将来")
+
+    assert refusals({"day": "2026-05-11"}, labelled) == {"day": "不能是将来"}

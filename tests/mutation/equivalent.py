@@ -146,6 +146,28 @@ EQUIVALENT: dict[str, str] = {
     "canpei.validation.x__all_plain__mutmut_6": (
         "Values joined by XXXX in the fast check: XXXX is printable, the answer is the same."
     ),
+    "canpei.validation.x__all_plain__mutmut_4": (
+        "Keys joined by XXXX in the fast check: XXXX is printable, the answer is the same."
+    ),
+    "canpei.validation.x__all_plain__mutmut_5": (
+        "join(None) raises TypeError, read as not plain: the slower check gives the same answer."
+    ),
+    "canpei.validation.x__all_plain__mutmut_8": (
+        "printable and not bad for printable or not bad: printable text holds no control "
+        "character or surrogate, so it is never bad; otherwise the slower check answers alike."
+    ),
+    "canpei.validation.x_parse_decimal__mutmut_18": (
+        "quantize(2E-n) for quantize(1E-n): quantize takes only the exponent of its argument."
+    ),
+    "canpei.validation.xǁFieldsǁ__init____mutmut_9": (
+        "_all_plain(None) raises TypeError inside, read as not plain: the per-key check answers."
+    ),
+    "canpei.validation.xǁFieldsǁ__init____mutmut_22": (
+        "keys < allowed for <=: keys equal to allowed take the per-key loop, which refuses none."
+    ),
+    "canpei.validation.xǁFieldsǁ__init____mutmut_23": (
+        "The fast path never taken: the per-key loop finds every key allowed, as the fast path knew."
+    ),
     # canpei/reports/targets.py
     "canpei.reports.targets.x_target_by_number__mutmut_4": (
         'No number read as "XXXX" instead of "": neither is a target, both refused alike.'
