@@ -51,7 +51,6 @@ def _choices_rows(choices: type[models.TextChoices]) -> list[tuple[str, str]]:
 
 def data_dictionary() -> str:
     from canpei import codes
-    from canpei.accounts.roles import Role
     from canpei.people import rules as people_rules
     from canpei.spreadsheets.registry import export_specs, import_specs
 
@@ -105,7 +104,6 @@ def data_dictionary() -> str:
         ("gender", "性别（GB/T 2261.1）", _choices_rows(people_rules.Gender)),
         ("hardship", "困难类别", list(people_rules.HARDSHIP_FLAGS.items())),
         ("accessibility", "无障碍需求", list(codes.ACCESSIBILITY_NEEDS.items())),
-        ("role", "角色", _choices_rows(Role)),
     ]
     out += ["## 系统代码 {#enums}", "", "写在代码中的代码（API 和导出使用代码，页面显示名称）。", ""]
     for key, title, rows in fixed:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from canpei.codes import Codes
+from canpei.codes import code_table
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -16,15 +16,7 @@ if TYPE_CHECKING:
     from canpei.accounts.models import User
 
 
-class Role(Codes):
-    CITY_ADMIN = "city_admin", "市残联业务管理员"
-    TOWN_STAFF = "town_staff", "镇街专干"
-    INSTITUTION_STAFF = "institution_staff", "培训机构"
-    EMPLOYMENT_SERVICE = "employment_service", "就业服务"
-    AUDITOR = "auditor", "监督"
-    SYS_ADMIN = "sys_admin", "系统管理员"
-    SECURITY_ADMIN = "security_admin", "安全管理员"
-    AUDIT_ADMIN = "audit_admin", "审计管理员"
+Role = code_table("Role", "role")
 
 
 # The three-officer separation (三员分立): these roles see no business data at all.

@@ -10,12 +10,11 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from canpei.accounts.models import User
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.roles import Perm
 from canpei.api.common import (
     MAX_PAGE_SIZE, ObjectIn, OneOf, PlainOut, Text, WorkflowEventOut, api_user, errors, paginate,
     workflow_event_fields,
 )
-from canpei.errors import Forbidden
 from canpei.supervision import selectors, services
 from canpei.supervision.models import Alert, AlertEvent
 from canpei.supervision.rules import RULES
@@ -83,10 +82,7 @@ class AlertTransitionIn(ObjectIn):
 
 
 def _reader(request: HttpRequest) -> User:
-    user = api_user(request)
-    if not has_perm(user, Perm.ALERT_BROWSE):
-        raise Forbidden()
-    return user
+    return api_user(request, Perm.ALERT_BROWSE)
 
 
 @router.get("", response={200: AlertPage, **errors(401, 403, 422)})

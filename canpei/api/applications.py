@@ -7,16 +7,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 from django.http import HttpRequest
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.models import User
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.roles import Perm
 from canpei.api.common import (
     MAX_PAGE_SIZE, ObjectIn, Page, OneOf, PersonRecordOut, Text, WorkflowEventOut, api_user, errors,
     page_of, paginate, patch_of, workflow_event_fields,
 )
-from canpei.errors import Forbidden
 from canpei.training import rules
 from canpei.training.applications import selectors, services
 from canpei.training.models import Application, ApplicationEvent, StaffTraining
@@ -57,6 +56,14 @@ class ApplicationOut(PersonRecordOut):
     amount_reimbursed: str | None
     created_at: dt.datetime
     actions: list[str]
+
+
+def _requested_application(request: HttpRequest, application_id: int, perm: str | None = None,
+                           refusal: str | None = None) -> tuple[User, Application]:
+    """The acting user (with `perm`, if given: refused before the application is looked up)
+    and the application of the path, within their scope (404 otherwise)."""
+    user = api_user(request, perm, refusal)
+    return user, selectors.application_get(user=user, application_id=application_id)
 
 
 def application_out(application: Application, user: User) -> ApplicationOut:
@@ -155,9 +162,7 @@ PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
 def application_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                      state: Text = "", kind: Text = "", town: Text = "",
                      year: Text = "") -> ApplicationPage:
-    user = api_user(request)
-    if not has_perm(user, Perm.APPLICATION_BROWSE):
-        raise Forbidden(gettext(NO_BROWSE))
+    user = api_user(request, Perm.APPLICATION_BROWSE, NO_BROWSE)
     filters = selectors.ApplicationFilters.from_params(
         {"state": state, "kind": kind, "town": town, "year": year})
     count, rows = paginate(selectors.application_list(user=user, filters=filters), page, page_size)
@@ -167,9 +172,7 @@ def application_list(request: HttpRequest, page: int = PAGE, page_size: int = PA
 @router.post("", response={201: ApplicationOut, **errors(400, 401, 403, 422)})
 def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[ApplicationOut]:
     """Submitted by the town staff for a person of their town (active, with a certificate)."""
-    user = api_user(request)
-    if not has_perm(user, Perm.APPLICATION_SUBMIT):
-        raise Forbidden(gettext(NO_SUBMIT))
+    user = api_user(request, Perm.APPLICATION_SUBMIT, NO_SUBMIT)
     data = payload.dict()
     if data.get("institution") is None:
         data.pop("institution")
@@ -190,11 +193,8 @@ def application_detail(request: HttpRequest, application_id: int) -> Application
 def application_update(request: HttpRequest, application_id: int,
                        payload: ApplicationPatch) -> ApplicationOut:
     """Correct an application while it is still `submitted` (409 once decided)."""
-    user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
-    if not has_perm(user, Perm.APPLICATION_SUBMIT):
-        raise Forbidden(gettext(NO_SUBMIT))
-    application = selectors.application_get(user=user, application_id=application_id)
+    user, application = _requested_application(request, application_id, Perm.APPLICATION_SUBMIT, NO_SUBMIT)
     application = services.application_update(actor=user, application=application,
                                               data=payload.dict(exclude_unset=True))
     return application_out(selectors.application_get(user=user, application_id=application.pk),
@@ -205,8 +205,7 @@ def application_update(request: HttpRequest, application_id: int,
             response={200: ApplicationEventPage, **errors(401, 404, 422)})
 def application_history(request: HttpRequest, application_id: int, page: int = PAGE,
                         page_size: int = PAGE_SIZE) -> ApplicationEventPage:
-    user = api_user(request)
-    application = selectors.application_get(user=user, application_id=application_id)
+    user, application = _requested_application(request, application_id)
     return page_of(
         ApplicationEventPage, selectors.application_history(user=user, application=application),
         page, page_size, event_out)
@@ -221,10 +220,7 @@ def application_transition(request: HttpRequest, application_id: int,
     `certificate_number`, `certificate_date`, `certificate_issuer`, optional
     `certificate_level`), `reimburse` (city; `amount_reimbursed`). 409 when the state does not
     allow the step; 403 when the role may not take it."""
-    user = api_user(request)
-    if not has_perm(user, Perm.APPLICATION_BROWSE):
-        raise Forbidden(gettext(NO_BROWSE))
-    application = selectors.application_get(user=user, application_id=application_id)
+    user, application = _requested_application(request, application_id, Perm.APPLICATION_BROWSE, NO_BROWSE)
     data = payload.dict(exclude_unset=True)
     action, comment = data.pop("action"), data.pop("comment", "")
     application = services.application_transition(application=application, actor=user,
@@ -294,9 +290,7 @@ class StaffTrainingPatch(ObjectIn):
 @staff_router.get("", response={200: StaffTrainingPage, **errors(401, 403, 422)})
 def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                         town: Text = "", year: Text = "") -> StaffTrainingPage:
-    user = api_user(request)
-    if not has_perm(user, Perm.STAFF_TRAINING_BROWSE):
-        raise Forbidden(gettext(NO_STAFF_BROWSE))
+    user = api_user(request, Perm.STAFF_TRAINING_BROWSE, NO_STAFF_BROWSE)
     filters = selectors.StaffTrainingFilters.from_params({"town": town, "year": year})
     return page_of(
         StaffTrainingPage, selectors.staff_training_list(user=user, filters=filters),
@@ -306,9 +300,7 @@ def staff_training_list(request: HttpRequest, page: int = PAGE, page_size: int =
 @staff_router.post("", response={201: StaffTrainingOut, **errors(400, 401, 403, 422)})
 def staff_training_create(request: HttpRequest,
                           payload: StaffTrainingIn) -> Status[StaffTrainingOut]:
-    user = api_user(request)
-    if not has_perm(user, Perm.STAFF_TRAINING_EDIT):
-        raise Forbidden()
+    user = api_user(request, Perm.STAFF_TRAINING_EDIT)
     record = services.staff_training_create(actor=user, data=payload.dict())
     return Status(201, staff_training_out(selectors.staff_training_get(user=user,
                                                                        record_id=record.pk)))
@@ -324,9 +316,7 @@ def staff_training_detail(request: HttpRequest, record_id: int) -> StaffTraining
                     response={200: StaffTrainingOut, **errors(400, 401, 403, 404, 422)})
 def staff_training_update(request: HttpRequest, record_id: int,
                           payload: StaffTrainingPatch) -> StaffTrainingOut:
-    user = api_user(request)
-    if not has_perm(user, Perm.STAFF_TRAINING_EDIT):
-        raise Forbidden()
+    user = api_user(request, Perm.STAFF_TRAINING_EDIT)
     record = selectors.staff_training_get(user=user, record_id=record_id)
     record = services.staff_training_update(actor=user, record=record,
                                             data=payload.dict(exclude_unset=True))

@@ -4,11 +4,12 @@ inspections. Routes only parse, call one selector or service, and shape the answ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 
 from canpei.accounts.models import User
@@ -111,6 +112,27 @@ def class_out(training_class: TrainingClass, user: User) -> ClassOut:
     )
 
 
+PageT = TypeVar("PageT")
+
+
+def _requested_class(request: HttpRequest, class_id: int,
+                     perm: str | None = None) -> tuple[User, TrainingClass]:
+    """The acting user (with `perm`, if given: refused before the class is looked up) and the
+    class of the path, within their scope (404 otherwise)."""
+    user = api_user(request, perm)
+    return user, selectors.class_get(user=user, class_id=class_id)
+
+
+def _class_rows(request: HttpRequest, class_id: int, page: int, page_size: int,
+                page_class: Callable[..., PageT], rows: Callable[..., QuerySet[Any]],
+                out: Callable[[Any], Any]) -> PageT:
+    """A page of one of the class's lists (`rows(user=, training_class=)`), each row through
+    `out`."""
+    user, training_class = _requested_class(request, class_id)
+    return page_of(page_class, rows(user=user, training_class=training_class), page, page_size,
+                   out)
+
+
 def _class_answer(user: User, class_id: int) -> ClassOut:
     training_class = selectors.class_get(user=user, class_id=class_id)
     prefetch_related_objects([training_class], "teachers")
@@ -187,9 +209,7 @@ def class_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZ
     """Newest first. Filters: `year` (of the start date), `state`, `institution` (id),
     `type` (training type), `town` (the institution's town, 12 digits), `q` (code or name prefix),
     `rectification=open` (an inspection's rectification not yet done)."""
-    user = api_user(request)
-    if not has_perm(user, Perm.CLASS_BROWSE):
-        raise Forbidden(gettext(NO_BROWSE))
+    user = api_user(request, Perm.CLASS_BROWSE, NO_BROWSE)
     filters = selectors.ClassFilters.from_params(
         {"year": year, "state": state, "institution": institution, "type": type, "town": town,
          "q": q, "rectification": rectification})
@@ -215,11 +235,8 @@ def class_detail(request: HttpRequest, class_id: int) -> ClassOut:
 @router.patch("/{class_id}", response={200: ClassOut, **errors(400, 401, 403, 404, 409, 422)})
 def class_update(request: HttpRequest, class_id: int, payload: ClassPatch) -> ClassOut:
     """Edit a draft or returned class; the filing number (and appraisal) until the class runs."""
-    user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
-    if not has_perm(user, Perm.CLASS_EDIT):
-        raise Forbidden()
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    user, training_class = _requested_class(request, class_id, Perm.CLASS_EDIT)
     services.class_update(actor=user, training_class=training_class,
                           data=payload.dict(exclude_unset=True))
     return _class_answer(user, class_id)
@@ -254,11 +271,8 @@ class ClassEventPage(Page[ClassEventOut]):
 def class_history(request: HttpRequest, class_id: int, page: int = PAGE,
                   page_size: int = PAGE_SIZE) -> ClassEventPage:
     """Every step the class has taken: who, when, from what to what, and why; oldest first."""
-    user = api_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
-    return page_of(
-        ClassEventPage, selectors.class_history(user=user, training_class=training_class),
-        page, page_size, class_event_out)
+    return _class_rows(request, class_id, page, page_size, ClassEventPage,
+                       selectors.class_history, class_event_out)
 
 
 @router.post("/{class_id}/transitions",
@@ -377,11 +391,8 @@ class EnrollmentPatch(ObjectIn):
 def enrollment_list(request: HttpRequest, class_id: int, page: int = PAGE,
                     page_size: int = PAGE_SIZE) -> EnrollmentPage:
     """The roster (花名册). Town staff see only their own town's trainees on it."""
-    user = api_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
-    return page_of(
-        EnrollmentPage, selectors.roster(user=user, training_class=training_class),
-        page, page_size, enrollment_out)
+    return _class_rows(request, class_id, page, page_size, EnrollmentPage, selectors.roster,
+                       enrollment_out)
 
 
 @router.post("/{class_id}/enrollments", by_alias=True,
@@ -393,10 +404,7 @@ def enrollment_add(request: HttpRequest, class_id: int,
     to an institution, a person's status or certificate, another institution's class and an
     unregistered number are one generic refusal. An institution's enrolment by ID number counts
     as a lookup (429 past CANPEI_LOOKUP_RATE a minute)."""
-    user = api_user(request)
-    if not has_perm(user, Perm.ROSTER_EDIT):
-        raise Forbidden()
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    user, training_class = _requested_class(request, class_id, Perm.ROSTER_EDIT)
     # An institution's enrolment by ID number is a lookup, and rate-limited as one.
     enrolment_lookup_count(user, payload.person)
     enrollment = services.enrollment_add(actor=user, training_class=training_class,
@@ -418,9 +426,7 @@ def enrollment_update(request: HttpRequest, enrollment_id: int,
                       payload: EnrollmentPatch) -> EnrollmentOut:
     """Withdraw a trainee (`status: withdrawn` with `withdraw_reason`), record hours and results
     while the class runs, the appraisal and certificate once completion is declared."""
-    user = api_user(request)
-    if not has_perm(user, Perm.ROSTER_EDIT):
-        raise Forbidden()
+    user = api_user(request, Perm.ROSTER_EDIT)
     enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
     services.enrollment_update(actor=user, enrollment=enrollment,
                                data=payload.dict(exclude_unset=True))
@@ -432,9 +438,7 @@ def enrollment_update(request: HttpRequest, enrollment_id: int,
 def enrollment_remove(request: HttpRequest, enrollment_id: int) -> Status[None]:
     """Take a person off a roster not yet submitted (an entry made by mistake). Once the class
     is submitted a trainee leaves only by withdrawal, which the roster keeps."""
-    user = api_user(request)
-    if not has_perm(user, Perm.ROSTER_EDIT):
-        raise Forbidden()
+    user = api_user(request, Perm.ROSTER_EDIT)
     enrollment = selectors.enrollment_get(user=user, enrollment_id=enrollment_id)
     services.enrollment_remove(actor=user, enrollment=enrollment)
     return Status(204, None)
@@ -482,12 +486,10 @@ class SessionIn(ObjectIn):
 def session_list(request: HttpRequest, class_id: int, page: int = PAGE,
                  page_size: int = PAGE_SIZE) -> SessionPage:
     """The attendance register: each session with the hours each trainee attended."""
-    user = api_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
-    count, rows = paginate(selectors.sessions(user=user, training_class=training_class),
-                           page, page_size)
+    user, training_class = _requested_class(request, class_id)
     register = selectors.register(user=user, training_class=training_class)
-    return SessionPage(count=count, results=[session_out(s, register) for s in rows])
+    return page_of(SessionPage, selectors.sessions(user=user, training_class=training_class),
+                   page, page_size, lambda session: session_out(session, register))
 
 
 class CheckOut(Schema):
@@ -508,8 +510,7 @@ class ChecklistOut(Schema):
             response={200: ChecklistOut, **errors(401, 403, 404, 422)})
 def class_checks(request: HttpRequest, class_id: int) -> ChecklistOut:
     """The completion-audit checklist: each check with pass/fail and its figures."""
-    user = api_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    user, training_class = _requested_class(request, class_id)
     found = checks.class_checks(user=user, training_class=training_class)
     return ChecklistOut(training_class=training_class.pk, passed=all(c.passed for c in found),
                         checks=[CheckOut(key=c.key, label=c.label, passed=c.passed,
@@ -522,10 +523,7 @@ def session_record(request: HttpRequest, class_id: int, payload: SessionIn) -> S
     """Record one session of a running class (or one being corrected after a failed audit).
     The same date and topic again replaces that session's hours. Trainees' attended hours
     become the sum of the register."""
-    user = api_user(request)
-    if not has_perm(user, Perm.ROSTER_EDIT):
-        raise Forbidden()
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    user, training_class = _requested_class(request, class_id, Perm.ROSTER_EDIT)
     session = services.session_record(actor=user, training_class=training_class,
                                       date=payload.date, hours=payload.hours,
                                       topic=payload.topic, attendance=payload.attendance)
@@ -587,11 +585,9 @@ class RectificationIn(ObjectIn):
             response={200: InspectionPage, **errors(401, 404, 422)})
 def inspection_list(request: HttpRequest, class_id: int, page: int = PAGE,
                     page_size: int = PAGE_SIZE) -> InspectionPage:
-    user = api_user(request)
-    training_class = selectors.class_get(user=user, class_id=class_id)
-    count, rows = paginate(selectors.inspections(user=user, training_class=training_class),
-                           page, page_size)
-    return InspectionPage(count=count, results=[inspection_out(i, user) for i in rows])
+    user, training_class = _requested_class(request, class_id)
+    return page_of(InspectionPage, selectors.inspections(user=user, training_class=training_class),
+                   page, page_size, lambda inspection: inspection_out(inspection, user))
 
 
 @router.post("/{class_id}/inspections", by_alias=True,
@@ -599,10 +595,7 @@ def inspection_list(request: HttpRequest, class_id: int, page: int = PAGE,
 def inspection_record(request: HttpRequest, class_id: int,
                       payload: InspectionIn) -> Status[InspectionOut]:
     """A process inspection (过程检查) of a running class, by city staff."""
-    user = api_user(request)
-    if not has_perm(user, Perm.INSPECTION_RECORD):
-        raise Forbidden()
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    user, training_class = _requested_class(request, class_id, Perm.INSPECTION_RECORD)
     data = payload.dict()
     if data["date"] is None:
         del data["date"]
@@ -615,10 +608,7 @@ def inspection_record(request: HttpRequest, class_id: int,
 def inspection_rectified(request: HttpRequest, class_id: int, inspection_id: int,
                          payload: RectificationIn) -> InspectionOut:
     """Record that the rectification an inspection required has been done."""
-    user = api_user(request)
-    if not has_perm(user, Perm.INSPECTION_RECORD):
-        raise Forbidden()
-    training_class = selectors.class_get(user=user, class_id=class_id)
+    user, training_class = _requested_class(request, class_id, Perm.INSPECTION_RECORD)
     inspection = selectors.inspection_get(user=user, training_class=training_class,
                                           inspection_id=inspection_id)
     inspection = services.inspection_rectified(actor=user, inspection=inspection,

@@ -21,6 +21,8 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from canpei.accounts.models import ApiToken, User
+from canpei.accounts.roles import has_perm
+from canpei.errors import Forbidden
 from canpei.validation import NUL_IN_TEXT
 
 MAX_PAGE_SIZE = 200
@@ -178,13 +180,17 @@ def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     return {code: ErrorOut for code in codes}
 
 
-def api_user(request: HttpRequest) -> User:
+def api_user(request: HttpRequest, perm: str | None = None, refusal: str | None = None) -> User:
     """The user an API request acts as, typed for the services and selectors: what AUTH's
     token or session check found (ninja keeps it as request.auth). Only an endpoint declared
-    without auth gets here without one, and it must not ask."""
+    without auth gets here without one, and it must not ask. With `perm`, a user without that
+    permission is refused (403) before anything is read: with `refusal` (a msgid) as its
+    message, else the generic one."""
     user = getattr(request, "auth", None)  # set by ninja, unknown to HttpRequest's type
     if not isinstance(user, User):
         raise AuthenticationError()
+    if perm is not None and not has_perm(user, perm):
+        raise Forbidden(None if refusal is None else gettext(refusal))
     return user
 
 

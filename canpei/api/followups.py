@@ -85,9 +85,7 @@ def followup_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000)
                   page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: Text = "",
                   status: Text = "", months: Text = "", year: Text = "",
                   outcome: Text = "") -> FollowUpPage:
-    user = api_user(request)
-    if not has_perm(user, Perm.FOLLOWUP_BROWSE):
-        raise Forbidden()
+    user = api_user(request, Perm.FOLLOWUP_BROWSE)
     filters = selectors.FollowUpFilters.from_params(
         {"town": town, "status": status, "months": months, "year": year, "outcome": outcome})
     return page_of(

@@ -8,12 +8,11 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from ninja import Router
 
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.roles import Perm
 from canpei.api.common import PlainOut, Text, api_user, errors
-from canpei.errors import Forbidden
 from canpei.reports import indicators as selectors
 
 router = Router(tags=["reports"])
@@ -83,9 +82,7 @@ def figures_out(f: selectors.Figures) -> FiguresOut:
 @router.get("", response={200: IndicatorsOut, **errors(401, 403, 422)})
 def indicators(request: HttpRequest, year: Text = "", plan: Text = "", town: Text = "",
                institution: Text = "", type: Text = "") -> IndicatorsOut:  # noqa: A002
-    user = api_user(request)
-    if not has_perm(user, Perm.REPORT_READ):
-        raise Forbidden(gettext(NO_REPORTS))
+    user = api_user(request, Perm.REPORT_READ, NO_REPORTS)
     filters = selectors.parse_filters({"year": year, "plan": plan, "town": town,
                                        "institution": institution, "type": type})
     report = selectors.indicators(user=user, filters=filters, as_of=timezone.localdate())

@@ -4,15 +4,15 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
 
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.models import User
+from canpei.accounts.roles import Perm
 from canpei.api.common import (
     MAX_PAGE_SIZE, ObjectIn, Page, OneOf, Text, WorkflowEventOut, api_user, errors, page_of,
     workflow_event_fields,
 )
-from canpei.errors import Forbidden
 from canpei.institutions import rules, selectors, services
 from canpei.institutions.models import DesignationEvent, Institution, Teacher
 
@@ -38,6 +38,14 @@ class InstitutionOut(Schema):
     designated_from: dt.date | None
     designated_to: dt.date | None
     designation_valid: bool
+
+
+def _requested_institution(request: HttpRequest, institution_id: int,
+                           perm: str | None = None) -> tuple[User, Institution]:
+    """The acting user (with `perm`, if given: refused before the institution is looked up) and
+    the institution of the path, within their scope (404 otherwise)."""
+    user = api_user(request, perm)
+    return user, selectors.institution_get(user=user, institution_id=institution_id)
 
 
 def institution_out(institution: Institution) -> InstitutionOut:
@@ -164,9 +172,7 @@ PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
 def institution_list(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE,
                      town: Text = "", state: Text = "", type: Text = "",
                      q: Text = "") -> InstitutionPage:
-    user = api_user(request)
-    if not has_perm(user, Perm.INSTITUTION_BROWSE):
-        raise Forbidden(gettext(NO_BROWSE))
+    user = api_user(request, Perm.INSTITUTION_BROWSE, NO_BROWSE)
     filters = selectors.InstitutionFilters.from_params(
         {"town": town, "state": state, "type": type, "q": q})
     return page_of(
@@ -191,11 +197,8 @@ def institution_detail(request: HttpRequest, institution_id: int) -> Institution
               response={200: InstitutionOut, **errors(400, 401, 403, 404, 409, 422)})
 def institution_update(request: HttpRequest, institution_id: int,
                        payload: InstitutionPatch) -> InstitutionOut:
-    user = api_user(request)
     # The right to edit first: the refusal is the same whether or not the record exists.
-    if not has_perm(user, Perm.INSTITUTION_EDIT):
-        raise Forbidden()
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    user, institution = _requested_institution(request, institution_id, Perm.INSTITUTION_EDIT)
     data: dict[str, Any] = payload.dict(exclude_unset=True)
     institution = services.institution_update(actor=user, institution=institution, data=data)
     return institution_out(selectors.institution_get(user=user, institution_id=institution.pk))
@@ -204,8 +207,7 @@ def institution_update(request: HttpRequest, institution_id: int,
 @router.get("/{institution_id}/transitions", response={200: EventPage, **errors(401, 404, 422)})
 def institution_history(request: HttpRequest, institution_id: int, page: int = PAGE,
                         page_size: int = PAGE_SIZE) -> EventPage:
-    user = api_user(request)
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    user, institution = _requested_institution(request, institution_id)
     return page_of(
         EventPage, selectors.designation_history(user=user, institution=institution),
         page, page_size, event_out)
@@ -216,10 +218,7 @@ def institution_history(request: HttpRequest, institution_id: int, page: int = P
 def institution_transition(request: HttpRequest, institution_id: int,
                            payload: TransitionIn) -> InstitutionOut:
     """Apply one step of the designation lifecycle. 409 when the current state does not allow it."""
-    user = api_user(request)
-    if not has_perm(user, Perm.INSTITUTION_DESIGNATE):
-        raise Forbidden()
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    user, institution = _requested_institution(request, institution_id, Perm.INSTITUTION_DESIGNATE)
     institution = services.institution_transition(
         institution=institution, actor=user, action=payload.action, comment=payload.comment,
         designated_from=payload.designated_from, designated_to=payload.designated_to)
@@ -229,8 +228,7 @@ def institution_transition(request: HttpRequest, institution_id: int,
 @router.get("/{institution_id}/teachers", response={200: TeacherPage, **errors(401, 404, 422)})
 def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
                  page_size: int = PAGE_SIZE) -> TeacherPage:
-    user = api_user(request)
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    user, institution = _requested_institution(request, institution_id)
     return page_of(
         TeacherPage, selectors.teacher_list(user=user, institution=institution),
         page, page_size, teacher_out)
@@ -240,10 +238,7 @@ def teacher_list(request: HttpRequest, institution_id: int, page: int = PAGE,
              response={201: TeacherOut, **errors(400, 401, 403, 404, 422)})
 def teacher_add(request: HttpRequest, institution_id: int,
                 payload: TeacherIn) -> Status[TeacherOut]:
-    user = api_user(request)
-    if not has_perm(user, Perm.INSTITUTION_EDIT):
-        raise Forbidden()
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    user, institution = _requested_institution(request, institution_id, Perm.INSTITUTION_EDIT)
     teacher = services.teacher_add(actor=user, institution=institution, data=payload.dict())
     return Status(201, teacher_out(teacher))
 
@@ -252,10 +247,7 @@ def teacher_add(request: HttpRequest, institution_id: int,
               response={200: TeacherOut, **errors(400, 401, 403, 404, 422)})
 def teacher_update(request: HttpRequest, institution_id: int, teacher_id: int,
                    payload: TeacherPatch) -> TeacherOut:
-    user = api_user(request)
-    if not has_perm(user, Perm.INSTITUTION_EDIT):
-        raise Forbidden()
-    institution = selectors.institution_get(user=user, institution_id=institution_id)
+    user, institution = _requested_institution(request, institution_id, Perm.INSTITUTION_EDIT)
     teacher = selectors.teacher_get(user=user, institution=institution, teacher_id=teacher_id)
     teacher = services.teacher_update(actor=user, teacher=teacher,
                                       data=payload.dict(exclude_unset=True))

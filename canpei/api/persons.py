@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
@@ -141,9 +141,7 @@ def person_list(request: HttpRequest, page: int = Query(1, ge=1, le=1_000_000),
                 page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE), town: Text = "", q: Text = "",
                 category: Text = "", grade: Text = "", employment_form: Text = "",
                 working_age: Text = "", status: Text = "") -> PersonPage:
-    user = api_user(request)
-    if not has_perm(user, Perm.PERSON_BROWSE):
-        raise Forbidden(gettext(NO_BROWSE))
+    user = api_user(request, Perm.PERSON_BROWSE, NO_BROWSE)
     filters = selectors.PersonFilters.from_params({
         "town": town, "q": q, "category": category, "grade": grade,
         "employment_form": employment_form, "working_age": working_age, "status": status})

@@ -5,12 +5,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
 
-from canpei.accounts.roles import Perm, has_perm
+from canpei.accounts.roles import Perm
 from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, page_of
-from canpei.errors import Forbidden
 from canpei.people.models import Person, Survey
 from canpei.people.surveys import selectors as selectors
 from canpei.people.surveys import services as services
@@ -129,9 +128,7 @@ class UnsurveyedPage(Page[UnsurveyedOut]):
 
 
 def _browse(request: HttpRequest) -> Any:
-    user = api_user(request)
-    if not has_perm(user, Perm.PERSON_BROWSE):
-        raise Forbidden(gettext(NO_BROWSE))
+    user = api_user(request, Perm.PERSON_BROWSE, NO_BROWSE)
     return user
 
 
@@ -191,9 +188,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> SurveyOut:
 
 @router.patch("/{survey_id}", response={200: SurveyOut, **errors(400, 401, 403, 404, 409, 422)})
 def survey_update(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> SurveyOut:
-    user = api_user(request)
-    if not has_perm(user, Perm.SURVEY_EDIT):
-        raise Forbidden()
+    user = api_user(request, Perm.SURVEY_EDIT)
     survey = selectors.survey_get(user=user, survey_id=survey_id)
     survey = services.survey_update(actor=user, survey=survey, data=payload.dict(exclude_unset=True))
     return survey_out(selectors.survey_get(user=user, survey_id=survey.pk))

@@ -181,6 +181,12 @@ class SummaryGroup(models.Model):
         abstract = True
 
 
+def group_key(name: str, *more: str) -> models.UniqueConstraint:
+    """A cell's key: one row per scope, year, breakdown and key (and `more`), the conflict
+    target the summaries upsert on."""
+    return models.UniqueConstraint(fields=["scope", "year", "breakdown", "key", *more], name=name)
+
+
 class IndicatorCell(SummaryGroup):
     """The completion counts of one group. A row whose trainee_times fell to 0 stays, and is read
     as absent."""
@@ -193,8 +199,7 @@ class IndicatorCell(SummaryGroup):
     passed = models.IntegerField(db_default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "year", "breakdown", "key"],
-                                               name="indicator_cell_group")]
+        constraints = [group_key("indicator_cell_group")]
 
 
 class EmploymentCell(SummaryGroup):
@@ -208,8 +213,7 @@ class EmploymentCell(SummaryGroup):
     median_income = models.DecimalField(max_digits=12, decimal_places=2, null=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["scope", "year", "breakdown", "key", "months"], name="employment_cell_group")]
+        constraints = [group_key("employment_cell_group", "months")]
 
 
 class IncomeCell(SummaryGroup):
@@ -221,9 +225,7 @@ class IncomeCell(SummaryGroup):
     n = models.IntegerField(db_default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["scope", "year", "breakdown", "key", "months", "income"],
-            name="income_cell_group")]
+        constraints = [group_key("income_cell_group", "months", "income")]
 
 
 class IndicatorClock(models.Model):

@@ -6,18 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from canpei.codes import CodedDisplay, Codes
+from canpei.codes import CodedDisplay, code_table
+
+
+ImportState = code_table("ImportState", "import_state")
 
 
 class ImportJob(CodedDisplay, models.Model):
     """An upload being imported in the background; its page shows progress and the result."""
 
-    class State(Codes):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "校验中"
-        DONE = "done", "已完成"
-        REJECTED = "rejected", "已拒绝"
-        FAILED = "failed", "出错"
+    State = ImportState
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20)

@@ -15,14 +15,27 @@ View = Callable[..., HttpResponse]
 
 
 def record_pages(prefix: str, name: str, key: str, list_view: View, create_view: View,
-                 detail_view: View, edit_view: View) -> list[URLPattern]:
-    """The four pages every kind of record has, named `<name>-list|create|detail|edit`:
-    `<prefix>`, `<prefix>/new`, `<prefix>/<key>` and `<prefix>/<key>/edit`."""
+                 detail_view: View, edit_view: View,
+                 names: tuple[str, str, str, str] | None = None) -> list[URLPattern]:
+    """The four pages every kind of record has, named `<name>-list|create|detail|edit` (or
+    `names`, where the names predate that convention): `<prefix>`, `<prefix>/new`,
+    `<prefix>/<key>` and `<prefix>/<key>/edit`."""
+    list_name, create_name, detail_name, edit_name = names or (
+        f"{name}-list", f"{name}-create", f"{name}-detail", f"{name}-edit")
     return [
-        path(prefix, list_view, name=f"{name}-list"),
-        path(f"{prefix}/new", create_view, name=f"{name}-create"),
-        path(f"{prefix}/<int:{key}>", detail_view, name=f"{name}-detail"),
-        path(f"{prefix}/<int:{key}>/edit", edit_view, name=f"{name}-edit"),
+        path(prefix, list_view, name=list_name),
+        path(f"{prefix}/new", create_view, name=create_name),
+        *record_own_pages(prefix, key, detail_view, edit_view, (detail_name, edit_name)),
+    ]
+
+
+def record_own_pages(prefix: str, key: str, detail_view: View, edit_view: View,
+                     names: tuple[str, str]) -> list[URLPattern]:
+    """A record's page and its edit form, `<prefix>/<key>` and `<prefix>/<key>/edit`, for a
+    record listed and created elsewhere."""
+    return [
+        path(f"{prefix}/<int:{key}>", detail_view, name=names[0]),
+        path(f"{prefix}/<int:{key}>/edit", edit_view, name=names[1]),
     ]
 
 
@@ -107,19 +120,15 @@ urlpatterns = [
     path("funds/disbursements/<int:disbursement_id>/reverse", funds.disbursement_reverse,
          name="funds-reverse"),
     path("employment", followups.followup_list, name="followup_list"),
-    path("employment/followups/<int:followup_id>", followups.followup_detail,
-         name="followup_detail"),
-    path("employment/followups/<int:followup_id>/edit", followups.followup_edit,
-         name="followup_edit"),
+    *record_own_pages("employment/followups", "followup_id", followups.followup_detail,
+                      followups.followup_edit, ("followup_detail", "followup_edit")),
     # Before the registry's exports: the audit log's export is the audit officer's own.
     path("audit/export", audit.audit_export, name="audit-export"),
     # Employment services (就业服务); named as the other helpers of issue 10 link to them.
-    path("employment/services", employment_services.service_list, name="service_list"),
-    path("employment/services/new", employment_services.service_new, name="service_new"),
-    path("employment/services/<int:service_id>", employment_services.service_detail,
-         name="service_detail"),
-    path("employment/services/<int:service_id>/edit", employment_services.service_edit,
-         name="service_edit"),
+    *record_pages("employment/services", "service", "service_id",
+                  employment_services.service_list, employment_services.service_new,
+                  employment_services.service_detail, employment_services.service_edit,
+                  ("service_list", "service_new", "service_detail", "service_edit")),
     path("reports", indicators.reports, name="reports"),
     path("plans", targets.plan_list, name="plan-list"),
     path("reports/targets", targets.targets_page, name="reports_targets"),
