@@ -92,8 +92,8 @@ ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.TOWN
 
 
 ONE_OF = _("{values} 或 {last}")
-# A text's length refused in the words the lifecycles' forms use (「说明不能超过 500 字」; the
-# toolkit's validation.too_long_for says 「…个字符」).
+# A text's length refused in the words the lifecycles' and the survey's forms use (「说明不能超过
+# 500 字」; the toolkit's validation.too_long_for says 「…个字符」).
 TOO_LONG = _("{label}不能超过 {max} 字")
 
 
