@@ -8,10 +8,9 @@ audited. The targets of a plan are computed (canpei.reports.targets), never stor
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -20,6 +19,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
+from canpei.codes import field_label, field_length
 from canpei.errors import Forbidden, InvalidInput, Message, NotFound
 from canpei.errors import lazy_message as _
 from canpei.reports.models import Plan
@@ -76,11 +76,9 @@ TOO_LONG = gettext_noop("{label}不能超过 {max} 个字")
 def _text(f: Fields, name: str, *, required: bool = False) -> None:
     """One line of text of the plan: its label and length are the model field's, and so its
     refusals (「请填写计划名称」, 「计划名称不能超过 100 个字」)."""
-    field = Plan._meta.get_field(name)
-    assert isinstance(field, models.CharField) and field.max_length is not None
-    label = cast(str, field.verbose_name)  # translated where the refusal is shown
-    f.text(name, label=label, max_length=field.max_length, required=required, single_line=True,
-           too_long=Message(TOO_LONG, label=label, max=field.max_length))
+    label, length = field_label(Plan, name), field_length(Plan, name)
+    f.text(name, label=label, max_length=length, required=required, single_line=True,
+           too_long=Message(TOO_LONG, label=label, max=length))
 
 
 def clean_plan_input(data: dict[str, Any], *, current: Plan | None) -> dict[str, Any]:

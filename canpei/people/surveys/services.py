@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_noop
 
@@ -14,7 +14,9 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import AuditItem, audit_record, audit_record_many
-from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+from canpei.codes import (
+    ACCESSIBILITY_NEEDS, TrainingMode, TrainingType, field_label, field_length,
+)
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
@@ -67,14 +69,6 @@ def skills_by_code(active_only: bool = True) -> dict[str, Skill]:
     return {s.code: s for s in qs}
 
 
-def label(field: str) -> str:
-    """A survey field's label, the model's: its refusals are made from it (「请填写调查日期」),
-    translated where they are shown."""
-    found = Survey._meta.get_field(field)
-    assert isinstance(found, models.Field)
-    return cast(str, found.verbose_name)
-
-
 def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | None,
                        today: dt.date, skills: dict[str, Skill] | None = None,
                        person: Person | None = None) -> dict[str, Any]:
@@ -102,10 +96,10 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
     surveyed_on: dt.date | None = current.surveyed_on if current else None
     if f.wanted("surveyed_on"):
         # cell_date takes date cells, datetimes, Excel serials and text alike.
-        surveyed_on = f.date("surveyed_on", required=fill_in(label("surveyed_on")),
+        surveyed_on = f.date("surveyed_on", required=fill_in(field_label(Survey, "surveyed_on")),
                              invalid=_(SURVEYED_ON_INVALID), reader=cell_date)
         if surveyed_on and surveyed_on > today:
-            f.error("surveyed_on", not_after_today(label("surveyed_on")))
+            f.error("surveyed_on", not_after_today(field_label(Survey, "surveyed_on")))
             values.pop("surveyed_on")
             surveyed_on = None
     year: int | None = current.year if current else None
@@ -125,9 +119,8 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
     if f.final("employment_form") and f.final("not_working_reason"):
         f.error("not_working_reason", _(rules.NOT_WORKING_WITH_FORM))
     for name in ("employer", "surveyor"):
-        field = Survey._meta.get_field(name)
-        assert isinstance(field, models.CharField) and field.max_length is not None
-        f.text(name, max_length=field.max_length, too_long=too_long(label(name), field.max_length))
+        length = field_length(Survey, name)
+        f.text(name, max_length=length, too_long=too_long(field_label(Survey, name), length))
     for key in SURVEY_BOOLEANS:
         f.boolean(key)
     if "wanted_types" in data:
