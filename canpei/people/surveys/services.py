@@ -23,9 +23,8 @@ from canpei.people.models import Person, Skill, Survey
 from canpei.people.pinyin import name_pinyin
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
-from canpei.validation import (  # noqa: F401
-    BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, fill_in, not_after_today, snapshot_diff,
-)
+from canpei.validation import BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, snapshot_diff  # noqa: F401
+from canpei.validation import fill_in, not_after_today
 from canpei.workflows import too_long
 
 # Messages, translated where they are raised (the constants stay Chinese for the tests).
