@@ -14,9 +14,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import AuditItem, audit_record, audit_record_many
-from canpei.codes import (
-    ACCESSIBILITY_NEEDS, TrainingMode, TrainingType, field_label, field_length,
-)
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType, field_label, field_length
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
