@@ -85,6 +85,21 @@ def shown_label(choices: type[models.TextChoices], code: str) -> str:
     return gettext(label) if label else code
 
 
+def field_label(model: type[models.Model], name: str) -> str:
+    """A model field's label, its verbose name (translated where it is shown): the refusals made
+    from it (validation.fill_in, workflows.too_long) name the field as the pages do."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return cast(str, field.verbose_name)
+
+
+def field_length(model: type[models.Model], name: str) -> int:
+    """The most characters a text field of the model holds."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
 def listed_labels(table: type[models.TextChoices]) -> str:
     """A code table's labels in the active language, as a refusal lists them (「市级、省级」)."""
     return "、".join(str(label) for _code, label in table.choices)

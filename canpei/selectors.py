@@ -24,6 +24,8 @@ from canpei.errors import Message as _
 TOWN_FILTER_INVALID = _("镇街代码须为 12 位数字")
 DATE_FILTER_INVALID = _("日期应为 2026-01-31 这样的格式")
 YEAR_FILTER_INVALID = _("年度须为 2000 至 2100 的整数")
+# A filter naming a record by its id, said with the filter's label and the kind of record.
+RECORD_ID_INVALID = _("{label}须为{record}的编号（数字）")
 
 M = TypeVar("M", bound=Model)
 
@@ -130,6 +132,12 @@ def choice_filter(allowed: Iterable[str], message: str, *, key: str = "") -> str
 def search_filter(*, limit: int, message: str) -> str:
     """`q`, the search box (FilterParams.search)."""
     return read_as(lambda read, _key: read.search(limit=limit, message=message))
+
+
+def record_id_invalid(label: str, record: str | None = None) -> str:
+    """「人员须为人员的编号（数字）」: a record filter given something other than an id; `record`
+    names the kind of record where the filter's label does not (「培训机构须为机构的…」)."""
+    return _(RECORD_ID_INVALID.msgid, label=label, record=label if record is None else record)
 
 
 def record_filter(message: str, *, key: str = "") -> int | None:

@@ -84,7 +84,6 @@ ACTION_INVALID = _("操作须为 {actions}")
 TRANSITION_NOT_ALLOWED = _("{noun}当前状态为「{{state}}」，不能执行「{{action}}」")
 ROLE_NOT_ALLOWED = _("「{action}」须由{role}执行")
 COMMENT_REQUIRED = _("「{action}」须填写原因")
-COMMENT_TOO_LONG = _("说明不能超过 500 字")
 COMMENT_MAX_LENGTH = 500
 
 # How a refusal names the roles that may take a step (msgids, translated in role_refusal).
@@ -93,6 +92,14 @@ ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.TOWN
 
 
 ONE_OF = _("{values} 或 {last}")
+# A text's length refused in the words the lifecycles' and the survey's forms use (「说明不能超过
+# 500 字」; the toolkit's validation.too_long_for says 「…个字符」).
+TOO_LONG = _("{label}不能超过 {max} 字")
+
+
+def too_long(label: str, max_length: int) -> str:
+    """「{label}不能超过 N 字」, the label a msgid of its own."""
+    return _(TOO_LONG.msgid, label=label, max=max_length)
 
 
 def one_of(values: Sequence[str]) -> str:
@@ -217,7 +224,7 @@ class Workflow:
         if bad_text(comment):
             return [("comment", TEXT_INVALID)]
         if len(comment) > COMMENT_MAX_LENGTH:
-            return [("comment", COMMENT_TOO_LONG)]
+            return [("comment", too_long(_("说明"), COMMENT_MAX_LENGTH))]
         if self.steps[action].comment_required and not comment:
             return [("comment", self.comment_required_message.format(
                 action=gettext(self.label(action))))]

@@ -18,16 +18,7 @@ from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.institutions import rules as institution_rules
 from canpei.institutions.models import DesignationEvent, DesignationState, Institution
 from canpei.training import rules as training_rules
-from canpei.workflows import (
-    COMMENT_TOO_LONG,
-    TEXT_INVALID,
-    Errors,
-    Hooks,
-    Lifecycle,
-    Step,
-    Transition,
-    Workflow,
-)
+from canpei.workflows import TEXT_INVALID, Errors, Hooks, Lifecycle, Step, Transition, Workflow
 from tests.conftest import credit_code
 
 S = DesignationState
@@ -315,6 +306,9 @@ def test_the_state_is_read_again_under_the_lock(users: Any) -> None:
     assert refused.value.errors == [("action", refused.value.message)]
     assert locks_taken == [True]
     assert written(row) == ("revoked", 0, 0)
+
+
+COMMENT_TOO_LONG = "说明不能超过 500 字"
 
 
 @pytest.mark.parametrize(

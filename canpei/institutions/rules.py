@@ -16,8 +16,6 @@ from canpei.institutions.models import DesignationState
 # The lifecycle table below names its actions and states shortly.
 from canpei.institutions.models import DesignationAction as Action, DesignationState as S
 from canpei.workflows import Step, Workflow
-# The shared messages, re-exported: the tests assert rules.X.
-from canpei.workflows import COMMENT_TOO_LONG  # noqa: F401
 from canpei.validation import (  # noqa: F401
     BOOLEAN_INVALID, PHONE_INVALID, TEXT_INVALID, UNKNOWN_FIELD,
 )

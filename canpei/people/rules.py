@@ -32,13 +32,9 @@ CERT_ID_MISMATCH = gettext_noop("残疾证号前 18 位须与身份证号一致"
 CERT_CATEGORY_MISMATCH = gettext_noop("残疾证号第 19 位须与残疾类别一致")
 CERT_GRADE_MISMATCH = gettext_noop("残疾证号第 20 位须与残疾等级一致")
 CERT_DUPLICATE = gettext_noop("该残疾证号已登记")
-NAME_REQUIRED = gettext_noop("请填写姓名")
 NAME_INVALID = gettext_noop("姓名须为 2 至 30 个字，不含数字或符号")
 CATEGORY_INVALID = gettext_noop("残疾类别须为 1 至 7")
 GRADE_INVALID = gettext_noop("残疾等级须为 1 至 4")
-CATEGORY_MISSING = gettext_noop("请选择残疾类别")
-GRADE_MISSING = gettext_noop("请选择残疾等级")
-TOWN_REQUIRED = gettext_noop("请选择所属镇街")
 TOWN_INVALID = gettext_noop("所属镇街不存在")
 TOWN_OUT_OF_SCOPE = gettext_noop("只能登记本镇街的人员")
 # Older than this is possible but rare enough that a typing error in the ID number's birth date
@@ -55,7 +51,6 @@ NOT_WORKING_REASON_INVALID = gettext_noop("未就业原因须为 1 至 7")
 NOT_WORKING_WITH_FORM = gettext_noop("已就业人员不填未就业原因")
 HARDSHIP_INVALID = gettext_noop("困难类型须为 dibao（低保）、tekun（特困）或 poverty_monitoring（防返贫监测）")
 STATUS_INVALID = gettext_noop("状态不在可选范围内")
-ADDRESS_TOO_LONG = gettext_noop("地址不能超过 200 字")
 
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"

@@ -17,6 +17,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
+from canpei.codes import field_label, field_length
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import crypto, rules
 from canpei.people.models import Person
@@ -25,8 +26,10 @@ from canpei.people.selectors import persons_visible_to
 from canpei.regions.models import Region
 from canpei.regions.scope import town_codes_writable_by
 from canpei.validation import (  # noqa: F401  (snapshot_diff: the people imports take it here)
-    BOOLEAN_INVALID, NUL_IN_TEXT, UNKNOWN_FIELD, Fields, has_nul, one_line, snapshot_diff, text,
+    BOOLEAN_INVALID, NUL_IN_TEXT, UNKNOWN_FIELD, Fields, choose, fill_in, has_nul, one_line,
+    snapshot_diff, text,
 )
+from canpei.workflows import too_long
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–H (rare
 # characters of names, GB 18030-2022); the middle dots of minority names; Latin letters.
@@ -156,7 +159,7 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
     if f.wanted("name"):
         name = one_line(given.get("name"))
         if not name:
-            f.error("name", _(rules.NAME_REQUIRED))
+            f.error("name", fill_in(field_label(Person, "name")))
         elif not NAME_PATTERN.match(name):
             f.error("name", _(rules.NAME_INVALID))
         else:
@@ -171,8 +174,9 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             id_number = None
 
     f.choice("category", rules.Category, _(rules.CATEGORY_INVALID), required=True,
-             missing=_(rules.CATEGORY_MISSING))
-    f.choice("grade", rules.Grade, _(rules.GRADE_INVALID), required=True, missing=_(rules.GRADE_MISSING))
+             missing=choose(field_label(Person, "category")))
+    f.choice("grade", rules.Grade, _(rules.GRADE_INVALID), required=True,
+             missing=choose(field_label(Person, "grade")))
 
     cert_number: str | None = None
     if current is None or not _CERT_INPUTS.isdisjoint(given):
@@ -204,7 +208,7 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             town = Region.objects.filter(code=code, level=Region.Level.TOWN).first() if code else None
         allowed = town_codes_writable_by(actor)
         if not code:
-            f.error("town", _(rules.TOWN_REQUIRED))
+            f.error("town", choose(field_label(Person, "town")))
         elif town is None:
             f.error("town", _(rules.TOWN_INVALID))
         elif allowed is not None and town.code not in allowed:
@@ -232,7 +236,8 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
         else:
             values["village"] = None
 
-    f.text("address", max_length=200, too_long=_(rules.ADDRESS_TOO_LONG))
+    length = field_length(Person, "address")
+    f.text("address", max_length=length, too_long=too_long(field_label(Person, "address"), length))
     f.phone("phone", message=rules.PHONE_INVALID)
     f.choice("education", rules.Education, _(rules.EDUCATION_INVALID), blank=True)
     if "hardship" in given:

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
-from canpei.errors import Forbidden, InvalidInput, NotFound
+from canpei.codes import field_label, field_length
+from canpei.errors import Forbidden, InvalidInput, Message, NotFound
 from canpei.errors import lazy_message as _
 from canpei.reports.models import Plan
 from canpei.reports.summaries.targets import rebuild_targets
@@ -31,10 +33,7 @@ if TYPE_CHECKING:
 
 
 EDITABLE_FIELDS = ("name", "period_start", "period_end", "document")
-NAME_REQUIRED = _("请填写计划名称")
-NAME_TOO_LONG = _("计划名称不能超过 100 个字")
 NAME_TAKEN = _("已有同名计划")
-DOCUMENT_TOO_LONG = _("文号不能超过 50 个字")
 PERIOD_TOO_LONG = _("计划期不能超过 10 年")
 PERIOD_RANGE = _("日期须在 2000 年至 2099 年之间")
 NO_PLANS = _("当前角色不能查看计划")
@@ -70,11 +69,23 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
             "period_end": plan.period_end.isoformat(), "document": plan.document}
 
 
+# A text too long, in the plans' words (「文号不能超过 50 个字」; the toolkit's says 「个字符」).
+TOO_LONG = gettext_noop("{label}不能超过 {max} 个字")
+
+
+def _text(f: Fields, name: str, *, required: bool = False) -> None:
+    """One line of text of the plan: its label and length are the model field's, and so its
+    refusals (「请填写计划名称」, 「计划名称不能超过 100 个字」)."""
+    label, length = field_label(Plan, name), field_length(Plan, name)
+    f.text(name, label=label, max_length=length, required=required, single_line=True,
+           too_long=Message(TOO_LONG, label=label, max=length))
+
+
 def clean_plan_input(data: dict[str, Any], *, current: Plan | None) -> dict[str, Any]:
     """Validate every given field at once; shared by the page and the API."""
     f = Fields(data, allowed=EDITABLE_FIELDS, current=current)
-    f.text("name", max_length=100, too_long=NAME_TOO_LONG, required=NAME_REQUIRED, single_line=True)
-    f.text("document", max_length=50, too_long=DOCUMENT_TOO_LONG, single_line=True)
+    _text(f, "name", required=True)
+    _text(f, "document")
     f.date("period_start", required=START_REQUIRED)
     f.date("period_end", required=END_REQUIRED)
     for name in ("period_start", "period_end"):

@@ -52,7 +52,7 @@ from canpei.people.models import Survey
 from canpei.people.rules import Gender, PersonStatus, working_age_birth_range
 from canpei.regions.models import Region
 from canpei.regions.scope import ScopePaths
-from canpei.reports.indicators import FINAL_CLASS_STATES
+from canpei.reports.indicators import FINAL_CLASS_STATES, PLAN_INVALID
 from canpei.reports.models import Plan, TargetStanding, TargetTally
 from canpei.selectors import prefixed_q
 from canpei.training.models import (
@@ -65,7 +65,6 @@ if TYPE_CHECKING:
 
 NO_TARGETS = _("当前角色不能查看计划目标")
 TARGET_INVALID = _("目标须为 1、2 或 3")
-PLAN_INVALID = _("计划不存在")
 NO_PLAN = _("尚无计划")
 YEAR_OUTSIDE_PLAN = _("年度须在计划期内（{start}—{end} 年）")
 

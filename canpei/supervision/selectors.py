@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Exists, OuterRef, QuerySet
 
 from canpei.accounts.roles import Perm, Role, has_perm
-from canpei.errors import lazy_message as _
-from canpei.selectors import FilterParams, ListFilters, get_in_scope
+from canpei.errors import Message as _
+from canpei.selectors import (
+    FilterParams, ListFilters, choice_filter, date_filter, get_in_scope, record_filter, record_id_invalid,
+    town_filter, year_filter,
+)
 from canpei.supervision.models import Alert, AlertComputation, AlertEvent, AlertTown
 from canpei.supervision.rules import RULES
 from canpei.supervision.workflow import AlertState
@@ -23,9 +26,6 @@ if TYPE_CHECKING:
 
 RULE_INVALID = _("规则须为 {rules} 之一")
 STATE_INVALID = _("状态须为 open（待处理）、confirmed（已确认）、dismissed（已排除）或 resolved（已消除）")
-CLASS_INVALID = _("培训班须为培训班的编号（数字）")
-INSTITUTION_INVALID = _("培训机构须为机构的编号（数字）")
-PERSON_INVALID = _("人员须为人员的编号（数字）")
 
 
 def _about_town(town: str) -> Exists:
@@ -45,26 +45,21 @@ def alerts_visible_to(user: Viewer) -> QuerySet[Alert]:
 @dataclass(frozen=True)
 class AlertFilters(ListFilters):
     rule: str = ""
-    state: str = ""
-    town: str = ""
-    training_class: int | None = None
-    institution: int | None = None
-    person: int | None = None
-    year: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    state: str = choice_filter(AlertState.values, STATE_INVALID)
+    town: str = town_filter()
+    training_class: int | None = record_filter(record_id_invalid(_("培训班")), key="class")
+    institution: int | None = record_filter(record_id_invalid(_("培训机构"), _("机构")))
+    person: int | None = record_filter(record_id_invalid(_("人员")))
+    year: int | None = year_filter()
+    date_from: dt.date | None = date_filter()
+    date_to: dt.date | None = date_filter()
 
     @classmethod
     def parse(cls, read: FilterParams) -> dict[str, Any]:
+        # The rule's refusal lists the rules when it is made; the rest as declared.
         return {"rule": read.choice("rule", list(RULES),
                                     RULE_INVALID.format(rules="、".join(RULES))),
-                "state": read.choice("state", AlertState.values, STATE_INVALID),
-                "town": read.town(),
-                "training_class": read.record_id("class", CLASS_INVALID),
-                "institution": read.record_id("institution", INSTITUTION_INVALID),
-                "person": read.record_id("person", PERSON_INVALID),
-                "year": read.year(),
-                "date_from": read.date("date_from"), "date_to": read.date("date_to")}
+                **super().parse(read)}
 
     def as_params(self) -> dict[str, str]:
         params = super().as_params()

@@ -15,7 +15,7 @@ from canpei.training.models import (
 )
 from canpei.workflows import Step, Workflow
 # The shared messages, re-exported: the tests assert rules.X.
-from canpei.workflows import COMMENT_REQUIRED, COMMENT_TOO_LONG, ROLE_NOT_ALLOWED  # noqa: F401
+from canpei.workflows import COMMENT_REQUIRED, ROLE_NOT_ALLOWED  # noqa: F401
 from canpei.validation import (  # noqa: F401
     BOOLEAN_INVALID, DATE_INVALID, DATE_REQUIRED, TEXT_INVALID, UNKNOWN_FIELD,
 )

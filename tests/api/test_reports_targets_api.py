@@ -148,6 +148,15 @@ def test_the_city_admin_creates_a_plan_audited(users, api):
             [("name", "已有同名计划")],
         ),
         (
+            {
+                "name": "计" * 101,
+                "document": "文" * 51,
+                "period_start": "2025-01-01",
+                "period_end": "2025-12-31",
+            },
+            [("name", "计划名称不能超过 100 个字"), ("document", "文号不能超过 50 个字")],
+        ),
+        (
             {"name": "新计划", "period_start": "2025-01-01", "period_end": "2024-12-31"},
             [("period_end", "结束日期不能早于开始日期")],
         ),

@@ -251,7 +251,7 @@ def test_it_lists_every_problem_of_every_row(registry, users):
         (2, "姓名", "张3", rules.NAME_INVALID),
         (2, "残疾类别", "9", rules.CATEGORY_INVALID),
         (2, "残疾等级", "五级", rules.GRADE_INVALID),
-        (2, "所属镇街", "", rules.TOWN_REQUIRED),
+        (2, "所属镇街", "", "请选择所属镇街"),
         (3, "残疾证号", "123", rules.CERT_FORMAT),
     ]
 

@@ -7,11 +7,16 @@ import io
 from typing import Any
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from canpei.audit.models import AuditEntry
+from canpei.errors import InvalidInput
+from canpei.errors import Message as _
+from canpei.selectors import YEAR_FILTER_INVALID, record_id_invalid
 from canpei.supervision.compute import recompute
 from canpei.supervision.models import Alert, AlertEvent
+from canpei.supervision.selectors import STATE_INVALID, AlertFilters
 from tests.conftest import CIZAO, Users
 from tests.supervision.conftest import World, day
 
@@ -218,6 +223,27 @@ def test_filters(world: World, api: Any) -> None:
     assert set(one) >= {"id", "rule", "state", "summary", "links", "raised_on"}
     assert {"type": "person", "id": p.pk, "label": "王五"} in one["links"]
     assert {"type": "class", "id": a.pk, "label": f"{a.code} {a.name}"} in one["links"]
+
+
+def test_the_record_filters_refuse_anything_but_an_id() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        AlertFilters.from_params(
+            {"class": "x", "institution": "机构", "person": "1.5", "state": "gone", "year": "1999"}
+        )
+    assert refused.value.errors == [
+        ("state", STATE_INVALID),
+        ("class", "培训班须为培训班的编号（数字）"),
+        ("institution", "培训机构须为机构的编号（数字）"),
+        ("person", "人员须为人员的编号（数字）"),
+        ("year", YEAR_FILTER_INVALID),
+    ]
+    with translation.override("en"):
+        assert (
+            str(record_id_invalid(_("人员"))) == "Person: expected the ID (a number) of the Person"
+        )
+    filters = AlertFilters.from_params({"class": "7", "person": " 8 "})
+    assert (filters.training_class, filters.person) == (7, 8)
+    assert filters.as_params() == {"class": "7", "person": "8"}
 
 
 def test_record_pages_show_their_alerts(world: World, login: Any) -> None:

@@ -219,7 +219,7 @@ def test_a_survey_is_registered_from_the_persons_page(
 @pytest.mark.parametrize(
     "changes,messages",
     [
-        ({"surveyed_on": ""}, [services.SURVEYED_ON_REQUIRED]),
+        ({"surveyed_on": ""}, ["请填写调查日期"]),
         ({"surveyed_on": "2024-02-30"}, [services.SURVEYED_ON_INVALID]),
         ({"surveyed_on": "2099-01-01", "year": "2099"}, [services.YEAR_INVALID]),
         ({"surveyed_on": "2023-12-31", "year": "2024"}, [services.SURVEYED_ON_OUTSIDE_YEAR]),

@@ -14,7 +14,7 @@ from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import AuditItem, audit_record, audit_record_many
-from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType
+from canpei.codes import ACCESSIBILITY_NEEDS, TrainingMode, TrainingType, field_label, field_length
 from canpei.errors import Conflict, Forbidden, InvalidInput, NotFound
 from canpei.people import rules
 from canpei.people.models import Person, Skill, Survey
@@ -22,18 +22,16 @@ from canpei.people.pinyin import name_pinyin
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
 from canpei.validation import BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, snapshot_diff  # noqa: F401
+from canpei.validation import fill_in, not_after_today
+from canpei.workflows import too_long
 
 # Messages, translated where they are raised (the constants stay Chinese for the tests).
 SURVEY_DUPLICATE = gettext_noop("该人员 {year} 年已有调查记录")
 PERSON_REQUIRED = gettext_noop("请选择被调查人员")
 PERSON_UNKNOWN = gettext_noop("人员不存在或不在本镇街")
 YEAR_INVALID = gettext_noop("调查年度须为 2000 年至明年之间的年份")
-SURVEYED_ON_REQUIRED = gettext_noop("请填写调查日期")
 SURVEYED_ON_INVALID = gettext_noop("调查日期无效")
-SURVEYED_ON_FUTURE = gettext_noop("调查日期不能晚于今天")
 SURVEYED_ON_OUTSIDE_YEAR = gettext_noop("调查日期须在调查年度内")
-EMPLOYER_TOO_LONG = gettext_noop("就业单位不能超过 100 字")
-SURVEYOR_TOO_LONG = gettext_noop("调查人不能超过 30 字")
 WANTED_TYPES_INVALID = gettext_noop(
     "需求培训类型须为 employment_skills、skill_upgrade、entrepreneurship 或 rural_practical")
 WANTED_SKILLS_INVALID = gettext_noop("需求技能不在技能目录中：{codes}")
@@ -95,10 +93,10 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
     surveyed_on: dt.date | None = current.surveyed_on if current else None
     if f.wanted("surveyed_on"):
         # cell_date takes date cells, datetimes, Excel serials and text alike.
-        surveyed_on = f.date("surveyed_on", required=_(SURVEYED_ON_REQUIRED),
+        surveyed_on = f.date("surveyed_on", required=fill_in(field_label(Survey, "surveyed_on")),
                              invalid=_(SURVEYED_ON_INVALID), reader=cell_date)
         if surveyed_on and surveyed_on > today:
-            f.error("surveyed_on", _(SURVEYED_ON_FUTURE))
+            f.error("surveyed_on", not_after_today(field_label(Survey, "surveyed_on")))
             values.pop("surveyed_on")
             surveyed_on = None
     year: int | None = current.year if current else None
@@ -117,8 +115,9 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
     f.choice("preferred_mode", TrainingMode, _(PREFERRED_MODE_INVALID), blank=True)
     if f.final("employment_form") and f.final("not_working_reason"):
         f.error("not_working_reason", _(rules.NOT_WORKING_WITH_FORM))
-    f.text("employer", max_length=100, too_long=_(EMPLOYER_TOO_LONG))
-    f.text("surveyor", max_length=30, too_long=_(SURVEYOR_TOO_LONG))
+    for name in ("employer", "surveyor"):
+        length = field_length(Survey, name)
+        f.text(name, max_length=length, too_long=too_long(field_label(Survey, name), length))
     for key in SURVEY_BOOLEANS:
         f.boolean(key)
     if "wanted_types" in data:

@@ -145,7 +145,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("year not a number", {"year": "20x4"}, "year", s.YEAR_INVALID),
     ("year too early", {"year": 1999}, "year", s.YEAR_INVALID),
     ("year far ahead", {"year": 9999}, "year", s.YEAR_INVALID),
-    ("date missing", {"surveyed_on": ""}, "surveyed_on", s.SURVEYED_ON_REQUIRED),
+    ("date missing", {"surveyed_on": ""}, "surveyed_on", "请填写调查日期"),
     ("date impossible", {"surveyed_on": "2024-02-30"}, "surveyed_on", s.SURVEYED_ON_INVALID),
     ("date not a date", {"surveyed_on": "next week"}, "surveyed_on", s.SURVEYED_ON_INVALID),
     (
@@ -167,8 +167,8 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "not_working_reason",
         rules.NOT_WORKING_WITH_FORM,
     ),
-    ("employer too long", {"employer": "企" * 101}, "employer", s.EMPLOYER_TOO_LONG),
-    ("surveyor too long", {"surveyor": "张" * 31}, "surveyor", s.SURVEYOR_TOO_LONG),
+    ("employer too long", {"employer": "企" * 101}, "employer", "就业单位不能超过 100 字"),
+    ("surveyor too long", {"surveyor": "张" * 31}, "surveyor", "调查人不能超过 30 字"),
     ("boolean", {"wants_work": "maybe"}, "wants_work", s.BOOLEAN_INVALID),
     ("boolean as a number", {"training_need": 2}, "training_need", s.BOOLEAN_INVALID),
     (
@@ -242,7 +242,7 @@ def test_a_survey_date_in_the_future_is_refused(users: Any, person_in: Any) -> N
             actor=users.town_staff,
             data=survey_data(person_in, year=tomorrow.year, surveyed_on=tomorrow),
         )
-    assert ("surveyed_on", s.SURVEYED_ON_FUTURE) in error_pairs(exc)
+    assert ("surveyed_on", "调查日期不能晚于今天") in error_pairs(exc)
     assert not Survey.objects.exists()
     # Today itself is fine.
     survey = s.survey_create(
