@@ -70,7 +70,7 @@ from canpei.codes import CodedDisplay, labels_of
 from canpei.errors import Conflict, Forbidden, InvalidInput
 from canpei.errors import Message as _
 from canpei.hooks import outcomes_changed
-from canpei.validation import TEXT_INVALID, Errors, bad_text
+from canpei.validation import TEXT_INVALID, TOO_LONG_ZI, Errors, bad_text, too_long_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -92,14 +92,6 @@ ROLE_LABELS: dict[str, str] = {Role.INSTITUTION_STAFF: "培训机构", Role.TOWN
 
 
 ONE_OF = _("{values} 或 {last}")
-# A text's length refused in the words the lifecycles' and the survey's forms use (「说明不能超过
-# 500 字」; the toolkit's validation.too_long_for says 「…个字符」).
-TOO_LONG = _("{label}不能超过 {max} 字")
-
-
-def too_long(label: str, max_length: int) -> str:
-    """「{label}不能超过 N 字」, the label a msgid of its own."""
-    return _(TOO_LONG.msgid, label=label, max=max_length)
 
 
 def one_of(values: Sequence[str]) -> str:
@@ -224,7 +216,7 @@ class Workflow:
         if bad_text(comment):
             return [("comment", TEXT_INVALID)]
         if len(comment) > COMMENT_MAX_LENGTH:
-            return [("comment", too_long(_("说明"), COMMENT_MAX_LENGTH))]
+            return [("comment", too_long_for(_("说明"), COMMENT_MAX_LENGTH, TOO_LONG_ZI.msgid))]
         if self.steps[action].comment_required and not comment:
             return [("comment", self.comment_required_message.format(
                 action=gettext(self.label(action))))]

@@ -26,10 +26,9 @@ from canpei.people.selectors import persons_visible_to
 from canpei.regions.models import Region
 from canpei.regions.scope import town_codes_writable_by
 from canpei.validation import (  # noqa: F401  (snapshot_diff: the people imports take it here)
-    BOOLEAN_INVALID, NUL_IN_TEXT, UNKNOWN_FIELD, Fields, choose, fill_in, has_nul, one_line,
-    snapshot_diff, text,
+    BOOLEAN_INVALID, NUL_IN_TEXT, TOO_LONG_ZI, UNKNOWN_FIELD, Fields, choose, fill_in, has_nul,
+    one_line, snapshot_diff, text, too_long_for,
 )
-from canpei.workflows import too_long
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–H (rare
 # characters of names, GB 18030-2022); the middle dots of minority names; Latin letters.
@@ -237,7 +236,8 @@ def clean_person_input(data: dict[str, Any], *, actor: User, current: Person | N
             values["village"] = None
 
     length = field_length(Person, "address")
-    f.text("address", max_length=length, too_long=too_long(field_label(Person, "address"), length))
+    f.text("address", max_length=length,
+           too_long=too_long_for(field_label(Person, "address"), length, TOO_LONG_ZI.msgid))
     f.phone("phone", message=rules.PHONE_INVALID)
     f.choice("education", rules.Education, _(rules.EDUCATION_INVALID), blank=True)
     if "hardship" in given:

@@ -13,20 +13,21 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.audit.actions import AuditAction
 from canpei.audit.services import audit_record
 from canpei.codes import field_label, field_length
-from canpei.errors import Forbidden, InvalidInput, Message, NotFound
+from canpei.errors import Forbidden, InvalidInput, NotFound
 from canpei.errors import lazy_message as _
 from canpei.reports.models import Plan
 from canpei.reports.summaries.targets import rebuild_targets
 from canpei.reports.summaries.indicators import rebuild_plan_cells
 from canpei.validation import END_BEFORE_START as PERIOD_ORDER
-from canpei.validation import END_REQUIRED, START_REQUIRED, Fields, model_update
+from canpei.validation import (
+    END_REQUIRED, START_REQUIRED, TOO_LONG_GE_ZI, Fields, model_update, too_long_for,
+)
 
 if TYPE_CHECKING:
     from canpei.regions.scope import Viewer
@@ -69,16 +70,12 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
             "period_end": plan.period_end.isoformat(), "document": plan.document}
 
 
-# A text too long, in the plans' words (「文号不能超过 50 个字」; the toolkit's says 「个字符」).
-TOO_LONG = gettext_noop("{label}不能超过 {max} 个字")
-
-
 def _text(f: Fields, name: str, *, required: bool = False) -> None:
     """One line of text of the plan: its label and length are the model field's, and so its
     refusals (「请填写计划名称」, 「计划名称不能超过 100 个字」)."""
     label, length = field_label(Plan, name), field_length(Plan, name)
     f.text(name, label=label, max_length=length, required=required, single_line=True,
-           too_long=Message(TOO_LONG, label=label, max=length))
+           too_long=too_long_for(label, length, TOO_LONG_GE_ZI.msgid))
 
 
 def clean_plan_input(data: dict[str, Any], *, current: Plan | None) -> dict[str, Any]:

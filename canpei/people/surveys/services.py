@@ -22,8 +22,7 @@ from canpei.people.pinyin import name_pinyin
 from canpei.people.selectors import persons_visible_to
 from canpei.spreadsheets.reader import cell_date
 from canpei.validation import BOOLEAN_INVALID, UNKNOWN_FIELD, Fields, snapshot_diff  # noqa: F401
-from canpei.validation import fill_in, not_after_today
-from canpei.workflows import too_long
+from canpei.validation import TOO_LONG_ZI, fill_in, not_after_today, too_long_for
 
 # Messages, translated where they are raised (the constants stay Chinese for the tests).
 SURVEY_DUPLICATE = gettext_noop("该人员 {year} 年已有调查记录")
@@ -117,7 +116,7 @@ def clean_survey_input(data: dict[str, Any], *, actor: User, current: Survey | N
         f.error("not_working_reason", _(rules.NOT_WORKING_WITH_FORM))
     for name in ("employer", "surveyor"):
         length = field_length(Survey, name)
-        f.text(name, max_length=length, too_long=too_long(field_label(Survey, name), length))
+        f.text(name, max_length=length, too_long=too_long_for(field_label(Survey, name), length, TOO_LONG_ZI.msgid))
     for key in SURVEY_BOOLEANS:
         f.boolean(key)
     if "wanted_types" in data:
