@@ -188,6 +188,20 @@ EQUIVALENT: dict[str, str] = {
         "The assertion's and for or: f.finish() has already refused a request missing either."
     ),
     # ---- end mut3 ----
+    # ---- mut4 (issue 18): canpei/funds/selectors.py, the ledger's sums and the money committed ---
+    "canpei.funds.selectors.x_committed_classes_query__mutmut_58": (
+        "No output_field on a class's amount: money × count resolves to a DecimalField, the same SQL."
+    ),
+    "canpei.funds.selectors.x_committed_classes_query__mutmut_64": (
+        "No output_field on the Coalesce: it takes its first argument's, MONEY; the same SQL."
+    ),
+    "canpei.funds.selectors.x_committed_applications_query__mutmut_107": (
+        "No output_field on the Coalesce: it takes its first argument's, MONEY; the same SQL."
+    ),
+    "canpei.funds.selectors.x_disbursement_list__mutmut_23": (
+        "The application not joined: read when used (the API reads only its id), the same record."
+    ),
+    # ---- end mut4 ----
     # ---- mut2 (issue 18): canpei/supervision/rules.py, the alert rules -------------------------
     "canpei.supervision.rules.x_identical_registers__mutmut_22": (
         "iterator(chunk_size=10001) for 10000: rows fetched in other batches, the same rows."

@@ -45,6 +45,17 @@ def pytest_configure(config: Any) -> None:
     config.option.create_db = False
 
 
+def pytest_runtest_setup(item: Any) -> None:
+    """Each test compiles the ledger's statement itself (canpei.funds.selectors keeps it per
+    process, by database, year and time zone). Without this, the statement compiled by an
+    earlier test, or by mutmut's main process before it forks a mutant's, is reused: the
+    mutated query functions behind it never run, and the stats run ties them to the first test
+    of each year only. In every phase, so that the stats see each test that reads the ledger."""
+    selectors = sys.modules.get("canpei.funds.selectors")
+    if selectors is not None:
+        selectors._ledger_statement.cache_clear()
+
+
 def build_template() -> None:
     """Migrate the template database (run by the driver, from the project root)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "canpei.settings")
