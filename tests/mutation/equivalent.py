@@ -201,6 +201,27 @@ EQUIVALENT: dict[str, str] = {
     "canpei.funds.selectors.x_disbursement_list__mutmut_23": (
         "The application not joined: read when used (the API reads only its id), the same record."
     ),
+    # (the sample of seed 19)
+    "canpei.funds.selectors.x__named_first__mutmut_12": (
+        "A named key ranked 2 instead of 1 above the blank's 0: the same order."
+    ),
+    "canpei.funds.selectors.x_class_cycle_expression__mutmut_16": (
+        "No output_field on the cycle's Case: its branches are strings, a CharField; the same SQL."
+    ),
+    "canpei.funds.selectors.x_class_standard_amount__mutmut_61": (
+        "No output_field on the standard's subquery: it takes the amount column's, the same SQL."
+    ),
+    "canpei.funds.selectors.x_ledger_years__mutmut_21": (
+        "The years' SQL in upper case: unquoted names (V, B, D) fold alike in SQLite and PostgreSQL."
+    ),
+    "canpei.funds.selectors.x_lines_visible_to__mutmut_35": (
+        'The fallback for a town staff user without a town, "XXXX" for "": the user table\'s '
+        "check gives every town staff user a town (and no town has either code)."
+    ),
+    "canpei.funds.selectors.x_lines_visible_to__mutmut_36": (
+        'The fallback for a town staff user without a town, "XXXX" for "": the user table\'s '
+        "check gives every town staff user a town (and no town has either code)."
+    ),
     # ---- end mut4 ----
     # ---- mut2 (issue 18): canpei/supervision/rules.py, the alert rules -------------------------
     "canpei.supervision.rules.x_identical_registers__mutmut_22": (

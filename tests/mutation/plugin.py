@@ -8,6 +8,9 @@ this plugin copies it to a file of that process and lets pytest-django keep it (
 so the migrations are checked, not run. The stats, clean and forced-fail runs in mutmut's main
 process are left as they are (in-memory database). With PostgreSQL (DATABASE_URL) it does
 nothing.
+
+It also makes each test, in every phase, compile the fund ledger's statement anew
+(pytest_runtest_setup below).
 """
 
 from __future__ import annotations
