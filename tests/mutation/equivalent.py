@@ -210,6 +210,41 @@ EQUIVALENT: dict[str, str] = {
         "The assertion's and for or: f.finish() has already refused a request missing either."
     ),
     # ---- end mut3 ----
+    # ---- mut4 (issue 18): canpei/funds/selectors.py, the ledger's sums and the money committed ---
+    "canpei.funds.selectors.x_committed_classes_query__mutmut_58": (
+        "No output_field on a class's amount: money × count resolves to a DecimalField, the same SQL."
+    ),
+    "canpei.funds.selectors.x_committed_classes_query__mutmut_64": (
+        "No output_field on the Coalesce: it takes its first argument's, MONEY; the same SQL."
+    ),
+    "canpei.funds.selectors.x_committed_applications_query__mutmut_107": (
+        "No output_field on the Coalesce: it takes its first argument's, MONEY; the same SQL."
+    ),
+    "canpei.funds.selectors.x_disbursement_list__mutmut_23": (
+        "The application not joined: read when used (the API reads only its id), the same record."
+    ),
+    # (the sample of seed 19)
+    "canpei.funds.selectors.x__named_first__mutmut_12": (
+        "A named key ranked 2 instead of 1 above the blank's 0: the same order."
+    ),
+    "canpei.funds.selectors.x_class_cycle_expression__mutmut_16": (
+        "No output_field on the cycle's Case: its branches are strings, a CharField; the same SQL."
+    ),
+    "canpei.funds.selectors.x_class_standard_amount__mutmut_61": (
+        "No output_field on the standard's subquery: it takes the amount column's, the same SQL."
+    ),
+    "canpei.funds.selectors.x_ledger_years__mutmut_21": (
+        "The years' SQL in upper case: unquoted names (V, B, D) fold alike in SQLite and PostgreSQL."
+    ),
+    "canpei.funds.selectors.x_lines_visible_to__mutmut_35": (
+        'The fallback for a town staff user without a town, "XXXX" for "": the user table\'s '
+        "check gives every town staff user a town (and no town has either code)."
+    ),
+    "canpei.funds.selectors.x_lines_visible_to__mutmut_36": (
+        'The fallback for a town staff user without a town, "XXXX" for "": the user table\'s '
+        "check gives every town staff user a town (and no town has either code)."
+    ),
+    # ---- end mut4 ----
     # ---- mut2 (issue 18): canpei/supervision/rules.py, the alert rules -------------------------
     "canpei.supervision.rules.x_identical_registers__mutmut_22": (
         "iterator(chunk_size=10001) for 10000: rows fetched in other batches, the same rows."

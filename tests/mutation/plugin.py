@@ -8,6 +8,9 @@ this plugin copies it to a file of that process and lets pytest-django keep it (
 so the migrations are checked, not run. The stats, clean and forced-fail runs in mutmut's main
 process are left as they are (in-memory database). With PostgreSQL (DATABASE_URL) it does
 nothing.
+
+It also makes each test, in every phase, compile the fund ledger's statement anew
+(pytest_runtest_setup below).
 """
 
 from __future__ import annotations
@@ -43,6 +46,17 @@ def pytest_configure(config: Any) -> None:
         settings_dict.setdefault("TEST", {})["NAME"] = str(own)
     config.option.reuse_db = True
     config.option.create_db = False
+
+
+def pytest_runtest_setup(item: Any) -> None:
+    """Each test compiles the ledger's statement itself (canpei.funds.selectors keeps it per
+    process, by database, year and time zone). Without this, the statement compiled by an
+    earlier test, or by mutmut's main process before it forks a mutant's, is reused: the
+    mutated query functions behind it never run, and the stats run ties them to the first test
+    of each year only. In every phase, so that the stats see each test that reads the ledger."""
+    selectors = sys.modules.get("canpei.funds.selectors")
+    if selectors is not None:
+        selectors._ledger_statement.cache_clear()
 
 
 def build_template() -> None:
