@@ -103,10 +103,13 @@ TINY_LIFECYCLE: Lifecycle[Institution] = Lifecycle(
 
 @pytest.fixture(autouse=True)
 def _fresh_hooks() -> Any:
-    refusals.clear()
-    effects_seen.clear()
-    locks_taken.clear()
+    # Cleared after each test as well: other modules (test_workflow_engine_edges) apply
+    # TINY_LIFECYCLE too, and a refusal left behind would refuse their steps.
+    for seen in (refusals, effects_seen, locks_taken):
+        seen.clear()
     yield
+    for seen in (refusals, effects_seen, locks_taken):
+        seen.clear()
 
 
 def make_row(state: str = "applied", name: str = "试点学校") -> Institution:
