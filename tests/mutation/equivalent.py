@@ -209,6 +209,17 @@ EQUIVALENT: dict[str, str] = {
     "canpei.funds.services.x_standard_create__mutmut_116": (
         "The assertion's and for or: f.finish() has already refused a request missing either."
     ),
+    "canpei.funds.services.x_class_standard__mutmut_18": (
+        "Start rank (-1, +1, -1) for (-1, -1, -1): every rank starts with 0 or 1, above -1 either way."
+    ),
+    "canpei.funds.services.x_disbursement_create__mutmut_6": (
+        "_payment_from(None, data): the actor is handed down the request readers, none of which uses "
+        "it; _write takes the actor itself."
+    ),
+    "canpei.funds.services.x_idempotent__mutmut_47": (
+        "The stored key not looked up first: the insert then fails on the (user, key) constraint "
+        "before the work runs, and that path looks the key up and replays the same answer."
+    ),
     # ---- end mut3 ----
     # ---- mut4 (issue 18): canpei/funds/selectors.py, the ledger's sums and the money committed ---
     "canpei.funds.selectors.x_committed_classes_query__mutmut_58": (
