@@ -187,3 +187,19 @@ def test_the_api_pays_an_award_and_names_its_entry(
     assert (body["purpose"], body["entry"], body["amount"]) == ("award", entry.pk, "3000.00")
     again = client.post("/disbursements", {"purpose": "award", "entry": entry.pk})
     assert again.status_code == 409
+
+
+def test_a_reversal_of_an_award_names_the_entry(users: Any, entry: Entry, year_budget: int) -> None:
+    paid = services.disbursement_create(
+        actor=users.city_admin, data={"purpose": "award", "entry": entry.pk, "amount": "800.00"}
+    )
+    reversal = services.disbursement_reverse(
+        actor=users.city_admin, disbursement_id=paid.pk, reason="错付"
+    )
+    stored = Disbursement.objects.get(pk=reversal.pk)
+    assert (stored.purpose, stored.entry_id, stored.amount, stored.reverses_id) == (
+        "award",
+        entry.pk,
+        Decimal("-800.00"),
+        paid.pk,
+    )
