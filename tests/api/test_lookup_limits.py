@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import logging
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from canpei.audit.models import AuditEntry
 from canpei.people.services import person_change_status
+from canpei.training import lookup_limit
 from canpei.training.models import Enrollment, LookupWindow
 from tests.conftest import make_id
 from tests.forms import without_csrf_and_id_numbers
@@ -21,6 +24,15 @@ from tests.forms import without_csrf_and_id_numbers
 pytestmark = pytest.mark.django_db
 
 UNKNOWN = make_id("35058219790505999")
+
+
+@pytest.fixture(autouse=True)
+def _one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The allowance is per clock minute: the limiter's clock is held at the 30th second of one
+    minute, or a test crossing a minute's boundary would find a fresh allowance (it did, once,
+    through PgBouncer)."""
+    held = timezone.now().replace(second=30, microsecond=0)
+    monkeypatch.setattr(lookup_limit, "timezone", SimpleNamespace(now=lambda: held))
 
 
 def lookup(client: Any, number: str) -> Any:
