@@ -1,6 +1,8 @@
 """Spreadsheet import and export benchmark: 100,000 persons in, a 100,000-row ledger out.
 
 Usage:  DATABASE_URL=postgres://... python bench/import_export.py [--rows 100000] [--seed 1]
+        DATABASE_URL=postgres://.../canpei_bench python bench/import_export.py --into-registry
+            [--rows 100000] [--seed 2]
 
 The script makes its own file: N valid person rows (10 columns, as a town's ledger has them:
 names, ID and certificate numbers, Chinese labels for the codes, town names) generated like
@@ -20,6 +22,13 @@ canpei.demo.generate_persons and written with xlsxwriter. Then, in one run, it p
             (canpei.spreadsheets.reader.MAX_ROWS valid person rows, --memory-rows to change it)
             into an empty persons table, and of one that imports the same file with every row
             wrong (rejected); bar <= 500 MB each, the whole process (Django, the file) included
+
+--into-registry measures an import into the registry as it stands instead (the growth run of
+docs/scale.md, on a data set of bench/reports.py): N rows generated with --seed (default 2, not
+the data set's 1, so most rows are new persons and the rest, whose ID numbers the data set
+already holds, update them), imported in a transaction that is then rolled back, so the data set
+is left as it was. It prints the persons already there, the time, rows per second and the
+created/updated counts, and nothing else.
 
 Emptying the persons table is refused unless the database name contains "bench" or ends in
 "_io", or --reset is given, so a working registry cannot be wiped by accident. This is not a
@@ -53,7 +62,7 @@ import python_calamine  # noqa: E402
 import xlsxwriter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from canpei.accounts.models import User  # noqa: E402
@@ -359,10 +368,53 @@ def export_child(path: str) -> int:
 # --------------------------------------------------------------------------- main
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def registry_import(user: User, rows: int, seed: int) -> None:
+    """Import `rows` generated persons into the registry as it stands, timed, then roll back."""
+    have = Person.objects.count()
+    log(f"generating {rows:,} rows (seed {seed}) ...")
+    data = write_ledger(ledger_rows(rows, seed))
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"# import into the registry: {rows:,} person rows into {have:,} persons, "
+        f"{connection.vendor}; load average {load} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    log("importing (rolled back afterwards) ...")
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            result = persons_import(actor=user, data=data, filename="bench.xlsx")
+            import_s = time.perf_counter() - started
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    if not result.written or result.created + result.updated + result.unchanged != rows:
+        for error in result.errors[:20]:
+            log(str(error))
+        raise SystemExit(f"import failed: {result.summary()}")
+    print(
+        f"{'import into the registry':<36} {import_s:7.2f} s  {rows / import_s:8,.0f} rows/s  "
+        f"(created {result.created:,}, updated {result.updated:,}, "
+        f"unchanged {result.unchanged:,}; rolled back)",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="default: 1, or 2 with --into-registry"
+    )
+    parser.add_argument(
+        "--into-registry",
+        action="store_true",
+        help="import into the persons already there, then roll back (nothing else is measured)",
+    )
     parser.add_argument(
         "--reset",
         action="store_true",
@@ -387,6 +439,10 @@ def main() -> int:
         log("warning: the bars are for PostgreSQL; COPY is skipped on this database")
     call_command("migrate", verbosity=0, interactive=False)
     user = bench_user()
+    if args.into_registry:
+        registry_import(user, args.rows, 2 if args.seed is None else args.seed)
+        return 0
+    args.seed = 1 if args.seed is None else args.seed
     empty_persons(args.reset)
 
     log(f"generating {args.rows:,} rows ...")

@@ -13,8 +13,11 @@ runs bench/locustfile.py: --clients clients (a share --api-share of them on the 
 bearer token, the rest signed in through /login like a browser with a session cookie), each
 sending its next request as soon as the last one answered, for --seconds seconds.
 
-It prints, for pages, for the API and for all: requests/s, p50, p95, p99 and errors, and the
-server's CPU time per request (gunicorn's processes, from /proc). The bar of QUALITY.md for a
+It prints, for pages, for the API and for all: requests/s, p50, p95, p99 and errors, and the CPU
+time per request of the three parties sharing the machine (from /proc): the server (gunicorn's
+processes), PostgreSQL (every process named postgres on this machine: a database elsewhere
+counts 0) and the load generator (locust), with the throughput their sum allows on this
+machine's cores — what the run would reach if nothing but CPU limited it. The bar of QUALITY.md for a
 mixed read load of 50 clients: >= 300 requests/s, p95 <= 300 ms, 0 errors. This is not a timed
 test: it exits non-zero only when the server does not start or a request fails.
 
@@ -35,6 +38,7 @@ import contextlib
 import csv
 import json
 import os
+import resource
 import secrets
 import signal
 import subprocess
@@ -122,6 +126,32 @@ def cpu_seconds(pid: int) -> float:
         # utime, stime, cutime, cstime: fields 14-17 of stat (0-based 11-14 after the name).
         total += sum(int(x) for x in fields[11:15]) / ticks
     return total
+
+
+def cpu_by_name(name: str) -> dict[int, float]:
+    """CPU seconds (user + system, with reaped children) of every process called `name`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() != name:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        found[int(proc.name)] = sum(int(x) for x in fields[11:15]) / ticks
+    return found
+
+
+def cpu_since(before: dict[int, float], name: str) -> float:
+    """CPU of the processes called `name` since `before` (a backend that ended in between is in
+    its postmaster's reaped-children time)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in cpu_by_name(name).items())
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_until_up(url: str, seconds: float) -> None:
@@ -316,6 +346,8 @@ def main() -> int:
                 log(Path(server_log.name).read_text(errors="replace")[-3000:])
                 raise
             cpu_before = cpu_seconds(server.pid)
+            postgres_before = cpu_by_name("postgres")
+            locust_before = children_cpu()
             prefix = os.path.join(tmp, "load")
             log(f"locust: {args.clients} clients for {args.seconds} s ...")
             started = time.monotonic()
@@ -358,6 +390,10 @@ def main() -> int:
             )
             elapsed = time.monotonic() - started
             cpu = cpu_seconds(server.pid) - cpu_before
+            others = {
+                "PostgreSQL": cpu_since(postgres_before, "postgres"),
+                "load generator": children_cpu() - locust_before,
+            }
             rows = stats_rows(prefix)
             with open(prefix + "_failures.csv", encoding="utf-8") as handle:
                 failed_rows = list(csv.DictReader(handle))
@@ -371,7 +407,7 @@ def main() -> int:
             server.wait(timeout=30)
             server_log.close()
 
-    total, failures = print_summary(args, rows, failed_rows, elapsed, cpu)
+    total, failures = print_summary(args, rows, failed_rows, elapsed, cpu, others)
     if restart is not None:
         slowest = max(float(r["Max Response Time"] or 0) for r in rows)
         return 0 if total and restart_report(restart, history, slowest) else 1
@@ -384,6 +420,7 @@ def print_summary(
     failed_rows: list[dict[str, str]],
     elapsed: float,
     cpu: float,
+    others: dict[str, float],
 ) -> tuple[int, int]:
     """Print the run's table; (requests, failures) of all requests."""
     summary = summarise(rows, args.seconds)
@@ -413,6 +450,16 @@ def print_summary(
         )
     if total:
         print(f"server CPU per request: {cpu / total * 1000:.1f} ms ({cpu:.1f} s of CPU)")
+        for name, seconds in others.items():
+            print(
+                f"{name} CPU per request: {seconds / total * 1000:.1f} ms ({seconds:.1f} s of CPU)"
+            )
+        every = cpu + sum(others.values())
+        cores = os.cpu_count() or 1
+        print(
+            f"all three: {every / total * 1000:.1f} ms of CPU per request, so at most "
+            f"{total / every * cores:.0f} requests/s on {cores} cores if CPU alone limited it"
+        )
     return total, failures
 
 
