@@ -441,7 +441,7 @@ def measure_calls(name: str, calls: list[Callable[[], Any]], bar: float = BAR_MS
     p50, p95 = statistics.median(times), pct(times, 0.95)
     verdict = "ok" if p95 <= bar else f"MISSES p95 <= {bar:.0f} ms"
     print(
-        f"{name:<40} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  queries {len(captured.captured_queries)}"
+        f"{name:<40} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  queries {person_bench.request_queries(captured)}"
         f"  [{verdict}]",
         flush=True,
     )

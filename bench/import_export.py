@@ -25,8 +25,8 @@ canpei.demo.generate_persons and written with xlsxwriter. Then, in one run, it p
 
 --into-registry measures an import into the registry as it stands instead (the growth run of
 docs/scale.md, on a data set of bench/reports.py): N rows generated with --seed (default 2, not
-the data set's 1, so most rows are new persons and the rest, whose ID numbers the data set
-already holds, update them), imported in a transaction that is then rolled back, so the data set
+the data set's 1; rows whose ID or certificate number the registry already holds are left out,
+so every row registers a new person), imported in a transaction that is then rolled back, so the data set
 is left as it was. It prints the persons already there, the time, rows per second and the
 created/updated counts, and nothing else.
 
@@ -70,6 +70,7 @@ from canpei.accounts.roles import Role  # noqa: E402
 from canpei.codes import labels_of  # noqa: E402
 from canpei.demo import generate_persons  # noqa: E402
 from canpei.people import rules  # noqa: E402
+from canpei.people.crypto import lookup_hash  # noqa: E402
 from canpei.people.exports import PERSON_HEADERS, _person_rows, persons_export  # noqa: E402
 from canpei.people.imports import persons_import  # noqa: E402
 from canpei.people.models import Person  # noqa: E402
@@ -372,11 +373,37 @@ class _RolledBack(Exception):
     pass
 
 
+def new_persons_rows(count: int, seed: int) -> list[list[Any]]:
+    """`count` ledger rows of persons the registry does not hold yet (by ID and certificate
+    number): an update of a registered person is checked against the record it changes, which
+    a generated row may contradict, and this measures registering newcomers."""
+    chosen: list[list[Any]] = []
+    generated = count
+    while len(chosen) < count:
+        generated += count // 5 + 100
+        candidates = ledger_rows(generated, seed)[len(chosen) :]
+        for start in range(0, len(candidates), 5000):
+            batch = candidates[start : start + 5000]
+            hashes = {lookup_hash(row[1]) for row in batch} | {
+                lookup_hash(row[2]) for row in batch if row[2]
+            }
+            taken = set(
+                Person.objects.filter(id_hash__in=hashes).values_list("id_hash", flat=True)
+            ) | set(Person.objects.filter(cert_hash__in=hashes).values_list("cert_hash", flat=True))
+            chosen += [
+                row
+                for row in batch
+                if lookup_hash(row[1]) not in taken
+                and (not row[2] or lookup_hash(row[2]) not in taken)
+            ]
+    return chosen[:count]
+
+
 def registry_import(user: User, rows: int, seed: int) -> None:
     """Import `rows` generated persons into the registry as it stands, timed, then roll back."""
     have = Person.objects.count()
-    log(f"generating {rows:,} rows (seed {seed}) ...")
-    data = write_ledger(ledger_rows(rows, seed))
+    log(f"generating {rows:,} new persons' rows (seed {seed}) ...")
+    data = write_ledger(new_persons_rows(rows, seed))
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"# import into the registry: {rows:,} person rows into {have:,} persons, "
