@@ -378,10 +378,13 @@ def new_persons_rows(count: int, seed: int) -> list[list[Any]]:
     number): an update of a registered person is checked against the record it changes, which
     a generated row may contradict, and this measures registering newcomers."""
     chosen: list[list[Any]] = []
-    generated = count
+    seen: set[str] = set()  # the numbers chosen so far: no number twice in the file
+    examined, generated = 0, count
     while len(chosen) < count:
         generated += count // 5 + 100
-        candidates = ledger_rows(generated, seed)[len(chosen) :]
+        # The generator is deterministic: a longer run repeats the rows already examined.
+        candidates = ledger_rows(generated, seed)[examined:]
+        examined = generated
         for start in range(0, len(candidates), 5000):
             batch = candidates[start : start + 5000]
             hashes = {lookup_hash(row[1]) for row in batch} | {
@@ -390,12 +393,11 @@ def new_persons_rows(count: int, seed: int) -> list[list[Any]]:
             taken = set(
                 Person.objects.filter(id_hash__in=hashes).values_list("id_hash", flat=True)
             ) | set(Person.objects.filter(cert_hash__in=hashes).values_list("cert_hash", flat=True))
-            chosen += [
-                row
-                for row in batch
-                if lookup_hash(row[1]) not in taken
-                and (not row[2] or lookup_hash(row[2]) not in taken)
-            ]
+            for row in batch:
+                keys = {lookup_hash(row[1])} | ({lookup_hash(row[2])} if row[2] else set())
+                if not keys & (taken | seen):
+                    chosen.append(row)
+                    seen |= keys
     return chosen[:count]
 
 
