@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from canpei.accounts.models import User
 from canpei.accounts.roles import Perm, has_perm
 from canpei.api.common import (
-    MAX_PAGE_SIZE, ObjectIn, Page, OneOf, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
+    MAX_PAGE_SIZE, ObjectIn, Page, OneOf, PlainOut, Text, WorkflowEventOut, api_user, errors, page_of, paginate,
     workflow_event_fields,
 )
 from canpei.codes import TrainingLevel, TrainingMode, TrainingType
@@ -55,7 +55,7 @@ PAGE_SIZE = Query(50, ge=1, le=MAX_PAGE_SIZE)
 
 # ---- the class ---------------------------------------------------------------------------------
 
-class ClassOut(Schema):
+class ClassOut(PlainOut):
     id: int
     code: str
     name: str

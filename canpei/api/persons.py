@@ -9,7 +9,8 @@ from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
 
 from canpei.accounts.roles import Perm, has_perm
-from canpei.api.common import MAX_PAGE_SIZE, ObjectIn, Page, Text, api_user, errors, paginate
+from canpei.api.common import (
+    MAX_PAGE_SIZE, ObjectIn, Page, PlainOut, Text, api_user, errors, paginate)
 from canpei.errors import Forbidden
 from canpei.people import selectors, services
 from canpei.people.models import Person
@@ -22,7 +23,7 @@ CHANGED_BY_API = "通过接口变更"  # zh-data
 NO_BROWSE = gettext_noop("当前角色不能浏览人员名册")
 
 
-class PersonOut(Schema):
+class PersonOut(PlainOut):
     id: int
     name: str
     id_number: str
