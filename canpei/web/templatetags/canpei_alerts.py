@@ -7,7 +7,6 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -15,6 +14,7 @@ from django.utils.translation import gettext
 from canpei.accounts.roles import Perm, has_perm
 from canpei.supervision.rules import RULES
 from canpei.supervision.selectors import alerts_about as about
+from canpei.web.templatetags.canpei_lists import options
 
 register = template.Library()
 
@@ -46,6 +46,4 @@ def rule_label(code: str) -> str:
 def institution_options(institutions: Any, chosen: int | None) -> SafeString:
     """The desk's institution filter, (id, name) pairs as <option>s rendered in one pass: the
     province has hundreds of institutions, and the template loop cost milliseconds a page."""
-    return format_html_join("", '<option value="{}"{}>{}</option>',
-                            ((pk, " selected" if pk == chosen else "", name)
-                             for pk, name in institutions))
+    return options(institutions, chosen)

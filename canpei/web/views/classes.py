@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import date as date_filter
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -45,6 +45,7 @@ from canpei.training.classes.forms import (
 from canpei.training.models import (
     AppraisalResult, ClassEvent, ClassState, Enrollment, EnrollmentStatus, TrainingClass,
 )
+from canpei.web.templatetags.canpei_lists import code_labels, options
 from canpei.web.pages import (
     create_page, lifecycle_steps, list_context, posted_action, requires, saved, step_forms, submit,
     town_options, without_nul,
@@ -92,18 +93,12 @@ def class_list(request: HttpRequest) -> HttpResponse:
         **context, "export_query": urlencode(filters.as_params()),
         # Rendered here in one pass: a city has hundreds of institutions, and a template loop
         # with a comparison per option costs more than the whole query of the page.
-        "institution_options": "" if institution_staff else _options(
+        "institution_options": "" if institution_staff else options(
             institution_list(user=user).values_list("pk", "name"), filters.institution),
         "towns": town_options(user, hidden_for=Role.INSTITUTION_STAFF),
         "states": ClassState.choices, "types": TrainingType.choices,
         "can_create": has_perm(user, Perm.CLASS_EDIT),
     })
-
-
-def _options(pairs: Any, selected: Any) -> str:
-    return format_html_join("", '<option value="{}"{}>{}</option>',
-                            ((value, " selected" if value == selected else "", label)
-                             for value, label in pairs))
 
 
 # ---- the application form ------------------------------------------------------------------------
@@ -150,12 +145,6 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
 
 # ---- the class page ------------------------------------------------------------------------------
 
-def _labels(model: Any, name: str) -> dict[Any, Any]:
-    """A coded field's labels in the reader's language, read once a page: get_FOO_display, once
-    a cell, translates and hashes every label of the table each time."""
-    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
-
-
 def _roster_rows(user: User, training_class: TrainingClass,
                  enrollments: list[Enrollment]) -> list[dict[str, Any]]:
     can_roster = has_perm(user, Perm.ROSTER_EDIT)
@@ -165,10 +154,10 @@ def _roster_rows(user: User, training_class: TrainingClass,
     may_withdraw = (can_roster and state in rules.WITHDRAW_STATES
                     and state not in rules.ROSTER_OPEN_STATES)
     may_edit = can_roster and state in ENROLLMENT_EDIT_STATES
-    category, grade = _labels(Person, "category"), _labels(Person, "grade")
-    status, appraisal = _labels(Enrollment, "status"), _labels(Enrollment, "appraisal_result")
-    certificate, level = (_labels(Enrollment, "certificate_type"),
-                          _labels(Enrollment, "certificate_level"))
+    category, grade = code_labels(Person, "category"), code_labels(Person, "grade")
+    status, appraisal = code_labels(Enrollment, "status"), code_labels(Enrollment, "appraisal_result")
+    certificate, level = (code_labels(Enrollment, "certificate_type"),
+                          code_labels(Enrollment, "certificate_level"))
     rows = []
     for enrollment in enrollments:
         person = enrollment.person
@@ -240,7 +229,7 @@ def _roster_html(request: HttpRequest, rows: list[dict[str, Any]], *, can_roster
 
 
 def _history_rows(user: User, training_class: TrainingClass) -> list[dict[str, Any]]:
-    states = _labels(ClassEvent, "from_state")
+    states = code_labels(ClassEvent, "from_state")
     return [{"event": event, "from_state": states.get(event.from_state, event.from_state),
              "to_state": states.get(event.to_state, event.to_state)}
             for event in selectors.class_history(user=user, training_class=training_class)]
