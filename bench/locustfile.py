@@ -10,6 +10,11 @@ API answers, which capped the measured throughput by the generator instead of th
 Both mix person lists by town, searches (Chinese name prefix, pinyin initials, ID-number tail),
 person details, class lists and class details, on ids the script sampled from the data set
 (CANPEI_LOAD_SAMPLE: a JSON file of towns, person ids, class ids and search terms).
+
+The measured run is the steady state: signing in costs an Argon2 hash each (about 0.25 s of CPU),
+and 50 at once held both cores for seconds. When the last of the CANPEI_LOAD_CLIENTS clients
+has signed in, the statistics are reset, the time is written to CANPEI_LOAD_READY (bench/load.py
+starts its CPU counters then), and the run stops CANPEI_LOAD_SECONDS later.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ import json
 import os
 import random
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
+import gevent
 from locust import FastHttpUser, between, task
+from locust.env import Environment
 
 with open(os.environ["CANPEI_LOAD_SAMPLE"], encoding="utf-8") as _sample:
     SAMPLE: dict[str, list[Any]] = json.load(_sample)
@@ -29,6 +37,22 @@ USERNAME = os.environ["CANPEI_LOAD_USER"]
 PASSWORD = os.environ["CANPEI_LOAD_PASSWORD"]
 API_SHARE = float(os.environ.get("CANPEI_LOAD_API_SHARE", "0.5"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CLIENTS = int(os.environ["CANPEI_LOAD_CLIENTS"])
+SECONDS = float(os.environ["CANPEI_LOAD_SECONDS"])
+READY = os.environ["CANPEI_LOAD_READY"]
+_signed_in = 0
+
+
+def signed_in(environment: Environment) -> None:
+    """One more client signed in; after the last, the measured run starts (see the docstring)."""
+    global _signed_in
+    _signed_in += 1
+    if _signed_in != CLIENTS or environment.runner is None:
+        return
+    environment.runner.stats.reset_all()
+    with open(READY, "w", encoding="utf-8") as ready:
+        ready.write(str(time.time()))
+    gevent.spawn_later(SECONDS, environment.runner.quit)
 
 
 def pick(key: str) -> Any:
@@ -44,7 +68,7 @@ class PageClient(FastHttpUser):
         token = CSRF.search(form.text)
         if token is None:
             raise RuntimeError("no CSRF token on /login")
-        signed_in = self.client.post(
+        answer = self.client.post(
             "/login",
             data=urlencode(
                 {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
@@ -56,8 +80,9 @@ class PageClient(FastHttpUser):
             name="/login",
             allow_redirects=False,
         )
-        if signed_in.status_code != 302:
-            raise RuntimeError(f"sign-in failed: {signed_in.status_code}")
+        if answer.status_code != 302:
+            raise RuntimeError(f"sign-in failed: {answer.status_code}")
+        signed_in(self.environment)
 
     @task(3)
     def persons_by_town(self) -> None:
@@ -94,6 +119,7 @@ class ApiClient(FastHttpUser):
         if answer.status_code != 200:
             raise RuntimeError(f"token refused: {answer.status_code}")
         self.client.auth_header = f"Bearer {answer.json()['token']}"
+        signed_in(self.environment)
 
     @task(3)
     def persons_by_town(self) -> None:
