@@ -1,10 +1,10 @@
 """The busiest list pages' rows and filter options, rendered in one pass each.
 
-A list page of 50 rows spent most of its time in the template's row loop: a dozen variable
-lookups, a URL and five code labels a row, each through the template engine's generic
-resolution (about 150 µs a row, three quarters of the page's CPU). Here each row is one
-format_html call with the code labels looked up once a page: the markup is the one the
-template wrote row by row, escaped the same way.
+A list page of 50 rows spent about half of its CPU in the template's row loop and option loops:
+a dozen variable lookups, a URL and five code labels a row, each through the template engine's
+generic resolution (the town's person list at 1,000,000 persons: 21.8 ms of CPU, 11.4 ms
+without them). Here each row is one format_html call with the code labels looked up once a
+page: the markup is the one the template wrote row by row, escaped the same way.
 """
 
 from __future__ import annotations
