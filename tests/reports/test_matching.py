@@ -119,9 +119,7 @@ def test_a_draft_class_lists_who_wants_its_skill_and_one_press_enrols_them(users
     draft, anhai = world["draft"], world["anhai"]
     found = class_candidates(user=users.city_admin, training_class=draft)
     # On the roster already (0) and no longer in need (5) are left out; massage (6) too.
-    assert [s.person_id for s in found] == sorted(
-        [p.pk for p in anhai[1:5]], key=lambda pk: next(p.name for p in anhai if p.pk == pk)
-    )
+    assert [s.person_id for s in found] == [p.pk for p in anhai[1:5]]
     client.force_login(users.city_admin)
     html = client.get(f"/classes/{draft.pk}").content.decode()
     assert "希望参加本技能培训的调查对象" in html
@@ -240,3 +238,76 @@ def test_the_person_page_reads_each_thing_once(users, world, make_class, login, 
     assert f'href="/classes/{running.pk}"' in html and running.code in html
     assert "适合的培训班" in html and draft.code in html
     assert f"{YEAR} 年需求调查" in html and f"{YEAR - 1} 年需求调查" in html
+
+
+def test_candidates_are_listed_by_town_then_in_registry_order_within_the_users_scope(
+    users, world, trainee_factory
+):
+    from canpei.reports.matching import class_candidates
+
+    ecommerce, draft = world["ecommerce"], world["draft"]
+    # Registered in this order, names in the opposite order: the list follows the registry.
+    cizao = trainee_factory(town=CIZAO, name="甲子")
+    late = trainee_factory(town=ANHAI, name="丁卯")
+    for person in (cizao, late):
+        survey(person, [ecommerce])
+    anhai = [p.pk for p in world["anhai"][1:5]]
+
+    def candidates(user: Any) -> list[int]:
+        return [s.person_id for s in class_candidates(user=user, training_class=draft)]
+
+    # 安海镇 (350582101000) before 磁灶镇 (350582102000).
+    assert candidates(users.city_admin) == [*anhai, late.pk, cizao.pk]
+    assert candidates(users.town_staff) == [*anhai, late.pk]
+    assert candidates(users.other_town_staff) == [cizao.pk]
+    # Each comes with the survey that made them a candidate: their latest.
+    found = class_candidates(user=users.city_admin, training_class=draft)
+    assert all(s.year == YEAR and s.training_need for s in found)
+    assert found[-1].person.town.name == "磁灶镇"
+
+
+def test_who_is_no_candidate(users, world, trainee_factory, make_class):
+    from canpei.people.services import person_change_status
+    from canpei.reports.matching import class_candidates
+    from canpei.training.models import Enrollment
+
+    ecommerce, massage, draft = world["ecommerce"], world["massage"], world["draft"]
+    trained, other_skill, inactive, future, next_year, wanted_later = (
+        trainee_factory() for _ in range(6)
+    )
+    for person in (trained, other_skill, inactive, future, next_year, wanted_later):
+        survey(person, [ecommerce])
+    # Completed a class of this skill: no candidate; completed one of another skill, or only
+    # enrolled in a class of this one: still a candidate.
+    done = make_class("draft", persons=[trained], skill="ecommerce")
+    other = make_class("draft", persons=[other_skill], skill="blind_massage")
+    Enrollment.objects.filter(training_class__in=[done, other]).update(status="completed")
+    make_class("draft", persons=[future], skill="ecommerce")
+    person_change_status(actor=users.city_admin, person=inactive, status="deceased", comment="测试")
+    # A survey of next year does not count yet, neither to want nor to stop wanting; an earlier
+    # one that wanted another skill is superseded.
+    survey(future, [massage], year=YEAR + 1, need=False)
+    Survey.objects.filter(person=next_year, year=YEAR).update(year=YEAR + 1)
+    survey(wanted_later, [massage], year=YEAR - 1)
+    got = {s.person_id for s in class_candidates(user=users.city_admin, training_class=draft)}
+    assert trained.pk not in got and inactive.pk not in got and next_year.pk not in got
+    assert {other_skill.pk, future.pk, wanted_later.pk} <= got
+
+
+@pytest.mark.parametrize("state", ["draft", "returned"])
+def test_a_class_being_planned_has_candidates_and_no_other_does(users, world, make_class, state):
+    from canpei.reports.matching import class_candidates
+
+    planned = make_class(state, trainees=1, skill="ecommerce")
+    assert len(class_candidates(user=users.city_admin, training_class=planned)) == 5
+    submitted = make_class("submitted", trainees=1, skill="ecommerce")
+    assert class_candidates(user=users.city_admin, training_class=submitted) == []
+    assert class_candidates(user=users.institution_staff, training_class=planned) == []
+
+
+def test_at_most_the_limit_of_candidates_first_in_order(users, world, monkeypatch):
+    from canpei.reports import matching
+
+    monkeypatch.setattr(matching, "CANDIDATE_LIMIT", 3)
+    found = matching.class_candidates(user=users.city_admin, training_class=world["draft"])
+    assert [s.person_id for s in found] == [p.pk for p in world["anhai"][1:4]]
