@@ -311,3 +311,24 @@ def test_at_most_the_limit_of_candidates_first_in_order(users, world, monkeypatc
     monkeypatch.setattr(matching, "CANDIDATE_LIMIT", 3)
     found = matching.class_candidates(user=users.city_admin, training_class=world["draft"])
     assert [s.person_id for s in found] == [p.pk for p in world["anhai"][1:4]]
+
+
+def test_the_fitting_classes_cost_no_query_each(users, world, client, make_class):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = world["anhai"][1]
+    client.force_login(users.city_admin)
+
+    def page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/persons/{person.pk}").content.decode()
+        # Not the idle timeout's renewal of the session, made at most once a minute.
+        reads = [q for q in queries if q["sql"].startswith("SELECT")]
+        return len(reads), html
+
+    one, _html = page()
+    second = make_class("draft", trainees=0, skill="ecommerce", capacity=5)
+    two, html = page()
+    assert second.code in html and second.institution.name in html
+    assert two == one
