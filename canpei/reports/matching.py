@@ -193,14 +193,14 @@ def classes_for_person(*, user: User, person: Person,
     places left) that fit their latest survey — a wanted skill, the preferred mode when given,
     held in their town or remote. Classes record no accessibility features, so the person's
     accessibility needs are shown beside the list, not matched (issue 12, left for later).
-    `surveys`: all the person's surveys with their wanted skills, when the caller has read them
-    (the person page: every survey of a person the user sees is visible to them)."""
+    `surveys`: all the person's surveys, when the caller has read them (their wanted skills are
+    read here, as a subquery; the person page: every survey of a person the user sees is visible
+    to them)."""
     if not may_read_matching(user):
         return []
     this_year = timezone.localdate().year
     if surveys is None:
-        survey = (Survey.objects.filter(person=person, year__lte=this_year)
-                  .prefetch_related("wanted_skills").order_by("-year").first())
+        survey = Survey.objects.filter(person=person, year__lte=this_year).order_by("-year").first()
     else:
         survey = max((s for s in surveys if s.year <= this_year), key=lambda s: s.year,
                      default=None)

@@ -61,8 +61,9 @@ def survey_list(*, user: Viewer, year: int | None = None, town: str = "",
 def person_surveys(person: Person) -> QuerySet[Survey]:
     """The surveys of a person the caller already read through a scoped selector (`person_get`),
     newest first: no second scope check and no join back to the person, whose row each survey
-    shares (the related manager sets it)."""
-    return person.surveys.prefetch_related("wanted_skills").order_by("-year", "id")
+    shares (the related manager sets it). Without their wanted skills: the person page shows
+    none, and matching reads the latest survey's as a subquery."""
+    return person.surveys.order_by("-year", "id")
 
 
 def survey_get(*, user: Viewer, survey_id: int | str) -> Survey:
