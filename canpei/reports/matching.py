@@ -182,8 +182,11 @@ def class_candidates(*, user: User, training_class: TrainingClass) -> list[Surve
                       .filter(Exists(wants), status=PersonStatus.ACTIVE)
                       .exclude(Exists(trained))
                       .order_by("town_id", "id").values_list("id", flat=True)[:CANDIDATE_LIMIT])
+    # What the page shows of each: the name, town, preferred mode and accessibility needs.
     surveys = {s.person_id: s for s in latest.filter(person_id__in=chosen)
-               .select_related("person", "person__town")}
+               .select_related("person", "person__town")
+               .only("person_id", "preferred_mode", "accessibility_needs", "person__name",
+                     "person__town__name")}
     return [surveys[pk] for pk in chosen if pk in surveys]  # a survey deleted in between
 
 

@@ -123,6 +123,20 @@ def test_a_draft_class_lists_who_wants_its_skill_and_one_press_enrols_them(users
     client.force_login(users.city_admin)
     html = client.get(f"/classes/{draft.pk}").content.decode()
     assert "希望参加本技能培训的调查对象" in html
+    first = anhai[1]
+    assert (
+        f'<tr><th scope="row"><a href="/persons/{first.pk}">{first.name}</a></th>'
+        f"<td>安海镇</td>\n        <td>集中办班</td><td>—</td>\n        "
+        f'<td><form method="post" action="/classes/{draft.pk}/enroll-candidate">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="'
+    ) in html
+    assert html.count(f'action="/classes/{draft.pk}/enroll-candidate"') == 4
+    # Town staff read the candidates of their town and keep no rosters: no button.
+    client.force_login(users.town_staff)
+    html = client.get(f"/classes/{draft.pk}").content.decode()
+    assert f'<a href="/persons/{first.pk}">{first.name}</a></th><td>安海镇</td>' in html
+    assert "enroll-candidate" not in html
+    client.force_login(users.city_admin)
     response = client.post(f"/classes/{draft.pk}/enroll-candidate", {"person": str(anhai[1].pk)})
     assert response.status_code == 302
     assert draft.enrollments.filter(person=anhai[1]).exists()

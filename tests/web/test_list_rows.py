@@ -10,10 +10,16 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from canpei.people import crypto
-from canpei.people.models import Person
+from canpei.people.models import Person, Survey
 from canpei.regions.models import Region
 from canpei.training.models import TrainingClass
-from canpei.web.templatetags.canpei_lists import class_rows, options, person_rows, town_options
+from canpei.web.templatetags.canpei_lists import (
+    candidate_rows,
+    class_rows,
+    options,
+    person_rows,
+    town_options,
+)
 from tests.conftest import ANHAI, make_id
 
 
@@ -111,3 +117,44 @@ def test_options_select_the_chosen_value_and_escape_labels() -> None:
         '<option value="350582001000">青阳</option>'
         f'<option value="{ANHAI}" selected>安海镇</option>'
     )
+
+
+def _candidate(pk: int, name: str, town: str, mode: str, needs: list[str]) -> Survey:
+    person = Person(pk=pk, name=name, town=Region(code=ANHAI, name=town))
+    return Survey(person=person, preferred_mode=mode, accessibility_needs=needs)
+
+
+def test_the_candidate_rows_link_label_escape_and_offer_enrolment_when_asked() -> None:
+    candidates = [
+        _candidate(7, "<b>李四</b>", "安<海>", "remote", ["sign_language", "companion"]),
+        _candidate(8, "王五", "磁灶镇", "", []),
+    ]
+    with translation.override("zh-hans"):
+        html = str(candidate_rows({"csrf_token": "tok"}, candidates, 12))
+    assert html == (
+        '\n      <tr><th scope="row"><a href="/persons/7">&lt;b&gt;李四&lt;/b&gt;</a></th>'
+        "<td>安&lt;海&gt;</td>\n        <td>网络远程</td><td>手语翻译、陪同</td>\n        "
+        '<td><form method="post" action="/classes/12/enroll-candidate">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="tok">'
+        '<input type="hidden" name="person" value="7"><button type="submit" class="link-button">'
+        '加入花名册<span class="visually-hidden"> &lt;b&gt;李四&lt;/b&gt;</span></button></form>'
+        "</td></tr>"
+        '\n      <tr><th scope="row"><a href="/persons/8">王五</a></th><td>磁灶镇</td>\n'
+        "        <td>—</td><td>—</td>\n        "
+        '<td><form method="post" action="/classes/12/enroll-candidate">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="tok">'
+        '<input type="hidden" name="person" value="8"><button type="submit" class="link-button">'
+        '加入花名册<span class="visually-hidden"> 王五</span></button></form></td></tr>'
+    )
+    # Without a class to enrol into: the four columns only; no token, no token field.
+    with translation.override("en"):
+        html = str(candidate_rows({}, candidates[:1]))
+    assert html == (
+        '\n      <tr><th scope="row"><a href="/persons/7">&lt;b&gt;李四&lt;/b&gt;</a></th>'
+        "<td>安&lt;海&gt;</td>\n        <td>Online (remote)</td>"
+        "<td>Sign language interpreting、Companion</td>\n        </tr>"
+    )
+    with translation.override("zh-hans"):
+        html = str(candidate_rows({"csrf_token": "NOTPROVIDED"}, candidates[1:], 12))
+    assert "csrfmiddlewaretoken" not in html and 'name="person" value="8"' in html
+    assert str(candidate_rows({}, [], 12)) == ""

@@ -1,4 +1,5 @@
-"""The busiest list pages' rows and filter options, rendered in one pass each.
+"""The busiest list pages' rows and filter options, rendered in one pass each (and the draft
+class page's fifty candidates, a list of the same kind).
 
 A list page of 50 rows spent about half of its CPU in the template's row loop and option loops:
 a dozen variable lookups, a URL and five code labels a row, each through the template engine's
@@ -19,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from canpei.people.models import Person
+from canpei.people.models import Person, Survey
 from canpei.regions.models import Region
 from canpei.training.models import TrainingClass
 
@@ -84,3 +85,35 @@ def class_rows(classes: Iterable[TrainingClass]) -> SafeString:
          states.get(c.state, c.state))
         for c in classes))
     return rows or format_html('\n    <tr><td colspan="7">{}</td></tr>', _("没有符合条件的培训班"))
+
+
+@register.simple_tag(takes_context=True)
+def candidate_rows(context: Any, candidates: Iterable[Survey], class_id: int | None = None) -> SafeString:
+    """The draft class page's surveyed candidates (canpei.reports.matching.class_candidates),
+    each with that latest survey: the name linking to the person's page, the town, the preferred
+    mode and the accessibility needs; with `class_id` (the user may enrol), a button that puts
+    the person on that class's roster. Fifty rows, each two URLs, two labels and a form, took a
+    draft class page about 10 ms through the template's loop."""
+    modes = code_labels(Survey, "preferred_mode")
+    action = reverse("class-enroll-candidate", args=[class_id]) if class_id is not None else ""
+    token, button = str(context.get("csrf_token", "")), _("加入花名册")
+    # As {% csrf_token %} renders it: nothing where the context holds no token.
+    token_input = (format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+                   if token and token != "NOTPROVIDED" else "")
+    rows = []
+    for s in candidates:
+        person = s.person
+        rows.append(format_html(
+            '\n      <tr><th scope="row"><a href="{}">{}</a></th><td>{}</td>\n'
+            "        <td>{}</td><td>{}</td>\n        ",
+            reverse("person-detail", args=[person.pk]), person.name, person.town.name,
+            modes.get(s.preferred_mode, s.preferred_mode) or "—",
+            "、".join(s.accessibility_need_labels) or "—"))
+        if action:
+            rows.append(format_html(
+                '<td><form method="post" action="{}">{}<input type="hidden" name="person" '
+                'value="{}"><button type="submit" class="link-button">{}<span '
+                'class="visually-hidden"> {}</span></button></form></td>',
+                action, token_input, person.pk, button, person.name))
+        rows.append(SafeString("</tr>"))
+    return SafeString("".join(rows))
