@@ -1,7 +1,7 @@
 """Load benchmark: `canpei run` as shipped, driven by many concurrent clients.
 
 Usage:  DATABASE_URL=postgres://... python bench/load.py [--persons 30000] [--clients 50]
-            [--seconds 60] [--workers N] [--api-share 0.5] [--port 8765]
+            [--seconds 60] [--workers N] [--api-share 0.5] [--mix read|floor] [--port 8765]
             [--restart-db [--restart-after S] [--down-seconds 5]]
 
 It prepares the data set as bench/persons.py does (N persons through canpei.demo.demo_load,
@@ -11,10 +11,14 @@ a city administrator with a password, and starts `canpei run --no-worker` (gunic
 worker count of --workers or canpei run's own default) on 127.0.0.1. Then locust, headless,
 runs bench/locustfile.py: --clients clients (a share --api-share of them on the API with a
 bearer token, the rest signed in through /login like a browser with a session cookie), each
-sending its next request as soon as the last one answered. The measured run is the steady
-state: it starts when the last client has signed in (an Argon2 hash each, about 0.25 s of CPU:
-50 sign-ins at once held both cores for seconds) and lasts --seconds seconds; the sign-ins are
-left out of the figures and of the CPU counts.
+sending its next request as soon as the last one answered. --mix read (the default) mixes person
+lists by town, searches, person pages, class lists and class pages; --mix floor sends only the
+cheapest signed-in page (the ID-number lookup form: the session, the user, a small template) and
+the cheapest API answer (one person by id): what this machine serves when a request does next
+to nothing, a ceiling for any read mix on it. The measured run is the steady state: it starts
+when the last client has signed in (an Argon2 hash each, about 0.25 s of CPU: 50 sign-ins at
+once held both cores for seconds) and lasts --seconds seconds; the sign-ins are left out of the
+figures and of the CPU counts.
 
 It prints, for pages, for the API and for all: requests/s, p50, p95, p99 and errors, and the CPU
 time per request of the three parties sharing the machine (from /proc): the server (gunicorn's
@@ -280,6 +284,12 @@ def main() -> int:
         "--workers", type=int, default=0, help="gunicorn workers (0: canpei run's default)"
     )
     parser.add_argument("--api-share", type=float, default=0.5)
+    parser.add_argument(
+        "--mix",
+        choices=("read", "floor"),
+        default="read",
+        help="read: the mixed read load; floor: the cheapest signed-in page and API answer only",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
@@ -386,6 +396,7 @@ def main() -> int:
                     "CANPEI_LOAD_USER": LOAD_USER,
                     "CANPEI_LOAD_PASSWORD": password,
                     "CANPEI_LOAD_API_SHARE": str(args.api_share),
+                    "CANPEI_LOAD_MIX": args.mix,
                     "CANPEI_LOAD_CLIENTS": str(args.clients),
                     "CANPEI_LOAD_SECONDS": str(args.seconds),
                     "CANPEI_LOAD_READY": ready_path,
@@ -453,7 +464,8 @@ def print_summary(
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"# load benchmark: {args.persons:,} persons, {args.clients} clients for {args.seconds} s "
-        f"(ran {elapsed:.0f} s), api share {args.api_share}; load average {load} on {os.cpu_count()} CPUs"
+        f"(ran {elapsed:.0f} s), api share {args.api_share}, mix {args.mix}; "
+        f"load average {load} on {os.cpu_count()} CPUs"
     )
     print(
         f"{'':<8}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"

@@ -36,6 +36,9 @@ with open(os.environ["CANPEI_LOAD_SAMPLE"], encoding="utf-8") as _sample:
 USERNAME = os.environ["CANPEI_LOAD_USER"]
 PASSWORD = os.environ["CANPEI_LOAD_PASSWORD"]
 API_SHARE = float(os.environ.get("CANPEI_LOAD_API_SHARE", "0.5"))
+# "read": the mixed read load; "floor": the cheapest signed-in page and API answer only (the
+# lookup form, one person by id), what this machine serves when a request does next to nothing.
+MIX = os.environ.get("CANPEI_LOAD_MIX", "read")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CLIENTS = int(os.environ["CANPEI_LOAD_CLIENTS"])
 SECONDS = float(os.environ["CANPEI_LOAD_SECONDS"])
@@ -105,6 +108,10 @@ class PageClient(FastHttpUser):
         if SAMPLE["classes"]:
             self.client.get(f"/classes/{pick('classes')}", name="/classes/{id}")
 
+    @task(0)
+    def lookup_form(self) -> None:
+        self.client.get("/persons/lookup", name="/persons/lookup")
+
 
 class ApiClient(FastHttpUser):
     weight = max(1, round(API_SHARE * 100))
@@ -141,3 +148,10 @@ class ApiClient(FastHttpUser):
     def training_class(self) -> None:
         if SAMPLE["classes"]:
             self.client.get(f"/api/v1/classes/{pick('classes')}", name="/api/v1/classes/{id}")
+
+
+if MIX == "floor":
+    PageClient.tasks = [PageClient.lookup_form]
+    ApiClient.tasks = [ApiClient.person]
+elif MIX != "read":
+    raise RuntimeError(f"unknown CANPEI_LOAD_MIX {MIX!r}")
