@@ -27,6 +27,24 @@ pytest_plugins = ["tests.training.fixtures", "tests.employment.fixtures"]
 PASSWORD = "Test-pass-2026"
 
 
+def pytest_configure(config: Any) -> None:
+    """Run on a clock that does not cross the federation's midnight (tests/clock.py)."""
+    from tests import clock
+
+    config._canpei_clock = clock.start()
+
+
+def pytest_unconfigure(config: Any) -> None:
+    from tests import clock
+
+    clock.stop()
+
+
+def pytest_report_header(config: Any) -> str | None:
+    instant = getattr(config, "_canpei_clock", None)
+    return None if instant is None else f"clock: the suite's clock starts at {instant.isoformat()}"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings() -> Any:
     """Argon2 still, at a cost fit for a test run; background jobs run inline."""

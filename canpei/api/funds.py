@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -350,7 +351,7 @@ def funds_report(request: HttpRequest, year: Text = "") -> dict[str, Any]:
     source (`sources`, `total`), committed and paid by use (`uses`: class, application, award,
     contract); amounts as strings. Balance = budget − committed − paid."""
     user = api_user(request)
-    chosen = _year(year) or dt.date.today().year
+    chosen = _year(year) or timezone.localdate().year
     out = ledger_out(selectors.fund_ledger(user=user, year=chosen))
     out["towns"] = [{**t, "amount": money_text(t["amount"])}
                     for t in selectors.money_by_town(user=user, year=chosen)]

@@ -392,5 +392,5 @@ def ledger_years() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         years = {int(v) for (v,) in cursor.fetchall()}
-    years.add(dt.date.today().year)
+    years.add(timezone.localdate().year)
     return sorted(years, reverse=True)

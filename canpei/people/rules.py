@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_noop
 from canpei.codes import Codes
 
@@ -140,7 +141,7 @@ def id_number_error(number: str, *, today: dt.date | None = None) -> str | None:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return _(ID_BIRTH_DATE)
-    if birth < EARLIEST_BIRTH or birth > (today or dt.date.today()):
+    if birth < EARLIEST_BIRTH or birth > (today or timezone.localdate()):
         return _(ID_BIRTH_DATE)
     return None
 
