@@ -91,10 +91,13 @@ def demo_applications(*, today: dt.date) -> dict[str, int]:
     trained = 0
     for username, name, position, course, hours, completed, fee in STAFF_COURSES:
         staff = accounts[username]
+        # A finished course belongs to the year it finished in (last year, early in January).
+        finished = today - dt.timedelta(days=5)
         services.staff_training_create(actor=staff, data={
-            "staff_name": name, "position": position, "course": course, "year": today.year,
+            "staff_name": name, "position": position, "course": course,
+            "year": finished.year if completed else today.year,
             "hours": hours, "completed": completed,
-            "completed_on": (today - dt.timedelta(days=5)).isoformat() if completed else "",
+            "completed_on": finished.isoformat() if completed else "",
             "fee_paid": fee})
         trained += 1
     return {"applications": made, "staff_trainings": trained}

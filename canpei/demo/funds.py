@@ -69,7 +69,8 @@ def demo_funds(*, today: dt.date) -> dict[str, Any]:
         return {}
     donation_create(actor=city, data={"donor": "晋江市慈善总会", "amount": "80000.00",
                                       "purpose": "残疾人职业技能培训", "receipt_number": "JJCS-0001",
-                                      "date": today.replace(month=1, day=15).isoformat()})
+                                      "date": min(today.replace(month=1, day=15),
+                                                  today).isoformat()})
     institution = Institution.objects.filter(state="designated").order_by("pk").first()
     refused = 0
     if institution is not None:

@@ -220,9 +220,12 @@ def test_the_disbursement_list_takes_each_filter(
     trainee_factory: Callable[..., Any],
 ) -> None:
     city = users.city_admin
-    year = dt.date.today().year
-    first = make_class("settled", trainees=1).disbursements.get()
-    second = make_class("settled", trainees=2).disbursements.get()
+    today = dt.date.today()
+    year = today.year
+    # Every payment of this year: the classes start this year even on the 1st of January.
+    start = max(today - dt.timedelta(days=10), today.replace(month=1, day=1)).isoformat()
+    first = make_class("settled", trainees=1, start_date=start, hours=8).disbursements.get()
+    second = make_class("settled", trainees=2, start_date=start, hours=8).disbursements.get()
     standard("700.00", dt.date(2000, 1, 1), purpose="application", application_kind="appraisal")
     applied = application(
         trainee_factory(), "completed", "appraisal", planned_start=dt.date.today()

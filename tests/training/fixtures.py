@@ -15,10 +15,11 @@ from tests.conftest import ANHAI, CIZAO, Users, make_id, person_data
 
 @pytest.fixture
 def designated(institution: Any) -> Any:
-    """The users' institution, designated for the years around today."""
+    """The users' institution, designated from the first of January two years back (the
+    oldest classes the tests make start 680 days ago) to the end of next year."""
     today = dt.date.today()
     institution.state = "designated"
-    institution.designated_from = today.replace(month=1, day=1) - dt.timedelta(days=366)
+    institution.designated_from = today.replace(year=today.year - 2, month=1, day=1)
     institution.designated_to = today.replace(month=12, day=31) + dt.timedelta(days=366)
     institution.save()
     return institution

@@ -34,7 +34,7 @@ def other_class(users: Any, other_institution: Any, trainee_factory: Any) -> Any
     """An approved class of another institution, with its own staff, running over the same dates
     as make_class's classes."""
     today = dt.date.today()
-    other_institution.designated_from = today.replace(month=1, day=1) - dt.timedelta(days=366)
+    other_institution.designated_from = today.replace(year=today.year - 2, month=1, day=1)
     other_institution.designated_to = today.replace(month=12, day=31) + dt.timedelta(days=366)
     other_institution.save()
     staff = User(username="base", role="institution_staff", institution=other_institution)
