@@ -68,7 +68,12 @@ def state_of(training_class: Any) -> str:
 
 
 def test_an_institution_creates_a_draft_class_of_its_own(users, designated, api):
-    response = api(users.institution_staff).post("/classes", class_data(skill="", teachers=[]))
+    start = dt.date.fromisoformat(class_data()["start_date"])
+    # 28 days: within a month of any start day, February's included.
+    end = (start + dt.timedelta(days=28)).isoformat()
+    response = api(users.institution_staff).post(
+        "/classes", class_data(skill="", teachers=[], end_date=end)
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) >= CLASS_FIELDS
@@ -77,7 +82,7 @@ def test_an_institution_creates_a_draft_class_of_its_own(users, designated, api)
     assert (body["state"], body["institution"]) == ("draft", designated.pk)
     assert body["institution_name"] == designated.name
     assert (body["hours"], body["capacity"], body["subsidy_standard"]) == (40, 30, "1200.00")
-    assert body["cycle"] == "short"  # 30 days: ≤ 1 month
+    assert body["cycle"] == "short"  # ≤ 1 month
     assert body["trainee_count"] == 0
     assert body["actions"] == ["submit", "cancel"]
     assert AuditEntry.objects.filter(

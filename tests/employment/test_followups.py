@@ -404,15 +404,18 @@ def test_worklist_statuses_and_counts(
     services.followup_record(
         actor=users.town_staff, followup=three_month(enrollments[0]), data=good_record()
     )
-    # An application ending so that its 3-month follow-up falls due today.
-    make_completed_application(issued=_months_before(TODAY, 3))
-    counts = selectors.followup_counts(user=users.town_staff, today=TODAY)
+    # An application ending so that its 3-month follow-up falls due on the worklist's day. That
+    # is today up to the 28th; on the 29th to the 31st no follow-up three months on may fall due
+    # on that very day (the months before are shorter), so the worklist is read as of the 28th.
+    today = TODAY.replace(day=min(TODAY.day, 28))
+    make_completed_application(issued=_months_before(today, 3))
+    counts = selectors.followup_counts(user=users.town_staff, today=today)
     assert counts == selectors.FollowUpCounts(due_this_month=1, overdue=1, done=1)
-    assert selectors.followup_counts(user=users.other_town_staff, today=TODAY) == (
+    assert selectors.followup_counts(user=users.other_town_staff, today=today) == (
         selectors.FollowUpCounts(0, 0, 0)
     )
     by_town = {
-        t.town: t for t in selectors.followup_counts_by_town(user=users.city_admin, today=TODAY)
+        t.town: t for t in selectors.followup_counts_by_town(user=users.city_admin, today=today)
     }
     assert (
         by_town["350582101000"].due_this_month,
@@ -421,23 +424,25 @@ def test_worklist_statuses_and_counts(
     ) == (1, 1, 1)
     assert by_town[CIZAO].overdue == 0
     assert [
-        t.town for t in selectors.followup_counts_by_town(user=users.town_staff, today=TODAY)
+        t.town for t in selectors.followup_counts_by_town(user=users.town_staff, today=today)
     ] == ["350582101000"]
     overdue = selectors.followup_list(
-        user=users.town_staff, filters=selectors.FollowUpFilters(status="overdue"), today=TODAY
+        user=users.town_staff, filters=selectors.FollowUpFilters(status="overdue"), today=today
     )
     assert list(overdue) == [three_month(enrollments[1])]
     # The day after the due day, the application's follow-up is overdue too.
-    tomorrow = TODAY + dt.timedelta(days=1)
-    if tomorrow.month == TODAY.month:
+    tomorrow = today + dt.timedelta(days=1)
+    if tomorrow.month == today.month:
         assert selectors.followup_counts(user=users.town_staff, today=tomorrow).overdue == 2
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
-    """A day whose `months`-month follow-up falls due on `day` (not clamped)."""
+    """A day whose `months`-month follow-up falls due on `day`, a day of the month up to the
+    28th."""
+    assert day.day <= 28
     index = day.month - 1 - months
     year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, 28))
+    return dt.date(year, month, day.day)
 
 
 # ---- the people service ----------------------------------------------------------------------
